@@ -1,0 +1,42 @@
+/* grid.h - geometry of the dermal voxel grid and the one index function.
+ *
+ * Index order everywhere (memory, HDF5, XDMF): idx = (k * ny + j) * nx + i with
+ * i along x (fastest, lateral), j along y (lateral), k along z (depth below the DEJ,
+ * k = 0 at the dermal-epidermal junction). Cell centres are at ((i+0.5) h, (j+0.5) h,
+ * (k+0.5) h) um. x and y are periodic; z is bounded by the DEJ (no flux) at the top and
+ * by the configured boundary at the bottom.
+ */
+#ifndef DERM_GRID_H
+#define DERM_GRID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct derm_grid {
+    int64_t nx, ny, nz; /* voxels along x, y, z */
+    double h_um;        /* voxel edge length, um */
+    int64_t n;          /* nx * ny * nz */
+};
+
+static inline int64_t derm_grid_idx(const struct derm_grid *g, int64_t i, int64_t j, int64_t k)
+{
+    return (k * g->ny + j) * g->nx + i;
+}
+
+/** Voxel containing point (x, y, z) in um; x, y wrapped periodically, z clamped. */
+int64_t derm_grid_voxel_of(const struct derm_grid *g, double x, double y, double z);
+
+/** Initialise a grid; returns 0 on success, -1 if sizes are invalid or overflow. */
+int derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um);
+
+/** Domain extents in um. */
+static inline double derm_grid_lx(const struct derm_grid *g) { return (double)g->nx * g->h_um; }
+static inline double derm_grid_ly(const struct derm_grid *g) { return (double)g->ny * g->h_um; }
+static inline double derm_grid_lz(const struct derm_grid *g) { return (double)g->nz * g->h_um; }
+/** Voxel volume in mm^3. */
+static inline double derm_grid_voxel_mm3(const struct derm_grid *g)
+{
+    return g->h_um * g->h_um * g->h_um * 1e-9;
+}
+
+#endif

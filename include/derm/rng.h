@@ -1,0 +1,37 @@
+/* rng.h - counter-based random numbers keyed by (seed, agent id, step, purpose).
+ *
+ * Owns: a thin wrapper over Random123 Philox4x64-10. Every draw is a pure function of
+ * its key, so results do not depend on thread count, agent order or how many other
+ * draws were made. Each call yields 4 independent 64-bit words; `slot` picks one and
+ * larger slot values advance the counter.
+ * Does not: keep state.
+ */
+#ifndef DERM_RNG_H
+#define DERM_RNG_H
+
+#include <stdint.h>
+
+/* Purposes: one per distinct random decision, never reused for two decisions. */
+enum derm_rng_purpose {
+    DERM_RNG_INIT_POS = 1,
+    DERM_RNG_INIT_STATE,
+    DERM_RNG_MOVE,
+    DERM_RNG_DIVIDE,
+    DERM_RNG_DAUGHTER,
+    DERM_RNG_DIE,
+    DERM_RNG_SENESCE,
+    DERM_RNG_ACTIVATE,
+    DERM_RNG_STEM,
+    DERM_RNG_CLEAR
+};
+
+/** Uniform double in (0, 1) (never exactly 0 or 1). */
+double derm_rng_uniform(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t slot);
+
+/** Standard normal (Box-Muller on two uniforms of the same key; slot selects the pair). */
+double derm_rng_normal(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t slot);
+
+/** True with probability 1 - exp(-hazard * dt), hazard*dt >= 0. */
+int derm_rng_event(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, double hazard_dt);
+
+#endif

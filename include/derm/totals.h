@@ -1,0 +1,58 @@
+/* totals.h - registry of the scalar time series written at every output row.
+ *
+ * Matrix totals are areal masses: mg per cm^2 of skin surface within the simulated
+ * depth (Shuster 1975 measured skin collagen per unit area). Signal means are domain
+ * means in au. sim.c computes the values (derm_sim_totals); io.c writes them by this list.
+ */
+#ifndef DERM_TOTALS_H
+#define DERM_TOTALS_H
+
+/* X(id, name, units, long_name) */
+#define DERM_TOTALS(X)                                                                          \
+    X(COLLAGEN_TOTAL, "collagen_total", "mg/cm^2", "collagen (intact + fragmented) per skin area") \
+    X(COLLAGEN_INTACT_TOTAL, "collagen_intact_total", "mg/cm^2", "intact collagen per skin area") \
+    X(COLLAGEN_FRAGMENTED_FRACTION, "collagen_fragmented_fraction", "1", "fragmented / total collagen") \
+    X(COLLAGEN_SYNTHESIS_RATE, "collagen_synthesis_rate", "mg/cm^2/year", "collagen deposited by cells") \
+    X(COLLAGEN_DEGRADATION_RATE, "collagen_degradation_rate", "mg/cm^2/year", "collagen fragments cleared (loss from the pool)") \
+    X(COLLAGEN_CLEAVAGE_RATE, "collagen_cleavage_rate", "mg/cm^2/year", "intact collagen cleaved by MMPs into fragments") \
+    X(COLLAGEN_SYNTHESIS_PER_CELL, "collagen_synthesis_per_cell", "pg/h", "mean collagen synthesis per fibroblast") \
+    X(ELASTIN_FUNCTIONAL_TOTAL, "elastin_functional_total", "mg/cm^2", "functional elastin per skin area") \
+    X(ELASTIN_ELASTOTIC_TOTAL, "elastin_elastotic_total", "mg/cm^2", "elastotic material per skin area") \
+    X(HA_HMW_TOTAL, "ha_hmw_total", "mg/cm^2", "high-MW hyaluronan per skin area")               \
+    X(HA_LMW_TOTAL, "ha_lmw_total", "mg/cm^2", "low-MW hyaluronan per skin area")                \
+    X(AGE_CROSSLINKS_MEAN, "age_crosslinks_mean", "pmol/mg", "AGE cross-links per collagen")     \
+    X(FIBROBLAST_COUNT, "fibroblast_count", "1", "live fibroblasts")                             \
+    X(FIBROBLAST_QUIESCENT, "fibroblast_quiescent", "1", "quiescent fibroblasts")                \
+    X(FIBROBLAST_ACTIVATED, "fibroblast_activated", "1", "activated fibroblasts")                \
+    X(FIBROBLAST_SENESCENT, "fibroblast_senescent", "1", "senescent fibroblasts")                \
+    X(FIBROBLAST_DENSITY, "fibroblast_density", "1/mm^3", "fibroblasts per volume of dermis")    \
+    X(SENESCENT_FRACTION, "senescent_fraction", "1", "senescent / all fibroblasts")              \
+    X(STEM_CELL_COUNT, "stem_cell_count", "1", "dermal stem/progenitor cells")                   \
+    X(ATTACHMENT_MEAN, "attachment_mean", "1", "mean fibroblast attachment to intact collagen")  \
+    X(ATTACHED_AREA_MEAN, "attached_area_mean", "1", "mean attached cell-surface fraction")      \
+    X(MMP1_SECRETION_PER_CELL, "mmp1_secretion_per_cell", "1", "mean fibroblast MMP-1 secretion relative to a young quiescent cell") \
+    X(DERMAL_THICKNESS, "dermal_thickness", "um", "dermal thickness from matrix volume")         \
+    X(ESTROGEN, "estrogen", "1", "estrogen level relative to premenopausal mean")                \
+    X(TGFB_MEAN, "tgfb_mean", "au", "mean TGF-beta")                                             \
+    X(MMP1_MEAN, "mmp1_mean", "au", "mean MMP-1")                                                \
+    X(MMP3_MEAN, "mmp3_mean", "au", "mean MMP-3")                                                \
+    X(TIMP_MEAN, "timp_mean", "au", "mean TIMP-1")                                               \
+    X(ROS_MEAN, "ros_mean", "au", "mean reactive oxygen species")                                \
+    X(IL_MEAN, "il_mean", "au", "mean inflammatory interleukins")                                \
+    X(GF_MEAN, "gf_mean", "au", "mean growth factors")                                           \
+    X(CHEMOKINE_MEAN, "chemokine_mean", "au", "mean chemokines")                                 \
+    X(EXOSOME_MEAN, "exosome_mean", "au", "mean exosomes")
+
+enum derm_total_id {
+#define DERM_X_ID(id, name, units, ln) DERM_T_##id,
+    DERM_TOTALS(DERM_X_ID)
+#undef DERM_X_ID
+        DERM_NTOTALS
+};
+
+struct derm_total_desc {
+    const char *name, *units, *long_name;
+};
+const struct derm_total_desc *derm_total_desc(int t);
+
+#endif

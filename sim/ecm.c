@@ -1,0 +1,134 @@
+/* ecm.c - exact per-voxel matrix kinetics (equations and sources in ecm.h). */
+#include "derm/ecm.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "derm/fields.h"
+
+/* (1 - e^{-x}) / x, accurate for small x */
+static double phi1(double x)
+{
+    if (fabs(x) < 1e-8) return 1.0 - 0.5 * x;
+    return -expm1(-x) / x;
+}
+
+double derm_ecm_chain(double P, double a, double b, double yield, double t, double *x, double *y)
+{
+    double x0 = *x, y0 = *y;
+    /* x(t) = x0 e^{-a t} + P t phi1(a t) */
+    double ea = exp(-a * t);
+    double x1 = x0 * ea + P * t * phi1(a * t);
+    double out = P * t - (x1 - x0); /* mass balance: what left x */
+    /* y' = yield * a x - b y, with a x(s) = a x_inf + a (x0 - x_inf) e^{-a s}, written
+     * without x_inf so that a = 0 is handled: a x(s) = P (1 - e^{-a s}) + a x0 e^{-a s}.
+     * y(t) = y0 e^{-bt} + yield [ P * I0(b) + (a x0 - P) * I1(a, b) ], where
+     * I0 = int_0^t e^{-b(t-s)} ds = t phi1(b t), I1 = int_0^t e^{-b(t-s)} e^{-a s} ds. */
+    double eb = exp(-b * t);
+    double i0 = t * phi1(b * t);
+    double i1;
+    double d = b - a;
+    /* I1 = e^{-a t} t phi1(-(b - a) t)... computed from the smaller exponent for stability */
+    if (d >= 0.0)
+        i1 = ea * t * phi1(d * t);
+    else
+        i1 = eb * t * phi1(-d * t);
+    double y1 = y0 * eb + yield * (P * i0 + (a * x0 - P) * i1);
+    if (y1 < 0.0) y1 = 0.0; /* guards round-off only: every term is non-negative in exact arithmetic */
+    *x = x1;
+    *y = y1;
+    return out;
+}
+
+static inline double mmp_activity(double mmp, double timp, double ki)
+{
+    if (mmp < 0.0) mmp = 0.0;
+    if (timp < 0.0) timp = 0.0;
+    return (mmp / (1.0 + timp / ki)) * (1.0 + 1.0 / ki);
+}
+
+derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const double *const *sig,
+                          const double *dep_col, const double *dep_el, const double *dep_ha,
+                          const struct derm_ecm_coef *c, double dt_h, struct derm_ecm_flux *flux,
+                          struct derm_err *err)
+{
+    const int64_t nz = g->nz, nxy = g->nx * g->ny;
+    double *restrict ci = m[DERM_M_COLLAGEN_INTACT];
+    double *restrict cf = m[DERM_M_COLLAGEN_FRAGMENTED];
+    double *restrict ga = m[DERM_M_AGE_AMOUNT];
+    double *restrict ef = m[DERM_M_ELASTIN_FUNCTIONAL];
+    double *restrict ez = m[DERM_M_ELASTIN_ELASTOTIC];
+    double *restrict hh = m[DERM_M_HA_HMW];
+    double *restrict hl = m[DERM_M_HA_LMW];
+    const double *restrict m1 = sig[DERM_S_MMP1];
+    const double *restrict m3 = sig[DERM_S_MMP3];
+    const double *restrict ti = sig[DERM_S_TIMP];
+    const double *restrict ros = sig[DERM_S_ROS];
+    const struct derm_ecm_coef cc = *c;
+    const double dt = dt_h;
+
+    double *part = calloc((size_t)nz * 4, sizeof(double));
+    if (!part) return derm_err_set(err, DERM_ENOMEM, "ecm: cannot allocate %lld layer sums", (long long)nz);
+
+#pragma omp parallel for schedule(static) default(none) \
+    shared(ci, cf, ga, ef, ez, hh, hl, m1, m3, ti, ros, dep_col, dep_el, dep_ha, part) \
+    firstprivate(cc, dt, nz, nxy)
+    for (int64_t k = 0; k < nz; k++) {
+        double s_syn = 0.0, s_clv = 0.0, s_clr = 0.0, bad = 0.0;
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
+            /* collagen */
+            double total0 = ci[q] + cf[q];
+            double x_age = total0 > 0.0 ? ga[q] / total0 : cc.age_ref;
+            double g_age = (1.0 + cc.age_ref / cc.age_half) / (1.0 + x_age / cc.age_half);
+            double a1 = mmp_activity(m1[q], ti[q], cc.timp_ki);
+            double a3 = mmp_activity(m3[q], ti[q], cc.timp_ki);
+            double a = cc.k_cleave_h * ((1.0 - cc.mmp1_share) + cc.mmp1_share * a1) * g_age;
+            double b = cc.k_clear_h * ((1.0 - cc.mmp3_share) + cc.mmp3_share * a3);
+            double P = dep_col[q];
+            double f0 = cf[q];
+            double cleaved = derm_ecm_chain(P, a, b, 1.0, dt, &ci[q], &cf[q]);
+            double cleared = cleaved - (cf[q] - f0);
+            if (cleared < 0.0) cleared = 0.0;
+            s_syn += P * dt;
+            s_clv += cleaved;
+            s_clr += cleared;
+            /* AGE cross-links: leave with cleared fragments, form on all collagen */
+            double frac_out = total0 > 0.0 ? cleared / total0 : 0.0;
+            if (frac_out > 1.0) frac_out = 1.0;
+            double total1 = ci[q] + cf[q];
+            ga[q] = ga[q] * (1.0 - frac_out) + cc.age_form_h * 0.5 * (total0 + total1) * dt;
+            /* elastin */
+            double rx = ros[q] > 0.0 ? ros[q] : 0.0;
+            double ox = cc.k_oxidation_h * rx;
+            double kel = cc.k_elastin_h + ox;
+            double yield_z = kel > 0.0 ? ox / kel : 0.0;
+            derm_ecm_chain(dep_el[q], kel, cc.k_elastotic_h, yield_z, dt, &ef[q], &ez[q]);
+            /* hyaluronan */
+            double kh = cc.k_ha_h * ((1.0 - cc.ha_ros_frag) + cc.ha_ros_frag * rx);
+            derm_ecm_chain(dep_ha[q] + cc.ha_supply, kh, cc.k_lmw_h, cc.lmw_yield, dt, &hh[q], &hl[q]);
+            double chk = ci[q] + cf[q] + ga[q] + ef[q] + ez[q] + hh[q] + hl[q];
+            if (!isfinite(chk) || ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 ||
+                ez[q] < 0.0 || hh[q] < 0.0 || hl[q] < 0.0)
+                bad += 1.0;
+        }
+        part[4 * k + 0] = s_syn;
+        part[4 * k + 1] = s_clv;
+        part[4 * k + 2] = s_clr;
+        part[4 * k + 3] = bad;
+    }
+    struct derm_ecm_flux fl = {0};
+    double nbad = 0.0;
+    for (int64_t k = 0; k < nz; k++) {
+        fl.collagen_synth += part[4 * k + 0];
+        fl.collagen_cleave += part[4 * k + 1];
+        fl.collagen_clear += part[4 * k + 2];
+        nbad += part[4 * k + 3];
+    }
+    free(part);
+    if (flux) *flux = fl;
+    if (nbad > 0.0)
+        return derm_err_set(err, DERM_ENUMERIC,
+                            "ecm: %.0f voxel(s) became negative or non-finite during a step of %g h",
+                            nbad, dt_h);
+    return DERM_OK;
+}

@@ -1,0 +1,410 @@
+"""Tests of analysis/ (dermsim_analysis, plot_run.py, quickstart.ipynb).
+
+Run: ``ctest -L python`` from the build directory, or directly
+``/usr/bin/python3 -m pytest -q tests/python`` (DERMSIM_BIN / DERMSIM_SOURCE_DIR are
+optional; tests that need the simulator skip when it is missing).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ANALYSIS = HERE.parents[1] / "analysis"
+for _p in (str(ANALYSIS), str(HERE)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import dermsim_analysis as da  # noqa: E402
+import synthetic_run as syn  # noqa: E402
+
+PLOT_RUN = ANALYSIS / "plot_run.py"
+NOTEBOOK = ANALYSIS / "quickstart.ipynb"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+# the layout the analysis code is written against (brief + /work/shared/OUTPUT.md)
+SERIES = ["time", "step", "age_years", "collagen_total", "collagen_intact_total",
+          "collagen_fragmented_fraction", "collagen_synthesis_rate",
+          "collagen_degradation_rate", "collagen_cleavage_rate", "collagen_synthesis_per_cell",
+          "elastin_functional_total", "elastin_elastotic_total", "ha_hmw_total",
+          "ha_lmw_total", "age_crosslinks_mean", "fibroblast_count", "fibroblast_quiescent",
+          "fibroblast_activated", "fibroblast_senescent", "fibroblast_density",
+          "senescent_fraction", "stem_cell_count", "attachment_mean", "attached_area_mean",
+          "mmp1_secretion_per_cell", "dermal_thickness", "estrogen", "tgfb_mean", "mmp1_mean",
+          "mmp3_mean", "timp_mean", "ros_mean", "il_mean", "gf_mean", "chemokine_mean",
+          "exosome_mean"]
+AGENT_COLUMNS = ["agent_id", "agent_type", "agent_state", "agent_x", "agent_y", "agent_z",
+                 "agent_divisions", "agent_damage", "agent_attachment", "agent_tgfb_response",
+                 "agent_collagen_synthesis", "agent_mmp1_secretion"]
+FRAME_VARS = ["frame_step", "frame_age_years", "agent_count"]
+
+
+def open_quiet(path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", da.IncompleteRunWarning)
+        return da.open_run(path, **kw)
+
+
+def check_png(path: Path):
+    assert path.is_file(), f"{path} not written"
+    data = path.read_bytes()
+    assert len(data) > 1000 and data[:8] == PNG_MAGIC, f"{path} is not a PNG"
+
+
+# =========================================================== generic (synthetic and real)
+def test_loader_shapes_and_units(run_h5):
+    run = open_quiet(run_h5)
+    nz, ny, nx = len(run.z), len(run.y), len(run.x)
+    assert min(nz, ny, nx) >= 1
+    s = run.series
+    assert isinstance(s, pd.DataFrame) and s.index.name == "age_years" and len(s) >= 1
+    assert s.index.is_monotonic_increasing
+    assert s().shape == s.shape  # run.series() also works
+    for col in ("time", "step", "collagen_total", "fibroblast_count"):
+        assert col in s.columns
+    assert run.units("time") == "day"
+    assert run.units("x") == run.units("z") == "um"
+    assert all(isinstance(u, str) for u in s.attrs["units"].values())
+    assert run.n_frames >= 1 and len(run.frames) == run.n_frames == len(run.frame_times)
+    assert np.all(np.diff(run.frames) >= 0)
+    assert run.fields, "no 3-D fields in run"
+    for name in run.fields[:3]:
+        f = run.field(name)
+        assert f.values.shape == (nz, ny, nx) and f.values.dtype == np.float32
+        assert f.frame == run.n_frames - 1 and f.age_years == pytest.approx(run.frames[-1])
+        assert f.xz().shape == (nz, nx) and f.xy(depth=run.z[0]).shape == (ny, nx)
+        p = run.profile(name)
+        assert p.values.shape == (run.n_frames, nz)
+        assert len(p.age_years) == run.n_frames
+        np.testing.assert_allclose(p.values[-1], f.values.mean(axis=(1, 2)), rtol=1e-4,
+                                   atol=1e-6 * max(1.0, float(np.abs(f.values).max())))
+    assert isinstance(run.attrs.get("software"), str)
+    assert "dermsim" in repr(run)
+
+
+def test_agents_ragged_split(run_h5):
+    run = open_quiet(run_h5)
+    counts = run.agent_count
+    assert counts.shape == (run.n_frames,)
+    with h5py.File(run_h5, "r") as f:
+        raw = {c: f[c][...] for c in ("agent_id", "agent_x", "agent_state")}
+    assert counts.sum() == len(raw["agent_x"])
+    parts = []
+    for k in range(run.n_frames):
+        a = run.agents(k)
+        assert len(a) == counts[k]
+        assert a["id"].is_unique
+        assert a.attrs["frame"] == k and a.attrs["age_years"] == pytest.approx(run.frames[k])
+        assert set(a["state"].unique()) <= {0, 1, 2, 3}
+        assert a["state_name"].notna().all() and a["type_name"].notna().all()
+        if len(a):
+            assert {"x", "y", "z"} <= set(a.columns)
+        parts.append(a)
+    allx = np.concatenate([p["x"].to_numpy() for p in parts])
+    np.testing.assert_array_equal(allx, raw["agent_x"])
+    np.testing.assert_array_equal(np.concatenate([p["id"].to_numpy() for p in parts]),
+                                  raw["agent_id"])
+    assert len(run.all_agents()) == counts.sum()
+    pd.testing.assert_frame_equal(run.agents(), run.agents(run.n_frames - 1))
+
+
+def test_relative(run_h5):
+    run = open_quiet(run_h5)
+    s = run.series["collagen_total"]
+    for ref_age in (25.0, float(s.index[-1]), -100.0):
+        r = run.relative("collagen_total", ref_age=ref_age)
+        i = int(np.argmin(np.abs(s.index.to_numpy() - ref_age)))
+        assert r.iloc[i] == pytest.approx(1.0)
+        np.testing.assert_allclose(r.to_numpy(), s.to_numpy() / s.iloc[i])
+    pd.testing.assert_series_equal(da.relative(run, "collagen_total"), run.relative("collagen_total"))
+
+
+def test_dataset_xarray(run_h5):
+    run = open_quiet(run_h5)
+    with run.dataset() as ds:
+        assert set(ds.dims) <= {"x", "y", "z", "time", "frame", "agent"}, ds.dims
+        assert ds["collagen_total"].dims == ("time",)
+        assert ds["time"].attrs["units"] == "day"
+        name = run.fields[0]
+        assert ds[name].dims == ("frame", "z", "y", "x")
+        np.testing.assert_array_equal(ds[name].isel(frame=-1).values, run.field(name).values)
+
+
+# =========================================================== synthetic: exact values
+def test_synthetic_values(synthetic_h5):
+    run = da.open_run(synthetic_h5)
+    assert run.completed and run.name == synthetic_h5.parent.name
+    s = run.series
+    np.testing.assert_allclose(s.index, syn.AGES)
+    assert s.loc[45.0, "collagen_total"] == pytest.approx(8.0)
+    assert s["step"].dtype.kind == "i"
+    assert s.attrs["units"]["collagen_total"] == "mg/cm^2"
+    assert run.long_name("collagen_total") == "total collagen"
+    assert run.label("dermal_thickness") == "dermal thickness [um]"
+    assert sorted(s.columns) == sorted(c for c in SERIES if c != "age_years")
+    assert run.attrs["seed"] == 42 and run.attrs["title"] == "synthetic dermsim run"
+    assert run.frames == [25.0, 45.0, 65.0]
+    np.testing.assert_allclose(run.frame_times, (syn.FRAME_AGES - 25.0) * 365.25)
+    assert sorted(run.fields) == sorted(syn.FIELDS) and sorted(run.profiles) == sorted(syn.FIELDS)
+    np.testing.assert_allclose(run.z, (np.arange(syn.NZ) + 0.5) * syn.DX)
+    # field values: k + j + 0.001 * (100 iz + 10 iy + ix)
+    j = syn.FIELDS.index("mmp1")
+    f = run.field("mmp1", age=44.0)
+    assert f.frame == 1 and f.units == "nM"
+    assert f.values[2, 3, 4] == pytest.approx(1 + j + 0.001 * 234, rel=1e-6)
+    assert run.field("mmp1", frame=-3).frame == 0
+    with pytest.raises(IndexError):
+        run.field("mmp1", frame=3)
+    with pytest.raises(KeyError):
+        run.field("nonexistent")
+    p = run.profile("mmp1_profile")
+    assert p.name == "mmp1" and p.to_frame().shape == (3, syn.NZ)
+    # agents: x = 10 k + i, id = 1000 k + i
+    a = run.agents(1)
+    np.testing.assert_array_equal(a["x"], 10.0 + np.arange(5))
+    np.testing.assert_array_equal(a["id"], 1000 + np.arange(5))
+    assert list(a.columns[:6]) == ["id", "type", "state", "x", "y", "z"]
+    assert list(a["state_name"]) == ["quiescent", "activated", "senescent", "apoptotic", "quiescent"]
+    assert list(a["type_name"])[:2] == ["stem", "fibroblast"]
+    assert a.attrs["units"]["x"] == "um"
+    assert run.agents(age=70).attrs["frame"] == 2
+
+
+def test_relative_function():
+    s = pd.Series([2.0, 4.0, 1.0], index=pd.Index([20.0, 26.0, 60.0], name="age_years"))
+    np.testing.assert_allclose(da.relative(s, ref_age=25), [0.5, 1.0, 0.25])
+    np.testing.assert_allclose(da.relative(s, ref_age=100), [2.0, 4.0, 1.0])
+    df = pd.DataFrame({"a": s, "b": 2 * s})
+    np.testing.assert_allclose(da.relative(df, "b", ref_age=60), [2.0, 4.0, 1.0])
+    assert da.relative(df, ref_age=20).shape == (3, 2)
+    with pytest.warns(RuntimeWarning):
+        assert da.relative(s * 0, ref_age=25).isna().all()
+
+
+@pytest.mark.parametrize("variant", ["frame_coordinate", "no_scales", "no_profiles", "incomplete"])
+def test_synthetic_variants(tmp_path, variant):
+    path = tmp_path / "run.h5"
+    kw = {"frame_coordinate": dict(frame_coord="frame"),
+          "no_scales": dict(attach_scales=False),
+          "no_profiles": dict(profiles=False, fields=["collagen_intact", "mmp1"]),
+          "incomplete": dict(completed=0)}[variant]
+    syn.write_synthetic(path, **kw)
+    if variant == "incomplete":
+        with pytest.warns(da.IncompleteRunWarning):
+            run = da.open_run(tmp_path)
+        assert not run.completed
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", da.IncompleteRunWarning)
+            run = da.open_run(tmp_path)
+    assert run.frames == [25.0, 45.0, 65.0]
+    np.testing.assert_allclose(run.frame_times, (syn.FRAME_AGES - 25.0) * 365.25)
+    assert len(run.series) == len(syn.AGES) and "frame_time" not in run.series
+    assert run.variables["collagen_intact"].dims == ("frame", "z", "y", "x")
+    assert len(run.agents(0)) == 7
+    if variant == "no_profiles":
+        assert run.profiles == [] and sorted(run.fields) == ["collagen_intact", "mmp1"]
+        p = run.profile("mmp1")  # computed from the field
+        np.testing.assert_allclose(p.values[0], run.field("mmp1", 0).values.mean(axis=(1, 2)),
+                                   rtol=1e-6)
+
+
+def test_partially_written_file(tmp_path):
+    """A file caught mid-write: a series, a field and the last frame's agents are behind."""
+    path = syn.write_synthetic(tmp_path / "run.h5", completed=0)
+    with h5py.File(path, "a") as f:
+        f["collagen_total"].resize((len(syn.AGES) - 1,))
+        n = int(syn.AGENT_COUNT.sum())
+        for c in AGENT_COLUMNS:
+            f[c].resize((n - 2,))
+    run = open_quiet(path, locking=False)
+    assert len(run.series) == len(syn.AGES) - 1
+    assert run.n_frames == 3
+    assert len(run.agents(1)) == 5
+    with pytest.raises(IndexError):
+        run.agents(-1)
+    with h5py.File(path, "a") as f:
+        f["mmp1"].resize((2, syn.NZ, syn.NY, syn.NX))
+    run.refresh()
+    assert run.n_frames == 2 and run.frames == [25.0, 45.0]
+    assert run.field("mmp1").frame == 1 and run.profile("tgfb").values.shape == (2, syn.NZ)
+
+
+def test_open_locked_file(tmp_path):
+    """A file held open for writing (with an HDF5 lock) by another process still opens."""
+    path = syn.write_synthetic(tmp_path / "run.h5", completed=0)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, h5py; f = h5py.File(sys.argv[1], 'a'); "
+         "print('open', flush=True); sys.stdin.read()", path],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "HDF5_USE_FILE_LOCKING": "TRUE"})
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        run = open_quiet(path)
+        assert len(run.series) == len(syn.AGES) and len(run.agents(0)) == 7
+        with run.dataset() as ds:
+            assert ds.sizes["time"] == len(syn.AGES)
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_load_runs_and_series_table(tmp_path):
+    for name in ("control", "treated"):
+        (tmp_path / name).mkdir()
+        syn.write_synthetic(tmp_path / name / "run.h5")
+    runs = da.load_runs(str(tmp_path / "*"))
+    assert list(runs) == ["control", "treated"]
+    runs2 = da.load_runs([tmp_path / "control", tmp_path / "control" / "run.h5"])
+    assert list(runs2) == ["control", "control#2"]
+    t = da.series_table(runs, "collagen_total", ref_age=25)
+    assert list(t.columns) == ["control", "treated"] and t.iloc[0].tolist() == [1.0, 1.0]
+    with pytest.raises(FileNotFoundError):
+        da.load_runs(str(tmp_path / "nothing_*"))
+
+
+def test_open_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        da.open_run(tmp_path / "missing.h5")
+    with pytest.raises(FileNotFoundError):
+        da.open_run(tmp_path)  # directory without run.h5
+    bad = tmp_path / "bad.h5"
+    bad.write_text("not hdf5")
+    with pytest.raises(da.InvalidRunError):
+        da.open_run(bad)
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["something"] = np.arange(3)
+    with pytest.raises(da.InvalidRunError):
+        da.open_run(other)
+
+
+# =========================================================== plot_run.py
+def run_cli(*args, timeout=120):
+    return subprocess.run([sys.executable, str(PLOT_RUN), *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("target", [
+    "missing", "not_hdf5", "empty_dir"])
+def test_plot_run_cli_errors(tmp_path, target):
+    path = {"missing": tmp_path / "nope" / "run.h5", "not_hdf5": tmp_path / "x.h5",
+            "empty_dir": tmp_path}[target]
+    if target == "not_hdf5":
+        path.write_text("garbage")
+    proc = run_cli(path, "-o", tmp_path / "plots")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("plot_run.py: error:"), proc.stderr
+    assert not (tmp_path / "plots").exists()
+
+
+def test_plot_run_cli(best_h5, tmp_path):
+    """The CLI on a run directory writes the four PNGs (real run if available)."""
+    out = tmp_path / "plots"
+    proc = run_cli(best_h5.parent, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    expected = ["agents.png", "profiles.png", "slices.png", "totals.png"]
+    for name in expected:
+        check_png(out / name)
+    assert sorted(p.name for p in out.iterdir()) == expected
+    assert sorted(Path(line).name for line in proc.stdout.split()) == expected
+
+
+def test_plot_run_missing_optional(tmp_path):
+    """Runs without profiles, agents and most fields still plot (panels are skipped)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import plot_run
+    syn.write_synthetic(tmp_path / "run.h5", fields=["mmp1"], profiles=False, agents=False)
+    with h5py.File(tmp_path / "run.h5", "a") as f:
+        for name in ("ha_hmw_total", "ha_lmw_total", "estrogen", "tgfb_mean"):
+            del f[name]
+    assert plot_run.main([str(tmp_path), "--depth", "50"]) == 0
+    out = tmp_path / "plots"
+    assert sorted(p.name for p in out.iterdir()) == ["profiles.png", "slices.png", "totals.png"]
+    for p in out.iterdir():
+        check_png(p)
+
+
+# =========================================================== notebook
+def test_notebook_outputs_empty_in_git():
+    nb = json.loads(NOTEBOOK.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+def test_notebook_executes(best_h5, tmp_path, monkeypatch):
+    """quickstart.ipynb runs end to end (on the real run; on the synthetic one without it),
+    in a kernel started with this interpreter (Debian's /usr/bin/python3 under ctest)."""
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("DERMSIM_RUN", str(best_h5))
+    monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
+    # an explicit kernelspec for sys.executable: kernel_name "python3" could resolve to
+    # another interpreter (pyenv) through PATH or user kernelspecs
+    kdir = tmp_path / "kernels" / "dermsim-test-python"
+    kdir.mkdir(parents=True)
+    (kdir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "dermsim test python", "language": "python"}))
+    ksm = KernelSpecManager(kernel_dirs=[str(kdir.parent)], ensure_native_kernel=False)
+    km = KernelManager(kernel_name="dermsim-test-python", kernel_spec_manager=ksm)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = NotebookClient(nb, km=km, timeout=120,
+                            resources={"metadata": {"path": str(ANALYSIS)}})
+    client.execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    n_images = sum("image/png" in o.get("data", {}) for o in outputs)
+    assert n_images >= 4, f"expected >= 4 figures, got {n_images}"
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "agents" in text
+
+
+# =========================================================== real run: layout conformance
+def test_real_run_layout(real_h5):
+    """The simulator's file has what the analysis code relies on (names from the brief)."""
+    problems = []
+    with h5py.File(real_h5, "r") as f:
+        names = set(f.keys())
+        attrs = dict(f.attrs)
+        for req in ("software", "software_version", "git_describe", "seed", "config_text",
+                    "config_resolved", "completed"):
+            if req not in attrs:
+                problems.append(f"root attribute {req} missing")
+        if "completed" in attrs and np.asarray(attrs["completed"]).shape != ():
+            problems.append(f"root attribute completed is not scalar: {attrs['completed']!r}")
+        missing = [n for n in SERIES + FRAME_VARS + AGENT_COLUMNS if n not in names]
+        if missing:
+            problems.append(f"variables missing: {missing}")
+        if "frame_time" not in names and "frame" not in names:
+            problems.append("no frame_time (or frame) coordinate")
+        for name, ds in f.items():
+            if not isinstance(ds, h5py.Dataset):
+                continue
+            if str(ds.attrs.get("NAME", b"")).find("This is a netCDF dimension") >= 0:
+                continue
+            for a in ("units", "long_name"):
+                if a not in ds.attrs:
+                    problems.append(f"{name}: no {a}")
+        fields = [n for n in names if isinstance(f[n], h5py.Dataset) and f[n].ndim == 4]
+        for n in fields:
+            if n + "_profile" not in names:
+                problems.append(f"field {n} has no {n}_profile")
+    run = open_quiet(real_h5)
+    if not run.completed:
+        problems.append("completed != 1 after a clean run")
+    assert not problems, "layout mismatches:\n  " + "\n  ".join(problems)

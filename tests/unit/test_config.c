@@ -1,0 +1,525 @@
+/* test_config.c - unit tests of config.c: loading YAML text onto parameters, the origin of
+ * every value, each kind of configuration error (status, location, key, expected form),
+ * all-or-nothing loading, files, --set overrides, and the YAML written by
+ * derm_params_write_yaml reading back to identical values. */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "derm/config.h"
+#include "derm/params.h"
+
+#define assert_contains(hay, needle)                                                     \
+    do {                                                                                 \
+        if (!strstr((hay), (needle))) {                                                  \
+            print_error("message \"%s\"\n  does not contain \"%s\"\n", (hay), (needle)); \
+            fail();                                                                      \
+        }                                                                                \
+    } while (0)
+
+static size_t idx_of(const char *path)
+{
+    const struct derm_param_desc *d = derm_params_find(path);
+    if (!d) {
+        print_error("no parameter '%s'\n", path);
+        fail();
+    }
+    return (size_t)(d - derm_params_table());
+}
+
+/* Member-by-member equality (bitwise, so -0.0 != 0.0 and NaN == NaN; padding ignored). */
+static void assert_params_equal(const struct derm_params *a, const struct derm_params *b)
+{
+    const struct derm_param_desc *t = derm_params_table();
+    for (size_t i = 0; i < derm_params_count(); i++) {
+        size_t size = (t[i].type == DERM_PT_REAL)  ? sizeof(double)
+                      : (t[i].type == DERM_PT_INT) ? sizeof(int64_t)
+                                                   : sizeof(int);
+        if (memcmp((const char *)a + t[i].offset, (const char *)b + t[i].offset, size) != 0) {
+            print_error("%s differs: %.17g vs %.17g\n", t[i].path, derm_params_get(a, &t[i]),
+                        derm_params_get(b, &t[i]));
+            fail();
+        }
+    }
+}
+
+struct fixture {
+    struct derm_params p;
+    struct derm_param_origin *o;
+    struct derm_err err;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f) return -1;
+    f->o = calloc(derm_params_count(), sizeof *f->o);
+    if (!f->o) return -1;
+    derm_params_defaults(&f->p);
+    derm_err_clear(&f->err);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    free(f->o);
+    free(f);
+    return 0;
+}
+
+/* ---- good configurations ---------------------------------------------------------------- */
+
+static void test_load_good(void **state)
+{
+    struct fixture *f = *state;
+    const char *text = "# a comment\n"
+                       "run:\n"
+                       "  seed: 42\n"
+                       "  age_start_years: 30      # trailing comment\n"
+                       "  age_end_years: 40.5\n"
+                       "domain: {nx: 8, ny: 4, nz: 6, bottom_boundary: vascular}\n"
+                       "subject:\n"
+                       "  sex: male\n"
+                       "output:\n"
+                       "  write_agents: no\n"
+                       "signals:\n"
+                       "  tgfb:\n"
+                       "    half_life_h: 3.5\n"
+                       "  gf_systemic_share: 0.25\n"
+                       "fibroblast.lifespan_years: 2\n"
+                       "stem:\n"
+                       "  # every key commented out: an empty section is allowed\n";
+    assert_int_equal(derm_config_load_string(text, "good.yaml", &f->p, f->o, &f->err), DERM_OK);
+    assert_true(f->p.run_seed == 42);
+    assert_true(f->p.run_age_start_years == 30.0);
+    assert_true(f->p.run_age_end_years == 40.5);
+    assert_int_equal(f->p.domain_nx, 8);
+    assert_int_equal(f->p.domain_ny, 4);
+    assert_int_equal(f->p.domain_nz, 6);
+    assert_int_equal(f->p.domain_bottom_boundary, DERM_BOTTOM_VASCULAR);
+    assert_int_equal(f->p.subject_sex, DERM_SEX_MALE);
+    assert_int_equal(f->p.output_write_agents, 0);
+    assert_true(f->p.signals_tgfb_half_life_h == 3.5);
+    assert_true(f->p.signals_gf_systemic_share == 0.25);
+    assert_true(f->p.fibroblast_lifespan_years == 2.0);
+    /* untouched keys keep their defaults */
+    assert_true(f->p.run_dt_hours == 168.0);
+    assert_int_equal(f->p.output_write_fields, 1);
+
+    /* origins: 1-based line:column of each key */
+    assert_string_equal(f->o[idx_of("run.seed")].where, "good.yaml:3:3");
+    assert_string_equal(f->o[idx_of("run.age_start_years")].where, "good.yaml:4:3");
+    assert_string_equal(f->o[idx_of("domain.nx")].where, "good.yaml:6:10");
+    assert_string_equal(f->o[idx_of("domain.bottom_boundary")].where, "good.yaml:6:31");
+    assert_string_equal(f->o[idx_of("signals.tgfb.half_life_h")].where, "good.yaml:13:5");
+    assert_string_equal(f->o[idx_of("fibroblast.lifespan_years")].where, "good.yaml:15:1");
+    assert_string_equal(f->o[idx_of("run.dt_hours")].where, "");
+    assert_int_equal(derm_params_validate(&f->p, f->o, &f->err), DERM_OK);
+}
+
+static void test_load_on_top_of_existing(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(derm_config_load_string("domain: {nx: 8}\n", "a.yaml", &f->p, f->o, &f->err),
+                     DERM_OK);
+    assert_int_equal(derm_config_load_string("domain: {ny: 5}\n", "b.yaml", &f->p, f->o, &f->err),
+                     DERM_OK);
+    assert_int_equal(f->p.domain_nx, 8);
+    assert_int_equal(f->p.domain_ny, 5);
+    assert_string_equal(f->o[idx_of("domain.nx")].where, "a.yaml:1:10");
+    assert_string_equal(f->o[idx_of("domain.ny")].where, "b.yaml:1:10");
+    /* origins may be NULL */
+    assert_int_equal(derm_config_load_string("domain: {nz: 7}\n", "c.yaml", &f->p, NULL, &f->err),
+                     DERM_OK);
+    assert_int_equal(f->p.domain_nz, 7);
+}
+
+static void test_quoted_and_null_spellings(void **state)
+{
+    struct fixture *f = *state;
+    /* a quoted number is text that still parses; a quoted "null" is not a null */
+    assert_int_equal(
+        derm_config_load_string("domain:\n  nx: \"12\"\n", "q.yaml", &f->p, f->o, &f->err),
+        DERM_OK);
+    assert_int_equal(f->p.domain_nx, 12);
+    static const char *const nulls[] = {"run:\n  seed:\n", "run:\n  seed: ~\n",
+                                        "run:\n  seed: null\n", "run:\n  seed: NULL\n"};
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++) {
+        assert_int_equal(derm_config_load_string(nulls[i], "n.yaml", &f->p, f->o, &f->err),
+                         DERM_ECONFIG);
+        assert_string_equal(f->err.msg, "n.yaml:2:3: key 'run.seed': missing value; expected an "
+                                        "integer in [0, 9.2e+18]");
+    }
+    assert_int_equal(
+        derm_config_load_string("run:\n  seed: 'null'\n", "n.yaml", &f->p, f->o, &f->err),
+        DERM_ECONFIG);
+    assert_contains(f->err.msg, "'null' is not an integer");
+}
+
+/* ---- errors ----------------------------------------------------------------------------- */
+
+struct bad_case {
+    const char *text;
+    derm_status status;
+    const char *expect[3]; /* substrings the message must contain */
+};
+
+static void test_errors(void **state)
+{
+    struct fixture *f = *state;
+    static const struct bad_case cases[] = {
+        /* syntax */
+        {"run:\n  seed: [1, 2\ndomain:\n  nx: 4\n",
+         DERM_ECONFIG,
+         {"bad.yaml:3:", "YAML syntax error", "flow sequence"}},
+        {"run:\n  seed: 1\n   age_end_years: 30\n",
+         DERM_ECONFIG,
+         {"bad.yaml:3:", "YAML syntax error", NULL}},
+        {"run:\n\tseed: 1\n", DERM_ECONFIG, {"bad.yaml:2:", "YAML syntax error", NULL}},
+        {"run: {seed: 1\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:1: YAML syntax error", "flow mapping", NULL}},
+        /* unknown keys and sections */
+        {"fibroblast:\n  lifspan_years: 2\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: unknown key 'fibroblast.lifspan_years'; did you mean "
+          "'fibroblast.lifespan_years'?",
+          NULL, NULL}},
+        {"fibroblst:\n  lifespan_years: 2\n",
+         DERM_ECONFIG,
+         {"bad.yaml:1:1: unknown section 'fibroblst'; did you mean 'fibroblast'?", NULL, NULL}},
+        {"signals:\n  tgfbb:\n    half_life_h: 2\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: unknown section 'signals.tgfbb'; did you mean 'signals.tgfb'?", NULL,
+          NULL}},
+        {"zzzqqqxx:\n  a: 1\n",
+         DERM_ECONFIG,
+         {"bad.yaml:1:1: unknown section 'zzzqqqxx'; valid sections are: run, output, domain", NULL,
+          NULL}},
+        {"run:\n  qqqqqqqqqq: 1\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: unknown key 'run.qqqqqqqqqq'; valid keys in 'run' are: seed, "
+          "age_start_years",
+          NULL, NULL}},
+        /* duplicates */
+        {"run:\n  seed: 1\n  seed: 2\n",
+         DERM_ECONFIG,
+         {"bad.yaml:3:3: duplicate key 'run.seed'; first at 2:3", NULL, NULL}},
+        {"run:\n  seed: 1\ndomain:\n  nx: 4\nrun:\n  age_end_years: 30\n",
+         DERM_ECONFIG,
+         {"bad.yaml:5:1: duplicate key 'run'; first at 1:1", NULL, NULL}},
+        {"run.seed: 3\nrun:\n  seed: 4\n",
+         DERM_ECONFIG,
+         {"bad.yaml:3:3: duplicate key 'run.seed'; first set at 1:1", NULL, NULL}},
+        /* wrong node kinds */
+        {"domain:\n  nx: [1, 2]\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: key 'domain.nx': found a sequence; expected a scalar", NULL, NULL}},
+        {"domain:\n  nx: {a: 1}\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: key 'domain.nx': found a mapping; expected a scalar", NULL, NULL}},
+        {"domain: 5\n",
+         DERM_ECONFIG,
+         {"bad.yaml:1:1: key 'domain' is a section but holds a scalar; expected a mapping", "nx",
+          NULL}},
+        {"domain:\n  - nx\n  - ny\n",
+         DERM_ECONFIG,
+         {"bad.yaml:1:1: key 'domain' is a section but holds a sequence", NULL, NULL}},
+        {"? [a, b]\n: 1\n", DERM_ECONFIG, {"bad.yaml:1:3: a key is a sequence", NULL, NULL}},
+        /* document shape */
+        {"",
+         DERM_ECONFIG,
+         {"bad.yaml: empty configuration; expected a mapping of sections such as run:, domain:",
+          NULL, NULL}},
+        {"# only\n# comments\n\n", DERM_ECONFIG, {"bad.yaml: empty configuration", NULL, NULL}},
+        {"---\n", DERM_ECONFIG, {"bad.yaml: empty configuration", NULL, NULL}},
+        {"- run\n- domain\n",
+         DERM_ECONFIG,
+         {"bad.yaml:1:1: top level is a sequence; expected a mapping of sections", NULL, NULL}},
+        {"hello\n", DERM_ECONFIG, {"bad.yaml:1:1: top level is a scalar", NULL, NULL}},
+        {"run: {seed: 1}\n---\nrun: {seed: 2}\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:1: a second YAML document starts here", NULL, NULL}},
+        /* values (checked by params.c, located by config.c) */
+        {"domain:\n  nx: -4\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: key 'domain.nx': '-4' is out of range; expected an integer in [1, 4096]",
+          NULL, NULL}},
+        {"domain:\n  nz: 0\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: key 'domain.nz': '0' is out of range; expected an integer in [2, 4096]",
+          NULL, NULL}},
+        {"domain:\n  voxel_um: 12abc\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: key 'domain.voxel_um': '12abc' is not a number", NULL, NULL}},
+        {"subject:\n  sex: Female\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: key 'subject.sex': 'Female' is not a valid choice",
+          "expected one of: female, male", NULL}},
+        {"run:\n  age_end_years: .nan\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: key 'run.age_end_years': '.nan' is not a finite number", NULL, NULL}},
+        {"domain:\n  nx: \"a\\0b\"\n",
+         DERM_ECONFIG,
+         {"bad.yaml:2:3: key 'domain.nx'", "NUL", NULL}},
+        /* a key with a line break stays on one line in the message */
+        {"\"run\\nx\": 1\n", DERM_ECONFIG, {"bad.yaml:1:1: unknown key 'run?x'", NULL, NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct derm_params before = f->p;
+        derm_err_clear(&f->err);
+        derm_status st = derm_config_load_string(cases[i].text, "bad.yaml", &f->p, f->o, &f->err);
+        if (st != cases[i].status) {
+            print_error("case %zu (%s): status %d, expected %d; message: %s\n", i, cases[i].text,
+                        (int)st, (int)cases[i].status, f->err.msg);
+            fail();
+        }
+        assert_int_equal(f->err.code, st);
+        for (int k = 0; k < 3 && cases[i].expect[k]; k++)
+            assert_contains(f->err.msg, cases[i].expect[k]);
+        assert_null(strchr(f->err.msg, '\n'));
+        /* nothing was applied */
+        assert_params_equal(&before, &f->p);
+        for (size_t j = 0; j < derm_params_count(); j++)
+            assert_string_equal(f->o[j].where, "");
+    }
+}
+
+static void test_error_leaves_everything_untouched(void **state)
+{
+    struct fixture *f = *state;
+    /* the first keys are valid, the last is not: no partial application */
+    const char *text = "domain:\n  nx: 8\n  ny: 8\n  nz: 1\n";
+    assert_int_equal(derm_config_load_string(text, "p.yaml", &f->p, f->o, &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "p.yaml:4:3: key 'domain.nz'");
+    assert_int_equal(f->p.domain_nx, 16);
+    assert_int_equal(f->p.domain_ny, 16);
+    assert_string_equal(f->o[idx_of("domain.nx")].where, "");
+}
+
+static void test_validate_cites_file_location(void **state)
+{
+    struct fixture *f = *state;
+    const char *text = "run:\n  age_start_years: 25\n  age_end_years: 20\n";
+    assert_int_equal(derm_config_load_string(text, "cfg.yaml", &f->p, f->o, &f->err), DERM_OK);
+    assert_int_equal(derm_params_validate(&f->p, f->o, &f->err), DERM_ECONFIG);
+    assert_string_equal(f->err.msg, "cfg.yaml:3:3: key 'run.age_end_years': 20.0 is not after "
+                                    "run.age_start_years (25.0); expected a value > 25.0");
+}
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+static void test_load_file(void **state)
+{
+    struct fixture *f = *state;
+    char dir[] = "/tmp/derm_test_config_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[512];
+    snprintf(path, sizeof path, "%s/cfg.yaml", dir);
+    const char *text = "run:\n  seed: 7\ndomain:\n  nx: 4\n";
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+
+    char *verbatim = NULL;
+    assert_int_equal(derm_config_load(path, &f->p, f->o, &verbatim, &f->err), DERM_OK);
+    assert_non_null(verbatim);
+    assert_string_equal(verbatim, text);
+    free(verbatim);
+    assert_true(f->p.run_seed == 7);
+    char where[600];
+    snprintf(where, sizeof where, "%s:4:3", path);
+    assert_string_equal(f->o[idx_of("domain.nx")].where, where);
+
+    /* text_out may be NULL */
+    assert_int_equal(derm_config_load(path, &f->p, f->o, NULL, &f->err), DERM_OK);
+
+    /* errors name the file */
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("domain:\n  nx: 0\n", fp);
+    fclose(fp);
+    verbatim = (char *)0x1;
+    assert_int_equal(derm_config_load(path, &f->p, f->o, &verbatim, &f->err), DERM_ECONFIG);
+    assert_null(verbatim);
+    snprintf(where, sizeof where, "%s:2:3: key 'domain.nx'", path);
+    assert_contains(f->err.msg, where);
+    remove(path);
+
+    /* missing file */
+    assert_int_equal(derm_config_load(path, &f->p, f->o, NULL, &f->err), DERM_ECONFIG);
+    snprintf(where, sizeof where, "%s: cannot open: No such file or directory", path);
+    assert_string_equal(f->err.msg, where);
+
+    /* a directory */
+    assert_int_equal(derm_config_load(dir, &f->p, f->o, NULL, &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, dir);
+    assert_contains(f->err.msg, "cannot");
+    rmdir(dir);
+}
+
+/* ---- --set ------------------------------------------------------------------------------ */
+
+static void test_apply_set(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx=32", &f->err), DERM_OK);
+    assert_int_equal(f->p.domain_nx, 32);
+    assert_string_equal(f->o[idx_of("domain.nx")].where, "--set");
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "signals.tgfb.half_life_h=0.5", &f->err),
+                     DERM_OK);
+    assert_true(f->p.signals_tgfb_half_life_h == 0.5);
+    assert_int_equal(derm_config_apply_set(&f->p, NULL, "subject.sex=male", &f->err), DERM_OK);
+    assert_int_equal(f->p.subject_sex, DERM_SEX_MALE);
+
+    struct derm_params before = f->p;
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx", &f->err), DERM_ECONFIG);
+    assert_string_equal(
+        f->err.msg, "--set: 'domain.nx' has no '='; expected section.key=value, e.g. domain.nx=32");
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "=3", &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "has no key");
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nq=3", &f->err), DERM_ECONFIG);
+    assert_string_equal(f->err.msg, "--set: unknown key 'domain.nq'; did you mean 'domain.nx'?");
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "qqqqqq.zzzzzzzz=3", &f->err),
+                     DERM_ECONFIG);
+    assert_contains(f->err.msg, "--set: unknown key 'qqqqqq.zzzzzzzz'");
+    assert_contains(f->err.msg, "run, output, domain");
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain=3", &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "--set: 'domain' is a section");
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx=abc", &f->err), DERM_ECONFIG);
+    assert_string_equal(f->err.msg, "--set: key 'domain.nx': 'abc' is not an integer; expected an "
+                                    "integer in [1, 4096]");
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx=", &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "missing value");
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx=5000", &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "out of range");
+    assert_params_equal(&before, &f->p);
+
+    /* the value may itself contain '=' (only the first splits) */
+    assert_int_equal(derm_config_apply_set(&f->p, f->o, "run.seed=1=2", &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "'1=2' is not an integer");
+}
+
+/* ---- round trip ------------------------------------------------------------------------- */
+
+/* Give every parameter a valid, non-default value with many significant digits. */
+static void fill_unusual_values(struct derm_params *p)
+{
+    const struct derm_param_desc *t = derm_params_table();
+    for (size_t i = 0; i < derm_params_count(); i++) {
+        const struct derm_param_desc *d = &t[i];
+        char text[64];
+        double frac = fmod(0.1234567891234567 * (double)(i + 1), 1.0);
+        struct derm_err err;
+        switch (d->type) {
+        case DERM_PT_REAL: {
+            double v = d->lo + (d->hi - d->lo) * frac;
+            snprintf(text, sizeof text, "%.17g", v);
+            break;
+        }
+        case DERM_PT_INT:
+            snprintf(text, sizeof text, "%lld", (long long)floor(d->lo + (d->hi - d->lo) * frac));
+            break;
+        case DERM_PT_BOOL:
+            snprintf(text, sizeof text, "%s", d->def != 0 ? "false" : "true");
+            break;
+        case DERM_PT_ENUM: { /* the last choice */
+            const char *c = strrchr(d->choices, '|');
+            snprintf(text, sizeof text, "%s", c ? c + 1 : d->choices);
+            break;
+        }
+        }
+        if (derm_params_set_text(p, d, text, "test", &err) != DERM_OK) {
+            print_error("%s\n", err.msg);
+            fail();
+        }
+    }
+}
+
+static char *write_yaml_string(const struct derm_params *p)
+{
+    FILE *fp = tmpfile();
+    assert_non_null(fp);
+    derm_params_write_yaml(p, fp);
+    long n = ftell(fp);
+    assert_true(n > 0);
+    rewind(fp);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
+    s[n] = '\0';
+    fclose(fp);
+    return s;
+}
+
+static void test_write_yaml_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct derm_params src, back;
+    for (int variant = 0; variant < 2; variant++) {
+        derm_params_defaults(&src);
+        if (variant) fill_unusual_values(&src);
+        char *yaml = write_yaml_string(&src);
+
+        /* load onto a differently-valued set so every key must really be read */
+        derm_params_defaults(&back);
+        if (!variant) fill_unusual_values(&back);
+        memset(f->o, 0, derm_params_count() * sizeof *f->o);
+        if (derm_config_load_string(yaml, "resolved.yaml", &back, f->o, &f->err) != DERM_OK) {
+            print_error("%s\n", f->err.msg);
+            fail();
+        }
+        const struct derm_param_desc *t = derm_params_table();
+        for (size_t i = 0; i < derm_params_count(); i++) {
+            double a = derm_params_get(&src, &t[i]), b = derm_params_get(&back, &t[i]);
+            if (memcmp(&a, &b, sizeof a) != 0) {
+                print_error("%s: wrote %.17g, read %.17g\n", t[i].path, a, b);
+                fail();
+            }
+            assert_true(f->o[i].where[0] != '\0'); /* every key is in the file */
+        }
+        assert_params_equal(&src, &back);
+
+        /* shape: each top-level section exactly once, signals nested two levels, units */
+        const char *sections[] = {"\nrun:\n", "\ndomain:\n", "\nsignals:\n", "\nfibroblast:\n"};
+        for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+            const char *first = strstr(yaml, sections[k]);
+            assert_non_null(first);
+            assert_null(strstr(first + 1, sections[k]));
+        }
+        assert_contains(yaml, "\nsignals:\n  tgfb:\n    diffusion_um2_per_s: ");
+        assert_contains(yaml, "# um^2/s\n");
+        assert_contains(yaml, "\n  gf_systemic_share: ");
+        free(yaml);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_load_good, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_on_top_of_existing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quoted_and_null_spellings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_leaves_everything_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validate_cites_file_location, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_yaml_round_trip, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,769 @@
+/* test_io.c - the run file: layout, provenance, round trips, flags and error paths.
+ *
+ * Writes a 4x3x5 run with 5 series rows and 3 frames (3, 0 and 4 agents) through the
+ * public io.h API, then reopens it with the HDF5 API and checks what xarray, ncdump and
+ * ParaView rely on. The completed run is left in the working directory as
+ * test_io_run.h5 + test_io_run.xdmf for tests/integration/test_output_readers.py.
+ */
+#define _XOPEN_SOURCE 700 /* setrlimit */
+
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <cmocka.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "derm/io.h"
+
+#define RUN_H5 "test_io_run.h5"
+#define RUN_XDMF "test_io_run.xdmf"
+#define NX 4
+#define NY 3
+#define NZ 5
+#define H_UM 12.5
+#define NROWS 5
+#define NFRAMES 3
+#define SEED UINT64_C(18446744073709551557) /* > INT64_MAX: must survive as uint64 */
+
+static const int64_t frame_agents[NFRAMES] = {3, 0, 4};
+
+/* ---- fixture values -------------------------------------------------------------------- */
+
+static double field_value(int frame, int f, int64_t idx)
+{
+    /* not representable in float32: the file must hold exactly (float) of this */
+    return 1.0 / 3.0 + 100.0 * f + 0.37 * (double)idx + 1000.0 * frame;
+}
+
+static double total_value(int row, int t) { return t + 0.125 * row + 1.0 / 7.0; }
+static double row_time(int row) { return 0.5 * row; }
+static double row_age(int row) { return 30.0 + row / 365.25; }
+static double frame_time(int k) { return 10.0 * k + 0.25; }
+static int64_t frame_step(int k) { return 100 * k; }
+static double agent_x(int64_t id) { return 1.0 / 3.0 + 3.0 * (double)id; }
+
+static void fill_fields(struct derm_fields *f, int frame)
+{
+    for (int fi = 0; fi < DERM_NFIELDS; fi++) {
+        double *v = derm_fields_get(f, fi);
+        for (int64_t i = 0; i < f->grid.n; i++) v[i] = field_value(frame, fi, i);
+    }
+}
+
+/* Agents of frame k: frame 0 has ids 1..3, frame 1 none, frame 2 ids 4..7. */
+static void set_agents(struct derm_agents *a, int frame)
+{
+    while (a->n > 0) derm_agents_swap_remove(a, a->n - 1);
+    for (int64_t r = 0; r < frame_agents[frame]; r++) {
+        struct derm_err err = {0};
+        int64_t row = derm_agents_append(a, &err);
+        assert_true(row >= 0);
+        int64_t id = a->id[row];
+        a->type[row] = (int8_t)(id % 2);
+        a->state[row] = (int8_t)(id % 4);
+        a->x[row] = agent_x(id);
+        a->y[row] = 2.0 * (double)id;
+        a->z[row] = 5.0 + (double)id;
+        a->divisions[row] = (int32_t)(10 * id);
+        a->damage[row] = 0.1 * (double)id;
+    }
+}
+
+static struct derm_output_meta test_meta(void)
+{
+    struct derm_output_meta m = {
+        .title = "dermsim io unit test",
+        .software_version = "0.1.0",
+        .git_describe = "v0.1.0-test",
+        .compiler = "GNU test",
+        .build_flags = "-O2 -g",
+        .config_text = "grid:\n  nx: 4\n",
+        .config_resolved = "grid:\n  nx: 4\n  h_um: 12.5\n",
+        .command_line = "dermsim run test.yaml",
+        .seed = SEED,
+        .omp_threads = 3,
+        .voxel_um = H_UM,
+    };
+    return m;
+}
+
+static struct derm_grid test_grid(void)
+{
+    struct derm_grid g;
+    assert_int_equal(derm_grid_init(&g, NX, NY, NZ, H_UM), 0);
+    return g;
+}
+
+/* Read the root attribute `completed` through an independent HDF5 handle. */
+static int read_completed(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t a = H5Aopen(f, "completed", H5P_DEFAULT);
+    assert_true(a >= 0);
+    int32_t c = -1;
+    assert_true(H5Aread(a, H5T_NATIVE_INT32, &c) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    return c;
+}
+
+/* Write the standard run. completed < 0: do not close (caller closes). */
+static struct derm_output *write_run(const char *h5, const char *xdmf,
+                                     const struct derm_output_opts *opts, int completed)
+{
+    struct derm_err err = {0};
+    struct derm_grid g = test_grid();
+    struct derm_output_meta meta = test_meta();
+    struct derm_output *o = NULL;
+    assert_int_equal(derm_output_create(&o, h5, xdmf, &meta, &g, opts, &err), DERM_OK);
+    assert_non_null(o);
+
+    double totals[DERM_NTOTALS];
+    for (int r = 0; r < NROWS; r++) {
+        for (int t = 0; t < DERM_NTOTALS; t++) totals[t] = total_value(r, t);
+        assert_int_equal(derm_output_series(o, 10 * r, row_time(r), row_age(r), totals, &err),
+                         DERM_OK);
+    }
+
+    struct derm_fields f;
+    struct derm_agents a;
+    assert_int_equal(derm_fields_init(&f, &g, &err), DERM_OK);
+    assert_int_equal(derm_agents_init(&a, 4, &err), DERM_OK);
+    for (int k = 0; k < NFRAMES; k++) {
+        fill_fields(&f, k);
+        set_agents(&a, k);
+        assert_int_equal(derm_output_frame(o, frame_step(k), frame_time(k), row_age(k), &f, &a,
+                                           &err),
+                         DERM_OK);
+    }
+    derm_fields_fini(&f);
+    derm_agents_fini(&a);
+
+    assert_int_equal(read_completed(h5), 0); /* open, flushed, not yet completed */
+    if (completed < 0) return o;
+    assert_int_equal(derm_output_close(o, completed, &err), DERM_OK);
+    return NULL;
+}
+
+/* ---- HDF5 inspection helpers --------------------------------------------------------------- */
+
+static void dims_of(hid_t file, const char *name, int want_rank, const hsize_t *want)
+{
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0) fail_msg("dataset %s missing", name);
+    hid_t sp = H5Dget_space(ds);
+    hsize_t d[8];
+    int rank = H5Sget_simple_extent_dims(sp, d, NULL);
+    if (rank != want_rank) fail_msg("%s has rank %d, expected %d", name, rank, want_rank);
+    for (int r = 0; r < rank; r++)
+        if (d[r] != want[r])
+            fail_msg("%s axis %d has %llu, expected %llu", name, r, (unsigned long long)d[r],
+                     (unsigned long long)want[r]);
+    H5Sclose(sp);
+    H5Dclose(ds);
+}
+
+static void read_ds(hid_t file, const char *name, hid_t mtype, void *buf)
+{
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0) fail_msg("dataset %s missing", name);
+    assert_true(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    H5Dclose(ds);
+}
+
+static int exists(hid_t file, const char *name) { return H5Lexists(file, name, H5P_DEFAULT) > 0; }
+
+/* Scalar variable-length string attribute of obj; caller frees with H5free_memory. */
+static char *attr_string(hid_t obj, const char *name)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0) fail_msg("attribute %s missing", name);
+    hid_t sp = H5Aget_space(a);
+    assert_int_equal(H5Sget_simple_extent_type(sp), H5S_SCALAR);
+    hid_t ft = H5Aget_type(a);
+    assert_int_equal(H5Tget_class(ft), H5T_STRING);
+    assert_true(H5Tis_variable_str(ft) > 0);
+    assert_int_equal(H5Tget_cset(ft), H5T_CSET_UTF8);
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, H5T_VARIABLE);
+    H5Tset_cset(mt, H5T_CSET_UTF8);
+    char *s = NULL;
+    assert_true(H5Aread(a, mt, &s) >= 0);
+    H5Tclose(mt);
+    H5Tclose(ft);
+    H5Sclose(sp);
+    H5Aclose(a);
+    assert_non_null(s);
+    return s;
+}
+
+static void assert_attr_str(hid_t obj, const char *name, const char *want)
+{
+    char *s = attr_string(obj, name);
+    if (want && strcmp(s, want) != 0) fail_msg("attribute %s = '%s', expected '%s'", name, s, want);
+    H5free_memory(s);
+}
+
+static int is_pure_dim(hid_t ds)
+{
+    if (H5Aexists(ds, "NAME") <= 0) return 0;
+    hid_t a = H5Aopen(ds, "NAME", H5P_DEFAULT);
+    hid_t t = H5Aget_type(a);
+    size_t n = H5Tget_size(t);
+    char *s = calloc(n + 1, 1);
+    H5Aread(a, t, s);
+    int pure = strncmp(s, "This is a netCDF dimension but not a netCDF variable", 52) == 0;
+    free(s);
+    H5Tclose(t);
+    H5Aclose(a);
+    return pure;
+}
+
+struct visit {
+    int ndatasets;
+    int npure;
+};
+
+static herr_t check_units_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    struct visit *v = data;
+    (void)info;
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
+    if (ds < 0) fail_msg("%s is not a dataset (the layout is flat)", name);
+    if (is_pure_dim(ds)) {
+        v->npure++;
+    } else {
+        if (H5Aexists(ds, "units") <= 0) fail_msg("%s has no units", name);
+        if (H5Aexists(ds, "long_name") <= 0) fail_msg("%s has no long_name", name);
+        char *u = attr_string(ds, "units"), *ln = attr_string(ds, "long_name");
+        if (!u[0] || !ln[0]) fail_msg("%s has empty units or long_name", name);
+        H5free_memory(u);
+        H5free_memory(ln);
+        v->ndatasets++;
+    }
+    H5Dclose(ds);
+    return 0;
+}
+
+static void assert_attached(hid_t file, const char *name, int rank, const char *const *dims)
+{
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0) fail_msg("dataset %s missing", name);
+    for (int r = 0; r < rank; r++) {
+        hid_t sc = H5Dopen2(file, dims[r], H5P_DEFAULT);
+        assert_true(H5DSis_scale(sc) > 0);
+        if (H5DSis_attached(ds, sc, (unsigned)r) <= 0)
+            fail_msg("%s axis %d has no dimension scale %s", name, r, dims[r]);
+        assert_int_equal(H5DSget_num_scales(ds, (unsigned)r), 1);
+        H5Dclose(sc);
+    }
+    H5Dclose(ds);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *s = calloc((size_t)n + 1, 1);
+    assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    return s;
+}
+
+static int count_substr(const char *s, const char *sub)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, sub)); p += strlen(sub)) n++;
+    return n;
+}
+
+static char *info_text(const char *path, derm_status *st)
+{
+    struct derm_err err = {0};
+    FILE *fp = tmpfile();
+    assert_non_null(fp);
+    *st = derm_output_info(path, fp, &err);
+    if (*st != DERM_OK) print_message("info %s: %s\n", path, err.msg);
+    long n = ftell(fp);
+    rewind(fp);
+    char *s = calloc((size_t)n + 1, 1);
+    assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    return s;
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+static void test_layout_and_round_trip(void **state)
+{
+    (void)state;
+    const struct derm_output_opts opts = {.write_fields = 1, .write_agents = 1, .compression = 4};
+    remove(RUN_XDMF);
+    write_run(RUN_H5, RUN_XDMF, &opts, 1);
+    assert_int_equal(read_completed(RUN_H5), 1);
+
+    hid_t file = H5Fopen(RUN_H5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+
+    /* root attributes: scalar dataspace, values */
+    assert_attr_str(file, "Conventions", "CF-1.8");
+    assert_attr_str(file, "title", "dermsim io unit test");
+    assert_attr_str(file, "software", "dermsim");
+    assert_attr_str(file, "software_version", "0.1.0");
+    assert_attr_str(file, "git_describe", "v0.1.0-test");
+    assert_attr_str(file, "compiler", "GNU test");
+    assert_attr_str(file, "build_flags", "-O2 -g");
+    assert_attr_str(file, "hdf5_version", derm_output_hdf5_version());
+    assert_attr_str(file, "config_text", "grid:\n  nx: 4\n");
+    assert_attr_str(file, "config_resolved", "grid:\n  nx: 4\n  h_um: 12.5\n");
+    assert_attr_str(file, "command_line", "dermsim run test.yaml");
+    assert_attr_str(file, "index_order",
+                    "idx = (k*ny + j)*nx + i; x fastest; z = depth below the DEJ");
+    {
+        char *c = attr_string(file, "created_utc"); /* YYYY-MM-DDTHH:MM:SSZ */
+        assert_int_equal(strlen(c), 20);
+        assert_int_equal(c[10], 'T');
+        assert_int_equal(c[19], 'Z');
+        H5free_memory(c);
+    }
+    {
+        hid_t a = H5Aopen(file, "seed", H5P_DEFAULT);
+        hid_t sp = H5Aget_space(a), t = H5Aget_type(a);
+        assert_int_equal(H5Sget_simple_extent_type(sp), H5S_SCALAR);
+        assert_true(H5Tequal(t, H5T_STD_U64LE) > 0);
+        uint64_t seed = 0;
+        assert_true(H5Aread(a, H5T_NATIVE_UINT64, &seed) >= 0);
+        assert_true(seed == SEED);
+        H5Tclose(t);
+        H5Sclose(sp);
+        H5Aclose(a);
+        a = H5Aopen(file, "omp_threads", H5P_DEFAULT);
+        sp = H5Aget_space(a);
+        assert_int_equal(H5Sget_simple_extent_type(sp), H5S_SCALAR);
+        int32_t th = 0;
+        assert_true(H5Aread(a, H5T_NATIVE_INT32, &th) >= 0);
+        assert_int_equal(th, 3);
+        H5Sclose(sp);
+        H5Aclose(a);
+    }
+
+    /* dimension scales and shapes */
+    const char *scales[] = {"x", "y", "z", "time", "frame", "agent"};
+    for (size_t i = 0; i < 6; i++) {
+        hid_t ds = H5Dopen2(file, scales[i], H5P_DEFAULT);
+        assert_true(ds >= 0);
+        assert_true(H5DSis_scale(ds) > 0);
+        H5Dclose(ds);
+    }
+    const hsize_t d_x[] = {NX}, d_y[] = {NY}, d_z[] = {NZ}, d_rows[] = {NROWS},
+                  d_frames[] = {NFRAMES}, d_agents[] = {7}, d_field[] = {NFRAMES, NZ, NY, NX},
+                  d_prof[] = {NFRAMES, NZ};
+    dims_of(file, "x", 1, d_x);
+    dims_of(file, "y", 1, d_y);
+    dims_of(file, "z", 1, d_z);
+    dims_of(file, "time", 1, d_rows);
+    dims_of(file, "frame", 1, d_frames);
+    dims_of(file, "agent", 1, d_agents);
+    dims_of(file, "step", 1, d_rows);
+    dims_of(file, "frame_time", 1, d_frames);
+    dims_of(file, "agent_count", 1, d_frames);
+    dims_of(file, "agent_id", 1, d_agents);
+    const char *d_time[] = {"time"}, *d_frame[] = {"frame"}, *d_agent[] = {"agent"};
+    const char *d_fzyx[] = {"frame", "z", "y", "x"}, *d_fz[] = {"frame", "z"};
+    assert_attached(file, "step", 1, d_time);
+    assert_attached(file, "age_years", 1, d_time);
+    assert_attached(file, "frame_time", 1, d_frame);
+    assert_attached(file, "agent_count", 1, d_frame);
+    for (int t = 0; t < DERM_NTOTALS; t++) {
+        dims_of(file, derm_total_desc(t)->name, 1, d_rows);
+        assert_attached(file, derm_total_desc(t)->name, 1, d_time);
+    }
+
+    /* coordinates: cell centres in um */
+    double x[NX], y[NY], z[NZ];
+    read_ds(file, "x", H5T_NATIVE_DOUBLE, x);
+    read_ds(file, "y", H5T_NATIVE_DOUBLE, y);
+    read_ds(file, "z", H5T_NATIVE_DOUBLE, z);
+    for (int i = 0; i < NX; i++) assert_true(x[i] == (i + 0.5) * H_UM);
+    for (int j = 0; j < NY; j++) assert_true(y[j] == (j + 0.5) * H_UM);
+    for (int k = 0; k < NZ; k++) assert_true(z[k] == (k + 0.5) * H_UM);
+
+    /* series round trip */
+    double v[NROWS];
+    int64_t iv[NROWS];
+    read_ds(file, "time", H5T_NATIVE_DOUBLE, v);
+    for (int r = 0; r < NROWS; r++) assert_true(v[r] == row_time(r));
+    read_ds(file, "step", H5T_NATIVE_INT64, iv);
+    for (int r = 0; r < NROWS; r++) assert_int_equal(iv[r], 10 * r);
+    read_ds(file, "age_years", H5T_NATIVE_DOUBLE, v);
+    for (int r = 0; r < NROWS; r++) assert_true(v[r] == row_age(r));
+    for (int t = 0; t < DERM_NTOTALS; t++) {
+        read_ds(file, derm_total_desc(t)->name, H5T_NATIVE_DOUBLE, v);
+        for (int r = 0; r < NROWS; r++) assert_true(v[r] == total_value(r, t));
+    }
+    double ft[NFRAMES];
+    int64_t fs[NFRAMES];
+    read_ds(file, "frame_time", H5T_NATIVE_DOUBLE, ft);
+    read_ds(file, "frame_step", H5T_NATIVE_INT64, fs);
+    for (int k = 0; k < NFRAMES; k++) {
+        assert_true(ft[k] == frame_time(k));
+        assert_int_equal(fs[k], frame_step(k));
+    }
+
+    /* fields: float32 equal to (float) of the input; profiles: lateral means */
+    static float fv[NFRAMES * NZ * NY * NX];
+    double pv[NFRAMES * NZ];
+    char name[128];
+    for (int fi = 0; fi < DERM_NFIELDS; fi++) {
+        const char *fname = derm_field_desc(fi)->name;
+        dims_of(file, fname, 4, d_field);
+        assert_attached(file, fname, 4, d_fzyx);
+        hid_t ds = H5Dopen2(file, fname, H5P_DEFAULT);
+        hid_t t = H5Dget_type(ds);
+        assert_true(H5Tequal(t, H5T_IEEE_F32LE) > 0);
+        H5Tclose(t);
+        hid_t dcpl = H5Dget_create_plist(ds);
+        hsize_t chunk[4];
+        assert_int_equal(H5Pget_chunk(dcpl, 4, chunk), 4);
+        assert_true(chunk[0] == 1 && chunk[1] == NZ && chunk[2] == NY && chunk[3] == NX);
+        assert_int_equal(H5Pget_nfilters(dcpl), 2);
+        unsigned flags = 0, level = 0;
+        size_t nelem = 1;
+        assert_int_equal(H5Pget_filter2(dcpl, 0, &flags, &nelem, &level, 0, NULL, NULL),
+                         H5Z_FILTER_SHUFFLE);
+        nelem = 1;
+        assert_int_equal(H5Pget_filter2(dcpl, 1, &flags, &nelem, &level, 0, NULL, NULL),
+                         H5Z_FILTER_DEFLATE);
+        assert_int_equal(level, 4);
+        H5Pclose(dcpl);
+        assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, fv) >= 0);
+        H5Dclose(ds);
+        for (int k = 0; k < NFRAMES; k++)
+            for (int64_t i = 0; i < NZ * NY * NX; i++)
+                if (fv[k * NZ * NY * NX + i] != (float)field_value(k, fi, i))
+                    fail_msg("%s frame %d voxel %lld differs", fname, k, (long long)i);
+
+        snprintf(name, sizeof name, "%s_profile", fname);
+        dims_of(file, name, 2, d_prof);
+        assert_attached(file, name, 2, d_fz);
+        read_ds(file, name, H5T_NATIVE_DOUBLE, pv);
+        for (int k = 0; k < NFRAMES; k++)
+            for (int64_t kz = 0; kz < NZ; kz++) {
+                double s = 0.0;
+                for (int64_t i = 0; i < NX * NY; i++) s += field_value(k, fi, kz * NX * NY + i);
+                assert_true(fabs(pv[k * NZ + kz] - s / (NX * NY)) <= 1e-12 * fabs(s));
+            }
+    }
+
+    /* agents: contiguous ragged array */
+    int64_t counts[NFRAMES], ids[7];
+    int8_t types[7], states[7];
+    int32_t divs[7];
+    float ax[7];
+    read_ds(file, "agent_count", H5T_NATIVE_INT64, counts);
+    for (int k = 0; k < NFRAMES; k++) assert_int_equal(counts[k], frame_agents[k]);
+    read_ds(file, "agent_id", H5T_NATIVE_INT64, ids);
+    read_ds(file, "agent_type", H5T_NATIVE_INT8, types);
+    read_ds(file, "agent_state", H5T_NATIVE_INT8, states);
+    read_ds(file, "agent_divisions", H5T_NATIVE_INT32, divs);
+    read_ds(file, "agent_x", H5T_NATIVE_FLOAT, ax);
+    for (int r = 0; r < 7; r++) {
+        assert_int_equal(ids[r], r + 1); /* frame 0: ids 1..3; frame 2: ids 4..7 */
+        assert_int_equal(types[r], ids[r] % 2);
+        assert_int_equal(states[r], ids[r] % 4);
+        assert_int_equal(divs[r], 10 * ids[r]);
+        assert_true(ax[r] == (float)agent_x(ids[r]));
+    }
+    {
+        const char *d_count[] = {"agent"};
+        assert_attached(file, "agent_id", 1, d_count);
+        assert_attached(file, "agent_x", 1, d_agent);
+        hid_t ds = H5Dopen2(file, "agent_count", H5P_DEFAULT);
+        assert_attr_str(ds, "sample_dimension", "agent");
+        assert_attr_str(ds, "coordinates", "frame_time frame_step frame_age_years");
+        H5Dclose(ds);
+        ds = H5Dopen2(file, "agent_state", H5P_DEFAULT);
+        hid_t t = H5Dget_type(ds);
+        assert_true(H5Tequal(t, H5T_STD_I8LE) > 0);
+        H5Tclose(t);
+        assert_attr_str(ds, "flag_meanings", DERM_AGENT_STATE_FLAGS);
+        hid_t a = H5Aopen(ds, "flag_values", H5P_DEFAULT);
+        hid_t sp = H5Aget_space(a);
+        assert_int_equal(H5Sget_simple_extent_npoints(sp), 4);
+        int8_t fvals[4];
+        assert_true(H5Aread(a, H5T_NATIVE_INT8, fvals) >= 0);
+        for (int i = 0; i < 4; i++) assert_int_equal(fvals[i], i);
+        H5Sclose(sp);
+        H5Aclose(a);
+        H5Dclose(ds);
+        ds = H5Dopen2(file, "agent_x", H5P_DEFAULT);
+        t = H5Dget_type(ds);
+        assert_true(H5Tequal(t, H5T_IEEE_F32LE) > 0);
+        H5Tclose(t);
+        assert_attr_str(ds, "units", "um");
+        H5Dclose(ds);
+    }
+    {
+        hid_t ds = H5Dopen2(file, "time", H5P_DEFAULT);
+        assert_attr_str(ds, "units", "day");
+        H5Dclose(ds);
+        ds = H5Dopen2(file, derm_total_desc(DERM_T_COLLAGEN_TOTAL)->name, H5P_DEFAULT);
+        assert_attr_str(ds, "units", derm_total_desc(DERM_T_COLLAGEN_TOTAL)->units);
+        assert_attr_str(ds, "long_name", derm_total_desc(DERM_T_COLLAGEN_TOTAL)->long_name);
+        H5Dclose(ds);
+    }
+
+    /* every variable carries units and long_name; the two pure dimensions carry none */
+    struct visit vis = {0, 0};
+    assert_true(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, check_units_cb, &vis) >= 0);
+    assert_int_equal(vis.npure, 2);
+    /* x y z time step age_years, totals, 3 frame coords, fields + profiles, count + columns */
+    int ncols = 0;
+#define COUNT_COL(name, ctype, kind, units, desc) ncols++;
+    DERM_AGENT_COLUMNS(COUNT_COL)
+#undef COUNT_COL
+    assert_int_equal(vis.ndatasets, 6 + DERM_NTOTALS + 3 + 2 * DERM_NFIELDS + 1 + ncols);
+    H5Fclose(file);
+
+    /* read_series agrees */
+    struct derm_err err = {0};
+    double *s = NULL;
+    int64_t n = 0;
+    assert_int_equal(derm_output_read_series(RUN_H5, "collagen_total", &s, &n, &err), DERM_OK);
+    assert_int_equal(n, NROWS);
+    for (int r = 0; r < NROWS; r++) assert_true(s[r] == total_value(r, DERM_T_COLLAGEN_TOTAL));
+    free(s);
+    assert_int_equal(derm_output_read_series(RUN_H5, "step", &s, &n, &err), DERM_OK);
+    assert_int_equal(n, NROWS);
+    assert_true(s[4] == 40.0);
+    free(s);
+
+    /* XDMF sidecar: one uniform grid per frame, every field as a hyperslab */
+    char *xml = slurp(RUN_XDMF);
+    assert_non_null(xml);
+    assert_non_null(strstr(xml, "CollectionType=\"Temporal\""));
+    assert_int_equal(count_substr(xml, "<Time Value="), NFRAMES);
+    assert_int_equal(count_substr(xml, "TopologyType=\"3DCoRectMesh\" Dimensions=\"6 4 5\""),
+                     NFRAMES);
+    assert_int_equal(count_substr(xml, "<Attribute "), NFRAMES * DERM_NFIELDS);
+    assert_non_null(strstr(xml, "<Time Value=\"20.25\"/>"));
+    assert_non_null(strstr(xml, ">2 0 0 0  1 1 1 1  1 5 3 4<"));
+    assert_int_equal(count_substr(xml, "ItemType=\"HyperSlab\" Dimensions=\"5 3 4\""),
+                     NFRAMES * DERM_NFIELDS);
+    assert_non_null(strstr(xml, "Dimensions=\"3 5 3 4\" NumberType=\"Float\" Precision=\"4\" "
+                              "Format=\"HDF\">test_io_run.h5:/collagen_intact<"));
+    assert_non_null(strstr(xml, "12.5 12.5 12.5"));
+    free(xml);
+    assert_null(fopen(RUN_XDMF ".tmp", "r"));
+
+    /* info of a completed run */
+    derm_status st;
+    char *info = info_text(RUN_H5, &st);
+    assert_int_equal(st, DERM_OK);
+    assert_non_null(strstr(info, "completed:  yes"));
+    assert_non_null(strstr(info, "seed:       18446744073709551557"));
+    assert_non_null(strstr(info, "threads:    3"));
+    assert_non_null(strstr(info, "4 x 3 x 5 voxels"));
+    assert_non_null(strstr(info, "series:     5 rows"));
+    assert_non_null(strstr(info, "frames:     3"));
+    assert_non_null(strstr(info, "agents:     4 in the last frame"));
+    assert_non_null(strstr(info, "collagen_total"));
+    assert_non_null(strstr(info, "dermal_thickness"));
+    free(info);
+}
+
+static void test_incomplete_run(void **state)
+{
+    (void)state;
+    const char *p = "test_io_incomplete.h5";
+    const struct derm_output_opts opts = {.write_fields = 1, .write_agents = 1, .compression = 1};
+    write_run(p, NULL, &opts, 0);
+    assert_int_equal(read_completed(p), 0);
+    derm_status st;
+    char *info = info_text(p, &st);
+    assert_int_equal(st, DERM_OK);
+    assert_non_null(strstr(info, "completed:  NO - incomplete run"));
+    assert_non_null(strstr(info, "frames:     3"));
+    free(info);
+
+    /* a run that is still open is readable (flushed) and says so */
+    struct derm_output *o = write_run("test_io_open.h5", NULL, &opts, -1);
+    info = info_text("test_io_open.h5", &st);
+    assert_int_equal(st, DERM_OK);
+    assert_non_null(strstr(info, "NO - incomplete run"));
+    free(info);
+    struct derm_err err = {0};
+    assert_int_equal(derm_output_close(o, 1, &err), DERM_OK);
+    assert_int_equal(read_completed("test_io_open.h5"), 1);
+    remove(p);
+    remove("test_io_open.h5");
+}
+
+static void test_optional_parts(void **state)
+{
+    (void)state;
+    const char *p = "test_io_nofields.h5", *xd = "test_io_nofields.xdmf";
+    remove(xd);
+    const struct derm_output_opts opts = {.write_fields = 0, .write_agents = 0, .compression = 0};
+    write_run(p, xd, &opts, 1);
+    hid_t file = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    for (int fi = 0; fi < DERM_NFIELDS; fi++) {
+        char name[128];
+        assert_false(exists(file, derm_field_desc(fi)->name));
+        snprintf(name, sizeof name, "%s_profile", derm_field_desc(fi)->name);
+        assert_true(exists(file, name));
+        hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+        hid_t dcpl = H5Dget_create_plist(ds);
+        assert_int_equal(H5Pget_nfilters(dcpl), 0); /* compression 0: no filters */
+        H5Pclose(dcpl);
+        H5Dclose(ds);
+    }
+    assert_false(exists(file, "agent_count"));
+    assert_false(exists(file, "agent_id"));
+    assert_true(exists(file, "agent")); /* the dimension exists, with length 0 */
+    assert_true(exists(file, "frame_time"));
+    struct visit vis = {0, 0};
+    assert_true(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, check_units_cb, &vis) >= 0);
+    H5Fclose(file);
+    FILE *fp = fopen(xd, "r");
+    assert_null(fp); /* no 4-D fields, no sidecar */
+    if (fp) fclose(fp);
+    derm_status st;
+    char *info = info_text(p, &st);
+    assert_int_equal(st, DERM_OK);
+    assert_non_null(strstr(info, "agents:     not written"));
+    free(info);
+    remove(p);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    struct derm_err err = {0};
+    struct derm_grid g = test_grid();
+    struct derm_output_meta meta = test_meta();
+    struct derm_output_opts opts = {.write_fields = 1, .write_agents = 1, .compression = 4};
+    struct derm_output *o = (struct derm_output *)&err; /* must be reset to NULL */
+    const char *bad = "no_such_dir_for_test_io/sub/run.h5";
+    assert_int_equal(derm_output_create(&o, bad, NULL, &meta, &g, &opts, &err), DERM_EIO);
+    assert_null(o);
+    assert_non_null(strstr(err.msg, "cannot create no_such_dir_for_test_io/sub/run.h5"));
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+
+    opts.compression = 12;
+    assert_int_equal(derm_output_create(&o, "test_io_bad.h5", NULL, &meta, &g, &opts, &err),
+                     DERM_ECONFIG);
+    assert_non_null(strstr(err.msg, "12"));
+
+    double *v = (double *)&err;
+    int64_t n = 7;
+    derm_err_clear(&err);
+    assert_int_equal(derm_output_read_series(RUN_H5, "no_such_total", &v, &n, &err), DERM_EIO);
+    assert_null(v);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(err.msg, "no_such_total"));
+    assert_non_null(strstr(err.msg, RUN_H5));
+    assert_int_equal(derm_output_read_series(RUN_H5, "collagen_intact", &v, &n, &err), DERM_EIO);
+    assert_non_null(strstr(err.msg, "not a 1-D series"));
+
+    assert_int_equal(derm_output_read_series("no_such_file.h5", "time", &v, &n, &err), DERM_EIO);
+    assert_non_null(strstr(err.msg, "no_such_file.h5"));
+
+    FILE *fp = fopen("test_io_not_hdf5.h5", "w");
+    assert_non_null(fp);
+    fputs("not an HDF5 file\n", fp);
+    fclose(fp);
+    derm_status st;
+    char *info = info_text("test_io_not_hdf5.h5", &st);
+    assert_int_equal(st, DERM_EIO);
+    free(info);
+    assert_int_equal(derm_output_info("test_io_not_hdf5.h5", stdout, &err), DERM_EIO);
+    assert_non_null(strstr(err.msg, "not an HDF5 file"));
+    assert_int_equal(derm_output_info("no_such_file.h5", stdout, &err), DERM_EIO);
+    assert_non_null(strstr(err.msg, "cannot open no_such_file.h5"));
+    remove("test_io_not_hdf5.h5");
+
+    assert_int_equal(derm_output_close(NULL, 1, &err), DERM_OK);
+    assert_true(strlen(derm_output_hdf5_version()) >= 5);
+}
+
+/* A failing write (file size limit, i.e. EFBIG as on a full disk) is DERM_EHDF5 naming the
+ * file, and close still releases everything (checked by valgrind on this executable). */
+static void test_write_failure(void **state)
+{
+    (void)state;
+    const char *p = "test_io_efbig.h5";
+    struct derm_err err = {0};
+    struct derm_grid g = test_grid();
+    struct derm_output_meta meta = test_meta();
+    const struct derm_output_opts opts = {.write_fields = 1, .write_agents = 1, .compression = 0};
+    struct derm_output *o = NULL;
+    assert_int_equal(derm_output_create(&o, p, NULL, &meta, &g, &opts, &err), DERM_OK);
+
+    struct derm_fields f;
+    struct derm_agents a;
+    assert_int_equal(derm_fields_init(&f, &g, &err), DERM_OK);
+    assert_int_equal(derm_agents_init(&a, 4, &err), DERM_OK);
+    fill_fields(&f, 0);
+    set_agents(&a, 0);
+
+    /* wrong grid: refused before anything is written */
+    struct derm_fields small = f;
+    small.grid.nz = NZ - 1;
+    assert_int_equal(derm_output_frame(o, 0, 0.0, 30.0, &small, &a, &err), DERM_EINTERNAL);
+    assert_non_null(strstr(err.msg, p));
+
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fclose(fp);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim.rlim_cur = (rlim_t)size + 8192;
+    lim.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    derm_status st = DERM_OK;
+    for (int k = 0; k < 200 && st == DERM_OK; k++)
+        st = derm_output_frame(o, k, (double)k, 30.0, &f, &a, &err);
+    char msg[DERM_ERR_MSG_MAX];
+    memcpy(msg, err.msg, sizeof msg);
+    derm_status close_st = derm_output_close(o, 1, &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    (void)close_st; /* closing a file that cannot grow may fail too; it must not leak */
+    derm_fields_fini(&f);
+    derm_agents_fini(&a);
+    assert_int_equal(st, DERM_EHDF5);
+    assert_non_null(strstr(msg, "test_io_efbig.h5: cannot "));
+    assert_non_null(strstr(msg, "File too large"));
+    assert_null(strchr(msg, '\n'));
+    remove(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_and_round_trip),
+        cmocka_unit_test(test_incomplete_run),
+        cmocka_unit_test(test_optional_parts),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_write_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
