@@ -154,7 +154,8 @@ void derm_cells_secrete(const struct derm_grid *g, struct derm_agents *a, const 
             el = c->elastin_ref_k[k] * state_syn * c->elastin_synthesis;
             ha = c->ha_ref_k[k] * state_syn * c->estrogen_synthesis;
             /* signals */
-            double induce = 1.0 + c->il_mmp_gain * il_ex;
+            const double ros_ex = ros > 1.0 ? ros - 1.0 : 0.0;
+            double induce = 1.0 + c->il_mmp_gain * il_ex + c->ros_mmp_gain * ros_ex / (1.0 + ros_ex);
             mmp1_rel = (sen ? c->sasp_mmp1 : 1.0) * (1.0 + c->collapse_mmp1_gain * (1.0 - att)) * induce;
             out[DERM_S_MMP1] = mmp1_rel;
             out[DERM_S_MMP3] = (sen ? c->sasp_mmp3 : 1.0) * induce;

@@ -77,29 +77,49 @@ void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b,
     }
 }
 
-/* Sum along one axis with a window of half-width r. n: length; stride: element step;
- * periodic or truncated. Works line by line; lines are independent. */
+/* Sum along one axis with a window of half-width r, line by line. Each line is copied into
+ * a padded buffer (periodic wrap or zeros beyond truncated faces), then summed with plain
+ * contiguous loops: exact sums in a fixed order, independent of thread count. */
 static void box_axis(const double *in, double *out, int64_t nlines, int64_t n, int64_t stride,
                      int64_t (*line_base)(int64_t, const struct derm_grid *), const struct derm_grid *g,
                      int r, int periodic)
 {
-#pragma omp parallel for schedule(static) default(none) shared(in, out, line_base, g) \
-    firstprivate(nlines, n, stride, r, periodic)
-    for (int64_t l = 0; l < nlines; l++) {
-        int64_t base = line_base(l, g);
-        for (int64_t i = 0; i < n; i++) {
-            double s = 0.0;
-            for (int64_t d = -r; d <= r; d++) {
-                int64_t m = i + d;
-                if (periodic) {
-                    m %= n;
-                    if (m < 0) m += n;
-                } else if (m < 0 || m >= n) {
-                    continue;
+#pragma omp parallel default(none) shared(in, out, line_base, g) firstprivate(nlines, n, stride, r, periodic)
+    {
+        /* a failed allocation of this small line buffer falls back to index arithmetic */
+        double *buf = malloc((size_t)(n + 2 * r) * sizeof *buf);
+        if (!buf) {
+#pragma omp for schedule(static)
+            for (int64_t l = 0; l < nlines; l++) {
+                const int64_t base = line_base(l, g);
+                for (int64_t i = 0; i < n; i++) {
+                    double sum = 0.0;
+                    for (int64_t d = -r; d <= r; d++) {
+                        int64_t m = i + d;
+                        if (periodic) m = ((m % n) + n) % n;
+                        else if (m < 0 || m >= n) continue;
+                        sum += in[base + m * stride];
+                    }
+                    out[base + i * stride] = sum;
                 }
-                s += in[base + m * stride];
             }
-            out[base + i * stride] = s;
+        } else {
+#pragma omp for schedule(static)
+            for (int64_t l = 0; l < nlines; l++) {
+                const int64_t base = line_base(l, g);
+                for (int64_t i = 0; i < n; i++) buf[r + i] = in[base + i * stride];
+                for (int d = 1; d <= r; d++) {
+                    buf[r - d] = periodic ? buf[r + ((n - d % n) % n)] : 0.0;
+                    buf[r + n - 1 + d] = periodic ? buf[r + ((d - 1) % n)] : 0.0;
+                }
+                for (int64_t i = 0; i < n; i++) {
+                    double sum = 0.0;
+                    const double *w = buf + i;
+                    for (int d = 0; d <= 2 * r; d++) sum += w[d];
+                    out[base + i * stride] = sum;
+                }
+            }
+            free(buf);
         }
     }
 }

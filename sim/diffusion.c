@@ -82,8 +82,8 @@ struct derm_diffusion_signal {
     double D_um2_per_h; /* diffusion coefficient, um^2/h */
     double k_per_h;     /* first-order decay rate, 1/h */
     int local;          /* 1: per-voxel update, no transforms */
-    double *mult_e;     /* E / norm per spectral mode [q][j][i] (nz*ny*nxh); NULL until needed */
-    double *mult_f;     /* F / norm per spectral mode, h; NULL until needed */
+    double *mult_e;     /* E / norm per mode, [j*nxh + i][slot(q)] (see build_mult); lazily */
+    double *mult_f;     /* F / norm per mode, h, same layout; lazily */
     double dt_e_h;      /* dt the E array was built for, h; NAN when not built */
     double dt_f_h;      /* dt the F array was built for, h; NAN when not built */
     int64_t nbad;       /* non-finite values produced in the last step */
@@ -149,7 +149,9 @@ static double derm_diffusion_phi(double lam, double dt)
     return -expm1(-x) / lam;
 }
 
-/** Rows of the z block buffer and complex columns per lateral coefficient in it. */
+/** Length of the z transforms in the block buffer, and how many of them a block of
+ *  `ncoef` lateral coefficients needs (one per coefficient, or one per real and imaginary
+ *  part on the DCT-IV and REDFT11 paths). */
 static int64_t derm_diffusion_zrows(const struct derm_diffusion *d)
 {
     return d->zkind == DERM_DIFFUSION_Z_DCT4 ? d->g.nz / 2 : d->g.nz;
@@ -293,18 +295,20 @@ derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm
                             "diffusion_create: bottom_vascular = %d, allowed 0 (no flux) "
                             "or 1 (sink)",
                             bottom_vascular);
-    if (g->nx < 1 || g->ny < 1 || g->nz < 1 || g->n != g->nx * g->ny * g->nz ||
-        !(g->h_um > 0.0) || !isfinite(g->h_um))
+    if (g->nx < 1 || g->ny < 1 || g->nz < 1 || !(g->h_um > 0.0) || !isfinite(g->h_um))
         return derm_err_set(err, DERM_EINTERNAL,
-                            "diffusion_create: invalid grid %lldx%lldx%lld (n = %lld), h = %g um",
-                            (long long)g->nx, (long long)g->ny, (long long)g->nz,
-                            (long long)g->n, g->h_um);
+                            "diffusion_create: invalid grid %lldx%lldx%lld, h = %g um",
+                            (long long)g->nx, (long long)g->ny, (long long)g->nz, g->h_um);
     /* FFTW takes int sizes and batch counts; keep every product well inside int. */
     if ((double)g->nz * (double)g->ny * (double)(g->nx / 2 + 4) * 2.0 > (double)INT_MAX ||
-        (double)g->n > (double)INT_MAX)
+        (double)g->nx * (double)g->ny * (double)g->nz > (double)INT_MAX)
         return derm_err_set(err, DERM_EINTERNAL,
                             "diffusion_create: grid %lldx%lldx%lld too large for FFTW int sizes",
                             (long long)g->nx, (long long)g->ny, (long long)g->nz);
+    if (g->n != g->nx * g->ny * g->nz)
+        return derm_err_set(err, DERM_EINTERNAL,
+                            "diffusion_create: grid n = %lld, expected %lldx%lldx%lld",
+                            (long long)g->n, (long long)g->nx, (long long)g->ny, (long long)g->nz);
     for (int s = 0; s < nsignals; ++s) {
         if (!(D_um2_per_h[s] >= 0.0) || !isfinite(D_um2_per_h[s]))
             return derm_err_set(err, DERM_EINTERNAL,
@@ -402,22 +406,27 @@ derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm
 static int derm_diffusion_build_mult(const struct derm_diffusion *d,
                                      struct derm_diffusion_signal *sg, int kind, double dt)
 {
-    double **slot = kind ? &sg->mult_f : &sg->mult_e;
-    if (!*slot) {
-        *slot = fftw_malloc((size_t)d->nspec * sizeof(double));
-        if (!*slot) return -1;
+    double **store = kind ? &sg->mult_f : &sg->mult_e;
+    if (!*store) {
+        *store = fftw_malloc((size_t)d->nspec * sizeof(double));
+        if (!*store) return -1;
     }
-    double *restrict m = *slot;
+    double *restrict m = *store;
     const double *restrict mx = d->mu_x, *restrict my = d->mu_y, *restrict mz = d->mu_z;
     const int64_t nxh = d->nxh, ny = d->g.ny, nz = d->g.nz;
+    const int dct4 = d->zkind == DERM_DIFFUSION_Z_DCT4;
     const double D = sg->D_um2_per_h, k = sg->k_per_h, inv_norm = 1.0 / d->norm;
-    for (int64_t q = 0; q < nz; ++q)
-        for (int64_t j = 0; j < ny; ++j) {
-            double *restrict row = m + (q * ny + j) * nxh;
-            const double base = mz[q] + my[j];
-            for (int64_t i = 0; i < nxh; ++i) {
-                const double lam = k + D * (base + mx[i]);
-                row[i] = (kind ? derm_diffusion_phi(lam, dt) : exp(-lam * dt)) * inv_norm;
+    /* Stored in the order the z stage reads them: one contiguous column of nz values per
+     * lateral coefficient j*nxh + i; within it coefficient q sits at slot q, except on the
+     * DCT-IV path, which reads q = 2p and q = nz-1-2p together (slots 2p, 2p+1). */
+    for (int64_t j = 0; j < ny; ++j)
+        for (int64_t i = 0; i < nxh; ++i) {
+            double *restrict col = m + (j * nxh + i) * nz;
+            const double base = my[j] + mx[i];
+            for (int64_t q = 0; q < nz; ++q) {
+                const int64_t slot = !dct4 || q % 2 == 0 ? q : nz - q; /* odd q = nz-1-2p */
+                const double lam = k + D * (base + mz[q]);
+                col[slot] = (kind ? derm_diffusion_phi(lam, dt) : exp(-lam * dt)) * inv_norm;
             }
         }
     if (kind)
@@ -470,7 +479,8 @@ static void derm_diffusion_rate_plane(const struct derm_grid *g, int vascular, d
  * buffer w in column-major order: each column (one lateral coefficient, or for the DCT-IV
  * and REDFT11 paths one real or imaginary part of it) holds its zrows values contiguously,
  * so FFTW runs unit-stride transforms (1.4-1.5x faster than interleaved columns under
- * FFTW_ESTIMATE). The multipliers m are indexed [q * pc + c] with c relative to the block. */
+ * FFTW_ESTIMATE). The multipliers are stored column by column in the same order (see
+ * derm_diffusion_build_mult); m points at the block's first column. */
 
 /** z plane that holds row r of the Makhoul-permuted column: evens down, odds back up. */
 static int64_t derm_diffusion_makhoul_src(int64_t r, int64_t N)
@@ -517,11 +527,11 @@ static void derm_diffusion_makhoul_scatter(const struct derm_diffusion *d, const
 static void derm_diffusion_makhoul_mid(const struct derm_diffusion *d, fftw_complex *w, int64_t nb,
                                        const double *m)
 {
-    const int64_t N = d->g.nz, pc = d->pc;
+    const int64_t N = d->g.nz;
     const double *restrict tc = d->tw_c, *restrict ts = d->tw_s;
     for (int64_t c = 0; c < nb; ++c) {
         double *restrict col = (double *)(w + c * N);
-        const double *restrict mc = m + c;
+        const double *restrict mc = m + c * N;
         col[0] *= mc[0]; /* k = 0: X_0 = V_0 and U_0 = Y_0 */
         col[1] *= mc[0];
         for (int64_t k = 1; 2 * k < N; ++k) {
@@ -533,8 +543,8 @@ static void derm_diffusion_makhoul_mid(const struct derm_diffusion *d, fftw_comp
             const double xki = 0.5 * (ca * (ai + bi) - sa * (ar - br));
             const double xkkr = 0.5 * (cb * (br + ar) + sb * (bi - ai));
             const double xkki = 0.5 * (cb * (bi + ai) - sb * (br - ar));
-            const double ykr = mc[k * pc] * xkr, yki = mc[k * pc] * xki;
-            const double ykkr = mc[kk * pc] * xkkr, ykki = mc[kk * pc] * xkki;
+            const double ykr = mc[k] * xkr, yki = mc[k] * xki;
+            const double ykkr = mc[kk] * xkkr, ykki = mc[kk] * xkki;
             const double tr = ykr + ykki, ti = yki - ykkr; /* Y_k - i Y_kk */
             const double ur = ykkr + yki, ui = ykki - ykr; /* Y_kk - i Y_k */
             col[2 * k] = ca * tr - sa * ti;
@@ -546,7 +556,7 @@ static void derm_diffusion_makhoul_mid(const struct derm_diffusion *d, fftw_comp
             /* k = N/2 pairs with itself: X = Re(w) V, U = conj(w) (1 - i) Y */
             const int64_t k = N / 2;
             const double ca = tc[k], sa = ts[k];
-            const double yr = ca * col[2 * k] * mc[k * pc], yi = ca * col[2 * k + 1] * mc[k * pc];
+            const double yr = ca * col[2 * k] * mc[k], yi = ca * col[2 * k + 1] * mc[k];
             const double tr = yr + yi, ti = yi - yr;
             col[2 * k] = ca * tr - sa * ti;
             col[2 * k + 1] = ca * ti + sa * tr;
@@ -578,16 +588,16 @@ static void derm_diffusion_dct4_gather(const struct derm_diffusion *d, const fft
 static void derm_diffusion_dct4_mid(const struct derm_diffusion *d, fftw_complex *w, int64_t nb,
                                     const double *m)
 {
-    const int64_t N = d->g.nz, M = N / 2, pc = d->pc, width = 2 * nb;
+    const int64_t N = d->g.nz, M = N / 2, width = 2 * nb;
     const double *restrict tc = d->tw_c, *restrict ts = d->tw_s;
     for (int64_t col = 0; col < width; ++col) {
         double *restrict o = (double *)(w + col * M);
-        const double *restrict mc = m + (col >> 1);
+        const double *restrict mc = m + (col >> 1) * N; /* slots 2p, 2p+1: q = 2p, N-1-2p */
         for (int64_t p = 0; p < M; ++p) {
             const double cr = tc[p], ci = -ts[p];
             const double re = o[2 * p], im = o[2 * p + 1];
-            const double x1 = (re * cr - im * ci) * mc[2 * p * pc];
-            const double x2 = -(re * ci + im * cr) * mc[(N - 1 - 2 * p) * pc];
+            const double x1 = (re * cr - im * ci) * mc[2 * p];
+            const double x2 = -(re * ci + im * cr) * mc[2 * p + 1];
             o[2 * p] = x1 * cr - x2 * ci;
             o[2 * p + 1] = x1 * ci + x2 * cr;
         }
@@ -617,7 +627,7 @@ static void derm_diffusion_dct4_scatter(const struct derm_diffusion *d, const ff
 static void derm_diffusion_r2r_block(const struct derm_diffusion *d, fftw_complex *z, int64_t c0,
                                      int64_t nb, double *w, fftw_plan p, const double *m)
 {
-    const int64_t N = d->g.nz, ps = d->pstride, pc = d->pc, width = 2 * nb;
+    const int64_t N = d->g.nz, ps = d->pstride, width = 2 * nb;
     for (int64_t q = 0; q < N; ++q) {
         const double *restrict in = (const double *)(z + q * ps + c0);
         for (int64_t col = 0; col < width; ++col) w[col * N + q] = in[col];
@@ -625,8 +635,8 @@ static void derm_diffusion_r2r_block(const struct derm_diffusion *d, fftw_comple
     fftw_execute_r2r(p, w, w);
     for (int64_t col = 0; col < width; ++col) {
         double *restrict o = w + col * N;
-        const double *restrict mc = m + (col >> 1);
-        for (int64_t q = 0; q < N; ++q) o[q] *= mc[q * pc];
+        const double *restrict mc = m + (col >> 1) * N;
+        for (int64_t q = 0; q < N; ++q) o[q] *= mc[q];
     }
     fftw_execute_r2r(p, w, w);
     for (int64_t q = 0; q < N; ++q) {
@@ -649,46 +659,49 @@ static void derm_diffusion_z_stage(const struct derm_diffusion *d, fftw_complex 
         case DERM_DIFFUSION_Z_MAKHOUL:
             derm_diffusion_makhoul_gather(d, z, c0, nb, w);
             fftw_execute_dft(pf, w, w);
-            derm_diffusion_makhoul_mid(d, w, nb, m + c0);
+            derm_diffusion_makhoul_mid(d, w, nb, m + c0 * d->g.nz);
             fftw_execute_dft(pb, w, w);
             derm_diffusion_makhoul_scatter(d, w, c0, nb, z);
             break;
         case DERM_DIFFUSION_Z_DCT4:
             derm_diffusion_dct4_gather(d, z, c0, nb, w);
             fftw_execute_dft(pf, w, w);
-            derm_diffusion_dct4_mid(d, w, nb, m + c0);
+            derm_diffusion_dct4_mid(d, w, nb, m + c0 * d->g.nz);
             fftw_execute_dft(pf, w, w);
             derm_diffusion_dct4_scatter(d, w, c0, nb, z);
             break;
         case DERM_DIFFUSION_Z_R2R:
-            derm_diffusion_r2r_block(d, z, c0, nb, (double *)w, pf, m + c0);
+            derm_diffusion_r2r_block(d, z, c0, nb, (double *)w, pf, m + c0 * d->g.nz);
             break;
         }
     }
 }
+
+/* Non-finite values are counted in a double (exact below 2^53) as fabs(x) <= DBL_MAX is
+ * false for NaN and +-inf; unlike an int64 count of isfinite() this vectorises with SSE2. */
 
 /** Per-voxel exact update for a signal on the local path; returns the non-finite count. */
 static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, double *restrict c,
                                          const double *restrict S)
 {
     const double e = exp(-k * dt), f = derm_diffusion_phi(k, dt);
-    int64_t bad = 0;
+    double bad = 0.0;
     if (S) {
 #pragma omp simd reduction(+ : bad)
         for (int64_t v = 0; v < n; ++v) {
             const double x = c[v] * e + S[v] * f;
-            bad += !(fabs(x) <= DBL_MAX);
+            bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
             c[v] = x;
         }
     } else {
 #pragma omp simd reduction(+ : bad)
         for (int64_t v = 0; v < n; ++v) {
             const double x = c[v] * e;
-            bad += !(fabs(x) <= DBL_MAX);
+            bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
             c[v] = x;
         }
     }
-    return bad;
+    return (int64_t)bad;
 }
 
 /** 1 if S is non-NULL and has a non-zero entry (stops at the first). */
@@ -727,7 +740,7 @@ static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d,
     }
     derm_diffusion_z_stage(d, z, sc->w, m);
     /* inverse lateral transform, then c = result (pure) or c += result (residual) */
-    int64_t bad = 0;
+    double bad = 0.0;
     for (int64_t q = 0; q < nz; ++q) {
         fftw_execute_dft(d->bwd_y, z + q * ps, sc->yt);
         fftw_execute_dft_c2r(d->bwd_x, sc->yt, plane);
@@ -736,18 +749,18 @@ static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d,
 #pragma omp simd reduction(+ : bad)
             for (int64_t v = 0; v < np; ++v) {
                 const double x = cq[v] + plane[v];
-                bad += !(fabs(x) <= DBL_MAX);
+                bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
                 cq[v] = x;
             }
         } else {
 #pragma omp simd reduction(+ : bad)
             for (int64_t v = 0; v < np; ++v) {
-                bad += !(fabs(plane[v]) <= DBL_MAX);
+                bad += fabs(plane[v]) <= DBL_MAX ? 0.0 : 1.0;
                 cq[v] = plane[v];
             }
         }
     }
-    return bad;
+    return (int64_t)bad;
 }
 
 derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c,
@@ -763,7 +776,9 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c,
                                 s);
     if (dt_h == 0.0) return DERM_OK;
 
-    /* Threads beyond the number of signals, or of scratch sets, would idle. */
+    /* At most one thread per signal, and (when any signal is transformed) at most one per
+     * transformed signal, each with its own scratch set; the per-voxel signals are cheap
+     * enough not to need more. The thread count never changes the results. */
     const int nspectral = derm_diffusion_count_spectral(d);
     int nthreads = omp_get_max_threads();
     if (nthreads > d->nsig) nthreads = d->nsig;

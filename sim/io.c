@@ -19,8 +19,13 @@
  * hyperslab write; the file is flushed after every row and frame, so a killed run leaves
  * a readable file whose root attribute `completed` is still 0.
  *
+ * The XDMF sidecar (write_xdmf) is rewritten atomically after every frame: a temporal
+ * collection of 3DCoRectMesh grids whose cell attributes are hyperslabs of the 4-D
+ * datasets, loadable by ParaView's "XDMF Reader" (the Xdmf3 readers skip hyperslabs).
+ *
  * Every HDF5 return value is checked; failures become DERM_EHDF5 with the dataset, the
- * file and the innermost HDF5 message. HDF5's own error printing is switched off.
+ * file and the innermost HDF5 message. HDF5's own error printing and its atexit handler
+ * are switched off (see h5_quiet).
  *
  * Does not: compute totals (sim.c), decide when to write (main.c), or depend on the
  * number of threads (profiles are lateral means summed serially in a fixed order).
@@ -40,10 +45,11 @@
 
 /* ---- layout constants ------------------------------------------------------------------ */
 
-#define SERIES_CHUNK_ROWS 1024          /* rows per chunk of every 1-D time/frame series */
+#define SERIES_CHUNK_ROWS 512           /* rows per chunk of 1-D series (4 KiB of doubles:
+                                         * a flush rewrites at most this per series) */
 #define AGENT_CHUNK_ROWS 65536          /* rows per chunk of every agent column */
 #define FIELD_CHUNK_MAX_BYTES (4u << 20) /* cap of one 4-D field chunk (one frame or less) */
-#define PROFILE_CHUNK_MAX_BYTES (256u << 10)
+#define PROFILE_CHUNK_MAX_BYTES (64u << 10) /* cap of one depth-profile chunk */
 #define FRAME_COORDS "frame_time frame_step frame_age_years"
 #define TIME_COORDS "step age_years"
 #define INDEX_ORDER "idx = (k*ny + j)*nx + i; x fastest; z = depth below the DEJ"
@@ -175,12 +181,14 @@ static void h5_quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-#define HCHECK(expr, what, obj)                                                 \
-    do {                                                                         \
-        if ((expr) < 0) {                                                        \
-            st = h5_fail(err, file_name, what, obj);                             \
-            goto done;                                                           \
-        }                                                                        \
+/* Check an HDF5 return value; on failure record the error and jump to `done`. Needs
+ * `st`, `err` and `file_name` in scope. */
+#define HCHECK(expr, what, obj)                                                   \
+    do {                                                                          \
+        if ((expr) < 0) {                                                         \
+            st = h5_fail(err, file_name, what, obj);                              \
+            goto done;                                                            \
+        }                                                                         \
     } while (0)
 
 static void close_id(hid_t *id)
@@ -268,6 +276,7 @@ static derm_status make_ds(struct derm_output *o, const struct dsspec *s, hid_t 
     HCHECK(dcpl = H5Pcreate(H5P_DATASET_CREATE), "create dataset", s->name);
     HCHECK(H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
            "create dataset", s->name);
+    HCHECK(H5Pset_obj_track_times(dcpl, 0), "create dataset", s->name);
     if (s->chunk) {
         dims[0] = 0;
         maxdims[0] = H5S_UNLIMITED;
@@ -630,12 +639,15 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
     }
 
     /* Creation order of links and attributes (as the netCDF library does): readers list
-     * variables and attributes in the order written, not alphabetically. */
+     * variables and attributes in the order written, not alphabetically. No object
+     * timestamps, so that runs differing only in thread count give identical datasets
+     * (created_utc is the one intended difference). */
     HCHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create file", h5_path);
     HCHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
            "create file", h5_path);
     HCHECK(H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
            "create file", h5_path);
+    HCHECK(H5Pset_obj_track_times(fcpl, 0), "create file", h5_path);
     o->file = H5Fcreate(h5_path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
     if (o->file < 0) {
         char detail[512];
@@ -659,7 +671,7 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
         HCHECK(H5DSset_scale(o->time, "time"), "make dimension scale of", "time");
     }
     if ((st = make_pure_dim(o, "frame", &o->frame, err)) ||
-        (st = make_pure_dim(o, "agent", &o->agent, err)))
+        (opts->write_agents && (st = make_pure_dim(o, "agent", &o->agent, err))))
         goto done;
 
     if ((st = make_series(o, "step", H5T_STD_I64LE, "1", "simulation step", NULL, o->time,
@@ -917,6 +929,7 @@ done:
         st = h5_fail(err, file_name, "close file", file_name);
     o->file = H5I_INVALID_HID;
     output_free(o);
+    H5garbage_collect(); /* return HDF5's free lists: there is no atexit handler */
     return st;
 }
 
@@ -926,6 +939,7 @@ const char *derm_output_hdf5_version(void)
 {
     static char buf[32];
     unsigned maj = 0, min = 0, rel = 0;
+    h5_quiet();
     if (H5get_libversion(&maj, &min, &rel) < 0) return "unknown";
     snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
     return buf;

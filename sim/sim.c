@@ -246,6 +246,7 @@ static void build_cell_coef(struct derm_sim *s)
     c->sasp_il = p->fibroblast_sasp_il_factor;
     c->sasp_ros = p->fibroblast_sasp_ros_factor;
     c->il_mmp_gain = p->fibroblast_il_mmp_gain;
+    c->ros_mmp_gain = p->fibroblast_ros_mmp_gain;
     c->activated_tgfb = p->fibroblast_activated_tgfb_factor;
     c->ros_damage_gain = p->fibroblast_ros_damage_gain;
     double tq = p->fibroblast_persistence_h / 3.0;
@@ -257,6 +258,8 @@ static void build_cell_coef(struct derm_sim *s)
     c->matrix_ref = p->ecm_collagen_density_mg_per_ml;
     c->stem_death_h = p->stem_death_per_year / Y;
     for (int q = 0; q < DERM_NSIGNAL; q++) c->secretion_ref[q] = c->sensed_ref[q] = 1.0;
+    /* age-dependent factors at their age-25 reference until update_age_terms runs */
+    c->estrogen_synthesis = c->ros_ageing = c->elastin_synthesis = 1.0;
 }
 
 /* Homeostatic calibration, part 1: per-cell secretion so that every signal's domain mean
@@ -381,7 +384,8 @@ static void settle_hyaluronan(struct derm_sim *s)
     const double *ros = s->f.signal[DERM_S_ROS];
     for (int64_t v = 0; v < s->grid.n; v++) {
         double rx = ros[v] > 0 ? ros[v] : 0.0;
-        double kh = e->k_ha_h * ((1.0 - e->ha_ros_frag) + e->ha_ros_frag * rx);
+        double il = s->f.signal[DERM_S_IL][v] > 0 ? s->f.signal[DERM_S_IL][v] : 0.0;
+        double kh = e->k_ha_h * ((1.0 - e->ha_ros_frag) + e->ha_ros_frag * 0.5 * (rx + il));
         hh[v] = kh > 0 ? (s->dep_ha[v] + e->ha_supply) / kh : hh[v];
         hl[v] = e->lmw_yield * kh * hh[v] / e->k_lmw_h;
     }
@@ -475,6 +479,7 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
     }
     s->last_flux.collagen_synth = layered_sum(g, s->dep_collagen) * s->dt_h;
     s->last_flux.collagen_cleave = s->last_flux.collagen_clear = s->last_flux.collagen_synth;
+    s->last_flux.ha_degraded = (layered_sum(g, s->dep_ha) + s->ecm.ha_supply * (double)g->n) * s->dt_h;
     *out = s;
     return DERM_OK;
 fail:
@@ -555,6 +560,8 @@ void derm_sim_totals(const struct derm_sim *s, double *t)
     t[DERM_T_COLLAGEN_SYNTHESIS_RATE] = s->last_flux.collagen_synth * areal * per_year;
     t[DERM_T_COLLAGEN_DEGRADATION_RATE] = s->last_flux.collagen_clear * areal * per_year;
     t[DERM_T_COLLAGEN_CLEAVAGE_RATE] = s->last_flux.collagen_cleave * areal * per_year;
+    t[DERM_T_COLLAGEN_RESIDENCE_TIME] = s->last_flux.collagen_clear > 0 ? col / s->last_flux.collagen_clear * s->dt_h / DERM_HOURS_PER_YEAR : 0.0;
+    t[DERM_T_HA_HALF_LIFE] = s->last_flux.ha_degraded > 0 ? LN2 * msum[DERM_M_HA_HMW] / s->last_flux.ha_degraded * s->dt_h / 24.0 : 0.0;
     t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] = msum[DERM_M_ELASTIN_FUNCTIONAL] * areal;
     t[DERM_T_ELASTIN_ELASTOTIC_TOTAL] = msum[DERM_M_ELASTIN_ELASTOTIC] * areal;
     t[DERM_T_HA_HMW_TOTAL] = msum[DERM_M_HA_HMW] * areal;

@@ -59,7 +59,7 @@ struct derm_cell_coef {
     double estrogen_synthesis /* (age) */, il_inhibition, ros_inhibition;
     double collapse_half, collapse_hill, collapse_synthesis_loss, collapse_mmp1_gain;
     double collapse_division_loss, attached_area_young;
-    double sasp_mmp1, sasp_mmp3, sasp_il, sasp_ros, il_mmp_gain, activated_tgfb;
+    double sasp_mmp1, sasp_mmp3, sasp_il, sasp_ros, il_mmp_gain, ros_mmp_gain, activated_tgfb;
     double ros_damage_gain, ros_ageing /* (age) */, elastin_synthesis /* (age) */;
     /* motility: um^2/h */
     double motility_quiescent, motility_activated, matrix_hindrance, matrix_ref, chemotaxis;

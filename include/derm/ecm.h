@@ -10,7 +10,7 @@
  *              g(X) = (1 + X0/Xh) / (1 + X/Xh), X = AGE per collagen (Bourne 2014)
  *   AGE:       G' = kG (glucose/5 mM) (I + F) - (cleared/(I+F)) G   (leaves with fragments)
  *   elastin:   E' = PE - (kE + o) E,    Z' = o E - kZ Z,   o = kox ROS
- *   HA:        H' = PH + supply - c H,  L' = y c H - d L,  c = kH ((1 - r) + r ROS)
+ *   HA:        H' = PH + supply - c H,  L' = y c H - d L,  c = kH ((1 - r) + r (ROS + IL)/2)
  * ROS acts linearly: it is local (half-life of seconds) and concentrated in the voxels of
  * the cells that make it, so only linear laws give the right tissue average.
  * Sources: Verzijl 2000 (collagen residence), Shapiro 1991 (elastin), Reed 1988 and
@@ -48,6 +48,7 @@ struct derm_ecm_flux {
     double collagen_synth;  /* deposited */
     double collagen_cleave; /* intact -> fragmented */
     double collagen_clear;  /* fragments removed */
+    double ha_degraded;     /* high-MW HA degraded */
 };
 
 /** Exact solution over t of x' = P - a x, y' = yield a x - b y; updates *x, *y and

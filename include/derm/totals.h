@@ -15,11 +15,13 @@
     X(COLLAGEN_SYNTHESIS_RATE, "collagen_synthesis_rate", "mg/cm^2/year", "collagen deposited by cells") \
     X(COLLAGEN_DEGRADATION_RATE, "collagen_degradation_rate", "mg/cm^2/year", "collagen fragments cleared (loss from the pool)") \
     X(COLLAGEN_CLEAVAGE_RATE, "collagen_cleavage_rate", "mg/cm^2/year", "intact collagen cleaved by MMPs into fragments") \
+    X(COLLAGEN_RESIDENCE_TIME, "collagen_residence_time", "year", "mean residence time of collagen: pool / clearance flux") \
     X(COLLAGEN_SYNTHESIS_PER_CELL, "collagen_synthesis_per_cell", "pg/h", "mean collagen synthesis per fibroblast") \
     X(ELASTIN_FUNCTIONAL_TOTAL, "elastin_functional_total", "mg/cm^2", "functional elastin per skin area") \
     X(ELASTIN_ELASTOTIC_TOTAL, "elastin_elastotic_total", "mg/cm^2", "elastotic material per skin area") \
     X(HA_HMW_TOTAL, "ha_hmw_total", "mg/cm^2", "high-MW hyaluronan per skin area")               \
     X(HA_LMW_TOTAL, "ha_lmw_total", "mg/cm^2", "low-MW hyaluronan per skin area")                \
+    X(HA_HALF_LIFE, "ha_half_life", "day", "high-MW HA pool half-life: ln2 x pool / degradation flux") \
     X(AGE_CROSSLINKS_MEAN, "age_crosslinks_mean", "pmol/mg", "AGE cross-links per collagen")     \
     X(FIBROBLAST_COUNT, "fibroblast_count", "1", "live fibroblasts")                             \
     X(FIBROBLAST_QUIESCENT, "fibroblast_quiescent", "1", "quiescent fibroblasts")                \

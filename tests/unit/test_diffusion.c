@@ -213,6 +213,30 @@ static void test_uniform_decay(void **state)
         }
     }
     derm_diffusion_free(d);
+
+    /* a solver whose signals are all local needs no transforms; with a source the local
+     * formula is c E + S (1 - E) / k */
+    const double Dl[2] = {0.0, 1e-6}, kl[2] = {0.3, 50.0}, dt = 0.4;
+    d = create_or_fail(&g, 2, Dl, kl, 1);
+    double *S = alloc_field(g.n);
+    fill_random(c0, g.n, 61, 0.0, 1.0);
+    fill_random(c1, g.n, 62, 0.0, 1.0);
+    fill_random(S, g.n, 63, 0.0, 1.0);
+    double *want[2] = {alloc_field(g.n), alloc_field(g.n)};
+    for (int s = 0; s < 2; ++s)
+        for (int64_t v = 0; v < g.n; ++v) {
+            const double e = exp(-kl[s] * dt);
+            want[s][v] = cs[s][v] * e + S[v] * (1.0 - e) / kl[s];
+        }
+    double *ss[2] = {S, S};
+    step_or_fail(d, cs, ss, dt);
+    for (int s = 0; s < 2; ++s) {
+        for (int64_t v = 0; v < g.n; ++v)
+            assert_true(fabs(cs[s][v] - want[s][v]) <= 1e-14 * fabs(want[s][v]));
+        free(want[s]);
+    }
+    derm_diffusion_free(d);
+    free(S);
     free(c0);
     free(c1);
 }
@@ -495,6 +519,26 @@ static void test_thread_invariance(void **state)
         free(b[s]);
     }
     derm_diffusion_free(d);
+
+    /* more threads than transformed signals: the transform signal is last (thread 2 of 3
+     * under schedule(static, 1)) while only one scratch set is needed */
+    const double D3[3] = {0.0, 0.0, 100.0}, k3[3] = {0.1, 0.2, 0.05};
+    double *e[2][3];
+    for (int t = 0; t < 2; ++t) {
+        omp_set_num_threads(t == 0 ? 1 : 3);
+        struct derm_diffusion *d3 = create_or_fail(&g, 3, D3, k3, 0);
+        for (int s = 0; s < 3; ++s) {
+            e[t][s] = alloc_field(g.n);
+            fill_random(e[t][s], g.n, 500 + (uint64_t)s, 0.0, 1.0);
+        }
+        step_or_fail(d3, e[t], NULL, 2.0);
+        derm_diffusion_free(d3);
+    }
+    for (int s = 0; s < 3; ++s) {
+        assert_memory_equal(e[0][s], e[1][s], (size_t)g.n * sizeof(double));
+        free(e[0][s]);
+        free(e[1][s]);
+    }
     omp_set_num_threads(2);
 }
 
@@ -664,6 +708,9 @@ static void test_invalid_arguments(void **state)
     assert_int_equal(derm_diffusion_create(&d, &bad, 2, okD, okk, 0, &err), DERM_EINTERNAL);
     bad = make_grid(4, 4, 4, 0.0);
     assert_int_equal(derm_diffusion_create(&d, &bad, 2, okD, okk, 0, &err), DERM_EINTERNAL);
+    bad = make_grid(100000, 100000, 1000, 10.0);
+    assert_int_equal(derm_diffusion_create(&d, &bad, 2, okD, okk, 0, &err), DERM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "too large"));
     assert_null(d);
 
     d = create_or_fail(&g, 2, okD, okk, 0);
