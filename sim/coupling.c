@@ -77,62 +77,63 @@ void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b,
     }
 }
 
-/* Sum along one axis with a window of half-width r, line by line. Each line is copied into
- * a padded buffer (periodic wrap or zeros beyond truncated faces), then summed with plain
- * contiguous loops: exact sums in a fixed order, independent of thread count. */
-static void box_axis(const double *in, double *out, int64_t nlines, int64_t n, int64_t stride,
-                     int64_t (*line_base)(int64_t, const struct derm_grid *), const struct derm_grid *g,
-                     int r, int periodic)
+static int cap_radius(int r, int64_t n) { return (int64_t)(2 * r + 1) > n ? (int)((n - 1) / 2) : r; }
+
+/* The three passes of the box filter. Each output element is the sum of its window in
+ * the order d = -r..r, so results do not depend on the thread count; every pass works on
+ * contiguous rows or planes. */
+static void box_pass_x(const struct derm_grid *g, int r, const double *in, double *out)
 {
-#pragma omp parallel default(none) shared(in, out, line_base, g) firstprivate(nlines, n, stride, r, periodic)
-    {
-        /* a failed allocation of this small line buffer falls back to index arithmetic */
-        double *buf = malloc((size_t)(n + 2 * r) * sizeof *buf);
-        if (!buf) {
-#pragma omp for schedule(static)
-            for (int64_t l = 0; l < nlines; l++) {
-                const int64_t base = line_base(l, g);
-                for (int64_t i = 0; i < n; i++) {
-                    double sum = 0.0;
-                    for (int64_t d = -r; d <= r; d++) {
-                        int64_t m = i + d;
-                        if (periodic) m = ((m % n) + n) % n;
-                        else if (m < 0 || m >= n) continue;
-                        sum += in[base + m * stride];
-                    }
-                    out[base + i * stride] = sum;
-                }
+    const int64_t nx = g->nx, nrows = g->ny * g->nz;
+#pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, nrows, r)
+    for (int64_t row = 0; row < nrows; row++) {
+        const double *a = in + row * nx;
+        double *o = out + row * nx;
+        for (int64_t i = 0; i < nx; i++) {
+            double sum = 0.0;
+            for (int64_t d = -r; d <= r; d++) {
+                int64_t m = i + d;
+                m = m < 0 ? m + nx : (m >= nx ? m - nx : m);
+                sum += a[m];
             }
-        } else {
-#pragma omp for schedule(static)
-            for (int64_t l = 0; l < nlines; l++) {
-                const int64_t base = line_base(l, g);
-                for (int64_t i = 0; i < n; i++) buf[r + i] = in[base + i * stride];
-                for (int d = 1; d <= r; d++) {
-                    buf[r - d] = periodic ? buf[r + ((n - d % n) % n)] : 0.0;
-                    buf[r + n - 1 + d] = periodic ? buf[r + ((d - 1) % n)] : 0.0;
-                }
-                for (int64_t i = 0; i < n; i++) {
-                    double sum = 0.0;
-                    const double *w = buf + i;
-                    for (int d = 0; d <= 2 * r; d++) sum += w[d];
-                    out[base + i * stride] = sum;
-                }
-            }
-            free(buf);
+            o[i] = sum;
         }
     }
 }
 
-static int64_t base_x(int64_t l, const struct derm_grid *g) { return l * g->nx; }
-static int64_t base_y(int64_t l, const struct derm_grid *g)
+static void box_pass_y(const struct derm_grid *g, int r, const double *in, double *out)
 {
-    int64_t k = l / g->nx, i = l % g->nx;
-    return k * g->nx * g->ny + i;
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
+#pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, ny, nz, r)
+    for (int64_t k = 0; k < nz; k++) {
+        for (int64_t j = 0; j < ny; j++) {
+            double *o = out + (k * ny + j) * nx;
+            for (int64_t i = 0; i < nx; i++) o[i] = 0.0;
+            for (int64_t d = -r; d <= r; d++) {
+                int64_t m = j + d;
+                m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
+                const double *a = in + (k * ny + m) * nx;
+                for (int64_t i = 0; i < nx; i++) o[i] += a[i];
+            }
+        }
+    }
 }
-static int64_t base_z(int64_t l, const struct derm_grid *g) { return l; }
 
-static int cap_radius(int r, int64_t n) { return (int64_t)(2 * r + 1) > n ? (int)((n - 1) / 2) : r; }
+static void box_pass_z(const struct derm_grid *g, int r, const double *in, double *out)
+{
+    const int64_t nxy = g->nx * g->ny, nz = g->nz;
+#pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nxy, nz, r)
+    for (int64_t k = 0; k < nz; k++) {
+        double *o = out + k * nxy;
+        for (int64_t q = 0; q < nxy; q++) o[q] = 0.0;
+        for (int64_t d = -r; d <= r; d++) {
+            int64_t m = k + d;
+            if (m < 0 || m >= nz) continue;
+            const double *a = in + m * nxy;
+            for (int64_t q = 0; q < nxy; q++) o[q] += a[q];
+        }
+    }
+}
 
 void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in,
                        double *out, double *tmp)
@@ -154,9 +155,9 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
         }
         src = out;
     }
-    box_axis(src, tmp, ny * nz, nx, 1, base_x, g, rx, 1);
-    box_axis(tmp, out, nx * nz, ny, nx, base_y, g, ry, 1);
-    box_axis(out, tmp, nxy, nz, nxy, base_z, g, rz, 0);
+    box_pass_x(g, rx, src, tmp);
+    box_pass_y(g, ry, tmp, out);
+    box_pass_z(g, rz, out, tmp);
     if (mode == DERM_BOX_MEAN) {
         for (int64_t k = 0; k < nz; k++) {
             int64_t lo = k - rz < 0 ? 0 : k - rz, hi = k + rz >= nz ? nz - 1 : k + rz;
