@@ -801,6 +801,8 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c,
         const double *S = src ? src[s] : NULL;
         if (sig[s].local) {
             sig[s].nbad = derm_diffusion_step_local(n, sig[s].k_per_h, dt_h, c[s], S);
+        } else if (!derm_diffusion_any_nonzero(n, S) && !derm_diffusion_any_nonzero(n, c[s])) {
+            sig[s].nbad = 0; /* zero field, no source: stays exactly zero (e.g. no exosomes) */
         } else {
             struct derm_diffusion_scratch *sc = &d->scratch[omp_get_thread_num()];
             const int64_t b = derm_diffusion_step_spectral(d, &sig[s], dt_h, c[s], S, sc);

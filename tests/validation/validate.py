@@ -66,6 +66,9 @@ def check(tid, s):
         rows.append(("collagen_synthesis_per_cell(80)/(25)",
                      at(s, "collagen_synthesis_per_cell", 80) / at(s, "collagen_synthesis_per_cell", 25), 0.55, 0.80))
         rows.append(("mmp1_mean(80)/(25)", at(s, "mmp1_mean", 80) / at(s, "mmp1_mean", 25), 3.0, 10.0))
+        # attached cell surface 78 % young vs 58 % old (Varani 2006): +-8 points
+        rows.append(("attached_area_mean(25)", at(s, "attached_area_mean", 25), 0.70, 0.86))
+        rows.append(("attached_area_mean(80)", at(s, "attached_area_mean", 80), 0.50, 0.66))
     elif tid == "C7":
         rows.append(("fibroblast_density(80)/(25)", at(s, "fibroblast_density", 80) / at(s, "fibroblast_density", 25), 0.50, 0.75))
     elif tid == "C8":

@@ -1,0 +1,362 @@
+/* test_coupling.c - agent binning, race-free deposition and the separable box filter.
+ *
+ * References are written independently of coupling.c: binning is checked against the
+ * definition (every row listed once, under derm_grid_voxel_of of its position, rows
+ * ascending within a voxel); deposition against a serial loop over rows in row order
+ * (bitwise equal: the same additions in the same order); the box filter against a
+ * brute-force triple loop over the window (periodic x, y with the documented radius cap,
+ * truncated z), to 1e-13 relative. Conservation of DERM_BOX_CONSERVE is checked to 1e-12
+ * relative, including sources on the z faces and radii larger than the grid; BOX_MEAN of
+ * a constant to 1e-14. Thread independence is bitwise (memcmp at 1 and 2 threads).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derm/coupling.h"
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static struct derm_grid make_grid(int64_t nx, int64_t ny, int64_t nz, double h)
+{
+    struct derm_grid g;
+    assert_int_equal(derm_grid_init(&g, nx, ny, nz, h), 0);
+    return g;
+}
+
+static double urand(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double *alloc_d(int64_t n)
+{
+    double *p = calloc((size_t)n, sizeof(double));
+    assert_non_null(p);
+    return p;
+}
+
+/* n agents at random positions, some outside the domain in x, y (wrap) and z (clamp). */
+static void add_random_agents(struct derm_agents *a, const struct derm_grid *g, int64_t n, uint64_t seed)
+{
+    uint64_t s = seed;
+    const double lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
+    for (int64_t q = 0; q < n; q++) {
+        int64_t r = derm_agents_append(a, NULL);
+        assert_true(r >= 0);
+        a->x[r] = (urand(&s) * 1.4 - 0.2) * lx;
+        a->y[r] = (urand(&s) * 1.4 - 0.2) * ly;
+        a->z[r] = (urand(&s) * 1.2 - 0.1) * lz;
+        a->type[r] = (int8_t)(urand(&s) < 0.3 ? DERM_AGENT_STEM : DERM_AGENT_FIBROBLAST);
+    }
+}
+
+static void check_bins(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a)
+{
+    assert_int_equal(b->start[0], 0);
+    assert_int_equal(b->start[g->n], a->n);
+    char *seen = calloc((size_t)a->n + 1, 1);
+    assert_non_null(seen);
+    for (int64_t v = 0; v < g->n; v++) {
+        assert_true(b->start[v] <= b->start[v + 1]);
+        for (int64_t q = b->start[v]; q < b->start[v + 1]; q++) {
+            int64_t r = b->rows[q];
+            assert_true(r >= 0 && r < a->n);
+            assert_false(seen[r]);
+            seen[r] = 1;
+            assert_int_equal(a->voxel[r], v);
+            if (q > b->start[v]) assert_true(b->rows[q - 1] < r); /* ascending row order */
+        }
+    }
+    for (int64_t r = 0; r < a->n; r++) {
+        assert_true(seen[r]);
+        assert_int_equal(a->voxel[r], derm_grid_voxel_of(g, a->x[r], a->y[r], a->z[r]));
+    }
+    free(seen);
+}
+
+/* Brute-force box filter: periodic x, y with radius capped to (n - 1) / 2, truncated z. */
+static void box_reference(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
+    int64_t rx = 2 * r + 1 > nx ? (nx - 1) / 2 : r, ry = 2 * r + 1 > ny ? (ny - 1) / 2 : r, rz = r;
+    /* n_in(k): number of in-domain voxels in the window of a voxel in layer k */
+    double *nin = alloc_d(nz);
+    for (int64_t k = 0; k < nz; k++) {
+        int64_t layers = 0;
+        for (int64_t d = -rz; d <= rz; d++) layers += (k + d >= 0 && k + d < nz);
+        nin[k] = (double)((2 * rx + 1) * (2 * ry + 1) * layers);
+    }
+    for (int64_t k = 0; k < nz; k++)
+        for (int64_t j = 0; j < ny; j++)
+            for (int64_t i = 0; i < nx; i++) {
+                double s = 0.0;
+                for (int64_t dk = -rz; dk <= rz; dk++) {
+                    int64_t kk = k + dk;
+                    if (kk < 0 || kk >= nz) continue;
+                    for (int64_t dj = -ry; dj <= ry; dj++)
+                        for (int64_t di = -rx; di <= rx; di++) {
+                            int64_t ii = ((i + di) % nx + nx) % nx, jj = ((j + dj) % ny + ny) % ny;
+                            double v = in[derm_grid_idx(g, ii, jj, kk)];
+                            s += mode == DERM_BOX_CONSERVE ? v / nin[kk] : v;
+                        }
+                }
+                out[derm_grid_idx(g, i, j, k)] = mode == DERM_BOX_MEAN ? s / nin[k] : s;
+            }
+    free(nin);
+}
+
+static double sum_of(const double *x, int64_t n)
+{
+    /* compensated sum so the reference total is not the limiting error */
+    double s = 0.0, c = 0.0;
+    for (int64_t q = 0; q < n; q++) {
+        double y = x[q] - c, t = s + y;
+        c = (t - s) - y;
+        s = t;
+    }
+    return s;
+}
+
+/* ---- binning ------------------------------------------------------------------------- */
+
+static void test_bins_group_rows_by_voxel(void **state)
+{
+    (void)state;
+    struct derm_grid g = make_grid(5, 4, 3, 20.0);
+    struct derm_agents a;
+    struct derm_bins b;
+    assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
+    assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+    /* empty store */
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    for (int64_t v = 0; v <= g.n; v++) assert_int_equal(b.start[v], 0);
+    /* 300 agents (rows > voxels), then more after moving them (capacity grows) */
+    add_random_agents(&a, &g, 300, 1);
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    check_bins(&g, &b, &a);
+    for (int64_t r = 0; r < a.n; r++) a.x[r] += 13.0;
+    add_random_agents(&a, &g, 700, 2);
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    check_bins(&g, &b, &a);
+    /* after removals the bins shrink accordingly */
+    for (int q = 0; q < 500; q++) derm_agents_swap_remove(&a, q);
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    check_bins(&g, &b, &a);
+    derm_bins_fini(&b);
+    derm_agents_fini(&a);
+}
+
+/* ---- deposition and counting ----------------------------------------------------------- */
+
+static void test_deposit_matches_serial_reference(void **state)
+{
+    (void)state;
+    struct derm_grid g = make_grid(6, 5, 4, 20.0);
+    struct derm_agents a;
+    struct derm_bins b;
+    assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
+    assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+    add_random_agents(&a, &g, 2000, 3);
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    double *val = alloc_d(a.n), *out = alloc_d(g.n), *ref = alloc_d(g.n), *cnt = alloc_d(g.n);
+    uint64_t s = 77;
+    /* values spanning magnitudes so that a different summation order would show */
+    for (int64_t r = 0; r < a.n; r++) val[r] = pow(10.0, 8.0 * urand(&s) - 4.0) * (urand(&s) - 0.3);
+    for (int64_t r = 0; r < a.n; r++) ref[derm_grid_voxel_of(&g, a.x[r], a.y[r], a.z[r])] += val[r];
+    for (int64_t v = 0; v < g.n; v++) out[v] = NAN; /* out is overwritten, including empty voxels */
+    derm_coupling_deposit(&g, &b, val, out);
+    assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
+    /* total deposit = total value (1e-12 relative to the sum of magnitudes) */
+    double mag = 0.0;
+    for (int64_t r = 0; r < a.n; r++) mag += fabs(val[r]);
+    assert_true(fabs(sum_of(out, g.n) - sum_of(val, a.n)) <= 1e-12 * mag);
+    /* counts by type */
+    for (int type = 0; type <= 1; type++) {
+        derm_coupling_count(&g, &b, &a, type, cnt);
+        memset(ref, 0, (size_t)g.n * sizeof(double));
+        for (int64_t r = 0; r < a.n; r++)
+            if (a.type[r] == type) ref[a.voxel[r]] += 1.0;
+        assert_memory_equal(cnt, ref, (size_t)g.n * sizeof(double));
+    }
+    free(val);
+    free(out);
+    free(ref);
+    free(cnt);
+    derm_bins_fini(&b);
+    derm_agents_fini(&a);
+}
+
+static void test_deposit_thread_invariant(void **state)
+{
+    (void)state;
+    struct derm_grid g = make_grid(16, 12, 10, 20.0);
+    struct derm_agents a;
+    struct derm_bins b;
+    assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
+    assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+    add_random_agents(&a, &g, 20000, 4);
+    double *val = alloc_d(a.n), *o1 = alloc_d(g.n), *o2 = alloc_d(g.n);
+    uint64_t s = 5;
+    for (int64_t r = 0; r < a.n; r++) val[r] = urand(&s) * 1e3 - 100.0;
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    derm_coupling_deposit(&g, &b, val, o1);
+    omp_set_num_threads(2);
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    check_bins(&g, &b, &a);
+    derm_coupling_deposit(&g, &b, val, o2);
+    omp_set_num_threads(saved);
+    assert_memory_equal(o1, o2, (size_t)g.n * sizeof(double));
+    free(val);
+    free(o1);
+    free(o2);
+    derm_bins_fini(&b);
+    derm_agents_fini(&a);
+}
+
+/* ---- box filter ------------------------------------------------------------------------ */
+
+static void test_box_against_bruteforce(void **state)
+{
+    (void)state;
+    /* odd and even sizes, a 2D slice (ny = 1), radii below, at and above the caps */
+    const int64_t dims[][3] = {{6, 5, 4}, {7, 4, 6}, {5, 1, 5}, {3, 3, 2}};
+    const int radii[] = {1, 2, 3, 7};
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
+        struct derm_grid g = make_grid(dims[d][0], dims[d][1], dims[d][2], 10.0);
+        double *in = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n), *ref = alloc_d(g.n);
+        uint64_t s = 100 + d;
+        for (int64_t v = 0; v < g.n; v++) in[v] = urand(&s) * 10.0;
+        for (size_t ri = 0; ri < sizeof radii / sizeof *radii; ri++)
+            for (int mode = DERM_BOX_MEAN; mode <= DERM_BOX_CONSERVE; mode++) {
+                derm_coupling_box(&g, radii[ri], (enum derm_box_mode)mode, in, out, tmp);
+                box_reference(&g, radii[ri], (enum derm_box_mode)mode, in, ref);
+                for (int64_t v = 0; v < g.n; v++) assert_true(fabs(out[v] - ref[v]) <= 1e-13 * fabs(ref[v]));
+            }
+        free(in);
+        free(out);
+        free(tmp);
+        free(ref);
+    }
+}
+
+static void test_box_radius_zero_copies(void **state)
+{
+    (void)state;
+    struct derm_grid g = make_grid(4, 3, 5, 10.0);
+    double *in = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n);
+    uint64_t s = 9;
+    for (int64_t v = 0; v < g.n; v++) in[v] = urand(&s);
+    for (int mode = DERM_BOX_MEAN; mode <= DERM_BOX_CONSERVE; mode++) {
+        derm_coupling_box(&g, 0, (enum derm_box_mode)mode, in, out, tmp);
+        assert_memory_equal(in, out, (size_t)g.n * sizeof(double));
+    }
+    free(in);
+    free(out);
+    free(tmp);
+}
+
+static void test_box_conserve_preserves_total(void **state)
+{
+    (void)state;
+    const int64_t dims[][3] = {{8, 6, 10}, {4, 4, 4}, {5, 1, 7}, {2, 3, 3}};
+    const int radii[] = {1, 2, 5, 20};
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
+        struct derm_grid g = make_grid(dims[d][0], dims[d][1], dims[d][2], 20.0);
+        double *in = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n);
+        uint64_t s = 200 + d;
+        for (int64_t v = 0; v < g.n; v++) in[v] = urand(&s) < 0.7 ? 0.0 : urand(&s) * 1e3;
+        /* sources on both z faces and in a corner */
+        in[derm_grid_idx(&g, 0, 0, 0)] = 5e3;
+        in[derm_grid_idx(&g, g.nx - 1, g.ny - 1, g.nz - 1)] = 7e3;
+        const double total = sum_of(in, g.n);
+        for (size_t ri = 0; ri < sizeof radii / sizeof *radii; ri++) {
+            derm_coupling_box(&g, radii[ri], DERM_BOX_CONSERVE, in, out, tmp);
+            assert_true(fabs(sum_of(out, g.n) - total) <= 1e-12 * total);
+            for (int64_t v = 0; v < g.n; v++) assert_true(out[v] >= 0.0);
+        }
+        /* a single source on the top face: the total is kept and spread evenly over its
+         * window (all receiving voxels get the same share) */
+        memset(in, 0, (size_t)g.n * sizeof(double));
+        in[derm_grid_idx(&g, 1 % g.nx, 0, 0)] = 1.0;
+        derm_coupling_box(&g, 1, DERM_BOX_CONSERVE, in, out, tmp);
+        assert_true(fabs(sum_of(out, g.n) - 1.0) <= 1e-12);
+        double share = 0.0;
+        for (int64_t v = 0; v < g.n; v++)
+            if (out[v] != 0.0) {
+                if (share == 0.0) share = out[v];
+                assert_true(fabs(out[v] - share) <= 1e-15);
+            }
+        free(in);
+        free(out);
+        free(tmp);
+    }
+}
+
+static void test_box_mean_of_constant(void **state)
+{
+    (void)state;
+    const int64_t dims[][3] = {{8, 6, 10}, {4, 4, 4}, {5, 1, 7}, {2, 3, 3}};
+    const int radii[] = {1, 2, 5, 20};
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
+        struct derm_grid g = make_grid(dims[d][0], dims[d][1], dims[d][2], 20.0);
+        double *in = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n);
+        for (int64_t v = 0; v < g.n; v++) in[v] = 3.7;
+        for (size_t ri = 0; ri < sizeof radii / sizeof *radii; ri++) {
+            derm_coupling_box(&g, radii[ri], DERM_BOX_MEAN, in, out, tmp);
+            for (int64_t v = 0; v < g.n; v++) assert_true(fabs(out[v] - 3.7) <= 1e-14 * 3.7);
+        }
+        free(in);
+        free(out);
+        free(tmp);
+    }
+}
+
+static void test_box_thread_invariant(void **state)
+{
+    (void)state;
+    struct derm_grid g = make_grid(24, 20, 16, 20.0);
+    double *in = alloc_d(g.n), *o1 = alloc_d(g.n), *o2 = alloc_d(g.n), *tmp = alloc_d(g.n);
+    uint64_t s = 31;
+    for (int64_t v = 0; v < g.n; v++) in[v] = urand(&s) * 100.0;
+    int saved = omp_get_max_threads();
+    for (int mode = DERM_BOX_MEAN; mode <= DERM_BOX_CONSERVE; mode++)
+        for (int r = 1; r <= 3; r++) {
+            omp_set_num_threads(1);
+            derm_coupling_box(&g, r, (enum derm_box_mode)mode, in, o1, tmp);
+            omp_set_num_threads(2);
+            derm_coupling_box(&g, r, (enum derm_box_mode)mode, in, o2, tmp);
+            assert_memory_equal(o1, o2, (size_t)g.n * sizeof(double));
+        }
+    omp_set_num_threads(saved);
+    free(in);
+    free(o1);
+    free(o2);
+    free(tmp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bins_group_rows_by_voxel),
+        cmocka_unit_test(test_deposit_matches_serial_reference),
+        cmocka_unit_test(test_deposit_thread_invariant),
+        cmocka_unit_test(test_box_against_bruteforce),
+        cmocka_unit_test(test_box_radius_zero_copies),
+        cmocka_unit_test(test_box_conserve_preserves_total),
+        cmocka_unit_test(test_box_mean_of_constant),
+        cmocka_unit_test(test_box_thread_invariant),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,170 @@
+/* test_grid.c - grid geometry: the one index function, point-to-voxel mapping, init checks.
+ *
+ * Checks: idx = (k ny + j) nx + i is a bijection onto 0..n-1 with x fastest; voxel_of maps
+ * cell centres to their voxel, wraps x and y periodically (also several periods away and
+ * for negative coordinates) and clamps z; derm_grid_init rejects non-positive sizes,
+ * non-positive / non-finite voxel sizes and products that overflow int64; extents and
+ * voxel volume follow from nx, ny, nz and h. All comparisons are exact (integers) or to
+ * 1e-15 relative (extents, volume).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "derm/grid.h"
+
+static struct derm_grid make(int64_t nx, int64_t ny, int64_t nz, double h)
+{
+    struct derm_grid g;
+    assert_int_equal(derm_grid_init(&g, nx, ny, nz, h), 0);
+    return g;
+}
+
+static void test_init_sets_members(void **state)
+{
+    (void)state;
+    struct derm_grid g = make(5, 3, 7, 20.0);
+    assert_int_equal(g.nx, 5);
+    assert_int_equal(g.ny, 3);
+    assert_int_equal(g.nz, 7);
+    assert_int_equal(g.n, 105);
+    assert_true(g.h_um == 20.0);
+    /* extents and voxel volume: 20 um voxel = 8000 um^3 = 8e-6 mm^3 */
+    assert_true(fabs(derm_grid_lx(&g) - 100.0) <= 1e-15 * 100.0);
+    assert_true(fabs(derm_grid_ly(&g) - 60.0) <= 1e-15 * 60.0);
+    assert_true(fabs(derm_grid_lz(&g) - 140.0) <= 1e-15 * 140.0);
+    assert_true(fabs(derm_grid_voxel_mm3(&g) - 8e-6) <= 1e-15 * 8e-6);
+    /* a single-voxel grid is valid */
+    struct derm_grid one = make(1, 1, 1, 0.5);
+    assert_int_equal(one.n, 1);
+}
+
+static void test_init_rejects_bad_sizes(void **state)
+{
+    (void)state;
+    struct derm_grid g;
+    assert_int_equal(derm_grid_init(&g, 0, 4, 4, 20.0), -1);
+    assert_int_equal(derm_grid_init(&g, 4, 0, 4, 20.0), -1);
+    assert_int_equal(derm_grid_init(&g, 4, 4, 0, 20.0), -1);
+    assert_int_equal(derm_grid_init(&g, -1, 4, 4, 20.0), -1);
+    assert_int_equal(derm_grid_init(&g, 4, -3, 4, 20.0), -1);
+    assert_int_equal(derm_grid_init(&g, 4, 4, -2, 20.0), -1);
+    assert_int_equal(derm_grid_init(&g, 4, 4, 4, 0.0), -1);
+    assert_int_equal(derm_grid_init(&g, 4, 4, 4, -20.0), -1);
+    assert_int_equal(derm_grid_init(&g, 4, 4, 4, NAN), -1);
+    assert_int_equal(derm_grid_init(&g, 4, 4, 4, INFINITY), -1);
+}
+
+static void test_init_rejects_overflow(void **state)
+{
+    (void)state;
+    struct derm_grid g;
+    /* nx * ny overflows */
+    assert_int_equal(derm_grid_init(&g, INT64_MAX / 2, 3, 1, 1.0), -1);
+    /* nx * ny fits, times nz overflows */
+    assert_int_equal(derm_grid_init(&g, (int64_t)1 << 31, (int64_t)1 << 31, 4, 1.0), -1);
+    assert_int_equal(derm_grid_init(&g, 1, 2, INT64_MAX, 1.0), -1);
+    /* just fits: 2^31 * 2^31 * 2 = 2^63 overflows, * 1 does not */
+    assert_int_equal(derm_grid_init(&g, (int64_t)1 << 31, (int64_t)1 << 31, 1, 1.0), 0);
+    assert_int_equal(g.n, (int64_t)1 << 62);
+    assert_int_equal(derm_grid_init(&g, INT64_MAX, 1, 1, 1.0), 0);
+}
+
+static void test_index_order_x_fastest(void **state)
+{
+    (void)state;
+    struct derm_grid g = make(5, 3, 4, 10.0);
+    assert_int_equal(derm_grid_idx(&g, 0, 0, 0), 0);
+    assert_int_equal(derm_grid_idx(&g, 1, 0, 0), 1);
+    assert_int_equal(derm_grid_idx(&g, 0, 1, 0), 5);
+    assert_int_equal(derm_grid_idx(&g, 0, 0, 1), 15);
+    assert_int_equal(derm_grid_idx(&g, 4, 2, 3), g.n - 1);
+    /* bijection onto 0..n-1 and consecutive in the (k, j, i) loop order */
+    int64_t expect = 0;
+    for (int64_t k = 0; k < g.nz; k++)
+        for (int64_t j = 0; j < g.ny; j++)
+            for (int64_t i = 0; i < g.nx; i++) assert_int_equal(derm_grid_idx(&g, i, j, k), expect++);
+    assert_int_equal(expect, g.n);
+}
+
+static void test_voxel_of_centres(void **state)
+{
+    (void)state;
+    struct derm_grid g = make(5, 3, 4, 20.0);
+    for (int64_t k = 0; k < g.nz; k++)
+        for (int64_t j = 0; j < g.ny; j++)
+            for (int64_t i = 0; i < g.nx; i++) {
+                double x = ((double)i + 0.5) * g.h_um, y = ((double)j + 0.5) * g.h_um;
+                double z = ((double)k + 0.5) * g.h_um;
+                assert_int_equal(derm_grid_voxel_of(&g, x, y, z), derm_grid_idx(&g, i, j, k));
+                /* faces belong to the voxel they open: [i h, (i+1) h) */
+                assert_int_equal(derm_grid_voxel_of(&g, (double)i * g.h_um, (double)j * g.h_um,
+                                                    (double)k * g.h_um),
+                                 derm_grid_idx(&g, i, j, k));
+            }
+}
+
+static void test_voxel_of_wraps_xy(void **state)
+{
+    (void)state;
+    struct derm_grid g = make(5, 3, 4, 20.0);
+    const double h = g.h_um, lx = derm_grid_lx(&g), ly = derm_grid_ly(&g);
+    const double zc = 1.5 * h; /* k = 1 */
+    /* just left of x = 0 -> last column; just right of Lx -> first column */
+    assert_int_equal(derm_grid_voxel_of(&g, -0.5 * h, 0.5 * h, zc), derm_grid_idx(&g, 4, 0, 1));
+    assert_int_equal(derm_grid_voxel_of(&g, lx + 0.5 * h, 0.5 * h, zc), derm_grid_idx(&g, 0, 0, 1));
+    assert_int_equal(derm_grid_voxel_of(&g, lx, 0.5 * h, zc), derm_grid_idx(&g, 0, 0, 1));
+    /* several periods away in either direction */
+    assert_int_equal(derm_grid_voxel_of(&g, 2.5 * h + 7.0 * lx, 1.5 * h - 4.0 * ly, zc),
+                     derm_grid_idx(&g, 2, 1, 1));
+    assert_int_equal(derm_grid_voxel_of(&g, 2.5 * h - 3.0 * lx, 2.5 * h + 11.0 * ly, zc),
+                     derm_grid_idx(&g, 2, 2, 1));
+    /* y wrap */
+    assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, -0.5 * h, zc), derm_grid_idx(&g, 0, 2, 1));
+    assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, ly + 0.5 * h, zc), derm_grid_idx(&g, 0, 0, 1));
+    /* the result is always a valid index for a sweep of positions */
+    for (int q = -500; q <= 500; q++) {
+        /* offsets keep every position >= 0.003 h away from a voxel face */
+        double x = (0.37 * q + 0.013) * h, y = (-0.53 * q + 0.017) * h;
+        int64_t v = derm_grid_voxel_of(&g, x, y, zc);
+        assert_true(v >= 0 && v < g.n);
+        int64_t i = v % g.nx, j = (v / g.nx) % g.ny;
+        /* the wrapped position lies in voxel (i, j) */
+        double xw = x - floor(x / lx) * lx, yw = y - floor(y / ly) * ly;
+        assert_int_equal(i, (int64_t)floor(xw / h) % g.nx);
+        assert_int_equal(j, (int64_t)floor(yw / h) % g.ny);
+    }
+}
+
+static void test_voxel_of_clamps_z(void **state)
+{
+    (void)state;
+    struct derm_grid g = make(5, 3, 4, 20.0);
+    const double h = g.h_um, lz = derm_grid_lz(&g);
+    assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, 0.5 * h, -1.0), derm_grid_idx(&g, 0, 0, 0));
+    assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, 0.5 * h, -1e6), derm_grid_idx(&g, 0, 0, 0));
+    assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, 0.5 * h, lz), derm_grid_idx(&g, 0, 0, 3));
+    assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, 0.5 * h, lz + 1e6), derm_grid_idx(&g, 0, 0, 3));
+    /* z is not periodic: Lz + half a voxel is the deepest layer, not the top one */
+    assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, 0.5 * h, lz + 0.5 * h), derm_grid_idx(&g, 0, 0, 3));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_sets_members),
+        cmocka_unit_test(test_init_rejects_bad_sizes),
+        cmocka_unit_test(test_init_rejects_overflow),
+        cmocka_unit_test(test_index_order_x_fastest),
+        cmocka_unit_test(test_voxel_of_centres),
+        cmocka_unit_test(test_voxel_of_wraps_xy),
+        cmocka_unit_test(test_voxel_of_clamps_z),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
