@@ -100,6 +100,9 @@ derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const dou
     for (int64_t k = 0; k < nz; k++) {
         double s_syn = 0.0, s_clv = 0.0, s_clr = 0.0, s_ha = 0.0, bad = 0.0;
         for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
+            /* inputs must be non-negative: the chain's round-off guard must not hide a bad state */
+            const int bad_in = ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 || ez[q] < 0.0 ||
+                               hh[q] < 0.0 || hl[q] < 0.0;
             /* collagen */
             double total0 = ci[q] + cf[q];
             double x_age = total0 > 0.0 ? ga[q] / total0 : cc.age_ref;
@@ -120,7 +123,7 @@ derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const dou
             double frac_out = total0 > 0.0 ? cleared / total0 : 0.0;
             if (frac_out > 1.0) frac_out = 1.0;
             double total1 = ci[q] + cf[q];
-            ga[q] = ga[q] * (1.0 - frac_out) + cc.age_form_h * 0.5 * (total0 + total1) * dt;
+            ga[q] = ga[q] * (1.0 - frac_out) + cc.age_form_h * total1 * dt;
             /* elastin */
             double rx = ros[q] > 0.0 ? ros[q] : 0.0;
             double ox = cc.k_oxidation_h * rx;
@@ -132,7 +135,7 @@ derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const dou
             double kh = cc.k_ha_h * ((1.0 - cc.ha_ros_frag) + cc.ha_ros_frag * 0.5 * (rx + il));
             s_ha += chain(dep_ha[q] + cc.ha_supply, kh, cc.k_lmw_h, cc.lmw_yield, dt, &hh[q], &hl[q]);
             double chk = ci[q] + cf[q] + ga[q] + ef[q] + ez[q] + hh[q] + hl[q];
-            if (!isfinite(chk) || ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 ||
+            if (bad_in || !isfinite(chk) || ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 ||
                 ez[q] < 0.0 || hh[q] < 0.0 || hl[q] < 0.0)
                 bad += 1.0;
         }

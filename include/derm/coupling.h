@@ -29,7 +29,7 @@ void derm_bins_fini(struct derm_bins *b);
 derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, struct derm_agents *a,
                             struct derm_err *err);
 
-/** out[v] = sum over agents in voxel v (row order) of val[row] * (mask ? mask[row] : 1).
+/** out[v] = sum over agents in voxel v (row order) of val[row].
  *  `out` has grid.n entries and is overwritten. */
 void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b,
                            const double *val, double *out);

@@ -528,14 +528,11 @@ static void test_step_halving_invariance(void **state)
     state_fini(&b);
 }
 
-/* KNOWN BUG (reported, not fixed): AGE formed during a step is credited on the mean of
- * the collagen before and after the step, (T0 + T1)/2, but stays on the T1 that is left.
- * When one step clears most of the collagen, AGE per collagen jumps far beyond anything
- * the ODE allows: with no deposition X = G/(I+F) obeys X' = form exactly (AGE leaves with
- * the cleared collagen in proportion), so X(t) <= X0 + form t. The inflated X then makes
- * g(X) ~ 0 and freezes the remaining collagen. Crediting formation on T1 instead,
- * ga = ga (1 - out) + form T1 dt, gives X1 = X0 + form dt exactly when P = 0 and keeps the
- * same steady state (form x residence). */
+/* Regression: AGE formed during a step must be credited on the collagen left at the end
+ * of the step (T1), not on (T0 + T1)/2. With no deposition X = G/(I+F) obeys X' = form
+ * exactly (AGE leaves with cleared collagen in proportion), so X(t) <= X0 + form t; the
+ * old mean-credit rule inflated X by 7 orders of magnitude when one step cleared most of
+ * the collagen, which made g(X) ~ 0 and froze the rest. */
 static void test_step_age_bounded_when_collagen_collapses(void **state)
 {
     (void)state;
@@ -550,8 +547,8 @@ static void test_step_age_bounded_when_collagen_collapses(void **state)
     assert_int_equal(step(&s, &c, dt, NULL, NULL), DERM_OK);
     double T1 = s.m[DERM_M_COLLAGEN_INTACT][0] + s.m[DERM_M_COLLAGEN_FRAGMENTED][0];
     double x1 = s.m[DERM_M_AGE_AMOUNT][0] / T1;
-    /* exact bound X1 <= X0 + form dt (= 6 pmol/mg); the code gives ~5.6e7 */
-    state_fini(&s); /* before the check, so the known failure does not leak */
+    /* exact bound X1 <= X0 + form dt (= 6 pmol/mg) */
+    state_fini(&s);
     const double bound = x0 + c.age_form_h * dt;
     if (!(x1 <= bound * (1.0 + 1e-9)))
         fail_msg("AGE per collagen after the step = %.6g pmol/mg, exceeds the exact bound %.6g", x1, bound);
