@@ -60,10 +60,15 @@ void derm_cells_decide(const struct derm_grid *g, struct derm_agents *a, const s
     const int64_t n = a->n;
     const double dt = dt_h;
     const uint64_t st = (uint64_t)step;
-    const double *gf = sig[DERM_S_GF], *ros = sig[DERM_S_ROS];
+    const double *gf = sig[DERM_S_GF], *ros = sig[DERM_S_ROS], *exo = sig[DERM_S_EXOSOME];
     const double gf_ref = c->sensed_ref[DERM_S_GF], ros_ref = c->sensed_ref[DERM_S_ROS];
-#pragma omp parallel for schedule(static) default(none) shared(a, c, m, gf, ros, crowd) \
-    firstprivate(n, dt, st, seed, gf_ref, ros_ref)
+    const int64_t nxy = g->nx * g->ny;
+    /* exact relaxation factors of the per-cell linear states over the step */
+    const double ap1_keep = exp(-dt / c->ap1_time_h);
+    const double adapt_keep = exp(-dt / c->ap1_adapt_h);
+    const double exo_keep = c->exo_effect_h > 0.0 ? exp(-dt / c->exo_effect_h) : 0.0;
+#pragma omp parallel for schedule(static) default(none) shared(a, c, m, gf, ros, exo, crowd) \
+    firstprivate(n, dt, st, seed, gf_ref, ros_ref, nxy, ap1_keep, adapt_keep, exo_keep)
     for (int64_t r = 0; r < n; r++) {
         const int64_t v = a->voxel[r];
         const uint64_t id = (uint64_t)a->id[r];
@@ -75,7 +80,10 @@ void derm_cells_decide(const struct derm_grid *g, struct derm_agents *a, const s
             if (derm_rng_event(seed, id, st, DERM_RNG_DIE, c->stem_death_h * dt)) {
                 a->die[r] = 1;
                 a->state[r] = DERM_STATE_APOPTOTIC;
-            } else if (derm_rng_event(seed, id, st, DERM_RNG_STEM, c->stem_differentiation_h * gfr * dt)) {
+            } else if (derm_rng_event(seed, id, st, DERM_RNG_STEM,
+                                      c->stem_differentiation_h * gfr *
+                                          (1.0 + c->exo_progenitor_gain * c->exo_mult[4] * exo[v] / (1.0 + exo[v])) *
+                                          dt)) {
                 a->divide[r] = 2;
             } else {
                 double room = 1.0 - (double)c->stem_count / c->stem_niche;
@@ -86,6 +94,26 @@ void derm_cells_decide(const struct derm_grid *g, struct derm_agents *a, const s
         }
         const double att = derm_cells_attachment(c, local_frag(m, v));
         a->attachment[r] = att;
+        /* per-cell linear states, for every fibroblast (senescent cells keep signalling) */
+        double rl = ros[v] > 0.0 ? ros[v] / ros_ref : 0.0;
+        /* AP-1 follows the sensed ROS excess with a lag (exact for a constant level) */
+        const double ros_ex = rl > 1.0 ? rl - 1.0 : 0.0;
+        a->ap1[r] = ros_ex + (a->ap1[r] - ros_ex) * ap1_keep;
+        a->ap1_adapted[r] = a->ap1[r] + (a->ap1_adapted[r] - a->ap1[r]) * adapt_keep;
+        /* TGF-beta responsiveness: lost while acute AP-1 (above the adapted level) exceeds
+         * the threshold, recovers toward 1 */
+        {
+            const double acute = a->ap1[r] - a->ap1_adapted[r];
+            const double over = acute > c->ap1_threshold ? acute - c->ap1_threshold : 0.0;
+            const double kl = c->tgfbr_loss_h * over, kr = 1.0 / c->tgfbr_recovery_h;
+            const double r_inf = kr / (kl + kr);
+            a->tgfb_response[r] = r_inf + (a->tgfb_response[r] - r_inf) * exp(-(kl + kr) * dt);
+        }
+        /* exosome cargo: uptake from the local level, wearing off */
+        {
+            const double target = c->exo_uptake_h * c->exo_effect_h * (exo[v] > 0.0 ? exo[v] : 0.0);
+            a->exosome_effect[r] = target + (a->exosome_effect[r] - target) * exo_keep;
+        }
         if (a->state[r] == DERM_STATE_SENESCENT) {
             if (derm_rng_event(seed, id, st, DERM_RNG_CLEAR, c->clearance_h * dt)) {
                 a->die[r] = 1;
@@ -93,10 +121,20 @@ void derm_cells_decide(const struct derm_grid *g, struct derm_agents *a, const s
             }
             continue;
         }
-        double rl = ros[v] > 0.0 ? ros[v] / ros_ref : 0.0;
+        const double es = a->exosome_effect[r] / (1.0 + a->exosome_effect[r]);
         a->damage[r] += c->damage_h * rl * dt;
+        if (c->uv_dose_k) a->damage[r] += c->uv_damage_per_sed * c->uv_dose_k[v / nxy];
+        if (es > 0.0) a->damage[r] *= exp(-c->exo_repair_h * c->exo_mult[3] * es * dt);
         const double dmg = a->damage[r];
-        if (derm_rng_event(seed, id, st, DERM_RNG_DIE, c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * dmg) * dt)) {
+        double age_ex = 0.0;
+        {
+            const double col = m[DERM_M_COLLAGEN_INTACT][v] + m[DERM_M_COLLAGEN_FRAGMENTED][v];
+            const double x = col > 0.0 ? m[DERM_M_AGE_AMOUNT][v] / col : c->age_young;
+            age_ex = x > c->age_young ? x / c->age_young - 1.0 : 0.0;
+        }
+        if (derm_rng_event(seed, id, st, DERM_RNG_DIE,
+                           c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * dmg) * (1.0 + c->rage_apoptosis * age_ex) *
+                               dt)) {
             a->die[r] = 1;
             a->state[r] = DERM_STATE_APOPTOTIC;
             continue;
@@ -143,6 +181,18 @@ void derm_cells_secrete(const struct derm_grid *g, struct derm_agents *a, const 
             const double il = sig[DERM_S_IL][v] > 0 ? sig[DERM_S_IL][v] / c->sensed_ref[DERM_S_IL] : 0;
             const double ros = sig[DERM_S_ROS][v] > 0 ? sig[DERM_S_ROS][v] / c->sensed_ref[DERM_S_ROS] : 0;
             const double il_ex = il > 1.0 ? il - 1.0 : 0.0;
+            const double ap1 = a->ap1[r], acute = ap1 - a->ap1_adapted[r];
+            const double ap1_over = acute > c->ap1_threshold ? acute - c->ap1_threshold : 0.0;
+            const double es = a->exosome_effect[r] / (1.0 + a->exosome_effect[r]);
+            double age_ex = 0.0;
+            {
+                const double colv = m[DERM_M_COLLAGEN_INTACT][v] + m[DERM_M_COLLAGEN_FRAGMENTED][v];
+                const double x = colv > 0.0 ? m[DERM_M_AGE_AMOUNT][v] / colv : c->age_young;
+                age_ex = x > c->age_young ? x / c->age_young - 1.0 : 0.0;
+            }
+            const double exo_syn = 1.0 + c->exo_syn_gain * c->exo_mult[0] * es;
+            const double exo_mmp = 1.0 / (1.0 + c->exo_mmp_inh * c->exo_mult[1] * es);
+            const double exo_il = 1.0 / (1.0 + c->exo_il_inh * c->exo_mult[2] * es);
             /* matrix synthesis */
             double state_syn = sen ? c->senescent_synthesis : (act ? c->activated_synthesis : 1.0);
             double tgfb = sig[DERM_S_TGFB][v] / c->sensed_ref[DERM_S_TGFB] * a->tgfb_response[r];
@@ -150,21 +200,25 @@ void derm_cells_secrete(const struct derm_grid *g, struct derm_agents *a, const 
                              (1.0 - c->collapse_synthesis_loss * (1.0 - att)) *
                              (1.0 + c->il_inhibition) / (1.0 + c->il_inhibition * il) *
                              (1.0 + c->ros_inhibition) / (1.0 + c->ros_inhibition * ros);
-            col = c->collagen_ref_k[k] * syn_mod * response(tgfb, c->tgfb_half);
-            el = c->elastin_ref_k[k] * state_syn * c->elastin_synthesis;
-            ha = c->ha_ref_k[k] * state_syn * c->estrogen_synthesis;
+            col = c->collagen_ref_k[k] * syn_mod * response(tgfb, c->tgfb_half) * exo_syn /
+                  (1.0 + c->procollagen_inhibition * ap1_over);
+            el = c->elastin_ref_k[k] * state_syn * (c->elastin_synthesis + c->exo_syn_gain * c->exo_mult[0] * es);
+            ha = c->ha_ref_k[k] * state_syn * c->estrogen_synthesis / (1.0 + c->ha_inhibition * ap1_over);
             /* signals */
-            const double ros_ex = ros > 1.0 ? ros - 1.0 : 0.0;
-            double induce = 1.0 + c->il_mmp_gain * il_ex + c->ros_mmp_gain * ros_ex / (1.0 + ros_ex);
-            mmp1_rel = (sen ? c->sasp_mmp1 : 1.0) * (1.0 + c->collapse_mmp1_gain * (1.0 - att)) * induce;
+            /* MMP induction through AP-1 (ROS, lagged) and IL; the SASP is damped by exosomes */
+            double induce = 1.0 + c->il_mmp_gain * il_ex + c->ros_mmp_gain * ap1 / (1.0 + ap1);
+            const double sasp = exo_il;
+            mmp1_rel = (sen ? 1.0 + (c->sasp_mmp1 - 1.0) * sasp : 1.0) * (1.0 + c->collapse_mmp1_gain * (1.0 - att)) *
+                       induce * exo_mmp;
             out[DERM_S_MMP1] = mmp1_rel;
-            out[DERM_S_MMP3] = (sen ? c->sasp_mmp3 : 1.0) * induce;
+            out[DERM_S_MMP3] = (sen ? 1.0 + (c->sasp_mmp3 - 1.0) * sasp : 1.0) * induce * exo_mmp;
             out[DERM_S_TGFB] = act ? c->activated_tgfb : 1.0;
             out[DERM_S_TIMP] = 1.0;
-            out[DERM_S_ROS] = (sen ? c->sasp_ros : 1.0) * (1.0 + c->ros_damage_gain * a->damage[r]) * c->ros_ageing;
-            out[DERM_S_IL] = sen ? c->sasp_il : 1.0;
+            out[DERM_S_ROS] = (sen ? c->sasp_ros : 1.0) * (1.0 + c->ros_damage_gain * a->damage[r]) * c->ros_ageing *
+                              (1.0 + c->rage_ros * age_ex);
+            out[DERM_S_IL] = (sen ? 1.0 + (c->sasp_il - 1.0) * sasp : 1.0) * (1.0 + c->rage_ros * age_ex) * exo_il;
             out[DERM_S_GF] = c->gf_autocrine_share;
-            out[DERM_S_CHEMOKINE] = sen ? c->sasp_il : 1.0;
+            out[DERM_S_CHEMOKINE] = sen ? 1.0 + (c->sasp_il - 1.0) * sasp : 1.0;
             out[DERM_S_EXOSOME] = 1.0;
             for (int s = 0; s < DERM_NSIGNAL; s++) out[s] *= c->secretion_ref[s];
         }

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "derm/schedule.h"
+
 #define CONFIG_MAX_BYTES (16u << 20) /* a configuration file is small text */
 #define CONFIG_PATH_MAX 256          /* longest dotted key path considered */
 #define CONFIG_LIST_MAX 400          /* characters of a "valid keys are" list */
@@ -179,6 +181,67 @@ static derm_status config_set_value(struct config_loader *L, const struct derm_p
     return DERM_OK;
 }
 
+/* schedule:
+ *   NAME: {input: uv, dose: 2, ...}
+ * One named entry per key; every value a scalar (schedule.c checks the keys). */
+static derm_status config_schedule(struct config_loader *L, const yaml_node_t *skey, yaml_node_t *map)
+{
+    unsigned long sline = skey->start_mark.line + 1, scol = skey->start_mark.column + 1;
+    if (config_is_null(map)) return DERM_OK;
+    if (map->type != YAML_MAPPING_NODE)
+        return derm_err_set(L->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key 'schedule' holds %s; expected a mapping of named entries such as "
+                            "'sun: {input: uv, dose: 1, from_age: 20}'",
+                            L->name, sline, scol, config_node_kind(map));
+    struct derm_schedule *S = &L->p->schedule;
+    snprintf(S->file, sizeof S->file, "%s", L->name);
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_document_get_node(L->doc, pair->key);
+        yaml_node_t *val = yaml_document_get_node(L->doc, pair->value);
+        if (!key || !val) return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node", L->name);
+        unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
+        char where[DERM_WHERE_MAX];
+        snprintf(where, sizeof where, "%s:%lu:%lu", L->name, line, col);
+        if (key->type != YAML_SCALAR_NODE)
+            return derm_err_set(L->err, DERM_ECONFIG, "%s: a schedule entry name is %s; expected a plain name", where,
+                                config_node_kind(key));
+        const char *nm = (const char *)key->data.scalar.value;
+        if (val->type != YAML_MAPPING_NODE)
+            return derm_err_set(L->err, DERM_ECONFIG,
+                                "%s: schedule entry '%.60s' holds %s; expected a mapping of its keys such as "
+                                "'{input: uv, dose: 1, from_age: 20}'",
+                                where, nm, config_node_kind(val));
+        struct derm_sched_entry *e;
+        DERM_TRY(derm_schedule_add(S, nm, where, line, col, &e, L->err));
+        for (yaml_node_pair_t *kv = val->data.mapping.pairs.start; kv < val->data.mapping.pairs.top; kv++) {
+            yaml_node_t *k = yaml_document_get_node(L->doc, kv->key);
+            yaml_node_t *v = yaml_document_get_node(L->doc, kv->value);
+            if (!k || !v) return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node", L->name);
+            char kwhere[DERM_WHERE_MAX];
+            snprintf(kwhere, sizeof kwhere, "%s:%lu:%lu", L->name, (unsigned long)k->start_mark.line + 1,
+                     (unsigned long)k->start_mark.column + 1);
+            if (k->type != YAML_SCALAR_NODE)
+                return derm_err_set(L->err, DERM_ECONFIG, "%s: a key is %s; expected a plain key name", kwhere,
+                                    config_node_kind(k));
+            const char *kk = (const char *)k->data.scalar.value;
+            for (yaml_node_pair_t *q = val->data.mapping.pairs.start; q < kv; q++) {
+                yaml_node_t *qk = yaml_document_get_node(L->doc, q->key);
+                if (qk && qk->type == YAML_SCALAR_NODE && !strcmp((const char *)qk->data.scalar.value, kk))
+                    return derm_err_set(L->err, DERM_ECONFIG, "%s: duplicate key 'schedule.%s.%.40s'; first at %lu:%lu",
+                                        kwhere, nm, kk, (unsigned long)qk->start_mark.line + 1,
+                                        (unsigned long)qk->start_mark.column + 1);
+            }
+            if (v->type != YAML_SCALAR_NODE)
+                return derm_err_set(L->err, DERM_ECONFIG,
+                                    "%s: key 'schedule.%s.%.40s': found %s; expected a scalar value", kwhere, nm, kk,
+                                    config_node_kind(v));
+            DERM_TRY(derm_sched_entry_set(e, kk, config_is_null(v) ? "" : (const char *)v->data.scalar.value, kwhere,
+                                          L->err));
+        }
+    }
+    return DERM_OK;
+}
+
 static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const char *prefix)
 {
     yaml_node_pair_t *start = map->data.mapping.pairs.start, *top = map->data.mapping.pairs.top;
@@ -225,7 +288,9 @@ static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const 
         }
 
         const struct derm_param_desc *d = derm_params_find(path);
-        if (d) {
+        if (!*prefix && !strcmp(path, "schedule")) {
+            DERM_TRY(config_schedule(L, key, val));
+        } else if (d) {
             DERM_TRY(config_set_value(L, d, key, val));
         } else if (derm_params_is_section(path)) {
             if (val->type == YAML_MAPPING_NODE) {
@@ -463,6 +528,7 @@ derm_status derm_config_apply_set(struct derm_params *p, struct derm_param_origi
     char kshown[96];
     config_shown(key, klen, kshown, sizeof kshown);
 
+    if (!strncmp(key, "schedule.", 9)) return derm_schedule_apply_set(&p->schedule, key, eq + 1, err);
     const struct derm_param_desc *d = derm_params_find(key);
     if (!d) {
         if (derm_params_is_section(key)) {

@@ -72,8 +72,8 @@ static inline double mmp_activity(double mmp, double timp, double ki)
 
 derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const double *const *sig,
                           const double *dep_col, const double *dep_el, const double *dep_ha,
-                          const struct derm_ecm_coef *c, double dt_h, struct derm_ecm_flux *flux,
-                          struct derm_err *err)
+                          const double *dep_ez, double *mmp_act, const struct derm_ecm_coef *c, double dt_h,
+                          struct derm_ecm_flux *flux, struct derm_err *err)
 {
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
     double *restrict ci = m[DERM_M_COLLAGEN_INTACT];
@@ -83,6 +83,7 @@ derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const dou
     double *restrict ez = m[DERM_M_ELASTIN_ELASTOTIC];
     double *restrict hh = m[DERM_M_HA_HMW];
     double *restrict hl = m[DERM_M_HA_LMW];
+    double *restrict ea = m[DERM_M_ELASTIN_AGE_AMOUNT];
     const double *restrict m1 = sig[DERM_S_MMP1];
     const double *restrict m3 = sig[DERM_S_MMP3];
     const double *restrict ti = sig[DERM_S_TIMP];
@@ -95,20 +96,21 @@ derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const dou
     if (!part) return derm_err_set(err, DERM_ENOMEM, "ecm: cannot allocate %lld layer sums", (long long)nz);
 
 #pragma omp parallel for schedule(static) default(none) \
-    shared(ci, cf, ga, ef, ez, hh, hl, m1, m3, ti, ros, il_f, dep_col, dep_el, dep_ha, part) \
+    shared(ci, cf, ga, ef, ez, hh, hl, ea, m1, m3, ti, ros, il_f, dep_col, dep_el, dep_ha, dep_ez, mmp_act, part) \
     firstprivate(cc, dt, nz, nxy)
     for (int64_t k = 0; k < nz; k++) {
         double s_syn = 0.0, s_clv = 0.0, s_clr = 0.0, s_ha = 0.0, bad = 0.0;
         for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
             /* inputs must be non-negative: the chain's round-off guard must not hide a bad state */
             const int bad_in = ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 || ez[q] < 0.0 ||
-                               hh[q] < 0.0 || hl[q] < 0.0;
+                               hh[q] < 0.0 || hl[q] < 0.0 || ea[q] < 0.0;
             /* collagen */
             double total0 = ci[q] + cf[q];
             double x_age = total0 > 0.0 ? ga[q] / total0 : cc.age_ref;
             double g_age = (1.0 + cc.age_ref / cc.age_half) / (1.0 + x_age / cc.age_half);
             double a1 = mmp_activity(m1[q], ti[q], cc.timp_ki);
             double a3 = mmp_activity(m3[q], ti[q], cc.timp_ki);
+            if (mmp_act) mmp_act[q] = a1;
             double a = cc.k_cleave_h * ((1.0 - cc.mmp1_share) + cc.mmp1_share * a1) * g_age;
             double b = cc.k_clear_h * ((1.0 - cc.mmp3_share) + cc.mmp3_share * a3);
             double P = dep_col[q];
@@ -129,12 +131,21 @@ derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const dou
             double ox = cc.k_oxidation_h * rx;
             double kel = cc.k_elastin_h + ox;
             double yield_z = kel > 0.0 ? ox / kel : 0.0;
+            const double e0 = ef[q] + ez[q];
             chain(dep_el[q], kel, cc.k_elastotic_h, yield_z, dt, &ef[q], &ez[q]);
+            double pz = dep_ez ? dep_ez[q] : 0.0; /* elastotic deposition (UVA): linear, superposed exactly */
+            if (pz > 0.0) ez[q] += pz * dt * phi1(cc.k_elastotic_h * dt);
+            /* AGE on elastin: leaves with cleared elastin, forms on all of it */
+            const double e1 = ef[q] + ez[q];
+            double e_out = e0 > 0.0 ? (e0 + (dep_el[q] + pz) * dt - e1) / e0 : 0.0;
+            if (e_out < 0.0) e_out = 0.0;
+            if (e_out > 1.0) e_out = 1.0;
+            ea[q] = ea[q] * (1.0 - e_out) + cc.age_form_el_h * e1 * dt;
             /* hyaluronan */
             double il = il_f[q] > 0.0 ? il_f[q] : 0.0;
             double kh = cc.k_ha_h * ((1.0 - cc.ha_ros_frag) + cc.ha_ros_frag * 0.5 * (rx + il));
             s_ha += chain(dep_ha[q] + cc.ha_supply, kh, cc.k_lmw_h, cc.lmw_yield, dt, &hh[q], &hl[q]);
-            double chk = ci[q] + cf[q] + ga[q] + ef[q] + ez[q] + hh[q] + hl[q];
+            double chk = ci[q] + cf[q] + ga[q] + ef[q] + ez[q] + hh[q] + hl[q] + ea[q];
             if (bad_in || !isfinite(chk) || ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 ||
                 ez[q] < 0.0 || hh[q] < 0.0 || hl[q] < 0.0)
                 bad += 1.0;

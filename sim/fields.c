@@ -10,6 +10,9 @@ static const struct derm_field_desc field_table[DERM_NFIELDS] = {
 #define DERM_X_S(id, name, units, ln) {name, units, ln, 1},
     DERM_SIGNAL_FIELDS(DERM_X_S)
 #undef DERM_X_S
+#define DERM_X_T(id, name, units, ln) {name, units, ln, 0},
+    DERM_STATE_FIELDS(DERM_X_T)
+#undef DERM_X_T
 };
 
 const struct derm_field_desc *derm_field_desc(int f)
@@ -29,6 +32,10 @@ derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, s
         f->signal[s] = calloc((size_t)g->n, sizeof(double));
         if (!f->signal[s]) goto fail;
     }
+    for (int s = 0; s < DERM_NSTATE; s++) {
+        f->state[s] = calloc((size_t)g->n, sizeof(double));
+        if (!f->state[s]) goto fail;
+    }
     return DERM_OK;
 fail:
     derm_fields_fini(f);
@@ -46,10 +53,16 @@ void derm_fields_fini(struct derm_fields *f)
         free(f->signal[s]);
         f->signal[s] = NULL;
     }
+    for (int s = 0; s < DERM_NSTATE; s++) {
+        free(f->state[s]);
+        f->state[s] = NULL;
+    }
 }
 
 double *derm_fields_get(const struct derm_fields *f, int id)
 {
     if (id < 0 || id >= DERM_NFIELDS) return NULL;
-    return id < DERM_NMATRIX ? f->matrix[id] : f->signal[id - DERM_NMATRIX];
+    if (id < DERM_NMATRIX) return f->matrix[id];
+    if (id < DERM_NMATRIX + DERM_NSIGNAL) return f->signal[id - DERM_NMATRIX];
+    return f->state[id - DERM_NMATRIX - DERM_NSIGNAL];
 }

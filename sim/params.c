@@ -13,6 +13,8 @@
 
 #include "derm/params.h"
 
+#include "derm/schedule.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -43,18 +45,18 @@ const struct derm_param_desc *derm_params_table(void) { return param_table; }
 
 static size_t param_index(const struct derm_param_desc *d) { return (size_t)(d - param_table); }
 
-static void *member_ptr(struct derm_params *p, const struct derm_param_desc *d)
+static void *member_ptr(void *p, const struct derm_param_desc *d)
 {
     return (char *)p + d->offset;
 }
 
-static const void *member_cptr(const struct derm_params *p, const struct derm_param_desc *d)
+static const void *member_cptr(const void *p, const struct derm_param_desc *d)
 {
     return (const char *)p + d->offset;
 }
 
 /* Store a double already known to be valid for the descriptor's type. */
-static void member_store(struct derm_params *p, const struct derm_param_desc *d, double v)
+static void member_store(void *p, const struct derm_param_desc *d, double v)
 {
     switch (d->type) {
     case DERM_PT_REAL:
@@ -77,7 +79,7 @@ void derm_params_defaults(struct derm_params *p)
         member_store(p, &param_table[i], param_table[i].def);
 }
 
-double derm_params_get(const struct derm_params *p, const struct derm_param_desc *d)
+double derm_desc_get(const void *p, const struct derm_param_desc *d)
 {
     switch (d->type) {
     case DERM_PT_REAL:
@@ -327,7 +329,7 @@ static int choice_index(const char *choices, const char *text, int nocase)
 
 static int in_range(const struct derm_param_desc *d, double v) { return v >= d->lo && v <= d->hi; }
 
-derm_status derm_params_set_text(struct derm_params *p, const struct derm_param_desc *d,
+derm_status derm_desc_set_text(void *p, const struct derm_param_desc *d,
                                  const char *text, const char *where, struct derm_err *err)
 {
     if (!where || !*where) where = "<default>";
@@ -460,8 +462,7 @@ static void choice_name(const char *choices, int idx, char *buf, size_t n)
     snprintf(buf, n, "%.*s", len, c);
 }
 
-void derm_params_format(const struct derm_params *p, const struct derm_param_desc *d, char *buf,
-                        size_t n)
+void derm_desc_format(const void *p, const struct derm_param_desc *d, char *buf, size_t n)
 {
     if (!n) return;
     switch (d->type) {
@@ -478,6 +479,23 @@ void derm_params_format(const struct derm_params *p, const struct derm_param_des
         choice_name(d->choices, *(const int *)member_cptr(p, d), buf, n);
         break;
     }
+}
+
+double derm_params_get(const struct derm_params *p, const struct derm_param_desc *d)
+{
+    return derm_desc_get(p, d);
+}
+
+derm_status derm_params_set_text(struct derm_params *p, const struct derm_param_desc *d,
+                                 const char *text, const char *where, struct derm_err *err)
+{
+    return derm_desc_set_text(p, d, text, where, err);
+}
+
+void derm_params_format(const struct derm_params *p, const struct derm_param_desc *d, char *buf,
+                        size_t n)
+{
+    derm_desc_format(p, d, buf, n);
 }
 
 /* ---- cross-checks --------------------------------------------------------------------- */
@@ -638,6 +656,7 @@ derm_status derm_params_validate(const struct derm_params *p,
         }
     }
 
+    DERM_TRY(derm_schedule_validate(&p->schedule, p->run_age_start_years, p->run_age_end_years, err));
     return check_grid(p, origins, err);
 }
 
@@ -681,6 +700,7 @@ void derm_params_write_yaml(const struct derm_params *p, FILE *fp)
 {
     fprintf(fp, "# dermsim parameters (full resolved set; comments give units)\n");
     write_yaml_level(p, fp, "", 0, 0);
+    derm_schedule_write_yaml(&p->schedule, fp);
 }
 
 #define TABLE_WIDTH 92
@@ -710,6 +730,27 @@ static void print_wrapped(FILE *fp, const char *text)
     }
 }
 
+void derm_desc_print(FILE *fp, const void *base, const struct derm_param_desc *d, const char *path)
+{
+    char value[128], range[128];
+    if (d->type == DERM_PT_REAL && derm_desc_get(base, d) < d->lo)
+        snprintf(value, sizeof value, "none"); /* "not given" sentinel below the range */
+    else
+        derm_desc_format(base, d, value, sizeof value);
+    if (d->type == DERM_PT_ENUM) {
+        expected_form(d, range, sizeof range);
+    } else if (d->type == DERM_PT_BOOL) {
+        snprintf(range, sizeof range, "true|false");
+    } else {
+        char lo[32], hi[32];
+        format_bound(d->lo, lo, sizeof lo);
+        format_bound(d->hi, hi, sizeof hi);
+        snprintf(range, sizeof range, "[%s, %s]", lo, hi);
+    }
+    fprintf(fp, "  %-44s %-12s default %-12s %s\n", path ? path : d->path, d->units, value, range);
+    print_wrapped(fp, d->doc);
+}
+
 void derm_params_print_table(FILE *fp)
 {
     struct derm_params def;
@@ -724,19 +765,7 @@ void derm_params_print_table(FILE *fp)
             prev = d->path;
             prev_len = sec_len;
         }
-        char value[128], range[128];
-        derm_params_format(&def, d, value, sizeof value);
-        if (d->type == DERM_PT_ENUM) {
-            expected_form(d, range, sizeof range);
-        } else if (d->type == DERM_PT_BOOL) {
-            snprintf(range, sizeof range, "true|false");
-        } else {
-            char lo[32], hi[32];
-            format_bound(d->lo, lo, sizeof lo);
-            format_bound(d->hi, hi, sizeof hi);
-            snprintf(range, sizeof range, "[%s, %s]", lo, hi);
-        }
-        fprintf(fp, "  %-44s %-12s default %-12s %s\n", d->path, d->units, value, range);
-        print_wrapped(fp, d->doc);
+        derm_desc_print(fp, &def, d, NULL);
     }
+    derm_schedule_print_keys(fp);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "derm/io.h"
+#include "derm/schedule.h"
 
 struct series {
     const char *name;
@@ -53,8 +54,19 @@ derm_status derm_report_write(const char *md_path, const char *h5_path, const st
         {"dermal_thickness", NULL, 0},
         {"mmp1_mean", NULL, 0},
         {"age_crosslinks_mean", NULL, 0},
+        {"uv_dose_cumulative", NULL, 0},
+        {"uv_dose_unprotected_cumulative", NULL, 0},
+        {"smoking_pack_years", NULL, 0},
+        {"pollution_index_years", NULL, 0},
+        {"exosome_dose_cumulative", NULL, 0},
+        {"conditioned_medium_dose_cumulative", NULL, 0},
+        {"growth_factor_dose_cumulative", NULL, 0},
+        {"microneedling_cumulative", NULL, 0},
+        {"glucose_mM", NULL, 0},
+        {"ros_mean", NULL, 0},
     };
-    enum { AGE, COL, FRAG, SYN, ELF, ELZ, HAH, HAL, FIB, SEN, STEM, THICK, MMP1, AGEX, NS };
+    enum { AGE, COL, FRAG, SYN, ELF, ELZ, HAH, HAL, FIB, SEN, STEM, THICK, MMP1, AGEX, UV, UVU, PACK, POLL, EXO, CM,
+           GFD, MN, GLU, ROS, NS };
     derm_status st = DERM_OK;
     FILE *fp = NULL;
     for (int i = 0; i < NS; i++)
@@ -82,9 +94,34 @@ derm_status derm_report_write(const char *md_path, const char *h5_path, const st
     if (!info->completed)
         fprintf(fp, "> **INCOMPLETE RUN**: the simulation stopped early (interrupted or failed); the "
                     "numbers below cover ages %.1f to %.1f only.\n\n", a0, a1);
-    fprintf(fp, "Subject: %s, simulated from age %.1f to %.1f years (%s).\n\n",
-            p->subject_sex == DERM_SEX_MALE ? "male" : "female", a0, a1,
-            "intrinsic ageing: no sun, glycation or treatments beyond the configured glucose");
+    fprintf(fp, "Subject: %s, skin type %lld, simulated from age %.1f to %.1f years (%s).\n\n",
+            p->subject_sex == DERM_SEX_MALE ? "male" : "female", (long long)p->subject_skin_type, a0, a1,
+            p->schedule.n ? "intrinsic ageing plus the exposures and treatments below"
+                          : "intrinsic ageing: no sun, smoking or treatments; glucose at the subject's baseline");
+    if (p->schedule.n) {
+        fprintf(fp, "## Exposures and treatments\n\n");
+        for (int i = 0; i < p->schedule.n; i++) {
+            const struct derm_sched_entry *e = &p->schedule.e[i];
+            fprintf(fp, "- `%s`: %s, dose %g", e->name, derm_sched_input_name(e->input), e->dose);
+            if (e->at_age >= 0)
+                fprintf(fp, ", from age %g, %lld time(s) every %g d, each lasting %g d", e->at_age, (long long)e->count,
+                        e->every_days, e->duration_days);
+            else
+                fprintf(fp, ", from age %g to %g", e->from_age >= 0 ? e->from_age : p->run_age_start_years,
+                        e->to_age >= 0 ? e->to_age : p->run_age_end_years);
+            fprintf(fp, ".\n");
+        }
+        fprintf(fp, "\nDelivered over the run: UV %.4g SED at the skin surface (%.4g SED before sunscreen); "
+                    "%.3g pack-years of smoking; pollution %.3g index-years; exosomes %.3g, conditioned medium "
+                    "%.3g, growth factors %.3g, microneedling %.3g (dose units); glucose at the end %.3g mM.\n\n",
+                LAST(UV), LAST(UVU), LAST(PACK), LAST(POLL), LAST(EXO), LAST(CM), LAST(GFD), LAST(MN), LAST(GLU));
+        fprintf(fp, "Their effect shows in the lines below: UV and smoking act through ROS (mean ROS %.2f -> %.2f; "
+                    "more MMP-1, less synthesis, DNA damage and senescence, elastotic material from UVA); glucose "
+                    "through AGE cross-links; exosomes and growth factors raise synthesis and lower MMPs while "
+                    "they last. To isolate an effect, run the same config and seed without the entry and "
+                    "compare.\n\n",
+                FIRST(ROS), LAST(ROS));
+    }
     fprintf(fp, "## What happened\n\n");
     fprintf(fp, "- **Collagen** %s: %.1f %% of its starting amount remains (%.3g -> %.3g mg/cm^2 in the "
                 "simulated %.0f um of dermis), a mean change of %+.2f %% per year. The fragmented share "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "derm/rng.h"
+#include "derm/schedule.h"
 #include "derm/subject.h"
 
 static const double LN2 = 0.6931471805599453;
@@ -91,6 +92,56 @@ static void compute_crowding(struct derm_sim *s)
     }
 }
 
+/* Scheduled exposures and treatments over [t, t + dt): glucose for AGE formation, UV
+ * reaching each layer (damage, ROS, elastosis, the dose record), the ROS excess to hold
+ * per layer (UV where absorbed, smoking and pollution everywhere) and the cumulative
+ * dose of every input. Treatment sources are added after deposition (add_exposures). */
+static void take_exposures(struct derm_sim *s)
+{
+    const struct derm_params *p = &s->p;
+    const struct derm_grid *g = &s->grid;
+    const double Y = DERM_HOURS_PER_YEAR, dt = s->dt_h;
+    static const double med_sed[7] = {2.5, 2.0, 2.5, 3.5, 4.5, 6.0, 10.0}; /* by skin type (params.def) */
+    const struct derm_sched_consts kc = {p->subject_glucose_mM, med_sed[p->subject_skin_type],
+                                         p->uv_uva_erythemal_share};
+    const double t0 = p->run_age_start_years * Y + (double)s->step * dt;
+    struct derm_exposure *x = &s->expo;
+    derm_schedule_integrate(&p->schedule, &kc, t0, t0 + dt, x);
+    s->glucose_mM = x->glucose_mM;
+    s->ecm.age_form_h = p->ecm_age_formation_per_year / Y * (x->glucose_mM / 5.0);
+    s->ecm.age_form_el_h = p->glycation_elastin_formation_per_year / Y * (x->glucose_mM / 5.0);
+    derm_exposure_uv_layers(g, p, x, s->uvb_k, s->uva_k);
+    const double sys = p->oxidative_ros_per_cigarette * x->cigarettes_per_day + p->oxidative_ros_per_pollution * x->pollution;
+    int any_uv = 0;
+    const int64_t nxy = g->nx * g->ny;
+    for (int64_t k = 0; k < g->nz; k++) {
+        s->uv_k[k] = s->uvb_k[k] + s->uva_k[k];
+        any_uv |= s->uv_k[k] > 0.0;
+        s->ros_ex_k[k] = sys + p->uv_ros_per_sed_h * (s->uvb_k[k] + p->uv_uva_ros_weight * s->uva_k[k]) / dt;
+        if (s->uv_k[k] > 0.0)
+            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
+                s->f.state[DERM_ST_UV_DOSE][q] += s->uv_k[k];
+                s->f.state[DERM_ST_UVA_DOSE][q] += s->uva_k[k];
+                s->dep_elastotic[q] = p->uv_elastosis_mg_per_ml_per_sed * s->uva_k[k] / dt * s->crowd[q];
+            }
+    }
+    s->cell.uv_dose_k = any_uv ? s->uv_k : NULL;
+    for (int i = 0; i < p->schedule.n; i++) s->cum_dose[p->schedule.e[i].input] += x->dose[i];
+    s->cum_dose[DERM_IN_SMOKING] += x->cigarettes_per_day / 20.0 * dt / Y;
+    s->cum_dose[DERM_IN_POLLUTION] += x->pollution * dt / Y;
+    s->cum_uv_unprotected += x->uv_sed_unprotected;
+    const double keep = exp(-LN2 / p->signals_exosome_half_life_h * dt);
+    for (int q = 0; q < DERM_SOURCE_COUNT; q++) s->exo_mix[q] *= keep;
+}
+
+static void add_exposures(struct derm_sim *s)
+{
+    const double k_ros = LN2 / s->p.signals_ros_half_life_h;
+    derm_exposure_add_sources(&s->grid, &s->p, &s->expo, s->ros_ex_k, s->cell.sensed_ref[DERM_S_ROS], k_ros, s->dt_h,
+                              s->src, s->exo_mix, s->w_k);
+    derm_exposure_mix_emphasis(s->exo_mix, s->cell.exo_mult);
+}
+
 /* Deposit per-agent secretion into signal sources and spread matrix synthesis. */
 static void deposit(struct derm_sim *s, double age)
 {
@@ -98,7 +149,10 @@ static void deposit(struct derm_sim *s, double age)
     for (int q = 0; q < DERM_NSIGNAL; q++) derm_coupling_deposit(g, &s->bins, s->rates.signal[q], s->src[q]);
     /* systemic growth factor from the vasculature, uniform, falling with age */
     double kgf = LN2 / s->p.signals_gf_half_life_h;
-    double sys = s->p.signals_gf_systemic_share * s->p.signals_gf_young_level * kgf * derm_subject_systemic(&s->p, age);
+    double perfusion = 1.0 - s->p.oxidative_perfusion_loss_per_cigarette * s->expo.cigarettes_per_day;
+    if (perfusion < 0.0) perfusion = 0.0;
+    double sys = s->p.signals_gf_systemic_share * s->p.signals_gf_young_level * kgf * derm_subject_systemic(&s->p, age) *
+                 perfusion;
     for (int64_t q = 0; q < g->n; q++) s->src[DERM_S_GF][q] += sys;
     derm_coupling_deposit(g, &s->bins, s->rates.collagen, s->tmp1);
     derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, s->tmp1, s->dep_collagen, s->tmp2);
@@ -116,7 +170,9 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
         if (!(*grid_arrays[i] = calloc(n, sizeof(double)))) goto fail;
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (!(s->src[q] = calloc(n, sizeof(double)))) goto fail;
-    double **layer_arrays[] = {&s->density_ref_k, &s->collagen_ref_k, &s->elastin_ref_k, &s->ha_ref_k};
+    if (!(s->dep_elastotic = calloc(n, sizeof(double)))) goto fail;
+    double **layer_arrays[] = {&s->density_ref_k, &s->collagen_ref_k, &s->elastin_ref_k, &s->ha_ref_k,
+                               &s->uvb_k, &s->uva_k, &s->uv_k, &s->ros_ex_k, &s->w_k};
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
     return DERM_OK;
@@ -195,6 +251,7 @@ static void build_ecm_coef(struct derm_sim *s)
     e->mmp3_share = p->ecm_mmp3_share;
     e->timp_ki = p->ecm_timp_ki;
     e->age_form_h = p->ecm_age_formation_per_year / Y * (p->subject_glucose_mM / 5.0);
+    e->age_form_el_h = p->glycation_elastin_formation_per_year / Y * (p->subject_glucose_mM / 5.0);
     e->age_ref = p->ecm_age_initial_pmol_per_mg;
     e->age_half = p->ecm_age_protection_pmol_per_mg;
     e->k_elastin_h = LN2 / (p->ecm_elastin_half_life_years * Y);
@@ -257,6 +314,26 @@ static void build_cell_coef(struct derm_sim *s)
     c->daughter_spread_um = 0.5 * p->fibroblast_crowding_radius_um;
     c->matrix_ref = p->ecm_collagen_density_mg_per_ml;
     c->stem_death_h = p->stem_death_per_year / Y;
+    c->uv_dose_k = NULL;
+    c->ap1_time_h = p->uv_ap1_time_h;
+    c->ap1_threshold = p->uv_ap1_threshold;
+    c->ap1_adapt_h = p->uv_ap1_adaptation_days * Dd;
+    c->tgfbr_loss_h = p->uv_tgfbr_loss_per_h;
+    c->tgfbr_recovery_h = p->uv_tgfbr_recovery_h;
+    c->procollagen_inhibition = p->uv_procollagen_inhibition;
+    c->ha_inhibition = p->uv_ha_inhibition;
+    c->uv_damage_per_sed = p->uv_damage_per_sed;
+    c->age_young = p->ecm_age_initial_pmol_per_mg > 0.0 ? p->ecm_age_initial_pmol_per_mg : 1.0;
+    c->rage_ros = p->glycation_rage_ros_gain;
+    c->rage_apoptosis = p->glycation_rage_apoptosis_gain;
+    c->exo_uptake_h = p->treatment_exosome_uptake_per_h;
+    c->exo_effect_h = p->treatment_exosome_effect_days * Dd;
+    c->exo_syn_gain = p->treatment_exosome_synthesis_gain;
+    c->exo_mmp_inh = p->treatment_exosome_mmp_inhibition;
+    c->exo_il_inh = p->treatment_exosome_il_inhibition;
+    c->exo_repair_h = p->treatment_exosome_repair_per_year / Y;
+    c->exo_progenitor_gain = p->treatment_exosome_progenitor_gain;
+    for (int q = 0; q < DERM_EXO_NEFFECT; q++) c->exo_mult[q] = 1.0;
     for (int q = 0; q < DERM_NSIGNAL; q++) c->secretion_ref[q] = c->sensed_ref[q] = 1.0;
     /* age-dependent factors at their age-25 reference until update_age_terms runs */
     c->estrogen_synthesis = c->ros_ageing = c->elastin_synthesis = 1.0;
@@ -440,6 +517,11 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
             s->f.matrix[DERM_M_ELASTIN_ELASTOTIC][v] = 0.0;
             s->f.matrix[DERM_M_HA_HMW][v] = H0;
             s->f.matrix[DERM_M_HA_LMW][v] = L0;
+            s->f.matrix[DERM_M_ELASTIN_AGE_AMOUNT][v] =
+                p->glycation_elastin_formation_per_year * p->ecm_elastin_half_life_years / LN2 *
+                (p->subject_glucose_mM / 5.0) * p->ecm_elastin_density_mg_per_ml *
+                (1.0 - exp(-LN2 * p->run_age_start_years / p->ecm_elastin_half_life_years));
+            s->f.state[DERM_ST_MMP1_ACTIVITY][v] = 1.0;
         }
     }
     if ((st = calibrate_secretion(s, err)) != DERM_OK) goto fail;
@@ -480,6 +562,7 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
     s->last_flux.collagen_synth = layered_sum(g, s->dep_collagen) * s->dt_h;
     s->last_flux.collagen_cleave = s->last_flux.collagen_clear = s->last_flux.collagen_synth;
     s->last_flux.ha_degraded = (layered_sum(g, s->dep_ha) + s->ecm.ha_supply * (double)g->n) * s->dt_h;
+    s->glucose_mM = p->subject_glucose_mM;
     *out = s;
     return DERM_OK;
 fail:
@@ -506,6 +589,12 @@ void derm_sim_free(struct derm_sim *s)
     free(s->collagen_ref_k);
     free(s->elastin_ref_k);
     free(s->ha_ref_k);
+    free(s->uvb_k);
+    free(s->uva_k);
+    free(s->uv_k);
+    free(s->ros_ex_k);
+    free(s->w_k);
+    free(s->dep_elastotic);
     free(s);
 }
 
@@ -525,16 +614,21 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     /* 2. bin agents by voxel; local crowding */
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
     compute_crowding(s);
+    /* 2b. scheduled exposures and treatments delivered over this step */
+    take_exposures(s);
     /* 3. cell rules write intents (death, division, state changes) */
     derm_cells_decide(g, &s->a, &s->cell, cm, cs, s->crowd, seed, s->step, dt);
     /* 4. secretion and synthesis for the new states; deposit into sources */
     DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
     derm_cells_secrete(g, &s->a, &s->cell, cm, cs, &s->rates);
     deposit(s, age_mid);
+    add_exposures(s);
     /* 5. solve the signals over the step */
     DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
     /* 6. matrix kinetics with the new signals */
-    DERM_TRY(derm_ecm_step(g, m, cs, s->dep_collagen, s->dep_elastin, s->dep_ha, &s->ecm, dt, &s->last_flux, err));
+    DERM_TRY(derm_ecm_step(g, m, cs, s->dep_collagen, s->dep_elastin, s->dep_ha,
+                           s->cell.uv_dose_k ? s->dep_elastotic : NULL, s->f.state[DERM_ST_MMP1_ACTIVITY], &s->ecm,
+                           dt, &s->last_flux, err));
     /* 7. move agents (motility + chemotaxis) */
     derm_cells_move(g, &s->a, &s->cell, cm, s->f.signal[DERM_S_CHEMOKINE], seed, s->step, dt);
     /* 8. births then deaths, in a fixed order */
@@ -568,7 +662,7 @@ void derm_sim_totals(const struct derm_sim *s, double *t)
     t[DERM_T_HA_LMW_TOTAL] = msum[DERM_M_HA_LMW] * areal;
     t[DERM_T_AGE_CROSSLINKS_MEAN] = col > 0 ? msum[DERM_M_AGE_AMOUNT] / col : 0.0;
     int64_t nf = 0, nq = 0, na = 0, ns = 0, nstem = 0;
-    double syn = 0, att = 0, mmp = 0;
+    double syn = 0, att = 0, mmp = 0, ap1 = 0, tgr = 0, dmg = 0, exo = 0;
     for (int64_t r = 0; r < s->a.n; r++) {
         if (s->a.type[r] == DERM_AGENT_STEM) {
             nstem++;
@@ -581,7 +675,15 @@ void derm_sim_totals(const struct derm_sim *s, double *t)
         syn += s->a.collagen_synthesis[r];
         att += s->a.attachment[r];
         mmp += s->a.mmp1_secretion[r];
+        ap1 += s->a.ap1[r];
+        tgr += s->a.tgfb_response[r];
+        dmg += s->a.damage[r];
+        exo += s->a.exosome_effect[r];
     }
+    t[DERM_T_AP1_MEAN] = nf ? ap1 / (double)nf : 0.0;
+    t[DERM_T_TGFB_RESPONSE_MEAN] = nf ? tgr / (double)nf : 0.0;
+    t[DERM_T_DAMAGE_MEAN] = nf ? dmg / (double)nf : 0.0;
+    t[DERM_T_EXOSOME_EFFECT_MEAN] = nf ? exo / (double)nf : 0.0;
     double vol_mm3 = n * derm_grid_voxel_mm3(g);
     t[DERM_T_COLLAGEN_SYNTHESIS_PER_CELL] = nf ? syn / (double)nf : 0.0;
     t[DERM_T_FIBROBLAST_COUNT] = (double)nf;
@@ -603,5 +705,36 @@ void derm_sim_totals(const struct derm_sim *s, double *t)
         t[DERM_T_DERMAL_THICKNESS] = derm_grid_lz(g) * (wc * cr + wh * hr + rest);
     }
     t[DERM_T_ESTROGEN] = derm_subject_estrogen(&s->p, derm_sim_age(s, s->step));
+    /* exposures */
+    t[DERM_T_GLUCOSE] = s->glucose_mM;
+    t[DERM_T_UV_DOSE_CUMULATIVE] = s->cum_dose[DERM_IN_UV];
+    t[DERM_T_UV_DOSE_UNPROTECTED_CUMULATIVE] = s->cum_uv_unprotected;
+    t[DERM_T_UV_DOSE_DERMAL_CUMULATIVE] = layered_sum(g, s->f.state[DERM_ST_UV_DOSE]) / n;
+    t[DERM_T_SMOKING_PACK_YEARS] = s->cum_dose[DERM_IN_SMOKING];
+    t[DERM_T_POLLUTION_INDEX_YEARS] = s->cum_dose[DERM_IN_POLLUTION];
+    t[DERM_T_EXOSOME_DOSE_CUMULATIVE] = s->cum_dose[DERM_IN_EXOSOME];
+    t[DERM_T_CONDITIONED_MEDIUM_DOSE_CUMULATIVE] = s->cum_dose[DERM_IN_CONDITIONED_MEDIUM];
+    t[DERM_T_GROWTH_FACTOR_DOSE_CUMULATIVE] = s->cum_dose[DERM_IN_GROWTH_FACTOR];
+    t[DERM_T_MICRONEEDLING_CUMULATIVE] = s->cum_dose[DERM_IN_MICRONEEDLING];
+    t[DERM_T_MMP1_ACTIVITY_MEAN] = layered_sum(g, s->f.state[DERM_ST_MMP1_ACTIVITY]) / n;
+    {
+        double el = msum[DERM_M_ELASTIN_FUNCTIONAL] + msum[DERM_M_ELASTIN_ELASTOTIC];
+        t[DERM_T_ELASTIN_AGE_MEAN] = el > 0 ? msum[DERM_M_ELASTIN_AGE_AMOUNT] / el : 0.0;
+        /* AGE protection of intact collagen, weighted by intact collagen (ecm.h g(X)) */
+        const double *ci = s->f.matrix[DERM_M_COLLAGEN_INTACT], *cf = s->f.matrix[DERM_M_COLLAGEN_FRAGMENTED];
+        const double *ga = s->f.matrix[DERM_M_AGE_AMOUNT];
+        const double xh = s->p.ecm_age_protection_pmol_per_mg;
+        double wsum = 0.0, gsum = 0.0;
+        for (int64_t q = 0; q < g->n; q++) {
+            double tot = ci[q] + cf[q];
+            double x = tot > 0 ? ga[q] / tot : 0.0;
+            wsum += ci[q];
+            gsum += ci[q] / (1.0 + x / xh);
+        }
+        t[DERM_T_COLLAGEN_MMP_SUSCEPTIBILITY] = wsum > 0 ? gsum / wsum : 1.0;
+        const double ks = s->p.glycation_stiffness_per_age, x25 = s->p.ecm_age_initial_pmol_per_mg;
+        t[DERM_T_STIFFNESS_FACTOR] = (1.0 + ks * t[DERM_T_AGE_CROSSLINKS_MEAN]) / (1.0 + ks * x25);
+        t[DERM_T_VISCOUS_RECOVERY_FACTOR] = 1.0 / t[DERM_T_STIFFNESS_FACTOR];
+    }
     for (int q = 0; q < DERM_NSIGNAL; q++) t[DERM_T_TGFB_MEAN + q] = layered_sum(g, s->f.signal[q]) / n;
 }

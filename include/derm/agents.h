@@ -42,7 +42,10 @@ enum derm_col_kind { DERM_COL_I64, DERM_COL_I32, DERM_COL_I8, DERM_COL_F64 };
     X(attachment, double, DERM_COL_F64, "1", "attachment to intact collagen (1 fully spread, 0 collapsed)") \
     X(tgfb_response, double, DERM_COL_F64, "1", "TGF-beta responsiveness (receptor level relative to normal)") \
     X(collagen_synthesis, double, DERM_COL_F64, "pg/h", "current collagen synthesis of the cell") \
-    X(mmp1_secretion, double, DERM_COL_F64, "1", "current MMP-1 secretion relative to a young quiescent cell")
+    X(mmp1_secretion, double, DERM_COL_F64, "1", "current MMP-1 secretion relative to a young quiescent cell") \
+    X(ap1, double, DERM_COL_F64, "au", "AP-1 activity: sensed ROS above the young level, followed with a lag (uv.ap1_time_h)") \
+    X(ap1_adapted, double, DERM_COL_F64, "au", "AP-1 level the cell has adapted to (uv.ap1_adaptation_days); only AP-1 above it acts as an acute stress") \
+    X(exosome_effect, double, DERM_COL_F64, "au", "exosome cargo taken up and still acting (wears off with treatment.exosome_effect_days)")
 
 struct derm_agents {
     int64_t n;       /* live rows */

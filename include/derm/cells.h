@@ -68,6 +68,17 @@ struct derm_cell_coef {
     double stem_differentiation_h /* (age) */, stem_self_renewal_h /* (age) */, stem_death_h;
     double stem_niche;    /* niche capacity (cells) */
     int64_t stem_count;   /* (step) current progenitor count */
+    /* UV and AP-1 (uv.*): AP-1 follows sensed ROS excess with a lag; above a threshold it
+     * removes TGF-beta receptors and represses procollagen and HA synthesis */
+    const double *uv_dose_k; /* (step) SED reaching each depth layer in this step, nz entries; NULL = none */
+    double ap1_time_h, ap1_adapt_h, ap1_threshold, tgfbr_loss_h, tgfbr_recovery_h;
+    double procollagen_inhibition, ha_inhibition, uv_damage_per_sed;
+    /* glycation through RAGE: X = AGE per collagen, excess = max(X/age_young - 1, 0) */
+    double age_young, rage_ros, rage_apoptosis;
+    /* exosomes (treatment.*): effect e relaxes to uptake x tau x level; s = e/(1+e) scales
+     * every effect, each multiplied by the current source mix (exo_mult) */
+    double exo_uptake_h, exo_effect_h, exo_syn_gain, exo_mmp_inh, exo_il_inh, exo_repair_h, exo_progenitor_gain;
+    double exo_mult[5]; /* (step) synthesis, MMP, IL/SASP, repair, progenitor emphasis of the mix */
 };
 
 derm_status derm_cell_rates_reserve(struct derm_cell_rates *r, int64_t cap, struct derm_err *err);

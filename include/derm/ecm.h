@@ -9,7 +9,8 @@
  *              A_m = (M_m / (1 + TIMP/Ki)) / (1 / (1 + 1/Ki))  (1 at young baseline)
  *              g(X) = (1 + X0/Xh) / (1 + X/Xh), X = AGE per collagen (Bourne 2014)
  *   AGE:       G' = kG (glucose/5 mM) (I + F) - (cleared/(I+F)) G   (leaves with fragments)
- *   elastin:   E' = PE - (kE + o) E,    Z' = o E - kZ Z,   o = kox ROS
+ *   elastin:   E' = PE - (kE + o) E,    Z' = o E + PZ - kZ Z,   o = kox ROS, PZ = UVA elastosis
+ *   elastin AGE: GE' = kGE (glucose/5 mM) (E + Z) - (cleared/(E+Z)) GE
  *   HA:        H' = PH + supply - c H,  L' = y c H - d L,  c = kH ((1 - r) + r (ROS + IL)/2)
  * ROS acts linearly: it is local (half-life of seconds) and concentrated in the voxels of
  * the cells that make it, so only linear laws give the right tissue average.
@@ -30,7 +31,8 @@ struct derm_ecm_coef {
     double mmp1_share;    /* share of cleavage scaling with MMP-1 activity */
     double mmp3_share;    /* share of clearance scaling with MMP-3 activity */
     double timp_ki;       /* au */
-    double age_form_h;    /* AGE formation, pmol/mg/h at the subject's glucose */
+    double age_form_h;    /* AGE formation on collagen, pmol/mg/h at the current glucose */
+    double age_form_el_h; /* AGE formation on elastin, pmol/mg/h at the current glucose */
     double age_ref;       /* AGE per collagen at which g = 1, pmol/mg */
     double age_half;      /* AGE per collagen halving cleavage, pmol/mg */
     double k_elastin_h;   /* functional elastin loss, 1/h */
@@ -56,12 +58,13 @@ struct derm_ecm_flux {
 double derm_ecm_chain(double P, double a, double b, double yield, double t, double *x, double *y);
 
 /** Advance every voxel by dt_h. m: matrix arrays (fields.h order); sig: signal arrays;
- *  dep_col, dep_el, dep_ha: cell deposition, mg/mL/h. Fluxes are reduced in a fixed order
+ *  dep_col, dep_el, dep_ha: cell deposition, mg/mL/h; dep_ez: elastotic deposition, mg/mL/h
+ *  (NULL = none); mmp_act (NULL = not wanted) receives the MMP-1 activity per voxel. Fluxes are reduced in a fixed order
  *  (per depth layer, then layers in order), so they do not depend on thread count.
  *  Returns DERM_ENUMERIC if any voxel becomes negative or non-finite. */
 derm_status derm_ecm_step(const struct derm_grid *g, double *const *m, const double *const *sig,
                           const double *dep_col, const double *dep_el, const double *dep_ha,
-                          const struct derm_ecm_coef *c, double dt_h, struct derm_ecm_flux *flux,
-                          struct derm_err *err);
+                          const double *dep_ez, double *mmp_act, const struct derm_ecm_coef *c, double dt_h,
+                          struct derm_ecm_flux *flux, struct derm_err *err);
 
 #endif

@@ -25,7 +25,8 @@
     X(ELASTIN_FUNCTIONAL, "elastin_functional", "mg/mL", "functional elastic fibres")   \
     X(ELASTIN_ELASTOTIC, "elastin_elastotic", "mg/mL", "elastotic (tangled, non-functional) elastic material") \
     X(HA_HMW, "ha_hmw", "mg/mL", "high-molecular-weight hyaluronan")                    \
-    X(HA_LMW, "ha_lmw", "mg/mL", "low-molecular-weight hyaluronan fragments")
+    X(HA_LMW, "ha_lmw", "mg/mL", "low-molecular-weight hyaluronan fragments")          \
+    X(ELASTIN_AGE_AMOUNT, "elastin_age_amount", "pmol/mL", "AGE cross-links carried by elastic fibres")
 
 /* X(id, name, units, long_name) ; order matches the signals.* parameters */
 #define DERM_SIGNAL_FIELDS(X)                                                  \
@@ -38,6 +39,13 @@
     X(GF, "gf", "au", "growth factors (FGF, EGF, IGF)")                        \
     X(CHEMOKINE, "chemokine", "au", "chemokines")                              \
     X(EXOSOME, "exosome", "au", "exosomes / extracellular vesicles")
+
+/* X(id, name, units, long_name) ; per-voxel state that neither diffuses nor is matrix:
+ * exposure records and derived readouts written with the fields */
+#define DERM_STATE_FIELDS(X)                                                                     \
+    X(UV_DOSE, "uv_dose", "SED", "cumulative erythemal UV dose reaching the voxel (UVB + UVA)")   \
+    X(UVA_DOSE, "uva_dose", "SED", "cumulative erythemal UVA dose reaching the voxel")            \
+    X(MMP1_ACTIVITY, "mmp1_activity", "au", "TIMP-inhibited MMP-1 activity (1 at young baseline)")
 
 enum derm_matrix_id {
 #define DERM_X_ID(id, name, units, ln) DERM_M_##id,
@@ -53,21 +61,30 @@ enum derm_signal_id {
         DERM_NSIGNAL
 };
 
-/** Total number of output fields: matrix first, then signals. */
-#define DERM_NFIELDS (DERM_NMATRIX + DERM_NSIGNAL)
+enum derm_state_id {
+#define DERM_X_ID(id, name, units, ln) DERM_ST_##id,
+    DERM_STATE_FIELDS(DERM_X_ID)
+#undef DERM_X_ID
+        DERM_NSTATE
+};
+
+/** Total number of output fields: matrix first, then signals, then state. */
+#define DERM_NFIELDS (DERM_NMATRIX + DERM_NSIGNAL + DERM_NSTATE)
 
 struct derm_field_desc {
     const char *name, *units, *long_name;
     int is_signal;
 };
 
-/** Registry entry for field f in [0, DERM_NFIELDS): matrix ids, then DERM_NMATRIX + signal id. */
+/** Registry entry for field f in [0, DERM_NFIELDS): matrix ids, then DERM_NMATRIX + signal id,
+ *  then DERM_NMATRIX + DERM_NSIGNAL + state id. */
 const struct derm_field_desc *derm_field_desc(int f);
 
 struct derm_fields {
     struct derm_grid grid;
     double *matrix[DERM_NMATRIX]; /* each grid.n doubles */
     double *signal[DERM_NSIGNAL]; /* each grid.n doubles */
+    double *state[DERM_NSTATE];   /* each grid.n doubles */
 };
 
 /** Allocate zeroed storage for every field. */

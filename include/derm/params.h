@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "derm/schedule_data.h"
 #include "derm/status.h"
 
 enum derm_param_type { DERM_PT_REAL, DERM_PT_INT, DERM_PT_BOOL, DERM_PT_ENUM };
@@ -25,6 +26,7 @@ struct derm_params {
 #define X(member, path, type, units, def, lo, hi, choices, doc) DERM_PT_CTYPE_##type member;
 #include "derm/params.def"
 #undef X
+    struct derm_schedule schedule; /* the `schedule:` section (schedule.h); not in the table */
 };
 
 /* Enum values (indices into the choices strings of params.def). */
@@ -64,6 +66,17 @@ int derm_params_is_section(const char *prefix);
  *  the caller's location prefix (e.g. "cfg.yaml:12:5" or "--set"). */
 derm_status derm_params_set_text(struct derm_params *p, const struct derm_param_desc *d,
                                  const char *text, const char *where, struct derm_err *err);
+
+/** The same three operations on any struct described by descriptors whose offsets are
+ *  relative to `base` (schedule entries use them with their own table). */
+derm_status derm_desc_set_text(void *base, const struct derm_param_desc *d, const char *text,
+                               const char *where, struct derm_err *err);
+double derm_desc_get(const void *base, const struct derm_param_desc *d);
+void derm_desc_format(const void *base, const struct derm_param_desc *d, char *buf, size_t n);
+
+/** One row of `dermsim params`: path (or `path` if not NULL), units, default, range, and the
+ *  wrapped description; a REAL below its range prints as "none" (not given). */
+void derm_desc_print(FILE *fp, const void *base, const struct derm_param_desc *d, const char *path);
 
 /** Read a member as double (REAL/INT/BOOL/ENUM). */
 double derm_params_get(const struct derm_params *p, const struct derm_param_desc *d);

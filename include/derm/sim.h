@@ -22,6 +22,7 @@
 #include "derm/coupling.h"
 #include "derm/diffusion.h"
 #include "derm/ecm.h"
+#include "derm/exposure.h"
 #include "derm/fields.h"
 #include "derm/grid.h"
 #include "derm/params.h"
@@ -52,6 +53,15 @@ struct derm_sim {
     struct derm_ecm_flux last_flux;
     double young_matrix[3]; /* domain-mean collagen total, HA total, fibroblast density at start */
     int64_t births, deaths;
+    /* scheduled exposures and treatments (schedule.h, exposure.h) */
+    struct derm_exposure expo;      /* delivered over the last step */
+    double *uvb_k, *uva_k, *uv_k;   /* SED reaching each layer in the last step (nz each) */
+    double *ros_ex_k, *w_k;         /* ROS excess to hold per layer; profile scratch (nz each) */
+    double *dep_elastotic;          /* UVA elastosis deposition, mg/mL/h (grid.n) */
+    double exo_mix[DERM_SOURCE_COUNT]; /* exosome amounts by source still present (au) */
+    double cum_dose[DERM_IN_COUNT]; /* cumulative delivered amount per input (see totals) */
+    double cum_uv_unprotected;      /* cumulative surface UV before sunscreen, SED */
+    double glucose_mM;              /* plasma glucose over the last step */
 };
 
 /** Build the initial state from validated parameters. */

@@ -35,6 +35,25 @@
     X(MMP1_SECRETION_PER_CELL, "mmp1_secretion_per_cell", "1", "mean fibroblast MMP-1 secretion relative to a young quiescent cell") \
     X(DERMAL_THICKNESS, "dermal_thickness", "um", "dermal thickness from matrix volume")         \
     X(ESTROGEN, "estrogen", "1", "estrogen level relative to premenopausal mean")                \
+    X(GLUCOSE, "glucose_mM", "mM", "plasma glucose over the last step (subject baseline or schedule)") \
+    X(UV_DOSE_CUMULATIVE, "uv_dose_cumulative", "SED", "erythemal UV received at the skin surface after sunscreen, since the start") \
+    X(UV_DOSE_UNPROTECTED_CUMULATIVE, "uv_dose_unprotected_cumulative", "SED", "scheduled erythemal UV before sunscreen, since the start") \
+    X(UV_DOSE_DERMAL_CUMULATIVE, "uv_dose_dermal_cumulative", "SED", "depth-mean UV (UVB + UVA) that reached the dermis, since the start") \
+    X(SMOKING_PACK_YEARS, "smoking_pack_years", "pack-year", "cigarettes smoked since the start, in packs of 20 per day x years") \
+    X(POLLUTION_INDEX_YEARS, "pollution_index_years", "year", "air-pollution index integrated over time since the start") \
+    X(EXOSOME_DOSE_CUMULATIVE, "exosome_dose_cumulative", "au", "exosome doses given since the start") \
+    X(CONDITIONED_MEDIUM_DOSE_CUMULATIVE, "conditioned_medium_dose_cumulative", "au", "conditioned-medium doses given since the start") \
+    X(GROWTH_FACTOR_DOSE_CUMULATIVE, "growth_factor_dose_cumulative", "au", "growth-factor cocktail doses given since the start") \
+    X(MICRONEEDLING_CUMULATIVE, "microneedling_cumulative", "au", "microneedling session doses given since the start") \
+    X(MMP1_ACTIVITY_MEAN, "mmp1_activity_mean", "au", "mean TIMP-inhibited MMP-1 activity (1 at young baseline)") \
+    X(AP1_MEAN, "ap1_mean", "au", "mean fibroblast AP-1 activity") \
+    X(TGFB_RESPONSE_MEAN, "tgfb_response_mean", "1", "mean fibroblast TGF-beta responsiveness (receptor level relative to normal)") \
+    X(DAMAGE_MEAN, "damage_mean", "au", "mean fibroblast DNA damage") \
+    X(EXOSOME_EFFECT_MEAN, "exosome_effect_mean", "au", "mean fibroblast exosome effect") \
+    X(ELASTIN_AGE_MEAN, "elastin_age_mean", "pmol/mg", "AGE cross-links per elastin") \
+    X(COLLAGEN_MMP_SUSCEPTIBILITY, "collagen_mmp_susceptibility", "1", "MMP cleavage rate of intact collagen relative to unglycated-young collagen at the same MMP activity (AGE protection)") \
+    X(STIFFNESS_FACTOR, "stiffness_factor", "1", "matrix stiffening by AGE cross-links relative to age 25 (for the mechanics readout)") \
+    X(VISCOUS_RECOVERY_FACTOR, "viscous_recovery_factor", "1", "viscous recovery relative to age 25 (falls as cross-links stiffen the matrix)") \
     X(TGFB_MEAN, "tgfb_mean", "au", "mean TGF-beta")                                             \
     X(MMP1_MEAN, "mmp1_mean", "au", "mean MMP-1")                                                \
     X(MMP3_MEAN, "mmp3_mean", "au", "mean MMP-3")                                                \

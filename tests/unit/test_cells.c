@@ -116,6 +116,25 @@ static void coef_defaults(struct world *w)
     c->stem_death_h = p.stem_death_per_year / Y;
     c->stem_niche = 10.0;
     c->stem_count = 5;
+    c->ap1_time_h = p.uv_ap1_time_h;
+    c->ap1_threshold = p.uv_ap1_threshold;
+    c->ap1_adapt_h = p.uv_ap1_adaptation_days * Dd;
+    c->tgfbr_loss_h = p.uv_tgfbr_loss_per_h;
+    c->tgfbr_recovery_h = p.uv_tgfbr_recovery_h;
+    c->procollagen_inhibition = p.uv_procollagen_inhibition;
+    c->ha_inhibition = p.uv_ha_inhibition;
+    c->uv_damage_per_sed = p.uv_damage_per_sed;
+    c->age_young = p.ecm_age_initial_pmol_per_mg;
+    c->rage_ros = p.glycation_rage_ros_gain;
+    c->rage_apoptosis = p.glycation_rage_apoptosis_gain;
+    c->exo_uptake_h = p.treatment_exosome_uptake_per_h;
+    c->exo_effect_h = p.treatment_exosome_effect_days * Dd;
+    c->exo_syn_gain = p.treatment_exosome_synthesis_gain;
+    c->exo_mmp_inh = p.treatment_exosome_mmp_inhibition;
+    c->exo_il_inh = p.treatment_exosome_il_inhibition;
+    c->exo_repair_h = p.treatment_exosome_repair_per_year / Y;
+    c->exo_progenitor_gain = p.treatment_exosome_progenitor_gain;
+    for (int q = 0; q < 5; q++) c->exo_mult[q] = 1.0;
 }
 
 /* Switch every event hazard off (damage accumulation included). */
@@ -124,6 +143,7 @@ static void hazards_off(struct derm_cell_coef *c)
     c->apoptosis_h = c->damage_h = c->senescence_h = c->clearance_h = 0.0;
     c->activation_h = c->deactivation_h = c->division_h = 0.0;
     c->stem_differentiation_h = c->stem_self_renewal_h = c->stem_death_h = 0.0;
+    c->exo_uptake_h = 0.0;
 }
 
 static void world_init(struct world *w, int64_t nx, int64_t ny, int64_t nz, double h)
@@ -312,6 +332,12 @@ static void test_secrete_environment_responses(void **state)
     w.f.signal[DERM_S_IL][derm_grid_idx(&w.g, 1, 0, 0)] = 3.0;
     w.f.signal[DERM_S_ROS][derm_grid_idx(&w.g, 2, 0, 0)] = 2.0;
     w.f.signal[DERM_S_TGFB][derm_grid_idx(&w.g, 3, 0, 0)] = 2.0;
+    /* collagen per layer-0 voxel: the young AGE load (no RAGE excess) */
+    for (int64_t v = 0; v < w.g.n; v++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 250.0;
+        w.f.matrix[DERM_M_AGE_AMOUNT][v] = 250.0 * w.c.age_young;
+    }
+    w.a.ap1[ox] = 1.0; /* AP-1 at its steady state for ROS 2 (excess 1) */
     secrete(&w);
     const struct derm_cell_coef *c = &w.c;
     /* IL = 3: synthesis x (1 + c)/(1 + 3c); MMP induction 1 + gain (IL - 1) */
@@ -838,6 +864,94 @@ static void test_rules_thread_invariant(void **state)
     derm_agents_fini(&s2.a);
 }
 
+/* AP-1 follows the ROS excess with the lag uv.ap1_time_h exactly; above the threshold it
+ * removes TGF-beta receptors, which recover with uv.tgfbr_recovery_h; both cut synthesis. */
+static void test_decide_ap1_lag_and_receptor_loss(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 2, 2, 2, 20.0);
+    int64_t r = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    int64_t v = derm_grid_idx(&w.g, 0, 0, 0);
+    for (int64_t q = 0; q < w.g.n; q++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][q] = 250.0;
+        w.f.matrix[DERM_M_AGE_AMOUNT][q] = 250.0 * w.c.age_young;
+        for (int s = 0; s < DERM_NSIGNAL; s++) w.f.signal[s][q] = 1.0;
+    }
+    hazards_off(&w.c);
+    const double tau = w.c.ap1_time_h, thr = w.c.ap1_threshold;
+    w.f.signal[DERM_S_ROS][v] = 1.0 + 3.0; /* excess 3, below the threshold */
+    decide(&w, 1, 0, tau);
+    assert_rel(w.a.ap1[r], 3.0 * (1.0 - exp(-1.0)), 1e-12);
+    assert_rel(w.a.tgfb_response[r], 1.0, 1e-15);
+    /* a strong burst: receptors fall toward kr/(kl + kr) */
+    w.a.ap1[r] = thr + 10.0;
+    w.a.ap1_adapted[r] = 0.0;
+    w.f.signal[DERM_S_ROS][v] = 1.0 + thr + 10.0;
+    decide(&w, 1, 1, 8.0);
+    /* acute AP-1 = AP-1 above the level adapted to over the step (it started from 0) */
+    const double acute = (thr + 10.0) * exp(-8.0 / w.c.ap1_adapt_h);
+    const double kl = w.c.tgfbr_loss_h * (acute - thr), kr = 1.0 / w.c.tgfbr_recovery_h;
+    const double rinf = kr / (kl + kr);
+    assert_rel(w.a.tgfb_response[r], rinf + (1.0 - rinf) * exp(-(kl + kr) * 8.0), 1e-12);
+    assert_true(w.a.tgfb_response[r] < 0.2);
+    secrete(&w);
+    double col_burst = w.rt.collagen[r];
+    /* ROS back to normal: AP-1 decays, receptors recover */
+    w.f.signal[DERM_S_ROS][v] = 1.0;
+    for (int n = 0; n < 10; n++) decide(&w, 1, 2 + n, 24.0);
+    assert_true(w.a.ap1[r] < 0.01 * (thr + 10.0));
+    assert_true(w.a.tgfb_response[r] > 0.95);
+    secrete(&w);
+    assert_true(col_burst < 0.3 * w.rt.collagen[r]);
+    world_fini(&w);
+}
+
+/* Exosome cargo: effect relaxes to uptake x tau x level; it raises synthesis, lowers MMPs
+ * and IL, repairs damage; it wears off when the exosomes are gone. UV adds damage. */
+static void test_exosome_effect_and_uv_damage(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 2, 2, 2, 20.0);
+    int64_t ref = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    int64_t tr = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 0, 0);
+    for (int64_t q = 0; q < w.g.n; q++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][q] = 250.0;
+        w.f.matrix[DERM_M_AGE_AMOUNT][q] = 250.0 * w.c.age_young;
+        for (int s = 0; s < DERM_NSIGNAL; s++) w.f.signal[s][q] = 1.0;
+        w.f.signal[DERM_S_EXOSOME][q] = 0.0;
+    }
+    hazards_off(&w.c);
+    w.c.exo_uptake_h = 0.01;
+    w.f.signal[DERM_S_EXOSOME][derm_grid_idx(&w.g, 1, 0, 0)] = 5.0;
+    w.a.damage[ref] = w.a.damage[tr] = 0.5;
+    const double tau = w.c.exo_effect_h;
+    decide(&w, 3, 0, tau);
+    assert_rel(w.a.exosome_effect[tr], w.c.exo_uptake_h * tau * 5.0 * (1.0 - exp(-1.0)), 1e-12);
+    assert_true(w.a.exosome_effect[ref] == 0.0);
+    assert_true(w.a.damage[tr] < w.a.damage[ref]);
+    secrete(&w);
+    assert_true(w.rt.collagen[tr] > w.rt.collagen[ref]);
+    assert_true(w.rt.signal[DERM_S_MMP1][tr] < w.rt.signal[DERM_S_MMP1][ref]);
+    assert_true(w.rt.signal[DERM_S_MMP3][tr] < w.rt.signal[DERM_S_MMP3][ref]);
+    assert_true(w.rt.signal[DERM_S_IL][tr] < w.rt.signal[DERM_S_IL][ref]);
+    /* exosomes gone: the effect wears off with its time constant */
+    double e0 = w.a.exosome_effect[tr];
+    w.f.signal[DERM_S_EXOSOME][derm_grid_idx(&w.g, 1, 0, 0)] = 0.0;
+    decide(&w, 3, 1, tau);
+    assert_rel(w.a.exosome_effect[tr], e0 * exp(-1.0), 1e-12);
+    /* UV reaching the layer adds damage per SED */
+    double uv_k[2] = {10.0, 0.0};
+    w.c.uv_dose_k = uv_k;
+    double d0 = w.a.damage[ref];
+    w.c.exo_uptake_h = 0.0;
+    decide(&w, 3, 2, 1.0);
+    assert_rel(w.a.damage[ref] - d0, 10.0 * w.c.uv_damage_per_sed, 1e-9);
+    w.c.uv_dose_k = NULL;
+    world_fini(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -857,6 +971,8 @@ int main(void)
         cmocka_unit_test(test_move_mean_square_displacement),
         cmocka_unit_test(test_move_chemotaxis_reflect_wrap),
         cmocka_unit_test(test_rules_thread_invariant),
+        cmocka_unit_test(test_decide_ap1_lag_and_receptor_loss),
+        cmocka_unit_test(test_exosome_effect_and_uv_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

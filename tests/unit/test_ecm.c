@@ -152,7 +152,7 @@ static double total(const double *x, int64_t n)
 static derm_status step(struct state *s, const struct derm_ecm_coef *c, double dt, struct derm_ecm_flux *fl,
                         struct derm_err *err)
 {
-    return derm_ecm_step(&s->g, s->m, (const double *const *)s->sig, s->dep_col, s->dep_el, s->dep_ha, c, dt,
+    return derm_ecm_step(&s->g, s->m, (const double *const *)s->sig, s->dep_col, s->dep_el, s->dep_ha, NULL, NULL, c, dt,
                          fl, err);
 }
 

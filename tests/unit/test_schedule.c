@@ -1,0 +1,328 @@
+/* test_schedule.c - schedule entries: key checks, validation messages, and the exact
+ * integration of every pattern (delivered dose independent of the step, closed forms for
+ * daily windows, weekdays, seasons, courses, sunscreen and level inputs). */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "derm/config.h"
+#include "derm/params.h"
+#include "derm/schedule.h"
+
+static const double Y = 8766.0;
+static const struct derm_sched_consts KC = {5.0, 2.5, 0.15};
+
+static struct derm_sched_entry *add(struct derm_schedule *s, const char *name, const char *input)
+{
+    struct derm_sched_entry *e = NULL;
+    struct derm_err err = {0};
+    assert_int_equal(derm_schedule_add(s, name, "t", 1, 1, &e, &err), DERM_OK);
+    assert_int_equal(derm_sched_entry_set(e, "input", input, "t", &err), DERM_OK);
+    return e;
+}
+
+static void set(struct derm_sched_entry *e, const char *k, const char *v)
+{
+    struct derm_err err = {0};
+    if (derm_sched_entry_set(e, k, v, "t", &err) != DERM_OK) fail_msg("%s", err.msg);
+}
+
+/* Total of x.dose[i] (and friends) over [a, b) in steps of dt. */
+static void total(const struct derm_schedule *s, double a, double b, double dt, double *dose0, double *uv, double *glu)
+{
+    *dose0 = *uv = *glu = 0.0;
+    for (double t = a; t < b - 1e-9; t += dt) {
+        double t1 = t + dt < b ? t + dt : b;
+        struct derm_exposure x;
+        derm_schedule_integrate(s, &KC, t, t1, &x);
+        *dose0 += x.dose[0];
+        *uv += x.uvb_sed + x.uva_sed;
+        *glu += x.glucose_mM * (t1 - t);
+    }
+}
+
+static void test_daily_window_weekdays_exact(void **state)
+{
+    (void)state;
+    struct derm_schedule s = {0};
+    struct derm_sched_entry *e = add(&s, "work", "uv");
+    set(e, "dose", "1.5");
+    set(e, "from_age", "20");
+    set(e, "to_age", "21");
+    set(e, "hour_from", "10");
+    set(e, "hour_to", "16");
+    set(e, "days_per_week", "5");
+    /* one year from a Monday-aligned start: count active weekdays exactly */
+    double a = 20 * Y, b = 21 * Y;
+    int64_t d0 = (int64_t)floor(a / 24.0), d1 = (int64_t)ceil(b / 24.0);
+    double expect = 0.0;
+    for (int64_t d = d0; d < d1; d++) {
+        if (d % 7 >= 5) continue;
+        double u = d * 24.0 + 10, v = d * 24.0 + 16;
+        if (u < a) u = a;
+        if (v > b) v = b;
+        if (v > u) expect += 1.5 * (v - u) / 6.0;
+    }
+    const double steps[] = {0.25, 1.0, 7.3, 24.0, 168.0, 1000.0};
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        double d, uv, glu;
+        total(&s, 19.9 * Y, 21.1 * Y, steps[i], &d, &uv, &glu);
+        assert_true(fabs(d - expect) <= 1e-9 * expect);
+        assert_true(fabs(uv - expect) <= 1e-9 * expect); /* no sunscreen: everything arrives */
+    }
+    assert_true(expect > 1.5 * 250 && expect < 1.5 * 262);
+    /* weekends only: days 5 and 6 of the week */
+    set(e, "days_per_week", "2");
+    set(e, "first_weekday", "5");
+    double wk = 0.0;
+    for (int64_t d = d0; d < d1; d++) {
+        if (d % 7 < 5) continue;
+        double u = d * 24.0 + 10, v = d * 24.0 + 16;
+        if (u < a) u = a;
+        if (v > b) v = b;
+        if (v > u) wk += 1.5 * (v - u) / 6.0;
+    }
+    double d, uv, glu;
+    total(&s, 19.9 * Y, 21.1 * Y, 5.0, &d, &uv, &glu);
+    assert_true(fabs(d - wk) <= 1e-9 * wk);
+    assert_true(fabs(wk + expect - 1.5 * 365.25) < 1.5 * 2); /* the two patterns tile the year */
+}
+
+static void test_season_integral_exact(void **state)
+{
+    (void)state;
+    struct derm_schedule s = {0};
+    struct derm_sched_entry *e = add(&s, "sun", "uv");
+    set(e, "dose", "2");
+    set(e, "from_age", "30");
+    set(e, "to_age", "40");
+    set(e, "season_amplitude", "0.8");
+    /* whole years of 365.25 d: the seasonal factor averages to exactly 1 */
+    double d1, d2, uv, glu;
+    total(&s, 30 * Y, 40 * Y, 168.0, &d1, &uv, &glu);
+    assert_true(fabs(d1 - 2.0 * 3652.5) <= 1e-7 * d1);
+    total(&s, 29 * Y, 41 * Y, 13.7, &d2, &uv, &glu);
+    assert_true(fabs(d2 - d1) <= 1e-9 * d1);
+    /* summer delivers more than winter (peak day 172) */
+    struct derm_exposure xs, xw;
+    derm_schedule_integrate(&s, &KC, 35 * Y + 172 * 24.0 - 0.5 * Y / 12, 35 * Y + 172 * 24.0 + 0.5 * Y / 12, &xs);
+    derm_schedule_integrate(&s, &KC, 35 * Y + 355 * 24.0 - 0.5 * Y / 12, 35 * Y + 355 * 24.0 + 0.5 * Y / 12, &xw);
+    assert_true(xs.dose[0] > 5.0 * xw.dose[0]);
+}
+
+static void test_course_of_boluses(void **state)
+{
+    (void)state;
+    struct derm_schedule s = {0};
+    struct derm_sched_entry *e = add(&s, "exo", "exosome");
+    set(e, "dose", "1");
+    set(e, "at_age", "50");
+    set(e, "count", "3");
+    set(e, "every_days", "21");
+    set(e, "hour", "9");
+    const double steps[] = {0.1, 1.0, 24.0, 168.0, 2000.0};
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        double d, uv, glu;
+        total(&s, 49.9 * Y, 50.5 * Y, steps[i], &d, &uv, &glu);
+        assert_true(fabs(d - 3.0) < 1e-12);
+    }
+    /* the first dose falls at 09:00 of the day of age 50 */
+    double t = floor(50 * Y / 24.0) * 24.0 + 9.0;
+    struct derm_exposure x;
+    derm_schedule_integrate(&s, &KC, t - 0.01, t, &x);
+    assert_true(x.dose[0] == 0.0);
+    derm_schedule_integrate(&s, &KC, t, t + 0.01, &x);
+    assert_true(x.dose[0] == 1.0);
+}
+
+static void test_single_pulse_with_med(void **state)
+{
+    (void)state;
+    struct derm_schedule s = {0};
+    struct derm_sched_entry *e = add(&s, "pulse", "uv");
+    set(e, "dose", "2");
+    set(e, "dose_unit", "med");
+    set(e, "spectrum", "uvb");
+    set(e, "at_age", "30");
+    set(e, "duration_days", "1");
+    set(e, "hour_from", "12");
+    set(e, "hour_to", "12.5");
+    double d, uv, glu;
+    total(&s, 29.99 * Y, 30.01 * Y, 0.05, &d, &uv, &glu);
+    assert_true(fabs(d - 2.0 * 2.5) < 1e-9); /* 2 MED of 2.5 SED */
+    assert_true(fabs(uv - 5.0) < 1e-9);
+    struct derm_exposure x;
+    double noon = floor(30 * Y / 24.0) * 24.0 + 12.0;
+    derm_schedule_integrate(&s, &KC, noon, noon + 0.5, &x);
+    assert_true(fabs(x.uvb_sed - 5.0) < 1e-9 && x.uva_sed == 0.0);
+}
+
+static void test_sunscreen_divides_dose(void **state)
+{
+    (void)state;
+    struct derm_schedule s = {0};
+    struct derm_sched_entry *e = add(&s, "sun", "uv");
+    set(e, "dose", "1");
+    set(e, "from_age", "30");
+    set(e, "to_age", "50");
+    set(e, "hour_from", "10");
+    set(e, "hour_to", "16");
+    struct derm_sched_entry *p = add(&s, "spf", "sunscreen");
+    set(p, "dose", "30");
+    set(p, "from_age", "40");
+    set(p, "hour_from", "8");
+    set(p, "hour_to", "13"); /* covers half of the exposure window */
+    struct derm_exposure x;
+    derm_schedule_integrate(&s, &KC, 35 * Y, 35 * Y + 24 * 7, &x);
+    assert_true(fabs(x.uvb_sed + x.uva_sed - 7.0) < 1e-9);
+    derm_schedule_integrate(&s, &KC, 45 * Y, 45 * Y + 24 * 7, &x);
+    assert_true(fabs(x.uvb_sed + x.uva_sed - 7.0 * (0.5 + 0.5 / 30.0)) < 1e-9);
+    assert_true(fabs(x.uv_sed_unprotected - 7.0) < 1e-9);
+    /* sunlight: UVA carries uva_erythemal_share of the erythemal dose at 20:1 */
+    assert_true(fabs(x.uva_sed / (x.uva_sed + x.uvb_sed) - 0.15) < 1e-12);
+}
+
+static void test_level_inputs_time_mean(void **state)
+{
+    (void)state;
+    struct derm_schedule s = {0};
+    struct derm_sched_entry *g = add(&s, "t2d", "glucose");
+    set(g, "dose", "8");
+    set(g, "dose_unit", "hba1c"); /* 1.59 x 8 - 2.59 = 10.13 mM */
+    set(g, "from_age", "55");
+    struct derm_exposure x;
+    derm_schedule_integrate(&s, &KC, 55 * Y - 100, 55 * Y + 300, &x);
+    assert_true(fabs(x.glucose_mM - (5.0 * 100 + 10.13 * 300) / 400) < 1e-9);
+    struct derm_sched_entry *c = add(&s, "smoke", "smoking");
+    set(c, "dose", "20");
+    set(c, "from_age", "18");
+    set(c, "to_age", "50");
+    derm_schedule_integrate(&s, &KC, 50 * Y - 30, 50 * Y + 10, &x);
+    assert_true(fabs(x.cigarettes_per_day - 20.0 * 30 / 40) < 1e-9);
+}
+
+static void test_topical_through_open_channels(void **state)
+{
+    (void)state;
+    struct derm_schedule s = {0};
+    struct derm_sched_entry *m = add(&s, "mn", "microneedling");
+    set(m, "dose", "1");
+    set(m, "at_age", "50");
+    set(m, "count", "2");
+    set(m, "every_days", "14");
+    set(m, "open_hours", "24");
+    set(m, "depth_um", "600");
+    struct derm_sched_entry *e = add(&s, "exo", "exosome");
+    set(e, "route", "topical");
+    set(e, "dose", "1");
+    set(e, "at_age", "50");
+    set(e, "count", "4");
+    set(e, "every_days", "7"); /* days 0 and 14 fall in open windows, 7 and 21 do not */
+    double open = 0.0, all = 0.0;
+    for (double t = 50 * Y - 24; t < 50 * Y + 40 * 24; t += 24) {
+        struct derm_exposure x;
+        derm_schedule_integrate(&s, &KC, t, t + 24, &x);
+        open += x.dose_open[1];
+        all += x.dose[1];
+        if (x.dose_open[1] > 0) assert_true(x.open_depth_um == 600.0);
+    }
+    assert_true(fabs(all - 4.0) < 1e-12);
+    assert_true(fabs(open - 2.0) < 1e-12);
+}
+
+/* validation messages: through the whole config path, so line numbers are real */
+static void expect_config_error(const char *yaml, const char *needle)
+{
+    struct derm_params p;
+    derm_params_defaults(&p);
+    struct derm_err err = {0};
+    derm_status st = derm_config_load_string(yaml, "cfg.yaml", &p, NULL, &err);
+    if (st == DERM_OK) st = derm_params_validate(&p, NULL, &err);
+    assert_int_equal(st, DERM_ECONFIG);
+    if (!strstr(err.msg, needle)) fail_msg("message '%s' lacks '%s'", err.msg, needle);
+}
+
+static void test_validation_messages(void **state)
+{
+    (void)state;
+    const char *head = "run: {age_start_years: 25, age_end_years: 75}\nschedule:\n";
+    char buf[1024];
+#define CASE(body, needle)                                  \
+    snprintf(buf, sizeof buf, "%s%s", head, body);          \
+    expect_config_error(buf, needle)
+    CASE("  sun: {dose: 1, from_age: 30}\n", "cfg.yaml:3:3: schedule entry 'sun' has no input");
+    CASE("  sun: {input: uv, dose: -1, from_age: 30}\n", "key 'schedule.sun.dose': '-1' is out of range");
+    CASE("  sun: {input: uv, dose: 1, from_age: 80}\n", "cfg.yaml:3:3: schedule entry 'sun': starts at age 80, outside the run");
+    CASE("  sun: {input: uv, dose: 1, from_age: 20}\n", "outside the run");
+    CASE("  sun: {input: uv, dose: 1, from_age: 40, to_age: 30}\n", "to_age 30 is not after the start");
+    CASE("  sun: {input: ultraviolet, dose: 1}\n", "cfg.yaml:3:9: key 'schedule.sun.input': 'ultraviolet' is not a valid choice");
+    CASE("  sun: {input: uv, dos: 1}\n", "did you mean 'schedule.sun.dose'?");
+    CASE("  a: {input: glucose, dose: 9, from_age: 50}\n  b: {input: glucose, dose: 7, from_age: 60, to_age: 70}\n",
+         "cfg.yaml:4:3: schedule entries 'b' and 'a' (line 3) both set glucose between ages 60 and 70");
+    CASE("  exo: {input: exosome, dose: 1, at_age: 74.9, count: 10, every_days: 30}\n", "after the end of the run");
+    CASE("  exo: {input: exosome, dose: 1, at_age: 50, count: 3}\n", "count 3 needs every_days > 0");
+    CASE("  sun: {input: uv, dose: 1, at_age: 50}\n", "needs duration_days > 0");
+    CASE("  spf: {input: sunscreen, dose: 0.5, from_age: 40}\n", "SPF 0.5 is below 1");
+    CASE("  sun: {input: uv, dose: 1, from_age: 30, hour_from: 16, hour_to: 10}\n", "daily window 16-10 h is empty");
+    CASE("  sun: [uv, 1]\n", "cfg.yaml:3:3: schedule entry 'sun' holds a sequence");
+    CASE("  sun: {input: uv, dose: 1}\n  sun: {input: uv, dose: 2}\n", "duplicate schedule entry 'sun'");
+    CASE("  g: {input: glucose, dose: 50, from_age: 50}\n", "glucose 50 mM is implausible");
+#undef CASE
+}
+
+static void test_set_and_resolved_roundtrip(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    struct derm_err err = {0};
+    assert_int_equal(derm_config_load_string("schedule:\n  sun: {input: uv, dose: 1, from_age: 30, season_amplitude: 0.5}\n",
+                                             "a.yaml", &p, NULL, &err),
+                     DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, NULL, "schedule.sun.dose=2.5", &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, NULL, "schedule.spf.input=sunscreen", &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, NULL, "schedule.spf.dose=15", &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, NULL, "schedule.nope.dose=1", &err), DERM_ECONFIG);
+    assert_non_null(strstr(err.msg, "no schedule entry 'nope' (entries: sun, spf)"));
+    if (derm_params_validate(&p, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    /* the resolved YAML reads back to the same schedule */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    derm_params_write_yaml(&p, fp);
+    fclose(fp);
+    struct derm_params q;
+    derm_params_defaults(&q);
+    if (derm_config_load_string(buf, "resolved.yaml", &q, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    free(buf);
+    assert_int_equal(q.schedule.n, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(q.schedule.e[i].name, p.schedule.e[i].name);
+        for (size_t k = 0; k < derm_sched_key_count(); k++)
+            assert_true(derm_desc_get(&q.schedule.e[i], &derm_sched_keys()[k]) ==
+                        derm_desc_get(&p.schedule.e[i], &derm_sched_keys()[k]));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_daily_window_weekdays_exact),
+        cmocka_unit_test(test_season_integral_exact),
+        cmocka_unit_test(test_course_of_boluses),
+        cmocka_unit_test(test_single_pulse_with_med),
+        cmocka_unit_test(test_sunscreen_divides_dose),
+        cmocka_unit_test(test_level_inputs_time_mean),
+        cmocka_unit_test(test_topical_through_open_channels),
+        cmocka_unit_test(test_validation_messages),
+        cmocka_unit_test(test_set_and_resolved_roundtrip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
