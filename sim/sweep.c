@@ -269,8 +269,21 @@ static derm_status unknown_key(struct sweep_parser *P, const yaml_node_t *k, con
  * file. Plain parameters go through derm_params_set_text (its message with our location);
  * keys only derm_config_apply_set knows (e.g. named schedule entries) through it, with its
  * "--set:" prefix replaced by our location. */
+static derm_status apply_located2(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
+                                  const char *key, const char *text, unsigned long line, unsigned long col,
+                                  unsigned long kline, unsigned long kcol);
+
 static derm_status apply_located(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
                                  const char *key, const char *text, unsigned long line, unsigned long col)
+{
+    return apply_located2(P, p, orig, key, text, line, col, line, col);
+}
+
+/* As apply_located, with problems of the key itself (unknown, a section) cited at
+ * kline:kcol and problems of the value at line:col. */
+static derm_status apply_located2(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
+                                  const char *key, const char *text, unsigned long line, unsigned long col,
+                                  unsigned long kline, unsigned long kcol)
 {
     char where[DERM_WHERE_MAX];
     snprintf(where, sizeof where, "%s:%lu:%lu", P->name, line, col);
@@ -288,6 +301,8 @@ static derm_status apply_located(struct sweep_parser *P, struct derm_params *p, 
     const char *msg = e.msg;
     if (!strncmp(msg, "--set: ", 7)) msg += 7;
     else if (!strncmp(msg, "--set:", 6)) msg += 6;
+    if (!strncmp(msg, "unknown key", 11) || strstr(msg, "is a section"))
+        snprintf(where, sizeof where, "%s:%lu:%lu", P->name, kline, kcol);
     return derm_err_set(P->err, st, "%s: %s", where, msg);
 }
 
@@ -400,6 +415,8 @@ static derm_status parse_factor(struct sweep_parser *P, const yaml_node_t *k, co
                     return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
                                         "expected distinct values (use replicates for repeats)", P->name, LINE(e),
                                         COL(e), what, scalar(e));
+            struct derm_params tp = *P->base; /* the value alone, as --set would take it */
+            DERM_TRY(apply_located2(P, &tp, NULL, f->key, scalar(e), LINE(e), COL(e), f->line, f->col));
             if (!(f->values[f->nvalues++] = sweep_strdup(scalar(e))))
                 return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
         }
@@ -819,6 +836,8 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
     }
     fclose(probe);
     derm_status st = derm_config_load(path, &base, orig, &s->base_text, P->err);
+    P->base = &base;
+    P->orig = orig;
 
     /* fixed overrides, then the seed */
     if (st == DERM_OK && node[K_SET]) {
@@ -826,11 +845,8 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
             st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'set': found %s; expected a mapping of "
                               "section.key: value", P->name, LINE(knode[K_SET]), COL(knode[K_SET]),
                               kind_of(node[K_SET]));
-        else if (node[K_SET]->type == YAML_MAPPING_NODE) {
-            P->base = &base;
-            P->orig = orig;
+        else if (node[K_SET]->type == YAML_MAPPING_NODE)
             st = add_set(P, node[K_SET], "");
-        }
     }
     if (st == DERM_OK && node[K_SEED]) {
         int64_t seed = 0;
