@@ -84,7 +84,7 @@ struct derm_sweep {
 /** Estimated cost of one simulation step per voxel, core-seconds (measured on the
  *  development machine with tests/bench/bench_sweep.py; see docs/SWEEPS.md), and the
  *  fixed start-up cost per run. */
-#define DERM_SWEEP_CORE_S_PER_VOXEL_STEP 4.0e-7
+#define DERM_SWEEP_CORE_S_PER_VOXEL_STEP 2.5e-7
 #define DERM_SWEEP_CORE_S_PER_RUN 0.05
 
 /** Read, validate and expand the sweep file `path`. The base config named in it is

@@ -320,3 +320,19 @@ def test_collect_before_and_during(tmp_path):
     df = pd.read_csv(d / "summary.csv")
     assert df.status.tolist().count("ok") == 1 and df.loc[3, "status"] == "ok"
     assert np.isfinite(df.loc[3, ["collagen_30_rel25", "age_30", "frag_30"]].astype(float)).all()
+
+
+def test_examples_plan(tmp_path):
+    """configs/sweeps/: the Morris screening plans with today's parameters; the UV x glucose
+    grid plans once `schedule.sun.dose` exists and is otherwise rejected at its line."""
+    ex = SOURCE_DIR / "configs" / "sweeps"
+    out = plan(ex / "morris_rates.yaml", tmp_path / "morris").stdout
+    assert out.startswith("90 runs (90 design points x 1 replicates, morris)"), out
+    rows = read_runs(tmp_path / "morris")
+    assert len(rows[0]) == 4 + 8
+    p = plan(ex / "uv_glucose.yaml", tmp_path / "uv", check=None)
+    if p.returncode == 0:
+        assert p.stdout.startswith("36 runs (12 design points x 3 replicates, grid)"), p.stdout
+    else:
+        assert p.returncode == 2 and re.search(r"uv_glucose\.yaml:\d+:3: unknown key 'schedule\.sun\.dose'", p.stderr), \
+            p.stderr
