@@ -254,7 +254,10 @@ def test_resume_after_sigterm(tmp_path):
     ok = [i for i in ids if states[i] == "ok"]
     assert len(ok) >= 2, states
     interrupted = [i for i in ids if states[i] == "interrupted"]
-    assert interrupted, states
+    # normally the run in flight is marked interrupted; if SIGTERM fell between two runs,
+    # there is none, but then rows are still pending
+    assert interrupted or [i for i in ids if states[i] == "pending"], states
+    assert not [i for i in ids if states[i] in ("running", "failed")], states
     for i in interrupted:
         h5 = d / "runs" / i / "run.h5"
         assert not h5.exists() or completed(h5) == 0
