@@ -257,7 +257,7 @@ derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *op
     int per_run = threads / jobs > 1 ? threads / jobs : 1;
 
     int64_t next = 0, running = 0, finished = 0;
-    double t_start = run_now(), busy_s = 0, last_report = 0;
+    double t_start = run_now(), last_report = 0;
     int stopping = 0;
     while (next < npend || running > 0) {
         if (opts->stop && *opts->stop && !stopping) {
@@ -286,7 +286,6 @@ derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *op
             pid_t r = waitpid(slots[i].pid, &ws, WNOHANG);
             if (r == 0 || (r < 0 && errno == EINTR)) continue;
             if (r < 0) ws = 0xff00; /* lost child: treat as exit 255 */
-            busy_s += run_now() - slots[i].t0;
             struct derm_err e2 = {0};
             derm_status fs = finish_run(s, dir, &slots[i], ws, stopping, res, &e2);
             if (fs != DERM_OK && st == DERM_OK) {
@@ -312,7 +311,6 @@ derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *op
         }
         if (stopping && running == 0) break;
     }
-    (void)busy_s;
     free(pending);
     free(slots);
     derm_sweep_free(s);

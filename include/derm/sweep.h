@@ -81,9 +81,11 @@ struct derm_sweep {
     double core_seconds;     /* estimated CPU time of all runs, core-seconds */
 };
 
-/** Estimated cost of one simulation step per voxel, core-seconds (measured on the
- *  development machine with tests/bench/bench_sweep.py; see docs/SWEEPS.md), and the
- *  fixed start-up cost per run. */
+/** Estimated cost of one simulation step per voxel, core-seconds, and the fixed cost per
+ *  run (start-up, output). Measured at one thread on the 2-core development machine:
+ *  configs/quickstart.yaml (16000 voxels x 2609 steps, 10.4 core-s) and the same on
+ *  16 x 16 x 32 voxels (8192 x 2609, 5.1 core-s) give 2.4-2.5e-7; tiny runs of
+ *  tests/bench/bench_sweep.py (~0.07 s each) bound the fixed cost. See docs/SWEEPS.md. */
 #define DERM_SWEEP_CORE_S_PER_VOXEL_STEP 2.5e-7
 #define DERM_SWEEP_CORE_S_PER_RUN 0.05
 
