@@ -1204,3 +1204,20 @@ done:
     H5Fclose(file);
     return st;
 }
+
+derm_status derm_output_read_completed(const char *h5_path, int *completed, struct derm_err *err)
+{
+    if (!h5_path || !completed)
+        return derm_err_set(err, DERM_EINTERNAL, "derm_output_read_completed: NULL argument");
+    *completed = 0;
+    hid_t file;
+    DERM_TRY(open_ro(h5_path, &file, err));
+    int32_t c = 0;
+    int rc = root_attr_num(file, "completed", H5T_NATIVE_INT32, &c);
+    H5Fclose(file);
+    if (rc != 0)
+        return derm_err_set(err, DERM_EIO, "%s: no root attribute 'completed'; not a dermsim run file",
+                            h5_path);
+    *completed = c == 1;
+    return DERM_OK;
+}

@@ -73,6 +73,10 @@ derm_status derm_output_info(const char *h5_path, FILE *fp, struct derm_err *err
 derm_status derm_output_read_series(const char *h5_path, const char *name, double **vals,
                                     int64_t *n, struct derm_err *err);
 
+/** Root attribute `completed` of a run file: *completed = 1 only after a clean finish.
+ *  DERM_EIO if the file cannot be opened or has no such attribute (*completed = 0). */
+derm_status derm_output_read_completed(const char *h5_path, int *completed, struct derm_err *err);
+
 /** HDF5 library version string, e.g. "1.10.8". */
 const char *derm_output_hdf5_version(void);
 
