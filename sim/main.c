@@ -450,6 +450,10 @@ static int cmd_sweep(int argc, char **argv)
     struct derm_sweep_run_opts o = {.jobs = (int)jobs, .index = index, .stop = &g_interrupted,
                                     .progress = show ? sweep_progress : NULL};
     struct derm_sweep_run_result r;
+    /* concurrent simulations share the cores: OpenMP threads that spin while waiting steal
+     * them from each other (runs 100x slower under load), so children sleep instead unless
+     * the user chose a policy */
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
     st = derm_sweep_run(pos, &o, &r, &err);
     if (show) fprintf(stderr, "\n");
     if (st != DERM_OK) return fail(st, err.msg);

@@ -2,7 +2,7 @@
 
 Runs tests/validation/validate.py (3 replicates per scenario) once and checks:
   - exit status 0 and a JSON result for every target the configs declare
-    ("# targets: ..." comments; C1 C2 C6 C7 C8 C11 C12 C13), each with a finite value
+    ("# targets: ..." comments; C1-C13, C15, C17 and the acute variants), each with a finite value
     and standard deviation, a band and a status that agrees with value and band;
   - every "target|observable" listed in tests/validation/expected_pass.txt is PASS.
     That file lists the observables that passed when it was written: a model change that
@@ -30,7 +30,7 @@ SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(_
 VALIDATE = SOURCE_DIR / "tests" / "validation" / "validate.py"
 EXPECTED = SOURCE_DIR / "tests" / "validation" / "expected_pass.txt"
 CONFIG_DIR = SOURCE_DIR / "configs" / "validation"
-REQUIRED_TARGETS = {"C1", "C2", "C6", "C7", "C8", "C11", "C12", "C13"}
+REQUIRED_TARGETS = {"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12", "C13", "C15", "C17"}
 PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
 
 
