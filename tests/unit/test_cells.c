@@ -885,12 +885,12 @@ static void test_decide_ap1_lag_and_receptor_loss(void **state)
     assert_rel(w.a.ap1[r], 3.0 * (1.0 - exp(-1.0)), 1e-12);
     assert_rel(w.a.tgfb_response[r], 1.0, 1e-15);
     /* a strong burst: receptors fall toward kr/(kl + kr) */
-    w.a.ap1[r] = thr + 10.0;
+    w.a.ap1[r] = thr + 30.0;
     w.a.ap1_adapted[r] = 0.0;
-    w.f.signal[DERM_S_ROS][v] = 1.0 + thr + 10.0;
+    w.f.signal[DERM_S_ROS][v] = 1.0 + thr + 30.0;
     decide(&w, 1, 1, 8.0);
     /* acute AP-1 = AP-1 above the level adapted to over the step (it started from 0) */
-    const double acute = (thr + 10.0) * exp(-8.0 / w.c.ap1_adapt_h);
+    const double acute = (thr + 30.0) * exp(-8.0 / w.c.ap1_adapt_h);
     const double kl = w.c.tgfbr_loss_h * (acute - thr), kr = 1.0 / w.c.tgfbr_recovery_h;
     const double rinf = kr / (kl + kr);
     assert_rel(w.a.tgfb_response[r], rinf + (1.0 - rinf) * exp(-(kl + kr) * 8.0), 1e-12);
@@ -900,7 +900,7 @@ static void test_decide_ap1_lag_and_receptor_loss(void **state)
     /* ROS back to normal: AP-1 decays, receptors recover */
     w.f.signal[DERM_S_ROS][v] = 1.0;
     for (int n = 0; n < 10; n++) decide(&w, 1, 2 + n, 24.0);
-    assert_true(w.a.ap1[r] < 0.01 * (thr + 10.0));
+    assert_true(w.a.ap1[r] < 0.01 * (thr + 30.0));
     assert_true(w.a.tgfb_response[r] > 0.95);
     secrete(&w);
     assert_true(col_burst < 0.3 * w.rt.collagen[r]);
