@@ -118,13 +118,14 @@ static void take_exposures(struct derm_sim *s)
         s->uv_k[k] = s->uvb_k[k] + s->uva_k[k];
         any_uv |= s->uv_k[k] > 0.0;
         s->ros_ex_k[k] = sys + p->uv_ros_per_sed_h * (s->uvb_k[k] + p->uv_uva_ros_weight * s->uva_k[k]) / dt;
-        if (s->uv_k[k] > 0.0)
+    }
+    if (any_uv) /* dose records and UVA elastosis (by local fibroblast density) for every layer */
+        for (int64_t k = 0; k < g->nz; k++)
             for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
                 s->f.state[DERM_ST_UV_DOSE][q] += s->uv_k[k];
                 s->f.state[DERM_ST_UVA_DOSE][q] += s->uva_k[k];
                 s->dep_elastotic[q] = p->uv_elastosis_mg_per_ml_per_sed * s->uva_k[k] / dt * s->crowd[q];
             }
-    }
     s->cell.uv_dose_k = any_uv ? s->uv_k : NULL;
     for (int i = 0; i < p->schedule.n; i++) s->cum_dose[p->schedule.e[i].input] += x->dose[i];
     s->cum_dose[DERM_IN_SMOKING] += x->cigarettes_per_day / 20.0 * dt / Y;
