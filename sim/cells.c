@@ -96,9 +96,11 @@ void derm_cells_decide(const struct derm_grid *g, struct derm_agents *a, const s
         a->attachment[r] = att;
         /* per-cell linear states, for every fibroblast (senescent cells keep signalling) */
         double rl = ros[v] > 0.0 ? ros[v] / ros_ref : 0.0;
-        /* AP-1 follows the sensed ROS excess with a lag (exact for a constant level) */
+        /* AP-1 follows the sensed ROS excess and direct UV signalling with a lag (exact for a
+         * constant drive over the step) */
         const double ros_ex = rl > 1.0 ? rl - 1.0 : 0.0;
-        a->ap1[r] = ros_ex + (a->ap1[r] - ros_ex) * ap1_keep;
+        const double drive = ros_ex + (c->uv_ap1_k ? c->uv_ap1_k[v / nxy] : 0.0);
+        a->ap1[r] = drive + (a->ap1[r] - drive) * ap1_keep;
         a->ap1_adapted[r] = a->ap1[r] + (a->ap1_adapted[r] - a->ap1[r]) * adapt_keep;
         /* TGF-beta responsiveness: lost while acute AP-1 (above the adapted level) exceeds
          * the threshold, recovers toward 1 */
@@ -181,8 +183,8 @@ void derm_cells_secrete(const struct derm_grid *g, struct derm_agents *a, const 
             const double il = sig[DERM_S_IL][v] > 0 ? sig[DERM_S_IL][v] / c->sensed_ref[DERM_S_IL] : 0;
             const double ros = sig[DERM_S_ROS][v] > 0 ? sig[DERM_S_ROS][v] / c->sensed_ref[DERM_S_ROS] : 0;
             const double il_ex = il > 1.0 ? il - 1.0 : 0.0;
-            const double ap1 = a->ap1[r], acute = ap1 - a->ap1_adapted[r];
-            const double ap1_over = acute > c->ap1_threshold ? acute - c->ap1_threshold : 0.0;
+            const double ap1 = a->ap1[r];
+            const double ap1_over = ap1 > c->procollagen_threshold ? ap1 - c->procollagen_threshold : 0.0;
             const double es = a->exosome_effect[r] / (1.0 + a->exosome_effect[r]);
             double age_ex = 0.0;
             {

@@ -117,7 +117,9 @@ static void take_exposures(struct derm_sim *s)
     for (int64_t k = 0; k < g->nz; k++) {
         s->uv_k[k] = s->uvb_k[k] + s->uva_k[k];
         any_uv |= s->uv_k[k] > 0.0;
-        s->ros_ex_k[k] = sys + p->uv_ros_per_sed_h * (s->uvb_k[k] + p->uv_uva_ros_weight * s->uva_k[k]) / dt;
+        const double weighted = (s->uvb_k[k] + p->uv_uva_ros_weight * s->uva_k[k]) / dt; /* SED/h */
+        s->ros_ex_k[k] = sys + p->uv_ros_per_sed_h * weighted;
+        s->uv_ap1_k[k] = p->uv_ap1_per_sed_h * weighted;
     }
     if (any_uv) /* dose records and UVA elastosis (by local fibroblast density) for every layer */
         for (int64_t k = 0; k < g->nz; k++)
@@ -127,6 +129,7 @@ static void take_exposures(struct derm_sim *s)
                 s->dep_elastotic[q] = p->uv_elastosis_mg_per_ml_per_sed * s->uva_k[k] / dt * s->crowd[q];
             }
     s->cell.uv_dose_k = any_uv ? s->uv_k : NULL;
+    s->cell.uv_ap1_k = any_uv ? s->uv_ap1_k : NULL;
     for (int i = 0; i < p->schedule.n; i++) s->cum_dose[p->schedule.e[i].input] += x->dose[i];
     s->cum_dose[DERM_IN_SMOKING] += x->cigarettes_per_day / 20.0 * dt / Y;
     s->cum_dose[DERM_IN_POLLUTION] += x->pollution * dt / Y;
@@ -173,7 +176,7 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
         if (!(s->src[q] = calloc(n, sizeof(double)))) goto fail;
     if (!(s->dep_elastotic = calloc(n, sizeof(double)))) goto fail;
     double **layer_arrays[] = {&s->density_ref_k, &s->collagen_ref_k, &s->elastin_ref_k, &s->ha_ref_k,
-                               &s->uvb_k, &s->uva_k, &s->uv_k, &s->ros_ex_k, &s->w_k};
+                               &s->uvb_k, &s->uva_k, &s->uv_k, &s->ros_ex_k, &s->w_k, &s->uv_ap1_k};
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
     return DERM_OK;
@@ -316,11 +319,13 @@ static void build_cell_coef(struct derm_sim *s)
     c->matrix_ref = p->ecm_collagen_density_mg_per_ml;
     c->stem_death_h = p->stem_death_per_year / Y;
     c->uv_dose_k = NULL;
+    c->uv_ap1_k = NULL;
     c->ap1_time_h = p->uv_ap1_time_h;
     c->ap1_threshold = p->uv_ap1_threshold;
     c->ap1_adapt_h = p->uv_ap1_adaptation_days * Dd;
     c->tgfbr_loss_h = p->uv_tgfbr_loss_per_h;
     c->tgfbr_recovery_h = p->uv_tgfbr_recovery_h;
+    c->procollagen_threshold = p->uv_procollagen_threshold;
     c->procollagen_inhibition = p->uv_procollagen_inhibition;
     c->ha_inhibition = p->uv_ha_inhibition;
     c->uv_damage_per_sed = p->uv_damage_per_sed;
@@ -595,6 +600,7 @@ void derm_sim_free(struct derm_sim *s)
     free(s->uv_k);
     free(s->ros_ex_k);
     free(s->w_k);
+    free(s->uv_ap1_k);
     free(s->dep_elastotic);
     free(s);
 }

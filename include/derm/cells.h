@@ -71,8 +71,9 @@ struct derm_cell_coef {
     /* UV and AP-1 (uv.*): AP-1 follows sensed ROS excess with a lag; above a threshold it
      * removes TGF-beta receptors and represses procollagen and HA synthesis */
     const double *uv_dose_k; /* (step) SED reaching each depth layer in this step, nz entries; NULL = none */
+    const double *uv_ap1_k;  /* (step) direct UV drive of AP-1 per layer (au), nz entries; NULL = none */
     double ap1_time_h, ap1_adapt_h, ap1_threshold, tgfbr_loss_h, tgfbr_recovery_h;
-    double procollagen_inhibition, ha_inhibition, uv_damage_per_sed;
+    double procollagen_threshold, procollagen_inhibition, ha_inhibition, uv_damage_per_sed;
     /* glycation through RAGE: X = AGE per collagen, excess = max(X/age_young - 1, 0) */
     double age_young, rage_ros, rage_apoptosis;
     /* exosomes (treatment.*): effect e relaxes to uptake x tau x level; s = e/(1+e) scales

@@ -57,6 +57,7 @@ struct derm_sim {
     struct derm_exposure expo;      /* delivered over the last step */
     double *uvb_k, *uva_k, *uv_k;   /* SED reaching each layer in the last step (nz each) */
     double *ros_ex_k, *w_k;         /* ROS excess to hold per layer; profile scratch (nz each) */
+    double *uv_ap1_k;               /* direct UV drive of AP-1 per layer over the last step (nz) */
     double *dep_elastotic;          /* UVA elastosis deposition, mg/mL/h (grid.n) */
     double exo_mix[DERM_SOURCE_COUNT]; /* exosome amounts by source still present (au) */
     double cum_dose[DERM_IN_COUNT]; /* cumulative delivered amount per input (see totals) */

@@ -122,7 +122,13 @@ def test_glucose_directions(tmp_path):
     assert dia["elastin_age_mean"][-1] > 1.3 * ctl["elastin_age_mean"][-1]
     assert dia["collagen_mmp_susceptibility"][-1] < ctl["collagen_mmp_susceptibility"][-1]
     assert dia["stiffness_factor"][-1] > ctl["stiffness_factor"][-1] > 1.0
-    assert dia["ros_mean"][-1] > ctl["ros_mean"][-1]  # RAGE
+    # RAGE: with the gain amplified, glycated matrix raises fibroblast ROS and IL output
+    amp = ("--set", "glycation.rage_ros_gain=0.5")
+    ctl_r = series(run(tmp_path, "norm_r", cfg(end=40, dt=168, si=365), *amp))
+    dia_r = series(run(tmp_path, "dia_r", cfg(end=40, dt=168, si=365, schedule=hi), *amp))
+    late = lambda s, k: float(np.mean(s[k][len(s[k]) // 2:]))
+    assert late(dia_r, "ros_mean") > late(ctl_r, "ros_mean")
+    assert late(dia_r, "il_mean") > late(ctl_r, "il_mean")
 
 
 def test_smoking_directions(tmp_path):

@@ -121,6 +121,7 @@ static void coef_defaults(struct world *w)
     c->ap1_adapt_h = p.uv_ap1_adaptation_days * Dd;
     c->tgfbr_loss_h = p.uv_tgfbr_loss_per_h;
     c->tgfbr_recovery_h = p.uv_tgfbr_recovery_h;
+    c->procollagen_threshold = p.uv_procollagen_threshold;
     c->procollagen_inhibition = p.uv_procollagen_inhibition;
     c->ha_inhibition = p.uv_ha_inhibition;
     c->uv_damage_per_sed = p.uv_damage_per_sed;
