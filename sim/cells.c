@@ -53,6 +53,14 @@ static inline double local_frag(const double *const *m, int64_t v)
     return (i + f) > 0.0 ? f / (i + f) : 0.0;
 }
 
+/* RAGE signal: AGE per collagen above the young load, relative to it (0 when young). */
+static inline double age_excess(const struct derm_cell_coef *c, const double *const *m, int64_t v)
+{
+    const double col = m[DERM_M_COLLAGEN_INTACT][v] + m[DERM_M_COLLAGEN_FRAGMENTED][v];
+    const double x = col > 0.0 ? m[DERM_M_AGE_AMOUNT][v] / col : c->age_young;
+    return x > c->age_young ? x / c->age_young - 1.0 : 0.0;
+}
+
 void derm_cells_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_cell_coef *c,
                        const double *const *m, const double *const *sig, const double *crowd,
                        uint64_t seed, int64_t step, double dt_h)
@@ -128,12 +136,7 @@ void derm_cells_decide(const struct derm_grid *g, struct derm_agents *a, const s
         if (c->uv_dose_k) a->damage[r] += c->uv_damage_per_sed * c->uv_dose_k[v / nxy];
         if (es > 0.0) a->damage[r] *= exp(-c->exo_repair_h * c->exo_mult[3] * es * dt);
         const double dmg = a->damage[r];
-        double age_ex = 0.0;
-        {
-            const double col = m[DERM_M_COLLAGEN_INTACT][v] + m[DERM_M_COLLAGEN_FRAGMENTED][v];
-            const double x = col > 0.0 ? m[DERM_M_AGE_AMOUNT][v] / col : c->age_young;
-            age_ex = x > c->age_young ? x / c->age_young - 1.0 : 0.0;
-        }
+        const double age_ex = age_excess(c, m, v);
         if (derm_rng_event(seed, id, st, DERM_RNG_DIE,
                            c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * dmg) * (1.0 + c->rage_apoptosis * age_ex) *
                                dt)) {
@@ -186,12 +189,7 @@ void derm_cells_secrete(const struct derm_grid *g, struct derm_agents *a, const 
             const double ap1 = a->ap1[r];
             const double ap1_over = ap1 > c->procollagen_threshold ? ap1 - c->procollagen_threshold : 0.0;
             const double es = a->exosome_effect[r] / (1.0 + a->exosome_effect[r]);
-            double age_ex = 0.0;
-            {
-                const double colv = m[DERM_M_COLLAGEN_INTACT][v] + m[DERM_M_COLLAGEN_FRAGMENTED][v];
-                const double x = colv > 0.0 ? m[DERM_M_AGE_AMOUNT][v] / colv : c->age_young;
-                age_ex = x > c->age_young ? x / c->age_young - 1.0 : 0.0;
-            }
+            const double age_ex = age_excess(c, m, v);
             const double exo_syn = 1.0 + c->exo_syn_gain * c->exo_mult[0] * es;
             const double exo_mmp = 1.0 / (1.0 + c->exo_mmp_inh * c->exo_mult[1] * es);
             const double exo_il = 1.0 / (1.0 + c->exo_il_inh * c->exo_mult[2] * es);

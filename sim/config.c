@@ -181,6 +181,19 @@ static derm_status config_set_value(struct config_loader *L, const struct derm_p
     return DERM_OK;
 }
 
+/* The key node of an earlier pair in [start, pair) spelled k[0..klen), or NULL. */
+static const yaml_node_t *config_earlier_key(struct config_loader *L, const yaml_node_pair_t *start,
+                                             const yaml_node_pair_t *pair, const char *k, size_t klen)
+{
+    for (const yaml_node_pair_t *q = start; q < pair; q++) {
+        const yaml_node_t *qk = yaml_document_get_node(L->doc, q->key);
+        if (qk && qk->type == YAML_SCALAR_NODE && qk->data.scalar.length == klen &&
+            memcmp(qk->data.scalar.value, k, klen) == 0)
+            return qk;
+    }
+    return NULL;
+}
+
 /* schedule:
  *   NAME: {input: uv, dose: 2, ...}
  * One named entry per key; every value a scalar (schedule.c checks the keys). */
@@ -224,13 +237,11 @@ static derm_status config_schedule(struct config_loader *L, const yaml_node_t *s
                 return derm_err_set(L->err, DERM_ECONFIG, "%s: a key is %s; expected a plain key name", kwhere,
                                     config_node_kind(k));
             const char *kk = (const char *)k->data.scalar.value;
-            for (yaml_node_pair_t *q = val->data.mapping.pairs.start; q < kv; q++) {
-                yaml_node_t *qk = yaml_document_get_node(L->doc, q->key);
-                if (qk && qk->type == YAML_SCALAR_NODE && !strcmp((const char *)qk->data.scalar.value, kk))
-                    return derm_err_set(L->err, DERM_ECONFIG, "%s: duplicate key 'schedule.%s.%.40s'; first at %lu:%lu",
-                                        kwhere, nm, kk, (unsigned long)qk->start_mark.line + 1,
-                                        (unsigned long)qk->start_mark.column + 1);
-            }
+            const yaml_node_t *qk = config_earlier_key(L, val->data.mapping.pairs.start, kv, kk, k->data.scalar.length);
+            if (qk)
+                return derm_err_set(L->err, DERM_ECONFIG, "%s: duplicate key 'schedule.%s.%.40s'; first at %lu:%lu",
+                                    kwhere, nm, kk, (unsigned long)qk->start_mark.line + 1,
+                                    (unsigned long)qk->start_mark.column + 1);
             if (v->type != YAML_SCALAR_NODE)
                 return derm_err_set(L->err, DERM_ECONFIG,
                                     "%s: key 'schedule.%s.%.40s': found %s; expected a scalar value", kwhere, nm, kk,
@@ -264,18 +275,13 @@ static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const 
                                 line, col);
 
         /* the same key twice in one mapping (YAML forbids it; PyYAML keeps the last) */
-        for (yaml_node_pair_t *q = start; q < pair; q++) {
-            yaml_node_t *qk = yaml_document_get_node(L->doc, q->key);
-            if (qk && qk->type == YAML_SCALAR_NODE && qk->data.scalar.length == klen &&
-                memcmp(qk->data.scalar.value, k, klen) == 0) {
-                char shown[96];
-                config_shown(k, klen, shown, sizeof shown);
-                return derm_err_set(L->err, DERM_ECONFIG,
-                                    "%s:%lu:%lu: duplicate key '%s%s%s'; first at %lu:%lu", L->name,
-                                    line, col, prefix, *prefix ? "." : "", shown,
-                                    (unsigned long)qk->start_mark.line + 1,
-                                    (unsigned long)qk->start_mark.column + 1);
-            }
+        const yaml_node_t *qk = config_earlier_key(L, start, pair, k, klen);
+        if (qk) {
+            char shown[96];
+            config_shown(k, klen, shown, sizeof shown);
+            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: duplicate key '%s%s%s'; first at %lu:%lu",
+                                L->name, line, col, prefix, *prefix ? "." : "", shown,
+                                (unsigned long)qk->start_mark.line + 1, (unsigned long)qk->start_mark.column + 1);
         }
 
         char path[CONFIG_PATH_MAX];

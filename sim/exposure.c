@@ -88,28 +88,28 @@ void derm_exposure_profile(const struct derm_grid *g, const struct derm_sched_en
     for (int64_t k = 0; k < g->nz; k++) w_k[k] = sum > 0.0 ? w_k[k] / (sum * h) : 1.0 / lz;
 }
 
-/* Add amount (au um, a column) with depth weights w_k (per um) as a source over dt. */
-static void add_column(const struct derm_grid *g, double column, const double *w_k, double dt_h, double *src)
+/* src += scale x per_layer[k] in every voxel of layer k. */
+static void add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *src)
 {
     const int64_t nxy = g->nx * g->ny;
     for (int64_t k = 0; k < g->nz; k++) {
-        const double add = column * w_k[k] / dt_h;
+        const double add = scale * per_layer[k];
         if (add == 0.0) continue;
         for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) src[q] += add;
     }
+}
+
+/* Add amount (au um, a column) with depth weights w_k (per um) as a source over dt. */
+static void add_column(const struct derm_grid *g, double column, const double *w_k, double dt_h, double *src)
+{
+    add_layers(g, w_k, column / dt_h, src);
 }
 
 void derm_exposure_add_sources(const struct derm_grid *g, const struct derm_params *p, const struct derm_exposure *x,
                                const double *ros_excess_k, double ros_sense, double k_ros, double dt_h,
                                double *const *src, double *mix, double *w_k)
 {
-    const int64_t nxy = g->nx * g->ny;
-    if (ros_excess_k)
-        for (int64_t k = 0; k < g->nz; k++) {
-            const double add = ros_excess_k[k] * ros_sense * k_ros;
-            if (add == 0.0) continue;
-            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) src[DERM_S_ROS][q] += add;
-        }
+    if (ros_excess_k) add_layers(g, ros_excess_k, ros_sense * k_ros, src[DERM_S_ROS]);
     const double col = p->treatment_column_um;
     for (int i = 0; i < p->schedule.n; i++) {
         const struct derm_sched_entry *e = &p->schedule.e[i];

@@ -56,7 +56,7 @@ static const void *member_cptr(const void *p, const struct derm_param_desc *d)
 }
 
 /* Store a double already known to be valid for the descriptor's type. */
-static void member_store(void *p, const struct derm_param_desc *d, double v)
+void derm_desc_store(void *p, const struct derm_param_desc *d, double v)
 {
     switch (d->type) {
     case DERM_PT_REAL:
@@ -76,7 +76,7 @@ void derm_params_defaults(struct derm_params *p)
 {
     memset(p, 0, sizeof *p);
     for (size_t i = 0; i < PARAM_COUNT; i++)
-        member_store(p, &param_table[i], param_table[i].def);
+        derm_desc_store(p, &param_table[i], param_table[i].def);
 }
 
 double derm_desc_get(const void *p, const struct derm_param_desc *d)
@@ -166,6 +166,22 @@ static size_t prefix_len(const char *path, size_t k)
     for (const char *s = path; *s; s++, n++)
         if (*s == '.' && --k == 0) return n;
     return n;
+}
+
+const char *derm_suggest_word(const char *word, const char *const *list, size_t n)
+{
+    if (!word || !*word) return NULL;
+    const size_t wl = strlen(word), thr = suggest_threshold(wl);
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = levenshtein(word, wl, list[i], strlen(list[i]));
+        if (d <= thr && d < wl && d < best_d) {
+            best = list[i];
+            best_d = d;
+        }
+    }
+    return best;
 }
 
 /* Suggestions work on the full dotted path (typos anywhere) and on the last component
@@ -403,7 +419,7 @@ derm_status derm_desc_set_text(void *p, const struct derm_param_desc *d,
     }
     }
     if (!in_range(d, v)) return value_error(err, where, d, text, "is out of range");
-    member_store(p, d, v);
+    derm_desc_store(p, d, v);
     return DERM_OK;
 }
 

@@ -100,26 +100,11 @@ static int is_level_input(int in)
     return in == DERM_IN_SUNSCREEN || in == DERM_IN_GLUCOSE || in == DERM_IN_SMOKING || in == DERM_IN_POLLUTION;
 }
 
-static void store_default(struct derm_sched_entry *e, const struct derm_param_desc *d)
-{
-    char *p = (char *)e + d->offset;
-    switch (d->type) {
-    case DERM_PT_REAL:
-        *(double *)p = d->def;
-        break;
-    case DERM_PT_INT:
-        *(int64_t *)p = (int64_t)d->def;
-        break;
-    default:
-        *(int *)p = (int)d->def;
-    }
-}
-
 void derm_sched_entry_defaults(struct derm_sched_entry *e, const char *name)
 {
     memset(e, 0, sizeof *e);
     snprintf(e->name, sizeof e->name, "%s", name ? name : "");
-    for (size_t i = 0; i < NKEYS; i++) store_default(e, &sched_keys[i]);
+    for (size_t i = 0; i < NKEYS; i++) derm_desc_store(e, &sched_keys[i], sched_keys[i].def);
 }
 
 struct derm_sched_entry *derm_schedule_find(struct derm_schedule *s, const char *name)
@@ -168,17 +153,10 @@ derm_status derm_sched_entry_set(struct derm_sched_entry *e, const char *key, co
     snprintf(path, sizeof path, "schedule.%s.%s", e->name, key);
     const struct derm_param_desc *d = derm_sched_key_find(key);
     if (!d) {
-        /* nearest key by a simple common-prefix / edit heuristic */
-        const char *best = NULL;
-        size_t best_score = 0;
-        for (size_t i = 0; i < NKEYS; i++) {
-            const char *k = sched_keys[i].path;
-            size_t sc = 0;
-            while (k[sc] && key[sc] && k[sc] == key[sc]) sc++;
-            if (strstr(k, key) || strstr(key, k)) sc += 3;
-            if (sc > best_score) best_score = sc, best = k;
-        }
-        if (best && best_score >= 3)
+        const char *names[NKEYS];
+        for (size_t i = 0; i < NKEYS; i++) names[i] = sched_keys[i].path;
+        const char *best = derm_suggest_word(key, names, NKEYS);
+        if (best)
             return derm_err_set(err, DERM_ECONFIG, "%s: unknown key '%s'; did you mean 'schedule.%s.%s'?", where,
                                 path, e->name, best);
         return derm_err_set(err, DERM_ECONFIG,

@@ -134,38 +134,6 @@ static char *sweep_strdup(const char *s)
     return d;
 }
 
-static size_t sweep_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
-    if (la >= 63 || lb >= 63) return 99;
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t c = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            if (prev[j] + 1 < c) c = prev[j] + 1;
-            if (cur[j - 1] + 1 < c) c = cur[j - 1] + 1;
-            cur[j] = c;
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
-
-static const char *sweep_closest(const char *word, const char *const *list, size_t n)
-{
-    const char *best = NULL;
-    size_t bd = 3;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = sweep_edit_distance(word, list[i]);
-        if (d < bd) {
-            bd = d;
-            best = list[i];
-        }
-    }
-    return best;
-}
-
 /* ---- YAML helpers --------------------------------------------------------------------- */
 
 #define LINE(n) ((unsigned long)(n)->start_mark.line + 1)
@@ -250,7 +218,7 @@ static derm_status check_keys(struct sweep_parser *P, const yaml_node_t *map, co
 static derm_status unknown_key(struct sweep_parser *P, const yaml_node_t *k, const char *section,
                                const char *const *list, size_t n)
 {
-    const char *s = sweep_closest(scalar(k), list, n);
+    const char *s = derm_suggest_word(scalar(k), list, n);
     if (s)
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s%s%s'; did you mean '%s'?", P->name,
                             LINE(k), COL(k), section, *section ? "." : "", scalar(k), s);
@@ -506,7 +474,7 @@ static derm_status parse_endpoint(struct sweep_parser *P, const yaml_node_t *ite
     }
     names[DERM_NTOTALS] = "step";
     if (!known) {
-        const char *s = sweep_closest(vn, names, DERM_NTOTALS);
+        const char *s = derm_suggest_word(vn, names, DERM_NTOTALS);
         if (s)
             return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.variable': unknown series '%s'; did you "
                                 "mean '%s'?", P->name, LINE(var), COL(var), what, vn, s);
@@ -780,7 +748,7 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
     int di = 0;
     while (di < 3 && strcmp(dn, SWEEP_DESIGNS[di]) != 0) di++;
     if (di == 3) {
-        const char *sug = sweep_closest(dn, SWEEP_DESIGNS, 3);
+        const char *sug = derm_suggest_word(dn, SWEEP_DESIGNS, 3);
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'design': '%s' is not valid; %s%s%sexpected grid, "
                             "lhs or morris", P->name, LINE(node[K_DESIGN]), COL(node[K_DESIGN]), dn,
                             sug ? "did you mean '" : "", sug ? sug : "", sug ? "'? " : "");

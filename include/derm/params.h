@@ -74,6 +74,13 @@ derm_status derm_desc_set_text(void *base, const struct derm_param_desc *d, cons
 double derm_desc_get(const void *base, const struct derm_param_desc *d);
 void derm_desc_format(const void *base, const struct derm_param_desc *d, char *buf, size_t n);
 
+/** Store a value already known to be valid for the descriptor's type (REAL, INT, BOOL/ENUM). */
+void derm_desc_store(void *base, const struct derm_param_desc *d, double v);
+
+/** Closest word of list[0..n) to `word` by edit distance (at most max(2, len/3) edits), or
+ *  NULL: the one "did you mean" rule for parameters, schedule keys and sweep files. */
+const char *derm_suggest_word(const char *word, const char *const *list, size_t n);
+
 /** One row of `dermsim params`: path (or `path` if not NULL), units, default, range, and the
  *  wrapped description; a REAL below its range prints as "none" (not given). */
 void derm_desc_print(FILE *fp, const void *base, const struct derm_param_desc *d, const char *path);

@@ -83,3 +83,26 @@ def best_h5(request) -> Path:
         return request.getfixturevalue("real_h5")
     except pytest.skip.Exception:
         return request.getfixturevalue("synthetic_h5")
+
+
+def execute_notebook(path, tmp_path, cwd):
+    """Execute a notebook in a kernel started with this interpreter (Debian's /usr/bin/python3
+    under ctest; an explicit kernelspec, since kernel_name "python3" could resolve to another
+    interpreter through PATH or user kernelspecs). Returns the outputs of its code cells."""
+    import json
+
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    kdir = Path(tmp_path) / "kernels" / "dermsim-test-python"
+    kdir.mkdir(parents=True, exist_ok=True)
+    (kdir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "dermsim test python", "language": "python"}))
+    ksm = KernelSpecManager(kernel_dirs=[str(kdir.parent)], ensure_native_kernel=False)
+    km = KernelManager(kernel_name="dermsim-test-python", kernel_spec_manager=ksm)
+    nb = nbformat.read(str(path), as_version=4)
+    NotebookClient(nb, km=km, timeout=120, resources={"metadata": {"path": str(cwd)}}).execute()
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]

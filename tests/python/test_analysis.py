@@ -346,27 +346,11 @@ def test_notebook_outputs_empty_in_git():
 def test_notebook_executes(best_h5, tmp_path, monkeypatch):
     """quickstart.ipynb runs end to end (on the real run; on the synthetic one without it),
     in a kernel started with this interpreter (Debian's /usr/bin/python3 under ctest)."""
-    import nbformat
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
+    from conftest import execute_notebook
 
     monkeypatch.setenv("DERMSIM_RUN", str(best_h5))
     monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
-    # an explicit kernelspec for sys.executable: kernel_name "python3" could resolve to
-    # another interpreter (pyenv) through PATH or user kernelspecs
-    kdir = tmp_path / "kernels" / "dermsim-test-python"
-    kdir.mkdir(parents=True)
-    (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "dermsim test python", "language": "python"}))
-    ksm = KernelSpecManager(kernel_dirs=[str(kdir.parent)], ensure_native_kernel=False)
-    km = KernelManager(kernel_name="dermsim-test-python", kernel_spec_manager=ksm)
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(nb, km=km, timeout=120,
-                            resources={"metadata": {"path": str(ANALYSIS)}})
-    client.execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    outputs = execute_notebook(NOTEBOOK, tmp_path, ANALYSIS)
     assert not [o for o in outputs if o.output_type == "error"]
     n_images = sum("image/png" in o.get("data", {}) for o in outputs)
     assert n_images >= 4, f"expected >= 4 figures, got {n_images}"

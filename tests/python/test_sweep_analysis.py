@@ -168,25 +168,13 @@ def test_notebook_outputs_empty_in_git():
 
 
 def test_notebook_executes(real_sweeps, tmp_path, monkeypatch):
-    import nbformat
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
+    from conftest import execute_notebook
 
     monkeypatch.setenv("DERMSIM_SWEEP_GRID", str(real_sweeps["grid_small"]))
     monkeypatch.setenv("DERMSIM_SWEEP_SCREEN", str(real_sweeps["morris_small"]))
     monkeypatch.setenv("DERMSIM_SWEEP_ENDPOINT", "age_30")
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    kdir = tmp_path / "kernels" / "dermsim-test-python"
-    kdir.mkdir(parents=True)
-    (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "dermsim test python", "language": "python"}))
-    ksm = KernelSpecManager(kernel_dirs=[str(kdir.parent)], ensure_native_kernel=False)
-    km = KernelManager(kernel_name="dermsim-test-python", kernel_spec_manager=ksm)
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, km=km, timeout=120, resources={"metadata": {"path": str(ANALYSIS)}}).execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    outputs = execute_notebook(NOTEBOOK, tmp_path, ANALYSIS)
     assert not [o for o in outputs if o.output_type == "error"]
     n_images = sum("image/png" in o.get("data", {}) for o in outputs)
     assert n_images == 4, f"expected 4 figures (dose-response, heat map, Morris, PRCC), got {n_images}"
