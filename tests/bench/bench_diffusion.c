@@ -13,7 +13,7 @@
  * counts gave bit-identical fields (exit status 1 if not).
  * Usage: bench_diffusion [n [reps [bottom_vascular]]]   (defaults 100, 7, 1; grid n^3)
  */
-#include "derm/diffusion.h"
+#include "derm/solve/diffusion.h"
 
 #include <math.h>
 #include <omp.h>

@@ -67,10 +67,11 @@ def run_case(binary, case, tmp):
     return name, digest(os.path.join(out, "run.h5"))
 
 
-def run_all(binary, jobs):
+def run_all(binary, jobs, only=None):
+    todo = [c for c in cases() if not only or any(o in c[0] for o in only)]
     with tempfile.TemporaryDirectory(prefix="dermsim-manifest-") as tmp:
         with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
-            futs = [ex.submit(run_case, binary, c, tmp) for c in cases()]
+            futs = [ex.submit(run_case, binary, c, tmp) for c in todo]
             return dict(f.result() for f in futs)
 
 
@@ -80,8 +81,9 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("DERMSIM_BIN", os.path.join(ROOT, "build", "dermsim")))
     ap.add_argument("-m", "-o", dest="manifest", default=os.path.join(ROOT, "tests", "regression", "manifest.json"))
     ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--only", action="append", help="check only runs whose name contains this (repeatable)")
     a = ap.parse_args()
-    got = run_all(a.bin, a.j)
+    got = run_all(a.bin, a.j, a.only)
     if a.mode == "make":
         with open(a.manifest, "w") as f:
             json.dump(got, f, indent=0, sort_keys=True)
@@ -91,6 +93,8 @@ def main():
     with open(a.manifest) as f:
         want = json.load(f)
     bad = 0
+    if a.only:
+        want = {k: v for k, v in want.items() if k in got}
     for run in sorted(set(want) | set(got)):
         w, g = want.get(run), got.get(run)
         if w is None or g is None:

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/agents.h"
+#include "derm/store/agents.h"
 
 /* Fill row r with values that encode (r, column number, salt), different per column. */
 static void fill_row(struct derm_agents *a, int64_t r, int salt)

@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/cells.h"
-#include "derm/coupling.h"
-#include "derm/params.h"
-#include "derm/rng.h"
+#include "derm/model/fibroblast.h"
+#include "derm/model/coupling.h"
+#include "derm/io/params.h"
+#include "derm/core/rng.h"
 
 #define assert_rel(got, want, rtol)                                                       \
     do {                                                                                  \

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "derm/config.h"
-#include "derm/params.h"
+#include "derm/io/config.h"
+#include "derm/io/params.h"
 
 #define assert_contains(hay, needle)                                                     \
     do {                                                                                 \

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/coupling.h"
+#include "derm/model/coupling.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/diffusion.h"
+#include "derm/solve/diffusion.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
 

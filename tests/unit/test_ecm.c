@@ -27,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/ecm.h"
-#include "derm/fields.h"
-#include "derm/params.h"
+#include "derm/model/matrix.h"
+#include "derm/store/fields.h"
+#include "derm/io/params.h"
 
 static const double LN2 = 0.6931471805599453;
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "derm/exposure.h"
-#include "derm/params.h"
+#include "derm/inputs/exposure.h"
+#include "derm/io/params.h"
 
 #define NZ 30
 

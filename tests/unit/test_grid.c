@@ -17,7 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "derm/grid.h"
+#include "derm/core/grid.h"
 
 static struct derm_grid make(int64_t nx, int64_t ny, int64_t nz, double h)
 {

@@ -22,7 +22,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "derm/io.h"
+#include "derm/io/output.h"
 
 #define RUN_H5 "test_io_run.h5"
 #define RUN_XDMF "test_io_run.xdmf"

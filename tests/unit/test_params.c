@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/params.h"
+#include "derm/io/params.h"
 
 #define assert_contains(hay, needle)                                                     \
     do {                                                                                 \

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/rng.h"
+#include "derm/core/rng.h"
 
 #define N 100000
 

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "derm/config.h"
-#include "derm/params.h"
-#include "derm/schedule.h"
+#include "derm/io/config.h"
+#include "derm/io/params.h"
+#include "derm/inputs/schedule.h"
 
 static const double Y = 8766.0;
 static const struct derm_sched_consts KC = {5.0, 2.5, 0.15};

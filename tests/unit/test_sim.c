@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/sim.h"
+#include "derm/sim/sim.h"
 
 static struct derm_params small_params(void)
 {

@@ -18,8 +18,8 @@
 
 #include <math.h>
 
-#include "derm/params.h"
-#include "derm/subject.h"
+#include "derm/io/params.h"
+#include "derm/model/subject.h"
 
 #define assert_rel(got, want, rtol)                                                       \
     do {                                                                                  \

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "derm/sweep.h"
+#include "derm/tools/sweep.h"
 
 static char g_dir[256];
 

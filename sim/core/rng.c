@@ -1,0 +1,36 @@
+/* rng.c - counter-based random numbers (Random123 Philox4x64-10).
+ * Key = (seed, purpose); counter = (agent id, step, slot / 4, 0). A draw is a pure
+ * function of (seed, id, step, purpose, slot): no state, no per-thread generators. */
+#include "derm/core/rng.h"
+
+#include <math.h>
+
+#include <Random123/philox.h>
+
+static uint64_t draw_u64(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t slot)
+{
+    philox4x64_key_t key = {{seed, (uint64_t)purpose}};
+    philox4x64_ctr_t ctr = {{id, step, (uint64_t)(slot / 4u), 0x6465726d73696dULL}};
+    philox4x64_ctr_t r = philox4x64(ctr, key);
+    return r.v[slot % 4u];
+}
+
+double derm_rng_uniform(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t slot)
+{
+    /* 53 random bits, shifted to the open interval (0, 1) */
+    uint64_t u = draw_u64(seed, id, step, purpose, slot) >> 11;
+    return ((double)u + 0.5) * 0x1.0p-53;
+}
+
+double derm_rng_normal(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t slot)
+{
+    double u1 = derm_rng_uniform(seed, id, step, purpose, 2u * slot);
+    double u2 = derm_rng_uniform(seed, id, step, purpose, 2u * slot + 1u);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+int derm_rng_event(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, double hazard_dt)
+{
+    if (!(hazard_dt > 0.0)) return 0;
+    return derm_rng_uniform(seed, id, step, purpose, 0) < -expm1(-hazard_dt);
+}

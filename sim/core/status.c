@@ -1,0 +1,51 @@
+/* status.c - messages and exit codes for derm_status; the error record setter. */
+#include "derm/core/status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+derm_status derm_err_set(struct derm_err *err, derm_status code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+void derm_err_clear(struct derm_err *err)
+{
+    if (err) {
+        err->code = DERM_OK;
+        err->msg[0] = '\0';
+    }
+}
+
+const char *derm_status_str(derm_status s)
+{
+    switch (s) {
+#define DERM_X_STR(code, exit_code, msg) \
+    case code:                           \
+        return msg;
+        DERM_STATUS_LIST(DERM_X_STR)
+#undef DERM_X_STR
+    default:
+        return "unknown status";
+    }
+}
+
+int derm_status_exit_code(derm_status s)
+{
+    switch (s) {
+#define DERM_X_EXIT(code, exit_code, msg) \
+    case code:                            \
+        return exit_code;
+        DERM_STATUS_LIST(DERM_X_EXIT)
+#undef DERM_X_EXIT
+    default:
+        return 1;
+    }
+}

@@ -1,0 +1,550 @@
+/* schedule.c - schedule entries, their checks and their exact integration (see schedule.h). */
+#include "derm/inputs/schedule.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+static const double TWO_PI = 6.283185307179586;
+static const double DAYS_PER_YEAR = 365.25;
+static const double HOURS_PER_YEAR = 8766.0;
+
+static void print_note(FILE *fp)
+{
+    fprintf(fp, "      One mapping per named entry, e.g. schedule: {sun: {input: uv, dose: 1.5}}.\n"
+                "      Ages not given are 'none'. See README, section Schedules.\n");
+}
+
+/* X(member, key, TYPE, units, default, lo, hi, choices, doc); ages default to -1 = not given */
+#define DERM_SCHED_KEYS(X)                                                                              \
+    X(input, "input", ENUM, "1", 0, 0, DERM_IN_COUNT - 1, DERM_SCHED_INPUT_CHOICES,                    \
+      "What the entry delivers (required)")                                                            \
+    X(dose, "dose", REAL, "varies", 0, 0, 1e6, "",                                                 \
+      "uv: SED (or MED) per active day; sunscreen: effective SPF (>= 1); glucose: mM (or HbA1c %); "   \
+      "smoking: cigarettes per day; pollution: index (1 = typical urban air, PM2.5 ~20 ug/m^3); "       \
+      "exosome, conditioned_medium, growth_factor, microneedling: au per administration "               \
+      "(1 = one standard dose, see treatment.*)")                                                        \
+    X(dose_unit, "dose_unit", ENUM, "1", 0, 0, 2, "native|med|hba1c",                                   \
+      "native units, MED of the subject's skin type (uv), or HbA1c % (glucose; ADAG: "                  \
+      "mM = 1.59 HbA1c - 2.59)")                                                                         \
+    X(from_age, "from_age", REAL, "year", -1, 0, 130, "", "Start of a continuous active period")        \
+    X(to_age, "to_age", REAL, "year", -1, 0, 130, "", "End of a continuous active period (default: end of run)") \
+    X(at_age, "at_age", REAL, "year", -1, 0, 130, "",                                                    \
+      "Age of the first administration of a course or the start of a single episode")                  \
+    X(hour, "hour", REAL, "h", -1, 0, 24, "",                                                            \
+      "Hour of day of each administration (default: exactly at_age)")                                   \
+    X(duration_days, "duration_days", REAL, "day", 0, 0, 36525, "",                                      \
+      "Length of each episode of a course (0 = instantaneous administration)")                          \
+    X(count, "count", INT, "1", 1, 1, 100000, "", "Administrations (or episodes) in a course")          \
+    X(every_days, "every_days", REAL, "day", 0, 0, 36525, "", "Interval between administrations")       \
+    X(hour_from, "hour_from", REAL, "h", 0, 0, 24, "", "Daily window start (hour of day)")              \
+    X(hour_to, "hour_to", REAL, "h", 24, 0, 24, "", "Daily window end (hour of day)")                   \
+    X(days_per_week, "days_per_week", INT, "1", 7, 1, 7, "",                                             \
+      "Active days per week, counted from first_weekday (5 = weekends off)")                            \
+    X(first_weekday, "first_weekday", INT, "1", 0, 0, 6, "",                                             \
+      "First active day of the week, 0 = Monday ... 5 = Saturday (days_per_week 2 from 5 = weekends)")  \
+    X(season_amplitude, "season_amplitude", REAL, "1", 0, 0, 1, "",                                      \
+      "Seasonal modulation A of the dose: x (1 + A cos(2 pi (day - peak_day)/365.25)); yearly mean 1")  \
+    X(peak_day, "peak_day", REAL, "day", 172, 0, 366, "",                                                \
+      "Day of year of the seasonal peak (172 = June solstice; 355 for the southern hemisphere)")        \
+    X(spectrum, "spectrum", ENUM, "1", 0, 0, 2, "sun|uvb|uva",                                           \
+      "uv: sunlight (UVA + UVB by uva_uvb_ratio), or a UVB-only or UVA-only source")                    \
+    X(uva_uvb_ratio, "uva_uvb_ratio", REAL, "1", 20, 1, 1000, "",                                        \
+      "uv, sunlight: physical UVA:UVB energy ratio (10-100:1; Wang 2014, VALIDATION C17)")              \
+    X(route, "route", ENUM, "1", 0, 0, 2, "intradermal|topical|systemic",                                \
+      "Treatments: injection at depth_um, on the surface with penetration_um, or by drip (uniform)")    \
+    X(depth_um, "depth_um", REAL, "um", 300, 0, 5000, "",                                                \
+      "Intradermal: depth of the injected bolus; microneedling: needle depth reached in the dermis")    \
+    X(spread_um, "spread_um", REAL, "um", 150, 1, 5000, "", "Intradermal: s.d. of the bolus in depth")  \
+    X(penetration_um, "penetration_um", REAL, "um", 30, 1, 5000, "",                                     \
+      "Topical: e-folding depth of penetration through intact skin (deeper through open channels)")     \
+    X(source, "source", ENUM, "1", 0, 0, DERM_SOURCE_COUNT - 1,                                          \
+      "generic|adipose|umbilical_cord|bone_marrow|dental_pulp|amnion",                                  \
+      "Exosome / conditioned-medium source: preset emphasis of the effects (see treatment.*)")          \
+    X(open_hours, "open_hours", REAL, "h", 24, 0, 720, "",                                               \
+      "Microneedling: how long the channels stay open to topical products")
+
+/* clang-format off */
+static const struct derm_param_desc sched_keys[] = {
+#define X(member, key_, type_, units_, def_, lo_, hi_, choices_, doc_)                         \
+    {.path = key_, .type = DERM_PT_##type_, .units = units_, .def = (double)(def_),           \
+     .lo = (double)(lo_), .hi = (double)(hi_), .choices = choices_, .doc = doc_,              \
+     .offset = offsetof(struct derm_sched_entry, member)},
+    DERM_SCHED_KEYS(X)
+#undef X
+};
+/* clang-format on */
+#define NKEYS (sizeof sched_keys / sizeof sched_keys[0])
+
+size_t derm_sched_key_count(void) { return NKEYS; }
+const struct derm_param_desc *derm_sched_keys(void) { return sched_keys; }
+
+const struct derm_param_desc *derm_sched_key_find(const char *key)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(sched_keys[i].path, key)) return &sched_keys[i];
+    return NULL;
+}
+
+static const char *const input_names[DERM_IN_COUNT] = {"uv", "sunscreen", "glucose", "smoking", "pollution",
+                                                       "exosome", "conditioned_medium", "growth_factor",
+                                                       "microneedling"};
+
+const char *derm_sched_input_name(int input)
+{
+    return input >= 0 && input < DERM_IN_COUNT ? input_names[input] : "?";
+}
+
+static int is_level_input(int in)
+{
+    return in == DERM_IN_SUNSCREEN || in == DERM_IN_GLUCOSE || in == DERM_IN_SMOKING || in == DERM_IN_POLLUTION;
+}
+
+void derm_sched_entry_defaults(struct derm_sched_entry *e, const char *name)
+{
+    memset(e, 0, sizeof *e);
+    snprintf(e->name, sizeof e->name, "%s", name ? name : "");
+    for (size_t i = 0; i < NKEYS; i++) derm_desc_store(e, &sched_keys[i], sched_keys[i].def);
+}
+
+struct derm_sched_entry *derm_schedule_find(struct derm_schedule *s, const char *name)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->e[i].name, name)) return &s->e[i];
+    return NULL;
+}
+
+static int valid_name(const char *n)
+{
+    if (!*n || strlen(n) >= DERM_SCHED_NAME_MAX) return 0;
+    for (const char *c = n; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+              *c == '-'))
+            return 0;
+    return 1;
+}
+
+derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const char *where, unsigned long line,
+                              unsigned long col, struct derm_sched_entry **out, struct derm_err *err)
+{
+    if (!valid_name(name))
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry name '%.60s' is not valid; expected 1-%d letters, digits, '_' or '-'",
+                            where, name, DERM_SCHED_NAME_MAX - 1);
+    struct derm_sched_entry *old = derm_schedule_find(s, name);
+    if (old)
+        return derm_err_set(err, DERM_ECONFIG, "%s: duplicate schedule entry '%s'; first defined at line %lu", where,
+                            name, old->line);
+    if (s->n >= DERM_SCHED_MAX)
+        return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': too many entries; expected at most %d",
+                            where, name, DERM_SCHED_MAX);
+    struct derm_sched_entry *e = &s->e[s->n++];
+    derm_sched_entry_defaults(e, name);
+    e->line = line;
+    e->col = col;
+    *out = e;
+    return DERM_OK;
+}
+
+derm_status derm_sched_entry_set(struct derm_sched_entry *e, const char *key, const char *text, const char *where,
+                                 struct derm_err *err)
+{
+    char path[160];
+    snprintf(path, sizeof path, "schedule.%s.%s", e->name, key);
+    const struct derm_param_desc *d = derm_sched_key_find(key);
+    if (!d) {
+        const char *names[NKEYS];
+        for (size_t i = 0; i < NKEYS; i++) names[i] = sched_keys[i].path;
+        const char *best = derm_suggest_word(key, names, NKEYS);
+        if (best)
+            return derm_err_set(err, DERM_ECONFIG, "%s: unknown key '%s'; did you mean 'schedule.%s.%s'?", where,
+                                path, e->name, best);
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: unknown key '%s'; expected one of: input, dose, dose_unit, from_age, to_age, "
+                            "at_age, hour, duration_days, count, every_days, hour_from, hour_to, days_per_week, first_weekday, "
+                            "season_amplitude, peak_day, spectrum, uva_uvb_ratio, route, depth_um, spread_um, "
+                            "penetration_um, source, open_hours",
+                            where, path);
+    }
+    struct derm_param_desc named = *d;
+    named.path = path;
+    DERM_TRY(derm_desc_set_text(e, &named, text, where, err));
+    if (d->offset == offsetof(struct derm_sched_entry, input)) e->has_input = 1;
+    return DERM_OK;
+}
+
+derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text,
+                                    struct derm_err *err)
+{
+    /* path = schedule.NAME.KEY */
+    const char *name = path + strlen("schedule.");
+    const char *dot = strrchr(name, '.');
+    char nm[DERM_SCHED_NAME_MAX + 8];
+    if (strncmp(path, "schedule.", 9) != 0 || !dot || dot == name || (size_t)(dot - name) >= DERM_SCHED_NAME_MAX)
+        return derm_err_set(err, DERM_ECONFIG, "--set: '%.80s' is not a schedule key; expected schedule.NAME.KEY=value",
+                            path);
+    memcpy(nm, name, (size_t)(dot - name));
+    nm[dot - name] = '\0';
+    struct derm_sched_entry *e = derm_schedule_find(s, nm);
+    if (!e) {
+        if (strcmp(dot + 1, "input") != 0) {
+            char list[400] = "";
+            for (int i = 0; i < s->n && strlen(list) < 300; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", s->e[i].name);
+            return derm_err_set(err, DERM_ECONFIG,
+                                "--set: no schedule entry '%s' (entries: %s); expected an existing entry, or "
+                                "schedule.%s.input=... to add one",
+                                nm, *list ? list : "none", nm);
+        }
+        DERM_TRY(derm_schedule_add(s, nm, "--set", 0, 0, &e, err));
+    }
+    return derm_sched_entry_set(e, dot + 1, text, "--set", err);
+}
+
+/* ---- validation ------------------------------------------------------------------------ */
+
+static int given(double age) { return age >= 0.0; }
+
+/* The entry's overall active span [a, b) in years (b may be +inf). */
+static void span_years(const struct derm_sched_entry *e, double run_start, double run_end, double *a, double *b)
+{
+    if (given(e->at_age)) {
+        *a = e->at_age;
+        double last = e->at_age + (double)(e->count - 1) * e->every_days / DAYS_PER_YEAR;
+        *b = last + (e->duration_days > 0 ? e->duration_days : 1e-9) / DAYS_PER_YEAR;
+    } else {
+        *a = given(e->from_age) ? e->from_age : run_start;
+        *b = given(e->to_age) ? e->to_age : run_end;
+    }
+}
+
+derm_status derm_schedule_validate(const struct derm_schedule *s, double age_start, double age_end,
+                                   struct derm_err *err)
+{
+    const char *file = s->file[0] ? s->file : "config";
+    for (int i = 0; i < s->n; i++) {
+        const struct derm_sched_entry *e = &s->e[i];
+        const char *nm = e->name;
+        unsigned long ln = e->line, cl = e->col;
+        char f[300]; /* "FILE:LINE:COL" of the entry, or "--set" */
+        if (ln) snprintf(f, sizeof f, "%s:%lu:%lu", file, ln, cl);
+        else snprintf(f, sizeof f, "--set");
+        if (!e->has_input)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s' has no input; expected 'input: "
+                                "<one of uv, sunscreen, glucose, smoking, pollution, exosome, conditioned_medium, "
+                                "growth_factor, microneedling>'", f, nm);
+        const int in = e->input;
+        if (given(e->at_age) && (given(e->from_age) || given(e->to_age)))
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': at_age (a course) and "
+                                "from_age/to_age (a continuous period) both given; expected one of the two", f, nm);
+        double a, b;
+        span_years(e, age_start, age_end, &a, &b);
+        if (a < age_start - 1e-9 || a >= age_end)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': starts at age %g, outside the run "
+                                "(%g to %g y); expected a start age in [%g, %g)", f, nm, a, age_start,
+                                age_end, age_start, age_end);
+        if (given(e->to_age) && !(e->to_age > a))
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': to_age %g is not after the start "
+                                "(%g); expected to_age > from_age", f, nm, e->to_age, a);
+        if (given(e->to_age) && e->to_age > age_end + 1e-9)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': to_age %g is after the end of the "
+                                "run (%g y); expected to_age <= %g", f, nm, e->to_age, age_end, age_end);
+        if (given(e->at_age) && b > age_end + 1e-9)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': the course ends at age %.4g, after "
+                                "the end of the run (%g y); expected fewer administrations, a shorter interval or a "
+                                "later run end", f, nm, b, age_end);
+        if (e->count > 1 && !(e->every_days > 0))
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': count %lld needs every_days > 0",
+                                f, nm, (long long)e->count);
+        if (e->count > 1 && e->duration_days > e->every_days)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': episodes of %g days overlap when "
+                                "given every %g days; expected duration_days <= every_days", f, nm,
+                                e->duration_days, e->every_days);
+        if (!(e->hour_to > e->hour_from))
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': daily window %g-%g h is empty; "
+                                "expected hour_from < hour_to", f, nm, e->hour_from, e->hour_to);
+        const int continuous = !given(e->at_age) || e->duration_days > 0;
+        if (!continuous && (is_level_input(in) || in == DERM_IN_UV))
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': %s acts over time; a single "
+                                "administration needs duration_days > 0 (or use from_age/to_age)", f, nm,
+                                derm_sched_input_name(in));
+        if (in == DERM_IN_SUNSCREEN && e->dose < 1.0)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': key 'schedule.%s.dose': SPF %g is "
+                                "below 1; expected an effective SPF >= 1", f, nm, nm, e->dose);
+        if (in == DERM_IN_GLUCOSE) {
+            double mM = e->dose_unit == DERM_UNIT_HBA1C ? 1.59 * e->dose - 2.59 : e->dose;
+            if (mM < 2.0 || mM > 40.0)
+                return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': key 'schedule.%s.dose': glucose "
+                                    "%g mM is implausible; expected 2-40 mM (HbA1c 3-26 %%)", f, nm, nm, mM);
+        }
+        if (e->dose_unit == DERM_UNIT_MED && in != DERM_IN_UV)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': dose_unit med applies to uv only",
+                                f, nm);
+        if (e->dose_unit == DERM_UNIT_HBA1C && in != DERM_IN_GLUCOSE)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': dose_unit hba1c applies to "
+                                "glucose only", f, nm);
+        if (in == DERM_IN_MICRONEEDLING && continuous)
+            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': microneedling is given in "
+                                "sessions; expected at_age (with count and every_days) and no duration_days", f, nm);
+        /* level inputs: two entries of the same input must not hold a level at the same time */
+        if (is_level_input(in)) {
+            for (int j = 0; j < i; j++) {
+                const struct derm_sched_entry *o = &s->e[j];
+                if (o->input != in) continue;
+                double oa, ob;
+                span_years(o, age_start, age_end, &oa, &ob);
+                if (a < ob && oa < b)
+                    return derm_err_set(err, DERM_ECONFIG, "%s: schedule entries '%s' and '%s' (line %lu) both "
+                                        "set %s between ages %g and %g; expected non-overlapping periods for a level "
+                                        "input", f, nm, o->name, o->line, derm_sched_input_name(in),
+                                        a > oa ? a : oa, b < ob ? b : ob);
+            }
+        }
+    }
+    return DERM_OK;
+}
+
+/* ---- integration ------------------------------------------------------------------------ */
+
+/* Integral of the seasonal factor 1 + A cos(theta(t)), theta = 2 pi (t/24 - peak)/365.25,
+ * over [u, v) in hours. */
+static double season_integral(const struct derm_sched_entry *e, double u, double v)
+{
+    double A = e->season_amplitude;
+    if (A == 0.0) return v - u;
+    const double w = TWO_PI / (24.0 * DAYS_PER_YEAR);
+    double ph = TWO_PI * e->peak_day / DAYS_PER_YEAR;
+    return (v - u) + A / w * (sin(w * v - ph) - sin(w * u - ph));
+}
+
+static double season_at(const struct derm_sched_entry *e, double t)
+{
+    return 1.0 + e->season_amplitude * cos(TWO_PI * (t / 24.0 - e->peak_day) / DAYS_PER_YEAR);
+}
+
+/* Start time (h) of administration k of a course. */
+static double admin_time(const struct derm_sched_entry *e, int64_t k)
+{
+    double t = e->at_age * HOURS_PER_YEAR;
+    if (e->hour >= 0.0) t = floor(t / 24.0) * 24.0 + e->hour;
+    return t + (double)k * e->every_days * 24.0;
+}
+
+typedef void (*piece_fn)(double u, double v, void *ctx);
+
+/* Call fn on every piece of [a, b) where the (continuous) entry is active: its episodes,
+ * cut to the daily window on active days. */
+static void on_pieces(const struct derm_sched_entry *e, double run_end_h, double a, double b, piece_fn fn, void *ctx)
+{
+    int64_t n_ep = given(e->at_age) ? e->count : 1;
+    const int full_day = e->hour_from <= 0.0 && e->hour_to >= 24.0 && e->days_per_week >= 7;
+    for (int64_t k = 0; k < n_ep; k++) {
+        double s0, s1;
+        if (given(e->at_age)) {
+            s0 = admin_time(e, k);
+            s1 = s0 + e->duration_days * 24.0;
+        } else {
+            s0 = given(e->from_age) ? e->from_age * HOURS_PER_YEAR : -1e300;
+            s1 = given(e->to_age) ? e->to_age * HOURS_PER_YEAR : run_end_h + 1e9;
+        }
+        if (s1 <= a) continue;
+        if (s0 >= b) break;
+        double lo = s0 > a ? s0 : a, hi = s1 < b ? s1 : b;
+        if (full_day) {
+            fn(lo, hi, ctx);
+            continue;
+        }
+        for (double day = floor(lo / 24.0); day * 24.0 < hi; day += 1.0) {
+            int64_t wd = ((int64_t)fmod(day, 7.0) - e->first_weekday) % 7;
+            if (wd < 0) wd += 7;
+            if (wd >= e->days_per_week) continue;
+            double u = day * 24.0 + e->hour_from, v = day * 24.0 + e->hour_to;
+            if (u < lo) u = lo;
+            if (v > hi) v = hi;
+            if (v > u) fn(u, v, ctx);
+        }
+    }
+}
+
+/* Amount per hour while active, before the seasonal factor. */
+static double rate_per_h(const struct derm_sched_entry *e, double dose)
+{
+    return dose / (e->hour_to - e->hour_from);
+}
+
+struct acc {
+    const struct derm_sched_entry *e;
+    double sum;
+};
+
+static void acc_season(double u, double v, void *ctx)
+{
+    struct acc *A = ctx;
+    A->sum += season_integral(A->e, u, v);
+}
+
+static void acc_time(double u, double v, void *ctx)
+{
+    ((struct acc *)ctx)->sum += v - u;
+}
+
+/* Overlap of an entry's active pieces with the pieces of another: nested enumeration. */
+struct cross {
+    const struct derm_sched_entry *outer, *inner;
+    double run_end_h, sum; /* sum of season_integral(outer) over the overlap */
+};
+
+static void cross_inner(double u, double v, void *ctx)
+{
+    struct cross *C = ctx;
+    C->sum += season_integral(C->outer, u, v);
+}
+
+static void cross_outer(double u, double v, void *ctx)
+{
+    struct cross *C = ctx;
+    on_pieces(C->inner, C->run_end_h, u, v, cross_inner, C);
+}
+
+static double overlap_season(const struct derm_sched_entry *outer, const struct derm_sched_entry *inner,
+                             double run_end_h, double a, double b)
+{
+    struct cross C = {outer, inner, run_end_h, 0.0};
+    on_pieces(outer, run_end_h, a, b, cross_outer, &C);
+    return C.sum;
+}
+
+static int open_at(const struct derm_schedule *s, double t, double *depth)
+{
+    int open = 0;
+    for (int j = 0; j < s->n; j++) {
+        const struct derm_sched_entry *m = &s->e[j];
+        if (m->input != DERM_IN_MICRONEEDLING) continue;
+        for (int64_t k = 0; k < m->count; k++) {
+            double t0 = admin_time(m, k);
+            if (t >= t0 && t < t0 + m->open_hours) {
+                open = 1;
+                if (m->depth_um > *depth) *depth = m->depth_um;
+            }
+        }
+    }
+    return open;
+}
+
+void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sched_consts *kc, double t0,
+                             double t1, struct derm_exposure *x)
+{
+    memset(x, 0, sizeof *x);
+    const double dt = t1 - t0, run_end = t1; /* open-ended periods extend past any step */
+    double glucose = kc->glucose_mM * dt, cig = 0.0, pol = 0.0;
+    for (int i = 0; i < s->n; i++) {
+        const struct derm_sched_entry *e = &s->e[i];
+        const int continuous = !given(e->at_age) || e->duration_days > 0;
+        double dose = e->dose;
+        if (e->dose_unit == DERM_UNIT_MED) dose *= kc->med_sed;
+        if (e->dose_unit == DERM_UNIT_HBA1C) dose = 1.59 * dose - 2.59;
+        if (is_level_input(e->input)) {
+            struct acc A = {e, 0.0};
+            on_pieces(e, run_end, t0, t1, acc_time, &A);
+            if (e->input == DERM_IN_GLUCOSE) glucose += (dose - kc->glucose_mM) * A.sum;
+            if (e->input == DERM_IN_SMOKING) cig += dose * A.sum;
+            if (e->input == DERM_IN_POLLUTION) pol += dose * A.sum;
+            continue;
+        }
+        if (e->input == DERM_IN_MICRONEEDLING) {
+            for (int64_t k = 0; k < e->count; k++) {
+                double t = admin_time(e, k);
+                if (t >= t0 && t < t1) x->dose[i] += dose;
+                if (t < t1 && t + e->open_hours > t0 && e->depth_um > x->open_depth_um) x->open_depth_um = e->depth_um;
+            }
+            continue;
+        }
+        if (continuous) {
+            struct acc A = {e, 0.0};
+            on_pieces(e, run_end, t0, t1, acc_season, &A);
+            double amount = rate_per_h(e, dose) * A.sum;
+            x->dose[i] = amount;
+            if (e->input == DERM_IN_UV) {
+                /* sunscreen divides the dose while worn: subtract (1 - 1/SPF) of the overlap */
+                double protected_amount = amount;
+                for (int j = 0; j < s->n; j++) {
+                    const struct derm_sched_entry *ss = &s->e[j];
+                    if (ss->input != DERM_IN_SUNSCREEN || !(ss->dose >= 1.0)) continue;
+                    protected_amount -= rate_per_h(e, dose) * overlap_season(e, ss, run_end, t0, t1) * (1.0 - 1.0 / ss->dose);
+                }
+                if (protected_amount < 0.0) protected_amount = 0.0;
+                x->uv_sed_unprotected += amount;
+                x->dose[i] = protected_amount;
+                double share_a;
+                if (e->spectrum == DERM_SPECTRUM_UVA) share_a = 1.0;
+                else if (e->spectrum == DERM_SPECTRUM_UVB) share_a = 0.0;
+                else {
+                    /* erythemal share of UVA scales with the physical ratio (reference 20:1) */
+                    double q = kc->uva_erythemal_share / (1.0 - kc->uva_erythemal_share) * e->uva_uvb_ratio / 20.0;
+                    share_a = q / (1.0 + q);
+                }
+                x->uva_sed += protected_amount * share_a;
+                x->uvb_sed += protected_amount * (1.0 - share_a);
+            } else if (e->route == DERM_ROUTE_TOPICAL) {
+                /* topical product applied while channels are open goes deeper */
+                for (int j = 0; j < s->n; j++) {
+                    const struct derm_sched_entry *m = &s->e[j];
+                    if (m->input != DERM_IN_MICRONEEDLING) continue;
+                    struct derm_sched_entry win = *m; /* the open windows as a course of episodes */
+                    win.duration_days = m->open_hours / 24.0;
+                    win.hour_from = 0.0, win.hour_to = 24.0, win.days_per_week = 7, win.season_amplitude = 0.0;
+                    x->dose_open[i] += rate_per_h(e, dose) * overlap_season(e, &win, run_end, t0, t1);
+                }
+                if (x->dose_open[i] > amount) x->dose_open[i] = amount;
+            }
+            continue;
+        }
+        /* a course of instantaneous administrations */
+        for (int64_t k = 0; k < e->count; k++) {
+            double t = admin_time(e, k);
+            if (t < t0) continue;
+            if (t >= t1) break;
+            double a = dose * season_at(e, t);
+            x->dose[i] += a;
+            double depth = 0.0;
+            if (e->route == DERM_ROUTE_TOPICAL && open_at(s, t, &depth)) x->dose_open[i] += a;
+        }
+    }
+    x->glucose_mM = glucose / dt;
+    x->cigarettes_per_day = cig / dt;
+    x->pollution = pol / dt;
+}
+
+/* ---- rendering --------------------------------------------------------------------------- */
+
+void derm_schedule_write_yaml(const struct derm_schedule *s, FILE *fp)
+{
+    if (s->n == 0) return;
+    fprintf(fp, "schedule:\n");
+    for (int i = 0; i < s->n; i++) {
+        const struct derm_sched_entry *e = &s->e[i];
+        fprintf(fp, "  %s:\n", e->name);
+        for (size_t k = 0; k < NKEYS; k++) {
+            const struct derm_param_desc *d = &sched_keys[k];
+            double v = derm_desc_get(e, d);
+            if (d->type == DERM_PT_REAL && v < 0.0) continue; /* an age or hour not given */
+            char buf[64];
+            derm_desc_format(e, d, buf, sizeof buf);
+            int pad = 28 - (int)(strlen(d->path) + strlen(buf));
+            fprintf(fp, "    %s: %s%*s# %s\n", d->path, buf, pad > 1 ? pad : 1, "", d->units);
+        }
+    }
+}
+
+void derm_schedule_print_keys(FILE *fp)
+{
+    fprintf(fp, "\n[schedule]\n");
+    print_note(fp);
+    struct derm_sched_entry e;
+    derm_sched_entry_defaults(&e, "NAME");
+    for (size_t k = 0; k < NKEYS; k++) {
+        char path[96];
+        snprintf(path, sizeof path, "schedule.NAME.%s", sched_keys[k].path);
+        derm_desc_print(fp, &e, &sched_keys[k], path);
+    }
+}

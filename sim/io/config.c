@@ -1,0 +1,565 @@
+/* config.c - YAML configuration text to parameter values, with located errors.
+ *
+ * Owns: reading a configuration file (verbatim text kept for provenance), parsing it with
+ * libyaml's document API, walking nested mappings into dotted parameter paths (a key may
+ * also be written dotted, "run.seed: 3"), and every structural error: syntax errors,
+ * empty files, unknown keys and sections (with did-you-mean), duplicate keys, mappings or
+ * sequences where a value belongs and values where a mapping belongs, missing values.
+ * Applying "--set section.key=value" overrides.
+ * Does not: parse or range-check values or run cross-checks (params.c does both), print
+ * anything, or decide exit codes. Loading is all-or-nothing: on any error the caller's
+ * parameters and origins are left untouched.
+ *
+ * Locations are reported 1-based as FILE:LINE:COL of the offending key (libyaml marks are
+ * 0-based).
+ */
+#include "derm/io/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "derm/inputs/schedule.h"
+
+#define CONFIG_MAX_BYTES (16u << 20) /* a configuration file is small text */
+#define CONFIG_PATH_MAX 256          /* longest dotted key path considered */
+#define CONFIG_LIST_MAX 400          /* characters of a "valid keys are" list */
+
+/* Where a parameter was first set in the file being loaded (line 0 = not yet). */
+struct config_mark {
+    unsigned long line, col;
+};
+
+struct config_loader {
+    const char *name; /* file name used in messages */
+    yaml_document_t *doc;
+    struct derm_params *p;             /* working copy */
+    struct derm_param_origin *origins; /* working copy, derm_params_count() entries */
+    struct config_mark *seen;          /* derm_params_count() entries */
+    struct derm_err *err;
+};
+
+/* Copy `s` (length n) for display inside a one-line message: control characters become
+ * '?', and long text is cut with "...". */
+static void config_shown(const char *s, size_t n, char *buf, size_t bufsize)
+{
+    const size_t max_shown = 60;
+    size_t o = 0;
+    for (size_t i = 0; i < n && i < max_shown && o + 1 < bufsize; i++) {
+        unsigned char c = (unsigned char)s[i];
+        buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    buf[o] = '\0';
+    if (n > max_shown && o + 4 < bufsize) strcat(buf, "...");
+}
+
+static const char *config_node_kind(const yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_SCALAR_NODE:
+        return "a scalar";
+    case YAML_SEQUENCE_NODE:
+        return "a sequence";
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    default:
+        return "nothing";
+    }
+}
+
+/* Plain "", "~", "null", "Null", "NULL": YAML's spellings of no value. */
+static int config_is_null(const yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return 0;
+    const char *v = (const char *)n->data.scalar.value;
+    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL");
+}
+
+/* List the names one level below `prefix` ("" for the top level), in table order:
+ * "run, output, domain" or "seed, age_start_years, ...". */
+static void config_list_level(const char *prefix, char *buf, size_t n)
+{
+    const struct derm_param_desc *t = derm_params_table();
+    size_t count = derm_params_count(), plen = strlen(prefix), o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        const char *path = t[i].path;
+        if (plen && (strncmp(path, prefix, plen) != 0 || path[plen] != '.')) continue;
+        const char *name = plen ? path + plen + 1 : path;
+        size_t len = strcspn(name, ".");
+        /* skip names already listed (sections span many parameters) */
+        int dup = 0;
+        for (size_t j = 0; j < i && !dup; j++) {
+            const char *q = t[j].path;
+            if (plen && (strncmp(q, prefix, plen) != 0 || q[plen] != '.')) continue;
+            const char *qn = plen ? q + plen + 1 : q;
+            dup = strcspn(qn, ".") == len && strncmp(qn, name, len) == 0;
+        }
+        if (dup) continue;
+        if (o + len + 8 >= n || o + len >= CONFIG_LIST_MAX) {
+            if (o + 5 < n) strcpy(buf + o, ", ...");
+            return;
+        }
+        o += (size_t)snprintf(buf + o, n - o, "%s%.*s", o ? ", " : "", (int)len, name);
+    }
+}
+
+/* Number of '.'-separated components in s. */
+static size_t config_depth(const char *s)
+{
+    size_t k = 1;
+    for (; *s; s++)
+        k += *s == '.';
+    return k;
+}
+
+static derm_status config_unknown_key(struct config_loader *L, const char *path, const char *parent,
+                                      const yaml_node_t *key, const yaml_node_t *val)
+{
+    char shown[96], list[CONFIG_LIST_MAX + 16];
+    unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
+    config_shown(path, strlen(path), shown, sizeof shown);
+    int looks_like_section = val->type == YAML_MAPPING_NODE;
+    const char *what = looks_like_section ? "section" : "key";
+
+    if (looks_like_section) {
+        char query[CONFIG_PATH_MAX + 2];
+        snprintf(query, sizeof query, "%s.", path);
+        const char *s = derm_params_suggest(query);
+        if (s) {
+            /* the suggested section is the first depth(path) components of s */
+            size_t k = config_depth(path), n = 0;
+            for (const char *c = s; *c; c++, n++)
+                if (*c == '.' && --k == 0) break;
+            return derm_err_set(L->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: unknown section '%s'; did you mean '%.*s'?", L->name,
+                                line, col, shown, (int)n, s);
+        }
+    }
+    const char *s = derm_params_suggest(path);
+    if (s)
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown %s '%s'; did you mean '%s'?",
+                            L->name, line, col, what, shown, s);
+    config_list_level(parent, list, sizeof list);
+    if (!*parent)
+        return derm_err_set(L->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: unknown %s '%s'; valid sections are: %s", L->name, line,
+                            col, what, shown, list);
+    return derm_err_set(L->err, DERM_ECONFIG,
+                        "%s:%lu:%lu: unknown %s '%s'; valid keys in '%s' are: %s", L->name, line,
+                        col, what, shown, parent, list);
+}
+
+static derm_status config_set_value(struct config_loader *L, const struct derm_param_desc *d,
+                                    const yaml_node_t *key, const yaml_node_t *val)
+{
+    unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
+    size_t idx = (size_t)(d - derm_params_table());
+    if (val->type != YAML_SCALAR_NODE)
+        return derm_err_set(L->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': found %s; expected a scalar value such as "
+                            "'%s: <value>'",
+                            L->name, line, col, d->path, config_node_kind(val),
+                            strrchr(d->path, '.') + 1);
+    if (L->seen[idx].line)
+        return derm_err_set(L->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: duplicate key '%s'; first set at %lu:%lu", L->name, line,
+                            col, d->path, L->seen[idx].line, L->seen[idx].col);
+    const char *text = (const char *)val->data.scalar.value;
+    if (strlen(text) != val->data.scalar.length)
+        return derm_err_set(L->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': value contains a NUL character", L->name, line,
+                            col, d->path);
+    char where[DERM_WHERE_MAX];
+    snprintf(where, sizeof where, "%s:%lu:%lu", L->name, line, col);
+    DERM_TRY(derm_params_set_text(L->p, d, config_is_null(val) ? "" : text, where, L->err));
+    L->seen[idx].line = line;
+    L->seen[idx].col = col;
+    memcpy(L->origins[idx].where, where, sizeof where);
+    return DERM_OK;
+}
+
+/* The key node of an earlier pair in [start, pair) spelled k[0..klen), or NULL. */
+static const yaml_node_t *config_earlier_key(struct config_loader *L, const yaml_node_pair_t *start,
+                                             const yaml_node_pair_t *pair, const char *k, size_t klen)
+{
+    for (const yaml_node_pair_t *q = start; q < pair; q++) {
+        const yaml_node_t *qk = yaml_document_get_node(L->doc, q->key);
+        if (qk && qk->type == YAML_SCALAR_NODE && qk->data.scalar.length == klen &&
+            memcmp(qk->data.scalar.value, k, klen) == 0)
+            return qk;
+    }
+    return NULL;
+}
+
+/* schedule:
+ *   NAME: {input: uv, dose: 2, ...}
+ * One named entry per key; every value a scalar (schedule.c checks the keys). */
+static derm_status config_schedule(struct config_loader *L, const yaml_node_t *skey, yaml_node_t *map)
+{
+    unsigned long sline = skey->start_mark.line + 1, scol = skey->start_mark.column + 1;
+    if (config_is_null(map)) return DERM_OK;
+    if (map->type != YAML_MAPPING_NODE)
+        return derm_err_set(L->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key 'schedule' holds %s; expected a mapping of named entries such as "
+                            "'sun: {input: uv, dose: 1, from_age: 20}'",
+                            L->name, sline, scol, config_node_kind(map));
+    struct derm_schedule *S = &L->p->schedule;
+    snprintf(S->file, sizeof S->file, "%s", L->name);
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_document_get_node(L->doc, pair->key);
+        yaml_node_t *val = yaml_document_get_node(L->doc, pair->value);
+        if (!key || !val) return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node", L->name);
+        unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
+        char where[DERM_WHERE_MAX];
+        snprintf(where, sizeof where, "%s:%lu:%lu", L->name, line, col);
+        if (key->type != YAML_SCALAR_NODE)
+            return derm_err_set(L->err, DERM_ECONFIG, "%s: a schedule entry name is %s; expected a plain name", where,
+                                config_node_kind(key));
+        const char *nm = (const char *)key->data.scalar.value;
+        if (val->type != YAML_MAPPING_NODE)
+            return derm_err_set(L->err, DERM_ECONFIG,
+                                "%s: schedule entry '%.60s' holds %s; expected a mapping of its keys such as "
+                                "'{input: uv, dose: 1, from_age: 20}'",
+                                where, nm, config_node_kind(val));
+        struct derm_sched_entry *e;
+        DERM_TRY(derm_schedule_add(S, nm, where, line, col, &e, L->err));
+        for (yaml_node_pair_t *kv = val->data.mapping.pairs.start; kv < val->data.mapping.pairs.top; kv++) {
+            yaml_node_t *k = yaml_document_get_node(L->doc, kv->key);
+            yaml_node_t *v = yaml_document_get_node(L->doc, kv->value);
+            if (!k || !v) return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node", L->name);
+            char kwhere[DERM_WHERE_MAX];
+            snprintf(kwhere, sizeof kwhere, "%s:%lu:%lu", L->name, (unsigned long)k->start_mark.line + 1,
+                     (unsigned long)k->start_mark.column + 1);
+            if (k->type != YAML_SCALAR_NODE)
+                return derm_err_set(L->err, DERM_ECONFIG, "%s: a key is %s; expected a plain key name", kwhere,
+                                    config_node_kind(k));
+            const char *kk = (const char *)k->data.scalar.value;
+            const yaml_node_t *qk = config_earlier_key(L, val->data.mapping.pairs.start, kv, kk, k->data.scalar.length);
+            if (qk)
+                return derm_err_set(L->err, DERM_ECONFIG, "%s: duplicate key 'schedule.%s.%.40s'; first at %lu:%lu",
+                                    kwhere, nm, kk, (unsigned long)qk->start_mark.line + 1,
+                                    (unsigned long)qk->start_mark.column + 1);
+            if (v->type != YAML_SCALAR_NODE)
+                return derm_err_set(L->err, DERM_ECONFIG,
+                                    "%s: key 'schedule.%s.%.40s': found %s; expected a scalar value", kwhere, nm, kk,
+                                    config_node_kind(v));
+            DERM_TRY(derm_sched_entry_set(e, kk, config_is_null(v) ? "" : (const char *)v->data.scalar.value, kwhere,
+                                          L->err));
+        }
+    }
+    return DERM_OK;
+}
+
+static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const char *prefix)
+{
+    yaml_node_pair_t *start = map->data.mapping.pairs.start, *top = map->data.mapping.pairs.top;
+    for (yaml_node_pair_t *pair = start; pair < top; pair++) {
+        yaml_node_t *key = yaml_document_get_node(L->doc, pair->key);
+        yaml_node_t *val = yaml_document_get_node(L->doc, pair->value);
+        if (!key || !val)
+            return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node",
+                                L->name);
+        unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
+        if (key->type != YAML_SCALAR_NODE)
+            return derm_err_set(L->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: a key is %s; expected a plain key name", L->name, line,
+                                col, config_node_kind(key));
+        const char *k = (const char *)key->data.scalar.value;
+        size_t klen = key->data.scalar.length;
+        if (klen == 0 || strlen(k) != klen)
+            return derm_err_set(L->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: empty or malformed key; expected a key name", L->name,
+                                line, col);
+
+        /* the same key twice in one mapping (YAML forbids it; PyYAML keeps the last) */
+        const yaml_node_t *qk = config_earlier_key(L, start, pair, k, klen);
+        if (qk) {
+            char shown[96];
+            config_shown(k, klen, shown, sizeof shown);
+            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: duplicate key '%s%s%s'; first at %lu:%lu",
+                                L->name, line, col, prefix, *prefix ? "." : "", shown,
+                                (unsigned long)qk->start_mark.line + 1, (unsigned long)qk->start_mark.column + 1);
+        }
+
+        char path[CONFIG_PATH_MAX];
+        int plen = snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", k);
+        if (plen < 0 || (size_t)plen >= sizeof path) {
+            char shown[96];
+            config_shown(k, klen, shown, sizeof shown);
+            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s' (too long)",
+                                L->name, line, col, shown);
+        }
+
+        const struct derm_param_desc *d = derm_params_find(path);
+        if (!*prefix && !strcmp(path, "schedule")) {
+            DERM_TRY(config_schedule(L, key, val));
+        } else if (d) {
+            DERM_TRY(config_set_value(L, d, key, val));
+        } else if (derm_params_is_section(path)) {
+            if (val->type == YAML_MAPPING_NODE) {
+                DERM_TRY(config_walk(L, val, path));
+            } else if (!config_is_null(val)) { /* "section:" with every key commented out is fine */
+                char list[CONFIG_LIST_MAX + 16];
+                config_list_level(path, list, sizeof list);
+                return derm_err_set(L->err, DERM_ECONFIG,
+                                    "%s:%lu:%lu: key '%s' is a section but holds %s; expected a "
+                                    "mapping of its keys (%s)",
+                                    L->name, line, col, path, config_node_kind(val), list);
+            }
+        } else {
+            return config_unknown_key(L, path, prefix, key, val);
+        }
+    }
+    return DERM_OK;
+}
+
+/* Line and column (1-based) of byte `offset` in text. */
+static void config_offset_to_mark(const char *text, size_t len, size_t offset, unsigned long *line,
+                                  unsigned long *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else {
+            ++*col;
+        }
+    }
+}
+
+static derm_status config_yaml_error(const yaml_parser_t *parser, const char *text, size_t len,
+                                     const char *name, struct derm_err *err)
+{
+    const char *problem = parser->problem ? parser->problem : "unknown problem";
+    switch (parser->error) {
+    case YAML_MEMORY_ERROR:
+        return derm_err_set(err, DERM_ENOMEM, "%s: out of memory while parsing YAML", name);
+    case YAML_READER_ERROR: {
+        unsigned long line, col;
+        config_offset_to_mark(text, len, parser->problem_offset, &line, &col);
+        return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s (byte 0x%02x)",
+                            name, line, col, problem, (unsigned)parser->problem_value & 0xffu);
+    }
+    default: {
+        unsigned long line = parser->problem_mark.line + 1, col = parser->problem_mark.column + 1;
+        if (parser->context)
+            return derm_err_set(
+                err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s %s started at %lu:%lu", name,
+                line, col, problem, parser->context, (unsigned long)parser->context_mark.line + 1,
+                (unsigned long)parser->context_mark.column + 1);
+        return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s", name, line, col,
+                            problem);
+    }
+    }
+}
+
+/* Parse text[0..len) and apply it on top of p/origins (both untouched on failure). */
+static derm_status config_load_buffer(const char *text, size_t len, const char *name,
+                                      struct derm_params *p, struct derm_param_origin *origins,
+                                      struct derm_err *err)
+{
+    const size_t count = derm_params_count();
+    derm_status st = DERM_OK;
+    yaml_parser_t parser;
+    yaml_document_t doc, extra;
+    int have_parser = 0, have_doc = 0;
+    struct derm_params work = *p;
+    struct derm_param_origin *work_origins = calloc(count, sizeof *work_origins);
+    struct config_mark *seen = calloc(count, sizeof *seen);
+    if (!work_origins || !seen) {
+        st = derm_err_set(err, DERM_ENOMEM, "%s: out of memory", name);
+        goto done;
+    }
+    if (origins) memcpy(work_origins, origins, count * sizeof *work_origins);
+
+    if (!yaml_parser_initialize(&parser)) {
+        st = derm_err_set(err, DERM_ENOMEM, "%s: cannot initialise the YAML parser", name);
+        goto done;
+    }
+    have_parser = 1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        st = config_yaml_error(&parser, text, len, name, err);
+        goto done;
+    }
+    have_doc = 1;
+
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root || config_is_null(root)) {
+        st = derm_err_set(err, DERM_ECONFIG,
+                          "%s: empty configuration; expected a mapping of sections such as "
+                          "run:, domain:",
+                          name);
+        goto done;
+    }
+    if (root->type != YAML_MAPPING_NODE) {
+        st = derm_err_set(err, DERM_ECONFIG,
+                          "%s:%lu:%lu: top level is %s; expected a mapping of sections such as "
+                          "run:, domain:",
+                          name, (unsigned long)root->start_mark.line + 1,
+                          (unsigned long)root->start_mark.column + 1, config_node_kind(root));
+        goto done;
+    }
+
+    /* a second document ("---") would silently be ignored otherwise */
+    if (!yaml_parser_load(&parser, &extra)) {
+        st = config_yaml_error(&parser, text, len, name, err);
+        goto done;
+    }
+    yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
+    if (extra_root) {
+        st = derm_err_set(err, DERM_ECONFIG,
+                          "%s:%lu:%lu: a second YAML document starts here; expected exactly one",
+                          name, (unsigned long)extra.start_mark.line + 1,
+                          (unsigned long)extra.start_mark.column + 1);
+        yaml_document_delete(&extra);
+        goto done;
+    }
+    yaml_document_delete(&extra);
+
+    struct config_loader L = {name, &doc, &work, work_origins, seen, err};
+    st = config_walk(&L, root, "");
+    if (st == DERM_OK) {
+        *p = work;
+        if (origins) memcpy(origins, work_origins, count * sizeof *work_origins);
+    }
+
+done:
+    if (have_doc) yaml_document_delete(&doc);
+    if (have_parser) yaml_parser_delete(&parser);
+    free(work_origins);
+    free(seen);
+    return st;
+}
+
+derm_status derm_config_load_string(const char *text, const char *name, struct derm_params *p,
+                                    struct derm_param_origin *origins, struct derm_err *err)
+{
+    if (!name) name = "<string>";
+    if (!text) return derm_err_set(err, DERM_EINTERNAL, "%s: no configuration text", name);
+    return config_load_buffer(text, strlen(text), name, p, origins, err);
+}
+
+/* Read a whole file into a NUL-terminated buffer. */
+static derm_status config_read_file(const char *path, char **out, size_t *out_len,
+                                    struct derm_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return derm_err_set(err, DERM_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return derm_err_set(err, DERM_ENOMEM, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (len + 1 >= cap) {
+            if (cap >= CONFIG_MAX_BYTES) {
+                free(buf);
+                fclose(f);
+                return derm_err_set(err, DERM_ECONFIG,
+                                    "%s: file is larger than %u MiB; expected a configuration "
+                                    "file",
+                                    path, CONFIG_MAX_BYTES >> 20);
+            }
+            char *grown = realloc(buf, cap * 2);
+            if (!grown) {
+                free(buf);
+                fclose(f);
+                return derm_err_set(err, DERM_ENOMEM, "%s: out of memory", path);
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) {
+        int e = errno;
+        free(buf);
+        fclose(f);
+        return derm_err_set(err, DERM_ECONFIG, "%s: cannot read: %s", path, strerror(e));
+    }
+    fclose(f);
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    return DERM_OK;
+}
+
+derm_status derm_config_load(const char *path, struct derm_params *p,
+                             struct derm_param_origin *origins, char **text_out,
+                             struct derm_err *err)
+{
+    if (text_out) *text_out = NULL;
+    if (!path || !*path)
+        return derm_err_set(err, DERM_ECONFIG, "configuration: no file name given");
+    char *text = NULL;
+    size_t len = 0;
+    DERM_TRY(config_read_file(path, &text, &len, err));
+    derm_status st = config_load_buffer(text, len, path, p, origins, err);
+    if (st == DERM_OK && text_out)
+        *text_out = text;
+    else
+        free(text);
+    return st;
+}
+
+derm_status derm_config_apply_set(struct derm_params *p, struct derm_param_origin *origins,
+                                  const char *assignment, struct derm_err *err)
+{
+    char shown[96], key[CONFIG_PATH_MAX];
+    if (!assignment) assignment = "";
+    config_shown(assignment, strlen(assignment), shown, sizeof shown);
+    const char *eq = strchr(assignment, '=');
+    if (!eq)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "--set: '%s' has no '='; expected section.key=value, e.g. "
+                            "domain.nx=32",
+                            shown);
+    size_t klen = (size_t)(eq - assignment);
+    if (klen == 0)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "--set: '%s' has no key before '='; expected section.key=value", shown);
+    if (klen >= sizeof key)
+        return derm_err_set(err, DERM_ECONFIG, "--set: unknown key in '%s' (too long)", shown);
+    memcpy(key, assignment, klen);
+    key[klen] = '\0';
+    char kshown[96];
+    config_shown(key, klen, kshown, sizeof kshown);
+
+    if (!strncmp(key, "schedule.", 9)) return derm_schedule_apply_set(&p->schedule, key, eq + 1, err);
+    const struct derm_param_desc *d = derm_params_find(key);
+    if (!d) {
+        if (derm_params_is_section(key)) {
+            char list[CONFIG_LIST_MAX + 16];
+            config_list_level(key, list, sizeof list);
+            return derm_err_set(err, DERM_ECONFIG,
+                                "--set: '%s' is a section; expected section.key=value with a "
+                                "key from: %s",
+                                kshown, list);
+        }
+        const char *s = derm_params_suggest(key);
+        if (s)
+            return derm_err_set(err, DERM_ECONFIG, "--set: unknown key '%s'; did you mean '%s'?",
+                                kshown, s);
+        char list[CONFIG_LIST_MAX + 16];
+        config_list_level("", list, sizeof list);
+        return derm_err_set(err, DERM_ECONFIG,
+                            "--set: unknown key '%s'; expected section.key=value with a section "
+                            "from: %s",
+                            kshown, list);
+    }
+    DERM_TRY(derm_params_set_text(p, d, eq + 1, "--set", err));
+    if (origins) {
+        struct derm_param_origin *o = &origins[d - derm_params_table()];
+        snprintf(o->where, sizeof o->where, "--set");
+    }
+    return DERM_OK;
+}

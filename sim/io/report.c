@@ -1,0 +1,183 @@
+/* report.c - report.md: what happened to the matrix and the cells, in numbers and words. */
+#include "derm/io/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derm/io/output.h"
+#include "derm/inputs/schedule.h"
+
+struct series {
+    const char *name;
+    double *v;
+    int64_t n;
+};
+
+/* Value of series y at the row whose age is closest to `age`. */
+static double at_age(const double *age, const double *y, int64_t n, double a)
+{
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (fabs(age[i] - a) < fabs(age[best] - a)) best = i;
+    return y[best];
+}
+
+static const char *trend(double rel)
+{
+    if (rel < -0.30) return "fell sharply";
+    if (rel < -0.10) return "fell";
+    if (rel < -0.02) return "fell slightly";
+    if (rel <= 0.02) return "stayed about the same";
+    if (rel <= 0.10) return "rose slightly";
+    if (rel <= 0.30) return "rose";
+    return "rose sharply";
+}
+
+derm_status derm_report_write(const char *md_path, const char *h5_path, const struct derm_params *p,
+                              const struct derm_report_info *info, struct derm_err *err)
+{
+    struct series s[] = {
+        {"age_years", NULL, 0},
+        {"collagen_total", NULL, 0},
+        {"collagen_fragmented_fraction", NULL, 0},
+        {"collagen_synthesis_per_cell", NULL, 0},
+        {"elastin_functional_total", NULL, 0},
+        {"elastin_elastotic_total", NULL, 0},
+        {"ha_hmw_total", NULL, 0},
+        {"ha_lmw_total", NULL, 0},
+        {"fibroblast_density", NULL, 0},
+        {"senescent_fraction", NULL, 0},
+        {"stem_cell_count", NULL, 0},
+        {"dermal_thickness", NULL, 0},
+        {"mmp1_mean", NULL, 0},
+        {"age_crosslinks_mean", NULL, 0},
+        {"uv_dose_cumulative", NULL, 0},
+        {"uv_dose_unprotected_cumulative", NULL, 0},
+        {"smoking_pack_years", NULL, 0},
+        {"pollution_index_years", NULL, 0},
+        {"exosome_dose_cumulative", NULL, 0},
+        {"conditioned_medium_dose_cumulative", NULL, 0},
+        {"growth_factor_dose_cumulative", NULL, 0},
+        {"microneedling_cumulative", NULL, 0},
+        {"glucose_mM", NULL, 0},
+        {"ros_mean", NULL, 0},
+    };
+    enum { AGE, COL, FRAG, SYN, ELF, ELZ, HAH, HAL, FIB, SEN, STEM, THICK, MMP1, AGEX, UV, UVU, PACK, POLL, EXO, CM,
+           GFD, MN, GLU, ROS, NS };
+    derm_status st = DERM_OK;
+    FILE *fp = NULL;
+    for (int i = 0; i < NS; i++)
+        if ((st = derm_output_read_series(h5_path, s[i].name, &s[i].v, &s[i].n, err)) != DERM_OK) goto done;
+    int64_t n = s[AGE].n;
+    for (int i = 0; i < NS; i++)
+        if (s[i].n < n) n = s[i].n;
+    if (n < 1) {
+        st = derm_err_set(err, DERM_EIO, "%s: no time series rows to report on", h5_path);
+        goto done;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", md_path);
+    fp = fopen(tmp, "w");
+    if (!fp) {
+        st = derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    const double *age = s[AGE].v;
+    double a0 = age[0], a1 = age[n - 1];
+#define FIRST(i) (s[i].v[0])
+#define LAST(i) (s[i].v[n - 1])
+#define REL(i) (FIRST(i) != 0 ? LAST(i) / FIRST(i) - 1.0 : 0.0)
+    fprintf(fp, "# dermsim run report\n\n");
+    if (!info->completed)
+        fprintf(fp, "> **INCOMPLETE RUN**: the simulation stopped early (interrupted or failed); the "
+                    "numbers below cover ages %.1f to %.1f only.\n\n", a0, a1);
+    fprintf(fp, "Subject: %s, skin type %lld, simulated from age %.1f to %.1f years (%s).\n\n",
+            p->subject_sex == DERM_SEX_MALE ? "male" : "female", (long long)p->subject_skin_type, a0, a1,
+            p->schedule.n ? "intrinsic ageing plus the exposures and treatments below"
+                          : "intrinsic ageing: no sun, smoking or treatments; glucose at the subject's baseline");
+    if (p->schedule.n) {
+        fprintf(fp, "## Exposures and treatments\n\n");
+        for (int i = 0; i < p->schedule.n; i++) {
+            const struct derm_sched_entry *e = &p->schedule.e[i];
+            fprintf(fp, "- `%s`: %s, dose %g", e->name, derm_sched_input_name(e->input), e->dose);
+            if (e->at_age >= 0)
+                fprintf(fp, ", from age %g, %lld time(s) every %g d, each lasting %g d", e->at_age, (long long)e->count,
+                        e->every_days, e->duration_days);
+            else
+                fprintf(fp, ", from age %g to %g", e->from_age >= 0 ? e->from_age : p->run_age_start_years,
+                        e->to_age >= 0 ? e->to_age : p->run_age_end_years);
+            fprintf(fp, ".\n");
+        }
+        fprintf(fp, "\nDelivered over the run: UV %.4g SED at the skin surface (%.4g SED before sunscreen); "
+                    "%.3g pack-years of smoking; pollution %.3g index-years; exosomes %.3g, conditioned medium "
+                    "%.3g, growth factors %.3g, microneedling %.3g (dose units); glucose at the end %.3g mM.\n\n",
+                LAST(UV), LAST(UVU), LAST(PACK), LAST(POLL), LAST(EXO), LAST(CM), LAST(GFD), LAST(MN), LAST(GLU));
+        fprintf(fp, "Their effect shows in the lines below: UV and smoking act through ROS (mean ROS %.2f -> %.2f; "
+                    "more MMP-1, less synthesis, DNA damage and senescence, elastotic material from UVA); glucose "
+                    "through AGE cross-links; exosomes and growth factors raise synthesis and lower MMPs while "
+                    "they last. To isolate an effect, run the same config and seed without the entry and "
+                    "compare.\n\n",
+                FIRST(ROS), LAST(ROS));
+    }
+    fprintf(fp, "## What happened\n\n");
+    fprintf(fp, "- **Collagen** %s: %.1f %% of its starting amount remains (%.3g -> %.3g mg/cm^2 in the "
+                "simulated %.0f um of dermis), a mean change of %+.2f %% per year. The fragmented share "
+                "went from %.1f %% to %.1f %%.\n",
+            trend(REL(COL)), 100.0 * (1.0 + REL(COL)), FIRST(COL), LAST(COL), p->domain_nz * p->domain_voxel_um,
+            a1 > a0 ? 100.0 * REL(COL) / (a1 - a0) : 0.0, 100.0 * FIRST(FRAG), 100.0 * LAST(FRAG));
+    fprintf(fp, "- **Collagen synthesis per fibroblast** %s (%.3g -> %.3g pg/h): %s\n", trend(REL(SYN)),
+            FIRST(SYN), LAST(SYN),
+            REL(SYN) < -0.05 ? "cells on fragmented collagen lose attachment and make less, and "
+                               "senescent cells make little."
+                             : "cells kept their output.");
+    fprintf(fp, "- **Elastin** (functional) %s: %.1f %% remains; elastotic material is %.3g mg/cm^2 "
+                "(%.1f %% of functional).\n",
+            trend(REL(ELF)), 100.0 * (1.0 + REL(ELF)), LAST(ELZ),
+            LAST(ELF) > 0 ? 100.0 * LAST(ELZ) / LAST(ELF) : 0.0);
+    double ha0 = FIRST(HAH) + FIRST(HAL), ha1 = LAST(HAH) + LAST(HAL);
+    fprintf(fp, "- **Hyaluronan** %s (total %.3g -> %.3g mg/cm^2); its low-molecular-weight share went "
+                "from %.1f %% to %.1f %%.\n",
+            trend(ha0 > 0 ? ha1 / ha0 - 1.0 : 0.0), ha0, ha1, ha0 > 0 ? 100.0 * FIRST(HAL) / ha0 : 0.0,
+            ha1 > 0 ? 100.0 * LAST(HAL) / ha1 : 0.0);
+    fprintf(fp, "- **Fibroblasts** %s: density %.0f -> %.0f per mm^3 (%.0f %%); senescent cells %.1f %% -> "
+                "%.1f %%; progenitors %.0f -> %.0f.\n",
+            trend(REL(FIB)), FIRST(FIB), LAST(FIB), 100.0 * (1.0 + REL(FIB)), 100.0 * FIRST(SEN),
+            100.0 * LAST(SEN), FIRST(STEM), LAST(STEM));
+    fprintf(fp, "- **MMP-1** (collagenase) mean level %s: %.2f -> %.2f (1 = young adult).\n", trend(REL(MMP1)),
+            FIRST(MMP1), LAST(MMP1));
+    fprintf(fp, "- **AGE cross-links** %s: %.1f -> %.1f pmol/mg collagen.\n", trend(REL(AGEX)), FIRST(AGEX),
+            LAST(AGEX));
+    fprintf(fp, "- **Dermal thickness** %s: %.0f -> %.0f um.\n\n", trend(REL(THICK)), FIRST(THICK), LAST(THICK));
+    fprintf(fp, "## By decade\n\n| age (y) | collagen (rel.) | fragmented | fibroblasts /mm^3 | senescent | "
+                "elastin (rel.) | HA (rel.) | thickness (um) |\n|---|---|---|---|---|---|---|---|\n");
+    for (double a = ceil(a0 / 10.0) * 10.0; a <= a1 + 1e-9; a += 10.0) {
+        double ha = at_age(age, s[HAH].v, n, a) + at_age(age, s[HAL].v, n, a);
+        fprintf(fp, "| %.0f | %.3f | %.3f | %.0f | %.3f | %.3f | %.3f | %.0f |\n", a,
+                at_age(age, s[COL].v, n, a) / FIRST(COL), at_age(age, s[FRAG].v, n, a),
+                at_age(age, s[FIB].v, n, a), at_age(age, s[SEN].v, n, a),
+                FIRST(ELF) > 0 ? at_age(age, s[ELF].v, n, a) / FIRST(ELF) : 0.0, ha0 > 0 ? ha / ha0 : 0.0,
+                at_age(age, s[THICK].v, n, a));
+    }
+    fprintf(fp, "\n## Reproduce\n\n- dermsim %s (%s), seed %lld, %d thread(s), %.1f s wall time.\n"
+                "- Config: `%s` (the full resolved parameter set is in `resolved.yaml`).\n"
+                "- Command: `%s`\n\nResults are identical for any thread count.\n",
+            info->version, info->git_describe, (long long)p->run_seed, info->threads, info->wall_seconds,
+            info->config_path, info->reproduce);
+#undef FIRST
+#undef LAST
+#undef REL
+    if (fclose(fp) != 0) {
+        fp = NULL;
+        st = derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    fp = NULL;
+    if (rename(tmp, md_path) != 0) st = derm_err_set(err, DERM_EIO, "cannot rename %s to %s: %s", tmp, md_path, strerror(errno));
+done:
+    if (fp) fclose(fp);
+    for (int i = 0; i < NS; i++) free(s[i].v);
+    return st;
+}

@@ -1,0 +1,1109 @@
+/* sweep.c - the sweep file and its expansion into a manifest of runs (`sweep plan`).
+ *
+ * Owns: reading a sweep file with libyaml (line and column of every node), checking it
+ * (unknown keys with did-you-mean, types, counts, design-specific keys), validating
+ * every swept key and value by applying it exactly as `--set key=value` would on top of
+ * the base config (derm_config_apply_set / derm_params_set_text, so unknown parameters
+ * get the config's did-you-mean and values outside a parameter's range its message, here
+ * located in the sweep file), the designs (grid, Latin hypercube, Morris trajectories),
+ * the run seeds, the core-hours estimate, and writing the plan directory.
+ * Does not: run anything (sweep_run.c) or read results (sweep_collect.c).
+ *
+ * Randomness: every draw is derm_rng_uniform keyed by the sweep seed and a purpose
+ * private to this file, so re-planning the same file gives a byte-identical runs.csv.
+ * Latin hypercube: McKay, Beckman & Conover 1979 (one sample per stratum and dimension,
+ * uniform jitter inside the stratum). Morris: Morris 1991, levels x in {0, 1/(p-1), .., 1},
+ * step delta = p / (2 (p - 1)), one factor moved per step in a random order; a coordinate
+ * in the lower half of the levels moves up by delta, one in the upper half moves down
+ * (Campolongo et al. 2007's random orientation).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "derm/tools/sweep.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include <Random123/philox.h>
+
+#include "derm/io/config.h"
+#include "derm/core/rng.h"
+#include "derm/sim/totals.h"
+
+#define SWEEP_MAX_RUNS 10000000 /* a manifest larger than this is surely a typo */
+
+/* Purposes of this file's draws (disjoint from the model's enum derm_rng_purpose). */
+enum { SWEEP_RNG_SEED = 0x5357, SWEEP_RNG_LHS_PERM, SWEEP_RNG_LHS_JITTER, SWEEP_RNG_MORRIS };
+
+static const char *const SWEEP_KEYS[] = {"base",    "set",          "design", "replicates",
+                                         "seed",    "parameters",   "samples", "trajectories",
+                                         "levels",  "endpoints"};
+static const char *const SWEEP_DESIGNS[] = {"grid", "lhs", "morris"};
+
+struct sweep_parser {
+    const char *name;
+    yaml_document_t *doc;
+    struct derm_sweep *s;
+    struct derm_err *err;
+    struct derm_params *base;          /* base config + set, being built */
+    struct derm_param_origin *orig;    /* where each value of base came from */
+};
+
+/* ---- small utilities ------------------------------------------------------------------ */
+
+derm_status derm_sweep_read_text(const char *path, char **out, struct derm_err *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return derm_err_set(err, DERM_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fclose(f);
+            return derm_err_set(err, DERM_ENOMEM, "%s: out of memory", path);
+        }
+        if (len + 1 >= cap) {
+            char *g = realloc(buf, cap * 2);
+            if (!g) free(buf);
+            buf = g;
+            cap *= 2;
+            continue;
+        }
+        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    int e = errno;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return derm_err_set(err, DERM_EIO, "%s: cannot read: %s", path, strerror(e));
+    }
+    buf[len] = '\0';
+    *out = buf;
+    return DERM_OK;
+}
+
+derm_status derm_sweep_write_atomic(const char *path, const char *text, size_t len, struct derm_err *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    int ok = fwrite(text, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return derm_err_set(err, DERM_EIO, "cannot write %s: %s", path, strerror(e));
+    }
+    return DERM_OK;
+}
+
+derm_status derm_sweep_mkdir(const char *path, struct derm_err *err)
+{
+    char tmp[4096];
+    if (strlen(path) >= sizeof tmp) return derm_err_set(err, DERM_EIO, "path is too long: %s", path);
+    strcpy(tmp, path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+            return derm_err_set(err, DERM_EIO, "cannot create directory '%s': %s", tmp, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+        return derm_err_set(err, DERM_EIO, "cannot create directory '%s': %s", tmp, strerror(errno));
+    struct stat sb;
+    if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return derm_err_set(err, DERM_EIO, "'%s' exists and is not a directory", tmp);
+    return DERM_OK;
+}
+
+static char *sweep_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* ---- YAML helpers --------------------------------------------------------------------- */
+
+#define LINE(n) ((unsigned long)(n)->start_mark.line + 1)
+#define COL(n) ((unsigned long)(n)->start_mark.column + 1)
+
+static const char *kind_of(const yaml_node_t *n)
+{
+    return n->type == YAML_SCALAR_NODE ? "a scalar" : n->type == YAML_SEQUENCE_NODE ? "a sequence" : "a mapping";
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static int is_null(const yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return 0;
+    const char *v = scalar(n);
+    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL");
+}
+
+static derm_status want_scalar(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val,
+                               const char *what, const char *expect)
+{
+    if (val->type == YAML_SCALAR_NODE && !is_null(val)) return DERM_OK;
+    return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': found %s; expected %s", P->name, LINE(key),
+                        COL(key), what, is_null(val) ? "no value" : kind_of(val), expect);
+}
+
+static derm_status parse_int(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val,
+                             const char *what, int64_t lo, int64_t hi, const char *extra, int64_t *out)
+{
+    char expect[160];
+    snprintf(expect, sizeof expect, "an integer in [%lld, %lld]%s", (long long)lo, (long long)hi, extra);
+    DERM_TRY(want_scalar(P, key, val, what, expect));
+    const char *t = scalar(val);
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(t, &end, 10);
+    if (end == t || *end || errno || v < lo || v > hi)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': '%s' is not valid; expected %s", P->name,
+                            LINE(val), COL(val), what, t, expect);
+    *out = v;
+    return DERM_OK;
+}
+
+static derm_status parse_real(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val,
+                              const char *what, double *out)
+{
+    DERM_TRY(want_scalar(P, key, val, what, "a finite number"));
+    const char *t = scalar(val);
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(t, &end);
+    if (end == t || *end || errno == ERANGE || !isfinite(v))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': '%s' is not valid; expected a finite number",
+                            P->name, LINE(val), COL(val), what, t);
+    *out = v;
+    return DERM_OK;
+}
+
+/* Iterate a mapping's pairs, rejecting non-scalar and duplicate keys. */
+static derm_status check_keys(struct sweep_parser *P, const yaml_node_t *map, const char *where)
+{
+    yaml_node_pair_t *a = map->data.mapping.pairs.start, *top = map->data.mapping.pairs.top;
+    for (yaml_node_pair_t *p = a; p < top; p++) {
+        yaml_node_t *k = yaml_document_get_node(P->doc, p->key);
+        if (k->type != YAML_SCALAR_NODE || !*scalar(k))
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: a key in '%s' is %s; expected a plain key name",
+                                P->name, LINE(k), COL(k), where, k->type == YAML_SCALAR_NODE ? "empty" : kind_of(k));
+        for (yaml_node_pair_t *q = a; q < p; q++) {
+            yaml_node_t *qk = yaml_document_get_node(P->doc, q->key);
+            if (qk->type == YAML_SCALAR_NODE && !strcmp(scalar(qk), scalar(k)))
+                return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: duplicate key '%s'; first at %lu:%lu", P->name,
+                                    LINE(k), COL(k), scalar(k), LINE(qk), COL(qk));
+        }
+    }
+    return DERM_OK;
+}
+
+static derm_status unknown_key(struct sweep_parser *P, const yaml_node_t *k, const char *section,
+                               const char *const *list, size_t n)
+{
+    const char *s = derm_suggest_word(scalar(k), list, n);
+    if (s)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s%s%s'; did you mean '%s'?", P->name,
+                            LINE(k), COL(k), section, *section ? "." : "", scalar(k), s);
+    char all[400] = "";
+    for (size_t i = 0; i < n; i++) {
+        strncat(all, i ? ", " : "", sizeof all - strlen(all) - 1);
+        strncat(all, list[i], sizeof all - strlen(all) - 1);
+    }
+    return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s%s%s'; valid keys are: %s", P->name, LINE(k),
+                        COL(k), section, *section ? "." : "", scalar(k), all);
+}
+
+/* ---- applying values as --set would ----------------------------------------------------- */
+
+/* Apply key=text to p exactly as `--set key=text`, but located at line:col of the sweep
+ * file. Plain parameters go through derm_params_set_text (its message with our location);
+ * keys only derm_config_apply_set knows (e.g. named schedule entries) through it, with its
+ * "--set:" prefix replaced by our location. */
+static derm_status apply_located2(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
+                                  const char *key, const char *text, unsigned long line, unsigned long col,
+                                  unsigned long kline, unsigned long kcol);
+
+static derm_status apply_located(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
+                                 const char *key, const char *text, unsigned long line, unsigned long col)
+{
+    return apply_located2(P, p, orig, key, text, line, col, line, col);
+}
+
+/* As apply_located, with problems of the key itself (unknown, a section) cited at
+ * kline:kcol and problems of the value at line:col. */
+static derm_status apply_located2(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
+                                  const char *key, const char *text, unsigned long line, unsigned long col,
+                                  unsigned long kline, unsigned long kcol)
+{
+    char where[DERM_WHERE_MAX];
+    snprintf(where, sizeof where, "%s:%lu:%lu", P->name, line, col);
+    const struct derm_param_desc *d = derm_params_find(key);
+    if (d) {
+        DERM_TRY(derm_params_set_text(p, d, text, where, P->err));
+        if (orig) snprintf(orig[d - derm_params_table()].where, DERM_WHERE_MAX, "%s", where);
+        return DERM_OK;
+    }
+    char assign[DERM_SWEEP_KEY_MAX + 512];
+    snprintf(assign, sizeof assign, "%s=%s", key, text);
+    struct derm_err e = {0};
+    derm_status st = derm_config_apply_set(p, orig, assign, &e);
+    if (st == DERM_OK) return DERM_OK;
+    const char *msg = e.msg;
+    if (!strncmp(msg, "--set: ", 7)) msg += 7;
+    else if (!strncmp(msg, "--set:", 6)) msg += 6;
+    if (!strncmp(msg, "unknown key", 11) || strstr(msg, "is a section"))
+        snprintf(where, sizeof where, "%s:%lu:%lu", P->name, kline, kcol);
+    return derm_err_set(P->err, st, "%s: %s", where, msg);
+}
+
+/* ---- sections ----------------------------------------------------------------------------- */
+
+static int value_text_ok(const char *t)
+{
+    return !strpbrk(t, ",\"\n\r");
+}
+
+/* `set:` (nested mappings or dotted keys), applied to the base at once, located at each key. */
+static derm_status add_set(struct sweep_parser *P, const yaml_node_t *map, const char *prefix)
+{
+    char where[DERM_SWEEP_KEY_MAX + 8];
+    snprintf(where, sizeof where, "set%s%s", *prefix ? "." : "", prefix);
+    DERM_TRY(check_keys(P, map, where));
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
+        char path[DERM_SWEEP_KEY_MAX];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", scalar(k));
+        if (v->type == YAML_MAPPING_NODE) {
+            DERM_TRY(add_set(P, v, path));
+            continue;
+        }
+        char what[DERM_SWEEP_KEY_MAX + 8];
+        snprintf(what, sizeof what, "set.%s", path);
+        DERM_TRY(want_scalar(P, k, v, what, "a scalar value"));
+        if (!strcmp(path, "run.seed") || !strcmp(path, "run.threads"))
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key 'set.%s': set by 'sweep run' for every run; expected %s", P->name,
+                                LINE(k), COL(k), path,
+                                !strcmp(path, "run.seed") ? "the sweep's 'seed:' key" : "'sweep run -j N'");
+        if (!value_text_ok(scalar(v)))
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote or "
+                                "line break; expected a plain value", P->name, LINE(v), COL(v), what, scalar(v));
+        DERM_TRY(apply_located(P, P->base, P->orig, path, scalar(v), LINE(k), COL(k)));
+        struct derm_sweep *s = P->s;
+        char **g = realloc(s->sets, (size_t)(s->nsets + 1) * sizeof *g);
+        if (!g) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+        s->sets = g;
+        size_t n = strlen(path) + strlen(scalar(v)) + 2;
+        if (!(s->sets[s->nsets] = malloc(n))) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+        snprintf(s->sets[s->nsets++], n, "%s=%s", path, scalar(v));
+    }
+    return DERM_OK;
+}
+
+static derm_status parse_factor(struct sweep_parser *P, const yaml_node_t *k, const yaml_node_t *v,
+                                struct derm_sweep_factor *f)
+{
+    snprintf(f->key, sizeof f->key, "%s", scalar(k));
+    f->line = LINE(k);
+    f->col = COL(k);
+    char what[DERM_SWEEP_KEY_MAX + 16];
+    snprintf(what, sizeof what, "parameters.%s", f->key);
+    if (!strcmp(f->key, "run.seed") || !strcmp(f->key, "run.threads"))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' cannot be swept; expected %s", P->name,
+                            f->line, f->col, what,
+                            !strcmp(f->key, "run.seed") ? "replicates (seeds are derived per run)" : "a model parameter");
+    const yaml_node_t *values = NULL, *lo = NULL, *hi = NULL, *scale = NULL;
+    if (v->type == YAML_SEQUENCE_NODE) {
+        values = v;
+    } else if (v->type == YAML_MAPPING_NODE) {
+        DERM_TRY(check_keys(P, v, what));
+        static const char *const fk[] = {"values", "min", "max", "scale"};
+        for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
+            yaml_node_t *kk = yaml_document_get_node(P->doc, pr->key), *vv = yaml_document_get_node(P->doc, pr->value);
+            const char *n = scalar(kk);
+            if (!strcmp(n, "values")) values = vv;
+            else if (!strcmp(n, "min")) lo = vv;
+            else if (!strcmp(n, "max")) hi = vv;
+            else if (!strcmp(n, "scale")) scale = vv;
+            else return unknown_key(P, kk, what, fk, 4);
+        }
+    } else {
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': found %s; expected {values: [...]} or {min: A, max: B, scale: "
+                            "linear|log}",
+                            P->name, f->line, f->col, what, kind_of(v));
+    }
+    int grid = P->s->design == DERM_SWEEP_GRID;
+    if (grid && !values)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': design 'grid' needs a value list; expected "
+                            "{values: [...]}", P->name, f->line, f->col, what);
+    if (!grid && (!lo || !hi || values))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': design '%s' needs a range; expected {min: A, "
+                            "max: B, scale: linear|log}", P->name, f->line, f->col, what,
+                            SWEEP_DESIGNS[P->s->design]);
+    if (values && (lo || hi || scale))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': both a value list and min/max/scale; "
+                            "expected one of them", P->name, f->line, f->col, what);
+    if (values) {
+        if (values->type != YAML_SEQUENCE_NODE)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.values': found %s; expected a list such as "
+                                "[1, 2, 3]", P->name, LINE(values), COL(values), what, kind_of(values));
+        yaml_node_item_t *a = values->data.sequence.items.start, *b = values->data.sequence.items.top;
+        if (a == b)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': empty value list; expected at least one "
+                                "value", P->name, LINE(values), COL(values), what);
+        f->values = calloc((size_t)(b - a), sizeof *f->values);
+        if (!f->values) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+        for (yaml_node_item_t *it = a; it < b; it++) {
+            yaml_node_t *e = yaml_document_get_node(P->doc, *it);
+            DERM_TRY(want_scalar(P, e, e, what, "a list of scalar values"));
+            if (!value_text_ok(scalar(e)))
+                return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote "
+                                    "or line break; expected a plain value", P->name, LINE(e), COL(e), what, scalar(e));
+            for (int j = 0; j < f->nvalues; j++)
+                if (!strcmp(f->values[j], scalar(e)))
+                    return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
+                                        "expected distinct values (use replicates for repeats)", P->name, LINE(e),
+                                        COL(e), what, scalar(e));
+            struct derm_params tp = *P->base; /* the value alone, as --set would take it */
+            DERM_TRY(apply_located2(P, &tp, NULL, f->key, scalar(e), LINE(e), COL(e), f->line, f->col));
+            if (!(f->values[f->nvalues++] = sweep_strdup(scalar(e))))
+                return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+        }
+        return DERM_OK;
+    }
+    f->is_range = 1;
+    char wmin[DERM_SWEEP_KEY_MAX + 24], wmax[DERM_SWEEP_KEY_MAX + 24];
+    snprintf(wmin, sizeof wmin, "%s.min", what);
+    snprintf(wmax, sizeof wmax, "%s.max", what);
+    DERM_TRY(parse_real(P, lo, lo, wmin, &f->lo));
+    DERM_TRY(parse_real(P, hi, hi, wmax, &f->hi));
+    if (scale) {
+        DERM_TRY(want_scalar(P, scale, scale, what, "scale: linear or log"));
+        if (!strcmp(scalar(scale), "log")) f->log_scale = 1;
+        else if (strcmp(scalar(scale), "linear") != 0)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.scale': '%s' is not valid; expected linear "
+                                "or log", P->name, LINE(scale), COL(scale), what, scalar(scale));
+    }
+    if (!(f->lo < f->hi))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': min %g is not below max %g; expected min < "
+                            "max", P->name, LINE(hi), COL(hi), what, f->lo, f->hi);
+    if (f->log_scale && !(f->lo > 0))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': min %g with scale log; expected min > 0",
+                            P->name, LINE(lo), COL(lo), what, f->lo);
+    const struct derm_param_desc *d = derm_params_find(f->key);
+    if (d) {
+        if (d->type == DERM_PT_BOOL || d->type == DERM_PT_ENUM)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' is a choice, not a number; expected it "
+                                "in a grid with {values: [...]}", P->name, f->line, f->col, what);
+        f->integer = d->type == DERM_PT_INT;
+        const yaml_node_t *bad = f->lo < d->lo ? lo : f->hi > d->hi ? hi : NULL;
+        if (bad)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': range [%g, %g] is outside the allowed "
+                                "range of %s; expected min and max in [%g, %g]", P->name, LINE(bad), COL(bad), what,
+                                f->lo, f->hi, f->key, d->lo, d->hi);
+    }
+    return DERM_OK;
+}
+
+static derm_status parse_endpoint(struct sweep_parser *P, const yaml_node_t *item, int index,
+                                  struct derm_sweep_endpoint *e)
+{
+    char what[64];
+    snprintf(what, sizeof what, "endpoints[%d]", index);
+    if (item->type != YAML_MAPPING_NODE)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': found %s; expected {name: N, variable: V, "
+                            "at_age: A | at: end | time_to_fraction: F, relative_to_age: R}", P->name, LINE(item),
+                            COL(item), what, kind_of(item));
+    DERM_TRY(check_keys(P, item, what));
+    static const char *const ek[] = {"name", "variable", "at_age", "at", "time_to_fraction", "relative_to_age"};
+    const yaml_node_t *name = NULL, *var = NULL, *at_age = NULL, *at = NULL, *ttf = NULL, *rel = NULL;
+    for (yaml_node_pair_t *pr = item->data.mapping.pairs.start; pr < item->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
+        const char *n = scalar(k);
+        char w[128];
+        snprintf(w, sizeof w, "%s.%s", what, n);
+        if (!strcmp(n, "name")) name = v;
+        else if (!strcmp(n, "variable")) var = v;
+        else if (!strcmp(n, "at_age")) at_age = v;
+        else if (!strcmp(n, "at")) at = v;
+        else if (!strcmp(n, "time_to_fraction")) ttf = v;
+        else if (!strcmp(n, "relative_to_age")) rel = v;
+        else return unknown_key(P, k, what, ek, 6);
+        DERM_TRY(want_scalar(P, k, v, w, "a scalar value"));
+    }
+    if (!name || !var)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': missing '%s'; expected {name: N, variable: "
+                            "V, ...}", P->name, LINE(item), COL(item), what, !name ? "name" : "variable");
+    const char *nm = scalar(name);
+    size_t nl = strlen(nm);
+    int ok = nl > 0 && nl < DERM_SWEEP_NAME_MAX && !(nm[0] >= '0' && nm[0] <= '9');
+    for (size_t i = 0; ok && i < nl; i++)
+        ok = (nm[i] >= 'a' && nm[i] <= 'z') || (nm[i] >= 'A' && nm[i] <= 'Z') || (nm[i] >= '0' && nm[i] <= '9') ||
+             nm[i] == '_';
+    if (!ok)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.name': '%s' is not valid; expected letters, "
+                            "digits and '_' (a column name), at most %d characters", P->name, LINE(name), COL(name),
+                            what, nm, DERM_SWEEP_NAME_MAX - 1);
+    snprintf(e->name, sizeof e->name, "%s", nm);
+    /* the variable must be a series of run.h5 */
+    const char *vn = scalar(var);
+    const char *names[DERM_NTOTALS + 1];
+    int known = 0;
+    for (int t = 0; t < DERM_NTOTALS; t++) {
+        names[t] = derm_total_desc(t)->name;
+        known |= !strcmp(vn, names[t]);
+    }
+    names[DERM_NTOTALS] = "step";
+    if (!known) {
+        const char *s = derm_suggest_word(vn, names, DERM_NTOTALS);
+        if (s)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.variable': unknown series '%s'; did you "
+                                "mean '%s'?", P->name, LINE(var), COL(var), what, vn, s);
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.variable': unknown series '%s'; expected a "
+                            "series of run.h5 such as collagen_total, senescent_fraction (see README, Output)",
+                            P->name, LINE(var), COL(var), what, vn);
+    }
+    snprintf(e->variable, sizeof e->variable, "%s", vn);
+    int nmodes = !!at_age + !!at + !!ttf;
+    if (nmodes != 1)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': %s; expected exactly one of at_age, at: end, "
+                            "time_to_fraction", P->name, LINE(item), COL(item), what,
+                            nmodes ? "more than one of at_age, at, time_to_fraction" : "no time given");
+    char w[96];
+    if (at_age) {
+        e->kind = DERM_SWEEP_AT_AGE;
+        snprintf(w, sizeof w, "%s.at_age", what);
+        DERM_TRY(parse_real(P, at_age, at_age, w, &e->age_years));
+    } else if (at) {
+        if (strcmp(scalar(at), "end") != 0)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.at': '%s' is not valid; expected end (or "
+                                "use at_age: A)", P->name, LINE(at), COL(at), what, scalar(at));
+        e->kind = DERM_SWEEP_AT_END;
+    } else {
+        e->kind = DERM_SWEEP_TIME_TO;
+        snprintf(w, sizeof w, "%s.time_to_fraction", what);
+        DERM_TRY(parse_real(P, ttf, ttf, w, &e->fraction));
+        if (!(e->fraction > 0) || e->fraction == 1.0)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': %g is not valid; expected a positive "
+                                "fraction other than 1 (0.8 = 20 %% loss, 1.5 = 50 %% gain)", P->name, LINE(ttf),
+                                COL(ttf), w, e->fraction);
+    }
+    if (rel) {
+        e->has_ref = 1;
+        snprintf(w, sizeof w, "%s.relative_to_age", what);
+        DERM_TRY(parse_real(P, rel, rel, w, &e->ref_age_years));
+    }
+    for (int i = 0; i < index; i++)
+        if (!strcmp(P->s->endpoints[i].name, e->name))
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.name': '%s' is used twice; expected "
+                                "distinct endpoint names", P->name, LINE(name), COL(name), what, e->name);
+    return DERM_OK;
+}
+
+/* ---- expansion -------------------------------------------------------------------------- */
+
+static double unit_to_value(const struct derm_sweep_factor *f, double u)
+{
+    if (u <= 0.0) return f->integer ? ceil(f->lo) : f->lo; /* the range's ends exactly */
+    if (u >= 1.0) return f->integer ? floor(f->hi) : f->hi;
+    double v = f->log_scale ? exp(log(f->lo) + u * (log(f->hi) - log(f->lo))) : f->lo + u * (f->hi - f->lo);
+    if (v < f->lo) v = f->lo;
+    if (v > f->hi) v = f->hi;
+    if (f->integer) v = nearbyint(v);
+    return v;
+}
+
+static void format_value(const struct derm_sweep_factor *f, double v, char *buf, size_t n)
+{
+    if (f->integer) snprintf(buf, n, "%lld", (long long)v);
+    else snprintf(buf, n, "%.17g", v);
+}
+
+/* Fisher-Yates permutation of 0..n-1 driven by Philox keyed (seed, purpose, id). */
+static void permute(int64_t *perm, int64_t n, uint64_t seed, uint32_t purpose, uint64_t id)
+{
+    for (int64_t i = 0; i < n; i++) perm[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)(derm_rng_uniform(seed, id, (uint64_t)i, purpose, 0) * (double)(i + 1));
+        if (j > i) j = i;
+        int64_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}
+
+uint64_t derm_sweep_seed(uint64_t sweep_seed, uint64_t point, uint64_t replicate, uint64_t attempt)
+{
+    philox4x64_key_t key = {{sweep_seed, (uint64_t)SWEEP_RNG_SEED}};
+    philox4x64_ctr_t ctr = {{point, replicate, attempt, 0x7377656570ULL}};
+    philox4x64_ctr_t r = philox4x64(ctr, key);
+    return r.v[0] >> 2;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static derm_status expand(struct derm_sweep *s, struct derm_err *err)
+{
+    const int k = s->nfactors;
+    int64_t np = 1;
+    if (s->design == DERM_SWEEP_GRID) {
+        for (int j = 0; j < k; j++) {
+            if (np > SWEEP_MAX_RUNS / s->factors[j].nvalues) {
+                np = SWEEP_MAX_RUNS + 1;
+                break;
+            }
+            np *= s->factors[j].nvalues;
+        }
+    } else if (s->design == DERM_SWEEP_LHS) {
+        np = s->samples;
+    } else {
+        np = s->trajectories * (k + 1);
+    }
+    if (np > SWEEP_MAX_RUNS || np * s->replicates > SWEEP_MAX_RUNS)
+        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %d runs; expected fewer", s->path,
+                            SWEEP_MAX_RUNS);
+    s->npoints = np;
+    s->nruns = np * s->replicates;
+    s->cells = calloc((size_t)(np * k), sizeof *s->cells);
+    s->units = malloc((size_t)(np * k) * sizeof *s->units);
+    s->seeds = malloc((size_t)s->nruns * sizeof *s->seeds);
+    int64_t *perm = malloc((size_t)(np > k ? np : k) * sizeof *perm);
+    if (!s->cells || !s->units || !s->seeds || !perm) {
+        free(perm);
+        return derm_err_set(err, DERM_ENOMEM, "out of memory expanding %lld points", (long long)np);
+    }
+    if (s->design == DERM_SWEEP_GRID) {
+        for (int64_t pt = 0; pt < np; pt++) {
+            int64_t rest = pt;
+            for (int j = k - 1; j >= 0; j--) { /* last factor varies fastest */
+                const struct derm_sweep_factor *f = &s->factors[j];
+                s->units[pt * k + j] = NAN;
+                s->cells[pt * k + j] = sweep_strdup(f->values[rest % f->nvalues]);
+                rest /= f->nvalues;
+            }
+        }
+    } else if (s->design == DERM_SWEEP_LHS) {
+        for (int j = 0; j < k; j++) {
+            permute(perm, np, s->seed, SWEEP_RNG_LHS_PERM, (uint64_t)j);
+            for (int64_t i = 0; i < np; i++) {
+                double jit = derm_rng_uniform(s->seed, (uint64_t)i, (uint64_t)j, SWEEP_RNG_LHS_JITTER, 0);
+                s->units[i * k + j] = ((double)perm[i] + jit) / (double)np;
+            }
+        }
+    } else {
+        const int64_t p = s->levels;
+        const double delta = (double)p / (2.0 * (double)(p - 1));
+        for (int64_t t = 0; t < s->trajectories; t++) {
+            int64_t row0 = t * (k + 1);
+            for (int j = 0; j < k; j++) { /* base point: a random level per factor */
+                int64_t lev = (int64_t)(derm_rng_uniform(s->seed, (uint64_t)t, (uint64_t)j, SWEEP_RNG_MORRIS, 0) *
+                                        (double)p);
+                if (lev >= p) lev = p - 1;
+                s->units[row0 * k + j] = (double)lev / (double)(p - 1);
+            }
+            permute(perm, k, s->seed, SWEEP_RNG_MORRIS, (uint64_t)t + 0x100000000ULL);
+            for (int m = 0; m < k; m++) {
+                int64_t prev = row0 + m, cur = prev + 1;
+                memcpy(&s->units[cur * k], &s->units[prev * k], (size_t)k * sizeof *s->units);
+                int j = (int)perm[m];
+                double x = s->units[prev * k + j];
+                s->units[cur * k + j] = x + delta <= 1.0 + 1e-12 ? x + delta : x - delta;
+                double *u = &s->units[cur * k + j]; /* snap to the level grid */
+                *u = nearbyint(*u * (double)(p - 1)) / (double)(p - 1);
+            }
+        }
+    }
+    if (s->design != DERM_SWEEP_GRID)
+        for (int64_t i = 0; i < np; i++)
+            for (int j = 0; j < k; j++) {
+                char buf[64];
+                format_value(&s->factors[j], unit_to_value(&s->factors[j], s->units[i * k + j]), buf, sizeof buf);
+                if (!(s->cells[i * k + j] = sweep_strdup(buf))) {
+                    free(perm);
+                    return derm_err_set(err, DERM_ENOMEM, "out of memory");
+                }
+            }
+    free(perm);
+    for (int64_t i = 0; i < np * k; i++)
+        if (!s->cells[i]) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+
+    /* seeds: distinct by construction with overwhelming probability; resolve clashes */
+    uint64_t *sorted = malloc((size_t)s->nruns * sizeof *sorted);
+    if (!sorted) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    for (uint64_t attempt = 0;; attempt++) {
+        for (int64_t pt = 0; pt < np; pt++)
+            for (int64_t r = 0; r < s->replicates; r++) {
+                int64_t row = pt * s->replicates + r;
+                if (attempt == 0 || s->seeds[row] == UINT64_MAX)
+                    s->seeds[row] = derm_sweep_seed(s->seed, (uint64_t)pt, (uint64_t)r, attempt);
+            }
+        memcpy(sorted, s->seeds, (size_t)s->nruns * sizeof *sorted);
+        qsort(sorted, (size_t)s->nruns, sizeof *sorted, cmp_u64);
+        int clash = 0;
+        for (int64_t i = 1; i < s->nruns; i++)
+            if (sorted[i] == sorted[i - 1]) {
+                clash = 1; /* mark every later row with this seed for a new attempt */
+                int first = 1;
+                for (int64_t row = 0; row < s->nruns; row++)
+                    if (s->seeds[row] == sorted[i]) {
+                        if (!first) s->seeds[row] = UINT64_MAX;
+                        first = 0;
+                    }
+            }
+        if (!clash) break;
+    }
+    free(sorted);
+    return DERM_OK;
+}
+
+/* Every point, applied on top of base+set exactly as the run will, must validate. Also
+ * sums the core-hours estimate. */
+static derm_status validate_points(struct sweep_parser *P, const struct derm_params *base,
+                                   const struct derm_param_origin *orig0)
+{
+    struct derm_sweep *s = P->s;
+    size_t np = derm_params_count();
+    struct derm_param_origin *orig = malloc(np * sizeof *orig);
+    if (!orig) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    derm_status st = DERM_OK;
+    s->core_seconds = 0;
+    for (int64_t pt = 0; pt < s->npoints && st == DERM_OK; pt++) {
+        struct derm_params p = *base;
+        memcpy(orig, orig0, np * sizeof *orig);
+        for (int j = 0; j < s->nfactors && st == DERM_OK; j++)
+            st = apply_located(P, &p, orig, s->factors[j].key, s->cells[pt * s->nfactors + j], s->factors[j].line,
+                               s->factors[j].col);
+        if (st == DERM_OK) st = derm_params_validate(&p, orig, P->err);
+        if (st == DERM_OK) {
+            double voxels = (double)p.domain_nx * (double)p.domain_ny * (double)p.domain_nz;
+            double steps = ceil((p.run_age_end_years - p.run_age_start_years) * DERM_HOURS_PER_YEAR / p.run_dt_hours);
+            s->core_seconds += (double)s->replicates *
+                               (voxels * steps * DERM_SWEEP_CORE_S_PER_VOXEL_STEP + DERM_SWEEP_CORE_S_PER_RUN);
+        } else if (s->design != DERM_SWEEP_GRID) {
+            /* name the sampled point: the range itself was valid */
+            struct derm_err e = *P->err;
+            derm_err_set(P->err, st, "%s (at design point %lld of the %s design)", e.msg, (long long)pt,
+                         SWEEP_DESIGNS[s->design]);
+        }
+    }
+    free(orig);
+    return st;
+}
+
+/* ---- the file --------------------------------------------------------------------------- */
+
+static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const char *base_override)
+{
+    struct derm_sweep *s = P->s;
+    if (root->type != YAML_MAPPING_NODE)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: top level is %s; expected a mapping with base:, "
+                            "design:, parameters:", P->name, LINE(root), COL(root), kind_of(root));
+    DERM_TRY(check_keys(P, root, ""));
+    const yaml_node_t *node[10] = {0}, *knode[10] = {0};
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
+        size_t i = 0;
+        while (i < 10 && strcmp(scalar(k), SWEEP_KEYS[i]) != 0) i++;
+        if (i == 10) return unknown_key(P, k, "", SWEEP_KEYS, 10);
+        node[i] = v;
+        knode[i] = k;
+    }
+    enum { K_BASE, K_SET, K_DESIGN, K_REPL, K_SEED, K_PARAMS, K_SAMPLES, K_TRAJ, K_LEVELS, K_ENDP };
+    unsigned long eline = LINE(root), ecol = COL(root);
+    for (int req = 0; req < 3; req++) {
+        int i = req == 0 ? K_BASE : req == 1 ? K_DESIGN : K_PARAMS;
+        if (!node[i])
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: missing key '%s'; expected %s", P->name, eline,
+                                ecol, SWEEP_KEYS[i],
+                                i == K_BASE ? "base: CONFIG.yaml (relative to the sweep file)"
+                                : i == K_DESIGN ? "design: grid, lhs or morris"
+                                                : "parameters: a mapping of swept keys");
+    }
+    /* design first: it decides what the other keys mean */
+    DERM_TRY(want_scalar(P, knode[K_DESIGN], node[K_DESIGN], "design", "grid, lhs or morris"));
+    const char *dn = scalar(node[K_DESIGN]);
+    int di = 0;
+    while (di < 3 && strcmp(dn, SWEEP_DESIGNS[di]) != 0) di++;
+    if (di == 3) {
+        const char *sug = derm_suggest_word(dn, SWEEP_DESIGNS, 3);
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'design': '%s' is not valid; %s%s%sexpected grid, "
+                            "lhs or morris", P->name, LINE(node[K_DESIGN]), COL(node[K_DESIGN]), dn,
+                            sug ? "did you mean '" : "", sug ? sug : "", sug ? "'? " : "");
+    }
+    s->design = (enum derm_sweep_design)di;
+    static const int only[3] = {K_SAMPLES, K_TRAJ, K_LEVELS};
+    static const int owner[3] = {DERM_SWEEP_LHS, DERM_SWEEP_MORRIS, DERM_SWEEP_MORRIS};
+    for (int i = 0; i < 3; i++)
+        if (node[only[i]] && (int)s->design != owner[i])
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' applies only to design '%s'; expected it "
+                                "removed for design '%s'", P->name, LINE(knode[only[i]]), COL(knode[only[i]]),
+                                SWEEP_KEYS[only[i]], SWEEP_DESIGNS[owner[i]], dn);
+    if (s->design == DERM_SWEEP_LHS && !node[K_SAMPLES])
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: design 'lhs' needs 'samples: N'; expected the number "
+                            "of samples", P->name, LINE(knode[K_DESIGN]), COL(knode[K_DESIGN]));
+    if (s->design == DERM_SWEEP_MORRIS && !node[K_TRAJ])
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: design 'morris' needs 'trajectories: r'; expected the "
+                            "number of trajectories", P->name, LINE(knode[K_DESIGN]), COL(knode[K_DESIGN]));
+    s->replicates = 1;
+    s->levels = 4;
+    if (node[K_REPL]) DERM_TRY(parse_int(P, knode[K_REPL], node[K_REPL], "replicates", 1, 100000, "", &s->replicates));
+    if (node[K_SAMPLES]) DERM_TRY(parse_int(P, knode[K_SAMPLES], node[K_SAMPLES], "samples", 1, 1000000, "", &s->samples));
+    if (node[K_TRAJ])
+        DERM_TRY(parse_int(P, knode[K_TRAJ], node[K_TRAJ], "trajectories", 1, 100000, "", &s->trajectories));
+    if (node[K_LEVELS]) {
+        DERM_TRY(parse_int(P, knode[K_LEVELS], node[K_LEVELS], "levels", 2, 1000, " and even", &s->levels));
+        if (s->levels % 2)
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'levels': %lld is odd; expected an even "
+                                "integer in [2, 1000] (Morris: delta = p / (2 (p - 1)))", P->name,
+                                LINE(node[K_LEVELS]), COL(node[K_LEVELS]), (long long)s->levels);
+    }
+
+    /* base config, relative to the sweep file */
+    DERM_TRY(want_scalar(P, knode[K_BASE], node[K_BASE], "base", "the path of a config file"));
+    const char *bp = scalar(node[K_BASE]);
+    char path[4300];
+    if (base_override) snprintf(path, sizeof path, "%s", base_override);
+    else if (bp[0] == '/' || !strrchr(P->name, '/')) snprintf(path, sizeof path, "%s", bp);
+    else snprintf(path, sizeof path, "%.*s/%s", (int)(strrchr(P->name, '/') - P->name), P->name, bp);
+    if (!(s->base_path = sweep_strdup(path))) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    struct derm_params base;
+    derm_params_defaults(&base);
+    size_t npar = derm_params_count();
+    struct derm_param_origin *orig = calloc(npar, sizeof *orig);
+    if (!orig) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    FILE *probe = fopen(path, "rb");
+    if (!probe) {
+        int e = errno;
+        free(orig);
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'base': cannot open '%s': %s; expected a config "
+                            "file (path relative to the sweep file)", P->name, LINE(node[K_BASE]),
+                            COL(node[K_BASE]), path, strerror(e));
+    }
+    fclose(probe);
+    derm_status st = derm_config_load(path, &base, orig, &s->base_text, P->err);
+    P->base = &base;
+    P->orig = orig;
+
+    /* fixed overrides, then the seed */
+    if (st == DERM_OK && node[K_SET]) {
+        if (node[K_SET]->type != YAML_MAPPING_NODE && !is_null(node[K_SET]))
+            st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'set': found %s; expected a mapping of "
+                              "section.key: value", P->name, LINE(knode[K_SET]), COL(knode[K_SET]),
+                              kind_of(node[K_SET]));
+        else if (node[K_SET]->type == YAML_MAPPING_NODE)
+            st = add_set(P, node[K_SET], "");
+    }
+    if (st == DERM_OK && node[K_SEED]) {
+        int64_t seed = 0;
+        st = parse_int(P, knode[K_SEED], node[K_SEED], "seed", 0, INT64_MAX, "", &seed);
+        s->seed = (uint64_t)seed;
+    } else if (st == DERM_OK) {
+        s->seed = (uint64_t)base.run_seed;
+    }
+
+    /* parameters */
+    if (st == DERM_OK) {
+        const yaml_node_t *pm = node[K_PARAMS];
+        if (pm->type != YAML_MAPPING_NODE && !is_null(pm))
+            st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'parameters': found %s; expected a mapping of "
+                              "swept keys", P->name, LINE(knode[K_PARAMS]), COL(knode[K_PARAMS]), kind_of(pm));
+        else if (is_null(pm) || pm->data.mapping.pairs.start == pm->data.mapping.pairs.top)
+            st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'parameters': empty design; expected at least "
+                              "one swept parameter", P->name, LINE(knode[K_PARAMS]), COL(knode[K_PARAMS]));
+        else
+            st = check_keys(P, pm, "parameters");
+        if (st == DERM_OK) {
+            size_t n = (size_t)(pm->data.mapping.pairs.top - pm->data.mapping.pairs.start);
+            s->factors = calloc(n, sizeof *s->factors);
+            if (!s->factors) st = derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+            for (yaml_node_pair_t *pr = pm->data.mapping.pairs.start; st == DERM_OK && pr < pm->data.mapping.pairs.top;
+                 pr++) {
+                yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
+                struct derm_sweep_factor *f = &s->factors[s->nfactors++];
+                st = parse_factor(P, k, v, f);
+                for (int i = 0; st == DERM_OK && i < s->nsets; i++) {
+                    size_t kl = strlen(f->key);
+                    if (!strncmp(s->sets[i], f->key, kl) && s->sets[i][kl] == '=')
+                        st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' is both fixed in 'set' and "
+                                          "swept; expected one of them", P->name, f->line, f->col, f->key);
+                }
+                /* the key itself, and a range's endpoints, as --set would take them */
+                struct derm_params tp = base;
+                if (st == DERM_OK && f->is_range) {
+                    char b[64];
+                    format_value(f, f->integer ? ceil(f->lo) : f->lo, b, sizeof b);
+                    st = apply_located(P, &tp, NULL, f->key, b, f->line, f->col);
+                    format_value(f, f->integer ? floor(f->hi) : f->hi, b, sizeof b);
+                    if (st == DERM_OK) st = apply_located(P, &tp, NULL, f->key, b, f->line, f->col);
+                }
+            }
+        }
+    }
+    if (st == DERM_OK && node[K_ENDP] && !is_null(node[K_ENDP])) {
+        const yaml_node_t *el = node[K_ENDP];
+        if (el->type != YAML_SEQUENCE_NODE) {
+            st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'endpoints': found %s; expected a list of {name: "
+                              "N, variable: V, ...}", P->name, LINE(knode[K_ENDP]), COL(knode[K_ENDP]), kind_of(el));
+        } else {
+            size_t n = (size_t)(el->data.sequence.items.top - el->data.sequence.items.start);
+            s->endpoints = calloc(n ? n : 1, sizeof *s->endpoints);
+            if (!s->endpoints) st = derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+            for (size_t i = 0; st == DERM_OK && i < n; i++) {
+                yaml_node_t *it = yaml_document_get_node(P->doc, el->data.sequence.items.start[i]);
+                st = parse_endpoint(P, it, (int)i, &s->endpoints[i]);
+                if (st == DERM_OK) s->nendpoints++;
+                for (int j = 0; st == DERM_OK && j < s->nfactors; j++)
+                    if (!strcmp(s->factors[j].key, s->endpoints[i].name))
+                        st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: endpoint name '%s' clashes with a "
+                                          "column; expected another name", P->name, LINE(it), COL(it),
+                                          s->endpoints[i].name);
+                static const char *const fixed[] = {"run_id", "point", "replicate", "seed", "status"};
+                for (int j = 0; st == DERM_OK && j < 5; j++)
+                    if (!strcmp(fixed[j], s->endpoints[i].name))
+                        st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: endpoint name '%s' clashes with a "
+                                          "column; expected another name", P->name, LINE(it), COL(it), fixed[j]);
+            }
+        }
+    }
+    if (st == DERM_OK) st = expand(s, P->err);
+    if (st == DERM_OK) st = validate_points(P, &base, orig);
+    free(orig);
+    return st;
+}
+
+static derm_status yaml_error(const yaml_parser_t *parser, const char *name, struct derm_err *err)
+{
+    const char *problem = parser->problem ? parser->problem : "unknown problem";
+    if (parser->error == YAML_MEMORY_ERROR) return derm_err_set(err, DERM_ENOMEM, "%s: out of memory", name);
+    if (parser->error == YAML_READER_ERROR)
+        return derm_err_set(err, DERM_ECONFIG, "%s:1:1: YAML syntax error: %s (at byte %lu)", name, problem,
+                            (unsigned long)parser->problem_offset);
+    return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s%s%s", name,
+                        (unsigned long)parser->problem_mark.line + 1, (unsigned long)parser->problem_mark.column + 1,
+                        problem, parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out,
+                            struct derm_err *err)
+{
+    *out = NULL;
+    if (!path || !*path) return derm_err_set(err, DERM_EUSAGE, "sweep: no sweep file given");
+    struct derm_sweep *s = calloc(1, sizeof *s);
+    if (!s) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    derm_status st = DERM_OK;
+    if (!(s->path = sweep_strdup(path))) st = derm_err_set(err, DERM_ENOMEM, "out of memory");
+    if (st == DERM_OK) st = derm_sweep_read_text(path, &s->text, err);
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int have_parser = 0, have_doc = 0;
+    if (st == DERM_OK) {
+        if (!yaml_parser_initialize(&parser)) st = derm_err_set(err, DERM_ENOMEM, "cannot initialise libyaml");
+        else have_parser = 1;
+    }
+    if (st == DERM_OK) {
+        yaml_parser_set_input_string(&parser, (const unsigned char *)s->text, strlen(s->text));
+        if (!yaml_parser_load(&parser, &doc)) st = yaml_error(&parser, path, err);
+        else have_doc = 1;
+    }
+    if (st == DERM_OK) {
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        if (!root || is_null(root)) {
+            st = derm_err_set(err, DERM_ECONFIG, "%s:1:1: empty sweep file; expected a mapping with base:, design:, "
+                              "parameters:", path);
+        } else {
+            struct sweep_parser P = {path, &doc, s, err, NULL, NULL};
+            st = parse_root(&P, root, base_override);
+        }
+    }
+    if (have_doc) yaml_document_delete(&doc);
+    if (have_parser) yaml_parser_delete(&parser);
+    if (st != DERM_OK) {
+        derm_sweep_free(s);
+        return st;
+    }
+    *out = s;
+    return DERM_OK;
+}
+
+void derm_sweep_free(struct derm_sweep *s)
+{
+    if (!s) return;
+    free(s->path);
+    free(s->text);
+    free(s->base_path);
+    free(s->base_text);
+    for (int i = 0; i < s->nsets; i++) free(s->sets[i]);
+    free(s->sets);
+    for (int j = 0; j < s->nfactors; j++) {
+        for (int v = 0; v < s->factors[j].nvalues; v++) free(s->factors[j].values[v]);
+        free(s->factors[j].values);
+    }
+    free(s->factors);
+    free(s->endpoints);
+    if (s->cells)
+        for (int64_t i = 0; i < s->npoints * s->nfactors; i++) free(s->cells[i]);
+    free(s->cells);
+    free(s->units);
+    free(s->seeds);
+    free(s);
+}
+
+/* ---- the plan directory ------------------------------------------------------------------ */
+
+void derm_sweep_run_id(const struct derm_sweep *s, int64_t row, char *buf, size_t n)
+{
+    int wp = 4, wr = 1;
+    for (int64_t m = s->npoints - 1; m >= 10000; m /= 10) wp++;
+    for (int64_t m = s->replicates - 1; m >= 10; m /= 10) wr++;
+    snprintf(buf, n, "p%0*lld_r%0*lld", wp, (long long)(row / s->replicates), wr, (long long)(row % s->replicates));
+}
+
+derm_status derm_sweep_write_runs(const struct derm_sweep *s, FILE *fp, struct derm_err *err)
+{
+    fputs("run_id,point,replicate,seed", fp);
+    for (int j = 0; j < s->nfactors; j++) fprintf(fp, ",%s", s->factors[j].key);
+    fputc('\n', fp);
+    for (int64_t row = 0; row < s->nruns; row++) {
+        char id[64];
+        derm_sweep_run_id(s, row, id, sizeof id);
+        int64_t pt = row / s->replicates;
+        fprintf(fp, "%s,%lld,%lld,%llu", id, (long long)pt, (long long)(row % s->replicates),
+                (unsigned long long)s->seeds[row]);
+        for (int j = 0; j < s->nfactors; j++) fprintf(fp, ",%s", s->cells[pt * s->nfactors + j]);
+        fputc('\n', fp);
+    }
+    if (ferror(fp)) return derm_err_set(err, DERM_EIO, "cannot write the run manifest: %s", strerror(errno));
+    return DERM_OK;
+}
+
+static derm_status runs_text(const struct derm_sweep *s, char **buf, size_t *len, struct derm_err *err)
+{
+    *buf = NULL;
+    FILE *fp = open_memstream(buf, len);
+    if (!fp) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    derm_status st = derm_sweep_write_runs(s, fp, err);
+    fclose(fp);
+    if (st != DERM_OK) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return st;
+}
+
+static derm_status factors_text(const struct derm_sweep *s, char **buf, size_t *len, struct derm_err *err)
+{
+    *buf = NULL;
+    FILE *fp = open_memstream(buf, len);
+    if (!fp) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    fprintf(fp, "key,kind,min,max,scale,design,levels\n");
+    for (int j = 0; j < s->nfactors; j++) {
+        const struct derm_sweep_factor *f = &s->factors[j];
+        if (f->is_range)
+            fprintf(fp, "%s,range,%.17g,%.17g,%s,%s,%lld\n", f->key, f->lo, f->hi, f->log_scale ? "log" : "linear",
+                    SWEEP_DESIGNS[s->design], (long long)(s->design == DERM_SWEEP_MORRIS ? s->levels : 0));
+        else
+            fprintf(fp, "%s,values,,,,%s,%d\n", f->key, SWEEP_DESIGNS[s->design], f->nvalues);
+    }
+    fclose(fp);
+    return *buf ? DERM_OK : derm_err_set(err, DERM_ENOMEM, "out of memory");
+}
+
+/* 1 if the file exists and its content differs from text. */
+static int differs(const char *path, const char *text)
+{
+    char *old = NULL;
+    struct derm_err e = {0};
+    if (derm_sweep_read_text(path, &old, &e) != DERM_OK) return 0;
+    int d = strcmp(old, text) != 0;
+    free(old);
+    return d;
+}
+
+derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm_sweep **out,
+                            struct derm_err *err)
+{
+    *out = NULL;
+    struct derm_sweep *s = NULL;
+    DERM_TRY(derm_sweep_load(sweep_path, NULL, &s, err));
+    char *runs = NULL, *facs = NULL;
+    size_t rlen = 0, flen = 0;
+    derm_status st = runs_text(s, &runs, &rlen, err);
+    if (st == DERM_OK) st = factors_text(s, &facs, &flen, err);
+    char p_runs[4200], p_base[4200], p_sweep[4200], p_fac[4200], p_rundir[4200];
+    snprintf(p_runs, sizeof p_runs, "%s/runs.csv", dir);
+    snprintf(p_base, sizeof p_base, "%s/base.yaml", dir);
+    snprintf(p_sweep, sizeof p_sweep, "%s/sweep.yaml", dir);
+    snprintf(p_fac, sizeof p_fac, "%s/factors.csv", dir);
+    snprintf(p_rundir, sizeof p_rundir, "%s/runs", dir);
+    struct stat sb;
+    if (st == DERM_OK && stat(p_rundir, &sb) == 0 &&
+        (differs(p_runs, runs) || differs(p_base, s->base_text) || differs(p_sweep, s->text)))
+        st = derm_err_set(err, DERM_EUSAGE, "%s already holds results of a different plan (%s/runs/); expected a new "
+                          "directory, or remove the old one", dir, dir);
+    if (st == DERM_OK) st = derm_sweep_mkdir(dir, err);
+    if (st == DERM_OK) st = derm_sweep_write_atomic(p_base, s->base_text, strlen(s->base_text), err);
+    if (st == DERM_OK) st = derm_sweep_write_atomic(p_sweep, s->text, strlen(s->text), err);
+    if (st == DERM_OK) st = derm_sweep_write_atomic(p_fac, facs, flen, err);
+    if (st == DERM_OK) st = derm_sweep_write_atomic(p_runs, runs, rlen, err);
+    free(runs);
+    free(facs);
+    if (st != DERM_OK) {
+        derm_sweep_free(s);
+        return st;
+    }
+    *out = s;
+    return DERM_OK;
+}
+
+derm_status derm_sweep_open(const char *dir, struct derm_sweep **out, struct derm_err *err)
+{
+    *out = NULL;
+    char p_runs[4200], p_base[4200], p_sweep[4200];
+    snprintf(p_runs, sizeof p_runs, "%s/runs.csv", dir);
+    snprintf(p_base, sizeof p_base, "%s/base.yaml", dir);
+    snprintf(p_sweep, sizeof p_sweep, "%s/sweep.yaml", dir);
+    struct stat sb;
+    if (stat(p_runs, &sb) != 0 || stat(p_sweep, &sb) != 0 || stat(p_base, &sb) != 0)
+        return derm_err_set(err, DERM_EUSAGE, "%s: not a planned sweep directory (needs runs.csv, sweep.yaml, "
+                            "base.yaml); expected the output of 'dermsim sweep plan SWEEP.yaml -o %s'", dir, dir);
+    struct derm_sweep *s = NULL;
+    DERM_TRY(derm_sweep_load(p_sweep, p_base, &s, err));
+    char *runs = NULL, *old = NULL;
+    size_t rlen = 0;
+    derm_status st = runs_text(s, &runs, &rlen, err);
+    if (st == DERM_OK) st = derm_sweep_read_text(p_runs, &old, err);
+    if (st == DERM_OK && strcmp(old, runs) != 0)
+        st = derm_err_set(err, DERM_EUSAGE, "%s does not match %s (edited, or planned by another dermsim version); "
+                          "expected it re-planned with 'dermsim sweep plan'", p_runs, p_sweep);
+    free(runs);
+    free(old);
+    if (st != DERM_OK) {
+        derm_sweep_free(s);
+        return st;
+    }
+    *out = s;
+    return DERM_OK;
+}
