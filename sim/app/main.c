@@ -13,12 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "derm/core/status.h"
 #include "derm/io/config.h"
 #include "derm/io/output.h"
 #include "derm/io/params.h"
 #include "derm/io/report.h"
 #include "derm/sim/sim.h"
-#include "derm/core/status.h"
+#include "derm/sim/totals.h"
 #include "derm/tools/sweep.h"
 #include "derm/version.h"
 
@@ -102,11 +103,12 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 }
 
 /* Defaults, config file, --seed/--threads, --set, then whole-set validation. */
-static derm_status load_params(const struct cli *c, struct derm_params *p, struct derm_param_origin *orig,
-                               char **text, struct derm_err *err)
+static derm_status load_params(const struct cli *c, struct derm_params *p, struct derm_schedule *sched,
+                               struct derm_param_origin *orig, char **text, struct derm_err *err)
 {
     derm_params_defaults(p);
-    DERM_TRY(derm_config_load(c->config, p, orig, text, err));
+    memset(sched, 0, sizeof *sched);
+    DERM_TRY(derm_config_load(c->config, p, sched, orig, text, err));
     const char *opt_val[2] = {c->seed, c->threads}, *opt_key[2] = {"run.seed", "run.threads"};
     const char *opt_name[2] = {"--seed", "--threads"};
     for (int i = 0; i < 2; i++) {
@@ -115,8 +117,8 @@ static derm_status load_params(const struct cli *c, struct derm_params *p, struc
         DERM_TRY(derm_params_set_text(p, d, opt_val[i], opt_name[i], err));
         if (orig) snprintf(orig[d - derm_params_table()].where, DERM_WHERE_MAX, "%s", opt_name[i]);
     }
-    for (int i = 0; i < c->nsets; i++) DERM_TRY(derm_config_apply_set(p, orig, c->sets[i], err));
-    return derm_params_validate(p, orig, err);
+    for (int i = 0; i < c->nsets; i++) DERM_TRY(derm_config_apply_set(p, sched, orig, c->sets[i], err));
+    return derm_config_validate(p, sched, orig, err);
 }
 
 static int mkdir_p(const char *path, char *msg, size_t n)
@@ -152,13 +154,13 @@ static int mkdir_p(const char *path, char *msg, size_t n)
     return 0;
 }
 
-static char *resolved_yaml(const struct derm_params *p)
+static char *resolved_yaml(const struct derm_params *p, const struct derm_schedule *sched)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&buf, &len);
     if (!fp) return NULL;
-    derm_params_write_yaml(p, fp);
+    derm_config_write_yaml(p, sched, fp);
     fclose(fp);
     return buf;
 }
@@ -181,6 +183,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
 {
     struct derm_err err = {0};
     struct derm_params p;
+    static struct derm_schedule sched;
     size_t np = derm_params_count();
     struct derm_param_origin *orig = calloc(np, sizeof *orig);
     char *text = NULL, *resolved = NULL;
@@ -188,7 +191,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
     struct derm_output *out = NULL;
     int rc = 0;
     if (!orig) return fail(DERM_ENOMEM, "out of memory");
-    derm_status st = load_params(c, &p, orig, &text, &err);
+    derm_status st = load_params(c, &p, &sched, orig, &text, &err);
     if (st != DERM_OK) {
         rc = fail(st, err.msg);
         goto done;
@@ -209,16 +212,14 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
     }
     if (p.run_threads > 0) omp_set_num_threads((int)p.run_threads);
     int threads = omp_get_max_threads();
-    resolved = resolved_yaml(&p);
-
-    st = derm_sim_create(&sim, &p, &err);
+    st = derm_sim_create(&sim, &p, &sched, &err);
     if (st != DERM_OK) {
         rc = fail(st, err.msg);
         goto done;
     }
-    /* record the derived division hazard etc. in the resolved config */
-    free(resolved);
-    resolved = resolved_yaml(&sim->p);
+    /* record the derived division hazard in the resolved config, so it reproduces the run */
+    if (!(p.fibroblast_division_per_day > 0.0)) p.fibroblast_division_per_day = derm_sim_division_per_day(sim);
+    resolved = resolved_yaml(&p, &sched);
     char path_h5[2300], path_xdmf[2300], path_yaml[2300], path_md[2300], tmp[2400];
     snprintf(path_h5, sizeof path_h5, "%s/run.h5", outdir);
     snprintf(path_xdmf, sizeof path_xdmf, "%s/run.xdmf", outdir);
@@ -246,7 +247,9 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
         .compiler = DERM_COMPILER, .build_flags = DERM_BUILD_FLAGS, .config_text = text ? text : "",
         .config_resolved = resolved ? resolved : "", .command_line = cmdline, .seed = (uint64_t)p.run_seed,
         .omp_threads = threads, .voxel_um = p.domain_voxel_um};
-    struct derm_output_opts opts = {.write_fields = p.output_write_fields, .write_agents = p.output_write_agents,
+    struct derm_output_opts opts = {.series = derm_totals_table(),
+                                    .nseries = DERM_NTOTALS,
+                                    .write_fields = p.output_write_fields, .write_agents = p.output_write_agents,
                                     .compression = (int)p.output_compression};
     st = derm_output_create(&out, path_h5, path_xdmf, &meta, &sim->grid, &opts, &err);
     if (st != DERM_OK) {
@@ -273,7 +276,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
         double day = (double)step * sim->dt_h / 24.0, age = derm_sim_age(sim, step);
         int end = step >= nsteps;
         if (step % series_every == 0 || end) {
-            derm_sim_totals(sim, totals);
+            derm_totals_compute(sim, totals);
             if ((st = derm_output_series(out, step, day, age, totals, &err)) != DERM_OK) break;
             last_series = step;
         }
@@ -303,7 +306,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
         /* leave a readable file with the last state, marked incomplete */
         struct derm_err e2 = {0};
         if (st == DERM_EINTR && sim->step != last_series) {
-            derm_sim_totals(sim, totals);
+            derm_totals_compute(sim, totals);
             derm_output_series(out, sim->step, (double)sim->step * sim->dt_h / 24.0, derm_sim_age(sim, sim->step),
                                totals, &e2);
         }
@@ -314,7 +317,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
         out = NULL;
         if (st == DERM_EINTR) {
             struct derm_report_info ri = {c->config, reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, threads, wall, 0};
-            derm_report_write(path_md, path_h5, &sim->p, &ri, &e2);
+            derm_report_write(path_md, path_h5, &p, &sched, &ri, &e2);
             rc = fail(st, "interrupted: output closed and marked incomplete (completed = 0)");
         } else {
             rc = fail(st, err.msg);
@@ -328,7 +331,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv)
         goto done;
     }
     struct derm_report_info ri = {c->config, reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, threads, wall, 1};
-    if ((st = derm_report_write(path_md, path_h5, &sim->p, &ri, &err)) != DERM_OK) {
+    if ((st = derm_report_write(path_md, path_h5, &p, &sched, &ri, &err)) != DERM_OK) {
         rc = fail(st, err.msg);
         goto done;
     }
@@ -351,10 +354,11 @@ static int cmd_check(const struct cli *c)
 {
     struct derm_err err = {0};
     struct derm_params p;
+    static struct derm_schedule sched;
     struct derm_param_origin *orig = calloc(derm_params_count(), sizeof *orig);
     char *text = NULL;
     if (!orig) return fail(DERM_ENOMEM, "out of memory");
-    derm_status st = load_params(c, &p, orig, &text, &err);
+    derm_status st = load_params(c, &p, &sched, orig, &text, &err);
     free(text);
     free(orig);
     if (st != DERM_OK) return fail(st, err.msg);
@@ -485,7 +489,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "params")) {
         if (argc > 2) return usage_error("'params' takes no arguments, got '%s'", argv[2]);
-        derm_params_print_table(stdout);
+        derm_config_print_keys(stdout);
         return 0;
     }
     if (!strcmp(cmd, "info")) {

@@ -3,16 +3,21 @@
 
 #include <math.h>
 
-int derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um)
+derm_status derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um,
+                           struct derm_err *err)
 {
-    if (nx < 1 || ny < 1 || nz < 1 || !(h_um > 0.0) || !isfinite(h_um)) return -1;
-    if (nx > INT64_MAX / ny || nx * ny > INT64_MAX / nz) return -1;
+    if (nx < 1 || ny < 1 || nz < 1 || !(h_um > 0.0) || !isfinite(h_um))
+        return derm_err_set(err, DERM_ECONFIG, "invalid grid %lld x %lld x %lld at %g um; expected sizes >= 1 and a "
+                            "positive finite voxel", (long long)nx, (long long)ny, (long long)nz, h_um);
+    if (nx > INT64_MAX / ny || nx * ny > INT64_MAX / nz)
+        return derm_err_set(err, DERM_ECONFIG, "grid %lld x %lld x %lld has too many voxels to address",
+                            (long long)nx, (long long)ny, (long long)nz);
     g->nx = nx;
     g->ny = ny;
     g->nz = nz;
     g->h_um = h_um;
     g->n = nx * ny * nz;
-    return 0;
+    return DERM_OK;
 }
 
 static int64_t wrap_index(double pos, double h, int64_t n)

@@ -1,149 +1,71 @@
-/* exposure.c - scheduled exposures and treatments to UV per layer and signal sources
- * (model and sources in exposure.h). */
+/* exposure.c - exposures to per-layer UV, ROS and dose records (model and sources in
+ * exposure.h). */
 #include "derm/inputs/exposure.h"
 
 #include <math.h>
-#include <string.h>
 
-/* synthesis, MMP, IL/SASP, repair, progenitor */
-static const double presets[DERM_SOURCE_COUNT][DERM_EXO_NEFFECT] = {
-    [DERM_SOURCE_GENERIC] = {1.0, 1.0, 1.0, 1.0, 1.0},
-    [DERM_SOURCE_ADIPOSE] = {1.3, 1.3, 1.0, 1.0, 0.8},
-    [DERM_SOURCE_UMBILICAL_CORD] = {1.1, 1.0, 1.1, 1.1, 1.5},
-    [DERM_SOURCE_BONE_MARROW] = {0.9, 1.0, 1.4, 1.0, 1.1},
-    [DERM_SOURCE_DENTAL_PULP] = {1.0, 1.0, 1.1, 1.5, 1.0},
-    [DERM_SOURCE_AMNION] = {1.1, 1.1, 1.4, 1.0, 0.9},
-};
+#include "derm/core/units.h"
 
-const double *derm_exposure_source_preset(int source)
-{
-    if (source < 0 || source >= DERM_SOURCE_COUNT) source = DERM_SOURCE_GENERIC;
-    return presets[source];
-}
-
-void derm_exposure_mix_emphasis(const double *mix, double *mult)
-{
-    double tot = 0.0;
-    for (int s = 0; s < DERM_SOURCE_COUNT; s++) tot += mix[s] > 0.0 ? mix[s] : 0.0;
-    for (int e = 0; e < DERM_EXO_NEFFECT; e++) {
-        if (!(tot > 0.0)) {
-            mult[e] = 1.0;
-            continue;
-        }
-        double m = 0.0;
-        for (int s = 0; s < DERM_SOURCE_COUNT; s++) m += (mix[s] > 0.0 ? mix[s] : 0.0) * presets[s][e];
-        mult[e] = m / tot;
-    }
-}
-
-void derm_exposure_uv_layers(const struct derm_grid *g, const struct derm_params *p, const struct derm_exposure *x,
+void derm_exposure_uv_layers(const struct derm_grid *g, const struct derm_uv_coef *uv, const struct derm_exposure *x,
                              double *uvb_k, double *uva_k)
 {
     for (int64_t k = 0; k < g->nz; k++) {
         /* mean over the layer of T exp(-z/d): exact layer average, not the centre value */
         const double z0 = (double)k * g->h_um, z1 = z0 + g->h_um;
-        double db = p->uv_uvb_depth_um, da = p->uv_uva_depth_um;
+        double db = uv->uvb_depth_um, da = uv->uva_depth_um;
         double fb = db / g->h_um * (exp(-z0 / db) - exp(-z1 / db));
         double fa = da / g->h_um * (exp(-z0 / da) - exp(-z1 / da));
-        uvb_k[k] = x->uvb_sed * p->uv_uvb_transmission * fb;
-        uva_k[k] = x->uva_sed * p->uv_uva_transmission * fa;
+        uvb_k[k] = x->uvb_sed * uv->uvb_transmission * fb;
+        uva_k[k] = x->uva_sed * uv->uva_transmission * fa;
     }
 }
 
-/* Mass of a normal (mu, sd) in [a, b). */
-static double normal_mass(double a, double b, double mu, double sd)
+void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *uv, const struct derm_oxidative_coef *ox,
+                          const struct derm_exposure *x, double dt_h, struct derm_exposure_layers *L)
 {
-    const double r = 1.0 / (sd * sqrt(2.0));
-    return 0.5 * (erf((b - mu) * r) - erf((a - mu) * r));
-}
-
-void derm_exposure_profile(const struct derm_grid *g, const struct derm_sched_entry *e, double open_depth_um,
-                           double *w_k)
-{
-    const double h = g->h_um, lz = (double)g->nz * h;
-    double sum = 0.0;
+    derm_exposure_uv_layers(g, uv, x, L->uvb_k, L->uva_k);
+    const double sys = ox->ros_per_cigarette * x->cigarettes_per_day + ox->ros_per_pollution * x->pollution;
+    L->any_uv = 0;
     for (int64_t k = 0; k < g->nz; k++) {
-        const double z0 = (double)k * h, z1 = z0 + h;
-        double m;
-        if (open_depth_um > 0.0) {
-            double top = open_depth_um < lz ? open_depth_um : lz;
-            m = z1 <= top ? h : (z0 < top ? top - z0 : 0.0);
-        } else if (e->input == DERM_IN_MICRONEEDLING) {
-            double top = e->depth_um < lz ? e->depth_um : lz;
-            if (top < h) top = h; /* at least the first layer */
-            m = z1 <= top ? h : (z0 < top ? top - z0 : 0.0);
-        } else if (e->route == DERM_ROUTE_INTRADERMAL) {
-            m = normal_mass(z0, z1, e->depth_um, e->spread_um);
-        } else if (e->route == DERM_ROUTE_TOPICAL) {
-            double d = e->penetration_um;
-            m = d * (exp(-z0 / d) - exp(-z1 / d));
-        } else {
-            m = h;
-        }
-        w_k[k] = m;
-        sum += m;
+        L->uv_k[k] = L->uvb_k[k] + L->uva_k[k];
+        L->any_uv |= L->uv_k[k] > 0.0;
+        const double weighted = (L->uvb_k[k] + uv->uva_ros_weight * L->uva_k[k]) / dt_h; /* SED/h */
+        L->ros_ex_k[k] = sys + uv->ros_per_sed_h * weighted;
+        L->uv_ap1_k[k] = uv->ap1_per_sed_h * weighted;
     }
-    /* the block is inside the treated tissue: what the profile puts outside it is taken
-     * as reflected back, so the whole dose enters the block */
-    for (int64_t k = 0; k < g->nz; k++) w_k[k] = sum > 0.0 ? w_k[k] / (sum * h) : 1.0 / lz;
 }
 
-/* src += scale x per_layer[k] in every voxel of layer k. */
-static void add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *src)
+void derm_exposure_uv_records(const struct derm_grid *g, const struct derm_uv_coef *uv,
+                              const struct derm_exposure_layers *L, const double *crowd, double dt_h, double *uv_dose,
+                              double *uva_dose, double *dep_elastotic)
 {
     const int64_t nxy = g->nx * g->ny;
+    for (int64_t k = 0; k < g->nz; k++)
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
+            uv_dose[q] += L->uv_k[k];
+            uva_dose[q] += L->uva_k[k];
+            dep_elastotic[q] = uv->elastosis_per_sed * L->uva_k[k] / dt_h * crowd[q];
+        }
+}
+
+void derm_exposure_add_ros(const struct derm_grid *g, const double *ros_ex_k, double ros_sense, double k_ros,
+                           double *src)
+{
+    const int64_t nxy = g->nx * g->ny;
+    const double scale = ros_sense * k_ros;
     for (int64_t k = 0; k < g->nz; k++) {
-        const double add = scale * per_layer[k];
+        const double add = scale * ros_ex_k[k];
         if (add == 0.0) continue;
         for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) src[q] += add;
     }
 }
 
-/* Add amount (au um, a column) with depth weights w_k (per um) as a source over dt. */
-static void add_column(const struct derm_grid *g, double column, const double *w_k, double dt_h, double *src)
+void derm_exposure_accumulate(struct derm_exposure_totals *t, const struct derm_schedule *s,
+                              const struct derm_exposure *x, double dt_h)
 {
-    add_layers(g, w_k, column / dt_h, src);
-}
-
-void derm_exposure_add_sources(const struct derm_grid *g, const struct derm_params *p, const struct derm_exposure *x,
-                               const double *ros_excess_k, double ros_sense, double k_ros, double dt_h,
-                               double *const *src, double *mix, double *w_k)
-{
-    if (ros_excess_k) add_layers(g, ros_excess_k, ros_sense * k_ros, src[DERM_S_ROS]);
-    const double col = p->treatment_column_um;
-    for (int i = 0; i < p->schedule.n; i++) {
-        const struct derm_sched_entry *e = &p->schedule.e[i];
-        const double dose = x->dose[i];
-        if (!(dose > 0.0)) continue;
-        const int in = e->input;
-        if (in != DERM_IN_EXOSOME && in != DERM_IN_CONDITIONED_MEDIUM && in != DERM_IN_GROWTH_FACTOR &&
-            in != DERM_IN_MICRONEEDLING)
-            continue;
-        /* two passes for topical products: through closed skin, and through open channels */
-        const double parts[2] = {dose - x->dose_open[i], x->dose_open[i]};
-        for (int pass = 0; pass < 2; pass++) {
-            const double d = parts[pass];
-            if (!(d > 0.0)) continue;
-            derm_exposure_profile(g, e, pass ? x->open_depth_um : 0.0, w_k);
-            double exo = 0.0, gf = 0.0;
-            if (in == DERM_IN_EXOSOME) exo = d;
-            if (in == DERM_IN_GROWTH_FACTOR) gf = d;
-            if (in == DERM_IN_CONDITIONED_MEDIUM) {
-                exo = d * p->treatment_cm_exosome_share;
-                gf = d * (1.0 - p->treatment_cm_exosome_share);
-            }
-            if (exo > 0.0) {
-                add_column(g, exo * p->treatment_exosome_level * col, w_k, dt_h, src[DERM_S_EXOSOME]);
-                mix[e->source] += exo * p->treatment_exosome_level;
-            }
-            if (gf > 0.0) {
-                add_column(g, gf * p->treatment_gf_level * col, w_k, dt_h, src[DERM_S_GF]);
-                add_column(g, gf * p->treatment_gf_tgfb_level * col, w_k, dt_h, src[DERM_S_TGFB]);
-            }
-            if (in == DERM_IN_MICRONEEDLING) {
-                add_column(g, d * p->treatment_microneedling_gf_level * col, w_k, dt_h, src[DERM_S_GF]);
-                add_column(g, d * p->treatment_microneedling_gf_level * col, w_k, dt_h, src[DERM_S_CHEMOKINE]);
-            }
-        }
-    }
+    const double Y = DERM_HOURS_PER_YEAR;
+    for (int i = 0; i < s->n; i++) t->dose[s->e[i].input] += x->dose[i];
+    t->dose[DERM_IN_SMOKING] += x->cigarettes_per_day / DERM_CIGARETTES_PER_PACK * dt_h / Y;
+    t->dose[DERM_IN_POLLUTION] += x->pollution * dt_h / Y;
+    t->uv_unprotected += x->uv_sed_unprotected;
 }

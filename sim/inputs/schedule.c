@@ -69,17 +69,17 @@ static const struct derm_param_desc sched_keys[] = {
 #define X(member, key_, type_, units_, def_, lo_, hi_, choices_, doc_)                         \
     {.path = key_, .type = DERM_PT_##type_, .units = units_, .def = (double)(def_),           \
      .lo = (double)(lo_), .hi = (double)(hi_), .choices = choices_, .doc = doc_,              \
-     .offset = offsetof(struct derm_sched_entry, member)},
+     .offset = offsetof(struct derm_schedule_entry, member)},
     DERM_SCHED_KEYS(X)
 #undef X
 };
 /* clang-format on */
 #define NKEYS (sizeof sched_keys / sizeof sched_keys[0])
 
-size_t derm_sched_key_count(void) { return NKEYS; }
-const struct derm_param_desc *derm_sched_keys(void) { return sched_keys; }
+size_t derm_schedule_key_count(void) { return NKEYS; }
+const struct derm_param_desc *derm_schedule_keys(void) { return sched_keys; }
 
-const struct derm_param_desc *derm_sched_key_find(const char *key)
+const struct derm_param_desc *derm_schedule_key_find(const char *key)
 {
     for (size_t i = 0; i < NKEYS; i++)
         if (!strcmp(sched_keys[i].path, key)) return &sched_keys[i];
@@ -90,7 +90,7 @@ static const char *const input_names[DERM_IN_COUNT] = {"uv", "sunscreen", "gluco
                                                        "exosome", "conditioned_medium", "growth_factor",
                                                        "microneedling"};
 
-const char *derm_sched_input_name(int input)
+const char *derm_schedule_input_name(int input)
 {
     return input >= 0 && input < DERM_IN_COUNT ? input_names[input] : "?";
 }
@@ -100,14 +100,14 @@ static int is_level_input(int in)
     return in == DERM_IN_SUNSCREEN || in == DERM_IN_GLUCOSE || in == DERM_IN_SMOKING || in == DERM_IN_POLLUTION;
 }
 
-void derm_sched_entry_defaults(struct derm_sched_entry *e, const char *name)
+void derm_schedule_entry_defaults(struct derm_schedule_entry *e, const char *name)
 {
     memset(e, 0, sizeof *e);
     snprintf(e->name, sizeof e->name, "%s", name ? name : "");
     for (size_t i = 0; i < NKEYS; i++) derm_desc_store(e, &sched_keys[i], sched_keys[i].def);
 }
 
-struct derm_sched_entry *derm_schedule_find(struct derm_schedule *s, const char *name)
+struct derm_schedule_entry *derm_schedule_find(struct derm_schedule *s, const char *name)
 {
     for (int i = 0; i < s->n; i++)
         if (!strcmp(s->e[i].name, name)) return &s->e[i];
@@ -125,37 +125,37 @@ static int valid_name(const char *n)
 }
 
 derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const char *where, unsigned long line,
-                              unsigned long col, struct derm_sched_entry **out, struct derm_err *err)
+                              unsigned long col, struct derm_schedule_entry **out, struct derm_err *err)
 {
     if (!valid_name(name))
         return derm_err_set(err, DERM_ECONFIG,
                             "%s: schedule entry name '%.60s' is not valid; expected 1-%d letters, digits, '_' or '-'",
                             where, name, DERM_SCHED_NAME_MAX - 1);
-    struct derm_sched_entry *old = derm_schedule_find(s, name);
+    struct derm_schedule_entry *old = derm_schedule_find(s, name);
     if (old)
         return derm_err_set(err, DERM_ECONFIG, "%s: duplicate schedule entry '%s'; first defined at line %lu", where,
                             name, old->line);
     if (s->n >= DERM_SCHED_MAX)
         return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': too many entries; expected at most %d",
                             where, name, DERM_SCHED_MAX);
-    struct derm_sched_entry *e = &s->e[s->n++];
-    derm_sched_entry_defaults(e, name);
+    struct derm_schedule_entry *e = &s->e[s->n++];
+    derm_schedule_entry_defaults(e, name);
     e->line = line;
     e->col = col;
     *out = e;
     return DERM_OK;
 }
 
-derm_status derm_sched_entry_set(struct derm_sched_entry *e, const char *key, const char *text, const char *where,
+derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text, const char *where,
                                  struct derm_err *err)
 {
     char path[160];
     snprintf(path, sizeof path, "schedule.%s.%s", e->name, key);
-    const struct derm_param_desc *d = derm_sched_key_find(key);
+    const struct derm_param_desc *d = derm_schedule_key_find(key);
     if (!d) {
         const char *names[NKEYS];
         for (size_t i = 0; i < NKEYS; i++) names[i] = sched_keys[i].path;
-        const char *best = derm_suggest_word(key, names, NKEYS);
+        const char *best = derm_desc_suggest_word(key, names, NKEYS);
         if (best)
             return derm_err_set(err, DERM_ECONFIG, "%s: unknown key '%s'; did you mean 'schedule.%s.%s'?", where,
                                 path, e->name, best);
@@ -169,7 +169,7 @@ derm_status derm_sched_entry_set(struct derm_sched_entry *e, const char *key, co
     struct derm_param_desc named = *d;
     named.path = path;
     DERM_TRY(derm_desc_set_text(e, &named, text, where, err));
-    if (d->offset == offsetof(struct derm_sched_entry, input)) e->has_input = 1;
+    if (d->offset == offsetof(struct derm_schedule_entry, input)) e->has_input = 1;
     return DERM_OK;
 }
 
@@ -185,7 +185,7 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
                             path);
     memcpy(nm, name, (size_t)(dot - name));
     nm[dot - name] = '\0';
-    struct derm_sched_entry *e = derm_schedule_find(s, nm);
+    struct derm_schedule_entry *e = derm_schedule_find(s, nm);
     if (!e) {
         if (strcmp(dot + 1, "input") != 0) {
             char list[400] = "";
@@ -198,7 +198,7 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
         }
         DERM_TRY(derm_schedule_add(s, nm, "--set", 0, 0, &e, err));
     }
-    return derm_sched_entry_set(e, dot + 1, text, "--set", err);
+    return derm_schedule_entry_set(e, dot + 1, text, "--set", err);
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -206,7 +206,7 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
 static int given(double age) { return age >= 0.0; }
 
 /* The entry's overall active span [a, b) in years (b may be +inf). */
-static void span_years(const struct derm_sched_entry *e, double run_start, double run_end, double *a, double *b)
+static void span_years(const struct derm_schedule_entry *e, double run_start, double run_end, double *a, double *b)
 {
     if (given(e->at_age)) {
         *a = e->at_age;
@@ -223,7 +223,7 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
 {
     const char *file = s->file[0] ? s->file : "config";
     for (int i = 0; i < s->n; i++) {
-        const struct derm_sched_entry *e = &s->e[i];
+        const struct derm_schedule_entry *e = &s->e[i];
         const char *nm = e->name;
         unsigned long ln = e->line, cl = e->col;
         char f[300]; /* "FILE:LINE:COL" of the entry, or "--set" */
@@ -267,7 +267,7 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
         if (!continuous && (is_level_input(in) || in == DERM_IN_UV))
             return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': %s acts over time; a single "
                                 "administration needs duration_days > 0 (or use from_age/to_age)", f, nm,
-                                derm_sched_input_name(in));
+                                derm_schedule_input_name(in));
         if (in == DERM_IN_SUNSCREEN && e->dose < 1.0)
             return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': key 'schedule.%s.dose': SPF %g is "
                                 "below 1; expected an effective SPF >= 1", f, nm, nm, e->dose);
@@ -289,14 +289,14 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
         /* level inputs: two entries of the same input must not hold a level at the same time */
         if (is_level_input(in)) {
             for (int j = 0; j < i; j++) {
-                const struct derm_sched_entry *o = &s->e[j];
+                const struct derm_schedule_entry *o = &s->e[j];
                 if (o->input != in) continue;
                 double oa, ob;
                 span_years(o, age_start, age_end, &oa, &ob);
                 if (a < ob && oa < b)
                     return derm_err_set(err, DERM_ECONFIG, "%s: schedule entries '%s' and '%s' (line %lu) both "
                                         "set %s between ages %g and %g; expected non-overlapping periods for a level "
-                                        "input", f, nm, o->name, o->line, derm_sched_input_name(in),
+                                        "input", f, nm, o->name, o->line, derm_schedule_input_name(in),
                                         a > oa ? a : oa, b < ob ? b : ob);
             }
         }
@@ -308,7 +308,7 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
 
 /* Integral of the seasonal factor 1 + A cos(theta(t)), theta = 2 pi (t/24 - peak)/365.25,
  * over [u, v) in hours. */
-static double season_integral(const struct derm_sched_entry *e, double u, double v)
+static double season_integral(const struct derm_schedule_entry *e, double u, double v)
 {
     double A = e->season_amplitude;
     if (A == 0.0) return v - u;
@@ -317,13 +317,13 @@ static double season_integral(const struct derm_sched_entry *e, double u, double
     return (v - u) + A / w * (sin(w * v - ph) - sin(w * u - ph));
 }
 
-static double season_at(const struct derm_sched_entry *e, double t)
+static double season_at(const struct derm_schedule_entry *e, double t)
 {
     return 1.0 + e->season_amplitude * cos(TWO_PI * (t / 24.0 - e->peak_day) / DAYS_PER_YEAR);
 }
 
 /* Start time (h) of administration k of a course. */
-static double admin_time(const struct derm_sched_entry *e, int64_t k)
+static double admin_time(const struct derm_schedule_entry *e, int64_t k)
 {
     double t = e->at_age * HOURS_PER_YEAR;
     if (e->hour >= 0.0) t = floor(t / 24.0) * 24.0 + e->hour;
@@ -334,7 +334,7 @@ typedef void (*piece_fn)(double u, double v, void *ctx);
 
 /* Call fn on every piece of [a, b) where the (continuous) entry is active: its episodes,
  * cut to the daily window on active days. */
-static void on_pieces(const struct derm_sched_entry *e, double run_end_h, double a, double b, piece_fn fn, void *ctx)
+static void on_pieces(const struct derm_schedule_entry *e, double run_end_h, double a, double b, piece_fn fn, void *ctx)
 {
     int64_t n_ep = given(e->at_age) ? e->count : 1;
     const int full_day = e->hour_from <= 0.0 && e->hour_to >= 24.0 && e->days_per_week >= 7;
@@ -367,13 +367,13 @@ static void on_pieces(const struct derm_sched_entry *e, double run_end_h, double
 }
 
 /* Amount per hour while active, before the seasonal factor. */
-static double rate_per_h(const struct derm_sched_entry *e, double dose)
+static double rate_per_h(const struct derm_schedule_entry *e, double dose)
 {
     return dose / (e->hour_to - e->hour_from);
 }
 
 struct acc {
-    const struct derm_sched_entry *e;
+    const struct derm_schedule_entry *e;
     double sum;
 };
 
@@ -390,7 +390,7 @@ static void acc_time(double u, double v, void *ctx)
 
 /* Overlap of an entry's active pieces with the pieces of another: nested enumeration. */
 struct cross {
-    const struct derm_sched_entry *outer, *inner;
+    const struct derm_schedule_entry *outer, *inner;
     double run_end_h, sum; /* sum of season_integral(outer) over the overlap */
 };
 
@@ -406,7 +406,7 @@ static void cross_outer(double u, double v, void *ctx)
     on_pieces(C->inner, C->run_end_h, u, v, cross_inner, C);
 }
 
-static double overlap_season(const struct derm_sched_entry *outer, const struct derm_sched_entry *inner,
+static double overlap_season(const struct derm_schedule_entry *outer, const struct derm_schedule_entry *inner,
                              double run_end_h, double a, double b)
 {
     struct cross C = {outer, inner, run_end_h, 0.0};
@@ -418,7 +418,7 @@ static int open_at(const struct derm_schedule *s, double t, double *depth)
 {
     int open = 0;
     for (int j = 0; j < s->n; j++) {
-        const struct derm_sched_entry *m = &s->e[j];
+        const struct derm_schedule_entry *m = &s->e[j];
         if (m->input != DERM_IN_MICRONEEDLING) continue;
         for (int64_t k = 0; k < m->count; k++) {
             double t0 = admin_time(m, k);
@@ -431,14 +431,14 @@ static int open_at(const struct derm_schedule *s, double t, double *depth)
     return open;
 }
 
-void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sched_consts *kc, double t0,
+void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_schedule_consts *kc, double t0,
                              double t1, struct derm_exposure *x)
 {
     memset(x, 0, sizeof *x);
     const double dt = t1 - t0, run_end = t1; /* open-ended periods extend past any step */
     double glucose = kc->glucose_mM * dt, cig = 0.0, pol = 0.0;
     for (int i = 0; i < s->n; i++) {
-        const struct derm_sched_entry *e = &s->e[i];
+        const struct derm_schedule_entry *e = &s->e[i];
         const int continuous = !given(e->at_age) || e->duration_days > 0;
         double dose = e->dose;
         if (e->dose_unit == DERM_UNIT_MED) dose *= kc->med_sed;
@@ -468,7 +468,7 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
                 /* sunscreen divides the dose while worn: subtract (1 - 1/SPF) of the overlap */
                 double protected_amount = amount;
                 for (int j = 0; j < s->n; j++) {
-                    const struct derm_sched_entry *ss = &s->e[j];
+                    const struct derm_schedule_entry *ss = &s->e[j];
                     if (ss->input != DERM_IN_SUNSCREEN || !(ss->dose >= 1.0)) continue;
                     protected_amount -= rate_per_h(e, dose) * overlap_season(e, ss, run_end, t0, t1) * (1.0 - 1.0 / ss->dose);
                 }
@@ -479,8 +479,8 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
                 if (e->spectrum == DERM_SPECTRUM_UVA) share_a = 1.0;
                 else if (e->spectrum == DERM_SPECTRUM_UVB) share_a = 0.0;
                 else {
-                    /* erythemal share of UVA scales with the physical ratio (reference 20:1) */
-                    double q = kc->uva_erythemal_share / (1.0 - kc->uva_erythemal_share) * e->uva_uvb_ratio / 20.0;
+                    /* erythemal share of UVA scales with the physical ratio (relative to the reference) */
+                    double q = kc->uva_erythemal_share / (1.0 - kc->uva_erythemal_share) * e->uva_uvb_ratio / kc->reference_uva_uvb_ratio;
                     share_a = q / (1.0 + q);
                 }
                 x->uva_sed += protected_amount * share_a;
@@ -488,9 +488,9 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
             } else if (e->route == DERM_ROUTE_TOPICAL) {
                 /* topical product applied while channels are open goes deeper */
                 for (int j = 0; j < s->n; j++) {
-                    const struct derm_sched_entry *m = &s->e[j];
+                    const struct derm_schedule_entry *m = &s->e[j];
                     if (m->input != DERM_IN_MICRONEEDLING) continue;
-                    struct derm_sched_entry win = *m; /* the open windows as a course of episodes */
+                    struct derm_schedule_entry win = *m; /* the open windows as a course of episodes */
                     win.duration_days = m->open_hours / 24.0;
                     win.hour_from = 0.0, win.hour_to = 24.0, win.days_per_week = 7, win.season_amplitude = 0.0;
                     x->dose_open[i] += rate_per_h(e, dose) * overlap_season(e, &win, run_end, t0, t1);
@@ -522,7 +522,7 @@ void derm_schedule_write_yaml(const struct derm_schedule *s, FILE *fp)
     if (s->n == 0) return;
     fprintf(fp, "schedule:\n");
     for (int i = 0; i < s->n; i++) {
-        const struct derm_sched_entry *e = &s->e[i];
+        const struct derm_schedule_entry *e = &s->e[i];
         fprintf(fp, "  %s:\n", e->name);
         for (size_t k = 0; k < NKEYS; k++) {
             const struct derm_param_desc *d = &sched_keys[k];
@@ -540,8 +540,8 @@ void derm_schedule_print_keys(FILE *fp)
 {
     fprintf(fp, "\n[schedule]\n");
     print_note(fp);
-    struct derm_sched_entry e;
-    derm_sched_entry_defaults(&e, "NAME");
+    struct derm_schedule_entry e;
+    derm_schedule_entry_defaults(&e, "NAME");
     for (size_t k = 0; k < NKEYS; k++) {
         char path[96];
         snprintf(path, sizeof path, "schedule.NAME.%s", sched_keys[k].path);

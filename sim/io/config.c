@@ -5,7 +5,8 @@
  * also be written dotted, "run.seed: 3"), and every structural error: syntax errors,
  * empty files, unknown keys and sections (with did-you-mean), duplicate keys, mappings or
  * sequences where a value belongs and values where a mapping belongs, missing values.
- * Applying "--set section.key=value" overrides.
+ * Applying "--set section.key=value" overrides. The parameters and the schedule are loaded,
+ * validated and written side by side (the schedule is not part of struct derm_params).
  * Does not: parse or range-check values or run cross-checks (params.c does both), print
  * anything, or decide exit codes. Loading is all-or-nothing: on any error the caller's
  * parameters and origins are left untouched.
@@ -36,6 +37,7 @@ struct config_loader {
     const char *name; /* file name used in messages */
     yaml_document_t *doc;
     struct derm_params *p;             /* working copy */
+    struct derm_schedule *sched;       /* working copy */
     struct derm_param_origin *origins; /* working copy, derm_params_count() entries */
     struct config_mark *seen;          /* derm_params_count() entries */
     struct derm_err *err;
@@ -206,7 +208,7 @@ static derm_status config_schedule(struct config_loader *L, const yaml_node_t *s
                             "%s:%lu:%lu: key 'schedule' holds %s; expected a mapping of named entries such as "
                             "'sun: {input: uv, dose: 1, from_age: 20}'",
                             L->name, sline, scol, config_node_kind(map));
-    struct derm_schedule *S = &L->p->schedule;
+    struct derm_schedule *S = L->sched;
     snprintf(S->file, sizeof S->file, "%s", L->name);
     for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
         yaml_node_t *key = yaml_document_get_node(L->doc, pair->key);
@@ -224,7 +226,7 @@ static derm_status config_schedule(struct config_loader *L, const yaml_node_t *s
                                 "%s: schedule entry '%.60s' holds %s; expected a mapping of its keys such as "
                                 "'{input: uv, dose: 1, from_age: 20}'",
                                 where, nm, config_node_kind(val));
-        struct derm_sched_entry *e;
+        struct derm_schedule_entry *e;
         DERM_TRY(derm_schedule_add(S, nm, where, line, col, &e, L->err));
         for (yaml_node_pair_t *kv = val->data.mapping.pairs.start; kv < val->data.mapping.pairs.top; kv++) {
             yaml_node_t *k = yaml_document_get_node(L->doc, kv->key);
@@ -246,7 +248,7 @@ static derm_status config_schedule(struct config_loader *L, const yaml_node_t *s
                 return derm_err_set(L->err, DERM_ECONFIG,
                                     "%s: key 'schedule.%s.%.40s': found %s; expected a scalar value", kwhere, nm, kk,
                                     config_node_kind(v));
-            DERM_TRY(derm_sched_entry_set(e, kk, config_is_null(v) ? "" : (const char *)v->data.scalar.value, kwhere,
+            DERM_TRY(derm_schedule_entry_set(e, kk, config_is_null(v) ? "" : (const char *)v->data.scalar.value, kwhere,
                                           L->err));
         }
     }
@@ -360,8 +362,8 @@ static derm_status config_yaml_error(const yaml_parser_t *parser, const char *te
 
 /* Parse text[0..len) and apply it on top of p/origins (both untouched on failure). */
 static derm_status config_load_buffer(const char *text, size_t len, const char *name,
-                                      struct derm_params *p, struct derm_param_origin *origins,
-                                      struct derm_err *err)
+                                      struct derm_params *p, struct derm_schedule *sched,
+                                      struct derm_param_origin *origins, struct derm_err *err)
 {
     const size_t count = derm_params_count();
     derm_status st = DERM_OK;
@@ -369,13 +371,15 @@ static derm_status config_load_buffer(const char *text, size_t len, const char *
     yaml_document_t doc, extra;
     int have_parser = 0, have_doc = 0;
     struct derm_params work = *p;
+    struct derm_schedule *work_sched = malloc(sizeof *work_sched);
     struct derm_param_origin *work_origins = calloc(count, sizeof *work_origins);
     struct config_mark *seen = calloc(count, sizeof *seen);
-    if (!work_origins || !seen) {
+    if (!work_origins || !seen || !work_sched) {
         st = derm_err_set(err, DERM_ENOMEM, "%s: out of memory", name);
         goto done;
     }
     if (origins) memcpy(work_origins, origins, count * sizeof *work_origins);
+    *work_sched = *sched;
 
     if (!yaml_parser_initialize(&parser)) {
         st = derm_err_set(err, DERM_ENOMEM, "%s: cannot initialise the YAML parser", name);
@@ -422,10 +426,11 @@ static derm_status config_load_buffer(const char *text, size_t len, const char *
     }
     yaml_document_delete(&extra);
 
-    struct config_loader L = {name, &doc, &work, work_origins, seen, err};
+    struct config_loader L = {name, &doc, &work, work_sched, work_origins, seen, err};
     st = config_walk(&L, root, "");
     if (st == DERM_OK) {
         *p = work;
+        *sched = *work_sched;
         if (origins) memcpy(origins, work_origins, count * sizeof *work_origins);
     }
 
@@ -433,16 +438,18 @@ done:
     if (have_doc) yaml_document_delete(&doc);
     if (have_parser) yaml_parser_delete(&parser);
     free(work_origins);
+    free(work_sched);
     free(seen);
     return st;
 }
 
 derm_status derm_config_load_string(const char *text, const char *name, struct derm_params *p,
-                                    struct derm_param_origin *origins, struct derm_err *err)
+                                    struct derm_schedule *sched, struct derm_param_origin *origins,
+                                    struct derm_err *err)
 {
     if (!name) name = "<string>";
     if (!text) return derm_err_set(err, DERM_EINTERNAL, "%s: no configuration text", name);
-    return config_load_buffer(text, strlen(text), name, p, origins, err);
+    return config_load_buffer(text, strlen(text), name, p, sched, origins, err);
 }
 
 /* Read a whole file into a NUL-terminated buffer. */
@@ -493,9 +500,8 @@ static derm_status config_read_file(const char *path, char **out, size_t *out_le
     return DERM_OK;
 }
 
-derm_status derm_config_load(const char *path, struct derm_params *p,
-                             struct derm_param_origin *origins, char **text_out,
-                             struct derm_err *err)
+derm_status derm_config_load(const char *path, struct derm_params *p, struct derm_schedule *sched,
+                             struct derm_param_origin *origins, char **text_out, struct derm_err *err)
 {
     if (text_out) *text_out = NULL;
     if (!path || !*path)
@@ -503,7 +509,7 @@ derm_status derm_config_load(const char *path, struct derm_params *p,
     char *text = NULL;
     size_t len = 0;
     DERM_TRY(config_read_file(path, &text, &len, err));
-    derm_status st = config_load_buffer(text, len, path, p, origins, err);
+    derm_status st = config_load_buffer(text, len, path, p, sched, origins, err);
     if (st == DERM_OK && text_out)
         *text_out = text;
     else
@@ -511,8 +517,9 @@ derm_status derm_config_load(const char *path, struct derm_params *p,
     return st;
 }
 
-derm_status derm_config_apply_set(struct derm_params *p, struct derm_param_origin *origins,
-                                  const char *assignment, struct derm_err *err)
+derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched,
+                                  struct derm_param_origin *origins, const char *assignment,
+                                  struct derm_err *err)
 {
     char shown[96], key[CONFIG_PATH_MAX];
     if (!assignment) assignment = "";
@@ -534,7 +541,7 @@ derm_status derm_config_apply_set(struct derm_params *p, struct derm_param_origi
     char kshown[96];
     config_shown(key, klen, kshown, sizeof kshown);
 
-    if (!strncmp(key, "schedule.", 9)) return derm_schedule_apply_set(&p->schedule, key, eq + 1, err);
+    if (!strncmp(key, "schedule.", 9)) return derm_schedule_apply_set(sched, key, eq + 1, err);
     const struct derm_param_desc *d = derm_params_find(key);
     if (!d) {
         if (derm_params_is_section(key)) {
@@ -562,4 +569,23 @@ derm_status derm_config_apply_set(struct derm_params *p, struct derm_param_origi
         snprintf(o->where, sizeof o->where, "--set");
     }
     return DERM_OK;
+}
+
+derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,
+                                 const struct derm_param_origin *origins, struct derm_err *err)
+{
+    DERM_TRY(derm_params_validate(p, origins, err));
+    return derm_schedule_validate(sched, p->run_age_start_years, p->run_age_end_years, err);
+}
+
+void derm_config_write_yaml(const struct derm_params *p, const struct derm_schedule *sched, FILE *fp)
+{
+    derm_params_write_yaml(p, fp);
+    derm_schedule_write_yaml(sched, fp);
+}
+
+void derm_config_print_keys(FILE *fp)
+{
+    derm_params_print_table(fp);
+    derm_schedule_print_keys(fp);
 }

@@ -113,7 +113,10 @@ struct derm_output {
     int64_t nframes;     /* frames written */
     int64_t nagent_rows; /* rows of the agent table */
 
-    hid_t time, step, age, total[DERM_NTOTALS];
+    hid_t time, step, age;
+    hid_t *total;                          /* one per series */
+    const struct derm_series_desc *series; /* the series, in order */
+    int nseries;
     hid_t frame, frame_time, frame_step, frame_age;
     hid_t field[DERM_NFIELDS], profile[DERM_NFIELDS];
     hid_t agent, agent_count, acol[NACOLS];
@@ -558,7 +561,7 @@ static void close_objects(struct derm_output *o)
     hid_t *ids[] = {&o->time, &o->step, &o->age, &o->frame, &o->frame_time, &o->frame_step,
                     &o->frame_age, &o->agent, &o->agent_count, &o->x, &o->y, &o->z};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) close_id(ids[i]);
-    for (int t = 0; t < DERM_NTOTALS; t++) close_id(&o->total[t]);
+    for (int t = 0; t < o->nseries && o->total; t++) close_id(&o->total[t]);
     for (int f = 0; f < DERM_NFIELDS; f++) {
         close_id(&o->field[f]);
         close_id(&o->profile[f]);
@@ -577,6 +580,7 @@ static void output_free(struct derm_output *o)
     free(o->fbuf);
     free(o->pbuf);
     free(o->abuf);
+    free(o->total);
     free(o);
 }
 
@@ -598,7 +602,7 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
     hid_t fcpl = H5I_INVALID_HID;
     struct derm_output *o = NULL;
 
-    if (!out || !h5_path || !meta || !g || !opts)
+    if (!out || !h5_path || !meta || !g || !opts || (opts->nseries > 0 && !opts->series))
         return derm_err_set(err, DERM_EINTERNAL, "derm_output_create: NULL argument");
     *out = NULL;
     if (g->nx < 1 || g->ny < 1 || g->nz < 1 || g->n != g->nx * g->ny * g->nz || !(g->h_um > 0.0))
@@ -623,12 +627,19 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
                         &o->frame_step, &o->frame_age, &o->agent, &o->agent_count,
                         &o->x, &o->y, &o->z};
         for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) *ids[i] = H5I_INVALID_HID;
-        for (int t = 0; t < DERM_NTOTALS; t++) o->total[t] = H5I_INVALID_HID;
         for (int f = 0; f < DERM_NFIELDS; f++) o->field[f] = o->profile[f] = H5I_INVALID_HID;
         for (int c = 0; c < NACOLS; c++) o->acol[c] = H5I_INVALID_HID;
     }
     o->g = *g;
     o->opts = *opts;
+    o->series = opts->series;
+    o->nseries = opts->nseries;
+    o->total = malloc((size_t)(opts->nseries > 0 ? opts->nseries : 1) * sizeof *o->total);
+    if (!o->total) {
+        st = derm_err_set(err, DERM_ENOMEM, "cannot allocate output series for %s", h5_path);
+        goto done;
+    }
+    for (int t = 0; t < o->nseries; t++) o->total[t] = H5I_INVALID_HID;
     o->path = dup_str(h5_path);
     o->xdmf_path = xdmf_path && opts->write_fields ? dup_str(xdmf_path) : NULL;
     o->fbuf = malloc((size_t)g->n * sizeof *o->fbuf);
@@ -679,8 +690,8 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
         (st = make_series(o, "age_years", H5T_IEEE_F64LE, "year", "subject age", NULL, o->time,
                           &o->age, err)))
         goto done;
-    for (int t = 0; t < DERM_NTOTALS; t++) {
-        const struct derm_total_desc *d = derm_total_desc(t);
+    for (int t = 0; t < o->nseries; t++) {
+        const struct derm_series_desc *d = &o->series[t];
         if ((st = make_series(o, d->name, H5T_IEEE_F64LE, d->units, d->long_name, TIME_COORDS,
                               o->time, &o->total[t], err)))
             goto done;
@@ -711,8 +722,8 @@ derm_status derm_output_series(struct derm_output *o, int64_t step, double time_
     DERM_TRY(append_rows(o, o->step, "step", 1, r, 1, NULL, H5T_NATIVE_INT64, &step, err));
     DERM_TRY(append_rows(o, o->age, "age_years", 1, r, 1, NULL, H5T_NATIVE_DOUBLE, &age_years,
                          err));
-    for (int t = 0; t < DERM_NTOTALS; t++)
-        DERM_TRY(append_rows(o, o->total[t], derm_total_desc(t)->name, 1, r, 1, NULL,
+    for (int t = 0; t < o->nseries; t++)
+        DERM_TRY(append_rows(o, o->total[t], o->series[t].name, 1, r, 1, NULL,
                              H5T_NATIVE_DOUBLE, &totals[t], err));
     o->nrows++;
     return flush(o, err);

@@ -37,6 +37,7 @@ static const char *trend(double rel)
 }
 
 derm_status derm_report_write(const char *md_path, const char *h5_path, const struct derm_params *p,
+                              const struct derm_schedule *sched,
                               const struct derm_report_info *info, struct derm_err *err)
 {
     struct series s[] = {
@@ -96,13 +97,13 @@ derm_status derm_report_write(const char *md_path, const char *h5_path, const st
                     "numbers below cover ages %.1f to %.1f only.\n\n", a0, a1);
     fprintf(fp, "Subject: %s, skin type %lld, simulated from age %.1f to %.1f years (%s).\n\n",
             p->subject_sex == DERM_SEX_MALE ? "male" : "female", (long long)p->subject_skin_type, a0, a1,
-            p->schedule.n ? "intrinsic ageing plus the exposures and treatments below"
+            sched->n ? "intrinsic ageing plus the exposures and treatments below"
                           : "intrinsic ageing: no sun, smoking or treatments; glucose at the subject's baseline");
-    if (p->schedule.n) {
+    if (sched->n) {
         fprintf(fp, "## Exposures and treatments\n\n");
-        for (int i = 0; i < p->schedule.n; i++) {
-            const struct derm_sched_entry *e = &p->schedule.e[i];
-            fprintf(fp, "- `%s`: %s, dose %g", e->name, derm_sched_input_name(e->input), e->dose);
+        for (int i = 0; i < sched->n; i++) {
+            const struct derm_schedule_entry *e = &sched->e[i];
+            fprintf(fp, "- `%s`: %s, dose %g", e->name, derm_schedule_input_name(e->input), e->dose);
             if (e->at_age >= 0)
                 fprintf(fp, ", from age %g, %lld time(s) every %g d, each lasting %g d", e->at_age, (long long)e->count,
                         e->every_days, e->duration_days);

@@ -5,54 +5,64 @@
 
 static double years_after_25(double age) { return age > 25.0 ? age - 25.0 : 0.0; }
 
-double derm_subject_estrogen(const struct derm_params *p, double age)
+double derm_subject_estrogen(const struct derm_subject_coef *c, double age)
 {
-    if (p->subject_sex == DERM_SEX_MALE) return p->subject_male_estrogen;
+    if (c->male) return c->male_estrogen;
     double e = 1.0;
-    if (age > p->subject_menopause_age_years) {
-        double post = p->subject_estrogen_postmenopause;
-        double t = age - p->subject_menopause_age_years;
-        e = post + (1.0 - post) * exp(-t / p->subject_estrogen_decline_years);
+    if (age > c->menopause_age_years) {
+        double post = c->estrogen_postmenopause;
+        double t = age - c->menopause_age_years;
+        e = post + (1.0 - post) * exp(-t / c->estrogen_decline_years);
     }
-    if (p->subject_hrt_end_years > p->subject_hrt_start_years && age >= p->subject_hrt_start_years &&
-        age < p->subject_hrt_end_years && p->subject_hrt_level > e)
-        e = p->subject_hrt_level;
+    if (c->hrt_end_years > c->hrt_start_years && age >= c->hrt_start_years && age < c->hrt_end_years &&
+        c->hrt_level > e)
+        e = c->hrt_level;
     return e;
 }
 
-double derm_subject_estrogen_synthesis(const struct derm_params *p, double age)
+double derm_subject_estrogen_synthesis(const struct derm_subject_coef *c, double age)
 {
-    double w = p->fibroblast_estrogen_synthesis_weight;
-    double young = derm_subject_estrogen(p, 25.0 < p->subject_menopause_age_years ? 25.0 : 0.0);
+    double w = c->estrogen_synthesis_weight;
+    double young = derm_subject_estrogen(c, 25.0 < c->menopause_age_years ? 25.0 : 0.0);
     if (!(young > 0.0)) return 1.0;
-    return 1.0 - w + w * derm_subject_estrogen(p, age) / young;
+    return 1.0 - w + w * derm_subject_estrogen(c, age) / young;
 }
 
-double derm_subject_systemic(const struct derm_params *p, double age)
+double derm_subject_systemic(const struct derm_subject_coef *c, double age)
 {
-    return exp(-p->subject_systemic_decline_per_year * years_after_25(age));
+    return exp(-c->systemic_decline_per_year * years_after_25(age));
 }
 
-double derm_subject_immune(const struct derm_params *p, double age)
+double derm_subject_immune(const struct derm_subject_coef *c, double age)
 {
-    return exp(-years_after_25(age) / p->fibroblast_immune_decline_years);
+    return exp(-years_after_25(age) / c->immune_decline_years);
 }
 
-double derm_subject_stem_vigour(const struct derm_params *p, double age)
+double derm_subject_stem_vigour(const struct derm_subject_coef *c, double age)
 {
-    return exp(-years_after_25(age) / p->stem_vigour_decline_years);
+    return exp(-years_after_25(age) / c->stem_vigour_decline_years);
 }
 
-double derm_subject_elastin_synthesis(const struct derm_params *p, double age)
+double derm_subject_elastin_synthesis(const struct derm_subject_coef *c, double age)
 {
     /* exp(-(age - 25)/tau) for all ages: elastin synthesis is high in youth and falls
      * steeply; relative to the balance point at 25 */
-    double x = -(age - 25.0) / p->ecm_elastin_synthesis_decline_years;
+    double x = -(age - 25.0) / c->elastin_decline_years;
     if (x > 50.0) x = 50.0;
     return exp(x);
 }
 
-double derm_subject_ros_ageing(const struct derm_params *p, double age)
+double derm_subject_ros_ageing(const struct derm_subject_coef *c, double age)
 {
-    return 1.0 + p->signals_ros_age_gain_per_year * years_after_25(age);
+    return 1.0 + c->ros_age_gain_per_year * years_after_25(age);
+}
+
+void derm_subject_inputs(const struct derm_subject_coef *c, double age, struct derm_step_inputs *in)
+{
+    in->estrogen_synthesis = derm_subject_estrogen_synthesis(c, age);
+    in->ros_ageing = derm_subject_ros_ageing(c, age);
+    in->elastin_synthesis = derm_subject_elastin_synthesis(c, age);
+    in->immune = derm_subject_immune(c, age);
+    in->stem_vigour = derm_subject_stem_vigour(c, age);
+    in->systemic = derm_subject_systemic(c, age);
 }

@@ -1,16 +1,218 @@
-/* totals.c - registry lookups for the scalar time series (names, units, long names). */
+/* totals.c - the series registry and one function per series (see totals.h). */
 #include "derm/sim/totals.h"
 
 #include <stddef.h>
 
-static const struct derm_total_desc total_table[DERM_NTOTALS] = {
-#define DERM_X_T(id, name, units, ln) {name, units, ln},
-    DERM_TOTALS(DERM_X_T)
-#undef DERM_X_T
+#include "derm/core/units.h"
+#include "derm/model/readouts.h"
+#include "derm/model/subject.h"
+#include "derm/sim/sim.h"
+
+/* What every row needs, computed once per row. */
+struct derm_totals_ctx {
+    double n;                    /* voxels */
+    double areal;                /* sum of mg/mL over voxels -> mg/cm^2 */
+    double per_year;             /* steps per year */
+    double msum[DERM_NMATRIX];   /* layer-ordered sums of every matrix field */
+    double col;                  /* collagen intact + fragmented, summed */
+    int64_t nf, nq, na, ns, nstem;
+    double syn, att, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
 };
 
-const struct derm_total_desc *derm_total_desc(int t)
+/* Layer sums of an array: parallel over layers, serial inside, layers added in order. */
+static double layered_sum(const struct derm_sim *s, const double *x)
+{
+    const struct derm_grid *g = &s->grid;
+    const int64_t nz = g->nz, nxy = g->nx * g->ny;
+    double *part = s->layer_sums;
+#pragma omp parallel for schedule(static) default(none) shared(part, x) firstprivate(nz, nxy)
+    for (int64_t k = 0; k < nz; k++) {
+        double sum = 0.0;
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) sum += x[q];
+        part[k] = sum;
+    }
+    double sum = 0.0;
+    for (int64_t k = 0; k < nz; k++) sum += part[k];
+    return sum;
+}
+
+static double mean_f(const struct derm_totals_ctx *c, double sum) { return c->nf ? sum / (double)c->nf : 0.0; }
+
+typedef const struct derm_sim S;
+typedef const struct derm_totals_ctx C;
+
+/* ---- matrix ---------------------------------------------------------------------- */
+static double t_collagen_total(S *s, C *c, int a) { return c->col * c->areal; }
+static double t_collagen_intact_total(S *s, C *c, int a) { return c->msum[DERM_M_COLLAGEN_INTACT] * c->areal; }
+static double t_collagen_fragmented_fraction(S *s, C *c, int a)
+{
+    return c->col > 0 ? c->msum[DERM_M_COLLAGEN_FRAGMENTED] / c->col : 0.0;
+}
+static double t_collagen_synthesis_rate(S *s, C *c, int a)
+{
+    return s->last_flux.collagen_synth * c->areal * c->per_year;
+}
+static double t_collagen_degradation_rate(S *s, C *c, int a)
+{
+    return s->last_flux.collagen_clear * c->areal * c->per_year;
+}
+static double t_collagen_cleavage_rate(S *s, C *c, int a)
+{
+    return s->last_flux.collagen_cleave * c->areal * c->per_year;
+}
+static double t_collagen_residence_time(S *s, C *c, int a)
+{
+    return s->last_flux.collagen_clear > 0 ? c->col / s->last_flux.collagen_clear * s->dt_h / DERM_HOURS_PER_YEAR
+                                           : 0.0;
+}
+static double t_elastin_functional_total(S *s, C *c, int a) { return c->msum[DERM_M_ELASTIN_FUNCTIONAL] * c->areal; }
+static double t_elastin_elastotic_total(S *s, C *c, int a) { return c->msum[DERM_M_ELASTIN_ELASTOTIC] * c->areal; }
+static double t_ha_hmw_total(S *s, C *c, int a) { return c->msum[DERM_M_HA_HMW] * c->areal; }
+static double t_ha_lmw_total(S *s, C *c, int a) { return c->msum[DERM_M_HA_LMW] * c->areal; }
+static double t_ha_half_life(S *s, C *c, int a)
+{
+    return s->last_flux.ha_degraded > 0 ? DERM_LN2 * c->msum[DERM_M_HA_HMW] / s->last_flux.ha_degraded * s->dt_h / 24.0
+                                        : 0.0;
+}
+static double t_age_crosslinks_mean(S *s, C *c, int a)
+{
+    return c->col > 0 ? c->msum[DERM_M_AGE_AMOUNT] / c->col : 0.0;
+}
+static double t_elastin_age_mean(S *s, C *c, int a)
+{
+    double el = c->msum[DERM_M_ELASTIN_FUNCTIONAL] + c->msum[DERM_M_ELASTIN_ELASTOTIC];
+    return el > 0 ? c->msum[DERM_M_ELASTIN_AGE_AMOUNT] / el : 0.0;
+}
+
+/* ---- cells ----------------------------------------------------------------------- */
+static double t_collagen_synthesis_per_cell(S *s, C *c, int a) { return mean_f(c, c->syn); }
+static double t_fibroblast_count(S *s, C *c, int a) { return (double)c->nf; }
+static double t_fibroblast_quiescent(S *s, C *c, int a) { return (double)c->nq; }
+static double t_fibroblast_activated(S *s, C *c, int a) { return (double)c->na; }
+static double t_fibroblast_senescent(S *s, C *c, int a) { return (double)c->ns; }
+static double t_fibroblast_density(S *s, C *c, int a)
+{
+    return (double)c->nf / (c->n * derm_grid_voxel_mm3(&s->grid));
+}
+static double t_senescent_fraction(S *s, C *c, int a) { return c->nf ? (double)c->ns / (double)c->nf : 0.0; }
+static double t_stem_cell_count(S *s, C *c, int a) { return (double)c->nstem; }
+static double t_attachment_mean(S *s, C *c, int a) { return mean_f(c, c->att); }
+static double t_attached_area_mean(S *s, C *c, int a)
+{
+    return derm_readout_attached_area(&s->c.readout, mean_f(c, c->att));
+}
+static double t_mmp1_secretion_per_cell(S *s, C *c, int a) { return mean_f(c, c->mmp); }
+static double t_ap1_mean(S *s, C *c, int a) { return mean_f(c, c->ap1); }
+static double t_tgfb_response_mean(S *s, C *c, int a) { return mean_f(c, c->tgr); }
+static double t_damage_mean(S *s, C *c, int a) { return mean_f(c, c->dmg); }
+static double t_exosome_effect_mean(S *s, C *c, int a) { return mean_f(c, c->exo); }
+
+/* ---- readouts -------------------------------------------------------------------- */
+static double t_dermal_thickness(S *s, C *c, int a)
+{
+    double ct = t_collagen_total(s, c, 0), ha = t_ha_hmw_total(s, c, 0) + t_ha_lmw_total(s, c, 0);
+    double cr = s->young_matrix[0] > 0 ? ct / s->young_matrix[0] : 1.0;
+    double hr = s->young_matrix[1] > 0 ? ha / s->young_matrix[1] : 1.0;
+    return derm_readout_thickness(&s->c.readout, derm_grid_lz(&s->grid), cr, hr);
+}
+static double t_collagen_mmp_susceptibility(S *s, C *c, int a)
+{
+    return derm_readout_mmp_susceptibility(&s->c.readout, s->grid.n, s->f.matrix[DERM_M_COLLAGEN_INTACT],
+                                           s->f.matrix[DERM_M_COLLAGEN_FRAGMENTED], s->f.matrix[DERM_M_AGE_AMOUNT]);
+}
+static double t_stiffness_factor(S *s, C *c, int a)
+{
+    return derm_readout_stiffness(&s->c.readout, t_age_crosslinks_mean(s, c, 0));
+}
+static double t_viscous_recovery_factor(S *s, C *c, int a)
+{
+    return derm_readout_viscous_recovery(t_stiffness_factor(s, c, 0));
+}
+static double t_mmp1_activity_mean(S *s, C *c, int a)
+{
+    return layered_sum(s, s->f.state[DERM_ST_MMP1_ACTIVITY]) / c->n;
+}
+
+/* ---- subject and exposures ------------------------------------------------------- */
+static double t_estrogen(S *s, C *c, int a) { return derm_subject_estrogen(&s->c.subject, derm_sim_age(s, s->step)); }
+static double t_glucose(S *s, C *c, int a) { return s->glucose_mM; }
+static double t_uv_dose_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_UV]; }
+static double t_uv_dose_unprotected_cumulative(S *s, C *c, int a) { return s->cum.uv_unprotected; }
+static double t_uv_dose_dermal_cumulative(S *s, C *c, int a)
+{
+    return layered_sum(s, s->f.state[DERM_ST_UV_DOSE]) / c->n;
+}
+static double t_smoking_pack_years(S *s, C *c, int a) { return s->cum.dose[DERM_IN_SMOKING]; }
+static double t_pollution_index_years(S *s, C *c, int a) { return s->cum.dose[DERM_IN_POLLUTION]; }
+static double t_exosome_dose_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_EXOSOME]; }
+static double t_conditioned_medium_dose_cumulative(S *s, C *c, int a)
+{
+    return s->cum.dose[DERM_IN_CONDITIONED_MEDIUM];
+}
+static double t_growth_factor_dose_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_GROWTH_FACTOR]; }
+static double t_microneedling_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_MICRONEEDLING]; }
+
+/* ---- signals --------------------------------------------------------------------- */
+static double t_signal_mean(S *s, C *c, int q) { return layered_sum(s, s->f.signal[q]) / c->n; }
+
+/* ---- the registry ---------------------------------------------------------------- */
+typedef double (*total_fn)(S *s, C *c, int arg);
+
+static const struct derm_series_desc table[DERM_NTOTALS] = {
+#define DERM_X_T(id, name, units, ln, fn) {name, units, ln},
+    DERM_TOTALS(DERM_X_T)
+#undef DERM_X_T
+#define DERM_X_S(id, name, ln, D, hl, lvl, src) {name "_mean", "au", "mean " ln},
+        DERM_SIGNALS(DERM_X_S)
+#undef DERM_X_S
+};
+
+static const total_fn fns[DERM_T_SIGNAL_MEAN] = {
+#define DERM_X_F(id, name, units, ln, fn) fn,
+    DERM_TOTALS(DERM_X_F)
+#undef DERM_X_F
+};
+
+const struct derm_series_desc *derm_total_desc(int t)
 {
     if (t < 0 || t >= DERM_NTOTALS) return NULL;
-    return &total_table[t];
+    return &table[t];
+}
+
+const struct derm_series_desc *derm_totals_table(void) { return table; }
+
+static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
+{
+    const struct derm_grid *g = &s->grid;
+    c->n = (double)g->n;
+    c->areal = derm_grid_lz(g) * 1e-4 / c->n;
+    c->per_year = DERM_HOURS_PER_YEAR / s->dt_h;
+    for (int q = 0; q < DERM_NMATRIX; q++) c->msum[q] = layered_sum(s, s->f.matrix[q]);
+    c->col = c->msum[DERM_M_COLLAGEN_INTACT] + c->msum[DERM_M_COLLAGEN_FRAGMENTED];
+    const struct derm_agents *ag = &s->a;
+    for (int64_t r = 0; r < ag->n; r++) {
+        if (ag->type[r] == DERM_AGENT_STEM) {
+            c->nstem++;
+            continue;
+        }
+        c->nf++;
+        c->nq += ag->state[r] == DERM_STATE_QUIESCENT;
+        c->na += ag->state[r] == DERM_STATE_ACTIVATED;
+        c->ns += ag->state[r] == DERM_STATE_SENESCENT;
+        c->syn += ag->collagen_synthesis[r];
+        c->att += ag->attachment[r];
+        c->mmp += ag->mmp1_secretion[r];
+        c->ap1 += ag->ap1[r];
+        c->tgr += ag->tgfb_response[r];
+        c->dmg += ag->damage[r];
+        c->exo += ag->exosome_effect[r];
+    }
+}
+
+void derm_totals_compute(const struct derm_sim *s, double *t)
+{
+    struct derm_totals_ctx c = {0};
+    row_sums(s, &c);
+    for (int q = 0; q < DERM_T_SIGNAL_MEAN; q++) t[q] = fns[q](s, &c, 0);
+    for (int q = 0; q < DERM_NSIGNAL; q++) t[DERM_T_SIGNAL_MEAN + q] = t_signal_mean(s, &c, q);
 }

@@ -62,9 +62,9 @@ derm_status derm_agents_reserve(struct derm_agents *a, int64_t extra, struct der
     return grow(a, cap, err);
 }
 
-int64_t derm_agents_append(struct derm_agents *a, struct derm_err *err)
+derm_status derm_agents_append(struct derm_agents *a, int64_t *row, struct derm_err *err)
 {
-    if (derm_agents_reserve(a, 1, err) != DERM_OK) return -1;
+    DERM_TRY(derm_agents_reserve(a, 1, err));
     int64_t r = a->n++;
 #define DERM_X_ZERO(name, ctype, kind, units, desc) a->name[r] = (ctype)0;
     DERM_AGENT_COLUMNS(DERM_X_ZERO)
@@ -73,7 +73,8 @@ int64_t derm_agents_append(struct derm_agents *a, struct derm_err *err)
     a->divide[r] = 0;
     a->die[r] = 0;
     a->id[r] = a->next_id++;
-    return r;
+    *row = r;
+    return DERM_OK;
 }
 
 void derm_agents_copy_row(struct derm_agents *a, int64_t dst, int64_t src)

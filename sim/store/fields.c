@@ -7,8 +7,8 @@ static const struct derm_field_desc field_table[DERM_NFIELDS] = {
 #define DERM_X_M(id, name, units, ln) {name, units, ln, 0},
     DERM_MATRIX_FIELDS(DERM_X_M)
 #undef DERM_X_M
-#define DERM_X_S(id, name, units, ln) {name, units, ln, 1},
-    DERM_SIGNAL_FIELDS(DERM_X_S)
+#define DERM_X_S(id, name, ln, D, hl, lvl, src) {name, "au", ln, 1},
+    DERM_SIGNALS(DERM_X_S)
 #undef DERM_X_S
 #define DERM_X_T(id, name, units, ln) {name, units, ln, 0},
     DERM_STATE_FIELDS(DERM_X_T)

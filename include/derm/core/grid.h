@@ -6,11 +6,13 @@
  * (k+0.5) h) um. x and y are periodic; z is bounded by the DEJ (no flux) at the top and
  * by the configured boundary at the bottom.
  */
-#ifndef DERM_GRID_H
-#define DERM_GRID_H
+#ifndef DERM_CORE_GRID_H
+#define DERM_CORE_GRID_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "derm/core/status.h"
 
 struct derm_grid {
     int64_t nx, ny, nz; /* voxels along x, y, z */
@@ -26,8 +28,9 @@ static inline int64_t derm_grid_idx(const struct derm_grid *g, int64_t i, int64_
 /** Voxel containing point (x, y, z) in um; x, y wrapped periodically, z clamped. */
 int64_t derm_grid_voxel_of(const struct derm_grid *g, double x, double y, double z);
 
-/** Initialise a grid; returns 0 on success, -1 if sizes are invalid or overflow. */
-int derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um);
+/** Initialise a grid; DERM_ECONFIG if sizes are invalid or the voxel count overflows. */
+derm_status derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um,
+                           struct derm_err *err);
 
 /** Domain extents in um. */
 static inline double derm_grid_lx(const struct derm_grid *g) { return (double)g->nx * g->h_um; }

@@ -1,59 +1,74 @@
-/* exposure.h - what scheduled exposures and treatments put into the tissue.
+/* exposure.h - what scheduled exposures put into the tissue over one step.
  *
  * Owns: turning what the schedule delivered over a step (struct derm_exposure) into
  *  - UV reaching each depth layer: surface dose x transmission at the junction x
- *    exp(-z / depth), separately for UVB (papillary) and UVA (reticular) (Bruls 1984;
- *    Meinhardt 2008; VALIDATION C17);
- *  - signal sources: ROS where UV is absorbed (UVA weighted by uv.uva_ros_weight) and
- *    systemic ROS from smoking and pollution, added as a level above the young one;
- *    treatment doses shaped by route (intradermal Gaussian at depth_um +- spread_um,
- *    topical exp(-z / penetration_um), or uniform over the needled depth while
- *    microneedling channels are open, systemic uniform), each unit dose raising its signal
- *    by treatment.*_level over a column of treatment.column_um;
- *  - the exosome source mix and its effect emphasis (named presets below).
- * Does not: integrate the schedule (schedule.c) or act on cells and matrix (cells.c, ecm.c).
- *
- * Source presets: relative emphasis of (collagen/elastin synthesis, MMP suppression,
- * IL/SASP suppression, damage repair, progenitor activation), 1 = generic MSC exosome.
- * Qualitative, from the reviews behind BIOLOGY.md: adipose-derived exosomes raise type I
- * collagen and lower MMP-1/-3 in photoaged skin (Liang 2020; Hu 2019 antioxidant),
- * umbilical-cord exosomes are the most pro-proliferative / regenerative (Zhang 2015
- * wound healing), bone-marrow exosomes the most immunomodulatory, dental-pulp exosomes
- * anti-oxidative and anti-senescent, amnion exosomes anti-inflammatory and anti-fibrotic.
+ *    exp(-z / depth) averaged over the layer, separately for UVB (papillary) and UVA
+ *    (reticular) (Bruls 1984; Meinhardt 2008; VALIDATION C17);
+ *  - the ROS level above young to hold in each layer over the step: UV where it is absorbed
+ *    (UVA weighted by uv.uva_ros_weight) plus systemic ROS from smoking and pollution, and
+ *    the direct UV drive of AP-1;
+ *  - the per-voxel UV dose records and UVA elastosis (elastotic material laid down by
+ *    fibroblasts in proportion to their local density; Bernstein 1994);
+ *  - the cumulative delivered amount of every input (the dose series).
+ * Does not: integrate the schedule (schedule.c), shape treatments (treatment.c), or act on
+ * cells and matrix (model/).
  */
-#ifndef DERM_EXPOSURE_H
-#define DERM_EXPOSURE_H
+#ifndef DERM_INPUTS_EXPOSURE_H
+#define DERM_INPUTS_EXPOSURE_H
 
-#include "derm/store/fields.h"
 #include "derm/core/grid.h"
-#include "derm/io/params.h"
 #include "derm/inputs/schedule.h"
 
-enum { DERM_EXO_SYNTHESIS = 0, DERM_EXO_MMP, DERM_EXO_IL, DERM_EXO_REPAIR, DERM_EXO_PROGENITOR, DERM_EXO_NEFFECT };
+struct derm_uv_coef {
+    double uvb_transmission, uvb_depth_um; /* fraction reaching the junction; e-folding depth */
+    double uva_transmission, uva_depth_um;
+    double uva_ros_weight;        /* ROS per erythemal SED of UVA relative to UVB */
+    double ros_per_sed_h;         /* ROS above young per SED/h reaching a voxel, au h/SED */
+    double ap1_per_sed_h;         /* direct AP-1 drive per SED/h, au h/SED */
+    double elastosis_per_sed;     /* elastotic material per SED of UVA at young cell density, mg/mL/SED */
+};
 
-/** Preset emphasis of a source (enum derm_sched_source), DERM_EXO_NEFFECT values. */
-const double *derm_exposure_source_preset(int source);
+struct derm_oxidative_coef {
+    double ros_per_cigarette; /* ROS above young per cigarette per day, au day */
+    double ros_per_pollution; /* ROS above young per unit pollution index, au */
+};
 
-/** Emphasis of a mix: mix[DERM_SOURCE_COUNT] amounts of exosomes by source still present;
- *  mult = amount-weighted mean of the presets (generic when the mix is empty). */
-void derm_exposure_mix_emphasis(const double *mix, double *mult);
+/** Per-layer results of one step (nz each; storage owned by the caller). */
+struct derm_exposure_layers {
+    double *uvb_k, *uva_k, *uv_k; /* SED reaching the layer over the step */
+    double *ros_ex_k;             /* ROS above young to hold over the step, au (of what young cells sense) */
+    double *uv_ap1_k;             /* direct UV drive of AP-1, au */
+    int any_uv;                   /* some layer received UV */
+};
+
+/** Cumulative delivered amounts since the start. */
+struct derm_exposure_totals {
+    double dose[DERM_IN_COUNT]; /* per input: amounts as scheduled; smoking in pack-years,
+                                   pollution in index-years */
+    double uv_unprotected;      /* surface UV before sunscreen, SED */
+};
 
 /** SED of UVB and UVA reaching each depth layer (nz entries each) over the step. */
-void derm_exposure_uv_layers(const struct derm_grid *g, const struct derm_params *p, const struct derm_exposure *x,
+void derm_exposure_uv_layers(const struct derm_grid *g, const struct derm_uv_coef *uv, const struct derm_exposure *x,
                              double *uvb_k, double *uva_k);
 
-/** Depth weights (nz entries, per um, summing to 1/h over layers times h, i.e. sum w_k h = 1)
- *  of a treatment entry's dose; `open_depth_um` > 0 gives the uniform profile of a topical
- *  product through open microneedling channels. */
-void derm_exposure_profile(const struct derm_grid *g, const struct derm_sched_entry *e, double open_depth_um,
-                           double *w_k);
+/** Every per-layer quantity of the step into L. */
+void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *uv, const struct derm_oxidative_coef *ox,
+                          const struct derm_exposure *x, double dt_h, struct derm_exposure_layers *L);
 
-/** Add the step's exposure sources (au/h) to the signal sources `src`:
- *  ros_excess_k (nz) is the ROS level above young to hold in each layer over the step, in
- *  units of what young cells sense (multiplied here by ros_sense x k_ros); treatments from
- *  x->dose. `mix` (DERM_SOURCE_COUNT) receives the exosome amounts added by source. */
-void derm_exposure_add_sources(const struct derm_grid *g, const struct derm_params *p, const struct derm_exposure *x,
-                               const double *ros_excess_k, double ros_sense, double k_ros, double dt_h,
-                               double *const *src, double *mix, double *w_scratch);
+/** Add the step's UV to the per-voxel dose records and set the UVA elastosis deposition
+ *  (mg/mL/h, grid.n) from the local fibroblast density relative to young (crowd). */
+void derm_exposure_uv_records(const struct derm_grid *g, const struct derm_uv_coef *uv,
+                              const struct derm_exposure_layers *L, const double *crowd, double dt_h, double *uv_dose,
+                              double *uva_dose, double *dep_elastotic);
+
+/** src += ros_ex_k[k] x ros_sense x k_ros in every voxel of layer k: holds the ROS excess
+ *  (ROS is local and decays in milliseconds). */
+void derm_exposure_add_ros(const struct derm_grid *g, const double *ros_ex_k, double ros_sense, double k_ros,
+                           double *src);
+
+/** Add what the schedule delivered over [t, t + dt_h) to the cumulative totals. */
+void derm_exposure_accumulate(struct derm_exposure_totals *t, const struct derm_schedule *s,
+                              const struct derm_exposure *x, double dt_h);
 
 #endif

@@ -13,41 +13,42 @@
  * `dose` at once for an instantaneous administration); a level input (glucose, smoking,
  * pollution, sunscreen) holds `dose` while active. Integrals are closed-form over the
  * pieces of [t0, t1), so the delivered amount does not depend on the step.
- * Does not: know what an input does to the tissue (sim.c, cells.c, ecm.c do), read YAML
- * (config.c walks the `schedule:` section and calls derm_sched_set).
+ * Does not: know what an input does to the tissue (inputs/exposure.c, inputs/treatment.c and
+ * the model do), read YAML (io/config.c walks the `schedule:` section and calls
+ * derm_schedule_entry_set).
  * Sources: SED = 100 J/m^2 erythemally weighted (CIE S 007); MED by Fitzpatrick skin type
  * (Harrison & Young 2002); estimated average glucose = 1.59 HbA1c - 2.59 mM (Nathan 2008,
  * ADAG); sunlight UVA:UVB ~10-100:1 (VALIDATION C17).
  */
-#ifndef DERM_SCHEDULE_H
-#define DERM_SCHEDULE_H
+#ifndef DERM_INPUTS_SCHEDULE_H
+#define DERM_INPUTS_SCHEDULE_H
 
 #include <stdio.h>
 
-#include "derm/io/params.h"
-#include "derm/inputs/schedule_data.h"
+#include "derm/core/desc.h"
 #include "derm/core/status.h"
+#include "derm/inputs/schedule_data.h"
 
-/** The key table of a schedule entry (offsets into struct derm_sched_entry); `path` is the
+/** The key table of a schedule entry (offsets into struct derm_schedule_entry); `path` is the
  *  bare key ("dose"). */
-size_t derm_sched_key_count(void);
-const struct derm_param_desc *derm_sched_keys(void);
-const struct derm_param_desc *derm_sched_key_find(const char *key);
+size_t derm_schedule_key_count(void);
+const struct derm_param_desc *derm_schedule_keys(void);
+const struct derm_param_desc *derm_schedule_key_find(const char *key);
 
 /** Reset an entry to the defaults of every key, with the given name. */
-void derm_sched_entry_defaults(struct derm_sched_entry *e, const char *name);
+void derm_schedule_entry_defaults(struct derm_schedule_entry *e, const char *name);
 
 /** Find an entry by name (NULL if none). */
-struct derm_sched_entry *derm_schedule_find(struct derm_schedule *s, const char *name);
+struct derm_schedule_entry *derm_schedule_find(struct derm_schedule *s, const char *name);
 
 /** Add an entry named `name` (error if the name exists, is malformed or the schedule is
  *  full). `where` ("FILE:LINE:COL" or "--set") is used in messages. */
 derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const char *where,
-                              unsigned long line, unsigned long col, struct derm_sched_entry **out,
+                              unsigned long line, unsigned long col, struct derm_schedule_entry **out,
                               struct derm_err *err);
 
 /** Set key `key` of entry `e` from text; messages read "WHERE: key 'schedule.NAME.KEY': ...". */
-derm_status derm_sched_entry_set(struct derm_sched_entry *e, const char *key, const char *text,
+derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text,
                                  const char *where, struct derm_err *err);
 
 /** "--set schedule.NAME.KEY=VALUE" for an existing entry, or a new one when KEY is `input`. */
@@ -62,10 +63,11 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
                                    struct derm_err *err);
 
 /** Constants the integration needs from the parameter set. */
-struct derm_sched_consts {
-    double glucose_mM;         /* baseline plasma glucose when no glucose entry is active */
-    double med_sed;            /* SED per MED for the subject's skin type */
-    double uva_erythemal_share;/* share of solar erythemal dose from UVA at uva_uvb_ratio 20 */
+struct derm_schedule_consts {
+    double glucose_mM;          /* baseline plasma glucose when no glucose entry is active */
+    double med_sed;             /* SED per MED for the subject's skin type */
+    double uva_erythemal_share; /* share of solar erythemal dose from UVA at reference_uva_uvb_ratio */
+    double reference_uva_uvb_ratio; /* physical UVA:UVB ratio at which that share is given */
 };
 
 /** What the schedule delivered over one interval. Amounts, not rates. */
@@ -82,7 +84,7 @@ struct derm_exposure {
 
 /** Integrate the schedule over subject-age hours [t0_h, t1_h) (t1 > t0). Instantaneous
  *  administrations at t count when t0 <= t < t1. */
-void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sched_consts *k,
+void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_schedule_consts *k,
                              double t0_h, double t1_h, struct derm_exposure *x);
 
 /** Write the schedule as the YAML `schedule:` section (every key of every entry). */
@@ -92,6 +94,6 @@ void derm_schedule_write_yaml(const struct derm_schedule *s, FILE *fp);
 void derm_schedule_print_keys(FILE *fp);
 
 /** Names of the inputs, for messages and reports. */
-const char *derm_sched_input_name(int input);
+const char *derm_schedule_input_name(int input);
 
 #endif

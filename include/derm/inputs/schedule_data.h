@@ -1,6 +1,6 @@
 /* schedule_data.h - the plain data of a schedule of exposures and treatments.
  *
- * Owns: struct derm_sched_entry (one named entry of the config's `schedule:` section) and
+ * Owns: struct derm_schedule_entry (one named entry of the config's `schedule:` section) and
  * struct derm_schedule (a fixed-capacity array of them, so a parameter set that embeds it
  * still copies by value). The meaning of every member, its units and its range are in the
  * key table of schedule.c (DERM_SCHED_KEYS in schedule.h); this header only holds storage.
@@ -15,7 +15,7 @@
 #define DERM_SCHED_NAME_MAX 48 /* bytes of an entry name, NUL included */
 
 /* Scheduled inputs (ENUM order of the key `input`). */
-enum derm_sched_input {
+enum derm_schedule_input {
     DERM_IN_UV = 0,             /* dose: SED (or MED) per active day */
     DERM_IN_SUNSCREEN,          /* dose: effective SPF while worn */
     DERM_IN_GLUCOSE,            /* dose: plasma glucose, mM (or HbA1c %) while active */
@@ -30,10 +30,10 @@ enum derm_sched_input {
 #define DERM_SCHED_INPUT_CHOICES \
     "uv|sunscreen|glucose|smoking|pollution|exosome|conditioned_medium|growth_factor|microneedling"
 
-enum derm_sched_unit { DERM_UNIT_NATIVE = 0, DERM_UNIT_MED, DERM_UNIT_HBA1C };
-enum derm_sched_spectrum { DERM_SPECTRUM_SUN = 0, DERM_SPECTRUM_UVB, DERM_SPECTRUM_UVA };
-enum derm_sched_route { DERM_ROUTE_INTRADERMAL = 0, DERM_ROUTE_TOPICAL, DERM_ROUTE_SYSTEMIC };
-enum derm_sched_source {
+enum derm_schedule_unit { DERM_UNIT_NATIVE = 0, DERM_UNIT_MED, DERM_UNIT_HBA1C };
+enum derm_schedule_spectrum { DERM_SPECTRUM_SUN = 0, DERM_SPECTRUM_UVB, DERM_SPECTRUM_UVA };
+enum derm_schedule_route { DERM_ROUTE_INTRADERMAL = 0, DERM_ROUTE_TOPICAL, DERM_ROUTE_SYSTEMIC };
+enum derm_schedule_source {
     DERM_SOURCE_GENERIC = 0,
     DERM_SOURCE_ADIPOSE,
     DERM_SOURCE_UMBILICAL_CORD,
@@ -46,13 +46,13 @@ enum derm_sched_source {
 /* One entry. Ages in years, hours of day in [0, 24], day counts in days. A negative age
  * means "not given". Members are read through the key table (offsetof), so every one
  * of the numeric members is an int, int64_t or double as its key's type says. */
-struct derm_sched_entry {
+struct derm_schedule_entry {
     char name[DERM_SCHED_NAME_MAX];
     unsigned long line, col; /* where the entry was defined (0 = --set or default) */
-    int input;               /* enum derm_sched_input */
+    int input;               /* enum derm_schedule_input */
     int has_input;           /* the key `input` was given */
     double dose;
-    int dose_unit;           /* enum derm_sched_unit */
+    int dose_unit;           /* enum derm_schedule_unit */
     double from_age, to_age; /* active period (continuous pattern) */
     double at_age;           /* start of a course or a single episode */
     double hour;             /* hour of day of each administration (< 0: exactly at_age) */
@@ -64,18 +64,18 @@ struct derm_sched_entry {
     int64_t first_weekday;   /* 0 = Monday */
     double season_amplitude; /* dose x (1 + A cos(2 pi (day - peak) / 365.25)) */
     double peak_day;         /* day of year of the seasonal peak */
-    int spectrum;            /* enum derm_sched_spectrum (uv) */
+    int spectrum;            /* enum derm_schedule_spectrum (uv) */
     double uva_uvb_ratio;    /* physical UVA:UVB energy ratio of sunlight (uv, spectrum sun) */
-    int route;               /* enum derm_sched_route (treatments) */
+    int route;               /* enum derm_schedule_route (treatments) */
     double depth_um, spread_um, penetration_um;
-    int source;              /* enum derm_sched_source (exosome, conditioned medium) */
+    int source;              /* enum derm_schedule_source (exosome, conditioned medium) */
     double open_hours;       /* microneedling: channels stay open this long */
 };
 
 struct derm_schedule {
     int n;
     char file[256]; /* config file the entries came from (for messages) */
-    struct derm_sched_entry e[DERM_SCHED_MAX];
+    struct derm_schedule_entry e[DERM_SCHED_MAX];
 };
 
 #endif

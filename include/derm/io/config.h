@@ -1,34 +1,48 @@
-/* config.h - YAML configuration files to a validated struct derm_params.
+/* config.h - YAML configuration files to a validated parameter set and schedule.
  *
- * Owns: reading a YAML file with libyaml (line/column of every node), mapping nested
- * mappings to dotted parameter paths, rejecting unknown keys (with did-you-mean),
- * duplicate keys, non-scalar values where scalars belong, empty files and syntax
- * errors; applying "--set section.key=value" overrides.
- * Does not: know the meaning of parameters (params.c), create output.
- * Every error message starts with "FILE:LINE:COL:" (or "--set:"), names the key and the
- * offending value, and says what is expected.
+ * Owns: loading a configuration (file or string) on top of given parameters and schedule,
+ * with every structural error located as FILE:LINE:COL; `--set key=value` overrides; the
+ * whole-configuration validation (parameters, then the schedule against the run's ages);
+ * writing the resolved configuration (parameters and schedule) as YAML; the key listing of
+ * `dermsim params`.
+ * Does not: range-check single values (core/desc.c via io/params.c and inputs/schedule.c),
+ * print, or decide exit codes.
  */
-#ifndef DERM_CONFIG_H
-#define DERM_CONFIG_H
+#ifndef DERM_IO_CONFIG_H
+#define DERM_IO_CONFIG_H
 
-#include "derm/io/params.h"
+#include <stdio.h>
+
 #include "derm/core/status.h"
+#include "derm/inputs/schedule.h"
+#include "derm/io/params.h"
 
-/** Load `path` on top of the values already in `p` (normally defaults). On success,
- *  `origins` (may be NULL; derm_params_count() entries) records where each key was set.
- *  `*text_out` (if not NULL) receives the verbatim file text (caller frees). Does NOT run
- *  derm_params_validate; callers do, after applying overrides. */
-derm_status derm_config_load(const char *path, struct derm_params *p,
-                             struct derm_param_origin *origins, char **text_out,
-                             struct derm_err *err);
+/** Load `path` on top of the values already in `p` and `sched` (normally defaults and an
+ *  empty schedule). On success, `origins` (derm_params_count() entries, may be NULL)
+ *  record "FILE:LINE:COL" of each key set, and *text_out (may be NULL) receives the
+ *  verbatim text (caller frees). On failure nothing is changed. */
+derm_status derm_config_load(const char *path, struct derm_params *p, struct derm_schedule *sched,
+                             struct derm_param_origin *origins, char **text_out, struct derm_err *err);
 
 /** Same, from an in-memory string; `name` is used in messages in place of a file name. */
-derm_status derm_config_load_string(const char *text, const char *name,
-                                    struct derm_params *p,
-                                    struct derm_param_origin *origins, struct derm_err *err);
+derm_status derm_config_load_string(const char *text, const char *name, struct derm_params *p,
+                                    struct derm_schedule *sched, struct derm_param_origin *origins,
+                                    struct derm_err *err);
 
-/** Apply one "section.key=value" override (as from --set). */
-derm_status derm_config_apply_set(struct derm_params *p, struct derm_param_origin *origins,
-                                  const char *assignment, struct derm_err *err);
+/** Apply one "section.key=value" override (as from --set); schedule.NAME.KEY edits or
+ *  adds a schedule entry. */
+derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched,
+                                  struct derm_param_origin *origins, const char *assignment,
+                                  struct derm_err *err);
+
+/** Parameter cross-checks, then the schedule against the run's ages. */
+derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,
+                                 const struct derm_param_origin *origins, struct derm_err *err);
+
+/** The full resolved configuration as YAML: every parameter, then the schedule. */
+void derm_config_write_yaml(const struct derm_params *p, const struct derm_schedule *sched, FILE *fp);
+
+/** Every parameter and every schedule-entry key (dermsim params). */
+void derm_config_print_keys(FILE *fp);
 
 #endif

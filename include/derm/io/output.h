@@ -9,19 +9,18 @@
  * variable from the agents registry). Every variable carries units and long_name.
  * The file is flushed after every row and frame; the root attribute `completed` is 0
  * until derm_output_close(..., completed = 1).
- * Does not: compute totals (sim.c) or decide when to write (main.c).
+ * Does not: compute totals (sim/totals.c) or decide when to write (app/main.c).
  */
-#ifndef DERM_IO_H
-#define DERM_IO_H
+#ifndef DERM_IO_OUTPUT_H
+#define DERM_IO_OUTPUT_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include "derm/store/agents.h"
-#include "derm/store/fields.h"
 #include "derm/core/grid.h"
 #include "derm/core/status.h"
-#include "derm/sim/totals.h"
+#include "derm/store/agents.h"
+#include "derm/store/fields.h"
 
 struct derm_output_meta {
     const char *title;           /* e.g. "dermsim run of configs/quickstart.yaml" */
@@ -37,7 +36,15 @@ struct derm_output_meta {
     double voxel_um;
 };
 
+/** One scalar time series: its name, units and long name (the totals registry,
+ *  sim/totals.h, is a table of these). */
+struct derm_series_desc {
+    const char *name, *units, *long_name;
+};
+
 struct derm_output_opts {
+    const struct derm_series_desc *series; /* the 1-D series written at every row, in order */
+    int nseries;
     int write_fields;  /* 4-D field snapshots per frame */
     int write_agents;  /* ragged agent table per frame */
     int compression;   /* deflate level 0..9 */
@@ -52,7 +59,7 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
                                const struct derm_grid *g, const struct derm_output_opts *opts,
                                struct derm_err *err);
 
-/** Append one row of the time series: step, time (day), age (years), totals[DERM_NTOTALS]. */
+/** Append one row of the time series: step, time (day), age (years), totals[nseries]. */
 derm_status derm_output_series(struct derm_output *o, int64_t step, double time_day,
                                double age_years, const double *totals, struct derm_err *err);
 

@@ -1,13 +1,13 @@
 /* coupling.h - the only bridge between agents and fields.
  *
- * Owns: binning agents by voxel (a stable counting sort, so each voxel lists its agents
- * in row order), race-free deposition (each voxel sums its own agents in row order:
+ * Owns: race-free deposition (each voxel sums its own agents in row order, from the bins of
+ * store/bins.h:
  * bit-reproducible for any thread count, no atomics), and the separable box filter used
  * to spread matrix deposition over a cell's reach and to measure local crowding.
  * Does not: decide what cells do (cells.c) or solve fields.
  */
-#ifndef DERM_COUPLING_H
-#define DERM_COUPLING_H
+#ifndef DERM_MODEL_COUPLING_H
+#define DERM_MODEL_COUPLING_H
 
 #include <stdint.h>
 
@@ -15,19 +15,7 @@
 #include "derm/core/grid.h"
 #include "derm/core/status.h"
 
-struct derm_bins {
-    int64_t nvox;
-    int64_t *start; /* nvox + 1 offsets into rows */
-    int64_t *rows;  /* agent rows grouped by voxel, ascending within a voxel */
-    int64_t cap;    /* capacity of rows */
-};
-
-derm_status derm_bins_init(struct derm_bins *b, const struct derm_grid *g, struct derm_err *err);
-void derm_bins_fini(struct derm_bins *b);
-
-/** Refresh a->voxel from positions and rebuild the bins. */
-derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, struct derm_agents *a,
-                            struct derm_err *err);
+#include "derm/store/bins.h"
 
 /** out[v] = sum over agents in voxel v (row order) of val[row].
  *  `out` has grid.n entries and is overwritten. */

@@ -1,81 +1,87 @@
-/* sim.h - the one owning simulation object and its step loop.
+/* sim.h - the one owning simulation object and its step.
  *
- * Owns: struct derm_sim (grid, fields, agents, bins, cell rates, solver, derived
- * constants, the integer step counter; t = step * dt, never an accumulated float),
- * creation of the young-adult homeostatic initial state, the step (read top to bottom
- * in derm_sim_step), and the scalar totals written to the output.
- * Does not: read files, write files, parse arguments or print (main.c and io.c do).
+ * Owns: struct derm_sim (the parameters and schedule it was made from, every mechanism's
+ * coefficients, the homeostatic references, grid, fields, agents, bins, cell rates, the
+ * signal solver, scratch, the current step's inputs and the integer step counter;
+ * t = step * dt, never an accumulated float), the creation of the young-adult initial
+ * state, and the step, which reads top to bottom in derm_sim_step as a list of named
+ * phases.
+ * Does not: read or write files, parse arguments or print (app/ and io/ do); hold any
+ * model equation (model/, inputs/ and solve/ do).
  *
- * Homeostatic calibration: per-cell synthesis and secretion rates are DERIVED so that
- * the young-adult state (the matrix densities, signal levels and cell density given in
- * the parameters) is a steady state at age 25; ageing then emerges from the age-dependent
- * inputs (estrogen, systemic growth support, immune clearance, progenitor vigour,
- * mitochondrial ROS) and from the feedbacks (damage, senescence, fragmentation).
+ * Homeostatic calibration (model/calibration.h): per-cell synthesis and secretion rates
+ * are derived so that the young-adult state given in the parameters is a steady state;
+ * ageing then runs through the subject's systemic inputs (model/subject.h) and the
+ * feedbacks of the model (damage, senescence, SASP, fragmentation).
  */
-#ifndef DERM_SIM_H
-#define DERM_SIM_H
+#ifndef DERM_SIM_SIM_H
+#define DERM_SIM_SIM_H
 
 #include <stdint.h>
 
-#include "derm/store/agents.h"
-#include "derm/model/fibroblast.h"
-#include "derm/model/coupling.h"
-#include "derm/solve/diffusion.h"
-#include "derm/model/matrix.h"
-#include "derm/inputs/exposure.h"
-#include "derm/store/fields.h"
 #include "derm/core/grid.h"
-#include "derm/io/params.h"
 #include "derm/core/status.h"
-#include "derm/sim/totals.h"
+#include "derm/inputs/exposure.h"
+#include "derm/inputs/schedule.h"
+#include "derm/io/params.h"
+#include "derm/model/fibroblast.h"
+#include "derm/model/matrix.h"
+#include "derm/sim/coef.h"
+#include "derm/solve/diffusion.h"
+#include "derm/store/agents.h"
+#include "derm/store/bins.h"
+#include "derm/store/fields.h"
+#include "derm/store/step_inputs.h"
 
 struct derm_sim {
-    struct derm_params p;
+    struct derm_params p;         /* as given (provenance; the model reads c) */
+    struct derm_schedule schedule;
+    struct derm_coefs c;          /* every mechanism's constants */
+    struct derm_homeostasis h;    /* young-adult references derived at creation */
     struct derm_grid grid;
     struct derm_fields f;
     struct derm_agents a;
     struct derm_bins bins;
     struct derm_cell_rates rates;
     struct derm_diffusion *diff;
-    struct derm_ecm_coef ecm;
-    struct derm_cell_coef cell;
     int64_t step;   /* completed steps */
     double dt_h;    /* step length, h */
     int64_t nsteps; /* steps to reach age_end */
     /* per-layer young references (nz each) */
     double *density_ref_k; /* fibroblasts per voxel */
     double *collagen_ref_k, *elastin_ref_k, *ha_ref_k;
-    /* scratch (grid.n each) */
+    /* scratch (grid.n each, unless noted) */
     double *src[DERM_NSIGNAL];
-    double *dep_collagen, *dep_elastin, *dep_ha, *crowd, *tmp1, *tmp2;
-    int crowd_radius;    /* voxels */
-    /* bookkeeping for totals */
-    struct derm_ecm_flux last_flux;
-    double young_matrix[3]; /* domain-mean collagen total, HA total, fibroblast density at start */
+    double *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp1, *tmp2;
+    double *layer_sums; /* 5 nz */
+    double *w_k;        /* nz: a treatment's depth profile */
+    int crowd_radius;   /* voxels */
+    /* the current step */
+    struct derm_step_inputs in;            /* what the kernels receive */
+    struct derm_exposure expo;             /* what the schedule delivered over the step */
+    struct derm_exposure_layers layers;    /* per-layer UV, ROS and AP-1 drive (nz arrays) */
+    double exo_mix[DERM_SOURCE_COUNT];     /* exosome amounts by source still present (au) */
+    double exo_mult[DERM_EXO_NEFFECT];     /* emphasis of that mix, for the next step */
+    double glucose_mM;                     /* plasma glucose over the last step */
+    /* bookkeeping for the output */
+    struct derm_exposure_totals cum;       /* cumulative delivered amounts */
+    struct derm_matrix_flux last_flux;
+    double young_matrix[2];                /* domain collagen and HA per area at the start, mg/cm^2 */
     int64_t births, deaths;
-    /* scheduled exposures and treatments (schedule.h, exposure.h) */
-    struct derm_exposure expo;      /* delivered over the last step */
-    double *uvb_k, *uva_k, *uv_k;   /* SED reaching each layer in the last step (nz each) */
-    double *ros_ex_k, *w_k;         /* ROS excess to hold per layer; profile scratch (nz each) */
-    double *uv_ap1_k;               /* direct UV drive of AP-1 per layer over the last step (nz) */
-    double *dep_elastotic;          /* UVA elastosis deposition, mg/mL/h (grid.n) */
-    double exo_mix[DERM_SOURCE_COUNT]; /* exosome amounts by source still present (au) */
-    double cum_dose[DERM_IN_COUNT]; /* cumulative delivered amount per input (see totals) */
-    double cum_uv_unprotected;      /* cumulative surface UV before sunscreen, SED */
-    double glucose_mM;              /* plasma glucose over the last step */
 };
 
-/** Build the initial state from validated parameters. */
-derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, struct derm_err *err);
+/** Build the initial state from validated parameters and schedule. */
+derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, const struct derm_schedule *sched,
+                            struct derm_err *err);
 void derm_sim_free(struct derm_sim *s);
 
 /** Subject age (years) after `step` steps. */
 double derm_sim_age(const struct derm_sim *s, int64_t step);
 
+/** The division hazard in use, 1/day (derived at creation unless given). */
+double derm_sim_division_per_day(const struct derm_sim *s);
+
 /** Advance one step. */
 derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err);
-
-/** Current totals, DERM_NTOTALS values in totals.h order; thread-count independent. */
-void derm_sim_totals(const struct derm_sim *s, double *out);
 
 #endif

@@ -9,8 +9,8 @@
  * deaths swap-remove in descending row order, so the store evolves identically for any
  * thread count.
  */
-#ifndef DERM_AGENTS_H
-#define DERM_AGENTS_H
+#ifndef DERM_STORE_AGENTS_H
+#define DERM_STORE_AGENTS_H
 
 #include <stdint.h>
 
@@ -65,8 +65,8 @@ void derm_agents_fini(struct derm_agents *a);
 /** Ensure room for `extra` more rows. */
 derm_status derm_agents_reserve(struct derm_agents *a, int64_t extra, struct derm_err *err);
 
-/** Append a zero-initialised row with a fresh id; returns the row index (or -1 on ENOMEM). */
-int64_t derm_agents_append(struct derm_agents *a, struct derm_err *err);
+/** Append a zero-initialised row with a fresh id; *row receives its index. */
+derm_status derm_agents_append(struct derm_agents *a, int64_t *row, struct derm_err *err);
 
 /** Copy every column of row `src` to row `dst` (ids included). */
 void derm_agents_copy_row(struct derm_agents *a, int64_t dst, int64_t src);

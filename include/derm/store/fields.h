@@ -7,10 +7,10 @@
  *
  * Units: matrix in mg/mL (= mg per cm^3 of dermis); AGE as the amount carried by the
  * collagen in the voxel (pmol/mL), so AGE per collagen = age_amount / collagen
- * (pmol/mg); signals in au (1 = young-adult mean level, see params.def).
+ * (pmol/mg); signals in au (1 = young-adult mean level, see the signal registry below).
  */
-#ifndef DERM_FIELDS_H
-#define DERM_FIELDS_H
+#ifndef DERM_STORE_FIELDS_H
+#define DERM_STORE_FIELDS_H
 
 #include <stdint.h>
 
@@ -28,17 +28,30 @@
     X(HA_LMW, "ha_lmw", "mg/mL", "low-molecular-weight hyaluronan fragments")          \
     X(ELASTIN_AGE_AMOUNT, "elastin_age_amount", "pmol/mL", "AGE cross-links carried by elastic fibres")
 
-/* X(id, name, units, long_name) ; order matches the signals.* parameters */
-#define DERM_SIGNAL_FIELDS(X)                                                  \
-    X(TGFB, "tgfb", "au", "TGF-beta")                                          \
-    X(MMP1, "mmp1", "au", "MMP-1 (interstitial collagenase)")                  \
-    X(MMP3, "mmp3", "au", "MMP-3 (stromelysin-1)")                             \
-    X(TIMP, "timp", "au", "TIMP-1 (tissue inhibitor of metalloproteinases)")   \
-    X(ROS, "ros", "au", "reactive oxygen species")                             \
-    X(IL, "il", "au", "inflammatory interleukins (IL-1, IL-6)")                \
-    X(GF, "gf", "au", "growth factors (FGF, EGF, IGF)")                        \
-    X(CHEMOKINE, "chemokine", "au", "chemokines")                              \
-    X(EXOSOME, "exosome", "au", "exosomes / extracellular vesicles")
+/* The signal registry: one row per diffusing signal. It generates the signal field, its
+ * three parameters (signals.<name>.diffusion_um2_per_s, .half_life_h, .young_level, with
+ * these defaults), the solver constants and the `<name>_mean` total.
+ * X(id, name, long_name, D_um2_per_s, half_life_h, young_level, source)
+ * Units: D in um^2/s, half-life in h, levels in au (1 = young-adult mean). Cytokine
+ * diffusion and half-lives in dermis are poorly measured: kept within an order of
+ * magnitude of the values cited (VALIDATION "Parameters with literature values"). */
+#define DERM_SIGNALS(X)                                                                                  \
+    X(TGFB, "tgfb", "TGF-beta", 5, 2, 1,                                                                 \
+      "25 kDa; effective ECM diffusion 1-10 um^2/s with binding; active half-life minutes, latent "      \
+      "reservoir gives hours (Wakefield 1990)")                                                          \
+    X(MMP1, "mmp1", "MMP-1 (interstitial collagenase)", 10, 24, 1,                                       \
+      "free 60-80 um^2/s, much slower on fibrils (Saffarian 2004); protein half-life ~1 d (estimate)")   \
+    X(MMP3, "mmp3", "MMP-3 (stromelysin-1)", 10, 24, 1, "as MMP-1 (estimate)")                          \
+    X(TIMP, "timp", "TIMP-1 (tissue inhibitor of metalloproteinases)", 15, 24, 1,                        \
+      "28 kDa inhibitor; estimate")                                                                      \
+    X(ROS, "ros", "reactive oxygen species", 0, 0.001, 1,                                                \
+      "H2O2 half-life ~1 ms, acts within micrometres (Andres 2022): D = 0 treats ROS as local to its "   \
+      "voxel, as it is at voxel scale")                                                                  \
+    X(IL, "il", "inflammatory interleukins (IL-1, IL-6)", 20, 6, 1, "17-26 kDa cytokines; estimate")    \
+    X(GF, "gf", "growth factors (FGF, EGF, IGF)", 20, 12, 1, "estimate")                                \
+    X(CHEMOKINE, "chemokine", "chemokines", 30, 4, 1, "8-10 kDa, fast; estimate")                       \
+    X(EXOSOME, "exosome", "exosomes / extracellular vesicles", 0.05, 48, 0,                              \
+      "30-150 nm vesicles diffuse slowly in ECM; estimate; none made by resident cells")
 
 /* X(id, name, units, long_name) ; per-voxel state that neither diffuses nor is matrix:
  * exposure records and derived readouts written with the fields */
@@ -55,8 +68,8 @@ enum derm_matrix_id {
 };
 
 enum derm_signal_id {
-#define DERM_X_ID(id, name, units, ln) DERM_S_##id,
-    DERM_SIGNAL_FIELDS(DERM_X_ID)
+#define DERM_X_ID(id, name, ln, D, hl, lvl, src) DERM_S_##id,
+    DERM_SIGNALS(DERM_X_ID)
 #undef DERM_X_ID
         DERM_NSIGNAL
 };

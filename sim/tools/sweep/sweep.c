@@ -44,12 +44,18 @@ static const char *const SWEEP_KEYS[] = {"base",    "set",          "design", "r
                                          "levels",  "endpoints"};
 static const char *const SWEEP_DESIGNS[] = {"grid", "lhs", "morris"};
 
+/* A configuration as a run loads it: parameters and schedule. */
+struct sweep_cfg {
+    struct derm_params p;
+    struct derm_schedule sched;
+};
+
 struct sweep_parser {
     const char *name;
     yaml_document_t *doc;
     struct derm_sweep *s;
     struct derm_err *err;
-    struct derm_params *base;          /* base config + set, being built */
+    struct sweep_cfg *base;            /* base config + set, being built */
     struct derm_param_origin *orig;    /* where each value of base came from */
 };
 
@@ -218,7 +224,7 @@ static derm_status check_keys(struct sweep_parser *P, const yaml_node_t *map, co
 static derm_status unknown_key(struct sweep_parser *P, const yaml_node_t *k, const char *section,
                                const char *const *list, size_t n)
 {
-    const char *s = derm_suggest_word(scalar(k), list, n);
+    const char *s = derm_desc_suggest_word(scalar(k), list, n);
     if (s)
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s%s%s'; did you mean '%s'?", P->name,
                             LINE(k), COL(k), section, *section ? "." : "", scalar(k), s);
@@ -237,19 +243,19 @@ static derm_status unknown_key(struct sweep_parser *P, const yaml_node_t *k, con
  * file. Plain parameters go through derm_params_set_text (its message with our location);
  * keys only derm_config_apply_set knows (e.g. named schedule entries) through it, with its
  * "--set:" prefix replaced by our location. */
-static derm_status apply_located2(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
+static derm_status apply_located2(struct sweep_parser *P, struct sweep_cfg *cfg, struct derm_param_origin *orig,
                                   const char *key, const char *text, unsigned long line, unsigned long col,
                                   unsigned long kline, unsigned long kcol);
 
-static derm_status apply_located(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
+static derm_status apply_located(struct sweep_parser *P, struct sweep_cfg *cfg, struct derm_param_origin *orig,
                                  const char *key, const char *text, unsigned long line, unsigned long col)
 {
-    return apply_located2(P, p, orig, key, text, line, col, line, col);
+    return apply_located2(P, cfg, orig, key, text, line, col, line, col);
 }
 
 /* As apply_located, with problems of the key itself (unknown, a section) cited at
  * kline:kcol and problems of the value at line:col. */
-static derm_status apply_located2(struct sweep_parser *P, struct derm_params *p, struct derm_param_origin *orig,
+static derm_status apply_located2(struct sweep_parser *P, struct sweep_cfg *cfg, struct derm_param_origin *orig,
                                   const char *key, const char *text, unsigned long line, unsigned long col,
                                   unsigned long kline, unsigned long kcol)
 {
@@ -257,14 +263,14 @@ static derm_status apply_located2(struct sweep_parser *P, struct derm_params *p,
     snprintf(where, sizeof where, "%s:%lu:%lu", P->name, line, col);
     const struct derm_param_desc *d = derm_params_find(key);
     if (d) {
-        DERM_TRY(derm_params_set_text(p, d, text, where, P->err));
+        DERM_TRY(derm_params_set_text(&cfg->p, d, text, where, P->err));
         if (orig) snprintf(orig[d - derm_params_table()].where, DERM_WHERE_MAX, "%s", where);
         return DERM_OK;
     }
     char assign[DERM_SWEEP_KEY_MAX + 512];
     snprintf(assign, sizeof assign, "%s=%s", key, text);
     struct derm_err e = {0};
-    derm_status st = derm_config_apply_set(p, orig, assign, &e);
+    derm_status st = derm_config_apply_set(&cfg->p, &cfg->sched, orig, assign, &e);
     if (st == DERM_OK) return DERM_OK;
     const char *msg = e.msg;
     if (!strncmp(msg, "--set: ", 7)) msg += 7;
@@ -383,7 +389,7 @@ static derm_status parse_factor(struct sweep_parser *P, const yaml_node_t *k, co
                     return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
                                         "expected distinct values (use replicates for repeats)", P->name, LINE(e),
                                         COL(e), what, scalar(e));
-            struct derm_params tp = *P->base; /* the value alone, as --set would take it */
+            struct sweep_cfg tp = *P->base; /* the value alone, as --set would take it */
             DERM_TRY(apply_located2(P, &tp, NULL, f->key, scalar(e), LINE(e), COL(e), f->line, f->col));
             if (!(f->values[f->nvalues++] = sweep_strdup(scalar(e))))
                 return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
@@ -474,7 +480,7 @@ static derm_status parse_endpoint(struct sweep_parser *P, const yaml_node_t *ite
     }
     names[DERM_NTOTALS] = "step";
     if (!known) {
-        const char *s = derm_suggest_word(vn, names, DERM_NTOTALS);
+        const char *s = derm_desc_suggest_word(vn, names, DERM_NTOTALS);
         if (s)
             return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.variable': unknown series '%s'; did you "
                                 "mean '%s'?", P->name, LINE(var), COL(var), what, vn, s);
@@ -681,7 +687,7 @@ static derm_status expand(struct derm_sweep *s, struct derm_err *err)
 
 /* Every point, applied on top of base+set exactly as the run will, must validate. Also
  * sums the core-hours estimate. */
-static derm_status validate_points(struct sweep_parser *P, const struct derm_params *base,
+static derm_status validate_points(struct sweep_parser *P, const struct sweep_cfg *base,
                                    const struct derm_param_origin *orig0)
 {
     struct derm_sweep *s = P->s;
@@ -691,15 +697,17 @@ static derm_status validate_points(struct sweep_parser *P, const struct derm_par
     derm_status st = DERM_OK;
     s->core_seconds = 0;
     for (int64_t pt = 0; pt < s->npoints && st == DERM_OK; pt++) {
-        struct derm_params p = *base;
+        struct sweep_cfg cfg = *base;
+        const struct derm_params *pp = &cfg.p;
         memcpy(orig, orig0, np * sizeof *orig);
         for (int j = 0; j < s->nfactors && st == DERM_OK; j++)
-            st = apply_located(P, &p, orig, s->factors[j].key, s->cells[pt * s->nfactors + j], s->factors[j].line,
+            st = apply_located(P, &cfg, orig, s->factors[j].key, s->cells[pt * s->nfactors + j], s->factors[j].line,
                                s->factors[j].col);
-        if (st == DERM_OK) st = derm_params_validate(&p, orig, P->err);
+        if (st == DERM_OK) st = derm_config_validate(pp, &cfg.sched, orig, P->err);
         if (st == DERM_OK) {
-            double voxels = (double)p.domain_nx * (double)p.domain_ny * (double)p.domain_nz;
-            double steps = ceil((p.run_age_end_years - p.run_age_start_years) * DERM_HOURS_PER_YEAR / p.run_dt_hours);
+            double voxels = (double)pp->domain_nx * (double)pp->domain_ny * (double)pp->domain_nz;
+            double steps =
+                ceil((pp->run_age_end_years - pp->run_age_start_years) * DERM_HOURS_PER_YEAR / pp->run_dt_hours);
             s->core_seconds += (double)s->replicates *
                                (voxels * steps * DERM_SWEEP_CORE_S_PER_VOXEL_STEP + DERM_SWEEP_CORE_S_PER_RUN);
         } else if (s->design != DERM_SWEEP_GRID) {
@@ -748,7 +756,7 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
     int di = 0;
     while (di < 3 && strcmp(dn, SWEEP_DESIGNS[di]) != 0) di++;
     if (di == 3) {
-        const char *sug = derm_suggest_word(dn, SWEEP_DESIGNS, 3);
+        const char *sug = derm_desc_suggest_word(dn, SWEEP_DESIGNS, 3);
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'design': '%s' is not valid; %s%s%sexpected grid, "
                             "lhs or morris", P->name, LINE(node[K_DESIGN]), COL(node[K_DESIGN]), dn,
                             sug ? "did you mean '" : "", sug ? sug : "", sug ? "'? " : "");
@@ -789,8 +797,9 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
     else if (bp[0] == '/' || !strrchr(P->name, '/')) snprintf(path, sizeof path, "%s", bp);
     else snprintf(path, sizeof path, "%.*s/%s", (int)(strrchr(P->name, '/') - P->name), P->name, bp);
     if (!(s->base_path = sweep_strdup(path))) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
-    struct derm_params base;
-    derm_params_defaults(&base);
+    struct sweep_cfg base;
+    memset(&base, 0, sizeof base);
+    derm_params_defaults(&base.p);
     size_t npar = derm_params_count();
     struct derm_param_origin *orig = calloc(npar, sizeof *orig);
     if (!orig) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
@@ -803,7 +812,7 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
                             COL(node[K_BASE]), path, strerror(e));
     }
     fclose(probe);
-    derm_status st = derm_config_load(path, &base, orig, &s->base_text, P->err);
+    derm_status st = derm_config_load(path, &base.p, &base.sched, orig, &s->base_text, P->err);
     P->base = &base;
     P->orig = orig;
 
@@ -821,7 +830,7 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
         st = parse_int(P, knode[K_SEED], node[K_SEED], "seed", 0, INT64_MAX, "", &seed);
         s->seed = (uint64_t)seed;
     } else if (st == DERM_OK) {
-        s->seed = (uint64_t)base.run_seed;
+        s->seed = (uint64_t)base.p.run_seed;
     }
 
     /* parameters */
@@ -851,7 +860,7 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
                                           "swept; expected one of them", P->name, f->line, f->col, f->key);
                 }
                 /* the key itself, and a range's endpoints, as --set would take them */
-                struct derm_params tp = base;
+                struct sweep_cfg tp = base;
                 if (st == DERM_OK && f->is_range) {
                     char b[64];
                     format_value(f, f->integer ? ceil(f->lo) : f->lo, b, sizeof b);

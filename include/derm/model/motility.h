@@ -1,0 +1,36 @@
+/* motility.h - how cells move: random motility plus chemotaxis.
+ *
+ * Owns: Brownian increments with motility coefficient D = v^2 tau / 3 (persistent random
+ * walk in 3D), slower in dense matrix (D / (1 + h C / C0)), plus a drift chi grad(chemokine);
+ * exact for any step in uniform fields. Periodic in x and y, reflecting at the z faces.
+ * Fibroblast speeds: quiescent cells barely move in vivo, activated ones 10-30 um/h in 3D
+ * collagen (Grinnell & Petroll 2010).
+ * Does not: decide states (model/fibroblast.c) or rebin agents (store/bins.c).
+ */
+#ifndef DERM_MODEL_MOTILITY_H
+#define DERM_MODEL_MOTILITY_H
+
+#include <stdint.h>
+
+#include "derm/core/grid.h"
+#include "derm/store/agents.h"
+
+struct derm_motility_coef {
+    double motility_quiescent; /* D of quiescent cells and progenitors, um^2/h */
+    double motility_activated; /* D of activated fibroblasts, um^2/h */
+    double matrix_hindrance;   /* slowdown per unit collagen relative to matrix_ref */
+    double matrix_ref;         /* young collagen density, mg/mL */
+    double chemotaxis;         /* drift per unit chemokine gradient, um^2/h/au */
+};
+
+/** Move every live agent over dt_h (agents flagged to die stay put). */
+void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
+                        const double *const *m, const double *chemokine, uint64_t seed, int64_t step, double dt_h);
+
+/** x folded into [0, L) periodically. */
+double derm_motility_wrap(double x, double L);
+
+/** z folded into [0, L) by mirror reflection at both faces. */
+double derm_motility_reflect(double z, double L);
+
+#endif

@@ -1,0 +1,125 @@
+/* treatment.c - treatment doses to signal sources and the exosome mix (model and sources
+ * in treatment.h). */
+#include "derm/inputs/treatment.h"
+
+#include <math.h>
+
+#include "derm/store/fields.h"
+
+void derm_treatment_mix_emphasis(const struct derm_treatment_coef *c, const double *mix, double *mult)
+{
+    double tot = 0.0;
+    for (int s = 0; s < DERM_SOURCE_COUNT; s++) tot += mix[s] > 0.0 ? mix[s] : 0.0;
+    for (int e = 0; e < DERM_EXO_NEFFECT; e++) {
+        if (!(tot > 0.0)) {
+            mult[e] = 1.0;
+            continue;
+        }
+        double m = 0.0;
+        for (int s = 0; s < DERM_SOURCE_COUNT; s++) m += (mix[s] > 0.0 ? mix[s] : 0.0) * c->presets[s][e];
+        mult[e] = m / tot;
+    }
+}
+
+void derm_treatment_decay_mix(const struct derm_treatment_coef *c, double dt_h, double *mix)
+{
+    const double keep = exp(-c->exosome_decay_h * dt_h);
+    for (int q = 0; q < DERM_SOURCE_COUNT; q++) mix[q] *= keep;
+}
+
+/* Mass of a normal (mu, sd) in [a, b). */
+static double normal_mass(double a, double b, double mu, double sd)
+{
+    const double r = 1.0 / (sd * sqrt(2.0));
+    return 0.5 * (erf((b - mu) * r) - erf((a - mu) * r));
+}
+
+void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedule_entry *e, double open_depth_um,
+                            double *w_k)
+{
+    const double h = g->h_um, lz = (double)g->nz * h;
+    double sum = 0.0;
+    for (int64_t k = 0; k < g->nz; k++) {
+        const double z0 = (double)k * h, z1 = z0 + h;
+        double m;
+        if (open_depth_um > 0.0) {
+            double top = open_depth_um < lz ? open_depth_um : lz;
+            m = z1 <= top ? h : (z0 < top ? top - z0 : 0.0);
+        } else if (e->input == DERM_IN_MICRONEEDLING) {
+            double top = e->depth_um < lz ? e->depth_um : lz;
+            if (top < h) top = h; /* at least the first layer */
+            m = z1 <= top ? h : (z0 < top ? top - z0 : 0.0);
+        } else if (e->route == DERM_ROUTE_INTRADERMAL) {
+            m = normal_mass(z0, z1, e->depth_um, e->spread_um);
+        } else if (e->route == DERM_ROUTE_TOPICAL) {
+            double d = e->penetration_um;
+            m = d * (exp(-z0 / d) - exp(-z1 / d));
+        } else {
+            m = h;
+        }
+        w_k[k] = m;
+        sum += m;
+    }
+    /* the block is inside the treated tissue: what the profile puts outside it is taken
+     * as reflected back, so the whole dose enters the block */
+    for (int64_t k = 0; k < g->nz; k++) w_k[k] = sum > 0.0 ? w_k[k] / (sum * h) : 1.0 / lz;
+}
+
+/* src += scale x per_layer[k] in every voxel of layer k. */
+static void add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *src)
+{
+    const int64_t nxy = g->nx * g->ny;
+    for (int64_t k = 0; k < g->nz; k++) {
+        const double add = scale * per_layer[k];
+        if (add == 0.0) continue;
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) src[q] += add;
+    }
+}
+
+/* Add amount (au um, a column) with depth weights w_k (per um) as a source over dt. */
+static void add_column(const struct derm_grid *g, double column, const double *w_k, double dt_h, double *src)
+{
+    add_layers(g, w_k, column / dt_h, src);
+}
+
+void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_treatment_coef *c,
+                                const struct derm_schedule *s, const struct derm_exposure *x, double dt_h,
+                                double *const *src, double *mix, double *w_k)
+{
+    const double col = c->column_um;
+    for (int i = 0; i < s->n; i++) {
+        const struct derm_schedule_entry *e = &s->e[i];
+        const double dose = x->dose[i];
+        if (!(dose > 0.0)) continue;
+        const int in = e->input;
+        if (in != DERM_IN_EXOSOME && in != DERM_IN_CONDITIONED_MEDIUM && in != DERM_IN_GROWTH_FACTOR &&
+            in != DERM_IN_MICRONEEDLING)
+            continue;
+        /* two passes for topical products: through closed skin, and through open channels */
+        const double parts[2] = {dose - x->dose_open[i], x->dose_open[i]};
+        for (int pass = 0; pass < 2; pass++) {
+            const double d = parts[pass];
+            if (!(d > 0.0)) continue;
+            derm_treatment_profile(g, e, pass ? x->open_depth_um : 0.0, w_k);
+            double exo = 0.0, gf = 0.0;
+            if (in == DERM_IN_EXOSOME) exo = d;
+            if (in == DERM_IN_GROWTH_FACTOR) gf = d;
+            if (in == DERM_IN_CONDITIONED_MEDIUM) {
+                exo = d * c->cm_exosome_share;
+                gf = d * (1.0 - c->cm_exosome_share);
+            }
+            if (exo > 0.0) {
+                add_column(g, exo * c->exosome_level * col, w_k, dt_h, src[DERM_S_EXOSOME]);
+                mix[e->source] += exo * c->exosome_level;
+            }
+            if (gf > 0.0) {
+                add_column(g, gf * c->gf_level * col, w_k, dt_h, src[DERM_S_GF]);
+                add_column(g, gf * c->gf_tgfb_level * col, w_k, dt_h, src[DERM_S_TGFB]);
+            }
+            if (in == DERM_IN_MICRONEEDLING) {
+                add_column(g, d * c->microneedling_gf_level * col, w_k, dt_h, src[DERM_S_GF]);
+                add_column(g, d * c->microneedling_gf_level * col, w_k, dt_h, src[DERM_S_CHEMOKINE]);
+            }
+        }
+    }
+}
