@@ -11,10 +11,7 @@
 
 static void *member_ptr(void *p, const struct derm_param_desc *d) { return (char *)p + d->offset; }
 
-static const void *member_cptr(const void *p, const struct derm_param_desc *d)
-{
-    return (const char *)p + d->offset;
-}
+static const void *member_cptr(const void *p, const struct derm_param_desc *d) { return (const char *)p + d->offset; }
 
 /* Store a double already known to be valid for the descriptor's type. */
 void derm_desc_store(void *p, const struct derm_param_desc *d, double v)
@@ -57,8 +54,7 @@ size_t derm_desc_distance(const char *a, size_t na, const char *b, size_t nb)
     size_t row[LEV_MAX + 1];
     if (na > LEV_MAX) na = LEV_MAX;
     if (nb > LEV_MAX) nb = LEV_MAX;
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
+    for (size_t j = 0; j <= nb; j++) row[j] = j;
     for (size_t i = 1; i <= na; i++) {
         size_t diag = row[0]; /* row[i-1][j-1] */
         row[0] = i;
@@ -126,12 +122,10 @@ void derm_desc_expected_form(const struct derm_param_desc *d, char *buf, size_t 
     int show_units = d->units[0] && strcmp(d->units, "1") != 0;
     switch (d->type) {
     case DERM_PT_REAL:
-        snprintf(buf, n, "a number in [%s, %s]%s%s", lo, hi, show_units ? " " : "",
-                 show_units ? d->units : "");
+        snprintf(buf, n, "a number in [%s, %s]%s%s", lo, hi, show_units ? " " : "", show_units ? d->units : "");
         break;
     case DERM_PT_INT:
-        snprintf(buf, n, "an integer in [%s, %s]%s%s", lo, hi, show_units ? " " : "",
-                 show_units ? d->units : "");
+        snprintf(buf, n, "an integer in [%s, %s]%s%s", lo, hi, show_units ? " " : "", show_units ? d->units : "");
         break;
     case DERM_PT_BOOL:
         snprintf(buf, n, "a boolean (true/false, yes/no, on/off or 1/0)");
@@ -153,15 +147,13 @@ void derm_desc_expected_form(const struct derm_param_desc *d, char *buf, size_t 
     }
 }
 
-derm_status derm_desc_value_error(struct derm_err *err, const char *where,
-                               const struct derm_param_desc *d, const char *text,
-                               const char *problem)
+derm_status derm_desc_value_error(struct derm_err *err, const char *where, const struct derm_param_desc *d,
+                                  const char *text, const char *problem)
 {
     char shown[64], form[256];
     quote_value(text, shown, sizeof shown);
     derm_desc_expected_form(d, form, sizeof form);
-    return derm_err_set(err, DERM_ECONFIG, "%s: key '%s': '%s' %s; expected %s", where, d->path,
-                        shown, problem, form);
+    return derm_err_set(err, DERM_ECONFIG, "%s: key '%s': '%s' %s; expected %s", where, d->path, shown, problem, form);
 }
 
 static int ascii_lower(int c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; }
@@ -191,8 +183,7 @@ static int choice_index(const char *choices, const char *text, int nocase)
         if (cl == tl) {
             size_t k = 0;
             while (k < cl &&
-                   (nocase ? ascii_lower((unsigned char)c[k]) == ascii_lower((unsigned char)text[k])
-                           : c[k] == text[k]))
+                   (nocase ? ascii_lower((unsigned char)c[k]) == ascii_lower((unsigned char)text[k]) : c[k] == text[k]))
                 k++;
             if (k == cl) return idx;
         }
@@ -203,16 +194,15 @@ static int choice_index(const char *choices, const char *text, int nocase)
 
 int derm_desc_in_range(const struct derm_param_desc *d, double v) { return v >= d->lo && v <= d->hi; }
 
-derm_status derm_desc_set_text(void *p, const struct derm_param_desc *d,
-                                 const char *text, const char *where, struct derm_err *err)
+derm_status derm_desc_set_text(void *p, const struct derm_param_desc *d, const char *text, const char *where,
+                               struct derm_err *err)
 {
     if (!where || !*where) where = "<default>";
     if (!d) return derm_err_set(err, DERM_EINTERNAL, "%s: no parameter descriptor", where);
     if (!text || !*text) {
         char form[256];
         derm_desc_expected_form(d, form, sizeof form);
-        return derm_err_set(err, DERM_ECONFIG, "%s: key '%s': missing value; expected %s", where,
-                            d->path, form);
+        return derm_err_set(err, DERM_ECONFIG, "%s: key '%s': missing value; expected %s", where, d->path, form);
     }
     /* strtod/strtoll skip leading blanks; a value with surrounding blanks is malformed */
     const char last = text[strlen(text) - 1];
@@ -220,12 +210,10 @@ derm_status derm_desc_set_text(void *p, const struct derm_param_desc *d,
     double v = 0;
     switch (d->type) {
     case DERM_PT_REAL: {
-        if (is_yaml_nonfinite(text))
-            return derm_desc_value_error(err, where, d, text, "is not a finite number");
+        if (is_yaml_nonfinite(text)) return derm_desc_value_error(err, where, d, text, "is not a finite number");
         char *end;
         v = strtod(text, &end); /* underflow to 0 or a subnormal is accepted as such */
-        if (blank_edge || end == text || *end)
-            return derm_desc_value_error(err, where, d, text, "is not a number");
+        if (blank_edge || end == text || *end) return derm_desc_value_error(err, where, d, text, "is not a number");
         if (!isfinite(v)) return derm_desc_value_error(err, where, d, text, "is not a finite number");
         break;
     }
@@ -243,14 +231,12 @@ derm_status derm_desc_set_text(void *p, const struct derm_param_desc *d,
             return DERM_OK;
         }
         /* "1e4" and "16.0" are accepted when they denote an integer exactly */
-        if (is_yaml_nonfinite(text))
-            return derm_desc_value_error(err, where, d, text, "is not a finite number");
+        if (is_yaml_nonfinite(text)) return derm_desc_value_error(err, where, d, text, "is not a finite number");
         v = strtod(text, &end);
         if (end == text || *end) return derm_desc_value_error(err, where, d, text, "is not an integer");
         if (!isfinite(v)) return derm_desc_value_error(err, where, d, text, "is not a finite number");
         if (v != floor(v)) return derm_desc_value_error(err, where, d, text, "is not an integer");
-        if (fabs(v) >= 9.2233720368547758e18)
-            return derm_desc_value_error(err, where, d, text, "is out of range");
+        if (fabs(v) >= 9.2233720368547758e18) return derm_desc_value_error(err, where, d, text, "is out of range");
         break;
     }
     case DERM_PT_BOOL: {
@@ -269,8 +255,8 @@ derm_status derm_desc_set_text(void *p, const struct derm_param_desc *d,
         if (idx < 0) {
             int near = choice_index(d->choices, text, 1);
             return derm_desc_value_error(err, where, d, text,
-                               near >= 0 ? "is not a valid choice (choices are case-sensitive)"
-                                         : "is not a valid choice");
+                                         near >= 0 ? "is not a valid choice (choices are case-sensitive)"
+                                                   : "is not a valid choice");
         }
         v = idx;
         break;
@@ -364,16 +350,14 @@ static void print_wrapped(FILE *fp, const char *text)
     const int width = TABLE_WIDTH - TABLE_INDENT;
     const char *s = text;
     while (*s) {
-        while (*s == ' ')
-            s++;
+        while (*s == ' ') s++;
         int len = (int)strlen(s);
         if (len <= width) {
             fprintf(fp, "%*s%s\n", TABLE_INDENT, "", s);
             return;
         }
         int cut = width;
-        while (cut > 0 && s[cut] != ' ')
-            cut--;
+        while (cut > 0 && s[cut] != ' ') cut--;
         if (cut == 0) { /* one long word: break it */
             cut = width;
         }
@@ -402,4 +386,3 @@ void derm_desc_print(FILE *fp, const void *base, const struct derm_param_desc *d
     fprintf(fp, "  %-44s %-12s default %-12s %s\n", path ? path : d->path, d->units, value, range);
     print_wrapped(fp, d->doc);
 }
-

@@ -3,15 +3,16 @@
 
 #include <math.h>
 
-derm_status derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um,
-                           struct derm_err *err)
+derm_status derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um, struct derm_err *err)
 {
     if (nx < 1 || ny < 1 || nz < 1 || !(h_um > 0.0) || !isfinite(h_um))
-        return derm_err_set(err, DERM_ECONFIG, "invalid grid %lld x %lld x %lld at %g um; expected sizes >= 1 and a "
-                            "positive finite voxel", (long long)nx, (long long)ny, (long long)nz, h_um);
+        return derm_err_set(err, DERM_ECONFIG,
+                            "invalid grid %lld x %lld x %lld at %g um; expected sizes >= 1 and a "
+                            "positive finite voxel",
+                            (long long)nx, (long long)ny, (long long)nz, h_um);
     if (nx > INT64_MAX / ny || nx * ny > INT64_MAX / nz)
-        return derm_err_set(err, DERM_ECONFIG, "grid %lld x %lld x %lld has too many voxels to address",
-                            (long long)nx, (long long)ny, (long long)nz);
+        return derm_err_set(err, DERM_ECONFIG, "grid %lld x %lld x %lld has too many voxels to address", (long long)nx,
+                            (long long)ny, (long long)nz);
     g->nx = nx;
     g->ny = ny;
     g->nz = nz;

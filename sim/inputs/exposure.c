@@ -20,8 +20,9 @@ void derm_exposure_uv_layers(const struct derm_grid *g, const struct derm_uv_coe
     }
 }
 
-void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *uv, const struct derm_oxidative_coef *ox,
-                          const struct derm_exposure *x, double dt_h, struct derm_exposure_layers *L)
+void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *uv,
+                          const struct derm_oxidative_coef *ox, const struct derm_exposure *x, double dt_h,
+                          struct derm_exposure_layers *L)
 {
     derm_exposure_uv_layers(g, uv, x, L->uvb_k, L->uva_k);
     const double sys = ox->ros_per_cigarette * x->cigarettes_per_day + ox->ros_per_pollution * x->pollution;

@@ -16,52 +16,51 @@ static void print_note(FILE *fp)
 }
 
 /* X(member, key, TYPE, units, default, lo, hi, choices, doc); ages default to -1 = not given */
-#define DERM_SCHED_KEYS(X)                                                                              \
-    X(input, "input", ENUM, "1", 0, 0, DERM_IN_COUNT - 1, DERM_SCHED_INPUT_CHOICES,                    \
-      "What the entry delivers (required)")                                                            \
-    X(dose, "dose", REAL, "varies", 0, 0, 1e6, "",                                                 \
-      "uv: SED (or MED) per active day; sunscreen: effective SPF (>= 1); glucose: mM (or HbA1c %); "   \
-      "smoking: cigarettes per day; pollution: index (1 = typical urban air, PM2.5 ~20 ug/m^3); "       \
-      "exosome, conditioned_medium, growth_factor, microneedling: au per administration "               \
-      "(1 = one standard dose, see treatment.*)")                                                        \
-    X(dose_unit, "dose_unit", ENUM, "1", 0, 0, 2, "native|med|hba1c",                                   \
-      "native units, MED of the subject's skin type (uv), or HbA1c % (glucose; ADAG: "                  \
-      "mM = 1.59 HbA1c - 2.59)")                                                                         \
-    X(from_age, "from_age", REAL, "year", -1, 0, 130, "", "Start of a continuous active period")        \
+#define DERM_SCHED_KEYS(X)                                                                                       \
+    X(input, "input", ENUM, "1", 0, 0, DERM_IN_COUNT - 1, DERM_SCHED_INPUT_CHOICES,                              \
+      "What the entry delivers (required)")                                                                      \
+    X(dose, "dose", REAL, "varies", 0, 0, 1e6, "",                                                               \
+      "uv: SED (or MED) per active day; sunscreen: effective SPF (>= 1); glucose: mM (or HbA1c %); "             \
+      "smoking: cigarettes per day; pollution: index (1 = typical urban air, PM2.5 ~20 ug/m^3); "                \
+      "exosome, conditioned_medium, growth_factor, microneedling: au per administration "                        \
+      "(1 = one standard dose, see treatment.*)")                                                                \
+    X(dose_unit, "dose_unit", ENUM, "1", 0, 0, 2, "native|med|hba1c",                                            \
+      "native units, MED of the subject's skin type (uv), or HbA1c % (glucose; ADAG: "                           \
+      "mM = 1.59 HbA1c - 2.59)")                                                                                 \
+    X(from_age, "from_age", REAL, "year", -1, 0, 130, "", "Start of a continuous active period")                 \
     X(to_age, "to_age", REAL, "year", -1, 0, 130, "", "End of a continuous active period (default: end of run)") \
-    X(at_age, "at_age", REAL, "year", -1, 0, 130, "",                                                    \
-      "Age of the first administration of a course or the start of a single episode")                  \
-    X(hour, "hour", REAL, "h", -1, 0, 24, "",                                                            \
-      "Hour of day of each administration (default: exactly at_age)")                                   \
-    X(duration_days, "duration_days", REAL, "day", 0, 0, 36525, "",                                      \
-      "Length of each episode of a course (0 = instantaneous administration)")                          \
-    X(count, "count", INT, "1", 1, 1, 100000, "", "Administrations (or episodes) in a course")          \
-    X(every_days, "every_days", REAL, "day", 0, 0, 36525, "", "Interval between administrations")       \
-    X(hour_from, "hour_from", REAL, "h", 0, 0, 24, "", "Daily window start (hour of day)")              \
-    X(hour_to, "hour_to", REAL, "h", 24, 0, 24, "", "Daily window end (hour of day)")                   \
-    X(days_per_week, "days_per_week", INT, "1", 7, 1, 7, "",                                             \
-      "Active days per week, counted from first_weekday (5 = weekends off)")                            \
-    X(first_weekday, "first_weekday", INT, "1", 0, 0, 6, "",                                             \
-      "First active day of the week, 0 = Monday ... 5 = Saturday (days_per_week 2 from 5 = weekends)")  \
-    X(season_amplitude, "season_amplitude", REAL, "1", 0, 0, 1, "",                                      \
-      "Seasonal modulation A of the dose: x (1 + A cos(2 pi (day - peak_day)/365.25)); yearly mean 1")  \
-    X(peak_day, "peak_day", REAL, "day", 172, 0, 366, "",                                                \
-      "Day of year of the seasonal peak (172 = June solstice; 355 for the southern hemisphere)")        \
-    X(spectrum, "spectrum", ENUM, "1", 0, 0, 2, "sun|uvb|uva",                                           \
-      "uv: sunlight (UVA + UVB by uva_uvb_ratio), or a UVB-only or UVA-only source")                    \
-    X(uva_uvb_ratio, "uva_uvb_ratio", REAL, "1", 20, 1, 1000, "",                                        \
-      "uv, sunlight: physical UVA:UVB energy ratio (10-100:1; Wang 2014, VALIDATION C17)")              \
-    X(route, "route", ENUM, "1", 0, 0, 2, "intradermal|topical|systemic",                                \
-      "Treatments: injection at depth_um, on the surface with penetration_um, or by drip (uniform)")    \
-    X(depth_um, "depth_um", REAL, "um", 300, 0, 5000, "",                                                \
-      "Intradermal: depth of the injected bolus; microneedling: needle depth reached in the dermis")    \
-    X(spread_um, "spread_um", REAL, "um", 150, 1, 5000, "", "Intradermal: s.d. of the bolus in depth")  \
-    X(penetration_um, "penetration_um", REAL, "um", 30, 1, 5000, "",                                     \
-      "Topical: e-folding depth of penetration through intact skin (deeper through open channels)")     \
-    X(source, "source", ENUM, "1", 0, 0, DERM_SOURCE_COUNT - 1,                                          \
-      "generic|adipose|umbilical_cord|bone_marrow|dental_pulp|amnion",                                  \
-      "Exosome / conditioned-medium source: preset emphasis of the effects (see treatment.*)")          \
-    X(open_hours, "open_hours", REAL, "h", 24, 0, 720, "",                                               \
+    X(at_age, "at_age", REAL, "year", -1, 0, 130, "",                                                            \
+      "Age of the first administration of a course or the start of a single episode")                            \
+    X(hour, "hour", REAL, "h", -1, 0, 24, "", "Hour of day of each administration (default: exactly at_age)")    \
+    X(duration_days, "duration_days", REAL, "day", 0, 0, 36525, "",                                              \
+      "Length of each episode of a course (0 = instantaneous administration)")                                   \
+    X(count, "count", INT, "1", 1, 1, 100000, "", "Administrations (or episodes) in a course")                   \
+    X(every_days, "every_days", REAL, "day", 0, 0, 36525, "", "Interval between administrations")                \
+    X(hour_from, "hour_from", REAL, "h", 0, 0, 24, "", "Daily window start (hour of day)")                       \
+    X(hour_to, "hour_to", REAL, "h", 24, 0, 24, "", "Daily window end (hour of day)")                            \
+    X(days_per_week, "days_per_week", INT, "1", 7, 1, 7, "",                                                     \
+      "Active days per week, counted from first_weekday (5 = weekends off)")                                     \
+    X(first_weekday, "first_weekday", INT, "1", 0, 0, 6, "",                                                     \
+      "First active day of the week, 0 = Monday ... 5 = Saturday (days_per_week 2 from 5 = weekends)")           \
+    X(season_amplitude, "season_amplitude", REAL, "1", 0, 0, 1, "",                                              \
+      "Seasonal modulation A of the dose: x (1 + A cos(2 pi (day - peak_day)/365.25)); yearly mean 1")           \
+    X(peak_day, "peak_day", REAL, "day", 172, 0, 366, "",                                                        \
+      "Day of year of the seasonal peak (172 = June solstice; 355 for the southern hemisphere)")                 \
+    X(spectrum, "spectrum", ENUM, "1", 0, 0, 2, "sun|uvb|uva",                                                   \
+      "uv: sunlight (UVA + UVB by uva_uvb_ratio), or a UVB-only or UVA-only source")                             \
+    X(uva_uvb_ratio, "uva_uvb_ratio", REAL, "1", 20, 1, 1000, "",                                                \
+      "uv, sunlight: physical UVA:UVB energy ratio (10-100:1; Wang 2014, VALIDATION C17)")                       \
+    X(route, "route", ENUM, "1", 0, 0, 2, "intradermal|topical|systemic",                                        \
+      "Treatments: injection at depth_um, on the surface with penetration_um, or by drip (uniform)")             \
+    X(depth_um, "depth_um", REAL, "um", 300, 0, 5000, "",                                                        \
+      "Intradermal: depth of the injected bolus; microneedling: needle depth reached in the dermis")             \
+    X(spread_um, "spread_um", REAL, "um", 150, 1, 5000, "", "Intradermal: s.d. of the bolus in depth")           \
+    X(penetration_um, "penetration_um", REAL, "um", 30, 1, 5000, "",                                             \
+      "Topical: e-folding depth of penetration through intact skin (deeper through open channels)")              \
+    X(source, "source", ENUM, "1", 0, 0, DERM_SOURCE_COUNT - 1,                                                  \
+      "generic|adipose|umbilical_cord|bone_marrow|dental_pulp|amnion",                                           \
+      "Exosome / conditioned-medium source: preset emphasis of the effects (see treatment.*)")                   \
+    X(open_hours, "open_hours", REAL, "h", 24, 0, 720, "",                                                       \
       "Microneedling: how long the channels stay open to topical products")
 
 /* clang-format off */
@@ -86,9 +85,9 @@ const struct derm_param_desc *derm_schedule_key_find(const char *key)
     return NULL;
 }
 
-static const char *const input_names[DERM_IN_COUNT] = {"uv", "sunscreen", "glucose", "smoking", "pollution",
-                                                       "exosome", "conditioned_medium", "growth_factor",
-                                                       "microneedling"};
+static const char *const input_names[DERM_IN_COUNT] = {
+    "uv",      "sunscreen",          "glucose",       "smoking",      "pollution",
+    "exosome", "conditioned_medium", "growth_factor", "microneedling"};
 
 const char *derm_schedule_input_name(int input)
 {
@@ -136,8 +135,8 @@ derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const c
         return derm_err_set(err, DERM_ECONFIG, "%s: duplicate schedule entry '%s'; first defined at line %lu", where,
                             name, old->line);
     if (s->n >= DERM_SCHED_MAX)
-        return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': too many entries; expected at most %d",
-                            where, name, DERM_SCHED_MAX);
+        return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': too many entries; expected at most %d", where,
+                            name, DERM_SCHED_MAX);
     struct derm_schedule_entry *e = &s->e[s->n++];
     derm_schedule_entry_defaults(e, name);
     e->line = line;
@@ -147,7 +146,7 @@ derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const c
 }
 
 derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text, const char *where,
-                                 struct derm_err *err)
+                                    struct derm_err *err)
 {
     char path[160];
     snprintf(path, sizeof path, "schedule.%s.%s", e->name, key);
@@ -157,14 +156,15 @@ derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *k
         for (size_t i = 0; i < NKEYS; i++) names[i] = sched_keys[i].path;
         const char *best = derm_desc_suggest_word(key, names, NKEYS);
         if (best)
-            return derm_err_set(err, DERM_ECONFIG, "%s: unknown key '%s'; did you mean 'schedule.%s.%s'?", where,
-                                path, e->name, best);
-        return derm_err_set(err, DERM_ECONFIG,
-                            "%s: unknown key '%s'; expected one of: input, dose, dose_unit, from_age, to_age, "
-                            "at_age, hour, duration_days, count, every_days, hour_from, hour_to, days_per_week, first_weekday, "
-                            "season_amplitude, peak_day, spectrum, uva_uvb_ratio, route, depth_um, spread_um, "
-                            "penetration_um, source, open_hours",
-                            where, path);
+            return derm_err_set(err, DERM_ECONFIG, "%s: unknown key '%s'; did you mean 'schedule.%s.%s'?", where, path,
+                                e->name, best);
+        return derm_err_set(
+            err, DERM_ECONFIG,
+            "%s: unknown key '%s'; expected one of: input, dose, dose_unit, from_age, to_age, "
+            "at_age, hour, duration_days, count, every_days, hour_from, hour_to, days_per_week, first_weekday, "
+            "season_amplitude, peak_day, spectrum, uva_uvb_ratio, route, depth_um, spread_um, "
+            "penetration_um, source, open_hours",
+            where, path);
     }
     struct derm_param_desc named = *d;
     named.path = path;
@@ -173,8 +173,7 @@ derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *k
     return DERM_OK;
 }
 
-derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text,
-                                    struct derm_err *err)
+derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text, struct derm_err *err)
 {
     /* path = schedule.NAME.KEY */
     const char *name = path + strlen("schedule.");
@@ -218,88 +217,142 @@ static void span_years(const struct derm_schedule_entry *e, double run_start, do
     }
 }
 
+/* When the entry acts: a course or a period inside the run, windows that make sense. */
+static derm_status check_timing(const struct derm_schedule_entry *e, const char *f, double age_start, double age_end,
+                                struct derm_err *err)
+{
+    const char *nm = e->name;
+    const int in = e->input;
+    if (given(e->at_age) && (given(e->from_age) || given(e->to_age)))
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': at_age (a course) and "
+                            "from_age/to_age (a continuous period) both given; expected one of the two",
+                            f, nm);
+    double a, b;
+    span_years(e, age_start, age_end, &a, &b);
+    if (a < age_start - 1e-9 || a >= age_end)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': starts at age %g, outside the run "
+                            "(%g to %g y); expected a start age in [%g, %g)",
+                            f, nm, a, age_start, age_end, age_start, age_end);
+    if (given(e->to_age) && !(e->to_age > a))
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': to_age %g is not after the start "
+                            "(%g); expected to_age > from_age",
+                            f, nm, e->to_age, a);
+    if (given(e->to_age) && e->to_age > age_end + 1e-9)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': to_age %g is after the end of the "
+                            "run (%g y); expected to_age <= %g",
+                            f, nm, e->to_age, age_end, age_end);
+    if (given(e->at_age) && b > age_end + 1e-9)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': the course ends at age %.4g, after "
+                            "the end of the run (%g y); expected fewer administrations, a shorter interval or a "
+                            "later run end",
+                            f, nm, b, age_end);
+    if (e->count > 1 && !(e->every_days > 0))
+        return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': count %lld needs every_days > 0", f, nm,
+                            (long long)e->count);
+    if (e->count > 1 && e->duration_days > e->every_days)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': episodes of %g days overlap when "
+                            "given every %g days; expected duration_days <= every_days",
+                            f, nm, e->duration_days, e->every_days);
+    if (!(e->hour_to > e->hour_from))
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': daily window %g-%g h is empty; "
+                            "expected hour_from < hour_to",
+                            f, nm, e->hour_from, e->hour_to);
+    const int continuous = !given(e->at_age) || e->duration_days > 0;
+    if (!continuous && (is_level_input(in) || in == DERM_IN_UV))
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': %s acts over time; a single "
+                            "administration needs duration_days > 0 (or use from_age/to_age)",
+                            f, nm, derm_schedule_input_name(in));
+    return DERM_OK;
+}
+
+/* The dose and its unit for the entry's input. */
+static derm_status check_dose(const struct derm_schedule_entry *e, const char *f, struct derm_err *err)
+{
+    const char *nm = e->name;
+    const int in = e->input;
+    const int continuous = !given(e->at_age) || e->duration_days > 0;
+    if (in == DERM_IN_SUNSCREEN && e->dose < 1.0)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': key 'schedule.%s.dose': SPF %g is "
+                            "below 1; expected an effective SPF >= 1",
+                            f, nm, nm, e->dose);
+    if (in == DERM_IN_GLUCOSE) {
+        double mM = e->dose_unit == DERM_UNIT_HBA1C ? DERM_ADAG_SLOPE_MM * e->dose - DERM_ADAG_OFFSET_MM : e->dose;
+        if (mM < 2.0 || mM > 40.0)
+            return derm_err_set(err, DERM_ECONFIG,
+                                "%s: schedule entry '%s': key 'schedule.%s.dose': glucose "
+                                "%g mM is implausible; expected 2-40 mM (HbA1c 3-26 %%)",
+                                f, nm, nm, mM);
+    }
+    if (e->dose_unit == DERM_UNIT_MED && in != DERM_IN_UV)
+        return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': dose_unit med applies to uv only", f, nm);
+    if (e->dose_unit == DERM_UNIT_HBA1C && in != DERM_IN_GLUCOSE)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': dose_unit hba1c applies to "
+                            "glucose only",
+                            f, nm);
+    if (in == DERM_IN_MICRONEEDLING && continuous)
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': microneedling is given in "
+                            "sessions; expected at_age (with count and every_days) and no duration_days",
+                            f, nm);
+    return DERM_OK;
+}
+
+/* Level inputs: two entries of the same input must not hold a level at the same time. */
+static derm_status check_overlap(const struct derm_schedule *s, int i, const char *f, double age_start, double age_end,
+                                 struct derm_err *err)
+{
+    const struct derm_schedule_entry *e = &s->e[i];
+    const char *nm = e->name;
+    const int in = e->input;
+    if (!is_level_input(in)) return DERM_OK;
+    double a, b;
+    span_years(e, age_start, age_end, &a, &b);
+    for (int j = 0; j < i; j++) {
+        const struct derm_schedule_entry *o = &s->e[j];
+        if (o->input != in) continue;
+        double oa, ob;
+        span_years(o, age_start, age_end, &oa, &ob);
+        if (a < ob && oa < b)
+            return derm_err_set(err, DERM_ECONFIG,
+                                "%s: schedule entries '%s' and '%s' (line %lu) both "
+                                "set %s between ages %g and %g; expected non-overlapping periods for a level "
+                                "input",
+                                f, nm, o->name, o->line, derm_schedule_input_name(in), a > oa ? a : oa,
+                                b < ob ? b : ob);
+    }
+    return DERM_OK;
+}
+
 derm_status derm_schedule_validate(const struct derm_schedule *s, double age_start, double age_end,
                                    struct derm_err *err)
 {
     const char *file = s->file[0] ? s->file : "config";
     for (int i = 0; i < s->n; i++) {
         const struct derm_schedule_entry *e = &s->e[i];
-        const char *nm = e->name;
-        unsigned long ln = e->line, cl = e->col;
         char f[300]; /* "FILE:LINE:COL" of the entry, or "--set" */
-        if (ln) snprintf(f, sizeof f, "%s:%lu:%lu", file, ln, cl);
-        else snprintf(f, sizeof f, "--set");
+        if (e->line)
+            snprintf(f, sizeof f, "%s:%lu:%lu", file, e->line, e->col);
+        else
+            snprintf(f, sizeof f, "--set");
         if (!e->has_input)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s' has no input; expected 'input: "
+            return derm_err_set(err, DERM_ECONFIG,
+                                "%s: schedule entry '%s' has no input; expected 'input: "
                                 "<one of uv, sunscreen, glucose, smoking, pollution, exosome, conditioned_medium, "
-                                "growth_factor, microneedling>'", f, nm);
-        const int in = e->input;
-        if (given(e->at_age) && (given(e->from_age) || given(e->to_age)))
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': at_age (a course) and "
-                                "from_age/to_age (a continuous period) both given; expected one of the two", f, nm);
-        double a, b;
-        span_years(e, age_start, age_end, &a, &b);
-        if (a < age_start - 1e-9 || a >= age_end)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': starts at age %g, outside the run "
-                                "(%g to %g y); expected a start age in [%g, %g)", f, nm, a, age_start,
-                                age_end, age_start, age_end);
-        if (given(e->to_age) && !(e->to_age > a))
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': to_age %g is not after the start "
-                                "(%g); expected to_age > from_age", f, nm, e->to_age, a);
-        if (given(e->to_age) && e->to_age > age_end + 1e-9)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': to_age %g is after the end of the "
-                                "run (%g y); expected to_age <= %g", f, nm, e->to_age, age_end, age_end);
-        if (given(e->at_age) && b > age_end + 1e-9)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': the course ends at age %.4g, after "
-                                "the end of the run (%g y); expected fewer administrations, a shorter interval or a "
-                                "later run end", f, nm, b, age_end);
-        if (e->count > 1 && !(e->every_days > 0))
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': count %lld needs every_days > 0",
-                                f, nm, (long long)e->count);
-        if (e->count > 1 && e->duration_days > e->every_days)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': episodes of %g days overlap when "
-                                "given every %g days; expected duration_days <= every_days", f, nm,
-                                e->duration_days, e->every_days);
-        if (!(e->hour_to > e->hour_from))
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': daily window %g-%g h is empty; "
-                                "expected hour_from < hour_to", f, nm, e->hour_from, e->hour_to);
-        const int continuous = !given(e->at_age) || e->duration_days > 0;
-        if (!continuous && (is_level_input(in) || in == DERM_IN_UV))
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': %s acts over time; a single "
-                                "administration needs duration_days > 0 (or use from_age/to_age)", f, nm,
-                                derm_schedule_input_name(in));
-        if (in == DERM_IN_SUNSCREEN && e->dose < 1.0)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': key 'schedule.%s.dose': SPF %g is "
-                                "below 1; expected an effective SPF >= 1", f, nm, nm, e->dose);
-        if (in == DERM_IN_GLUCOSE) {
-            double mM = e->dose_unit == DERM_UNIT_HBA1C ? 1.59 * e->dose - 2.59 : e->dose;
-            if (mM < 2.0 || mM > 40.0)
-                return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': key 'schedule.%s.dose': glucose "
-                                    "%g mM is implausible; expected 2-40 mM (HbA1c 3-26 %%)", f, nm, nm, mM);
-        }
-        if (e->dose_unit == DERM_UNIT_MED && in != DERM_IN_UV)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': dose_unit med applies to uv only",
-                                f, nm);
-        if (e->dose_unit == DERM_UNIT_HBA1C && in != DERM_IN_GLUCOSE)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': dose_unit hba1c applies to "
-                                "glucose only", f, nm);
-        if (in == DERM_IN_MICRONEEDLING && continuous)
-            return derm_err_set(err, DERM_ECONFIG, "%s: schedule entry '%s': microneedling is given in "
-                                "sessions; expected at_age (with count and every_days) and no duration_days", f, nm);
-        /* level inputs: two entries of the same input must not hold a level at the same time */
-        if (is_level_input(in)) {
-            for (int j = 0; j < i; j++) {
-                const struct derm_schedule_entry *o = &s->e[j];
-                if (o->input != in) continue;
-                double oa, ob;
-                span_years(o, age_start, age_end, &oa, &ob);
-                if (a < ob && oa < b)
-                    return derm_err_set(err, DERM_ECONFIG, "%s: schedule entries '%s' and '%s' (line %lu) both "
-                                        "set %s between ages %g and %g; expected non-overlapping periods for a level "
-                                        "input", f, nm, o->name, o->line, derm_schedule_input_name(in),
-                                        a > oa ? a : oa, b < ob ? b : ob);
-            }
-        }
+                                "growth_factor, microneedling>'",
+                                f, e->name);
+        DERM_TRY(check_timing(e, f, age_start, age_end, err));
+        DERM_TRY(check_dose(e, f, err));
+        DERM_TRY(check_overlap(s, i, f, age_start, age_end, err));
     }
     return DERM_OK;
 }
@@ -383,10 +436,7 @@ static void acc_season(double u, double v, void *ctx)
     A->sum += season_integral(A->e, u, v);
 }
 
-static void acc_time(double u, double v, void *ctx)
-{
-    ((struct acc *)ctx)->sum += v - u;
-}
+static void acc_time(double u, double v, void *ctx) { ((struct acc *)ctx)->sum += v - u; }
 
 /* Overlap of an entry's active pieces with the pieces of another: nested enumeration. */
 struct cross {
@@ -431,8 +481,8 @@ static int open_at(const struct derm_schedule *s, double t, double *depth)
     return open;
 }
 
-void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_schedule_consts *kc, double t0,
-                             double t1, struct derm_exposure *x)
+void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_schedule_consts *kc, double t0, double t1,
+                             struct derm_exposure *x)
 {
     memset(x, 0, sizeof *x);
     const double dt = t1 - t0, run_end = t1; /* open-ended periods extend past any step */
@@ -442,7 +492,7 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
         const int continuous = !given(e->at_age) || e->duration_days > 0;
         double dose = e->dose;
         if (e->dose_unit == DERM_UNIT_MED) dose *= kc->med_sed;
-        if (e->dose_unit == DERM_UNIT_HBA1C) dose = 1.59 * dose - 2.59;
+        if (e->dose_unit == DERM_UNIT_HBA1C) dose = DERM_ADAG_SLOPE_MM * dose - DERM_ADAG_OFFSET_MM;
         if (is_level_input(e->input)) {
             struct acc A = {e, 0.0};
             on_pieces(e, run_end, t0, t1, acc_time, &A);
@@ -470,17 +520,21 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
                 for (int j = 0; j < s->n; j++) {
                     const struct derm_schedule_entry *ss = &s->e[j];
                     if (ss->input != DERM_IN_SUNSCREEN || !(ss->dose >= 1.0)) continue;
-                    protected_amount -= rate_per_h(e, dose) * overlap_season(e, ss, run_end, t0, t1) * (1.0 - 1.0 / ss->dose);
+                    protected_amount -=
+                        rate_per_h(e, dose) * overlap_season(e, ss, run_end, t0, t1) * (1.0 - 1.0 / ss->dose);
                 }
                 if (protected_amount < 0.0) protected_amount = 0.0;
                 x->uv_sed_unprotected += amount;
                 x->dose[i] = protected_amount;
                 double share_a;
-                if (e->spectrum == DERM_SPECTRUM_UVA) share_a = 1.0;
-                else if (e->spectrum == DERM_SPECTRUM_UVB) share_a = 0.0;
+                if (e->spectrum == DERM_SPECTRUM_UVA)
+                    share_a = 1.0;
+                else if (e->spectrum == DERM_SPECTRUM_UVB)
+                    share_a = 0.0;
                 else {
                     /* erythemal share of UVA scales with the physical ratio (relative to the reference) */
-                    double q = kc->uva_erythemal_share / (1.0 - kc->uva_erythemal_share) * e->uva_uvb_ratio / kc->reference_uva_uvb_ratio;
+                    double q = kc->uva_erythemal_share / (1.0 - kc->uva_erythemal_share) * e->uva_uvb_ratio /
+                               kc->reference_uva_uvb_ratio;
                     share_a = q / (1.0 + q);
                 }
                 x->uva_sed += protected_amount * share_a;

@@ -112,8 +112,7 @@ static void config_list_level(const char *prefix, char *buf, size_t n)
 static size_t config_depth(const char *s)
 {
     size_t k = 1;
-    for (; *s; s++)
-        k += *s == '.';
+    for (; *s; s++) k += *s == '.';
     return k;
 }
 
@@ -135,27 +134,24 @@ static derm_status config_unknown_key(struct config_loader *L, const char *path,
             size_t k = config_depth(path), n = 0;
             for (const char *c = s; *c; c++, n++)
                 if (*c == '.' && --k == 0) break;
-            return derm_err_set(L->err, DERM_ECONFIG,
-                                "%s:%lu:%lu: unknown section '%s'; did you mean '%.*s'?", L->name,
+            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown section '%s'; did you mean '%.*s'?", L->name,
                                 line, col, shown, (int)n, s);
         }
     }
     const char *s = derm_params_suggest(path);
     if (s)
-        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown %s '%s'; did you mean '%s'?",
-                            L->name, line, col, what, shown, s);
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown %s '%s'; did you mean '%s'?", L->name, line, col,
+                            what, shown, s);
     config_list_level(parent, list, sizeof list);
     if (!*parent)
-        return derm_err_set(L->err, DERM_ECONFIG,
-                            "%s:%lu:%lu: unknown %s '%s'; valid sections are: %s", L->name, line,
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown %s '%s'; valid sections are: %s", L->name, line,
                             col, what, shown, list);
-    return derm_err_set(L->err, DERM_ECONFIG,
-                        "%s:%lu:%lu: unknown %s '%s'; valid keys in '%s' are: %s", L->name, line,
+    return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown %s '%s'; valid keys in '%s' are: %s", L->name, line,
                         col, what, shown, parent, list);
 }
 
-static derm_status config_set_value(struct config_loader *L, const struct derm_param_desc *d,
-                                    const yaml_node_t *key, const yaml_node_t *val)
+static derm_status config_set_value(struct config_loader *L, const struct derm_param_desc *d, const yaml_node_t *key,
+                                    const yaml_node_t *val)
 {
     unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
     size_t idx = (size_t)(d - derm_params_table());
@@ -163,16 +159,13 @@ static derm_status config_set_value(struct config_loader *L, const struct derm_p
         return derm_err_set(L->err, DERM_ECONFIG,
                             "%s:%lu:%lu: key '%s': found %s; expected a scalar value such as "
                             "'%s: <value>'",
-                            L->name, line, col, d->path, config_node_kind(val),
-                            strrchr(d->path, '.') + 1);
+                            L->name, line, col, d->path, config_node_kind(val), strrchr(d->path, '.') + 1);
     if (L->seen[idx].line)
-        return derm_err_set(L->err, DERM_ECONFIG,
-                            "%s:%lu:%lu: duplicate key '%s'; first set at %lu:%lu", L->name, line,
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: duplicate key '%s'; first set at %lu:%lu", L->name, line,
                             col, d->path, L->seen[idx].line, L->seen[idx].col);
     const char *text = (const char *)val->data.scalar.value;
     if (strlen(text) != val->data.scalar.length)
-        return derm_err_set(L->err, DERM_ECONFIG,
-                            "%s:%lu:%lu: key '%s': value contains a NUL character", L->name, line,
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value contains a NUL character", L->name, line,
                             col, d->path);
     char where[DERM_WHERE_MAX];
     snprintf(where, sizeof where, "%s:%lu:%lu", L->name, line, col);
@@ -249,7 +242,7 @@ static derm_status config_schedule(struct config_loader *L, const yaml_node_t *s
                                     "%s: key 'schedule.%s.%.40s': found %s; expected a scalar value", kwhere, nm, kk,
                                     config_node_kind(v));
             DERM_TRY(derm_schedule_entry_set(e, kk, config_is_null(v) ? "" : (const char *)v->data.scalar.value, kwhere,
-                                          L->err));
+                                             L->err));
         }
     }
     return DERM_OK;
@@ -261,29 +254,25 @@ static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const 
     for (yaml_node_pair_t *pair = start; pair < top; pair++) {
         yaml_node_t *key = yaml_document_get_node(L->doc, pair->key);
         yaml_node_t *val = yaml_document_get_node(L->doc, pair->value);
-        if (!key || !val)
-            return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node",
-                                L->name);
+        if (!key || !val) return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node", L->name);
         unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
         if (key->type != YAML_SCALAR_NODE)
-            return derm_err_set(L->err, DERM_ECONFIG,
-                                "%s:%lu:%lu: a key is %s; expected a plain key name", L->name, line,
-                                col, config_node_kind(key));
+            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: a key is %s; expected a plain key name", L->name,
+                                line, col, config_node_kind(key));
         const char *k = (const char *)key->data.scalar.value;
         size_t klen = key->data.scalar.length;
         if (klen == 0 || strlen(k) != klen)
-            return derm_err_set(L->err, DERM_ECONFIG,
-                                "%s:%lu:%lu: empty or malformed key; expected a key name", L->name,
-                                line, col);
+            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: empty or malformed key; expected a key name",
+                                L->name, line, col);
 
         /* the same key twice in one mapping (YAML forbids it; PyYAML keeps the last) */
         const yaml_node_t *qk = config_earlier_key(L, start, pair, k, klen);
         if (qk) {
             char shown[96];
             config_shown(k, klen, shown, sizeof shown);
-            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: duplicate key '%s%s%s'; first at %lu:%lu",
-                                L->name, line, col, prefix, *prefix ? "." : "", shown,
-                                (unsigned long)qk->start_mark.line + 1, (unsigned long)qk->start_mark.column + 1);
+            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: duplicate key '%s%s%s'; first at %lu:%lu", L->name,
+                                line, col, prefix, *prefix ? "." : "", shown, (unsigned long)qk->start_mark.line + 1,
+                                (unsigned long)qk->start_mark.column + 1);
         }
 
         char path[CONFIG_PATH_MAX];
@@ -291,8 +280,8 @@ static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const 
         if (plen < 0 || (size_t)plen >= sizeof path) {
             char shown[96];
             config_shown(k, klen, shown, sizeof shown);
-            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s' (too long)",
-                                L->name, line, col, shown);
+            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s' (too long)", L->name, line, col,
+                                shown);
         }
 
         const struct derm_param_desc *d = derm_params_find(path);
@@ -319,8 +308,7 @@ static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const 
 }
 
 /* Line and column (1-based) of byte `offset` in text. */
-static void config_offset_to_mark(const char *text, size_t len, size_t offset, unsigned long *line,
-                                  unsigned long *col)
+static void config_offset_to_mark(const char *text, size_t len, size_t offset, unsigned long *line, unsigned long *col)
 {
     *line = 1;
     *col = 1;
@@ -334,8 +322,8 @@ static void config_offset_to_mark(const char *text, size_t len, size_t offset, u
     }
 }
 
-static derm_status config_yaml_error(const yaml_parser_t *parser, const char *text, size_t len,
-                                     const char *name, struct derm_err *err)
+static derm_status config_yaml_error(const yaml_parser_t *parser, const char *text, size_t len, const char *name,
+                                     struct derm_err *err)
 {
     const char *problem = parser->problem ? parser->problem : "unknown problem";
     switch (parser->error) {
@@ -344,26 +332,24 @@ static derm_status config_yaml_error(const yaml_parser_t *parser, const char *te
     case YAML_READER_ERROR: {
         unsigned long line, col;
         config_offset_to_mark(text, len, parser->problem_offset, &line, &col);
-        return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s (byte 0x%02x)",
-                            name, line, col, problem, (unsigned)parser->problem_value & 0xffu);
+        return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s (byte 0x%02x)", name, line, col,
+                            problem, (unsigned)parser->problem_value & 0xffu);
     }
     default: {
         unsigned long line = parser->problem_mark.line + 1, col = parser->problem_mark.column + 1;
         if (parser->context)
-            return derm_err_set(
-                err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s %s started at %lu:%lu", name,
-                line, col, problem, parser->context, (unsigned long)parser->context_mark.line + 1,
-                (unsigned long)parser->context_mark.column + 1);
-        return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s", name, line, col,
-                            problem);
+            return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s %s started at %lu:%lu", name,
+                                line, col, problem, parser->context, (unsigned long)parser->context_mark.line + 1,
+                                (unsigned long)parser->context_mark.column + 1);
+        return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: YAML syntax error: %s", name, line, col, problem);
     }
     }
 }
 
 /* Parse text[0..len) and apply it on top of p/origins (both untouched on failure). */
-static derm_status config_load_buffer(const char *text, size_t len, const char *name,
-                                      struct derm_params *p, struct derm_schedule *sched,
-                                      struct derm_param_origin *origins, struct derm_err *err)
+static derm_status config_load_buffer(const char *text, size_t len, const char *name, struct derm_params *p,
+                                      struct derm_schedule *sched, struct derm_param_origin *origins,
+                                      struct derm_err *err)
 {
     const size_t count = derm_params_count();
     derm_status st = DERM_OK;
@@ -405,8 +391,8 @@ static derm_status config_load_buffer(const char *text, size_t len, const char *
         st = derm_err_set(err, DERM_ECONFIG,
                           "%s:%lu:%lu: top level is %s; expected a mapping of sections such as "
                           "run:, domain:",
-                          name, (unsigned long)root->start_mark.line + 1,
-                          (unsigned long)root->start_mark.column + 1, config_node_kind(root));
+                          name, (unsigned long)root->start_mark.line + 1, (unsigned long)root->start_mark.column + 1,
+                          config_node_kind(root));
         goto done;
     }
 
@@ -417,10 +403,8 @@ static derm_status config_load_buffer(const char *text, size_t len, const char *
     }
     yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
     if (extra_root) {
-        st = derm_err_set(err, DERM_ECONFIG,
-                          "%s:%lu:%lu: a second YAML document starts here; expected exactly one",
-                          name, (unsigned long)extra.start_mark.line + 1,
-                          (unsigned long)extra.start_mark.column + 1);
+        st = derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: a second YAML document starts here; expected exactly one",
+                          name, (unsigned long)extra.start_mark.line + 1, (unsigned long)extra.start_mark.column + 1);
         yaml_document_delete(&extra);
         goto done;
     }
@@ -453,8 +437,7 @@ derm_status derm_config_load_string(const char *text, const char *name, struct d
 }
 
 /* Read a whole file into a NUL-terminated buffer. */
-static derm_status config_read_file(const char *path, char **out, size_t *out_len,
-                                    struct derm_err *err)
+static derm_status config_read_file(const char *path, char **out, size_t *out_len, struct derm_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return derm_err_set(err, DERM_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
@@ -504,8 +487,7 @@ derm_status derm_config_load(const char *path, struct derm_params *p, struct der
                              struct derm_param_origin *origins, char **text_out, struct derm_err *err)
 {
     if (text_out) *text_out = NULL;
-    if (!path || !*path)
-        return derm_err_set(err, DERM_ECONFIG, "configuration: no file name given");
+    if (!path || !*path) return derm_err_set(err, DERM_ECONFIG, "configuration: no file name given");
     char *text = NULL;
     size_t len = 0;
     DERM_TRY(config_read_file(path, &text, &len, err));
@@ -517,9 +499,8 @@ derm_status derm_config_load(const char *path, struct derm_params *p, struct der
     return st;
 }
 
-derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched,
-                                  struct derm_param_origin *origins, const char *assignment,
-                                  struct derm_err *err)
+derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched, struct derm_param_origin *origins,
+                                  const char *assignment, struct derm_err *err)
 {
     char shown[96], key[CONFIG_PATH_MAX];
     if (!assignment) assignment = "";
@@ -532,10 +513,8 @@ derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *s
                             shown);
     size_t klen = (size_t)(eq - assignment);
     if (klen == 0)
-        return derm_err_set(err, DERM_ECONFIG,
-                            "--set: '%s' has no key before '='; expected section.key=value", shown);
-    if (klen >= sizeof key)
-        return derm_err_set(err, DERM_ECONFIG, "--set: unknown key in '%s' (too long)", shown);
+        return derm_err_set(err, DERM_ECONFIG, "--set: '%s' has no key before '='; expected section.key=value", shown);
+    if (klen >= sizeof key) return derm_err_set(err, DERM_ECONFIG, "--set: unknown key in '%s' (too long)", shown);
     memcpy(key, assignment, klen);
     key[klen] = '\0';
     char kshown[96];
@@ -553,9 +532,7 @@ derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *s
                                 kshown, list);
         }
         const char *s = derm_params_suggest(key);
-        if (s)
-            return derm_err_set(err, DERM_ECONFIG, "--set: unknown key '%s'; did you mean '%s'?",
-                                kshown, s);
+        if (s) return derm_err_set(err, DERM_ECONFIG, "--set: unknown key '%s'; did you mean '%s'?", kshown, s);
         char list[CONFIG_LIST_MAX + 16];
         config_list_level("", list, sizeof list);
         return derm_err_set(err, DERM_ECONFIG,

@@ -48,8 +48,7 @@ static size_t param_index(const struct derm_param_desc *d) { return (size_t)(d -
 void derm_params_defaults(struct derm_params *p)
 {
     memset(p, 0, sizeof *p);
-    for (size_t i = 0; i < PARAM_COUNT; i++)
-        derm_desc_store(p, &param_table[i], param_table[i].def);
+    for (size_t i = 0; i < PARAM_COUNT; i++) derm_desc_store(p, &param_table[i], param_table[i].def);
 }
 
 const struct derm_param_desc *derm_params_find(const char *path)
@@ -86,8 +85,7 @@ static const char *last_component(const char *path)
 static size_t count_components(const char *s, size_t n)
 {
     size_t k = 1;
-    for (size_t i = 0; i < n; i++)
-        k += s[i] == '.';
+    for (size_t i = 0; i < n; i++) k += s[i] == '.';
     return k;
 }
 
@@ -150,27 +148,22 @@ const char *derm_params_suggest(const char *path)
     return best;
 }
 
-double derm_params_get(const struct derm_params *p, const struct derm_param_desc *d)
-{
-    return derm_desc_get(p, d);
-}
+double derm_params_get(const struct derm_params *p, const struct derm_param_desc *d) { return derm_desc_get(p, d); }
 
-derm_status derm_params_set_text(struct derm_params *p, const struct derm_param_desc *d,
-                                 const char *text, const char *where, struct derm_err *err)
+derm_status derm_params_set_text(struct derm_params *p, const struct derm_param_desc *d, const char *text,
+                                 const char *where, struct derm_err *err)
 {
     return derm_desc_set_text(p, d, text, where, err);
 }
 
-void derm_params_format(const struct derm_params *p, const struct derm_param_desc *d, char *buf,
-                        size_t n)
+void derm_params_format(const struct derm_params *p, const struct derm_param_desc *d, char *buf, size_t n)
 {
     derm_desc_format(p, d, buf, n);
 }
 
 /* ---- cross-checks --------------------------------------------------------------------- */
 
-static const char *origin_of(const struct derm_param_origin *origins,
-                             const struct derm_param_desc *d)
+static const char *origin_of(const struct derm_param_origin *origins, const struct derm_param_desc *d)
 {
     if (origins && origins[param_index(d)].where[0]) return origins[param_index(d)].where;
     return "<default>";
@@ -190,8 +183,7 @@ double derm_params_memory_estimate(const struct derm_params *p)
     double voxel_mm = p->domain_voxel_um * 1e-3;
     double volume_mm3 = nvox * voxel_mm * voxel_mm * voxel_mm;
     /* upper bound: the whole domain at papillary density, with 2x room for growth */
-    double agents =
-        p->fibroblast_density_per_mm3 * p->fibroblast_papillary_density_ratio * volume_mm3 * 2.0;
+    double agents = p->fibroblast_density_per_mm3 * p->fibroblast_papillary_density_ratio * volume_mm3 * 2.0;
     return nvox * 8.0 * FIELD_DOUBLES_PER_VOXEL + agents * BYTES_PER_AGENT;
 }
 
@@ -220,8 +212,7 @@ static derm_status check_grid(const struct derm_params *p, const struct derm_par
                               struct derm_err *err)
 {
     /* cite the first grid key the user set; defaults alone cannot be too large */
-    static const char *const grid_keys[] = {"domain.nx", "domain.ny", "domain.nz",
-                                            "domain.voxel_um"};
+    static const char *const grid_keys[] = {"domain.nx", "domain.ny", "domain.nz", "domain.voxel_um"};
     const struct derm_param_desc *cited = derm_params_find("domain.nx");
     for (size_t i = 0; i < sizeof grid_keys / sizeof grid_keys[0]; i++) {
         const struct derm_param_desc *d = derm_params_find(grid_keys[i]);
@@ -238,8 +229,7 @@ static derm_status check_grid(const struct derm_params *p, const struct derm_par
                             "domain.nx, ny, nz >= 1",
                             where, cited->path, (long long)nx, (long long)ny, (long long)nz);
     /* the field store must be addressable in bytes, in both int64_t and size_t */
-    const uint64_t max_bytes =
-        (uint64_t)SIZE_MAX < (uint64_t)INT64_MAX ? (uint64_t)SIZE_MAX : (uint64_t)INT64_MAX;
+    const uint64_t max_bytes = (uint64_t)SIZE_MAX < (uint64_t)INT64_MAX ? (uint64_t)SIZE_MAX : (uint64_t)INT64_MAX;
     const int64_t max_vox = (int64_t)(max_bytes / (8 * FIELD_DOUBLES_PER_VOXEL));
     if (nx > max_vox / ny || nx * ny > max_vox / nz)
         return derm_err_set(err, DERM_ECONFIG,
@@ -256,14 +246,14 @@ static derm_status check_grid(const struct derm_params *p, const struct derm_par
                             "free); expected a smaller grid (domain.nx, domain.ny, domain.nz) or "
                             "the same tissue with a larger domain.voxel_um",
                             where, cited->path, (long long)nx, (long long)ny, (long long)nz,
-                            (double)nx * (double)ny * (double)nz, p->domain_voxel_um, need / gib,
-                            0.8 * avail / gib, avail / gib);
+                            (double)nx * (double)ny * (double)nz, p->domain_voxel_um, need / gib, 0.8 * avail / gib,
+                            avail / gib);
     }
     return DERM_OK;
 }
 
-derm_status derm_params_validate(const struct derm_params *p,
-                                 const struct derm_param_origin *origins, struct derm_err *err)
+derm_status derm_params_validate(const struct derm_params *p, const struct derm_param_origin *origins,
+                                 struct derm_err *err)
 {
     /* every value in its own range (members may have been set without set_text) */
     for (size_t i = 0; i < PARAM_COUNT; i++) {
@@ -273,7 +263,7 @@ derm_status derm_params_validate(const struct derm_params *p,
             char text[64];
             derm_params_format(p, d, text, sizeof text);
             return derm_desc_value_error(err, origin_of(origins, d), d, text,
-                               isfinite(v) ? "is out of range" : "is not a finite number");
+                                         isfinite(v) ? "is out of range" : "is not a finite number");
         }
     }
 
@@ -295,8 +285,7 @@ derm_status derm_params_validate(const struct derm_params *p,
     }
 
     if (p->subject_hrt_end_years > p->subject_hrt_start_years &&
-        (p->subject_hrt_end_years <= p->run_age_start_years ||
-         p->subject_hrt_start_years >= p->run_age_end_years)) {
+        (p->subject_hrt_end_years <= p->run_age_start_years || p->subject_hrt_start_years >= p->run_age_end_years)) {
         const struct derm_param_desc *d_hs = derm_params_find("subject.hrt_start_years");
         const struct derm_param_desc *d_he = derm_params_find("subject.hrt_end_years");
         const struct derm_param_desc *cited = has_origin(origins, d_hs)   ? d_hs
@@ -314,8 +303,7 @@ derm_status derm_params_validate(const struct derm_params *p,
                             origin_of(origins, cited), cited->path, hs, he, s, e);
     }
 
-    static const char *const intervals[] = {"output.series_interval_days",
-                                            "output.frame_interval_days"};
+    static const char *const intervals[] = {"output.series_interval_days", "output.frame_interval_days"};
     for (size_t i = 0; i < sizeof intervals / sizeof intervals[0]; i++) {
         const struct derm_param_desc *d = derm_params_find(intervals[i]);
         if (d && !(derm_params_get(p, d) >= 0)) {
@@ -335,8 +323,7 @@ derm_status derm_params_validate(const struct derm_params *p,
 /* Emit every parameter under `prefix` (length `plen`, 0 for the top) at `depth`, in table
  * order of first appearance, so that each section is written exactly once even if its
  * parameters are not contiguous in params.def. */
-static void write_yaml_level(const struct derm_params *p, FILE *fp, const char *prefix, size_t plen,
-                             int depth)
+static void write_yaml_level(const struct derm_params *p, FILE *fp, const char *prefix, size_t plen, int depth)
 {
     for (size_t i = 0; i < PARAM_COUNT; i++) {
         const char *path = param_table[i].path;
@@ -355,8 +342,7 @@ static void write_yaml_level(const struct derm_params *p, FILE *fp, const char *
         /* a sub-section: write it at its first parameter only */
         size_t sub_len = (size_t)(dot - path);
         int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = has_section_prefix(param_table[j].path, path, sub_len);
+        for (size_t j = 0; j < i && !seen; j++) seen = has_section_prefix(param_table[j].path, path, sub_len);
         if (seen) continue;
         if (depth == 0 && i > 0) fputc('\n', fp);
         fprintf(fp, "%*s%.*s:\n", indent, "", (int)(dot - rest), rest);

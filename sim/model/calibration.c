@@ -6,8 +6,7 @@
 derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_agents *a,
                                        const struct derm_fibroblast_coef *c, const double *const *m,
                                        const double *const *sig, const double *decay_h, const double *level,
-                                       struct derm_cell_rates *rates, struct derm_homeostasis *h,
-                                       struct derm_err *err)
+                                       struct derm_cell_rates *rates, struct derm_homeostasis *h, struct derm_err *err)
 {
     const double *ci = m[DERM_M_COLLAGEN_INTACT], *cf = m[DERM_M_COLLAGEN_FRAGMENTED];
     for (int64_t r = 0; r < a->n; r++) {
@@ -102,7 +101,8 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
         elastin_ref_k[kk] = rho > 0 ? mc->k_elastin_h * E0 / (rho * m_el) : 0.0;
         ha_ref_k[kk] = rho > 0 ? cc->ha_fibroblast_share * mc->k_ha_h * H0 / (rho * m_ha) : 0.0;
     }
-    h->division_h = cc->division_per_day > 0.0 ? cc->division_per_day / DERM_HOURS_PER_DAY : derived_division_h(a, c, cc, nstem);
+    h->division_h =
+        cc->division_per_day > 0.0 ? cc->division_per_day / DERM_HOURS_PER_DAY : derived_division_h(a, c, cc, nstem);
     /* progenitor niche: the initial pool is the logistic equilibrium at young vigour */
     double sr = cc->stem_self_renewal_per_year, sd = cc->stem_death_per_year;
     double frac = sr > sd ? 1.0 - sd / sr : 0.5;

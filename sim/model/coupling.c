@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b,
-                           const double *val, double *out)
+void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, double *out)
 {
     const int64_t nvox = g->n;
     const int64_t *restrict start = b->start, *restrict rows = b->rows;
@@ -17,8 +16,8 @@ void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b,
     }
 }
 
-void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b,
-                         const struct derm_agents *a, int type, double *out)
+void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
+                         double *out)
 {
     const int64_t nvox = g->n;
     const int64_t *restrict start = b->start, *restrict rows = b->rows;
@@ -89,8 +88,8 @@ static void box_pass_z(const struct derm_grid *g, int r, const double *in, doubl
     }
 }
 
-void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in,
-                       double *out, double *tmp)
+void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
+                       double *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = nx * ny;
     if (r <= 0) {

@@ -68,9 +68,8 @@ struct keep_factors {
 
 /* AP-1 (lagged ROS excess plus direct UV drive), the adapted level, TGF-beta receptor
  * loss and recovery, and exosome cargo, each advanced exactly for a constant drive. */
-static inline void linear_states(struct derm_agents *a, int64_t r, const struct derm_fibroblast_coef *c,
-                                 double ros_rel, double uv_drive, double exo_level, const struct keep_factors *kf,
-                                 double dt)
+static inline void linear_states(struct derm_agents *a, int64_t r, const struct derm_fibroblast_coef *c, double ros_rel,
+                                 double uv_drive, double exo_level, const struct keep_factors *kf, double dt)
 {
     const double ros_ex = ros_rel > 1.0 ? ros_rel - 1.0 : 0.0;
     const double drive = ros_ex + uv_drive;
@@ -132,9 +131,8 @@ static inline void fate(struct derm_agents *a, int64_t r, const struct derm_fibr
 }
 
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
-                            const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                            const double *const *m, const double *const *sig, const double *crowd, uint64_t seed,
-                            int64_t step, double dt_h)
+                            const struct derm_homeostasis *h, const struct derm_step_inputs *in, const double *const *m,
+                            const double *const *sig, const double *crowd, uint64_t seed, int64_t step, double dt_h)
 {
     const int64_t n = a->n;
     const double dt = dt_h;

@@ -29,16 +29,17 @@ derm_status derm_initial_cells(const struct derm_grid *g, struct derm_agents *a,
             a->y[r] = derm_rng_uniform(seed, id, 0, DERM_RNG_INIT_POS, 1) * ly;
             a->z[r] = ((double)k + derm_rng_uniform(seed, id, 0, DERM_RNG_INIT_POS, 2)) * h;
             a->divisions[r] = (int32_t)floor(derm_rng_uniform(seed, id, 0, DERM_RNG_INIT_STATE, 0) *
-                                               (double)(c->initial_divisions_max + 1));
+                                             (double)(c->initial_divisions_max + 1));
             /* damage accumulated along the lineage so far at young ROS */
-            double dmg = c->damage_per_year * c->age_start_years * derm_rng_uniform(seed, id, 0, DERM_RNG_INIT_STATE, 1);
+            double dmg =
+                c->damage_per_year * c->age_start_years * derm_rng_uniform(seed, id, 0, DERM_RNG_INIT_STATE, 1);
             a->damage[r] = dmg;
             double hs = c->senescence_per_year * dmg * dmg;
             double clear = c->clearance_per_year;
             double p_sen = hs > 0 ? hs / (hs + clear + 1e-300) : 0.0;
             double u = derm_rng_uniform(seed, id, 0, DERM_RNG_INIT_STATE, 2);
             a->state[r] = u < p_sen ? DERM_STATE_SENESCENT
-                                      : (u < p_sen + (1 - p_sen) * f_act ? DERM_STATE_ACTIVATED : DERM_STATE_QUIESCENT);
+                                    : (u < p_sen + (1 - p_sen) * f_act ? DERM_STATE_ACTIVATED : DERM_STATE_QUIESCENT);
             a->attachment[r] = 1.0;
             a->tgfb_response[r] = 1.0;
             nfib++;
@@ -62,7 +63,6 @@ derm_status derm_initial_cells(const struct derm_grid *g, struct derm_agents *a,
     return DERM_OK;
 }
 
-
 void derm_initial_matrix(const struct derm_grid *g, double *const *m, const struct derm_initial_coef *c,
                          const struct derm_matrix_coef *mc)
 {
@@ -72,8 +72,7 @@ void derm_initial_matrix(const struct derm_grid *g, double *const *m, const stru
     const double L0 = mc->lmw_yield * mc->k_ha_h * H0 / mc->k_lmw_h;
     /* AGE on elastin: formed at the baseline rate since birth, leaving with elastin turnover */
     const double el_age = c->elastin_age_form_per_year * c->elastin_half_life_years / DERM_LN2 * c->glucose_ratio *
-                          c->elastin_density *
-                          (1.0 - exp(-DERM_LN2 * c->age_start_years / c->elastin_half_life_years));
+                          c->elastin_density * (1.0 - exp(-DERM_LN2 * c->age_start_years / c->elastin_half_life_years));
     for (int64_t v = 0; v < g->n; v++) {
         m[DERM_M_COLLAGEN_INTACT][v] = I0;
         m[DERM_M_COLLAGEN_FRAGMENTED][v] = F0;

@@ -13,92 +13,123 @@ static inline double mmp_activity(double mmp, double timp, double ki)
     return (mmp / (1.0 + timp / ki)) * (1.0 + 1.0 / ki);
 }
 
+/* The arrays one step reads and writes (fields.h order), grid.n each. */
+struct matrix_arrays {
+    double *ci, *cf, *ga, *ef, *ez, *hh, *hl, *ea;
+    const double *m1, *m3, *ti, *ros, *il;
+    const double *dep_col, *dep_el, *dep_ha, *dep_ez; /* dep_ez may be NULL */
+    double *mmp_act;                                  /* may be NULL */
+};
+
+/* Collagen of voxel q (intact -> fragmented -> cleared) and the AGE it carries; adds the
+ * amounts deposited, cleaved and cleared to sums[0..2]. */
+static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, const struct derm_matrix_coef *cc,
+                                  double age_form_h, double dt, double sums[3])
+{
+    double total0 = A->ci[q] + A->cf[q];
+    double x_age = total0 > 0.0 ? A->ga[q] / total0 : cc->age_ref;
+    double g_age = (1.0 + cc->age_ref / cc->age_half) / (1.0 + x_age / cc->age_half);
+    double a1 = mmp_activity(A->m1[q], A->ti[q], cc->timp_ki);
+    double a3 = mmp_activity(A->m3[q], A->ti[q], cc->timp_ki);
+    if (A->mmp_act) A->mmp_act[q] = a1;
+    double a = cc->k_cleave_h * ((1.0 - cc->mmp1_share) + cc->mmp1_share * a1) * g_age;
+    double b = cc->k_clear_h * ((1.0 - cc->mmp3_share) + cc->mmp3_share * a3);
+    double P = A->dep_col[q];
+    double f0 = A->cf[q];
+    double cleaved = derm_chain_advance(P, a, b, 1.0, dt, &A->ci[q], &A->cf[q]);
+    double cleared = cleaved - (A->cf[q] - f0);
+    if (cleared < 0.0) cleared = 0.0;
+    sums[0] += P * dt;
+    sums[1] += cleaved;
+    sums[2] += cleared;
+    /* AGE cross-links: leave with cleared fragments, form on all collagen */
+    double frac_out = total0 > 0.0 ? cleared / total0 : 0.0;
+    if (frac_out > 1.0) frac_out = 1.0;
+    double total1 = A->ci[q] + A->cf[q];
+    A->ga[q] = A->ga[q] * (1.0 - frac_out) + age_form_h * total1 * dt;
+}
+
+/* Elastin of voxel q (functional -> elastotic -> cleared, plus UVA elastosis) and its AGE. */
+static inline void elastin_voxel(const struct matrix_arrays *A, int64_t q, const struct derm_matrix_coef *cc,
+                                 double age_form_el_h, double dt)
+{
+    double rx = A->ros[q] > 0.0 ? A->ros[q] : 0.0;
+    double ox = cc->k_oxidation_h * rx;
+    double kel = cc->k_elastin_h + ox;
+    double yield_z = kel > 0.0 ? ox / kel : 0.0;
+    const double e0 = A->ef[q] + A->ez[q];
+    derm_chain_advance(A->dep_el[q], kel, cc->k_elastotic_h, yield_z, dt, &A->ef[q], &A->ez[q]);
+    double pz = A->dep_ez ? A->dep_ez[q] : 0.0; /* elastotic deposition (UVA): linear, superposed exactly */
+    if (pz > 0.0) A->ez[q] += pz * dt * derm_chain_phi1(cc->k_elastotic_h * dt);
+    /* AGE on elastin: leaves with cleared elastin, forms on all of it */
+    const double e1 = A->ef[q] + A->ez[q];
+    double e_out = e0 > 0.0 ? (e0 + (A->dep_el[q] + pz) * dt - e1) / e0 : 0.0;
+    if (e_out < 0.0) e_out = 0.0;
+    if (e_out > 1.0) e_out = 1.0;
+    A->ea[q] = A->ea[q] * (1.0 - e_out) + age_form_el_h * e1 * dt;
+}
+
+static inline int negative_state(const struct matrix_arrays *A, int64_t q)
+{
+    return A->ci[q] < 0.0 || A->cf[q] < 0.0 || A->ga[q] < 0.0 || A->ef[q] < 0.0 || A->ez[q] < 0.0 || A->hh[q] < 0.0 ||
+           A->hl[q] < 0.0 || A->ea[q] < 0.0;
+}
+
+/* One depth layer, serially; its sums (deposited, cleaved, cleared, bad voxels, HA
+ * degraded) into part[0..4]. */
+static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, const struct derm_matrix_coef *cc,
+                         double age_form_h, double age_form_el_h, double dt, double *part)
+{
+    double sums[3] = {0.0, 0.0, 0.0}, s_ha = 0.0, bad = 0.0;
+    for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
+        /* inputs must be non-negative: the chain's round-off guard must not hide a bad state */
+        const int bad_in = negative_state(A, q);
+        collagen_voxel(A, q, cc, age_form_h, dt, sums);
+        elastin_voxel(A, q, cc, age_form_el_h, dt);
+        double kh = derm_matrix_ha_rate(cc, A->ros[q], A->il[q]);
+        s_ha +=
+            derm_chain_advance(A->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, &A->hh[q], &A->hl[q]);
+        double chk = A->ci[q] + A->cf[q] + A->ga[q] + A->ef[q] + A->ez[q] + A->hh[q] + A->hl[q] + A->ea[q];
+        if (bad_in || !isfinite(chk) || negative_state(A, q)) bad += 1.0;
+    }
+    part[0] = sums[0];
+    part[1] = sums[1];
+    part[2] = sums[2];
+    part[3] = bad;
+    part[4] = s_ha;
+}
+
 derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const double *const *sig,
                              const struct derm_matrix_deposition *dep, double glucose_ratio,
                              const struct derm_matrix_coef *c, double dt_h, double *mmp_act, double *part,
                              struct derm_matrix_flux *flux, struct derm_err *err)
 {
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
-    double *restrict ci = m[DERM_M_COLLAGEN_INTACT];
-    double *restrict cf = m[DERM_M_COLLAGEN_FRAGMENTED];
-    double *restrict ga = m[DERM_M_AGE_AMOUNT];
-    double *restrict ef = m[DERM_M_ELASTIN_FUNCTIONAL];
-    double *restrict ez = m[DERM_M_ELASTIN_ELASTOTIC];
-    double *restrict hh = m[DERM_M_HA_HMW];
-    double *restrict hl = m[DERM_M_HA_LMW];
-    double *restrict ea = m[DERM_M_ELASTIN_AGE_AMOUNT];
-    const double *restrict m1 = sig[DERM_S_MMP1];
-    const double *restrict m3 = sig[DERM_S_MMP3];
-    const double *restrict ti = sig[DERM_S_TIMP];
-    const double *restrict ros = sig[DERM_S_ROS];
-    const double *restrict il_f = sig[DERM_S_IL];
-    const double *restrict dep_col = dep->collagen, *restrict dep_el = dep->elastin, *restrict dep_ha = dep->ha;
-    const double *restrict dep_ez = dep->elastotic;
+    const struct matrix_arrays A = {m[DERM_M_COLLAGEN_INTACT],
+                                    m[DERM_M_COLLAGEN_FRAGMENTED],
+                                    m[DERM_M_AGE_AMOUNT],
+                                    m[DERM_M_ELASTIN_FUNCTIONAL],
+                                    m[DERM_M_ELASTIN_ELASTOTIC],
+                                    m[DERM_M_HA_HMW],
+                                    m[DERM_M_HA_LMW],
+                                    m[DERM_M_ELASTIN_AGE_AMOUNT],
+                                    sig[DERM_S_MMP1],
+                                    sig[DERM_S_MMP3],
+                                    sig[DERM_S_TIMP],
+                                    sig[DERM_S_ROS],
+                                    sig[DERM_S_IL],
+                                    dep->collagen,
+                                    dep->elastin,
+                                    dep->ha,
+                                    dep->elastotic,
+                                    mmp_act};
     const struct derm_matrix_coef cc = *c;
     const double age_form_h = c->age_form_ref_h * glucose_ratio;       /* pmol/mg/h at this glucose */
     const double age_form_el_h = c->age_form_el_ref_h * glucose_ratio; /* on elastin */
     const double dt = dt_h;
-
-#pragma omp parallel for schedule(static) default(none) \
-    shared(ci, cf, ga, ef, ez, hh, hl, ea, m1, m3, ti, ros, il_f, dep_col, dep_el, dep_ha, dep_ez, mmp_act, part) \
-    firstprivate(cc, dt, nz, nxy, age_form_h, age_form_el_h)
-    for (int64_t k = 0; k < nz; k++) {
-        double s_syn = 0.0, s_clv = 0.0, s_clr = 0.0, s_ha = 0.0, bad = 0.0;
-        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
-            /* inputs must be non-negative: the chain's round-off guard must not hide a bad state */
-            const int bad_in = ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 || ez[q] < 0.0 ||
-                               hh[q] < 0.0 || hl[q] < 0.0 || ea[q] < 0.0;
-            /* collagen */
-            double total0 = ci[q] + cf[q];
-            double x_age = total0 > 0.0 ? ga[q] / total0 : cc.age_ref;
-            double g_age = (1.0 + cc.age_ref / cc.age_half) / (1.0 + x_age / cc.age_half);
-            double a1 = mmp_activity(m1[q], ti[q], cc.timp_ki);
-            double a3 = mmp_activity(m3[q], ti[q], cc.timp_ki);
-            if (mmp_act) mmp_act[q] = a1;
-            double a = cc.k_cleave_h * ((1.0 - cc.mmp1_share) + cc.mmp1_share * a1) * g_age;
-            double b = cc.k_clear_h * ((1.0 - cc.mmp3_share) + cc.mmp3_share * a3);
-            double P = dep_col[q];
-            double f0 = cf[q];
-            double cleaved = derm_chain_advance(P, a, b, 1.0, dt, &ci[q], &cf[q]);
-            double cleared = cleaved - (cf[q] - f0);
-            if (cleared < 0.0) cleared = 0.0;
-            s_syn += P * dt;
-            s_clv += cleaved;
-            s_clr += cleared;
-            /* AGE cross-links: leave with cleared fragments, form on all collagen */
-            double frac_out = total0 > 0.0 ? cleared / total0 : 0.0;
-            if (frac_out > 1.0) frac_out = 1.0;
-            double total1 = ci[q] + cf[q];
-            ga[q] = ga[q] * (1.0 - frac_out) + age_form_h * total1 * dt;
-            /* elastin */
-            double rx = ros[q] > 0.0 ? ros[q] : 0.0;
-            double ox = cc.k_oxidation_h * rx;
-            double kel = cc.k_elastin_h + ox;
-            double yield_z = kel > 0.0 ? ox / kel : 0.0;
-            const double e0 = ef[q] + ez[q];
-            derm_chain_advance(dep_el[q], kel, cc.k_elastotic_h, yield_z, dt, &ef[q], &ez[q]);
-            double pz = dep_ez ? dep_ez[q] : 0.0; /* elastotic deposition (UVA): linear, superposed exactly */
-            if (pz > 0.0) ez[q] += pz * dt * derm_chain_phi1(cc.k_elastotic_h * dt);
-            /* AGE on elastin: leaves with cleared elastin, forms on all of it */
-            const double e1 = ef[q] + ez[q];
-            double e_out = e0 > 0.0 ? (e0 + (dep_el[q] + pz) * dt - e1) / e0 : 0.0;
-            if (e_out < 0.0) e_out = 0.0;
-            if (e_out > 1.0) e_out = 1.0;
-            ea[q] = ea[q] * (1.0 - e_out) + age_form_el_h * e1 * dt;
-            /* hyaluronan */
-            double kh = derm_matrix_ha_rate(&cc, ros[q], il_f[q]);
-            s_ha += derm_chain_advance(dep_ha[q] + cc.ha_supply, kh, cc.k_lmw_h, cc.lmw_yield, dt, &hh[q], &hl[q]);
-            double chk = ci[q] + cf[q] + ga[q] + ef[q] + ez[q] + hh[q] + hl[q] + ea[q];
-            if (bad_in || !isfinite(chk) || ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 ||
-                ez[q] < 0.0 || hh[q] < 0.0 || hl[q] < 0.0)
-                bad += 1.0;
-        }
-        part[5 * k + 0] = s_syn;
-        part[5 * k + 1] = s_clv;
-        part[5 * k + 2] = s_clr;
-        part[5 * k + 3] = bad;
-        part[5 * k + 4] = s_ha;
-    }
+#pragma omp parallel for schedule(static) default(none) shared(A, cc, part) \
+    firstprivate(dt, nz, nxy, age_form_h, age_form_el_h)
+    for (int64_t k = 0; k < nz; k++) matrix_layer(&A, k, nxy, &cc, age_form_h, age_form_el_h, dt, part + 5 * k);
     struct derm_matrix_flux fl = {0};
     double nbad = 0.0;
     for (int64_t k = 0; k < nz; k++) {
@@ -111,13 +142,12 @@ derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const 
     if (flux) *flux = fl;
     if (nbad > 0.0)
         return derm_err_set(err, DERM_ENUMERIC,
-                            "matrix: %.0f voxel(s) became negative or non-finite during a step of %g h",
-                            nbad, dt_h);
+                            "matrix: %.0f voxel(s) became negative or non-finite during a step of %g h", nbad, dt_h);
     return DERM_OK;
 }
 
-void derm_matrix_settle_ha(const struct derm_grid *g, double *const *m, const double *const *sig,
-                           const double *dep_ha, const struct derm_matrix_coef *c)
+void derm_matrix_settle_ha(const struct derm_grid *g, double *const *m, const double *const *sig, const double *dep_ha,
+                           const struct derm_matrix_coef *c)
 {
     double *hh = m[DERM_M_HA_HMW], *hl = m[DERM_M_HA_LMW];
     const double *ros = sig[DERM_S_ROS], *il = sig[DERM_S_IL];

@@ -63,4 +63,3 @@ void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const 
         a->z[r] = derm_motility_reflect(a->z[r] + dz, lz);
     }
 }
-

@@ -27,10 +27,10 @@ void derm_progenitor_decide(struct derm_agents *a, const struct derm_progenitor_
         if (derm_rng_event(seed, id, st, DERM_RNG_DIE, c->death_h * dt)) {
             a->die[r] = 1;
             a->state[r] = DERM_STATE_APOPTOTIC;
-        } else if (derm_rng_event(seed, id, st, DERM_RNG_STEM,
-                                  c->differentiation_h * in->stem_vigour * gfr *
-                                      (1.0 + c->exo_gain * in->exo_mult[DERM_EXO_PROGENITOR] * exo[v] / (1.0 + exo[v])) *
-                                      dt)) {
+        } else if (derm_rng_event(
+                       seed, id, st, DERM_RNG_STEM,
+                       c->differentiation_h * in->stem_vigour * gfr *
+                           (1.0 + c->exo_gain * in->exo_mult[DERM_EXO_PROGENITOR] * exo[v] / (1.0 + exo[v])) * dt)) {
             a->divide[r] = 2;
         } else if (room > 0.0 &&
                    derm_rng_event(seed, id, st, DERM_RNG_DIVIDE, c->self_renewal_h * in->stem_vigour * room * dt)) {

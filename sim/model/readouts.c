@@ -9,8 +9,8 @@ double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, d
     return lz_um * (wc * cr + wh * hr + rest);
 }
 
-double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const double *ci,
-                                       const double *cf, const double *ga)
+double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const double *ci, const double *cf,
+                                       const double *ga)
 {
     const double xh = c->age_protection;
     double wsum = 0.0, gsum = 0.0;

@@ -192,11 +192,11 @@ static void build_inputs(const struct derm_params *p, struct derm_coefs *c)
     t->cm_exosome_share = p->treatment_cm_exosome_share;
     t->microneedling_gf_level = p->treatment_microneedling_gf_level;
     t->exosome_decay_h = DERM_LN2 / p->signal[DERM_S_EXOSOME].half_life_h;
-#define PRESET(src, name)                                                                                              \
-    t->presets[src][DERM_EXO_SYNTHESIS] = p->exosome_source_##name##_synthesis;                                        \
-    t->presets[src][DERM_EXO_MMP] = p->exosome_source_##name##_mmp;                                                    \
-    t->presets[src][DERM_EXO_IL] = p->exosome_source_##name##_il;                                                      \
-    t->presets[src][DERM_EXO_REPAIR] = p->exosome_source_##name##_repair;                                              \
+#define PRESET(src, name)                                                       \
+    t->presets[src][DERM_EXO_SYNTHESIS] = p->exosome_source_##name##_synthesis; \
+    t->presets[src][DERM_EXO_MMP] = p->exosome_source_##name##_mmp;             \
+    t->presets[src][DERM_EXO_IL] = p->exosome_source_##name##_il;               \
+    t->presets[src][DERM_EXO_REPAIR] = p->exosome_source_##name##_repair;       \
     t->presets[src][DERM_EXO_PROGENITOR] = p->exosome_source_##name##_progenitor;
     PRESET(DERM_SOURCE_GENERIC, generic)
     PRESET(DERM_SOURCE_ADIPOSE, adipose)

@@ -89,8 +89,7 @@ static void phase_treatments(struct derm_sim *s)
 {
     derm_exposure_add_ros(&s->grid, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
                           s->src[DERM_S_ROS]);
-    derm_treatment_add_sources(&s->grid, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, s->src, s->exo_mix,
-                               s->w_k);
+    derm_treatment_add_sources(&s->grid, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, s->src, s->exo_mix, s->w_k);
     derm_treatment_mix_emphasis(&s->c.treatment, s->exo_mix, s->exo_mult);
 }
 
@@ -152,9 +151,9 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
         if (!(*grid_arrays[i] = calloc(n, sizeof(double)))) goto fail;
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (!(s->src[q] = calloc(n, sizeof(double)))) goto fail;
-    double **layer_arrays[] = {&s->density_ref_k, &s->collagen_ref_k, &s->elastin_ref_k, &s->ha_ref_k,
-                               &s->layers.uvb_k,  &s->layers.uva_k,   &s->layers.uv_k,   &s->layers.ros_ex_k,
-                               &s->layers.uv_ap1_k, &s->w_k};
+    double **layer_arrays[] = {
+        &s->density_ref_k, &s->collagen_ref_k, &s->elastin_ref_k,   &s->ha_ref_k,        &s->layers.uvb_k,
+        &s->layers.uva_k,  &s->layers.uv_k,    &s->layers.ros_ex_k, &s->layers.uv_ap1_k, &s->w_k};
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
     if (!(s->layer_sums = calloc(5 * nz, sizeof(double)))) goto fail;
@@ -196,8 +195,8 @@ static derm_status calibrate_secretion(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
     DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
     return derm_calibration_secretion(g, &s->a, &s->c.fibroblast, (const double *const *)s->f.matrix,
-                                      (const double *const *)s->f.signal, s->c.signal.k_h, s->c.signal.level,
-                                      &s->rates, &s->h, err);
+                                      (const double *const *)s->f.signal, s->c.signal.k_h, s->c.signal.level, &s->rates,
+                                      &s->h, err);
 }
 
 /* Secretion and deposition at the current state (no exposures). */
@@ -299,10 +298,10 @@ void derm_sim_free(struct derm_sim *s)
     derm_agents_fini(&s->a);
     derm_bins_fini(&s->bins);
     derm_cell_rates_fini(&s->rates);
-    double *arrays[] = {s->dep_collagen, s->dep_elastin,     s->dep_ha,          s->dep_elastotic, s->crowd,
-                        s->tmp1,         s->tmp2,            s->density_ref_k,   s->collagen_ref_k, s->elastin_ref_k,
-                        s->ha_ref_k,     s->layers.uvb_k,    s->layers.uva_k,    s->layers.uv_k,    s->layers.ros_ex_k,
-                        s->layers.uv_ap1_k, s->w_k,          s->layer_sums};
+    double *arrays[] = {
+        s->dep_collagen, s->dep_elastin,   s->dep_ha,          s->dep_elastotic,   s->crowd,    s->tmp1,
+        s->tmp2,         s->density_ref_k, s->collagen_ref_k,  s->elastin_ref_k,   s->ha_ref_k, s->layers.uvb_k,
+        s->layers.uva_k, s->layers.uv_k,   s->layers.ros_ex_k, s->layers.uv_ap1_k, s->w_k,      s->layer_sums};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++) free(s->src[q]);
     free(s);

@@ -10,11 +10,11 @@
 
 /* What every row needs, computed once per row. */
 struct derm_totals_ctx {
-    double n;                    /* voxels */
-    double areal;                /* sum of mg/mL over voxels -> mg/cm^2 */
-    double per_year;             /* steps per year */
-    double msum[DERM_NMATRIX];   /* layer-ordered sums of every matrix field */
-    double col;                  /* collagen intact + fragmented, summed */
+    double n;                  /* voxels */
+    double areal;              /* sum of mg/mL over voxels -> mg/cm^2 */
+    double per_year;           /* steps per year */
+    double msum[DERM_NMATRIX]; /* layer-ordered sums of every matrix field */
+    double col;                /* collagen intact + fragmented, summed */
     int64_t nf, nq, na, ns, nstem;
     double syn, att, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
 };
@@ -62,8 +62,7 @@ static double t_collagen_cleavage_rate(S *s, C *c, int a)
 }
 static double t_collagen_residence_time(S *s, C *c, int a)
 {
-    return s->last_flux.collagen_clear > 0 ? c->col / s->last_flux.collagen_clear * s->dt_h / DERM_HOURS_PER_YEAR
-                                           : 0.0;
+    return s->last_flux.collagen_clear > 0 ? c->col / s->last_flux.collagen_clear * s->dt_h / DERM_HOURS_PER_YEAR : 0.0;
 }
 static double t_elastin_functional_total(S *s, C *c, int a) { return c->msum[DERM_M_ELASTIN_FUNCTIONAL] * c->areal; }
 static double t_elastin_elastotic_total(S *s, C *c, int a) { return c->msum[DERM_M_ELASTIN_ELASTOTIC] * c->areal; }
@@ -90,10 +89,7 @@ static double t_fibroblast_count(S *s, C *c, int a) { return (double)c->nf; }
 static double t_fibroblast_quiescent(S *s, C *c, int a) { return (double)c->nq; }
 static double t_fibroblast_activated(S *s, C *c, int a) { return (double)c->na; }
 static double t_fibroblast_senescent(S *s, C *c, int a) { return (double)c->ns; }
-static double t_fibroblast_density(S *s, C *c, int a)
-{
-    return (double)c->nf / (c->n * derm_grid_voxel_mm3(&s->grid));
-}
+static double t_fibroblast_density(S *s, C *c, int a) { return (double)c->nf / (c->n * derm_grid_voxel_mm3(&s->grid)); }
 static double t_senescent_fraction(S *s, C *c, int a) { return c->nf ? (double)c->ns / (double)c->nf : 0.0; }
 static double t_stem_cell_count(S *s, C *c, int a) { return (double)c->nstem; }
 static double t_attachment_mean(S *s, C *c, int a) { return mean_f(c, c->att); }

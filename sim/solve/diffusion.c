@@ -115,16 +115,16 @@ struct derm_diffusion {
     double *tw_c;    /* z twiddles: Makhoul cos(pi q / 2nz), DCT-IV cos(pi (q + 1/8) / nz) */
     double *tw_s;    /* the matching sines */
 
-    int64_t block;         /* lateral coefficients per z block */
-    int64_t block_last;    /* size of the last (possibly shorter) block */
-    int64_t nblocks;       /* ceil(pc / block) */
-    fftw_plan fwd_xy;      /* r2c 2D of one plane: scratch.plane -> scratch.z */
-    fftw_plan bwd_y;       /* inverse y DFT of one plane: scratch.z -> scratch.yt */
-    fftw_plan bwd_x;       /* c2r along x of one plane: scratch.yt -> scratch.plane */
-    fftw_plan zf[2];       /* z forward on the block buffer: [0] full block, [1] last block */
-    fftw_plan zb[2];       /* z inverse (Makhoul: backward DFT; others: same as zf) */
+    int64_t block;      /* lateral coefficients per z block */
+    int64_t block_last; /* size of the last (possibly shorter) block */
+    int64_t nblocks;    /* ceil(pc / block) */
+    fftw_plan fwd_xy;   /* r2c 2D of one plane: scratch.plane -> scratch.z */
+    fftw_plan bwd_y;    /* inverse y DFT of one plane: scratch.z -> scratch.yt */
+    fftw_plan bwd_x;    /* c2r along x of one plane: scratch.yt -> scratch.plane */
+    fftw_plan zf[2];    /* z forward on the block buffer: [0] full block, [1] last block */
+    fftw_plan zb[2];    /* z inverse (Makhoul: backward DFT; others: same as zf) */
 
-    int nscratch;                          /* number of per-thread scratch sets */
+    int nscratch;                           /* number of per-thread scratch sets */
     struct derm_diffusion_scratch *scratch; /* [nscratch] */
 };
 
@@ -228,8 +228,8 @@ void derm_diffusion_free(struct derm_diffusion *d)
 }
 
 /** Plan the z transforms for a block of `ncoef` lateral coefficients on buffer w. */
-static void derm_diffusion_plan_z(const struct derm_diffusion *d, int64_t ncoef, fftw_complex *w,
-                                  fftw_plan *f, fftw_plan *b)
+static void derm_diffusion_plan_z(const struct derm_diffusion *d, int64_t ncoef, fftw_complex *w, fftw_plan *f,
+                                  fftw_plan *b)
 {
     const unsigned flags = FFTW_ESTIMATE;
     const int width = (int)derm_diffusion_zwidth(d, ncoef);
@@ -237,15 +237,12 @@ static void derm_diffusion_plan_z(const struct derm_diffusion *d, int64_t ncoef,
     /* column-major block: unit stride along z, columns n[0] apart */
     if (d->zkind == DERM_DIFFUSION_Z_R2R) {
         const fftw_r2r_kind kind = FFTW_REDFT11;
-        *f = fftw_plan_many_r2r(1, n, width, (double *)w, NULL, 1, n[0], (double *)w, NULL, 1,
-                                n[0], &kind, flags);
+        *f = fftw_plan_many_r2r(1, n, width, (double *)w, NULL, 1, n[0], (double *)w, NULL, 1, n[0], &kind, flags);
         *b = *f;
     } else {
-        *f = fftw_plan_many_dft(1, n, width, w, NULL, 1, n[0], w, NULL, 1, n[0], FFTW_FORWARD,
-                                flags);
+        *f = fftw_plan_many_dft(1, n, width, w, NULL, 1, n[0], w, NULL, 1, n[0], FFTW_FORWARD, flags);
         *b = d->zkind == DERM_DIFFUSION_Z_MAKHOUL
-                 ? fftw_plan_many_dft(1, n, width, w, NULL, 1, n[0], w, NULL, 1, n[0],
-                                      FFTW_BACKWARD, flags)
+                 ? fftw_plan_many_dft(1, n, width, w, NULL, 1, n[0], w, NULL, 1, n[0], FFTW_BACKWARD, flags)
                  : *f;
     }
 }
@@ -260,10 +257,8 @@ static derm_status derm_diffusion_make_plans(struct derm_diffusion *d, struct de
     struct derm_diffusion_scratch *s = &d->scratch[0];
     int nyv[1] = {ny}, nxv[1] = {nx};
     d->fwd_xy = fftw_plan_dft_r2c_2d(ny, nx, s->plane, s->z, FFTW_ESTIMATE);
-    d->bwd_y = fftw_plan_many_dft(1, nyv, nxh, s->z, NULL, nxh, 1, s->yt, NULL, nxh, 1,
-                                  FFTW_BACKWARD, FFTW_ESTIMATE);
-    d->bwd_x = fftw_plan_many_dft_c2r(1, nxv, ny, s->yt, NULL, 1, nxh, s->plane, NULL, 1, nx,
-                                      FFTW_ESTIMATE);
+    d->bwd_y = fftw_plan_many_dft(1, nyv, nxh, s->z, NULL, nxh, 1, s->yt, NULL, nxh, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
+    d->bwd_x = fftw_plan_many_dft_c2r(1, nxv, ny, s->yt, NULL, 1, nxh, s->plane, NULL, 1, nx, FFTW_ESTIMATE);
     derm_diffusion_plan_z(d, d->block, s->w, &d->zf[0], &d->zb[0]);
     if (d->block_last != d->block) {
         derm_diffusion_plan_z(d, d->block_last, s->w, &d->zf[1], &d->zb[1]);
@@ -272,63 +267,80 @@ static derm_status derm_diffusion_make_plans(struct derm_diffusion *d, struct de
         d->zb[1] = d->zb[0];
     }
     if (!d->fwd_xy || !d->bwd_y || !d->bwd_x || !d->zf[0] || !d->zb[0] || !d->zf[1] || !d->zb[1])
-        return derm_err_set(err, DERM_EINTERNAL,
-                            "diffusion: FFTW could not plan the %dx%dx%d transforms", nx, ny, nz);
+        return derm_err_set(err, DERM_EINTERNAL, "diffusion: FFTW could not plan the %dx%dx%d transforms", nx, ny, nz);
     return DERM_OK;
 }
 
-derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm_grid *g,
-                                  int nsignals, const double *D_um2_per_h,
-                                  const double *decay_per_h, int bottom_vascular,
-                                  struct derm_err *err)
+/* Eigenvalues of the discrete Laplacian along x, y (periodic) and z (no-flux top; no-flux or
+ * sink bottom), and the twiddles of the z transform. */
+static void set_eigenvalues(struct derm_diffusion *d)
 {
-    if (!out) return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: out is NULL");
-    *out = NULL;
+    const struct derm_grid *g = &d->g;
+    const int64_t nz = g->nz;
+    const int bottom_vascular = d->vascular;
+    const double pi = 3.14159265358979323846;
+    for (int64_t i = 0; i < d->nxh; ++i) d->mu_x[i] = derm_diffusion_mu(2.0 * pi * (double)i / (double)g->nx, g->h_um);
+    for (int64_t j = 0; j < g->ny; ++j) d->mu_y[j] = derm_diffusion_mu(2.0 * pi * (double)j / (double)g->ny, g->h_um);
+    for (int64_t q = 0; q < nz; ++q) {
+        const double qq = bottom_vascular ? (double)q + 0.5 : (double)q;
+        d->mu_z[q] = derm_diffusion_mu(pi * qq / (double)nz, g->h_um);
+        const double a = d->zkind == DERM_DIFFUSION_Z_MAKHOUL ? pi * (double)q / (2.0 * (double)nz)
+                                                              : pi * ((double)q + 0.125) / (double)nz;
+        d->tw_c[q] = cos(a);
+        d->tw_s[q] = sin(a);
+    }
+}
+
+/* The arguments of derm_diffusion_create: sizes FFTW can take, rates finite and >= 0. */
+static derm_status check_create_args(const struct derm_grid *g, int nsignals, const double *D_um2_per_h,
+                                     const double *decay_per_h, int bottom_vascular, struct derm_err *err)
+{
     if (!g || !D_um2_per_h || !decay_per_h)
-        return derm_err_set(err, DERM_EINTERNAL,
-                            "diffusion_create: NULL grid, diffusion or decay array");
+        return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: NULL grid, diffusion or decay array");
     if (nsignals < 1)
-        return derm_err_set(err, DERM_EINTERNAL,
-                            "diffusion_create: nsignals = %d, need at least 1", nsignals);
+        return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: nsignals = %d, need at least 1", nsignals);
     if (bottom_vascular != 0 && bottom_vascular != 1)
         return derm_err_set(err, DERM_EINTERNAL,
                             "diffusion_create: bottom_vascular = %d, allowed 0 (no flux) "
                             "or 1 (sink)",
                             bottom_vascular);
     if (g->nx < 1 || g->ny < 1 || g->nz < 1 || !(g->h_um > 0.0) || !isfinite(g->h_um))
-        return derm_err_set(err, DERM_EINTERNAL,
-                            "diffusion_create: invalid grid %lldx%lldx%lld, h = %g um",
+        return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: invalid grid %lldx%lldx%lld, h = %g um",
                             (long long)g->nx, (long long)g->ny, (long long)g->nz, g->h_um);
     /* FFTW takes int sizes and batch counts; keep every product well inside int. */
     if ((double)g->nz * (double)g->ny * (double)(g->nx / 2 + 4) * 2.0 > (double)INT_MAX ||
         (double)g->nx * (double)g->ny * (double)g->nz > (double)INT_MAX)
-        return derm_err_set(err, DERM_EINTERNAL,
-                            "diffusion_create: grid %lldx%lldx%lld too large for FFTW int sizes",
+        return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: grid %lldx%lldx%lld too large for FFTW int sizes",
                             (long long)g->nx, (long long)g->ny, (long long)g->nz);
     if (g->n != g->nx * g->ny * g->nz)
-        return derm_err_set(err, DERM_EINTERNAL,
-                            "diffusion_create: grid n = %lld, expected %lldx%lldx%lld",
+        return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: grid n = %lld, expected %lldx%lldx%lld",
                             (long long)g->n, (long long)g->nx, (long long)g->ny, (long long)g->nz);
     for (int s = 0; s < nsignals; ++s) {
         if (!(D_um2_per_h[s] >= 0.0) || !isfinite(D_um2_per_h[s]))
-            return derm_err_set(err, DERM_EINTERNAL,
-                                "diffusion_create: signal %d: D = %g um^2/h, need finite >= 0", s,
+            return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: signal %d: D = %g um^2/h, need finite >= 0", s,
                                 D_um2_per_h[s]);
         if (!(decay_per_h[s] >= 0.0) || !isfinite(decay_per_h[s]))
-            return derm_err_set(err, DERM_EINTERNAL,
-                                "diffusion_create: signal %d: decay = %g 1/h, need finite >= 0", s,
+            return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: signal %d: decay = %g 1/h, need finite >= 0", s,
                                 decay_per_h[s]);
     }
 
+    return DERM_OK;
+}
+
+derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm_grid *g, int nsignals,
+                                  const double *D_um2_per_h, const double *decay_per_h, int bottom_vascular,
+                                  struct derm_err *err)
+{
+    if (!out) return derm_err_set(err, DERM_EINTERNAL, "diffusion_create: out is NULL");
+    *out = NULL;
+    DERM_TRY(check_create_args(g, nsignals, D_um2_per_h, decay_per_h, bottom_vascular, err));
     struct derm_diffusion *d = calloc(1, sizeof *d);
     if (!d) return derm_err_set(err, DERM_ENOMEM, "diffusion_create: out of memory");
     const int64_t nz = g->nz;
     d->g = *g;
     d->nsig = nsignals;
     d->vascular = bottom_vascular;
-    d->zkind = !bottom_vascular ? DERM_DIFFUSION_Z_MAKHOUL
-               : nz % 2 == 0    ? DERM_DIFFUSION_Z_DCT4
-                                : DERM_DIFFUSION_Z_R2R;
+    d->zkind = !bottom_vascular ? DERM_DIFFUSION_Z_MAKHOUL : nz % 2 == 0 ? DERM_DIFFUSION_Z_DCT4 : DERM_DIFFUSION_Z_R2R;
     d->nxh = g->nx / 2 + 1;
     d->pc = g->ny * d->nxh;
     d->pstride = (d->pc + 3) / 4 * 4;
@@ -356,20 +368,7 @@ derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm
         derm_diffusion_free(d);
         return derm_err_set(err, DERM_ENOMEM, "diffusion_create: out of memory");
     }
-    const double pi = 3.14159265358979323846;
-    for (int64_t i = 0; i < d->nxh; ++i)
-        d->mu_x[i] = derm_diffusion_mu(2.0 * pi * (double)i / (double)g->nx, g->h_um);
-    for (int64_t j = 0; j < g->ny; ++j)
-        d->mu_y[j] = derm_diffusion_mu(2.0 * pi * (double)j / (double)g->ny, g->h_um);
-    for (int64_t q = 0; q < nz; ++q) {
-        const double qq = bottom_vascular ? (double)q + 0.5 : (double)q;
-        d->mu_z[q] = derm_diffusion_mu(pi * qq / (double)nz, g->h_um);
-        const double a = d->zkind == DERM_DIFFUSION_Z_MAKHOUL
-                             ? pi * (double)q / (2.0 * (double)nz)
-                             : pi * ((double)q + 0.125) / (double)nz;
-        d->tw_c[q] = cos(a);
-        d->tw_s[q] = sin(a);
-    }
+    set_eigenvalues(d);
     for (int s = 0; s < nsignals; ++s) {
         struct derm_diffusion_signal *sg = &d->sig[s];
         sg->D_um2_per_h = D_um2_per_h[s];
@@ -403,8 +402,8 @@ derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm
 
 /** Build (or rebuild for a new dt, h) one signal's multipliers: kind 0 E / norm,
  *  kind 1 F / norm. Runs in the thread that owns the signal. Returns 0, or -1 (no memory). */
-static int derm_diffusion_build_mult(const struct derm_diffusion *d,
-                                     struct derm_diffusion_signal *sg, int kind, double dt)
+static int derm_diffusion_build_mult(const struct derm_diffusion *d, struct derm_diffusion_signal *sg, int kind,
+                                     double dt)
 {
     double **store = kind ? &sg->mult_f : &sg->mult_e;
     if (!*store) {
@@ -439,9 +438,8 @@ static int derm_diffusion_build_mult(const struct derm_diffusion *d,
 /** out = S - (k c - D L c) on plane q: the rate of change under the discrete operator
  *  with the ghost-cell boundary conditions (the stencil counterpart of lam in spectral
  *  space). Neighbour differences are summed so that a uniform field gives exactly zero. */
-static void derm_diffusion_rate_plane(const struct derm_grid *g, int vascular, double D, double k,
-                                      int64_t q, const double *restrict c,
-                                      const double *restrict S, double *restrict out)
+static void derm_diffusion_rate_plane(const struct derm_grid *g, int vascular, double D, double k, int64_t q,
+                                      const double *restrict c, const double *restrict S, double *restrict out)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, np = nx * ny;
     const double a = D / (g->h_um * g->h_um);
@@ -456,12 +454,12 @@ static void derm_diffusion_rate_plane(const struct derm_grid *g, int vascular, d
         const double *restrict czp = q < nz - 1 ? cc + np : cc;
         const double *restrict ss = S + row;
         double *restrict o = out + j * nx;
-#define DERM_DIFFUSION_RATE(i, im, ip)                                                        \
-    do {                                                                                      \
-        const double v_ = cc[i];                                                              \
-        const double lap_ = ((cc[im] - v_) + (cc[ip] - v_)) + ((cym[i] - v_) + (cyp[i] - v_)) + \
-                            ((czm[i] - v_) + (sp * czp[i] - v_));                             \
-        o[i] = ss[i] - k * v_ + a * lap_;                                                     \
+#define DERM_DIFFUSION_RATE(i, im, ip)                                                                                \
+    do {                                                                                                              \
+        const double v_ = cc[i];                                                                                      \
+        const double lap_ =                                                                                           \
+            ((cc[im] - v_) + (cc[ip] - v_)) + ((cym[i] - v_) + (cyp[i] - v_)) + ((czm[i] - v_) + (sp * czp[i] - v_)); \
+        o[i] = ss[i] - k * v_ + a * lap_;                                                                             \
     } while (0)
         if (nx == 1) {
             DERM_DIFFUSION_RATE(0, 0, 0);
@@ -483,15 +481,12 @@ static void derm_diffusion_rate_plane(const struct derm_grid *g, int vascular, d
  * derm_diffusion_build_mult); m points at the block's first column. */
 
 /** z plane that holds row r of the Makhoul-permuted column: evens down, odds back up. */
-static int64_t derm_diffusion_makhoul_src(int64_t r, int64_t N)
-{
-    return 2 * r < N ? 2 * r : 2 * (N - 1 - r) + 1;
-}
+static int64_t derm_diffusion_makhoul_src(int64_t r, int64_t N) { return 2 * r < N ? 2 * r : 2 * (N - 1 - r) + 1; }
 
 /** Makhoul gather: w[c][r] = z[plane src(r)][c0 + c], i.e. each column is permuted to
  *  v = (x0, x2, x4, ..., x5, x3, x1). */
-static void derm_diffusion_makhoul_gather(const struct derm_diffusion *d, const fftw_complex *z,
-                                          int64_t c0, int64_t nb, fftw_complex *w)
+static void derm_diffusion_makhoul_gather(const struct derm_diffusion *d, const fftw_complex *z, int64_t c0, int64_t nb,
+                                          fftw_complex *w)
 {
     const int64_t N = d->g.nz, ps = d->pstride;
     for (int64_t r = 0; r < N; ++r) {
@@ -506,8 +501,8 @@ static void derm_diffusion_makhoul_gather(const struct derm_diffusion *d, const 
 }
 
 /** Makhoul scatter: the inverse of the gather. */
-static void derm_diffusion_makhoul_scatter(const struct derm_diffusion *d, const fftw_complex *w,
-                                           int64_t c0, int64_t nb, fftw_complex *z)
+static void derm_diffusion_makhoul_scatter(const struct derm_diffusion *d, const fftw_complex *w, int64_t c0,
+                                           int64_t nb, fftw_complex *z)
 {
     const int64_t N = d->g.nz, ps = d->pstride;
     for (int64_t r = 0; r < N; ++r) {
@@ -524,8 +519,7 @@ static void derm_diffusion_makhoul_scatter(const struct derm_diffusion *d, const
  *  real and imaginary parts, X = Re(w_k A_k) + i Re(w_k B_k) with A, B the Hermitian parts
  *  A_k = (V_k + conj V_{N-k}) / 2, B_k = (V_k - conj V_{N-k}) / 2i and w_k = exp(-i pi k / 2N);
  *  Y = m X; then the input of the inverse DFT, U_k = conj(w_k) (Y_k - i Y_{N-k}), Y_N = 0. */
-static void derm_diffusion_makhoul_mid(const struct derm_diffusion *d, fftw_complex *w, int64_t nb,
-                                       const double *m)
+static void derm_diffusion_makhoul_mid(const struct derm_diffusion *d, fftw_complex *w, int64_t nb, const double *m)
 {
     const int64_t N = d->g.nz;
     const double *restrict tc = d->tw_c, *restrict ts = d->tw_s;
@@ -537,7 +531,7 @@ static void derm_diffusion_makhoul_mid(const struct derm_diffusion *d, fftw_comp
         for (int64_t k = 1; 2 * k < N; ++k) {
             const int64_t kk = N - k;
             const double ca = tc[k], sa = ts[k], cb = tc[kk], sb = ts[kk];
-            const double ar = col[2 * k], ai = col[2 * k + 1];    /* V_k */
+            const double ar = col[2 * k], ai = col[2 * k + 1];   /* V_k */
             const double br = col[2 * kk], bi = col[2 * kk + 1]; /* V_{N-k} */
             const double xkr = 0.5 * (ca * (ar + br) + sa * (ai - bi));
             const double xki = 0.5 * (ca * (ai + bi) - sa * (ar - br));
@@ -566,8 +560,8 @@ static void derm_diffusion_makhoul_mid(const struct derm_diffusion *d, fftw_comp
 
 /** DCT-IV gather (nz even, M = nz/2): real column col (part col % 2 of coefficient col / 2)
  *  becomes w[col][m] = (x_{2m} + i x_{N-1-2m}) t_m with t_m = exp(-i pi (m + 1/8) / N). */
-static void derm_diffusion_dct4_gather(const struct derm_diffusion *d, const fftw_complex *z,
-                                       int64_t c0, int64_t nb, fftw_complex *w)
+static void derm_diffusion_dct4_gather(const struct derm_diffusion *d, const fftw_complex *z, int64_t c0, int64_t nb,
+                                       fftw_complex *w)
 {
     const int64_t N = d->g.nz, M = N / 2, ps = d->pstride, width = 2 * nb;
     for (int64_t mm = 0; mm < M; ++mm) {
@@ -585,8 +579,7 @@ static void derm_diffusion_dct4_gather(const struct derm_diffusion *d, const fft
 /** DCT-IV middle step on columns already DFT'd (Z): X_{2p} = Re(t_p Z_p) and
  *  X_{N-1-2p} = -Im(t_p Z_p); multiply; repack as (X_{2p} + i X_{N-1-2p}) t_p for the
  *  second DFT (the DCT-IV is its own inverse up to N/2). */
-static void derm_diffusion_dct4_mid(const struct derm_diffusion *d, fftw_complex *w, int64_t nb,
-                                    const double *m)
+static void derm_diffusion_dct4_mid(const struct derm_diffusion *d, fftw_complex *w, int64_t nb, const double *m)
 {
     const int64_t N = d->g.nz, M = N / 2, width = 2 * nb;
     const double *restrict tc = d->tw_c, *restrict ts = d->tw_s;
@@ -605,8 +598,8 @@ static void derm_diffusion_dct4_mid(const struct derm_diffusion *d, fftw_complex
 }
 
 /** DCT-IV scatter: x_{2m} = Re(t_m W_m), x_{N-1-2m} = -Im(t_m W_m). */
-static void derm_diffusion_dct4_scatter(const struct derm_diffusion *d, const fftw_complex *w,
-                                        int64_t c0, int64_t nb, fftw_complex *z)
+static void derm_diffusion_dct4_scatter(const struct derm_diffusion *d, const fftw_complex *w, int64_t c0, int64_t nb,
+                                        fftw_complex *z)
 {
     const int64_t N = d->g.nz, M = N / 2, ps = d->pstride, width = 2 * nb;
     for (int64_t mm = 0; mm < M; ++mm) {
@@ -624,8 +617,8 @@ static void derm_diffusion_dct4_scatter(const struct derm_diffusion *d, const ff
 
 /** REDFT11 fallback (vascular, nz odd): w (as doubles)[col][q] = real column col of plane q;
  *  transform, multiply, transform back, scatter. */
-static void derm_diffusion_r2r_block(const struct derm_diffusion *d, fftw_complex *z, int64_t c0,
-                                     int64_t nb, double *w, fftw_plan p, const double *m)
+static void derm_diffusion_r2r_block(const struct derm_diffusion *d, fftw_complex *z, int64_t c0, int64_t nb, double *w,
+                                     fftw_plan p, const double *m)
 {
     const int64_t N = d->g.nz, ps = d->pstride, width = 2 * nb;
     for (int64_t q = 0; q < N; ++q) {
@@ -647,8 +640,7 @@ static void derm_diffusion_r2r_block(const struct derm_diffusion *d, fftw_comple
 
 /** Forward z transform, multiplication by m and inverse z transform of every lateral
  *  coefficient in z (nz planes, stride pstride), block by block through w. */
-static void derm_diffusion_z_stage(const struct derm_diffusion *d, fftw_complex *z, fftw_complex *w,
-                                   const double *m)
+static void derm_diffusion_z_stage(const struct derm_diffusion *d, fftw_complex *z, fftw_complex *w, const double *m)
 {
     for (int64_t blk = 0; blk < d->nblocks; ++blk) {
         const int64_t c0 = blk * d->block;
@@ -681,8 +673,7 @@ static void derm_diffusion_z_stage(const struct derm_diffusion *d, fftw_complex 
  * false for NaN and +-inf; unlike an int64 count of isfinite() this vectorises with SSE2. */
 
 /** Per-voxel exact update for a signal on the local path; returns the non-finite count. */
-static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, double *restrict c,
-                                         const double *restrict S)
+static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, double *restrict c, const double *restrict S)
 {
     const double e = exp(-k * dt), f = derm_diffusion_phi(k, dt);
     double bad = 0.0;
@@ -715,8 +706,7 @@ static int derm_diffusion_any_nonzero(int64_t n, const double *S)
 
 /** Advance one signal on the transform path with one thread's scratch.
  *  Returns the number of non-finite results, or -1 when out of memory. */
-static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d,
-                                            struct derm_diffusion_signal *sg, double dt,
+static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d, struct derm_diffusion_signal *sg, double dt,
                                             double *restrict c, const double *restrict S,
                                             struct derm_diffusion_scratch *sc)
 {
@@ -732,8 +722,7 @@ static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d,
     /* forward lateral transform of c (pure form) or of g = S - A c (residual form) */
     for (int64_t q = 0; q < nz; ++q) {
         if (with_source)
-            derm_diffusion_rate_plane(&d->g, d->vascular, sg->D_um2_per_h, sg->k_per_h, q, c, S,
-                                      plane);
+            derm_diffusion_rate_plane(&d->g, d->vascular, sg->D_um2_per_h, sg->k_per_h, q, c, S, plane);
         else
             memcpy(plane, c + q * np, (size_t)np * sizeof(double));
         fftw_execute_dft_r2c(d->fwd_xy, plane, z + q * ps);
@@ -763,17 +752,14 @@ static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d,
     return (int64_t)bad;
 }
 
-derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c,
-                                const double *const *src, double dt_h, struct derm_err *err)
+derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, const double *const *src, double dt_h,
+                                struct derm_err *err)
 {
     if (!d || !c) return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: NULL solver or fields");
     if (!(dt_h >= 0.0) || !isfinite(dt_h))
-        return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: dt = %g h, need finite >= 0",
-                            dt_h);
+        return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: dt = %g h, need finite >= 0", dt_h);
     for (int s = 0; s < d->nsig; ++s)
-        if (!c[s])
-            return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: field of signal %d is NULL",
-                                s);
+        if (!c[s]) return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: field of signal %d is NULL", s);
     if (dt_h == 0.0) return DERM_OK;
 
     /* At most one thread per signal, and (when any signal is transformed) at most one per
@@ -786,8 +772,7 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c,
     if (nspectral > 0) {
         const int want = nthreads < nspectral ? nthreads : nspectral;
         if (derm_diffusion_grow_scratch(d, want) != 0 && d->nscratch < 1)
-            return derm_err_set(err, DERM_ENOMEM,
-                                "diffusion_step: out of memory for transform buffers");
+            return derm_err_set(err, DERM_ENOMEM, "diffusion_step: out of memory for transform buffers");
         if (nthreads > d->nscratch) nthreads = d->nscratch;
     }
 
@@ -820,7 +805,6 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c,
             return derm_err_set(err, DERM_ENUMERIC,
                                 "diffusion_step: signal %d: %lld non-finite values after a step of "
                                 "%g h (D = %g um^2/h, decay = %g 1/h)",
-                                s, (long long)sig[s].nbad, dt_h, sig[s].D_um2_per_h,
-                                sig[s].k_per_h);
+                                s, (long long)sig[s].nbad, dt_h, sig[s].D_um2_per_h, sig[s].k_per_h);
     return DERM_OK;
 }

@@ -8,11 +8,11 @@
 static derm_status grow(struct derm_agents *a, int64_t cap, struct derm_err *err)
 {
     if (cap <= a->cap) return DERM_OK;
-#define DERM_X_GROW(name, ctype, kind, units, desc)                         \
-    {                                                                       \
-        void *p_ = realloc(a->name, (size_t)cap * sizeof(ctype));           \
-        if (!p_) goto fail;                                                 \
-        a->name = p_;                                                       \
+#define DERM_X_GROW(name, ctype, kind, units, desc)               \
+    {                                                             \
+        void *p_ = realloc(a->name, (size_t)cap * sizeof(ctype)); \
+        if (!p_) goto fail;                                       \
+        a->name = p_;                                             \
     }
     DERM_AGENT_COLUMNS(DERM_X_GROW)
 #undef DERM_X_GROW

@@ -25,8 +25,7 @@ void derm_bins_fini(struct derm_bins *b)
     memset(b, 0, sizeof *b);
 }
 
-derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, struct derm_agents *a,
-                            struct derm_err *err)
+derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, struct derm_agents *a, struct derm_err *err)
 {
     const int64_t n = a->n, nvox = g->n;
     if (n > b->cap) {
@@ -52,4 +51,3 @@ derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, stru
     for (int64_t r = 0; r < n; r++) b->rows[fill[vox[r]]++] = r;
     return DERM_OK;
 }
-

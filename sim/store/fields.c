@@ -8,10 +8,10 @@ static const struct derm_field_desc field_table[DERM_NFIELDS] = {
     DERM_MATRIX_FIELDS(DERM_X_M)
 #undef DERM_X_M
 #define DERM_X_S(id, name, ln, D, hl, lvl, src) {name, "au", ln, 1},
-    DERM_SIGNALS(DERM_X_S)
+        DERM_SIGNALS(DERM_X_S)
 #undef DERM_X_S
 #define DERM_X_T(id, name, units, ln) {name, units, ln, 0},
-    DERM_STATE_FIELDS(DERM_X_T)
+            DERM_STATE_FIELDS(DERM_X_T)
 #undef DERM_X_T
 };
 
@@ -39,8 +39,7 @@ derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, s
     return DERM_OK;
 fail:
     derm_fields_fini(f);
-    return derm_err_set(err, DERM_ENOMEM, "cannot allocate fields for %lld voxels",
-                        (long long)g->n);
+    return derm_err_set(err, DERM_ENOMEM, "cannot allocate fields for %lld voxels", (long long)g->n);
 }
 
 void derm_fields_fini(struct derm_fields *f)

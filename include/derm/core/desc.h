@@ -26,7 +26,7 @@ enum derm_param_type { DERM_PT_REAL, DERM_PT_INT, DERM_PT_BOOL, DERM_PT_ENUM };
 #define DERM_PT_CTYPE_ENUM int
 
 struct derm_param_desc {
-    const char *path;    /* "section.key" (parameters) or "key" (schedule entries) */
+    const char *path; /* "section.key" (parameters) or "key" (schedule entries) */
     enum derm_param_type type;
     const char *units;
     double def, lo, hi;  /* default and inclusive range (ENUM/BOOL: index range) */
@@ -38,8 +38,8 @@ struct derm_param_desc {
 /** Parse `text` as the descriptor's type, range-check it and store it into the struct at
  *  `base`. On failure returns DERM_ECONFIG with a message of the form
  *  "<where>: key '<path>': <problem>; expected <form and range>". */
-derm_status derm_desc_set_text(void *base, const struct derm_param_desc *d, const char *text,
-                               const char *where, struct derm_err *err);
+derm_status derm_desc_set_text(void *base, const struct derm_param_desc *d, const char *text, const char *where,
+                               struct derm_err *err);
 
 /** Read a member as double (REAL/INT/BOOL/ENUM). */
 double derm_desc_get(const void *base, const struct derm_param_desc *d);

@@ -29,17 +29,13 @@ static inline int64_t derm_grid_idx(const struct derm_grid *g, int64_t i, int64_
 int64_t derm_grid_voxel_of(const struct derm_grid *g, double x, double y, double z);
 
 /** Initialise a grid; DERM_ECONFIG if sizes are invalid or the voxel count overflows. */
-derm_status derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um,
-                           struct derm_err *err);
+derm_status derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um, struct derm_err *err);
 
 /** Domain extents in um. */
 static inline double derm_grid_lx(const struct derm_grid *g) { return (double)g->nx * g->h_um; }
 static inline double derm_grid_ly(const struct derm_grid *g) { return (double)g->ny * g->h_um; }
 static inline double derm_grid_lz(const struct derm_grid *g) { return (double)g->nz * g->h_um; }
 /** Voxel volume in mm^3. */
-static inline double derm_grid_voxel_mm3(const struct derm_grid *g)
-{
-    return g->h_um * g->h_um * g->h_um * 1e-9;
-}
+static inline double derm_grid_voxel_mm3(const struct derm_grid *g) { return g->h_um * g->h_um * g->h_um * 1e-9; }
 
 #endif

@@ -10,15 +10,15 @@
 #include <stddef.h>
 
 /* X(code, exit_code, message) */
-#define DERM_STATUS_LIST(X)                                                  \
-    X(DERM_OK, 0, "success")                                                 \
-    X(DERM_EUSAGE, 2, "bad command-line usage")                              \
-    X(DERM_ECONFIG, 2, "invalid configuration")                              \
-    X(DERM_EIO, 1, "input/output failure")                                   \
-    X(DERM_EHDF5, 1, "HDF5 failure")                                         \
-    X(DERM_ENOMEM, 1, "out of memory")                                       \
+#define DERM_STATUS_LIST(X)                                                      \
+    X(DERM_OK, 0, "success")                                                     \
+    X(DERM_EUSAGE, 2, "bad command-line usage")                                  \
+    X(DERM_ECONFIG, 2, "invalid configuration")                                  \
+    X(DERM_EIO, 1, "input/output failure")                                       \
+    X(DERM_EHDF5, 1, "HDF5 failure")                                             \
+    X(DERM_ENOMEM, 1, "out of memory")                                           \
     X(DERM_ENUMERIC, 1, "numerical anomaly (NaN, negative or non-finite value)") \
-    X(DERM_EINTERNAL, 1, "internal error")                                   \
+    X(DERM_EINTERNAL, 1, "internal error")                                       \
     X(DERM_EINTR, 130, "interrupted")
 
 typedef enum {
@@ -51,10 +51,10 @@ const char *derm_status_str(derm_status s);
 int derm_status_exit_code(derm_status s);
 
 /** Propagate a non-OK status from an expression. */
-#define DERM_TRY(expr)                                                       \
-    do {                                                                     \
-        derm_status derm_try_s_ = (expr);                                    \
-        if (derm_try_s_ != DERM_OK) return derm_try_s_;                      \
+#define DERM_TRY(expr)                                  \
+    do {                                                \
+        derm_status derm_try_s_ = (expr);               \
+        if (derm_try_s_ != DERM_OK) return derm_try_s_; \
     } while (0)
 
 #endif

@@ -22,10 +22,10 @@
 struct derm_uv_coef {
     double uvb_transmission, uvb_depth_um; /* fraction reaching the junction; e-folding depth */
     double uva_transmission, uva_depth_um;
-    double uva_ros_weight;        /* ROS per erythemal SED of UVA relative to UVB */
-    double ros_per_sed_h;         /* ROS above young per SED/h reaching a voxel, au h/SED */
-    double ap1_per_sed_h;         /* direct AP-1 drive per SED/h, au h/SED */
-    double elastosis_per_sed;     /* elastotic material per SED of UVA at young cell density, mg/mL/SED */
+    double uva_ros_weight;    /* ROS per erythemal SED of UVA relative to UVB */
+    double ros_per_sed_h;     /* ROS above young per SED/h reaching a voxel, au h/SED */
+    double ap1_per_sed_h;     /* direct AP-1 drive per SED/h, au h/SED */
+    double elastosis_per_sed; /* elastotic material per SED of UVA at young cell density, mg/mL/SED */
 };
 
 struct derm_oxidative_coef {
@@ -53,8 +53,9 @@ void derm_exposure_uv_layers(const struct derm_grid *g, const struct derm_uv_coe
                              double *uvb_k, double *uva_k);
 
 /** Every per-layer quantity of the step into L. */
-void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *uv, const struct derm_oxidative_coef *ox,
-                          const struct derm_exposure *x, double dt_h, struct derm_exposure_layers *L);
+void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *uv,
+                          const struct derm_oxidative_coef *ox, const struct derm_exposure *x, double dt_h,
+                          struct derm_exposure_layers *L);
 
 /** Add the step's UV to the per-voxel dose records and set the UVA elastosis deposition
  *  (mg/mL/h, grid.n) from the local fibroblast density relative to young (crowd). */

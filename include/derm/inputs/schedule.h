@@ -29,6 +29,11 @@
 #include "derm/core/status.h"
 #include "derm/inputs/schedule_data.h"
 
+/* Estimated average glucose from HbA1c: mM = 1.59 HbA1c(%) - 2.59 (Nathan 2008, ADAG): a unit
+ * conversion of the dose, like SED = 100 J/m^2 erythemally weighted. */
+#define DERM_ADAG_SLOPE_MM 1.59
+#define DERM_ADAG_OFFSET_MM 2.59
+
 /** The key table of a schedule entry (offsets into struct derm_schedule_entry); `path` is the
  *  bare key ("dose"). */
 size_t derm_schedule_key_count(void);
@@ -43,17 +48,15 @@ struct derm_schedule_entry *derm_schedule_find(struct derm_schedule *s, const ch
 
 /** Add an entry named `name` (error if the name exists, is malformed or the schedule is
  *  full). `where` ("FILE:LINE:COL" or "--set") is used in messages. */
-derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const char *where,
-                              unsigned long line, unsigned long col, struct derm_schedule_entry **out,
-                              struct derm_err *err);
+derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const char *where, unsigned long line,
+                              unsigned long col, struct derm_schedule_entry **out, struct derm_err *err);
 
 /** Set key `key` of entry `e` from text; messages read "WHERE: key 'schedule.NAME.KEY': ...". */
-derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text,
-                                 const char *where, struct derm_err *err);
+derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text, const char *where,
+                                    struct derm_err *err);
 
 /** "--set schedule.NAME.KEY=VALUE" for an existing entry, or a new one when KEY is `input`. */
-derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text,
-                                    struct derm_err *err);
+derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text, struct derm_err *err);
 
 /** Whole-schedule checks for a run from age_start to age_end (years): an input for every
  *  entry, active periods inside the run and not empty, windows that make sense, courses
@@ -64,19 +67,19 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
 
 /** Constants the integration needs from the parameter set. */
 struct derm_schedule_consts {
-    double glucose_mM;          /* baseline plasma glucose when no glucose entry is active */
-    double med_sed;             /* SED per MED for the subject's skin type */
-    double uva_erythemal_share; /* share of solar erythemal dose from UVA at reference_uva_uvb_ratio */
+    double glucose_mM;              /* baseline plasma glucose when no glucose entry is active */
+    double med_sed;                 /* SED per MED for the subject's skin type */
+    double uva_erythemal_share;     /* share of solar erythemal dose from UVA at reference_uva_uvb_ratio */
     double reference_uva_uvb_ratio; /* physical UVA:UVB ratio at which that share is given */
 };
 
 /** What the schedule delivered over one interval. Amounts, not rates. */
 struct derm_exposure {
-    double uvb_sed, uva_sed;    /* erythemal UV at the skin surface after sunscreen, SED */
-    double uv_sed_unprotected;  /* the same before sunscreen, SED */
-    double glucose_mM;          /* time mean of plasma glucose */
-    double cigarettes_per_day;  /* time mean */
-    double pollution;           /* time mean of the pollution index */
+    double uvb_sed, uva_sed;          /* erythemal UV at the skin surface after sunscreen, SED */
+    double uv_sed_unprotected;        /* the same before sunscreen, SED */
+    double glucose_mM;                /* time mean of plasma glucose */
+    double cigarettes_per_day;        /* time mean */
+    double pollution;                 /* time mean of the pollution index */
     double dose[DERM_SCHED_MAX];      /* per entry: amount delivered (dose inputs) */
     double dose_open[DERM_SCHED_MAX]; /* per entry: part delivered topically through open channels */
     double open_depth_um;             /* deepest open microneedling channels in the interval */
@@ -84,8 +87,8 @@ struct derm_exposure {
 
 /** Integrate the schedule over subject-age hours [t0_h, t1_h) (t1 > t0). Instantaneous
  *  administrations at t count when t0 <= t < t1. */
-void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_schedule_consts *k,
-                             double t0_h, double t1_h, struct derm_exposure *x);
+void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_schedule_consts *k, double t0_h,
+                             double t1_h, struct derm_exposure *x);
 
 /** Write the schedule as the YAML `schedule:` section (every key of every entry). */
 void derm_schedule_write_yaml(const struct derm_schedule *s, FILE *fp);

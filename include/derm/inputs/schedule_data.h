@@ -52,24 +52,24 @@ struct derm_schedule_entry {
     int input;               /* enum derm_schedule_input */
     int has_input;           /* the key `input` was given */
     double dose;
-    int dose_unit;           /* enum derm_schedule_unit */
-    double from_age, to_age; /* active period (continuous pattern) */
-    double at_age;           /* start of a course or a single episode */
-    double hour;             /* hour of day of each administration (< 0: exactly at_age) */
-    double duration_days;    /* episode length (0: instantaneous administration) */
-    int64_t count;           /* administrations in a course */
-    double every_days;       /* interval between administrations */
+    int dose_unit;             /* enum derm_schedule_unit */
+    double from_age, to_age;   /* active period (continuous pattern) */
+    double at_age;             /* start of a course or a single episode */
+    double hour;               /* hour of day of each administration (< 0: exactly at_age) */
+    double duration_days;      /* episode length (0: instantaneous administration) */
+    int64_t count;             /* administrations in a course */
+    double every_days;         /* interval between administrations */
     double hour_from, hour_to; /* daily window of a continuous pattern */
-    int64_t days_per_week;   /* active days per week, from first_weekday */
-    int64_t first_weekday;   /* 0 = Monday */
-    double season_amplitude; /* dose x (1 + A cos(2 pi (day - peak) / 365.25)) */
-    double peak_day;         /* day of year of the seasonal peak */
-    int spectrum;            /* enum derm_schedule_spectrum (uv) */
-    double uva_uvb_ratio;    /* physical UVA:UVB energy ratio of sunlight (uv, spectrum sun) */
-    int route;               /* enum derm_schedule_route (treatments) */
+    int64_t days_per_week;     /* active days per week, from first_weekday */
+    int64_t first_weekday;     /* 0 = Monday */
+    double season_amplitude;   /* dose x (1 + A cos(2 pi (day - peak) / 365.25)) */
+    double peak_day;           /* day of year of the seasonal peak */
+    int spectrum;              /* enum derm_schedule_spectrum (uv) */
+    double uva_uvb_ratio;      /* physical UVA:UVB energy ratio of sunlight (uv, spectrum sun) */
+    int route;                 /* enum derm_schedule_route (treatments) */
     double depth_um, spread_um, penetration_um;
-    int source;              /* enum derm_schedule_source (exosome, conditioned medium) */
-    double open_hours;       /* microneedling: channels stay open this long */
+    int source;        /* enum derm_schedule_source (exosome, conditioned medium) */
+    double open_hours; /* microneedling: channels stay open this long */
 };
 
 struct derm_schedule {

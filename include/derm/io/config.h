@@ -31,9 +31,8 @@ derm_status derm_config_load_string(const char *text, const char *name, struct d
 
 /** Apply one "section.key=value" override (as from --set); schedule.NAME.KEY edits or
  *  adds a schedule entry. */
-derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched,
-                                  struct derm_param_origin *origins, const char *assignment,
-                                  struct derm_err *err);
+derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched, struct derm_param_origin *origins,
+                                  const char *assignment, struct derm_err *err);
 
 /** Parameter cross-checks, then the schedule against the run's ages. */
 derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,

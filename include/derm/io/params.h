@@ -57,15 +57,14 @@ int derm_params_is_section(const char *prefix);
 
 /** Parse `text` as the descriptor's type, range-check it and store it into `p`
  *  (derm_desc_set_text on the parameter set). */
-derm_status derm_params_set_text(struct derm_params *p, const struct derm_param_desc *d,
-                                 const char *text, const char *where, struct derm_err *err);
+derm_status derm_params_set_text(struct derm_params *p, const struct derm_param_desc *d, const char *text,
+                                 const char *where, struct derm_err *err);
 
 /** Read a member as double (REAL/INT/BOOL/ENUM). */
 double derm_params_get(const struct derm_params *p, const struct derm_param_desc *d);
 
 /** Format a member's value as YAML scalar text (derm_desc_format). */
-void derm_params_format(const struct derm_params *p, const struct derm_param_desc *d,
-                        char *buf, size_t n);
+void derm_params_format(const struct derm_params *p, const struct derm_param_desc *d, char *buf, size_t n);
 
 /** Where each parameter got its value: "FILE:LINE:COL", "--set" or "" (default).
  *  Arrays of these have derm_params_count() entries in table order. */
@@ -79,8 +78,7 @@ struct derm_param_origin {
  *  `origins` (may be NULL) lets the message cite the offending key's location, as in
  *  "cfg.yaml:4:18: key 'run.age_end_years': 20 is not after run.age_start_years (25);
  *  expected a value > 25". The schedule is validated beside it (derm_schedule_validate). */
-derm_status derm_params_validate(const struct derm_params *p,
-                                 const struct derm_param_origin *origins,
+derm_status derm_params_validate(const struct derm_params *p, const struct derm_param_origin *origins,
                                  struct derm_err *err);
 
 /** Estimated peak memory of a run with these parameters, bytes. */

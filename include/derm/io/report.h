@@ -10,13 +10,13 @@
 
 #include <stdint.h>
 
+#include "derm/core/status.h"
 #include "derm/inputs/schedule.h"
 #include "derm/io/params.h"
-#include "derm/core/status.h"
 
 struct derm_report_info {
     const char *config_path;
-    const char *reproduce;   /* command line that reproduces the run */
+    const char *reproduce; /* command line that reproduces the run */
     const char *version;
     const char *git_describe;
     int threads;
@@ -26,7 +26,7 @@ struct derm_report_info {
 
 /** Write `md_path` from the run file `h5_path`. */
 derm_status derm_report_write(const char *md_path, const char *h5_path, const struct derm_params *p,
-                              const struct derm_schedule *sched,
-                              const struct derm_report_info *info, struct derm_err *err);
+                              const struct derm_schedule *sched, const struct derm_report_info *info,
+                              struct derm_err *err);
 
 #endif

@@ -27,11 +27,11 @@
 
 /** What the calibration needs beyond the mechanisms' own coefficients. */
 struct derm_calibration_coef {
-    double collagen_density;         /* young intact collagen, mg/mL */
-    double elastin_density;          /* young functional elastin, mg/mL */
-    double ha_density;               /* young HMW HA, mg/mL */
-    double ha_fibroblast_share;      /* share of HA synthesis made by fibroblasts */
-    double division_per_day;         /* given division hazard, 1/day; 0 = derive it */
+    double collagen_density;    /* young intact collagen, mg/mL */
+    double elastin_density;     /* young functional elastin, mg/mL */
+    double ha_density;          /* young HMW HA, mg/mL */
+    double ha_fibroblast_share; /* share of HA synthesis made by fibroblasts */
+    double division_per_day;    /* given division hazard, 1/day; 0 = derive it */
     double stem_differentiation_per_year, stem_self_renewal_per_year, stem_death_per_year;
 };
 
@@ -41,8 +41,7 @@ struct derm_calibration_coef {
 derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_agents *a,
                                        const struct derm_fibroblast_coef *c, const double *const *m,
                                        const double *const *sig, const double *decay_h, const double *level,
-                                       struct derm_cell_rates *rates, struct derm_homeostasis *h,
-                                       struct derm_err *err);
+                                       struct derm_cell_rates *rates, struct derm_homeostasis *h, struct derm_err *err);
 
 /** Part 2, with the signals at their quasi-steady state: h->sensed_ref, the per-layer
  *  synthesis references (written into the nz arrays collagen_ref_k, elastin_ref_k,

@@ -11,20 +11,19 @@
 
 #include <stdint.h>
 
-#include "derm/store/agents.h"
 #include "derm/core/grid.h"
 #include "derm/core/status.h"
+#include "derm/store/agents.h"
 
 #include "derm/store/bins.h"
 
 /** out[v] = sum over agents in voxel v (row order) of val[row].
  *  `out` has grid.n entries and is overwritten. */
-void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b,
-                           const double *val, double *out);
+void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, double *out);
 
 /** Number of agents of `type` in each voxel (as double). */
-void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b,
-                         const struct derm_agents *a, int type, double *out);
+void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
+                         double *out);
 
 enum derm_box_mode {
     DERM_BOX_MEAN,    /* out(v) = mean of in over the in-domain neighbourhood of v */
@@ -34,7 +33,7 @@ enum derm_box_mode {
 
 /** Box filter of half-width r voxels (capped so a periodic window never wraps onto
  *  itself); periodic in x and y, truncated at the z faces. tmp: grid.n scratch. */
-void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in,
-                       double *out, double *tmp);
+void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
+                       double *tmp);
 
 #endif

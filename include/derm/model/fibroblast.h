@@ -75,8 +75,8 @@ struct derm_homeostasis {
     const double *collagen_ref_k;       /* synthesis per cell at modifier 1, mg/mL/h, per layer (nz) */
     const double *elastin_ref_k;
     const double *ha_ref_k;
-    double division_h;                  /* division hazard of an activated cell, 1/h */
-    double stem_niche;                  /* progenitor niche capacity (cells) */
+    double division_h; /* division hazard of an activated cell, 1/h */
+    double stem_niche; /* progenitor niche capacity (cells) */
 };
 
 derm_status derm_cell_rates_reserve(struct derm_cell_rates *r, int64_t cap, struct derm_err *err);
@@ -90,9 +90,8 @@ double derm_fibroblast_attachment(const struct derm_fibroblast_coef *c, double f
  *  fibroblast density relative to the young layer density, per voxel. Progenitor rows are
  *  left to derm_progenitor_decide. */
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
-                            const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                            const double *const *m, const double *const *sig, const double *crowd, uint64_t seed,
-                            int64_t step, double dt_h);
+                            const struct derm_homeostasis *h, const struct derm_step_inputs *in, const double *const *m,
+                            const double *const *sig, const double *crowd, uint64_t seed, int64_t step, double dt_h);
 
 /** Each agent's secretion and synthesis for its current state and environment into r (zero
  *  for progenitors and dead cells), and the phenotype output columns (collagen_synthesis in

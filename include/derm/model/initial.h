@@ -22,11 +22,11 @@ struct derm_initial_coef {
     uint64_t seed;
     double age_start_years;
     double activation_per_day, deactivation_per_day; /* activated share of live cells */
-    int64_t initial_divisions_max;                    /* uniform 0..max divisions (donor history) */
-    double damage_per_year;                           /* lineage damage at young ROS, au/year */
-    double senescence_per_year;                       /* at damage 1 */
-    double clearance_per_year;                        /* clearance of senescent cells at the start age */
-    double stem_fraction;                             /* progenitors per fibroblast */
+    int64_t initial_divisions_max;                   /* uniform 0..max divisions (donor history) */
+    double damage_per_year;                          /* lineage damage at young ROS, au/year */
+    double senescence_per_year;                      /* at damage 1 */
+    double clearance_per_year;                       /* clearance of senescent cells at the start age */
+    double stem_fraction;                            /* progenitors per fibroblast */
     /* matrix */
     double collagen_density, elastin_density, ha_density; /* mg/mL */
     double age_per_collagen;                              /* pmol/mg */

@@ -65,7 +65,8 @@ struct derm_matrix_flux {
 static inline double derm_matrix_ha_rate(const struct derm_matrix_coef *c, double ros, double il)
 {
     const double rx = ros > 0.0 ? ros : 0.0, ix = il > 0.0 ? il : 0.0;
-    return c->k_ha_h * ((1.0 - c->ha_ros_frag) + c->ha_ros_frag * (c->ha_ros_weight * rx + (1.0 - c->ha_ros_weight) * ix));
+    return c->k_ha_h *
+           ((1.0 - c->ha_ros_frag) + c->ha_ros_frag * (c->ha_ros_weight * rx + (1.0 - c->ha_ros_weight) * ix));
 }
 
 /** Advance every voxel by dt_h. m: matrix arrays (fields.h order); sig: signal arrays;
@@ -81,7 +82,7 @@ derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const 
 
 /** Put high- and low-MW HA of every voxel at their steady state for the given cell
  *  deposition (mg/mL/h) and the current ROS and IL (HA turns over in days). */
-void derm_matrix_settle_ha(const struct derm_grid *g, double *const *m, const double *const *sig,
-                           const double *dep_ha, const struct derm_matrix_coef *c);
+void derm_matrix_settle_ha(const struct derm_grid *g, double *const *m, const double *const *sig, const double *dep_ha,
+                           const struct derm_matrix_coef *c);
 
 #endif

@@ -23,8 +23,7 @@ struct derm_readout_coef {
 
 /** Dermal thickness (um) of a block of depth lz_um whose collagen and HA are the given
  *  ratios of their young amounts: lz (wc C + wh H + rest). */
-double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double collagen_ratio,
-                              double ha_ratio);
+double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double collagen_ratio, double ha_ratio);
 
 /** Intact-collagen-weighted mean of 1 / (1 + X / Xh) over n voxels, X = AGE per collagen:
  *  the MMP cleavage rate relative to unglycated collagen at the same activity. */

@@ -16,7 +16,7 @@
 #include "derm/store/step_inputs.h"
 
 struct derm_subject_coef {
-    int male;                         /* 1: constant estrogen, no menopause */
+    int male; /* 1: constant estrogen, no menopause */
     double menopause_age_years, estrogen_postmenopause, estrogen_decline_years;
     double hrt_start_years, hrt_end_years, hrt_level; /* no therapy when end <= start */
     double male_estrogen;

@@ -34,10 +34,10 @@
 #include "derm/store/step_inputs.h"
 
 struct derm_sim {
-    struct derm_params p;         /* as given (provenance; the model reads c) */
+    struct derm_params p; /* as given (provenance; the model reads c) */
     struct derm_schedule schedule;
-    struct derm_coefs c;          /* every mechanism's constants */
-    struct derm_homeostasis h;    /* young-adult references derived at creation */
+    struct derm_coefs c;       /* every mechanism's constants */
+    struct derm_homeostasis h; /* young-adult references derived at creation */
     struct derm_grid grid;
     struct derm_fields f;
     struct derm_agents a;
@@ -57,16 +57,16 @@ struct derm_sim {
     double *w_k;        /* nz: a treatment's depth profile */
     int crowd_radius;   /* voxels */
     /* the current step */
-    struct derm_step_inputs in;            /* what the kernels receive */
-    struct derm_exposure expo;             /* what the schedule delivered over the step */
-    struct derm_exposure_layers layers;    /* per-layer UV, ROS and AP-1 drive (nz arrays) */
-    double exo_mix[DERM_SOURCE_COUNT];     /* exosome amounts by source still present (au) */
-    double exo_mult[DERM_EXO_NEFFECT];     /* emphasis of that mix, for the next step */
-    double glucose_mM;                     /* plasma glucose over the last step */
+    struct derm_step_inputs in;         /* what the kernels receive */
+    struct derm_exposure expo;          /* what the schedule delivered over the step */
+    struct derm_exposure_layers layers; /* per-layer UV, ROS and AP-1 drive (nz arrays) */
+    double exo_mix[DERM_SOURCE_COUNT];  /* exosome amounts by source still present (au) */
+    double exo_mult[DERM_EXO_NEFFECT];  /* emphasis of that mix, for the next step */
+    double glucose_mM;                  /* plasma glucose over the last step */
     /* bookkeeping for the output */
-    struct derm_exposure_totals cum;       /* cumulative delivered amounts */
+    struct derm_exposure_totals cum; /* cumulative delivered amounts */
     struct derm_matrix_flux last_flux;
-    double young_matrix[2];                /* domain collagen and HA per area at the start, mg/cm^2 */
+    double young_matrix[2]; /* domain collagen and HA per area at the start, mg/cm^2 */
     int64_t births, deaths;
 };
 

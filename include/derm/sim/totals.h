@@ -15,58 +15,84 @@
 #include "derm/store/fields.h"
 
 /* X(id, name, units, long_name, fn): fn(sim, row sums, arg) computes the value (totals.c) */
-#define DERM_TOTALS(X) \
-    X(COLLAGEN_TOTAL, "collagen_total", "mg/cm^2", "collagen (intact + fragmented) per skin area", t_collagen_total) \
-    X(COLLAGEN_INTACT_TOTAL, "collagen_intact_total", "mg/cm^2", "intact collagen per skin area", t_collagen_intact_total) \
-    X(COLLAGEN_FRAGMENTED_FRACTION, "collagen_fragmented_fraction", "1", "fragmented / total collagen", t_collagen_fragmented_fraction) \
-    X(COLLAGEN_SYNTHESIS_RATE, "collagen_synthesis_rate", "mg/cm^2/year", "collagen deposited by cells", t_collagen_synthesis_rate) \
-    X(COLLAGEN_DEGRADATION_RATE, "collagen_degradation_rate", "mg/cm^2/year", "collagen fragments cleared (loss from the pool)", t_collagen_degradation_rate) \
-    X(COLLAGEN_CLEAVAGE_RATE, "collagen_cleavage_rate", "mg/cm^2/year", "intact collagen cleaved by MMPs into fragments", t_collagen_cleavage_rate) \
-    X(COLLAGEN_RESIDENCE_TIME, "collagen_residence_time", "year", "mean residence time of collagen: pool / clearance flux", t_collagen_residence_time) \
-    X(COLLAGEN_SYNTHESIS_PER_CELL, "collagen_synthesis_per_cell", "pg/h", "mean collagen synthesis per fibroblast", t_collagen_synthesis_per_cell) \
-    X(ELASTIN_FUNCTIONAL_TOTAL, "elastin_functional_total", "mg/cm^2", "functional elastin per skin area", t_elastin_functional_total) \
-    X(ELASTIN_ELASTOTIC_TOTAL, "elastin_elastotic_total", "mg/cm^2", "elastotic material per skin area", t_elastin_elastotic_total) \
-    X(HA_HMW_TOTAL, "ha_hmw_total", "mg/cm^2", "high-MW hyaluronan per skin area", t_ha_hmw_total) \
-    X(HA_LMW_TOTAL, "ha_lmw_total", "mg/cm^2", "low-MW hyaluronan per skin area", t_ha_lmw_total) \
+#define DERM_TOTALS(X)                                                                                                 \
+    X(COLLAGEN_TOTAL, "collagen_total", "mg/cm^2", "collagen (intact + fragmented) per skin area", t_collagen_total)   \
+    X(COLLAGEN_INTACT_TOTAL, "collagen_intact_total", "mg/cm^2", "intact collagen per skin area",                      \
+      t_collagen_intact_total)                                                                                         \
+    X(COLLAGEN_FRAGMENTED_FRACTION, "collagen_fragmented_fraction", "1", "fragmented / total collagen",                \
+      t_collagen_fragmented_fraction)                                                                                  \
+    X(COLLAGEN_SYNTHESIS_RATE, "collagen_synthesis_rate", "mg/cm^2/year", "collagen deposited by cells",               \
+      t_collagen_synthesis_rate)                                                                                       \
+    X(COLLAGEN_DEGRADATION_RATE, "collagen_degradation_rate", "mg/cm^2/year",                                          \
+      "collagen fragments cleared (loss from the pool)", t_collagen_degradation_rate)                                  \
+    X(COLLAGEN_CLEAVAGE_RATE, "collagen_cleavage_rate", "mg/cm^2/year",                                                \
+      "intact collagen cleaved by MMPs into fragments", t_collagen_cleavage_rate)                                      \
+    X(COLLAGEN_RESIDENCE_TIME, "collagen_residence_time", "year",                                                      \
+      "mean residence time of collagen: pool / clearance flux", t_collagen_residence_time)                             \
+    X(COLLAGEN_SYNTHESIS_PER_CELL, "collagen_synthesis_per_cell", "pg/h", "mean collagen synthesis per fibroblast",    \
+      t_collagen_synthesis_per_cell)                                                                                   \
+    X(ELASTIN_FUNCTIONAL_TOTAL, "elastin_functional_total", "mg/cm^2", "functional elastin per skin area",             \
+      t_elastin_functional_total)                                                                                      \
+    X(ELASTIN_ELASTOTIC_TOTAL, "elastin_elastotic_total", "mg/cm^2", "elastotic material per skin area",               \
+      t_elastin_elastotic_total)                                                                                       \
+    X(HA_HMW_TOTAL, "ha_hmw_total", "mg/cm^2", "high-MW hyaluronan per skin area", t_ha_hmw_total)                     \
+    X(HA_LMW_TOTAL, "ha_lmw_total", "mg/cm^2", "low-MW hyaluronan per skin area", t_ha_lmw_total)                      \
     X(HA_HALF_LIFE, "ha_half_life", "day", "high-MW HA pool half-life: ln2 x pool / degradation flux", t_ha_half_life) \
-    X(AGE_CROSSLINKS_MEAN, "age_crosslinks_mean", "pmol/mg", "AGE cross-links per collagen", t_age_crosslinks_mean) \
-    X(FIBROBLAST_COUNT, "fibroblast_count", "1", "live fibroblasts", t_fibroblast_count) \
-    X(FIBROBLAST_QUIESCENT, "fibroblast_quiescent", "1", "quiescent fibroblasts", t_fibroblast_quiescent) \
-    X(FIBROBLAST_ACTIVATED, "fibroblast_activated", "1", "activated fibroblasts", t_fibroblast_activated) \
-    X(FIBROBLAST_SENESCENT, "fibroblast_senescent", "1", "senescent fibroblasts", t_fibroblast_senescent) \
-    X(FIBROBLAST_DENSITY, "fibroblast_density", "1/mm^3", "fibroblasts per volume of dermis", t_fibroblast_density) \
-    X(SENESCENT_FRACTION, "senescent_fraction", "1", "senescent / all fibroblasts", t_senescent_fraction) \
-    X(STEM_CELL_COUNT, "stem_cell_count", "1", "dermal stem/progenitor cells", t_stem_cell_count) \
-    X(ATTACHMENT_MEAN, "attachment_mean", "1", "mean fibroblast attachment to intact collagen", t_attachment_mean) \
-    X(ATTACHED_AREA_MEAN, "attached_area_mean", "1", "mean attached cell-surface fraction", t_attached_area_mean) \
-    X(MMP1_SECRETION_PER_CELL, "mmp1_secretion_per_cell", "1", "mean fibroblast MMP-1 secretion relative to a young quiescent cell", t_mmp1_secretion_per_cell) \
-    X(DERMAL_THICKNESS, "dermal_thickness", "um", "dermal thickness from matrix volume", t_dermal_thickness) \
-    X(ESTROGEN, "estrogen", "1", "estrogen level relative to premenopausal mean", t_estrogen) \
-    X(GLUCOSE, "glucose_mM", "mM", "plasma glucose over the last step (subject baseline or schedule)", t_glucose) \
-    X(UV_DOSE_CUMULATIVE, "uv_dose_cumulative", "SED", "erythemal UV received at the skin surface after sunscreen, since the start", t_uv_dose_cumulative) \
-    X(UV_DOSE_UNPROTECTED_CUMULATIVE, "uv_dose_unprotected_cumulative", "SED", "scheduled erythemal UV before sunscreen, since the start", t_uv_dose_unprotected_cumulative) \
-    X(UV_DOSE_DERMAL_CUMULATIVE, "uv_dose_dermal_cumulative", "SED", "depth-mean UV (UVB + UVA) that reached the dermis, since the start", t_uv_dose_dermal_cumulative) \
-    X(SMOKING_PACK_YEARS, "smoking_pack_years", "pack-year", "cigarettes smoked since the start, in packs of 20 per day x years", t_smoking_pack_years) \
-    X(POLLUTION_INDEX_YEARS, "pollution_index_years", "year", "air-pollution index integrated over time since the start", t_pollution_index_years) \
-    X(EXOSOME_DOSE_CUMULATIVE, "exosome_dose_cumulative", "au", "exosome doses given since the start", t_exosome_dose_cumulative) \
-    X(CONDITIONED_MEDIUM_DOSE_CUMULATIVE, "conditioned_medium_dose_cumulative", "au", "conditioned-medium doses given since the start", t_conditioned_medium_dose_cumulative) \
-    X(GROWTH_FACTOR_DOSE_CUMULATIVE, "growth_factor_dose_cumulative", "au", "growth-factor cocktail doses given since the start", t_growth_factor_dose_cumulative) \
-    X(MICRONEEDLING_CUMULATIVE, "microneedling_cumulative", "au", "microneedling session doses given since the start", t_microneedling_cumulative) \
-    X(MMP1_ACTIVITY_MEAN, "mmp1_activity_mean", "au", "mean TIMP-inhibited MMP-1 activity (1 at young baseline)", t_mmp1_activity_mean) \
-    X(AP1_MEAN, "ap1_mean", "au", "mean fibroblast AP-1 activity", t_ap1_mean) \
-    X(TGFB_RESPONSE_MEAN, "tgfb_response_mean", "1", "mean fibroblast TGF-beta responsiveness (receptor level relative to normal)", t_tgfb_response_mean) \
-    X(DAMAGE_MEAN, "damage_mean", "au", "mean fibroblast DNA damage", t_damage_mean) \
-    X(EXOSOME_EFFECT_MEAN, "exosome_effect_mean", "au", "mean fibroblast exosome effect", t_exosome_effect_mean) \
-    X(ELASTIN_AGE_MEAN, "elastin_age_mean", "pmol/mg", "AGE cross-links per elastin", t_elastin_age_mean) \
-    X(COLLAGEN_MMP_SUSCEPTIBILITY, "collagen_mmp_susceptibility", "1", "MMP cleavage rate of intact collagen relative to unglycated-young collagen at the same MMP activity (AGE protection)", t_collagen_mmp_susceptibility) \
-    X(STIFFNESS_FACTOR, "stiffness_factor", "1", "matrix stiffening by AGE cross-links relative to age 25 (for the mechanics readout)", t_stiffness_factor) \
-    X(VISCOUS_RECOVERY_FACTOR, "viscous_recovery_factor", "1", "viscous recovery relative to age 25 (falls as cross-links stiffen the matrix)", t_viscous_recovery_factor)
+    X(AGE_CROSSLINKS_MEAN, "age_crosslinks_mean", "pmol/mg", "AGE cross-links per collagen", t_age_crosslinks_mean)    \
+    X(FIBROBLAST_COUNT, "fibroblast_count", "1", "live fibroblasts", t_fibroblast_count)                               \
+    X(FIBROBLAST_QUIESCENT, "fibroblast_quiescent", "1", "quiescent fibroblasts", t_fibroblast_quiescent)              \
+    X(FIBROBLAST_ACTIVATED, "fibroblast_activated", "1", "activated fibroblasts", t_fibroblast_activated)              \
+    X(FIBROBLAST_SENESCENT, "fibroblast_senescent", "1", "senescent fibroblasts", t_fibroblast_senescent)              \
+    X(FIBROBLAST_DENSITY, "fibroblast_density", "1/mm^3", "fibroblasts per volume of dermis", t_fibroblast_density)    \
+    X(SENESCENT_FRACTION, "senescent_fraction", "1", "senescent / all fibroblasts", t_senescent_fraction)              \
+    X(STEM_CELL_COUNT, "stem_cell_count", "1", "dermal stem/progenitor cells", t_stem_cell_count)                      \
+    X(ATTACHMENT_MEAN, "attachment_mean", "1", "mean fibroblast attachment to intact collagen", t_attachment_mean)     \
+    X(ATTACHED_AREA_MEAN, "attached_area_mean", "1", "mean attached cell-surface fraction", t_attached_area_mean)      \
+    X(MMP1_SECRETION_PER_CELL, "mmp1_secretion_per_cell", "1",                                                         \
+      "mean fibroblast MMP-1 secretion relative to a young quiescent cell", t_mmp1_secretion_per_cell)                 \
+    X(DERMAL_THICKNESS, "dermal_thickness", "um", "dermal thickness from matrix volume", t_dermal_thickness)           \
+    X(ESTROGEN, "estrogen", "1", "estrogen level relative to premenopausal mean", t_estrogen)                          \
+    X(GLUCOSE, "glucose_mM", "mM", "plasma glucose over the last step (subject baseline or schedule)", t_glucose)      \
+    X(UV_DOSE_CUMULATIVE, "uv_dose_cumulative", "SED",                                                                 \
+      "erythemal UV received at the skin surface after sunscreen, since the start", t_uv_dose_cumulative)              \
+    X(UV_DOSE_UNPROTECTED_CUMULATIVE, "uv_dose_unprotected_cumulative", "SED",                                         \
+      "scheduled erythemal UV before sunscreen, since the start", t_uv_dose_unprotected_cumulative)                    \
+    X(UV_DOSE_DERMAL_CUMULATIVE, "uv_dose_dermal_cumulative", "SED",                                                   \
+      "depth-mean UV (UVB + UVA) that reached the dermis, since the start", t_uv_dose_dermal_cumulative)               \
+    X(SMOKING_PACK_YEARS, "smoking_pack_years", "pack-year",                                                           \
+      "cigarettes smoked since the start, in packs of 20 per day x years", t_smoking_pack_years)                       \
+    X(POLLUTION_INDEX_YEARS, "pollution_index_years", "year",                                                          \
+      "air-pollution index integrated over time since the start", t_pollution_index_years)                             \
+    X(EXOSOME_DOSE_CUMULATIVE, "exosome_dose_cumulative", "au", "exosome doses given since the start",                 \
+      t_exosome_dose_cumulative)                                                                                       \
+    X(CONDITIONED_MEDIUM_DOSE_CUMULATIVE, "conditioned_medium_dose_cumulative", "au",                                  \
+      "conditioned-medium doses given since the start", t_conditioned_medium_dose_cumulative)                          \
+    X(GROWTH_FACTOR_DOSE_CUMULATIVE, "growth_factor_dose_cumulative", "au",                                            \
+      "growth-factor cocktail doses given since the start", t_growth_factor_dose_cumulative)                           \
+    X(MICRONEEDLING_CUMULATIVE, "microneedling_cumulative", "au", "microneedling session doses given since the start", \
+      t_microneedling_cumulative)                                                                                      \
+    X(MMP1_ACTIVITY_MEAN, "mmp1_activity_mean", "au", "mean TIMP-inhibited MMP-1 activity (1 at young baseline)",      \
+      t_mmp1_activity_mean)                                                                                            \
+    X(AP1_MEAN, "ap1_mean", "au", "mean fibroblast AP-1 activity", t_ap1_mean)                                         \
+    X(TGFB_RESPONSE_MEAN, "tgfb_response_mean", "1",                                                                   \
+      "mean fibroblast TGF-beta responsiveness (receptor level relative to normal)", t_tgfb_response_mean)             \
+    X(DAMAGE_MEAN, "damage_mean", "au", "mean fibroblast DNA damage", t_damage_mean)                                   \
+    X(EXOSOME_EFFECT_MEAN, "exosome_effect_mean", "au", "mean fibroblast exosome effect", t_exosome_effect_mean)       \
+    X(ELASTIN_AGE_MEAN, "elastin_age_mean", "pmol/mg", "AGE cross-links per elastin", t_elastin_age_mean)              \
+    X(COLLAGEN_MMP_SUSCEPTIBILITY, "collagen_mmp_susceptibility", "1",                                                 \
+      "MMP cleavage rate of intact collagen relative to unglycated-young collagen at the same MMP activity (AGE "      \
+      "protection)",                                                                                                   \
+      t_collagen_mmp_susceptibility)                                                                                   \
+    X(STIFFNESS_FACTOR, "stiffness_factor", "1",                                                                       \
+      "matrix stiffening by AGE cross-links relative to age 25 (for the mechanics readout)", t_stiffness_factor)       \
+    X(VISCOUS_RECOVERY_FACTOR, "viscous_recovery_factor", "1",                                                         \
+      "viscous recovery relative to age 25 (falls as cross-links stiffen the matrix)", t_viscous_recovery_factor)
 
 enum derm_total_id {
 #define DERM_X_ID(id, name, units, ln, fn) DERM_T_##id,
     DERM_TOTALS(DERM_X_ID)
 #undef DERM_X_ID
-        DERM_T_SIGNAL_MEAN,                          /* first of the DERM_NSIGNAL `<signal>_mean` rows */
+        DERM_T_SIGNAL_MEAN, /* first of the DERM_NSIGNAL `<signal>_mean` rows */
     DERM_NTOTALS = DERM_T_SIGNAL_MEAN + DERM_NSIGNAL
 };
 

@@ -26,9 +26,8 @@ struct derm_diffusion;
 
 /** Create a solver for `nsignals` signals. D in um^2/h, decay in 1/h (>= 0; a signal with
  *  D = 0 and k = 0 just accumulates its source). bottom_vascular: 0 no-flux, 1 sink. */
-derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm_grid *g,
-                                  int nsignals, const double *D_um2_per_h,
-                                  const double *decay_per_h, int bottom_vascular,
+derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm_grid *g, int nsignals,
+                                  const double *D_um2_per_h, const double *decay_per_h, int bottom_vascular,
                                   struct derm_err *err);
 void derm_diffusion_free(struct derm_diffusion *d);
 
@@ -36,7 +35,7 @@ void derm_diffusion_free(struct derm_diffusion *d);
  *  src may be NULL or src[s] NULL for no source. Coefficients depending on dt are
  *  cached and rebuilt when dt changes. Returns DERM_ENUMERIC if a non-finite value
  *  appears. */
-derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c,
-                                const double *const *src, double dt_h, struct derm_err *err);
+derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, const double *const *src, double dt_h,
+                                struct derm_err *err);
 
 #endif

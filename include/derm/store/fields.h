@@ -18,14 +18,14 @@
 #include "derm/core/status.h"
 
 /* X(id, name, units, long_name) */
-#define DERM_MATRIX_FIELDS(X)                                                          \
-    X(COLLAGEN_INTACT, "collagen_intact", "mg/mL", "intact (load-bearing) collagen")    \
-    X(COLLAGEN_FRAGMENTED, "collagen_fragmented", "mg/mL", "MMP-cleaved collagen fragments") \
-    X(AGE_AMOUNT, "age_amount", "pmol/mL", "AGE cross-links carried by collagen")        \
-    X(ELASTIN_FUNCTIONAL, "elastin_functional", "mg/mL", "functional elastic fibres")   \
+#define DERM_MATRIX_FIELDS(X)                                                                                  \
+    X(COLLAGEN_INTACT, "collagen_intact", "mg/mL", "intact (load-bearing) collagen")                           \
+    X(COLLAGEN_FRAGMENTED, "collagen_fragmented", "mg/mL", "MMP-cleaved collagen fragments")                   \
+    X(AGE_AMOUNT, "age_amount", "pmol/mL", "AGE cross-links carried by collagen")                              \
+    X(ELASTIN_FUNCTIONAL, "elastin_functional", "mg/mL", "functional elastic fibres")                          \
     X(ELASTIN_ELASTOTIC, "elastin_elastotic", "mg/mL", "elastotic (tangled, non-functional) elastic material") \
-    X(HA_HMW, "ha_hmw", "mg/mL", "high-molecular-weight hyaluronan")                    \
-    X(HA_LMW, "ha_lmw", "mg/mL", "low-molecular-weight hyaluronan fragments")          \
+    X(HA_HMW, "ha_hmw", "mg/mL", "high-molecular-weight hyaluronan")                                           \
+    X(HA_LMW, "ha_lmw", "mg/mL", "low-molecular-weight hyaluronan fragments")                                  \
     X(ELASTIN_AGE_AMOUNT, "elastin_age_amount", "pmol/mL", "AGE cross-links carried by elastic fibres")
 
 /* The signal registry: one row per diffusing signal. It generates the signal field, its
@@ -35,29 +35,28 @@
  * Units: D in um^2/s, half-life in h, levels in au (1 = young-adult mean). Cytokine
  * diffusion and half-lives in dermis are poorly measured: kept within an order of
  * magnitude of the values cited (VALIDATION "Parameters with literature values"). */
-#define DERM_SIGNALS(X)                                                                                  \
-    X(TGFB, "tgfb", "TGF-beta", 5, 2, 1,                                                                 \
-      "25 kDa; effective ECM diffusion 1-10 um^2/s with binding; active half-life minutes, latent "      \
-      "reservoir gives hours (Wakefield 1990)")                                                          \
-    X(MMP1, "mmp1", "MMP-1 (interstitial collagenase)", 10, 24, 1,                                       \
-      "free 60-80 um^2/s, much slower on fibrils (Saffarian 2004); protein half-life ~1 d (estimate)")   \
-    X(MMP3, "mmp3", "MMP-3 (stromelysin-1)", 10, 24, 1, "as MMP-1 (estimate)")                          \
-    X(TIMP, "timp", "TIMP-1 (tissue inhibitor of metalloproteinases)", 15, 24, 1,                        \
-      "28 kDa inhibitor; estimate")                                                                      \
-    X(ROS, "ros", "reactive oxygen species", 0, 0.001, 1,                                                \
-      "H2O2 half-life ~1 ms, acts within micrometres (Andres 2022): D = 0 treats ROS as local to its "   \
-      "voxel, as it is at voxel scale")                                                                  \
-    X(IL, "il", "inflammatory interleukins (IL-1, IL-6)", 20, 6, 1, "17-26 kDa cytokines; estimate")    \
-    X(GF, "gf", "growth factors (FGF, EGF, IGF)", 20, 12, 1, "estimate")                                \
-    X(CHEMOKINE, "chemokine", "chemokines", 30, 4, 1, "8-10 kDa, fast; estimate")                       \
-    X(EXOSOME, "exosome", "exosomes / extracellular vesicles", 0.05, 48, 0,                              \
+#define DERM_SIGNALS(X)                                                                                         \
+    X(TGFB, "tgfb", "TGF-beta", 5, 2, 1,                                                                        \
+      "25 kDa; effective ECM diffusion 1-10 um^2/s with binding; active half-life minutes, latent "             \
+      "reservoir gives hours (Wakefield 1990)")                                                                 \
+    X(MMP1, "mmp1", "MMP-1 (interstitial collagenase)", 10, 24, 1,                                              \
+      "free 60-80 um^2/s, much slower on fibrils (Saffarian 2004); protein half-life ~1 d (estimate)")          \
+    X(MMP3, "mmp3", "MMP-3 (stromelysin-1)", 10, 24, 1, "as MMP-1 (estimate)")                                  \
+    X(TIMP, "timp", "TIMP-1 (tissue inhibitor of metalloproteinases)", 15, 24, 1, "28 kDa inhibitor; estimate") \
+    X(ROS, "ros", "reactive oxygen species", 0, 0.001, 1,                                                       \
+      "H2O2 half-life ~1 ms, acts within micrometres (Andres 2022): D = 0 treats ROS as local to its "          \
+      "voxel, as it is at voxel scale")                                                                         \
+    X(IL, "il", "inflammatory interleukins (IL-1, IL-6)", 20, 6, 1, "17-26 kDa cytokines; estimate")            \
+    X(GF, "gf", "growth factors (FGF, EGF, IGF)", 20, 12, 1, "estimate")                                        \
+    X(CHEMOKINE, "chemokine", "chemokines", 30, 4, 1, "8-10 kDa, fast; estimate")                               \
+    X(EXOSOME, "exosome", "exosomes / extracellular vesicles", 0.05, 48, 0,                                     \
       "30-150 nm vesicles diffuse slowly in ECM; estimate; none made by resident cells")
 
 /* X(id, name, units, long_name) ; per-voxel state that neither diffuses nor is matrix:
  * exposure records and derived readouts written with the fields */
-#define DERM_STATE_FIELDS(X)                                                                     \
-    X(UV_DOSE, "uv_dose", "SED", "cumulative erythemal UV dose reaching the voxel (UVB + UVA)")   \
-    X(UVA_DOSE, "uva_dose", "SED", "cumulative erythemal UVA dose reaching the voxel")            \
+#define DERM_STATE_FIELDS(X)                                                                    \
+    X(UV_DOSE, "uv_dose", "SED", "cumulative erythemal UV dose reaching the voxel (UVB + UVA)") \
+    X(UVA_DOSE, "uva_dose", "SED", "cumulative erythemal UVA dose reaching the voxel")          \
     X(MMP1_ACTIVITY, "mmp1_activity", "au", "TIMP-inhibited MMP-1 activity (1 at young baseline)")
 
 enum derm_matrix_id {

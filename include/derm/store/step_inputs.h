@@ -31,9 +31,9 @@ struct derm_step_inputs {
     double stem_vigour;        /* progenitor vigour */
     double systemic;           /* systemic growth support */
     /* exposures delivered over the step (inputs/exposure.h) */
-    double glucose_ratio;       /* plasma glucose / glycation.reference_glucose_mM */
-    const double *uv_sed_k;     /* SED reaching each depth layer over the step (nz); NULL: none */
-    const double *uv_ap1_k;     /* direct UV drive of AP-1 per layer (au, nz); NULL: none */
+    double glucose_ratio;              /* plasma glucose / glycation.reference_glucose_mM */
+    const double *uv_sed_k;            /* SED reaching each depth layer over the step (nz); NULL: none */
+    const double *uv_ap1_k;            /* direct UV drive of AP-1 per layer (au, nz); NULL: none */
     double exo_mult[DERM_EXO_NEFFECT]; /* emphasis of the exosome mix present (1 = generic) */
     /* the population */
     int64_t stem_count; /* live progenitors at the start of the step */

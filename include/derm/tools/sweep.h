@@ -20,15 +20,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "derm/io/params.h"
 #include "derm/core/status.h"
+#include "derm/io/params.h"
 
 enum derm_sweep_design { DERM_SWEEP_GRID = 0, DERM_SWEEP_LHS, DERM_SWEEP_MORRIS };
 
 enum derm_sweep_endpoint_kind {
-    DERM_SWEEP_AT_AGE = 0,   /* value at `age` (linear interpolation in age_years) */
-    DERM_SWEEP_AT_END,       /* value at the last series row */
-    DERM_SWEEP_TIME_TO       /* first age at which value / reference crosses `fraction` */
+    DERM_SWEEP_AT_AGE = 0, /* value at `age` (linear interpolation in age_years) */
+    DERM_SWEEP_AT_END,     /* value at the last series row */
+    DERM_SWEEP_TIME_TO     /* first age at which value / reference crosses `fraction` */
 };
 
 #define DERM_SWEEP_KEY_MAX 256
@@ -51,34 +51,34 @@ struct derm_sweep_endpoint {
     char name[DERM_SWEEP_NAME_MAX];     /* column name in summary.csv */
     char variable[DERM_SWEEP_NAME_MAX]; /* a series of run.h5 (e.g. collagen_total) */
     enum derm_sweep_endpoint_kind kind;
-    double age_years;      /* AT_AGE: the age */
-    int has_ref;           /* divide by the value at ref_age_years */
-    double ref_age_years;  /* reference age (TIME_TO: default = first row) */
-    double fraction;       /* TIME_TO: threshold on value / reference */
+    double age_years;     /* AT_AGE: the age */
+    int has_ref;          /* divide by the value at ref_age_years */
+    double ref_age_years; /* reference age (TIME_TO: default = first row) */
+    double fraction;      /* TIME_TO: threshold on value / reference */
 };
 
 /** A loaded, validated and expanded sweep. */
 struct derm_sweep {
-    char *path;        /* sweep file as given */
-    char *text;        /* its verbatim text */
-    char *base_path;   /* base config actually loaded */
-    char *base_text;   /* its verbatim text */
+    char *path;      /* sweep file as given */
+    char *text;      /* its verbatim text */
+    char *base_path; /* base config actually loaded */
+    char *base_text; /* its verbatim text */
     enum derm_sweep_design design;
     int64_t replicates;
-    uint64_t seed;     /* sweep seed: `seed:` or the base config's run.seed */
+    uint64_t seed; /* sweep seed: `seed:` or the base config's run.seed */
     int nsets;
-    char **sets;       /* fixed overrides "key=value" from `set:` */
+    char **sets; /* fixed overrides "key=value" from `set:` */
     int nfactors;
     struct derm_sweep_factor *factors;
     int64_t samples, trajectories, levels; /* lhs N; morris r and p */
     int nendpoints;
     struct derm_sweep_endpoint *endpoints;
     /* expansion */
-    int64_t npoints, nruns;  /* nruns = npoints * replicates */
-    char **cells;            /* npoints x nfactors value texts (row-major) */
-    double *units;           /* npoints x nfactors coordinates in [0, 1] (grid: NaN) */
-    uint64_t *seeds;         /* nruns seeds, run r = point * replicates + replicate */
-    double core_seconds;     /* estimated CPU time of all runs, core-seconds */
+    int64_t npoints, nruns; /* nruns = npoints * replicates */
+    char **cells;           /* npoints x nfactors value texts (row-major) */
+    double *units;          /* npoints x nfactors coordinates in [0, 1] (grid: NaN) */
+    uint64_t *seeds;        /* nruns seeds, run r = point * replicates + replicate */
+    double core_seconds;    /* estimated CPU time of all runs, core-seconds */
 };
 
 /** Estimated cost of one simulation step per voxel, core-seconds, and the fixed cost per
@@ -92,8 +92,7 @@ struct derm_sweep {
 /** Read, validate and expand the sweep file `path`. The base config named in it is
  *  loaded relative to the sweep file's directory, unless `base_override` is not NULL.
  *  Errors (DERM_ECONFIG) read "FILE:LINE:COL: ...". Free with derm_sweep_free. */
-derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out,
-                            struct derm_err *err);
+derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out, struct derm_err *err);
 
 void derm_sweep_free(struct derm_sweep *s);
 
@@ -110,8 +109,7 @@ derm_status derm_sweep_write_runs(const struct derm_sweep *s, FILE *fp, struct d
 
 /** Plan into `dir` (created if needed): base.yaml, sweep.yaml, runs.csv, factors.csv.
  *  Refuses (DERM_EUSAGE) a directory that holds results of a different plan. */
-derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm_sweep **out,
-                            struct derm_err *err);
+derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm_sweep **out, struct derm_err *err);
 
 /** Load the plan of a sweep directory (dir/sweep.yaml with dir/base.yaml) and check that
  *  dir/runs.csv is the manifest it expands to. */
@@ -124,18 +122,18 @@ struct derm_sweep_progress {
 };
 
 struct derm_sweep_run_opts {
-    int jobs;                          /* concurrent simulations (>= 1) */
-    int64_t index;                     /* run only this row; -1: every pending row */
-    int threads;                       /* threads to share out; <= 0: omp_get_max_threads() */
-    const char *exe;                   /* dermsim binary; NULL: /proc/self/exe */
-    volatile sig_atomic_t *stop;       /* set by the caller's signal handler; may be NULL */
+    int jobs;                    /* concurrent simulations (>= 1) */
+    int64_t index;               /* run only this row; -1: every pending row */
+    int threads;                 /* threads to share out; <= 0: omp_get_max_threads() */
+    const char *exe;             /* dermsim binary; NULL: /proc/self/exe */
+    volatile sig_atomic_t *stop; /* set by the caller's signal handler; may be NULL */
     void (*progress)(const struct derm_sweep_progress *, void *ctx); /* may be NULL */
     void *progress_ctx;
 };
 
 struct derm_sweep_run_result {
-    int64_t total;       /* rows considered */
-    int64_t skipped;     /* already complete */
+    int64_t total;   /* rows considered */
+    int64_t skipped; /* already complete */
     int64_t ok, failed, interrupted;
     char first_failed[DERM_SWEEP_NAME_MAX]; /* run id of the first failure */
     char first_error[512];                  /* its exit code and last error line */
@@ -150,8 +148,8 @@ derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *op
 
 /** Value of one endpoint from a run's series (age_years[n], values[n]); NaN when it cannot
  *  be computed (age outside the run, reference of zero, threshold never crossed). */
-double derm_sweep_endpoint_eval(const struct derm_sweep_endpoint *e, const double *age_years,
-                                const double *values, int64_t n);
+double derm_sweep_endpoint_eval(const struct derm_sweep_endpoint *e, const double *age_years, const double *values,
+                                int64_t n);
 
 /** Write dir/summary.csv: run_id,point,replicate,seed,<factors>,status,<endpoints>.
  *  *nrows (may be NULL) receives the row count and *nok the runs with status ok. */

@@ -1,0 +1,89 @@
+/* cli.c - options, configuration loading and messages shared by the commands (app.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "derm/io/config.h"
+
+volatile sig_atomic_t app_interrupted = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    app_interrupted = 1;
+}
+
+void app_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int app_fail(derm_status s, const char *msg)
+{
+    fprintf(stderr, "dermsim: %s\n", msg);
+    return derm_status_exit_code(s);
+}
+
+int app_usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "dermsim: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "; see 'dermsim --help'\n");
+    return 2;
+}
+
+int app_parse_cli(int argc, char **argv, struct app_cli *c)
+{
+    memset(c, 0, sizeof *c);
+    c->cmd = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        int takes = !strcmp(a, "-o") || !strcmp(a, "--set") || !strcmp(a, "--seed") || !strcmp(a, "--threads");
+        if (takes && i + 1 >= argc) return app_usage_error("option '%s' needs a value", a);
+        if (!strcmp(a, "-o"))
+            c->outdir = argv[++i];
+        else if (!strcmp(a, "--set")) {
+            if (c->nsets >= 256) return app_usage_error("too many --set options (max 256)%s", "");
+            c->sets[c->nsets++] = argv[++i];
+        } else if (!strncmp(a, "--set=", 6)) {
+            if (c->nsets >= 256) return app_usage_error("too many --set options (max 256)%s", "");
+            c->sets[c->nsets++] = a + 6;
+        } else if (!strcmp(a, "--seed"))
+            c->seed = argv[++i];
+        else if (!strcmp(a, "--threads"))
+            c->threads = argv[++i];
+        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+            c->quiet = 1;
+        else if (a[0] == '-' && a[1] != '\0')
+            return app_usage_error("unknown option '%s'", a);
+        else if (!c->config)
+            c->config = a;
+        else
+            return app_usage_error("unexpected argument '%s'", a);
+    }
+    return 0;
+}
+
+/* Defaults, config file, --seed/--threads, --set, then whole-set validation. */
+derm_status app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
+                            struct derm_param_origin *orig, char **text, struct derm_err *err)
+{
+    derm_params_defaults(p);
+    memset(sched, 0, sizeof *sched);
+    DERM_TRY(derm_config_load(c->config, p, sched, orig, text, err));
+    const char *opt_val[2] = {c->seed, c->threads}, *opt_key[2] = {"run.seed", "run.threads"};
+    const char *opt_name[2] = {"--seed", "--threads"};
+    for (int i = 0; i < 2; i++) {
+        if (!opt_val[i]) continue;
+        const struct derm_param_desc *d = derm_params_find(opt_key[i]);
+        DERM_TRY(derm_params_set_text(p, d, opt_val[i], opt_name[i], err));
+        if (orig) snprintf(orig[d - derm_params_table()].where, DERM_WHERE_MAX, "%s", opt_name[i]);
+    }
+    for (int i = 0; i < c->nsets; i++) DERM_TRY(derm_config_apply_set(p, sched, orig, c->sets[i], err));
+    return derm_config_validate(p, sched, orig, err);
+}
