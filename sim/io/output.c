@@ -592,16 +592,10 @@ static char *dup_str(const char *s)
     return d;
 }
 
-derm_status derm_output_create(struct derm_output **out, const char *h5_path,
-                               const char *xdmf_path, const struct derm_output_meta *meta,
-                               const struct derm_grid *g, const struct derm_output_opts *opts,
-                               struct derm_err *err)
+static derm_status check_create_args(struct derm_output **out, const char *h5_path,
+                                     const struct derm_output_meta *meta, const struct derm_grid *g,
+                                     const struct derm_output_opts *opts, struct derm_err *err)
 {
-    derm_status st = DERM_OK;
-    const char *file_name = h5_path;
-    hid_t fcpl = H5I_INVALID_HID;
-    struct derm_output *o = NULL;
-
     if (!out || !h5_path || !meta || !g || !opts || (opts->nseries > 0 && !opts->series))
         return derm_err_set(err, DERM_EINTERNAL, "derm_output_create: NULL argument");
     *out = NULL;
@@ -612,6 +606,116 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
         return derm_err_set(err, DERM_ECONFIG,
                             "%s: compression level %d out of range 0..9", h5_path,
                             opts->compression);
+    return DERM_OK;
+}
+
+/* A new output with every id invalid and its buffers allocated (freed again on failure). */
+static derm_status output_alloc(struct derm_output **out, const char *h5_path, const char *xdmf_path,
+                                const struct derm_grid *g, const struct derm_output_opts *opts,
+                                struct derm_err *err)
+{
+    struct derm_output *o = calloc(1, sizeof *o);
+    if (!o) return derm_err_set(err, DERM_ENOMEM, "cannot allocate output for %s", h5_path);
+    hid_t *ids[] = {&o->file, &o->time, &o->step, &o->age, &o->frame, &o->frame_time,
+                    &o->frame_step, &o->frame_age, &o->agent, &o->agent_count,
+                    &o->x, &o->y, &o->z};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) *ids[i] = H5I_INVALID_HID;
+    for (int f = 0; f < DERM_NFIELDS; f++) o->field[f] = o->profile[f] = H5I_INVALID_HID;
+    for (int c = 0; c < NACOLS; c++) o->acol[c] = H5I_INVALID_HID;
+    o->g = *g;
+    o->opts = *opts;
+    o->series = opts->series;
+    o->nseries = opts->nseries;
+    o->total = malloc((size_t)(opts->nseries > 0 ? opts->nseries : 1) * sizeof *o->total);
+    if (!o->total) {
+        output_free(o);
+        return derm_err_set(err, DERM_ENOMEM, "cannot allocate output series for %s", h5_path);
+    }
+    for (int t = 0; t < o->nseries; t++) o->total[t] = H5I_INVALID_HID;
+    o->path = dup_str(h5_path);
+    o->xdmf_path = xdmf_path && opts->write_fields ? dup_str(xdmf_path) : NULL;
+    o->fbuf = malloc((size_t)g->n * sizeof *o->fbuf);
+    o->pbuf = malloc((size_t)g->nz * sizeof *o->pbuf);
+    if (!o->path || (xdmf_path && opts->write_fields && !o->xdmf_path) || !o->fbuf || !o->pbuf) {
+        output_free(o);
+        return derm_err_set(err, DERM_ENOMEM, "cannot allocate output buffers for %s", h5_path);
+    }
+    *out = o;
+    return DERM_OK;
+}
+
+/* Creation order of links and attributes (as the netCDF library does): readers list
+ * variables and attributes in the order written, not alphabetically. No object
+ * timestamps, so that runs differing only in thread count give identical datasets
+ * (created_utc is the one intended difference). */
+static derm_status create_file(struct derm_output *o, struct derm_err *err)
+{
+    derm_status st = DERM_OK;
+    const char *file_name = o->path;
+    hid_t fcpl = H5I_INVALID_HID;
+    HCHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create file", o->path);
+    HCHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+           "create file", o->path);
+    HCHECK(H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+           "create file", o->path);
+    HCHECK(H5Pset_obj_track_times(fcpl, 0), "create file", o->path);
+    o->file = H5Fcreate(o->path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    if (o->file < 0) {
+        char detail[512];
+        st = derm_err_set(err, DERM_EIO, "cannot create %s: HDF5: %s", o->path,
+                          h5_detail(detail, sizeof detail));
+    }
+done:
+    close_id(&fcpl);
+    return st;
+}
+
+static derm_status make_axes(struct derm_output *o, struct derm_err *err)
+{
+    DERM_TRY(make_axis(o, "x", "lateral position x of the cell centre", o->g.nx, &o->x, err));
+    DERM_TRY(make_axis(o, "y", "lateral position y of the cell centre", o->g.ny, &o->y, err));
+    return make_axis(o, "z", "depth of the cell centre below the dermal-epidermal junction", o->g.nz, &o->z,
+                     err);
+}
+
+/* The unlimited coordinate variable time, a dimension scale. */
+static derm_status make_time_axis(struct derm_output *o, struct derm_err *err)
+{
+    derm_status st = DERM_OK;
+    const char *file_name = o->path;
+    hsize_t dim = 0, chunk = SERIES_CHUNK_ROWS;
+    struct dsspec s = {"time", H5T_IEEE_F64LE, 1, &dim, &chunk, 0, "day",
+                       "model time since the start of the run", NULL};
+    DERM_TRY(make_ds(o, &s, &o->time, err));
+    HCHECK(H5DSset_scale(o->time, "time"), "make dimension scale of", "time");
+done:
+    return st;
+}
+
+/* time, the frame and agent dimensions, and the series along time. */
+static derm_status make_time_vars(struct derm_output *o, struct derm_err *err)
+{
+    DERM_TRY(make_time_axis(o, err));
+    DERM_TRY(make_pure_dim(o, "frame", &o->frame, err));
+    if (o->opts.write_agents) DERM_TRY(make_pure_dim(o, "agent", &o->agent, err));
+    DERM_TRY(make_series(o, "step", H5T_STD_I64LE, "1", "simulation step", NULL, o->time,
+                         &o->step, err));
+    DERM_TRY(make_series(o, "age_years", H5T_IEEE_F64LE, "year", "subject age", NULL, o->time,
+                         &o->age, err));
+    for (int t = 0; t < o->nseries; t++) {
+        const struct derm_series_desc *d = &o->series[t];
+        DERM_TRY(make_series(o, d->name, H5T_IEEE_F64LE, d->units, d->long_name, TIME_COORDS,
+                             o->time, &o->total[t], err));
+    }
+    return DERM_OK;
+}
+
+derm_status derm_output_create(struct derm_output **out, const char *h5_path,
+                               const char *xdmf_path, const struct derm_output_meta *meta,
+                               const struct derm_grid *g, const struct derm_output_opts *opts,
+                               struct derm_err *err)
+{
+    DERM_TRY(check_create_args(out, h5_path, meta, g, opts, err));
     h5_quiet();
 
     /* Probe with stdio first: a missing directory or a permission problem is reported
@@ -620,87 +724,14 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
     if (!probe) return derm_err_set(err, DERM_EIO, "cannot create %s: %s", h5_path, strerror(errno));
     fclose(probe);
 
-    o = calloc(1, sizeof *o);
-    if (!o) return derm_err_set(err, DERM_ENOMEM, "cannot allocate output for %s", h5_path);
-    {
-        hid_t *ids[] = {&o->file, &o->time, &o->step, &o->age, &o->frame, &o->frame_time,
-                        &o->frame_step, &o->frame_age, &o->agent, &o->agent_count,
-                        &o->x, &o->y, &o->z};
-        for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) *ids[i] = H5I_INVALID_HID;
-        for (int f = 0; f < DERM_NFIELDS; f++) o->field[f] = o->profile[f] = H5I_INVALID_HID;
-        for (int c = 0; c < NACOLS; c++) o->acol[c] = H5I_INVALID_HID;
-    }
-    o->g = *g;
-    o->opts = *opts;
-    o->series = opts->series;
-    o->nseries = opts->nseries;
-    o->total = malloc((size_t)(opts->nseries > 0 ? opts->nseries : 1) * sizeof *o->total);
-    if (!o->total) {
-        st = derm_err_set(err, DERM_ENOMEM, "cannot allocate output series for %s", h5_path);
-        goto done;
-    }
-    for (int t = 0; t < o->nseries; t++) o->total[t] = H5I_INVALID_HID;
-    o->path = dup_str(h5_path);
-    o->xdmf_path = xdmf_path && opts->write_fields ? dup_str(xdmf_path) : NULL;
-    o->fbuf = malloc((size_t)g->n * sizeof *o->fbuf);
-    o->pbuf = malloc((size_t)g->nz * sizeof *o->pbuf);
-    if (!o->path || (xdmf_path && opts->write_fields && !o->xdmf_path) || !o->fbuf || !o->pbuf) {
-        st = derm_err_set(err, DERM_ENOMEM, "cannot allocate output buffers for %s", h5_path);
-        goto done;
-    }
-
-    /* Creation order of links and attributes (as the netCDF library does): readers list
-     * variables and attributes in the order written, not alphabetically. No object
-     * timestamps, so that runs differing only in thread count give identical datasets
-     * (created_utc is the one intended difference). */
-    HCHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create file", h5_path);
-    HCHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-           "create file", h5_path);
-    HCHECK(H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-           "create file", h5_path);
-    HCHECK(H5Pset_obj_track_times(fcpl, 0), "create file", h5_path);
-    o->file = H5Fcreate(h5_path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
-    if (o->file < 0) {
-        char detail[512];
-        st = derm_err_set(err, DERM_EIO, "cannot create %s: HDF5: %s", h5_path,
-                          h5_detail(detail, sizeof detail));
-        goto done;
-    }
-
-    if ((st = write_root_attrs(o, meta, err)) != DERM_OK) goto done;
-    if ((st = make_axis(o, "x", "lateral position x of the cell centre", g->nx, &o->x, err)) ||
-        (st = make_axis(o, "y", "lateral position y of the cell centre", g->ny, &o->y, err)) ||
-        (st = make_axis(o, "z", "depth of the cell centre below the dermal-epidermal junction",
-                        g->nz, &o->z, err)))
-        goto done;
-
-    {
-        hsize_t dim = 0, chunk = SERIES_CHUNK_ROWS;
-        struct dsspec s = {"time", H5T_IEEE_F64LE, 1, &dim, &chunk, 0, "day",
-                           "model time since the start of the run", NULL};
-        if ((st = make_ds(o, &s, &o->time, err)) != DERM_OK) goto done;
-        HCHECK(H5DSset_scale(o->time, "time"), "make dimension scale of", "time");
-    }
-    if ((st = make_pure_dim(o, "frame", &o->frame, err)) ||
-        (opts->write_agents && (st = make_pure_dim(o, "agent", &o->agent, err))))
-        goto done;
-
-    if ((st = make_series(o, "step", H5T_STD_I64LE, "1", "simulation step", NULL, o->time,
-                          &o->step, err)) ||
-        (st = make_series(o, "age_years", H5T_IEEE_F64LE, "year", "subject age", NULL, o->time,
-                          &o->age, err)))
-        goto done;
-    for (int t = 0; t < o->nseries; t++) {
-        const struct derm_series_desc *d = &o->series[t];
-        if ((st = make_series(o, d->name, H5T_IEEE_F64LE, d->units, d->long_name, TIME_COORDS,
-                              o->time, &o->total[t], err)))
-            goto done;
-    }
-    if ((st = make_frame_vars(o, err)) != DERM_OK) goto done;
-    st = flush(o, err);
-
-done:
-    close_id(&fcpl);
+    struct derm_output *o = NULL;
+    DERM_TRY(output_alloc(&o, h5_path, xdmf_path, g, opts, err));
+    derm_status st = create_file(o, err);
+    if (st == DERM_OK) st = write_root_attrs(o, meta, err);
+    if (st == DERM_OK) st = make_axes(o, err);
+    if (st == DERM_OK) st = make_time_vars(o, err);
+    if (st == DERM_OK) st = make_frame_vars(o, err);
+    if (st == DERM_OK) st = flush(o, err);
     if (st != DERM_OK) {
         output_free(o);
         return st;
@@ -1116,16 +1147,10 @@ static void ds_units(hid_t file, const char *name, char *buf, size_t len)
     H5Dclose(ds);
 }
 
-derm_status derm_output_info(const char *h5_path, FILE *fp, struct derm_err *err)
+/* Provenance lines from the root attributes; DERM_EIO if this is not a run file. */
+static derm_status info_header(hid_t file, const char *h5_path, FILE *fp, struct derm_err *err)
 {
-    if (!h5_path || !fp) return derm_err_set(err, DERM_EINTERNAL, "derm_output_info: NULL argument");
-    hid_t file;
-    DERM_TRY(open_ro(h5_path, &file, err));
-    derm_status st = DERM_OK;
-    char sw[128], ver[128], git[128], created[64], units[64];
-    double *v = NULL, *w = NULL;
-    int64_t n = 0, m = 0;
-
+    char sw[128], ver[128], git[128], created[64];
     root_attr_str(file, "software", sw, sizeof sw);
     root_attr_str(file, "software_version", ver, sizeof ver);
     root_attr_str(file, "git_describe", git, sizeof git);
@@ -1137,9 +1162,8 @@ derm_status derm_output_info(const char *h5_path, FILE *fp, struct derm_err *err
     int have_completed = root_attr_num(file, "completed", H5T_NATIVE_INT32, &completed) == 0;
     if (!have_completed || H5Lexists(file, "time", H5P_DEFAULT) <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        st = derm_err_set(err, DERM_EIO, "%s: not a dermsim run file (no 'completed' attribute "
-                          "or 'time' series)", h5_path);
-        goto done;
+        return derm_err_set(err, DERM_EIO, "%s: not a dermsim run file (no 'completed' attribute "
+                            "or 'time' series)", h5_path);
     }
 
     fprintf(fp, "file:       %s\n", h5_path);
@@ -1148,35 +1172,50 @@ derm_status derm_output_info(const char *h5_path, FILE *fp, struct derm_err *err
     if (have_seed) fprintf(fp, "seed:       %" PRIu64 "\n", seed);
     if (have_threads) fprintf(fp, "threads:    %d\n", (int)threads);
     fprintf(fp, "completed:  %s\n", completed ? "yes" : "NO - incomplete run");
+    return DERM_OK;
+}
 
-    {
-        int64_t nx = ds_len(file, "x"), ny = ds_len(file, "y"), nz = ds_len(file, "z");
-        double h = 0.0;
-        if (root_attr_num(file, "voxel_um", H5T_NATIVE_DOUBLE, &h) != 0 && nx > 1) {
-            if ((st = read_1d(file, h5_path, "x", &v, &n, err)) != DERM_OK) goto done;
-            h = v[1] - v[0];
-            free(v);
-            v = NULL;
-        }
-        fprintf(fp, "grid:       %" PRId64 " x %" PRId64 " x %" PRId64
-                    " voxels (nx ny nz), voxel %g um, extent %g x %g x %g mm\n",
-                nx, ny, nz, h, (double)nx * h * 1e-3, (double)ny * h * 1e-3,
-                (double)nz * h * 1e-3);
+static derm_status info_grid(hid_t file, const char *h5_path, FILE *fp, struct derm_err *err)
+{
+    int64_t nx = ds_len(file, "x"), ny = ds_len(file, "y"), nz = ds_len(file, "z");
+    double h = 0.0;
+    if (root_attr_num(file, "voxel_um", H5T_NATIVE_DOUBLE, &h) != 0 && nx > 1) {
+        double *v = NULL;
+        int64_t n = 0;
+        DERM_TRY(read_1d(file, h5_path, "x", &v, &n, err));
+        h = v[1] - v[0];
+        free(v);
     }
+    fprintf(fp, "grid:       %" PRId64 " x %" PRId64 " x %" PRId64
+                " voxels (nx ny nz), voxel %g um, extent %g x %g x %g mm\n",
+            nx, ny, nz, h, (double)nx * h * 1e-3, (double)ny * h * 1e-3,
+            (double)nz * h * 1e-3);
+    return DERM_OK;
+}
 
-    if ((st = read_1d(file, h5_path, "time", &v, &n, err)) != DERM_OK) goto done;
+/* Rows, time and age span of the time series. */
+static derm_status info_series(hid_t file, const char *h5_path, FILE *fp, struct derm_err *err)
+{
+    double *v = NULL, *w = NULL;
+    int64_t n = 0, m = 0;
+    DERM_TRY(read_1d(file, h5_path, "time", &v, &n, err));
     fprintf(fp, "series:     %" PRId64 " rows", n);
     if (n > 0) {
         fprintf(fp, ", time %g .. %g day", v[0], v[n - 1]);
         if (read_1d(file, h5_path, "age_years", &w, &m, err) == DERM_OK && m > 0)
             fprintf(fp, ", age %g .. %g years", w[0], w[m - 1]);
         free(w);
-        w = NULL;
     }
     fputc('\n', fp);
     free(v);
-    v = NULL;
+    return DERM_OK;
+}
 
+/* Frames and agents are optional: their absence is reported, not an error. */
+static void info_frames(hid_t file, const char *h5_path, FILE *fp, struct derm_err *err)
+{
+    double *v = NULL;
+    int64_t n = 0;
     if (read_1d(file, h5_path, "frame_time", &v, &n, err) == DERM_OK) {
         fprintf(fp, "frames:     %" PRId64, n);
         if (n > 0) fprintf(fp, " (time %g .. %g day)", v[0], v[n - 1]);
@@ -1189,29 +1228,43 @@ derm_status derm_output_info(const char *h5_path, FILE *fp, struct derm_err *err
         if (n > 0) fprintf(fp, "agents:     %.0f in the last frame\n", v[n - 1]);
         else fprintf(fp, "agents:     no frames\n");
         free(v);
-        v = NULL;
     } else {
         H5Eclear2(H5E_DEFAULT);
         fprintf(fp, "agents:     not written\n");
     }
+}
 
+static derm_status info_key_totals(hid_t file, const char *h5_path, FILE *fp, struct derm_err *err)
+{
+    char units[64];
     fprintf(fp, "key totals (first -> last row):\n");
     for (size_t i = 0; i < sizeof info_totals / sizeof info_totals[0]; i++) {
         if (H5Lexists(file, info_totals[i], H5P_DEFAULT) <= 0) {
             H5Eclear2(H5E_DEFAULT);
             continue;
         }
-        if ((st = read_1d(file, h5_path, info_totals[i], &v, &n, err)) != DERM_OK) goto done;
+        double *v = NULL;
+        int64_t n = 0;
+        DERM_TRY(read_1d(file, h5_path, info_totals[i], &v, &n, err));
         ds_units(file, info_totals[i], units, sizeof units);
         if (n > 0)
             fprintf(fp, "  %-30s %12.6g -> %12.6g %s\n", info_totals[i], v[0], v[n - 1], units);
         free(v);
-        v = NULL;
     }
-    derm_err_clear(err);
-done:
-    free(v);
-    free(w);
+    return DERM_OK;
+}
+
+derm_status derm_output_info(const char *h5_path, FILE *fp, struct derm_err *err)
+{
+    if (!h5_path || !fp) return derm_err_set(err, DERM_EINTERNAL, "derm_output_info: NULL argument");
+    hid_t file;
+    DERM_TRY(open_ro(h5_path, &file, err));
+    derm_status st = info_header(file, h5_path, fp, err);
+    if (st == DERM_OK) st = info_grid(file, h5_path, fp, err);
+    if (st == DERM_OK) st = info_series(file, h5_path, fp, err);
+    if (st == DERM_OK) info_frames(file, h5_path, fp, err);
+    if (st == DERM_OK) st = info_key_totals(file, h5_path, fp, err);
+    if (st == DERM_OK) derm_err_clear(err);
     H5Fclose(file);
     return st;
 }

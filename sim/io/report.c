@@ -36,61 +36,56 @@ static const char *trend(double rel)
     return "rose sharply";
 }
 
-derm_status derm_report_write(const char *md_path, const char *h5_path, const struct derm_params *p,
-                              const struct derm_schedule *sched,
-                              const struct derm_report_info *info, struct derm_err *err)
+/* The series the report reads, in the order of the enum below. */
+static const char *const series_names[] = {
+    "age_years",
+    "collagen_total",
+    "collagen_fragmented_fraction",
+    "collagen_synthesis_per_cell",
+    "elastin_functional_total",
+    "elastin_elastotic_total",
+    "ha_hmw_total",
+    "ha_lmw_total",
+    "fibroblast_density",
+    "senescent_fraction",
+    "stem_cell_count",
+    "dermal_thickness",
+    "mmp1_mean",
+    "age_crosslinks_mean",
+    "uv_dose_cumulative",
+    "uv_dose_unprotected_cumulative",
+    "smoking_pack_years",
+    "pollution_index_years",
+    "exosome_dose_cumulative",
+    "conditioned_medium_dose_cumulative",
+    "growth_factor_dose_cumulative",
+    "microneedling_cumulative",
+    "glucose_mM",
+    "ros_mean",
+};
+enum { AGE, COL, FRAG, SYN, ELF, ELZ, HAH, HAL, FIB, SEN, STEM, THICK, MMP1, AGEX, UV, UVU, PACK, POLL, EXO, CM,
+       GFD, MN, GLU, ROS, NS };
+
+/* Read every series; *n is the shortest length (rows all of them have). */
+static derm_status read_all(const char *h5_path, struct series *s, int64_t *n, struct derm_err *err)
 {
-    struct series s[] = {
-        {"age_years", NULL, 0},
-        {"collagen_total", NULL, 0},
-        {"collagen_fragmented_fraction", NULL, 0},
-        {"collagen_synthesis_per_cell", NULL, 0},
-        {"elastin_functional_total", NULL, 0},
-        {"elastin_elastotic_total", NULL, 0},
-        {"ha_hmw_total", NULL, 0},
-        {"ha_lmw_total", NULL, 0},
-        {"fibroblast_density", NULL, 0},
-        {"senescent_fraction", NULL, 0},
-        {"stem_cell_count", NULL, 0},
-        {"dermal_thickness", NULL, 0},
-        {"mmp1_mean", NULL, 0},
-        {"age_crosslinks_mean", NULL, 0},
-        {"uv_dose_cumulative", NULL, 0},
-        {"uv_dose_unprotected_cumulative", NULL, 0},
-        {"smoking_pack_years", NULL, 0},
-        {"pollution_index_years", NULL, 0},
-        {"exosome_dose_cumulative", NULL, 0},
-        {"conditioned_medium_dose_cumulative", NULL, 0},
-        {"growth_factor_dose_cumulative", NULL, 0},
-        {"microneedling_cumulative", NULL, 0},
-        {"glucose_mM", NULL, 0},
-        {"ros_mean", NULL, 0},
-    };
-    enum { AGE, COL, FRAG, SYN, ELF, ELZ, HAH, HAL, FIB, SEN, STEM, THICK, MMP1, AGEX, UV, UVU, PACK, POLL, EXO, CM,
-           GFD, MN, GLU, ROS, NS };
-    derm_status st = DERM_OK;
-    FILE *fp = NULL;
+    for (int i = 0; i < NS; i++) DERM_TRY(derm_output_read_series(h5_path, s[i].name, &s[i].v, &s[i].n, err));
+    *n = s[AGE].n;
     for (int i = 0; i < NS; i++)
-        if ((st = derm_output_read_series(h5_path, s[i].name, &s[i].v, &s[i].n, err)) != DERM_OK) goto done;
-    int64_t n = s[AGE].n;
-    for (int i = 0; i < NS; i++)
-        if (s[i].n < n) n = s[i].n;
-    if (n < 1) {
-        st = derm_err_set(err, DERM_EIO, "%s: no time series rows to report on", h5_path);
-        goto done;
-    }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", md_path);
-    fp = fopen(tmp, "w");
-    if (!fp) {
-        st = derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    const double *age = s[AGE].v;
-    double a0 = age[0], a1 = age[n - 1];
+        if (s[i].n < *n) *n = s[i].n;
+    if (*n < 1) return derm_err_set(err, DERM_EIO, "%s: no time series rows to report on", h5_path);
+    return DERM_OK;
+}
+
+/* First and last row of series i, and its relative change (needs s and n in scope). */
 #define FIRST(i) (s[i].v[0])
 #define LAST(i) (s[i].v[n - 1])
 #define REL(i) (FIRST(i) != 0 ? LAST(i) / FIRST(i) - 1.0 : 0.0)
+
+static void write_intro(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p,
+                        const struct derm_schedule *sched, const struct derm_report_info *info)
+{
+    double a0 = FIRST(AGE), a1 = LAST(AGE);
     fprintf(fp, "# dermsim run report\n\n");
     if (!info->completed)
         fprintf(fp, "> **INCOMPLETE RUN**: the simulation stopped early (interrupted or failed); the "
@@ -99,30 +94,39 @@ derm_status derm_report_write(const char *md_path, const char *h5_path, const st
             p->subject_sex == DERM_SEX_MALE ? "male" : "female", (long long)p->subject_skin_type, a0, a1,
             sched->n ? "intrinsic ageing plus the exposures and treatments below"
                           : "intrinsic ageing: no sun, smoking or treatments; glucose at the subject's baseline");
-    if (sched->n) {
-        fprintf(fp, "## Exposures and treatments\n\n");
-        for (int i = 0; i < sched->n; i++) {
-            const struct derm_schedule_entry *e = &sched->e[i];
-            fprintf(fp, "- `%s`: %s, dose %g", e->name, derm_schedule_input_name(e->input), e->dose);
-            if (e->at_age >= 0)
-                fprintf(fp, ", from age %g, %lld time(s) every %g d, each lasting %g d", e->at_age, (long long)e->count,
-                        e->every_days, e->duration_days);
-            else
-                fprintf(fp, ", from age %g to %g", e->from_age >= 0 ? e->from_age : p->run_age_start_years,
-                        e->to_age >= 0 ? e->to_age : p->run_age_end_years);
-            fprintf(fp, ".\n");
-        }
-        fprintf(fp, "\nDelivered over the run: UV %.4g SED at the skin surface (%.4g SED before sunscreen); "
-                    "%.3g pack-years of smoking; pollution %.3g index-years; exosomes %.3g, conditioned medium "
-                    "%.3g, growth factors %.3g, microneedling %.3g (dose units); glucose at the end %.3g mM.\n\n",
-                LAST(UV), LAST(UVU), LAST(PACK), LAST(POLL), LAST(EXO), LAST(CM), LAST(GFD), LAST(MN), LAST(GLU));
-        fprintf(fp, "Their effect shows in the lines below: UV and smoking act through ROS (mean ROS %.2f -> %.2f; "
-                    "more MMP-1, less synthesis, DNA damage and senescence, elastotic material from UVA); glucose "
-                    "through AGE cross-links; exosomes and growth factors raise synthesis and lower MMPs while "
-                    "they last. To isolate an effect, run the same config and seed without the entry and "
-                    "compare.\n\n",
-                FIRST(ROS), LAST(ROS));
+}
+
+static void write_exposures(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p,
+                            const struct derm_schedule *sched)
+{
+    if (!sched->n) return;
+    fprintf(fp, "## Exposures and treatments\n\n");
+    for (int i = 0; i < sched->n; i++) {
+        const struct derm_schedule_entry *e = &sched->e[i];
+        fprintf(fp, "- `%s`: %s, dose %g", e->name, derm_schedule_input_name(e->input), e->dose);
+        if (e->at_age >= 0)
+            fprintf(fp, ", from age %g, %lld time(s) every %g d, each lasting %g d", e->at_age, (long long)e->count,
+                    e->every_days, e->duration_days);
+        else
+            fprintf(fp, ", from age %g to %g", e->from_age >= 0 ? e->from_age : p->run_age_start_years,
+                    e->to_age >= 0 ? e->to_age : p->run_age_end_years);
+        fprintf(fp, ".\n");
     }
+    fprintf(fp, "\nDelivered over the run: UV %.4g SED at the skin surface (%.4g SED before sunscreen); "
+                "%.3g pack-years of smoking; pollution %.3g index-years; exosomes %.3g, conditioned medium "
+                "%.3g, growth factors %.3g, microneedling %.3g (dose units); glucose at the end %.3g mM.\n\n",
+            LAST(UV), LAST(UVU), LAST(PACK), LAST(POLL), LAST(EXO), LAST(CM), LAST(GFD), LAST(MN), LAST(GLU));
+    fprintf(fp, "Their effect shows in the lines below: UV and smoking act through ROS (mean ROS %.2f -> %.2f; "
+                "more MMP-1, less synthesis, DNA damage and senescence, elastotic material from UVA); glucose "
+                "through AGE cross-links; exosomes and growth factors raise synthesis and lower MMPs while "
+                "they last. To isolate an effect, run the same config and seed without the entry and "
+                "compare.\n\n",
+            FIRST(ROS), LAST(ROS));
+}
+
+static void write_changes(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p)
+{
+    double a0 = FIRST(AGE), a1 = LAST(AGE);
     fprintf(fp, "## What happened\n\n");
     fprintf(fp, "- **Collagen** %s: %.1f %% of its starting amount remains (%.3g -> %.3g mg/cm^2 in the "
                 "simulated %.0f um of dermis), a mean change of %+.2f %% per year. The fragmented share "
@@ -152,6 +156,12 @@ derm_status derm_report_write(const char *md_path, const char *h5_path, const st
     fprintf(fp, "- **AGE cross-links** %s: %.1f -> %.1f pmol/mg collagen.\n", trend(REL(AGEX)), FIRST(AGEX),
             LAST(AGEX));
     fprintf(fp, "- **Dermal thickness** %s: %.0f -> %.0f um.\n\n", trend(REL(THICK)), FIRST(THICK), LAST(THICK));
+}
+
+static void write_decades(FILE *fp, const struct series *s, int64_t n)
+{
+    const double *age = s[AGE].v;
+    double a0 = FIRST(AGE), a1 = LAST(AGE), ha0 = FIRST(HAH) + FIRST(HAL);
     fprintf(fp, "## By decade\n\n| age (y) | collagen (rel.) | fragmented | fibroblasts /mm^3 | senescent | "
                 "elastin (rel.) | HA (rel.) | thickness (um) |\n|---|---|---|---|---|---|---|---|\n");
     for (double a = ceil(a0 / 10.0) * 10.0; a <= a1 + 1e-9; a += 10.0) {
@@ -162,23 +172,49 @@ derm_status derm_report_write(const char *md_path, const char *h5_path, const st
                 FIRST(ELF) > 0 ? at_age(age, s[ELF].v, n, a) / FIRST(ELF) : 0.0, ha0 > 0 ? ha / ha0 : 0.0,
                 at_age(age, s[THICK].v, n, a));
     }
+}
+#undef FIRST
+#undef LAST
+#undef REL
+
+static void write_reproduce(FILE *fp, const struct derm_params *p, const struct derm_report_info *info)
+{
     fprintf(fp, "\n## Reproduce\n\n- dermsim %s (%s), seed %lld, %d thread(s), %.1f s wall time.\n"
                 "- Config: `%s` (the full resolved parameter set is in `resolved.yaml`).\n"
                 "- Command: `%s`\n\nResults are identical for any thread count.\n",
             info->version, info->git_describe, (long long)p->run_seed, info->threads, info->wall_seconds,
             info->config_path, info->reproduce);
-#undef FIRST
-#undef LAST
-#undef REL
-    if (fclose(fp) != 0) {
-        fp = NULL;
-        st = derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    fp = NULL;
-    if (rename(tmp, md_path) != 0) st = derm_err_set(err, DERM_EIO, "cannot rename %s to %s: %s", tmp, md_path, strerror(errno));
-done:
-    if (fp) fclose(fp);
+}
+
+/* Write the report to md_path.tmp, then rename it into place. */
+static derm_status write_md(const char *md_path, const struct series *s, int64_t n, const struct derm_params *p,
+                            const struct derm_schedule *sched, const struct derm_report_info *info,
+                            struct derm_err *err)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", md_path);
+    FILE *fp = fopen(tmp, "w");
+    if (!fp) return derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    write_intro(fp, s, n, p, sched, info);
+    write_exposures(fp, s, n, p, sched);
+    write_changes(fp, s, n, p);
+    write_decades(fp, s, n);
+    write_reproduce(fp, p, info);
+    if (fclose(fp) != 0) return derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    if (rename(tmp, md_path) != 0)
+        return derm_err_set(err, DERM_EIO, "cannot rename %s to %s: %s", tmp, md_path, strerror(errno));
+    return DERM_OK;
+}
+
+derm_status derm_report_write(const char *md_path, const char *h5_path, const struct derm_params *p,
+                              const struct derm_schedule *sched,
+                              const struct derm_report_info *info, struct derm_err *err)
+{
+    struct series s[NS];
+    for (int i = 0; i < NS; i++) s[i] = (struct series){series_names[i], NULL, 0};
+    int64_t n = 0;
+    derm_status st = read_all(h5_path, s, &n, err);
+    if (st == DERM_OK) st = write_md(md_path, s, n, p, sched, info, err);
     for (int i = 0; i < NS; i++) free(s[i].v);
     return st;
 }

@@ -42,6 +42,8 @@ enum { SWEEP_RNG_SEED = 0x5357, SWEEP_RNG_LHS_PERM, SWEEP_RNG_LHS_JITTER, SWEEP_
 static const char *const SWEEP_KEYS[] = {"base",    "set",          "design", "replicates",
                                          "seed",    "parameters",   "samples", "trajectories",
                                          "levels",  "endpoints"};
+/* Indices into SWEEP_KEYS. */
+enum sweep_key { K_BASE, K_SET, K_DESIGN, K_REPL, K_SEED, K_PARAMS, K_SAMPLES, K_TRAJ, K_LEVELS, K_ENDP, NKEYS };
 static const char *const SWEEP_DESIGNS[] = {"grid", "lhs", "morris"};
 
 /* A configuration as a run loads it: parameters and schedule. */
@@ -324,78 +326,90 @@ static derm_status add_set(struct sweep_parser *P, const yaml_node_t *map, const
     return DERM_OK;
 }
 
-static derm_status parse_factor(struct sweep_parser *P, const yaml_node_t *k, const yaml_node_t *v,
-                                struct derm_sweep_factor *f)
+/* The nodes of one `parameters:` entry: a bare list, or a mapping of these keys. */
+struct factor_nodes {
+    const yaml_node_t *values, *lo, *hi, *scale;
+};
+
+static derm_status factor_nodes(struct sweep_parser *P, const struct derm_sweep_factor *f, const yaml_node_t *v,
+                                const char *what, struct factor_nodes *fn)
 {
-    snprintf(f->key, sizeof f->key, "%s", scalar(k));
-    f->line = LINE(k);
-    f->col = COL(k);
-    char what[DERM_SWEEP_KEY_MAX + 16];
-    snprintf(what, sizeof what, "parameters.%s", f->key);
-    if (!strcmp(f->key, "run.seed") || !strcmp(f->key, "run.threads"))
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' cannot be swept; expected %s", P->name,
-                            f->line, f->col, what,
-                            !strcmp(f->key, "run.seed") ? "replicates (seeds are derived per run)" : "a model parameter");
-    const yaml_node_t *values = NULL, *lo = NULL, *hi = NULL, *scale = NULL;
     if (v->type == YAML_SEQUENCE_NODE) {
-        values = v;
-    } else if (v->type == YAML_MAPPING_NODE) {
-        DERM_TRY(check_keys(P, v, what));
-        static const char *const fk[] = {"values", "min", "max", "scale"};
-        for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
-            yaml_node_t *kk = yaml_document_get_node(P->doc, pr->key), *vv = yaml_document_get_node(P->doc, pr->value);
-            const char *n = scalar(kk);
-            if (!strcmp(n, "values")) values = vv;
-            else if (!strcmp(n, "min")) lo = vv;
-            else if (!strcmp(n, "max")) hi = vv;
-            else if (!strcmp(n, "scale")) scale = vv;
-            else return unknown_key(P, kk, what, fk, 4);
-        }
-    } else {
+        fn->values = v;
+        return DERM_OK;
+    }
+    if (v->type != YAML_MAPPING_NODE)
         return derm_err_set(P->err, DERM_ECONFIG,
                             "%s:%lu:%lu: key '%s': found %s; expected {values: [...]} or {min: A, max: B, scale: "
                             "linear|log}",
                             P->name, f->line, f->col, what, kind_of(v));
+    DERM_TRY(check_keys(P, v, what));
+    static const char *const fk[] = {"values", "min", "max", "scale"};
+    for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
+        yaml_node_t *kk = yaml_document_get_node(P->doc, pr->key), *vv = yaml_document_get_node(P->doc, pr->value);
+        const char *n = scalar(kk);
+        if (!strcmp(n, "values")) fn->values = vv;
+        else if (!strcmp(n, "min")) fn->lo = vv;
+        else if (!strcmp(n, "max")) fn->hi = vv;
+        else if (!strcmp(n, "scale")) fn->scale = vv;
+        else return unknown_key(P, kk, what, fk, 4);
     }
+    return DERM_OK;
+}
+
+/* The design decides the form: a grid takes value lists, the sampled designs ranges. */
+static derm_status check_factor_form(struct sweep_parser *P, const struct derm_sweep_factor *f, const char *what,
+                                     const struct factor_nodes *fn)
+{
     int grid = P->s->design == DERM_SWEEP_GRID;
-    if (grid && !values)
+    if (grid && !fn->values)
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': design 'grid' needs a value list; expected "
                             "{values: [...]}", P->name, f->line, f->col, what);
-    if (!grid && (!lo || !hi || values))
+    if (!grid && (!fn->lo || !fn->hi || fn->values))
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': design '%s' needs a range; expected {min: A, "
                             "max: B, scale: linear|log}", P->name, f->line, f->col, what,
                             SWEEP_DESIGNS[P->s->design]);
-    if (values && (lo || hi || scale))
+    if (fn->values && (fn->lo || fn->hi || fn->scale))
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': both a value list and min/max/scale; "
                             "expected one of them", P->name, f->line, f->col, what);
-    if (values) {
-        if (values->type != YAML_SEQUENCE_NODE)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.values': found %s; expected a list such as "
-                                "[1, 2, 3]", P->name, LINE(values), COL(values), what, kind_of(values));
-        yaml_node_item_t *a = values->data.sequence.items.start, *b = values->data.sequence.items.top;
-        if (a == b)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': empty value list; expected at least one "
-                                "value", P->name, LINE(values), COL(values), what);
-        f->values = calloc((size_t)(b - a), sizeof *f->values);
-        if (!f->values) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
-        for (yaml_node_item_t *it = a; it < b; it++) {
-            yaml_node_t *e = yaml_document_get_node(P->doc, *it);
-            DERM_TRY(want_scalar(P, e, e, what, "a list of scalar values"));
-            if (!value_text_ok(scalar(e)))
-                return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote "
-                                    "or line break; expected a plain value", P->name, LINE(e), COL(e), what, scalar(e));
-            for (int j = 0; j < f->nvalues; j++)
-                if (!strcmp(f->values[j], scalar(e)))
-                    return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
-                                        "expected distinct values (use replicates for repeats)", P->name, LINE(e),
-                                        COL(e), what, scalar(e));
-            struct sweep_cfg tp = *P->base; /* the value alone, as --set would take it */
-            DERM_TRY(apply_located2(P, &tp, NULL, f->key, scalar(e), LINE(e), COL(e), f->line, f->col));
-            if (!(f->values[f->nvalues++] = sweep_strdup(scalar(e))))
-                return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
-        }
-        return DERM_OK;
+    return DERM_OK;
+}
+
+static derm_status parse_value_list(struct sweep_parser *P, struct derm_sweep_factor *f, const char *what,
+                                    const yaml_node_t *values)
+{
+    if (values->type != YAML_SEQUENCE_NODE)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.values': found %s; expected a list such as "
+                            "[1, 2, 3]", P->name, LINE(values), COL(values), what, kind_of(values));
+    yaml_node_item_t *a = values->data.sequence.items.start, *b = values->data.sequence.items.top;
+    if (a == b)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': empty value list; expected at least one "
+                            "value", P->name, LINE(values), COL(values), what);
+    f->values = calloc((size_t)(b - a), sizeof *f->values);
+    if (!f->values) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    for (yaml_node_item_t *it = a; it < b; it++) {
+        yaml_node_t *e = yaml_document_get_node(P->doc, *it);
+        DERM_TRY(want_scalar(P, e, e, what, "a list of scalar values"));
+        if (!value_text_ok(scalar(e)))
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote "
+                                "or line break; expected a plain value", P->name, LINE(e), COL(e), what, scalar(e));
+        for (int j = 0; j < f->nvalues; j++)
+            if (!strcmp(f->values[j], scalar(e)))
+                return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
+                                    "expected distinct values (use replicates for repeats)", P->name, LINE(e),
+                                    COL(e), what, scalar(e));
+        struct sweep_cfg tp = *P->base; /* the value alone, as --set would take it */
+        DERM_TRY(apply_located2(P, &tp, NULL, f->key, scalar(e), LINE(e), COL(e), f->line, f->col));
+        if (!(f->values[f->nvalues++] = sweep_strdup(scalar(e))))
+            return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
     }
+    return DERM_OK;
+}
+
+static derm_status parse_range(struct sweep_parser *P, struct derm_sweep_factor *f, const char *what,
+                               const struct factor_nodes *fn)
+{
+    const yaml_node_t *lo = fn->lo, *hi = fn->hi, *scale = fn->scale;
     f->is_range = 1;
     char wmin[DERM_SWEEP_KEY_MAX + 24], wmax[DERM_SWEEP_KEY_MAX + 24];
     snprintf(wmin, sizeof wmin, "%s.min", what);
@@ -416,49 +430,77 @@ static derm_status parse_factor(struct sweep_parser *P, const yaml_node_t *k, co
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': min %g with scale log; expected min > 0",
                             P->name, LINE(lo), COL(lo), what, f->lo);
     const struct derm_param_desc *d = derm_params_find(f->key);
-    if (d) {
-        if (d->type == DERM_PT_BOOL || d->type == DERM_PT_ENUM)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' is a choice, not a number; expected it "
-                                "in a grid with {values: [...]}", P->name, f->line, f->col, what);
-        f->integer = d->type == DERM_PT_INT;
-        const yaml_node_t *bad = f->lo < d->lo ? lo : f->hi > d->hi ? hi : NULL;
-        if (bad)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': range [%g, %g] is outside the allowed "
-                                "range of %s; expected min and max in [%g, %g]", P->name, LINE(bad), COL(bad), what,
-                                f->lo, f->hi, f->key, d->lo, d->hi);
-    }
+    if (!d) return DERM_OK;
+    if (d->type == DERM_PT_BOOL || d->type == DERM_PT_ENUM)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' is a choice, not a number; expected it "
+                            "in a grid with {values: [...]}", P->name, f->line, f->col, what);
+    f->integer = d->type == DERM_PT_INT;
+    const yaml_node_t *bad = f->lo < d->lo ? lo : f->hi > d->hi ? hi : NULL;
+    if (bad)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': range [%g, %g] is outside the allowed "
+                            "range of %s; expected min and max in [%g, %g]", P->name, LINE(bad), COL(bad), what,
+                            f->lo, f->hi, f->key, d->lo, d->hi);
     return DERM_OK;
 }
 
-static derm_status parse_endpoint(struct sweep_parser *P, const yaml_node_t *item, int index,
-                                  struct derm_sweep_endpoint *e)
+static derm_status parse_factor(struct sweep_parser *P, const yaml_node_t *k, const yaml_node_t *v,
+                                struct derm_sweep_factor *f)
 {
-    char what[64];
-    snprintf(what, sizeof what, "endpoints[%d]", index);
+    snprintf(f->key, sizeof f->key, "%s", scalar(k));
+    f->line = LINE(k);
+    f->col = COL(k);
+    char what[DERM_SWEEP_KEY_MAX + 16];
+    snprintf(what, sizeof what, "parameters.%s", f->key);
+    if (!strcmp(f->key, "run.seed") || !strcmp(f->key, "run.threads"))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' cannot be swept; expected %s", P->name,
+                            f->line, f->col, what,
+                            !strcmp(f->key, "run.seed") ? "replicates (seeds are derived per run)"
+                                                        : "a model parameter");
+    struct factor_nodes fn = {0};
+    DERM_TRY(factor_nodes(P, f, v, what, &fn));
+    DERM_TRY(check_factor_form(P, f, what, &fn));
+    if (fn.values) return parse_value_list(P, f, what, fn.values);
+    return parse_range(P, f, what, &fn);
+}
+
+/* The nodes of one `endpoints:` item, each checked to be a scalar. */
+struct endpoint_nodes {
+    const yaml_node_t *name, *var, *at_age, *at, *ttf, *rel;
+};
+
+static derm_status endpoint_nodes(struct sweep_parser *P, const yaml_node_t *item, const char *what,
+                                  struct endpoint_nodes *en)
+{
     if (item->type != YAML_MAPPING_NODE)
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': found %s; expected {name: N, variable: V, "
                             "at_age: A | at: end | time_to_fraction: F, relative_to_age: R}", P->name, LINE(item),
                             COL(item), what, kind_of(item));
     DERM_TRY(check_keys(P, item, what));
     static const char *const ek[] = {"name", "variable", "at_age", "at", "time_to_fraction", "relative_to_age"};
-    const yaml_node_t *name = NULL, *var = NULL, *at_age = NULL, *at = NULL, *ttf = NULL, *rel = NULL;
     for (yaml_node_pair_t *pr = item->data.mapping.pairs.start; pr < item->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
         const char *n = scalar(k);
         char w[128];
         snprintf(w, sizeof w, "%s.%s", what, n);
-        if (!strcmp(n, "name")) name = v;
-        else if (!strcmp(n, "variable")) var = v;
-        else if (!strcmp(n, "at_age")) at_age = v;
-        else if (!strcmp(n, "at")) at = v;
-        else if (!strcmp(n, "time_to_fraction")) ttf = v;
-        else if (!strcmp(n, "relative_to_age")) rel = v;
+        if (!strcmp(n, "name")) en->name = v;
+        else if (!strcmp(n, "variable")) en->var = v;
+        else if (!strcmp(n, "at_age")) en->at_age = v;
+        else if (!strcmp(n, "at")) en->at = v;
+        else if (!strcmp(n, "time_to_fraction")) en->ttf = v;
+        else if (!strcmp(n, "relative_to_age")) en->rel = v;
         else return unknown_key(P, k, what, ek, 6);
         DERM_TRY(want_scalar(P, k, v, w, "a scalar value"));
     }
-    if (!name || !var)
+    if (!en->name || !en->var)
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': missing '%s'; expected {name: N, variable: "
-                            "V, ...}", P->name, LINE(item), COL(item), what, !name ? "name" : "variable");
+                            "V, ...}", P->name, LINE(item), COL(item), what, !en->name ? "name" : "variable");
+    return DERM_OK;
+}
+
+/* The name becomes a column of the results table. */
+static derm_status endpoint_name(struct sweep_parser *P, const yaml_node_t *name, const char *what,
+                                 struct derm_sweep_endpoint *e)
+{
     const char *nm = scalar(name);
     size_t nl = strlen(nm);
     int ok = nl > 0 && nl < DERM_SWEEP_NAME_MAX && !(nm[0] >= '0' && nm[0] <= '9');
@@ -470,7 +512,13 @@ static derm_status parse_endpoint(struct sweep_parser *P, const yaml_node_t *ite
                             "digits and '_' (a column name), at most %d characters", P->name, LINE(name), COL(name),
                             what, nm, DERM_SWEEP_NAME_MAX - 1);
     snprintf(e->name, sizeof e->name, "%s", nm);
-    /* the variable must be a series of run.h5 */
+    return DERM_OK;
+}
+
+/* The variable must be a series of run.h5. */
+static derm_status endpoint_variable(struct sweep_parser *P, const yaml_node_t *var, const char *what,
+                                     struct derm_sweep_endpoint *e)
+{
     const char *vn = scalar(var);
     const char *names[DERM_NTOTALS + 1];
     int known = 0;
@@ -489,39 +537,60 @@ static derm_status parse_endpoint(struct sweep_parser *P, const yaml_node_t *ite
                             P->name, LINE(var), COL(var), what, vn);
     }
     snprintf(e->variable, sizeof e->variable, "%s", vn);
-    int nmodes = !!at_age + !!at + !!ttf;
+    return DERM_OK;
+}
+
+/* When the endpoint is read: exactly one of at_age, at: end, time_to_fraction; and the
+ * optional reference age. */
+static derm_status endpoint_time(struct sweep_parser *P, const yaml_node_t *item, const char *what,
+                                 const struct endpoint_nodes *en, struct derm_sweep_endpoint *e)
+{
+    int nmodes = !!en->at_age + !!en->at + !!en->ttf;
     if (nmodes != 1)
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': %s; expected exactly one of at_age, at: end, "
                             "time_to_fraction", P->name, LINE(item), COL(item), what,
                             nmodes ? "more than one of at_age, at, time_to_fraction" : "no time given");
     char w[96];
-    if (at_age) {
+    if (en->at_age) {
         e->kind = DERM_SWEEP_AT_AGE;
         snprintf(w, sizeof w, "%s.at_age", what);
-        DERM_TRY(parse_real(P, at_age, at_age, w, &e->age_years));
-    } else if (at) {
-        if (strcmp(scalar(at), "end") != 0)
+        DERM_TRY(parse_real(P, en->at_age, en->at_age, w, &e->age_years));
+    } else if (en->at) {
+        if (strcmp(scalar(en->at), "end") != 0)
             return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.at': '%s' is not valid; expected end (or "
-                                "use at_age: A)", P->name, LINE(at), COL(at), what, scalar(at));
+                                "use at_age: A)", P->name, LINE(en->at), COL(en->at), what, scalar(en->at));
         e->kind = DERM_SWEEP_AT_END;
     } else {
         e->kind = DERM_SWEEP_TIME_TO;
         snprintf(w, sizeof w, "%s.time_to_fraction", what);
-        DERM_TRY(parse_real(P, ttf, ttf, w, &e->fraction));
+        DERM_TRY(parse_real(P, en->ttf, en->ttf, w, &e->fraction));
         if (!(e->fraction > 0) || e->fraction == 1.0)
             return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': %g is not valid; expected a positive "
-                                "fraction other than 1 (0.8 = 20 %% loss, 1.5 = 50 %% gain)", P->name, LINE(ttf),
-                                COL(ttf), w, e->fraction);
+                                "fraction other than 1 (0.8 = 20 %% loss, 1.5 = 50 %% gain)", P->name, LINE(en->ttf),
+                                COL(en->ttf), w, e->fraction);
     }
-    if (rel) {
+    if (en->rel) {
         e->has_ref = 1;
         snprintf(w, sizeof w, "%s.relative_to_age", what);
-        DERM_TRY(parse_real(P, rel, rel, w, &e->ref_age_years));
+        DERM_TRY(parse_real(P, en->rel, en->rel, w, &e->ref_age_years));
     }
+    return DERM_OK;
+}
+
+static derm_status parse_endpoint(struct sweep_parser *P, const yaml_node_t *item, int index,
+                                  struct derm_sweep_endpoint *e)
+{
+    char what[64];
+    snprintf(what, sizeof what, "endpoints[%d]", index);
+    struct endpoint_nodes en = {0};
+    DERM_TRY(endpoint_nodes(P, item, what, &en));
+    DERM_TRY(endpoint_name(P, en.name, what, e));
+    DERM_TRY(endpoint_variable(P, en.var, what, e));
+    DERM_TRY(endpoint_time(P, item, what, &en, e));
     for (int i = 0; i < index; i++)
         if (!strcmp(P->s->endpoints[i].name, e->name))
             return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.name': '%s' is used twice; expected "
-                                "distinct endpoint names", P->name, LINE(name), COL(name), what, e->name);
+                                "distinct endpoint names", P->name, LINE(en.name), COL(en.name), what, e->name);
     return DERM_OK;
 }
 
@@ -571,96 +640,93 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static derm_status expand(struct derm_sweep *s, struct derm_err *err)
+/* Points of the design, or SWEEP_MAX_RUNS + 1 when a grid would overflow. */
+static int64_t design_points(const struct derm_sweep *s)
 {
     const int k = s->nfactors;
+    if (s->design == DERM_SWEEP_LHS) return s->samples;
+    if (s->design != DERM_SWEEP_GRID) return s->trajectories * (k + 1);
     int64_t np = 1;
-    if (s->design == DERM_SWEEP_GRID) {
-        for (int j = 0; j < k; j++) {
-            if (np > SWEEP_MAX_RUNS / s->factors[j].nvalues) {
-                np = SWEEP_MAX_RUNS + 1;
-                break;
-            }
-            np *= s->factors[j].nvalues;
-        }
-    } else if (s->design == DERM_SWEEP_LHS) {
-        np = s->samples;
-    } else {
-        np = s->trajectories * (k + 1);
+    for (int j = 0; j < k; j++) {
+        if (np > SWEEP_MAX_RUNS / s->factors[j].nvalues) return SWEEP_MAX_RUNS + 1;
+        np *= s->factors[j].nvalues;
     }
-    if (np > SWEEP_MAX_RUNS || np * s->replicates > SWEEP_MAX_RUNS)
-        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %d runs; expected fewer", s->path,
-                            SWEEP_MAX_RUNS);
-    s->npoints = np;
-    s->nruns = np * s->replicates;
-    s->cells = calloc((size_t)(np * k), sizeof *s->cells);
-    s->units = malloc((size_t)(np * k) * sizeof *s->units);
-    s->seeds = malloc((size_t)s->nruns * sizeof *s->seeds);
-    int64_t *perm = malloc((size_t)(np > k ? np : k) * sizeof *perm);
-    if (!s->cells || !s->units || !s->seeds || !perm) {
-        free(perm);
-        return derm_err_set(err, DERM_ENOMEM, "out of memory expanding %lld points", (long long)np);
-    }
-    if (s->design == DERM_SWEEP_GRID) {
-        for (int64_t pt = 0; pt < np; pt++) {
-            int64_t rest = pt;
-            for (int j = k - 1; j >= 0; j--) { /* last factor varies fastest */
-                const struct derm_sweep_factor *f = &s->factors[j];
-                s->units[pt * k + j] = NAN;
-                s->cells[pt * k + j] = sweep_strdup(f->values[rest % f->nvalues]);
-                rest /= f->nvalues;
-            }
-        }
-    } else if (s->design == DERM_SWEEP_LHS) {
-        for (int j = 0; j < k; j++) {
-            permute(perm, np, s->seed, SWEEP_RNG_LHS_PERM, (uint64_t)j);
-            for (int64_t i = 0; i < np; i++) {
-                double jit = derm_rng_uniform(s->seed, (uint64_t)i, (uint64_t)j, SWEEP_RNG_LHS_JITTER, 0);
-                s->units[i * k + j] = ((double)perm[i] + jit) / (double)np;
-            }
-        }
-    } else {
-        const int64_t p = s->levels;
-        const double delta = (double)p / (2.0 * (double)(p - 1));
-        for (int64_t t = 0; t < s->trajectories; t++) {
-            int64_t row0 = t * (k + 1);
-            for (int j = 0; j < k; j++) { /* base point: a random level per factor */
-                int64_t lev = (int64_t)(derm_rng_uniform(s->seed, (uint64_t)t, (uint64_t)j, SWEEP_RNG_MORRIS, 0) *
-                                        (double)p);
-                if (lev >= p) lev = p - 1;
-                s->units[row0 * k + j] = (double)lev / (double)(p - 1);
-            }
-            permute(perm, k, s->seed, SWEEP_RNG_MORRIS, (uint64_t)t + 0x100000000ULL);
-            for (int m = 0; m < k; m++) {
-                int64_t prev = row0 + m, cur = prev + 1;
-                memcpy(&s->units[cur * k], &s->units[prev * k], (size_t)k * sizeof *s->units);
-                int j = (int)perm[m];
-                double x = s->units[prev * k + j];
-                s->units[cur * k + j] = x + delta <= 1.0 + 1e-12 ? x + delta : x - delta;
-                double *u = &s->units[cur * k + j]; /* snap to the level grid */
-                *u = nearbyint(*u * (double)(p - 1)) / (double)(p - 1);
-            }
-        }
-    }
-    if (s->design != DERM_SWEEP_GRID)
-        for (int64_t i = 0; i < np; i++)
-            for (int j = 0; j < k; j++) {
-                char buf[64];
-                format_value(&s->factors[j], unit_to_value(&s->factors[j], s->units[i * k + j]), buf, sizeof buf);
-                if (!(s->cells[i * k + j] = sweep_strdup(buf))) {
-                    free(perm);
-                    return derm_err_set(err, DERM_ENOMEM, "out of memory");
-                }
-            }
-    free(perm);
-    for (int64_t i = 0; i < np * k; i++)
-        if (!s->cells[i]) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    return np;
+}
 
-    /* seeds: distinct by construction with overwhelming probability; resolve clashes */
+static void grid_points(struct derm_sweep *s)
+{
+    const int k = s->nfactors;
+    for (int64_t pt = 0; pt < s->npoints; pt++) {
+        int64_t rest = pt;
+        for (int j = k - 1; j >= 0; j--) { /* last factor varies fastest */
+            const struct derm_sweep_factor *f = &s->factors[j];
+            s->units[pt * k + j] = NAN;
+            s->cells[pt * k + j] = sweep_strdup(f->values[rest % f->nvalues]);
+            rest /= f->nvalues;
+        }
+    }
+}
+
+static void lhs_points(struct derm_sweep *s, int64_t *perm)
+{
+    const int k = s->nfactors;
+    const int64_t np = s->npoints;
+    for (int j = 0; j < k; j++) {
+        permute(perm, np, s->seed, SWEEP_RNG_LHS_PERM, (uint64_t)j);
+        for (int64_t i = 0; i < np; i++) {
+            double jit = derm_rng_uniform(s->seed, (uint64_t)i, (uint64_t)j, SWEEP_RNG_LHS_JITTER, 0);
+            s->units[i * k + j] = ((double)perm[i] + jit) / (double)np;
+        }
+    }
+}
+
+static void morris_points(struct derm_sweep *s, int64_t *perm)
+{
+    const int k = s->nfactors;
+    const int64_t p = s->levels;
+    const double delta = (double)p / (2.0 * (double)(p - 1));
+    for (int64_t t = 0; t < s->trajectories; t++) {
+        int64_t row0 = t * (k + 1);
+        for (int j = 0; j < k; j++) { /* base point: a random level per factor */
+            int64_t lev = (int64_t)(derm_rng_uniform(s->seed, (uint64_t)t, (uint64_t)j, SWEEP_RNG_MORRIS, 0) *
+                                    (double)p);
+            if (lev >= p) lev = p - 1;
+            s->units[row0 * k + j] = (double)lev / (double)(p - 1);
+        }
+        permute(perm, k, s->seed, SWEEP_RNG_MORRIS, (uint64_t)t + 0x100000000ULL);
+        for (int m = 0; m < k; m++) {
+            int64_t prev = row0 + m, cur = prev + 1;
+            memcpy(&s->units[cur * k], &s->units[prev * k], (size_t)k * sizeof *s->units);
+            int j = (int)perm[m];
+            double x = s->units[prev * k + j];
+            s->units[cur * k + j] = x + delta <= 1.0 + 1e-12 ? x + delta : x - delta;
+            double *u = &s->units[cur * k + j]; /* snap to the level grid */
+            *u = nearbyint(*u * (double)(p - 1)) / (double)(p - 1);
+        }
+    }
+}
+
+/* The sampled designs' unit coordinates as the values the runs are given. */
+static derm_status format_points(struct derm_sweep *s, struct derm_err *err)
+{
+    const int k = s->nfactors;
+    for (int64_t i = 0; i < s->npoints; i++)
+        for (int j = 0; j < k; j++) {
+            char buf[64];
+            format_value(&s->factors[j], unit_to_value(&s->factors[j], s->units[i * k + j]), buf, sizeof buf);
+            if (!(s->cells[i * k + j] = sweep_strdup(buf))) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+        }
+    return DERM_OK;
+}
+
+/* Seeds are distinct by construction with overwhelming probability; resolve clashes. */
+static derm_status assign_seeds(struct derm_sweep *s, struct derm_err *err)
+{
     uint64_t *sorted = malloc((size_t)s->nruns * sizeof *sorted);
     if (!sorted) return derm_err_set(err, DERM_ENOMEM, "out of memory");
     for (uint64_t attempt = 0;; attempt++) {
-        for (int64_t pt = 0; pt < np; pt++)
+        for (int64_t pt = 0; pt < s->npoints; pt++)
             for (int64_t r = 0; r < s->replicates; r++) {
                 int64_t row = pt * s->replicates + r;
                 if (attempt == 0 || s->seeds[row] == UINT64_MAX)
@@ -683,6 +749,33 @@ static derm_status expand(struct derm_sweep *s, struct derm_err *err)
     }
     free(sorted);
     return DERM_OK;
+}
+
+static derm_status expand(struct derm_sweep *s, struct derm_err *err)
+{
+    const int k = s->nfactors;
+    int64_t np = design_points(s);
+    if (np > SWEEP_MAX_RUNS || np * s->replicates > SWEEP_MAX_RUNS)
+        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %d runs; expected fewer", s->path,
+                            SWEEP_MAX_RUNS);
+    s->npoints = np;
+    s->nruns = np * s->replicates;
+    s->cells = calloc((size_t)(np * k), sizeof *s->cells);
+    s->units = malloc((size_t)(np * k) * sizeof *s->units);
+    s->seeds = malloc((size_t)s->nruns * sizeof *s->seeds);
+    int64_t *perm = malloc((size_t)(np > k ? np : k) * sizeof *perm);
+    if (!s->cells || !s->units || !s->seeds || !perm) {
+        free(perm);
+        return derm_err_set(err, DERM_ENOMEM, "out of memory expanding %lld points", (long long)np);
+    }
+    if (s->design == DERM_SWEEP_GRID) grid_points(s);
+    else if (s->design == DERM_SWEEP_LHS) lhs_points(s, perm);
+    else morris_points(s, perm);
+    free(perm);
+    if (s->design != DERM_SWEEP_GRID) DERM_TRY(format_points(s, err));
+    for (int64_t i = 0; i < np * k; i++)
+        if (!s->cells[i]) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    return assign_seeds(s, err);
 }
 
 /* Every point, applied on top of base+set exactly as the run will, must validate. Also
@@ -723,34 +816,43 @@ static derm_status validate_points(struct sweep_parser *P, const struct sweep_cf
 
 /* ---- the file --------------------------------------------------------------------------- */
 
-static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const char *base_override)
+/* The top-level nodes, indexed by enum sweep_key (NULL: key absent). */
+struct sweep_top {
+    const yaml_node_t *node[NKEYS], *knode[NKEYS];
+};
+
+static derm_status top_keys(struct sweep_parser *P, const yaml_node_t *root, struct sweep_top *t)
 {
-    struct derm_sweep *s = P->s;
     if (root->type != YAML_MAPPING_NODE)
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: top level is %s; expected a mapping with base:, "
                             "design:, parameters:", P->name, LINE(root), COL(root), kind_of(root));
     DERM_TRY(check_keys(P, root, ""));
-    const yaml_node_t *node[10] = {0}, *knode[10] = {0};
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
         size_t i = 0;
-        while (i < 10 && strcmp(scalar(k), SWEEP_KEYS[i]) != 0) i++;
-        if (i == 10) return unknown_key(P, k, "", SWEEP_KEYS, 10);
-        node[i] = v;
-        knode[i] = k;
+        while (i < NKEYS && strcmp(scalar(k), SWEEP_KEYS[i]) != 0) i++;
+        if (i == NKEYS) return unknown_key(P, k, "", SWEEP_KEYS, NKEYS);
+        t->node[i] = v;
+        t->knode[i] = k;
     }
-    enum { K_BASE, K_SET, K_DESIGN, K_REPL, K_SEED, K_PARAMS, K_SAMPLES, K_TRAJ, K_LEVELS, K_ENDP };
     unsigned long eline = LINE(root), ecol = COL(root);
     for (int req = 0; req < 3; req++) {
         int i = req == 0 ? K_BASE : req == 1 ? K_DESIGN : K_PARAMS;
-        if (!node[i])
+        if (!t->node[i])
             return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: missing key '%s'; expected %s", P->name, eline,
                                 ecol, SWEEP_KEYS[i],
                                 i == K_BASE ? "base: CONFIG.yaml (relative to the sweep file)"
                                 : i == K_DESIGN ? "design: grid, lhs or morris"
                                                 : "parameters: a mapping of swept keys");
     }
-    /* design first: it decides what the other keys mean */
+    return DERM_OK;
+}
+
+/* The design first: it decides what the other keys mean. */
+static derm_status parse_design(struct sweep_parser *P, const struct sweep_top *t)
+{
+    struct derm_sweep *s = P->s;
+    const yaml_node_t *const *node = t->node, *const *knode = t->knode;
     DERM_TRY(want_scalar(P, knode[K_DESIGN], node[K_DESIGN], "design", "grid, lhs or morris"));
     const char *dn = scalar(node[K_DESIGN]);
     int di = 0;
@@ -775,10 +877,18 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
     if (s->design == DERM_SWEEP_MORRIS && !node[K_TRAJ])
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: design 'morris' needs 'trajectories: r'; expected the "
                             "number of trajectories", P->name, LINE(knode[K_DESIGN]), COL(knode[K_DESIGN]));
+    return DERM_OK;
+}
+
+static derm_status parse_counts(struct sweep_parser *P, const struct sweep_top *t)
+{
+    struct derm_sweep *s = P->s;
+    const yaml_node_t *const *node = t->node, *const *knode = t->knode;
     s->replicates = 1;
     s->levels = 4;
     if (node[K_REPL]) DERM_TRY(parse_int(P, knode[K_REPL], node[K_REPL], "replicates", 1, 100000, "", &s->replicates));
-    if (node[K_SAMPLES]) DERM_TRY(parse_int(P, knode[K_SAMPLES], node[K_SAMPLES], "samples", 1, 1000000, "", &s->samples));
+    if (node[K_SAMPLES])
+        DERM_TRY(parse_int(P, knode[K_SAMPLES], node[K_SAMPLES], "samples", 1, 1000000, "", &s->samples));
     if (node[K_TRAJ])
         DERM_TRY(parse_int(P, knode[K_TRAJ], node[K_TRAJ], "trajectories", 1, 100000, "", &s->trajectories));
     if (node[K_LEVELS]) {
@@ -788,116 +898,157 @@ static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const c
                                 "integer in [2, 1000] (Morris: delta = p / (2 (p - 1)))", P->name,
                                 LINE(node[K_LEVELS]), COL(node[K_LEVELS]), (long long)s->levels);
     }
+    return DERM_OK;
+}
 
-    /* base config, relative to the sweep file */
-    DERM_TRY(want_scalar(P, knode[K_BASE], node[K_BASE], "base", "the path of a config file"));
-    const char *bp = scalar(node[K_BASE]);
+/* The base config's path (relative to the sweep file) into s->base_path. */
+static derm_status base_path(struct sweep_parser *P, const struct sweep_top *t, const char *base_override)
+{
+    DERM_TRY(want_scalar(P, t->knode[K_BASE], t->node[K_BASE], "base", "the path of a config file"));
+    const char *bp = scalar(t->node[K_BASE]);
     char path[4300];
     if (base_override) snprintf(path, sizeof path, "%s", base_override);
     else if (bp[0] == '/' || !strrchr(P->name, '/')) snprintf(path, sizeof path, "%s", bp);
     else snprintf(path, sizeof path, "%.*s/%s", (int)(strrchr(P->name, '/') - P->name), P->name, bp);
-    if (!(s->base_path = sweep_strdup(path))) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
-    struct sweep_cfg base;
-    memset(&base, 0, sizeof base);
-    derm_params_defaults(&base.p);
-    size_t npar = derm_params_count();
-    struct derm_param_origin *orig = calloc(npar, sizeof *orig);
-    if (!orig) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    if (!(P->s->base_path = sweep_strdup(path))) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    return DERM_OK;
+}
+
+/* Load the base config into P->base (P->orig: where each value came from). */
+static derm_status load_base(struct sweep_parser *P, const struct sweep_top *t)
+{
+    const char *path = P->s->base_path;
     FILE *probe = fopen(path, "rb");
     if (!probe) {
         int e = errno;
-        free(orig);
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'base': cannot open '%s': %s; expected a config "
-                            "file (path relative to the sweep file)", P->name, LINE(node[K_BASE]),
-                            COL(node[K_BASE]), path, strerror(e));
+                            "file (path relative to the sweep file)", P->name, LINE(t->node[K_BASE]),
+                            COL(t->node[K_BASE]), path, strerror(e));
     }
     fclose(probe);
-    derm_status st = derm_config_load(path, &base.p, &base.sched, orig, &s->base_text, P->err);
+    return derm_config_load(path, &P->base->p, &P->base->sched, P->orig, &P->s->base_text, P->err);
+}
+
+/* Fixed overrides, then the seed (the base's run.seed unless given). */
+static derm_status parse_set_and_seed(struct sweep_parser *P, const struct sweep_top *t)
+{
+    struct derm_sweep *s = P->s;
+    const yaml_node_t *set = t->node[K_SET];
+    if (set && set->type != YAML_MAPPING_NODE && !is_null(set))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'set': found %s; expected a mapping of "
+                            "section.key: value", P->name, LINE(t->knode[K_SET]), COL(t->knode[K_SET]),
+                            kind_of(set));
+    if (set && set->type == YAML_MAPPING_NODE) DERM_TRY(add_set(P, set, ""));
+    if (!t->node[K_SEED]) {
+        s->seed = (uint64_t)P->base->p.run_seed;
+        return DERM_OK;
+    }
+    int64_t seed = 0;
+    derm_status st = parse_int(P, t->knode[K_SEED], t->node[K_SEED], "seed", 0, INT64_MAX, "", &seed);
+    s->seed = (uint64_t)seed;
+    return st;
+}
+
+/* A swept key is not also fixed in `set:`, and a range's endpoints are taken as --set
+ * would take them. */
+static derm_status check_factor(struct sweep_parser *P, const struct derm_sweep_factor *f)
+{
+    const struct derm_sweep *s = P->s;
+    for (int i = 0; i < s->nsets; i++) {
+        size_t kl = strlen(f->key);
+        if (!strncmp(s->sets[i], f->key, kl) && s->sets[i][kl] == '=')
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' is both fixed in 'set' and "
+                                "swept; expected one of them", P->name, f->line, f->col, f->key);
+    }
+    if (!f->is_range) return DERM_OK;
+    struct sweep_cfg tp = *P->base;
+    char b[64];
+    format_value(f, f->integer ? ceil(f->lo) : f->lo, b, sizeof b);
+    DERM_TRY(apply_located(P, &tp, NULL, f->key, b, f->line, f->col));
+    format_value(f, f->integer ? floor(f->hi) : f->hi, b, sizeof b);
+    return apply_located(P, &tp, NULL, f->key, b, f->line, f->col);
+}
+
+static derm_status parse_parameters(struct sweep_parser *P, const struct sweep_top *t)
+{
+    struct derm_sweep *s = P->s;
+    const yaml_node_t *pm = t->node[K_PARAMS];
+    if (pm->type != YAML_MAPPING_NODE && !is_null(pm))
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'parameters': found %s; expected a mapping of "
+                            "swept keys", P->name, LINE(t->knode[K_PARAMS]), COL(t->knode[K_PARAMS]), kind_of(pm));
+    if (is_null(pm) || pm->data.mapping.pairs.start == pm->data.mapping.pairs.top)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'parameters': empty design; expected at least "
+                            "one swept parameter", P->name, LINE(t->knode[K_PARAMS]), COL(t->knode[K_PARAMS]));
+    DERM_TRY(check_keys(P, pm, "parameters"));
+    size_t n = (size_t)(pm->data.mapping.pairs.top - pm->data.mapping.pairs.start);
+    s->factors = calloc(n, sizeof *s->factors);
+    if (!s->factors) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    for (yaml_node_pair_t *pr = pm->data.mapping.pairs.start; pr < pm->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
+        struct derm_sweep_factor *f = &s->factors[s->nfactors++];
+        DERM_TRY(parse_factor(P, k, v, f));
+        DERM_TRY(check_factor(P, f));
+    }
+    return DERM_OK;
+}
+
+/* An endpoint's name is a column of the results: it must not clash with the others. */
+static derm_status check_endpoint_column(struct sweep_parser *P, const yaml_node_t *it,
+                                         const struct derm_sweep_endpoint *e)
+{
+    const struct derm_sweep *s = P->s;
+    for (int j = 0; j < s->nfactors; j++)
+        if (!strcmp(s->factors[j].key, e->name))
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: endpoint name '%s' clashes with a "
+                                "column; expected another name", P->name, LINE(it), COL(it), e->name);
+    static const char *const fixed[] = {"run_id", "point", "replicate", "seed", "status"};
+    for (int j = 0; j < 5; j++)
+        if (!strcmp(fixed[j], e->name))
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: endpoint name '%s' clashes with a "
+                                "column; expected another name", P->name, LINE(it), COL(it), fixed[j]);
+    return DERM_OK;
+}
+
+static derm_status parse_endpoints(struct sweep_parser *P, const struct sweep_top *t)
+{
+    struct derm_sweep *s = P->s;
+    const yaml_node_t *el = t->node[K_ENDP];
+    if (!el || is_null(el)) return DERM_OK;
+    if (el->type != YAML_SEQUENCE_NODE)
+        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'endpoints': found %s; expected a list of {name: "
+                            "N, variable: V, ...}", P->name, LINE(t->knode[K_ENDP]), COL(t->knode[K_ENDP]),
+                            kind_of(el));
+    size_t n = (size_t)(el->data.sequence.items.top - el->data.sequence.items.start);
+    s->endpoints = calloc(n ? n : 1, sizeof *s->endpoints);
+    if (!s->endpoints) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = yaml_document_get_node(P->doc, el->data.sequence.items.start[i]);
+        DERM_TRY(parse_endpoint(P, it, (int)i, &s->endpoints[i]));
+        s->nendpoints++;
+        DERM_TRY(check_endpoint_column(P, it, &s->endpoints[i]));
+    }
+    return DERM_OK;
+}
+
+static derm_status parse_root(struct sweep_parser *P, yaml_node_t *root, const char *base_override)
+{
+    struct sweep_top t = {{0}, {0}};
+    DERM_TRY(top_keys(P, root, &t));
+    DERM_TRY(parse_design(P, &t));
+    DERM_TRY(parse_counts(P, &t));
+    DERM_TRY(base_path(P, &t, base_override));
+    struct sweep_cfg base;
+    memset(&base, 0, sizeof base);
+    derm_params_defaults(&base.p);
+    struct derm_param_origin *orig = calloc(derm_params_count(), sizeof *orig);
+    if (!orig) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
     P->base = &base;
     P->orig = orig;
-
-    /* fixed overrides, then the seed */
-    if (st == DERM_OK && node[K_SET]) {
-        if (node[K_SET]->type != YAML_MAPPING_NODE && !is_null(node[K_SET]))
-            st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'set': found %s; expected a mapping of "
-                              "section.key: value", P->name, LINE(knode[K_SET]), COL(knode[K_SET]),
-                              kind_of(node[K_SET]));
-        else if (node[K_SET]->type == YAML_MAPPING_NODE)
-            st = add_set(P, node[K_SET], "");
-    }
-    if (st == DERM_OK && node[K_SEED]) {
-        int64_t seed = 0;
-        st = parse_int(P, knode[K_SEED], node[K_SEED], "seed", 0, INT64_MAX, "", &seed);
-        s->seed = (uint64_t)seed;
-    } else if (st == DERM_OK) {
-        s->seed = (uint64_t)base.p.run_seed;
-    }
-
-    /* parameters */
-    if (st == DERM_OK) {
-        const yaml_node_t *pm = node[K_PARAMS];
-        if (pm->type != YAML_MAPPING_NODE && !is_null(pm))
-            st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'parameters': found %s; expected a mapping of "
-                              "swept keys", P->name, LINE(knode[K_PARAMS]), COL(knode[K_PARAMS]), kind_of(pm));
-        else if (is_null(pm) || pm->data.mapping.pairs.start == pm->data.mapping.pairs.top)
-            st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'parameters': empty design; expected at least "
-                              "one swept parameter", P->name, LINE(knode[K_PARAMS]), COL(knode[K_PARAMS]));
-        else
-            st = check_keys(P, pm, "parameters");
-        if (st == DERM_OK) {
-            size_t n = (size_t)(pm->data.mapping.pairs.top - pm->data.mapping.pairs.start);
-            s->factors = calloc(n, sizeof *s->factors);
-            if (!s->factors) st = derm_err_set(P->err, DERM_ENOMEM, "out of memory");
-            for (yaml_node_pair_t *pr = pm->data.mapping.pairs.start; st == DERM_OK && pr < pm->data.mapping.pairs.top;
-                 pr++) {
-                yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
-                struct derm_sweep_factor *f = &s->factors[s->nfactors++];
-                st = parse_factor(P, k, v, f);
-                for (int i = 0; st == DERM_OK && i < s->nsets; i++) {
-                    size_t kl = strlen(f->key);
-                    if (!strncmp(s->sets[i], f->key, kl) && s->sets[i][kl] == '=')
-                        st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' is both fixed in 'set' and "
-                                          "swept; expected one of them", P->name, f->line, f->col, f->key);
-                }
-                /* the key itself, and a range's endpoints, as --set would take them */
-                struct sweep_cfg tp = base;
-                if (st == DERM_OK && f->is_range) {
-                    char b[64];
-                    format_value(f, f->integer ? ceil(f->lo) : f->lo, b, sizeof b);
-                    st = apply_located(P, &tp, NULL, f->key, b, f->line, f->col);
-                    format_value(f, f->integer ? floor(f->hi) : f->hi, b, sizeof b);
-                    if (st == DERM_OK) st = apply_located(P, &tp, NULL, f->key, b, f->line, f->col);
-                }
-            }
-        }
-    }
-    if (st == DERM_OK && node[K_ENDP] && !is_null(node[K_ENDP])) {
-        const yaml_node_t *el = node[K_ENDP];
-        if (el->type != YAML_SEQUENCE_NODE) {
-            st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'endpoints': found %s; expected a list of {name: "
-                              "N, variable: V, ...}", P->name, LINE(knode[K_ENDP]), COL(knode[K_ENDP]), kind_of(el));
-        } else {
-            size_t n = (size_t)(el->data.sequence.items.top - el->data.sequence.items.start);
-            s->endpoints = calloc(n ? n : 1, sizeof *s->endpoints);
-            if (!s->endpoints) st = derm_err_set(P->err, DERM_ENOMEM, "out of memory");
-            for (size_t i = 0; st == DERM_OK && i < n; i++) {
-                yaml_node_t *it = yaml_document_get_node(P->doc, el->data.sequence.items.start[i]);
-                st = parse_endpoint(P, it, (int)i, &s->endpoints[i]);
-                if (st == DERM_OK) s->nendpoints++;
-                for (int j = 0; st == DERM_OK && j < s->nfactors; j++)
-                    if (!strcmp(s->factors[j].key, s->endpoints[i].name))
-                        st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: endpoint name '%s' clashes with a "
-                                          "column; expected another name", P->name, LINE(it), COL(it),
-                                          s->endpoints[i].name);
-                static const char *const fixed[] = {"run_id", "point", "replicate", "seed", "status"};
-                for (int j = 0; st == DERM_OK && j < 5; j++)
-                    if (!strcmp(fixed[j], s->endpoints[i].name))
-                        st = derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: endpoint name '%s' clashes with a "
-                                          "column; expected another name", P->name, LINE(it), COL(it), fixed[j]);
-            }
-        }
-    }
-    if (st == DERM_OK) st = expand(s, P->err);
+    derm_status st = load_base(P, &t);
+    if (st == DERM_OK) st = parse_set_and_seed(P, &t);
+    if (st == DERM_OK) st = parse_parameters(P, &t);
+    if (st == DERM_OK) st = parse_endpoints(P, &t);
+    if (st == DERM_OK) st = expand(P->s, P->err);
     if (st == DERM_OK) st = validate_points(P, &base, orig);
     free(orig);
     return st;

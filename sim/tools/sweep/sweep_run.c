@@ -205,45 +205,134 @@ static derm_status finish_run(const struct derm_sweep *s, const char *dir, const
     return write_status(rundir, status, code, last, run_now() - sl->t0, s->seeds[sl->row], err);
 }
 
-derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *opts,
-                           struct derm_sweep_run_result *res, struct derm_err *err)
+/* The state of one `sweep run`: rows pending, children running, the first error. */
+struct run_loop {
+    const struct derm_sweep *s;
+    const char *dir, *exe;
+    const struct derm_sweep_run_opts *opts;
+    struct derm_sweep_run_result *res;
+    struct run_slot *slots;
+    int jobs, per_run;
+    int64_t *pending, npend, next, running, finished;
+    int stopping;
+    double t_start, last_report;
+    derm_status st;
+};
+
+static void stop_children(const struct run_loop *L)
 {
-    memset(res, 0, sizeof *res);
-    struct derm_sweep *s = NULL;
-    DERM_TRY(derm_sweep_open(dir, &s, err));
-    derm_status st = DERM_OK;
-    char exe[4096];
+    for (int i = 0; i < L->jobs; i++)
+        if (L->slots[i].pid > 0) kill(L->slots[i].pid, SIGTERM);
+}
+
+/* Fill the free slots with pending rows. */
+static void start_runs(struct run_loop *L, struct derm_err *err)
+{
+    for (int i = 0; i < L->jobs && !L->stopping && L->st == DERM_OK && L->next < L->npend; i++) {
+        struct run_slot *sl = &L->slots[i];
+        if (sl->pid > 0) continue;
+        sl->row = L->pending[L->next++];
+        sl->t0 = run_now();
+        L->st = spawn_run(L->s, L->dir, L->exe, sl->row, L->per_run, &sl->pid, err);
+        if (L->st != DERM_OK) {
+            sl->pid = 0;
+            L->stopping = 1; /* the sweep itself is broken: stop the others too */
+            stop_children(L);
+            break;
+        }
+        L->running++;
+    }
+}
+
+/* Record the children that ended; 1 if any did. */
+static int reap_runs(struct run_loop *L, struct derm_err *err)
+{
+    int reaped = 0;
+    for (int i = 0; i < L->jobs; i++) {
+        struct run_slot *sl = &L->slots[i];
+        if (sl->pid <= 0) continue;
+        int ws = 0;
+        pid_t r = waitpid(sl->pid, &ws, WNOHANG);
+        if (r == 0 || (r < 0 && errno == EINTR)) continue;
+        if (r < 0) ws = 0xff00; /* lost child: treat as exit 255 */
+        struct derm_err e2 = {0};
+        derm_status fs = finish_run(L->s, L->dir, sl, ws, L->stopping, L->res, &e2);
+        if (fs != DERM_OK && L->st == DERM_OK) {
+            L->st = fs;
+            *err = e2;
+        }
+        sl->pid = 0;
+        L->running--;
+        L->finished++;
+        reaped = 1;
+    }
+    return reaped;
+}
+
+static void report_progress(struct run_loop *L, int reaped)
+{
+    const struct derm_sweep_run_result *res = L->res;
+    double now = run_now();
+    if (!L->opts->progress || !(reaped || now - L->last_report > 0.5)) return;
+    struct derm_sweep_progress pr = {res->total, res->skipped, res->ok, res->failed + res->interrupted,
+                                     L->running, L->npend - L->next, -1.0};
+    if (L->finished > 0) pr.eta_s = (double)(L->npend - L->finished) * (now - L->t_start) / (double)L->finished;
+    L->opts->progress(&pr, L->opts->progress_ctx);
+    L->last_report = now;
+}
+
+static void run_loop(struct run_loop *L, struct derm_err *err)
+{
+    while (L->next < L->npend || L->running > 0) {
+        if (L->opts->stop && *L->opts->stop && !L->stopping) {
+            L->stopping = 1;
+            stop_children(L);
+        }
+        start_runs(L, err);
+        int reaped = reap_runs(L, err);
+        report_progress(L, reaped);
+        if (!reaped) {
+            struct timespec ts = {0, 5000000}; /* 5 ms: negligible next to a run */
+            nanosleep(&ts, NULL);
+        }
+        if (L->stopping && L->running == 0) break;
+    }
+}
+
+/* The binary to spawn, the row range and DIR/runs/. */
+static derm_status run_setup(const struct derm_sweep *s, const char *dir, const struct derm_sweep_run_opts *opts,
+                             char *exe, size_t exe_len, struct derm_err *err)
+{
     if (opts->exe) {
-        snprintf(exe, sizeof exe, "%s", opts->exe);
+        snprintf(exe, exe_len, "%s", opts->exe);
     } else {
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n <= 0) {
-            derm_sweep_free(s);
+        ssize_t n = readlink("/proc/self/exe", exe, exe_len - 1);
+        if (n <= 0)
             return derm_err_set(err, DERM_EIO, "cannot resolve the dermsim binary (/proc/self/exe): %s",
                                 strerror(errno));
-        }
         exe[n] = '\0';
     }
-    if (opts->index >= s->nruns || opts->index < -1) {
-        st = derm_err_set(err, DERM_EUSAGE, "--index %lld is outside the manifest; expected 0 to %lld (%s/runs.csv)",
-                          (long long)opts->index, (long long)s->nruns - 1, dir);
-        derm_sweep_free(s);
-        return st;
-    }
+    if (opts->index >= s->nruns || opts->index < -1)
+        return derm_err_set(err, DERM_EUSAGE, "--index %lld is outside the manifest; expected 0 to %lld (%s/runs.csv)",
+                            (long long)opts->index, (long long)s->nruns - 1, dir);
     char rd[4300];
     snprintf(rd, sizeof rd, "%s/runs", dir);
-    if ((st = derm_sweep_mkdir(rd, err)) != DERM_OK) {
-        derm_sweep_free(s);
-        return st;
-    }
+    return derm_sweep_mkdir(rd, err);
+}
+
+/* Run the rows not done yet, at most opts->jobs at a time. */
+static derm_status run_rows(const struct derm_sweep *s, const char *dir, const char *exe,
+                            const struct derm_sweep_run_opts *opts, struct derm_sweep_run_result *res,
+                            struct derm_err *err)
+{
     int64_t first = opts->index >= 0 ? opts->index : 0, last = opts->index >= 0 ? opts->index + 1 : s->nruns;
-    int64_t *pending = malloc((size_t)(last - first) * sizeof *pending), npend = 0;
-    int jobs = opts->jobs > 0 ? opts->jobs : 1;
-    struct run_slot *slots = calloc((size_t)jobs, sizeof *slots);
-    if (!pending || !slots) {
-        free(pending);
-        free(slots);
-        derm_sweep_free(s);
+    struct run_loop L = {.s = s, .dir = dir, .exe = exe, .opts = opts, .res = res, .st = DERM_OK};
+    L.jobs = opts->jobs > 0 ? opts->jobs : 1;
+    L.pending = malloc((size_t)(last - first) * sizeof *L.pending);
+    L.slots = calloc((size_t)L.jobs, sizeof *L.slots);
+    if (!L.pending || !L.slots) {
+        free(L.pending);
+        free(L.slots);
         return derm_err_set(err, DERM_ENOMEM, "out of memory");
     }
     for (int64_t row = first; row < last; row++) {
@@ -251,71 +340,29 @@ derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *op
         derm_sweep_run_id(s, row, id, sizeof id);
         res->total++;
         if (run_is_done(dir, id)) res->skipped++;
-        else pending[npend++] = row;
+        else L.pending[L.npend++] = row;
     }
     int threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
-    int per_run = threads / jobs > 1 ? threads / jobs : 1;
-
-    int64_t next = 0, running = 0, finished = 0;
-    double t_start = run_now(), last_report = 0;
-    int stopping = 0;
-    while (next < npend || running > 0) {
-        if (opts->stop && *opts->stop && !stopping) {
-            stopping = 1;
-            for (int i = 0; i < jobs; i++)
-                if (slots[i].pid > 0) kill(slots[i].pid, SIGTERM);
-        }
-        for (int i = 0; i < jobs && !stopping && st == DERM_OK && next < npend; i++) {
-            if (slots[i].pid > 0) continue;
-            slots[i].row = pending[next++];
-            slots[i].t0 = run_now();
-            st = spawn_run(s, dir, exe, slots[i].row, per_run, &slots[i].pid, err);
-            if (st != DERM_OK) {
-                slots[i].pid = 0;
-                stopping = 1; /* the sweep itself is broken: stop the others too */
-                for (int j = 0; j < jobs; j++)
-                    if (slots[j].pid > 0) kill(slots[j].pid, SIGTERM);
-                break;
-            }
-            running++;
-        }
-        int reaped = 0;
-        for (int i = 0; i < jobs; i++) {
-            if (slots[i].pid <= 0) continue;
-            int ws = 0;
-            pid_t r = waitpid(slots[i].pid, &ws, WNOHANG);
-            if (r == 0 || (r < 0 && errno == EINTR)) continue;
-            if (r < 0) ws = 0xff00; /* lost child: treat as exit 255 */
-            struct derm_err e2 = {0};
-            derm_status fs = finish_run(s, dir, &slots[i], ws, stopping, res, &e2);
-            if (fs != DERM_OK && st == DERM_OK) {
-                st = fs;
-                *err = e2;
-            }
-            slots[i].pid = 0;
-            running--;
-            finished++;
-            reaped = 1;
-        }
-        double now = run_now();
-        if (opts->progress && (reaped || now - last_report > 0.5)) {
-            struct derm_sweep_progress pr = {res->total, res->skipped, res->ok, res->failed + res->interrupted,
-                                             running, npend - next, -1.0};
-            if (finished > 0) pr.eta_s = (double)(npend - finished) * (now - t_start) / (double)finished;
-            opts->progress(&pr, opts->progress_ctx);
-            last_report = now;
-        }
-        if (!reaped) {
-            struct timespec ts = {0, 5000000}; /* 5 ms: negligible next to a run */
-            nanosleep(&ts, NULL);
-        }
-        if (stopping && running == 0) break;
-    }
-    free(pending);
-    free(slots);
-    derm_sweep_free(s);
-    if (st != DERM_OK) return st;
-    if (stopping) return derm_err_set(err, DERM_EINTR, "sweep interrupted: %lld run(s) marked interrupted; run "
-                                      "'dermsim sweep run %s' again to resume", (long long)res->interrupted, dir);
+    L.per_run = threads / L.jobs > 1 ? threads / L.jobs : 1;
+    L.t_start = run_now();
+    run_loop(&L, err);
+    free(L.pending);
+    free(L.slots);
+    if (L.st != DERM_OK) return L.st;
+    if (L.stopping) return derm_err_set(err, DERM_EINTR, "sweep interrupted: %lld run(s) marked interrupted; run "
+                                        "'dermsim sweep run %s' again to resume", (long long)res->interrupted, dir);
     return DERM_OK;
+}
+
+derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *opts,
+                           struct derm_sweep_run_result *res, struct derm_err *err)
+{
+    memset(res, 0, sizeof *res);
+    struct derm_sweep *s = NULL;
+    DERM_TRY(derm_sweep_open(dir, &s, err));
+    char exe[4096];
+    derm_status st = run_setup(s, dir, opts, exe, sizeof exe, err);
+    if (st == DERM_OK) st = run_rows(s, dir, exe, opts, res, err);
+    derm_sweep_free(s);
+    return st;
 }
