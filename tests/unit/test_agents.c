@@ -20,6 +20,17 @@
 
 #include "derm/store/agents.h"
 
+/* Append a row (must succeed) and return its index. */
+static int64_t append(struct derm_agents *a)
+{
+    struct derm_err err = {0};
+    int64_t r = -1;
+    assert_int_equal(derm_agents_append(a, &r, &err), DERM_OK);
+    assert_int_equal(err.code, DERM_OK);
+    assert_int_equal(r, a->n - 1);
+    return r;
+}
+
 /* Fill row r with values that encode (r, column number, salt), different per column. */
 static void fill_row(struct derm_agents *a, int64_t r, int salt)
 {
@@ -98,7 +109,7 @@ static void test_append_ids_and_zero_rows(void **state)
     struct derm_agents a;
     assert_int_equal(derm_agents_init(&a, 4, NULL), DERM_OK);
     for (int64_t q = 0; q < 10; q++) {
-        int64_t r = derm_agents_append(&a, NULL);
+        int64_t r = append(&a);
         assert_int_equal(r, q);
         assert_int_equal(a.id[r], q + 1);
         check_row_zero(&a, r);
@@ -110,7 +121,7 @@ static void test_append_ids_and_zero_rows(void **state)
      * in every column and gets a fresh id */
     derm_agents_swap_remove(&a, 3);
     derm_agents_swap_remove(&a, a.n - 1);
-    int64_t r = derm_agents_append(&a, NULL);
+    int64_t r = append(&a);
     assert_int_equal(r, 8);
     assert_int_equal(a.id[r], 11);
     check_row_zero(&a, r);
@@ -127,7 +138,7 @@ static void test_ids_never_reused(void **state)
     for (int round = 0; round < 20; round++) {
         int64_t first_new = a.next_id;
         for (int q = 0; q < 50; q++) {
-            int64_t r = derm_agents_append(&a, NULL);
+            int64_t r = append(&a);
             assert_true(r >= 0);
             assert_true(a.id[r] > max_seen); /* strictly increasing over the run */
             max_seen = a.id[r];
@@ -149,7 +160,7 @@ static void test_copy_row_all_columns(void **state)
     (void)state;
     struct derm_agents a;
     assert_int_equal(derm_agents_init(&a, 4, NULL), DERM_OK);
-    for (int q = 0; q < 3; q++) fill_row(&a, derm_agents_append(&a, NULL), 5);
+    for (int q = 0; q < 3; q++) fill_row(&a, append(&a), 5);
     int64_t id0 = a.id[0];
     derm_agents_copy_row(&a, 0, 2);
     check_row(&a, 0, 2, 5);
@@ -167,7 +178,7 @@ static void test_swap_remove_semantics(void **state)
     (void)state;
     struct derm_agents a;
     assert_int_equal(derm_agents_init(&a, 4, NULL), DERM_OK);
-    for (int q = 0; q < 5; q++) fill_row(&a, derm_agents_append(&a, NULL), 0);
+    for (int q = 0; q < 5; q++) fill_row(&a, append(&a), 0);
     /* ids 1..5 in rows 0..4; remove row 1: row 4 moves into it */
     derm_agents_swap_remove(&a, 1);
     assert_int_equal(a.n, 4);
@@ -187,7 +198,7 @@ static void test_swap_remove_semantics(void **state)
     derm_agents_swap_remove(&a, 3);
     derm_agents_swap_remove(&a, 1000);
     assert_int_equal(a.n, 3);
-    /* descending-row removal (as in derm_cells_apply) removes exactly the flagged ids */
+    /* descending-row removal (as in derm_lifecycle_apply) removes exactly the flagged ids */
     derm_agents_swap_remove(&a, 2);
     derm_agents_swap_remove(&a, 0);
     assert_int_equal(a.n, 1);
@@ -205,7 +216,7 @@ static void test_growth_keeps_data(void **state)
     struct derm_agents a;
     struct derm_err err = {0};
     assert_int_equal(derm_agents_init(&a, 16, &err), DERM_OK);
-    for (int q = 0; q < 20; q++) fill_row(&a, derm_agents_append(&a, &err), 9); /* one growth */
+    for (int q = 0; q < 20; q++) fill_row(&a, append(&a), 9); /* one growth */
     assert_true(a.cap >= 20);
     assert_int_equal(derm_agents_reserve(&a, 10000, &err), DERM_OK);
     assert_true(a.cap >= a.n + 10000);
@@ -222,7 +233,7 @@ static void test_growth_keeps_data(void **state)
     assert_int_equal(derm_agents_reserve(&a, 0, &err), DERM_OK);
     assert_int_equal(a.cap, cap);
     /* many appends through several growths keep every row */
-    for (int q = 20; q < 30000; q++) fill_row(&a, derm_agents_append(&a, &err), 9);
+    for (int q = 20; q < 30000; q++) fill_row(&a, append(&a), 9);
     assert_int_equal(a.n, 30000);
     for (int64_t r = 0; r < a.n; r += 997) {
         check_row(&a, r, r, 9);

@@ -1,7 +1,8 @@
-/* test_config.c - unit tests of config.c: loading YAML text onto parameters, the origin of
- * every value, each kind of configuration error (status, location, key, expected form),
- * all-or-nothing loading, files, --set overrides, and the YAML written by
- * derm_params_write_yaml reading back to identical values. */
+/* test_config.c - io/config: loading YAML text onto parameters (and the schedule beside
+ * them), the origin of every value, each kind of configuration error (status, location,
+ * key, expected form), all-or-nothing loading, files, --set overrides, whole-configuration
+ * validation, and the YAML written by derm_params_write_yaml reading back to identical
+ * values. Schedule entries through the config are tested in test_schedule.c. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 
 #include <setjmp.h>
@@ -56,6 +57,7 @@ static void assert_params_equal(const struct derm_params *a, const struct derm_p
 
 struct fixture {
     struct derm_params p;
+    struct derm_schedule s; /* loaded beside the parameters; stays empty in these tests */
     struct derm_param_origin *o;
     struct derm_err err;
 };
@@ -102,7 +104,7 @@ static void test_load_good(void **state)
                        "fibroblast.lifespan_years: 2\n"
                        "stem:\n"
                        "  # every key commented out: an empty section is allowed\n";
-    assert_int_equal(derm_config_load_string(text, "good.yaml", &f->p, f->o, &f->err), DERM_OK);
+    assert_int_equal(derm_config_load_string(text, "good.yaml", &f->p, &f->s, f->o, &f->err), DERM_OK);
     assert_true(f->p.run_seed == 42);
     assert_true(f->p.run_age_start_years == 30.0);
     assert_true(f->p.run_age_end_years == 40.5);
@@ -112,7 +114,7 @@ static void test_load_good(void **state)
     assert_int_equal(f->p.domain_bottom_boundary, DERM_BOTTOM_VASCULAR);
     assert_int_equal(f->p.subject_sex, DERM_SEX_MALE);
     assert_int_equal(f->p.output_write_agents, 0);
-    assert_true(f->p.signals_tgfb_half_life_h == 3.5);
+    assert_true(f->p.signal[DERM_S_TGFB].half_life_h == 3.5);
     assert_true(f->p.signals_gf_systemic_share == 0.25);
     assert_true(f->p.fibroblast_lifespan_years == 2.0);
     /* untouched keys keep their defaults */
@@ -127,22 +129,23 @@ static void test_load_good(void **state)
     assert_string_equal(f->o[idx_of("signals.tgfb.half_life_h")].where, "good.yaml:13:5");
     assert_string_equal(f->o[idx_of("fibroblast.lifespan_years")].where, "good.yaml:15:1");
     assert_string_equal(f->o[idx_of("run.dt_hours")].where, "");
-    assert_int_equal(derm_params_validate(&f->p, f->o, &f->err), DERM_OK);
+    assert_int_equal(derm_config_validate(&f->p, &f->s, f->o, &f->err), DERM_OK);
+    assert_int_equal(f->s.n, 0); /* no schedule section: an empty schedule */
 }
 
 static void test_load_on_top_of_existing(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(derm_config_load_string("domain: {nx: 8}\n", "a.yaml", &f->p, f->o, &f->err),
+    assert_int_equal(derm_config_load_string("domain: {nx: 8}\n", "a.yaml", &f->p, &f->s, f->o, &f->err),
                      DERM_OK);
-    assert_int_equal(derm_config_load_string("domain: {ny: 5}\n", "b.yaml", &f->p, f->o, &f->err),
+    assert_int_equal(derm_config_load_string("domain: {ny: 5}\n", "b.yaml", &f->p, &f->s, f->o, &f->err),
                      DERM_OK);
     assert_int_equal(f->p.domain_nx, 8);
     assert_int_equal(f->p.domain_ny, 5);
     assert_string_equal(f->o[idx_of("domain.nx")].where, "a.yaml:1:10");
     assert_string_equal(f->o[idx_of("domain.ny")].where, "b.yaml:1:10");
     /* origins may be NULL */
-    assert_int_equal(derm_config_load_string("domain: {nz: 7}\n", "c.yaml", &f->p, NULL, &f->err),
+    assert_int_equal(derm_config_load_string("domain: {nz: 7}\n", "c.yaml", &f->p, &f->s, NULL, &f->err),
                      DERM_OK);
     assert_int_equal(f->p.domain_nz, 7);
 }
@@ -152,19 +155,19 @@ static void test_quoted_and_null_spellings(void **state)
     struct fixture *f = *state;
     /* a quoted number is text that still parses; a quoted "null" is not a null */
     assert_int_equal(
-        derm_config_load_string("domain:\n  nx: \"12\"\n", "q.yaml", &f->p, f->o, &f->err),
+        derm_config_load_string("domain:\n  nx: \"12\"\n", "q.yaml", &f->p, &f->s, f->o, &f->err),
         DERM_OK);
     assert_int_equal(f->p.domain_nx, 12);
     static const char *const nulls[] = {"run:\n  seed:\n", "run:\n  seed: ~\n",
                                         "run:\n  seed: null\n", "run:\n  seed: NULL\n"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++) {
-        assert_int_equal(derm_config_load_string(nulls[i], "n.yaml", &f->p, f->o, &f->err),
+        assert_int_equal(derm_config_load_string(nulls[i], "n.yaml", &f->p, &f->s, f->o, &f->err),
                          DERM_ECONFIG);
         assert_string_equal(f->err.msg, "n.yaml:2:3: key 'run.seed': missing value; expected an "
                                         "integer in [0, 9.2e+18]");
     }
     assert_int_equal(
-        derm_config_load_string("run:\n  seed: 'null'\n", "n.yaml", &f->p, f->o, &f->err),
+        derm_config_load_string("run:\n  seed: 'null'\n", "n.yaml", &f->p, &f->s, f->o, &f->err),
         DERM_ECONFIG);
     assert_contains(f->err.msg, "'null' is not an integer");
 }
@@ -281,7 +284,7 @@ static void test_errors(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct derm_params before = f->p;
         derm_err_clear(&f->err);
-        derm_status st = derm_config_load_string(cases[i].text, "bad.yaml", &f->p, f->o, &f->err);
+        derm_status st = derm_config_load_string(cases[i].text, "bad.yaml", &f->p, &f->s, f->o, &f->err);
         if (st != cases[i].status) {
             print_error("case %zu (%s): status %d, expected %d; message: %s\n", i, cases[i].text,
                         (int)st, (int)cases[i].status, f->err.msg);
@@ -293,6 +296,7 @@ static void test_errors(void **state)
         assert_null(strchr(f->err.msg, '\n'));
         /* nothing was applied */
         assert_params_equal(&before, &f->p);
+        assert_int_equal(f->s.n, 0);
         for (size_t j = 0; j < derm_params_count(); j++)
             assert_string_equal(f->o[j].where, "");
     }
@@ -303,7 +307,7 @@ static void test_error_leaves_everything_untouched(void **state)
     struct fixture *f = *state;
     /* the first keys are valid, the last is not: no partial application */
     const char *text = "domain:\n  nx: 8\n  ny: 8\n  nz: 1\n";
-    assert_int_equal(derm_config_load_string(text, "p.yaml", &f->p, f->o, &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_load_string(text, "p.yaml", &f->p, &f->s, f->o, &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "p.yaml:4:3: key 'domain.nz'");
     assert_int_equal(f->p.domain_nx, 16);
     assert_int_equal(f->p.domain_ny, 16);
@@ -314,7 +318,12 @@ static void test_validate_cites_file_location(void **state)
 {
     struct fixture *f = *state;
     const char *text = "run:\n  age_start_years: 25\n  age_end_years: 20\n";
-    assert_int_equal(derm_config_load_string(text, "cfg.yaml", &f->p, f->o, &f->err), DERM_OK);
+    assert_int_equal(derm_config_load_string(text, "cfg.yaml", &f->p, &f->s, f->o, &f->err), DERM_OK);
+    assert_int_equal(derm_config_validate(&f->p, &f->s, f->o, &f->err), DERM_ECONFIG);
+    assert_string_equal(f->err.msg, "cfg.yaml:3:3: key 'run.age_end_years': 20.0 is not after "
+                                    "run.age_start_years (25.0); expected a value > 25.0");
+    /* the parameter checks alone give the same message */
+    derm_err_clear(&f->err);
     assert_int_equal(derm_params_validate(&f->p, f->o, &f->err), DERM_ECONFIG);
     assert_string_equal(f->err.msg, "cfg.yaml:3:3: key 'run.age_end_years': 20.0 is not after "
                                     "run.age_start_years (25.0); expected a value > 25.0");
@@ -336,7 +345,7 @@ static void test_load_file(void **state)
     fclose(fp);
 
     char *verbatim = NULL;
-    assert_int_equal(derm_config_load(path, &f->p, f->o, &verbatim, &f->err), DERM_OK);
+    assert_int_equal(derm_config_load(path, &f->p, &f->s, f->o, &verbatim, &f->err), DERM_OK);
     assert_non_null(verbatim);
     assert_string_equal(verbatim, text);
     free(verbatim);
@@ -346,7 +355,7 @@ static void test_load_file(void **state)
     assert_string_equal(f->o[idx_of("domain.nx")].where, where);
 
     /* text_out may be NULL */
-    assert_int_equal(derm_config_load(path, &f->p, f->o, NULL, &f->err), DERM_OK);
+    assert_int_equal(derm_config_load(path, &f->p, &f->s, f->o, NULL, &f->err), DERM_OK);
 
     /* errors name the file */
     fp = fopen(path, "w");
@@ -354,19 +363,19 @@ static void test_load_file(void **state)
     fputs("domain:\n  nx: 0\n", fp);
     fclose(fp);
     verbatim = (char *)0x1;
-    assert_int_equal(derm_config_load(path, &f->p, f->o, &verbatim, &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_load(path, &f->p, &f->s, f->o, &verbatim, &f->err), DERM_ECONFIG);
     assert_null(verbatim);
     snprintf(where, sizeof where, "%s:2:3: key 'domain.nx'", path);
     assert_contains(f->err.msg, where);
     remove(path);
 
     /* missing file */
-    assert_int_equal(derm_config_load(path, &f->p, f->o, NULL, &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_load(path, &f->p, &f->s, f->o, NULL, &f->err), DERM_ECONFIG);
     snprintf(where, sizeof where, "%s: cannot open: No such file or directory", path);
     assert_string_equal(f->err.msg, where);
 
     /* a directory */
-    assert_int_equal(derm_config_load(dir, &f->p, f->o, NULL, &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_load(dir, &f->p, &f->s, f->o, NULL, &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, dir);
     assert_contains(f->err.msg, "cannot");
     rmdir(dir);
@@ -377,40 +386,40 @@ static void test_load_file(void **state)
 static void test_apply_set(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx=32", &f->err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx=32", &f->err), DERM_OK);
     assert_int_equal(f->p.domain_nx, 32);
     assert_string_equal(f->o[idx_of("domain.nx")].where, "--set");
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "signals.tgfb.half_life_h=0.5", &f->err),
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "signals.tgfb.half_life_h=0.5", &f->err),
                      DERM_OK);
-    assert_true(f->p.signals_tgfb_half_life_h == 0.5);
-    assert_int_equal(derm_config_apply_set(&f->p, NULL, "subject.sex=male", &f->err), DERM_OK);
+    assert_true(f->p.signal[DERM_S_TGFB].half_life_h == 0.5);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, NULL, "subject.sex=male", &f->err), DERM_OK);
     assert_int_equal(f->p.subject_sex, DERM_SEX_MALE);
 
     struct derm_params before = f->p;
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx", &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx", &f->err), DERM_ECONFIG);
     assert_string_equal(
         f->err.msg, "--set: 'domain.nx' has no '='; expected section.key=value, e.g. domain.nx=32");
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "=3", &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "=3", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "has no key");
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nq=3", &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nq=3", &f->err), DERM_ECONFIG);
     assert_string_equal(f->err.msg, "--set: unknown key 'domain.nq'; did you mean 'domain.nx'?");
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "qqqqqq.zzzzzzzz=3", &f->err),
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "qqqqqq.zzzzzzzz=3", &f->err),
                      DERM_ECONFIG);
     assert_contains(f->err.msg, "--set: unknown key 'qqqqqq.zzzzzzzz'");
     assert_contains(f->err.msg, "run, output, domain");
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain=3", &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain=3", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "--set: 'domain' is a section");
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx=abc", &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx=abc", &f->err), DERM_ECONFIG);
     assert_string_equal(f->err.msg, "--set: key 'domain.nx': 'abc' is not an integer; expected an "
                                     "integer in [1, 4096]");
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx=", &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx=", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "missing value");
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "domain.nx=5000", &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx=5000", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "out of range");
     assert_params_equal(&before, &f->p);
 
     /* the value may itself contain '=' (only the first splits) */
-    assert_int_equal(derm_config_apply_set(&f->p, f->o, "run.seed=1=2", &f->err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "run.seed=1=2", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "'1=2' is not an integer");
 }
 
@@ -479,7 +488,7 @@ static void test_write_yaml_round_trip(void **state)
         derm_params_defaults(&back);
         if (!variant) fill_unusual_values(&back);
         memset(f->o, 0, derm_params_count() * sizeof *f->o);
-        if (derm_config_load_string(yaml, "resolved.yaml", &back, f->o, &f->err) != DERM_OK) {
+        if (derm_config_load_string(yaml, "resolved.yaml", &back, &f->s, f->o, &f->err) != DERM_OK) {
             print_error("%s\n", f->err.msg);
             fail();
         }

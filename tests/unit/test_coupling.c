@@ -1,8 +1,7 @@
-/* test_coupling.c - agent binning, race-free deposition and the separable box filter.
+/* test_coupling.c - model/coupling: race-free deposition and the separable box filter.
  *
- * References are written independently of coupling.c: binning is checked against the
- * definition (every row listed once, under derm_grid_voxel_of of its position, rows
- * ascending within a voxel); deposition against a serial loop over rows in row order
+ * References are written independently of coupling.c (binning itself is checked in
+ * test_bins.c): deposition against a serial loop over rows in row order
  * (bitwise equal: the same additions in the same order); the box filter against a
  * brute-force triple loop over the window (periodic x, y with the documented radius cap,
  * truncated z), to 1e-13 relative. Conservation of DERM_BOX_CONSERVE is checked to 1e-12
@@ -28,7 +27,7 @@
 static struct derm_grid make_grid(int64_t nx, int64_t ny, int64_t nz, double h)
 {
     struct derm_grid g;
-    assert_int_equal(derm_grid_init(&g, nx, ny, nz, h), 0);
+    assert_int_equal(derm_grid_init(&g, nx, ny, nz, h, NULL), DERM_OK);
     return g;
 }
 
@@ -51,37 +50,14 @@ static void add_random_agents(struct derm_agents *a, const struct derm_grid *g, 
     uint64_t s = seed;
     const double lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
     for (int64_t q = 0; q < n; q++) {
-        int64_t r = derm_agents_append(a, NULL);
+        int64_t r = -1;
+        assert_int_equal(derm_agents_append(a, &r, NULL), DERM_OK);
         assert_true(r >= 0);
         a->x[r] = (urand(&s) * 1.4 - 0.2) * lx;
         a->y[r] = (urand(&s) * 1.4 - 0.2) * ly;
         a->z[r] = (urand(&s) * 1.2 - 0.1) * lz;
         a->type[r] = (int8_t)(urand(&s) < 0.3 ? DERM_AGENT_STEM : DERM_AGENT_FIBROBLAST);
     }
-}
-
-static void check_bins(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a)
-{
-    assert_int_equal(b->start[0], 0);
-    assert_int_equal(b->start[g->n], a->n);
-    char *seen = calloc((size_t)a->n + 1, 1);
-    assert_non_null(seen);
-    for (int64_t v = 0; v < g->n; v++) {
-        assert_true(b->start[v] <= b->start[v + 1]);
-        for (int64_t q = b->start[v]; q < b->start[v + 1]; q++) {
-            int64_t r = b->rows[q];
-            assert_true(r >= 0 && r < a->n);
-            assert_false(seen[r]);
-            seen[r] = 1;
-            assert_int_equal(a->voxel[r], v);
-            if (q > b->start[v]) assert_true(b->rows[q - 1] < r); /* ascending row order */
-        }
-    }
-    for (int64_t r = 0; r < a->n; r++) {
-        assert_true(seen[r]);
-        assert_int_equal(a->voxel[r], derm_grid_voxel_of(g, a->x[r], a->y[r], a->z[r]));
-    }
-    free(seen);
 }
 
 /* Brute-force box filter: periodic x, y with radius capped to (n - 1) / 2, truncated z. */
@@ -125,35 +101,6 @@ static double sum_of(const double *x, int64_t n)
         s = t;
     }
     return s;
-}
-
-/* ---- binning ------------------------------------------------------------------------- */
-
-static void test_bins_group_rows_by_voxel(void **state)
-{
-    (void)state;
-    struct derm_grid g = make_grid(5, 4, 3, 20.0);
-    struct derm_agents a;
-    struct derm_bins b;
-    assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
-    assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
-    /* empty store */
-    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-    for (int64_t v = 0; v <= g.n; v++) assert_int_equal(b.start[v], 0);
-    /* 300 agents (rows > voxels), then more after moving them (capacity grows) */
-    add_random_agents(&a, &g, 300, 1);
-    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-    check_bins(&g, &b, &a);
-    for (int64_t r = 0; r < a.n; r++) a.x[r] += 13.0;
-    add_random_agents(&a, &g, 700, 2);
-    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-    check_bins(&g, &b, &a);
-    /* after removals the bins shrink accordingly */
-    for (int q = 0; q < 500; q++) derm_agents_swap_remove(&a, q);
-    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-    check_bins(&g, &b, &a);
-    derm_bins_fini(&b);
-    derm_agents_fini(&a);
 }
 
 /* ---- deposition and counting ----------------------------------------------------------- */
@@ -214,7 +161,6 @@ static void test_deposit_thread_invariant(void **state)
     derm_coupling_deposit(&g, &b, val, o1);
     omp_set_num_threads(2);
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-    check_bins(&g, &b, &a);
     derm_coupling_deposit(&g, &b, val, o2);
     omp_set_num_threads(saved);
     assert_memory_equal(o1, o2, (size_t)g.n * sizeof(double));
@@ -349,7 +295,6 @@ static void test_box_thread_invariant(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bins_group_rows_by_voxel),
         cmocka_unit_test(test_deposit_matches_serial_reference),
         cmocka_unit_test(test_deposit_thread_invariant),
         cmocka_unit_test(test_box_against_bruteforce),

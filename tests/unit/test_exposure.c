@@ -1,11 +1,19 @@
-/* test_exposure.c - exposures to tissue: UV per layer against the closed form of the
- * layer-averaged exponential, treatment depth profiles (normalised, shaped by route,
- * deeper through open channels), conservation of every dose in the sources, ROS excess
- * held per layer, and the source-mix emphasis of exosome presets. */
+/* test_exposure.c - inputs/exposure: what scheduled exposures put into the tissue.
+ *
+ * UV per layer against the closed form of the layer-averaged exponential (and its depth
+ * integral), UVA reaching deeper than UVB; the per-layer quantities of a step: UV = UVB +
+ * UVA, the ROS excess = smoking + pollution everywhere + UV where absorbed (UVA weighted),
+ * the direct AP-1 drive, any_uv; the ROS excess held per layer in the sources (excess x
+ * what young cells sense x decay rate); the per-voxel dose records and the UVA elastosis
+ * deposition in proportion to the local cell density; the cumulative delivered amounts
+ * (doses by input, pack-years, index-years, unprotected UV). The UV coefficients are built
+ * here from derm_params_defaults as documented in params.def (uv.*, oxidative.*).
+ */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,20 +24,35 @@
 
 #define NZ 30
 
-static void grid(struct derm_grid *g, int64_t nz) { assert_int_equal(derm_grid_init(g, 3, 2, nz, 20.0), 0); }
+static void grid(struct derm_grid *g, int64_t nz) { assert_int_equal(derm_grid_init(g, 3, 2, nz, 20.0, NULL), DERM_OK); }
+
+static struct derm_uv_coef uv_coef(const struct derm_params *p)
+{
+    struct derm_uv_coef uv = {0};
+    uv.uvb_transmission = p->uv_uvb_transmission;
+    uv.uvb_depth_um = p->uv_uvb_depth_um;
+    uv.uva_transmission = p->uv_uva_transmission;
+    uv.uva_depth_um = p->uv_uva_depth_um;
+    uv.uva_ros_weight = p->uv_uva_ros_weight;
+    uv.ros_per_sed_h = p->uv_ros_per_sed_h;
+    uv.ap1_per_sed_h = p->uv_ap1_per_sed_h;
+    uv.elastosis_per_sed = p->uv_elastosis_mg_per_ml_per_sed;
+    return uv;
+}
 
 static void test_uv_layers_closed_form(void **state)
 {
     (void)state;
     struct derm_params p;
     derm_params_defaults(&p);
+    const struct derm_uv_coef uv = uv_coef(&p);
     struct derm_grid g;
     grid(&g, NZ);
     struct derm_exposure x = {0};
     x.uvb_sed = 4.0;
     x.uva_sed = 1.0;
     double b[NZ], a[NZ];
-    derm_exposure_uv_layers(&g, &p, &x, b, a);
+    derm_exposure_uv_layers(&g, &uv, &x, b, a);
     double sb = 0.0, sa = 0.0;
     for (int k = 0; k < NZ; k++) {
         double z0 = 20.0 * k, z1 = z0 + 20.0;
@@ -48,103 +71,143 @@ static void test_uv_layers_closed_form(void **state)
     assert_true(a[NZ - 1] / a[0] > 10.0 * b[NZ - 1] / b[0]);
 }
 
-static void test_profiles_normalised_and_shaped(void **state)
-{
-    (void)state;
-    struct derm_grid g;
-    grid(&g, NZ);
-    struct derm_sched_entry e;
-    derm_sched_entry_defaults(&e, "t");
-    e.input = DERM_IN_EXOSOME;
-    double w[NZ];
-    const int routes[] = {DERM_ROUTE_INTRADERMAL, DERM_ROUTE_TOPICAL, DERM_ROUTE_SYSTEMIC};
-    for (int r = 0; r < 3; r++) {
-        e.route = routes[r];
-        derm_exposure_profile(&g, &e, 0.0, w);
-        double sum = 0.0;
-        for (int k = 0; k < NZ; k++) sum += w[k] * 20.0;
-        assert_true(fabs(sum - 1.0) < 1e-12);
-    }
-    e.route = DERM_ROUTE_INTRADERMAL;
-    e.depth_um = 310.0;
-    e.spread_um = 60.0;
-    derm_exposure_profile(&g, &e, 0.0, w);
-    int kmax = 0;
-    for (int k = 1; k < NZ; k++)
-        if (w[k] > w[kmax]) kmax = k;
-    assert_int_equal(kmax, 15); /* the layer holding 310 um */
-    e.route = DERM_ROUTE_TOPICAL;
-    e.penetration_um = 30.0;
-    double closed[NZ], open[NZ];
-    derm_exposure_profile(&g, &e, 0.0, closed);
-    derm_exposure_profile(&g, &e, 200.0, open);
-    assert_true(closed[0] > 0.4 / 20.0 && closed[20] < 1e-7);
-    for (int k = 0; k < NZ; k++) assert_true(fabs(open[k] - (k < 10 ? 1.0 / 200.0 : 0.0)) < 1e-15);
-}
-
-static void test_sources_conserve_doses(void **state)
+static void test_layers_ros_and_ap1(void **state)
 {
     (void)state;
     struct derm_params p;
     derm_params_defaults(&p);
+    const struct derm_uv_coef uv = uv_coef(&p);
+    const struct derm_oxidative_coef ox = {p.oxidative_ros_per_cigarette, p.oxidative_ros_per_pollution};
+    assert_true(uv.ros_per_sed_h > 0.0 && uv.ap1_per_sed_h > 0.0 && ox.ros_per_cigarette > 0.0);
     struct derm_grid g;
     grid(&g, NZ);
-    struct derm_sched_entry *e = &p.schedule.e[0];
-    derm_sched_entry_defaults(e, "cm");
-    e->input = DERM_IN_CONDITIONED_MEDIUM;
-    e->source = DERM_SOURCE_AMNION;
-    p.schedule.n = 1;
+    double uvb[NZ], uva[NZ], uvk[NZ], ros[NZ], ap1[NZ], b[NZ], a[NZ];
+    struct derm_exposure_layers L = {uvb, uva, uvk, ros, ap1, -1};
     struct derm_exposure x = {0};
-    x.dose[0] = 2.0;
-    double *src[DERM_NSIGNAL];
-    for (int q = 0; q < DERM_NSIGNAL; q++) src[q] = calloc((size_t)g.n, sizeof(double));
-    double ros_k[NZ], w[NZ], mix[DERM_SOURCE_COUNT] = {0};
-    for (int k = 0; k < NZ; k++) ros_k[k] = 0.1 * k;
-    const double dt = 6.0, k_ros = 500.0, sense = 3.0;
-    derm_exposure_add_sources(&g, &p, &x, ros_k, sense, k_ros, dt, src, mix, w);
-    /* every unit of dose raises its signal by level over the normalising column */
-    double vox = (double)(g.nx * g.ny), col = p.treatment_column_um;
-    double se = 0.0, sg = 0.0, st = 0.0;
-    for (int64_t v = 0; v < g.n; v++) {
-        se += src[DERM_S_EXOSOME][v] * dt * 20.0 / vox;
-        sg += src[DERM_S_GF][v] * dt * 20.0 / vox;
-        st += src[DERM_S_TGFB][v] * dt * 20.0 / vox;
+    const double dt = 6.0;
+    /* nothing delivered: no UV, no excess */
+    derm_exposure_layers(&g, &uv, &ox, &x, dt, &L);
+    assert_int_equal(L.any_uv, 0);
+    for (int k = 0; k < NZ; k++) assert_true(uvk[k] == 0.0 && ros[k] == 0.0 && ap1[k] == 0.0);
+    /* smoking and pollution: the same excess in every layer */
+    x.cigarettes_per_day = 10.0;
+    x.pollution = 2.0;
+    derm_exposure_layers(&g, &uv, &ox, &x, dt, &L);
+    const double sys = 10.0 * ox.ros_per_cigarette + 2.0 * ox.ros_per_pollution;
+    for (int k = 0; k < NZ; k++) {
+        assert_true(fabs(ros[k] - sys) <= 1e-15 * sys);
+        assert_true(ap1[k] == 0.0);
     }
-    const double fe = p.treatment_cm_exosome_share;
-    assert_true(fabs(se - 2.0 * fe * p.treatment_exosome_level * col) < 1e-9 * se);
-    assert_true(fabs(sg - 2.0 * (1 - fe) * p.treatment_gf_level * col) < 1e-9 * sg);
-    assert_true(fabs(st - 2.0 * (1 - fe) * p.treatment_gf_tgfb_level * col) < 1e-9 * st);
-    assert_true(fabs(mix[DERM_SOURCE_AMNION] - 2.0 * fe * p.treatment_exosome_level) < 1e-12);
-    /* ROS: the excess per layer, in units of what young cells sense, times the decay rate */
-    for (int k = 0; k < NZ; k++) assert_true(fabs(src[DERM_S_ROS][k * 6] - 0.1 * k * sense * k_ros) < 1e-9);
-    for (int q = 0; q < DERM_NSIGNAL; q++) free(src[q]);
+    /* UV on top: where it is absorbed, per SED/h, UVA weighted */
+    x.uvb_sed = 3.0;
+    x.uva_sed = 5.0;
+    derm_exposure_layers(&g, &uv, &ox, &x, dt, &L);
+    derm_exposure_uv_layers(&g, &uv, &x, b, a);
+    assert_int_equal(L.any_uv, 1);
+    for (int k = 0; k < NZ; k++) {
+        assert_true(uvb[k] == b[k] && uva[k] == a[k]);
+        assert_true(uvk[k] == b[k] + a[k]);
+        const double w = (b[k] + uv.uva_ros_weight * a[k]) / dt;
+        assert_true(fabs(ros[k] - (sys + uv.ros_per_sed_h * w)) <= 1e-13 * ros[k]);
+        assert_true(fabs(ap1[k] - uv.ap1_per_sed_h * w) <= 1e-13 * ap1[k]);
+    }
+    assert_true(ros[0] > ros[NZ - 1]);
 }
 
-static void test_mix_emphasis(void **state)
+static void test_add_ros_holds_excess_per_layer(void **state)
 {
     (void)state;
-    double mix[DERM_SOURCE_COUNT] = {0}, m[DERM_EXO_NEFFECT];
-    derm_exposure_mix_emphasis(mix, m);
-    for (int e = 0; e < DERM_EXO_NEFFECT; e++) assert_true(m[e] == 1.0);
-    mix[DERM_SOURCE_ADIPOSE] = 3.0;
-    derm_exposure_mix_emphasis(mix, m);
-    const double *pa = derm_exposure_source_preset(DERM_SOURCE_ADIPOSE);
-    for (int e = 0; e < DERM_EXO_NEFFECT; e++) assert_true(fabs(m[e] - pa[e]) < 1e-15);
-    mix[DERM_SOURCE_BONE_MARROW] = 1.0;
-    derm_exposure_mix_emphasis(mix, m);
-    const double *pb = derm_exposure_source_preset(DERM_SOURCE_BONE_MARROW);
-    for (int e = 0; e < DERM_EXO_NEFFECT; e++) assert_true(fabs(m[e] - (3 * pa[e] + pb[e]) / 4) < 1e-15);
-    /* presets differ in emphasis */
-    assert_true(pa[DERM_EXO_SYNTHESIS] > pb[DERM_EXO_SYNTHESIS] && pb[DERM_EXO_IL] > pa[DERM_EXO_IL]);
+    struct derm_grid g;
+    grid(&g, NZ);
+    double *src = calloc((size_t)g.n, sizeof(double));
+    assert_non_null(src);
+    for (int64_t v = 0; v < g.n; v++) src[v] = 0.25; /* adds to what is there */
+    double ros_k[NZ];
+    for (int k = 0; k < NZ; k++) ros_k[k] = 0.1 * k;
+    const double k_ros = 500.0, sense = 3.0;
+    derm_exposure_add_ros(&g, ros_k, sense, k_ros, src);
+    /* ROS: the excess per layer, in units of what young cells sense, times the decay rate */
+    for (int64_t v = 0; v < g.n; v++) {
+        const int64_t k = v / 6;
+        assert_true(fabs(src[v] - (0.25 + 0.1 * (double)k * sense * k_ros)) < 1e-9);
+    }
+    free(src);
+}
+
+static void test_uv_records_and_elastosis(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    struct derm_uv_coef uv = uv_coef(&p);
+    uv.elastosis_per_sed = 2e-3;
+    struct derm_grid g;
+    grid(&g, 4);
+    double uvb[4] = {4, 3, 2, 1}, uva[4] = {0.5, 0.4, 0.3, 0.2}, uvk[4], ros[4] = {0}, ap1[4] = {0};
+    for (int k = 0; k < 4; k++) uvk[k] = uvb[k] + uva[k];
+    const struct derm_exposure_layers L = {uvb, uva, uvk, ros, ap1, 1};
+    double *crowd = calloc((size_t)g.n, sizeof(double)), *dose = calloc((size_t)g.n, sizeof(double));
+    double *dose_a = calloc((size_t)g.n, sizeof(double)), *dep = calloc((size_t)g.n, sizeof(double));
+    assert_true(crowd && dose && dose_a && dep);
+    for (int64_t v = 0; v < g.n; v++) {
+        crowd[v] = 0.5 * (double)(v % 3);
+        dose[v] = 1.0;
+        dep[v] = -7.0; /* overwritten, not added to */
+    }
+    const double dt = 8.0;
+    derm_exposure_uv_records(&g, &uv, &L, crowd, dt, dose, dose_a, dep);
+    derm_exposure_uv_records(&g, &uv, &L, crowd, dt, dose, dose_a, dep);
+    for (int64_t v = 0; v < g.n; v++) {
+        const int64_t k = v / 6;
+        assert_true(fabs(dose[v] - (1.0 + 2.0 * uvk[k])) < 1e-14);
+        assert_true(fabs(dose_a[v] - 2.0 * uva[k]) < 1e-15);
+        assert_true(fabs(dep[v] - 2e-3 * uva[k] / dt * crowd[v]) < 1e-18);
+    }
+    free(crowd);
+    free(dose);
+    free(dose_a);
+    free(dep);
+}
+
+static void test_accumulate_totals(void **state)
+{
+    (void)state;
+    struct derm_schedule s = {0};
+    s.n = 3;
+    derm_schedule_entry_defaults(&s.e[0], "sun");
+    s.e[0].input = DERM_IN_UV;
+    derm_schedule_entry_defaults(&s.e[1], "exo");
+    s.e[1].input = DERM_IN_EXOSOME;
+    derm_schedule_entry_defaults(&s.e[2], "exo2");
+    s.e[2].input = DERM_IN_EXOSOME;
+    struct derm_exposure x = {0};
+    x.dose[0] = 1.5;
+    x.dose[1] = 2.0;
+    x.dose[2] = 0.5;
+    x.cigarettes_per_day = 20.0;
+    x.pollution = 3.0;
+    x.uv_sed_unprotected = 4.0;
+    struct derm_exposure_totals t = {{0}, 0};
+    const double Y = DERM_HOURS_PER_YEAR;
+    derm_exposure_accumulate(&t, &s, &x, Y / 2.0);
+    derm_exposure_accumulate(&t, &s, &x, Y / 2.0);
+    assert_true(fabs(t.dose[DERM_IN_UV] - 3.0) < 1e-15);
+    assert_true(fabs(t.dose[DERM_IN_EXOSOME] - 5.0) < 1e-15);
+    /* a pack a day for a year is one pack-year; index 3 for a year is 3 index-years */
+    assert_true(fabs(t.dose[DERM_IN_SMOKING] - 1.0) < 1e-15);
+    assert_true(fabs(t.dose[DERM_IN_POLLUTION] - 3.0) < 1e-15);
+    assert_true(fabs(t.uv_unprotected - 8.0) < 1e-15);
+    assert_true(t.dose[DERM_IN_GROWTH_FACTOR] == 0.0 && t.dose[DERM_IN_MICRONEEDLING] == 0.0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uv_layers_closed_form),
-        cmocka_unit_test(test_profiles_normalised_and_shaped),
-        cmocka_unit_test(test_sources_conserve_doses),
-        cmocka_unit_test(test_mix_emphasis),
+        cmocka_unit_test(test_layers_ros_and_ap1),
+        cmocka_unit_test(test_add_ros_holds_excess_per_layer),
+        cmocka_unit_test(test_uv_records_and_elastosis),
+        cmocka_unit_test(test_accumulate_totals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

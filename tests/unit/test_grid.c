@@ -3,7 +3,8 @@
  * Checks: idx = (k ny + j) nx + i is a bijection onto 0..n-1 with x fastest; voxel_of maps
  * cell centres to their voxel, wraps x and y periodically (also several periods away and
  * for negative coordinates) and clamps z; derm_grid_init rejects non-positive sizes,
- * non-positive / non-finite voxel sizes and products that overflow int64; extents and
+ * non-positive / non-finite voxel sizes and products that overflow int64 with DERM_ECONFIG
+ * and a message, leaving the grid unchanged; extents and
  * voxel volume follow from nx, ny, nz and h. All comparisons are exact (integers) or to
  * 1e-15 relative (extents, volume).
  */
@@ -22,8 +23,28 @@
 static struct derm_grid make(int64_t nx, int64_t ny, int64_t nz, double h)
 {
     struct derm_grid g;
-    assert_int_equal(derm_grid_init(&g, nx, ny, nz, h), 0);
+    struct derm_err err = {0};
+    assert_int_equal(derm_grid_init(&g, nx, ny, nz, h, &err), DERM_OK);
     return g;
+}
+
+/* init must fail with DERM_ECONFIG and a message, leaving the grid untouched */
+static void rejects(int64_t nx, int64_t ny, int64_t nz, double h)
+{
+    struct derm_grid g = {7, 7, 7, 7.0, 343};
+    struct derm_err err = {0};
+    assert_int_equal(derm_grid_init(&g, nx, ny, nz, h, &err), DERM_ECONFIG);
+    assert_int_equal(err.code, DERM_ECONFIG);
+    assert_true(err.msg[0] != '\0');
+    assert_int_equal(g.n, 343);
+    /* a NULL error record is allowed */
+    assert_int_equal(derm_grid_init(&g, nx, ny, nz, h, NULL), DERM_ECONFIG);
+}
+
+static void accepts(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h)
+{
+    struct derm_err err = {0};
+    assert_int_equal(derm_grid_init(g, nx, ny, nz, h, &err), DERM_OK);
 }
 
 static void test_init_sets_members(void **state)
@@ -48,17 +69,16 @@ static void test_init_sets_members(void **state)
 static void test_init_rejects_bad_sizes(void **state)
 {
     (void)state;
-    struct derm_grid g;
-    assert_int_equal(derm_grid_init(&g, 0, 4, 4, 20.0), -1);
-    assert_int_equal(derm_grid_init(&g, 4, 0, 4, 20.0), -1);
-    assert_int_equal(derm_grid_init(&g, 4, 4, 0, 20.0), -1);
-    assert_int_equal(derm_grid_init(&g, -1, 4, 4, 20.0), -1);
-    assert_int_equal(derm_grid_init(&g, 4, -3, 4, 20.0), -1);
-    assert_int_equal(derm_grid_init(&g, 4, 4, -2, 20.0), -1);
-    assert_int_equal(derm_grid_init(&g, 4, 4, 4, 0.0), -1);
-    assert_int_equal(derm_grid_init(&g, 4, 4, 4, -20.0), -1);
-    assert_int_equal(derm_grid_init(&g, 4, 4, 4, NAN), -1);
-    assert_int_equal(derm_grid_init(&g, 4, 4, 4, INFINITY), -1);
+    rejects(0, 4, 4, 20.0);
+    rejects(4, 0, 4, 20.0);
+    rejects(4, 4, 0, 20.0);
+    rejects(-1, 4, 4, 20.0);
+    rejects(4, -3, 4, 20.0);
+    rejects(4, 4, -2, 20.0);
+    rejects(4, 4, 4, 0.0);
+    rejects(4, 4, 4, -20.0);
+    rejects(4, 4, 4, NAN);
+    rejects(4, 4, 4, INFINITY);
 }
 
 static void test_init_rejects_overflow(void **state)
@@ -66,14 +86,14 @@ static void test_init_rejects_overflow(void **state)
     (void)state;
     struct derm_grid g;
     /* nx * ny overflows */
-    assert_int_equal(derm_grid_init(&g, INT64_MAX / 2, 3, 1, 1.0), -1);
+    rejects(INT64_MAX / 2, 3, 1, 1.0);
     /* nx * ny fits, times nz overflows */
-    assert_int_equal(derm_grid_init(&g, (int64_t)1 << 31, (int64_t)1 << 31, 4, 1.0), -1);
-    assert_int_equal(derm_grid_init(&g, 1, 2, INT64_MAX, 1.0), -1);
+    rejects((int64_t)1 << 31, (int64_t)1 << 31, 4, 1.0);
+    rejects(1, 2, INT64_MAX, 1.0);
     /* just fits: 2^31 * 2^31 * 2 = 2^63 overflows, * 1 does not */
-    assert_int_equal(derm_grid_init(&g, (int64_t)1 << 31, (int64_t)1 << 31, 1, 1.0), 0);
+    accepts(&g, (int64_t)1 << 31, (int64_t)1 << 31, 1, 1.0);
     assert_int_equal(g.n, (int64_t)1 << 62);
-    assert_int_equal(derm_grid_init(&g, INT64_MAX, 1, 1, 1.0), 0);
+    accepts(&g, INT64_MAX, 1, 1, 1.0);
 }
 
 static void test_index_order_x_fastest(void **state)

@@ -1,8 +1,9 @@
 /* test_io.c - the run file: layout, provenance, round trips, flags and error paths.
  *
  * Writes a 4x3x5 run with 5 series rows and 3 frames (3, 0 and 4 agents) through the
- * public io.h API, then reopens it with the HDF5 API and checks what xarray, ncdump and
- * ParaView rely on. The completed run is left in the working directory as
+ * public io/output.h API (series from the totals registry, sim/totals.h), then reopens it
+ * with the HDF5 API and checks what xarray, ncdump and ParaView rely on; a custom series
+ * list is written as given. The completed run is left in the working directory as
  * test_io_run.h5 + test_io_run.xdmf for tests/integration/test_output_readers.py.
  */
 #define _XOPEN_SOURCE 700 /* setrlimit */
@@ -23,6 +24,7 @@
 #include <hdf5_hl.h>
 
 #include "derm/io/output.h"
+#include "derm/sim/totals.h"
 
 #define RUN_H5 "test_io_run.h5"
 #define RUN_XDMF "test_io_run.xdmf"
@@ -65,7 +67,8 @@ static void set_agents(struct derm_agents *a, int frame)
     while (a->n > 0) derm_agents_swap_remove(a, a->n - 1);
     for (int64_t r = 0; r < frame_agents[frame]; r++) {
         struct derm_err err = {0};
-        int64_t row = derm_agents_append(a, &err);
+        int64_t row = -1;
+        assert_int_equal(derm_agents_append(a, &row, &err), DERM_OK);
         assert_true(row >= 0);
         int64_t id = a->id[row];
         a->type[row] = (int8_t)(id % 2);
@@ -99,7 +102,7 @@ static struct derm_output_meta test_meta(void)
 static struct derm_grid test_grid(void)
 {
     struct derm_grid g;
-    assert_int_equal(derm_grid_init(&g, NX, NY, NZ, H_UM), 0);
+    assert_int_equal(derm_grid_init(&g, NX, NY, NZ, H_UM, NULL), DERM_OK);
     return g;
 }
 
@@ -128,12 +131,14 @@ static struct derm_output *write_run(const char *h5, const char *xdmf,
     assert_int_equal(derm_output_create(&o, h5, xdmf, &meta, &g, opts, &err), DERM_OK);
     assert_non_null(o);
 
-    double totals[DERM_NTOTALS];
+    double *totals = calloc((size_t)opts->nseries + 1, sizeof(double));
+    assert_non_null(totals);
     for (int r = 0; r < NROWS; r++) {
-        for (int t = 0; t < DERM_NTOTALS; t++) totals[t] = total_value(r, t);
+        for (int t = 0; t < opts->nseries; t++) totals[t] = total_value(r, t);
         assert_int_equal(derm_output_series(o, 10 * r, row_time(r), row_age(r), totals, &err),
                          DERM_OK);
     }
+    free(totals);
 
     struct derm_fields f;
     struct derm_agents a;
@@ -310,7 +315,9 @@ static char *info_text(const char *path, derm_status *st)
 static void test_layout_and_round_trip(void **state)
 {
     (void)state;
-    const struct derm_output_opts opts = {.write_fields = 1, .write_agents = 1, .compression = 4};
+    const struct derm_output_opts opts = {.series = derm_totals_table(),
+                                          .nseries = DERM_NTOTALS,
+                                          .write_fields = 1, .write_agents = 1, .compression = 4};
     remove(RUN_XDMF);
     write_run(RUN_H5, RUN_XDMF, &opts, 1);
     assert_int_equal(read_completed(RUN_H5), 1);
@@ -589,7 +596,9 @@ static void test_incomplete_run(void **state)
 {
     (void)state;
     const char *p = "test_io_incomplete.h5";
-    const struct derm_output_opts opts = {.write_fields = 1, .write_agents = 1, .compression = 1};
+    const struct derm_output_opts opts = {.series = derm_totals_table(),
+                                          .nseries = DERM_NTOTALS,
+                                          .write_fields = 1, .write_agents = 1, .compression = 1};
     write_run(p, NULL, &opts, 0);
     assert_int_equal(read_completed(p), 0);
     derm_status st;
@@ -617,7 +626,9 @@ static void test_optional_parts(void **state)
     (void)state;
     const char *p = "test_io_nofields.h5", *xd = "test_io_nofields.xdmf";
     remove(xd);
-    const struct derm_output_opts opts = {.write_fields = 0, .write_agents = 0, .compression = 0};
+    const struct derm_output_opts opts = {.series = derm_totals_table(),
+                                          .nseries = DERM_NTOTALS,
+                                          .write_fields = 0, .write_agents = 0, .compression = 0};
     write_run(p, xd, &opts, 1);
     hid_t file = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(file >= 0);
@@ -656,7 +667,9 @@ static void test_errors(void **state)
     struct derm_err err = {0};
     struct derm_grid g = test_grid();
     struct derm_output_meta meta = test_meta();
-    struct derm_output_opts opts = {.write_fields = 1, .write_agents = 1, .compression = 4};
+    struct derm_output_opts opts = {.series = derm_totals_table(),
+                                          .nseries = DERM_NTOTALS,
+                                          .write_fields = 1, .write_agents = 1, .compression = 4};
     struct derm_output *o = (struct derm_output *)&err; /* must be reset to NULL */
     const char *bad = "no_such_dir_for_test_io/sub/run.h5";
     assert_int_equal(derm_output_create(&o, bad, NULL, &meta, &g, &opts, &err), DERM_EIO);
@@ -707,9 +720,11 @@ static void check_chunk(int64_t nx, int64_t ny, int64_t nz, const hsize_t want[4
     const char *p = "test_io_chunk.h5";
     struct derm_err err = {0};
     struct derm_grid g;
-    assert_int_equal(derm_grid_init(&g, nx, ny, nz, 10.0), 0);
+    assert_int_equal(derm_grid_init(&g, nx, ny, nz, 10.0, NULL), DERM_OK);
     struct derm_output_meta meta = test_meta();
-    const struct derm_output_opts opts = {.write_fields = 1, .write_agents = 0, .compression = 1};
+    const struct derm_output_opts opts = {.series = derm_totals_table(),
+                                          .nseries = DERM_NTOTALS,
+                                          .write_fields = 1, .write_agents = 0, .compression = 1};
     struct derm_output *o = NULL;
     assert_int_equal(derm_output_create(&o, p, NULL, &meta, &g, &opts, &err), DERM_OK);
     assert_int_equal(derm_output_close(o, 1, &err), DERM_OK);
@@ -749,7 +764,9 @@ static void test_write_failure(void **state)
     struct derm_err err = {0};
     struct derm_grid g = test_grid();
     struct derm_output_meta meta = test_meta();
-    const struct derm_output_opts opts = {.write_fields = 1, .write_agents = 1, .compression = 0};
+    const struct derm_output_opts opts = {.series = derm_totals_table(),
+                                          .nseries = DERM_NTOTALS,
+                                          .write_fields = 1, .write_agents = 1, .compression = 0};
     struct derm_output *o = NULL;
     assert_int_equal(derm_output_create(&o, p, NULL, &meta, &g, &opts, &err), DERM_OK);
 
@@ -795,6 +812,51 @@ static void test_write_failure(void **state)
     remove(p);
 }
 
+/* The writer writes exactly the series it is given, in order, with their units and long
+ * names; a series list is required when nseries > 0. */
+static void test_custom_series(void **state)
+{
+    (void)state;
+    static const struct derm_series_desc mine[2] = {
+        {"alpha_total", "mg/cm^2", "a test series"},
+        {"beta_rate", "1/year", "another test series"},
+    };
+    const char *p = "test_io_custom.h5";
+    const struct derm_output_opts opts = {.series = mine, .nseries = 2, .write_fields = 0, .write_agents = 0,
+                                          .compression = 0};
+    write_run(p, NULL, &opts, 1);
+    hid_t file = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    const hsize_t d_rows[1] = {NROWS};
+    for (int t = 0; t < 2; t++) {
+        dims_of(file, mine[t].name, 1, d_rows);
+        hid_t ds = H5Dopen2(file, mine[t].name, H5P_DEFAULT);
+        assert_attr_str(ds, "units", mine[t].units);
+        assert_attr_str(ds, "long_name", mine[t].long_name);
+        H5Dclose(ds);
+    }
+    assert_false(exists(file, "collagen_total")); /* not the registry's series */
+    H5Fclose(file);
+    struct derm_err err = {0};
+    double *v = NULL;
+    int64_t n = 0;
+    assert_int_equal(derm_output_read_series(p, "beta_rate", &v, &n, &err), DERM_OK);
+    assert_int_equal(n, NROWS);
+    for (int r = 0; r < NROWS; r++) assert_true(v[r] == total_value(r, 1));
+    free(v);
+    remove(p);
+
+    /* nseries > 0 without a list is a programming error */
+    struct derm_grid g = test_grid();
+    struct derm_output_meta meta = test_meta();
+    const struct derm_output_opts none = {.series = NULL, .nseries = 3, .write_fields = 0, .write_agents = 0,
+                                          .compression = 0};
+    struct derm_output *o = NULL;
+    assert_int_equal(derm_output_create(&o, p, NULL, &meta, &g, &none, &err), DERM_EINTERNAL);
+    assert_null(o);
+    remove(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -804,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_field_chunks),
         cmocka_unit_test(test_write_failure),
+        cmocka_unit_test(test_custom_series),
     };
     /* HDF5 1.10.8 cannot release a file whose close fails, so test_write_failure leaks
      * HDF5-internal buffers (never ours). Under valgrind, set DERM_VALGRIND=1 to skip it. */

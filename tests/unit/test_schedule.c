@@ -1,6 +1,9 @@
-/* test_schedule.c - schedule entries: key checks, validation messages, and the exact
+/* test_schedule.c - inputs/schedule: entry keys, validation messages, and the exact
  * integration of every pattern (delivered dose independent of the step, closed forms for
- * daily windows, weekdays, seasons, courses, sunscreen and level inputs). */
+ * daily windows, weekdays, seasons, courses, sunscreen and level inputs); --set and the
+ * resolved YAML round trip through io/config (the schedule beside the parameters); the
+ * integration constants taken from the parameter table (MED by skin type, UVA share and
+ * the UVA:UVB ratio it is given at). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdlib.h>
@@ -15,23 +18,24 @@
 #include "derm/io/config.h"
 #include "derm/io/params.h"
 #include "derm/inputs/schedule.h"
+#include "derm/sim/coef.h"
 
 static const double Y = 8766.0;
-static const struct derm_sched_consts KC = {5.0, 2.5, 0.15};
+static const struct derm_schedule_consts KC = {5.0, 2.5, 0.15, 20.0};
 
-static struct derm_sched_entry *add(struct derm_schedule *s, const char *name, const char *input)
+static struct derm_schedule_entry *add(struct derm_schedule *s, const char *name, const char *input)
 {
-    struct derm_sched_entry *e = NULL;
+    struct derm_schedule_entry *e = NULL;
     struct derm_err err = {0};
     assert_int_equal(derm_schedule_add(s, name, "t", 1, 1, &e, &err), DERM_OK);
-    assert_int_equal(derm_sched_entry_set(e, "input", input, "t", &err), DERM_OK);
+    assert_int_equal(derm_schedule_entry_set(e, "input", input, "t", &err), DERM_OK);
     return e;
 }
 
-static void set(struct derm_sched_entry *e, const char *k, const char *v)
+static void set(struct derm_schedule_entry *e, const char *k, const char *v)
 {
     struct derm_err err = {0};
-    if (derm_sched_entry_set(e, k, v, "t", &err) != DERM_OK) fail_msg("%s", err.msg);
+    if (derm_schedule_entry_set(e, k, v, "t", &err) != DERM_OK) fail_msg("%s", err.msg);
 }
 
 /* Total of x.dose[i] (and friends) over [a, b) in steps of dt. */
@@ -52,7 +56,7 @@ static void test_daily_window_weekdays_exact(void **state)
 {
     (void)state;
     struct derm_schedule s = {0};
-    struct derm_sched_entry *e = add(&s, "work", "uv");
+    struct derm_schedule_entry *e = add(&s, "work", "uv");
     set(e, "dose", "1.5");
     set(e, "from_age", "20");
     set(e, "to_age", "21");
@@ -99,7 +103,7 @@ static void test_season_integral_exact(void **state)
 {
     (void)state;
     struct derm_schedule s = {0};
-    struct derm_sched_entry *e = add(&s, "sun", "uv");
+    struct derm_schedule_entry *e = add(&s, "sun", "uv");
     set(e, "dose", "2");
     set(e, "from_age", "30");
     set(e, "to_age", "40");
@@ -121,7 +125,7 @@ static void test_course_of_boluses(void **state)
 {
     (void)state;
     struct derm_schedule s = {0};
-    struct derm_sched_entry *e = add(&s, "exo", "exosome");
+    struct derm_schedule_entry *e = add(&s, "exo", "exosome");
     set(e, "dose", "1");
     set(e, "at_age", "50");
     set(e, "count", "3");
@@ -146,7 +150,7 @@ static void test_single_pulse_with_med(void **state)
 {
     (void)state;
     struct derm_schedule s = {0};
-    struct derm_sched_entry *e = add(&s, "pulse", "uv");
+    struct derm_schedule_entry *e = add(&s, "pulse", "uv");
     set(e, "dose", "2");
     set(e, "dose_unit", "med");
     set(e, "spectrum", "uvb");
@@ -168,13 +172,13 @@ static void test_sunscreen_divides_dose(void **state)
 {
     (void)state;
     struct derm_schedule s = {0};
-    struct derm_sched_entry *e = add(&s, "sun", "uv");
+    struct derm_schedule_entry *e = add(&s, "sun", "uv");
     set(e, "dose", "1");
     set(e, "from_age", "30");
     set(e, "to_age", "50");
     set(e, "hour_from", "10");
     set(e, "hour_to", "16");
-    struct derm_sched_entry *p = add(&s, "spf", "sunscreen");
+    struct derm_schedule_entry *p = add(&s, "spf", "sunscreen");
     set(p, "dose", "30");
     set(p, "from_age", "40");
     set(p, "hour_from", "8");
@@ -193,14 +197,14 @@ static void test_level_inputs_time_mean(void **state)
 {
     (void)state;
     struct derm_schedule s = {0};
-    struct derm_sched_entry *g = add(&s, "t2d", "glucose");
+    struct derm_schedule_entry *g = add(&s, "t2d", "glucose");
     set(g, "dose", "8");
     set(g, "dose_unit", "hba1c"); /* 1.59 x 8 - 2.59 = 10.13 mM */
     set(g, "from_age", "55");
     struct derm_exposure x;
     derm_schedule_integrate(&s, &KC, 55 * Y - 100, 55 * Y + 300, &x);
     assert_true(fabs(x.glucose_mM - (5.0 * 100 + 10.13 * 300) / 400) < 1e-9);
-    struct derm_sched_entry *c = add(&s, "smoke", "smoking");
+    struct derm_schedule_entry *c = add(&s, "smoke", "smoking");
     set(c, "dose", "20");
     set(c, "from_age", "18");
     set(c, "to_age", "50");
@@ -212,14 +216,14 @@ static void test_topical_through_open_channels(void **state)
 {
     (void)state;
     struct derm_schedule s = {0};
-    struct derm_sched_entry *m = add(&s, "mn", "microneedling");
+    struct derm_schedule_entry *m = add(&s, "mn", "microneedling");
     set(m, "dose", "1");
     set(m, "at_age", "50");
     set(m, "count", "2");
     set(m, "every_days", "14");
     set(m, "open_hours", "24");
     set(m, "depth_um", "600");
-    struct derm_sched_entry *e = add(&s, "exo", "exosome");
+    struct derm_schedule_entry *e = add(&s, "exo", "exosome");
     set(e, "route", "topical");
     set(e, "dose", "1");
     set(e, "at_age", "50");
@@ -242,9 +246,11 @@ static void expect_config_error(const char *yaml, const char *needle)
 {
     struct derm_params p;
     derm_params_defaults(&p);
+    static struct derm_schedule sched;
+    memset(&sched, 0, sizeof sched);
     struct derm_err err = {0};
-    derm_status st = derm_config_load_string(yaml, "cfg.yaml", &p, NULL, &err);
-    if (st == DERM_OK) st = derm_params_validate(&p, NULL, &err);
+    derm_status st = derm_config_load_string(yaml, "cfg.yaml", &p, &sched, NULL, &err);
+    if (st == DERM_OK) st = derm_config_validate(&p, &sched, NULL, &err);
     assert_int_equal(st, DERM_ECONFIG);
     if (!strstr(err.msg, needle)) fail_msg("message '%s' lacks '%s'", err.msg, needle);
 }
@@ -282,33 +288,87 @@ static void test_set_and_resolved_roundtrip(void **state)
     (void)state;
     struct derm_params p;
     derm_params_defaults(&p);
+    static struct derm_schedule sched, q_sched;
+    memset(&sched, 0, sizeof sched);
     struct derm_err err = {0};
     assert_int_equal(derm_config_load_string("schedule:\n  sun: {input: uv, dose: 1, from_age: 30, season_amplitude: 0.5}\n",
-                                             "a.yaml", &p, NULL, &err),
+                                             "a.yaml", &p, &sched, NULL, &err),
                      DERM_OK);
-    assert_int_equal(derm_config_apply_set(&p, NULL, "schedule.sun.dose=2.5", &err), DERM_OK);
-    assert_int_equal(derm_config_apply_set(&p, NULL, "schedule.spf.input=sunscreen", &err), DERM_OK);
-    assert_int_equal(derm_config_apply_set(&p, NULL, "schedule.spf.dose=15", &err), DERM_OK);
-    assert_int_equal(derm_config_apply_set(&p, NULL, "schedule.nope.dose=1", &err), DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.sun.dose=2.5", &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.spf.input=sunscreen", &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.spf.dose=15", &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.nope.dose=1", &err), DERM_ECONFIG);
     assert_non_null(strstr(err.msg, "no schedule entry 'nope' (entries: sun, spf)"));
-    if (derm_params_validate(&p, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    if (derm_config_validate(&p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
     /* the resolved YAML reads back to the same schedule */
     char *buf = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&buf, &len);
-    derm_params_write_yaml(&p, fp);
+    derm_config_write_yaml(&p, &sched, fp);
     fclose(fp);
     struct derm_params q;
     derm_params_defaults(&q);
-    if (derm_config_load_string(buf, "resolved.yaml", &q, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    memset(&q_sched, 0, sizeof q_sched);
+    if (derm_config_load_string(buf, "resolved.yaml", &q, &q_sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
     free(buf);
-    assert_int_equal(q.schedule.n, 2);
+    assert_int_equal(q_sched.n, 2);
     for (int i = 0; i < 2; i++) {
-        assert_string_equal(q.schedule.e[i].name, p.schedule.e[i].name);
-        for (size_t k = 0; k < derm_sched_key_count(); k++)
-            assert_true(derm_desc_get(&q.schedule.e[i], &derm_sched_keys()[k]) ==
-                        derm_desc_get(&p.schedule.e[i], &derm_sched_keys()[k]));
+        assert_string_equal(q_sched.e[i].name, sched.e[i].name);
+        for (size_t k = 0; k < derm_schedule_key_count(); k++)
+            assert_true(derm_desc_get(&q_sched.e[i], &derm_schedule_keys()[k]) ==
+                        derm_desc_get(&sched.e[i], &derm_schedule_keys()[k]));
     }
+    /* the direct form of --set on a schedule alone, and its messages */
+    static struct derm_schedule s2;
+    memset(&s2, 0, sizeof s2);
+    assert_int_equal(derm_schedule_apply_set(&s2, "schedule.exo.input", "exosome", &err), DERM_OK);
+    assert_int_equal(derm_schedule_apply_set(&s2, "schedule.exo.dose", "3", &err), DERM_OK);
+    assert_int_equal(s2.n, 1);
+    assert_int_equal(s2.e[0].input, DERM_IN_EXOSOME);
+    assert_true(s2.e[0].dose == 3.0);
+    assert_ptr_equal(derm_schedule_find(&s2, "exo"), &s2.e[0]);
+    assert_null(derm_schedule_find(&s2, "sun"));
+    assert_int_equal(derm_schedule_apply_set(&s2, "schedule.exo.dos", "3", &err), DERM_ECONFIG);
+    if (!strstr(err.msg, "did you mean 'schedule.exo.dose'?")) fail_msg("%s", err.msg);
+}
+
+/* The integration constants a run takes from the parameter table: MED by skin type (the
+ * pre-refactor table: 2, 2.5, 3.5, 4.5, 6, 10 SED), glucose, the UVA erythemal share and the
+ * UVA:UVB ratio it is given at. The share of a sunlight entry follows its own ratio relative
+ * to that reference. */
+static void test_consts_from_parameters(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    struct derm_grid g;
+    assert_int_equal(derm_grid_init(&g, 2, 2, 2, 20.0, NULL), DERM_OK);
+    static struct derm_coefs c;
+    const double med[6] = {2.0, 2.5, 3.5, 4.5, 6.0, 10.0};
+    for (int type = 1; type <= 6; type++) {
+        p.subject_skin_type = type;
+        derm_coef_build(&p, &g, &c);
+        assert_true(c.schedule.med_sed == med[type - 1]);
+    }
+    assert_true(c.schedule.glucose_mM == p.subject_glucose_mM);
+    assert_true(c.schedule.uva_erythemal_share == p.uv_uva_erythemal_share);
+    assert_true(c.schedule.reference_uva_uvb_ratio == p.uv_reference_uva_uvb_ratio);
+    assert_true(p.uv_reference_uva_uvb_ratio == 20.0); /* the reference before it was a parameter */
+    /* a sunlight entry at twice the reference ratio: q = s/(1-s) x 2, share q/(1+q) */
+    struct derm_schedule s = {0};
+    struct derm_schedule_entry *e = add(&s, "sun", "uv");
+    set(e, "dose", "1");
+    set(e, "from_age", "30");
+    set(e, "uva_uvb_ratio", "40");
+    struct derm_exposure x;
+    derm_schedule_integrate(&s, &KC, 35 * Y, 35 * Y + 24, &x);
+    const double q = 0.15 / 0.85 * 2.0;
+    assert_true(fabs(x.uva_sed / (x.uva_sed + x.uvb_sed) - q / (1.0 + q)) < 1e-12);
+    /* the same entry against a reference of 40: the reference share */
+    struct derm_schedule_consts k40 = KC;
+    k40.reference_uva_uvb_ratio = 40.0;
+    derm_schedule_integrate(&s, &k40, 35 * Y, 35 * Y + 24, &x);
+    assert_true(fabs(x.uva_sed / (x.uva_sed + x.uvb_sed) - 0.15) < 1e-12);
 }
 
 int main(void)
@@ -323,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_topical_through_open_channels),
         cmocka_unit_test(test_validation_messages),
         cmocka_unit_test(test_set_and_resolved_roundtrip),
+        cmocka_unit_test(test_consts_from_parameters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

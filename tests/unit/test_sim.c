@@ -1,4 +1,5 @@
-/* test_sim.c - the owning simulation object: creation, the step loop, totals, reproducibility.
+/* test_sim.c - sim/sim: the owning simulation object: creation, the step loop, totals,
+ * reproducibility.
  *
  * On small grids (8x8x12 voxels of 20 um, ~135 fibroblasts) with default parameters:
  * the initial state is the young-adult steady state (fragmented fraction kI/(kI + kF) and
@@ -9,7 +10,8 @@
  * 2 threads give bitwise identical totals, fields and agent columns (memcmp); over 2
  * simulated years at 25-27 on a 24x24x12 grid (~1200 fibroblasts, so birth-death noise
  * is ~3 %) collagen changes by < 2 % and the fibroblast count by < 15 %; impossible
- * domains fail with DERM_ECONFIG and a message.
+ * domains fail with DERM_ECONFIG and a message; the parameter copy is never written and the
+ * division hazard in use is the derived or the given one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "derm/sim/sim.h"
+#include "derm/sim/totals.h"
 
 static struct derm_params small_params(void)
 {
@@ -39,11 +42,18 @@ static struct derm_params small_params(void)
     return p;
 }
 
+/* An empty schedule (no exposures, no treatments). */
+static const struct derm_schedule *no_schedule(void)
+{
+    static struct derm_schedule empty; /* zero: n = 0 */
+    return &empty;
+}
+
 static struct derm_sim *create(const struct derm_params *p)
 {
     struct derm_sim *s = NULL;
     struct derm_err err = {0};
-    derm_status st = derm_sim_create(&s, p, &err);
+    derm_status st = derm_sim_create(&s, p, no_schedule(), &err);
     if (st != DERM_OK) fail_msg("derm_sim_create: %s", err.msg);
     assert_non_null(s);
     return s;
@@ -91,7 +101,7 @@ static void check_state_sane(const struct derm_sim *s)
     for (int64_t r = 1; r < s->a.n; r++) assert_true(ids[r] > ids[r - 1]);
     free(ids);
     double t[DERM_NTOTALS];
-    derm_sim_totals(s, t);
+    derm_totals_compute(s, t);
     for (int q = 0; q < DERM_NTOTALS; q++)
         if (!isfinite(t[q])) fail_msg("total %s = %g", derm_total_desc(q)->name, t[q]);
 }
@@ -100,8 +110,8 @@ static void check_state_sane(const struct derm_sim *s)
 static void assert_sims_identical(const struct derm_sim *a, const struct derm_sim *b)
 {
     double ta[DERM_NTOTALS], tb[DERM_NTOTALS];
-    derm_sim_totals(a, ta);
-    derm_sim_totals(b, tb);
+    derm_totals_compute(a, ta);
+    derm_totals_compute(b, tb);
     assert_memory_equal(ta, tb, sizeof ta);
     const size_t nv = (size_t)a->grid.n * sizeof(double);
     for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a->f.matrix[q], b->f.matrix[q], nv);
@@ -133,7 +143,7 @@ static void test_create_young_steady_state(void **state)
         expect += rho * vox * (double)(p.domain_nx * p.domain_ny);
     }
     double t[DERM_NTOTALS];
-    derm_sim_totals(s, t);
+    derm_totals_compute(s, t);
     assert_true(fabs(t[DERM_T_FIBROBLAST_COUNT] - expect) <= (double)p.domain_nz);
     assert_true(fabs(t[DERM_T_STEM_CELL_COUNT] - p.stem_fraction * t[DERM_T_FIBROBLAST_COUNT]) <= 1.0);
     /* matrix: the two-compartment steady state F/(I + F) = kI/(kI + kF) */
@@ -148,12 +158,15 @@ static void test_create_young_steady_state(void **state)
     assert_true(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] > 0.0);
     assert_true(fabs(t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] - p.ecm_elastin_density_mg_per_ml * depth_cm) <= 1e-12 * p.ecm_elastin_density_mg_per_ml * depth_cm);
     /* signals: the steady state of the calibrated secretion has mean = young level */
-    const int with_level_1[] = {DERM_T_TGFB_MEAN, DERM_T_MMP1_MEAN, DERM_T_MMP3_MEAN, DERM_T_TIMP_MEAN,
-                                DERM_T_ROS_MEAN, DERM_T_IL_MEAN, DERM_T_GF_MEAN, DERM_T_CHEMOKINE_MEAN};
-    for (size_t q = 0; q < sizeof with_level_1 / sizeof *with_level_1; q++)
-        if (!(fabs(t[with_level_1[q]] - 1.0) < 1e-6))
-            fail_msg("%s = %.12g, expected 1", derm_total_desc(with_level_1[q])->name, t[with_level_1[q]]);
-    assert_true(t[DERM_T_EXOSOME_MEAN] == 0.0);
+    const int with_level_1[] = {DERM_S_TGFB, DERM_S_MMP1, DERM_S_MMP3, DERM_S_TIMP,
+                                DERM_S_ROS,  DERM_S_IL,   DERM_S_GF,   DERM_S_CHEMOKINE};
+    for (size_t q = 0; q < sizeof with_level_1 / sizeof *with_level_1; q++) {
+        const int i = DERM_T_SIGNAL_MEAN + with_level_1[q];
+        assert_true(p.signal[with_level_1[q]].young_level == 1.0);
+        if (!(fabs(t[i] - 1.0) < 1e-6)) fail_msg("%s = %.12g, expected 1", derm_total_desc(i)->name, t[i]);
+    }
+    assert_true(p.signal[DERM_S_EXOSOME].young_level == 0.0);
+    assert_true(t[DERM_T_SIGNAL_MEAN + DERM_S_EXOSOME] == 0.0);
     assert_true(t[DERM_T_ESTROGEN] == 1.0);
     assert_true(fabs(t[DERM_T_DERMAL_THICKNESS] - derm_grid_lz(&s->grid)) <= 1e-9 * derm_grid_lz(&s->grid));
     check_state_sane(s);
@@ -172,7 +185,7 @@ static void test_steps_stay_finite_and_non_negative(void **state)
     }
     assert_int_equal(s->step, 20);
     double t[DERM_NTOTALS];
-    derm_sim_totals(s, t);
+    derm_totals_compute(s, t);
     /* after 20 weeks the young state has barely moved */
     assert_true(fabs(t[DERM_T_COLLAGEN_FRAGMENTED_FRACTION] - 0.7 / 9.7) < 0.01);
     assert_true(t[DERM_T_FIBROBLAST_COUNT] > 0.0);
@@ -233,9 +246,9 @@ static void test_homeostasis_two_years_at_25(void **state)
     p.domain_ny = 24;
     struct derm_sim *s = create(&p);
     double t0[DERM_NTOTALS], t1[DERM_NTOTALS];
-    derm_sim_totals(s, t0);
+    derm_totals_compute(s, t0);
     run(s, (int)s->nsteps);
-    derm_sim_totals(s, t1);
+    derm_totals_compute(s, t1);
     assert_true(fabs(derm_sim_age(s, s->step) - 27.0) < p.run_dt_hours / DERM_HOURS_PER_YEAR);
     double dcol = t1[DERM_T_COLLAGEN_TOTAL] / t0[DERM_T_COLLAGEN_TOTAL] - 1.0;
     double dfib = t1[DERM_T_FIBROBLAST_COUNT] / t0[DERM_T_FIBROBLAST_COUNT] - 1.0;
@@ -260,7 +273,7 @@ static void test_impossible_domains_fail(void **state)
     p.domain_nz = 2;
     p.domain_voxel_um = 1.0;
     p.fibroblast_density_per_mm3 = 10.0;
-    assert_int_equal(derm_sim_create(&s, &p, &err), DERM_ECONFIG);
+    assert_int_equal(derm_sim_create(&s, &p, no_schedule(), &err), DERM_ECONFIG);
     assert_null(s);
     assert_int_equal(err.code, DERM_ECONFIG);
     assert_non_null(strstr(err.msg, "no fibroblasts"));
@@ -268,9 +281,43 @@ static void test_impossible_domains_fail(void **state)
     p = small_params();
     p.domain_nx = 0;
     derm_err_clear(&err);
-    assert_int_equal(derm_sim_create(&s, &p, &err), DERM_ECONFIG);
+    assert_int_equal(derm_sim_create(&s, &p, no_schedule(), &err), DERM_ECONFIG);
     assert_null(s);
     assert_non_null(strstr(err.msg, "grid"));
+}
+
+/* Every parameter of the table (signal rows included) bitwise equal; padding ignored. */
+static void assert_params_same(const struct derm_params *a, const struct derm_params *b)
+{
+    const struct derm_param_desc *t = derm_params_table();
+    assert_non_null(derm_params_find("signals.tgfb.half_life_h"));
+    for (size_t i = 0; i < derm_params_count(); i++) {
+        const double x = derm_params_get(a, &t[i]), y = derm_params_get(b, &t[i]);
+        if (memcmp(&x, &y, sizeof x) != 0) fail_msg("%s: %.17g vs %.17g", t[i].path, x, y);
+    }
+}
+
+/* The parameter copy is provenance only: creating and stepping never write into it; the
+ * division hazard in use is derived at creation (parameter 0) or the given one. */
+static void test_params_copy_untouched_and_division(void **state)
+{
+    (void)state;
+    struct derm_params p = small_params();
+    assert_true(p.fibroblast_division_per_day == 0.0); /* default: derive it */
+    struct derm_sim *s = create(&p);
+    const double derived = derm_sim_division_per_day(s);
+    assert_true(derived > 0.0 && isfinite(derived));
+    assert_true(fabs(derived - s->h.division_h * DERM_HOURS_PER_DAY) <= 1e-15 * derived);
+    run(s, 3);
+    assert_params_same(&s->p, &p);
+    assert_true(derm_sim_division_per_day(s) == derived); /* fixed for the run */
+    assert_int_equal(s->schedule.n, 0);
+    derm_sim_free(s);
+    p.fibroblast_division_per_day = 0.05;
+    s = create(&p);
+    assert_true(fabs(derm_sim_division_per_day(s) - 0.05) <= 1e-15);
+    assert_params_same(&s->p, &p);
+    derm_sim_free(s);
 }
 
 int main(void)
@@ -282,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_thread_count_invariance),
         cmocka_unit_test(test_homeostasis_two_years_at_25),
         cmocka_unit_test(test_impossible_domains_fail),
+        cmocka_unit_test(test_params_copy_untouched_and_division),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

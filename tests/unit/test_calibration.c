@@ -1,0 +1,280 @@
+/* test_calibration.c - model/calibration: the young adult as a steady state.
+ *
+ * On hand-built worlds (cell_world.h) with exactly the reference density in every layer:
+ * part 1 (secretion) sets each agent's attachment from its local fragmented fraction and the
+ * per-cell secretion so that, with every signal at 1, the summed sources equal decay x young
+ * level x voxels for every signal (1e-12; exosome: none), growth factor scaled by its
+ * autocrine share when the systemic share is on; a domain without fibroblasts is
+ * DERM_ECONFIG. Part 2 (synthesis): what young fibroblasts sense is the mean level at their
+ * voxels over the young level; collagen, elastin and HA synthesis per layer make the
+ * density-weighted deposition equal the young turnover, and, where every cell senses the
+ * same, each layer's deposition equal k_cleave I0, k_elastin E0 and share x k_HA H0 per
+ * voxel (1e-12);
+ * the division hazard is the given one, or births balance apoptosis and clearance less the
+ * progenitor inflow (closed form); the niche makes the initial pool the logistic
+ * equilibrium. Then on the real initial state (derm_sim_create): the calibrated synthesis
+ * reproduces turnover, cell by cell weighted by the layer density (exactly), and the
+ * domain's deposition balances collagen, elastin and HA turnover to the few per cent that
+ * the stochastic rounding of layer counts and the state mix allow; HMW HA sits at its
+ * steady state; no coefficient was rewritten.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derm/model/calibration.h"
+#include "derm/model/matrix.h"
+#include "derm/sim/coef.h"
+#include "derm/sim/sim.h"
+
+#include "cell_world.h"
+
+static struct derm_matrix_coef matrix_coef(const struct derm_params *p)
+{
+    const double Y = DERM_HOURS_PER_YEAR;
+    struct derm_matrix_coef e = {0};
+    e.k_cleave_h = DERM_LN2 / (p->ecm_collagen_half_life_years * Y);
+    e.k_clear_h = DERM_LN2 / (p->ecm_fragment_half_life_years * Y);
+    e.k_elastin_h = DERM_LN2 / (p->ecm_elastin_half_life_years * Y);
+    e.k_ha_h = DERM_LN2 / (p->ecm_ha_half_life_days * DERM_HOURS_PER_DAY);
+    return e;
+}
+
+static struct derm_calibration_coef calibration_coef(const struct derm_params *p)
+{
+    struct derm_calibration_coef c = {0};
+    c.collagen_density = p->ecm_collagen_density_mg_per_ml;
+    c.elastin_density = p->ecm_elastin_density_mg_per_ml;
+    c.ha_density = p->ecm_ha_density_mg_per_ml;
+    c.ha_fibroblast_share = p->ecm_ha_fibroblast_share;
+    c.division_per_day = 0.0;
+    c.stem_differentiation_per_year = p->stem_differentiation_per_year;
+    c.stem_self_renewal_per_year = p->stem_self_renewal_per_year;
+    c.stem_death_per_year = p->stem_death_per_year;
+    return c;
+}
+
+/* A 3x2x4 world with counts[k] quiescent fibroblasts spread over layer k. */
+static void layered_world(struct world *w, const int *counts, double *density_ref_k)
+{
+    world_init(w, 3, 2, 4, 20.0);
+    const int64_t nxy = w->g.nx * w->g.ny;
+    for (int64_t k = 0; k < w->g.nz; k++) {
+        for (int q = 0; q < counts[k]; q++)
+            add_cell(w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, q % w->g.nx, (q / w->g.nx) % w->g.ny, k);
+        density_ref_k[k] = (double)counts[k] / (double)nxy;
+    }
+    rebin(w);
+}
+
+static void test_secretion_sources_equal_decay(void **state)
+{
+    (void)state;
+    struct world w;
+    const int counts[4] = {12, 6, 6, 3};
+    double rho[4];
+    layered_world(&w, counts, rho);
+    /* a mixed population on a partly fragmented matrix */
+    w.a.state[1] = DERM_STATE_SENESCENT;
+    w.a.state[7] = DERM_STATE_ACTIVATED;
+    w.a.damage[3] = 0.4;
+    for (int64_t v = 0; v < w.g.n; v++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 200.0 - (double)v;
+        w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] = 10.0 + 2.0 * (double)v;
+    }
+    double decay[DERM_NSIGNAL], level[DERM_NSIGNAL];
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        decay[q] = 0.1 * (q + 1);
+        level[q] = q == DERM_S_EXOSOME ? 0.0 : 1.0;
+        w.h.secretion_ref[q] = w.h.sensed_ref[q] = 123.0; /* overwritten */
+    }
+    struct derm_err err = {0};
+    assert_int_equal(derm_calibration_secretion(&w.g, &w.a, &w.fc, M(&w), S(&w), decay, level, &w.rt, &w.h, &err),
+                     DERM_OK);
+    for (int64_t r = 0; r < w.a.n; r++) {
+        const int64_t v = w.a.voxel[r];
+        const double f = w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] /
+                         (w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] + w.f.matrix[DERM_M_COLLAGEN_INTACT][v]);
+        assert_rel(w.a.attachment[r], derm_fibroblast_attachment(&w.fc, f), 1e-15);
+    }
+    for (int q = 0; q < DERM_NSIGNAL; q++) assert_rel(w.h.sensed_ref[q], 1.0, 0.0);
+    assert_true(w.h.secretion_ref[DERM_S_EXOSOME] == 0.0);
+    /* with every growth factor made locally, sources = decay x level x voxels */
+    struct derm_fibroblast_coef local = w.fc;
+    local.gf_autocrine_share = 1.0;
+    const struct derm_step_inputs young = derm_step_inputs_young();
+    derm_fibroblast_secrete(&w.g, &w.a, &local, &w.h, &young, M(&w), S(&w), &w.rt);
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        double sum = 0.0;
+        for (int64_t r = 0; r < w.a.n; r++) sum += w.rt.signal[q][r];
+        if (q == DERM_S_EXOSOME) assert_true(sum == 0.0);
+        else assert_rel(sum, decay[q] * level[q] * (double)w.g.n, 1e-12);
+    }
+    /* the systemic share of growth factor is left to the blood supply */
+    derm_fibroblast_secrete(&w.g, &w.a, &w.fc, &w.h, &young, M(&w), S(&w), &w.rt);
+    double gf = 0.0;
+    for (int64_t r = 0; r < w.a.n; r++) gf += w.rt.signal[DERM_S_GF][r];
+    assert_rel(gf, w.fc.gf_autocrine_share * decay[DERM_S_GF] * (double)w.g.n, 1e-12);
+    world_fini(&w);
+
+    /* no fibroblast, only a progenitor: refused */
+    world_init(&w, 2, 2, 2, 20.0);
+    add_cell(&w, DERM_AGENT_STEM, DERM_STATE_QUIESCENT, 0, 0, 0);
+    rebin(&w);
+    derm_err_clear(&err);
+    assert_int_equal(derm_calibration_secretion(&w.g, &w.a, &w.fc, M(&w), S(&w), decay, level, &w.rt, &w.h, &err),
+                     DERM_ECONFIG);
+    assert_non_null(strstr(err.msg, "no fibroblasts"));
+    world_fini(&w);
+}
+
+static void test_synthesis_balances_turnover_per_layer(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    const struct derm_matrix_coef mc = matrix_coef(&p);
+    struct derm_calibration_coef cc = calibration_coef(&p);
+    struct world w;
+    const int counts[4] = {18, 12, 6, 6};
+    double rho[4];
+    layered_world(&w, counts, rho);
+    /* two progenitors (not fibroblasts: no synthesis, no sensing) */
+    add_cell(&w, DERM_AGENT_STEM, DERM_STATE_QUIESCENT, 0, 0, 0);
+    add_cell(&w, DERM_AGENT_STEM, DERM_STATE_QUIESCENT, 1, 1, 3);
+    rebin(&w);
+    /* settled signals: 2 in the top layer, 1 below; exosome level 0 */
+    const int64_t nxy = w.g.nx * w.g.ny;
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        for (int64_t v = 0; v < w.g.n; v++) w.f.signal[q][v] = v < nxy ? 2.0 : 1.0;
+    double level[DERM_NSIGNAL];
+    for (int q = 0; q < DERM_NSIGNAL; q++) level[q] = q == DERM_S_EXOSOME ? 0.0 : 1.0;
+    double col_k[4], el_k[4], ha_k[4];
+    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, M(&w), S(&w), level, &w.rt, col_k, el_k, ha_k, &w.h);
+    /* sensed: the mean over fibroblasts of the level at their voxel */
+    const double nfib = 42.0, sensed = (18.0 * 2.0 + 24.0 * 1.0) / nfib;
+    for (int q = 0; q < DERM_NSIGNAL; q++) assert_rel(w.h.sensed_ref[q], q == DERM_S_EXOSOME ? 1.0 : sensed, 1e-14);
+    assert_ptr_equal(w.h.collagen_ref_k, col_k);
+    assert_ptr_equal(w.h.elastin_ref_k, el_k);
+    assert_ptr_equal(w.h.ha_ref_k, ha_k);
+    /* with cells sensing different levels the balance holds for the density-weighted sum:
+     * sum over fibroblasts of synthesis x rho(layer) = turnover x fibroblasts */
+    const struct derm_step_inputs young = derm_step_inputs_young();
+    derm_fibroblast_secrete(&w.g, &w.a, &w.fc, &w.h, &young, M(&w), S(&w), &w.rt);
+    double wc = 0.0;
+    for (int64_t r = 0; r < w.a.n; r++) wc += w.rt.collagen[r] * rho[w.a.voxel[r] / nxy];
+    assert_rel(wc, mc.k_cleave_h * cc.collagen_density * nfib, 1e-12);
+    /* every cell sensing the same (uniform settled signals): each layer's deposition is the
+     * turnover of the young matrix in that layer */
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        for (int64_t v = 0; v < w.g.n; v++) w.f.signal[q][v] = 1.5;
+    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, M(&w), S(&w), level, &w.rt, col_k, el_k, ha_k, &w.h);
+    assert_rel(w.h.sensed_ref[DERM_S_TGFB], 1.5, 1e-15);
+    derm_fibroblast_secrete(&w.g, &w.a, &w.fc, &w.h, &young, M(&w), S(&w), &w.rt);
+    for (int64_t k = 0; k < w.g.nz; k++) {
+        double col = 0.0, el = 0.0, ha = 0.0;
+        for (int64_t r = 0; r < w.a.n; r++) {
+            if (w.a.voxel[r] / nxy != k) continue;
+            col += w.rt.collagen[r];
+            el += w.rt.elastin[r];
+            ha += w.rt.ha[r];
+        }
+        assert_rel(col, mc.k_cleave_h * cc.collagen_density * (double)nxy, 1e-12);
+        assert_rel(el, mc.k_elastin_h * cc.elastin_density * (double)nxy, 1e-12);
+        assert_rel(ha, cc.ha_fibroblast_share * mc.k_ha_h * cc.ha_density * (double)nxy, 1e-12);
+    }
+    /* derived division hazard: quiescent, attached, undamaged cells, no senescence:
+     * births n h qdf (1 - 1/crowding) = deaths n apoptosis - progenitor inflow */
+    const double inflow = 2.0 * cc.stem_differentiation_per_year / DERM_HOURS_PER_YEAR;
+    const double cap = nfib * w.fc.quiescent_division_factor * (1.0 - 1.0 / w.fc.crowding_factor);
+    assert_rel(w.h.division_h, (nfib * w.fc.apoptosis_h - inflow) / cap, 1e-12);
+    /* the niche: 2 progenitors at the logistic equilibrium 1 - death / self-renewal */
+    assert_rel(w.h.stem_niche, 2.0 / (1.0 - cc.stem_death_per_year / cc.stem_self_renewal_per_year), 1e-14);
+    /* a given division hazard is used as given */
+    cc.division_per_day = 0.02;
+    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, M(&w), S(&w), level, &w.rt, col_k, el_k, ha_k, &w.h);
+    assert_rel(w.h.division_h, 0.02 / DERM_HOURS_PER_DAY, 1e-15);
+    world_fini(&w);
+}
+
+static void test_sim_young_state_balances_turnover(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    p.domain_nx = 24;
+    p.domain_ny = 24;
+    p.domain_nz = 12;
+    p.domain_voxel_um = 20.0;
+    p.run_age_start_years = 25.0;
+    p.run_age_end_years = 27.0;
+    p.run_seed = 3;
+    static struct derm_schedule sched;
+    memset(&sched, 0, sizeof sched);
+    struct derm_sim *s = NULL;
+    struct derm_err err = {0};
+    if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) fail_msg("%s", err.msg);
+    const struct derm_grid *g = &s->grid;
+    const int64_t nxy = g->nx * g->ny;
+    const struct derm_matrix_coef *mc = &s->c.matrix;
+    const double I0 = p.ecm_collagen_density_mg_per_ml, E0 = p.ecm_elastin_density_mg_per_ml;
+    const double H0 = p.ecm_ha_density_mg_per_ml, share = p.ecm_ha_fibroblast_share;
+    /* the homeostatic references point at the simulation's per-layer arrays */
+    assert_ptr_equal(s->h.collagen_ref_k, s->collagen_ref_k);
+    assert_true(s->h.division_h > 0.0 && s->h.stem_niche > 0.0);
+    /* exact: the synthesis of each cell weighted by its layer's reference density adds up
+     * to the turnover of the young matrix per reference cell */
+    double wc = 0.0, we = 0.0, wh = 0.0, nfib = 0.0;
+    for (int64_t r = 0; r < s->a.n; r++) {
+        if (s->a.type[r] != DERM_AGENT_FIBROBLAST) continue;
+        const double rho = s->density_ref_k[s->a.voxel[r] / nxy];
+        wc += s->rates.collagen[r] * rho;
+        we += s->rates.elastin[r] * rho;
+        wh += s->rates.ha[r] * rho;
+        nfib += 1.0;
+    }
+    assert_rel(wc, mc->k_cleave_h * I0 * nfib, 1e-12);
+    assert_rel(we, mc->k_elastin_h * E0 * nfib, 1e-12);
+    assert_rel(wh, share * mc->k_ha_h * H0 * nfib, 1e-12);
+    /* the domain deposition balances turnover (counts rounded per layer, mixed states) */
+    double dc = 0.0, de = 0.0, dh = 0.0;
+    for (int64_t v = 0; v < g->n; v++) {
+        dc += s->dep_collagen[v];
+        de += s->dep_elastin[v];
+        dh += s->dep_ha[v];
+    }
+    const double n = (double)g->n;
+    if (!(fabs(dc / (mc->k_cleave_h * I0 * n) - 1.0) < 0.03))
+        fail_msg("collagen deposition / turnover = %.4f", dc / (mc->k_cleave_h * I0 * n));
+    assert_true(fabs(de / (mc->k_elastin_h * E0 * n) - 1.0) < 0.03);
+    assert_true(fabs(dh / (share * mc->k_ha_h * H0 * n) - 1.0) < 0.03);
+    /* HA settled: degradation = deposition + supply in every voxel */
+    for (int64_t v = 0; v < g->n; v++) {
+        const double kh = derm_matrix_ha_rate(mc, s->f.signal[DERM_S_ROS][v], s->f.signal[DERM_S_IL][v]);
+        assert_rel(s->f.matrix[DERM_M_HA_HMW][v] * kh, s->dep_ha[v] + mc->ha_supply, 1e-12);
+    }
+    /* the calibration rewrote no coefficient: the set equals a fresh build */
+    static struct derm_coefs fresh;
+    derm_coef_build(&p, g, &fresh);
+    assert_memory_equal(&fresh.fibroblast, &s->c.fibroblast, sizeof fresh.fibroblast);
+    assert_memory_equal(&fresh.matrix, &s->c.matrix, sizeof fresh.matrix);
+    assert_memory_equal(&fresh.progenitor, &s->c.progenitor, sizeof fresh.progenitor);
+    derm_sim_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_secretion_sources_equal_decay),
+        cmocka_unit_test(test_synthesis_balances_turnover_per_layer),
+        cmocka_unit_test(test_sim_young_state_balances_turnover),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

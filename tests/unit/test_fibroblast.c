@@ -1,0 +1,493 @@
+/* test_fibroblast.c - model/fibroblast: attachment, decisions and secretion of fibroblasts.
+ *
+ * Small worlds (4x4x4 voxels, ~10 agents) with hand-set fields (cell_world.h: constants
+ * from derm_params_defaults with the coefficient builder's unit conversions, all signal
+ * references at 1, young-adult step inputs, individual hazards switched on or off per test).
+ * Checks: attachment(0) = 1, attachment(f50) = 1/2, monotone; secretion ratios of
+ * senescent / quiescent / activated / collapsed cells equal the documented factors
+ * (VALIDATION C6, C8; 1e-12 relative); IL, ROS, TGF-beta and damage responses in closed
+ * form; stem and apoptotic rows secrete nothing; decide with zero hazards changes nothing
+ * and leaves progenitor rows alone; damage accumulates with sensed ROS; divisions are
+ * flagged except at the replicative limit (senescence), under contact inhibition and for
+ * senescent cells; AP-1 follows the ROS excess with its lag exactly and strips TGF-beta
+ * receptors above the threshold; exosome cargo relaxes exactly and wears off; UV adds damage
+ * per SED; the step inputs act as documented: clearance x immune, estrogen-dependent
+ * synthesis, ROS ageing, elastin synthesis, the direct UV drive of AP-1 and the exosome
+ * emphasis (derm_step_inputs.exo_mult).
+ * Births, deaths and the rules' thread independence are in test_lifecycle.c; progenitors in
+ * test_progenitor.c; motility in test_motility.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derm/core/rng.h"
+
+#include "cell_world.h"
+
+/* ---- attachment and secretion ------------------------------------------------------ */
+
+static void test_attachment(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    const struct derm_fibroblast_coef *c = &w.fc;
+    assert_rel(derm_fibroblast_attachment(c, 0.0), 1.0, 1e-15);
+    assert_rel(derm_fibroblast_attachment(c, -0.1), 1.0, 1e-15);
+    assert_rel(derm_fibroblast_attachment(c, NAN), 1.0, 1e-15);
+    assert_rel(derm_fibroblast_attachment(c, c->collapse_half), 0.5, 1e-15);
+    /* Hill form 1 / (1 + (f/f50)^n) */
+    assert_rel(derm_fibroblast_attachment(c, 0.6), 1.0 / (1.0 + pow(0.6 / c->collapse_half, c->collapse_hill)), 1e-14);
+    double prev = 1.0;
+    for (double f = 0.01; f <= 1.0; f += 0.01) {
+        double a = derm_fibroblast_attachment(c, f);
+        assert_true(a < prev && a > 0.0);
+        prev = a;
+    }
+    world_fini(&w);
+}
+
+static void test_secrete_senescent_vs_quiescent(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    /* same voxel, same attachment; ~10 agents in all */
+    int64_t q = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 2, 1);
+    int64_t s = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_SENESCENT, 1, 2, 1);
+    int64_t act = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, 1, 2, 1);
+    for (int n = 0; n < 7; n++) add_cell(&w, DERM_AGENT_FIBROBLAST, n % 3, n % 4, (n + 1) % 4, n % 4);
+    secrete(&w);
+    const struct derm_cell_rates *rt = &w.rt;
+    const struct derm_fibroblast_coef *c = &w.fc;
+    /* VALIDATION C8: senescent cells secrete more MMP-1 and IL, make less collagen */
+    assert_true(rt->signal[DERM_S_MMP1][s] > rt->signal[DERM_S_MMP1][q]);
+    assert_true(rt->signal[DERM_S_IL][s] > rt->signal[DERM_S_IL][q]);
+    assert_true(rt->collagen[s] < rt->collagen[q]);
+    assert_rel(rt->signal[DERM_S_MMP1][s] / rt->signal[DERM_S_MMP1][q], c->sasp_mmp1, 1e-12);
+    assert_rel(rt->signal[DERM_S_MMP3][s] / rt->signal[DERM_S_MMP3][q], c->sasp_mmp3, 1e-12);
+    assert_rel(rt->signal[DERM_S_IL][s] / rt->signal[DERM_S_IL][q], c->sasp_il, 1e-12);
+    assert_rel(rt->signal[DERM_S_ROS][s] / rt->signal[DERM_S_ROS][q], c->sasp_ros, 1e-12);
+    assert_rel(rt->collagen[s] / rt->collagen[q], c->senescent_synthesis, 1e-12);
+    assert_rel(w.a.mmp1_secretion[s] / w.a.mmp1_secretion[q], c->sasp_mmp1, 1e-12);
+    assert_rel(w.a.mmp1_secretion[q], 1.0, 1e-12); /* young quiescent reference */
+    /* activated: more matrix and TGF-beta */
+    assert_rel(rt->collagen[act] / rt->collagen[q], c->activated_synthesis, 1e-12);
+    assert_rel(rt->signal[DERM_S_TGFB][act] / rt->signal[DERM_S_TGFB][q], c->activated_tgfb, 1e-12);
+    /* quiescent cell at the young reference: collagen = layer reference (k = 1) */
+    assert_rel(rt->collagen[q], w.col_k[1], 1e-12);
+    assert_rel(w.a.collagen_synthesis[q], w.col_k[1] * c->voxel_ml * 1e9, 1e-12);
+    assert_rel(rt->signal[DERM_S_GF][q], c->gf_autocrine_share, 1e-12);
+    world_fini(&w);
+}
+
+static void test_secrete_collapsed_cells(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    int64_t spread = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 2);
+    int64_t coll = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 3, 3, 2);
+    /* VALIDATION C6 end to end: a voxel with 60 % fragmented collagen against 5 % */
+    int64_t v = derm_grid_idx(&w.g, 3, 3, 2);
+    w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 100.0;
+    w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] = 150.0;
+    hazards_off(&w);
+    decide_fibroblasts(&w, 1, 0, 168.0);
+    const struct derm_fibroblast_coef *c = &w.fc;
+    double a_sp = derm_fibroblast_attachment(c, 0.05), a_co = derm_fibroblast_attachment(c, 0.6);
+    assert_rel(w.a.attachment[spread], a_sp, 1e-14);
+    assert_rel(w.a.attachment[coll], a_co, 1e-14);
+    secrete(&w);
+    assert_true(w.rt.collagen[coll] < w.rt.collagen[spread]);
+    assert_true(w.rt.signal[DERM_S_MMP1][coll] > w.rt.signal[DERM_S_MMP1][spread]);
+    assert_rel(w.rt.collagen[coll] / w.rt.collagen[spread],
+               (1.0 - c->collapse_synthesis_loss * (1.0 - a_co)) / (1.0 - c->collapse_synthesis_loss * (1.0 - a_sp)),
+               1e-12);
+    assert_rel(w.a.mmp1_secretion[coll] / w.a.mmp1_secretion[spread],
+               (1.0 + c->collapse_mmp1_gain * (1.0 - a_co)) / (1.0 + c->collapse_mmp1_gain * (1.0 - a_sp)), 1e-12);
+    /* fully collapsed: synthesis x (1 - loss), MMP-1 x (1 + gain) */
+    w.a.attachment[spread] = 1.0;
+    w.a.attachment[coll] = 0.0;
+    secrete(&w);
+    assert_rel(w.rt.collagen[coll] / w.rt.collagen[spread], 1.0 - c->collapse_synthesis_loss, 1e-12);
+    assert_rel(w.a.mmp1_secretion[coll] / w.a.mmp1_secretion[spread], 1.0 + c->collapse_mmp1_gain, 1e-12);
+    world_fini(&w);
+}
+
+static void test_secrete_environment_responses(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    int64_t ref = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    int64_t inf = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 0, 0);
+    int64_t ox = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 2, 0, 0);
+    int64_t tg = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 3, 0, 0);
+    w.f.signal[DERM_S_IL][derm_grid_idx(&w.g, 1, 0, 0)] = 3.0;
+    w.f.signal[DERM_S_ROS][derm_grid_idx(&w.g, 2, 0, 0)] = 2.0;
+    w.f.signal[DERM_S_TGFB][derm_grid_idx(&w.g, 3, 0, 0)] = 2.0;
+    /* collagen per layer-0 voxel: the young AGE load (no RAGE excess) */
+    for (int64_t v = 0; v < w.g.n; v++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 250.0;
+        w.f.matrix[DERM_M_AGE_AMOUNT][v] = 250.0 * w.fc.age_young;
+    }
+    w.a.ap1[ox] = 1.0; /* AP-1 at its steady state for ROS 2 (excess 1) */
+    secrete(&w);
+    const struct derm_fibroblast_coef *c = &w.fc;
+    /* IL = 3: synthesis x (1 + c)/(1 + 3c); MMP induction 1 + gain (IL - 1) */
+    assert_rel(w.rt.collagen[inf] / w.rt.collagen[ref], (1.0 + c->il_inhibition) / (1.0 + 3.0 * c->il_inhibition), 1e-12);
+    assert_rel(w.a.mmp1_secretion[inf], 1.0 + c->il_mmp_gain * 2.0, 1e-12);
+    /* ROS = 2: synthesis x (1 + c)/(1 + 2c); saturating MMP induction 1 + gain x/(1 + x), x = 1 */
+    assert_rel(w.rt.collagen[ox] / w.rt.collagen[ref], (1.0 + c->ros_inhibition) / (1.0 + 2.0 * c->ros_inhibition), 1e-12);
+    assert_rel(w.a.mmp1_secretion[ox], 1.0 + c->ros_mmp_gain * 0.5, 1e-12);
+    /* TGF-beta = 2: saturating response x (1 + K)/(K + x) */
+    assert_rel(w.rt.collagen[tg] / w.rt.collagen[ref], 2.0 * (1.0 + c->tgfb_half) / (c->tgfb_half + 2.0), 1e-12);
+    /* damage raises ROS output: x (1 + gain d) */
+    w.a.damage[ref] = 0.4;
+    secrete(&w);
+    assert_rel(w.rt.signal[DERM_S_ROS][ref], 1.0 + c->ros_damage_gain * 0.4, 1e-12);
+    world_fini(&w);
+}
+
+static void test_secrete_stem_and_apoptotic_silent(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    int64_t st = add_cell(&w, DERM_AGENT_STEM, DERM_STATE_QUIESCENT, 0, 0, 0);
+    int64_t ap = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_APOPTOTIC, 0, 0, 0);
+    int64_t fb = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    secrete(&w);
+    const int64_t silent[] = {st, ap};
+    for (int k = 0; k < 2; k++) {
+        int64_t r = silent[k];
+        for (int q = 0; q < DERM_NSIGNAL; q++) assert_true(w.rt.signal[q][r] == 0.0);
+        assert_true(w.rt.collagen[r] == 0.0 && w.rt.elastin[r] == 0.0 && w.rt.ha[r] == 0.0);
+        assert_true(w.a.collagen_synthesis[r] == 0.0 && w.a.mmp1_secretion[r] == 0.0);
+    }
+    assert_true(w.rt.collagen[fb] > 0.0 && w.rt.elastin[fb] > 0.0 && w.rt.ha[fb] > 0.0);
+    world_fini(&w);
+}
+
+/* ---- decide ------------------------------------------------------------------------ */
+
+static void test_decide_zero_hazards_changes_nothing(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    populate(&w, 10, 3);
+    hazards_off(&w);
+    for (int64_t r = 0; r < w.a.n; r++) w.a.die[r] = w.a.divide[r] = 1; /* stale flags */
+    struct derm_agents before;
+    assert_int_equal(derm_agents_init(&before, w.a.n, NULL), DERM_OK);
+    for (int64_t r = 0; r < w.a.n; r++) {
+        int64_t row = -1;
+        assert_int_equal(derm_agents_append(&before, &row, NULL), DERM_OK);
+        assert_int_equal(row, r);
+        before.id[r] = w.a.id[r];
+        before.state[r] = w.a.state[r];
+        before.divisions[r] = w.a.divisions[r];
+        before.damage[r] = w.a.damage[r];
+        before.x[r] = w.a.x[r];
+        before.attachment[r] = w.a.attachment[r];
+    }
+    int stems = 0;
+    for (int step = 0; step < 5; step++) decide_fibroblasts(&w, 7, step, 168.0);
+    for (int64_t r = 0; r < w.a.n; r++) {
+        assert_int_equal(w.a.id[r], before.id[r]);
+        assert_int_equal(w.a.state[r], before.state[r]);
+        assert_int_equal(w.a.divisions[r], before.divisions[r]);
+        assert_true(w.a.damage[r] == before.damage[r]);
+        assert_true(w.a.x[r] == before.x[r]);
+        if (w.a.type[r] == DERM_AGENT_FIBROBLAST) {
+            /* stale flags of fibroblasts are cleared */
+            assert_int_equal(w.a.die[r], 0);
+            assert_int_equal(w.a.divide[r], 0);
+            assert_rel(w.a.attachment[r], derm_fibroblast_attachment(&w.fc, 0.05), 1e-14);
+        } else {
+            /* progenitor rows are left to derm_progenitor_decide: flags and attachment untouched */
+            stems++;
+            assert_int_equal(w.a.die[r], 1);
+            assert_int_equal(w.a.divide[r], 1);
+            assert_true(w.a.attachment[r] == before.attachment[r]);
+        }
+    }
+    assert_int_equal(stems, 1);
+    derm_agents_fini(&before);
+    world_fini(&w);
+}
+
+static void test_decide_damage_accumulates_with_ros(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    int64_t r0 = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    int64_t r1 = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 0, 0);
+    hazards_off(&w);
+    w.fc.damage_h = 1e-4;
+    w.f.signal[DERM_S_ROS][derm_grid_idx(&w.g, 1, 0, 0)] = 3.0;
+    decide_fibroblasts(&w, 1, 0, 100.0);
+    assert_rel(w.a.damage[r0], 1e-4 * 1.0 * 100.0, 1e-14);
+    assert_rel(w.a.damage[r1], 1e-4 * 3.0 * 100.0, 1e-14);
+    world_fini(&w);
+}
+
+static void test_decide_division_flags(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 100.0); /* 400 um: daughters' offsets (s.d. 15 um) are resolvable */
+    hazards_off(&w);
+    w.h.division_h = 1e6;
+    int64_t rows[6];
+    for (int q = 0; q < 6; q++) {
+        rows[q] = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, q % 4, 1, q % 4);
+        w.a.divisions[rows[q]] = 3 + q;
+        w.a.damage[rows[q]] = 0.1 * q;
+        w.a.attachment[rows[q]] = 1.0;
+    }
+    /* one at the replicative limit: senesces instead of dividing */
+    int64_t old = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, 2, 2, 2);
+    w.a.divisions[old] = (int32_t)w.fc.replicative_limit;
+    /* contact-inhibited: local crowding at and beyond the stop density */
+    int64_t crowded = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, 3, 3, 3);
+    w.crowd[derm_grid_idx(&w.g, 3, 3, 3)] = w.fc.crowding_factor;
+    int64_t packed = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, 3, 0, 3);
+    w.crowd[derm_grid_idx(&w.g, 3, 0, 3)] = 3.0 * w.fc.crowding_factor;
+    /* one senescent: does not divide */
+    int64_t sen = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_SENESCENT, 0, 3, 0);
+    decide_fibroblasts(&w, 5, 2, 1.0);
+    for (int q = 0; q < 6; q++) assert_int_equal(w.a.divide[rows[q]], 1);
+    assert_int_equal(w.a.divide[old], 0);
+    assert_int_equal(w.a.state[old], DERM_STATE_SENESCENT);
+    assert_int_equal(w.a.divide[crowded], 0);
+    assert_int_equal(w.a.divide[packed], 0);
+    assert_int_equal(w.a.divide[sen], 0);
+    /* the dividing cells are unchanged until the division is applied (model/lifecycle.c) */
+    for (int q = 0; q < 6; q++) {
+        assert_int_equal(w.a.divisions[rows[q]], 3 + q);
+        assert_true(w.a.damage[rows[q]] == 0.1 * q);
+        assert_int_equal(w.a.state[rows[q]], DERM_STATE_ACTIVATED);
+        assert_int_equal(w.a.die[rows[q]], 0);
+    }
+    /* quiescent cells divide at quiescent_division_factor x the activated hazard: with the
+     * factor at 0 none does, with the activated hazard they all do */
+    w.fc.quiescent_division_factor = 0.0;
+    for (int q = 0; q < 6; q++) w.a.state[rows[q]] = DERM_STATE_QUIESCENT;
+    decide_fibroblasts(&w, 5, 3, 1.0);
+    for (int q = 0; q < 6; q++) assert_int_equal(w.a.divide[rows[q]], 0);
+    world_fini(&w);
+}
+
+/* AP-1 follows the ROS excess with the lag uv.ap1_time_h exactly; above the threshold it
+ * removes TGF-beta receptors, which recover with uv.tgfbr_recovery_h; both cut synthesis. */
+static void test_decide_ap1_lag_and_receptor_loss(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 2, 2, 2, 20.0);
+    int64_t r = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    int64_t v = derm_grid_idx(&w.g, 0, 0, 0);
+    for (int64_t q = 0; q < w.g.n; q++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][q] = 250.0;
+        w.f.matrix[DERM_M_AGE_AMOUNT][q] = 250.0 * w.fc.age_young;
+        for (int s = 0; s < DERM_NSIGNAL; s++) w.f.signal[s][q] = 1.0;
+    }
+    hazards_off(&w);
+    const double tau = w.fc.ap1_time_h, thr = w.fc.ap1_threshold;
+    w.f.signal[DERM_S_ROS][v] = 1.0 + 3.0; /* excess 3, below the threshold */
+    decide_fibroblasts(&w, 1, 0, tau);
+    assert_rel(w.a.ap1[r], 3.0 * (1.0 - exp(-1.0)), 1e-12);
+    assert_rel(w.a.tgfb_response[r], 1.0, 1e-15);
+    /* a strong burst: receptors fall toward kr/(kl + kr) */
+    w.a.ap1[r] = thr + 30.0;
+    w.a.ap1_adapted[r] = 0.0;
+    w.f.signal[DERM_S_ROS][v] = 1.0 + thr + 30.0;
+    decide_fibroblasts(&w, 1, 1, 8.0);
+    /* acute AP-1 = AP-1 above the level adapted to over the step (it started from 0) */
+    const double acute = (thr + 30.0) * exp(-8.0 / w.fc.ap1_adapt_h);
+    const double kl = w.fc.tgfbr_loss_h * (acute - thr), kr = 1.0 / w.fc.tgfbr_recovery_h;
+    const double rinf = kr / (kl + kr);
+    assert_rel(w.a.tgfb_response[r], rinf + (1.0 - rinf) * exp(-(kl + kr) * 8.0), 1e-12);
+    assert_true(w.a.tgfb_response[r] < 0.2);
+    secrete(&w);
+    double col_burst = w.rt.collagen[r];
+    /* ROS back to normal: AP-1 decays, receptors recover */
+    w.f.signal[DERM_S_ROS][v] = 1.0;
+    for (int n = 0; n < 10; n++) decide_fibroblasts(&w, 1, 2 + n, 24.0);
+    assert_true(w.a.ap1[r] < 0.01 * (thr + 30.0));
+    assert_true(w.a.tgfb_response[r] > 0.95);
+    secrete(&w);
+    assert_true(col_burst < 0.3 * w.rt.collagen[r]);
+    world_fini(&w);
+}
+
+/* Exosome cargo: effect relaxes to uptake x tau x level; it raises synthesis, lowers MMPs
+ * and IL, repairs damage; it wears off when the exosomes are gone. UV adds damage. */
+static void test_exosome_effect_and_uv_damage(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 2, 2, 2, 20.0);
+    int64_t ref = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    int64_t tr = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 0, 0);
+    for (int64_t q = 0; q < w.g.n; q++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][q] = 250.0;
+        w.f.matrix[DERM_M_AGE_AMOUNT][q] = 250.0 * w.fc.age_young;
+        for (int s = 0; s < DERM_NSIGNAL; s++) w.f.signal[s][q] = 1.0;
+        w.f.signal[DERM_S_EXOSOME][q] = 0.0;
+    }
+    hazards_off(&w);
+    w.fc.exo_uptake_h = 0.01;
+    w.f.signal[DERM_S_EXOSOME][derm_grid_idx(&w.g, 1, 0, 0)] = 5.0;
+    w.a.damage[ref] = w.a.damage[tr] = 0.5;
+    const double tau = w.fc.exo_effect_h;
+    decide_fibroblasts(&w, 3, 0, tau);
+    assert_rel(w.a.exosome_effect[tr], w.fc.exo_uptake_h * tau * 5.0 * (1.0 - exp(-1.0)), 1e-12);
+    assert_true(w.a.exosome_effect[ref] == 0.0);
+    assert_true(w.a.damage[tr] < w.a.damage[ref]);
+    secrete(&w);
+    assert_true(w.rt.collagen[tr] > w.rt.collagen[ref]);
+    assert_true(w.rt.signal[DERM_S_MMP1][tr] < w.rt.signal[DERM_S_MMP1][ref]);
+    assert_true(w.rt.signal[DERM_S_MMP3][tr] < w.rt.signal[DERM_S_MMP3][ref]);
+    assert_true(w.rt.signal[DERM_S_IL][tr] < w.rt.signal[DERM_S_IL][ref]);
+    /* exosomes gone: the effect wears off with its time constant */
+    double e0 = w.a.exosome_effect[tr];
+    w.f.signal[DERM_S_EXOSOME][derm_grid_idx(&w.g, 1, 0, 0)] = 0.0;
+    decide_fibroblasts(&w, 3, 1, tau);
+    assert_rel(w.a.exosome_effect[tr], e0 * exp(-1.0), 1e-12);
+    /* UV reaching the layer adds damage per SED */
+    double uv_k[2] = {10.0, 0.0};
+    w.in.uv_sed_k = uv_k;
+    double d0 = w.a.damage[ref];
+    w.fc.exo_uptake_h = 0.0;
+    decide_fibroblasts(&w, 3, 2, 1.0);
+    assert_rel(w.a.damage[ref] - d0, 10.0 * w.fc.uv_damage_per_sed, 1e-9);
+    w.in.uv_sed_k = NULL;
+    world_fini(&w);
+}
+
+/* The per-step inputs act on the kernels as documented (store/step_inputs.h). */
+static void test_step_inputs_scale_kernels(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    int64_t q = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 1, 2);
+    secrete(&w);
+    const double col0 = w.rt.collagen[q], ha0 = w.rt.ha[q], el0 = w.rt.elastin[q];
+    const double ros0 = w.rt.signal[DERM_S_ROS][q], mmp0 = w.rt.signal[DERM_S_MMP1][q];
+    assert_rel(col0, w.col_k[2], 1e-12);
+    assert_rel(el0, w.el_k[2], 1e-12);
+    assert_rel(ha0, w.ha_k[2], 1e-12);
+    /* estrogen-dependent synthesis scales collagen and HA, not elastin */
+    w.in.estrogen_synthesis = 0.6;
+    secrete(&w);
+    assert_rel(w.rt.collagen[q], 0.6 * col0, 1e-12);
+    assert_rel(w.rt.ha[q], 0.6 * ha0, 1e-12);
+    assert_rel(w.rt.elastin[q], el0, 1e-12);
+    /* developmental fall of elastin synthesis */
+    w.in.estrogen_synthesis = 1.0;
+    w.in.elastin_synthesis = 0.25;
+    secrete(&w);
+    assert_rel(w.rt.elastin[q], 0.25 * el0, 1e-12);
+    assert_rel(w.rt.collagen[q], col0, 1e-12);
+    /* mitochondrial ROS ageing scales ROS output only */
+    w.in.elastin_synthesis = 1.0;
+    w.in.ros_ageing = 1.7;
+    secrete(&w);
+    assert_rel(w.rt.signal[DERM_S_ROS][q], 1.7 * ros0, 1e-12);
+    assert_rel(w.rt.signal[DERM_S_MMP1][q], mmp0, 1e-12);
+    w.in.ros_ageing = 1.0;
+
+    /* exosome emphasis: with cargo taken up (e = 1, s = 1/2) the synthesis gain, MMP and IL
+     * suppression are weighted by exo_mult; generic (1) against doubled */
+    w.a.exosome_effect[q] = 1.0;
+    secrete(&w);
+    const double s = 0.5, col_g = w.rt.collagen[q], mmp_g = w.rt.signal[DERM_S_MMP1][q];
+    const double il_g = w.rt.signal[DERM_S_IL][q];
+    const struct derm_fibroblast_coef *c = &w.fc;
+    assert_rel(col_g, col0 * (1.0 + c->exo_syn_gain * s), 1e-12);
+    assert_rel(mmp_g, mmp0 / (1.0 + c->exo_mmp_inh * s), 1e-12);
+    w.in.exo_mult[DERM_EXO_SYNTHESIS] = 2.0;
+    w.in.exo_mult[DERM_EXO_MMP] = 2.0;
+    w.in.exo_mult[DERM_EXO_IL] = 0.0;
+    secrete(&w);
+    assert_rel(w.rt.collagen[q], col0 * (1.0 + 2.0 * c->exo_syn_gain * s), 1e-12);
+    assert_rel(w.rt.signal[DERM_S_MMP1][q], mmp0 / (1.0 + 2.0 * c->exo_mmp_inh * s), 1e-12);
+    assert_rel(w.rt.signal[DERM_S_IL][q], il_g * (1.0 + c->exo_il_inh * s), 1e-12);
+    w.in = derm_step_inputs_young();
+    w.in.stem_count = 5;
+    w.a.exosome_effect[q] = 0.0;
+
+    /* the direct UV drive of AP-1 (per layer) adds to the ROS excess as a drive */
+    hazards_off(&w);
+    double ap1_k[4] = {0.0, 0.0, 2.0, 0.0};
+    w.in.uv_ap1_k = ap1_k;
+    decide_fibroblasts(&w, 2, 0, c->ap1_time_h);
+    assert_rel(w.a.ap1[q], 2.0 * (1.0 - exp(-1.0)), 1e-12);
+    w.in.uv_ap1_k = NULL;
+    world_fini(&w);
+}
+
+/* Immune clearance of senescent cells runs at clearance_h x in->immune. */
+static void test_clearance_scaled_by_immunity(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    for (int n = 0; n < 200; n++) add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_SENESCENT, n % 4, (n / 4) % 4, n % 3);
+    hazards_off(&w);
+    w.fc.clearance_h = 1e6;
+    /* no immunity: nobody is cleared, however large the young rate */
+    w.in.immune = 0.0;
+    decide_fibroblasts(&w, 4, 0, 1.0);
+    for (int64_t r = 0; r < w.a.n; r++) {
+        assert_int_equal(w.a.die[r], 0);
+        assert_int_equal(w.a.state[r], DERM_STATE_SENESCENT);
+    }
+    /* hazard ln 2 / h at immunity 1/2 of a young rate 2 ln 2 / h: about half cleared in 1 h */
+    w.fc.clearance_h = 2.0 * log(2.0);
+    w.in.immune = 0.5;
+    decide_fibroblasts(&w, 4, 1, 1.0);
+    int64_t cleared = 0;
+    for (int64_t r = 0; r < w.a.n; r++) {
+        cleared += w.a.die[r];
+        if (w.a.die[r]) assert_int_equal(w.a.state[r], DERM_STATE_APOPTOTIC);
+        /* the same draw as the documented hazard x dt */
+        const int expect = derm_rng_event(4, (uint64_t)w.a.id[r], 1, DERM_RNG_CLEAR, log(2.0));
+        assert_int_equal(w.a.die[r], expect);
+    }
+    assert_true(cleared > 70 && cleared < 130); /* binomial(200, 1/2): mean 100, s.d. 7 */
+    world_fini(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_attachment),
+        cmocka_unit_test(test_secrete_senescent_vs_quiescent),
+        cmocka_unit_test(test_secrete_collapsed_cells),
+        cmocka_unit_test(test_secrete_environment_responses),
+        cmocka_unit_test(test_secrete_stem_and_apoptotic_silent),
+        cmocka_unit_test(test_decide_zero_hazards_changes_nothing),
+        cmocka_unit_test(test_decide_damage_accumulates_with_ros),
+        cmocka_unit_test(test_decide_division_flags),
+        cmocka_unit_test(test_decide_ap1_lag_and_receptor_loss),
+        cmocka_unit_test(test_exosome_effect_and_uv_damage),
+        cmocka_unit_test(test_step_inputs_scale_kernels),
+        cmocka_unit_test(test_clearance_scaled_by_immunity),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,267 @@
+/* test_totals.c - sim/totals: the registry of the scalar series written at every row.
+ *
+ * Checks: every row has a name, units and a long name; names are unique, identifier-like
+ * and collide with no other variable of the run file (fields, their profiles, coordinates,
+ * agent columns); the table and derm_total_desc agree, out-of-range ids give NULL; the
+ * `<signal>_mean` rows are generated from the signal registry, one per signal, in order,
+ * in au; names and units are those of the pre-refactor registry, in the same order (the
+ * run files stay readable by the analysis code); derm_totals_compute gives finite values
+ * that agree with sums written out here on a small simulation (counts, fractions, means,
+ * areal masses, subject readouts) at the start and after a few steps, and does not change
+ * the simulation.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derm/model/subject.h"
+#include "derm/sim/sim.h"
+#include "derm/sim/totals.h"
+
+#define assert_rel(got, want, rtol)                                                       \
+    do {                                                                                  \
+        double g_ = (got), w_ = (want);                                                   \
+        if (!(fabs(g_ - w_) <= (rtol) * fmax(fabs(w_), 1e-300)))                          \
+            fail_msg("%s = %.17g, expected %.17g", #got, g_, w_);                         \
+    } while (0)
+
+/* Name and units of every series of the pre-refactor registry, in output order. */
+static const char *const OLD_SERIES[][2] = {
+    {"collagen_total", "mg/cm^2"},
+    {"collagen_intact_total", "mg/cm^2"},
+    {"collagen_fragmented_fraction", "1"},
+    {"collagen_synthesis_rate", "mg/cm^2/year"},
+    {"collagen_degradation_rate", "mg/cm^2/year"},
+    {"collagen_cleavage_rate", "mg/cm^2/year"},
+    {"collagen_residence_time", "year"},
+    {"collagen_synthesis_per_cell", "pg/h"},
+    {"elastin_functional_total", "mg/cm^2"},
+    {"elastin_elastotic_total", "mg/cm^2"},
+    {"ha_hmw_total", "mg/cm^2"},
+    {"ha_lmw_total", "mg/cm^2"},
+    {"ha_half_life", "day"},
+    {"age_crosslinks_mean", "pmol/mg"},
+    {"fibroblast_count", "1"},
+    {"fibroblast_quiescent", "1"},
+    {"fibroblast_activated", "1"},
+    {"fibroblast_senescent", "1"},
+    {"fibroblast_density", "1/mm^3"},
+    {"senescent_fraction", "1"},
+    {"stem_cell_count", "1"},
+    {"attachment_mean", "1"},
+    {"attached_area_mean", "1"},
+    {"mmp1_secretion_per_cell", "1"},
+    {"dermal_thickness", "um"},
+    {"estrogen", "1"},
+    {"glucose_mM", "mM"},
+    {"uv_dose_cumulative", "SED"},
+    {"uv_dose_unprotected_cumulative", "SED"},
+    {"uv_dose_dermal_cumulative", "SED"},
+    {"smoking_pack_years", "pack-year"},
+    {"pollution_index_years", "year"},
+    {"exosome_dose_cumulative", "au"},
+    {"conditioned_medium_dose_cumulative", "au"},
+    {"growth_factor_dose_cumulative", "au"},
+    {"microneedling_cumulative", "au"},
+    {"mmp1_activity_mean", "au"},
+    {"ap1_mean", "au"},
+    {"tgfb_response_mean", "1"},
+    {"damage_mean", "au"},
+    {"exosome_effect_mean", "au"},
+    {"elastin_age_mean", "pmol/mg"},
+    {"collagen_mmp_susceptibility", "1"},
+    {"stiffness_factor", "1"},
+    {"viscous_recovery_factor", "1"},
+    {"tgfb_mean", "au"},
+    {"mmp1_mean", "au"},
+    {"mmp3_mean", "au"},
+    {"timp_mean", "au"},
+    {"ros_mean", "au"},
+    {"il_mean", "au"},
+    {"gf_mean", "au"},
+    {"chemokine_mean", "au"},
+    {"exosome_mean", "au"},
+};
+
+static void test_registry_rows_complete_and_unique(void **state)
+{
+    (void)state;
+    const struct derm_series_desc *t = derm_totals_table();
+    assert_non_null(t);
+    for (int i = 0; i < DERM_NTOTALS; i++) {
+        const struct derm_series_desc *d = derm_total_desc(i);
+        assert_ptr_equal(d, &t[i]);
+        assert_non_null(d->name);
+        assert_non_null(d->units);
+        assert_non_null(d->long_name);
+        if (!d->name[0] || !d->units[0] || !d->long_name[0]) fail_msg("series %d (%s) has an empty entry", i, d->name);
+        assert_true(isalpha((unsigned char)d->name[0]));
+        for (const char *c = d->name; *c; c++)
+            if (!(isalnum((unsigned char)*c) || *c == '_')) fail_msg("series name '%s' is not an identifier", d->name);
+        for (int j = 0; j < i; j++)
+            if (strcmp(t[j].name, d->name) == 0) fail_msg("series name '%s' used twice (%d, %d)", d->name, j, i);
+        /* no clash with the other variables of the run file */
+        for (int f = 0; f < DERM_NFIELDS; f++) {
+            char prof[128];
+            snprintf(prof, sizeof prof, "%s_profile", derm_field_desc(f)->name);
+            assert_true(strcmp(d->name, derm_field_desc(f)->name) != 0 && strcmp(d->name, prof) != 0);
+        }
+        const char *reserved[] = {"x", "y", "z", "time", "step", "age_years", "frame", "frame_time", "frame_step",
+                                  "frame_age_years", "agent", "agent_count"};
+        for (size_t r = 0; r < sizeof reserved / sizeof *reserved; r++) assert_true(strcmp(d->name, reserved[r]) != 0);
+        assert_true(strncmp(d->name, "agent_", 6) != 0);
+    }
+    assert_null(derm_total_desc(-1));
+    assert_null(derm_total_desc(DERM_NTOTALS));
+}
+
+static void test_signal_means_generated(void **state)
+{
+    (void)state;
+    assert_int_equal(DERM_NTOTALS, DERM_T_SIGNAL_MEAN + DERM_NSIGNAL);
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        const struct derm_series_desc *d = derm_total_desc(DERM_T_SIGNAL_MEAN + q);
+        const struct derm_field_desc *f = derm_field_desc(DERM_NMATRIX + q);
+        assert_true(f->is_signal);
+        char want[128];
+        snprintf(want, sizeof want, "%s_mean", f->name);
+        assert_string_equal(d->name, want);
+        assert_string_equal(d->units, "au");
+        assert_string_equal(d->units, f->units);
+        assert_true(strncmp(d->long_name, "mean ", 5) == 0);
+        assert_non_null(strstr(d->long_name, f->long_name));
+    }
+    /* the rows before them are the hand-written series */
+    for (int i = 0; i < DERM_T_SIGNAL_MEAN; i++) {
+        const size_t n = strlen(derm_total_desc(i)->name);
+        for (int q = 0; q < DERM_NSIGNAL; q++) {
+            char sm[128];
+            snprintf(sm, sizeof sm, "%s_mean", derm_field_desc(DERM_NMATRIX + q)->name);
+            assert_true(n != strlen(sm) || strcmp(derm_total_desc(i)->name, sm) != 0);
+        }
+    }
+}
+
+static void test_names_and_units_unchanged(void **state)
+{
+    (void)state;
+    const int nold = (int)(sizeof OLD_SERIES / sizeof *OLD_SERIES);
+    assert_int_equal(DERM_NTOTALS, nold);
+    for (int i = 0; i < nold; i++) {
+        if (strcmp(derm_total_desc(i)->name, OLD_SERIES[i][0]) != 0)
+            fail_msg("series %d is '%s', was '%s'", i, derm_total_desc(i)->name, OLD_SERIES[i][0]);
+        if (strcmp(derm_total_desc(i)->units, OLD_SERIES[i][1]) != 0)
+            fail_msg("series %s has units '%s', had '%s'", OLD_SERIES[i][0], derm_total_desc(i)->units, OLD_SERIES[i][1]);
+    }
+}
+
+/* Totals written out from the state, independently of totals.c. */
+static void check_against_state(const struct derm_sim *s, const double *t)
+{
+    const struct derm_grid *g = &s->grid;
+    const double n = (double)g->n, areal = derm_grid_lz(g) * 1e-4 / n;
+    for (int i = 0; i < DERM_NTOTALS; i++)
+        if (!isfinite(t[i])) fail_msg("%s = %g", derm_total_desc(i)->name, t[i]);
+    double m[DERM_NMATRIX] = {0};
+    for (int q = 0; q < DERM_NMATRIX; q++)
+        for (int64_t v = 0; v < g->n; v++) m[q] += s->f.matrix[q][v];
+    const double col = m[DERM_M_COLLAGEN_INTACT] + m[DERM_M_COLLAGEN_FRAGMENTED];
+    assert_rel(t[DERM_T_COLLAGEN_TOTAL], col * areal, 1e-12);
+    assert_rel(t[DERM_T_COLLAGEN_INTACT_TOTAL], m[DERM_M_COLLAGEN_INTACT] * areal, 1e-12);
+    assert_rel(t[DERM_T_COLLAGEN_FRAGMENTED_FRACTION], m[DERM_M_COLLAGEN_FRAGMENTED] / col, 1e-12);
+    assert_rel(t[DERM_T_HA_HMW_TOTAL], m[DERM_M_HA_HMW] * areal, 1e-12);
+    assert_rel(t[DERM_T_AGE_CROSSLINKS_MEAN], m[DERM_M_AGE_AMOUNT] / col, 1e-12);
+    int64_t nf = 0, nq = 0, na = 0, ns = 0, nstem = 0;
+    double att = 0.0, dmg = 0.0;
+    for (int64_t r = 0; r < s->a.n; r++) {
+        if (s->a.type[r] == DERM_AGENT_STEM) {
+            nstem++;
+            continue;
+        }
+        nf++;
+        nq += s->a.state[r] == DERM_STATE_QUIESCENT;
+        na += s->a.state[r] == DERM_STATE_ACTIVATED;
+        ns += s->a.state[r] == DERM_STATE_SENESCENT;
+        att += s->a.attachment[r];
+        dmg += s->a.damage[r];
+    }
+    assert_true(t[DERM_T_FIBROBLAST_COUNT] == (double)nf);
+    assert_true(t[DERM_T_FIBROBLAST_QUIESCENT] == (double)nq);
+    assert_true(t[DERM_T_FIBROBLAST_ACTIVATED] == (double)na);
+    assert_true(t[DERM_T_FIBROBLAST_SENESCENT] == (double)ns);
+    assert_true(t[DERM_T_STEM_CELL_COUNT] == (double)nstem);
+    assert_rel(t[DERM_T_SENESCENT_FRACTION], (double)ns / (double)nf, 1e-15);
+    assert_rel(t[DERM_T_FIBROBLAST_DENSITY], (double)nf / (n * derm_grid_voxel_mm3(g)), 1e-12);
+    assert_rel(t[DERM_T_ATTACHMENT_MEAN], att / (double)nf, 1e-12);
+    assert_rel(t[DERM_T_ATTACHED_AREA_MEAN], att / (double)nf * s->p.fibroblast_attached_area_young, 1e-12);
+    if (dmg > 0.0) assert_rel(t[DERM_T_DAMAGE_MEAN], dmg / (double)nf, 1e-12);
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        double sum = 0.0;
+        for (int64_t v = 0; v < g->n; v++) sum += s->f.signal[q][v];
+        if (sum == 0.0) assert_true(t[DERM_T_SIGNAL_MEAN + q] == 0.0);
+        else assert_rel(t[DERM_T_SIGNAL_MEAN + q], sum / n, 1e-12);
+    }
+    const double age = derm_sim_age(s, s->step);
+    assert_true(t[DERM_T_ESTROGEN] == derm_subject_estrogen(&s->c.subject, age));
+    assert_true(t[DERM_T_GLUCOSE] == s->glucose_mM);
+    assert_rel(t[DERM_T_VISCOUS_RECOVERY_FACTOR] * t[DERM_T_STIFFNESS_FACTOR], 1.0, 1e-15);
+    assert_true(t[DERM_T_COLLAGEN_MMP_SUSCEPTIBILITY] > 0.0 && t[DERM_T_COLLAGEN_MMP_SUSCEPTIBILITY] <= 1.0);
+}
+
+static void test_compute_on_a_simulation(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    p.domain_nx = 8;
+    p.domain_ny = 8;
+    p.domain_nz = 12;
+    p.domain_voxel_um = 20.0;
+    p.run_age_start_years = 25.0;
+    p.run_age_end_years = 27.0;
+    p.run_seed = 5;
+    static struct derm_schedule sched;
+    memset(&sched, 0, sizeof sched);
+    struct derm_sim *s = NULL;
+    struct derm_err err = {0};
+    if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) fail_msg("%s", err.msg);
+    double t[DERM_NTOTALS], again[DERM_NTOTALS];
+    derm_totals_compute(s, t);
+    check_against_state(s, t);
+    /* at the start: the young references */
+    assert_rel(t[DERM_T_DERMAL_THICKNESS], derm_grid_lz(&s->grid), 1e-12);
+    assert_rel(t[DERM_T_STIFFNESS_FACTOR], 1.0, 1e-12);
+    assert_true(t[DERM_T_UV_DOSE_CUMULATIVE] == 0.0 && t[DERM_T_SMOKING_PACK_YEARS] == 0.0);
+    assert_true(t[DERM_T_EXOSOME_DOSE_CUMULATIVE] == 0.0);
+    /* computing does not change the simulation: a second call is identical */
+    derm_totals_compute(s, again);
+    assert_memory_equal(t, again, sizeof t);
+    for (int q = 0; q < 6; q++)
+        if (derm_sim_step(s, &err) != DERM_OK) fail_msg("%s", err.msg);
+    derm_totals_compute(s, t);
+    check_against_state(s, t);
+    /* rates of the last step: residence time = pool / clearance per year */
+    assert_true(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] > 0.0 && t[DERM_T_COLLAGEN_DEGRADATION_RATE] > 0.0);
+    assert_rel(t[DERM_T_COLLAGEN_RESIDENCE_TIME], t[DERM_T_COLLAGEN_TOTAL] / t[DERM_T_COLLAGEN_DEGRADATION_RATE], 1e-12);
+    derm_sim_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registry_rows_complete_and_unique),
+        cmocka_unit_test(test_signal_means_generated),
+        cmocka_unit_test(test_names_and_units_unchanged),
+        cmocka_unit_test(test_compute_on_a_simulation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
