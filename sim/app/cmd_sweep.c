@@ -24,14 +24,16 @@ static void sweep_progress(const struct derm_sweep_progress *p, void *ctx)
     fflush(stderr);
 }
 
-int app_cmd_sweep(int argc, char **argv)
+struct sweep_opts {
+    const char *sub, *pos, *outdir;
+    long long jobs, index;
+    int quiet;
+};
+
+/* Options of a sweep command; returns -1 to go on, or an exit code (help, usage error). */
+static int sweep_options(int argc, char **argv, struct sweep_opts *o)
 {
-    static const char *SWEEP_USAGE = "'sweep plan SWEEP.yaml -o DIR', 'sweep run DIR [-j N] [--index I] [--quiet]' "
-                                     "or 'sweep collect DIR'";
-    if (argc < 3) return app_usage_error("'sweep' needs %s", SWEEP_USAGE);
-    const char *sub = argv[2], *pos = NULL, *outdir = NULL;
-    long long jobs = 1, index = -1;
-    int quiet = 0;
+    const char *sub = o->sub;
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         if (!strncmp(a, "-j", 2) && a[2])
@@ -45,7 +47,7 @@ int app_cmd_sweep(int argc, char **argv)
         int takes = !v && (!strcmp(a, "-o") || !strcmp(a, "-j") || !strcmp(a, "--index"));
         if (takes && i + 1 >= argc) return app_usage_error("option '%s' needs a value", a);
         if (!strcmp(a, "-o") && !strcmp(sub, "plan"))
-            outdir = argv[++i];
+            o->outdir = argv[++i];
         else if ((!strcmp(a, "-j") || !strcmp(a, "--index")) && !strcmp(sub, "run")) {
             char *end = NULL;
             if (!v) v = argv[++i];
@@ -57,21 +59,35 @@ int app_cmd_sweep(int argc, char **argv)
                 return 2;
             }
             if (a[1] == 'j')
-                jobs = x;
+                o->jobs = x;
             else
-                index = x;
+                o->index = x;
         } else if ((!strcmp(a, "--quiet") || !strcmp(a, "-q")) && !strcmp(sub, "run"))
-            quiet = 1;
+            o->quiet = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(app_usage, stdout);
             return 0;
         } else if (a[0] == '-' && a[1])
             return app_usage_error("unknown option '%s' for this sweep command", a);
-        else if (!pos)
-            pos = a;
+        else if (!o->pos)
+            o->pos = a;
         else
             return app_usage_error("unexpected argument '%s'", a);
     }
+    return -1;
+}
+
+int app_cmd_sweep(int argc, char **argv)
+{
+    static const char *SWEEP_USAGE = "'sweep plan SWEEP.yaml -o DIR', 'sweep run DIR [-j N] [--index I] [--quiet]' "
+                                     "or 'sweep collect DIR'";
+    if (argc < 3) return app_usage_error("'sweep' needs %s", SWEEP_USAGE);
+    struct sweep_opts so = {argv[2], NULL, NULL, 1, -1, 0};
+    int rc = sweep_options(argc, argv, &so);
+    if (rc >= 0) return rc;
+    const char *sub = so.sub, *pos = so.pos, *outdir = so.outdir;
+    const long long jobs = so.jobs, index = so.index;
+    const int quiet = so.quiet;
     struct derm_err err = {0};
     derm_status st;
     if (!strcmp(sub, "plan")) {

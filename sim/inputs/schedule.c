@@ -481,6 +481,52 @@ static int open_at(const struct derm_schedule *s, double t, double *depth)
     return open;
 }
 
+/* UV of a continuous entry over [t0, t1): sunscreen divides it while worn (subtracting
+ * (1 - 1/SPF) of the overlap), then the UVA and UVB erythemal shares. */
+static void integrate_uv(const struct derm_schedule *s, const struct derm_schedule_consts *kc,
+                         const struct derm_schedule_entry *e, int i, double dose, double amount, double run_end,
+                         double t0, double t1, struct derm_exposure *x)
+{
+    double protected_amount = amount;
+    for (int j = 0; j < s->n; j++) {
+        const struct derm_schedule_entry *ss = &s->e[j];
+        if (ss->input != DERM_IN_SUNSCREEN || !(ss->dose >= 1.0)) continue;
+        protected_amount -= rate_per_h(e, dose) * overlap_season(e, ss, run_end, t0, t1) * (1.0 - 1.0 / ss->dose);
+    }
+    if (protected_amount < 0.0) protected_amount = 0.0;
+    x->uv_sed_unprotected += amount;
+    x->dose[i] = protected_amount;
+    double share_a;
+    if (e->spectrum == DERM_SPECTRUM_UVA)
+        share_a = 1.0;
+    else if (e->spectrum == DERM_SPECTRUM_UVB)
+        share_a = 0.0;
+    else {
+        /* erythemal share of UVA scales with the physical ratio (relative to the reference) */
+        double q =
+            kc->uva_erythemal_share / (1.0 - kc->uva_erythemal_share) * e->uva_uvb_ratio / kc->reference_uva_uvb_ratio;
+        share_a = q / (1.0 + q);
+    }
+    x->uva_sed += protected_amount * share_a;
+    x->uvb_sed += protected_amount * (1.0 - share_a);
+}
+
+/* The part of a continuous topical entry applied while microneedling channels are open
+ * (it goes deeper). */
+static void integrate_open(const struct derm_schedule *s, const struct derm_schedule_entry *e, int i, double dose,
+                           double amount, double run_end, double t0, double t1, struct derm_exposure *x)
+{
+    for (int j = 0; j < s->n; j++) {
+        const struct derm_schedule_entry *m = &s->e[j];
+        if (m->input != DERM_IN_MICRONEEDLING) continue;
+        struct derm_schedule_entry win = *m; /* the open windows as a course of episodes */
+        win.duration_days = m->open_hours / 24.0;
+        win.hour_from = 0.0, win.hour_to = 24.0, win.days_per_week = 7, win.season_amplitude = 0.0;
+        x->dose_open[i] += rate_per_h(e, dose) * overlap_season(e, &win, run_end, t0, t1);
+    }
+    if (x->dose_open[i] > amount) x->dose_open[i] = amount;
+}
+
 void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_schedule_consts *kc, double t0, double t1,
                              struct derm_exposure *x)
 {
@@ -514,43 +560,10 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
             on_pieces(e, run_end, t0, t1, acc_season, &A);
             double amount = rate_per_h(e, dose) * A.sum;
             x->dose[i] = amount;
-            if (e->input == DERM_IN_UV) {
-                /* sunscreen divides the dose while worn: subtract (1 - 1/SPF) of the overlap */
-                double protected_amount = amount;
-                for (int j = 0; j < s->n; j++) {
-                    const struct derm_schedule_entry *ss = &s->e[j];
-                    if (ss->input != DERM_IN_SUNSCREEN || !(ss->dose >= 1.0)) continue;
-                    protected_amount -=
-                        rate_per_h(e, dose) * overlap_season(e, ss, run_end, t0, t1) * (1.0 - 1.0 / ss->dose);
-                }
-                if (protected_amount < 0.0) protected_amount = 0.0;
-                x->uv_sed_unprotected += amount;
-                x->dose[i] = protected_amount;
-                double share_a;
-                if (e->spectrum == DERM_SPECTRUM_UVA)
-                    share_a = 1.0;
-                else if (e->spectrum == DERM_SPECTRUM_UVB)
-                    share_a = 0.0;
-                else {
-                    /* erythemal share of UVA scales with the physical ratio (relative to the reference) */
-                    double q = kc->uva_erythemal_share / (1.0 - kc->uva_erythemal_share) * e->uva_uvb_ratio /
-                               kc->reference_uva_uvb_ratio;
-                    share_a = q / (1.0 + q);
-                }
-                x->uva_sed += protected_amount * share_a;
-                x->uvb_sed += protected_amount * (1.0 - share_a);
-            } else if (e->route == DERM_ROUTE_TOPICAL) {
-                /* topical product applied while channels are open goes deeper */
-                for (int j = 0; j < s->n; j++) {
-                    const struct derm_schedule_entry *m = &s->e[j];
-                    if (m->input != DERM_IN_MICRONEEDLING) continue;
-                    struct derm_schedule_entry win = *m; /* the open windows as a course of episodes */
-                    win.duration_days = m->open_hours / 24.0;
-                    win.hour_from = 0.0, win.hour_to = 24.0, win.days_per_week = 7, win.season_amplitude = 0.0;
-                    x->dose_open[i] += rate_per_h(e, dose) * overlap_season(e, &win, run_end, t0, t1);
-                }
-                if (x->dose_open[i] > amount) x->dose_open[i] = amount;
-            }
+            if (e->input == DERM_IN_UV)
+                integrate_uv(s, kc, e, i, dose, amount, run_end, t0, t1, x);
+            else if (e->route == DERM_ROUTE_TOPICAL)
+                integrate_open(s, e, i, dose, amount, run_end, t0, t1, x);
             continue;
         }
         /* a course of instantaneous administrations */

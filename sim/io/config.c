@@ -7,9 +7,9 @@
  * sequences where a value belongs and values where a mapping belongs, missing values.
  * Applying "--set section.key=value" overrides. The parameters and the schedule are loaded,
  * validated and written side by side (the schedule is not part of struct derm_params).
- * Does not: parse or range-check values or run cross-checks (params.c does both), print
- * anything, or decide exit codes. Loading is all-or-nothing: on any error the caller's
- * parameters and origins are left untouched.
+ * Does not: parse or range-check values or run cross-checks (core/desc.c via io/params.c, and inputs/schedule.c, do),
+ * print anything, or decide exit codes. Loading is all-or-nothing: on any error the caller's parameters and origins are
+ * left untouched.
  *
  * Locations are reported 1-based as FILE:LINE:COL of the offending key (libyaml marks are
  * 0-based).
@@ -191,7 +191,7 @@ static const yaml_node_t *config_earlier_key(struct config_loader *L, const yaml
 
 /* schedule:
  *   NAME: {input: uv, dose: 2, ...}
- * One named entry per key; every value a scalar (schedule.c checks the keys). */
+ * One named entry per key; every value a scalar (inputs/schedule.c checks the keys). */
 static derm_status config_schedule(struct config_loader *L, const yaml_node_t *skey, yaml_node_t *map)
 {
     unsigned long sline = skey->start_mark.line + 1, scol = skey->start_mark.column + 1;

@@ -45,10 +45,11 @@
 
 /* ---- layout constants ------------------------------------------------------------------ */
 
-#define SERIES_CHUNK_ROWS 512           /* rows per chunk of 1-D series (4 KiB of doubles:
-                                         * a flush rewrites at most this per series) */
-#define AGENT_CHUNK_ROWS 65536          /* rows per chunk of every agent column */
-#define FIELD_CHUNK_MAX_BYTES (4u << 20) /* cap of one 4-D field chunk (one frame or less) */
+#define SERIES_CHUNK_ROWS                                                                      \
+    512                                     /* rows per chunk of 1-D series (4 KiB of doubles: \
+                                             * a flush rewrites at most this per series) */
+#define AGENT_CHUNK_ROWS 65536              /* rows per chunk of every agent column */
+#define FIELD_CHUNK_MAX_BYTES (4u << 20)    /* cap of one 4-D field chunk (one frame or less) */
 #define PROFILE_CHUNK_MAX_BYTES (64u << 10) /* cap of one depth-profile chunk */
 #define FRAME_COORDS "frame_time frame_step frame_age_years"
 #define TIME_COORDS "step age_years"
@@ -98,8 +99,8 @@ static const char *agent_col_flags(int c)
 
 /* Key totals shown first vs last by derm_output_info. */
 static const char *const info_totals[] = {
-    "collagen_total",    "collagen_fragmented_fraction", "fibroblast_count",
-    "senescent_fraction", "elastin_functional_total",    "ha_hmw_total",
+    "collagen_total",     "collagen_fragmented_fraction", "fibroblast_count",
+    "senescent_fraction", "elastin_functional_total",     "ha_hmw_total",
     "dermal_thickness",
 };
 
@@ -124,9 +125,9 @@ struct derm_output {
 
     double *frame_times; /* frame times in days, for the sidecar */
     int64_t frame_times_cap;
-    float *fbuf;   /* one field frame as float32 */
-    double *pbuf;  /* one depth profile */
-    void *abuf;    /* one agent column converted to float32 */
+    float *fbuf;  /* one field frame as float32 */
+    double *pbuf; /* one depth profile */
+    void *abuf;   /* one agent column converted to float32 */
     size_t abuf_bytes;
 };
 
@@ -142,8 +143,7 @@ static herr_t h5_walk_cb(unsigned n, const H5E_error2_t *e, void *data)
     struct h5_walk *w = data;
     (void)n;
     /* Walking downward, the last record is the innermost (most specific) one. */
-    snprintf(w->buf, w->len, "%s (in %s)", e->desc ? e->desc : "?",
-             e->func_name ? e->func_name : "?");
+    snprintf(w->buf, w->len, "%s (in %s)", e->desc ? e->desc : "?", e->func_name ? e->func_name : "?");
     return 0;
 }
 
@@ -160,8 +160,7 @@ static const char *h5_detail(char *buf, size_t len)
 }
 
 /* Record an HDF5 failure naming the action, the object and the file. */
-static derm_status h5_fail(struct derm_err *err, const char *file, const char *what,
-                           const char *obj)
+static derm_status h5_fail(struct derm_err *err, const char *file, const char *what, const char *obj)
 {
     char detail[512];
     h5_detail(detail, sizeof detail);
@@ -186,26 +185,41 @@ static void h5_quiet(void)
 
 /* Check an HDF5 return value; on failure record the error and jump to `done`. Needs
  * `st`, `err` and `file_name` in scope. */
-#define HCHECK(expr, what, obj)                                                   \
-    do {                                                                          \
-        if ((expr) < 0) {                                                         \
-            st = h5_fail(err, file_name, what, obj);                              \
-            goto done;                                                            \
-        }                                                                         \
+#define HCHECK(expr, what, obj)                      \
+    do {                                             \
+        if ((expr) < 0) {                            \
+            st = h5_fail(err, file_name, what, obj); \
+            goto done;                               \
+        }                                            \
     } while (0)
 
 static void close_id(hid_t *id)
 {
     if (*id < 0) return;
     switch (H5Iget_type(*id)) {
-    case H5I_DATASET: H5Dclose(*id); break;
-    case H5I_DATASPACE: H5Sclose(*id); break;
-    case H5I_DATATYPE: H5Tclose(*id); break;
-    case H5I_ATTR: H5Aclose(*id); break;
-    case H5I_GENPROP_LST: H5Pclose(*id); break;
-    case H5I_FILE: H5Fclose(*id); break;
-    case H5I_GROUP: H5Gclose(*id); break;
-    default: break;
+    case H5I_DATASET:
+        H5Dclose(*id);
+        break;
+    case H5I_DATASPACE:
+        H5Sclose(*id);
+        break;
+    case H5I_DATATYPE:
+        H5Tclose(*id);
+        break;
+    case H5I_ATTR:
+        H5Aclose(*id);
+        break;
+    case H5I_GENPROP_LST:
+        H5Pclose(*id);
+        break;
+    case H5I_FILE:
+        H5Fclose(*id);
+        break;
+    case H5I_GROUP:
+        H5Gclose(*id);
+        break;
+    default:
+        break;
     }
     *id = H5I_INVALID_HID;
 }
@@ -215,8 +229,8 @@ static const char *nz_str(const char *s) { return s ? s : ""; }
 /* ---- attributes ------------------------------------------------------------------------- */
 
 /* Scalar variable-length UTF-8 string attribute (read back as str by h5py and h5netcdf). */
-static derm_status attr_str(hid_t obj, const char *obj_name, const char *name,
-                            const char *value, const char *file_name, struct derm_err *err)
+static derm_status attr_str(hid_t obj, const char *obj_name, const char *name, const char *value, const char *file_name,
+                            struct derm_err *err)
 {
     derm_status st = DERM_OK;
     hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
@@ -237,9 +251,8 @@ done:
 }
 
 /* Scalar numeric attribute (n == 0) or 1-D array attribute of n values. */
-static derm_status attr_num(hid_t obj, const char *obj_name, const char *name, hid_t ftype,
-                            hid_t mtype, size_t n, const void *value, const char *file_name,
-                            struct derm_err *err)
+static derm_status attr_num(hid_t obj, const char *obj_name, const char *name, hid_t ftype, hid_t mtype, size_t n,
+                            const void *value, const char *file_name, struct derm_err *err)
 {
     derm_status st = DERM_OK;
     hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
@@ -259,17 +272,16 @@ done:
 
 struct dsspec {
     const char *name;
-    hid_t ftype;           /* file type */
+    hid_t ftype; /* file type */
     int rank;
-    const hsize_t *dims;   /* current size; axis 0 is ignored (0) when chunked */
-    const hsize_t *chunk;  /* NULL: fixed-size contiguous; else extendible along axis 0 */
-    int deflate;           /* deflate level (with shuffle); 0: no filters */
+    const hsize_t *dims;  /* current size; axis 0 is ignored (0) when chunked */
+    const hsize_t *chunk; /* NULL: fixed-size contiguous; else extendible along axis 0 */
+    int deflate;          /* deflate level (with shuffle); 0: no filters */
     const char *units, *long_name;
     const char *coordinates; /* CF auxiliary coordinates, or NULL */
 };
 
-static derm_status make_ds(struct derm_output *o, const struct dsspec *s, hid_t *out,
-                           struct derm_err *err)
+static derm_status make_ds(struct derm_output *o, const struct dsspec *s, hid_t *out, struct derm_err *err)
 {
     derm_status st = DERM_OK;
     const char *file_name = o->path;
@@ -277,8 +289,7 @@ static derm_status make_ds(struct derm_output *o, const struct dsspec *s, hid_t 
     hsize_t dims[4], maxdims[4];
     for (int r = 0; r < s->rank; r++) dims[r] = maxdims[r] = s->dims[r];
     HCHECK(dcpl = H5Pcreate(H5P_DATASET_CREATE), "create dataset", s->name);
-    HCHECK(H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-           "create dataset", s->name);
+    HCHECK(H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "create dataset", s->name);
     HCHECK(H5Pset_obj_track_times(dcpl, 0), "create dataset", s->name);
     if (s->chunk) {
         dims[0] = 0;
@@ -286,17 +297,13 @@ static derm_status make_ds(struct derm_output *o, const struct dsspec *s, hid_t 
         HCHECK(H5Pset_chunk(dcpl, s->rank, s->chunk), "set chunking of dataset", s->name);
         if (s->deflate > 0) {
             HCHECK(H5Pset_shuffle(dcpl), "set shuffle filter of dataset", s->name);
-            HCHECK(H5Pset_deflate(dcpl, (unsigned)s->deflate), "set deflate filter of dataset",
-                   s->name);
+            HCHECK(H5Pset_deflate(dcpl, (unsigned)s->deflate), "set deflate filter of dataset", s->name);
         }
     }
-    HCHECK(space = H5Screate_simple(s->rank, dims, maxdims), "create dataspace of dataset",
+    HCHECK(space = H5Screate_simple(s->rank, dims, maxdims), "create dataspace of dataset", s->name);
+    HCHECK(*out = H5Dcreate2(o->file, s->name, s->ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset",
            s->name);
-    HCHECK(*out = H5Dcreate2(o->file, s->name, s->ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-           "create dataset", s->name);
-    const char *attrs[3][2] = {{"units", s->units},
-                               {"long_name", s->long_name},
-                               {"coordinates", s->coordinates}};
+    const char *attrs[3][2] = {{"units", s->units}, {"long_name", s->long_name}, {"coordinates", s->coordinates}};
     for (int i = 0; i < 3 && st == DERM_OK; i++)
         if (attrs[i][1]) st = attr_str(*out, s->name, attrs[i][0], attrs[i][1], file_name, err);
 done:
@@ -306,8 +313,8 @@ done:
 }
 
 /* Attach dimension scales scales[0..rank) to the axes of ds. */
-static derm_status attach(struct derm_output *o, hid_t ds, const char *name, int rank,
-                          const hid_t *scales, struct derm_err *err)
+static derm_status attach(struct derm_output *o, hid_t ds, const char *name, int rank, const hid_t *scales,
+                          struct derm_err *err)
 {
     derm_status st = DERM_OK;
     const char *file_name = o->path;
@@ -318,8 +325,8 @@ done:
 }
 
 /* Grow axis 0 of ds to n rows (used alone for the pure dimensions frame and agent). */
-static derm_status extend(struct derm_output *o, hid_t ds, const char *name, int rank,
-                          const hsize_t *rest, hsize_t n, struct derm_err *err)
+static derm_status extend(struct derm_output *o, hid_t ds, const char *name, int rank, const hsize_t *rest, hsize_t n,
+                          struct derm_err *err)
 {
     derm_status st = DERM_OK;
     const char *file_name = o->path;
@@ -332,9 +339,8 @@ done:
 
 /* Grow axis 0 of ds to off + cnt and write rows [off, off + cnt) from buf (memory type
  * mtype); rest[] are the sizes of the other axes, written whole. */
-static derm_status append_rows(struct derm_output *o, hid_t ds, const char *name, int rank,
-                               hsize_t off, hsize_t cnt, const hsize_t *rest, hid_t mtype,
-                               const void *buf, struct derm_err *err)
+static derm_status append_rows(struct derm_output *o, hid_t ds, const char *name, int rank, hsize_t off, hsize_t cnt,
+                               const hsize_t *rest, hid_t mtype, const void *buf, struct derm_err *err)
 {
     derm_status st = DERM_OK;
     const char *file_name = o->path;
@@ -344,10 +350,8 @@ static derm_status append_rows(struct derm_output *o, hid_t ds, const char *name
     DERM_TRY(extend(o, ds, name, rank, rest, off + cnt, err));
     if (cnt == 0) return DERM_OK;
     HCHECK(fspace = H5Dget_space(ds), "get dataspace of dataset", name);
-    HCHECK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL),
-           "select rows of dataset", name);
-    HCHECK(mspace = H5Screate_simple(rank, count, NULL), "create memory space for dataset",
-           name);
+    HCHECK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL), "select rows of dataset", name);
+    HCHECK(mspace = H5Screate_simple(rank, count, NULL), "create memory space for dataset", name);
     HCHECK(H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, buf), "write dataset", name);
 done:
     close_id(&mspace);
@@ -366,8 +370,7 @@ done:
 
 /* ---- file creation ------------------------------------------------------------------------ */
 
-static derm_status write_root_attrs(struct derm_output *o, const struct derm_output_meta *m,
-                                    struct derm_err *err)
+static derm_status write_root_attrs(struct derm_output *o, const struct derm_output_meta *m, struct derm_err *err)
 {
     const char *f = o->path;
     hid_t r = o->file;
@@ -406,8 +409,8 @@ static derm_status write_root_attrs(struct derm_output *o, const struct derm_out
 }
 
 /* Fixed coordinate variable x, y or z: cell centres in um, a dimension scale. */
-static derm_status make_axis(struct derm_output *o, const char *name, const char *long_name,
-                             int64_t n, hid_t *out, struct derm_err *err)
+static derm_status make_axis(struct derm_output *o, const char *name, const char *long_name, int64_t n, hid_t *out,
+                             struct derm_err *err)
 {
     derm_status st = DERM_OK;
     const char *file_name = o->path;
@@ -418,21 +421,18 @@ static derm_status make_axis(struct derm_output *o, const char *name, const char
     for (int64_t i = 0; i < n; i++) v[i] = ((double)i + 0.5) * o->g.h_um;
     st = make_ds(o, &s, out, err);
     if (st != DERM_OK) goto done;
-    HCHECK(H5Dwrite(*out, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v),
-           "write coordinate", name);
+    HCHECK(H5Dwrite(*out, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), "write coordinate", name);
     HCHECK(H5DSset_scale(*out, name), "make dimension scale of", name);
     char axis[2] = {(char)(name[0] - 'a' + 'A'), '\0'};
     st = attr_str(*out, name, "axis", axis, file_name, err);
-    if (st == DERM_OK && strcmp(name, "z") == 0)
-        st = attr_str(*out, name, "positive", "down", file_name, err);
+    if (st == DERM_OK && strcmp(name, "z") == 0) st = attr_str(*out, name, "positive", "down", file_name, err);
 done:
     free(v);
     return st;
 }
 
 /* Unlimited dimension without a coordinate variable (netCDF-4 "pure dimension"). */
-static derm_status make_pure_dim(struct derm_output *o, const char *name, hid_t *out,
-                                 struct derm_err *err)
+static derm_status make_pure_dim(struct derm_output *o, const char *name, hid_t *out, struct derm_err *err)
 {
     derm_status st = DERM_OK;
     const char *file_name = o->path;
@@ -448,9 +448,9 @@ done:
 }
 
 /* 1-D appendable variable along an unlimited dimension. */
-static derm_status make_series(struct derm_output *o, const char *name, hid_t ftype,
-                               const char *units, const char *long_name, const char *coords,
-                               hid_t dim_scale, hid_t *out, struct derm_err *err)
+static derm_status make_series(struct derm_output *o, const char *name, hid_t ftype, const char *units,
+                               const char *long_name, const char *coords, hid_t dim_scale, hid_t *out,
+                               struct derm_err *err)
 {
     hsize_t dim = 0, chunk = SERIES_CHUNK_ROWS;
     struct dsspec s = {name, ftype, 1, &dim, &chunk, 0, units, long_name, coords};
@@ -480,12 +480,12 @@ static derm_status make_frame_vars(struct derm_output *o, struct derm_err *err)
     char name[128], long_name[256];
     const hsize_t nz = (hsize_t)o->g.nz, ny = (hsize_t)o->g.ny, nx = (hsize_t)o->g.nx;
 
-    DERM_TRY(make_series(o, "frame_time", H5T_IEEE_F64LE, "day", "model time of the frame",
-                         NULL, o->frame, &o->frame_time, err));
-    DERM_TRY(make_series(o, "frame_step", H5T_STD_I64LE, "1", "step number of the frame", NULL,
-                         o->frame, &o->frame_step, err));
-    DERM_TRY(make_series(o, "frame_age_years", H5T_IEEE_F64LE, "year",
-                         "subject age at the frame", NULL, o->frame, &o->frame_age, err));
+    DERM_TRY(make_series(o, "frame_time", H5T_IEEE_F64LE, "day", "model time of the frame", NULL, o->frame,
+                         &o->frame_time, err));
+    DERM_TRY(make_series(o, "frame_step", H5T_STD_I64LE, "1", "step number of the frame", NULL, o->frame,
+                         &o->frame_step, err));
+    DERM_TRY(make_series(o, "frame_age_years", H5T_IEEE_F64LE, "year", "subject age at the frame", NULL, o->frame,
+                         &o->frame_age, err));
 
     if (o->opts.write_fields) {
         hsize_t dims[4] = {0, nz, ny, nx}, chunk[4];
@@ -493,8 +493,8 @@ static derm_status make_frame_vars(struct derm_output *o, struct derm_err *err)
         field_chunk(&o->g, chunk);
         for (int f = 0; f < DERM_NFIELDS; f++) {
             const struct derm_field_desc *d = derm_field_desc(f);
-            struct dsspec s = {d->name,          H5T_IEEE_F32LE,  4, dims, chunk,
-                               o->opts.compression, d->units, d->long_name, FRAME_COORDS};
+            struct dsspec s = {d->name,  H5T_IEEE_F32LE, 4,           dims, chunk, o->opts.compression,
+                               d->units, d->long_name,   FRAME_COORDS};
             DERM_TRY(make_ds(o, &s, &o->field[f], err));
             DERM_TRY(attach(o, o->field[f], d->name, 4, scales, err));
         }
@@ -510,19 +510,17 @@ static derm_status make_frame_vars(struct derm_output *o, struct derm_err *err)
             const struct derm_field_desc *d = derm_field_desc(f);
             snprintf(name, sizeof name, "%s_profile", d->name);
             snprintf(long_name, sizeof long_name, "lateral (x, y) mean of %s", d->long_name);
-            struct dsspec s = {name,  H5T_IEEE_F64LE, 2,        dims,        chunk,
-                               o->opts.compression, d->units, long_name, FRAME_COORDS};
+            struct dsspec s = {name,     H5T_IEEE_F64LE, 2,           dims, chunk, o->opts.compression,
+                               d->units, long_name,      FRAME_COORDS};
             DERM_TRY(make_ds(o, &s, &o->profile[f], err));
             DERM_TRY(attach(o, o->profile[f], name, 2, scales, err));
         }
     }
 
     if (o->opts.write_agents) {
-        DERM_TRY(make_series(o, "agent_count", H5T_STD_I64LE, "1",
-                             "agents in the frame (rows of the agent table)", FRAME_COORDS,
-                             o->frame, &o->agent_count, err));
-        DERM_TRY(attr_str(o->agent_count, "agent_count", "sample_dimension", "agent", o->path,
-                          err));
+        DERM_TRY(make_series(o, "agent_count", H5T_STD_I64LE, "1", "agents in the frame (rows of the agent table)",
+                             FRAME_COORDS, o->frame, &o->agent_count, err));
+        DERM_TRY(attr_str(o->agent_count, "agent_count", "sample_dimension", "agent", o->path, err));
         hsize_t dim = 0, chunk = AGENT_CHUNK_ROWS;
         for (int c = 0; c < NACOLS; c++) {
             const struct agent_col *ac = &agent_cols[c];
@@ -531,8 +529,7 @@ static derm_status make_frame_vars(struct derm_output *o, struct derm_err *err)
                           : ac->kind == DERM_COL_I8  ? H5T_STD_I8LE
                                                      : H5T_IEEE_F32LE;
             snprintf(name, sizeof name, "agent_%s", ac->name);
-            struct dsspec s = {name, ftype, 1, &dim, &chunk, o->opts.compression,
-                               ac->units, ac->long_name, NULL};
+            struct dsspec s = {name, ftype, 1, &dim, &chunk, o->opts.compression, ac->units, ac->long_name, NULL};
             DERM_TRY(make_ds(o, &s, &o->acol[c], err));
             DERM_TRY(attach(o, o->acol[c], name, 1, &o->agent, err));
             const char *flags = agent_col_flags(c);
@@ -547,8 +544,8 @@ static derm_status make_frame_vars(struct derm_output *o, struct derm_err *err)
                     n++;
                     while (*p && *p != ' ') p++;
                 }
-                DERM_TRY(attr_num(o->acol[c], name, "flag_values", H5T_STD_I8LE,
-                                  H5T_NATIVE_INT8, n, values, o->path, err));
+                DERM_TRY(
+                    attr_num(o->acol[c], name, "flag_values", H5T_STD_I8LE, H5T_NATIVE_INT8, n, values, o->path, err));
                 DERM_TRY(attr_str(o->acol[c], name, "flag_meanings", flags, o->path, err));
             }
         }
@@ -558,8 +555,8 @@ static derm_status make_frame_vars(struct derm_output *o, struct derm_err *err)
 
 static void close_objects(struct derm_output *o)
 {
-    hid_t *ids[] = {&o->time, &o->step, &o->age, &o->frame, &o->frame_time, &o->frame_step,
-                    &o->frame_age, &o->agent, &o->agent_count, &o->x, &o->y, &o->z};
+    hid_t *ids[] = {&o->time,      &o->step,  &o->age,         &o->frame, &o->frame_time, &o->frame_step,
+                    &o->frame_age, &o->agent, &o->agent_count, &o->x,     &o->y,          &o->z};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) close_id(ids[i]);
     for (int t = 0; t < o->nseries && o->total; t++) close_id(&o->total[t]);
     for (int f = 0; f < DERM_NFIELDS; f++) {
@@ -592,33 +589,30 @@ static char *dup_str(const char *s)
     return d;
 }
 
-static derm_status check_create_args(struct derm_output **out, const char *h5_path,
-                                     const struct derm_output_meta *meta, const struct derm_grid *g,
-                                     const struct derm_output_opts *opts, struct derm_err *err)
+static derm_status check_create_args(struct derm_output **out, const char *h5_path, const struct derm_output_meta *meta,
+                                     const struct derm_grid *g, const struct derm_output_opts *opts,
+                                     struct derm_err *err)
 {
     if (!out || !h5_path || !meta || !g || !opts || (opts->nseries > 0 && !opts->series))
         return derm_err_set(err, DERM_EINTERNAL, "derm_output_create: NULL argument");
     *out = NULL;
     if (g->nx < 1 || g->ny < 1 || g->nz < 1 || g->n != g->nx * g->ny * g->nz || !(g->h_um > 0.0))
-        return derm_err_set(err, DERM_EINTERNAL, "%s: invalid grid %" PRId64 "x%" PRId64
-                            "x%" PRId64 " h=%g um", h5_path, g->nx, g->ny, g->nz, g->h_um);
+        return derm_err_set(err, DERM_EINTERNAL, "%s: invalid grid %" PRId64 "x%" PRId64 "x%" PRId64 " h=%g um",
+                            h5_path, g->nx, g->ny, g->nz, g->h_um);
     if (opts->compression < 0 || opts->compression > 9)
-        return derm_err_set(err, DERM_ECONFIG,
-                            "%s: compression level %d out of range 0..9", h5_path,
+        return derm_err_set(err, DERM_ECONFIG, "%s: compression level %d out of range 0..9", h5_path,
                             opts->compression);
     return DERM_OK;
 }
 
 /* A new output with every id invalid and its buffers allocated (freed again on failure). */
 static derm_status output_alloc(struct derm_output **out, const char *h5_path, const char *xdmf_path,
-                                const struct derm_grid *g, const struct derm_output_opts *opts,
-                                struct derm_err *err)
+                                const struct derm_grid *g, const struct derm_output_opts *opts, struct derm_err *err)
 {
     struct derm_output *o = calloc(1, sizeof *o);
     if (!o) return derm_err_set(err, DERM_ENOMEM, "cannot allocate output for %s", h5_path);
-    hid_t *ids[] = {&o->file, &o->time, &o->step, &o->age, &o->frame, &o->frame_time,
-                    &o->frame_step, &o->frame_age, &o->agent, &o->agent_count,
-                    &o->x, &o->y, &o->z};
+    hid_t *ids[] = {&o->file,      &o->time,  &o->step,        &o->age, &o->frame, &o->frame_time, &o->frame_step,
+                    &o->frame_age, &o->agent, &o->agent_count, &o->x,   &o->y,     &o->z};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) *ids[i] = H5I_INVALID_HID;
     for (int f = 0; f < DERM_NFIELDS; f++) o->field[f] = o->profile[f] = H5I_INVALID_HID;
     for (int c = 0; c < NACOLS; c++) o->acol[c] = H5I_INVALID_HID;
@@ -654,16 +648,13 @@ static derm_status create_file(struct derm_output *o, struct derm_err *err)
     const char *file_name = o->path;
     hid_t fcpl = H5I_INVALID_HID;
     HCHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create file", o->path);
-    HCHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-           "create file", o->path);
-    HCHECK(H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-           "create file", o->path);
+    HCHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "create file", o->path);
+    HCHECK(H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "create file", o->path);
     HCHECK(H5Pset_obj_track_times(fcpl, 0), "create file", o->path);
     o->file = H5Fcreate(o->path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
     if (o->file < 0) {
         char detail[512];
-        st = derm_err_set(err, DERM_EIO, "cannot create %s: HDF5: %s", o->path,
-                          h5_detail(detail, sizeof detail));
+        st = derm_err_set(err, DERM_EIO, "cannot create %s: HDF5: %s", o->path, h5_detail(detail, sizeof detail));
     }
 done:
     close_id(&fcpl);
@@ -674,8 +665,7 @@ static derm_status make_axes(struct derm_output *o, struct derm_err *err)
 {
     DERM_TRY(make_axis(o, "x", "lateral position x of the cell centre", o->g.nx, &o->x, err));
     DERM_TRY(make_axis(o, "y", "lateral position y of the cell centre", o->g.ny, &o->y, err));
-    return make_axis(o, "z", "depth of the cell centre below the dermal-epidermal junction", o->g.nz, &o->z,
-                     err);
+    return make_axis(o, "z", "depth of the cell centre below the dermal-epidermal junction", o->g.nz, &o->z, err);
 }
 
 /* The unlimited coordinate variable time, a dimension scale. */
@@ -684,8 +674,8 @@ static derm_status make_time_axis(struct derm_output *o, struct derm_err *err)
     derm_status st = DERM_OK;
     const char *file_name = o->path;
     hsize_t dim = 0, chunk = SERIES_CHUNK_ROWS;
-    struct dsspec s = {"time", H5T_IEEE_F64LE, 1, &dim, &chunk, 0, "day",
-                       "model time since the start of the run", NULL};
+    struct dsspec s = {"time", H5T_IEEE_F64LE, 1, &dim, &chunk, 0, "day", "model time since the start of the run",
+                       NULL};
     DERM_TRY(make_ds(o, &s, &o->time, err));
     HCHECK(H5DSset_scale(o->time, "time"), "make dimension scale of", "time");
 done:
@@ -698,22 +688,19 @@ static derm_status make_time_vars(struct derm_output *o, struct derm_err *err)
     DERM_TRY(make_time_axis(o, err));
     DERM_TRY(make_pure_dim(o, "frame", &o->frame, err));
     if (o->opts.write_agents) DERM_TRY(make_pure_dim(o, "agent", &o->agent, err));
-    DERM_TRY(make_series(o, "step", H5T_STD_I64LE, "1", "simulation step", NULL, o->time,
-                         &o->step, err));
-    DERM_TRY(make_series(o, "age_years", H5T_IEEE_F64LE, "year", "subject age", NULL, o->time,
-                         &o->age, err));
+    DERM_TRY(make_series(o, "step", H5T_STD_I64LE, "1", "simulation step", NULL, o->time, &o->step, err));
+    DERM_TRY(make_series(o, "age_years", H5T_IEEE_F64LE, "year", "subject age", NULL, o->time, &o->age, err));
     for (int t = 0; t < o->nseries; t++) {
         const struct derm_series_desc *d = &o->series[t];
-        DERM_TRY(make_series(o, d->name, H5T_IEEE_F64LE, d->units, d->long_name, TIME_COORDS,
-                             o->time, &o->total[t], err));
+        DERM_TRY(
+            make_series(o, d->name, H5T_IEEE_F64LE, d->units, d->long_name, TIME_COORDS, o->time, &o->total[t], err));
     }
     return DERM_OK;
 }
 
-derm_status derm_output_create(struct derm_output **out, const char *h5_path,
-                               const char *xdmf_path, const struct derm_output_meta *meta,
-                               const struct derm_grid *g, const struct derm_output_opts *opts,
-                               struct derm_err *err)
+derm_status derm_output_create(struct derm_output **out, const char *h5_path, const char *xdmf_path,
+                               const struct derm_output_meta *meta, const struct derm_grid *g,
+                               const struct derm_output_opts *opts, struct derm_err *err)
 {
     DERM_TRY(check_create_args(out, h5_path, meta, g, opts, err));
     h5_quiet();
@@ -742,20 +729,17 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path,
 
 /* ---- appending ------------------------------------------------------------------------------ */
 
-derm_status derm_output_series(struct derm_output *o, int64_t step, double time_day,
-                               double age_years, const double *totals, struct derm_err *err)
+derm_status derm_output_series(struct derm_output *o, int64_t step, double time_day, double age_years,
+                               const double *totals, struct derm_err *err)
 {
-    if (!o || !totals)
-        return derm_err_set(err, DERM_EINTERNAL, "derm_output_series: NULL argument");
+    if (!o || !totals) return derm_err_set(err, DERM_EINTERNAL, "derm_output_series: NULL argument");
     h5_quiet();
     const hsize_t r = (hsize_t)o->nrows;
     DERM_TRY(append_rows(o, o->time, "time", 1, r, 1, NULL, H5T_NATIVE_DOUBLE, &time_day, err));
     DERM_TRY(append_rows(o, o->step, "step", 1, r, 1, NULL, H5T_NATIVE_INT64, &step, err));
-    DERM_TRY(append_rows(o, o->age, "age_years", 1, r, 1, NULL, H5T_NATIVE_DOUBLE, &age_years,
-                         err));
+    DERM_TRY(append_rows(o, o->age, "age_years", 1, r, 1, NULL, H5T_NATIVE_DOUBLE, &age_years, err));
     for (int t = 0; t < o->nseries; t++)
-        DERM_TRY(append_rows(o, o->total[t], o->series[t].name, 1, r, 1, NULL,
-                             H5T_NATIVE_DOUBLE, &totals[t], err));
+        DERM_TRY(append_rows(o, o->total[t], o->series[t].name, 1, r, 1, NULL, H5T_NATIVE_DOUBLE, &totals[t], err));
     o->nrows++;
     return flush(o, err);
 }
@@ -765,11 +749,20 @@ static void xml_puts(FILE *fp, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", fp); break;
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        default: fputc(*s, fp);
+        case '&':
+            fputs("&amp;", fp);
+            break;
+        case '<':
+            fputs("&lt;", fp);
+            break;
+        case '>':
+            fputs("&gt;", fp);
+            break;
+        case '"':
+            fputs("&quot;", fp);
+            break;
+        default:
+            fputc(*s, fp);
         }
     }
 }
@@ -801,26 +794,34 @@ static derm_status write_xdmf(const struct derm_output *o, struct derm_err *err)
     for (int64_t k = 0; k < nf; k++) {
         fprintf(fp, "      <Grid Name=\"frame_%" PRId64 "\" GridType=\"Uniform\">\n", k);
         fprintf(fp, "        <Time Value=\"%.17g\"/>\n", o->frame_times[k]);
-        fprintf(fp, "        <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%" PRId64
-                    " %" PRId64 " %" PRId64 "\"/>\n", nz + 1, ny + 1, nx + 1);
-        fprintf(fp, "        <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
-                    "          <DataItem Name=\"Origin\" Dimensions=\"3\" NumberType=\"Float\" "
-                    "Precision=\"8\" Format=\"XML\">0 0 0</DataItem>\n"
-                    "          <DataItem Name=\"Spacing\" Dimensions=\"3\" NumberType=\"Float\" "
-                    "Precision=\"8\" Format=\"XML\">%.17g %.17g %.17g</DataItem>\n"
-                    "        </Geometry>\n", h, h, h);
+        fprintf(fp,
+                "        <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64
+                "\"/>\n",
+                nz + 1, ny + 1, nx + 1);
+        fprintf(fp,
+                "        <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
+                "          <DataItem Name=\"Origin\" Dimensions=\"3\" NumberType=\"Float\" "
+                "Precision=\"8\" Format=\"XML\">0 0 0</DataItem>\n"
+                "          <DataItem Name=\"Spacing\" Dimensions=\"3\" NumberType=\"Float\" "
+                "Precision=\"8\" Format=\"XML\">%.17g %.17g %.17g</DataItem>\n"
+                "        </Geometry>\n",
+                h, h, h);
         for (int f = 0; f < DERM_NFIELDS; f++) {
             const char *name = derm_field_desc(f)->name;
             fputs("        <Attribute Name=\"", fp);
             xml_puts(fp, name);
-            fprintf(fp, "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
-                        "          <DataItem ItemType=\"HyperSlab\" Dimensions=\"%" PRId64
-                        " %" PRId64 " %" PRId64 "\" Type=\"HyperSlab\">\n", nz, ny, nx);
-            fprintf(fp, "            <DataItem Dimensions=\"3 4\" NumberType=\"Int\" "
-                        "Format=\"XML\">%" PRId64 " 0 0 0  1 1 1 1  1 %" PRId64 " %" PRId64
-                        " %" PRId64 "</DataItem>\n", k, nz, ny, nx);
-            fprintf(fp, "            <DataItem Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64
-                        " %" PRId64 "\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">",
+            fprintf(fp,
+                    "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
+                    "          <DataItem ItemType=\"HyperSlab\" Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64
+                    "\" Type=\"HyperSlab\">\n",
+                    nz, ny, nx);
+            fprintf(fp,
+                    "            <DataItem Dimensions=\"3 4\" NumberType=\"Int\" "
+                    "Format=\"XML\">%" PRId64 " 0 0 0  1 1 1 1  1 %" PRId64 " %" PRId64 " %" PRId64 "</DataItem>\n",
+                    k, nz, ny, nx);
+            fprintf(fp,
+                    "            <DataItem Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
+                    "\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">",
                     nf, nz, ny, nx);
             xml_puts(fp, base);
             fputs(":/", fp);
@@ -850,24 +851,30 @@ static derm_status write_xdmf(const struct derm_output *o, struct derm_err *err)
 }
 
 /* Write one agent column's rows [0, n) at table offset off. */
-static derm_status write_agent_col(struct derm_output *o, const struct derm_agents *a, int c,
-                                   hsize_t off, hsize_t n, struct derm_err *err)
+static derm_status write_agent_col(struct derm_output *o, const struct derm_agents *a, int c, hsize_t off, hsize_t n,
+                                   struct derm_err *err)
 {
     char name[128];
     snprintf(name, sizeof name, "agent_%s", agent_cols[c].name);
     const void *src = n ? agent_col_data(a, c) : NULL;
     hid_t mtype;
     switch (agent_cols[c].kind) {
-    case DERM_COL_I64: mtype = H5T_NATIVE_INT64; break;
-    case DERM_COL_I32: mtype = H5T_NATIVE_INT32; break;
-    case DERM_COL_I8: mtype = H5T_NATIVE_INT8; break;
+    case DERM_COL_I64:
+        mtype = H5T_NATIVE_INT64;
+        break;
+    case DERM_COL_I32:
+        mtype = H5T_NATIVE_INT32;
+        break;
+    case DERM_COL_I8:
+        mtype = H5T_NATIVE_INT8;
+        break;
     default: {
         /* double -> float32 by C conversion, the same rounding as (float)x */
         if (o->abuf_bytes < n * sizeof(float)) {
             void *p = realloc(o->abuf, n * sizeof(float));
             if (!p)
-                return derm_err_set(err, DERM_ENOMEM, "%s: cannot allocate %llu rows of %s",
-                                    o->path, (unsigned long long)n, name);
+                return derm_err_set(err, DERM_ENOMEM, "%s: cannot allocate %llu rows of %s", o->path,
+                                    (unsigned long long)n, name);
             o->abuf = p;
             o->abuf_bytes = n * sizeof(float);
         }
@@ -881,17 +888,15 @@ static derm_status write_agent_col(struct derm_output *o, const struct derm_agen
     return append_rows(o, o->acol[c], name, 1, off, n, NULL, mtype, src, err);
 }
 
-derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_day,
-                              double age_years, const struct derm_fields *f,
-                              const struct derm_agents *a, struct derm_err *err)
+derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_day, double age_years,
+                              const struct derm_fields *f, const struct derm_agents *a, struct derm_err *err)
 {
     if (!o || !f) return derm_err_set(err, DERM_EINTERNAL, "derm_output_frame: NULL argument");
     if (f->grid.nx != o->g.nx || f->grid.ny != o->g.ny || f->grid.nz != o->g.nz)
         return derm_err_set(err, DERM_EINTERNAL,
-                            "%s: frame fields are %" PRId64 "x%" PRId64 "x%" PRId64
-                            " but the file grid is %" PRId64 "x%" PRId64 "x%" PRId64,
-                            o->path, f->grid.nx, f->grid.ny, f->grid.nz, o->g.nx, o->g.ny,
-                            o->g.nz);
+                            "%s: frame fields are %" PRId64 "x%" PRId64 "x%" PRId64 " but the file grid is %" PRId64
+                            "x%" PRId64 "x%" PRId64,
+                            o->path, f->grid.nx, f->grid.ny, f->grid.nz, o->g.nx, o->g.ny, o->g.nz);
     h5_quiet();
     const hsize_t k = (hsize_t)o->nframes;
     const int64_t nx = o->g.nx, ny = o->g.ny, nz = o->g.nz, nxy = nx * ny, n = o->g.n;
@@ -908,12 +913,10 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
     for (int fi = 0; fi < DERM_NFIELDS; fi++) {
         const struct derm_field_desc *d = derm_field_desc(fi);
         const double *v = derm_fields_get(f, fi);
-        if (!v) return derm_err_set(err, DERM_EINTERNAL, "%s: field %s not allocated", o->path,
-                                    d->name);
+        if (!v) return derm_err_set(err, DERM_EINTERNAL, "%s: field %s not allocated", o->path, d->name);
         if (o->opts.write_fields) {
             for (int64_t i = 0; i < n; i++) o->fbuf[i] = (float)v[i];
-            DERM_TRY(append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT,
-                                 o->fbuf, err));
+            DERM_TRY(append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT, o->fbuf, err));
         }
         /* Lateral means, summed serially in index order: independent of thread count. */
         for (int64_t z = 0; z < nz; z++) {
@@ -923,8 +926,7 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
         }
         char name[128];
         snprintf(name, sizeof name, "%s_profile", d->name);
-        DERM_TRY(append_rows(o, o->profile[fi], name, 2, k, 1, &restz, H5T_NATIVE_DOUBLE,
-                             o->pbuf, err));
+        DERM_TRY(append_rows(o, o->profile[fi], name, 2, k, 1, &restz, H5T_NATIVE_DOUBLE, o->pbuf, err));
     }
 
     if (o->opts.write_agents) {
@@ -932,18 +934,14 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
         const int64_t count = (int64_t)na;
         for (int c = 0; c < NACOLS; c++) DERM_TRY(write_agent_col(o, a, c, off, na, err));
         DERM_TRY(extend(o, o->agent, "agent", 1, NULL, off + na, err));
-        DERM_TRY(append_rows(o, o->agent_count, "agent_count", 1, k, 1, NULL, H5T_NATIVE_INT64,
-                             &count, err));
+        DERM_TRY(append_rows(o, o->agent_count, "agent_count", 1, k, 1, NULL, H5T_NATIVE_INT64, &count, err));
         o->nagent_rows += count;
     }
 
     /* Frame coordinates last: a frame is complete once its time is visible. */
-    DERM_TRY(append_rows(o, o->frame_step, "frame_step", 1, k, 1, NULL, H5T_NATIVE_INT64, &step,
-                         err));
-    DERM_TRY(append_rows(o, o->frame_age, "frame_age_years", 1, k, 1, NULL, H5T_NATIVE_DOUBLE,
-                         &age_years, err));
-    DERM_TRY(append_rows(o, o->frame_time, "frame_time", 1, k, 1, NULL, H5T_NATIVE_DOUBLE,
-                         &time_day, err));
+    DERM_TRY(append_rows(o, o->frame_step, "frame_step", 1, k, 1, NULL, H5T_NATIVE_INT64, &step, err));
+    DERM_TRY(append_rows(o, o->frame_age, "frame_age_years", 1, k, 1, NULL, H5T_NATIVE_DOUBLE, &age_years, err));
+    DERM_TRY(append_rows(o, o->frame_time, "frame_time", 1, k, 1, NULL, H5T_NATIVE_DOUBLE, &time_day, err));
     DERM_TRY(extend(o, o->frame, "frame", 1, NULL, k + 1, err));
     o->frame_times[o->nframes++] = time_day;
     DERM_TRY(flush(o, err));
@@ -967,8 +965,7 @@ done:
     close_id(&attr);
     /* Datasets first, so that H5Fclose really closes the file and its error is ours. */
     close_objects(o);
-    if (o->file >= 0 && H5Fclose(o->file) < 0 && st == DERM_OK)
-        st = h5_fail(err, file_name, "close file", file_name);
+    if (o->file >= 0 && H5Fclose(o->file) < 0 && st == DERM_OK) st = h5_fail(err, file_name, "close file", file_name);
     o->file = H5I_INVALID_HID;
     output_free(o);
     H5garbage_collect(); /* return HDF5's free lists: there is no atexit handler */
@@ -1008,8 +1005,7 @@ static derm_status open_ro(const char *path, hid_t *file, struct derm_err *err)
 #if H5_VERSION_GE(1, 12, 1) || (H5_VERS_MAJOR == 1 && H5_VERS_MINOR == 10 && H5_VERS_RELEASE >= 7)
     /* Locked by a writer in another process: read what it has flushed. */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_file_locking(fapl, 0, 1) >= 0)
-        *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0 && H5Pset_file_locking(fapl, 0, 1) >= 0) *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (fapl >= 0) H5Pclose(fapl);
     H5Eclear2(H5E_DEFAULT);
     if (*file >= 0) return DERM_OK;
@@ -1018,8 +1014,8 @@ static derm_status open_ro(const char *path, hid_t *file, struct derm_err *err)
 }
 
 /* Read a whole 1-D dataset as doubles. DERM_EIO if it is missing or not 1-D. */
-static derm_status read_1d(hid_t file, const char *file_name, const char *name, double **vals,
-                           int64_t *n, struct derm_err *err)
+static derm_status read_1d(hid_t file, const char *file_name, const char *name, double **vals, int64_t *n,
+                           struct derm_err *err)
 {
     derm_status st = DERM_OK;
     hid_t ds = H5I_INVALID_HID, space = H5I_INVALID_HID;
@@ -1036,20 +1032,18 @@ static derm_status read_1d(hid_t file, const char *file_name, const char *name, 
     int rank = H5Sget_simple_extent_ndims(space);
     HCHECK(rank, "get rank of dataset", name);
     if (rank != 1) {
-        st = derm_err_set(err, DERM_EIO, "%s: '%s' is %d-dimensional, not a 1-D series",
-                          file_name, name, rank);
+        st = derm_err_set(err, DERM_EIO, "%s: '%s' is %d-dimensional, not a 1-D series", file_name, name, rank);
         goto done;
     }
     hsize_t dim = 0;
     HCHECK(H5Sget_simple_extent_dims(space, &dim, NULL), "get size of dataset", name);
     v = malloc((dim ? dim : 1) * sizeof *v);
     if (!v) {
-        st = derm_err_set(err, DERM_ENOMEM, "%s: cannot allocate %llu values of %s", file_name,
-                          (unsigned long long)dim, name);
+        st = derm_err_set(err, DERM_ENOMEM, "%s: cannot allocate %llu values of %s", file_name, (unsigned long long)dim,
+                          name);
         goto done;
     }
-    if (dim) HCHECK(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v),
-                    "read dataset", name);
+    if (dim) HCHECK(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), "read dataset", name);
     *vals = v;
     *n = (int64_t)dim;
     v = NULL;
@@ -1060,8 +1054,8 @@ done:
     return st;
 }
 
-derm_status derm_output_read_series(const char *h5_path, const char *name, double **vals,
-                                    int64_t *n, struct derm_err *err)
+derm_status derm_output_read_series(const char *h5_path, const char *name, double **vals, int64_t *n,
+                                    struct derm_err *err)
 {
     if (!h5_path || !name || !vals || !n)
         return derm_err_set(err, DERM_EINTERNAL, "derm_output_read_series: NULL argument");
@@ -1109,8 +1103,7 @@ static int root_attr_num(hid_t file, const char *name, hid_t mtype, void *out)
 {
     int rc = -1;
     hid_t attr = H5I_INVALID_HID;
-    if (H5Aexists(file, name) > 0 && (attr = H5Aopen(file, name, H5P_DEFAULT)) >= 0 &&
-        H5Aread(attr, mtype, out) >= 0)
+    if (H5Aexists(file, name) > 0 && (attr = H5Aopen(file, name, H5P_DEFAULT)) >= 0 && H5Aread(attr, mtype, out) >= 0)
         rc = 0;
     close_id(&attr);
     H5Eclear2(H5E_DEFAULT);
@@ -1162,8 +1155,10 @@ static derm_status info_header(hid_t file, const char *h5_path, FILE *fp, struct
     int have_completed = root_attr_num(file, "completed", H5T_NATIVE_INT32, &completed) == 0;
     if (!have_completed || H5Lexists(file, "time", H5P_DEFAULT) <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        return derm_err_set(err, DERM_EIO, "%s: not a dermsim run file (no 'completed' attribute "
-                            "or 'time' series)", h5_path);
+        return derm_err_set(err, DERM_EIO,
+                            "%s: not a dermsim run file (no 'completed' attribute "
+                            "or 'time' series)",
+                            h5_path);
     }
 
     fprintf(fp, "file:       %s\n", h5_path);
@@ -1186,10 +1181,10 @@ static derm_status info_grid(hid_t file, const char *h5_path, FILE *fp, struct d
         h = v[1] - v[0];
         free(v);
     }
-    fprintf(fp, "grid:       %" PRId64 " x %" PRId64 " x %" PRId64
-                " voxels (nx ny nz), voxel %g um, extent %g x %g x %g mm\n",
-            nx, ny, nz, h, (double)nx * h * 1e-3, (double)ny * h * 1e-3,
-            (double)nz * h * 1e-3);
+    fprintf(fp,
+            "grid:       %" PRId64 " x %" PRId64 " x %" PRId64
+            " voxels (nx ny nz), voxel %g um, extent %g x %g x %g mm\n",
+            nx, ny, nz, h, (double)nx * h * 1e-3, (double)ny * h * 1e-3, (double)nz * h * 1e-3);
     return DERM_OK;
 }
 
@@ -1225,8 +1220,10 @@ static void info_frames(hid_t file, const char *h5_path, FILE *fp, struct derm_e
     }
     if (H5Lexists(file, "agent_count", H5P_DEFAULT) > 0 &&
         read_1d(file, h5_path, "agent_count", &v, &n, err) == DERM_OK) {
-        if (n > 0) fprintf(fp, "agents:     %.0f in the last frame\n", v[n - 1]);
-        else fprintf(fp, "agents:     no frames\n");
+        if (n > 0)
+            fprintf(fp, "agents:     %.0f in the last frame\n", v[n - 1]);
+        else
+            fprintf(fp, "agents:     no frames\n");
         free(v);
     } else {
         H5Eclear2(H5E_DEFAULT);
@@ -1247,8 +1244,7 @@ static derm_status info_key_totals(hid_t file, const char *h5_path, FILE *fp, st
         int64_t n = 0;
         DERM_TRY(read_1d(file, h5_path, info_totals[i], &v, &n, err));
         ds_units(file, info_totals[i], units, sizeof units);
-        if (n > 0)
-            fprintf(fp, "  %-30s %12.6g -> %12.6g %s\n", info_totals[i], v[0], v[n - 1], units);
+        if (n > 0) fprintf(fp, "  %-30s %12.6g -> %12.6g %s\n", info_totals[i], v[0], v[n - 1], units);
         free(v);
     }
     return DERM_OK;
@@ -1271,8 +1267,7 @@ derm_status derm_output_info(const char *h5_path, FILE *fp, struct derm_err *err
 
 derm_status derm_output_read_completed(const char *h5_path, int *completed, struct derm_err *err)
 {
-    if (!h5_path || !completed)
-        return derm_err_set(err, DERM_EINTERNAL, "derm_output_read_completed: NULL argument");
+    if (!h5_path || !completed) return derm_err_set(err, DERM_EINTERNAL, "derm_output_read_completed: NULL argument");
     *completed = 0;
     hid_t file;
     DERM_TRY(open_ro(h5_path, &file, err));
@@ -1280,8 +1275,7 @@ derm_status derm_output_read_completed(const char *h5_path, int *completed, stru
     int rc = root_attr_num(file, "completed", H5T_NATIVE_INT32, &c);
     H5Fclose(file);
     if (rc != 0)
-        return derm_err_set(err, DERM_EIO, "%s: no root attribute 'completed'; not a dermsim run file",
-                            h5_path);
+        return derm_err_set(err, DERM_EIO, "%s: no root attribute 'completed'; not a dermsim run file", h5_path);
     *completed = c == 1;
     return DERM_OK;
 }

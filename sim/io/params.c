@@ -6,7 +6,7 @@
  * (ages, hormone-therapy window, output intervals, grid size against available memory),
  * and the two renderings of a parameter set: nested YAML that reads back identically,
  * and a human-readable table.
- * Does not: read files or know YAML syntax (config.c does), know what any parameter
+ * Does not: read files or know YAML syntax (io/config.c does), know what any parameter
  * means to the model, print errors (it records them in struct derm_err).
  */
 #define _POSIX_C_SOURCE 200809L /* sysconf */

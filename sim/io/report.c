@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derm/io/output.h"
 #include "derm/inputs/schedule.h"
+#include "derm/io/output.h"
 
 struct series {
     const char *name;
@@ -63,8 +63,33 @@ static const char *const series_names[] = {
     "glucose_mM",
     "ros_mean",
 };
-enum { AGE, COL, FRAG, SYN, ELF, ELZ, HAH, HAL, FIB, SEN, STEM, THICK, MMP1, AGEX, UV, UVU, PACK, POLL, EXO, CM,
-       GFD, MN, GLU, ROS, NS };
+enum {
+    AGE,
+    COL,
+    FRAG,
+    SYN,
+    ELF,
+    ELZ,
+    HAH,
+    HAL,
+    FIB,
+    SEN,
+    STEM,
+    THICK,
+    MMP1,
+    AGEX,
+    UV,
+    UVU,
+    PACK,
+    POLL,
+    EXO,
+    CM,
+    GFD,
+    MN,
+    GLU,
+    ROS,
+    NS
+};
 
 /* Read every series; *n is the shortest length (rows all of them have). */
 static derm_status read_all(const char *h5_path, struct series *s, int64_t *n, struct derm_err *err)
@@ -88,12 +113,14 @@ static void write_intro(FILE *fp, const struct series *s, int64_t n, const struc
     double a0 = FIRST(AGE), a1 = LAST(AGE);
     fprintf(fp, "# dermsim run report\n\n");
     if (!info->completed)
-        fprintf(fp, "> **INCOMPLETE RUN**: the simulation stopped early (interrupted or failed); the "
-                    "numbers below cover ages %.1f to %.1f only.\n\n", a0, a1);
+        fprintf(fp,
+                "> **INCOMPLETE RUN**: the simulation stopped early (interrupted or failed); the "
+                "numbers below cover ages %.1f to %.1f only.\n\n",
+                a0, a1);
     fprintf(fp, "Subject: %s, skin type %lld, simulated from age %.1f to %.1f years (%s).\n\n",
             p->subject_sex == DERM_SEX_MALE ? "male" : "female", (long long)p->subject_skin_type, a0, a1,
             sched->n ? "intrinsic ageing plus the exposures and treatments below"
-                          : "intrinsic ageing: no sun, smoking or treatments; glucose at the subject's baseline");
+                     : "intrinsic ageing: no sun, smoking or treatments; glucose at the subject's baseline");
 }
 
 static void write_exposures(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p,
@@ -112,15 +139,17 @@ static void write_exposures(FILE *fp, const struct series *s, int64_t n, const s
                     e->to_age >= 0 ? e->to_age : p->run_age_end_years);
         fprintf(fp, ".\n");
     }
-    fprintf(fp, "\nDelivered over the run: UV %.4g SED at the skin surface (%.4g SED before sunscreen); "
-                "%.3g pack-years of smoking; pollution %.3g index-years; exosomes %.3g, conditioned medium "
-                "%.3g, growth factors %.3g, microneedling %.3g (dose units); glucose at the end %.3g mM.\n\n",
+    fprintf(fp,
+            "\nDelivered over the run: UV %.4g SED at the skin surface (%.4g SED before sunscreen); "
+            "%.3g pack-years of smoking; pollution %.3g index-years; exosomes %.3g, conditioned medium "
+            "%.3g, growth factors %.3g, microneedling %.3g (dose units); glucose at the end %.3g mM.\n\n",
             LAST(UV), LAST(UVU), LAST(PACK), LAST(POLL), LAST(EXO), LAST(CM), LAST(GFD), LAST(MN), LAST(GLU));
-    fprintf(fp, "Their effect shows in the lines below: UV and smoking act through ROS (mean ROS %.2f -> %.2f; "
-                "more MMP-1, less synthesis, DNA damage and senescence, elastotic material from UVA); glucose "
-                "through AGE cross-links; exosomes and growth factors raise synthesis and lower MMPs while "
-                "they last. To isolate an effect, run the same config and seed without the entry and "
-                "compare.\n\n",
+    fprintf(fp,
+            "Their effect shows in the lines below: UV and smoking act through ROS (mean ROS %.2f -> %.2f; "
+            "more MMP-1, less synthesis, DNA damage and senescence, elastotic material from UVA); glucose "
+            "through AGE cross-links; exosomes and growth factors raise synthesis and lower MMPs while "
+            "they last. To isolate an effect, run the same config and seed without the entry and "
+            "compare.\n\n",
             FIRST(ROS), LAST(ROS));
 }
 
@@ -128,29 +157,32 @@ static void write_changes(FILE *fp, const struct series *s, int64_t n, const str
 {
     double a0 = FIRST(AGE), a1 = LAST(AGE);
     fprintf(fp, "## What happened\n\n");
-    fprintf(fp, "- **Collagen** %s: %.1f %% of its starting amount remains (%.3g -> %.3g mg/cm^2 in the "
-                "simulated %.0f um of dermis), a mean change of %+.2f %% per year. The fragmented share "
-                "went from %.1f %% to %.1f %%.\n",
+    fprintf(fp,
+            "- **Collagen** %s: %.1f %% of its starting amount remains (%.3g -> %.3g mg/cm^2 in the "
+            "simulated %.0f um of dermis), a mean change of %+.2f %% per year. The fragmented share "
+            "went from %.1f %% to %.1f %%.\n",
             trend(REL(COL)), 100.0 * (1.0 + REL(COL)), FIRST(COL), LAST(COL), p->domain_nz * p->domain_voxel_um,
             a1 > a0 ? 100.0 * REL(COL) / (a1 - a0) : 0.0, 100.0 * FIRST(FRAG), 100.0 * LAST(FRAG));
-    fprintf(fp, "- **Collagen synthesis per fibroblast** %s (%.3g -> %.3g pg/h): %s\n", trend(REL(SYN)),
-            FIRST(SYN), LAST(SYN),
+    fprintf(fp, "- **Collagen synthesis per fibroblast** %s (%.3g -> %.3g pg/h): %s\n", trend(REL(SYN)), FIRST(SYN),
+            LAST(SYN),
             REL(SYN) < -0.05 ? "cells on fragmented collagen lose attachment and make less, and "
                                "senescent cells make little."
                              : "cells kept their output.");
-    fprintf(fp, "- **Elastin** (functional) %s: %.1f %% remains; elastotic material is %.3g mg/cm^2 "
-                "(%.1f %% of functional).\n",
-            trend(REL(ELF)), 100.0 * (1.0 + REL(ELF)), LAST(ELZ),
-            LAST(ELF) > 0 ? 100.0 * LAST(ELZ) / LAST(ELF) : 0.0);
+    fprintf(fp,
+            "- **Elastin** (functional) %s: %.1f %% remains; elastotic material is %.3g mg/cm^2 "
+            "(%.1f %% of functional).\n",
+            trend(REL(ELF)), 100.0 * (1.0 + REL(ELF)), LAST(ELZ), LAST(ELF) > 0 ? 100.0 * LAST(ELZ) / LAST(ELF) : 0.0);
     double ha0 = FIRST(HAH) + FIRST(HAL), ha1 = LAST(HAH) + LAST(HAL);
-    fprintf(fp, "- **Hyaluronan** %s (total %.3g -> %.3g mg/cm^2); its low-molecular-weight share went "
-                "from %.1f %% to %.1f %%.\n",
+    fprintf(fp,
+            "- **Hyaluronan** %s (total %.3g -> %.3g mg/cm^2); its low-molecular-weight share went "
+            "from %.1f %% to %.1f %%.\n",
             trend(ha0 > 0 ? ha1 / ha0 - 1.0 : 0.0), ha0, ha1, ha0 > 0 ? 100.0 * FIRST(HAL) / ha0 : 0.0,
             ha1 > 0 ? 100.0 * LAST(HAL) / ha1 : 0.0);
-    fprintf(fp, "- **Fibroblasts** %s: density %.0f -> %.0f per mm^3 (%.0f %%); senescent cells %.1f %% -> "
-                "%.1f %%; progenitors %.0f -> %.0f.\n",
-            trend(REL(FIB)), FIRST(FIB), LAST(FIB), 100.0 * (1.0 + REL(FIB)), 100.0 * FIRST(SEN),
-            100.0 * LAST(SEN), FIRST(STEM), LAST(STEM));
+    fprintf(fp,
+            "- **Fibroblasts** %s: density %.0f -> %.0f per mm^3 (%.0f %%); senescent cells %.1f %% -> "
+            "%.1f %%; progenitors %.0f -> %.0f.\n",
+            trend(REL(FIB)), FIRST(FIB), LAST(FIB), 100.0 * (1.0 + REL(FIB)), 100.0 * FIRST(SEN), 100.0 * LAST(SEN),
+            FIRST(STEM), LAST(STEM));
     fprintf(fp, "- **MMP-1** (collagenase) mean level %s: %.2f -> %.2f (1 = young adult).\n", trend(REL(MMP1)),
             FIRST(MMP1), LAST(MMP1));
     fprintf(fp, "- **AGE cross-links** %s: %.1f -> %.1f pmol/mg collagen.\n", trend(REL(AGEX)), FIRST(AGEX),
@@ -167,10 +199,9 @@ static void write_decades(FILE *fp, const struct series *s, int64_t n)
     for (double a = ceil(a0 / 10.0) * 10.0; a <= a1 + 1e-9; a += 10.0) {
         double ha = at_age(age, s[HAH].v, n, a) + at_age(age, s[HAL].v, n, a);
         fprintf(fp, "| %.0f | %.3f | %.3f | %.0f | %.3f | %.3f | %.3f | %.0f |\n", a,
-                at_age(age, s[COL].v, n, a) / FIRST(COL), at_age(age, s[FRAG].v, n, a),
-                at_age(age, s[FIB].v, n, a), at_age(age, s[SEN].v, n, a),
-                FIRST(ELF) > 0 ? at_age(age, s[ELF].v, n, a) / FIRST(ELF) : 0.0, ha0 > 0 ? ha / ha0 : 0.0,
-                at_age(age, s[THICK].v, n, a));
+                at_age(age, s[COL].v, n, a) / FIRST(COL), at_age(age, s[FRAG].v, n, a), at_age(age, s[FIB].v, n, a),
+                at_age(age, s[SEN].v, n, a), FIRST(ELF) > 0 ? at_age(age, s[ELF].v, n, a) / FIRST(ELF) : 0.0,
+                ha0 > 0 ? ha / ha0 : 0.0, at_age(age, s[THICK].v, n, a));
     }
 }
 #undef FIRST
@@ -179,9 +210,10 @@ static void write_decades(FILE *fp, const struct series *s, int64_t n)
 
 static void write_reproduce(FILE *fp, const struct derm_params *p, const struct derm_report_info *info)
 {
-    fprintf(fp, "\n## Reproduce\n\n- dermsim %s (%s), seed %lld, %d thread(s), %.1f s wall time.\n"
-                "- Config: `%s` (the full resolved parameter set is in `resolved.yaml`).\n"
-                "- Command: `%s`\n\nResults are identical for any thread count.\n",
+    fprintf(fp,
+            "\n## Reproduce\n\n- dermsim %s (%s), seed %lld, %d thread(s), %.1f s wall time.\n"
+            "- Config: `%s` (the full resolved parameter set is in `resolved.yaml`).\n"
+            "- Command: `%s`\n\nResults are identical for any thread count.\n",
             info->version, info->git_describe, (long long)p->run_seed, info->threads, info->wall_seconds,
             info->config_path, info->reproduce);
 }
@@ -207,8 +239,8 @@ static derm_status write_md(const char *md_path, const struct series *s, int64_t
 }
 
 derm_status derm_report_write(const char *md_path, const char *h5_path, const struct derm_params *p,
-                              const struct derm_schedule *sched,
-                              const struct derm_report_info *info, struct derm_err *err)
+                              const struct derm_schedule *sched, const struct derm_report_info *info,
+                              struct derm_err *err)
 {
     struct series s[NS];
     for (int i = 0; i < NS; i++) s[i] = (struct series){series_names[i], NULL, 0};

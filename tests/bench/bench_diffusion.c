@@ -35,9 +35,8 @@ static int cmp_double(const void *a, const void *b)
 
 /** Time `reps` steps from the same initial state with `nthreads` (after one untimed step,
  *  which also builds the dt-dependent multipliers). */
-static struct bench_timing time_steps(struct derm_diffusion *d, int nthreads, int reps, double **c,
-                                      double *const *c0, const double *const *src, int64_t n,
-                                      double dt)
+static struct bench_timing time_steps(struct derm_diffusion *d, int nthreads, int reps, double **c, double *const *c0,
+                                      const double *const *src, int64_t n, double dt)
 {
     double t[64];
     if (reps > 64) reps = 64;
@@ -61,10 +60,9 @@ static struct bench_timing time_steps(struct derm_diffusion *d, int nthreads, in
 
 /** Create a solver for one signal set, time it at 1 and `maxthreads` threads, print.
  *  Returns 1 if the two thread counts gave different bits. */
-static int run_set(const char *label, const struct derm_grid *g, const char *const *name,
-                   const double *D, const double *k, int vascular, int reps, int maxthreads,
-                   double **c, double *const *c0, const double *const *src, double **ref,
-                   double dt)
+static int run_set(const char *label, const struct derm_grid *g, const char *const *name, const double *D,
+                   const double *k, int vascular, int reps, int maxthreads, double **c, double *const *c0,
+                   const double *const *src, double **ref, double dt)
 {
     const int64_t n = g->n;
     struct derm_diffusion *d = NULL;
@@ -78,8 +76,8 @@ static int run_set(const char *label, const struct derm_grid *g, const char *con
     for (int s = 0; s < NSIG; ++s) {
         const int local = D[s] == 0.0 || 12.0 * D[s] / (g->h_um * g->h_um) < 1e-3 * k[s];
         nlocal += local;
-        printf("  %-9s D = %9.1f um^2/h  k = %9.4f 1/h  (12 D/h^2)/k = %9.3g  -> %s\n", name[s],
-               D[s], k[s], 12.0 * D[s] / (g->h_um * g->h_um) / k[s], local ? "local" : "transform");
+        printf("  %-9s D = %9.1f um^2/h  k = %9.4f 1/h  (12 D/h^2)/k = %9.3g  -> %s\n", name[s], D[s], k[s],
+               12.0 * D[s] / (g->h_um * g->h_um) / k[s], local ? "local" : "transform");
     }
     const struct bench_timing t1 = time_steps(d, 1, reps, c, c0, src, n, dt);
     for (int s = 0; s < NSIG; ++s) memcpy(ref[s], c[s], (size_t)n * sizeof(double));
@@ -92,10 +90,10 @@ static int run_set(const char *label, const struct derm_grid *g, const char *con
     printf("  1 thread : median %7.1f ms/step, min %7.1f ms  (%d signals, %d transformed), "
            "%.3g signal-voxel updates/s\n",
            t1.median_s * 1e3, t1.min_s * 1e3, NSIG, NSIG - nlocal, updates / t1.median_s);
-    printf("  %d threads: median %7.1f ms/step, min %7.1f ms, %.3g signal-voxel updates/s\n",
-           maxthreads, tn.median_s * 1e3, tn.min_s * 1e3, updates / tn.median_s);
-    printf("  speed-up %d threads / 1 thread: %.2f (median), %.2f (min); bit-identical: %s\n",
-           maxthreads, t1.median_s / tn.median_s, t1.min_s / tn.min_s, same ? "yes" : "NO");
+    printf("  %d threads: median %7.1f ms/step, min %7.1f ms, %.3g signal-voxel updates/s\n", maxthreads,
+           tn.median_s * 1e3, tn.min_s * 1e3, updates / tn.median_s);
+    printf("  speed-up %d threads / 1 thread: %.2f (median), %.2f (min); bit-identical: %s\n", maxthreads,
+           t1.median_s / tn.median_s, t1.min_s / tn.min_s, same ? "yes" : "NO");
     return !same;
 }
 
@@ -112,8 +110,7 @@ int main(int argc, char **argv)
     const int64_t n = g.n;
     const double dt = 168.0;
     /* params.def defaults: D in um^2/s, half-life in h */
-    const char *const name[NSIG] = {"tgfb", "mmp1", "mmp3",      "timp",   "ros",
-                                    "il",   "gf",   "chemokine", "exosome"};
+    const char *const name[NSIG] = {"tgfb", "mmp1", "mmp3", "timp", "ros", "il", "gf", "chemokine", "exosome"};
     const double D_um2_per_s[NSIG] = {5, 10, 10, 15, 1, 20, 20, 30, 0.05};
     const double half_life_h[NSIG] = {2, 24, 24, 24, 0.001, 6, 12, 4, 48};
     const int ros = 4;
@@ -137,19 +134,18 @@ int main(int argc, char **argv)
         }
         for (int64_t v = 0; v < n; ++v) c0[s][v] = 1.0 + 0.1 * (double)rand() / RAND_MAX;
         for (int64_t v = 0; v < g.nx * g.ny; ++v) src[s][v] = 0.5; /* DEJ layer */
-        for (int a = 0; a < 3000; ++a) src[s][rand() % n] += 1.0; /* scattered cells */
+        for (int a = 0; a < 3000; ++a) src[s][rand() % n] += 1.0;  /* scattered cells */
     }
 
     const int maxthreads = omp_get_max_threads();
     printf("grid %lldx%lldx%lld (%lld voxels), h = %g um, %s bottom, dt = %g h, %d signals, "
            "%d reps (+1 warm-up), max threads %d\n",
-           (long long)g.nx, (long long)g.ny, (long long)g.nz, (long long)n, g.h_um,
-           vascular ? "vascular" : "no-flux", dt, NSIG, reps, maxthreads);
+           (long long)g.nx, (long long)g.ny, (long long)g.nz, (long long)n, g.h_um, vascular ? "vascular" : "no-flux",
+           dt, NSIG, reps, maxthreads);
     int bad = 0;
-    bad |= run_set("defaults", &g, name, D, k, vascular, reps, maxthreads, c, c0,
+    bad |= run_set("defaults", &g, name, D, k, vascular, reps, maxthreads, c, c0, (const double *const *)src, ref, dt);
+    bad |= run_set("ros local (D_ros = 0)", &g, name, D_roslocal, k, vascular, reps, maxthreads, c, c0,
                    (const double *const *)src, ref, dt);
-    bad |= run_set("ros local (D_ros = 0)", &g, name, D_roslocal, k, vascular, reps, maxthreads,
-                   c, c0, (const double *const *)src, ref, dt);
 
     for (int s = 0; s < NSIG; ++s) {
         free(c[s]);

@@ -1,10 +1,9 @@
 /* schedule_data.h - the plain data of a schedule of exposures and treatments.
  *
  * Owns: struct derm_schedule_entry (one named entry of the config's `schedule:` section) and
- * struct derm_schedule (a fixed-capacity array of them, so a parameter set that embeds it
- * still copies by value). The meaning of every member, its units and its range are in the
- * key table of schedule.c (DERM_SCHED_KEYS in schedule.h); this header only holds storage.
- * Does not: parse, validate or integrate (schedule.c does).
+ * struct derm_schedule (a fixed-capacity array of them, so a configuration copies by value). The meaning of every
+ * member, its units and its range are in the key table of inputs/schedule.c (DERM_SCHED_KEYS); this header only holds
+ * storage. Does not: parse, validate or integrate (inputs/schedule.c does).
  */
 #ifndef DERM_SCHEDULE_DATA_H
 #define DERM_SCHEDULE_DATA_H

@@ -4,7 +4,7 @@
  * store/bins.h:
  * bit-reproducible for any thread count, no atomics), and the separable box filter used
  * to spread matrix deposition over a cell's reach and to measure local crowding.
- * Does not: decide what cells do (cells.c) or solve fields.
+ * Does not: decide what cells do (model/fibroblast.c) or solve fields.
  */
 #ifndef DERM_MODEL_COUPLING_H
 #define DERM_MODEL_COUPLING_H

@@ -2,8 +2,8 @@
  *
  * Owns: one array per agent variable (X-macro DERM_AGENT_COLUMNS), the never-reused
  * 64-bit id counter, growth, append and swap-remove, and the per-step intent flags.
- * Does not: decide anything about cells (cells.c), bin them (coupling.c) or write them
- * (io.c reads the same X-macro to write every output column).
+ * Does not: decide anything about cells (model/), bin them (store/bins.c) or write them
+ * (io/output.c reads the same X-macro to write every output column).
  *
  * Row order is meaningful for reproducibility: births are appended in a fixed order and
  * deaths swap-remove in descending row order, so the store evolves identically for any
@@ -26,7 +26,7 @@ enum derm_agent_state {
 #define DERM_AGENT_TYPE_FLAGS "fibroblast stem"
 #define DERM_AGENT_STATE_FLAGS "quiescent activated senescent apoptotic"
 
-/* Storage kinds of agent columns (io.c maps them to HDF5 types; F64 is written as float32). */
+/* Storage kinds of agent columns (io/output.c maps them to HDF5 types; F64 is written as float32). */
 enum derm_col_kind { DERM_COL_I64, DERM_COL_I32, DERM_COL_I8, DERM_COL_F64 };
 
 /* X(name, ctype, kind, units, description) - every column is written to the output. */

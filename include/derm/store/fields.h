@@ -2,8 +2,8 @@
  *
  * Owns: the field registry (X-macros below: name, units, long name), one contiguous
  * double array per field in grid index order (see grid.h), allocation and release.
- * Matrix fields do not diffuse; signal fields are solved by diffusion.c.
- * Does not: know kinetics (ecm.c) or cells (cells.c).
+ * Matrix fields do not diffuse; signal fields are solved by solve/diffusion.c.
+ * Does not: know kinetics (model/matrix.c) or cells (model/fibroblast.c).
  *
  * Units: matrix in mg/mL (= mg per cm^3 of dermis); AGE as the amount carried by the
  * collagen in the voxel (pmol/mL), so AGE per collagen = age_amount / collagen

@@ -8,8 +8,8 @@
  * (base.yaml, sweep.yaml, runs.csv, factors.csv, runs/<run_id>/), running the pending
  * rows as child processes of the dermsim binary with per-run status files, and
  * collecting named endpoints of every run into a tidy summary.csv.
- * Does not: parse argv, print, install signal handlers or exit (main.c does); know the
- * model; write HDF5 (the children do; io.c reads the results).
+ * Does not: parse argv, print, install signal handlers or exit (app/cmd_sweep.c does); know the
+ * model; write HDF5 (the children do; io/output.c reads the results).
  * Sampling: McKay, Beckman & Conover 1979 (Latin hypercube); Morris 1991 and Campolongo,
  * Cariboni & Saltelli 2007 (elementary effects, mu*).
  */

@@ -30,8 +30,8 @@
 
 #include <Random123/philox.h>
 
-#include "derm/io/config.h"
 #include "derm/core/rng.h"
+#include "derm/io/config.h"
 #include "derm/sim/totals.h"
 
 #define SWEEP_MAX_RUNS 10000000 /* a manifest larger than this is surely a typo */
@@ -39,9 +39,8 @@
 /* Purposes of this file's draws (disjoint from the model's enum derm_rng_purpose). */
 enum { SWEEP_RNG_SEED = 0x5357, SWEEP_RNG_LHS_PERM, SWEEP_RNG_LHS_JITTER, SWEEP_RNG_MORRIS };
 
-static const char *const SWEEP_KEYS[] = {"base",    "set",          "design", "replicates",
-                                         "seed",    "parameters",   "samples", "trajectories",
-                                         "levels",  "endpoints"};
+static const char *const SWEEP_KEYS[] = {"base",       "set",     "design",       "replicates", "seed",
+                                         "parameters", "samples", "trajectories", "levels",     "endpoints"};
 /* Indices into SWEEP_KEYS. */
 enum sweep_key { K_BASE, K_SET, K_DESIGN, K_REPL, K_SEED, K_PARAMS, K_SAMPLES, K_TRAJ, K_LEVELS, K_ENDP, NKEYS };
 static const char *const SWEEP_DESIGNS[] = {"grid", "lhs", "morris"};
@@ -57,8 +56,8 @@ struct sweep_parser {
     yaml_document_t *doc;
     struct derm_sweep *s;
     struct derm_err *err;
-    struct sweep_cfg *base;            /* base config + set, being built */
-    struct derm_param_origin *orig;    /* where each value of base came from */
+    struct sweep_cfg *base;         /* base config + set, being built */
+    struct derm_param_origin *orig; /* where each value of base came from */
 };
 
 /* ---- small utilities ------------------------------------------------------------------ */
@@ -152,10 +151,7 @@ static const char *kind_of(const yaml_node_t *n)
     return n->type == YAML_SCALAR_NODE ? "a scalar" : n->type == YAML_SEQUENCE_NODE ? "a sequence" : "a mapping";
 }
 
-static const char *scalar(const yaml_node_t *n)
-{
-    return (const char *)n->data.scalar.value;
-}
+static const char *scalar(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
 
 static int is_null(const yaml_node_t *n)
 {
@@ -164,16 +160,16 @@ static int is_null(const yaml_node_t *n)
     return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL");
 }
 
-static derm_status want_scalar(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val,
-                               const char *what, const char *expect)
+static derm_status want_scalar(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val, const char *what,
+                               const char *expect)
 {
     if (val->type == YAML_SCALAR_NODE && !is_null(val)) return DERM_OK;
     return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': found %s; expected %s", P->name, LINE(key),
                         COL(key), what, is_null(val) ? "no value" : kind_of(val), expect);
 }
 
-static derm_status parse_int(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val,
-                             const char *what, int64_t lo, int64_t hi, const char *extra, int64_t *out)
+static derm_status parse_int(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val, const char *what,
+                             int64_t lo, int64_t hi, const char *extra, int64_t *out)
 {
     char expect[160];
     snprintf(expect, sizeof expect, "an integer in [%lld, %lld]%s", (long long)lo, (long long)hi, extra);
@@ -189,8 +185,8 @@ static derm_status parse_int(struct sweep_parser *P, const yaml_node_t *key, con
     return DERM_OK;
 }
 
-static derm_status parse_real(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val,
-                              const char *what, double *out)
+static derm_status parse_real(struct sweep_parser *P, const yaml_node_t *key, const yaml_node_t *val, const char *what,
+                              double *out)
 {
     DERM_TRY(want_scalar(P, key, val, what, "a finite number"));
     const char *t = scalar(val);
@@ -275,8 +271,10 @@ static derm_status apply_located2(struct sweep_parser *P, struct sweep_cfg *cfg,
     derm_status st = derm_config_apply_set(&cfg->p, &cfg->sched, orig, assign, &e);
     if (st == DERM_OK) return DERM_OK;
     const char *msg = e.msg;
-    if (!strncmp(msg, "--set: ", 7)) msg += 7;
-    else if (!strncmp(msg, "--set:", 6)) msg += 6;
+    if (!strncmp(msg, "--set: ", 7))
+        msg += 7;
+    else if (!strncmp(msg, "--set:", 6))
+        msg += 6;
     if (!strncmp(msg, "unknown key", 11) || strstr(msg, "is a section"))
         snprintf(where, sizeof where, "%s:%lu:%lu", P->name, kline, kcol);
     return derm_err_set(P->err, st, "%s: %s", where, msg);
@@ -284,10 +282,7 @@ static derm_status apply_located2(struct sweep_parser *P, struct sweep_cfg *cfg,
 
 /* ---- sections ----------------------------------------------------------------------------- */
 
-static int value_text_ok(const char *t)
-{
-    return !strpbrk(t, ",\"\n\r");
-}
+static int value_text_ok(const char *t) { return !strpbrk(t, ",\"\n\r"); }
 
 /* `set:` (nested mappings or dotted keys), applied to the base at once, located at each key. */
 static derm_status add_set(struct sweep_parser *P, const yaml_node_t *map, const char *prefix)
@@ -312,8 +307,10 @@ static derm_status add_set(struct sweep_parser *P, const yaml_node_t *map, const
                                 LINE(k), COL(k), path,
                                 !strcmp(path, "run.seed") ? "the sweep's 'seed:' key" : "'sweep run -j N'");
         if (!value_text_ok(scalar(v)))
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote or "
-                                "line break; expected a plain value", P->name, LINE(v), COL(v), what, scalar(v));
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote or "
+                                "line break; expected a plain value",
+                                P->name, LINE(v), COL(v), what, scalar(v));
         DERM_TRY(apply_located(P, P->base, P->orig, path, scalar(v), LINE(k), COL(k)));
         struct derm_sweep *s = P->s;
         char **g = realloc(s->sets, (size_t)(s->nsets + 1) * sizeof *g);
@@ -348,11 +345,16 @@ static derm_status factor_nodes(struct sweep_parser *P, const struct derm_sweep_
     for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
         yaml_node_t *kk = yaml_document_get_node(P->doc, pr->key), *vv = yaml_document_get_node(P->doc, pr->value);
         const char *n = scalar(kk);
-        if (!strcmp(n, "values")) fn->values = vv;
-        else if (!strcmp(n, "min")) fn->lo = vv;
-        else if (!strcmp(n, "max")) fn->hi = vv;
-        else if (!strcmp(n, "scale")) fn->scale = vv;
-        else return unknown_key(P, kk, what, fk, 4);
+        if (!strcmp(n, "values"))
+            fn->values = vv;
+        else if (!strcmp(n, "min"))
+            fn->lo = vv;
+        else if (!strcmp(n, "max"))
+            fn->hi = vv;
+        else if (!strcmp(n, "scale"))
+            fn->scale = vv;
+        else
+            return unknown_key(P, kk, what, fk, 4);
     }
     return DERM_OK;
 }
@@ -363,15 +365,20 @@ static derm_status check_factor_form(struct sweep_parser *P, const struct derm_s
 {
     int grid = P->s->design == DERM_SWEEP_GRID;
     if (grid && !fn->values)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': design 'grid' needs a value list; expected "
-                            "{values: [...]}", P->name, f->line, f->col, what);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': design 'grid' needs a value list; expected "
+                            "{values: [...]}",
+                            P->name, f->line, f->col, what);
     if (!grid && (!fn->lo || !fn->hi || fn->values))
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': design '%s' needs a range; expected {min: A, "
-                            "max: B, scale: linear|log}", P->name, f->line, f->col, what,
-                            SWEEP_DESIGNS[P->s->design]);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': design '%s' needs a range; expected {min: A, "
+                            "max: B, scale: linear|log}",
+                            P->name, f->line, f->col, what, SWEEP_DESIGNS[P->s->design]);
     if (fn->values && (fn->lo || fn->hi || fn->scale))
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': both a value list and min/max/scale; "
-                            "expected one of them", P->name, f->line, f->col, what);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': both a value list and min/max/scale; "
+                            "expected one of them",
+                            P->name, f->line, f->col, what);
     return DERM_OK;
 }
 
@@ -379,25 +386,32 @@ static derm_status parse_value_list(struct sweep_parser *P, struct derm_sweep_fa
                                     const yaml_node_t *values)
 {
     if (values->type != YAML_SEQUENCE_NODE)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.values': found %s; expected a list such as "
-                            "[1, 2, 3]", P->name, LINE(values), COL(values), what, kind_of(values));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s.values': found %s; expected a list such as "
+                            "[1, 2, 3]",
+                            P->name, LINE(values), COL(values), what, kind_of(values));
     yaml_node_item_t *a = values->data.sequence.items.start, *b = values->data.sequence.items.top;
     if (a == b)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': empty value list; expected at least one "
-                            "value", P->name, LINE(values), COL(values), what);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': empty value list; expected at least one "
+                            "value",
+                            P->name, LINE(values), COL(values), what);
     f->values = calloc((size_t)(b - a), sizeof *f->values);
     if (!f->values) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
     for (yaml_node_item_t *it = a; it < b; it++) {
         yaml_node_t *e = yaml_document_get_node(P->doc, *it);
         DERM_TRY(want_scalar(P, e, e, what, "a list of scalar values"));
         if (!value_text_ok(scalar(e)))
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote "
-                                "or line break; expected a plain value", P->name, LINE(e), COL(e), what, scalar(e));
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote "
+                                "or line break; expected a plain value",
+                                P->name, LINE(e), COL(e), what, scalar(e));
         for (int j = 0; j < f->nvalues; j++)
             if (!strcmp(f->values[j], scalar(e)))
-                return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
-                                    "expected distinct values (use replicates for repeats)", P->name, LINE(e),
-                                    COL(e), what, scalar(e));
+                return derm_err_set(P->err, DERM_ECONFIG,
+                                    "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
+                                    "expected distinct values (use replicates for repeats)",
+                                    P->name, LINE(e), COL(e), what, scalar(e));
         struct sweep_cfg tp = *P->base; /* the value alone, as --set would take it */
         DERM_TRY(apply_located2(P, &tp, NULL, f->key, scalar(e), LINE(e), COL(e), f->line, f->col));
         if (!(f->values[f->nvalues++] = sweep_strdup(scalar(e))))
@@ -418,28 +432,36 @@ static derm_status parse_range(struct sweep_parser *P, struct derm_sweep_factor 
     DERM_TRY(parse_real(P, hi, hi, wmax, &f->hi));
     if (scale) {
         DERM_TRY(want_scalar(P, scale, scale, what, "scale: linear or log"));
-        if (!strcmp(scalar(scale), "log")) f->log_scale = 1;
+        if (!strcmp(scalar(scale), "log"))
+            f->log_scale = 1;
         else if (strcmp(scalar(scale), "linear") != 0)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.scale': '%s' is not valid; expected linear "
-                                "or log", P->name, LINE(scale), COL(scale), what, scalar(scale));
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s.scale': '%s' is not valid; expected linear "
+                                "or log",
+                                P->name, LINE(scale), COL(scale), what, scalar(scale));
     }
     if (!(f->lo < f->hi))
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': min %g is not below max %g; expected min < "
-                            "max", P->name, LINE(hi), COL(hi), what, f->lo, f->hi);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': min %g is not below max %g; expected min < "
+                            "max",
+                            P->name, LINE(hi), COL(hi), what, f->lo, f->hi);
     if (f->log_scale && !(f->lo > 0))
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': min %g with scale log; expected min > 0",
                             P->name, LINE(lo), COL(lo), what, f->lo);
     const struct derm_param_desc *d = derm_params_find(f->key);
     if (!d) return DERM_OK;
     if (d->type == DERM_PT_BOOL || d->type == DERM_PT_ENUM)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' is a choice, not a number; expected it "
-                            "in a grid with {values: [...]}", P->name, f->line, f->col, what);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s' is a choice, not a number; expected it "
+                            "in a grid with {values: [...]}",
+                            P->name, f->line, f->col, what);
     f->integer = d->type == DERM_PT_INT;
     const yaml_node_t *bad = f->lo < d->lo ? lo : f->hi > d->hi ? hi : NULL;
     if (bad)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': range [%g, %g] is outside the allowed "
-                            "range of %s; expected min and max in [%g, %g]", P->name, LINE(bad), COL(bad), what,
-                            f->lo, f->hi, f->key, d->lo, d->hi);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': range [%g, %g] is outside the allowed "
+                            "range of %s; expected min and max in [%g, %g]",
+                            P->name, LINE(bad), COL(bad), what, f->lo, f->hi, f->key, d->lo, d->hi);
     return DERM_OK;
 }
 
@@ -452,10 +474,9 @@ static derm_status parse_factor(struct sweep_parser *P, const yaml_node_t *k, co
     char what[DERM_SWEEP_KEY_MAX + 16];
     snprintf(what, sizeof what, "parameters.%s", f->key);
     if (!strcmp(f->key, "run.seed") || !strcmp(f->key, "run.threads"))
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' cannot be swept; expected %s", P->name,
-                            f->line, f->col, what,
-                            !strcmp(f->key, "run.seed") ? "replicates (seeds are derived per run)"
-                                                        : "a model parameter");
+        return derm_err_set(
+            P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' cannot be swept; expected %s", P->name, f->line, f->col, what,
+            !strcmp(f->key, "run.seed") ? "replicates (seeds are derived per run)" : "a model parameter");
     struct factor_nodes fn = {0};
     DERM_TRY(factor_nodes(P, f, v, what, &fn));
     DERM_TRY(check_factor_form(P, f, what, &fn));
@@ -472,9 +493,10 @@ static derm_status endpoint_nodes(struct sweep_parser *P, const yaml_node_t *ite
                                   struct endpoint_nodes *en)
 {
     if (item->type != YAML_MAPPING_NODE)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': found %s; expected {name: N, variable: V, "
-                            "at_age: A | at: end | time_to_fraction: F, relative_to_age: R}", P->name, LINE(item),
-                            COL(item), what, kind_of(item));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': found %s; expected {name: N, variable: V, "
+                            "at_age: A | at: end | time_to_fraction: F, relative_to_age: R}",
+                            P->name, LINE(item), COL(item), what, kind_of(item));
     DERM_TRY(check_keys(P, item, what));
     static const char *const ek[] = {"name", "variable", "at_age", "at", "time_to_fraction", "relative_to_age"};
     for (yaml_node_pair_t *pr = item->data.mapping.pairs.start; pr < item->data.mapping.pairs.top; pr++) {
@@ -482,18 +504,27 @@ static derm_status endpoint_nodes(struct sweep_parser *P, const yaml_node_t *ite
         const char *n = scalar(k);
         char w[128];
         snprintf(w, sizeof w, "%s.%s", what, n);
-        if (!strcmp(n, "name")) en->name = v;
-        else if (!strcmp(n, "variable")) en->var = v;
-        else if (!strcmp(n, "at_age")) en->at_age = v;
-        else if (!strcmp(n, "at")) en->at = v;
-        else if (!strcmp(n, "time_to_fraction")) en->ttf = v;
-        else if (!strcmp(n, "relative_to_age")) en->rel = v;
-        else return unknown_key(P, k, what, ek, 6);
+        if (!strcmp(n, "name"))
+            en->name = v;
+        else if (!strcmp(n, "variable"))
+            en->var = v;
+        else if (!strcmp(n, "at_age"))
+            en->at_age = v;
+        else if (!strcmp(n, "at"))
+            en->at = v;
+        else if (!strcmp(n, "time_to_fraction"))
+            en->ttf = v;
+        else if (!strcmp(n, "relative_to_age"))
+            en->rel = v;
+        else
+            return unknown_key(P, k, what, ek, 6);
         DERM_TRY(want_scalar(P, k, v, w, "a scalar value"));
     }
     if (!en->name || !en->var)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': missing '%s'; expected {name: N, variable: "
-                            "V, ...}", P->name, LINE(item), COL(item), what, !en->name ? "name" : "variable");
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': missing '%s'; expected {name: N, variable: "
+                            "V, ...}",
+                            P->name, LINE(item), COL(item), what, !en->name ? "name" : "variable");
     return DERM_OK;
 }
 
@@ -508,9 +539,10 @@ static derm_status endpoint_name(struct sweep_parser *P, const yaml_node_t *name
         ok = (nm[i] >= 'a' && nm[i] <= 'z') || (nm[i] >= 'A' && nm[i] <= 'Z') || (nm[i] >= '0' && nm[i] <= '9') ||
              nm[i] == '_';
     if (!ok)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.name': '%s' is not valid; expected letters, "
-                            "digits and '_' (a column name), at most %d characters", P->name, LINE(name), COL(name),
-                            what, nm, DERM_SWEEP_NAME_MAX - 1);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s.name': '%s' is not valid; expected letters, "
+                            "digits and '_' (a column name), at most %d characters",
+                            P->name, LINE(name), COL(name), what, nm, DERM_SWEEP_NAME_MAX - 1);
     snprintf(e->name, sizeof e->name, "%s", nm);
     return DERM_OK;
 }
@@ -530,9 +562,12 @@ static derm_status endpoint_variable(struct sweep_parser *P, const yaml_node_t *
     if (!known) {
         const char *s = derm_desc_suggest_word(vn, names, DERM_NTOTALS);
         if (s)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.variable': unknown series '%s'; did you "
-                                "mean '%s'?", P->name, LINE(var), COL(var), what, vn, s);
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.variable': unknown series '%s'; expected a "
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s.variable': unknown series '%s'; did you "
+                                "mean '%s'?",
+                                P->name, LINE(var), COL(var), what, vn, s);
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s.variable': unknown series '%s'; expected a "
                             "series of run.h5 such as collagen_total, senescent_fraction (see README, Output)",
                             P->name, LINE(var), COL(var), what, vn);
     }
@@ -547,8 +582,10 @@ static derm_status endpoint_time(struct sweep_parser *P, const yaml_node_t *item
 {
     int nmodes = !!en->at_age + !!en->at + !!en->ttf;
     if (nmodes != 1)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': %s; expected exactly one of at_age, at: end, "
-                            "time_to_fraction", P->name, LINE(item), COL(item), what,
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': %s; expected exactly one of at_age, at: end, "
+                            "time_to_fraction",
+                            P->name, LINE(item), COL(item), what,
                             nmodes ? "more than one of at_age, at, time_to_fraction" : "no time given");
     char w[96];
     if (en->at_age) {
@@ -557,17 +594,20 @@ static derm_status endpoint_time(struct sweep_parser *P, const yaml_node_t *item
         DERM_TRY(parse_real(P, en->at_age, en->at_age, w, &e->age_years));
     } else if (en->at) {
         if (strcmp(scalar(en->at), "end") != 0)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.at': '%s' is not valid; expected end (or "
-                                "use at_age: A)", P->name, LINE(en->at), COL(en->at), what, scalar(en->at));
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s.at': '%s' is not valid; expected end (or "
+                                "use at_age: A)",
+                                P->name, LINE(en->at), COL(en->at), what, scalar(en->at));
         e->kind = DERM_SWEEP_AT_END;
     } else {
         e->kind = DERM_SWEEP_TIME_TO;
         snprintf(w, sizeof w, "%s.time_to_fraction", what);
         DERM_TRY(parse_real(P, en->ttf, en->ttf, w, &e->fraction));
         if (!(e->fraction > 0) || e->fraction == 1.0)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': %g is not valid; expected a positive "
-                                "fraction other than 1 (0.8 = 20 %% loss, 1.5 = 50 %% gain)", P->name, LINE(en->ttf),
-                                COL(en->ttf), w, e->fraction);
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s': %g is not valid; expected a positive "
+                                "fraction other than 1 (0.8 = 20 %% loss, 1.5 = 50 %% gain)",
+                                P->name, LINE(en->ttf), COL(en->ttf), w, e->fraction);
     }
     if (en->rel) {
         e->has_ref = 1;
@@ -589,8 +629,10 @@ static derm_status parse_endpoint(struct sweep_parser *P, const yaml_node_t *ite
     DERM_TRY(endpoint_time(P, item, what, &en, e));
     for (int i = 0; i < index; i++)
         if (!strcmp(P->s->endpoints[i].name, e->name))
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s.name': '%s' is used twice; expected "
-                                "distinct endpoint names", P->name, LINE(en.name), COL(en.name), what, e->name);
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s.name': '%s' is used twice; expected "
+                                "distinct endpoint names",
+                                P->name, LINE(en.name), COL(en.name), what, e->name);
     return DERM_OK;
 }
 
@@ -609,8 +651,10 @@ static double unit_to_value(const struct derm_sweep_factor *f, double u)
 
 static void format_value(const struct derm_sweep_factor *f, double v, char *buf, size_t n)
 {
-    if (f->integer) snprintf(buf, n, "%lld", (long long)v);
-    else snprintf(buf, n, "%.17g", v);
+    if (f->integer)
+        snprintf(buf, n, "%lld", (long long)v);
+    else
+        snprintf(buf, n, "%.17g", v);
 }
 
 /* Fisher-Yates permutation of 0..n-1 driven by Philox keyed (seed, purpose, id). */
@@ -689,8 +733,8 @@ static void morris_points(struct derm_sweep *s, int64_t *perm)
     for (int64_t t = 0; t < s->trajectories; t++) {
         int64_t row0 = t * (k + 1);
         for (int j = 0; j < k; j++) { /* base point: a random level per factor */
-            int64_t lev = (int64_t)(derm_rng_uniform(s->seed, (uint64_t)t, (uint64_t)j, SWEEP_RNG_MORRIS, 0) *
-                                    (double)p);
+            int64_t lev =
+                (int64_t)(derm_rng_uniform(s->seed, (uint64_t)t, (uint64_t)j, SWEEP_RNG_MORRIS, 0) * (double)p);
             if (lev >= p) lev = p - 1;
             s->units[row0 * k + j] = (double)lev / (double)(p - 1);
         }
@@ -768,9 +812,12 @@ static derm_status expand(struct derm_sweep *s, struct derm_err *err)
         free(perm);
         return derm_err_set(err, DERM_ENOMEM, "out of memory expanding %lld points", (long long)np);
     }
-    if (s->design == DERM_SWEEP_GRID) grid_points(s);
-    else if (s->design == DERM_SWEEP_LHS) lhs_points(s, perm);
-    else morris_points(s, perm);
+    if (s->design == DERM_SWEEP_GRID)
+        grid_points(s);
+    else if (s->design == DERM_SWEEP_LHS)
+        lhs_points(s, perm);
+    else
+        morris_points(s, perm);
     free(perm);
     if (s->design != DERM_SWEEP_GRID) DERM_TRY(format_points(s, err));
     for (int64_t i = 0; i < np * k; i++)
@@ -801,8 +848,8 @@ static derm_status validate_points(struct sweep_parser *P, const struct sweep_cf
             double voxels = (double)pp->domain_nx * (double)pp->domain_ny * (double)pp->domain_nz;
             double steps =
                 ceil((pp->run_age_end_years - pp->run_age_start_years) * DERM_HOURS_PER_YEAR / pp->run_dt_hours);
-            s->core_seconds += (double)s->replicates *
-                               (voxels * steps * DERM_SWEEP_CORE_S_PER_VOXEL_STEP + DERM_SWEEP_CORE_S_PER_RUN);
+            s->core_seconds +=
+                (double)s->replicates * (voxels * steps * DERM_SWEEP_CORE_S_PER_VOXEL_STEP + DERM_SWEEP_CORE_S_PER_RUN);
         } else if (s->design != DERM_SWEEP_GRID) {
             /* name the sampled point: the range itself was valid */
             struct derm_err e = *P->err;
@@ -824,8 +871,10 @@ struct sweep_top {
 static derm_status top_keys(struct sweep_parser *P, const yaml_node_t *root, struct sweep_top *t)
 {
     if (root->type != YAML_MAPPING_NODE)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: top level is %s; expected a mapping with base:, "
-                            "design:, parameters:", P->name, LINE(root), COL(root), kind_of(root));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: top level is %s; expected a mapping with base:, "
+                            "design:, parameters:",
+                            P->name, LINE(root), COL(root), kind_of(root));
     DERM_TRY(check_keys(P, root, ""));
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = yaml_document_get_node(P->doc, pr->key), *v = yaml_document_get_node(P->doc, pr->value);
@@ -839,9 +888,9 @@ static derm_status top_keys(struct sweep_parser *P, const yaml_node_t *root, str
     for (int req = 0; req < 3; req++) {
         int i = req == 0 ? K_BASE : req == 1 ? K_DESIGN : K_PARAMS;
         if (!t->node[i])
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: missing key '%s'; expected %s", P->name, eline,
-                                ecol, SWEEP_KEYS[i],
-                                i == K_BASE ? "base: CONFIG.yaml (relative to the sweep file)"
+            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: missing key '%s'; expected %s", P->name, eline, ecol,
+                                SWEEP_KEYS[i],
+                                i == K_BASE     ? "base: CONFIG.yaml (relative to the sweep file)"
                                 : i == K_DESIGN ? "design: grid, lhs or morris"
                                                 : "parameters: a mapping of swept keys");
     }
@@ -859,24 +908,32 @@ static derm_status parse_design(struct sweep_parser *P, const struct sweep_top *
     while (di < 3 && strcmp(dn, SWEEP_DESIGNS[di]) != 0) di++;
     if (di == 3) {
         const char *sug = derm_desc_suggest_word(dn, SWEEP_DESIGNS, 3);
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'design': '%s' is not valid; %s%s%sexpected grid, "
-                            "lhs or morris", P->name, LINE(node[K_DESIGN]), COL(node[K_DESIGN]), dn,
-                            sug ? "did you mean '" : "", sug ? sug : "", sug ? "'? " : "");
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key 'design': '%s' is not valid; %s%s%sexpected grid, "
+                            "lhs or morris",
+                            P->name, LINE(node[K_DESIGN]), COL(node[K_DESIGN]), dn, sug ? "did you mean '" : "",
+                            sug ? sug : "", sug ? "'? " : "");
     }
     s->design = (enum derm_sweep_design)di;
     static const int only[3] = {K_SAMPLES, K_TRAJ, K_LEVELS};
     static const int owner[3] = {DERM_SWEEP_LHS, DERM_SWEEP_MORRIS, DERM_SWEEP_MORRIS};
     for (int i = 0; i < 3; i++)
         if (node[only[i]] && (int)s->design != owner[i])
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' applies only to design '%s'; expected it "
-                                "removed for design '%s'", P->name, LINE(knode[only[i]]), COL(knode[only[i]]),
-                                SWEEP_KEYS[only[i]], SWEEP_DESIGNS[owner[i]], dn);
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s' applies only to design '%s'; expected it "
+                                "removed for design '%s'",
+                                P->name, LINE(knode[only[i]]), COL(knode[only[i]]), SWEEP_KEYS[only[i]],
+                                SWEEP_DESIGNS[owner[i]], dn);
     if (s->design == DERM_SWEEP_LHS && !node[K_SAMPLES])
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: design 'lhs' needs 'samples: N'; expected the number "
-                            "of samples", P->name, LINE(knode[K_DESIGN]), COL(knode[K_DESIGN]));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: design 'lhs' needs 'samples: N'; expected the number "
+                            "of samples",
+                            P->name, LINE(knode[K_DESIGN]), COL(knode[K_DESIGN]));
     if (s->design == DERM_SWEEP_MORRIS && !node[K_TRAJ])
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: design 'morris' needs 'trajectories: r'; expected the "
-                            "number of trajectories", P->name, LINE(knode[K_DESIGN]), COL(knode[K_DESIGN]));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: design 'morris' needs 'trajectories: r'; expected the "
+                            "number of trajectories",
+                            P->name, LINE(knode[K_DESIGN]), COL(knode[K_DESIGN]));
     return DERM_OK;
 }
 
@@ -894,9 +951,10 @@ static derm_status parse_counts(struct sweep_parser *P, const struct sweep_top *
     if (node[K_LEVELS]) {
         DERM_TRY(parse_int(P, knode[K_LEVELS], node[K_LEVELS], "levels", 2, 1000, " and even", &s->levels));
         if (s->levels % 2)
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'levels': %lld is odd; expected an even "
-                                "integer in [2, 1000] (Morris: delta = p / (2 (p - 1)))", P->name,
-                                LINE(node[K_LEVELS]), COL(node[K_LEVELS]), (long long)s->levels);
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key 'levels': %lld is odd; expected an even "
+                                "integer in [2, 1000] (Morris: delta = p / (2 (p - 1)))",
+                                P->name, LINE(node[K_LEVELS]), COL(node[K_LEVELS]), (long long)s->levels);
     }
     return DERM_OK;
 }
@@ -907,9 +965,12 @@ static derm_status base_path(struct sweep_parser *P, const struct sweep_top *t, 
     DERM_TRY(want_scalar(P, t->knode[K_BASE], t->node[K_BASE], "base", "the path of a config file"));
     const char *bp = scalar(t->node[K_BASE]);
     char path[4300];
-    if (base_override) snprintf(path, sizeof path, "%s", base_override);
-    else if (bp[0] == '/' || !strrchr(P->name, '/')) snprintf(path, sizeof path, "%s", bp);
-    else snprintf(path, sizeof path, "%.*s/%s", (int)(strrchr(P->name, '/') - P->name), P->name, bp);
+    if (base_override)
+        snprintf(path, sizeof path, "%s", base_override);
+    else if (bp[0] == '/' || !strrchr(P->name, '/'))
+        snprintf(path, sizeof path, "%s", bp);
+    else
+        snprintf(path, sizeof path, "%.*s/%s", (int)(strrchr(P->name, '/') - P->name), P->name, bp);
     if (!(P->s->base_path = sweep_strdup(path))) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
     return DERM_OK;
 }
@@ -921,9 +982,10 @@ static derm_status load_base(struct sweep_parser *P, const struct sweep_top *t)
     FILE *probe = fopen(path, "rb");
     if (!probe) {
         int e = errno;
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'base': cannot open '%s': %s; expected a config "
-                            "file (path relative to the sweep file)", P->name, LINE(t->node[K_BASE]),
-                            COL(t->node[K_BASE]), path, strerror(e));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key 'base': cannot open '%s': %s; expected a config "
+                            "file (path relative to the sweep file)",
+                            P->name, LINE(t->node[K_BASE]), COL(t->node[K_BASE]), path, strerror(e));
     }
     fclose(probe);
     return derm_config_load(path, &P->base->p, &P->base->sched, P->orig, &P->s->base_text, P->err);
@@ -935,9 +997,10 @@ static derm_status parse_set_and_seed(struct sweep_parser *P, const struct sweep
     struct derm_sweep *s = P->s;
     const yaml_node_t *set = t->node[K_SET];
     if (set && set->type != YAML_MAPPING_NODE && !is_null(set))
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'set': found %s; expected a mapping of "
-                            "section.key: value", P->name, LINE(t->knode[K_SET]), COL(t->knode[K_SET]),
-                            kind_of(set));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key 'set': found %s; expected a mapping of "
+                            "section.key: value",
+                            P->name, LINE(t->knode[K_SET]), COL(t->knode[K_SET]), kind_of(set));
     if (set && set->type == YAML_MAPPING_NODE) DERM_TRY(add_set(P, set, ""));
     if (!t->node[K_SEED]) {
         s->seed = (uint64_t)P->base->p.run_seed;
@@ -957,8 +1020,10 @@ static derm_status check_factor(struct sweep_parser *P, const struct derm_sweep_
     for (int i = 0; i < s->nsets; i++) {
         size_t kl = strlen(f->key);
         if (!strncmp(s->sets[i], f->key, kl) && s->sets[i][kl] == '=')
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s' is both fixed in 'set' and "
-                                "swept; expected one of them", P->name, f->line, f->col, f->key);
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s' is both fixed in 'set' and "
+                                "swept; expected one of them",
+                                P->name, f->line, f->col, f->key);
     }
     if (!f->is_range) return DERM_OK;
     struct sweep_cfg tp = *P->base;
@@ -974,11 +1039,15 @@ static derm_status parse_parameters(struct sweep_parser *P, const struct sweep_t
     struct derm_sweep *s = P->s;
     const yaml_node_t *pm = t->node[K_PARAMS];
     if (pm->type != YAML_MAPPING_NODE && !is_null(pm))
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'parameters': found %s; expected a mapping of "
-                            "swept keys", P->name, LINE(t->knode[K_PARAMS]), COL(t->knode[K_PARAMS]), kind_of(pm));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key 'parameters': found %s; expected a mapping of "
+                            "swept keys",
+                            P->name, LINE(t->knode[K_PARAMS]), COL(t->knode[K_PARAMS]), kind_of(pm));
     if (is_null(pm) || pm->data.mapping.pairs.start == pm->data.mapping.pairs.top)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'parameters': empty design; expected at least "
-                            "one swept parameter", P->name, LINE(t->knode[K_PARAMS]), COL(t->knode[K_PARAMS]));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key 'parameters': empty design; expected at least "
+                            "one swept parameter",
+                            P->name, LINE(t->knode[K_PARAMS]), COL(t->knode[K_PARAMS]));
     DERM_TRY(check_keys(P, pm, "parameters"));
     size_t n = (size_t)(pm->data.mapping.pairs.top - pm->data.mapping.pairs.start);
     s->factors = calloc(n, sizeof *s->factors);
@@ -999,13 +1068,17 @@ static derm_status check_endpoint_column(struct sweep_parser *P, const yaml_node
     const struct derm_sweep *s = P->s;
     for (int j = 0; j < s->nfactors; j++)
         if (!strcmp(s->factors[j].key, e->name))
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: endpoint name '%s' clashes with a "
-                                "column; expected another name", P->name, LINE(it), COL(it), e->name);
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: endpoint name '%s' clashes with a "
+                                "column; expected another name",
+                                P->name, LINE(it), COL(it), e->name);
     static const char *const fixed[] = {"run_id", "point", "replicate", "seed", "status"};
     for (int j = 0; j < 5; j++)
         if (!strcmp(fixed[j], e->name))
-            return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: endpoint name '%s' clashes with a "
-                                "column; expected another name", P->name, LINE(it), COL(it), fixed[j]);
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: endpoint name '%s' clashes with a "
+                                "column; expected another name",
+                                P->name, LINE(it), COL(it), fixed[j]);
     return DERM_OK;
 }
 
@@ -1015,9 +1088,10 @@ static derm_status parse_endpoints(struct sweep_parser *P, const struct sweep_to
     const yaml_node_t *el = t->node[K_ENDP];
     if (!el || is_null(el)) return DERM_OK;
     if (el->type != YAML_SEQUENCE_NODE)
-        return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key 'endpoints': found %s; expected a list of {name: "
-                            "N, variable: V, ...}", P->name, LINE(t->knode[K_ENDP]), COL(t->knode[K_ENDP]),
-                            kind_of(el));
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key 'endpoints': found %s; expected a list of {name: "
+                            "N, variable: V, ...}",
+                            P->name, LINE(t->knode[K_ENDP]), COL(t->knode[K_ENDP]), kind_of(el));
     size_t n = (size_t)(el->data.sequence.items.top - el->data.sequence.items.start);
     s->endpoints = calloc(n ? n : 1, sizeof *s->endpoints);
     if (!s->endpoints) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
@@ -1066,8 +1140,7 @@ static derm_status yaml_error(const yaml_parser_t *parser, const char *name, str
                         problem, parser->context ? " " : "", parser->context ? parser->context : "");
 }
 
-derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out,
-                            struct derm_err *err)
+derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out, struct derm_err *err)
 {
     *out = NULL;
     if (!path || !*path) return derm_err_set(err, DERM_EUSAGE, "sweep: no sweep file given");
@@ -1080,19 +1153,25 @@ derm_status derm_sweep_load(const char *path, const char *base_override, struct 
     yaml_document_t doc;
     int have_parser = 0, have_doc = 0;
     if (st == DERM_OK) {
-        if (!yaml_parser_initialize(&parser)) st = derm_err_set(err, DERM_ENOMEM, "cannot initialise libyaml");
-        else have_parser = 1;
+        if (!yaml_parser_initialize(&parser))
+            st = derm_err_set(err, DERM_ENOMEM, "cannot initialise libyaml");
+        else
+            have_parser = 1;
     }
     if (st == DERM_OK) {
         yaml_parser_set_input_string(&parser, (const unsigned char *)s->text, strlen(s->text));
-        if (!yaml_parser_load(&parser, &doc)) st = yaml_error(&parser, path, err);
-        else have_doc = 1;
+        if (!yaml_parser_load(&parser, &doc))
+            st = yaml_error(&parser, path, err);
+        else
+            have_doc = 1;
     }
     if (st == DERM_OK) {
         yaml_node_t *root = yaml_document_get_root_node(&doc);
         if (!root || is_null(root)) {
-            st = derm_err_set(err, DERM_ECONFIG, "%s:1:1: empty sweep file; expected a mapping with base:, design:, "
-                              "parameters:", path);
+            st = derm_err_set(err, DERM_ECONFIG,
+                              "%s:1:1: empty sweep file; expected a mapping with base:, design:, "
+                              "parameters:",
+                              path);
         } else {
             struct sweep_parser P = {path, &doc, s, err, NULL, NULL};
             st = parse_root(&P, root, base_override);
@@ -1202,8 +1281,7 @@ static int differs(const char *path, const char *text)
     return d;
 }
 
-derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm_sweep **out,
-                            struct derm_err *err)
+derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm_sweep **out, struct derm_err *err)
 {
     *out = NULL;
     struct derm_sweep *s = NULL;
@@ -1221,8 +1299,10 @@ derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm
     struct stat sb;
     if (st == DERM_OK && stat(p_rundir, &sb) == 0 &&
         (differs(p_runs, runs) || differs(p_base, s->base_text) || differs(p_sweep, s->text)))
-        st = derm_err_set(err, DERM_EUSAGE, "%s already holds results of a different plan (%s/runs/); expected a new "
-                          "directory, or remove the old one", dir, dir);
+        st = derm_err_set(err, DERM_EUSAGE,
+                          "%s already holds results of a different plan (%s/runs/); expected a new "
+                          "directory, or remove the old one",
+                          dir, dir);
     if (st == DERM_OK) st = derm_sweep_mkdir(dir, err);
     if (st == DERM_OK) st = derm_sweep_write_atomic(p_base, s->base_text, strlen(s->base_text), err);
     if (st == DERM_OK) st = derm_sweep_write_atomic(p_sweep, s->text, strlen(s->text), err);
@@ -1247,8 +1327,10 @@ derm_status derm_sweep_open(const char *dir, struct derm_sweep **out, struct der
     snprintf(p_sweep, sizeof p_sweep, "%s/sweep.yaml", dir);
     struct stat sb;
     if (stat(p_runs, &sb) != 0 || stat(p_sweep, &sb) != 0 || stat(p_base, &sb) != 0)
-        return derm_err_set(err, DERM_EUSAGE, "%s: not a planned sweep directory (needs runs.csv, sweep.yaml, "
-                            "base.yaml); expected the output of 'dermsim sweep plan SWEEP.yaml -o %s'", dir, dir);
+        return derm_err_set(err, DERM_EUSAGE,
+                            "%s: not a planned sweep directory (needs runs.csv, sweep.yaml, "
+                            "base.yaml); expected the output of 'dermsim sweep plan SWEEP.yaml -o %s'",
+                            dir, dir);
     struct derm_sweep *s = NULL;
     DERM_TRY(derm_sweep_load(p_sweep, p_base, &s, err));
     char *runs = NULL, *old = NULL;
@@ -1256,8 +1338,10 @@ derm_status derm_sweep_open(const char *dir, struct derm_sweep **out, struct der
     derm_status st = runs_text(s, &runs, &rlen, err);
     if (st == DERM_OK) st = derm_sweep_read_text(p_runs, &old, err);
     if (st == DERM_OK && strcmp(old, runs) != 0)
-        st = derm_err_set(err, DERM_EUSAGE, "%s does not match %s (edited, or planned by another dermsim version); "
-                          "expected it re-planned with 'dermsim sweep plan'", p_runs, p_sweep);
+        st = derm_err_set(err, DERM_EUSAGE,
+                          "%s does not match %s (edited, or planned by another dermsim version); "
+                          "expected it re-planned with 'dermsim sweep plan'",
+                          p_runs, p_sweep);
     free(runs);
     free(old);
     if (st != DERM_OK) {

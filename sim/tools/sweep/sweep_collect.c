@@ -37,8 +37,10 @@ double derm_sweep_endpoint_eval(const struct derm_sweep_endpoint *e, const doubl
 {
     if (n <= 0) return NAN;
     double ref = 1.0;
-    if (e->has_ref) ref = interp(age, v, n, e->ref_age_years);
-    else if (e->kind == DERM_SWEEP_TIME_TO) ref = v[0];
+    if (e->has_ref)
+        ref = interp(age, v, n, e->ref_age_years);
+    else if (e->kind == DERM_SWEEP_TIME_TO)
+        ref = v[0];
     if (!isfinite(ref) || ref == 0.0) return NAN;
     if (e->kind == DERM_SWEEP_AT_AGE) return interp(age, v, n, e->age_years) / ref;
     if (e->kind == DERM_SWEEP_AT_END) return v[n - 1] / ref;

@@ -190,8 +190,8 @@ static derm_status finish_run(const struct derm_sweep *s, const char *dir, const
         status = "ok";
         last[0] = '\0';
         res->ok++;
-    } else if (stopping || code == 130 || (WIFSIGNALED(wstatus) && (WTERMSIG(wstatus) == SIGTERM ||
-                                                                     WTERMSIG(wstatus) == SIGINT))) {
+    } else if (stopping || code == 130 ||
+               (WIFSIGNALED(wstatus) && (WTERMSIG(wstatus) == SIGTERM || WTERMSIG(wstatus) == SIGINT))) {
         status = "interrupted";
         res->interrupted++;
     } else {
@@ -274,7 +274,7 @@ static void report_progress(struct run_loop *L, int reaped)
     const struct derm_sweep_run_result *res = L->res;
     double now = run_now();
     if (!L->opts->progress || !(reaped || now - L->last_report > 0.5)) return;
-    struct derm_sweep_progress pr = {res->total, res->skipped, res->ok, res->failed + res->interrupted,
+    struct derm_sweep_progress pr = {res->total, res->skipped,       res->ok, res->failed + res->interrupted,
                                      L->running, L->npend - L->next, -1.0};
     if (L->finished > 0) pr.eta_s = (double)(L->npend - L->finished) * (now - L->t_start) / (double)L->finished;
     L->opts->progress(&pr, L->opts->progress_ctx);
@@ -339,8 +339,10 @@ static derm_status run_rows(const struct derm_sweep *s, const char *dir, const c
         char id[64];
         derm_sweep_run_id(s, row, id, sizeof id);
         res->total++;
-        if (run_is_done(dir, id)) res->skipped++;
-        else L.pending[L.npend++] = row;
+        if (run_is_done(dir, id))
+            res->skipped++;
+        else
+            L.pending[L.npend++] = row;
     }
     int threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
     L.per_run = threads / L.jobs > 1 ? threads / L.jobs : 1;
@@ -349,13 +351,16 @@ static derm_status run_rows(const struct derm_sweep *s, const char *dir, const c
     free(L.pending);
     free(L.slots);
     if (L.st != DERM_OK) return L.st;
-    if (L.stopping) return derm_err_set(err, DERM_EINTR, "sweep interrupted: %lld run(s) marked interrupted; run "
-                                        "'dermsim sweep run %s' again to resume", (long long)res->interrupted, dir);
+    if (L.stopping)
+        return derm_err_set(err, DERM_EINTR,
+                            "sweep interrupted: %lld run(s) marked interrupted; run "
+                            "'dermsim sweep run %s' again to resume",
+                            (long long)res->interrupted, dir);
     return DERM_OK;
 }
 
-derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *opts,
-                           struct derm_sweep_run_result *res, struct derm_err *err)
+derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *opts, struct derm_sweep_run_result *res,
+                           struct derm_err *err)
 {
     memset(res, 0, sizeof *res);
     struct derm_sweep *s = NULL;
