@@ -1,24 +1,59 @@
-"""Read a dermsim run (``run.h5``) into numpy / pandas / xarray.
+"""Read a dermsim run (``run.h5``) as xarray objects (and pandas tables for convenience).
 
 Quick start (with ``analysis/`` on ``sys.path``)::
 
     import dermsim_analysis as da
     run = da.open_run("out/quickstart")        # a run directory or the run.h5 itself
-    s = run.series                             # DataFrame of totals, index = age_years
-    s["collagen_total"].plot()
+    t = run.totals                             # xarray.Dataset of the series on ``time``
+    t["collagen_total"].sel(age_years=60, method="nearest")
+    da.by_age(t["collagen_total"])             # the same with age_years as the dimension
+    s = run.series                             # pandas DataFrame of the same, index = age_years
     run.relative("collagen_total", ref_age=25) # value / value at the row nearest age 25
-    f = run.field("collagen_intact")           # last frame: f.values is (z, y, x), plus f.x, f.y, f.z
-    p = run.profile("mmp1")                    # p.values is (frame, z), p.age_years, p.z
+    f = run.field("collagen_intact", age=60)   # DataArray (z, y, x), coords x, y, z in um
+    f.sel(z=100, method="nearest").plot()      # an x-y slice 100 um below the DEJ
+    p = run.profile("mmp1")                    # DataArray (frame, z)
     a = run.agents()                           # DataFrame of the agents of the last frame
-    ds = run.dataset()                         # the whole file as a lazy xarray.Dataset
+    with run.dataset() as ds: ...              # the whole run as a lazy xarray.Dataset
 
-Units and long names of every variable: ``run.units(name)``, ``run.long_name(name)`` and
-``run.label(name)`` ("long name [units]", for axis labels). Root attributes (seed,
+Coordinates: ``x``, ``y``, ``z`` (um, cell centres; ``z`` is the depth below the
+dermal-epidermal junction); on ``time``: ``time`` (day), ``step`` and ``age_years`` (with
+an index, so ``.sel(age_years=...)`` works); on ``frame``: ``frame`` (0, 1, ...),
+``frame_time`` (day), ``frame_step`` and ``frame_age_years`` (indexed too). Units and long
+names stay in each variable's ``.attrs`` (``run.units(name)``, ``run.long_name(name)``,
+``run.label(name)`` = "long name [units]" for axis labels). Root attributes (seed,
 config_text, software_version, ...) are in ``run.attrs``.
 
-The file layout is described in ``/work/shared/OUTPUT.md`` (netCDF-4 style HDF5, all at the
-root group: dims x, y, z, time, frame, agent; totals on ``time``; fields and ``*_profile``
-on ``frame``; agents as a CF contiguous ragged array indexed by ``agent_count(frame)``).
+Agents are a ragged array (a different number of rows per frame), so ``run.agents(frame)``
+returns one frame as a pandas DataFrame and ``run.all_agents()`` all frames in one table
+with ``frame`` and ``age_years`` columns; the raw ragged table is ``run.dataset()`` on the
+``agent`` dimension with ``agent_count`` on ``frame``.
+
+The file layout is described in the repository README, section "Output: run.h5"
+(netCDF-4-compatible HDF5, everything at the root group: dimensions x, y, z, time, frame,
+agent; series on ``time``; fields ``(frame, z, y, x)`` and ``*_profile`` ``(frame, z)``;
+agents as a CF contiguous ragged array indexed by ``agent_count(frame)``). Files without
+netCDF dimension scales are rejected (:class:`InvalidRunError`).
+
+Changed (from the NamedTuple / DataFrame-subclass version of this module)
+-------------------------------------------------------------------------
+- ``run.field(name, ...)`` returns an ``xarray.DataArray`` (z, y, x) instead of the
+  NamedTuple ``Field``: ``f.values`` is unchanged; ``f.x/f.y/f.z`` are coordinate
+  DataArrays (``f.x.values`` for numpy); ``f.frame``, ``f.frame_age_years``,
+  ``f.frame_time`` are scalar coordinates (``int(f.frame)``, ``float(f.frame_age_years)``)
+  where ``Field`` had ``frame``, ``age_years``, ``time``; ``f.units``/``f.long_name`` are
+  ``f.attrs["units"]``/``f.attrs["long_name"]``; ``f.xz(y)``/``f.xy(depth)`` are
+  ``f.sel(y=y, method="nearest")``/``f.sel(z=depth, method="nearest")``.
+  ``run.field(name, frame=None)`` returns all frames (frame, z, y, x).
+- ``run.profile(name)`` returns a DataArray (frame, z) named ``<name>_profile`` instead of
+  ``Profile``: ``p.age_years`` is ``p.frame_age_years``; ``p.to_frame()`` is
+  ``da.by_age(p).to_pandas()``; units in ``p.attrs``.
+- ``run.series()`` (calling the DataFrame) no longer works: use ``run.series``.
+- ``run.variables`` maps names to ``xarray.Variable`` (``.dims``, ``.shape``, ``.dtype``,
+  ``.attrs``; metadata only, the file is closed) and includes the coordinates.
+- ``run.dataset()`` has the coordinates above set and is cut to the common length.
+- ``series_table`` aligns runs on a sorted common age axis (union of their ages, each run
+  interpolated linearly, NaN outside its own age range) instead of concatenating indexes.
+- ``Field``, ``Profile`` are gone; new: ``run.totals``, ``by_age``.
 
 Reading a run that is still being written
 -----------------------------------------
@@ -31,27 +66,30 @@ simulator run on the same path fail. Set the environment variable *before* Pytho
     %env HDF5_USE_FILE_LOCKING=FALSE           # or first cell of a notebook, before imports
 
 ``open_run`` itself retries without locking when it meets a lock (same as
-``open_run(path, locking=False)``), and then ``run.dataset()`` reads through a Python file
-object, which takes no lock either. The loader tolerates variables that are a row or frame
-behind others (it truncates to the common length); ``run.refresh()`` re-reads the file.
-Runs that did not finish cleanly (root attribute ``completed`` = 0) open with an
-:class:`IncompleteRunWarning`.
+``open_run(path, locking=False)``; the run then opens the file with h5py's
+``locking=False``, for ``run.dataset()`` too). A :class:`Run` keeps no file open between
+calls. Variables that are a row or frame behind others (caught mid-write) are cut to the
+common length; ``run.refresh()`` re-reads the file. Runs that did not finish cleanly (root
+attribute ``completed`` = 0) open with an :class:`IncompleteRunWarning`.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import warnings
 from pathlib import Path
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
+import h5netcdf
 import h5py
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 __all__ = [
-    "open_run", "load_runs", "relative", "series_table", "resolve_run_path",
-    "Run", "Field", "Profile", "IncompleteRunWarning", "InvalidRunError",
+    "open_run", "load_runs", "relative", "series_table", "resolve_run_path", "by_age",
+    "Run", "IncompleteRunWarning", "InvalidRunError",
     "AGENT_STATES", "AGENT_TYPES", "RUN_FILENAME",
 ]
 
@@ -61,11 +99,10 @@ RUN_FILENAME = "run.h5"
 AGENT_STATES = {0: "quiescent", 1: "activated", 2: "senescent", 3: "apoptotic"}
 AGENT_TYPES = {0: "fibroblast", 1: "stem"}
 
-DIM_NAMES = ("x", "y", "z", "time", "frame", "agent")
-# attributes that belong to HDF5 dimension scales / netCDF-4 bookkeeping, not to users
-_INTERNAL_ATTRS = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "_Netcdf4Dimid",
-                   "_Netcdf4Coordinates", "_NCProperties", "_nc3_strict", "_IsNetcdf4"}
-_DIM_ONLY_PREFIX = "This is a netCDF dimension but not a netCDF variable"
+#: variables stored as data that are coordinates of the ``time`` / ``frame`` dimensions
+_COORDS = ("step", "age_years", "frame_time", "frame_step", "frame_age_years")
+_GROWING = ("time", "frame", "agent")  # unlimited dimensions, appended while running
+_FIELD_DIMS = ("frame", "z", "y", "x")
 
 PathLike = Union[str, os.PathLike]
 
@@ -76,70 +113,6 @@ class IncompleteRunWarning(UserWarning):
 
 class InvalidRunError(ValueError):
     """The path exists but is not a dermsim run file."""
-
-
-# --------------------------------------------------------------------------- helpers
-def _decode(value):
-    """HDF5 attribute -> plain python (str / int / float / list)."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, np.ndarray):
-        if value.shape == ():
-            return _decode(value[()])
-        if value.size == 1 and value.dtype.kind in "iufb":  # tolerate 1-element arrays
-            return _decode(value.reshape(-1)[0])
-        if value.dtype.kind in "SOU":
-            return [_decode(v) for v in value.tolist()]
-        return value
-    if isinstance(value, np.generic):
-        return _decode(value.item())
-    return value
-
-
-def _attrs(obj) -> Dict[str, object]:
-    return {k: _decode(v) for k, v in obj.attrs.items() if k not in _INTERNAL_ATTRS}
-
-
-def _is_dim_only(ds) -> bool:
-    name = ds.attrs.get("NAME")
-    if isinstance(name, (bytes, np.bytes_)):
-        name = name.decode("ascii", "replace")
-    return isinstance(name, str) and name.startswith(_DIM_ONLY_PREFIX)
-
-
-def _guess_dims(name: str, ds) -> Tuple[Optional[str], ...]:
-    """Dimension names when the file has no dimension scales (fallback only)."""
-    if ds.ndim == 1 and name in DIM_NAMES:
-        return (name,)
-    if ds.ndim == 1 and name.startswith("agent_") and name != "agent_count":
-        return ("agent",)
-    if ds.ndim == 1 and (name.startswith("frame_") or name == "agent_count"):
-        return ("frame",)
-    if ds.ndim == 2 and name.endswith("_profile"):
-        return ("frame", "z")
-    if ds.ndim == 4:
-        return ("frame", "z", "y", "x")
-    if ds.ndim == 1:
-        return ("time",)
-    return (None,) * ds.ndim
-
-
-def _dims(name: str, ds) -> Tuple[Optional[str], ...]:
-    """Dimension names of a dataset from its attached HDF5 dimension scales."""
-    if ds.ndim == 0:
-        return ()
-    try:
-        if h5py.h5ds.is_scale(ds.id):
-            return (name,) if ds.ndim == 1 else _guess_dims(name, ds)
-        out = []
-        for dim in ds.dims:
-            scales = list(dim.values())
-            out.append(scales[0].name.rsplit("/", 1)[-1] if scales else None)
-        if all(d is not None for d in out):
-            return tuple(out)
-    except Exception:  # pragma: no cover - broken scale references
-        pass
-    return _guess_dims(name, ds)
 
 
 def resolve_run_path(path: PathLike) -> Path:
@@ -158,78 +131,66 @@ def resolve_run_path(path: PathLike) -> Path:
     return p
 
 
-def _nearest_index(values: Sequence[float], target: float) -> int:
-    arr = np.asarray(values, dtype=float)
-    if arr.size == 0:
-        raise IndexError("empty axis")
-    return int(np.nanargmin(np.abs(arr - float(target))))
+def _plain(value):
+    """numpy scalar attribute -> python scalar (attributes are otherwise as xarray reads them)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
-# --------------------------------------------------------------------------- results
-class Field(NamedTuple):
-    """One 3-D field at one frame. ``values`` is (z, y, x); coordinates in um."""
-    name: str
-    values: np.ndarray
-    z: np.ndarray
-    y: np.ndarray
-    x: np.ndarray
-    frame: int
-    age_years: float
-    time: float
-    units: str
-    long_name: str
-
-    def xz(self, y: Optional[float] = None) -> np.ndarray:
-        """(z, x) slice at lateral position ``y`` um (default: middle of the domain)."""
-        j = self.values.shape[1] // 2 if y is None else _nearest_index(self.y, y)
-        return self.values[:, j, :]
-
-    def xy(self, depth: Optional[float] = None) -> np.ndarray:
-        """(y, x) slice at ``depth`` um below the DEJ (default: middle depth)."""
-        k = self.values.shape[0] // 2 if depth is None else _nearest_index(self.z, depth)
-        return self.values[k, :, :]
-
-
-class Profile(NamedTuple):
-    """Laterally averaged depth profile over frames. ``values`` is (frame, z)."""
-    name: str
-    values: np.ndarray
-    age_years: np.ndarray
-    time: np.ndarray
-    z: np.ndarray
-    units: str
-    long_name: str
-
-    def to_frame(self) -> pd.DataFrame:
-        """DataFrame with index age_years and one column per depth z (um)."""
-        return pd.DataFrame(self.values, index=pd.Index(self.age_years, name="age_years"),
-                            columns=pd.Index(self.z, name="z"))
-
-
-class _SeriesFrame(pd.DataFrame):
-    """A DataFrame that can also be called: ``run.series`` and ``run.series()`` both work."""
+class _SnapshotVariable(h5netcdf.Variable):
+    """h5netcdf 1.1 recomputes the length of an unlimited dimension from every variable
+    attached to it at each ``Variable.shape`` (h5netcdf issue #195): quadratic in the
+    number of variables, seconds per open of a run file. A read-only file is one snapshot,
+    so the lengths are computed once per opened file (same values, falls back to
+    h5netcdf's own ``shape`` if its internals differ)."""
 
     @property
-    def _constructor(self):
-        return pd.DataFrame
+    def shape(self):
+        try:
+            sizes = self._root.__dict__.setdefault("_dermsim_dim_sizes", {})
+            dims = self.dimensions
+            for d in dims:
+                if d not in sizes:
+                    sizes[d] = self._parent._all_dimensions[d].size
+            return tuple(sizes[d] for d in dims)
+        except Exception:  # pragma: no cover - other h5netcdf versions
+            return super().shape
 
-    def __call__(self) -> pd.DataFrame:
-        return self
+
+class _SnapshotFile(h5netcdf.File):
+    _variable_cls = _SnapshotVariable
 
 
-class _Var(NamedTuple):
-    dims: Tuple[Optional[str], ...]
-    shape: Tuple[int, ...]
-    dtype: np.dtype
-    attrs: Dict[str, object]
+def _open_raw(path: Path, h5kw: dict, **kwargs) -> xr.Dataset:
+    """The file as xarray reads it (lazy, nothing renamed or cut). ``h5kw`` goes to h5py."""
+    f = _SnapshotFile(str(path), "r", phony_dims="access", **h5kw)
+    kwargs.setdefault("decode_timedelta", False)
+    try:
+        return xr.open_dataset(xr.backends.H5NetCDFStore(f), **kwargs)
+    except BaseException:
+        f.close()
+        raise
+
+
+def by_age(obj):
+    """``obj`` (Dataset or DataArray) with age as its dimension: ``time`` -> ``age_years``
+    and ``frame`` -> ``frame_age_years``.
+
+    Use this instead of a bare ``swap_dims``: the index that makes ``.sel(age_years=...)``
+    work on ``time`` must be dropped first (xarray 2023.01 keeps it, stale, otherwise).
+    """
+    swaps = {d: a for d, a in (("time", "age_years"), ("frame", "frame_age_years"))
+             if d in obj.dims and a in obj.coords}
+    stale = [a for a in swaps.values() if a in obj.xindexes]
+    return obj.drop_indexes(stale).swap_dims(swaps)
 
 
 # --------------------------------------------------------------------------- Run
 class Run:
     """A dermsim run file. Create with :func:`open_run`.
 
-    Data are read on demand with short-lived h5py handles (no file stays open), so a run
-    that is still being written can be re-read with :meth:`refresh`.
+    The catalogue (variables, coordinates, series) is read by :meth:`refresh`; fields,
+    profiles and agents are read on demand, each time opening and closing the file, so a
+    run that is still being written can be re-read with :meth:`refresh`.
     """
 
     def __init__(self, path: PathLike, *, locking: Optional[bool] = None,
@@ -245,67 +206,128 @@ class Run:
                           IncompleteRunWarning, stacklevel=3)
 
     # ---- opening / catalogue
-    def _open(self) -> h5py.File:
-        return h5py.File(self.path, "r", **self._h5kw)
-
-    def refresh(self) -> "Run":
-        """Re-read the catalogue and drop cached data (for a file still being written)."""
+    @contextlib.contextmanager
+    def _h5(self) -> Iterator[h5py.File]:
+        """The file open with h5py for one read (retrying without locking on a lock)."""
         if not h5py.is_hdf5(self.path):
             raise InvalidRunError(f"not an HDF5 file: {self.path}")
         try:
-            f = self._open()
+            f = h5py.File(self.path, "r", **self._h5kw)
         except OSError as exc:
             if "lock" not in str(exc) or self._h5kw.get("locking") is False:
                 raise InvalidRunError(f"cannot open {self.path}: {exc}") from exc
             # the simulator (or another program) holds a lock: read without locking
             self._h5kw = {"locking": False}
-            f = self._open()
+            f = h5py.File(self.path, "r", **self._h5kw)
         with f:
-            self.attrs: Dict[str, object] = _attrs(f)
-            variables: Dict[str, _Var] = {}
-            for name, obj in f.items():
-                if not isinstance(obj, h5py.Dataset) or _is_dim_only(obj):
-                    continue
-                variables[name] = _Var(_dims(name, obj), obj.shape, obj.dtype, _attrs(obj))
-            self.variables = variables
-            if "time" not in variables:
-                raise InvalidRunError(f"not a dermsim run file (no 'time' variable): {self.path}")
-            self._coords = {c: np.asarray(f[c][...], dtype=float)
-                            for c in ("x", "y", "z") if c in variables}
-            self._read_frames(f)
+            yield f
+
+    def refresh(self) -> "Run":
+        """Re-read the catalogue and the series (for a file still being written)."""
+        with self._h5() as f:
+            raw = _open_raw(self.path, self._h5kw)
+            try:
+                phony = sorted(str(d) for d in raw.dims if str(d).startswith("phony_dim"))
+                if phony:
+                    raise InvalidRunError(f"{self.path} has no netCDF dimension scales "
+                                          f"(dimensions {', '.join(phony)}): "
+                                          "not a dermsim run file")
+                if "time" not in raw.variables:
+                    raise InvalidRunError(f"not a dermsim run file (no 'time' variable): "
+                                          f"{self.path}")
+                # common length of each growing dimension over the variables stored on it
+                # (xarray would show shorter ones padded with fill values)
+                stored = {n: f[n].shape[0] for n in raw.variables if n in f and f[n].ndim}
+                self._sizes = {d: min([stored.get(n, v.shape[0]) for n, v in raw.variables.items()
+                                       if v.dims[:1] == (d,)], default=raw.sizes[d])
+                               for d in _GROWING if d in raw.dims}
+                self.attrs: Dict[str, object] = {k: _plain(v) for k, v in raw.attrs.items()}
+                series = [n for n, v in raw.data_vars.items()
+                          if v.dims == ("time",) and n not in _COORDS]
+                ds = self._prepare(raw, f, load=series + ["agent_count"])
+                #: the prepared dataset for metadata: dims, attrs and coordinates; of
+                #: its data variables only the series and agent_count are in memory
+                self._schema = ds
+                self.totals: xr.Dataset = ds[series]
+                self._agent_count = (ds["agent_count"].values.astype(np.int64)
+                                     if "agent_count" in ds else None)
+            finally:
+                raw.close()
         self._series = None
         return self
 
-    def _read_frames(self, f: h5py.File) -> None:
-        v = self.variables
-        if "frame_time" in v:
-            t_name = "frame_time"
-        elif "frame" in v:
-            t_name = "frame"
-        else:
-            t_name = None
-        # every variable on the frame dimension (fields and profiles too), so that all
-        # reported frames are readable even while the simulator is appending one
-        lengths = [var.shape[0] for var in v.values() if var.dims[:1] == ("frame",)]
-        if t_name:
-            lengths.append(v[t_name].shape[0])
-        n = min(lengths) if lengths else 0
-        self._frame_time = (np.asarray(f[t_name][:n], dtype=float) if t_name
-                            else np.full(n, np.nan))
-        if "frame_age_years" in v:
-            self._frame_age = np.asarray(f["frame_age_years"][:n], dtype=float)
-        else:  # derive from the series
-            t = np.asarray(f["time"][...], dtype=float)
-            a = np.asarray(f["age_years"][: len(t)], dtype=float) if "age_years" in v else t / 365.25
-            m = min(len(t), len(a))
-            self._frame_age = (np.interp(self._frame_time, t[:m], a[:m]) if m
-                               else np.full(n, np.nan))
-        self._frame_step = (np.asarray(f["frame_step"][:n]) if "frame_step" in v
-                            else np.full(n, -1, dtype=np.int64))
-        self._agent_count = (np.asarray(f["agent_count"][:n], dtype=np.int64)
-                             if "agent_count" in v else None)
+    def _prepare(self, raw: xr.Dataset, f: Optional[h5py.File] = None,
+                 load: Sequence[str] = ()) -> xr.Dataset:
+        """Cut ``raw`` to the common lengths and set the coordinates (see module doc).
+        Coordinates, and the data variables ``load``, are loaded through ``f`` (h5py)
+        when given, else (coordinates only) through xarray."""
+        ds = raw.isel({d: slice(0, n) for d, n in self._sizes.items()})
+        if "frame" in ds.variables and "frame_time" not in ds.variables:
+            # older layout: the frame coordinate itself holds the frame times
+            ds = ds.assign_coords(frame_time=("frame", ds["frame"].values, ds["frame"].attrs))
+        ds = ds.set_coords([c for c in _COORDS if c in ds.data_vars])
+        ds = ds.assign_coords({c: (self._read(f, c, ds=ds).variable if f is not None and c in f
+                                   else ds[c].variable.load())
+                               for c in ds.coords if c not in ds.xindexes})
+        if f is not None:  # before set_xindex: Dataset.assign fails after it in 2023.01
+            ds = ds.assign({n: self._read(f, n, ds=ds).variable for n in load if n in ds})
+        if "age_years" not in ds.variables:
+            ds = ds.assign_coords(age_years=("time", ds["time"].values / 365.25,
+                                             {"units": "year", "long_name": "age"}))
+        if "frame" in ds.dims:
+            ds = ds.assign_coords(frame=("frame", np.arange(ds.sizes["frame"]),
+                                         {"long_name": "frame number"}))
+            if "frame_age_years" not in ds.coords and "frame_time" in ds.coords:
+                age = np.interp(ds["frame_time"].values, ds["time"].values,
+                                ds["age_years"].values) if ds.sizes["time"] else np.nan
+                ds = ds.assign_coords(frame_age_years=("frame", np.broadcast_to(
+                    age, (ds.sizes["frame"],)), {"units": "year", "long_name": "age at frame"}))
+        # indexes last: with two indexes on one dimension (time and age_years),
+        # assign / assign_coords fail in xarray 2023.01
+        ds = ds.set_xindex("age_years")
+        if "frame_age_years" in ds.coords:
+            ds = ds.set_xindex("frame_age_years")
+        return ds
+
+    def _read(self, f: h5py.File, name: str, index: Optional[dict] = None,
+              ds: Optional[xr.Dataset] = None) -> xr.DataArray:
+        """``name`` from the catalogue (dims, coordinates, attrs) at positional ``index``
+        ({dim: int or slice}), with its values read through h5py.
+
+        A Run keeps no file open, and opening the file with xarray again for each read
+        costs a catalogue read (tenths of a second); h5py reads the hyperslab in
+        milliseconds while the coordinates and attrs come from the catalogue. CF
+        fill/scale attributes, if any, are decoded by xarray."""
+        lazy = (self._schema if ds is None else ds)[name]
+        index = index or {}
+        key = tuple(index.get(d, slice(0, n)) for d, n in zip(lazy.dims, lazy.shape))
+        out = lazy.isel(index) if index else lazy
+        data = np.asarray(f[name][key]).reshape(out.shape)
+        cf = {k: lazy.encoding[k] for k in ("_FillValue", "missing_value", "scale_factor",
+                                             "add_offset") if k in lazy.encoding}
+        if cf:
+            data = xr.decode_cf(xr.Dataset({name: (out.dims, data, cf)}))[name].values
+        return out.copy(deep=False, data=data)
+
+    def dataset(self, **kwargs) -> xr.Dataset:
+        """The whole run as a lazily loaded ``xarray.Dataset`` with the coordinates set
+        and cut to the common length (see the module doc). ``kwargs`` go to
+        ``xarray.open_dataset``. Use as ``with run.dataset() as ds: ...`` to close the file."""
+        raw = _open_raw(self.path, self._h5kw, **kwargs)
+        try:
+            ds = self._prepare(raw)
+        except BaseException:
+            raw.close()
+            raise
+        ds.set_close(raw.close)
+        return ds
 
     # ---- metadata
+    @property
+    def variables(self):
+        """Name -> ``xarray.Variable`` (dims, shape, dtype, attrs; metadata only)."""
+        return self._schema.variables
+
     @property
     def completed(self) -> bool:
         """True if the simulator finished cleanly (root attribute ``completed`` = 1)."""
@@ -329,50 +351,53 @@ class Run:
         return f"{self.long_name(name)} [{u}]" if u else self.long_name(name)
 
     def vars_on(self, *dims: str) -> List[str]:
-        """Names of the variables whose dimensions are exactly ``dims``."""
-        return [n for n, v in self.variables.items() if v.dims == tuple(dims)]
+        """Names of the data variables whose dimensions are exactly ``dims``."""
+        return [n for n, v in self._schema.data_vars.items() if v.dims == tuple(dims)]
 
     @property
     def fields(self) -> List[str]:
         """3-D fields stored per frame, e.g. ['collagen_intact', 'mmp1', ...]."""
-        return self.vars_on("frame", "z", "y", "x")
+        return self.vars_on(*_FIELD_DIMS)
 
     @property
     def profiles(self) -> List[str]:
         """Fields with a stored depth profile (names without the ``_profile`` suffix)."""
         return [n[: -len("_profile")] for n in self.vars_on("frame", "z") if n.endswith("_profile")]
 
+    def _coord(self, name: str) -> np.ndarray:
+        return self._schema[name].values.copy() if name in self._schema.coords else np.array([])
+
     @property
     def x(self) -> np.ndarray:
-        return self._coords.get("x", np.array([]))
+        return self._coord("x")
 
     @property
     def y(self) -> np.ndarray:
-        return self._coords.get("y", np.array([]))
+        return self._coord("y")
 
     @property
     def z(self) -> np.ndarray:
         """Cell-centre depth below the dermal-epidermal junction (um)."""
-        return self._coords.get("z", np.array([]))
+        return self._coord("z")
 
     @property
     def frames(self) -> List[float]:
         """Ages (years) of the stored frames, in frame order."""
-        return [float(a) for a in self._frame_age]
+        return [float(a) for a in self._coord("frame_age_years")]
 
     @property
     def frame_times(self) -> np.ndarray:
         """Simulated time (days) of the stored frames."""
-        return self._frame_time.copy()
+        return self._coord("frame_time")
 
     @property
     def frame_steps(self) -> np.ndarray:
         """Simulation step of the stored frames."""
-        return self._frame_step.copy()
+        return self._coord("frame_step")
 
     @property
     def n_frames(self) -> int:
-        return len(self._frame_age)
+        return int(self._schema.sizes.get("frame", 0))
 
     @property
     def agent_count(self) -> np.ndarray:
@@ -381,66 +406,38 @@ class Run:
                 else np.zeros(0, dtype=np.int64))
 
     def _last_age(self) -> float:
-        try:
-            s = self.series
-            return float(s.index[-1]) if len(s) else float("nan")
-        except Exception:
-            return float("nan")
+        a = self.totals["age_years"].values
+        return float(a[-1]) if a.size else float("nan")
 
     def __repr__(self) -> str:
-        s = self.series
-        ages = f"{s.index[0]:.4g}-{s.index[-1]:.4g} y" if len(s) else "empty"
-        return (f"<dermsim Run {self.name!r}: {len(s)} rows ({ages}), {self.n_frames} frames, "
+        a = self.totals["age_years"].values
+        ages = f"{a[0]:.4g}-{a[-1]:.4g} y" if a.size else "empty"
+        return (f"<dermsim Run {self.name!r}: {a.size} rows ({ages}), {self.n_frames} frames, "
                 f"grid {len(self.z)}x{len(self.y)}x{len(self.x)} (z,y,x), "
                 f"{'completed' if self.completed else 'INCOMPLETE'}, path={str(self.path)!r}>")
 
     # ---- series
     @property
     def series(self) -> pd.DataFrame:
-        """Totals on the ``time`` dimension as a DataFrame indexed by ``age_years``.
+        """``run.totals`` as a pandas DataFrame indexed by ``age_years``.
 
-        Columns include ``time`` (day) and ``step``. Units and long names are in
-        ``df.attrs['units']`` / ``df.attrs['long_name']``. Both ``run.series`` and
-        ``run.series()`` work.
+        Columns: ``time`` (day), ``step``, then the series in name order. Units and long
+        names are in ``df.attrs['units']`` / ``df.attrs['long_name']``.
         """
         if self._series is None:
-            self._series = self._read_series()
+            t = self.totals
+            df = t.to_dataframe().reset_index().set_index("age_years")
+            names = sorted(n for n in df.columns if n not in ("time", "step"))
+            df = df[[c for c in ("time", "step") if c in df.columns] + names]
+            df.attrs["units"] = {k: str(t[k].attrs.get("units", "")) for k in t.variables}
+            df.attrs["long_name"] = {k: self.long_name(k) for k in t.variables}
+            df.attrs["run"] = self.name
+            self._series = df
         return self._series
-
-    def _read_series(self) -> pd.DataFrame:
-        names = self.vars_on("time")
-        with self._open() as f:
-            cols = {n: np.asarray(f[n][...]) for n in names}
-        n = min((len(c) for c in cols.values()), default=0)
-        cols = {k: c[:n] for k, c in cols.items()}
-        if "age_years" in cols:
-            index = pd.Index(cols.pop("age_years").astype(float), name="age_years")
-        else:
-            index = pd.Index(cols["time"].astype(float) / 365.25, name="age_years")
-        order = ["time", "step"] + sorted(k for k in cols if k not in ("time", "step"))
-        df = _SeriesFrame({k: cols[k] for k in order if k in cols}, index=index)
-        df.attrs["units"] = {k: self.units(k) for k in names}
-        df.attrs["long_name"] = {k: self.long_name(k) for k in names}
-        df.attrs["run"] = self.name
-        return df
 
     def relative(self, name: str, ref_age: float = 25.0) -> pd.Series:
         """``series[name]`` divided by its value at the row whose age is closest to ``ref_age``."""
         return relative(self.series[name], ref_age=ref_age)
-
-    def dataset(self, **kwargs):
-        """The whole file as a lazily loaded ``xarray.Dataset`` (engine h5netcdf).
-
-        Use as ``with run.dataset() as ds: ...`` to close the file afterwards. Note that the
-        ``frame`` dimension's times are the data variable ``frame_time`` (day).
-        """
-        import xarray as xr
-        kwargs.setdefault("engine", "h5netcdf")
-        kwargs.setdefault("phony_dims", "access")
-        if self._h5kw.get("locking") is False:
-            # through a Python file object HDF5 takes no file lock
-            return xr.open_dataset(open(self.path, "rb"), **kwargs)
-        return xr.open_dataset(self.path, **kwargs)
 
     # ---- frames
     def frame_index(self, frame: Optional[int] = -1, age: Optional[float] = None) -> int:
@@ -449,54 +446,49 @@ class Run:
         if n == 0:
             raise IndexError(f"run {self.name} has no frames")
         if age is not None:
-            return _nearest_index(self._frame_age, age)
+            return int(np.nanargmin(np.abs(np.asarray(self.frames) - float(age))))
         k = int(frame)
         if not -n <= k < n:
             raise IndexError(f"frame {frame} out of range (run has {n} frames)")
         return k % n
 
-    def field(self, name: str, frame: int = -1, age: Optional[float] = None) -> Field:
-        """A 3-D field (z, y, x) at frame ``frame`` (default: last) or nearest to ``age``."""
-        if name not in self.variables:
+    def field(self, name: str, frame: Optional[int] = -1,
+              age: Optional[float] = None) -> xr.DataArray:
+        """A 3-D field as a DataArray (z, y, x) at frame ``frame`` (default: last) or at the
+        frame nearest ``age`` (years); ``frame=None`` gives every frame (frame, z, y, x).
+        Coordinates x, y, z (um) and the frame's ``frame``, ``frame_time``,
+        ``frame_step``, ``frame_age_years``; units and long_name in ``.attrs``."""
+        if name not in self.fields:
             raise KeyError(f"field {name!r} not in run (available: {', '.join(self.fields)})")
-        k = self.frame_index(frame, age)
-        with self._open() as f:
-            ds = f[name]
-            if k >= ds.shape[0]:
-                raise IndexError(f"frame {k} of {name!r} not written yet")
-            data = np.asarray(ds[k])
-        return Field(name, data, self.z, self.y, self.x, k, float(self._frame_age[k]),
-                     float(self._frame_time[k]), self.units(name), self.long_name(name))
+        sel = {} if frame is None and age is None else {"frame": self.frame_index(frame, age)}
+        with self._h5() as f:
+            return self._read(f, name, sel)
 
-    def profile(self, name: str) -> Profile:
-        """Depth profile (frame, z) of a field; ``name`` with or without ``_profile``.
+    def profile(self, name: str) -> xr.DataArray:
+        """Depth profile of a field as a DataArray (frame, z) named ``<name>_profile``;
+        ``name`` with or without ``_profile``.
 
         Uses the stored ``<name>_profile``; if absent but the 3-D field exists, it is
         computed as the lateral (x, y) mean of the field.
         """
         base = name[: -len("_profile")] if name.endswith("_profile") else name
         pname = base + "_profile"
-        with self._open() as f:
-            if pname in self.variables:
-                vals = np.asarray(f[pname][: self.n_frames], dtype=float)
-                units, lname = self.units(pname), self.long_name(pname)
-            elif base in self.variables and self.variables[base].dims == ("frame", "z", "y", "x"):
-                ds = f[base]
-                m = min(self.n_frames, ds.shape[0])
-                vals = np.stack([np.asarray(ds[k], dtype=float).mean(axis=(1, 2))
-                                 for k in range(m)]) if m else np.zeros((0, len(self.z)))
-                units, lname = self.units(base), self.long_name(base) + " (lateral mean)"
-            else:
-                raise KeyError(f"no profile or field {base!r} in run "
-                               f"(profiles: {', '.join(self.profiles)})")
-        m = vals.shape[0]
-        return Profile(base, vals, self._frame_age[:m].copy(), self._frame_time[:m].copy(),
-                       self.z, units, lname)
+        if pname in self._schema.data_vars:
+            with self._h5() as f:
+                return self._read(f, pname)
+        if base not in self.fields:
+            raise KeyError(f"no profile or field {base!r} in run "
+                           f"(profiles: {', '.join(self.profiles)})")
+        with self._h5() as f:  # one frame at a time, to keep memory small
+            means = [self._read(f, base, {"frame": k}).mean(("y", "x")).values
+                     for k in range(self.n_frames)]
+        p = self._schema[base].isel(y=0, x=0, drop=True)
+        p = p.copy(deep=False, data=np.array(means).reshape(p.shape))
+        p.attrs = {"units": self.units(base),
+                   "long_name": self.long_name(base) + " (lateral mean)"}
+        return p.rename(pname)
 
     # ---- agents
-    def _agent_columns(self) -> List[str]:
-        return [n for n in self.vars_on("agent")]
-
     def _flag_names(self, col: str, default: Dict[int, str]) -> Dict[int, str]:
         attrs = self.variables[col].attrs if col in self.variables else {}
         vals, meanings = attrs.get("flag_values"), attrs.get("flag_meanings")
@@ -520,24 +512,24 @@ class Run:
         if counts.size == 0:
             raise KeyError(f"run {self.name} has no agents (no agent_count variable)")
         start, stop = int(counts[:k].sum()), int(counts[: k + 1].sum())
-        cols = self._agent_columns()
-        with self._open() as f:
-            avail = min((f[c].shape[0] for c in cols), default=0)
-            if stop > avail:
-                raise IndexError(f"agents of frame {k} not fully written yet "
-                                 f"(need rows up to {stop}, file has {avail})")
-            data = {c[len("agent_"):] if c.startswith("agent_") else c: np.asarray(f[c][start:stop])
-                    for c in cols}
-        first = [c for c in ("id", "type", "state", "x", "y", "z") if c in data]
-        df = pd.DataFrame({c: data[c] for c in first + [c for c in data if c not in first]})
+        avail = self._sizes.get("agent", 0)
+        if stop > avail:
+            raise IndexError(f"agents of frame {k} not fully written yet "
+                             f"(need rows up to {stop}, file has {avail})")
+        cols = self.vars_on("agent")
+        with self._h5() as f:
+            data = {c: self._read(f, c, {"agent": slice(start, stop)}).values for c in cols}
+        short = {c: c[len("agent_"):] if c.startswith("agent_") else c for c in cols}
+        first = [c for c in ("id", "type", "state", "x", "y", "z") if "agent_" + c in cols]
+        order = ["agent_" + c for c in first] + [c for c in cols if short[c] not in first]
+        df = pd.DataFrame({short[c]: data[c] for c in order})
         for col, default in (("type", AGENT_TYPES), ("state", AGENT_STATES)):
             if col in df:
                 names = self._flag_names("agent_" + col, default)
                 cats = [names[c] for c in sorted(names)]
                 df[col + "_name"] = pd.Categorical(df[col].map(names), categories=cats)
-        df.attrs.update(frame=k, age_years=float(self._frame_age[k]),
-                        time=float(self._frame_time[k]),
-                        units={c[len("agent_"):]: self.units(c) for c in cols})
+        df.attrs.update(frame=k, age_years=self.frames[k], time=float(self.frame_times[k]),
+                        units={short[c]: self.units(c) for c in cols})
         return df
 
     def all_agents(self) -> pd.DataFrame:
@@ -583,17 +575,35 @@ def load_runs(paths: Union[PathLike, Iterable[PathLike]], **kwargs) -> Dict[str,
     return runs
 
 
+def _warn_bad_ref(what, age, ref):
+    warnings.warn(f"relative({what}): reference value at age {age} is {ref}",
+                  RuntimeWarning, stacklevel=3)
+
+
 def relative(data, name: Optional[str] = None, ref_age: float = 25.0):
-    """Divide by the value at the row whose age (index) is closest to ``ref_age``.
+    """Divide by the value at the row whose age is closest to ``ref_age``.
 
     ``data`` is a pandas Series indexed by age, a DataFrame (``name`` selects a column;
-    without it all columns are scaled), or a :class:`Run` (``name`` required).
+    without it all columns are scaled), an xarray DataArray with an ``age_years``
+    coordinate (on ``time`` or as its dimension), or a :class:`Run` (``name`` required).
     A zero or NaN reference gives NaN (with a warning).
     """
     if isinstance(data, Run):
         if name is None:
             raise TypeError("relative(run, name): name required")
         data = data.series
+    if isinstance(data, xr.DataArray):
+        age = data["age_years"]
+        if age.ndim != 1 or age.size == 0:
+            raise ValueError("relative(DataArray): needs a 1-D age_years coordinate")
+        i = int(np.nanargmin(np.abs(age.values - float(ref_age))))
+        ref = float(data.isel({age.dims[0]: i}))
+        if ref == 0.0 or not np.isfinite(ref):
+            _warn_bad_ref(data.name, float(age[i]), ref)
+            return data.astype(float) * np.nan
+        out = data.astype(float) / ref
+        out.attrs = {**data.attrs, "units": "1", "reference_age_years": float(age[i])}
+        return out
     if isinstance(data, pd.DataFrame):
         if name is not None:
             data = data[name]
@@ -603,11 +613,10 @@ def relative(data, name: Optional[str] = None, ref_age: float = 25.0):
     s = pd.Series(data)
     if len(s) == 0:
         return s.astype(float)
-    i = _nearest_index(np.asarray(s.index, dtype=float), ref_age)
+    i = int(np.nanargmin(np.abs(np.asarray(s.index, dtype=float) - float(ref_age))))
     ref = float(s.iloc[i])
     if ref == 0.0 or not np.isfinite(ref):
-        warnings.warn(f"relative({s.name}): reference value at age {s.index[i]} is {ref}",
-                      RuntimeWarning, stacklevel=2)
+        _warn_bad_ref(s.name, s.index[i], ref)
         return s.astype(float) * np.nan
     out = s.astype(float) / ref
     out.name = s.name
@@ -615,14 +624,31 @@ def relative(data, name: Optional[str] = None, ref_age: float = 25.0):
 
 
 def series_table(runs: Union[Dict[str, Run], Sequence[Run]], name: str,
-                 ref_age: Optional[float] = None) -> pd.DataFrame:
-    """One series from several runs side by side (columns = run names, index = age).
+                 ref_age: Optional[float] = None,
+                 ages: Optional[Sequence[float]] = None) -> pd.DataFrame:
+    """One series from several runs side by side, aligned on age.
 
-    With ``ref_age`` each run is divided by its own value nearest that age.
+    Columns are the run names; the index (``age_years``, sorted) is ``ages`` or else the
+    union of the runs' ages. Each run is interpolated linearly onto it (exact at its own
+    rows) and is NaN outside its own age range. With ``ref_age`` each run is first divided
+    by its own value at the row nearest that age.
     """
-    items = runs.items() if isinstance(runs, dict) else ((r.name, r) for r in runs)
-    cols = {}
+    items = list(runs.items() if isinstance(runs, dict) else ((r.name, r) for r in runs))
+    curves = {}
     for key, run in items:
         s = run.series[name]
-        cols[key] = relative(s, ref_age=ref_age) if ref_age is not None else s
-    return pd.concat(cols, axis=1)
+        s = relative(s, ref_age=ref_age) if ref_age is not None else s.astype(float)
+        s = s[~s.index.duplicated(keep="last")].sort_index()
+        curves[key] = s
+    if ages is None:
+        ages = np.unique(np.concatenate([c.index.to_numpy(float) for c in curves.values()]
+                                        or [np.zeros(0)]))
+    axis = pd.Index(np.sort(np.asarray(ages, dtype=float)), name="age_years")
+    out = {}
+    for key, s in curves.items():
+        x, v = s.index.to_numpy(float), s.to_numpy(float)
+        out[key] = (np.interp(axis.to_numpy(), x, v, left=np.nan, right=np.nan) if len(x)
+                    else np.full(len(axis), np.nan))
+    table = pd.DataFrame(out, index=axis, columns=list(curves))
+    table.attrs.update(name=name, ref_age=ref_age)
+    return table

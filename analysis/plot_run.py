@@ -175,15 +175,17 @@ def plot_profiles(run: da.Run, outdir: Path, names=None):
     nrow = -(-len(names) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow), squeeze=False)
     for ax, name in zip(axes.flat, names):
-        p = run.profile(name)
-        ae = _edges(p.age_years)
-        ze = _edges(p.z)
-        m = ax.pcolormesh(ae, ze, p.values.T, shading="flat", cmap="viridis")
+        p = run.profile(name)  # DataArray (frame, z)
+        ae = _edges(p["frame_age_years"].values)
+        ze = _edges(p["z"].values)
+        m = ax.pcolormesh(ae, ze, p.transpose("z", "frame").values, shading="flat",
+                          cmap="viridis")
         ax.set_ylim(ze[-1], ze[0])  # depth increases downwards
-        ax.set_title(run.long_name(name) if name in run.variables else p.long_name, fontsize=9)
+        ax.set_title(run.long_name(name) if name in run.variables else p.attrs["long_name"],
+                     fontsize=9)
         ax.set_xlabel(AGE_LABEL)
         ax.set_ylabel(DEPTH_LABEL)
-        fig.colorbar(m, ax=ax, label=f"[{_fmt_units(p.units)}]")
+        fig.colorbar(m, ax=ax, label=f"[{_fmt_units(p.attrs.get('units', ''))}]")
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     fig.suptitle(_title(run) + " - laterally averaged depth profiles over age")
@@ -208,26 +210,28 @@ def plot_slices(run: da.Run, outdir: Path, fields=None, depth=None):
     z = run.z
     if depth is None:
         depth = float(z[len(z) // 4]) if len(z) else 0.0
-    k_depth = da._nearest_index(z, depth)
     fig, axes = plt.subplots(len(names), 2, figsize=(11, 3.4 * len(names)), squeeze=False)
     for row, name in zip(axes, names):
-        f = run.field(name)
-        xe, ye, ze = _edges(f.x), _edges(f.y), _edges(f.z)
-        j = len(f.y) // 2
-        xz, xy = f.values[:, j, :], f.values[k_depth, :, :]
-        vmin = float(np.nanmin(f.values))
-        vmax = float(np.nanmax(f.values))
-        m = row[0].pcolormesh(xe, ze, xz, vmin=vmin, vmax=vmax, cmap="viridis")
+        f = run.field(name)  # DataArray (z, y, x), last frame
+        xe, ye, ze = _edges(f["x"].values), _edges(f["y"].values), _edges(f["z"].values)
+        xz = f.isel(y=f.sizes["y"] // 2)           # (z, x) at mid y
+        xy = f.sel(z=depth, method="nearest")      # (y, x) at the depth
+        vmin = float(f.min(skipna=True))
+        vmax = float(f.max(skipna=True))
+        lname, units = f.attrs.get("long_name", name), _fmt_units(f.attrs.get("units", ""))
+        m = row[0].pcolormesh(xe, ze, xz.transpose("z", "x").values, vmin=vmin, vmax=vmax,
+                              cmap="viridis")
         row[0].set_ylim(ze[-1], ze[0])
-        row[0].set_title(f"{f.long_name}: x-z at y = {f.y[j]:.4g} um", fontsize=9)
+        row[0].set_title(f"{lname}: x-z at y = {float(xz['y']):.4g} um", fontsize=9)
         row[0].set_xlabel("x [um]")
         row[0].set_ylabel(DEPTH_LABEL)
-        fig.colorbar(m, ax=row[0], label=f"[{_fmt_units(f.units)}]")
-        m = row[1].pcolormesh(xe, ye, xy, vmin=vmin, vmax=vmax, cmap="viridis")
-        row[1].set_title(f"{f.long_name}: x-y at depth z = {f.z[k_depth]:.4g} um", fontsize=9)
+        fig.colorbar(m, ax=row[0], label=f"[{units}]")
+        m = row[1].pcolormesh(xe, ye, xy.transpose("y", "x").values, vmin=vmin, vmax=vmax,
+                              cmap="viridis")
+        row[1].set_title(f"{lname}: x-y at depth z = {float(xy['z']):.4g} um", fontsize=9)
         row[1].set_xlabel("x [um]")
         row[1].set_ylabel("y [um]")
-        fig.colorbar(m, ax=row[1], label=f"[{_fmt_units(f.units)}]")
+        fig.colorbar(m, ax=row[1], label=f"[{units}]")
         for ax in row:
             w = (ax.get_xlim()[1] - ax.get_xlim()[0]) / max(abs(ax.get_ylim()[1] - ax.get_ylim()[0]), 1e-12)
             ax.set_aspect("equal" if 0.2 < w < 5 else "auto")

@@ -1,4 +1,5 @@
-"""Write a small synthetic dermsim run.h5 with h5py, following /work/shared/OUTPUT.md.
+"""Write a small synthetic dermsim run.h5 with h5py, following the layout in the README
+(section "Output: run.h5").
 
 Used by the analysis tests so that the loader logic is tested without the simulator.
 Values are simple closed forms so tests can check them exactly:
@@ -75,15 +76,17 @@ def _set(ds, units: str, long_name: str, **extra) -> None:
 
 def write_synthetic(path, *, frame_coord: str = "frame_time", completed: int = 1,
                     fields=None, profiles: bool = True, agents: bool = True,
-                    attach_scales: bool = True) -> str:
+                    attach_scales: bool = True, ages=None) -> str:
     """Write the synthetic run to ``path``.
 
     frame_coord: "frame_time" (a frame_time(frame) variable; ``frame`` is a dimension-only
     scale) or "frame" (the ``frame`` coordinate itself holds the times in days).
-    attach_scales=False omits the dimension scales (tests the loader's fallback).
+    attach_scales=False omits the dimension scales (a file the loader must reject).
+    ages: the series rows' ages (default AGES); the closed forms are the same.
     """
     fields = FIELDS if fields is None else list(fields)
-    nt, nf = len(AGES), len(FRAME_AGES)
+    ages = AGES if ages is None else np.asarray(ages, dtype=float)
+    nt, nf = len(ages), len(FRAME_AGES)
     n_agents = int(AGENT_COUNT.sum())
     comp = dict(compression="gzip", compression_opts=4, shuffle=True)
     with h5py.File(path, "w") as f:
@@ -128,7 +131,7 @@ def write_synthetic(path, *, frame_coord: str = "frame_time", completed: int = 1
         coord("x", (np.arange(NX) + 0.5) * DX, "um", "x (cell centre)")
         coord("y", (np.arange(NY) + 0.5) * DX, "um", "y (cell centre)")
         coord("z", (np.arange(NZ) + 0.5) * DX, "um", "depth below the dermal-epidermal junction")
-        coord("time", (AGES - 25.0) * 365.25, "day", "simulated time", unlimited=True)
+        coord("time", (ages - 25.0) * 365.25, "day", "simulated time", unlimited=True)
         frame_days = (FRAME_AGES - 25.0) * 365.25
         if frame_coord == "frame":
             coord("frame", frame_days, "day", "frame time", unlimited=True)
@@ -137,8 +140,8 @@ def write_synthetic(path, *, frame_coord: str = "frame_time", completed: int = 1
         dim_only("agent", n_agents)
 
         var("step", np.arange(nt, dtype=np.int64) * 10, ("time",), "1", "step number")
-        var("age_years", AGES, ("time",), "year", "age of the simulated skin")
-        for name, (vals, units, lname) in _series_values(AGES).items():
+        var("age_years", ages, ("time",), "year", "age of the simulated skin")
+        for name, (vals, units, lname) in _series_values(ages).items():
             var(name, np.asarray(vals, dtype=np.float64), ("time",), units, lname)
 
         if frame_coord == "frame_time":

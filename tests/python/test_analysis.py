@@ -17,6 +17,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 HERE = Path(__file__).resolve().parent
 ANALYSIS = HERE.parents[1] / "analysis"
@@ -31,7 +32,7 @@ PLOT_RUN = ANALYSIS / "plot_run.py"
 NOTEBOOK = ANALYSIS / "quickstart.ipynb"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
-# the layout the analysis code is written against (brief + /work/shared/OUTPUT.md)
+# the layout the analysis code is written against (README, "Output: run.h5")
 SERIES = ["time", "step", "age_years", "collagen_total", "collagen_intact_total",
           "collagen_fragmented_fraction", "collagen_synthesis_rate",
           "collagen_degradation_rate", "collagen_cleavage_rate", "collagen_synthesis_per_cell",
@@ -68,7 +69,7 @@ def test_loader_shapes_and_units(run_h5):
     s = run.series
     assert isinstance(s, pd.DataFrame) and s.index.name == "age_years" and len(s) >= 1
     assert s.index.is_monotonic_increasing
-    assert s().shape == s.shape  # run.series() also works
+    assert type(s) is pd.DataFrame  # a plain DataFrame (no callable subclass)
     for col in ("time", "step", "collagen_total", "fibroblast_count"):
         assert col in s.columns
     assert run.units("time") == "day"
@@ -79,12 +80,22 @@ def test_loader_shapes_and_units(run_h5):
     assert run.fields, "no 3-D fields in run"
     for name in run.fields[:3]:
         f = run.field(name)
+        assert isinstance(f, xr.DataArray) and f.dims == ("z", "y", "x")
         assert f.values.shape == (nz, ny, nx) and f.values.dtype == np.float32
-        assert f.frame == run.n_frames - 1 and f.age_years == pytest.approx(run.frames[-1])
-        assert f.xz().shape == (nz, nx) and f.xy(depth=run.z[0]).shape == (ny, nx)
+        assert int(f.frame) == run.n_frames - 1
+        assert float(f.frame_age_years) == pytest.approx(run.frames[-1])
+        assert float(f.frame_time) == pytest.approx(run.frame_times[-1])
+        np.testing.assert_array_equal(f.x, run.x)
+        np.testing.assert_array_equal(f.z, run.z)
+        assert f.x.attrs["units"] == f.z.attrs["units"] == "um"
+        assert f.attrs["units"] == run.units(name) and f.attrs["long_name"] == run.long_name(name)
+        assert f.isel(y=0).dims == ("z", "x")
+        assert f.sel(z=run.z[0] + 1e-3, method="nearest").shape == (ny, nx)
         p = run.profile(name)
+        assert isinstance(p, xr.DataArray) and p.dims == ("frame", "z")
         assert p.values.shape == (run.n_frames, nz)
-        assert len(p.age_years) == run.n_frames
+        np.testing.assert_allclose(p.frame_age_years, run.frames)
+        np.testing.assert_array_equal(p.frame, np.arange(run.n_frames))
         np.testing.assert_allclose(p.values[-1], f.values.mean(axis=(1, 2)), rtol=1e-4,
                                    atol=1e-6 * max(1.0, float(np.abs(f.values).max())))
     assert isinstance(run.attrs.get("software"), str)
@@ -137,6 +148,51 @@ def test_dataset_xarray(run_h5):
         name = run.fields[0]
         assert ds[name].dims == ("frame", "z", "y", "x")
         np.testing.assert_array_equal(ds[name].isel(frame=-1).values, run.field(name).values)
+        assert {"frame_time", "frame_age_years", "frame_step"} <= set(ds[name].coords)
+        assert {"age_years", "step"} <= set(ds["collagen_total"].coords)
+        last = ds[name].sel(frame_age_years=run.frames[-1] + 0.01, method="nearest")
+        np.testing.assert_array_equal(last.values, run.field(name).values)
+        assert ds.sizes["frame"] == run.n_frames and ds.sizes["time"] == len(run.series)
+    with pytest.raises(ValueError):
+        ds["collagen_total"].values  # closed with the context manager
+
+
+def test_open_matches_plain_xarray(run_h5):
+    """The catalogue opener (h5netcdf with dimension lengths computed once) reads the file
+    exactly as plain ``xarray.open_dataset(engine="h5netcdf")`` does."""
+    run = open_quiet(run_h5)
+    with xr.open_dataset(run_h5, engine="h5netcdf") as plain, \
+            da._open_raw(run.path, {}) as fast:
+        xr.testing.assert_identical(fast, plain)
+
+
+def test_totals_xarray(run_h5):
+    """Series as xarray: age_years is a coordinate of time with an index."""
+    run = open_quiet(run_h5)
+    t = run.totals
+    assert isinstance(t, xr.Dataset) and set(t.dims) == {"time"}
+    assert {"time", "step", "age_years"} <= set(t.coords)
+    assert "age_years" in t.xindexes
+    assert t["collagen_total"].attrs["units"] == run.units("collagen_total")
+    assert t["age_years"].attrs["units"] in ("year", "years")
+    ages = t["age_years"].values
+    mid = 0.5 * (ages[0] + ages[-1])
+    i = int(np.argmin(np.abs(ages - mid)))
+    c = t["collagen_total"].sel(age_years=mid, method="nearest")
+    assert float(c) == pytest.approx(float(t["collagen_total"][i]))
+    assert float(c.time) == pytest.approx(float(t.time[i]))
+    # age as the dimension
+    b = da.by_age(t["collagen_total"])
+    assert b.dims == ("age_years",)
+    part = b.sel(age_years=slice(ages[0], mid))
+    np.testing.assert_allclose(part.values, t["collagen_total"].values[: len(part)])
+    # run.series is built from the same data
+    np.testing.assert_array_equal(run.series.index.to_numpy(), ages)
+    np.testing.assert_array_equal(run.series["collagen_total"].to_numpy(),
+                                  t["collagen_total"].values)
+    r = da.relative(t["collagen_total"], ref_age=ages[0])
+    assert float(r[0]) == pytest.approx(1.0)
+    np.testing.assert_allclose(r.values, run.relative("collagen_total", ref_age=ages[0]))
 
 
 # =========================================================== synthetic: exact values
@@ -159,15 +215,23 @@ def test_synthetic_values(synthetic_h5):
     # field values: k + j + 0.001 * (100 iz + 10 iy + ix)
     j = syn.FIELDS.index("mmp1")
     f = run.field("mmp1", age=44.0)
-    assert f.frame == 1 and f.units == "nM"
+    assert int(f.frame) == 1 and f.attrs["units"] == "nM" and float(f.frame_age_years) == 45.0
     assert f.values[2, 3, 4] == pytest.approx(1 + j + 0.001 * 234, rel=1e-6)
-    assert run.field("mmp1", frame=-3).frame == 0
+    assert float(f.sel(z=50.0, y=70.0, x=90.0)) == pytest.approx(1 + j + 0.001 * 234, rel=1e-6)
+    assert int(run.field("mmp1", frame=-3).frame) == 0
+    every = run.field("mmp1", frame=None)
+    assert every.dims == ("frame", "z", "y", "x") and every.shape == (3, syn.NZ, syn.NY, syn.NX)
+    np.testing.assert_array_equal(every.sel(frame_age_years=45.0).values, f.values)
     with pytest.raises(IndexError):
         run.field("mmp1", frame=3)
     with pytest.raises(KeyError):
         run.field("nonexistent")
     p = run.profile("mmp1_profile")
-    assert p.name == "mmp1" and p.to_frame().shape == (3, syn.NZ)
+    assert p.name == "mmp1_profile" and p.attrs["units"] == "nM"
+    table = da.by_age(p).to_pandas()
+    assert table.shape == (3, syn.NZ) and list(table.index) == [25.0, 45.0, 65.0]
+    np.testing.assert_allclose(p.sel(frame_age_years=65.0), 2 + j + (
+        0.001 * (100 * np.arange(syn.NZ) + 10 * 1.5 + 2.0)), rtol=1e-6)
     # agents: x = 10 k + i, id = 1000 k + i
     a = run.agents(1)
     np.testing.assert_array_equal(a["x"], 10.0 + np.arange(5))
@@ -190,18 +254,24 @@ def test_relative_function():
         assert da.relative(s * 0, ref_age=25).isna().all()
 
 
-@pytest.mark.parametrize("variant", ["frame_coordinate", "no_scales", "no_profiles", "incomplete"])
+def test_no_dimension_scales_rejected(tmp_path):
+    """Without dimension scales xarray sees phony dimensions: not a run file."""
+    syn.write_synthetic(tmp_path / "run.h5", attach_scales=False)
+    with pytest.raises(da.InvalidRunError, match="dimension scales"):
+        da.open_run(tmp_path)
+
+
+@pytest.mark.parametrize("variant", ["frame_coordinate", "no_profiles", "incomplete"])
 def test_synthetic_variants(tmp_path, variant):
     path = tmp_path / "run.h5"
     kw = {"frame_coordinate": dict(frame_coord="frame"),
-          "no_scales": dict(attach_scales=False),
           "no_profiles": dict(profiles=False, fields=["collagen_intact", "mmp1"]),
           "incomplete": dict(completed=0)}[variant]
     syn.write_synthetic(path, **kw)
     if variant == "incomplete":
-        with pytest.warns(da.IncompleteRunWarning):
+        with pytest.warns(da.IncompleteRunWarning, match="incomplete.*age 65"):
             run = da.open_run(tmp_path)
-        assert not run.completed
+        assert not run.completed and "INCOMPLETE" in repr(run)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("error", da.IncompleteRunWarning)
@@ -214,8 +284,13 @@ def test_synthetic_variants(tmp_path, variant):
     if variant == "no_profiles":
         assert run.profiles == [] and sorted(run.fields) == ["collagen_intact", "mmp1"]
         p = run.profile("mmp1")  # computed from the field
+        assert p.dims == ("frame", "z") and p.name == "mmp1_profile"
+        assert "lateral mean" in p.attrs["long_name"]
         np.testing.assert_allclose(p.values[0], run.field("mmp1", 0).values.mean(axis=(1, 2)),
                                    rtol=1e-6)
+        np.testing.assert_allclose(p.frame_age_years, syn.FRAME_AGES)
+    if variant == "frame_coordinate":
+        np.testing.assert_array_equal(run.field("mmp1").frame_time, run.frame_times[-1])
 
 
 def test_partially_written_file(tmp_path):
@@ -226,8 +301,17 @@ def test_partially_written_file(tmp_path):
         n = int(syn.AGENT_COUNT.sum())
         for c in AGENT_COLUMNS:
             f[c].resize((n - 2,))
-    run = open_quiet(path, locking=False)
+    with pytest.warns(da.IncompleteRunWarning):
+        run = da.open_run(path, locking=False)
+    # the series a row behind: every series cut to the common length, not padded with zeros
     assert len(run.series) == len(syn.AGES) - 1
+    assert run.totals.sizes["time"] == len(syn.AGES) - 1
+    assert run.series.index[-1] == syn.AGES[-2]
+    expected = 10 * (1 - 0.01 * (syn.AGES[-2] - 25))
+    assert run.series["collagen_total"].iloc[-1] == pytest.approx(expected)
+    assert run.series["fibroblast_count"].iloc[-1] > 0
+    with run.dataset() as ds:
+        assert ds.sizes["time"] == len(syn.AGES) - 1 and ds.sizes["agent"] == n - 2
     assert run.n_frames == 3
     assert len(run.agents(1)) == 5
     with pytest.raises(IndexError):
@@ -236,7 +320,29 @@ def test_partially_written_file(tmp_path):
         f["mmp1"].resize((2, syn.NZ, syn.NY, syn.NX))
     run.refresh()
     assert run.n_frames == 2 and run.frames == [25.0, 45.0]
-    assert run.field("mmp1").frame == 1 and run.profile("tgfb").values.shape == (2, syn.NZ)
+    assert int(run.field("mmp1").frame) == 1 and run.profile("tgfb").values.shape == (2, syn.NZ)
+    assert run.field("tgfb", frame=None).sizes["frame"] == 2
+    with pytest.raises(IndexError):
+        run.field("tgfb", frame=2)
+
+
+def test_fill_values_decoded(tmp_path):
+    """Values read through h5py get xarray's CF decoding (_FillValue -> NaN), as in dataset()."""
+    path = syn.write_synthetic(tmp_path / "run.h5")
+    with h5py.File(path, "a") as f:
+        f["collagen_total"].attrs["_FillValue"] = -1.0
+        f["collagen_total"][3] = -1.0
+        f["mmp1"].attrs["_FillValue"] = np.float32(-1)
+        f["mmp1"][2, 0, 0, 0] = -1
+    run = da.open_run(path)
+    s = run.series["collagen_total"]
+    assert np.isnan(s.iloc[3]) and s.notna().sum() == len(syn.AGES) - 1
+    f = run.field("mmp1")
+    assert np.isnan(f.values[0, 0, 0]) and np.isfinite(f.values[0, 0, 1])
+    with run.dataset() as ds:
+        np.testing.assert_array_equal(ds["mmp1"].isel(frame=-1).values, f.values)
+        np.testing.assert_array_equal(ds["collagen_total"].values,
+                                      run.totals["collagen_total"].values)
 
 
 def test_open_locked_file(tmp_path):
@@ -267,8 +373,46 @@ def test_load_runs_and_series_table(tmp_path):
     assert list(runs2) == ["control", "control#2"]
     t = da.series_table(runs, "collagen_total", ref_age=25)
     assert list(t.columns) == ["control", "treated"] and t.iloc[0].tolist() == [1.0, 1.0]
+    np.testing.assert_allclose(t.index, syn.AGES)  # same ages: nothing interpolated
     with pytest.raises(FileNotFoundError):
         da.load_runs(str(tmp_path / "nothing_*"))
+
+
+def test_series_table_aligned_on_age(tmp_path):
+    """Runs with different output ages (and one a row behind) line up on a sorted age axis."""
+    grids = {"coarse": syn.AGES,                               # 25, 27, ..., 65
+             "fine": np.arange(30.0, 60.0 + 1e-9, 0.5),        # 30, 30.5, ..., 60
+             "offset": syn.AGES[::-1][1:][::-1] + 1.0}         # 26, 28, ..., 64
+    for name, ages in grids.items():
+        (tmp_path / name).mkdir()
+        syn.write_synthetic(tmp_path / name / "run.h5", ages=ages)
+    with h5py.File(tmp_path / "offset" / "run.h5", "a") as f:  # the series a row behind
+        f["collagen_total"].resize((len(grids["offset"]) - 1,))
+    runs = da.load_runs([tmp_path / n for n in grids])
+    t = da.series_table(runs, "collagen_total")
+    assert list(t.columns) == list(grids)
+    assert t.index.name == "age_years" and t.index.is_monotonic_increasing and t.index.is_unique
+    union = np.unique(np.concatenate([grids["coarse"], grids["fine"], grids["offset"][:-1]]))
+    np.testing.assert_allclose(t.index, union)
+    # collagen_total is linear in age, so interpolation is exact inside each run's range
+    exact = 10.0 * (1 - 0.01 * (t.index.to_numpy() - 25.0))
+    for name, ages in grids.items():
+        last = ages[-2] if name == "offset" else ages[-1]
+        inside = (t.index >= ages[0]) & (t.index <= last)
+        np.testing.assert_allclose(t.loc[inside, name], exact[inside])
+        assert t.loc[~inside, name].isna().all()
+    window = t.loc[59.5:60.5]                                  # "fine" ends at 60
+    np.testing.assert_allclose(window.index, [59.5, 60.0])
+    assert window.notna().all().all()
+    # each run relative to its own row nearest age 30
+    r = da.series_table(runs, "collagen_total", ref_age=30)
+    assert r.loc[30.0, "fine"] == pytest.approx(1.0)
+    assert r.loc[30.0, "offset"] == pytest.approx(1.0)
+    assert r.loc[29.0, "coarse"] == pytest.approx(1.0)  # a tie (29, 31): the first row
+    assert r.loc[35.0, "coarse"] == pytest.approx((1 - 0.01 * 10.0) / (1 - 0.01 * 4.0))
+    # an explicit age axis
+    e = da.series_table(runs, "collagen_total", ages=[60.0, 40.0])
+    assert list(e.index) == [40.0, 60.0] and e.notna().all().all()
 
 
 def test_open_errors(tmp_path):
