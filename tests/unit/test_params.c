@@ -1,6 +1,8 @@
 /* test_params.c - unit tests of params.c: the descriptor table, defaults, typed parsing with
  * range checks and their messages, suggestions, value formatting, cross-checks, the table
- * printout. (Reading YAML is tested in test_config.c.) */
+ * printout, the three rows per signal generated from the signal registry and the constants
+ * that became rows (MED table, references, HA drive weight, exosome presets). (Reading
+ * YAML is tested in test_config.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -570,6 +572,87 @@ static void test_print_table(void **state)
     free(s);
 }
 
+/* ---- rows generated from the signal registry and constants moved into the table ------ */
+
+/* Three rows per signal of DERM_SIGNALS (store/fields.h), with the registry's defaults,
+ * stored in p.signal[id]. */
+static void test_signal_rows_from_registry(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        double D, hl, lvl;
+    } reg[DERM_NSIGNAL] = {
+#define X_REG(id, name, ln, D, hl, lvl, src) [DERM_S_##id] = {name, D, hl, lvl},
+        DERM_SIGNALS(X_REG)
+#undef X_REG
+    };
+    struct derm_params p;
+    derm_params_defaults(&p);
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        const char *keys[3] = {"diffusion_um2_per_s", "half_life_h", "young_level"};
+        const double defs[3] = {reg[q].D, reg[q].hl, reg[q].lvl};
+        double *members[3] = {&p.signal[q].diffusion_um2_per_s, &p.signal[q].half_life_h, &p.signal[q].young_level};
+        char section[64];
+        snprintf(section, sizeof section, "signals.%s", reg[q].name);
+        assert_true(derm_params_is_section(section));
+        for (int k = 0; k < 3; k++) {
+            char path[96];
+            snprintf(path, sizeof path, "signals.%s.%s", reg[q].name, keys[k]);
+            const struct derm_param_desc *d = derm_params_find(path);
+            if (!d) fail_msg("no parameter %s", path);
+            assert_int_equal(d->type, DERM_PT_REAL);
+            assert_true(d->def == defs[k]);
+            assert_true(*members[k] == defs[k]);
+            /* the row writes the member of its own signal */
+            struct derm_err err = {0};
+            assert_int_equal(derm_params_set_text(&p, d, "0.125", "t", &err), DERM_OK);
+            assert_true(*members[k] == 0.125);
+            assert_true(derm_params_get(&p, d) == 0.125);
+            *members[k] = defs[k];
+        }
+    }
+    /* nothing else in the table points into the signal array */
+    const size_t lo = offsetof(struct derm_params, signal), hi = lo + sizeof p.signal;
+    size_t inside = 0;
+    for (size_t i = 0; i < derm_params_count(); i++)
+        inside += derm_params_table()[i].offset >= lo && derm_params_table()[i].offset < hi;
+    assert_int_equal(inside, 3 * DERM_NSIGNAL);
+}
+
+/* Constants that were literals in the code before the restructuring are table rows with
+ * the old values as defaults. */
+static void test_constants_are_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        double def;
+    } rows[] = {
+        {"uv.med_sed.type_1", 2.0},          {"uv.med_sed.type_2", 2.5},
+        {"uv.med_sed.type_3", 3.5},          {"uv.med_sed.type_4", 4.5},
+        {"uv.med_sed.type_5", 6.0},          {"uv.med_sed.type_6", 10.0},
+        {"uv.reference_uva_uvb_ratio", 20.0}, {"glycation.reference_glucose_mM", 5.0},
+        {"ecm.ha_ros_weight", 0.5},
+    };
+    struct derm_params p;
+    derm_params_defaults(&p);
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        const struct derm_param_desc *d = derm_params_find(rows[i].path);
+        if (!d) fail_msg("no parameter %s", rows[i].path);
+        if (derm_params_get(&p, d) != rows[i].def)
+            fail_msg("%s defaults to %g, was %g", rows[i].path, derm_params_get(&p, d), rows[i].def);
+    }
+    /* 6 sources x 5 effects of exosome emphasis */
+    size_t nexo = 0;
+    for (size_t i = 0; i < derm_params_count(); i++)
+        nexo += strncmp(derm_params_table()[i].path, "exosome_source.", 15) == 0;
+    assert_int_equal(nexo, 30);
+    assert_true(derm_params_is_section("exosome_source"));
+    assert_true(derm_params_is_section("exosome_source.umbilical_cord"));
+    assert_true(derm_params_is_section("uv.med_sed"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +672,8 @@ int main(void)
         cmocka_unit_test(test_validate_ranges),
         cmocka_unit_test(test_validate_grid_memory),
         cmocka_unit_test(test_print_table),
+        cmocka_unit_test(test_signal_rows_from_registry),
+        cmocka_unit_test(test_constants_are_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
