@@ -35,7 +35,7 @@ static int64_t append(struct derm_agents *a)
 static void fill_row(struct derm_agents *a, int64_t r, int salt)
 {
     int col = 0;
-#define X_FILL(name, ctype, kind, units, desc)                                   \
+#define X_FILL(name, ctype, kind, units, desc)                                      \
     if (strcmp(#name, "id") != 0) a->name[r] = (ctype)(r * 7 + col * 3 + salt + 1); \
     col++;
     DERM_AGENT_COLUMNS(X_FILL)
@@ -50,7 +50,7 @@ static void fill_row(struct derm_agents *a, int64_t r, int salt)
 static void check_row(const struct derm_agents *a, int64_t r, int64_t expect_r, int salt)
 {
     int col = 0;
-#define X_CHECK(name, ctype, kind, units, desc)                                    \
+#define X_CHECK(name, ctype, kind, units, desc)                                                          \
     if (strcmp(#name, "id") != 0) assert_true(a->name[r] == (ctype)(expect_r * 7 + col * 3 + salt + 1)); \
     col++;
     DERM_AGENT_COLUMNS(X_CHECK)
@@ -166,9 +166,9 @@ static void test_copy_row_all_columns(void **state)
     check_row(&a, 0, 2, 5);
     assert_int_equal(a.id[0], a.id[2]); /* ids included: the caller re-assigns */
     assert_true(a.id[0] != id0);
-    check_row(&a, 1, 1, 5); /* untouched */
-    check_row(&a, 2, 2, 5); /* source unchanged */
-    derm_agents_copy_row(&a, 1, 1);  /* self-copy is a no-op */
+    check_row(&a, 1, 1, 5);         /* untouched */
+    check_row(&a, 2, 2, 5);         /* source unchanged */
+    derm_agents_copy_row(&a, 1, 1); /* self-copy is a no-op */
     check_row(&a, 1, 1, 5);
     derm_agents_fini(&a);
 }
@@ -247,12 +247,9 @@ static void test_growth_keeps_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_and_fini),
-        cmocka_unit_test(test_append_ids_and_zero_rows),
-        cmocka_unit_test(test_ids_never_reused),
-        cmocka_unit_test(test_copy_row_all_columns),
-        cmocka_unit_test(test_swap_remove_semantics),
-        cmocka_unit_test(test_growth_keeps_data),
+        cmocka_unit_test(test_init_and_fini),         cmocka_unit_test(test_append_ids_and_zero_rows),
+        cmocka_unit_test(test_ids_never_reused),      cmocka_unit_test(test_copy_row_all_columns),
+        cmocka_unit_test(test_swap_remove_semantics), cmocka_unit_test(test_growth_keeps_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,6 @@ static void check_bins(const struct derm_grid *g, const struct derm_bins *b, con
     free(seen);
 }
 
-
 /* ---- binning ------------------------------------------------------------------------- */
 
 static void test_bins_group_rows_by_voxel(void **state)
@@ -102,7 +101,6 @@ static void test_bins_group_rows_by_voxel(void **state)
     derm_bins_fini(&b);
     derm_agents_fini(&a);
 }
-
 
 static void test_init_and_fini(void **state)
 {

@@ -114,8 +114,10 @@ static void test_secretion_sources_equal_decay(void **state)
     for (int q = 0; q < DERM_NSIGNAL; q++) {
         double sum = 0.0;
         for (int64_t r = 0; r < w.a.n; r++) sum += w.rt.signal[q][r];
-        if (q == DERM_S_EXOSOME) assert_true(sum == 0.0);
-        else assert_rel(sum, decay[q] * level[q] * (double)w.g.n, 1e-12);
+        if (q == DERM_S_EXOSOME)
+            assert_true(sum == 0.0);
+        else
+            assert_rel(sum, decay[q] * level[q] * (double)w.g.n, 1e-12);
     }
     /* the systemic share of growth factor is left to the blood supply */
     derm_fibroblast_secrete(&w.g, &w.a, &w.fc, &w.h, &young, M(&w), S(&w), &w.rt);

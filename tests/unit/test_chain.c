@@ -26,12 +26,12 @@ static int rel_close(double got, double want, double rtol)
     double scale = fmax(fabs(want), 1e-300);
     return fabs(got - want) <= rtol * scale;
 }
-#define assert_rel(got, want, rtol)                                                          \
-    do {                                                                                     \
-        double g_ = (got), w_ = (want);                                                      \
-        if (!rel_close(g_, w_, (rtol)))                                                      \
-            fail_msg("%s = %.17g, expected %.17g (rel err %.3g > %.3g)", #got, g_, w_,        \
-                     fabs(g_ - w_) / fmax(fabs(w_), 1e-300), (double)(rtol));                 \
+#define assert_rel(got, want, rtol)                                                    \
+    do {                                                                               \
+        double g_ = (got), w_ = (want);                                                \
+        if (!rel_close(g_, w_, (rtol)))                                                \
+            fail_msg("%s = %.17g, expected %.17g (rel err %.3g > %.3g)", #got, g_, w_, \
+                     fabs(g_ - w_) / fmax(fabs(w_), 1e-300), (double)(rtol));          \
     } while (0)
 
 /* Closed form of the chain, written with expm1 so it stays accurate for small and
@@ -44,10 +44,13 @@ static void chain_closed(double P, double a, double b, double yield, double t, d
     *x = x0 * ea + P * pa_t;
     *out = P * t - (*x - x0);
     double i0 = b > 0 ? -expm1(-b * t) / b : t; /* int_0^t e^{-b(t-s)} ds */
-    double i1;                                   /* int_0^t e^{-b(t-s)} e^{-a s} ds */
-    if (a == b) i1 = t * ea;
-    else if (b > a) i1 = ea * (-expm1(-(b - a) * t)) / (b - a);
-    else i1 = eb * (-expm1(-(a - b) * t)) / (a - b);
+    double i1;                                  /* int_0^t e^{-b(t-s)} e^{-a s} ds */
+    if (a == b)
+        i1 = t * ea;
+    else if (b > a)
+        i1 = ea * (-expm1(-(b - a) * t)) / (b - a);
+    else
+        i1 = eb * (-expm1(-(a - b) * t)) / (a - b);
     *y = y0 * eb + yield * (P * i0 + (a * x0 - P) * i1);
 }
 
@@ -76,9 +79,9 @@ static void chain_rk4(double P, double a, double b, double yield, double t, int 
 /* Rate pairs (per unit time, t = 1) covering: both series paths, both exponential paths,
  * near-equal rates on both sides (series for the cross term), equal rates, zero rates. */
 static const double CASES[][2] = {
-    {0.01, 0.02},  {0.02, 0.01},  {0.3, 1.7},   {1.7, 0.3},   {0.04, 0.06}, {0.06, 0.04},
-    {2.0, 2.01},   {2.01, 2.0},   {0.5, 0.5},   {0.001, 0.001}, {3.0, 3.0},  {0.7, 0.0},
-    {0.0, 0.7},    {0.0, 0.0},    {0.049, 0.051}, {25.0, 0.1}, {0.1, 25.0},  {1e-7, 2e-7},
+    {0.01, 0.02}, {0.02, 0.01}, {0.3, 1.7},     {1.7, 0.3},     {0.04, 0.06}, {0.06, 0.04},
+    {2.0, 2.01},  {2.01, 2.0},  {0.5, 0.5},     {0.001, 0.001}, {3.0, 3.0},   {0.7, 0.0},
+    {0.0, 0.7},   {0.0, 0.0},   {0.049, 0.051}, {25.0, 0.1},    {0.1, 25.0},  {1e-7, 2e-7},
 };
 #define NCASES (sizeof CASES / sizeof *CASES)
 
@@ -139,8 +142,10 @@ static void test_chain_against_rk4(void **state)
         chain_rk4(P, a, b, yield, t, 20000, &xr, &yr, &outr);
         assert_rel(x, xr, 1e-9);
         assert_rel(y, yr, 1e-9);
-        if (outr > 1e-12) assert_rel(out, outr, 1e-9);
-        else assert_true(fabs(out) <= 1e-12);
+        if (outr > 1e-12)
+            assert_rel(out, outr, 1e-9);
+        else
+            assert_true(fabs(out) <= 1e-12);
     }
 }
 
@@ -179,7 +184,8 @@ static void test_phi1_and_inline_form(void **state)
 {
     (void)state;
     /* phi1(x) = (1 - e^{-x}) / x on both sides of the series switch at |x| = 0.05 */
-    const double xs[] = {0.0, 1e-300, 1e-12, 1e-6, 0.01, 0.0499999, 0.05, 0.0500001, 0.3, 2.0, 40.0, -0.01, -0.049, -1.0};
+    const double xs[] = {0.0,       1e-300, 1e-12, 1e-6, 0.01,  0.0499999, 0.05,
+                         0.0500001, 0.3,    2.0,   40.0, -0.01, -0.049,    -1.0};
     for (size_t q = 0; q < sizeof xs / sizeof *xs; q++) {
         const double x = xs[q];
         const double want = x == 0.0 ? 1.0 : -expm1(-x) / x;
@@ -199,10 +205,8 @@ static void test_phi1_and_inline_form(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chain_closed_forms),
-        cmocka_unit_test(test_chain_against_rk4),
-        cmocka_unit_test(test_chain_mass_balance),
-        cmocka_unit_test(test_chain_step_invariance),
+        cmocka_unit_test(test_chain_closed_forms),   cmocka_unit_test(test_chain_against_rk4),
+        cmocka_unit_test(test_chain_mass_balance),   cmocka_unit_test(test_chain_step_invariance),
         cmocka_unit_test(test_phi1_and_inline_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

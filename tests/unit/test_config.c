@@ -136,17 +136,14 @@ static void test_load_good(void **state)
 static void test_load_on_top_of_existing(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(derm_config_load_string("domain: {nx: 8}\n", "a.yaml", &f->p, &f->s, f->o, &f->err),
-                     DERM_OK);
-    assert_int_equal(derm_config_load_string("domain: {ny: 5}\n", "b.yaml", &f->p, &f->s, f->o, &f->err),
-                     DERM_OK);
+    assert_int_equal(derm_config_load_string("domain: {nx: 8}\n", "a.yaml", &f->p, &f->s, f->o, &f->err), DERM_OK);
+    assert_int_equal(derm_config_load_string("domain: {ny: 5}\n", "b.yaml", &f->p, &f->s, f->o, &f->err), DERM_OK);
     assert_int_equal(f->p.domain_nx, 8);
     assert_int_equal(f->p.domain_ny, 5);
     assert_string_equal(f->o[idx_of("domain.nx")].where, "a.yaml:1:10");
     assert_string_equal(f->o[idx_of("domain.ny")].where, "b.yaml:1:10");
     /* origins may be NULL */
-    assert_int_equal(derm_config_load_string("domain: {nz: 7}\n", "c.yaml", &f->p, &f->s, NULL, &f->err),
-                     DERM_OK);
+    assert_int_equal(derm_config_load_string("domain: {nz: 7}\n", "c.yaml", &f->p, &f->s, NULL, &f->err), DERM_OK);
     assert_int_equal(f->p.domain_nz, 7);
 }
 
@@ -154,21 +151,18 @@ static void test_quoted_and_null_spellings(void **state)
 {
     struct fixture *f = *state;
     /* a quoted number is text that still parses; a quoted "null" is not a null */
-    assert_int_equal(
-        derm_config_load_string("domain:\n  nx: \"12\"\n", "q.yaml", &f->p, &f->s, f->o, &f->err),
-        DERM_OK);
+    assert_int_equal(derm_config_load_string("domain:\n  nx: \"12\"\n", "q.yaml", &f->p, &f->s, f->o, &f->err),
+                     DERM_OK);
     assert_int_equal(f->p.domain_nx, 12);
-    static const char *const nulls[] = {"run:\n  seed:\n", "run:\n  seed: ~\n",
-                                        "run:\n  seed: null\n", "run:\n  seed: NULL\n"};
+    static const char *const nulls[] = {"run:\n  seed:\n", "run:\n  seed: ~\n", "run:\n  seed: null\n",
+                                        "run:\n  seed: NULL\n"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++) {
-        assert_int_equal(derm_config_load_string(nulls[i], "n.yaml", &f->p, &f->s, f->o, &f->err),
-                         DERM_ECONFIG);
+        assert_int_equal(derm_config_load_string(nulls[i], "n.yaml", &f->p, &f->s, f->o, &f->err), DERM_ECONFIG);
         assert_string_equal(f->err.msg, "n.yaml:2:3: key 'run.seed': missing value; expected an "
                                         "integer in [0, 9.2e+18]");
     }
-    assert_int_equal(
-        derm_config_load_string("run:\n  seed: 'null'\n", "n.yaml", &f->p, &f->s, f->o, &f->err),
-        DERM_ECONFIG);
+    assert_int_equal(derm_config_load_string("run:\n  seed: 'null'\n", "n.yaml", &f->p, &f->s, f->o, &f->err),
+                     DERM_ECONFIG);
     assert_contains(f->err.msg, "'null' is not an integer");
 }
 
@@ -188,13 +182,9 @@ static void test_errors(void **state)
         {"run:\n  seed: [1, 2\ndomain:\n  nx: 4\n",
          DERM_ECONFIG,
          {"bad.yaml:3:", "YAML syntax error", "flow sequence"}},
-        {"run:\n  seed: 1\n   age_end_years: 30\n",
-         DERM_ECONFIG,
-         {"bad.yaml:3:", "YAML syntax error", NULL}},
+        {"run:\n  seed: 1\n   age_end_years: 30\n", DERM_ECONFIG, {"bad.yaml:3:", "YAML syntax error", NULL}},
         {"run:\n\tseed: 1\n", DERM_ECONFIG, {"bad.yaml:2:", "YAML syntax error", NULL}},
-        {"run: {seed: 1\n",
-         DERM_ECONFIG,
-         {"bad.yaml:2:1: YAML syntax error", "flow mapping", NULL}},
+        {"run: {seed: 1\n", DERM_ECONFIG, {"bad.yaml:2:1: YAML syntax error", "flow mapping", NULL}},
         /* unknown keys and sections */
         {"fibroblast:\n  lifspan_years: 2\n",
          DERM_ECONFIG,
@@ -206,12 +196,10 @@ static void test_errors(void **state)
          {"bad.yaml:1:1: unknown section 'fibroblst'; did you mean 'fibroblast'?", NULL, NULL}},
         {"signals:\n  tgfbb:\n    half_life_h: 2\n",
          DERM_ECONFIG,
-         {"bad.yaml:2:3: unknown section 'signals.tgfbb'; did you mean 'signals.tgfb'?", NULL,
-          NULL}},
+         {"bad.yaml:2:3: unknown section 'signals.tgfbb'; did you mean 'signals.tgfb'?", NULL, NULL}},
         {"zzzqqqxx:\n  a: 1\n",
          DERM_ECONFIG,
-         {"bad.yaml:1:1: unknown section 'zzzqqqxx'; valid sections are: run, output, domain", NULL,
-          NULL}},
+         {"bad.yaml:1:1: unknown section 'zzzqqqxx'; valid sections are: run, output, domain", NULL, NULL}},
         {"run:\n  qqqqqqqqqq: 1\n",
          DERM_ECONFIG,
          {"bad.yaml:2:3: unknown key 'run.qqqqqqqqqq'; valid keys in 'run' are: seed, "
@@ -236,8 +224,7 @@ static void test_errors(void **state)
          {"bad.yaml:2:3: key 'domain.nx': found a mapping; expected a scalar", NULL, NULL}},
         {"domain: 5\n",
          DERM_ECONFIG,
-         {"bad.yaml:1:1: key 'domain' is a section but holds a scalar; expected a mapping", "nx",
-          NULL}},
+         {"bad.yaml:1:1: key 'domain' is a section but holds a scalar; expected a mapping", "nx", NULL}},
         {"domain:\n  - nx\n  - ny\n",
          DERM_ECONFIG,
          {"bad.yaml:1:1: key 'domain' is a section but holds a sequence", NULL, NULL}},
@@ -245,8 +232,7 @@ static void test_errors(void **state)
         /* document shape */
         {"",
          DERM_ECONFIG,
-         {"bad.yaml: empty configuration; expected a mapping of sections such as run:, domain:",
-          NULL, NULL}},
+         {"bad.yaml: empty configuration; expected a mapping of sections such as run:, domain:", NULL, NULL}},
         {"# only\n# comments\n\n", DERM_ECONFIG, {"bad.yaml: empty configuration", NULL, NULL}},
         {"---\n", DERM_ECONFIG, {"bad.yaml: empty configuration", NULL, NULL}},
         {"- run\n- domain\n",
@@ -259,25 +245,20 @@ static void test_errors(void **state)
         /* values (checked by params.c, located by config.c) */
         {"domain:\n  nx: -4\n",
          DERM_ECONFIG,
-         {"bad.yaml:2:3: key 'domain.nx': '-4' is out of range; expected an integer in [1, 4096]",
-          NULL, NULL}},
+         {"bad.yaml:2:3: key 'domain.nx': '-4' is out of range; expected an integer in [1, 4096]", NULL, NULL}},
         {"domain:\n  nz: 0\n",
          DERM_ECONFIG,
-         {"bad.yaml:2:3: key 'domain.nz': '0' is out of range; expected an integer in [2, 4096]",
-          NULL, NULL}},
+         {"bad.yaml:2:3: key 'domain.nz': '0' is out of range; expected an integer in [2, 4096]", NULL, NULL}},
         {"domain:\n  voxel_um: 12abc\n",
          DERM_ECONFIG,
          {"bad.yaml:2:3: key 'domain.voxel_um': '12abc' is not a number", NULL, NULL}},
         {"subject:\n  sex: Female\n",
          DERM_ECONFIG,
-         {"bad.yaml:2:3: key 'subject.sex': 'Female' is not a valid choice",
-          "expected one of: female, male", NULL}},
+         {"bad.yaml:2:3: key 'subject.sex': 'Female' is not a valid choice", "expected one of: female, male", NULL}},
         {"run:\n  age_end_years: .nan\n",
          DERM_ECONFIG,
          {"bad.yaml:2:3: key 'run.age_end_years': '.nan' is not a finite number", NULL, NULL}},
-        {"domain:\n  nx: \"a\\0b\"\n",
-         DERM_ECONFIG,
-         {"bad.yaml:2:3: key 'domain.nx'", "NUL", NULL}},
+        {"domain:\n  nx: \"a\\0b\"\n", DERM_ECONFIG, {"bad.yaml:2:3: key 'domain.nx'", "NUL", NULL}},
         /* a key with a line break stays on one line in the message */
         {"\"run\\nx\": 1\n", DERM_ECONFIG, {"bad.yaml:1:1: unknown key 'run?x'", NULL, NULL}},
     };
@@ -286,19 +267,17 @@ static void test_errors(void **state)
         derm_err_clear(&f->err);
         derm_status st = derm_config_load_string(cases[i].text, "bad.yaml", &f->p, &f->s, f->o, &f->err);
         if (st != cases[i].status) {
-            print_error("case %zu (%s): status %d, expected %d; message: %s\n", i, cases[i].text,
-                        (int)st, (int)cases[i].status, f->err.msg);
+            print_error("case %zu (%s): status %d, expected %d; message: %s\n", i, cases[i].text, (int)st,
+                        (int)cases[i].status, f->err.msg);
             fail();
         }
         assert_int_equal(f->err.code, st);
-        for (int k = 0; k < 3 && cases[i].expect[k]; k++)
-            assert_contains(f->err.msg, cases[i].expect[k]);
+        for (int k = 0; k < 3 && cases[i].expect[k]; k++) assert_contains(f->err.msg, cases[i].expect[k]);
         assert_null(strchr(f->err.msg, '\n'));
         /* nothing was applied */
         assert_params_equal(&before, &f->p);
         assert_int_equal(f->s.n, 0);
-        for (size_t j = 0; j < derm_params_count(); j++)
-            assert_string_equal(f->o[j].where, "");
+        for (size_t j = 0; j < derm_params_count(); j++) assert_string_equal(f->o[j].where, "");
     }
 }
 
@@ -389,22 +368,19 @@ static void test_apply_set(void **state)
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx=32", &f->err), DERM_OK);
     assert_int_equal(f->p.domain_nx, 32);
     assert_string_equal(f->o[idx_of("domain.nx")].where, "--set");
-    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "signals.tgfb.half_life_h=0.5", &f->err),
-                     DERM_OK);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "signals.tgfb.half_life_h=0.5", &f->err), DERM_OK);
     assert_true(f->p.signal[DERM_S_TGFB].half_life_h == 0.5);
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, NULL, "subject.sex=male", &f->err), DERM_OK);
     assert_int_equal(f->p.subject_sex, DERM_SEX_MALE);
 
     struct derm_params before = f->p;
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx", &f->err), DERM_ECONFIG);
-    assert_string_equal(
-        f->err.msg, "--set: 'domain.nx' has no '='; expected section.key=value, e.g. domain.nx=32");
+    assert_string_equal(f->err.msg, "--set: 'domain.nx' has no '='; expected section.key=value, e.g. domain.nx=32");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "=3", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "has no key");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nq=3", &f->err), DERM_ECONFIG);
     assert_string_equal(f->err.msg, "--set: unknown key 'domain.nq'; did you mean 'domain.nx'?");
-    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "qqqqqq.zzzzzzzz=3", &f->err),
-                     DERM_ECONFIG);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "qqqqqq.zzzzzzzz=3", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "--set: unknown key 'qqqqqq.zzzzzzzz'");
     assert_contains(f->err.msg, "run, output, domain");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain=3", &f->err), DERM_ECONFIG);

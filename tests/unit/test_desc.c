@@ -35,8 +35,7 @@ static const struct derm_param_desc T[] = {
     {"box.len", DERM_PT_REAL, "um", 1.5, 0, 10, "", "length of the box", offsetof(struct demo, len)},
     {"box.count", DERM_PT_INT, "1", 3, 1, 100, "", "how many", offsetof(struct demo, count)},
     {"box.on", DERM_PT_BOOL, "", 0, 0, 1, "", "switch", offsetof(struct demo, on)},
-    {"box.mode", DERM_PT_ENUM, "1", 0, 0, 2, "noflux|vascular|mixed", "bottom boundary",
-     offsetof(struct demo, mode)},
+    {"box.mode", DERM_PT_ENUM, "1", 0, 0, 2, "noflux|vascular|mixed", "bottom boundary", offsetof(struct demo, mode)},
 };
 enum { LEN, COUNT, ON, MODE };
 
@@ -78,7 +77,8 @@ static void test_set_text_types_and_ranges(void **state)
     assert_int_equal(d.count, 10);
     expect_ok(&d, COUNT, "16.0");
     assert_int_equal(d.count, 16);
-    expect_msg(&d, COUNT, "16.5", "t.yaml:1:2: key 'box.count': '16.5' is not an integer; expected an integer in [1, 100]");
+    expect_msg(&d, COUNT, "16.5",
+               "t.yaml:1:2: key 'box.count': '16.5' is not an integer; expected an integer in [1, 100]");
     expect_msg(&d, COUNT, "0", "t.yaml:1:2: key 'box.count': '0' is out of range; expected an integer in [1, 100]");
     expect_msg(&d, COUNT, "99999999999999999999",
                "t.yaml:1:2: key 'box.count': '99999999999999999999' is out of range; expected an integer in [1, 100]");
@@ -89,8 +89,9 @@ static void test_set_text_types_and_ranges(void **state)
         expect_ok(&d, ON, no[i]);
         assert_int_equal(d.on, 0);
     }
-    expect_msg(&d, ON, "maybe",
-               "t.yaml:1:2: key 'box.on': 'maybe' is not a boolean; expected a boolean (true/false, yes/no, on/off or 1/0)");
+    expect_msg(
+        &d, ON, "maybe",
+        "t.yaml:1:2: key 'box.on': 'maybe' is not a boolean; expected a boolean (true/false, yes/no, on/off or 1/0)");
     expect_ok(&d, MODE, "mixed");
     assert_int_equal(d.mode, 2);
     expect_ok(&d, MODE, "noflux");
@@ -152,7 +153,8 @@ static void test_format_yaml_safe_and_exact(void **state)
     for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
         d.len = vals[i];
         derm_desc_format(&d, &T[LEN], buf, sizeof buf);
-        if (want[i] && strcmp(buf, want[i]) != 0) fail_msg("%.17g formatted as '%s', expected '%s'", vals[i], buf, want[i]);
+        if (want[i] && strcmp(buf, want[i]) != 0)
+            fail_msg("%.17g formatted as '%s', expected '%s'", vals[i], buf, want[i]);
         assert_non_null(strchr(buf, '.')); /* a float to YAML 1.1 readers */
         assert_true(strtod(buf, NULL) == vals[i]);
     }
@@ -242,10 +244,8 @@ static void test_distance_and_suggestions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_set_text_types_and_ranges),
-        cmocka_unit_test(test_store_get_range_and_forms),
-        cmocka_unit_test(test_format_yaml_safe_and_exact),
-        cmocka_unit_test(test_print_row),
+        cmocka_unit_test(test_set_text_types_and_ranges),  cmocka_unit_test(test_store_get_range_and_forms),
+        cmocka_unit_test(test_format_yaml_safe_and_exact), cmocka_unit_test(test_print_row),
         cmocka_unit_test(test_distance_and_suggestions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

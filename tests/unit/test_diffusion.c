@@ -72,8 +72,8 @@ static double sum_field(const double *a, int64_t n)
 }
 
 /** out = D L c - k c + S by direct ghost-cell stencil (S may be NULL). */
-static void ref_rhs(const struct derm_grid *g, int vascular, double D, double k, const double *c,
-                    const double *S, double *out)
+static void ref_rhs(const struct derm_grid *g, int vascular, double D, double k, const double *c, const double *S,
+                    double *out)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
     const double a = D / (g->h_um * g->h_um);
@@ -87,16 +87,14 @@ static void ref_rhs(const struct derm_grid *g, int vascular, double D, double k,
                 const double ym = c[derm_grid_idx(g, i, (j + ny - 1) % ny, q)];
                 const double yp = c[derm_grid_idx(g, i, (j + 1) % ny, q)];
                 const double zm = q > 0 ? c[derm_grid_idx(g, i, j, q - 1)] : cv;
-                const double zp = q < nz - 1 ? c[derm_grid_idx(g, i, j, q + 1)]
-                                             : (vascular ? -cv : cv);
+                const double zp = q < nz - 1 ? c[derm_grid_idx(g, i, j, q + 1)] : (vascular ? -cv : cv);
                 out[v] = a * (xm + xp + ym + yp + zm + zp - 6.0 * cv) - k * cv + (S ? S[v] : 0.0);
             }
 }
 
 /** Classical RK4 on dc/dt = D L c - k c + S over time T (h) with enough sub-steps that
  *  the largest eigenvalue times the sub-step is <= 0.004 (error ~1e-14 relative). */
-static void ref_rk4(const struct derm_grid *g, int vascular, double D, double k, double *c,
-                    const double *S, double T)
+static void ref_rk4(const struct derm_grid *g, int vascular, double D, double k, double *c, const double *S, double T)
 {
     const double lam_max = k + 12.0 * D / (g->h_um * g->h_um);
     const int64_t nsub = (int64_t)ceil(lam_max * T / 0.004) + 1;
@@ -112,8 +110,7 @@ static void ref_rk4(const struct derm_grid *g, int vascular, double D, double k,
         ref_rhs(g, vascular, D, k, tmp, S, k3);
         for (int64_t v = 0; v < n; ++v) tmp[v] = c[v] + h * k3[v];
         ref_rhs(g, vascular, D, k, tmp, S, k4);
-        for (int64_t v = 0; v < n; ++v)
-            c[v] += h / 6.0 * (k1[v] + 2.0 * k2[v] + 2.0 * k3[v] + k4[v]);
+        for (int64_t v = 0; v < n; ++v) c[v] += h / 6.0 * (k1[v] + 2.0 * k2[v] + 2.0 * k3[v] + k4[v]);
     }
     free(k1);
     free(k2);
@@ -122,8 +119,8 @@ static void ref_rk4(const struct derm_grid *g, int vascular, double D, double k,
     free(tmp);
 }
 
-static struct derm_diffusion *create_or_fail(const struct derm_grid *g, int nsig, const double *D,
-                                             const double *k, int vascular)
+static struct derm_diffusion *create_or_fail(const struct derm_grid *g, int nsig, const double *D, const double *k,
+                                             int vascular)
 {
     struct derm_diffusion *d = NULL;
     struct derm_err err = {0};
@@ -163,17 +160,15 @@ static void test_eigen_relations(void **state)
                 for (int64_t kz = 0; kz < g.nz; ++kz)
                     for (int64_t j = 0; j < g.ny; ++j)
                         for (int64_t i = 0; i < g.nx; ++i)
-                            v[derm_grid_idx(&g, i, j, kz)] =
-                                cos(2.0 * pi * mx * (double)i / (double)g.nx) *
-                                cos(2.0 * pi * my * (double)j / (double)g.ny + 0.3) *
-                                cos(pi * qq * ((double)kz + 0.5) / (double)g.nz);
+                            v[derm_grid_idx(&g, i, j, kz)] = cos(2.0 * pi * mx * (double)i / (double)g.nx) *
+                                                             cos(2.0 * pi * my * (double)j / (double)g.ny + 0.3) *
+                                                             cos(pi * qq * ((double)kz + 0.5) / (double)g.nz);
                 const double mu = (2.0 - 2.0 * cos(2.0 * pi * mx / (double)g.nx)) / (h * h) +
                                   (2.0 - 2.0 * cos(2.0 * pi * my / (double)g.ny)) / (h * h) +
                                   (2.0 - 2.0 * cos(pi * qq / (double)g.nz)) / (h * h);
                 /* L v = -mu v with L applied through the ghost cells (D = 1, k = 0) */
                 ref_rhs(&g, vascular, 1.0, 0.0, v, NULL, Lv);
-                for (int64_t p = 0; p < g.n; ++p)
-                    assert_true(fabs(Lv[p] + mu * v[p]) <= 1e-12 * (1.0 + mu));
+                for (int64_t p = 0; p < g.n; ++p) assert_true(fabs(Lv[p] + mu * v[p]) <= 1e-12 * (1.0 + mu));
                 /* the solver advances the eigenvector by exactly exp(-(k + D mu) dt) */
                 memcpy(c, v, (size_t)g.n * sizeof(double));
                 double *cs[1] = {c};
@@ -231,8 +226,7 @@ static void test_uniform_decay(void **state)
     double *ss[2] = {S, S};
     step_or_fail(d, cs, ss, dt);
     for (int s = 0; s < 2; ++s) {
-        for (int64_t v = 0; v < g.n; ++v)
-            assert_true(fabs(cs[s][v] - want[s][v]) <= 1e-14 * fabs(want[s][v]));
+        for (int64_t v = 0; v < g.n; ++v) assert_true(fabs(cs[s][v] - want[s][v]) <= 1e-14 * fabs(want[s][v]));
         free(want[s]);
     }
     derm_diffusion_free(d);
@@ -288,16 +282,14 @@ static void test_steady_planar_source(void **state)
 
 /* ---- 3. Gaussian spreading ------------------------------------------------------------------ */
 
-static void moments(const struct derm_grid *g, const double *c, double m[3], double var[3],
-                    double *mass)
+static void moments(const struct derm_grid *g, const double *c, double m[3], double var[3], double *mass)
 {
     long double s = 0, sx[3] = {0, 0, 0}, sxx[3] = {0, 0, 0};
     for (int64_t q = 0; q < g->nz; ++q)
         for (int64_t j = 0; j < g->ny; ++j)
             for (int64_t i = 0; i < g->nx; ++i) {
                 const long double w = c[derm_grid_idx(g, i, j, q)];
-                const long double p[3] = {(i + 0.5) * g->h_um, (j + 0.5) * g->h_um,
-                                          (q + 0.5) * g->h_um};
+                const long double p[3] = {(i + 0.5) * g->h_um, (j + 0.5) * g->h_um, (q + 0.5) * g->h_um};
                 s += w;
                 for (int a = 0; a < 3; ++a) {
                     sx[a] += w * p[a];
@@ -322,8 +314,7 @@ static void test_gaussian_spreading(void **state)
         for (int64_t j = 0; j < g.ny; ++j)
             for (int64_t i = 0; i < g.nx; ++i) {
                 const double dx = i + 0.5 - ctr, dy = j + 0.5 - ctr, dz = q + 0.5 - ctr;
-                c[derm_grid_idx(&g, i, j, q)] =
-                    exp(-(dx * dx + dy * dy + dz * dz) / (2.0 * sigma0 * sigma0));
+                c[derm_grid_idx(&g, i, j, q)] = exp(-(dx * dx + dy * dy + dz * dz) / (2.0 * sigma0 * sigma0));
             }
     double m0[3], v0[3], mass0, m1[3], v1[3], mass1;
     moments(&g, c, m0, v0, &mass0);
@@ -492,8 +483,7 @@ static void test_thread_invariance(void **state)
             derm_diffusion_free(d);
         }
         for (int t = 1; t < 3; ++t)
-            for (int s = 0; s < NS; ++s)
-                assert_memory_equal(out[0][s], out[t][s], (size_t)g.n * sizeof(double));
+            for (int s = 0; s < NS; ++s) assert_memory_equal(out[0][s], out[t][s], (size_t)g.n * sizeof(double));
         for (int s = 0; s < NS; ++s) {
             free(init[s]);
             free(S[s]);
@@ -544,8 +534,8 @@ static void test_thread_invariance(void **state)
 
 /* ---- 8. 2D slices, odd and degenerate sizes, multi-block z stage: against RK4 ---------------- */
 
-static void check_against_rk4(int64_t nx, int64_t ny, int64_t nz, int vascular, double D,
-                              double k, double dt, double tol)
+static void check_against_rk4(int64_t nx, int64_t ny, int64_t nz, int vascular, double D, double k, double dt,
+                              double tol)
 {
     const struct derm_grid g = make_grid(nx, ny, nz, 1.0);
     struct derm_diffusion *d = create_or_fail(&g, 1, &D, &k, vascular);
@@ -558,9 +548,8 @@ static void check_against_rk4(int64_t nx, int64_t ny, int64_t nz, int vascular, 
     ref_rk4(&g, vascular, D, k, ref, S, dt);
     const double err = max_abs_diff(c, ref, g.n), scale = max_abs(ref, g.n);
     if (!(err <= tol * scale))
-        fail_msg("%lldx%lldx%lld %s: max error %.3g vs RK4 (scale %.3g, tol %.1g)",
-                 (long long)nx, (long long)ny, (long long)nz, vascular ? "vascular" : "no-flux",
-                 err, scale, tol);
+        fail_msg("%lldx%lldx%lld %s: max error %.3g vs RK4 (scale %.3g, tol %.1g)", (long long)nx, (long long)ny,
+                 (long long)nz, vascular ? "vascular" : "no-flux", err, scale, tol);
     /* and the pure (source-free) form */
     fill_random(c, g.n, 5, 0.0, 1.0);
     memcpy(ref, c, (size_t)g.n * sizeof(double));
@@ -576,8 +565,8 @@ static void check_against_rk4(int64_t nx, int64_t ny, int64_t nz, int vascular, 
 static void test_odd_and_small_sizes(void **state)
 {
     (void)state;
-    const int64_t sizes[][3] = {{6, 5, 7}, {6, 1, 7}, {7, 1, 6}, {1, 1, 8}, {1, 1, 7}, {5, 3, 1},
-                                {2, 2, 2}, {1, 1, 1}, {3, 2, 2}, {9, 1, 5}};
+    const int64_t sizes[][3] = {{6, 5, 7}, {6, 1, 7}, {7, 1, 6}, {1, 1, 8}, {1, 1, 7},
+                                {5, 3, 1}, {2, 2, 2}, {1, 1, 1}, {3, 2, 2}, {9, 1, 5}};
     for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; ++t)
         for (int vascular = 0; vascular <= 1; ++vascular)
             check_against_rk4(sizes[t][0], sizes[t][1], sizes[t][2], vascular, 0.8, 0.3, 0.5,

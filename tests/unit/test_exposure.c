@@ -24,7 +24,10 @@
 
 #define NZ 30
 
-static void grid(struct derm_grid *g, int64_t nz) { assert_int_equal(derm_grid_init(g, 3, 2, nz, 20.0, NULL), DERM_OK); }
+static void grid(struct derm_grid *g, int64_t nz)
+{
+    assert_int_equal(derm_grid_init(g, 3, 2, nz, 20.0, NULL), DERM_OK);
+}
 
 static struct derm_uv_coef uv_coef(const struct derm_params *p)
 {

@@ -144,10 +144,12 @@ static void test_secrete_environment_responses(void **state)
     secrete(&w);
     const struct derm_fibroblast_coef *c = &w.fc;
     /* IL = 3: synthesis x (1 + c)/(1 + 3c); MMP induction 1 + gain (IL - 1) */
-    assert_rel(w.rt.collagen[inf] / w.rt.collagen[ref], (1.0 + c->il_inhibition) / (1.0 + 3.0 * c->il_inhibition), 1e-12);
+    assert_rel(w.rt.collagen[inf] / w.rt.collagen[ref], (1.0 + c->il_inhibition) / (1.0 + 3.0 * c->il_inhibition),
+               1e-12);
     assert_rel(w.a.mmp1_secretion[inf], 1.0 + c->il_mmp_gain * 2.0, 1e-12);
     /* ROS = 2: synthesis x (1 + c)/(1 + 2c); saturating MMP induction 1 + gain x/(1 + x), x = 1 */
-    assert_rel(w.rt.collagen[ox] / w.rt.collagen[ref], (1.0 + c->ros_inhibition) / (1.0 + 2.0 * c->ros_inhibition), 1e-12);
+    assert_rel(w.rt.collagen[ox] / w.rt.collagen[ref], (1.0 + c->ros_inhibition) / (1.0 + 2.0 * c->ros_inhibition),
+               1e-12);
     assert_rel(w.a.mmp1_secretion[ox], 1.0 + c->ros_mmp_gain * 0.5, 1e-12);
     /* TGF-beta = 2: saturating response x (1 + K)/(K + x) */
     assert_rel(w.rt.collagen[tg] / w.rt.collagen[ref], 2.0 * (1.0 + c->tgfb_half) / (c->tgfb_half + 2.0), 1e-12);

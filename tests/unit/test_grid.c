@@ -124,8 +124,7 @@ static void test_voxel_of_centres(void **state)
                 double z = ((double)k + 0.5) * g.h_um;
                 assert_int_equal(derm_grid_voxel_of(&g, x, y, z), derm_grid_idx(&g, i, j, k));
                 /* faces belong to the voxel they open: [i h, (i+1) h) */
-                assert_int_equal(derm_grid_voxel_of(&g, (double)i * g.h_um, (double)j * g.h_um,
-                                                    (double)k * g.h_um),
+                assert_int_equal(derm_grid_voxel_of(&g, (double)i * g.h_um, (double)j * g.h_um, (double)k * g.h_um),
                                  derm_grid_idx(&g, i, j, k));
             }
 }
@@ -141,10 +140,8 @@ static void test_voxel_of_wraps_xy(void **state)
     assert_int_equal(derm_grid_voxel_of(&g, lx + 0.5 * h, 0.5 * h, zc), derm_grid_idx(&g, 0, 0, 1));
     assert_int_equal(derm_grid_voxel_of(&g, lx, 0.5 * h, zc), derm_grid_idx(&g, 0, 0, 1));
     /* several periods away in either direction */
-    assert_int_equal(derm_grid_voxel_of(&g, 2.5 * h + 7.0 * lx, 1.5 * h - 4.0 * ly, zc),
-                     derm_grid_idx(&g, 2, 1, 1));
-    assert_int_equal(derm_grid_voxel_of(&g, 2.5 * h - 3.0 * lx, 2.5 * h + 11.0 * ly, zc),
-                     derm_grid_idx(&g, 2, 2, 1));
+    assert_int_equal(derm_grid_voxel_of(&g, 2.5 * h + 7.0 * lx, 1.5 * h - 4.0 * ly, zc), derm_grid_idx(&g, 2, 1, 1));
+    assert_int_equal(derm_grid_voxel_of(&g, 2.5 * h - 3.0 * lx, 2.5 * h + 11.0 * ly, zc), derm_grid_idx(&g, 2, 2, 1));
     /* y wrap */
     assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, -0.5 * h, zc), derm_grid_idx(&g, 0, 2, 1));
     assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, ly + 0.5 * h, zc), derm_grid_idx(&g, 0, 0, 1));
@@ -178,12 +175,9 @@ static void test_voxel_of_clamps_z(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_sets_members),
-        cmocka_unit_test(test_init_rejects_bad_sizes),
-        cmocka_unit_test(test_init_rejects_overflow),
-        cmocka_unit_test(test_index_order_x_fastest),
-        cmocka_unit_test(test_voxel_of_centres),
-        cmocka_unit_test(test_voxel_of_wraps_xy),
+        cmocka_unit_test(test_init_sets_members),     cmocka_unit_test(test_init_rejects_bad_sizes),
+        cmocka_unit_test(test_init_rejects_overflow), cmocka_unit_test(test_index_order_x_fastest),
+        cmocka_unit_test(test_voxel_of_centres),      cmocka_unit_test(test_voxel_of_wraps_xy),
         cmocka_unit_test(test_voxel_of_clamps_z),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

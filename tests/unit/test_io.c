@@ -121,8 +121,8 @@ static int read_completed(const char *path)
 }
 
 /* Write the standard run. completed < 0: do not close (caller closes). */
-static struct derm_output *write_run(const char *h5, const char *xdmf,
-                                     const struct derm_output_opts *opts, int completed)
+static struct derm_output *write_run(const char *h5, const char *xdmf, const struct derm_output_opts *opts,
+                                     int completed)
 {
     struct derm_err err = {0};
     struct derm_grid g = test_grid();
@@ -135,8 +135,7 @@ static struct derm_output *write_run(const char *h5, const char *xdmf,
     assert_non_null(totals);
     for (int r = 0; r < NROWS; r++) {
         for (int t = 0; t < opts->nseries; t++) totals[t] = total_value(r, t);
-        assert_int_equal(derm_output_series(o, 10 * r, row_time(r), row_age(r), totals, &err),
-                         DERM_OK);
+        assert_int_equal(derm_output_series(o, 10 * r, row_time(r), row_age(r), totals, &err), DERM_OK);
     }
     free(totals);
 
@@ -147,9 +146,7 @@ static struct derm_output *write_run(const char *h5, const char *xdmf,
     for (int k = 0; k < NFRAMES; k++) {
         fill_fields(&f, k);
         set_agents(&a, k);
-        assert_int_equal(derm_output_frame(o, frame_step(k), frame_time(k), row_age(k), &f, &a,
-                                           &err),
-                         DERM_OK);
+        assert_int_equal(derm_output_frame(o, frame_step(k), frame_time(k), row_age(k), &f, &a, &err), DERM_OK);
     }
     derm_fields_fini(&f);
     derm_agents_fini(&a);
@@ -315,9 +312,8 @@ static char *info_text(const char *path, derm_status *st)
 static void test_layout_and_round_trip(void **state)
 {
     (void)state;
-    const struct derm_output_opts opts = {.series = derm_totals_table(),
-                                          .nseries = DERM_NTOTALS,
-                                          .write_fields = 1, .write_agents = 1, .compression = 4};
+    const struct derm_output_opts opts = {
+        .series = derm_totals_table(), .nseries = DERM_NTOTALS, .write_fields = 1, .write_agents = 1, .compression = 4};
     remove(RUN_XDMF);
     write_run(RUN_H5, RUN_XDMF, &opts, 1);
     assert_int_equal(read_completed(RUN_H5), 1);
@@ -337,8 +333,7 @@ static void test_layout_and_round_trip(void **state)
     assert_attr_str(file, "config_text", "grid:\n  nx: 4\n");
     assert_attr_str(file, "config_resolved", "grid:\n  nx: 4\n  h_um: 12.5\n");
     assert_attr_str(file, "command_line", "dermsim run test.yaml");
-    assert_attr_str(file, "index_order",
-                    "idx = (k*ny + j)*nx + i; x fastest; z = depth below the DEJ");
+    assert_attr_str(file, "index_order", "idx = (k*ny + j)*nx + i; x fastest; z = depth below the DEJ");
     {
         char *c = attr_string(file, "created_utc"); /* YYYY-MM-DDTHH:MM:SSZ */
         assert_int_equal(strlen(c), 20);
@@ -375,9 +370,8 @@ static void test_layout_and_round_trip(void **state)
         assert_true(H5DSis_scale(ds) > 0);
         H5Dclose(ds);
     }
-    const hsize_t d_x[] = {NX}, d_y[] = {NY}, d_z[] = {NZ}, d_rows[] = {NROWS},
-                  d_frames[] = {NFRAMES}, d_agents[] = {7}, d_field[] = {NFRAMES, NZ, NY, NX},
-                  d_prof[] = {NFRAMES, NZ};
+    const hsize_t d_x[] = {NX}, d_y[] = {NY}, d_z[] = {NZ}, d_rows[] = {NROWS}, d_frames[] = {NFRAMES},
+                  d_agents[] = {7}, d_field[] = {NFRAMES, NZ, NY, NX}, d_prof[] = {NFRAMES, NZ};
     dims_of(file, "x", 1, d_x);
     dims_of(file, "y", 1, d_y);
     dims_of(file, "z", 1, d_z);
@@ -449,11 +443,9 @@ static void test_layout_and_round_trip(void **state)
         assert_int_equal(H5Pget_nfilters(dcpl), 2);
         unsigned flags = 0, level = 0;
         size_t nelem = 1;
-        assert_int_equal(H5Pget_filter2(dcpl, 0, &flags, &nelem, &level, 0, NULL, NULL),
-                         H5Z_FILTER_SHUFFLE);
+        assert_int_equal(H5Pget_filter2(dcpl, 0, &flags, &nelem, &level, 0, NULL, NULL), H5Z_FILTER_SHUFFLE);
         nelem = 1;
-        assert_int_equal(H5Pget_filter2(dcpl, 1, &flags, &nelem, &level, 0, NULL, NULL),
-                         H5Z_FILTER_DEFLATE);
+        assert_int_equal(H5Pget_filter2(dcpl, 1, &flags, &nelem, &level, 0, NULL, NULL), H5Z_FILTER_DEFLATE);
         assert_int_equal(level, 4);
         H5Pclose(dcpl);
         assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, fv) >= 0);
@@ -563,15 +555,13 @@ static void test_layout_and_round_trip(void **state)
     assert_non_null(xml);
     assert_non_null(strstr(xml, "CollectionType=\"Temporal\""));
     assert_int_equal(count_substr(xml, "<Time Value="), NFRAMES);
-    assert_int_equal(count_substr(xml, "TopologyType=\"3DCoRectMesh\" Dimensions=\"6 4 5\""),
-                     NFRAMES);
+    assert_int_equal(count_substr(xml, "TopologyType=\"3DCoRectMesh\" Dimensions=\"6 4 5\""), NFRAMES);
     assert_int_equal(count_substr(xml, "<Attribute "), NFRAMES * DERM_NFIELDS);
     assert_non_null(strstr(xml, "<Time Value=\"20.25\"/>"));
     assert_non_null(strstr(xml, ">2 0 0 0  1 1 1 1  1 5 3 4<"));
-    assert_int_equal(count_substr(xml, "ItemType=\"HyperSlab\" Dimensions=\"5 3 4\""),
-                     NFRAMES * DERM_NFIELDS);
+    assert_int_equal(count_substr(xml, "ItemType=\"HyperSlab\" Dimensions=\"5 3 4\""), NFRAMES * DERM_NFIELDS);
     assert_non_null(strstr(xml, "Dimensions=\"3 5 3 4\" NumberType=\"Float\" Precision=\"4\" "
-                              "Format=\"HDF\">test_io_run.h5:/collagen_intact<"));
+                                "Format=\"HDF\">test_io_run.h5:/collagen_intact<"));
     assert_non_null(strstr(xml, "12.5 12.5 12.5"));
     free(xml);
     assert_null(fopen(RUN_XDMF ".tmp", "r"));
@@ -596,9 +586,8 @@ static void test_incomplete_run(void **state)
 {
     (void)state;
     const char *p = "test_io_incomplete.h5";
-    const struct derm_output_opts opts = {.series = derm_totals_table(),
-                                          .nseries = DERM_NTOTALS,
-                                          .write_fields = 1, .write_agents = 1, .compression = 1};
+    const struct derm_output_opts opts = {
+        .series = derm_totals_table(), .nseries = DERM_NTOTALS, .write_fields = 1, .write_agents = 1, .compression = 1};
     write_run(p, NULL, &opts, 0);
     assert_int_equal(read_completed(p), 0);
     derm_status st;
@@ -626,9 +615,8 @@ static void test_optional_parts(void **state)
     (void)state;
     const char *p = "test_io_nofields.h5", *xd = "test_io_nofields.xdmf";
     remove(xd);
-    const struct derm_output_opts opts = {.series = derm_totals_table(),
-                                          .nseries = DERM_NTOTALS,
-                                          .write_fields = 0, .write_agents = 0, .compression = 0};
+    const struct derm_output_opts opts = {
+        .series = derm_totals_table(), .nseries = DERM_NTOTALS, .write_fields = 0, .write_agents = 0, .compression = 0};
     write_run(p, xd, &opts, 1);
     hid_t file = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(file >= 0);
@@ -667,9 +655,8 @@ static void test_errors(void **state)
     struct derm_err err = {0};
     struct derm_grid g = test_grid();
     struct derm_output_meta meta = test_meta();
-    struct derm_output_opts opts = {.series = derm_totals_table(),
-                                          .nseries = DERM_NTOTALS,
-                                          .write_fields = 1, .write_agents = 1, .compression = 4};
+    struct derm_output_opts opts = {
+        .series = derm_totals_table(), .nseries = DERM_NTOTALS, .write_fields = 1, .write_agents = 1, .compression = 4};
     struct derm_output *o = (struct derm_output *)&err; /* must be reset to NULL */
     const char *bad = "no_such_dir_for_test_io/sub/run.h5";
     assert_int_equal(derm_output_create(&o, bad, NULL, &meta, &g, &opts, &err), DERM_EIO);
@@ -678,8 +665,7 @@ static void test_errors(void **state)
     assert_non_null(strstr(err.msg, "No such file or directory"));
 
     opts.compression = 12;
-    assert_int_equal(derm_output_create(&o, "test_io_bad.h5", NULL, &meta, &g, &opts, &err),
-                     DERM_ECONFIG);
+    assert_int_equal(derm_output_create(&o, "test_io_bad.h5", NULL, &meta, &g, &opts, &err), DERM_ECONFIG);
     assert_non_null(strstr(err.msg, "12"));
 
     double *v = (double *)&err;
@@ -722,9 +708,8 @@ static void check_chunk(int64_t nx, int64_t ny, int64_t nz, const hsize_t want[4
     struct derm_grid g;
     assert_int_equal(derm_grid_init(&g, nx, ny, nz, 10.0, NULL), DERM_OK);
     struct derm_output_meta meta = test_meta();
-    const struct derm_output_opts opts = {.series = derm_totals_table(),
-                                          .nseries = DERM_NTOTALS,
-                                          .write_fields = 1, .write_agents = 0, .compression = 1};
+    const struct derm_output_opts opts = {
+        .series = derm_totals_table(), .nseries = DERM_NTOTALS, .write_fields = 1, .write_agents = 0, .compression = 1};
     struct derm_output *o = NULL;
     assert_int_equal(derm_output_create(&o, p, NULL, &meta, &g, &opts, &err), DERM_OK);
     assert_int_equal(derm_output_close(o, 1, &err), DERM_OK);
@@ -735,9 +720,8 @@ static void check_chunk(int64_t nx, int64_t ny, int64_t nz, const hsize_t want[4
     assert_int_equal(H5Pget_chunk(dcpl, 4, chunk), 4);
     for (int r = 0; r < 4; r++)
         if (chunk[r] != want[r])
-            fail_msg("grid %lldx%lldx%lld: chunk axis %d is %llu, expected %llu", (long long)nx,
-                     (long long)ny, (long long)nz, r, (unsigned long long)chunk[r],
-                     (unsigned long long)want[r]);
+            fail_msg("grid %lldx%lldx%lld: chunk axis %d is %llu, expected %llu", (long long)nx, (long long)ny,
+                     (long long)nz, r, (unsigned long long)chunk[r], (unsigned long long)want[r]);
     H5Pclose(dcpl);
     H5Dclose(ds);
     H5Fclose(file);
@@ -764,9 +748,8 @@ static void test_write_failure(void **state)
     struct derm_err err = {0};
     struct derm_grid g = test_grid();
     struct derm_output_meta meta = test_meta();
-    const struct derm_output_opts opts = {.series = derm_totals_table(),
-                                          .nseries = DERM_NTOTALS,
-                                          .write_fields = 1, .write_agents = 1, .compression = 0};
+    const struct derm_output_opts opts = {
+        .series = derm_totals_table(), .nseries = DERM_NTOTALS, .write_fields = 1, .write_agents = 1, .compression = 0};
     struct derm_output *o = NULL;
     assert_int_equal(derm_output_create(&o, p, NULL, &meta, &g, &opts, &err), DERM_OK);
 
@@ -795,8 +778,7 @@ static void test_write_failure(void **state)
     lim.rlim_max = old.rlim_max;
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
     derm_status st = DERM_OK;
-    for (int k = 0; k < 200 && st == DERM_OK; k++)
-        st = derm_output_frame(o, k, (double)k, 30.0, &f, &a, &err);
+    for (int k = 0; k < 200 && st == DERM_OK; k++) st = derm_output_frame(o, k, (double)k, 30.0, &f, &a, &err);
     char msg[DERM_ERR_MSG_MAX];
     memcpy(msg, err.msg, sizeof msg);
     derm_status close_st = derm_output_close(o, 1, &err);
@@ -822,8 +804,8 @@ static void test_custom_series(void **state)
         {"beta_rate", "1/year", "another test series"},
     };
     const char *p = "test_io_custom.h5";
-    const struct derm_output_opts opts = {.series = mine, .nseries = 2, .write_fields = 0, .write_agents = 0,
-                                          .compression = 0};
+    const struct derm_output_opts opts = {
+        .series = mine, .nseries = 2, .write_fields = 0, .write_agents = 0, .compression = 0};
     write_run(p, NULL, &opts, 1);
     hid_t file = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(file >= 0);
@@ -849,8 +831,8 @@ static void test_custom_series(void **state)
     /* nseries > 0 without a list is a programming error */
     struct derm_grid g = test_grid();
     struct derm_output_meta meta = test_meta();
-    const struct derm_output_opts none = {.series = NULL, .nseries = 3, .write_fields = 0, .write_agents = 0,
-                                          .compression = 0};
+    const struct derm_output_opts none = {
+        .series = NULL, .nseries = 3, .write_fields = 0, .write_agents = 0, .compression = 0};
     struct derm_output *o = NULL;
     assert_int_equal(derm_output_create(&o, p, NULL, &meta, &g, &none, &err), DERM_EINTERNAL);
     assert_null(o);
@@ -860,12 +842,9 @@ static void test_custom_series(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layout_and_round_trip),
-        cmocka_unit_test(test_incomplete_run),
-        cmocka_unit_test(test_optional_parts),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_field_chunks),
-        cmocka_unit_test(test_write_failure),
+        cmocka_unit_test(test_layout_and_round_trip), cmocka_unit_test(test_incomplete_run),
+        cmocka_unit_test(test_optional_parts),        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_field_chunks),          cmocka_unit_test(test_write_failure),
         cmocka_unit_test(test_custom_series),
     };
     /* HDF5 1.10.8 cannot release a file whose close fails, so test_write_failure leaks

@@ -56,7 +56,8 @@ static void test_decide_zero_hazards_changes_nothing(void **state)
         assert_int_equal(w.a.divisions[r], before.divisions[r]);
         assert_true(w.a.damage[r] == before.damage[r]);
         assert_true(w.a.x[r] == before.x[r]);
-        if (w.a.type[r] == DERM_AGENT_FIBROBLAST) assert_rel(w.a.attachment[r], derm_fibroblast_attachment(&w.fc, 0.05), 1e-14);
+        if (w.a.type[r] == DERM_AGENT_FIBROBLAST)
+            assert_rel(w.a.attachment[r], derm_fibroblast_attachment(&w.fc, 0.05), 1e-14);
     }
     int64_t births = -1, deaths = -1;
     assert_int_equal(apply(&w, 7, 5, &births, &deaths), DERM_OK);
@@ -102,8 +103,10 @@ static void test_partial_death_removes_exactly_flagged(void **state)
     int64_t *keep = malloc((size_t)n0 * sizeof *keep), nkeep = 0;
     assert_non_null(keep);
     for (int64_t r = 0; r < n0; r++) {
-        if (w.a.die[r]) ndie++;
-        else keep[nkeep++] = w.a.id[r];
+        if (w.a.die[r])
+            ndie++;
+        else
+            keep[nkeep++] = w.a.id[r];
     }
     assert_true(ndie > 50 && ndie < 180); /* both outcomes occur */
     int64_t births, deaths;
@@ -222,7 +225,7 @@ static void test_daughters_in_domain_and_store_grows(void **state)
     const int n = (int)cap0 + 5; /* enough daughters to force growth of the store */
     for (int q = 0; q < n; q++) {
         int64_t r = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, q % 6, 0, 2);
-        w.a.z[r] = derm_grid_lz(&w.g) - 1e-3; /* on the bottom face */
+        w.a.z[r] = derm_grid_lz(&w.g) - 1e-3;                  /* on the bottom face */
         w.a.x[r] = (q % 2) ? 1e-3 : derm_grid_lx(&w.g) - 1e-3; /* on a lateral face */
         w.a.divide[r] = 1;
     }

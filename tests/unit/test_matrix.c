@@ -40,12 +40,12 @@ static int rel_close(double got, double want, double rtol)
     double scale = fmax(fabs(want), 1e-300);
     return fabs(got - want) <= rtol * scale;
 }
-#define assert_rel(got, want, rtol)                                                          \
-    do {                                                                                     \
-        double g_ = (got), w_ = (want);                                                      \
-        if (!rel_close(g_, w_, (rtol)))                                                      \
-            fail_msg("%s = %.17g, expected %.17g (rel err %.3g > %.3g)", #got, g_, w_,        \
-                     fabs(g_ - w_) / fmax(fabs(w_), 1e-300), (double)(rtol));                 \
+#define assert_rel(got, want, rtol)                                                    \
+    do {                                                                               \
+        double g_ = (got), w_ = (want);                                                \
+        if (!rel_close(g_, w_, (rtol)))                                                \
+            fail_msg("%s = %.17g, expected %.17g (rel err %.3g > %.3g)", #got, g_, w_, \
+                     fabs(g_ - w_) / fmax(fabs(w_), 1e-300), (double)(rtol));          \
     } while (0)
 
 static struct derm_matrix_coef default_coef(void)
@@ -400,8 +400,12 @@ static void test_step_halving_invariance(void **state)
     assert_int_equal(step(&a, &c, dt, NULL, NULL), DERM_OK);
     assert_int_equal(step(&b, &c, 0.5 * dt, NULL, NULL), DERM_OK);
     assert_int_equal(step(&b, &c, 0.5 * dt, NULL, NULL), DERM_OK);
-    const int pools[] = {DERM_M_COLLAGEN_INTACT, DERM_M_COLLAGEN_FRAGMENTED, DERM_M_ELASTIN_FUNCTIONAL,
-                         DERM_M_ELASTIN_ELASTOTIC, DERM_M_HA_HMW, DERM_M_HA_LMW};
+    const int pools[] = {DERM_M_COLLAGEN_INTACT,
+                         DERM_M_COLLAGEN_FRAGMENTED,
+                         DERM_M_ELASTIN_FUNCTIONAL,
+                         DERM_M_ELASTIN_ELASTOTIC,
+                         DERM_M_HA_HMW,
+                         DERM_M_HA_LMW};
     for (size_t q = 0; q < sizeof pools / sizeof *pools; q++)
         for (int64_t v = 0; v < a.g.n; v++) assert_rel(b.m[pools[q]][v], a.m[pools[q]][v], 1e-12);
     state_fini(&a);
@@ -514,7 +518,7 @@ static void test_ha_ros_weight(void **state)
     (void)state;
     struct derm_matrix_coef c = default_coef();
     const double k = c.k_ha_h, r = c.ha_ros_frag;
-    assert_rel(derm_matrix_ha_rate(&c, 1.0, 1.0), k, 1e-15); /* young: the baseline rate */
+    assert_rel(derm_matrix_ha_rate(&c, 1.0, 1.0), k, 1e-15);               /* young: the baseline rate */
     assert_rel(derm_matrix_ha_rate(&c, -4.0, -1.0), k * (1.0 - r), 1e-15); /* negative levels count as 0 */
     for (int wi = 0; wi <= 2; wi++) {
         c.ha_ros_weight = 0.5 * wi;

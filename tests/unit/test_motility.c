@@ -154,7 +154,7 @@ static void test_move_chemotaxis_reflect_wrap(void **state)
     assert_rel(w.a.z[mid], 7.0, 1e-12);
     /* lateral drift wraps periodically: chem linear in x across columns 1..3 */
     for (int64_t v = 0; v < w.g.n; v++) chem[v] = slope * ((double)(v % 4) + 0.5) * h;
-    w.mc.chemotaxis = 40.0;  /* drift 48 um */
+    w.mc.chemotaxis = 40.0; /* drift 48 um */
     w.a.x[mid] = 2.5 * h;   /* 50 um (column 2) -> 98 um = 18 um after wrapping at 80 */
     w.a.z[mid] = 2.5 * h;
     rebin(&w);
@@ -276,12 +276,9 @@ static void test_move_thread_invariant(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_move_stays_in_domain),
-        cmocka_unit_test(test_move_mean_square_displacement),
-        cmocka_unit_test(test_move_chemotaxis_reflect_wrap),
-        cmocka_unit_test(test_wrap_and_reflect),
-        cmocka_unit_test(test_hindrance_counts_fragments),
-        cmocka_unit_test(test_move_thread_invariant),
+        cmocka_unit_test(test_move_stays_in_domain),         cmocka_unit_test(test_move_mean_square_displacement),
+        cmocka_unit_test(test_move_chemotaxis_reflect_wrap), cmocka_unit_test(test_wrap_and_reflect),
+        cmocka_unit_test(test_hindrance_counts_fragments),   cmocka_unit_test(test_move_thread_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

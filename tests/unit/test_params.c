@@ -38,8 +38,7 @@ static const struct derm_param_desc *must_find(const char *path)
 static size_t count_choices(const char *choices)
 {
     size_t n = 1;
-    for (; *choices; choices++)
-        n += *choices == '|';
+    for (; *choices; choices++) n += *choices == '|';
     return n;
 }
 
@@ -58,12 +57,11 @@ static void test_table_well_formed(void **state)
         assert_true(strlen(d->doc) > 0);
         assert_true(strlen(d->units) > 0);
         assert_ptr_equal(derm_params_find(d->path), d);
-        for (size_t j = 0; j < i; j++)
-            assert_string_not_equal(t[j].path, d->path);
+        for (size_t j = 0; j < i; j++) assert_string_not_equal(t[j].path, d->path);
         /* path components are lower-case identifiers (dots between) */
         for (const char *c = d->path; *c; c++)
-            assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' ||
-                        *c == '.' || (*c >= 'A' && *c <= 'Z'));
+            assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' ||
+                        (*c >= 'A' && *c <= 'Z'));
         if (d->type == DERM_PT_ENUM) {
             assert_true(strlen(d->choices) > 0);
             assert_true(d->lo == 0);
@@ -139,8 +137,7 @@ static void test_set_text_real(void **state)
     assert_contains(err.msg, "f:2:3: key 'domain.voxel_um': '0.5' is out of range");
     assert_int_equal(derm_params_set_text(&p, d, "500.0001", "f", &err), DERM_ECONFIG);
 
-    static const char *const nonfinite[] = {"nan",  "NaN",   "inf",  "-inf",
-                                            ".inf", "-.inf", ".nan", "1e999"};
+    static const char *const nonfinite[] = {"nan", "NaN", "inf", "-inf", ".inf", "-.inf", ".nan", "1e999"};
     for (size_t i = 0; i < sizeof nonfinite / sizeof nonfinite[0]; i++) {
         assert_int_equal(derm_params_set_text(&p, d, nonfinite[i], "f", &err), DERM_ECONFIG);
         assert_contains(err.msg, "is not a finite number");
@@ -151,11 +148,9 @@ static void test_set_text_real(void **state)
         assert_contains(err.msg, "is not a number; expected a number in [1, 500] um");
     }
     assert_int_equal(derm_params_set_text(&p, d, "", "f:9:9", &err), DERM_ECONFIG);
-    assert_string_equal(
-        err.msg, "f:9:9: key 'domain.voxel_um': missing value; expected a number in [1, 500] um");
+    assert_string_equal(err.msg, "f:9:9: key 'domain.voxel_um': missing value; expected a number in [1, 500] um");
     /* dimensionless units are not printed */
-    assert_int_equal(derm_params_set_text(&p, must_find("ecm.mmp1_share"), "2", "f", &err),
-                     DERM_ECONFIG);
+    assert_int_equal(derm_params_set_text(&p, must_find("ecm.mmp1_share"), "2", "f", &err), DERM_ECONFIG);
     assert_contains(err.msg, "expected a number in [0, 1]");
     assert_true(err.msg[strlen(err.msg) - 1] == ']');
     assert_true(p.domain_voxel_um == 500.0);
@@ -268,16 +263,14 @@ static void test_set_text_control_chars_stay_on_one_line(void **state)
     struct derm_params p;
     struct derm_err err;
     derm_params_defaults(&p);
-    assert_int_equal(derm_params_set_text(&p, must_find("domain.nx"), "1\n2\r3", "f", &err),
-                     DERM_ECONFIG);
+    assert_int_equal(derm_params_set_text(&p, must_find("domain.nx"), "1\n2\r3", "f", &err), DERM_ECONFIG);
     assert_null(strchr(err.msg, '\n'));
     assert_null(strchr(err.msg, '\r'));
     char longtext[300];
     memset(longtext, '9', sizeof longtext - 1);
     longtext[sizeof longtext - 1] = '\0';
     longtext[0] = 'x';
-    assert_int_equal(derm_params_set_text(&p, must_find("domain.nx"), longtext, "f", &err),
-                     DERM_ECONFIG);
+    assert_int_equal(derm_params_set_text(&p, must_find("domain.nx"), longtext, "f", &err), DERM_ECONFIG);
     assert_contains(err.msg, "...' is not an integer");
     assert_true(strlen(err.msg) < 200);
 }
@@ -496,9 +489,7 @@ static void test_validate_ranges(void **state)
     /* members written directly, bypassing set_text, are still checked */
     p.domain_nz = 1;
     assert_int_equal(derm_params_validate(&p, NULL, &err), DERM_ECONFIG);
-    assert_contains(
-        err.msg,
-        "<default>: key 'domain.nz': '1' is out of range; expected an integer in [2, 4096]");
+    assert_contains(err.msg, "<default>: key 'domain.nz': '1' is out of range; expected an integer in [2, 4096]");
     derm_params_defaults(&p);
     p.ecm_mmp1_share = NAN;
     assert_int_equal(derm_params_validate(&p, NULL, &err), DERM_ECONFIG);
@@ -525,8 +516,7 @@ static void test_validate_grid_memory(void **state)
     p.domain_nx = p.domain_ny = p.domain_nz = 4096;
     set_origin(o, "domain.nx", "big.yaml:3:3");
     assert_int_equal(derm_params_validate(&p, o, &err), DERM_ECONFIG);
-    assert_int_equal(strncmp(err.msg, "big.yaml:3:3: key 'domain.nx': grid 4096 x 4096 x 4096", 54),
-                     0);
+    assert_int_equal(strncmp(err.msg, "big.yaml:3:3: key 'domain.nx': grid 4096 x 4096 x 4096", 54), 0);
     assert_contains(err.msg, "GiB but only");
     assert_contains(err.msg, "domain.voxel_um");
     assert_true(derm_params_memory_estimate(&p) > 2e13);
@@ -561,8 +551,7 @@ static void test_print_table(void **state)
     char *s = slurp(f);
     fclose(f);
     const struct derm_param_desc *t = derm_params_table();
-    for (size_t i = 0; i < derm_params_count(); i++)
-        assert_contains(s, t[i].path);
+    for (size_t i = 0; i < derm_params_count(); i++) assert_contains(s, t[i].path);
     assert_contains(s, "[run]\n");
     assert_contains(s, "[signals]\n");
     assert_contains(s, "one of: female, male");
@@ -629,9 +618,9 @@ static void test_constants_are_rows(void **state)
         const char *path;
         double def;
     } rows[] = {
-        {"uv.med_sed.type_1", 2.0},          {"uv.med_sed.type_2", 2.5},
-        {"uv.med_sed.type_3", 3.5},          {"uv.med_sed.type_4", 4.5},
-        {"uv.med_sed.type_5", 6.0},          {"uv.med_sed.type_6", 10.0},
+        {"uv.med_sed.type_1", 2.0},           {"uv.med_sed.type_2", 2.5},
+        {"uv.med_sed.type_3", 3.5},           {"uv.med_sed.type_4", 4.5},
+        {"uv.med_sed.type_5", 6.0},           {"uv.med_sed.type_6", 10.0},
         {"uv.reference_uva_uvb_ratio", 20.0}, {"glycation.reference_glucose_mM", 5.0},
         {"ecm.ha_ros_weight", 0.5},
     };

@@ -177,8 +177,10 @@ static void test_decisions_are_documented_draws(void **state)
     int diff_l1 = 0, diff_other = 0;
     for (int64_t r = 0; r < w.a.n; r++) {
         if (w.a.divide[r] != 2) continue;
-        if (w.a.voxel[r] / (w.g.nx * w.g.ny) == 1) diff_l1++;
-        else diff_other++;
+        if (w.a.voxel[r] / (w.g.nx * w.g.ny) == 1)
+            diff_l1++;
+        else
+            diff_other++;
     }
     assert_true(diff_l1 > diff_other / 3); /* layer 1 holds a quarter of the cells */
     world_fini(&w);

@@ -19,11 +19,10 @@
 #include "derm/model/readouts.h"
 #include "derm/sim/coef.h"
 
-#define assert_rel(got, want, rtol)                                                       \
-    do {                                                                                  \
-        double g_ = (got), w_ = (want);                                                   \
-        if (!(fabs(g_ - w_) <= (rtol) * fmax(fabs(w_), 1e-300)))                          \
-            fail_msg("%s = %.17g, expected %.17g", #got, g_, w_);                         \
+#define assert_rel(got, want, rtol)                                                                                  \
+    do {                                                                                                             \
+        double g_ = (got), w_ = (want);                                                                              \
+        if (!(fabs(g_ - w_) <= (rtol)*fmax(fabs(w_), 1e-300))) fail_msg("%s = %.17g, expected %.17g", #got, g_, w_); \
     } while (0)
 
 static struct derm_readout_coef defaults(void)

@@ -128,11 +128,11 @@ static void test_normal_moments(void **state)
         inside += fabs(z) < 1.0;
     }
     double mean = s1 / N, var = s2 / N - mean * mean, kurt = (s4 / N) / (var * var);
-    assert_true(fabs(mean) < 5.0 / sqrt((double)N));              /* s.e. 1/sqrt(N) */
-    assert_true(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));           /* s.e. sqrt(2/N) */
-    assert_true(fabs(kurt - 3.0) < 5.0 * sqrt(24.0 / N));         /* s.e. sqrt(24/N) */
-    assert_true(fabs(c01 / N) < 5.0 / sqrt((double)N));           /* slots 0, 1 independent */
-    double p = erf(1.0 / sqrt(2.0)), frac = (double)inside / N;   /* 0.6827 */
+    assert_true(fabs(mean) < 5.0 / sqrt((double)N));            /* s.e. 1/sqrt(N) */
+    assert_true(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));         /* s.e. sqrt(2/N) */
+    assert_true(fabs(kurt - 3.0) < 5.0 * sqrt(24.0 / N));       /* s.e. sqrt(24/N) */
+    assert_true(fabs(c01 / N) < 5.0 / sqrt((double)N));         /* slots 0, 1 independent */
+    double p = erf(1.0 / sqrt(2.0)), frac = (double)inside / N; /* 0.6827 */
     assert_true(fabs(frac - p) < 5.0 * sqrt(p * (1.0 - p) / N));
 }
 
@@ -165,12 +165,9 @@ static void test_event_frequency(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_each_key_component_matters),
-        cmocka_unit_test(test_uniform_moments),
-        cmocka_unit_test(test_uniform_uncorrelated),
-        cmocka_unit_test(test_normal_moments),
-        cmocka_unit_test(test_event_frequency),
+        cmocka_unit_test(test_deterministic),   cmocka_unit_test(test_each_key_component_matters),
+        cmocka_unit_test(test_uniform_moments), cmocka_unit_test(test_uniform_uncorrelated),
+        cmocka_unit_test(test_normal_moments),  cmocka_unit_test(test_event_frequency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

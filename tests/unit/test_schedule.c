@@ -6,18 +6,18 @@
  * the UVA:UVB ratio it is given at). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
-#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "derm/inputs/schedule.h"
 #include "derm/io/config.h"
 #include "derm/io/params.h"
-#include "derm/inputs/schedule.h"
 #include "derm/sim/coef.h"
 
 static const double Y = 8766.0;
@@ -260,15 +260,17 @@ static void test_validation_messages(void **state)
     (void)state;
     const char *head = "run: {age_start_years: 25, age_end_years: 75}\nschedule:\n";
     char buf[1024];
-#define CASE(body, needle)                                  \
-    snprintf(buf, sizeof buf, "%s%s", head, body);          \
+#define CASE(body, needle)                         \
+    snprintf(buf, sizeof buf, "%s%s", head, body); \
     expect_config_error(buf, needle)
     CASE("  sun: {dose: 1, from_age: 30}\n", "cfg.yaml:3:3: schedule entry 'sun' has no input");
     CASE("  sun: {input: uv, dose: -1, from_age: 30}\n", "key 'schedule.sun.dose': '-1' is out of range");
-    CASE("  sun: {input: uv, dose: 1, from_age: 80}\n", "cfg.yaml:3:3: schedule entry 'sun': starts at age 80, outside the run");
+    CASE("  sun: {input: uv, dose: 1, from_age: 80}\n",
+         "cfg.yaml:3:3: schedule entry 'sun': starts at age 80, outside the run");
     CASE("  sun: {input: uv, dose: 1, from_age: 20}\n", "outside the run");
     CASE("  sun: {input: uv, dose: 1, from_age: 40, to_age: 30}\n", "to_age 30 is not after the start");
-    CASE("  sun: {input: ultraviolet, dose: 1}\n", "cfg.yaml:3:9: key 'schedule.sun.input': 'ultraviolet' is not a valid choice");
+    CASE("  sun: {input: ultraviolet, dose: 1}\n",
+         "cfg.yaml:3:9: key 'schedule.sun.input': 'ultraviolet' is not a valid choice");
     CASE("  sun: {input: uv, dos: 1}\n", "did you mean 'schedule.sun.dose'?");
     CASE("  a: {input: glucose, dose: 9, from_age: 50}\n  b: {input: glucose, dose: 7, from_age: 60, to_age: 70}\n",
          "cfg.yaml:4:3: schedule entries 'b' and 'a' (line 3) both set glucose between ages 60 and 70");
@@ -291,9 +293,10 @@ static void test_set_and_resolved_roundtrip(void **state)
     static struct derm_schedule sched, q_sched;
     memset(&sched, 0, sizeof sched);
     struct derm_err err = {0};
-    assert_int_equal(derm_config_load_string("schedule:\n  sun: {input: uv, dose: 1, from_age: 30, season_amplitude: 0.5}\n",
-                                             "a.yaml", &p, &sched, NULL, &err),
-                     DERM_OK);
+    assert_int_equal(
+        derm_config_load_string("schedule:\n  sun: {input: uv, dose: 1, from_age: 30, season_amplitude: 0.5}\n",
+                                "a.yaml", &p, &sched, NULL, &err),
+        DERM_OK);
     assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.sun.dose=2.5", &err), DERM_OK);
     assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.spf.input=sunscreen", &err), DERM_OK);
     assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.spf.dose=15", &err), DERM_OK);

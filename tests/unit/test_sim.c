@@ -139,7 +139,8 @@ static void test_create_young_steady_state(void **state)
     const double vox = derm_grid_voxel_mm3(&s->grid);
     for (int64_t k = 0; k < p.domain_nz; k++) {
         double zc = ((double)k + 0.5) * p.domain_voxel_um;
-        double rho = p.fibroblast_density_per_mm3 * (zc < p.domain_papillary_depth_um ? p.fibroblast_papillary_density_ratio : 1.0);
+        double rho = p.fibroblast_density_per_mm3 *
+                     (zc < p.domain_papillary_depth_um ? p.fibroblast_papillary_density_ratio : 1.0);
         expect += rho * vox * (double)(p.domain_nx * p.domain_ny);
     }
     double t[DERM_NTOTALS];
@@ -152,11 +153,14 @@ static void test_create_young_steady_state(void **state)
     const double depth_cm = derm_grid_lz(&s->grid) * 1e-4;
     const double col = p.ecm_collagen_density_mg_per_ml * (1.0 + kI / kF) * depth_cm;
     assert_true(fabs(t[DERM_T_COLLAGEN_TOTAL] - col) <= 1e-12 * col);
-    assert_true(fabs(t[DERM_T_AGE_CROSSLINKS_MEAN] - p.ecm_age_initial_pmol_per_mg) <= 1e-12 * p.ecm_age_initial_pmol_per_mg);
+    assert_true(fabs(t[DERM_T_AGE_CROSSLINKS_MEAN] - p.ecm_age_initial_pmol_per_mg) <=
+                1e-12 * p.ecm_age_initial_pmol_per_mg);
     /* in balance: synthesis = cleavage = clearance */
-    assert_true(fabs(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] - t[DERM_T_COLLAGEN_DEGRADATION_RATE]) <= 1e-12 * t[DERM_T_COLLAGEN_SYNTHESIS_RATE]);
+    assert_true(fabs(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] - t[DERM_T_COLLAGEN_DEGRADATION_RATE]) <=
+                1e-12 * t[DERM_T_COLLAGEN_SYNTHESIS_RATE]);
     assert_true(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] > 0.0);
-    assert_true(fabs(t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] - p.ecm_elastin_density_mg_per_ml * depth_cm) <= 1e-12 * p.ecm_elastin_density_mg_per_ml * depth_cm);
+    assert_true(fabs(t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] - p.ecm_elastin_density_mg_per_ml * depth_cm) <=
+                1e-12 * p.ecm_elastin_density_mg_per_ml * depth_cm);
     /* signals: the steady state of the calibrated secretion has mean = young level */
     const int with_level_1[] = {DERM_S_TGFB, DERM_S_MMP1, DERM_S_MMP3, DERM_S_TIMP,
                                 DERM_S_ROS,  DERM_S_IL,   DERM_S_GF,   DERM_S_CHEMOKINE};

@@ -26,11 +26,10 @@
 #include "derm/model/subject.h"
 #include "derm/sim/coef.h"
 
-#define assert_rel(got, want, rtol)                                                       \
-    do {                                                                                  \
-        double g_ = (got), w_ = (want);                                                   \
-        if (!(fabs(g_ - w_) <= (rtol) * fmax(fabs(w_), 1e-300)))                          \
-            fail_msg("%s = %.17g, expected %.17g", #got, g_, w_);                         \
+#define assert_rel(got, want, rtol)                                                                                  \
+    do {                                                                                                             \
+        double g_ = (got), w_ = (want);                                                                              \
+        if (!(fabs(g_ - w_) <= (rtol)*fmax(fabs(w_), 1e-300))) fail_msg("%s = %.17g, expected %.17g", #got, g_, w_); \
     } while (0)
 
 static struct derm_params defaults(void)
@@ -127,7 +126,8 @@ static void test_estrogen_male_constant(void **state)
     (void)state;
     struct derm_params p = defaults();
     p.subject_sex = DERM_SEX_MALE;
-    for (double a = 0.0; a <= 120.0; a += 5.0) assert_rel(derm_subject_estrogen(C(&p), a), p.subject_male_estrogen, 1e-15);
+    for (double a = 0.0; a <= 120.0; a += 5.0)
+        assert_rel(derm_subject_estrogen(C(&p), a), p.subject_male_estrogen, 1e-15);
     /* therapy settings do not apply to the male constant */
     p.subject_hrt_start_years = 50.0;
     p.subject_hrt_end_years = 60.0;
@@ -197,7 +197,7 @@ static void test_elastin_synthesis_falls(void **state)
         assert_rel(v, exp(-(a - 25.0) / tau), 1e-12);
         prev = v;
     }
-    assert_true(derm_subject_elastin_synthesis(C(&p), 20.0) > 1.0); /* large in youth */
+    assert_true(derm_subject_elastin_synthesis(C(&p), 20.0) > 1.0);  /* large in youth */
     assert_true(derm_subject_elastin_synthesis(C(&p), 45.0) < 0.01); /* ~0 after 40 */
     /* extreme youth with a short time constant stays finite (capped exponent) */
     p.ecm_elastin_synthesis_decline_years = 0.1;
@@ -260,14 +260,32 @@ static void test_inputs_written_and_coef_built(void **state)
     derm_coef_build(&p, &g, &all);
     const struct derm_subject_coef *b = &all.subject;
     assert_int_equal(b->male, c->male);
-    const double mine[] = {c->menopause_age_years, c->estrogen_postmenopause, c->estrogen_decline_years,
-                           c->hrt_start_years, c->hrt_end_years, c->hrt_level, c->male_estrogen,
-                           c->estrogen_synthesis_weight, c->systemic_decline_per_year, c->immune_decline_years,
-                           c->stem_vigour_decline_years, c->elastin_decline_years, c->ros_age_gain_per_year};
-    const double built[] = {b->menopause_age_years, b->estrogen_postmenopause, b->estrogen_decline_years,
-                            b->hrt_start_years, b->hrt_end_years, b->hrt_level, b->male_estrogen,
-                            b->estrogen_synthesis_weight, b->systemic_decline_per_year, b->immune_decline_years,
-                            b->stem_vigour_decline_years, b->elastin_decline_years, b->ros_age_gain_per_year};
+    const double mine[] = {c->menopause_age_years,
+                           c->estrogen_postmenopause,
+                           c->estrogen_decline_years,
+                           c->hrt_start_years,
+                           c->hrt_end_years,
+                           c->hrt_level,
+                           c->male_estrogen,
+                           c->estrogen_synthesis_weight,
+                           c->systemic_decline_per_year,
+                           c->immune_decline_years,
+                           c->stem_vigour_decline_years,
+                           c->elastin_decline_years,
+                           c->ros_age_gain_per_year};
+    const double built[] = {b->menopause_age_years,
+                            b->estrogen_postmenopause,
+                            b->estrogen_decline_years,
+                            b->hrt_start_years,
+                            b->hrt_end_years,
+                            b->hrt_level,
+                            b->male_estrogen,
+                            b->estrogen_synthesis_weight,
+                            b->systemic_decline_per_year,
+                            b->immune_decline_years,
+                            b->stem_vigour_decline_years,
+                            b->elastin_decline_years,
+                            b->ros_age_gain_per_year};
     for (size_t q = 0; q < sizeof mine / sizeof *mine; q++) assert_true(mine[q] == built[q]);
     p.subject_sex = DERM_SEX_MALE;
     derm_coef_build(&p, &g, &all);

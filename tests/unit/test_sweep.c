@@ -279,8 +279,10 @@ static void test_errors_located(void **state)
                  "cannot open");
     expect_error("e6.yaml", "base: base.yaml\ndesign: grid\nparameters: {subject.glucose_mM: [5, 5]}\n", "3:38",
                  "listed twice");
-    expect_error("e7.yaml", "base: base.yaml\ndesign: morris\ntrajectories: 0\nparameters: {ecm.mmp1_share: {min: 0, "
-                            "max: 1}}\n", "3:15", "expected an integer in [1, 100000]");
+    expect_error("e7.yaml",
+                 "base: base.yaml\ndesign: morris\ntrajectories: 0\nparameters: {ecm.mmp1_share: {min: 0, "
+                 "max: 1}}\n",
+                 "3:15", "expected an integer in [1, 100000]");
 }
 
 static void test_endpoint_eval(void **state)
@@ -313,9 +315,12 @@ static void test_endpoint_eval(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grid_counts_and_order), cmocka_unit_test(test_lhs_stratified),
-        cmocka_unit_test(test_lhs_integer_rounded), cmocka_unit_test(test_morris_one_factor_at_a_time),
-        cmocka_unit_test(test_seeds_deterministic_and_distinct), cmocka_unit_test(test_errors_located),
+        cmocka_unit_test(test_grid_counts_and_order),
+        cmocka_unit_test(test_lhs_stratified),
+        cmocka_unit_test(test_lhs_integer_rounded),
+        cmocka_unit_test(test_morris_one_factor_at_a_time),
+        cmocka_unit_test(test_seeds_deterministic_and_distinct),
+        cmocka_unit_test(test_errors_located),
         cmocka_unit_test(test_endpoint_eval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

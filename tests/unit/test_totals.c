@@ -27,11 +27,10 @@
 #include "derm/sim/sim.h"
 #include "derm/sim/totals.h"
 
-#define assert_rel(got, want, rtol)                                                       \
-    do {                                                                                  \
-        double g_ = (got), w_ = (want);                                                   \
-        if (!(fabs(g_ - w_) <= (rtol) * fmax(fabs(w_), 1e-300)))                          \
-            fail_msg("%s = %.17g, expected %.17g", #got, g_, w_);                         \
+#define assert_rel(got, want, rtol)                                                                                  \
+    do {                                                                                                             \
+        double g_ = (got), w_ = (want);                                                                              \
+        if (!(fabs(g_ - w_) <= (rtol)*fmax(fabs(w_), 1e-300))) fail_msg("%s = %.17g, expected %.17g", #got, g_, w_); \
     } while (0)
 
 /* Name and units of every series of the pre-refactor registry, in output order. */
@@ -115,8 +114,9 @@ static void test_registry_rows_complete_and_unique(void **state)
             snprintf(prof, sizeof prof, "%s_profile", derm_field_desc(f)->name);
             assert_true(strcmp(d->name, derm_field_desc(f)->name) != 0 && strcmp(d->name, prof) != 0);
         }
-        const char *reserved[] = {"x", "y", "z", "time", "step", "age_years", "frame", "frame_time", "frame_step",
-                                  "frame_age_years", "agent", "agent_count"};
+        const char *reserved[] = {"x",         "y",          "z",          "time",       "step",
+                                  "age_years", "frame",      "frame_time", "frame_step", "frame_age_years",
+                                  "agent",     "agent_count"};
         for (size_t r = 0; r < sizeof reserved / sizeof *reserved; r++) assert_true(strcmp(d->name, reserved[r]) != 0);
         assert_true(strncmp(d->name, "agent_", 6) != 0);
     }
@@ -160,7 +160,8 @@ static void test_names_and_units_unchanged(void **state)
         if (strcmp(derm_total_desc(i)->name, OLD_SERIES[i][0]) != 0)
             fail_msg("series %d is '%s', was '%s'", i, derm_total_desc(i)->name, OLD_SERIES[i][0]);
         if (strcmp(derm_total_desc(i)->units, OLD_SERIES[i][1]) != 0)
-            fail_msg("series %s has units '%s', had '%s'", OLD_SERIES[i][0], derm_total_desc(i)->units, OLD_SERIES[i][1]);
+            fail_msg("series %s has units '%s', had '%s'", OLD_SERIES[i][0], derm_total_desc(i)->units,
+                     OLD_SERIES[i][1]);
     }
 }
 
@@ -207,8 +208,10 @@ static void check_against_state(const struct derm_sim *s, const double *t)
     for (int q = 0; q < DERM_NSIGNAL; q++) {
         double sum = 0.0;
         for (int64_t v = 0; v < g->n; v++) sum += s->f.signal[q][v];
-        if (sum == 0.0) assert_true(t[DERM_T_SIGNAL_MEAN + q] == 0.0);
-        else assert_rel(t[DERM_T_SIGNAL_MEAN + q], sum / n, 1e-12);
+        if (sum == 0.0)
+            assert_true(t[DERM_T_SIGNAL_MEAN + q] == 0.0);
+        else
+            assert_rel(t[DERM_T_SIGNAL_MEAN + q], sum / n, 1e-12);
     }
     const double age = derm_sim_age(s, s->step);
     assert_true(t[DERM_T_ESTROGEN] == derm_subject_estrogen(&s->c.subject, age));
@@ -251,7 +254,8 @@ static void test_compute_on_a_simulation(void **state)
     check_against_state(s, t);
     /* rates of the last step: residence time = pool / clearance per year */
     assert_true(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] > 0.0 && t[DERM_T_COLLAGEN_DEGRADATION_RATE] > 0.0);
-    assert_rel(t[DERM_T_COLLAGEN_RESIDENCE_TIME], t[DERM_T_COLLAGEN_TOTAL] / t[DERM_T_COLLAGEN_DEGRADATION_RATE], 1e-12);
+    assert_rel(t[DERM_T_COLLAGEN_RESIDENCE_TIME], t[DERM_T_COLLAGEN_TOTAL] / t[DERM_T_COLLAGEN_DEGRADATION_RATE],
+               1e-12);
     derm_sim_free(s);
 }
 

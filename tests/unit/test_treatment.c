@@ -31,7 +31,10 @@
 
 #define NZ 30
 
-static void grid(struct derm_grid *g, int64_t nz) { assert_int_equal(derm_grid_init(g, 3, 2, nz, 20.0, NULL), DERM_OK); }
+static void grid(struct derm_grid *g, int64_t nz)
+{
+    assert_int_equal(derm_grid_init(g, 3, 2, nz, 20.0, NULL), DERM_OK);
+}
 
 /* The treatment coefficients of p, through the coefficient builder (the one place that maps
  * the parameter table, presets included). */
@@ -192,14 +195,11 @@ static void test_open_channels_and_microneedling(void **state)
 
 /* Preset emphasis by source and effect before the refactor (then a table in the code). */
 static const double OLD_PRESETS[DERM_SOURCE_COUNT][DERM_EXO_NEFFECT] = {
-    [DERM_SOURCE_GENERIC] = {1.0, 1.0, 1.0, 1.0, 1.0},
-    [DERM_SOURCE_ADIPOSE] = {1.3, 1.3, 1.0, 1.0, 0.8},
-    [DERM_SOURCE_UMBILICAL_CORD] = {1.1, 1.0, 1.1, 1.1, 1.5},
-    [DERM_SOURCE_BONE_MARROW] = {0.9, 1.0, 1.4, 1.0, 1.1},
-    [DERM_SOURCE_DENTAL_PULP] = {1.0, 1.0, 1.1, 1.5, 1.0},
-    [DERM_SOURCE_AMNION] = {1.1, 1.1, 1.4, 1.0, 0.9},
+    [DERM_SOURCE_GENERIC] = {1.0, 1.0, 1.0, 1.0, 1.0},        [DERM_SOURCE_ADIPOSE] = {1.3, 1.3, 1.0, 1.0, 0.8},
+    [DERM_SOURCE_UMBILICAL_CORD] = {1.1, 1.0, 1.1, 1.1, 1.5}, [DERM_SOURCE_BONE_MARROW] = {0.9, 1.0, 1.4, 1.0, 1.1},
+    [DERM_SOURCE_DENTAL_PULP] = {1.0, 1.0, 1.1, 1.5, 1.0},    [DERM_SOURCE_AMNION] = {1.1, 1.1, 1.4, 1.0, 0.9},
 };
-static const char *const SOURCE_NAMES[DERM_SOURCE_COUNT] = {"generic", "adipose", "umbilical_cord",
+static const char *const SOURCE_NAMES[DERM_SOURCE_COUNT] = {"generic",     "adipose",     "umbilical_cord",
                                                             "bone_marrow", "dental_pulp", "amnion"};
 static const char *const EFFECT_NAMES[DERM_EXO_NEFFECT] = {"synthesis", "mmp", "il", "repair", "progenitor"};
 

@@ -18,11 +18,10 @@
 #include "derm/model/vascular.h"
 #include "derm/sim/coef.h"
 
-#define assert_rel(got, want, rtol)                                                       \
-    do {                                                                                  \
-        double g_ = (got), w_ = (want);                                                   \
-        if (!(fabs(g_ - w_) <= (rtol) * fmax(fabs(w_), 1e-300)))                          \
-            fail_msg("%s = %.17g, expected %.17g", #got, g_, w_);                         \
+#define assert_rel(got, want, rtol)                                                                                  \
+    do {                                                                                                             \
+        double g_ = (got), w_ = (want);                                                                              \
+        if (!(fabs(g_ - w_) <= (rtol)*fmax(fabs(w_), 1e-300))) fail_msg("%s = %.17g, expected %.17g", #got, g_, w_); \
     } while (0)
 
 static void test_young_source_holds_systemic_share(void **state)
