@@ -1,6 +1,6 @@
 /* io.h - the run file (run.h5), its ParaView sidecar (run.xdmf) and `dermsim info`.
  *
- * Owns: every HDF5 call in the project (io.c is the only file that includes hdf5.h).
+ * Owns: every HDF5 call in the project (output.c is the only file that includes hdf5.h).
  * The layout follows ../shared/OUTPUT.md: netCDF-4-compatible HDF5, everything at the
  * root group, dimension scales x, y, z (fixed, um, cell centres), time, frame and agent
  * (unlimited); totals as 1-D (time) doubles from the totals registry; fields as

@@ -104,7 +104,8 @@ const struct derm_series_desc *derm_total_desc(int t);
 /** The whole registry (DERM_NTOTALS rows, in output order), for the writer. */
 const struct derm_series_desc *derm_totals_table(void);
 
-/** Every series at the current state, DERM_NTOTALS values in registry order. */
+/** Every series at the current state, DERM_NTOTALS values in registry order. Uses the
+ *  simulation's layer scratch (s->layer_sums): not to be called while a step runs. */
 void derm_totals_compute(const struct derm_sim *s, double *out);
 
 #endif
