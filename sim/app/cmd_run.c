@@ -113,7 +113,7 @@ struct loop {
 static derm_status write_row(struct derm_sim *sim, struct derm_output *out, int frame, struct derm_err *err)
 {
     double totals[DERM_NTOTALS];
-    const double day = (double)sim->step * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
+    const double day = (double)(sim->step - sim->out_step0) * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
     if (!frame) {
         derm_totals_compute(sim, totals);
         return derm_output_series(out, sim->step, day, age, totals, err);
@@ -126,13 +126,13 @@ static derm_status run_loop(struct derm_sim *sim, struct derm_output *out, struc
     derm_status st;
     double t_last = L->t_start;
     for (;;) {
-        const int64_t step = sim->step;
+        const int64_t step = sim->step, rel = step - sim->out_step0; /* rel < 0: the subject's history */
         const int end = step >= sim->nsteps;
-        if (step % L->series_every == 0 || end) {
+        if (rel >= 0 && (rel % L->series_every == 0 || end)) {
             DERM_TRY(write_row(sim, out, 0, err));
             L->last_series = step;
         }
-        if (step % L->frame_every == 0 || end) {
+        if (rel >= 0 && (rel % L->frame_every == 0 || end)) {
             DERM_TRY(write_row(sim, out, 1, err));
             L->last_frame = step;
         }
@@ -225,8 +225,9 @@ static int abort_run(struct run_state *r, const struct app_cli *c, const struct 
                      const struct derm_err *err, double wall)
 {
     struct derm_err e2 = {0};
-    if (st == DERM_EINTR && r->sim->step != L->last_series) write_row(r->sim, r->out, 0, &e2);
-    if (st == DERM_EINTR && r->sim->step != L->last_frame) write_row(r->sim, r->out, 1, &e2);
+    const int written = r->sim->step >= r->sim->out_step0; /* not during the history */
+    if (st == DERM_EINTR && written && r->sim->step != L->last_series) write_row(r->sim, r->out, 0, &e2);
+    if (st == DERM_EINTR && written && r->sim->step != L->last_frame) write_row(r->sim, r->out, 1, &e2);
     derm_output_close(r->out, 0, &e2);
     r->out = NULL;
     if (st != DERM_EINTR) return app_fail(st, err->msg);

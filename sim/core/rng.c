@@ -34,3 +34,18 @@ int derm_rng_event(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, 
     if (!(hazard_dt > 0.0)) return 0;
     return derm_rng_uniform(seed, id, step, purpose, 0) < -expm1(-hazard_dt);
 }
+
+/* splitmix64 finaliser: a bijection of 64-bit words with good avalanche */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+uint64_t derm_rng_key(uint64_t key, uint64_t n, uint32_t purpose)
+{
+    /* keep the top bit clear so keys stay positive as int64 and never meet founder ids' range
+     * by design: founders have small ids, mixed keys are spread over 2^63 */
+    return mix64(mix64(key) ^ mix64(n + 0x9e3779b97f4a7c15ULL * (uint64_t)(purpose + 1))) >> 1;
+}

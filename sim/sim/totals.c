@@ -104,13 +104,38 @@ static double t_damage_mean(S *s, C *c, int a) { return mean_f(c, c->dmg); }
 static double t_exosome_effect_mean(S *s, C *c, int a) { return mean_f(c, c->exo); }
 
 /* ---- readouts -------------------------------------------------------------------- */
+static double ratio(double x, double young) { return young > 0 ? x / young : 1.0; }
+
 static double t_dermal_thickness(S *s, C *c, int a)
 {
-    double ct = t_collagen_total(s, c, 0), ha = t_ha_hmw_total(s, c, 0) + t_ha_lmw_total(s, c, 0);
-    double cr = s->young_matrix[0] > 0 ? ct / s->young_matrix[0] : 1.0;
-    double hr = s->young_matrix[1] > 0 ? ha / s->young_matrix[1] : 1.0;
-    return derm_readout_thickness(&s->c.readout, derm_grid_lz(&s->grid), cr, hr);
+    const double *y = s->young_matrix, *m = c->msum;
+    double cr = ratio(c->col, y[DERM_M_COLLAGEN_INTACT] + y[DERM_M_COLLAGEN_FRAGMENTED]);
+    double er = ratio(m[DERM_M_ELASTIN_FUNCTIONAL], y[DERM_M_ELASTIN_FUNCTIONAL] + y[DERM_M_ELASTIN_ELASTOTIC]);
+    double zr = ratio(m[DERM_M_ELASTIN_ELASTOTIC], y[DERM_M_ELASTIN_FUNCTIONAL] + y[DERM_M_ELASTIN_ELASTOTIC]);
+    double hr = ratio(m[DERM_M_HA_HMW] + m[DERM_M_HA_LMW], y[DERM_M_HA_HMW] + y[DERM_M_HA_LMW]);
+    return derm_readout_thickness(&s->c.readout, derm_grid_lz(&s->grid), cr, er, zr, hr);
 }
+
+/* ---- amounts since the start (budgets: pool(t) - pool(0) = made - removed) ------ */
+static double t_collagen_synthesized(S *s, C *c, int a) { return s->cum_flux.collagen_synth * c->areal; }
+static double t_collagen_cleaved(S *s, C *c, int a) { return s->cum_flux.collagen_cleave * c->areal; }
+static double t_collagen_removed(S *s, C *c, int a) { return s->cum_flux.collagen_clear * c->areal; }
+static double t_elastin_synthesized(S *s, C *c, int a)
+{
+    return (s->cum_flux.elastin_synth + s->cum_flux.elastotic_dep) * c->areal;
+}
+static double t_elastin_oxidised(S *s, C *c, int a) { return s->cum_flux.elastin_oxidised * c->areal; }
+static double t_elastin_removed(S *s, C *c, int a) { return s->cum_flux.elastin_removed * c->areal; }
+static double t_ha_synthesized(S *s, C *c, int a) { return s->cum_flux.ha_synth * c->areal; }
+static double t_ha_removed(S *s, C *c, int a) { return s->cum_flux.ha_removed * c->areal; }
+static double t_age_formed(S *s, C *c, int a) { return s->cum_flux.age_formed * c->areal; }
+static double t_age_removed(S *s, C *c, int a) { return s->cum_flux.age_removed * c->areal; }
+static double t_elastin_total(S *s, C *c, int a)
+{
+    return (c->msum[DERM_M_ELASTIN_FUNCTIONAL] + c->msum[DERM_M_ELASTIN_ELASTOTIC]) * c->areal;
+}
+static double t_ha_total(S *s, C *c, int a) { return (c->msum[DERM_M_HA_HMW] + c->msum[DERM_M_HA_LMW]) * c->areal; }
+static double t_age_total(S *s, C *c, int a) { return c->msum[DERM_M_AGE_AMOUNT] * c->areal; }
 static double t_collagen_mmp_susceptibility(S *s, C *c, int a)
 {
     return derm_readout_mmp_susceptibility(&s->c.readout, s->grid.n, s->f.matrix[DERM_M_COLLAGEN_INTACT],

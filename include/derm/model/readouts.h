@@ -1,6 +1,6 @@
 /* readouts.h - tissue-level quantities computed from the state, for the output series.
  *
- * Owns: dermal thickness from the matrix volume relative to the young state, the AGE
+ * Owns: dermal thickness from the volume of the matrix per skin area, the AGE
  * protection of intact collagen against MMP cleavage (the susceptibility a collagenase
  * assay sees), the matrix stiffening by AGE cross-links and its viscous-recovery
  * counterpart, and the attached cell-surface fraction of fibroblasts. Pure functions with
@@ -13,17 +13,19 @@
 #include <stdint.h>
 
 struct derm_readout_coef {
-    double thickness_collagen_weight; /* volume share of collagen in dermal thickness */
-    double thickness_ha_weight;       /* volume share of HA-bound water */
+    double collagen_volume, elastin_volume, ha_volume; /* young-adult volume shares of the pools */
+    double elastotic_volume_factor;                    /* elastotic volume per mass, relative to elastin */
     double age_protection;            /* AGE per collagen halving MMP cleavage, pmol/mg */
     double stiffness_per_age;         /* stiffening per AGE per collagen, mg/pmol */
     double age_young;                 /* young-adult AGE per collagen, pmol/mg */
     double attached_area_young;       /* attached surface of a fully attached cell */
 };
 
-/** Dermal thickness (um) of a block of depth lz_um whose collagen and HA are the given
- *  ratios of their young amounts: lz (wc C + wh H + rest). */
-double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double collagen_ratio, double ha_ratio);
+/** Dermal thickness (um): the matrix volume per skin area of a block of depth lz_um whose
+ *  pools are the given ratios of their young-adult amounts (elastotic material relative to
+ *  young functional elastin): lz (vc C + ve (E + f Z) + vh H + rest), rest = 1 - vc - ve - vh. */
+double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double collagen_ratio,
+                              double elastin_ratio, double elastotic_ratio, double ha_ratio);
 
 /** Intact-collagen-weighted mean of 1 / (1 + X / Xh) over n voxels, X = AGE per collagen:
  *  the MMP cleavage rate relative to unglycated collagen at the same activity. */
