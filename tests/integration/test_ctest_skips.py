@@ -134,7 +134,15 @@ def test_ctest_reports_status_5_as_skipped(tmp_path):
     assert re.search(r"something \.+\s+Passed", r.stdout), r.stdout
 
 
-def test_ci_requires_all_and_fails_on_skipped():
+def test_ci_requires_all_and_fails_on_skipped(tmp_path):
     setup = (ROOT / ".ci" / "setup").read_text()
-    assert "DERMSIM_REQUIRE_ALL=1" in setup
-    assert "(Skipped)" in setup, ".ci/setup test must fail when ctest reports a skipped test"
+    assert "export DERMSIM_REQUIRE_ALL=1" in setup
+    assert "bash .ci/check-skips build/ctest.log" in setup
+    check = ROOT / ".ci" / "check-skips"
+    ok, skipped = tmp_path / "ok.log", tmp_path / "skipped.log"
+    ok.write_text("100% tests passed, 0 tests failed out of 3\n")
+    skipped.write_text("67% tests passed\nThe following tests did not run:\n"
+                       "\t 12 - integration.test_output_readers (Skipped)\n")
+    assert subprocess.run(["bash", str(check), str(ok)], capture_output=True).returncode == 0
+    r = subprocess.run(["bash", str(check), str(skipped)], capture_output=True, text=True)
+    assert r.returncode == 1 and "test_output_readers" in r.stderr, r.stderr
