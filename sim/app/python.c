@@ -102,7 +102,7 @@ int app_report_html(const char *outdir, int quiet)
             fprintf(stderr, "dermsim: report.html not written: %s not found (set DERMSIM_SOURCE_DIR)\n", script);
         return 1;
     }
-    const char *args[] = {outdir, quiet ? "--quiet" : NULL, NULL};
+    const char *args[] = {outdir, "--quiet", NULL}; /* `run` prints nothing about its files */
     int rc = app_run_python(script, args, quiet, msg, sizeof msg);
     if (rc == 0) return 0;
     if (!quiet) {
