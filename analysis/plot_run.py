@@ -276,9 +276,12 @@ def fig_profiles(run: da.Run, names=None):
     z = run.z
     depth = float(_edges(z)[-1]) if len(z) else 0.0
     notes = []
+    bottom = resolved_config(run).get("domain", {}).get("bottom_boundary")
+    wall = {"noflux": "a no-flux wall", "vascular": "a vascular sink"}.get(bottom, "its bottom boundary")
     if pap is not None and 0 < pap < depth:
         notes.append(f"Dashed line: the run's papillary/reticular boundary at {pap:.0f} {UM} "
-                     f"(domain.papillary_depth_um); the block ends at {depth:.0f} {UM}.")
+                     f"(domain.papillary_depth_um); the block ends at {depth:.0f} {UM} in {wall} "
+                     f"(domain.bottom_boundary).")
     maps = [(n, None) for n in names] + ([("fibroblast density", dens)] if dens is not None else [])
     for ax, (name, dd) in zip(axes.flat, maps):
         if dd is None:
@@ -304,8 +307,7 @@ def fig_profiles(run: da.Run, names=None):
         d0 = dens[2][0]
         above, below = d0[z < pap].mean(), d0[z >= pap].mean()
         notes.append(f"At age {dens[0][0]:.0f} the run starts with {above:.0f} fibroblasts per mm³ above the "
-                     f"boundary and {below:.0f} below it: horizontal bands near {pap:.0f} {UM} follow "
-                     f"this step in cell density.")
+                     f"boundary at {pap:.0f} {UM} and {below:.0f} below it.")
     for ax in axes.flat[len(maps):]:
         ax.set_visible(False)
     fig.suptitle(_title(run) + " - laterally averaged depth profiles over age")
