@@ -232,10 +232,15 @@ static void write_exposures(FILE *fp, const struct series *s, int64_t n, const s
                 LAST(UV), LAST(UVU), LAST(UVD));
     if (in[DERM_IN_SMOKING]) fprintf(fp, "- Smoking: %.3g pack-years.\n", LAST(PACK));
     if (in[DERM_IN_POLLUTION]) fprintf(fp, "- Pollution: %.3g index-years.\n", LAST(POLL));
-    if (in[DERM_IN_UV] || in[DERM_IN_SMOKING] || in[DERM_IN_POLLUTION])
+    const int oxid = !!in[DERM_IN_UV] + !!in[DERM_IN_SMOKING] + !!in[DERM_IN_POLLUTION];
+    if (oxid)
         fprintf(fp,
-                "- These act through ROS: mean ROS %.2f at the start, %.2f at the end, highest %.2f (age %.1f); AP-1 "
+                "- %s through ROS: mean ROS %.2f at the start, %.2f at the end, highest %.2f (age %.1f); AP-1 "
                 "%.2f -> %.2f.\n",
+                oxid > 1              ? "These act"
+                : in[DERM_IN_UV]      ? "UV acts"
+                : in[DERM_IN_SMOKING] ? "Smoking acts"
+                                      : "Pollution acts",
                 FIRST(ROS), LAST(ROS), max_of(s, n, ROS), age_of_max(s, n, ROS), FIRST(AP1), LAST(AP1));
     if (in[DERM_IN_GLUCOSE])
         fprintf(fp,

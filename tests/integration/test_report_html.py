@@ -166,13 +166,13 @@ def test_report_names_only_scheduled_inputs(tmp_path):
     assert "intrinsic ageing plus exosome" in head
     assert "- Exosomes: 1 au delivered." in head
     assert "exosome effect" in head
-    for word in ("UV:", "Smoking:", "Pollution:", "Glucose:", "act through ROS"):
+    for word in ("UV:", "Smoking:", "Pollution:", "Glucose:", "through ROS"):
         assert word not in head, word
     md, s = report_of(tmp_path, "smoke", "schedule.cig.input=smoking", "schedule.cig.dose=20",
                       "schedule.cig.from_age=25")
     head = md.split("## What happened")[0]
     assert "- Smoking: " in head and "pack-years" in head
     ros = s["ros_mean"]
-    assert f"mean ROS {ros[0]:.2f} at the start, {ros[-1]:.2f} at the end" in head
+    assert f"- Smoking acts through ROS: mean ROS {ros[0]:.2f} at the start, {ros[-1]:.2f} at the end" in head
     for word in ("UV:", "Exosomes:", "Glucose:"):
         assert word not in head, word
