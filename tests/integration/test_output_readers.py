@@ -230,12 +230,16 @@ def run_pv(args, tmp_path, script, xvfb=False):
     path = tmp_path / "pv_script.py"
     path.write_text(script)
     cmd = [pvpython(), str(path), *map(str, args)]
-    if xvfb:  # Debian's ParaView renders through X: a virtual display
-        if shutil.which("xvfb-run") is None:
-            pytest.skip("xvfb-run not on PATH (Debian packages xvfb and xauth)")
-        cmd = ["xvfb-run", "-a"] + cmd
+    if xvfb and shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run not on PATH (Debian packages xvfb and xauth)")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    for attempt in range(3):
+        # Debian's ParaView renders through X: a virtual display, numbered away from the
+        # usual :99 (two xvfb-run -a starting together can pick the same free number)
+        full = ["xvfb-run", "-a", "-n", str(100 + (os.getpid() * 7 + attempt * 131) % 800)] + cmd if xvfb else cmd
+        r = subprocess.run(full, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+        if not (xvfb and r.returncode != 0 and "bad X server connection" in r.stdout + r.stderr):
+            break
     assert r.returncode == 0, r.stdout + r.stderr
     # ParaView's Xdmf2 reader reports failed slab reads on stderr but still returns
     assert "Error" not in r.stdout + r.stderr, r.stdout + r.stderr
