@@ -275,6 +275,7 @@ int app_cmd_run(const struct app_cli *c, int argc, char **argv)
         rc = app_fail(st, err.msg);
         goto done;
     }
+    app_report_html(r->outdir, c->quiet); /* report.html beside report.md, if Python is there */
     if (L.show)
         fprintf(stderr, "dermsim: %lld steps (age %.1f -> %.1f y) in %.1f s on %d thread(s); output in %s/\n",
                 (long long)r->sim->nsteps, r->p.run_age_start_years, derm_sim_age(r->sim, r->sim->step), wall,

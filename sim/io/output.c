@@ -8,10 +8,12 @@
  *     HDF5 dimension scales;
  *   - time: unlimited coordinate variable (double, "day"; never "days", which xarray
  *     decodes into timedeltas); step and age_years are auxiliary coordinates of it;
- *   - frame, agent: unlimited dimensions without coordinate variables, i.e. netCDF-4
- *     "pure dimension" scale datasets (NAME = "This is a netCDF dimension but not a netCDF
- *     variable."); frame_time, frame_step and frame_age_years are auxiliary coordinates of
- *     frame (listed in the CF `coordinates` attribute of every per-frame variable).
+ *   - frame: unlimited coordinate variable (int64 frame number 0, 1, ...); frame_time,
+ *     frame_step and frame_age_years are auxiliary coordinates of it (listed in the CF
+ *     `coordinates` attribute of every per-frame variable);
+ *   - agent: unlimited dimension without a coordinate variable, i.e. a netCDF-4 "pure
+ *     dimension" scale dataset (NAME = "This is a netCDF dimension but not a netCDF
+ *     variable.").
  * Everything written is driven by the registries: DERM_TOTALS (series), the field
  * registry (4-D snapshots and depth profiles) and DERM_AGENT_COLUMNS (the CF contiguous
  * ragged agent table), so adding a total, field or agent variable needs no change here.
@@ -19,9 +21,7 @@
  * hyperslab write; the file is flushed after every row and frame, so a killed run leaves
  * a readable file whose root attribute `completed` is still 0.
  *
- * The XDMF sidecar (write_xdmf) is rewritten atomically after every frame: a temporal
- * collection of 3DCoRectMesh grids whose cell attributes are hyperslabs of the 4-D
- * datasets, loadable by ParaView's "XDMF Reader" (the Xdmf3 readers skip hyperslabs).
+ * The XDMF sidecar (io/xdmf.c, pure text) is told about every frame and rewritten after it.
  *
  * Every HDF5 return value is checked; failures become DERM_EHDF5 with the dataset, the
  * file and the innermost HDF5 message. HDF5's own error printing and its atexit handler
@@ -33,6 +33,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "derm/io/output.h"
+#include "derm/io/xdmf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -108,6 +109,7 @@ struct derm_output {
     hid_t file;
     char *path;      /* HDF5 path as given */
     char *xdmf_path; /* sidecar path, NULL if none */
+    struct derm_xdmf *xdmf;
     struct derm_grid g;
     struct derm_output_opts opts;
     int64_t nrows;       /* rows of the time series */
@@ -123,8 +125,6 @@ struct derm_output {
     hid_t agent, agent_count, acol[NACOLS];
     hid_t x, y, z;
 
-    double *frame_times; /* frame times in days, for the sidecar */
-    int64_t frame_times_cap;
     float *fbuf;  /* one field frame as float32 */
     double *pbuf; /* one depth profile */
     void *abuf;   /* one agent column converted to float32 */
@@ -573,7 +573,7 @@ static void output_free(struct derm_output *o)
     if (o->file >= 0) H5Fclose(o->file);
     free(o->path);
     free(o->xdmf_path);
-    free(o->frame_times);
+    derm_xdmf_free(o->xdmf);
     free(o->fbuf);
     free(o->pbuf);
     free(o->abuf);
@@ -627,10 +627,11 @@ static derm_status output_alloc(struct derm_output **out, const char *h5_path, c
     }
     for (int t = 0; t < o->nseries; t++) o->total[t] = H5I_INVALID_HID;
     o->path = dup_str(h5_path);
-    o->xdmf_path = xdmf_path && opts->write_fields ? dup_str(xdmf_path) : NULL;
+    const int sidecar = xdmf_path && (opts->write_fields || opts->write_agents);
+    o->xdmf_path = sidecar ? dup_str(xdmf_path) : NULL;
     o->fbuf = malloc((size_t)g->n * sizeof *o->fbuf);
     o->pbuf = malloc((size_t)g->nz * sizeof *o->pbuf);
-    if (!o->path || (xdmf_path && opts->write_fields && !o->xdmf_path) || !o->fbuf || !o->pbuf) {
+    if (!o->path || (sidecar && !o->xdmf_path) || !o->fbuf || !o->pbuf) {
         output_free(o);
         return derm_err_set(err, DERM_ENOMEM, "cannot allocate output buffers for %s", h5_path);
     }
@@ -682,11 +683,24 @@ done:
     return st;
 }
 
-/* time, the frame and agent dimensions, and the series along time. */
+/* The unlimited coordinate variable frame (frame number), a dimension scale. */
+static derm_status make_frame_axis(struct derm_output *o, struct derm_err *err)
+{
+    derm_status st = DERM_OK;
+    const char *file_name = o->path;
+    hsize_t dim = 0, chunk = SERIES_CHUNK_ROWS;
+    struct dsspec s = {"frame", H5T_STD_I64LE, 1, &dim, &chunk, 0, "1", "frame number (0 = first snapshot)", NULL};
+    DERM_TRY(make_ds(o, &s, &o->frame, err));
+    HCHECK(H5DSset_scale(o->frame, "frame"), "make dimension scale of", "frame");
+done:
+    return st;
+}
+
+/* time and frame, the agent dimension, and the series along time. */
 static derm_status make_time_vars(struct derm_output *o, struct derm_err *err)
 {
     DERM_TRY(make_time_axis(o, err));
-    DERM_TRY(make_pure_dim(o, "frame", &o->frame, err));
+    DERM_TRY(make_frame_axis(o, err));
     if (o->opts.write_agents) DERM_TRY(make_pure_dim(o, "agent", &o->agent, err));
     DERM_TRY(make_series(o, "step", H5T_STD_I64LE, "1", "simulation step", NULL, o->time, &o->step, err));
     DERM_TRY(make_series(o, "age_years", H5T_IEEE_F64LE, "year", "subject age", NULL, o->time, &o->age, err));
@@ -719,6 +733,8 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path, co
     if (st == DERM_OK) st = make_time_vars(o, err);
     if (st == DERM_OK) st = make_frame_vars(o, err);
     if (st == DERM_OK) st = flush(o, err);
+    if (st == DERM_OK && o->xdmf_path)
+        st = derm_xdmf_create(&o->xdmf, o->xdmf_path, o->path, &o->g, opts->write_fields, opts->write_agents, err);
     if (st != DERM_OK) {
         output_free(o);
         return st;
@@ -742,112 +758,6 @@ derm_status derm_output_series(struct derm_output *o, int64_t step, double time_
         DERM_TRY(append_rows(o, o->total[t], o->series[t].name, 1, r, 1, NULL, H5T_NATIVE_DOUBLE, &totals[t], err));
     o->nrows++;
     return flush(o, err);
-}
-
-/* Escape &, <, >, " for an XML attribute or text node. */
-static void xml_puts(FILE *fp, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", fp);
-            break;
-        case '<':
-            fputs("&lt;", fp);
-            break;
-        case '>':
-            fputs("&gt;", fp);
-            break;
-        case '"':
-            fputs("&quot;", fp);
-            break;
-        default:
-            fputc(*s, fp);
-        }
-    }
-}
-
-/* Rewrite the XDMF sidecar for frames 0 .. nframes-1: write PATH.tmp, then rename.
- * Each frame is a uniform grid whose cell attributes select slab `k 0 0 0 / 1 1 1 1 /
- * 1 NZ NY NX` of the 4-D datasets. The HyperSlab item itself must be declared 3-D
- * (NZ NY NX): ParaView 5.11's XDMFReader fails with "Can't Write Temp Dataset" (garbage
- * arrays) when it is declared "1 NZ NY NX". */
-static derm_status write_xdmf(const struct derm_output *o, struct derm_err *err)
-{
-    const int64_t nx = o->g.nx, ny = o->g.ny, nz = o->g.nz, nf = o->nframes;
-    const double h = o->g.h_um;
-    const char *base = strrchr(o->path, '/');
-    base = base ? base + 1 : o->path;
-    size_t len = strlen(o->xdmf_path) + 5;
-    char *tmp = malloc(len);
-    if (!tmp) return derm_err_set(err, DERM_ENOMEM, "cannot write %s", o->xdmf_path);
-    snprintf(tmp, len, "%s.tmp", o->xdmf_path);
-    FILE *fp = fopen(tmp, "w");
-    if (!fp) {
-        derm_status st = derm_err_set(err, DERM_EIO, "cannot create %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    fprintf(fp, "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
-                "<Xdmf Version=\"2.0\">\n  <Domain>\n"
-                "    <Grid Name=\"frames\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
-    for (int64_t k = 0; k < nf; k++) {
-        fprintf(fp, "      <Grid Name=\"frame_%" PRId64 "\" GridType=\"Uniform\">\n", k);
-        fprintf(fp, "        <Time Value=\"%.17g\"/>\n", o->frame_times[k]);
-        fprintf(fp,
-                "        <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64
-                "\"/>\n",
-                nz + 1, ny + 1, nx + 1);
-        fprintf(fp,
-                "        <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
-                "          <DataItem Name=\"Origin\" Dimensions=\"3\" NumberType=\"Float\" "
-                "Precision=\"8\" Format=\"XML\">0 0 0</DataItem>\n"
-                "          <DataItem Name=\"Spacing\" Dimensions=\"3\" NumberType=\"Float\" "
-                "Precision=\"8\" Format=\"XML\">%.17g %.17g %.17g</DataItem>\n"
-                "        </Geometry>\n",
-                h, h, h);
-        for (int f = 0; f < DERM_NFIELDS; f++) {
-            const char *name = derm_field_desc(f)->name;
-            fputs("        <Attribute Name=\"", fp);
-            xml_puts(fp, name);
-            fprintf(fp,
-                    "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
-                    "          <DataItem ItemType=\"HyperSlab\" Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64
-                    "\" Type=\"HyperSlab\">\n",
-                    nz, ny, nx);
-            fprintf(fp,
-                    "            <DataItem Dimensions=\"3 4\" NumberType=\"Int\" "
-                    "Format=\"XML\">%" PRId64 " 0 0 0  1 1 1 1  1 %" PRId64 " %" PRId64 " %" PRId64 "</DataItem>\n",
-                    k, nz, ny, nx);
-            fprintf(fp,
-                    "            <DataItem Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
-                    "\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">",
-                    nf, nz, ny, nx);
-            xml_puts(fp, base);
-            fputs(":/", fp);
-            xml_puts(fp, name);
-            fputs("</DataItem>\n          </DataItem>\n        </Attribute>\n", fp);
-        }
-        fputs("      </Grid>\n", fp);
-    }
-    fputs("    </Grid>\n  </Domain>\n</Xdmf>\n", fp);
-    int bad = ferror(fp);
-    int saved = errno;
-    if (fclose(fp) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!bad && rename(tmp, o->xdmf_path) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    derm_status st = DERM_OK;
-    if (bad) {
-        remove(tmp);
-        st = derm_err_set(err, DERM_EIO, "cannot write %s: %s", o->xdmf_path, strerror(saved));
-    }
-    free(tmp);
-    return st;
 }
 
 /* Write one agent column's rows [0, n) at table offset off. */
@@ -902,14 +812,6 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
     const int64_t nx = o->g.nx, ny = o->g.ny, nz = o->g.nz, nxy = nx * ny, n = o->g.n;
     const hsize_t rest3[3] = {(hsize_t)nz, (hsize_t)ny, (hsize_t)nx}, restz = (hsize_t)nz;
 
-    if (o->nframes == o->frame_times_cap) {
-        int64_t cap = o->frame_times_cap ? 2 * o->frame_times_cap : 64;
-        double *p = realloc(o->frame_times, (size_t)cap * sizeof *p);
-        if (!p) return derm_err_set(err, DERM_ENOMEM, "%s: cannot grow frame list", o->path);
-        o->frame_times = p;
-        o->frame_times_cap = cap;
-    }
-
     for (int fi = 0; fi < DERM_NFIELDS; fi++) {
         const struct derm_field_desc *d = derm_field_desc(fi);
         const double *v = derm_fields_get(f, fi);
@@ -942,10 +844,11 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
     DERM_TRY(append_rows(o, o->frame_step, "frame_step", 1, k, 1, NULL, H5T_NATIVE_INT64, &step, err));
     DERM_TRY(append_rows(o, o->frame_age, "frame_age_years", 1, k, 1, NULL, H5T_NATIVE_DOUBLE, &age_years, err));
     DERM_TRY(append_rows(o, o->frame_time, "frame_time", 1, k, 1, NULL, H5T_NATIVE_DOUBLE, &time_day, err));
-    DERM_TRY(extend(o, o->frame, "frame", 1, NULL, k + 1, err));
-    o->frame_times[o->nframes++] = time_day;
+    const int64_t index = (int64_t)k;
+    DERM_TRY(append_rows(o, o->frame, "frame", 1, k, 1, NULL, H5T_NATIVE_INT64, &index, err));
+    o->nframes++;
     DERM_TRY(flush(o, err));
-    if (o->xdmf_path) DERM_TRY(write_xdmf(o, err));
+    if (o->xdmf) DERM_TRY(derm_xdmf_add_frame(o->xdmf, time_day, age_years, o->opts.write_agents && a ? a->n : 0, err));
     return DERM_OK;
 }
 
