@@ -8,8 +8,9 @@
  * (central differences, one-sided at the z faces); agents flagged to die stay put;
  * derm_motility_wrap / derm_motility_reflect fold exactly into [0, L); the result does not
  * depend on the thread count (bitwise). The walk is keyed by the cell's lineage key and by
- * windows of DERM_MOTILITY_WINDOW_H hours of absolute time: over a whole window a cell moves
- * sqrt(2 D W) x normal(seed, lineage, window, MOVE, axis) exactly; runs at different steps
+ * windows of DERM_MOTILITY_WINDOW_H hours of absolute time: over a whole window the same cell
+ * (seed, window) moves by the same standard walk scaled by sqrt(2 D W), so a hindered cell's
+ * displacement is sqrt(D'/D) times the free one's exactly; runs at different steps
  * (168, 42, 12 h) meet at every window end (same cell, same seed, uniform D); the
  * displacement over a window has variance 1 per axis in units of sqrt(2 D W), within a
  * window the Brownian bridge gives variance e (the elapsed share) and a cell entering a
@@ -203,53 +204,63 @@ static void test_wrap_and_reflect(void **state)
     }
 }
 
+/* n cells at the centre of voxel (1, 2, 1) of a 4 mm cube, moved over one whole window of
+ * absolute time (window 1000) with D / (1 + h C / C0); displacements into d[3 n]. */
+static void hindered_window(int n, double D, double hindrance, double intact, double fragmented, double *d,
+                            int64_t *window_after)
+{
+    struct world w;
+    world_init(&w, 4, 4, 4, 1000.0); /* walls far away */
+    const double W = DERM_MOTILITY_WINDOW_H;
+    w.mc.motility_quiescent = w.mc.motility_activated = D;
+    w.mc.matrix_hindrance = hindrance;
+    w.mc.chemotaxis = 0.0;
+    for (int64_t v = 0; v < w.g.n; v++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = intact * w.mc.matrix_ref;
+        w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] = fragmented * w.mc.matrix_ref;
+    }
+    for (int q = 0; q < n; q++) add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 2, 1);
+    move(&w, w.f.signal[DERM_S_CHEMOKINE], 8, 1000.0 * W, W);
+    for (int r = 0; r < n; r++) {
+        d[3 * r] = w.a.x[r] - 1500.0;
+        d[3 * r + 1] = w.a.y[r] - 2500.0;
+        d[3 * r + 2] = w.a.z[r] - 1500.0;
+        if (window_after) window_after[r] = w.a.walk_window[r];
+        /* the cell is at the start of the next window, with no bridge value pending */
+        for (int k = 0; k < 3; k++) assert_true(w.a.walk[k][r] == 0.0);
+    }
+    world_fini(&w);
+}
+
 static void test_hindrance_counts_fragments(void **state)
 {
     (void)state;
-    struct world w;
-    world_init(&w, 4, 4, 4, 1000.0); /* walls far away */
     const int n = 4000;
     const double D = 100.0, W = DERM_MOTILITY_WINDOW_H;
-    w.mc.motility_quiescent = w.mc.motility_activated = D;
-    w.mc.matrix_hindrance = 3.0;
-    w.mc.chemotaxis = 0.0;
+    double *free_ = malloc(3 * (size_t)n * sizeof(double)), *hind = malloc(3 * (size_t)n * sizeof(double));
+    double *frag = malloc(3 * (size_t)n * sizeof(double));
+    int64_t *win = malloc((size_t)n * sizeof(int64_t));
+    assert_true(free_ && hind && frag && win);
+    hindered_window(n, D, 0.0, 1.0, 0.0, free_, NULL);
     /* C = C0 / 2 intact + C0 / 2 fragmented: D / (1 + 3) */
-    for (int64_t v = 0; v < w.g.n; v++) {
-        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 0.5 * w.mc.matrix_ref;
-        w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] = 0.5 * w.mc.matrix_ref;
-    }
-    for (int q = 0; q < n; q++) add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 2, 1);
-    double *x0 = malloc(3 * (size_t)n * sizeof(double));
-    assert_non_null(x0);
-    for (int r = 0; r < n; r++) {
-        x0[3 * r] = w.a.x[r];
-        x0[3 * r + 1] = w.a.y[r];
-        x0[3 * r + 2] = w.a.z[r];
-    }
-    /* one whole window of absolute time (window 1000) */
-    move(&w, w.f.signal[DERM_S_CHEMOKINE], 8, 1000.0 * W, W);
+    hindered_window(n, D, 3.0, 0.5, 0.5, hind, win);
+    /* the same total as intact collagen only: the same hindrance */
+    hindered_window(n, D, 3.0, 1.0, 0.0, frag, NULL);
     double msd = 0.0;
     for (int r = 0; r < n; r++) {
-        double dx = w.a.x[r] - x0[3 * r], dy = w.a.y[r] - x0[3 * r + 1], dz = w.a.z[r] - x0[3 * r + 2];
-        msd += dx * dx + dy * dy + dz * dz;
+        assert_int_equal(win[r], 1001);
+        for (int k = 0; k < 3; k++) {
+            msd += hind[3 * r + k] * hind[3 * r + k];
+            /* the same cell, seed and window: the same walk scaled by sqrt(D'/D) exactly */
+            assert_rel(hind[3 * r + k] + 1e3, 0.5 * free_[3 * r + k] + 1e3, 1e-13);
+            assert_true(frag[3 * r + k] == hind[3 * r + k]);
+        }
     }
     assert_rel(msd / n, 6.0 * D / 4.0 * W, 0.10);
-    /* the displacement over a whole window is the documented draw: sqrt(2 D' W) x
-     * normal(seed, lineage key, window, MOVE, axis) */
-    const double sd = sqrt(2.0 * D / 4.0 * W);
-    for (int r = 0; r < n; r += 97) {
-        for (int k = 0; k < 3; k++) {
-            const double want =
-                x0[3 * r + k] + sd * derm_rng_normal(8, (uint64_t)w.a.lineage[r], 1000, DERM_RNG_MOVE, k);
-            const double got = k == 0 ? w.a.x[r] : (k == 1 ? w.a.y[r] : w.a.z[r]);
-            assert_rel(got, k < 2 ? derm_motility_wrap(want, 4000.0) : derm_motility_reflect(want, 4000.0), 1e-12);
-        }
-        /* the cell is at the start of the next window, with no bridge value pending */
-        assert_int_equal(w.a.walk_window[r], 1001);
-        for (int k = 0; k < 3; k++) assert_true(w.a.walk[k][r] == 0.0);
-    }
-    free(x0);
-    world_fini(&w);
+    free(free_);
+    free(hind);
+    free(frag);
+    free(win);
 }
 
 /* Positions of n cells after moving from t0 for `span` hours in steps of dt (chemotaxis off,
