@@ -669,6 +669,7 @@ void derm_schedule_write_yaml(const struct derm_schedule *s, FILE *fp)
             const struct derm_param_desc *d = &sched_keys[k];
             double v = derm_desc_get(e, d);
             if (d->type == DERM_PT_REAL && v < 0.0) continue; /* an age or hour not given */
+            if (inert_reason(e, d->path)) continue;           /* keys that act, so it reloads */
             char buf[64];
             derm_desc_format(e, d, buf, sizeof buf);
             int pad = 28 - (int)(strlen(d->path) + strlen(buf));

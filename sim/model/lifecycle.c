@@ -39,9 +39,11 @@ derm_status derm_lifecycle_apply(const struct derm_grid *g, struct derm_agents *
         a->lineage[d] = (int64_t)derm_rng_key(pid, nth, purpose);
         for (int q = 0; q < 3; q++) a->walk[q][d] = 0.0;
         a->walk_window[d] = INT64_MIN;
-        double ox = spread * derm_rng_normal(seed, pid, nth, purpose, 0);
-        double oy = spread * derm_rng_normal(seed, pid, nth, purpose, 1);
-        double oz = spread * derm_rng_normal(seed, pid, nth, purpose, 2);
+        a->die[d] = 0; /* the daughter of a cell that divided and then died lives */
+        if (a->state[d] == DERM_STATE_APOPTOTIC) a->state[d] = DERM_STATE_QUIESCENT;
+        double off[3];
+        derm_rng_normal3(seed, pid, nth, purpose, 0u, off);
+        const double ox = spread * off[0], oy = spread * off[1], oz = spread * off[2];
         if (g->nx > 1) a->x[d] = derm_motility_wrap(a->x[r] + ox, lx);
         if (g->ny > 1) a->y[d] = derm_motility_wrap(a->y[r] + oy, ly);
         a->z[d] = derm_motility_reflect(a->z[r] + oz, lz);

@@ -38,22 +38,19 @@ static void walk(struct derm_agents *a, int64_t r, uint64_t seed, double t0, dou
         const int64_t w = (int64_t)wf;
         const double T = wf * W, s = (t - T) / W;
         const double e = (t1 < T + W ? t1 - T : W) / W;
+        double z1[3], ze[3] = {0, 0, 0}, zb[3] = {0, 0, 0};
+        const int entering = a->walk_window[r] != w, bridged = e < 1.0;
+        derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE, 0u, z1);
+        if (entering && s > 0.0) derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE_ENTRY, 0u, ze);
+        if (bridged) derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE_BRIDGE, (uint32_t)(e * 1048576.0), zb);
         for (int q = 0; q < 3; q++) {
-            const double z1 = derm_rng_normal(seed, key, (uint64_t)w, DERM_RNG_MOVE, (uint32_t)q);
             double b = a->walk[q][r];
-            if (a->walk_window[r] != w) /* entering the window mid-way: the bridge at s */
-                b = s > 0.0 ? s * z1 + sqrt(s * (1.0 - s)) *
-                                           derm_rng_normal(seed, key, (uint64_t)w, DERM_RNG_MOVE_ENTRY, (uint32_t)q)
-                            : 0.0;
-            double bn = z1;
-            if (e < 1.0) {
-                const uint32_t slot = (uint32_t)(e * 1048576.0) * 4u + (uint32_t)q;
-                bn = b + (z1 - b) * (e - s) / (1.0 - s) +
-                     sqrt((e - s) * (1.0 - e) / (1.0 - s)) *
-                         derm_rng_normal(seed, key, (uint64_t)w, DERM_RNG_MOVE_BRIDGE, slot);
-            }
+            if (entering) /* entering the window mid-way: the bridge at s */
+                b = s > 0.0 ? s * z1[q] + sqrt(s * (1.0 - s)) * ze[q] : 0.0;
+            double bn = z1[q];
+            if (bridged) bn = b + (z1[q] - b) * (e - s) / (1.0 - s) + sqrt((e - s) * (1.0 - e) / (1.0 - s)) * zb[q];
             inc[q] += bn - b;
-            a->walk[q][r] = e < 1.0 ? bn : 0.0;
+            a->walk[q][r] = bridged ? bn : 0.0;
         }
         a->walk_window[r] = e < 1.0 ? w : w + 1;
         t = T + e * W;

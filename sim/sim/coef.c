@@ -272,7 +272,7 @@ void derm_coef_build(const struct derm_params *p, const struct derm_grid *g, str
     r->age_protection = p->ecm_age_protection_pmol_per_mg;
     r->stiffness_per_age = p->glycation_stiffness_per_age;
     r->age_young = p->ecm_age_initial_pmol_per_mg;
-    r->attached_area_young = p->fibroblast_attached_area_young;
+    r->attachment_binding_half = p->fibroblast_attachment_binding_half_mg_per_ml;
     build_start(p, c);
     build_inputs(p, c);
     apply_switches(p, c);

@@ -345,9 +345,9 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
     return DERM_OK;
 }
 
-/* Young references for the readouts (layer-ordered domain sums of every matrix field) and
- * the first row's rates (the young balance). */
-static void record_start(struct derm_sim *s)
+/* Young-adult references for the readouts: layer-ordered domain sums of every matrix field
+ * of the young-adult state (before any developmental start below it). */
+static void record_young_matrix(struct derm_sim *s)
 {
     const struct derm_grid *g = &s->grid;
     const int64_t nxy = g->nx * g->ny;
@@ -360,6 +360,13 @@ static void record_start(struct derm_sim *s)
         }
         s->young_matrix[f] = sum;
     }
+}
+
+/* The first row's rates (the young balance) and the budgets' zero. */
+static void record_start(struct derm_sim *s)
+{
+    const struct derm_grid *g = &s->grid;
+    const int64_t nxy = g->nx * g->ny;
     double syn = 0.0, ha = 0.0;
     for (int64_t k = 0; k < g->nz; k++) {
         double ps = 0.0, ph = 0.0;
@@ -416,6 +423,7 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
         secrete_and_deposit(s);
         derm_matrix_settle_ha(&s->grid, s->f.matrix, (const double *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
+    record_young_matrix(s);
     if (s->age0 < p->subject_young_adult_age_years) {
         derm_initial_develop(&s->grid, s->f.matrix, &s->c.initial, &s->c.matrix, &s->c.subject, s->age0);
         phase_subject(s, s->age0);

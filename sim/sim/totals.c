@@ -16,7 +16,7 @@ struct derm_totals_ctx {
     double msum[DERM_NMATRIX]; /* layer-ordered sums of every matrix field */
     double col;                /* collagen intact + fragmented, summed */
     int64_t nf, nq, na, ns, nstem;
-    double syn, att, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
+    double syn, att, area, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
 };
 
 /* Layer sums of an array: parallel over layers, serial inside, layers added in order. */
@@ -95,7 +95,7 @@ static double t_stem_cell_count(S *s, C *c, int a) { return (double)c->nstem; }
 static double t_attachment_mean(S *s, C *c, int a) { return mean_f(c, c->att); }
 static double t_attached_area_mean(S *s, C *c, int a)
 {
-    return derm_readout_attached_area(&s->c.readout, mean_f(c, c->att));
+    return mean_f(c, c->area);
 }
 static double t_mmp1_secretion_per_cell(S *s, C *c, int a) { return mean_f(c, c->mmp); }
 static double t_ap1_mean(S *s, C *c, int a) { return mean_f(c, c->ap1); }
@@ -222,6 +222,7 @@ static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
         c->ns += ag->state[r] == DERM_STATE_SENESCENT;
         c->syn += ag->collagen_synthesis[r];
         c->att += ag->attachment[r];
+        c->area += derm_readout_attached_area(&s->c.readout, s->f.matrix[DERM_M_COLLAGEN_INTACT][ag->voxel[r]]);
         c->mmp += ag->mmp1_secretion[r];
         c->ap1 += ag->ap1[r];
         c->tgr += ag->tgfb_response[r];

@@ -140,6 +140,34 @@ static void test_normal_moments(void **state)
     assert_true(fabs(frac - p) < 5.0 * sqrt(p * (1.0 - p) / N));
 }
 
+/* The three normals of one block: each standard normal, pairwise uncorrelated (also the
+ * cos/sin pair of one Box-Muller draw), deterministic, and different blocks differ. */
+static void test_normal3_moments(void **state)
+{
+    (void)state;
+    double s1[3] = {0}, s2[3] = {0}, s4[3] = {0}, c[3] = {0};
+    for (int q = 0; q < N; q++) {
+        double z[3], again[3], other[3];
+        derm_rng_normal3(2024, (uint64_t)q, 5, DERM_RNG_MOVE_BRIDGE, 7u, z);
+        derm_rng_normal3(2024, (uint64_t)q, 5, DERM_RNG_MOVE_BRIDGE, 7u, again);
+        derm_rng_normal3(2024, (uint64_t)q, 5, DERM_RNG_MOVE_BRIDGE, 8u, other);
+        for (int k = 0; k < 3; k++) {
+            assert_true(isfinite(z[k]) && z[k] == again[k] && z[k] != other[k]);
+            s1[k] += z[k];
+            s2[k] += z[k] * z[k];
+            s4[k] += z[k] * z[k] * z[k] * z[k];
+            c[k] += z[k] * z[(k + 1) % 3];
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        double mean = s1[k] / N, var = s2[k] / N - mean * mean, kurt = (s4[k] / N) / (var * var);
+        assert_true(fabs(mean) < 5.0 / sqrt((double)N));
+        assert_true(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));
+        assert_true(fabs(kurt - 3.0) < 5.0 * sqrt(24.0 / N));
+        assert_true(fabs(c[k] / N) < 5.0 / sqrt((double)N));
+    }
+}
+
 static void test_event_frequency(void **state)
 {
     (void)state;
@@ -216,7 +244,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),   cmocka_unit_test(test_each_key_component_matters),
         cmocka_unit_test(test_uniform_moments), cmocka_unit_test(test_uniform_uncorrelated),
         cmocka_unit_test(test_normal_moments),  cmocka_unit_test(test_event_frequency),
-        cmocka_unit_test(test_lineage_keys),
+        cmocka_unit_test(test_lineage_keys),    cmocka_unit_test(test_normal3_moments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,11 @@ double derm_rng_uniform(uint64_t seed, uint64_t id, uint64_t step, uint32_t purp
 /** Standard normal (Box-Muller on two uniforms of the same key; slot selects the pair). */
 double derm_rng_normal(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t slot);
 
+/** Three independent standard normals from one Philox block (block = slot): two Box-Muller
+ *  pairs of its four words, the fourth normal discarded. For draws needed together (the
+ *  three axes of a step of a random walk): a quarter of the cost of three derm_rng_normal. */
+void derm_rng_normal3(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t block, double out[3]);
+
 /** True with probability 1 - exp(-hazard * dt), hazard*dt >= 0. */
 int derm_rng_event(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, double hazard_dt);
 

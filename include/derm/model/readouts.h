@@ -18,7 +18,7 @@ struct derm_readout_coef {
     double age_protection;            /* AGE per collagen halving MMP cleavage, pmol/mg */
     double stiffness_per_age;         /* stiffening per AGE per collagen, mg/pmol */
     double age_young;                 /* young-adult AGE per collagen, pmol/mg */
-    double attached_area_young;       /* attached surface of a fully attached cell */
+    double attachment_binding_half;   /* intact collagen giving half the cell surface attached, mg/mL */
 };
 
 /** Dermal thickness (um): the matrix volume per skin area of a block of depth lz_um whose
@@ -38,7 +38,10 @@ double derm_readout_stiffness(const struct derm_readout_coef *c, double age_per_
 /** Viscous recovery relative to young: the reciprocal of the stiffening. */
 double derm_readout_viscous_recovery(double stiffness);
 
-/** Mean attached cell-surface fraction for a mean attachment (0..1). */
-double derm_readout_attached_area(const struct derm_readout_coef *c, double attachment_mean);
+/** Attached cell-surface fraction of a cell in a voxel with the given intact collagen: the
+ *  share of its integrin contacts that find intact fibrils, C / (C + Kb). Fragments offer no
+ *  binding sites, so fragmentation and collagen loss both lower it (Varani 2006: 78 % young,
+ *  58 % old, C6). Kb is fitted to the young-adult 78 %; the old value is the model's. */
+double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml);
 
 #endif
