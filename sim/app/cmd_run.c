@@ -187,8 +187,8 @@ static derm_status start_run(struct run_state *r, const struct app_cli *c, int a
     if (r->p.run_threads > 0) omp_set_num_threads((int)r->p.run_threads);
     r->threads = omp_get_max_threads();
     DERM_TRY(derm_sim_create(&r->sim, &r->p, &r->sched, err));
-    /* record the derived division hazard in the resolved config, so it reproduces the run */
-    if (!(r->p.fibroblast_division_per_day > 0.0)) r->p.fibroblast_division_per_day = derm_sim_division_per_day(r->sim);
+    /* a derived division hazard (0) stays 'derive' in resolved.yaml: the spin-up adapts it
+     * as the young population forms, so a fixed value would not reproduce the run */
     r->resolved = resolved_yaml(&r->p, &r->sched);
     snprintf(r->path_h5, sizeof r->path_h5, "%s/run.h5", r->outdir);
     snprintf(r->path_xdmf, sizeof r->path_xdmf, "%s/run.xdmf", r->outdir);
