@@ -84,7 +84,8 @@
       "protection)",                                                                                                   \
       t_collagen_mmp_susceptibility)                                                                                   \
     X(STIFFNESS_FACTOR, "stiffness_factor", "1",                                                                       \
-      "matrix stiffening by AGE cross-links relative to the young-adult state (for the mechanics readout)", t_stiffness_factor)       \
+      "matrix stiffening by AGE cross-links relative to the young-adult state (for the mechanics readout)",            \
+      t_stiffness_factor)                                                                                              \
     X(ELASTIN_TOTAL, "elastin_total", "mg/cm^2", "elastin (functional + elastotic) per skin area", t_elastin_total)    \
     X(HA_TOTAL, "ha_total", "mg/cm^2", "hyaluronan (high + low MW) per skin area", t_ha_total)                         \
     X(AGE_TOTAL, "age_total", "pmol/cm^2", "AGE cross-links carried by collagen per skin area", t_age_total)           \
@@ -108,7 +109,8 @@
       t_age_formed)                                                                                                    \
     X(AGE_REMOVED, "age_removed", "pmol/cm^2", "AGE cross-links cleared with collagen since the start", t_age_removed) \
     X(VISCOUS_RECOVERY_FACTOR, "viscous_recovery_factor", "1",                                                         \
-      "viscous recovery relative to the young-adult state (falls as cross-links stiffen the matrix)", t_viscous_recovery_factor)
+      "viscous recovery relative to the young-adult state (falls as cross-links stiffen the matrix)",                  \
+      t_viscous_recovery_factor)
 
 enum derm_total_id {
 #define DERM_X_ID(id, name, units, ln, fn) DERM_T_##id,
