@@ -1,4 +1,6 @@
-/* rng.h - counter-based random numbers keyed by (seed, agent id, step, purpose).
+/* rng.h - counter-based random numbers keyed by (seed, key, counter, purpose): the model
+ * keys them by a cell's lineage and its count of events, or by a time window of the
+ * random walk, never by the step (store/agents.h, model/motility.h).
  *
  * Owns: a thin wrapper over Random123 Philox4x64-10. Every draw is a pure function of
  * its key, so results do not depend on thread count, agent order or how many other

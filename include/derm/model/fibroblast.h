@@ -14,8 +14,9 @@
  *  - activation by growth factor and division driven by it, contact-inhibited;
  *  - synthesis of collagen (TGF-beta responsive, estrogen dependent, inhibited by IL, ROS and
  *    AP-1), elastin and HA, and secretion of every signal.
- * Kernels write only their own agent's row and intent flags; randomness is keyed by
- * (seed, agent id, step, purpose). Constant coefficients come in struct
+ * Kernels write only their own agent's row and intent flags; events come from each cell's
+ * own exact event clocks, keyed by (seed, lineage key, the clock's kind and its count of
+ * events) and never by the step (store/agents.h). Constant coefficients come in struct
  * derm_fibroblast_coef, the young-adult references derived at start-up in struct
  * derm_homeostasis (model/calibration.h), what changes per step in struct
  * derm_step_inputs.

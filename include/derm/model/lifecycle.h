@@ -3,7 +3,8 @@
  * Owns: turning the intent flags set by the rules (a->divide: 1 same-type daughter, 2 a
  * fibroblast daughter of a progenitor; a->die) into rows, in one serial phase and a fixed
  * order: births in row order (each daughter placed near its parent, randomness keyed by
- * the parent's id and the step; a dividing fibroblast and its daughter share the new
+ * the parent's lineage key and its count of such births, never by the step or the order of
+ * births elsewhere; a dividing fibroblast and its daughter share the new
  * division count and the damage of the division), then deaths swap-removed in descending
  * row order. So the store evolves identically for any thread count.
  * Does not: decide who divides or dies (model/fibroblast.c, model/progenitor.c).
