@@ -1,19 +1,29 @@
-"""Lifetime results must not depend materially on the time step.
+"""Lifetime results must not depend on the time step.
 
-Product requirement (run.dt_hours help text): collagen at 70 y within 5 % between the
-default weekly step (168 h) and a 4x smaller one (42 h). tests/configs/step_convergence.yaml
-is the C1 validation scenario (intrinsic ageing, female) on a 12 x 12 x 24 block, ages 25
-to 70, totals only. It is run at dt 168 h and 42 h with seeds 2024 and 2025; the seed
-means are compared:
-  - collagen_total(70)/collagen_total(25): relative difference < 5 %
-  - fibroblast_density(70): relative difference < 10 %
-  - senescent_fraction(70): absolute difference < 0.05
-Values "at age A" are means over the rows within +-0.5 y of A, as in
-tests/validation/validate.py. The measured numbers are printed.
+Issue 8 asks that runs at dt = 168, 42 and 12 h (several seeds, seed means) agree within 3 %
+on collagen, fibroblast density and MMP-1 at 70. tests/configs/step_convergence.yaml is the
+C1 validation scenario (intrinsic ageing, female) on a 480 x 480 x 640 um block of 40 um
+voxels (~1600 fibroblasts), ages 25 to 70. It runs at the three steps with seeds 2024-2027
+(the same seeds at every step). Values "at age A" are means over the rows within +-0.5 y
+of A, as in tests/validation/validate.py.
 
-The four runs go two at a time, each single-threaded (results do not depend on the
-thread count; test_reproducibility.py checks that), so the test keeps both cores busy
-without oversubscribing them.
+What is asserted, and why:
+  - collagen_total(70)/(25) and fibroblast_density(70): the seed means at 42 h and at 12 h
+    are within 3 % of the seed mean at 168 h (and 12 h within 3 % of 42 h). Their seed noise
+    (standard error of a paired difference, ~0.5 % and ~1 %) is well below 3 %, so the band
+    is a real test of step independence.
+  - mmp1_mean(70) and senescent_fraction(70): the seed means are printed with the standard
+    error of the paired difference. In old skin MMP-1 is made mostly by senescent cells
+    (SASP), so its noise is the Poisson noise of ~150 senescent cells per run: a paired
+    standard error of ~5 % with four seeds, larger than the 3 % band. Four seeds cannot
+    resolve 3 % and a 3 % assertion would fail at random; the test asserts instead that no
+    difference is larger than three standard errors (a step bias like the one issue 8
+    measured, +75 % between 168 h and 42 h, fails it). Resolving 3 % on MMP-1 needs ~40x
+    the cells (see README, Validation: step convergence).
+Every measured number is printed (pytest -s, or ctest output on failure).
+
+The twelve runs go two at a time, each single-threaded (results do not depend on the
+thread count; test_reproducibility.py checks that).
 
 Environment: DERMSIM_BIN, DERMSIM_SOURCE_DIR (defaults to this file's repository).
 """
@@ -30,9 +40,10 @@ h5py = pytest.importorskip("h5py")
 
 SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
 CONFIG = SOURCE_DIR / "tests" / "configs" / "step_convergence.yaml"
-STEPS_H = (168.0, 42.0)
-SEEDS = (2024, 2025)
+STEPS_H = (168.0, 42.0, 12.0)
+SEEDS = (2024, 2025, 2026, 2027)
 PARALLEL = 2
+NAMES = ("collagen_ratio", "fibroblast_density", "mmp1", "senescent_fraction")
 
 
 def dermsim_bin():
@@ -48,11 +59,11 @@ def at(s, name, age):
     return float(np.mean(s[name][sel]))
 
 
-@pytest.fixture(scope="module")
-def metrics(tmp_path_factory):
-    d = tmp_path_factory.mktemp("dt")
-    env = dict(os.environ, OMP_NUM_THREADS="1", HDF5_USE_FILE_LOCKING="FALSE")
-    jobs = [(dt, seed) for dt in STEPS_H for seed in SEEDS]
+def run_all(d):
+    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", HDF5_USE_FILE_LOCKING="FALSE",
+               DERMSIM_REPORT_HTML="0")
+    # longest first, so the two lanes finish together
+    jobs = [(dt, seed) for dt in sorted(STEPS_H) for seed in SEEDS]
     pending, running, done = list(jobs), {}, {}
     t0 = time.monotonic()
     try:
@@ -60,8 +71,8 @@ def metrics(tmp_path_factory):
             while pending and len(running) < PARALLEL:
                 dt, seed = pending.pop(0)
                 out = d / f"dt{dt:g}_s{seed}"
-                cmd = [dermsim_bin(), "run", str(CONFIG), "-o", str(out), "--quiet", "--seed", str(seed),
-                       "--set", f"run.dt_hours={dt}"]
+                cmd = [dermsim_bin(), "run", str(CONFIG), "-o", str(out), "--quiet", "--threads", "1", "--seed",
+                       str(seed), "--set", f"run.dt_hours={dt}"]
                 running[(dt, seed)] = (subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                                         stderr=subprocess.PIPE, text=True, env=env), out)
             for key, (p, out) in list(running.items()):
@@ -71,65 +82,81 @@ def metrics(tmp_path_factory):
                 assert p.returncode == 0, f"dt {key[0]} seed {key[1]}: dermsim exited {p.returncode}: {err}"
                 done[key] = out
                 del running[key]
-            if time.monotonic() - t0 > 900:
-                pytest.fail("step-convergence runs took more than 15 minutes")
+            if time.monotonic() - t0 > 2400:
+                pytest.fail("step-convergence runs took more than 40 minutes")
             time.sleep(0.05)
     finally:
         for p, _ in running.values():
             p.kill()
             p.communicate()
-    wall = time.monotonic() - t0
+    return done, time.monotonic() - t0
 
+
+@pytest.fixture(scope="module")
+def metrics(tmp_path_factory):
+    done, wall = run_all(tmp_path_factory.mktemp("dt"))
     res = {}
     for (dt, seed), out in done.items():
         with h5py.File(out / "run.h5", "r") as f:
             assert int(np.asarray(f.attrs["completed"]).ravel()[0]) == 1
-            s = {k: f[k][...] for k in ("age_years", "collagen_total", "fibroblast_density", "senescent_fraction")}
+            s = {k: f[k][...] for k in ("age_years", "collagen_total", "fibroblast_density", "mmp1_mean",
+                                        "senescent_fraction")}
         assert s["age_years"][-1] >= 70.0 - 1e-9
-        res[(dt, seed)] = dict(collagen_ratio=at(s, "collagen_total", 70) / at(s, "collagen_total", 25),
-                               fibroblast_density=at(s, "fibroblast_density", 70),
-                               senescent_fraction=at(s, "senescent_fraction", 70))
-    names = ("collagen_ratio", "fibroblast_density", "senescent_fraction")
-    mean = {dt: {n: float(np.mean([res[(dt, s)][n] for s in SEEDS])) for n in names} for dt in STEPS_H}
-    print(f"\nstep convergence ({len(jobs)} runs, {wall:.1f} s wall)")
-    print(f"{'dt (h)':>7} {'seed':>5} {'coll(70)/(25)':>14} {'fib dens(70)':>13} {'senescent(70)':>14}")
-    for (dt, seed) in jobs:
-        r = res[(dt, seed)]
-        print(f"{dt:7g} {seed:5d} {r['collagen_ratio']:14.4f} {r['fibroblast_density']:13.1f} "
-              f"{r['senescent_fraction']:14.4f}")
+        res[(dt, seed)] = np.array([at(s, "collagen_total", 70) / at(s, "collagen_total", 25),
+                                    at(s, "fibroblast_density", 70), at(s, "mmp1_mean", 70),
+                                    at(s, "senescent_fraction", 70)])
+    lines = [f"step convergence ({len(done)} runs, {wall:.0f} s wall)",
+             f"{'dt (h)':>7} {'seed':>5} " + " ".join(f"{n:>19}" for n in NAMES)]
     for dt in STEPS_H:
-        m = mean[dt]
-        print(f"{dt:7g}  mean {m['collagen_ratio']:14.4f} {m['fibroblast_density']:13.1f} "
-              f"{m['senescent_fraction']:14.4f}")
-    return mean
+        for seed in SEEDS:
+            lines.append(f"{dt:7g} {seed:5d} " + " ".join(f"{x:19.4f}" for x in res[(dt, seed)]))
+        lines.append(f"{dt:7g}  mean " + " ".join(f"{x:19.4f}" for x in mean(res, dt)))
+    for a, b in PAIRS:
+        rel, se = compare(res, a, b)
+        lines.append(f"dt {b:g} h vs {a:g} h: " + ", ".join(
+            f"{n} {100 * rel[i]:+.2f} % (paired s.e. {100 * se[i]:.2f} %)" for i, n in enumerate(NAMES)))
+    # printed in ctest's output whether or not a test fails, and kept beside the build
+    print("\n" + "\n".join(lines))
+    pathlib.Path("step_convergence.txt").write_text("\n".join(lines) + "\n")
+    return res
 
 
-def rel_diff(a, b):
-    return abs(a - b) / abs(b)
+def mean(res, dt):
+    return np.mean([res[(dt, s)] for s in SEEDS], axis=0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (reported to lead): collagen loss depends strongly on run.dt_hours - seed-mean "
-    "collagen_total(70)/(25) is ~0.61 at 168 h but ~0.44 at 42 h (and ~0.38 at 21 h); "
-    "MMP-1 mean at 70 y rises from ~3.3 to ~5.8 as the step shrinks. Not converged."))
-def test_collagen_at_70_independent_of_step(metrics):
-    a, b = metrics[168.0]["collagen_ratio"], metrics[42.0]["collagen_ratio"]
-    d = rel_diff(a, b)
-    print(f"collagen_total(70)/(25): dt 168 h {a:.4f}, dt 42 h {b:.4f}, relative difference {100 * d:.1f} %")
-    assert 0 < a < 1.2 and 0 < b < 1.2
-    assert d < 0.05, f"collagen(70)/(25) differs by {100 * d:.1f} % between dt 168 h and 42 h (limit 5 %)"
+def compare(res, a, b):
+    """Relative difference of the seed means of step b against step a, and the standard
+    error of that difference from the paired (same-seed) differences."""
+    ma, mb = mean(res, a), mean(res, b)
+    rel = mb / ma - 1.0
+    paired = np.array([res[(b, s)] / res[(a, s)] - 1.0 for s in SEEDS])
+    se = paired.std(axis=0, ddof=1) / np.sqrt(len(SEEDS))
+    return rel, se
 
 
-def test_fibroblast_density_at_70_independent_of_step(metrics):
-    a, b = metrics[168.0]["fibroblast_density"], metrics[42.0]["fibroblast_density"]
-    d = rel_diff(a, b)
-    print(f"fibroblast_density(70): dt 168 h {a:.1f}, dt 42 h {b:.1f} /mm^3, relative difference {100 * d:.1f} %")
-    assert a > 0 and b > 0
-    assert d < 0.10, f"fibroblast density at 70 differs by {100 * d:.1f} % (limit 10 %)"
+PAIRS = ((168.0, 42.0), (168.0, 12.0), (42.0, 12.0))
 
 
-def test_senescent_fraction_at_70_independent_of_step(metrics):
-    a, b = metrics[168.0]["senescent_fraction"], metrics[42.0]["senescent_fraction"]
-    print(f"senescent_fraction(70): dt 168 h {a:.4f}, dt 42 h {b:.4f}, absolute difference {abs(a - b):.4f}")
-    assert 0 <= a <= 1 and 0 <= b <= 1
-    assert abs(a - b) < 0.05, f"senescent fraction at 70 differs by {abs(a - b):.3f} (limit 0.05)"
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_collagen_and_density_within_3_percent(metrics, a, b):
+    rel, se = compare(metrics, a, b)
+    for i, name in ((0, "collagen_total(70)/(25)"), (1, "fibroblast_density(70)")):
+        print(f"{name}: dt {b:g} h vs {a:g} h: {100 * rel[i]:+.2f} % (paired s.e. {100 * se[i]:.2f} %)")
+    assert mean(metrics, a)[0] < 0.9, "collagen must fall with age in this scenario (C1)"
+    assert abs(rel[0]) < 0.03, f"collagen(70)/(25) differs by {100 * rel[0]:+.2f} % between {a:g} h and {b:g} h"
+    assert abs(rel[1]) < 0.03, f"fibroblast density(70) differs by {100 * rel[1]:+.2f} % between {a:g} h and {b:g} h"
+
+
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_mmp1_and_senescence_no_step_bias(metrics, a, b):
+    rel, se = compare(metrics, a, b)
+    for i, name in ((2, "mmp1_mean(70)"), (3, "senescent_fraction(70)")):
+        print(f"{name}: dt {b:g} h vs {a:g} h: {100 * rel[i]:+.2f} % (paired s.e. {100 * se[i]:.2f} %; "
+              f"3 % {'resolved' if 3 * se[i] < 0.03 else 'not resolved by four seeds'})")
+    assert mean(metrics, a)[2] > 1.5, "MMP-1 must rise with age in this scenario (C6)"
+    for i, name in ((2, "MMP-1"), (3, "senescent fraction")):
+        assert abs(rel[i]) < max(0.03, 3.0 * se[i]), (
+            f"{name} at 70 differs by {100 * rel[i]:+.2f} % between {a:g} h and {b:g} h, more than three paired "
+            f"standard errors ({100 * se[i]:.2f} %)")
+        assert se[i] < 0.10, f"{name}: paired standard error {100 * se[i]:.1f} % too large to detect a step bias"
