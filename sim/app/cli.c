@@ -59,6 +59,8 @@ int app_parse_cli(int argc, char **argv, struct app_cli *c)
             c->threads = argv[++i];
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
             c->quiet = 1;
+        else if (!strcmp(a, "--overwrite"))
+            c->overwrite = 1;
         else if (a[0] == '-' && a[1] != '\0')
             return app_usage_error("unknown option '%s'", a);
         else if (!c->config)

@@ -15,14 +15,18 @@ const char *const app_usage =
     "\n"
     "commands:\n"
     "  run CONFIG [-o OUTDIR] [--set section.key=value ...] [--seed N] [--threads N] [--quiet]\n"
-    "        run a simulation; writes OUTDIR/run.h5, run.xdmf, resolved.yaml and report.md\n"
-    "        (OUTDIR defaults to out/<config name>)\n"
+    "      [--overwrite]\n"
+    "        run a simulation; writes OUTDIR/run.h5, run.xdmf, resolved.yaml and report.md when it\n"
+    "        completes (until then run.partial.h5, ...; OUTDIR defaults to out/<config name>);\n"
+    "        an OUTDIR holding a run is refused unless --overwrite is given\n"
+    "  resume OUTDIR [--threads N] [--quiet]\n"
+    "        continue an interrupted or killed run from its checkpoint.h5\n"
     "  check CONFIG [--set section.key=value ...]\n"
     "        validate a configuration without running it\n"
     "  params\n"
     "        list every parameter with units, default, allowed range and source\n"
-    "  info RUN.h5\n"
-    "        summarise a run file\n"
+    "  info RUN.h5 [--verify]\n"
+    "        check and summarise a run file (--verify: every chunk and checksum); exit 1 if damaged\n"
     "  sweep plan SWEEP.yaml -o DIR     expand a sweep into DIR/runs.csv (prints runs and core-hours)\n"
     "  sweep run DIR [-j N] [--index I] [--quiet]\n"
     "        run the pending rows, N at a time (or only row I); resumable\n"
@@ -56,13 +60,9 @@ int main(int argc, char **argv)
         derm_config_print_keys(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "info")) {
-        if (argc != 3) return app_usage_error("'info' needs exactly one run file%s", "");
-        struct derm_err err = {0};
-        derm_status st = derm_output_info(argv[2], stdout, &err);
-        return st == DERM_OK ? 0 : app_fail(st, err.msg);
-    }
+    if (!strcmp(cmd, "info")) return app_cmd_info(argc, argv);
     if (!strcmp(cmd, "sweep")) return app_cmd_sweep(argc, argv);
+    if (!strcmp(cmd, "resume")) return app_cmd_resume(argc, argv);
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0) return app_usage_error("unknown command '%s'", cmd);
     for (int i = 2; i < argc; i++)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
     if (rc != 0) return rc;
     if (!c.config) return app_usage_error("'%s' needs a configuration file", cmd);
     if (!strcmp(cmd, "check")) {
-        if (c.outdir || c.quiet || c.threads)
+        if (c.outdir || c.quiet || c.threads || c.overwrite)
             return app_usage_error("'check' takes only CONFIG, --set and --seed%s", "");
         return app_cmd_check(&c);
     }

@@ -16,6 +16,8 @@
     X(DERM_ECONFIG, 2, "invalid configuration")                                  \
     X(DERM_EIO, 1, "input/output failure")                                       \
     X(DERM_EHDF5, 1, "HDF5 failure")                                             \
+    X(DERM_ECORRUPT, 1, "damaged or inconsistent file")                          \
+    X(DERM_EBUSY, 1, "in use by another process")                                \
     X(DERM_ENOMEM, 1, "out of memory")                                           \
     X(DERM_ENUMERIC, 1, "numerical anomaly (NaN, negative or non-finite value)") \
     X(DERM_EINTERNAL, 1, "internal error")                                       \
