@@ -39,9 +39,10 @@ struct app_cli {
 /** Options of `run` and `check` (argv[2..]); returns 0 or an exit code. */
 int app_parse_cli(int argc, char **argv, struct app_cli *c);
 
-/** Defaults, the config file, --seed/--threads, --set, then whole-configuration validation. */
-derm_status app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
-                            struct derm_param_origin *orig, char **text, struct derm_err *err);
+/** Defaults, the config file, --seed/--threads, --set, then whole-configuration validation.
+ *  Returns 0, or the exit code after printing every error of the file (one line each). */
+int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
+                    struct derm_param_origin *orig, char **text);
 
 int app_cmd_run(const struct app_cli *c, int argc, char **argv);
 int app_cmd_resume(int argc, char **argv);

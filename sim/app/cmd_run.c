@@ -215,7 +215,6 @@ static struct derm_output_opts output_opts(const struct run_state *r)
 static derm_status start_run(struct run_state *r, const struct app_cli *c, int argc, char **argv, struct derm_err *err)
 {
     char outdir[2048];
-    DERM_TRY(app_load_config(c, &r->p, &r->sched, r->orig, &r->text, err));
     snprintf(r->config_name, sizeof r->config_name, "%s", c->config);
     output_dir(c, outdir, sizeof outdir);
     DERM_TRY(app_paths_init(&r->P, outdir, err));
@@ -304,7 +303,11 @@ int app_cmd_run(const struct app_cli *c, int argc, char **argv)
     struct run_state *r = run_state_new();
     if (!r) return app_fail(DERM_ENOMEM, "out of memory");
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error (EFBIG), not a kill */
-    int rc;
+    int rc = app_load_config(c, &r->p, &r->sched, r->orig, &r->text);
+    if (rc != 0) { /* the configuration's errors are printed; nothing is written */
+        run_state_free(r);
+        return rc;
+    }
     derm_status st = start_run(r, c, argc, argv, &err);
     if (st != DERM_OK) {
         rc = app_fail(st, err.msg);

@@ -192,7 +192,7 @@ def expected_endpoints(h5):
 def test_collect_matches_h5(grid_run):
     df = pd.read_csv(grid_run / "summary.csv")
     assert list(df.columns) == ["run_id", "point", "replicate", "seed", "subject.glucose_mM",
-                                "fibroblast.lifespan_years", "status", "collagen_30_rel25", "age_30", "sen_final",
+                                "fibroblast.lifespan_years", "status", "error", "collagen_30_rel25", "age_30", "sen_final",
                                 "fib_density_30", "age_to_1pct_loss"]
     assert len(df) == 12 and (df.status == "ok").all()
     runs = pd.read_csv(grid_run / "runs.csv")

@@ -39,7 +39,9 @@ struct derm_err {
 };
 
 /** Record an error (printf-style message) and return `code` so callers can write
- *  `return derm_err_set(err, DERM_ECONFIG, "...", ...);`. `err` may be NULL. */
+ *  `return derm_err_set(err, DERM_ECONFIG, "...", ...);`. `err` may be NULL. Control
+ *  characters in the result (a newline in a file name or value) become ' ' or '?', so
+ *  the message is always one line. */
 derm_status derm_err_set(struct derm_err *err, derm_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
