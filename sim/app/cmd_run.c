@@ -361,10 +361,15 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
         derm_params_defaults(&r->p);
         st = derm_config_load_string(r->creation, r->P.ckpt, &r->p, &r->sched, r->orig, err);
     }
+    struct derm_params with_threads = r->p; /* --threads checked as for run, kept out of resolved.yaml */
     if (st == DERM_OK && threads)
-        st = derm_params_set_text(&r->p, derm_params_find("run.threads"), threads, "--threads", err);
+        st = derm_params_set_text(&with_threads, derm_params_find("run.threads"), threads, "--threads", err);
     if (st == DERM_OK) st = derm_config_validate(&r->p, &r->sched, r->orig, err);
     if (st == DERM_OK) st = make_sim(r, err);
+    if (st == DERM_OK && threads && with_threads.run_threads > 0) { /* results do not depend on it */
+        omp_set_num_threads((int)with_threads.run_threads);
+        r->threads = omp_get_max_threads();
+    }
     if (st == DERM_OK) st = derm_state_restore(r->sim, ck, err);
     struct derm_output_pos pos = {0, 0, 0};
     int64_t *into[] = {&pos.rows, &pos.frames, &pos.agent_rows, &r->last_series, &r->last_frame};

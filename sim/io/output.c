@@ -41,7 +41,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -556,17 +558,17 @@ static derm_status open_failed(const char *path, const char *verb, struct derm_e
  * variables and attributes in the order written, not alphabetically. No object
  * timestamps, so that runs differing only in thread count give identical datasets
  * (created_utc is the one intended difference). */
-static derm_status create_file(struct derm_output *o, struct derm_err *err)
+static derm_status create_file(struct derm_output *o, const char *path, struct derm_err *err)
 {
     derm_status st = DERM_OK;
-    const char *file_name = o->path;
+    const char *file_name = path;
     hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
     HCHECK(fcpl = H5Pcreate(H5P_FILE_CREATE), "create file", o->path);
     HCHECK(H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "create file", o->path);
     HCHECK(H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "create file", o->path);
     HCHECK(H5Pset_obj_track_times(fcpl, 0), "create file", o->path);
     HCHECK(fapl = derm_h5file_fapl(), "create file", o->path);
-    o->file = H5Fcreate(o->path, H5F_ACC_EXCL, fcpl, fapl);
+    o->file = H5Fcreate(path, H5F_ACC_EXCL, fcpl, fapl);
     if (o->file < 0) st = open_failed(o->path, "create", err);
 done:
     derm_h5util_close(&fapl);
@@ -618,20 +620,36 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path, co
     DERM_TRY(check_args(out, h5_path, g, opts, err));
     if (!meta) return derm_err_set(err, DERM_EINTERNAL, "derm_output_create: NULL argument");
     derm_h5util_quiet();
+    struct stat sb;
+    if (lstat(h5_path, &sb) == 0) return derm_err_set(err, DERM_EIO, "cannot create %s: it exists; not overwritten", h5_path);
+    /* The skeleton is built under PATH.tmp and linked to PATH once flushed, so a run killed
+     * at any moment leaves either no PATH or a valid run file. */
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", h5_path) >= (int)sizeof tmp)
+        return derm_err_set(err, DERM_EIO, "cannot create %s: path too long", h5_path);
+    unlink(tmp); /* left by a run killed while creating */
     struct derm_output *o = NULL;
     DERM_TRY(output_alloc(&o, h5_path, xdmf_path, g, opts, err));
-    derm_status st = create_file(o, err);
+    derm_status st = create_file(o, tmp, err);
     if (st == DERM_OK) st = reserve(o, 0, err);
     if (st == DERM_OK) st = write_root_attrs(o, meta, err);
     if (st == DERM_OK) st = make_axes(o, err);
     if (st == DERM_OK) st = make_time_vars(o, err);
     if (st == DERM_OK) st = make_frame_vars(o, err);
     if (st == DERM_OK) st = flush(o, 1, err);
+    if (st == DERM_OK && link(tmp, h5_path) != 0) { /* link: never replaces an existing PATH */
+        int e = errno;
+        if ((e == EPERM || e == ENOTSUP || e == EXDEV) && lstat(h5_path, &sb) != 0 && rename(tmp, h5_path) == 0)
+            e = 0; /* a file system without hard links */
+        if (e) st = derm_err_set(err, DERM_EIO, "cannot create %s: %s", h5_path, strerror(e));
+    }
     if (st != DERM_OK) {
         st = disk_check(o, st, err);
         output_free(o);
+        unlink(tmp);
         return st;
     }
+    unlink(tmp);
     *out = o;
     return DERM_OK;
 }

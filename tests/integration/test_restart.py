@@ -1,0 +1,283 @@
+"""Crash consistency and restart (issue 12), end to end with the binary.
+
+- Kill test: a small run with every exposure and treatment on, frames every other step and a
+  checkpoint every ten steps, is SIGKILLed at KILLS (default 50, env DERM_KILLS) random
+  moments. Every left-over run file is read completely with h5py (every dataset, every
+  attribute), `dermsim info --verify` must accept it, and every complete row and frame in it
+  must equal the same row and frame of an uninterrupted run bit for bit (0 corrupted earlier
+  frames). Where a checkpoint was left, `dermsim resume` must finish the run into a run.h5
+  equal to the uninterrupted one (every dataset). The figures are printed and written to
+  kill_test_summary.txt in the working directory.
+- Restart equality: killed at 1 thread and resumed at 2, killed at 2 and resumed at 1, and
+  interrupted by SIGTERM and resumed: every dataset equals the uninterrupted run's, and the
+  root attributes too except created_utc and command_line.
+- Resume refuses what it cannot do: no checkpoint (exit 2), a checkpoint of another build
+  (exit 2), a damaged checkpoint (exit 1); a completed run is not resumed.
+
+Environment: DERMSIM_BIN, DERM_KILLS.
+"""
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+h5py = pytest.importorskip("h5py")
+
+BIN = os.environ.get("DERMSIM_BIN", "")
+KILLS = int(os.environ.get("DERM_KILLS", "50"))
+
+SCHEDULE = """schedule:
+  sun: {input: uv, dose: 2, from_age: 30, days_per_week: 5, hour_from: 9, hour_to: 17, season_amplitude: 0.6}
+  spf: {input: sunscreen, dose: 10, from_age: 30.2}
+  glu: {input: glucose, dose: 9, from_age: 30.1}
+  cig: {input: smoking, dose: 10, from_age: 30}
+  air: {input: pollution, dose: 1, from_age: 30}
+  exo: {input: exosome, dose: 1, at_age: 30.15, count: 3, every_days: 21, source: umbilical_cord}
+  cm: {input: conditioned_medium, dose: 1, at_age: 30.25, route: topical, source: amnion}
+  prp: {input: growth_factor, dose: 1, at_age: 30.3}
+  mn: {input: microneedling, dose: 0.5, at_age: 30.25, depth_um: 100}
+"""
+
+CONFIG = """run: {seed: 5, age_start_years: 30, age_end_years: 30.6, dt_hours: 24}
+output: {series_interval_days: 1, frame_interval_days: 2, checkpoint_interval_days: 10}
+domain: {nx: 6, ny: 6, nz: 8, voxel_um: 20}
+""" + SCHEDULE
+
+SKIP_ATTRS = {"created_utc", "command_line", "omp_threads"}  # provenance of the start
+
+
+def need_bin():
+    if not (BIN and os.access(BIN, os.X_OK)):
+        pytest.skip("DERMSIM_BIN not set")
+
+
+def env():
+    return dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+
+
+def start(cfg, out, *extra):
+    return subprocess.Popen([BIN, "run", str(cfg), "-o", str(out), "--quiet", *extra], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+
+
+def dermsim(*args, timeout=300):
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env(),
+                          stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    need_bin()
+    d = tmp_path_factory.mktemp("ref")
+    cfg = d / "restart.yaml"
+    cfg.write_text(CONFIG)
+    t0 = time.monotonic()
+    p = dermsim("run", cfg, "-o", d / "ref", "--quiet", "--threads", "1")
+    assert p.returncode == 0, p.stderr
+    return {"cfg": cfg, "h5": d / "ref" / "run.h5", "seconds": time.monotonic() - t0}
+
+
+def read_all(path):
+    """Every dataset and root attribute of a file, read completely."""
+    data, attrs = {}, {}
+    with h5py.File(path, "r") as f:
+        for k, v in f.attrs.items():
+            attrs[k] = v
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                data[name] = obj[()]
+                for a in obj.attrs.values():  # attributes of every dataset, too
+                    np.asarray(a)
+        f.visititems(visit)
+    return data, attrs
+
+
+def assert_same_run(a, b):
+    da, aa = read_all(a)
+    db, ab = read_all(b)
+    assert sorted(da) == sorted(db)
+    for k in da:
+        assert da[k].dtype == db[k].dtype and da[k].shape == db[k].shape, k
+        assert np.array_equal(da[k], db[k]), f"dataset {k} differs"
+    def norm(k, v):  # run.threads is recorded in the resolved config; results do not depend on it
+        if k == "config_resolved":
+            return "\n".join(l for l in str(v).splitlines() if not l.lstrip().startswith("threads:"))
+        return np.asarray(v)
+    for k in set(aa) | set(ab):
+        if k not in SKIP_ATTRS:
+            assert np.array_equal(norm(k, aa.get(k)), norm(k, ab.get(k))), f"attribute {k} differs"
+
+
+def axis_of(v, name):
+    """The growing dimension a dataset is appended along (time, frame or agent), else None."""
+    if name == "time":
+        return "time"
+    if len(v.dims[0]):
+        return v.dims[0][0].name.lstrip("/")
+    return None
+
+
+def check_prefix(left, ref, summary):
+    """Complete rows and frames of a left-over file equal the reference's, bit for bit."""
+    rows, frames = summary["rows"], summary["frames"]
+    with h5py.File(left, "r") as f, h5py.File(ref, "r") as g:
+        agents = int(np.sum(g["agent_count"][:frames]))
+        checked = 0
+        for k, v in f.items():
+            if k in ("frame", "agent"):
+                continue  # pure dimensions: no data
+            n = {"time": rows, "frame": frames, "agent": agents}.get(axis_of(v, k))
+            if n is None:
+                assert np.array_equal(v[()], g[k][()]), k  # x, y, z
+                continue
+            assert v.shape[0] >= n, (k, v.shape, n)
+            if not np.array_equal(v[:n], g[k][:n]):
+                raise AssertionError(f"{left}: {k}: the complete rows/frames differ from the reference")
+            checked += 1
+        assert checked > 100
+
+
+def summary_of(path):
+    p = dermsim("info", path, "--verify")
+    assert p.returncode == 0, f"info --verify refused {path}: {p.stderr}"
+    import re
+    m = re.search(r"completed:\s*(yes|NO - incomplete run \((\d+) complete rows, (\d+) frames)", p.stdout)
+    assert m, p.stdout
+    if m.group(1) == "yes":
+        with h5py.File(path, "r") as f:
+            return {"rows": f["time"].shape[0], "frames": f["frame_time"].shape[0]}
+    return {"rows": int(m.group(2)), "frames": int(m.group(3))}
+
+
+def test_kill_test(reference, tmp_path):
+    """>= 50 SIGKILLs at random moments: 0 unreadable files, 0 corrupted complete frames, and
+    every run with a checkpoint resumes to the uninterrupted result."""
+    rng = random.Random(20261202)
+    T = max(reference["seconds"], 0.3)
+    stats = {"kills": 0, "files": 0, "rows": 0, "frames": 0, "before_file": 0, "finished_first": 0,
+             "resumed": 0, "checkpoints": 0, "corrupted": 0}
+    for i in range(KILLS):
+        out = tmp_path / f"k{i}"
+        proc = start(reference["cfg"], out, "--threads", str(1 + i % 2))
+        time.sleep(rng.uniform(0.02, 1.1) * T)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            stats["kills"] += 1
+        proc.communicate()
+        part = out / "run.partial.h5"
+        left = part if part.exists() else out / "run.h5"
+        if not left.exists():
+            stats["before_file"] += 1  # killed before the run file existed: nothing to lose
+            assert not list(out.glob("*.h5")) if out.exists() else True
+            continue
+        if left.name == "run.h5":
+            stats["finished_first"] += 1
+        stats["files"] += 1
+        read_all(left)  # every dataset and attribute reads completely
+        s = summary_of(left)
+        stats["rows"] += s["rows"]
+        stats["frames"] += s["frames"]
+        check_prefix(left, reference["h5"], s)
+        if (out / "checkpoint.h5").exists():
+            stats["checkpoints"] += 1
+            p = dermsim("resume", out, "--quiet", "--threads", str(2 - i % 2))
+            assert p.returncode == 0, p.stderr
+            assert_same_run(out / "run.h5", reference["h5"])
+            stats["resumed"] += 1
+    line = ("kill test: {kills} SIGKILLs, {files} left-over run files read completely and verified "
+            "({rows} complete rows, {frames} complete frames checked against the uninterrupted run: "
+            "{corrupted} corrupted), {before_file} killed before the file existed, {finished_first} "
+            "finished first; {resumed} of {checkpoints} runs with a checkpoint resumed to a bitwise "
+            "equal run.h5").format(**stats)
+    print(line)
+    pathlib.Path("kill_test_summary.txt").write_text(line + "\n")
+    assert stats["kills"] >= min(KILLS, 50) * 0.8, stats  # the kills must land inside the runs
+    assert stats["files"] >= stats["kills"] // 2, stats
+
+
+@pytest.mark.parametrize("first, second", [(1, 2), (2, 1)])
+def test_restart_equals_uninterrupted(reference, tmp_path, first, second):
+    out = tmp_path / "r"
+    proc = start(reference["cfg"], out, "--threads", str(first))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "checkpoint.h5").exists():
+            try:
+                with h5py.File(out / "run.partial.h5", "r") as f:
+                    if f["time"].shape[0] > 40:
+                        break
+            except (OSError, KeyError):
+                pass
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert not (out / "run.h5").exists()
+    p = dermsim("resume", out, "--quiet", "--threads", second)
+    assert p.returncode == 0, p.stderr
+    assert sorted(x.name for x in out.iterdir()) == ["report.md", "resolved.yaml", "run.h5", "run.xdmf"]
+    assert_same_run(out / "run.h5", reference["h5"])
+    def no_threads(t):
+        return [l for l in t.splitlines() if not l.lstrip().startswith("threads:")]
+    assert no_threads((out / "resolved.yaml").read_text()) == no_threads(
+        (reference["h5"].parent / "resolved.yaml").read_text())
+    with h5py.File(out / "run.h5", "r") as f:  # resolved.yaml is the one of the run's start
+        assert f.attrs["config_resolved"] == (out / "resolved.yaml").read_text()
+
+
+def test_sigterm_then_resume(reference, tmp_path):
+    out = tmp_path / "t"
+    proc = start(reference["cfg"], out, "--threads", "2")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with h5py.File(out / "run.partial.h5", "r") as f:
+                if f["time"].shape[0] > 20:
+                    break
+        except (OSError, KeyError):
+            pass
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert f"dermsim resume {out}" in err.decode()
+    p = dermsim("resume", out, "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert_same_run(out / "run.h5", reference["h5"])
+
+
+def test_resume_refusals(reference, tmp_path):
+    out = tmp_path / "n"
+    out.mkdir()
+    p = dermsim("resume", out)
+    assert p.returncode == 2 and "no checkpoint.h5" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    p = dermsim("resume", reference["h5"].parent)
+    assert p.returncode == 2 and "completed" in p.stderr, p.stderr
+    # a checkpoint of another build is refused, never half-used
+    out = tmp_path / "o"
+    proc = start(reference["cfg"], out)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not (out / "checkpoint.h5").exists():
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    ck = out / "checkpoint.h5"
+    if not ck.exists():
+        pytest.skip("the run finished before its first checkpoint")
+    with h5py.File(ck, "r+") as f:
+        f.attrs.modify("git_describe", "v0.0-other")
+    p = dermsim("resume", out)
+    assert p.returncode == 2 and "written by dermsim" in p.stderr, p.stderr
+    # a damaged checkpoint: refused with one line
+    data = bytearray(ck.read_bytes())
+    for k in range(len(data) // 3, len(data) // 3 + 4096):
+        data[k] ^= 0x5A
+    ck.write_bytes(bytes(data))
+    p = dermsim("resume", out)
+    assert p.returncode in (1, 2) and len(p.stderr.splitlines()) == 1, p.stderr
