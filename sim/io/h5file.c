@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RESERVE_MIN (4u << 20) /* bytes reserved at least at a time */
+#define RESERVE_MIN (1u << 20) /* bytes reserved at least at a time */
 
 struct safe_file {
     H5FD_t pub; /* must be first */

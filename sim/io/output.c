@@ -57,7 +57,7 @@
 #define SERIES_CHUNK_ROWS 512            /* rows per chunk of appended 1-D variables (unfiltered) */
 #define AGENT_CHUNK_ROWS 4096            /* rows per chunk of every agent column (unfiltered) */
 #define FIELD_CHUNK_MAX_BYTES (4u << 20) /* cap of one 4-D field chunk (one frame or less) */
-#define RESERVE_SLACK (2u << 20)         /* disk reserved beyond a row's or frame's data: metadata */
+#define RESERVE_SLACK (1u << 20)         /* disk reserved beyond a row's or frame's data: metadata */
 #define FRAME_COORDS "frame_time frame_step frame_age_years"
 #define TIME_COORDS "step age_years"
 #define INDEX_ORDER "idx = (k*ny + j)*nx + i; x fastest; z = depth below the DEJ"
@@ -621,7 +621,8 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path, co
     if (!meta) return derm_err_set(err, DERM_EINTERNAL, "derm_output_create: NULL argument");
     derm_h5util_quiet();
     struct stat sb;
-    if (lstat(h5_path, &sb) == 0) return derm_err_set(err, DERM_EIO, "cannot create %s: it exists; not overwritten", h5_path);
+    if (lstat(h5_path, &sb) == 0)
+        return derm_err_set(err, DERM_EIO, "cannot create %s: it exists; not overwritten", h5_path);
     /* The skeleton is built under PATH.tmp and linked to PATH once flushed, so a run killed
      * at any moment leaves either no PATH or a valid run file. */
     char tmp[4200];
@@ -989,8 +990,10 @@ static derm_status write_agents(struct derm_output *o, const struct derm_agents 
     return DERM_OK;
 }
 
-/* Fields (if written) and the depth profile of every field, for frame k. */
-static derm_status write_fields(struct derm_output *o, const struct derm_fields *f, hsize_t k, struct derm_err *err)
+/* Fields (if written) and the depth profile of every field, for frame k; *crc continues over
+ * them as written. */
+static derm_status write_fields(struct derm_output *o, const struct derm_fields *f, hsize_t k, uint32_t *crc,
+                                struct derm_err *err)
 {
     const int64_t nx = o->g.nx, ny = o->g.ny, nz = o->g.nz, nxy = nx * ny, n = o->g.n;
     const hsize_t rest3[3] = {(hsize_t)nz, (hsize_t)ny, (hsize_t)nx}, restz = (hsize_t)nz;
@@ -1000,6 +1003,7 @@ static derm_status write_fields(struct derm_output *o, const struct derm_fields 
         if (!v) return derm_err_set(err, DERM_EINTERNAL, "%s: field %s not allocated", o->path, d->name);
         if (o->opts.write_fields) {
             for (int64_t i = 0; i < n; i++) o->fbuf[i] = (float)v[i];
+            *crc = derm_crc_32(*crc, o->fbuf, (size_t)n * sizeof *o->fbuf);
             DERM_TRY(append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT, o->fbuf, err));
         }
         /* Lateral means, summed serially in index order: independent of thread count. */
@@ -1010,6 +1014,7 @@ static derm_status write_fields(struct derm_output *o, const struct derm_fields 
         }
         char name[128];
         snprintf(name, sizeof name, "%s_profile", d->name);
+        *crc = derm_crc_32(*crc, o->pbuf, (size_t)nz * sizeof *o->pbuf);
         DERM_TRY(append_rows(o, o->profile[fi], name, 2, k, 1, &restz, H5T_NATIVE_DOUBLE, o->pbuf, err));
     }
     return DERM_OK;
@@ -1040,10 +1045,10 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
         o->frame_times = p;
         o->frame_times_cap = cap;
     }
-    DERM_TRY(write_fields(o, f, k, err));
     uint32_t crc = derm_crc_32(0, &time_day, sizeof time_day);
     crc = derm_crc_32(crc, &step, sizeof step);
     crc = derm_crc_32(crc, &age_years, sizeof age_years);
+    DERM_TRY(write_fields(o, f, k, &crc, err));
     if (o->opts.write_agents) DERM_TRY(write_agents(o, a, (int64_t)k, &crc, err));
 
     /* Frame coordinates last: a frame is complete once its time is visible. */

@@ -206,6 +206,96 @@ static herr_t list_series_cb(hid_t g, const char *name, const H5L_info_t *info, 
     return 0;
 }
 
+/* Open every attribute of obj (their messages carry the object's metadata checksum). */
+static herr_t walk_attr_cb(hid_t obj, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)info;
+    int *n = data;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    int ok = a >= 0 && t >= 0 && sp >= 0 && H5Sget_simple_extent_npoints(sp) >= 0;
+    derm_h5util_close(&sp);
+    derm_h5util_close(&t);
+    derm_h5util_close(&a);
+    return ok && ++*n < 100000 ? 0 : -1;
+}
+
+struct walk {
+    struct vctx *V;
+    int objects;
+    char bad[200];
+};
+
+/* Every link of the root by name: a hard link to a dataset whose header and attributes load. */
+static herr_t walk_link_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    struct walk *w = data;
+    int nattr = 0;
+    hid_t ds = info->type == H5L_TYPE_HARD ? H5Dopen2(g, name, H5P_DEFAULT) : H5I_INVALID_HID;
+    hsize_t idx = 0;
+    int ok = ds >= 0 && H5Aiterate2(ds, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, walk_attr_cb, &nattr) >= 0;
+    derm_h5util_close(&ds);
+    if (!ok || ++w->objects > MAX_SERIES * 4) {
+        snprintf(w->bad, sizeof w->bad, "%.120s", name);
+        return -1;
+    }
+    return 0;
+}
+
+static herr_t walk_obj_cb(hid_t o, const char *name, const H5O_info_t *info, void *data)
+{
+    (void)o;
+    (void)name;
+    (void)info;
+    return ++*(int *)data < 100000 ? 0 : -1;
+}
+
+/* Every object and attribute reachable from the root, through both link indexes, and the
+ * whole object information HDF5's own visit gathers (index and heap sizes included). */
+static derm_status verify_walk(struct vctx *V)
+{
+    struct walk w = {V, 0, ""};
+    int nattr = 0;
+    hsize_t idx = 0;
+    if (H5Aiterate2(V->file, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, walk_attr_cb, &nattr) < 0)
+        snprintf(w.bad, sizeof w.bad, "the root attributes");
+    const H5_index_t order[2] = {H5_INDEX_NAME, H5_INDEX_CRT_ORDER};
+    for (int i = 0; i < 2 && !w.bad[0]; i++) {
+        idx = 0;
+        w.objects = 0;
+        if (H5Literate(V->file, order[i], H5_ITER_INC, &idx, walk_link_cb, &w) < 0 && !w.bad[0])
+            snprintf(w.bad, sizeof w.bad, "the %s index of the root group", i ? "creation-order" : "name");
+    }
+    int nobj = 0;
+    if (!w.bad[0] && H5Ovisit2(V->file, H5_INDEX_NAME, H5_ITER_INC, walk_obj_cb, &nobj, H5O_INFO_ALL) < 0)
+        snprintf(w.bad, sizeof w.bad, "the object headers and indexes");
+    H5Eclear2(H5E_DEFAULT);
+    if (w.bad[0]) return derm_err_set(V->err, DERM_ECORRUPT, "%s: cannot read %s (damaged metadata)", V->path, w.bad);
+    return DERM_OK;
+}
+
+/* The root attributes the writer makes, each of the type and shape it writes. */
+static derm_status verify_root_attrs(struct vctx *V)
+{
+    static const char *const strs[] = {"Conventions",  "title",       "software",        "software_version",
+                                       "git_describe", "compiler",    "build_flags",     "hdf5_version",
+                                       "created_utc",  "config_text", "config_resolved", "command_line"};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        char *v = NULL;
+        derm_status st = derm_h5util_read_str_attr(V->file, strs[i], &v, V->path, V->err);
+        free(v);
+        if (st != DERM_OK) return st;
+    }
+    uint64_t seed;
+    int64_t threads;
+    double h;
+    DERM_TRY(derm_h5util_read_u64_attr(V->file, "seed", &seed, V->path, V->err));
+    DERM_TRY(derm_h5util_read_int_attr(V->file, "omp_threads", &threads, V->path, V->err));
+    DERM_TRY(derm_h5util_read_real_attr(V->file, "voxel_um", &h, V->path, V->err));
+    if (!(h > 0.0 && h < 1e6)) return derm_err_set(V->err, DERM_ECORRUPT, "%s: voxel_um is %g", V->path, h);
+    return DERM_OK;
+}
+
 /* The root attributes, the grid and the list of series. */
 static derm_status verify_structure(struct vctx *V)
 {
@@ -221,6 +311,8 @@ static derm_status verify_structure(struct vctx *V)
         return derm_err_set(V->err, DERM_ECORRUPT, "%s: attribute 'completed' is %" PRId64 "; expected 0 or 1", V->path,
                             completed);
     s->completed = (int)completed;
+    DERM_TRY(verify_walk(V));
+    DERM_TRY(verify_root_attrs(V));
     int64_t *n[3] = {&s->nx, &s->ny, &s->nz};
     const char *axis[3] = {"x", "y", "z"};
     for (int i = 0; i < 3; i++) {
@@ -416,42 +508,84 @@ static derm_status verify_agent_table(struct vctx *V, const int64_t *count)
     return DERM_OK;
 }
 
-/* Decompress (and checksum) every chunk of frame k's fields and profiles. */
-static derm_status verify_frame_chunks(struct vctx *V, int64_t k, float *fbuf, double *pbuf)
+/* Every chunk of frame k of ds (chunk shape `chunk`, frame shape cnt) is stored, with all
+ * its filters: a damaged chunk index would otherwise read as fill values without an error. */
+static derm_status frame_chunks_stored(struct vctx *V, hid_t ds, const char *nm, int rank, const hsize_t *cnt,
+                                       const hsize_t *chunk, int64_t k)
+{
+    hsize_t per[4] = {1, 1, 1, 1}, idx[4] = {0, 0, 0, 0}, total = 1;
+    for (int i = 1; i < rank; i++) {
+        per[i] = (cnt[i] + chunk[i] - 1) / chunk[i];
+        total *= per[i];
+    }
+    for (hsize_t c = 0; c < total; c++) {
+        hsize_t off[4] = {(hsize_t)k, 0, 0, 0}, rest = c;
+        for (int i = rank - 1; i >= 1; i--) {
+            idx[i] = rest % per[i];
+            rest /= per[i];
+            off[i] = idx[i] * chunk[i];
+        }
+        unsigned mask = 0;
+        haddr_t addr = HADDR_UNDEF;
+        hsize_t size = 0;
+        if (H5Dget_chunk_info_by_coord(ds, off, &mask, &addr, &size) < 0 || addr == HADDR_UNDEF || mask != 0 ||
+            size == 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return derm_err_set(V->err, DERM_ECORRUPT,
+                                "%s: frame %" PRId64 " of '%s' has a chunk missing from its index", V->path, k, nm);
+        }
+    }
+    V->s->chunks_read += (int64_t)total;
+    return DERM_OK;
+}
+
+/* Frame k of field or profile nm: every chunk stored, then read (decompressed, checksummed). */
+static derm_status frame_slab(struct vctx *V, const char *nm, int rank, const hsize_t *cnt, int64_t k, hid_t mtype,
+                              void *buf)
+{
+    hsize_t start[4] = {(hsize_t)k, 0, 0, 0}, chunk[4] = {1, 1, 1, 1};
+    hid_t ds = H5Dopen2(V->file, nm, H5P_DEFAULT), fsp = H5I_INVALID_HID, msp = H5I_INVALID_HID;
+    hid_t dcpl = ds >= 0 ? H5Dget_create_plist(ds) : H5I_INVALID_HID;
+    derm_status st = DERM_OK;
+    if (dcpl < 0 || H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, rank, chunk) != rank || chunk[0] != 1)
+        st = derm_err_set(V->err, DERM_ECORRUPT, "%s: '%s' is not chunked one frame per chunk", V->path, nm);
+    for (int i = 1; i < rank && st == DERM_OK; i++)
+        if (chunk[i] < 1 || chunk[i] > cnt[i])
+            st = derm_err_set(V->err, DERM_ECORRUPT, "%s: '%s' has a bad chunk shape", V->path, nm);
+    if (st == DERM_OK) st = frame_chunks_stored(V, ds, nm, rank, cnt, chunk, k);
+    if (st == DERM_OK && ((fsp = H5Dget_space(ds)) < 0 || (msp = H5Screate_simple(rank, cnt, NULL)) < 0 ||
+                          H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ||
+                          H5Dread(ds, mtype, msp, fsp, H5P_DEFAULT, buf) < 0)) {
+        char detail[512];
+        derm_h5util_detail(detail, sizeof detail);
+        st = derm_err_set(V->err, DERM_ECORRUPT, "%s: frame %" PRId64 " of '%s' is unreadable: %s", V->path, k, nm,
+                          detail);
+    }
+    derm_h5util_close(&dcpl);
+    derm_h5util_close(&msp);
+    derm_h5util_close(&fsp);
+    derm_h5util_close(&ds);
+    H5Eclear2(H5E_DEFAULT);
+    return st;
+}
+
+/* Every chunk of frame k's fields and profiles: stored, decompressed (Fletcher32 checked),
+ * their values added to the frame's CRC *crc in the writer's order. */
+static derm_status verify_frame_chunks(struct vctx *V, int64_t k, float *fbuf, double *pbuf, uint32_t *crc)
 {
     struct derm_output_summary *s = V->s;
     const hsize_t n3[4] = {1, (hsize_t)s->nz, (hsize_t)s->ny, (hsize_t)s->nx}, n2[2] = {1, (hsize_t)s->nz};
+    const size_t nvox = (size_t)(s->nx * s->ny * s->nz);
     for (int f = 0; f < DERM_NFIELDS; f++) {
         char name[160];
         const char *fn = derm_field_desc(f)->name;
         snprintf(name, sizeof name, "%s_profile", fn);
-        for (int pass = s->has_fields ? 0 : 1; pass < 2; pass++) {
-            const char *nm = pass == 0 ? fn : name;
-            const int rank = pass == 0 ? 4 : 2;
-            const hsize_t *cnt = pass == 0 ? n3 : n2;
-            hsize_t start[4] = {(hsize_t)k, 0, 0, 0}, chunk[4] = {1, 1, 1, 1};
-            hid_t ds = H5Dopen2(V->file, nm, H5P_DEFAULT), fsp = H5I_INVALID_HID, msp = H5I_INVALID_HID;
-            hid_t dcpl = ds >= 0 ? H5Dget_create_plist(ds) : H5I_INVALID_HID;
-            herr_t rc = -1;
-            if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, rank, chunk) == rank)
-                for (int i = 1; i < rank; i++)
-                    chunk[0] *= (cnt[i] + (chunk[i] ? chunk[i] : 1) - 1) / (chunk[i] ? chunk[i] : 1);
-            if (ds >= 0 && (fsp = H5Dget_space(ds)) >= 0 && (msp = H5Screate_simple(rank, cnt, NULL)) >= 0 &&
-                H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, cnt, NULL) >= 0)
-                rc = H5Dread(ds, pass == 0 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, msp, fsp, H5P_DEFAULT,
-                             pass == 0 ? (void *)fbuf : (void *)pbuf);
-            derm_h5util_close(&dcpl);
-            derm_h5util_close(&msp);
-            derm_h5util_close(&fsp);
-            derm_h5util_close(&ds);
-            if (rc < 0) {
-                char detail[512];
-                derm_h5util_detail(detail, sizeof detail);
-                return derm_err_set(V->err, DERM_ECORRUPT, "%s: frame %" PRId64 " of '%s' is unreadable: %s", V->path,
-                                    k, nm, detail);
-            }
-            s->chunks_read += (int64_t)chunk[0];
+        if (s->has_fields) {
+            DERM_TRY(frame_slab(V, fn, 4, n3, k, H5T_NATIVE_FLOAT, fbuf));
+            *crc = derm_crc_32(*crc, fbuf, nvox * sizeof *fbuf);
         }
+        DERM_TRY(frame_slab(V, name, 2, n2, k, H5T_NATIVE_DOUBLE, pbuf));
+        *crc = derm_crc_32(*crc, pbuf, (size_t)s->nz * sizeof *pbuf);
     }
     return DERM_OK;
 }
@@ -474,7 +608,8 @@ static derm_status verify_frame_range(struct vctx *V, int64_t k0, int64_t k1, co
         uint32_t c = derm_crc_32(0, &ft[k], sizeof *ft);
         c = derm_crc_32(c, &fs[k], sizeof *fs);
         c = derm_crc_32(c, &fa[k], sizeof *fa);
-        if (s->has_agents) {
+        st = verify_frame_chunks(V, k, fbuf, pbuf, &c);
+        if (st == DERM_OK && s->has_agents) {
             c = derm_crc_32(c, &count[k], sizeof *count);
             st = frame_agents_crc(V, off, count[k], &c, abuf);
             off += count[k];
@@ -482,7 +617,6 @@ static derm_status verify_frame_range(struct vctx *V, int64_t k0, int64_t k1, co
         if (st == DERM_OK && fc && c != fc[k])
             st = derm_err_set(V->err, DERM_ECORRUPT, "%s: frame %" PRId64 " (step %" PRId64 ") fails its checksum",
                               V->path, k, fs[k]);
-        if (st == DERM_OK) st = verify_frame_chunks(V, k, fbuf, pbuf);
     }
     free(fbuf);
     free(pbuf);
@@ -541,7 +675,7 @@ derm_status derm_output_verify(const char *h5_path, int full, struct derm_output
     H5Fclose(file);
     H5Eclear2(H5E_DEFAULT);
     if (s_out) *s_out = s;
-    if (st == DERM_ECORRUPT && !strstr(err->msg, "damaged")) {
+    if (st == DERM_ECORRUPT && strncmp(err->msg, "damaged", 7) != 0) {
         char msg[DERM_ERR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", err->msg);
         derm_err_set(err, DERM_ECORRUPT, "damaged run file: %s", msg);
