@@ -339,3 +339,43 @@ def test_examples_plan(tmp_path):
     assert p.stdout.startswith("36 runs (12 design points x 3 replicates, grid)"), p.stdout
     rows = read_runs(tmp_path / "uv")
     assert list(rows[0].keys())[4:] == ["subject.glucose_mM", "schedule.sun.dose"]
+
+
+# ---- safe under clusters (issue 12) -------------------------------------------------------------
+
+
+def test_concurrent_index_never_loses_the_row(tmp_path):
+    """Two `sweep run --index 0` at once (a resubmitted array task), five times: the row is
+    run once, completes and verifies; the second process leaves it to the first (exit 0)."""
+    s = write_sweep(tmp_path, "c.yaml", "set: {run.age_end_years: 27}\ndesign: grid\n"
+                                        "parameters:\n  subject.glucose_mM: [5]\n")
+    env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE", OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
+    left_to_other = 0
+    for trial in range(5):
+        d = tmp_path / f"t{trial}"
+        plan(s, d)
+        procs = [subprocess.Popen([dermsim_bin(), "sweep", "run", str(d), "--index", "0"], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for _ in range(2)]
+        outs = [p.communicate(timeout=300) for p in procs]
+        for p, (_, err) in zip(procs, outs):
+            assert p.returncode == 0, (trial, err)
+        left_to_other += sum("left to the process running them" in err for _, err in outs)
+        h5 = d / "runs" / "p0000_r0" / "run.h5"
+        assert status_of(d, "p0000_r0")["status"] == "ok", trial
+        assert completed(h5) == 1
+        assert dermsim("info", h5, "--verify").returncode == 0
+        assert not (d / "runs" / "p0000_r0" / "row.lock").exists()
+    print(f"concurrent --index: 5 trials, row kept every time; the second process found the row "
+          f"in progress {left_to_other} time(s)")
+
+
+def test_edited_base_is_refused(tmp_path):
+    d = tmp_path / "s"
+    plan(SWEEPS / "grid_small.yaml", d)
+    with open(d / "base.yaml", "a") as f:
+        f.write("subject: {sex: male}\n")
+    for args in (("sweep", "run", d), ("sweep", "run", d, "--index", "1"), ("sweep", "collect", d)):
+        p = dermsim(*args, check=2)
+        assert "base.yaml changed after the sweep was planned" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    assert not (d / "summary.csv").exists() and not (d / "runs" / "p0000_r0").exists()
