@@ -379,6 +379,7 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
     derm_checkpoint_close(ck);
     if (st != DERM_OK) return st;
     struct derm_output_opts opts = output_opts(r);
+    DERM_TRY(derm_output_verify(r->P.part_h5, 1, NULL, err)); /* what is appended to must be sound */
     return derm_output_reopen(&r->out, r->P.part_h5, r->P.part_xdmf, &r->sim->grid, &opts, &pos, err);
 }
 

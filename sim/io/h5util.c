@@ -9,9 +9,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "h5util.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct h5_walk {
     char *buf;
@@ -347,4 +351,81 @@ derm_status derm_h5util_read_1d(hid_t file, const char *name, enum derm_h5_kind 
     }
     *out = v;
     return DERM_OK;
+}
+
+/* ---- isolation ------------------------------------------------------------------------------- */
+
+/* Set by sanitizer runtimes (and libFuzzer through them) to handle a fatal finding; weak, so
+ * that a build without sanitizers has none. */
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+/* Write all of buf to fd; 0 or -1. */
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Read exactly n bytes from fd; 0, or -1 at EOF or on error. */
+static int read_all(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, void *out, struct derm_err *err),
+                                 void *arg, void *out, size_t outsize, struct derm_err *err)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return derm_err_set(err, DERM_EIO, "%s: cannot make a pipe: %s", path, strerror(errno));
+    fflush(NULL); /* nothing buffered is written twice */
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return derm_err_set(err, DERM_EIO, "%s: cannot fork a reader: %s", path, strerror(errno));
+    }
+    if (pid == 0) { /* the child: read, report, leave without running any atexit handler */
+        close(fds[0]);
+        /* a fault here is the child's and ends it: no handler of the parent (a fuzzer's crash
+         * report, a sanitizer's death callback) runs for it */
+        if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(NULL);
+        const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGALRM};
+        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
+        struct derm_err e = {0};
+        e.code = fn(arg, out, &e);
+        int bad = write_all(fds[1], &e, sizeof e) != 0 || write_all(fds[1], out, outsize) != 0;
+        fflush(NULL); /* what fn printed (dermsim info) */
+        _exit(bad ? 3 : 0);
+    }
+    close(fds[1]);
+    struct derm_err e = {0};
+    int got = read_all(fds[0], &e, sizeof e) == 0 && read_all(fds[0], out, outsize) == 0;
+    close(fds[0]);
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(ws))
+        return derm_err_set(err, DERM_ECORRUPT, "damaged file: %s: reading it crashed the HDF5 library (signal %d)",
+                            path, WTERMSIG(ws));
+    if (!got || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+        return derm_err_set(err, DERM_ECORRUPT, "damaged file: %s: the reader of the file failed (exit %d)", path,
+                            WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+    e.msg[sizeof e.msg - 1] = '\0';
+    if (e.code != DERM_OK && err) *err = e;
+    return e.code;
 }

@@ -78,6 +78,14 @@ derm_status derm_h5util_read_real_attr(hid_t obj, const char *name, double *out,
 derm_status derm_h5util_read_str_attr(hid_t obj, const char *name, char **out, const char *file_name,
                                       struct derm_err *err);
 
+/** Run fn(arg, out, err) in a child process and bring *out (outsize bytes of plain data) and
+ *  *err back through a pipe; returns fn's status. HDF5 1.10.8 has memory errors of its own on
+ *  crafted files (fuzzing found reads past a global-heap collection in H5HG_read), which no
+ *  check of ours can prevent: a child killed by a signal becomes DERM_ECORRUPT "PATH: reading
+ *  it crashed the HDF5 library (signal N)", and the calling process is never harmed. */
+derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, void *out, struct derm_err *err),
+                                 void *arg, void *out, size_t outsize, struct derm_err *err);
+
 /** Kinds of 1-D datasets the readers accept. */
 enum derm_h5_kind { DERM_H5_REAL, DERM_H5_INT, DERM_H5_NUMBER /* either */ };
 

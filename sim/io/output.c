@@ -54,8 +54,8 @@
 
 /* ---- layout constants ------------------------------------------------------------------ */
 
-#define SERIES_CHUNK_ROWS 512            /* rows per chunk of appended 1-D variables (unfiltered) */
-#define AGENT_CHUNK_ROWS 4096            /* rows per chunk of every agent column (unfiltered) */
+#define SERIES_CHUNK_ROWS 128            /* rows per chunk of appended 1-D variables (unfiltered) */
+#define AGENT_CHUNK_ROWS 1024            /* rows per chunk of every agent column (unfiltered) */
 #define FIELD_CHUNK_MAX_BYTES (4u << 20) /* cap of one 4-D field chunk (one frame or less) */
 #define RESERVE_SLACK (1u << 20)         /* disk reserved beyond a row's or frame's data: metadata */
 #define FRAME_COORDS "frame_time frame_step frame_age_years"

@@ -654,9 +654,9 @@ static derm_status verify_frames(struct vctx *V, int full)
     return st;
 }
 
-derm_status derm_output_verify(const char *h5_path, int full, struct derm_output_summary *s_out, struct derm_err *err)
+/* derm_output_verify in the calling process. */
+static derm_status verify_here(const char *h5_path, int full, struct derm_output_summary *s_out, struct derm_err *err)
 {
-    if (!h5_path) return derm_err_set(err, DERM_EINTERNAL, "derm_output_verify: NULL argument");
     struct derm_output_summary s;
     memset(&s, 0, sizeof s);
     s.last_step = s.last_frame_step = -1;
@@ -680,6 +680,28 @@ derm_status derm_output_verify(const char *h5_path, int full, struct derm_output
         snprintf(msg, sizeof msg, "%s", err->msg);
         derm_err_set(err, DERM_ECORRUPT, "damaged run file: %s", msg);
     }
+    return st;
+}
+
+struct verify_args {
+    const char *path;
+    int full;
+};
+
+static derm_status verify_child(void *arg, void *out, struct derm_err *err)
+{
+    const struct verify_args *a = arg;
+    return verify_here(a->path, a->full, out, err);
+}
+
+derm_status derm_output_verify(const char *h5_path, int full, struct derm_output_summary *s_out, struct derm_err *err)
+{
+    if (!h5_path) return derm_err_set(err, DERM_EINTERNAL, "derm_output_verify: NULL argument");
+    struct derm_output_summary s;
+    memset(&s, 0, sizeof s);
+    struct verify_args a = {h5_path, full};
+    derm_status st = derm_h5util_isolated(h5_path, verify_child, &a, &s, sizeof s, err);
+    if (s_out) *s_out = s;
     return st;
 }
 
@@ -789,24 +811,42 @@ static void info_key_totals(hid_t file, const char *path, int64_t rows, FILE *fp
     H5Eclear2(H5E_DEFAULT);
 }
 
+struct info_args {
+    const char *path;
+    int full;
+    FILE *fp;
+};
+
+/* The whole of `dermsim info`, in a child process: the strings it prints come from HDF5's
+ * global heap, which a crafted file can make HDF5 read out of bounds. */
+static derm_status info_child(void *arg, void *out, struct derm_err *err)
+{
+    const struct info_args *a = arg;
+    struct derm_output_summary s;
+    DERM_TRY(verify_here(a->path, a->full, &s, err));
+    hid_t file;
+    DERM_TRY(open_ro(a->path, &file, err));
+    info_header(file, a->path, &s, a->fp);
+    info_body(file, a->path, &s, a->fp);
+    info_key_totals(file, a->path, s.rows, a->fp);
+    if (s.has_checksums)
+        fprintf(a->fp,
+                "checks:     ok (%" PRId64 " rows and %" PRId64 " frames checksummed; %" PRId64
+                " compressed chunks of %s read)\n",
+                s.rows, a->full ? s.frames : (s.frames > 0), s.chunks_read, a->full ? "every frame" : "the last frame");
+    else
+        fprintf(a->fp, "checks:     ok (structure and chunks only: written by a dermsim without row checksums)\n");
+    H5Fclose(file);
+    *(int *)out = 1;
+    return DERM_OK;
+}
+
 derm_status derm_output_info(const char *h5_path, int full, FILE *fp, struct derm_err *err)
 {
     if (!h5_path || !fp) return derm_err_set(err, DERM_EINTERNAL, "derm_output_info: NULL argument");
-    struct derm_output_summary s;
-    DERM_TRY(derm_output_verify(h5_path, full, &s, err));
-    hid_t file;
-    DERM_TRY(open_ro(h5_path, &file, err));
-    info_header(file, h5_path, &s, fp);
-    info_body(file, h5_path, &s, fp);
-    info_key_totals(file, h5_path, s.rows, fp);
-    if (s.has_checksums)
-        fprintf(fp,
-                "checks:     ok (%" PRId64 " rows and %" PRId64 " frames checksummed; %" PRId64
-                " compressed chunks of %s read)\n",
-                s.rows, full ? s.frames : (s.frames > 0), s.chunks_read, full ? "every frame" : "the last frame");
-    else
-        fprintf(fp, "checks:     ok (structure and chunks only: written by a dermsim without row checksums)\n");
-    H5Fclose(file);
+    struct info_args a = {h5_path, full, fp};
+    int done = 0;
+    DERM_TRY(derm_h5util_isolated(h5_path, info_child, &a, &done, sizeof done, err));
     derm_err_clear(err);
     return DERM_OK;
 }

@@ -150,6 +150,7 @@ def test_tree_is_formatted():
     files = sorted(glob.glob(os.path.join(SRC, "sim", "**", "*.[ch]"), recursive=True) +
                    glob.glob(os.path.join(SRC, "include", "derm", "**", "*.h"), recursive=True) +
                    glob.glob(os.path.join(SRC, "tests", "unit", "*.c")) +
+                   glob.glob(os.path.join(SRC, "tests", "fuzz", "*.[ch]")) +
                    glob.glob(os.path.join(SRC, "tests", "bench", "*.c")))
     r = subprocess.run([cf, "--dry-run", "-Werror", f"--style=file:{os.path.join(SRC, '.clang-format')}"] + files,
                        capture_output=True, text=True)

@@ -40,8 +40,9 @@ derm_status derm_checkpoint_write(const char *path, const struct derm_ckpt_meta 
 
 struct derm_checkpoint;
 
-/** Open a checkpoint and read its texts. DERM_EIO if missing or not HDF5, DERM_ECORRUPT if
- *  not a dermsim checkpoint. */
+/** Open a checkpoint and read its texts, after reading every array of it once in a child
+ *  process (io/h5util.h: HDF5 may fault on a damaged file). DERM_EIO if missing or not HDF5,
+ *  DERM_ECORRUPT if damaged or not a dermsim checkpoint. */
 derm_status derm_checkpoint_open(const char *path, struct derm_checkpoint **out, struct derm_err *err);
 
 /** Its texts (never NULL; "" when absent). */

@@ -79,6 +79,7 @@ struct derm_sweep {
     double *units;          /* npoints x nfactors coordinates in [0, 1] (grid: NaN) */
     uint64_t *seeds;        /* nruns seeds, run r = point * replicates + replicate */
     double core_seconds;    /* estimated CPU time of all runs, core-seconds */
+    int64_t max_runs;       /* the largest manifest this load accepts */
 };
 
 /** Estimated cost of one simulation step per voxel, core-seconds, and the fixed cost per
@@ -93,6 +94,11 @@ struct derm_sweep {
  *  loaded relative to the sweep file's directory, unless `base_override` is not NULL.
  *  Errors (DERM_ECONFIG) read "FILE:LINE:COL: ...". Free with derm_sweep_free. */
 derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out, struct derm_err *err);
+
+/** derm_sweep_load refusing designs of more than max_runs runs (DERM_ECONFIG) before they
+ *  are expanded: a big design is slow and large by nature (the fuzz harness bounds it). */
+derm_status derm_sweep_load_bounded(const char *path, const char *base_override, int64_t max_runs,
+                                    struct derm_sweep **out, struct derm_err *err);
 
 void derm_sweep_free(struct derm_sweep *s);
 

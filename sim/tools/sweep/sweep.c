@@ -34,7 +34,8 @@
 #include "derm/io/config.h"
 #include "derm/sim/totals.h"
 
-#define SWEEP_MAX_RUNS 10000000 /* a manifest larger than this is surely a typo */
+#define SWEEP_MAX_RUNS 10000000   /* a manifest larger than this is surely a typo */
+#define SWEEP_MAX_CELLS 100000000 /* swept values in a manifest (points x factors): ~3 GB of text */
 
 /* Purposes of this file's draws (disjoint from the model's enum derm_rng_purpose). */
 enum { SWEEP_RNG_SEED = 0x5357, SWEEP_RNG_LHS_PERM, SWEEP_RNG_LHS_JITTER, SWEEP_RNG_MORRIS };
@@ -685,7 +686,8 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Points of the design, or SWEEP_MAX_RUNS + 1 when a grid would overflow. */
+/* Points of the design, or SWEEP_MAX_RUNS + 1 when a grid would overflow (the cap a bounded
+ * load sets is smaller). */
 static int64_t design_points(const struct derm_sweep *s)
 {
     const int k = s->nfactors;
@@ -799,10 +801,14 @@ static derm_status assign_seeds(struct derm_sweep *s, struct derm_err *err)
 static derm_status expand(struct derm_sweep *s, struct derm_err *err)
 {
     const int k = s->nfactors;
-    int64_t np = design_points(s);
-    if (np > SWEEP_MAX_RUNS || np * s->replicates > SWEEP_MAX_RUNS)
-        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %d runs; expected fewer", s->path,
-                            SWEEP_MAX_RUNS);
+    int64_t np = design_points(s), cap = s->max_runs > 0 && s->max_runs < SWEEP_MAX_RUNS ? s->max_runs : SWEEP_MAX_RUNS;
+    if (np > cap || np * s->replicates > cap)
+        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %lld runs; expected fewer", s->path,
+                            (long long)cap);
+    if (np < 1 || k < 1) return derm_err_set(err, DERM_ECONFIG, "%s: the design has no runs", s->path);
+    if (np * k > SWEEP_MAX_CELLS)
+        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %d swept values (points x parameters)",
+                            s->path, SWEEP_MAX_CELLS);
     s->npoints = np;
     s->nruns = np * s->replicates;
     s->cells = calloc((size_t)(np * k), sizeof *s->cells);
@@ -1143,10 +1149,17 @@ static derm_status yaml_error(const yaml_parser_t *parser, const char *name, str
 
 derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out, struct derm_err *err)
 {
+    return derm_sweep_load_bounded(path, base_override, SWEEP_MAX_RUNS, out, err);
+}
+
+derm_status derm_sweep_load_bounded(const char *path, const char *base_override, int64_t max_runs,
+                                    struct derm_sweep **out, struct derm_err *err)
+{
     *out = NULL;
     if (!path || !*path) return derm_err_set(err, DERM_EUSAGE, "sweep: no sweep file given");
     struct derm_sweep *s = calloc(1, sizeof *s);
     if (!s) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    s->max_runs = max_runs;
     derm_status st = DERM_OK;
     if (!(s->path = sweep_strdup(path))) st = derm_err_set(err, DERM_ENOMEM, "out of memory");
     struct stat sb;
