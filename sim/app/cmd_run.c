@@ -84,6 +84,7 @@ struct run_state {
     struct app_paths P;
     char reproduce[4600], cmdline[4096], title[2200];
     int threads, made_dir;
+    int handed_over; /* resume found a completed run and only finished handing its files over */
     /* the run loop: a series row every series_every steps, a frame every frame_every steps
      * (and both at the end), a checkpoint every ckpt_every steps (0: none) */
     int64_t series_every, frame_every, ckpt_every, last_series, last_frame;
@@ -340,6 +341,11 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
 {
     struct derm_checkpoint *ck = NULL;
     DERM_TRY(derm_lockfile_acquire(r->P.lock, r->P.dir, &r->lock, NULL, err));
+    if (access(r->P.ckpt, F_OK) == 0 && access(r->P.part_h5, F_OK) != 0 && access(r->P.h5, F_OK) == 0) {
+        /* killed while handing a completed run's files over: finish that */
+        r->handed_over = 1;
+        return app_outdir_finish(&r->P, err);
+    }
     if (access(r->P.ckpt, F_OK) != 0)
         return derm_err_set(err, DERM_EUSAGE, "%s has no checkpoint.h5 to resume from (%s)", r->P.dir,
                             access(r->P.h5, F_OK) == 0 && access(r->P.part_h5, F_OK) != 0
@@ -379,7 +385,15 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
     derm_checkpoint_close(ck);
     if (st != DERM_OK) return st;
     struct derm_output_opts opts = output_opts(r);
-    DERM_TRY(derm_output_verify(r->P.part_h5, 1, NULL, err)); /* what is appended to must be sound */
+    struct derm_output_summary sum;
+    DERM_TRY(derm_output_verify(r->P.part_h5, 1, &sum, err)); /* what is appended to must be sound */
+    if (sum.completed) { /* killed after the run completed, before its files were handed over */
+        struct derm_report_info ri = {
+            r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, 0.0, 1};
+        DERM_TRY(derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, err));
+        r->handed_over = 1;
+        return app_outdir_finish(&r->P, err);
+    }
     return derm_output_reopen(&r->out, r->P.part_h5, r->P.part_xdmf, &r->sim->grid, &opts, &pos, err);
 }
 
@@ -409,6 +423,8 @@ int app_cmd_resume(int argc, char **argv)
     int rc;
     if (st != DERM_OK) {
         rc = app_fail(st, err.msg);
+    } else if (r->handed_over) {
+        rc = 0;
     } else {
         loop_setup(r, quiet);
         r->skip_writes = 1; /* the rows and frames of the checkpoint's step are in the file */
