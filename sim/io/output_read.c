@@ -547,12 +547,14 @@ static derm_status frame_slab(struct vctx *V, const char *nm, int rank, const hs
     hid_t ds = H5Dopen2(V->file, nm, H5P_DEFAULT), fsp = H5I_INVALID_HID, msp = H5I_INVALID_HID;
     hid_t dcpl = ds >= 0 ? H5Dget_create_plist(ds) : H5I_INVALID_HID;
     derm_status st = DERM_OK;
-    if (dcpl < 0 || H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, rank, chunk) != rank || chunk[0] != 1)
+    /* files of dermsim before issue 12 (no checksums) chunked profiles over many frames */
+    if (dcpl < 0 || H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, rank, chunk) != rank ||
+        (chunk[0] != 1 && V->s->has_checksums))
         st = derm_err_set(V->err, DERM_ECORRUPT, "%s: '%s' is not chunked one frame per chunk", V->path, nm);
     for (int i = 1; i < rank && st == DERM_OK; i++)
         if (chunk[i] < 1 || chunk[i] > cnt[i])
             st = derm_err_set(V->err, DERM_ECORRUPT, "%s: '%s' has a bad chunk shape", V->path, nm);
-    if (st == DERM_OK) st = frame_chunks_stored(V, ds, nm, rank, cnt, chunk, k);
+    if (st == DERM_OK && chunk[0] == 1) st = frame_chunks_stored(V, ds, nm, rank, cnt, chunk, k);
     if (st == DERM_OK && ((fsp = H5Dget_space(ds)) < 0 || (msp = H5Screate_simple(rank, cnt, NULL)) < 0 ||
                           H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ||
                           H5Dread(ds, mtype, msp, fsp, H5P_DEFAULT, buf) < 0)) {

@@ -298,6 +298,16 @@ def test_crafted_run_files(done, tmp_path, case):
         one_line(p)
 
 
+def test_file_without_checksums_is_read(done, tmp_path):
+    """Run files of dermsim before the checksums (issue 12) are still read and checked for
+    structure and chunks; info says what it could not check."""
+    old = craft(tmp_path / "old.h5", done / "run.h5",
+                lambda f: (f.__delitem__("row_checksum"), f.__delitem__("frame_checksum")))
+    p = dermsim("info", old, "--verify")
+    assert p.returncode == 0, p.stderr
+    assert "structure and chunks only: written by a dermsim without row checksums" in p.stdout
+
+
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
     """A planned and run one-row-per-point sweep (2 rows)."""
