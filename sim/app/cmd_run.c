@@ -269,7 +269,6 @@ static int abort_run(struct run_state *r, derm_status st, const struct derm_err 
 static int run_and_finish(struct run_state *r, int quiet)
 {
     struct derm_err err = {0};
-    app_catch_signals();
     derm_status st = run_loop(r, &err);
     const double wall = now_s() - r->t_start;
     if (r->show) fprintf(stderr, "\n");
@@ -304,6 +303,7 @@ int app_cmd_run(const struct app_cli *c, int argc, char **argv)
     struct run_state *r = run_state_new();
     if (!r) return app_fail(DERM_ENOMEM, "out of memory");
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error (EFBIG), not a kill */
+    app_catch_signals();      /* from here an interrupt ends the run at its first step, checkpointed */
     int rc = app_load_config(c, &r->p, &r->sched, r->orig, &r->text);
     if (rc != 0) { /* the configuration's errors are printed; nothing is written */
         run_state_free(r);
@@ -418,6 +418,7 @@ int app_cmd_resume(int argc, char **argv)
     struct run_state *r = run_state_new();
     if (!r) return app_fail(DERM_ENOMEM, "out of memory");
     signal(SIGXFSZ, SIG_IGN);
+    app_catch_signals();
     derm_status st = app_paths_init(&r->P, dir, &err);
     if (st == DERM_OK) st = start_resume(r, threads, &err);
     int rc;

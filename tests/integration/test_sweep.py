@@ -263,10 +263,14 @@ def test_resume_after_sigterm(tmp_path):
         h5 = d / "runs" / i / "run.h5"
         assert not h5.exists() or completed(h5) == 0
     mtimes = {i: (d / "runs" / i / "run.h5").stat().st_mtime_ns for i in ok}
+    checkpointed = [i for i in interrupted if (d / "runs" / i / "checkpoint.h5").exists()]
     p = dermsim("sweep", "run", d, "-j", "2", check=0)
     for i in ids:
         assert status_of(d, i)["status"] == "ok"
         assert completed(d / "runs" / i / "run.h5") == 1
+        assert not (d / "runs" / i / "checkpoint.h5").exists()
+    for i in checkpointed:  # resumed from their checkpoints, not started again
+        assert status_of(d, i)["started"] == "resume", i
     for i in ok:  # finished runs were not redone
         assert (d / "runs" / i / "run.h5").stat().st_mtime_ns == mtimes[i], i
 

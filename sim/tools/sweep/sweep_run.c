@@ -11,7 +11,7 @@
  * its stdout and stderr in runs/<id>/stderr.log, at most N at a time and
  * T = max(1, threads / N), and the per-run status file runs/<id>/status (key=value lines,
  * written with tmp + rename under the row lock): status running|ok|failed|interrupted,
- * exit_code, last_error, wall_s, seed, host.
+ * exit_code, last_error, wall_s, seed, host, pid, started (run or resume).
  * `--index I` reads row I from the manifest (derm_sweep_read_row) without expanding the
  * sweep. Stopping: when the caller's stop flag is set, children get SIGTERM (dermsim run
  * then checkpoints and closes its file marked completed = 0), are waited for and marked
@@ -46,6 +46,7 @@ struct run_slot {
     struct derm_sweep_row row;
     struct derm_lockfile *lock;
     double t0;
+    int resumed; /* started as `dermsim resume` from the row's checkpoint */
 };
 
 static double run_now(void)
@@ -107,15 +108,16 @@ static void last_line(const char *path, char *buf, size_t n)
 }
 
 static derm_status write_status(const char *rundir, const char *status, int exit_code, const char *last_error,
-                                double wall_s, uint64_t seed, struct derm_err *err)
+                                double wall_s, uint64_t seed, int resumed, struct derm_err *err)
 {
     char path[4400], host[256] = "?", text[2048];
     snprintf(path, sizeof path, "%s/status", rundir);
     if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "?");
     host[sizeof host - 1] = '\0';
     int n = snprintf(text, sizeof text,
-                     "status=%s\nexit_code=%d\nlast_error=%s\nwall_s=%.3f\nseed=%llu\nhost=%s\npid=%ld\n", status,
-                     exit_code, last_error ? last_error : "", wall_s, (unsigned long long)seed, host, (long)getpid());
+                     "status=%s\nexit_code=%d\nlast_error=%s\nwall_s=%.3f\nseed=%llu\nhost=%s\npid=%ld\nstarted=%s\n",
+                     status, exit_code, last_error ? last_error : "", wall_s, (unsigned long long)seed, host,
+                     (long)getpid(), resumed ? "resume" : "run");
     return derm_sweep_write_atomic(path, text, (size_t)n, err);
 }
 
@@ -209,8 +211,9 @@ static derm_status spawn_run(const char *dir, const char *exe, struct run_slot *
     snprintf(rundir, sizeof rundir, "%s/runs/%s", dir, sl->row.id);
     snprintf(log, sizeof log, "%s/stderr.log", rundir);
     snprintf(thr, sizeof thr, "%d", threads);
-    DERM_TRY(write_status(rundir, "running", -1, "", 0.0, sl->row.seed, err));
-    char **argv = child_argv(dir, exe, rundir, &sl->row, can_resume(rundir), base, seed, thr);
+    sl->resumed = can_resume(rundir);
+    DERM_TRY(write_status(rundir, "running", -1, "", 0.0, sl->row.seed, sl->resumed, err));
+    char **argv = child_argv(dir, exe, rundir, &sl->row, sl->resumed, base, seed, thr);
     if (!argv) return derm_err_set(err, DERM_ENOMEM, "out of memory");
     int rc = spawn_child(exe, argv, log, &sl->pid);
     free(argv);
@@ -246,7 +249,7 @@ static derm_status finish_run(const char *dir, const struct run_slot *sl, int ws
             snprintf(res->first_error, sizeof res->first_error, "exit %d: %s", code, last[0] ? last : "(no message)");
         }
     }
-    return write_status(rundir, status, code, last, run_now() - sl->t0, sl->row.seed, err);
+    return write_status(rundir, status, code, last, run_now() - sl->t0, sl->row.seed, sl->resumed, err);
 }
 
 /* The state of one `sweep run`: rows pending, children running, the first error. */
