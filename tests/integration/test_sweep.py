@@ -240,7 +240,8 @@ def test_resume_after_sigterm(tmp_path):
     while time.time() - t0 < 600:
         done = [i for i in ids if status_of(d, i).get("status") == "ok"]
         running = [i for i in ids if status_of(d, i).get("status") == "running"]
-        if len(done) >= 2 and running:
+        # interrupt a run that is writing (past its start-up): it checkpoints on SIGTERM
+        if len(done) >= 2 and running and (d / "runs" / running[0] / "run.partial.h5").exists():
             break
         if proc.poll() is not None:
             break
@@ -264,6 +265,7 @@ def test_resume_after_sigterm(tmp_path):
         assert not h5.exists() or completed(h5) == 0
     mtimes = {i: (d / "runs" / i / "run.h5").stat().st_mtime_ns for i in ok}
     checkpointed = [i for i in interrupted if (d / "runs" / i / "checkpoint.h5").exists()]
+    assert checkpointed == interrupted, "SIGTERM leaves a checkpoint in every interrupted row"
     p = dermsim("sweep", "run", d, "-j", "2", check=0)
     for i in ids:
         assert status_of(d, i)["status"] == "ok"
