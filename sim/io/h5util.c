@@ -10,11 +10,14 @@
 #include "h5util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct h5_walk {
@@ -387,6 +390,32 @@ static int read_all(int fd, void *buf, size_t n)
     return 0;
 }
 
+/* How long a child may read `path`: 15 s, plus 1 s per 4 MB of file (a full verification
+ * reads every byte; even a slow disk does that). */
+static int isolated_limit_s(const char *path)
+{
+    struct stat sb;
+    double mb = stat(path, &sb) == 0 ? (double)sb.st_size / 1e6 : 0.0;
+    double s = 15.0 + mb / 4.0;
+    return s > 86400.0 ? 86400 : (int)s;
+}
+
+/* 1 when fd becomes readable (data or end of file) within limit_s seconds. */
+static int wait_readable(int fd, int limit_s)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        double left = (double)limit_s - ((double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec));
+        if (left <= 0) return 0;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int rc = poll(&p, 1, (int)(left * 1000.0) + 1);
+        if (rc > 0) return 1;
+        if (rc < 0 && errno != EINTR) return 0;
+    }
+}
+
 derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, void *out, struct derm_err *err),
                                  void *arg, void *out, size_t outsize, struct derm_err *err)
 {
@@ -414,11 +443,21 @@ derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, 
     }
     close(fds[1]);
     struct derm_err e = {0};
-    int got = read_all(fds[0], &e, sizeof e) == 0 && read_all(fds[0], out, outsize) == 0;
+    const int limit_s = isolated_limit_s(path);
+    int got =
+        wait_readable(fds[0], limit_s) && read_all(fds[0], &e, sizeof e) == 0 && read_all(fds[0], out, outsize) == 0;
     close(fds[0]);
-    int ws = 0;
+    int ws = 0, timed_out = 0;
+    if (!got && waitpid(pid, &ws, WNOHANG) == 0) { /* still reading: HDF5 looped on the file */
+        kill(pid, SIGKILL);
+        timed_out = 1;
+    }
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
     }
+    if (timed_out)
+        return derm_err_set(err, DERM_ECORRUPT,
+                            "damaged file: %s: reading it did not finish in %d s (the HDF5 library loops on it)", path,
+                            limit_s);
     if (WIFSIGNALED(ws))
         return derm_err_set(err, DERM_ECORRUPT, "damaged file: %s: reading it crashed the HDF5 library (signal %d)",
                             path, WTERMSIG(ws));

@@ -82,7 +82,10 @@ derm_status derm_h5util_read_str_attr(hid_t obj, const char *name, char **out, c
  *  *err back through a pipe; returns fn's status. HDF5 1.10.8 has memory errors of its own on
  *  crafted files (fuzzing found reads past a global-heap collection in H5HG_read), which no
  *  check of ours can prevent: a child killed by a signal becomes DERM_ECORRUPT "PATH: reading
- *  it crashed the HDF5 library (signal N)", and the calling process is never harmed. */
+ *  it crashed the HDF5 library (signal N)", and the calling process is never harmed. HDF5
+ *  also loops forever on some crafted files (in H5C_protect, reading a global heap): a child
+ *  that has not finished after 15 s + 1 s per 4 MB of file is killed, and that too is
+ *  DERM_ECORRUPT. */
 derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, void *out, struct derm_err *err),
                                  void *arg, void *out, size_t outsize, struct derm_err *err);
 

@@ -308,6 +308,20 @@ def test_file_without_checksums_is_read(done, tmp_path):
     assert "structure and chunks only: written by a dermsim without row checksums" in p.stdout
 
 
+def test_file_that_makes_hdf5_loop(tmp_path):
+    """A damaged checkpoint found by fuzzing makes HDF5 1.10.8 loop forever reading its global
+    heap (H5C_protect). The reader runs in a child process that is given 15 s + 1 s per 4 MB:
+    resume answers with one line instead of hanging."""
+    need_bin()
+    d = tmp_path / "d"
+    d.mkdir()
+    shutil.copy(SRC / "tests" / "fuzz" / "corpus" / "h5" / "checkpoint_heap_loop.h5", d / "checkpoint.h5")
+    t0 = time.monotonic()
+    p = dermsim("resume", d, timeout=120)
+    assert p.returncode == 1 and "did not finish" in one_line(p), p.stderr
+    assert time.monotonic() - t0 < 60
+
+
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
     """A planned and run one-row-per-point sweep (2 rows)."""
