@@ -20,19 +20,29 @@ each factor's range (log ranges in log units), after averaging replicates of a d
 point. Partial rank correlation coefficients (Marino et al. 2008, J Theor Biol 254:178):
 rank-transform, regress out the other factors' ranks (least squares with intercept),
 correlate the residuals; the p-value is Student's t with n - 2 - (k - 1) degrees of freedom.
-Only Debian packages: numpy, pandas, scipy (matplotlib in the notebook).
+Labels for figures: ``param_label(dir, key)`` ("subject.glucose_mM [mM]", units from the
+parameter table docs/PARAMETERS.md; a schedule dose in the units of its entry's input) and
+``endpoint_label(dir, name)`` (what the endpoint measures, from the sweep file, with the
+series' units from a run file); ``choose_x`` picks the factor with the most values for
+the x axis of a dose-response plot.
+
+Only Debian packages: numpy, pandas, scipy (matplotlib in the notebook; PyYAML and h5py for
+the labels, which fall back to the bare names without them).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Union
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 __all__ = ["load_summary", "load_runs", "load_factors", "factor_names", "endpoint_names",
-           "dose_response", "heatmap_table", "unit_coordinates", "morris_effects", "prcc"]
+           "dose_response", "heatmap_table", "unit_coordinates", "morris_effects", "prcc",
+           "has_sweep", "param_units", "param_label", "endpoint_label", "choose_x"]
 
 PathLike = Union[str, Path]
 FIXED = ("run_id", "point", "replicate", "seed")
@@ -173,3 +183,121 @@ def prcc(data: pd.DataFrame, params: Iterable[str], endpoint: str) -> pd.DataFra
             p = 0.0 if np.isfinite(r) else np.nan
         out[name] = {"prcc": r, "p_value": p}
     return pd.DataFrame.from_dict(out, orient="index")
+
+
+# ---- labels ---------------------------------------------------------------------------------
+
+PARAMETERS_MD = Path(__file__).resolve().parent.parent / "docs" / "PARAMETERS.md"
+DOSE_UNITS = {("uv", "native"): "SED per active day", ("uv", "med"): "MED per active day",
+              ("sunscreen", "native"): "effective SPF", ("glucose", "native"): "mM",
+              ("glucose", "hba1c"): "% HbA1c", ("smoking", "native"): "cigarettes per day",
+              ("pollution", "native"): "pollution index", ("microneedling", "native"): "au per session"}
+
+
+def has_sweep(sweep_dir: PathLike) -> bool:
+    """True if ``sweep_dir`` holds a collected sweep (summary.csv)."""
+    return (Path(sweep_dir) / "summary.csv").is_file()
+
+
+def _param_table() -> dict:
+    """path -> units from docs/PARAMETERS.md (the output of `dermsim params`)."""
+    table = {}
+    if PARAMETERS_MD.is_file():
+        for m in re.finditer(r"^  (\S+)\s+(\S+)\s+default ", PARAMETERS_MD.read_text(), re.M):
+            table[m.group(1)] = m.group(2)
+    return table
+
+
+def _entry(sweep_dir: PathLike, name: str) -> dict:
+    """Schedule entry `name` as the runs see it: a run's resolved config, else the sweep
+    file's fixed `set:` over the base config (both copied into the sweep directory)."""
+    try:
+        import yaml
+    except ImportError:
+        return {}
+    d = Path(sweep_dir)
+    for p in sorted((d / "runs").glob("*/resolved.yaml")):
+        try:
+            e = ((yaml.safe_load(p.read_text()) or {}).get("schedule") or {}).get(name)
+            if isinstance(e, dict):
+                return e
+        except Exception:
+            continue
+    e = {}
+    try:
+        base = yaml.safe_load((d / "base.yaml").read_text()) or {}
+        e.update(((base.get("schedule") or {}).get(name)) or {})
+        fixed = (yaml.safe_load((d / "sweep.yaml").read_text()) or {}).get("set") or {}
+        e.update({k.split(".", 2)[2]: v for k, v in fixed.items() if k.startswith(f"schedule.{name}.")})
+    except Exception:
+        pass
+    return e
+
+
+def param_units(sweep_dir: PathLike, key: str) -> str:
+    """Units of a swept key: the parameter table's, or for schedule.<entry>.dose those of
+    the entry's input (from a run's resolved config); "" if unknown, "-" if dimensionless."""
+    parts = key.split(".")
+    if parts[0] == "schedule" and len(parts) == 3:
+        if parts[2] == "dose":
+            e = _entry(sweep_dir, parts[1])
+            unit = DOSE_UNITS.get((e.get("input"), e.get("dose_unit", "native")))
+            return unit or ("au per administration" if e.get("input") else "")
+        key = f"schedule.NAME.{parts[2]}"
+    u = _param_table().get(key, "")
+    return "-" if u == "1" else re.sub(r"\bum\b", "µm", u)
+
+
+def param_label(sweep_dir: PathLike, key: str) -> str:
+    """'key [units]' for an axis."""
+    u = param_units(sweep_dir, key)
+    return f"{key} [{u}]" if u else key
+
+
+def _series_units(sweep_dir: PathLike, variable: str) -> str:
+    try:
+        import h5py
+    except ImportError:
+        return ""
+    for p in sorted((Path(sweep_dir) / "runs").glob("*/run.h5")):
+        try:
+            with h5py.File(p, "r", locking=False) as f:
+                if variable in f:
+                    u = f[variable].attrs.get("units", "")
+                    u = u.decode() if isinstance(u, bytes) else str(u)
+                    return "-" if u == "1" else re.sub(r"\bum\b", "µm", u)
+        except (OSError, TypeError):
+            continue
+    return ""
+
+
+def endpoint_label(sweep_dir: PathLike, name: str) -> str:
+    """What an endpoint measures, with units, from the sweep file's ``endpoints`` list
+    (e.g. "collagen_total at 70 y / at 25 y [-]"); the bare name if it is not described."""
+    try:
+        import yaml
+        spec = yaml.safe_load((Path(sweep_dir) / "sweep.yaml").read_text()) or {}
+    except Exception:
+        return name
+    for e in spec.get("endpoints") or []:
+        if not isinstance(e, dict) or e.get("name") != name:
+            continue
+        var, rel = e.get("variable", "?"), e.get("relative_to_age")
+        if "time_to_fraction" in e:
+            ref = f" of its value at {rel:g} y" if rel is not None else " of its first value"
+            return f"age when {var} falls to {e['time_to_fraction']:g}{ref} [year]"
+        where = f"at {e['at_age']:g} y" if "at_age" in e else "at the end"
+        if rel is not None:
+            return f"{var} {where} / at {rel:g} y [-]"
+        u = _series_units(sweep_dir, var)
+        return f"{var} {where} [{u}]" if u else f"{var} {where}"
+    return name
+
+
+def choose_x(summary: pd.DataFrame, factors: Sequence[str]) -> str:
+    """The swept factor with the most distinct values (the first of equals): the x axis of
+    a dose-response plot, the others become lines."""
+    counts = [(summary[f].nunique(), -i, f) for i, f in enumerate(factors) if f in summary]
+    if not counts:
+        raise ValueError("no swept factor in the summary")
+    return max(counts)[2]

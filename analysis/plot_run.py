@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Standard plots of one dermsim run.
+"""Standard figures of one dermsim run.
 
 Usage::
 
@@ -8,24 +8,34 @@ Usage::
 
 Writes into OUTDIR (default: ``<run dir>/plots``):
 
-- ``totals.png``   totals over age: collagen relative to the start, fragmented fraction,
-                   elastin, hyaluronan, fibroblasts by state, senescent fraction, dermal
-                   thickness, collagen turnover, signal means, ...
-- ``profiles.png`` depth-by-age heatmaps of laterally averaged fields (collagen intact and
-                   fragmented, elastin, HA, MMP-1, TIMP, TGF-beta, ROS; ``--profiles``)
-- ``slices.png``   last frame: x-z slice at mid y and x-y slice at ``--depth`` per field
-- ``agents.png``   last frame: agents (x vs depth, coloured by state) and counts by state
+- ``totals.png``   totals over age, one quantity per panel (collagen relative to the start,
+                   fragmented share, elastin, hyaluronan, turnover, cells by state,
+                   senescent share, density, thickness, cross-links, synthesis per cell,
+                   attachment, estrogen, enzymes, signals, mechanics). Non-negative
+                   quantities are drawn from zero, so a flat line means "no change" and
+                   noise is not blown up into a trend; each panel states its change.
+- ``profiles.png`` depth-by-age maps of laterally averaged fields (collagen intact and
+                   fragmented, elastin, HA, MMP-1, ROS; ``--profiles``) and of fibroblast
+                   density, with the papillary/reticular boundary of the run dashed
+- ``slices.png``   young (first frame) against old (last frame): an x-z slice at mid y
+                   and an x-y slice at ``--depth`` of each field, one colour scale per field
+- ``agents.png``   cells of the first and last frame in a slab around mid y (true aspect),
+                   coloured by state, and their density by depth
 
-Panels whose variables are absent from the run are skipped. Exit status 2 (with a
-one-line message) if the run file is missing or not a dermsim run.
+Every figure function returns ``(figure, notes)``: the notes are sentences computed from
+the run that explain each panel (``report_html.py`` prints them under the figures). Panels
+whose variables are absent are skipped. Lengths are in µm. Exit status 2 (with a one-line
+message) if the run file is missing or not a dermsim run.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
+from typing import List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,15 +44,17 @@ import numpy as np  # noqa: E402
 import dermsim_analysis as da  # noqa: E402
 
 PROFILE_DEFAULT = ["collagen_intact", "collagen_fragmented", "elastin_functional", "ha_hmw",
-                   "mmp1", "timp", "tgfb", "ros"]
+                   "mmp1", "ros"]
 SLICE_DEFAULT = ["collagen_intact", "collagen_fragmented", "mmp1", "elastin_functional"]
-SIGNALS = ["tgfb", "mmp1", "mmp3", "timp", "ros", "il", "gf", "chemokine", "exosome"]
-STATE_COLORS = {"quiescent": "tab:blue", "activated": "tab:green", "senescent": "tab:red",
-                "apoptotic": "tab:gray"}
-CELL_LABELS = {"fibroblast_count": "all fibroblasts", "fibroblast_quiescent": "quiescent",
-               "fibroblast_activated": "activated", "fibroblast_senescent": "senescent",
-               "stem_cell_count": "stem cells"}
-DEPTH_LABEL = "depth below DEJ z [um]"
+ENZYMES = ["mmp1", "mmp3", "timp"]
+SIGNALS = ["tgfb", "ros", "il", "gf", "chemokine", "exosome"]
+STATE_COLORS = {"quiescent": "#1f77b4", "activated": "#2ca02c", "senescent": "#d62728",
+                "apoptotic": "#7f7f7f"}
+# Okabe-Ito: distinguishable, also for colour-blind readers; with line styles on top
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
+STYLES = ["-", "--", "-.", ":"]
+UM = "µm"
+DEPTH_LABEL = f"depth below the DEJ [{UM}]"
 AGE_LABEL = "age [years]"
 
 
@@ -51,6 +63,14 @@ def _pyplot():
     imported from a notebook, the notebook's backend is kept)."""
     import matplotlib.pyplot as plt
     return plt
+
+
+def units(u: str) -> str:
+    """Units for a label: "um" -> "µm", powers as superscripts, dimensionless as "-"."""
+    if u in ("", "1", None):
+        return "-"
+    u = re.sub(r"\bum\b", UM, str(u))
+    return u.replace("^2", "²").replace("^3", "³").replace("^-1", "⁻¹")
 
 
 def _edges(c: np.ndarray, half_width: float = 0.5) -> np.ndarray:
@@ -68,30 +88,68 @@ def _title(run: da.Run) -> str:
     return f"dermsim run '{run.name}' (seed {seed}){status}"
 
 
-def _fmt_units(u: str) -> str:
-    return "-" if u in ("", "1") else u
+def resolved_config(run: da.Run) -> dict:
+    """The run's resolved configuration (root attribute config_resolved) as a dict."""
+    text = run.attrs.get("config_resolved", "")
+    try:
+        import yaml
+        d = yaml.safe_load(text) if text else {}
+        return d if isinstance(d, dict) else {}
+    except Exception:  # PyYAML missing or unreadable text: the figures do without
+        return {}
+
+
+def papillary_depth(run: da.Run) -> Optional[float]:
+    v = resolved_config(run).get("domain", {}).get("papillary_depth_um")
+    return float(v) if isinstance(v, (int, float)) else None
+
+
+def change(v: np.ndarray) -> str:
+    """'a -> b (+x %)' of a series' first and last finite values."""
+    v = np.asarray(v, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return "no values"
+    a, b = v[0], v[-1]
+    rel = f" ({100 * (b / a - 1):+.1f} %)" if a != 0 else ""
+    return f"{a:.3g} → {b:.3g}{rel}"
+
+
+def _ylim_from_zero(ax, values, fraction=False):
+    """Non-negative quantities from zero to 15 % above the largest value (fractions at
+    most 1): flat means unchanged, and small noise stays small."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0 or v.min() < 0:
+        return
+    top = 1.15 * v.max() if v.max() > 0 else 1.0
+    if fraction:
+        top = min(max(top, 0.05), 1.0) if v.max() <= 0.87 else 1.05
+    ax.set_ylim(0, top)
 
 
 # ------------------------------------------------------------------ totals
 def _panels(run: da.Run):
-    """(title, ylabel, [(column, legend, transform)]) for every panel with data."""
+    """(title, ylabel, [(column, legend, transform)], fraction) for every panel with data."""
     s = run.series
     has = set(s.columns)
+    a0 = float(s.index[0]) if len(s) else 0.0
 
     def rel(v):
-        return da.relative(v, ref_age=float(s.index[0]))
+        return da.relative(v, ref_age=a0)
 
-    def u(col):
-        return _fmt_units(run.units(col))
+    def lbl(col):
+        return f"[{units(run.units(col))}]"
 
     panels = []
     cols = [c for c in ("collagen_total", "collagen_intact_total") if c in has]
     if cols:
-        panels.append((f"Collagen (relative to age {s.index[0]:.3g})", "relative to start [-]",
-                       [(c, run.long_name(c), rel) for c in cols]))
-    if "collagen_fragmented_fraction" in has:
-        c = "collagen_fragmented_fraction"
-        panels.append(("Fragmented collagen", f"fraction [{u(c)}]", [(c, None, None)]))
+        panels.append((f"Collagen relative to age {a0:.3g}", "relative to start [-]",
+                       [(c, run.long_name(c), rel) for c in cols], False))
+    single = [("collagen_fragmented_fraction", "Fragmented share of collagen", True)]
+    for col, title, frac in single:
+        if col in has:
+            panels.append((title, f"fraction {lbl(col)}", [(col, None, None)], frac))
     for title, names in (("Elastin", ["elastin_functional_total", "elastin_elastotic_total"]),
                          ("Hyaluronan", ["ha_hmw_total", "ha_lmw_total"]),
                          ("Collagen turnover", ["collagen_synthesis_rate",
@@ -99,200 +157,304 @@ def _panels(run: da.Run):
                                                 "collagen_cleavage_rate"])):
         cols = [c for c in names if c in has]
         if cols:
-            panels.append((title, f"[{u(cols[0])}]", [(c, run.long_name(c), None) for c in cols]))
+            panels.append((title, lbl(cols[0]), [(c, run.long_name(c), None) for c in cols], False))
     cols = [c for c in ("fibroblast_count", "fibroblast_quiescent", "fibroblast_activated",
-                        "fibroblast_senescent", "stem_cell_count") if c in has]
+                        "fibroblast_senescent") if c in has]
     if cols:
-        panels.append(("Cells by state", "cells in domain [-]",
-                       [(c, CELL_LABELS[c], None) for c in cols]))
-    for col, title in (("senescent_fraction", "Senescent fraction of fibroblasts"),
-                       ("fibroblast_density", "Fibroblast density"),
-                       ("dermal_thickness", "Dermal thickness"),
-                       ("age_crosslinks_mean", "AGE cross-links"),
-                       ("collagen_synthesis_per_cell", "Collagen synthesis per fibroblast"),
-                       ("attachment_mean", "Mean fibroblast attachment"),
-                       ("estrogen", "Estrogen")):
+        names = {"fibroblast_count": "all", "fibroblast_quiescent": "quiescent",
+                 "fibroblast_activated": "activated", "fibroblast_senescent": "senescent"}
+        panels.append(("Fibroblasts by state", "cells in the block [-]",
+                       [(c, names[c], None) for c in cols], False))
+    for col, title, frac in (("stem_cell_count", "Progenitor (stem) cells", False),
+                             ("senescent_fraction", "Senescent share of fibroblasts", True),
+                             ("fibroblast_density", "Fibroblast density", False),
+                             ("dermal_thickness", "Dermal thickness", False),
+                             ("age_crosslinks_mean", "AGE cross-links", False),
+                             ("collagen_synthesis_per_cell", "Collagen synthesis per fibroblast", False),
+                             ("attachment_mean", "Fibroblast attachment to intact collagen", True),
+                             ("estrogen", "Estrogen (1 = premenopausal)", True)):
         if col in has:
-            panels.append((title, f"[{u(col)}]", [(col, None, None)]))
-    sig = [f"{n}_mean" for n in SIGNALS if f"{n}_mean" in has]
-    if sig:
-        def norm(v):
-            ref = float(v.iloc[0])
-            if ref > 0 and np.isfinite(ref):
-                return v / ref
-            vmax = float(np.nanmax(np.abs(v.values))) if len(v) else 0.0
-            return v / vmax if vmax > 0 else v * 0.0
-        panels.append(("Signal means (relative to start)", "relative to start [-]",
-                       [(c, c[: -len("_mean")], norm) for c in sig]))
+            panels.append((title, lbl(col), [(col, None, None)], frac))
+    for title, names in (("Matrix enzymes (1 = young adult)", ENZYMES),
+                         ("Signals (1 = young adult)", SIGNALS)):
+        cols = [f"{n}_mean" for n in names if f"{n}_mean" in has]
+        if cols:
+            panels.append((title, "mean level [au]", [(c, c[:-len("_mean")], None) for c in cols], False))
+    cols = [c for c in ("stiffness_factor", "viscous_recovery_factor") if c in has]
+    if cols:
+        panels.append(("Mechanics readout (1 = age 25)", "relative [-]",
+                       [(c, run.long_name(c).split(" relative")[0].split(" by ")[0], None)
+                        for c in cols], False))
     return panels
 
 
-def plot_totals(run: da.Run, outdir: Path) -> Path:
+def fig_totals(run: da.Run) -> Tuple[object, List[str]]:
+    """Totals over age, one quantity per panel; notes: each panel's change."""
     plt = _pyplot()
     s = run.series
     panels = _panels(run)
     ncol = 3
     nrow = max(1, -(-len(panels) // ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 3.4 * nrow), squeeze=False,
-                             sharex=True)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 3.3 * nrow), squeeze=False, sharex=True)
     marker = "o" if len(s) < 4 else None
-    for ax, (title, ylabel, lines) in zip(axes.flat, panels):
-        for col, legend, fn in lines:
+    notes = []
+    for ax, (title, ylabel, lines, frac) in zip(axes.flat, panels):
+        shown, flat = [], []
+        for i, (col, legend, fn) in enumerate(lines):
             v = s[col]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 v = fn(v) if fn else v
-            ax.plot(s.index, v.values, marker=marker, label=legend)
+            if len(lines) > 1 and np.nanmax(np.abs(v.values)) == 0:
+                flat.append(legend)  # e.g. exosome without treatment: say so, draw nothing
+                continue
+            ax.plot(s.index, v.values, marker=marker, color=PALETTE[i % len(PALETTE)],
+                    linestyle=STYLES[i % len(STYLES)], label=legend, lw=1.4)
+            shown.append(v.values)
+            notes_name = legend or run.long_name(col)
+            notes.append(f"{title} — {notes_name}: {change(v.values)}.")
+        if flat:
+            ax.text(0.02, 0.03, "0 throughout: " + ", ".join(flat), transform=ax.transAxes,
+                    fontsize=7, color="0.35")
+            notes.append(f"{title}: {', '.join(flat)} stayed 0 throughout.")
+        if shown:
+            _ylim_from_zero(ax, np.concatenate(shown), fraction=frac)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-        if len(lines) > 1:
-            ax.legend(fontsize=7)
+        if len(shown) > 1:
+            ax.legend(fontsize=7, loc="best")
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax in axes.flat:
         ax.tick_params(labelbottom=True)
         ax.set_xlabel(AGE_LABEL)
-    fig.suptitle(_title(run) + " - totals over age")
+    fig.suptitle(_title(run) + " - totals over age (non-negative quantities drawn from 0)")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
-    out = outdir / "totals.png"
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return fig, notes
 
 
 # ------------------------------------------------------------------ profiles
-def plot_profiles(run: da.Run, outdir: Path, names=None):
+def cell_density_profile(run: da.Run):
+    """Fibroblasts per mm³ by depth bin (one voxel) for every frame: (ages, z, density)."""
+    if run.n_frames == 0 or run.agent_count.size == 0 or len(run.z) == 0:
+        return None
+    z = run.z
+    ze = _edges(z)
+    area_mm2 = (len(run.x) * (ze[1] - ze[0])) * (len(run.y) * (ze[1] - ze[0])) * 1e-6
+    dens = []
+    for k in range(run.n_frames):
+        a = run.agents(k)
+        if "type_name" in a:
+            a = a[a["type_name"] == "fibroblast"]
+        h, _ = np.histogram(a["z"], bins=ze)
+        dens.append(h / (area_mm2 * np.diff(ze) * 1e-3))
+    return np.asarray(run.frames), z, np.array(dens)
+
+
+def _extremes(z, v):
+    """Depths of the largest and smallest value of a profile (one frame)."""
+    return float(z[int(np.nanargmax(v))]), float(z[int(np.nanargmin(v))])
+
+
+def fig_profiles(run: da.Run, names=None):
+    """Depth-by-age maps; notes: the papillary boundary and where each map peaks."""
     plt = _pyplot()
     avail = set(run.profiles) | set(run.fields)
     if names:
         names = [n for n in names if n in avail]
     else:
-        names = [n for n in PROFILE_DEFAULT if n in avail] or sorted(run.profiles)[:8]
+        names = [n for n in PROFILE_DEFAULT if n in avail] or sorted(run.profiles)[:6]
     if not names or run.n_frames == 0:
-        return None
-    ncol = min(4, len(names))
-    nrow = -(-len(names) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow), squeeze=False)
-    for ax, name in zip(axes.flat, names):
-        p = run.profile(name)  # DataArray (frame, z)
-        ae = _edges(p["frame_age_years"].values)
-        ze = _edges(p["z"].values)
-        m = ax.pcolormesh(ae, ze, p.transpose("z", "frame").values, shading="flat",
-                          cmap="viridis")
+        return None, []
+    dens = cell_density_profile(run)
+    nmaps = len(names) + (dens is not None)
+    ncol = min(4, nmaps)
+    nrow = -(-nmaps // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.3 * ncol, 3.5 * nrow), squeeze=False)
+    pap = papillary_depth(run)
+    z = run.z
+    depth = float(_edges(z)[-1]) if len(z) else 0.0
+    notes = []
+    bottom = resolved_config(run).get("domain", {}).get("bottom_boundary")
+    wall = {"noflux": "a no-flux wall", "vascular": "a vascular sink"}.get(bottom, "its bottom boundary")
+    if pap is not None and 0 < pap < depth:
+        notes.append(f"Dashed line: the run's papillary/reticular boundary at {pap:.0f} {UM} "
+                     f"(domain.papillary_depth_um); the block ends at {depth:.0f} {UM} in {wall} "
+                     f"(domain.bottom_boundary).")
+    maps = [(n, None) for n in names] + ([("fibroblast density", dens)] if dens is not None else [])
+    for ax, (name, dd) in zip(axes.flat, maps):
+        if dd is None:
+            p = run.profile(name)  # DataArray (frame, z)
+            ages, values, u = p["frame_age_years"].values, p.transpose("z", "frame").values, p.attrs.get("units", "")
+            title = run.long_name(name) if name in run.variables else p.attrs["long_name"]
+        else:
+            ages, zz, d = dd
+            values, u, title = d.T, "1/mm^3", "fibroblasts per volume (from the cells)"
+        ae, ze = _edges(ages, 2.5), _edges(z)
+        m = ax.pcolormesh(ae, ze, values, shading="flat", cmap="viridis")
         ax.set_ylim(ze[-1], ze[0])  # depth increases downwards
-        ax.set_title(run.long_name(name) if name in run.variables else p.attrs["long_name"],
-                     fontsize=9)
+        if pap is not None and 0 < pap < depth:
+            ax.axhline(pap, color="w", ls="--", lw=1.0)
+        ax.set_title(title, fontsize=9)
         ax.set_xlabel(AGE_LABEL)
         ax.set_ylabel(DEPTH_LABEL)
-        fig.colorbar(m, ax=ax, label=f"[{_fmt_units(p.attrs.get('units', ''))}]")
-    for ax in axes.flat[len(names):]:
+        fig.colorbar(m, ax=ax, label=f"[{units(u)}]")
+        hi, lo = _extremes(z, values[:, -1])
+        notes.append(f"{title}: at age {ages[-1]:.0f} highest at {hi:.0f} {UM}, lowest at {lo:.0f} {UM} "
+                     f"(range {np.nanmin(values[:, -1]):.3g} to {np.nanmax(values[:, -1]):.3g} {units(u)}).")
+    if dens is not None and pap is not None and 0 < pap < depth:
+        d0 = dens[2][0]
+        above, below = d0[z < pap].mean(), d0[z >= pap].mean()
+        notes.append(f"At age {dens[0][0]:.0f} the run starts with {above:.0f} fibroblasts per mm³ above the "
+                     f"boundary at {pap:.0f} {UM} and {below:.0f} below it.")
+    for ax in axes.flat[len(maps):]:
         ax.set_visible(False)
     fig.suptitle(_title(run) + " - laterally averaged depth profiles over age")
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    out = outdir / "profiles.png"
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig, notes
 
 
 # ------------------------------------------------------------------ slices
-def plot_slices(run: da.Run, outdir: Path, fields=None, depth=None):
+def fig_slices(run: da.Run, fields=None, depth=None):
+    """Young (first frame) against old (last frame): x-z at mid y and x-y at a depth."""
     plt = _pyplot()
     if run.n_frames == 0:
-        return None
+        return None, []
     wanted = fields or SLICE_DEFAULT
     names = [n for n in wanted if n in run.fields]
     if not names and not fields:
         names = run.fields[:4]
     if not names:
-        return None
+        return None, []
     z = run.z
     if depth is None:
         depth = float(z[len(z) // 4]) if len(z) else 0.0
-    fig, axes = plt.subplots(len(names), 2, figsize=(11, 3.4 * len(names)), squeeze=False)
-    for row, name in zip(axes, names):
-        f = run.field(name)  # DataArray (z, y, x), last frame
-        xe, ye, ze = _edges(f["x"].values), _edges(f["y"].values), _edges(f["z"].values)
-        xz = f.isel(y=f.sizes["y"] // 2)           # (z, x) at mid y
-        xy = f.sel(z=depth, method="nearest")      # (y, x) at the depth
-        vmin = float(f.min(skipna=True))
-        vmax = float(f.max(skipna=True))
-        lname, units = f.attrs.get("long_name", name), _fmt_units(f.attrs.get("units", ""))
-        m = row[0].pcolormesh(xe, ze, xz.transpose("z", "x").values, vmin=vmin, vmax=vmax,
-                              cmap="viridis")
-        row[0].set_ylim(ze[-1], ze[0])
-        row[0].set_title(f"{lname}: x-z at y = {float(xz['y']):.4g} um", fontsize=9)
-        row[0].set_xlabel("x [um]")
-        row[0].set_ylabel(DEPTH_LABEL)
-        fig.colorbar(m, ax=row[0], label=f"[{units}]")
-        m = row[1].pcolormesh(xe, ye, xy.transpose("y", "x").values, vmin=vmin, vmax=vmax,
-                              cmap="viridis")
-        row[1].set_title(f"{lname}: x-y at depth z = {float(xy['z']):.4g} um", fontsize=9)
-        row[1].set_xlabel("x [um]")
-        row[1].set_ylabel("y [um]")
-        fig.colorbar(m, ax=row[1], label=f"[{units}]")
+    k0, k1 = 0, run.n_frames - 1
+    a0, a1 = run.frames[k0], run.frames[k1]
+    ncols = 4
+    fig, axes = plt.subplots(len(names), ncols, figsize=(3.6 * ncols + 1.5, 3.3 * len(names)), squeeze=False,
+                             constrained_layout=True)
+    notes = [f"Columns: an x-z slice at mid y and an x-y slice {depth:.0f} {UM} below the DEJ, each at "
+             f"age {a0:.0f} (first frame) and {a1:.0f} (last frame); one colour scale per row."]
+    for r, (row, name) in enumerate(zip(axes, names)):
+        young, old = run.field(name, frame=k0), run.field(name, frame=k1)
+        vmin = float(min(young.min(), old.min()))
+        vmax = float(max(young.max(), old.max()))
+        lname, u = old.attrs.get("long_name", name), units(old.attrs.get("units", ""))
+        xe, ye, ze = _edges(old["x"].values), _edges(old["y"].values), _edges(old["z"].values)
+        for j, (f, age) in enumerate(((young, a0), (old, a1))):
+            xz = f.isel(y=f.sizes["y"] // 2)
+            m = row[j].pcolormesh(xe, ze, xz.transpose("z", "x").values, vmin=vmin, vmax=vmax, cmap="viridis")
+            row[j].set_ylim(ze[-1], ze[0])
+            row[j].set_xlabel(f"x [{UM}]")
+            row[j].set_ylabel(DEPTH_LABEL if j == 0 else "")
+            xy = f.sel(z=depth, method="nearest")
+            row[j + 2].pcolormesh(xe, ye, xy.transpose("y", "x").values, vmin=vmin, vmax=vmax, cmap="viridis")
+            row[j + 2].set_xlabel(f"x [{UM}]")
+            row[j + 2].set_ylabel(f"y [{UM}]" if j == 0 else "")
+            if r == 0:
+                row[j].set_title(f"age {age:.0f}: x-z at y = {float(xz['y']):.0f} {UM}", fontsize=9)
+                row[j + 2].set_title(f"age {age:.0f}: x-y at depth {float(xy['z']):.0f} {UM}", fontsize=9)
         for ax in row:
-            w = (ax.get_xlim()[1] - ax.get_xlim()[0]) / max(abs(ax.get_ylim()[1] - ax.get_ylim()[0]), 1e-12)
-            ax.set_aspect("equal" if 0.2 < w < 5 else "auto")
-    age = run.frames[-1]
-    fig.suptitle(f"{_title(run)} - fields at age {age:.4g} years (last frame)")
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    out = outdir / "slices.png"
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+            ax.set_aspect("equal")  # both axes in µm: true shape
+        fig.colorbar(m, ax=list(row), label=f"{lname} [{u}]", shrink=0.95, aspect=15)
+        notes.append(f"{lname}: mean {float(young.mean()):.3g} {u} at age {a0:.0f}, "
+                     f"{float(old.mean()):.3g} {u} at age {a1:.0f}.")
+    fig.suptitle(f"{_title(run)} - fields young (age {a0:.0f}) and old (age {a1:.0f})")
+    return fig, notes
 
 
 # ------------------------------------------------------------------ agents
-def plot_agents(run: da.Run, outdir: Path):
+def fig_agents(run: da.Run):
+    """Cells of the first and last frame in a slab around mid y, and density by depth."""
     plt = _pyplot()
     if run.n_frames == 0 or run.agent_count.size == 0:
-        return None
-    a = run.agents()
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(13, 4.6),
-                                   gridspec_kw={"width_ratios": [2.2, 1]})
-    if len(a) == 0:
-        ax0.text(0.5, 0.5, "no agents in the last frame", ha="center", va="center",
-                 transform=ax0.transAxes)
-    else:
-        is_stem = (a["type_name"] == "stem") if "type_name" in a else np.zeros(len(a), bool)
+        return None, []
+    x, y, z = run.x, run.y, run.z
+    h = float(z[1] - z[0]) if len(z) > 1 else 1.0
+    ymid = 0.5 * (y[0] + y[-1]) if len(y) else 0.0
+    slab = max(2 * h, 0.25 * len(y) * h)
+    first, last = run.agents(0), run.agents(-1)
+    fig = plt.figure(figsize=(14, 6.6))
+    gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.1])
+    notes = [f"Left, middle: every cell whose centre lies within {slab / 2:.0f} {UM} of y = {ymid:.0f} {UM} "
+             f"(a slab of {slab:.0f} {UM} of the {len(y) * h:.0f} {UM} block), drawn at its x and depth; "
+             f"right: fibroblasts per mm³ in depth bins of {max(1, int(round(50.0 / h))) * h:.0f} {UM} by state, "
+             "young (thin) and old (thick)."]
+    xe, ze = _edges(x), _edges(z)
+    for j, a in enumerate((first, last)):
+        ax = fig.add_subplot(gs[0, j])
+        sel = (np.abs(a["y"] - ymid) <= slab / 2) if len(y) > 1 else np.ones(len(a), bool)
+        s = a[sel]
+        stem = (s["type_name"] == "stem") if "type_name" in s else np.zeros(len(s), bool)
         for state, color in STATE_COLORS.items():
-            sel = (a["state_name"] == state) & ~is_stem
-            if sel.any():
-                ax0.scatter(a.loc[sel, "x"], a.loc[sel, "z"], s=10, c=color, alpha=0.7,
-                            label=f"fibroblast {state} ({int(sel.sum())})")
-        if is_stem.any():
-            ax0.scatter(a.loc[is_stem, "x"], a.loc[is_stem, "z"], s=40, marker="*", c="k",
-                        label=f"stem ({int(is_stem.sum())})")
-        ax0.legend(fontsize=8, loc="lower right")
-    if len(run.z):
-        ze = _edges(run.z)
-        ax0.set_ylim(ze[-1], ze[0])
-    if len(run.x):
-        xe = _edges(run.x)
-        ax0.set_xlim(xe[0], xe[-1])
-    ax0.set_xlabel("x [um]")
-    ax0.set_ylabel(DEPTH_LABEL)
-    ax0.set_title(f"Agents at age {a.attrs['age_years']:.4g} years (all y)", fontsize=10)
+            m = (s["state_name"] == state) & ~stem
+            if m.any():
+                ax.scatter(s.loc[m, "x"], s.loc[m, "z"], s=9, c=color, label=f"{state} ({int(m.sum())})")
+        if np.any(stem):
+            ax.scatter(s.loc[stem, "x"], s.loc[stem, "z"], s=40, marker="*", c="k",
+                       label=f"progenitor ({int(np.sum(stem))})")
+        ax.set_xlim(xe[0], xe[-1])
+        ax.set_ylim(ze[-1], ze[0])
+        ax.set_aspect("equal")
+        ax.set_xlabel(f"x [{UM}]")
+        ax.set_ylabel(DEPTH_LABEL)
+        ax.set_title(f"age {a.attrs['age_years']:.0f}: {int(sel.sum())} of {len(a)} cells", fontsize=9)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+        fib = a[a["type_name"] == "fibroblast"] if "type_name" in a else a
+        shares = ", ".join(f"{st} {100 * np.mean(fib['state_name'] == st):.1f} %"
+                           for st in STATE_COLORS if len(fib))
+        notes.append(f"Age {a.attrs['age_years']:.0f}: {len(fib)} fibroblasts ({shares}).")
+    ax = fig.add_subplot(gs[0, 2])
+    area_mm2 = len(x) * h * len(y) * h * 1e-6
+    step = max(1, int(round(50.0 / h)))  # bins of about 50 µm: fewer cells per bin is noise
+    be = ze[::step] if (len(ze) - 1) % step == 0 else np.append(ze[::step], ze[-1])
+    bc = 0.5 * (be[1:] + be[:-1])
+    for a, lw in ((first, 0.9), (last, 2.2)):
+        fib = a[a["type_name"] == "fibroblast"] if "type_name" in a else a
+        for state, color in STATE_COLORS.items():
+            hst, _ = np.histogram(fib.loc[fib["state_name"] == state, "z"], bins=be)
+            if hst.any():
+                ax.plot(hst / (area_mm2 * np.diff(be) * 1e-3), bc, color=color, lw=lw, marker="o", ms=2.5,
+                        label=f"{state}, age {a.attrs['age_years']:.0f}")
+    pap = papillary_depth(run)
+    if pap is not None and 0 < pap < ze[-1]:
+        ax.axhline(pap, color="k", ls="--", lw=0.8)
+    ax.set_ylim(ze[-1], ze[0])
+    ax.set_xlim(left=0)
+    ax.set_xlabel("fibroblasts per volume [1/mm³]")
+    ax.set_ylabel(DEPTH_LABEL)
+    ax.set_title("cell density by depth and state", fontsize=9)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    fig.suptitle(_title(run) + " - cells young and old")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig, notes
 
-    types = ["fibroblast", "stem"]
-    states = list(STATE_COLORS)
-    bottom = np.zeros(len(types))
-    for state in states:
-        h = np.array([((a.get("type_name") == t) & (a.get("state_name") == state)).sum()
-                      if len(a) else 0 for t in types], dtype=float)
-        ax1.bar(types, h, bottom=bottom, color=STATE_COLORS[state], label=state)
-        bottom += h
-    ax1.set_ylabel("agents [-]")
-    ax1.set_title("Agents by type and state", fontsize=10)
-    ax1.legend(fontsize=8)
-    fig.suptitle(_title(run) + " - agents of the last frame")
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    out = outdir / "agents.png"
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+
+# ------------------------------------------------------------------ backwards-compatible writers
+def _save(fig, path: Path):
+    if fig is None:
+        return None
+    fig.savefig(path, dpi=100)
+    _pyplot().close(fig)
+    return path
+
+
+def plot_totals(run: da.Run, outdir: Path) -> Path:
+    return _save(fig_totals(run)[0], outdir / "totals.png")
+
+
+def plot_profiles(run: da.Run, outdir: Path, names=None):
+    return _save(fig_profiles(run, names)[0], outdir / "profiles.png")
+
+
+def plot_slices(run: da.Run, outdir: Path, fields=None, depth=None):
+    return _save(fig_slices(run, fields, depth)[0], outdir / "slices.png")
+
+
+def plot_agents(run: da.Run, outdir: Path):
+    return _save(fig_agents(run)[0], outdir / "agents.png")
 
 
 # ------------------------------------------------------------------ main
@@ -301,7 +463,7 @@ def main(argv=None) -> int:
     ap.add_argument("run", help="run directory (containing run.h5) or the .h5 file")
     ap.add_argument("-o", "--outdir", help="output directory (default: <run dir>/plots)")
     ap.add_argument("--depth", type=float, default=None,
-                    help="depth below the DEJ (um) of the x-y slices (default: a quarter of the domain depth)")
+                    help="depth below the DEJ (µm) of the x-y slices (default: a quarter of the domain depth)")
     ap.add_argument("--profiles", default=None,
                     help="comma-separated fields for profiles.png (default: %s)" % ",".join(PROFILE_DEFAULT))
     ap.add_argument("--fields", default=None,
@@ -323,11 +485,11 @@ def main(argv=None) -> int:
     matplotlib.use("Agg")
     outdir = Path(args.outdir) if args.outdir else run.path.parent / "plots"
     outdir.mkdir(parents=True, exist_ok=True)
+
     def names(arg):
         return [n.strip() for n in arg.split(",") if n.strip()] if arg else None
-    fields = names(args.fields)
     written = [plot_totals(run, outdir), plot_profiles(run, outdir, names(args.profiles)),
-               plot_slices(run, outdir, fields=fields, depth=args.depth), plot_agents(run, outdir)]
+               plot_slices(run, outdir, fields=names(args.fields), depth=args.depth), plot_agents(run, outdir)]
     for p in written:
         if p is not None:
             print(p)

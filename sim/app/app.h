@@ -9,6 +9,7 @@
 #define DERM_APP_H
 
 #include <signal.h>
+#include <stddef.h>
 
 #include "derm/core/status.h"
 #include "derm/inputs/schedule.h"
@@ -49,6 +50,43 @@ int app_cmd_resume(int argc, char **argv);
 int app_cmd_check(const struct app_cli *c);
 int app_cmd_info(int argc, char **argv);
 int app_cmd_sweep(int argc, char **argv);
+int app_cmd_params(int argc, char **argv);
+int app_cmd_compare(int argc, char **argv);
+int app_cmd_report(int argc, char **argv);
+int app_cmd_notebook(int argc, char **argv);
+
+/* help.c: per-command help */
+
+/** True if `cmd` is a command (run, check, params, ...). */
+int app_is_command(const char *cmd);
+
+/** The closest command name to `cmd` (for "did you mean"), or NULL. */
+const char *app_suggest_command(const char *cmd);
+
+/** Print the help of `cmd` on stdout (exit code 0), or an error for an unknown command (2). */
+int app_print_help(const char *cmd);
+
+/** True if argv[2..] asks for help (-h or --help, not as the value of an option). */
+int app_wants_help(int argc, char **argv);
+
+/* python.c: the analysis scripts (analysis/NAME.py), run with Debian's python3 */
+
+/** The Python interpreter: $DERMSIM_PYTHON, else the one CMake found (/usr/bin/python3). */
+const char *app_python(void);
+
+/** Path of analysis/<script> under $DERMSIM_SOURCE_DIR, else the source tree dermsim was
+ *  built from, into buf. Returns 0 if the file exists, else -1 (buf still holds the path). */
+int app_analysis_script(const char *script, char *buf, size_t n);
+
+/** Run `python script args...` (args NULL-terminated) and wait. Returns its exit status;
+ *  -1 (with a message in msg) if the interpreter or the script is missing or cannot start.
+ *  quiet: the child's stdout and stderr go to /dev/null. */
+int app_run_python(const char *script_path, const char *const *args, int quiet, char *msg, size_t n);
+
+/** Write OUTDIR/report.html with analysis/report_html.py (unless DERMSIM_REPORT_HTML=0).
+ *  Never fails the caller: returns 0 if written, else prints why (unless quiet) and
+ *  returns 1. */
+int app_report_html(const char *outdir, int quiet);
 
 /* ---- the output directory of a run (outdir.c) ---------------------------------------------- */
 
@@ -57,6 +95,7 @@ struct app_paths {
     char dir[2048];
     char h5[2300], xdmf[2300], yaml[2300], md[2300];                     /* a completed run */
     char part_h5[2300], part_xdmf[2300], part_yaml[2300], part_md[2300]; /* until it completes */
+    char part_view[2300]; /* the view script beside run.partial.xdmf (run.xdmf's: io/xdmf.h) */
     char ckpt[2300], lock[2300];
 };
 
@@ -71,8 +110,8 @@ derm_status app_mkdir_p(const char *path, int *created, struct derm_err *err);
  *  run stays until the new one completes). */
 derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, struct derm_err *err);
 
-/** A completed run: rename the unfinished files to their final names, write run.xdmf,
- *  remove the checkpoint, fsync the directory. */
+/** A completed run: rename the unfinished files to their final names, write run.xdmf and
+ *  run_paraview.py, remove the checkpoint, fsync the directory. */
 derm_status app_outdir_finish(const struct app_paths *P, struct derm_err *err);
 
 /** After a run that failed before it wrote anything worth keeping: remove its files. */

@@ -111,7 +111,7 @@ static derm_status write_row(struct run_state *r, int frame, struct derm_err *er
 {
     struct derm_sim *sim = r->sim;
     double totals[DERM_NTOTALS];
-    const double day = (double)sim->step * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
+    const double day = (double)(sim->step - sim->out_step0) * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
     if (!frame) {
         derm_totals_compute(sim, totals);
         return derm_output_series(r->out, sim->step, day, age, totals, err);
@@ -153,13 +153,13 @@ static derm_status run_loop(struct run_state *r, struct derm_err *err)
     struct derm_sim *sim = r->sim;
     double t_last = r->t_start;
     for (;;) {
-        const int64_t step = sim->step;
-        const int end = step >= sim->nsteps;
-        if (!r->skip_writes && (step % r->series_every == 0 || end)) {
+        const int64_t step = sim->step, rel = step - sim->out_step0; /* rel < 0: the subject's history */
+        const int end = step >= sim->nsteps, out = !r->skip_writes && rel >= 0;
+        if (out && (rel % r->series_every == 0 || end)) {
             DERM_TRY(write_row(r, 0, err));
             r->last_series = step;
         }
-        if (!r->skip_writes && (step % r->frame_every == 0 || end)) {
+        if (out && (rel % r->frame_every == 0 || end)) {
             DERM_TRY(write_row(r, 1, err));
             r->last_frame = step;
         }
@@ -252,8 +252,9 @@ static int abort_run(struct run_state *r, derm_status st, const struct derm_err 
     struct derm_err e2 = {0};
     int saved = 0;
     if (st == DERM_EINTR) saved = checkpoint(r, &e2) == DERM_OK;
-    if (st == DERM_EINTR && r->sim->step != r->last_series) write_row(r, 0, &e2);
-    if (st == DERM_EINTR && r->sim->step != r->last_frame) write_row(r, 1, &e2);
+    const int written = r->sim->step >= r->sim->out_step0; /* not during the history */
+    if (st == DERM_EINTR && written && r->sim->step != r->last_series) write_row(r, 0, &e2);
+    if (st == DERM_EINTR && written && r->sim->step != r->last_frame) write_row(r, 1, &e2);
     derm_output_close(r->out, 0, &e2);
     r->out = NULL;
     if (st != DERM_EINTR) return app_fail(st, err->msg);
@@ -279,6 +280,7 @@ static int run_and_finish(struct run_state *r, int quiet)
     if (st == DERM_OK) st = derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, &err);
     if (st == DERM_OK) st = app_outdir_finish(&r->P, &err);
     if (st != DERM_OK) return app_fail(st, err.msg);
+    app_report_html(r->P.dir, quiet); /* report.html beside report.md, if Python is there */
     if (r->show && !quiet)
         fprintf(stderr, "dermsim: %lld steps (age %.1f -> %.1f y) in %.1f s on %d thread(s); output in %s/\n",
                 (long long)r->sim->nsteps, r->p.run_age_start_years, derm_sim_age(r->sim, r->sim->step), wall,
@@ -425,6 +427,7 @@ int app_cmd_resume(int argc, char **argv)
     if (st != DERM_OK) {
         rc = app_fail(st, err.msg);
     } else if (r->handed_over) {
+        app_report_html(r->P.dir, quiet);
         rc = 0;
     } else {
         loop_setup(r, quiet);

@@ -120,6 +120,9 @@ int app_cmd_sweep(int argc, char **argv)
      * them from each other (runs 100x slower under load), so children sleep instead unless
      * the user chose a policy */
     setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    /* a sweep's runs are read through summary.csv: no report.html per run (seconds of
+     * Python each); `dermsim report DIR/runs/ID` writes one when wanted */
+    setenv("DERMSIM_REPORT_HTML", "0", 0);
     st = derm_sweep_run(pos, &o, &r, &err);
     if (show) fprintf(stderr, "\n");
     if (st != DERM_OK) return app_fail(st, err.msg);

@@ -6,31 +6,38 @@
 #include <string.h>
 
 #include "app.h"
-#include "derm/io/config.h"
 #include "derm/io/output.h"
 #include "derm/version.h"
 
 const char *const app_usage =
-    "usage: dermsim <command> [options]\n"
+    "usage: dermsim <command> [options]      (dermsim <command> --help: that command's options)\n"
     "\n"
     "commands:\n"
     "  run CONFIG [-o OUTDIR] [--set section.key=value ...] [--seed N] [--threads N] [--quiet]\n"
     "      [--overwrite]\n"
-    "        run a simulation; writes OUTDIR/run.h5, run.xdmf, resolved.yaml and report.md when it\n"
-    "        completes (until then run.partial.h5, ...; OUTDIR defaults to out/<config name>);\n"
-    "        an OUTDIR holding a run is refused unless --overwrite is given\n"
+    "        run a simulation; writes OUTDIR/run.h5, run.xdmf, resolved.yaml, report.md and\n"
+    "        report.html when it completes (until then run.partial.h5, ...; OUTDIR defaults to\n"
+    "        out/<config name>); an OUTDIR holding a run is refused unless --overwrite is given\n"
     "  resume OUTDIR [--threads N] [--quiet]\n"
     "        continue an interrupted or killed run from its checkpoint.h5\n"
     "  check CONFIG [--set section.key=value ...]\n"
     "        validate a configuration without running it\n"
-    "  params\n"
-    "        list every parameter with units, default, allowed range and source\n"
+    "  params [SECTION | KEY | --search WORD]\n"
+    "        list parameters with units, default, allowed range and source\n"
     "  info RUN.h5 [--verify]\n"
     "        check and summarise a run file (--verify: every chunk and checksum); exit 1 if damaged\n"
+    "  compare RUN RUN... [--ages 40,60,80] [--vars NAME,...] [-o DIR]\n"
+    "        compare runs at chosen ages: table (terminal and CSV) and overlay figures\n"
+    "  report RUN_DIR\n"
+    "        (re)write report.md and report.html (figures embedded) of a run\n"
+    "  notebook [RUN_DIR]\n"
+    "        how to open the analysis notebooks in Jupyter\n"
     "  sweep plan SWEEP.yaml -o DIR     expand a sweep into DIR/runs.csv (prints runs and core-hours)\n"
     "  sweep run DIR [-j N] [--index I] [--quiet]\n"
     "        run the pending rows, N at a time (or only row I); resumable\n"
     "  sweep collect DIR                write DIR/summary.csv (see docs/SWEEPS.md)\n"
+    "  help [COMMAND]\n"
+    "        this overview, or the help of one command\n"
     "\n"
     "options:\n"
     "  -h, --help      show this help\n"
@@ -46,29 +53,35 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || (!strcmp(cmd, "help") && argc == 2)) {
         fputs(app_usage, stdout);
         return 0;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc != 3) return app_usage_error("'help' takes one command%s", "");
+        return app_print_help(!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help") ? "help" : argv[2]);
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
         printf("dermsim %s (%s; %s; HDF5 %s)\n", DERM_VERSION, DERM_GIT_DESCRIBE, DERM_COMPILER,
                derm_output_hdf5_version());
         return 0;
     }
-    if (!strcmp(cmd, "params")) {
-        if (argc > 2) return app_usage_error("'params' takes no arguments, got '%s'", argv[2]);
-        derm_config_print_keys(stdout);
-        return 0;
+    if (!app_is_command(cmd)) {
+        const char *s = app_suggest_command(cmd);
+        if (s) {
+            fprintf(stderr, "dermsim: unknown command '%s'; did you mean '%s'? See 'dermsim --help'\n", cmd, s);
+            return 2;
+        }
+        return app_usage_error("unknown command '%s'", cmd);
     }
+    if (app_wants_help(argc, argv)) return app_print_help(cmd);
+    if (!strcmp(cmd, "params")) return app_cmd_params(argc, argv);
     if (!strcmp(cmd, "info")) return app_cmd_info(argc, argv);
     if (!strcmp(cmd, "sweep")) return app_cmd_sweep(argc, argv);
     if (!strcmp(cmd, "resume")) return app_cmd_resume(argc, argv);
-    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0) return app_usage_error("unknown command '%s'", cmd);
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(app_usage, stdout);
-            return 0;
-        }
+    if (!strcmp(cmd, "compare")) return app_cmd_compare(argc, argv);
+    if (!strcmp(cmd, "report")) return app_cmd_report(argc, argv);
+    if (!strcmp(cmd, "notebook")) return app_cmd_notebook(argc, argv);
     struct app_cli c;
     int rc = app_parse_cli(argc, argv, &c);
     if (rc != 0) return rc;

@@ -1,8 +1,8 @@
 /* outdir.c - the files of a run directory and how they change hands (app.h).
  *
  * A run writes run.partial.h5 (readable at any moment up to its last frame),
- * run.partial.xdmf, resolved.partial.yaml and, if it stops early, report.partial.md, plus
- * checkpoint.h5 at the checkpoint interval; only when it completes are they renamed to
+ * run.partial.xdmf (and its view script), resolved.partial.yaml and, if it stops early,
+ * report.partial.md, plus checkpoint.h5 at the checkpoint interval; only when it completes are they renamed to
  * run.h5, run.xdmf, resolved.yaml and report.md, and the checkpoint removed. So a run that
  * fails or is killed never touches a completed run in the same directory (`--overwrite`
  * replaces it only at the end), a reader holding run.h5 keeps its file, and an unfinished
@@ -36,6 +36,7 @@ derm_status app_paths_init(struct app_paths *P, const char *dir, struct derm_err
              {P->md, "report.md"},
              {P->part_h5, "run.partial.h5"},
              {P->part_xdmf, "run.partial.xdmf"},
+             {P->part_view, "run.partial_paraview.py"},
              {P->part_yaml, "resolved.partial.yaml"},
              {P->part_md, "report.partial.md"},
              {P->ckpt, "checkpoint.h5"},
@@ -97,7 +98,7 @@ derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, str
 
 void app_outdir_discard(const struct app_paths *P)
 {
-    const char *files[] = {P->part_h5, P->part_xdmf, P->part_yaml, P->part_md, P->ckpt};
+    const char *files[] = {P->part_h5, P->part_xdmf, P->part_view, P->part_yaml, P->part_md, P->ckpt};
     char tmp[2400];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         unlink(files[i]); /* a reader holding one keeps it: unlink never truncates */
@@ -123,6 +124,7 @@ derm_status app_outdir_finish(const struct app_paths *P, struct derm_err *err)
         if (exists(from[i]) && rename(from[i], to[i]) != 0)
             return derm_err_set(err, DERM_EIO, "cannot rename %s to %s: %s", from[i], to[i], strerror(errno));
     unlink(P->part_xdmf);
+    unlink(P->part_view);
     DERM_TRY(derm_output_xdmf(P->h5, P->xdmf, err));
     unlink(P->ckpt);
     sync_dir(P->dir);

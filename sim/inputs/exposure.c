@@ -20,18 +20,35 @@ void derm_exposure_uv_layers(const struct derm_grid *g, const struct derm_uv_coe
     }
 }
 
+double derm_exposure_photoadapt(const struct derm_uv_coef *uv, const struct derm_exposure *x, double dt_h,
+                                double *level)
+{
+    if (!(uv->adapt_time_h > 0.0) || !(uv->med_sed > 0.0)) return 1.0;
+    const double med_per_day = (x->uvb_sed + x->uva_sed) / uv->med_sed / dt_h * 24.0;
+    const double target = uv->adapt_per_med_day * med_per_day, p0 = *level;
+    const double tau = uv->adapt_time_h, keep = exp(-dt_h / tau);
+    const double mean = target + (p0 - target) * tau / dt_h * (1.0 - keep);
+    *level = target + (p0 - target) * keep;
+    return 1.0 / (1.0 + (mean > 0.0 ? mean : 0.0));
+}
+
 void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *uv,
-                          const struct derm_oxidative_coef *ox, const struct derm_exposure *x, double dt_h,
-                          struct derm_exposure_layers *L)
+                          const struct derm_oxidative_coef *ox, const struct derm_exposure *x, double uv_factor,
+                          double dt_h, struct derm_exposure_layers *L)
 {
     derm_exposure_uv_layers(g, uv, x, L->uvb_k, L->uva_k);
+    for (int64_t k = 0; k < g->nz; k++) {
+        L->uvb_k[k] *= uv_factor;
+        L->uva_k[k] *= uv_factor;
+    }
     const double sys = ox->ros_per_cigarette * x->cigarettes_per_day + ox->ros_per_pollution * x->pollution;
-    L->any_uv = 0;
+    L->any_uv = L->any_ros = 0;
     for (int64_t k = 0; k < g->nz; k++) {
         L->uv_k[k] = L->uvb_k[k] + L->uva_k[k];
         L->any_uv |= L->uv_k[k] > 0.0;
         const double weighted = (L->uvb_k[k] + uv->uva_ros_weight * L->uva_k[k]) / dt_h; /* SED/h */
         L->ros_ex_k[k] = sys + uv->ros_per_sed_h * weighted;
+        L->any_ros |= L->ros_ex_k[k] != 0.0;
         L->uv_ap1_k[k] = uv->ap1_per_sed_h * weighted;
     }
 }

@@ -2,6 +2,7 @@
 #include "derm/inputs/schedule.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -74,6 +75,7 @@ static const struct derm_param_desc sched_keys[] = {
 };
 /* clang-format on */
 #define NKEYS (sizeof sched_keys / sizeof sched_keys[0])
+_Static_assert(NKEYS == DERM_SCHED_NKEYS, "DERM_SCHED_NKEYS must count the keys of DERM_SCHED_KEYS");
 
 size_t derm_schedule_key_count(void) { return NKEYS; }
 const struct derm_param_desc *derm_schedule_keys(void) { return sched_keys; }
@@ -170,6 +172,18 @@ derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *k
     named.path = path;
     DERM_TRY(derm_desc_set_text(e, &named, text, where, err));
     if (d->offset == offsetof(struct derm_schedule_entry, input)) e->has_input = 1;
+    const size_t k = (size_t)(d - sched_keys);
+    e->given |= 1u << k;
+    /* where = "FILE:LINE:COL" (from a file) or "--set": keep the key's line and column */
+    unsigned long ln = 0, cl = 0;
+    const char *c2 = strrchr(where, ':');
+    if (c2 && c2 > where) {
+        const char *c1 = c2 - 1;
+        while (c1 > where && *c1 != ':') c1--;
+        if (*c1 == ':' && sscanf(c1, ":%lu:%lu", &ln, &cl) != 2) ln = cl = 0;
+    }
+    e->key_line[k] = ln;
+    e->key_col[k] = cl;
     return DERM_OK;
 }
 
@@ -333,6 +347,65 @@ static derm_status check_overlap(const struct derm_schedule *s, int i, const cha
     return DERM_OK;
 }
 
+static int is_treatment(int in)
+{
+    return in == DERM_IN_EXOSOME || in == DERM_IN_CONDITIONED_MEDIUM || in == DERM_IN_GROWTH_FACTOR;
+}
+
+/* Why key `key` does nothing for this entry (its input or timing form), or NULL if it acts. */
+static const char *inert_reason(const struct derm_schedule_entry *e, const char *key)
+{
+    const int in = e->input, course = given(e->at_age), instant = course && !(e->duration_days > 0);
+    if (!strcmp(key, "at_age") || !strcmp(key, "from_age") || !strcmp(key, "to_age") || !strcmp(key, "input") ||
+        !strcmp(key, "dose") || !strcmp(key, "dose_unit"))
+        return NULL; /* checked with the timing and the dose */
+    if ((!strcmp(key, "count") || !strcmp(key, "every_days") || !strcmp(key, "duration_days") ||
+         !strcmp(key, "hour")) &&
+        !course)
+        return "it shapes a course (at_age), and this entry is a continuous period (from_age/to_age)";
+    if (!strcmp(key, "hour") && !instant) return "it times instantaneous administrations; use hour_from/hour_to";
+    if ((!strcmp(key, "hour_from") || !strcmp(key, "hour_to") || !strcmp(key, "days_per_week") ||
+         !strcmp(key, "first_weekday")) &&
+        instant)
+        return "it shapes delivery over time, and this course's administrations are instantaneous";
+    if ((!strcmp(key, "season_amplitude") || !strcmp(key, "peak_day")) && is_level_input(in))
+        return "a level input holds its level; seasons apply to doses (uv and treatments)";
+    if ((!strcmp(key, "spectrum") || !strcmp(key, "uva_uvb_ratio")) && in != DERM_IN_UV) return "it applies to uv";
+    if (!strcmp(key, "uva_uvb_ratio") && e->spectrum != DERM_SPECTRUM_SUN) return "it applies to spectrum sun";
+    if (!strcmp(key, "route") && !is_treatment(in))
+        return "it applies to exosome, conditioned_medium and growth_factor";
+    if (!strcmp(key, "depth_um") && !(is_treatment(in) && e->route == DERM_ROUTE_INTRADERMAL) &&
+        in != DERM_IN_MICRONEEDLING)
+        return "it applies to intradermal treatments and microneedling";
+    if (!strcmp(key, "spread_um") && !(is_treatment(in) && e->route == DERM_ROUTE_INTRADERMAL))
+        return "it applies to intradermal treatments";
+    if (!strcmp(key, "penetration_um") && !(is_treatment(in) && e->route == DERM_ROUTE_TOPICAL))
+        return "it applies to topical treatments";
+    if (!strcmp(key, "source") && in != DERM_IN_EXOSOME && in != DERM_IN_CONDITIONED_MEDIUM)
+        return "it applies to exosome and conditioned_medium";
+    if (!strcmp(key, "open_hours") && in != DERM_IN_MICRONEEDLING) return "it applies to microneedling";
+    return NULL;
+}
+
+/* Keys given to an entry that would do nothing: an error, never silently ignored. */
+static derm_status check_inert_keys(const struct derm_schedule_entry *e, const char *file, const char *f,
+                                    struct derm_err *err)
+{
+    for (size_t k = 0; k < NKEYS; k++) {
+        if (!(e->given & (1u << k))) continue;
+        const char *why = inert_reason(e, sched_keys[k].path);
+        if (!why) continue;
+        char at[300];
+        if (e->key_line[k]) snprintf(at, sizeof at, "%s:%lu:%lu", file, e->key_line[k], e->key_col[k]);
+        else snprintf(at, sizeof at, "%s", f);
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': key 'schedule.%s.%s' does nothing for input %s: %s; expected "
+                            "it removed",
+                            at, e->name, e->name, sched_keys[k].path, derm_schedule_input_name(e->input), why);
+    }
+    return DERM_OK;
+}
+
 derm_status derm_schedule_validate(const struct derm_schedule *s, double age_start, double age_end,
                                    struct derm_err *err)
 {
@@ -352,6 +425,7 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
                                 f, e->name);
         DERM_TRY(check_timing(e, f, age_start, age_end, err));
         DERM_TRY(check_dose(e, f, err));
+        DERM_TRY(check_inert_keys(e, file, f, err));
         DERM_TRY(check_overlap(s, i, f, age_start, age_end, err));
     }
     return DERM_OK;
@@ -595,6 +669,7 @@ void derm_schedule_write_yaml(const struct derm_schedule *s, FILE *fp)
             const struct derm_param_desc *d = &sched_keys[k];
             double v = derm_desc_get(e, d);
             if (d->type == DERM_PT_REAL && v < 0.0) continue; /* an age or hour not given */
+            if (inert_reason(e, d->path)) continue;           /* keys that act, so it reloads */
             char buf[64];
             derm_desc_format(e, d, buf, sizeof buf);
             int pad = 28 - (int)(strlen(d->path) + strlen(buf));

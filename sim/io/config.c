@@ -651,7 +651,10 @@ derm_status derm_config_validate(const struct derm_params *p, const struct derm_
                                  const struct derm_param_origin *origins, struct derm_err *err)
 {
     DERM_TRY(derm_params_validate(p, origins, err));
-    return derm_schedule_validate(sched, p->run_age_start_years, p->run_age_end_years, err);
+    /* the model begins at the young-adult age when the run starts later (the history is simulated) */
+    const double begin = p->run_age_start_years < p->subject_young_adult_age_years ? p->run_age_start_years
+                                                                                    : p->subject_young_adult_age_years;
+    return derm_schedule_validate(sched, begin, p->run_age_end_years, err);
 }
 
 void derm_config_write_yaml(const struct derm_params *p, const struct derm_schedule *sched, FILE *fp)

@@ -8,10 +8,12 @@
  *     HDF5 dimension scales;
  *   - time: unlimited coordinate variable (double, "day"; never "days", which xarray
  *     decodes into timedeltas); step and age_years are auxiliary coordinates of it;
- *   - frame, agent: unlimited dimensions without coordinate variables, i.e. netCDF-4
- *     "pure dimension" scale datasets (NAME = "This is a netCDF dimension but not a netCDF
- *     variable."); frame_time, frame_step and frame_age_years are auxiliary coordinates of
- *     frame (listed in the CF `coordinates` attribute of every per-frame variable).
+ *   - frame: unlimited coordinate variable (int64 frame number 0, 1, ...); frame_time,
+ *     frame_step and frame_age_years are auxiliary coordinates of it (listed in the CF
+ *     `coordinates` attribute of every per-frame variable);
+ *   - agent: unlimited dimension without a coordinate variable, i.e. a netCDF-4 "pure
+ *     dimension" scale dataset (NAME = "This is a netCDF dimension but not a netCDF
+ *     variable.").
  * Everything written is driven by the registries: DERM_TOTALS (series), the field
  * registry (4-D snapshots and depth profiles) and DERM_AGENT_COLUMNS (the CF contiguous
  * ragged agent table), so adding a total, field or agent variable needs no change here.
@@ -26,6 +28,9 @@
  * file driver (h5file.c) reserves disk space before each row and frame and freezes the
  * file on the first failed write.
  *
+ * The XDMF sidecar (io/xdmf.c, pure text) is told about every frame and rewritten after it; a
+ * resumed file tells it about the frames it already holds.
+ *
  * Every HDF5 return value is checked; failures become DERM_EHDF5 with the dataset, the file
  * and the innermost HDF5 message, or DERM_EIO with strerror when the disk refused a write.
  *
@@ -36,6 +41,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "derm/io/output.h"
+#include "derm/io/xdmf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -114,6 +120,7 @@ struct derm_output {
     hid_t file;
     char *path;      /* HDF5 path as given */
     char *xdmf_path; /* sidecar path, NULL if none */
+    struct derm_xdmf *xdmf;
     struct derm_grid g;
     struct derm_output_opts opts;
     int64_t nrows;       /* rows of the time series */
@@ -130,8 +137,6 @@ struct derm_output {
     hid_t agent, agent_count, acol[NACOLS];
     hid_t x, y, z;
 
-    double *frame_times; /* frame times in days, for the sidecar */
-    int64_t frame_times_cap;
     float *fbuf;  /* one field frame as float32 */
     double *pbuf; /* one depth profile */
     void *abuf;   /* one agent column converted to float32 */
@@ -478,7 +483,7 @@ static void output_free(struct derm_output *o)
     if (o->file >= 0) H5Fclose(o->file);
     free(o->path);
     free(o->xdmf_path);
-    free(o->frame_times);
+    derm_xdmf_free(o->xdmf);
     free(o->fbuf);
     free(o->pbuf);
     free(o->abuf);
@@ -531,10 +536,11 @@ static derm_status output_alloc(struct derm_output **out, const char *h5_path, c
     }
     for (int t = 0; t < o->nseries; t++) o->total[t] = H5I_INVALID_HID;
     o->path = dup_str(h5_path);
-    o->xdmf_path = xdmf_path && opts->write_fields ? dup_str(xdmf_path) : NULL;
+    const int sidecar = xdmf_path && (opts->write_fields || opts->write_agents);
+    o->xdmf_path = sidecar ? dup_str(xdmf_path) : NULL;
     o->fbuf = malloc((size_t)g->n * sizeof *o->fbuf);
     o->pbuf = malloc((size_t)g->nz * sizeof *o->pbuf);
-    if (!o->path || (xdmf_path && opts->write_fields && !o->xdmf_path) || !o->fbuf || !o->pbuf) {
+    if (!o->path || (sidecar && !o->xdmf_path) || !o->fbuf || !o->pbuf) {
         output_free(o);
         return derm_err_set(err, DERM_ENOMEM, "cannot allocate output buffers for %s", h5_path);
     }
@@ -597,11 +603,24 @@ done:
     return st;
 }
 
-/* time, the frame and agent dimensions, and the series along time. */
+/* The unlimited coordinate variable frame (frame number), a dimension scale. */
+static derm_status make_frame_axis(struct derm_output *o, struct derm_err *err)
+{
+    derm_status st = DERM_OK;
+    const char *file_name = o->path;
+    hsize_t dim = 0, chunk = SERIES_CHUNK_ROWS;
+    struct dsspec s = {"frame", H5T_STD_I64LE, 1, &dim, &chunk, 0, 0, "1", "frame number (0 = first snapshot)", NULL};
+    DERM_TRY(make_ds(o, &s, &o->frame, err));
+    HCHECK(H5DSset_scale(o->frame, "frame"), "make dimension scale of", "frame");
+done:
+    return st;
+}
+
+/* time and frame, the agent dimension, and the series along time. */
 static derm_status make_time_vars(struct derm_output *o, struct derm_err *err)
 {
     DERM_TRY(make_time_axis(o, err));
-    DERM_TRY(make_pure_dim(o, "frame", &o->frame, err));
+    DERM_TRY(make_frame_axis(o, err));
     if (o->opts.write_agents) DERM_TRY(make_pure_dim(o, "agent", &o->agent, err));
     DERM_TRY(make_series(o, "step", H5T_STD_I64LE, "1", "simulation step", NULL, o->time, &o->step, err));
     DERM_TRY(make_series(o, "age_years", H5T_IEEE_F64LE, "year", "subject age", NULL, o->time, &o->age, err));
@@ -638,6 +657,8 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path, co
     if (st == DERM_OK) st = make_time_vars(o, err);
     if (st == DERM_OK) st = make_frame_vars(o, err);
     if (st == DERM_OK) st = flush(o, 1, err);
+    if (st == DERM_OK && o->xdmf_path)
+        st = derm_xdmf_create(&o->xdmf, o->xdmf_path, o->path, &o->g, opts->write_fields, opts->write_agents, err);
     if (st == DERM_OK && link(tmp, h5_path) != 0) { /* link: never replaces an existing PATH */
         int e = errno;
         if ((e == EPERM || e == ENOTSUP || e == EXDEV) && lstat(h5_path, &sb) != 0 && rename(tmp, h5_path) == 0)
@@ -739,15 +760,35 @@ static derm_status cut_back(struct derm_output *o, const struct derm_output_pos 
     return DERM_OK;
 }
 
-/* The frame times of frames [0, pos->frames), for the sidecar. */
-static derm_status reopen_frame_times(struct derm_output *o, struct derm_err *err)
+/* Tell the sidecar `x` about frames [0, nf) of the open run file (times, ages, agent rows). */
+static derm_status sidecar_frames(struct derm_xdmf *x, hid_t file, const char *path, int64_t nf, int agents,
+                                  struct derm_err *err)
 {
-    void *v = NULL;
-    DERM_TRY(derm_h5util_read_1d(o->file, "frame_time", DERM_H5_REAL, H5T_NATIVE_DOUBLE, sizeof(double), o->nframes, &v,
-                                 o->path, err));
-    o->frame_times = v;
-    o->frame_times_cap = o->nframes > 0 ? o->nframes : 0;
-    return DERM_OK;
+    void *t = NULL, *age = NULL, *cnt = NULL;
+    derm_status st = DERM_OK;
+    if (nf > 0) {
+        st =
+            derm_h5util_read_1d(file, "frame_time", DERM_H5_REAL, H5T_NATIVE_DOUBLE, sizeof(double), nf, &t, path, err);
+        if (st == DERM_OK)
+            st = derm_h5util_read_1d(file, "frame_age_years", DERM_H5_REAL, H5T_NATIVE_DOUBLE, sizeof(double), nf, &age,
+                                     path, err);
+        if (st == DERM_OK && agents)
+            st = derm_h5util_read_1d(file, "agent_count", DERM_H5_INT, H5T_NATIVE_INT64, sizeof(int64_t), nf, &cnt,
+                                     path, err);
+    }
+    if (st == DERM_OK) st = derm_xdmf_add_frames(x, nf, t, age, cnt, err);
+    free(t);
+    free(age);
+    free(cnt);
+    return st;
+}
+
+/* The sidecar of a reopened file, with the frames it already holds. */
+static derm_status reopen_sidecar(struct derm_output *o, struct derm_err *err)
+{
+    if (!o->xdmf_path) return DERM_OK;
+    DERM_TRY(derm_xdmf_create(&o->xdmf, o->xdmf_path, o->path, &o->g, o->opts.write_fields, o->opts.write_agents, err));
+    return sidecar_frames(o->xdmf, o->file, o->path, o->nframes, o->opts.write_agents, err);
 }
 
 derm_status derm_output_reopen(struct derm_output **out, const char *h5_path, const char *xdmf_path,
@@ -770,7 +811,7 @@ derm_status derm_output_reopen(struct derm_output **out, const char *h5_path, co
     if (st == DERM_OK) st = reserve(o, 0, err);
     if (st == DERM_OK) st = reopen_vars(o, pos, err);
     if (st == DERM_OK) st = cut_back(o, pos, err);
-    if (st == DERM_OK) st = reopen_frame_times(o, err);
+    if (st == DERM_OK) st = reopen_sidecar(o, err);
     /* the cut is on disk before anything reuses the space it freed */
     if (st == DERM_OK) st = flush(o, 1, err);
     if (st != DERM_OK) {
@@ -811,120 +852,6 @@ derm_status derm_output_series(struct derm_output *o, int64_t step, double time_
     DERM_TRY(append_rows(o, o->time, "time", 1, r, 1, NULL, H5T_NATIVE_DOUBLE, &time_day, err));
     o->nrows++;
     return flush(o, 0, err);
-}
-
-/* Escape &, <, >, " for an XML attribute or text node. */
-static void xml_puts(FILE *fp, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", fp);
-            break;
-        case '<':
-            fputs("&lt;", fp);
-            break;
-        case '>':
-            fputs("&gt;", fp);
-            break;
-        case '"':
-            fputs("&quot;", fp);
-            break;
-        default:
-            fputc(*s, fp);
-        }
-    }
-}
-
-/* One frame of the sidecar: a uniform grid whose cell attributes select slab
- * `k 0 0 0 / 1 1 1 1 / 1 NZ NY NX` of the 4-D datasets. The HyperSlab item itself must be
- * declared 3-D (NZ NY NX): ParaView 5.11's XDMFReader fails with "Can't Write Temp Dataset"
- * (garbage arrays) when it is declared "1 NZ NY NX". */
-static void xdmf_frame(FILE *fp, const struct derm_grid *g, const char *base, int64_t k, int64_t nf, double t)
-{
-    const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
-    const double h = g->h_um;
-    fprintf(fp, "      <Grid Name=\"frame_%" PRId64 "\" GridType=\"Uniform\">\n", k);
-    fprintf(fp, "        <Time Value=\"%.17g\"/>\n", t);
-    fprintf(fp,
-            "        <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64 "\"/>\n",
-            nz + 1, ny + 1, nx + 1);
-    fprintf(fp,
-            "        <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n"
-            "          <DataItem Name=\"Origin\" Dimensions=\"3\" NumberType=\"Float\" "
-            "Precision=\"8\" Format=\"XML\">0 0 0</DataItem>\n"
-            "          <DataItem Name=\"Spacing\" Dimensions=\"3\" NumberType=\"Float\" "
-            "Precision=\"8\" Format=\"XML\">%.17g %.17g %.17g</DataItem>\n"
-            "        </Geometry>\n",
-            h, h, h);
-    for (int f = 0; f < DERM_NFIELDS; f++) {
-        const char *name = derm_field_desc(f)->name;
-        fputs("        <Attribute Name=\"", fp);
-        xml_puts(fp, name);
-        fprintf(fp,
-                "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
-                "          <DataItem ItemType=\"HyperSlab\" Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64
-                "\" Type=\"HyperSlab\">\n",
-                nz, ny, nx);
-        fprintf(fp,
-                "            <DataItem Dimensions=\"3 4\" NumberType=\"Int\" "
-                "Format=\"XML\">%" PRId64 " 0 0 0  1 1 1 1  1 %" PRId64 " %" PRId64 " %" PRId64 "</DataItem>\n",
-                k, nz, ny, nx);
-        fprintf(fp,
-                "            <DataItem Dimensions=\"%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
-                "\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">",
-                nf, nz, ny, nx);
-        xml_puts(fp, base);
-        fputs(":/", fp);
-        xml_puts(fp, name);
-        fputs("</DataItem>\n          </DataItem>\n        </Attribute>\n", fp);
-    }
-    fputs("      </Grid>\n", fp);
-}
-
-/* Write the sidecar for frames 0 .. nf-1 of the HDF5 file named `base` (relative to the
- * sidecar): PATH.tmp, then rename. */
-static derm_status write_xdmf(const char *xdmf_path, const char *base, const struct derm_grid *g, int64_t nf,
-                              const double *times, struct derm_err *err)
-{
-    size_t len = strlen(xdmf_path) + 5;
-    char *tmp = malloc(len);
-    if (!tmp) return derm_err_set(err, DERM_ENOMEM, "cannot write %s", xdmf_path);
-    snprintf(tmp, len, "%s.tmp", xdmf_path);
-    FILE *fp = fopen(tmp, "w");
-    if (!fp) {
-        derm_status st = derm_err_set(err, DERM_EIO, "cannot create %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    fprintf(fp, "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
-                "<Xdmf Version=\"2.0\">\n  <Domain>\n"
-                "    <Grid Name=\"frames\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
-    for (int64_t k = 0; k < nf; k++) xdmf_frame(fp, g, base, k, nf, times[k]);
-    fputs("    </Grid>\n  </Domain>\n</Xdmf>\n", fp);
-    int bad = ferror(fp);
-    int saved = errno;
-    if (fclose(fp) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!bad && rename(tmp, xdmf_path) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    derm_status st = DERM_OK;
-    if (bad) {
-        remove(tmp);
-        st = derm_err_set(err, DERM_EIO, "cannot write %s: %s", xdmf_path, strerror(saved));
-    }
-    free(tmp);
-    return st;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    return b ? b + 1 : path;
 }
 
 /* Convert agent column c's n rows to their file type in o->abuf if needed; *src and
@@ -1038,13 +965,6 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
         (uint64_t)DERM_NFIELDS * ((o->opts.write_fields ? (uint64_t)o->g.n * 4u : 0) + (uint64_t)o->g.nz * 8u);
     bytes += bytes / 64 + (na + AGENT_CHUNK_ROWS) * 64u + 8u * SERIES_CHUNK_ROWS * 8u;
     DERM_TRY(reserve(o, bytes, err));
-    if (o->nframes == o->frame_times_cap) {
-        int64_t cap = o->frame_times_cap ? 2 * o->frame_times_cap : 64;
-        double *p = realloc(o->frame_times, (size_t)cap * sizeof *p);
-        if (!p) return derm_err_set(err, DERM_ENOMEM, "%s: cannot grow frame list", o->path);
-        o->frame_times = p;
-        o->frame_times_cap = cap;
-    }
     uint32_t crc = derm_crc_32(0, &time_day, sizeof time_day);
     crc = derm_crc_32(crc, &step, sizeof step);
     crc = derm_crc_32(crc, &age_years, sizeof age_years);
@@ -1055,11 +975,12 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
     DERM_TRY(append_rows(o, o->frame_crc, "frame_checksum", 1, k, 1, NULL, H5T_NATIVE_UINT32, &crc, err));
     DERM_TRY(append_rows(o, o->frame_step, "frame_step", 1, k, 1, NULL, H5T_NATIVE_INT64, &step, err));
     DERM_TRY(append_rows(o, o->frame_age, "frame_age_years", 1, k, 1, NULL, H5T_NATIVE_DOUBLE, &age_years, err));
+    const int64_t index = (int64_t)k;
+    DERM_TRY(append_rows(o, o->frame, "frame", 1, k, 1, NULL, H5T_NATIVE_INT64, &index, err));
     DERM_TRY(append_rows(o, o->frame_time, "frame_time", 1, k, 1, NULL, H5T_NATIVE_DOUBLE, &time_day, err));
-    DERM_TRY(extend(o, o->frame, "frame", 1, NULL, k + 1, err));
-    o->frame_times[o->nframes++] = time_day;
+    o->nframes++;
     DERM_TRY(flush(o, 1, err));
-    if (o->xdmf_path) DERM_TRY(write_xdmf(o->xdmf_path, base_name(o->path), &o->g, o->nframes, o->frame_times, err));
+    if (o->xdmf) DERM_TRY(derm_xdmf_add_frame(o->xdmf, time_day, age_years, o->opts.write_agents && a ? a->n : 0, err));
     return DERM_OK;
 }
 
@@ -1106,24 +1027,19 @@ derm_status derm_output_xdmf(const char *h5_path, const char *xdmf_path, struct 
     if (!h5_path || !xdmf_path) return derm_err_set(err, DERM_EINTERNAL, "derm_output_xdmf: NULL argument");
     struct derm_output_summary s;
     DERM_TRY(derm_output_verify(h5_path, 0, &s, err));
-    if (!s.has_fields) return DERM_OK;
-    struct derm_grid g = {0};
+    if (!s.has_fields && !s.has_agents) return DERM_OK;
+    derm_h5util_quiet();
     hid_t file = H5Fopen(h5_path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0) return derm_h5util_fail(err, h5_path, "open file", h5_path);
-    double *times = NULL, h = 0.0;
+    double h = 0.0;
+    struct derm_xdmf *x = NULL;
     derm_status st = derm_h5util_read_real_attr(file, "voxel_um", &h, h5_path, err);
-    if (st == DERM_OK)
-        st = derm_h5util_read_1d(file, "frame_time", DERM_H5_REAL, H5T_NATIVE_DOUBLE, sizeof(double), s.frames,
-                                 (void **)&times, h5_path, err);
-    H5Fclose(file);
     if (st == DERM_OK) {
-        g.nx = s.nx;
-        g.ny = s.ny;
-        g.nz = s.nz;
-        g.n = s.nx * s.ny * s.nz;
-        g.h_um = h;
-        st = write_xdmf(xdmf_path, base_name(h5_path), &g, s.frames, times, err);
+        const struct derm_grid g = {.nx = s.nx, .ny = s.ny, .nz = s.nz, .n = s.nx * s.ny * s.nz, .h_um = h};
+        st = derm_xdmf_create(&x, xdmf_path, h5_path, &g, s.has_fields, s.has_agents, err);
     }
-    free(times);
+    if (st == DERM_OK) st = sidecar_frames(x, file, h5_path, s.frames, s.has_agents, err);
+    derm_xdmf_free(x);
+    H5Fclose(file);
     return st;
 }

@@ -1,4 +1,9 @@
-/* report.c - report.md: what happened to the matrix and the cells, in numbers and words. */
+/* report.c - report.md: what happened to the matrix and the cells, in numbers and words.
+ *
+ * Every sentence is computed from the run: trend words from the relative change, causes
+ * only as the measured co-changes of the quantities the model uses (attachment, senescent
+ * share, estrogen, TGF-beta responsiveness, AP-1 for synthesis; ROS, AGE cross-links and
+ * the exosome effect for the inputs), and only for the inputs the schedule has. */
 #include "derm/io/report.h"
 
 #include <errno.h>
@@ -8,6 +13,7 @@
 #include <string.h>
 
 #include "derm/inputs/schedule.h"
+#include "derm/inputs/schedule_data.h"
 #include "derm/io/output.h"
 
 struct series {
@@ -62,6 +68,12 @@ static const char *const series_names[] = {
     "microneedling_cumulative",
     "glucose_mM",
     "ros_mean",
+    "attachment_mean",
+    "estrogen",
+    "tgfb_response_mean",
+    "ap1_mean",
+    "exosome_effect_mean",
+    "uv_dose_dermal_cumulative",
 };
 enum {
     AGE,
@@ -88,6 +100,12 @@ enum {
     MN,
     GLU,
     ROS,
+    ATT,
+    ESTR,
+    TGFR,
+    AP1,
+    EXOE,
+    UVD,
     NS
 };
 
@@ -107,6 +125,14 @@ static derm_status read_all(const char *h5_path, struct series *s, int64_t *n, s
 #define LAST(i) (s[i].v[n - 1])
 #define REL(i) (FIRST(i) != 0 ? LAST(i) / FIRST(i) - 1.0 : 0.0)
 
+/* Inputs present in the schedule (one flag per enum derm_schedule_input). */
+static void inputs_present(const struct derm_schedule *sched, int present[DERM_IN_COUNT])
+{
+    for (int i = 0; i < DERM_IN_COUNT; i++) present[i] = 0;
+    for (int i = 0; i < sched->n; i++)
+        if (sched->e[i].input >= 0 && sched->e[i].input < DERM_IN_COUNT) present[sched->e[i].input]++;
+}
+
 static void write_intro(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p,
                         const struct derm_schedule *sched, const struct derm_report_info *info)
 {
@@ -117,20 +143,54 @@ static void write_intro(FILE *fp, const struct series *s, int64_t n, const struc
                 "> **INCOMPLETE RUN**: the simulation stopped early (interrupted or failed); the "
                 "numbers below cover ages %.1f to %.1f only.\n\n",
                 a0, a1);
-    fprintf(fp, "Subject: %s, skin type %lld, simulated from age %.1f to %.1f years (%s).\n\n",
-            p->subject_sex == DERM_SEX_MALE ? "male" : "female", (long long)p->subject_skin_type, a0, a1,
-            sched->n ? "intrinsic ageing plus the exposures and treatments below"
-                     : "intrinsic ageing: no sun, smoking or treatments; glucose at the subject's baseline");
+    fprintf(fp, "Subject: %s, skin type %lld, simulated from age %.1f to %.1f years (",
+            p->subject_sex == DERM_SEX_MALE ? "male" : "female", (long long)p->subject_skin_type, a0, a1);
+    if (!sched->n) {
+        fprintf(fp, "intrinsic ageing: nothing scheduled, so no sun, smoking, pollution or treatments; glucose ");
+        if (FIRST(GLU) == LAST(GLU))
+            fprintf(fp, "%.3g mM throughout).\n\n", FIRST(GLU));
+        else
+            fprintf(fp, "%.3g -> %.3g mM).\n\n", FIRST(GLU), LAST(GLU));
+        return;
+    }
+    int present[DERM_IN_COUNT], first = 1;
+    inputs_present(sched, present);
+    fprintf(fp, "intrinsic ageing plus ");
+    for (int i = 0; i < DERM_IN_COUNT; i++)
+        if (present[i]) {
+            fprintf(fp, "%s%s", first ? "" : ", ", derm_schedule_input_name(i));
+            first = 0;
+        }
+    fprintf(fp, ", as scheduled below).\n\n");
 }
 
-static void write_exposures(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p,
-                            const struct derm_schedule *sched)
+/* Units of an entry's dose. */
+static const char *dose_units(const struct derm_schedule_entry *e)
 {
-    if (!sched->n) return;
+    switch (e->input) {
+    case DERM_IN_UV:
+        return e->dose_unit == DERM_UNIT_MED ? "MED per active day" : "SED per active day";
+    case DERM_IN_SUNSCREEN:
+        return "(effective SPF)";
+    case DERM_IN_GLUCOSE:
+        return e->dose_unit == DERM_UNIT_HBA1C ? "% HbA1c" : "mM";
+    case DERM_IN_SMOKING:
+        return "cigarettes per day";
+    case DERM_IN_POLLUTION:
+        return "(pollution index)";
+    case DERM_IN_MICRONEEDLING:
+        return "au per session";
+    default:
+        return "au per administration";
+    }
+}
+
+static void write_entries(FILE *fp, const struct derm_params *p, const struct derm_schedule *sched)
+{
     fprintf(fp, "## Exposures and treatments\n\n");
     for (int i = 0; i < sched->n; i++) {
         const struct derm_schedule_entry *e = &sched->e[i];
-        fprintf(fp, "- `%s`: %s, dose %g", e->name, derm_schedule_input_name(e->input), e->dose);
+        fprintf(fp, "- `%s`: %s, dose %g %s", e->name, derm_schedule_input_name(e->input), e->dose, dose_units(e));
         if (e->at_age >= 0)
             fprintf(fp, ", from age %g, %lld time(s) every %g d, each lasting %g d", e->at_age, (long long)e->count,
                     e->every_days, e->duration_days);
@@ -139,18 +199,101 @@ static void write_exposures(FILE *fp, const struct series *s, int64_t n, const s
                     e->to_age >= 0 ? e->to_age : p->run_age_end_years);
         fprintf(fp, ".\n");
     }
-    fprintf(fp,
-            "\nDelivered over the run: UV %.4g SED at the skin surface (%.4g SED before sunscreen); "
-            "%.3g pack-years of smoking; pollution %.3g index-years; exosomes %.3g, conditioned medium "
-            "%.3g, growth factors %.3g, microneedling %.3g (dose units); glucose at the end %.3g mM.\n\n",
-            LAST(UV), LAST(UVU), LAST(PACK), LAST(POLL), LAST(EXO), LAST(CM), LAST(GFD), LAST(MN), LAST(GLU));
-    fprintf(fp,
-            "Their effect shows in the lines below: UV and smoking act through ROS (mean ROS %.2f -> %.2f; "
-            "more MMP-1, less synthesis, DNA damage and senescence, elastotic material from UVA); glucose "
-            "through AGE cross-links; exosomes and growth factors raise synthesis and lower MMPs while "
-            "they last. To isolate an effect, run the same config and seed without the entry and "
-            "compare.\n\n",
-            FIRST(ROS), LAST(ROS));
+}
+
+/* Age at which series i is largest (first such row). */
+static double age_of_max(const struct series *s, int64_t n, int i)
+{
+    int64_t best = 0;
+    for (int64_t r = 1; r < n; r++)
+        if (s[i].v[r] > s[i].v[best]) best = r;
+    return s[AGE].v[best];
+}
+
+static double max_of(const struct series *s, int64_t n, int i)
+{
+    double m = s[i].v[0];
+    for (int64_t r = 1; r < n; r++)
+        if (s[i].v[r] > m) m = s[i].v[r];
+    return m;
+}
+
+/* What was delivered, and the model quantity each present input acts through, as measured. */
+static void write_exposures(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p,
+                            const struct derm_schedule *sched)
+{
+    if (!sched->n) return;
+    int in[DERM_IN_COUNT];
+    inputs_present(sched, in);
+    write_entries(fp, p, sched);
+    fprintf(fp, "\nDelivered over the run, and what it acted through in the model:\n\n");
+    if (in[DERM_IN_UV])
+        fprintf(fp, "- UV: %.4g SED at the skin surface (%.4g SED before sunscreen), %.4g SED reaching the dermis.\n",
+                LAST(UV), LAST(UVU), LAST(UVD));
+    if (in[DERM_IN_SMOKING]) fprintf(fp, "- Smoking: %.3g pack-years.\n", LAST(PACK));
+    if (in[DERM_IN_POLLUTION]) fprintf(fp, "- Pollution: %.3g index-years.\n", LAST(POLL));
+    const int oxid = !!in[DERM_IN_UV] + !!in[DERM_IN_SMOKING] + !!in[DERM_IN_POLLUTION];
+    if (oxid)
+        fprintf(fp,
+                "- %s through ROS: mean ROS %.2f at the start, %.2f at the end, highest %.2f (age %.1f); AP-1 "
+                "%.2f -> %.2f.\n",
+                oxid > 1              ? "These act"
+                : in[DERM_IN_UV]      ? "UV acts"
+                : in[DERM_IN_SMOKING] ? "Smoking acts"
+                                      : "Pollution acts",
+                FIRST(ROS), LAST(ROS), max_of(s, n, ROS), age_of_max(s, n, ROS), FIRST(AP1), LAST(AP1));
+    if (in[DERM_IN_GLUCOSE])
+        fprintf(fp,
+                "- Glucose: %.3g mM at the start, %.3g mM at the end (highest %.3g mM); it acts through AGE "
+                "cross-links: %.1f -> %.1f pmol/mg collagen.\n",
+                FIRST(GLU), LAST(GLU), max_of(s, n, GLU), FIRST(AGEX), LAST(AGEX));
+    const struct {
+        int input, series;
+        const char *what;
+    } treat[] = {{DERM_IN_EXOSOME, EXO, "Exosomes"},
+                 {DERM_IN_CONDITIONED_MEDIUM, CM, "Conditioned medium"},
+                 {DERM_IN_GROWTH_FACTOR, GFD, "Growth factors"},
+                 {DERM_IN_MICRONEEDLING, MN, "Microneedling"}};
+    int any = 0;
+    for (size_t k = 0; k < sizeof treat / sizeof treat[0]; k++)
+        if (in[treat[k].input]) {
+            fprintf(fp, "- %s: %.3g au delivered.\n", treat[k].what, LAST(treat[k].series));
+            any = 1;
+        }
+    if (any)
+        fprintf(fp,
+                "- Treatments act through the exosome effect on fibroblasts: highest mean %.3g au at age %.1f, "
+                "%.3g at the end.\n",
+                max_of(s, n, EXOE), age_of_max(s, n, EXOE), LAST(EXOE));
+    fprintf(fp, "\nTo see what an entry did, run the same config and seed without it and compare the two runs: "
+                "`dermsim compare RUN_WITHOUT RUN_WITH`.\n\n");
+}
+
+/* Why synthesis per cell changed: the measured co-changes of the inputs that set it. */
+static void write_synthesis(FILE *fp, const struct series *s, int64_t n)
+{
+    fprintf(fp, "- **Collagen synthesis per fibroblast** %s (%.3g -> %.3g pg/h).", trend(REL(SYN)), FIRST(SYN),
+            LAST(SYN));
+    int k = 0;
+    const char *sep[] = {" Over the same years ", "; ", "; "};
+    if (REL(ATT) < -0.02)
+        fprintf(fp, "%scells lost attachment to intact collagen (mean %.3f -> %.3f)", sep[k++ ? 1 : 0], FIRST(ATT),
+                LAST(ATT));
+    if (LAST(SEN) > FIRST(SEN) + 0.01)
+        fprintf(fp, "%sthe senescent share rose (%.1f %% -> %.1f %%)", sep[k++ ? 1 : 0], 100.0 * FIRST(SEN),
+                100.0 * LAST(SEN));
+    if (REL(ESTR) < -0.02)
+        fprintf(fp, "%sestrogen fell (%.2f -> %.2f of its premenopausal level)", sep[k++ ? 1 : 0], FIRST(ESTR),
+                LAST(ESTR));
+    if (REL(TGFR) < -0.02)
+        fprintf(fp, "%sTGF-beta responsiveness fell (%.2f -> %.2f)", sep[k++ ? 1 : 0], FIRST(TGFR), LAST(TGFR));
+    if (LAST(AP1) > FIRST(AP1) * 1.02 + 1e-9)
+        fprintf(fp, "%sAP-1 rose (%.2f -> %.2f)", sep[k++ ? 1 : 0], FIRST(AP1), LAST(AP1));
+    if (k)
+        fprintf(fp, ".\n");
+    else
+        fprintf(fp, " Attachment, senescent share, estrogen, TGF-beta responsiveness and AP-1 each changed by "
+                    "less than 2 %%.\n");
 }
 
 static void write_changes(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p)
@@ -159,15 +302,11 @@ static void write_changes(FILE *fp, const struct series *s, int64_t n, const str
     fprintf(fp, "## What happened\n\n");
     fprintf(fp,
             "- **Collagen** %s: %.1f %% of its starting amount remains (%.3g -> %.3g mg/cm^2 in the "
-            "simulated %.0f um of dermis), a mean change of %+.2f %% per year. The fragmented share "
+            "simulated %.0f µm of dermis), a mean change of %+.2f %% per year. The fragmented share "
             "went from %.1f %% to %.1f %%.\n",
             trend(REL(COL)), 100.0 * (1.0 + REL(COL)), FIRST(COL), LAST(COL), p->domain_nz * p->domain_voxel_um,
             a1 > a0 ? 100.0 * REL(COL) / (a1 - a0) : 0.0, 100.0 * FIRST(FRAG), 100.0 * LAST(FRAG));
-    fprintf(fp, "- **Collagen synthesis per fibroblast** %s (%.3g -> %.3g pg/h): %s\n", trend(REL(SYN)), FIRST(SYN),
-            LAST(SYN),
-            REL(SYN) < -0.05 ? "cells on fragmented collagen lose attachment and make less, and "
-                               "senescent cells make little."
-                             : "cells kept their output.");
+    write_synthesis(fp, s, n);
     fprintf(fp,
             "- **Elastin** (functional) %s: %.1f %% remains; elastotic material is %.3g mg/cm^2 "
             "(%.1f %% of functional).\n",
@@ -187,7 +326,7 @@ static void write_changes(FILE *fp, const struct series *s, int64_t n, const str
             FIRST(MMP1), LAST(MMP1));
     fprintf(fp, "- **AGE cross-links** %s: %.1f -> %.1f pmol/mg collagen.\n", trend(REL(AGEX)), FIRST(AGEX),
             LAST(AGEX));
-    fprintf(fp, "- **Dermal thickness** %s: %.0f -> %.0f um.\n\n", trend(REL(THICK)), FIRST(THICK), LAST(THICK));
+    fprintf(fp, "- **Dermal thickness** %s: %.0f -> %.0f µm.\n\n", trend(REL(THICK)), FIRST(THICK), LAST(THICK));
 }
 
 static void write_decades(FILE *fp, const struct series *s, int64_t n)
@@ -195,7 +334,7 @@ static void write_decades(FILE *fp, const struct series *s, int64_t n)
     const double *age = s[AGE].v;
     double a0 = FIRST(AGE), a1 = LAST(AGE), ha0 = FIRST(HAH) + FIRST(HAL);
     fprintf(fp, "## By decade\n\n| age (y) | collagen (rel.) | fragmented | fibroblasts /mm^3 | senescent | "
-                "elastin (rel.) | HA (rel.) | thickness (um) |\n|---|---|---|---|---|---|---|---|\n");
+                "elastin (rel.) | HA (rel.) | thickness (µm) |\n|---|---|---|---|---|---|---|---|\n");
     for (double a = ceil(a0 / 10.0) * 10.0; a <= a1 + 1e-9; a += 10.0) {
         double ha = at_age(age, s[HAH].v, n, a) + at_age(age, s[HAL].v, n, a);
         fprintf(fp, "| %.0f | %.3f | %.3f | %.0f | %.3f | %.3f | %.3f | %.0f |\n", a,
@@ -210,11 +349,15 @@ static void write_decades(FILE *fp, const struct series *s, int64_t n)
 
 static void write_reproduce(FILE *fp, const struct derm_params *p, const struct derm_report_info *info)
 {
+    fprintf(fp, "\n## Reproduce\n\n- dermsim %s (%s), seed %lld", info->version, info->git_describe,
+            (long long)p->run_seed);
+    if (info->threads > 0 && info->wall_seconds >= 0)
+        fprintf(fp, ", %d thread(s), %.1f s wall time.\n", info->threads, info->wall_seconds);
+    else
+        fprintf(fp, " (report rewritten from the run file by `dermsim report`).\n");
     fprintf(fp,
-            "\n## Reproduce\n\n- dermsim %s (%s), seed %lld, %d thread(s), %.1f s wall time.\n"
             "- Config: `%s` (the full resolved parameter set is in `resolved.yaml`).\n"
-            "- Command: `%s`\n\nResults are identical for any thread count.\n",
-            info->version, info->git_describe, (long long)p->run_seed, info->threads, info->wall_seconds,
+            "- Command: `%s`\n\nThe same command gives the same numbers at any thread count.\n",
             info->config_path, info->reproduce);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "derm/core/rng.h"
+#include "derm/model/clock.h"
 
 derm_status derm_cell_rates_reserve(struct derm_cell_rates *r, int64_t cap, struct derm_err *err)
 {
@@ -61,6 +62,22 @@ static inline double age_excess(const struct derm_fibroblast_coef *c, const doub
     return x > c->age_young ? x / c->age_young - 1.0 : 0.0;
 }
 
+double derm_fibroblast_ros_factor(const struct derm_fibroblast_coef *c, const struct derm_step_inputs *in,
+                                  const struct derm_agents *a, int64_t r, const double *const *m)
+{
+    const int64_t v = a->voxel[r];
+    return (a->state[r] == DERM_STATE_SENESCENT ? c->sasp_ros : 1.0) * (1.0 + c->ros_damage_gain * a->damage[r]) *
+           (1.0 + c->rage_ros * age_excess(c, m, v));
+}
+
+double derm_fibroblast_ros_sensed(const struct derm_fibroblast_coef *c, const struct derm_homeostasis *h,
+                                  const struct derm_step_inputs *in, const struct derm_agents *a, int64_t r,
+                                  const double *const *m, int64_t nxy)
+{
+    const double own = derm_fibroblast_ros_factor(c, in, a, r, m) / h->ros_own_ref;
+    return own + (in->ros_ex_k ? in->ros_ex_k[a->voxel[r] / nxy] : 0.0);
+}
+
 /* Exact relaxation factors of the per-cell linear states over one step. */
 struct keep_factors {
     double ap1, adapt, exo;
@@ -75,6 +92,8 @@ static inline void linear_states(struct derm_agents *a, int64_t r, const struct 
     const double drive = ros_ex + uv_drive;
     a->ap1[r] = drive + (a->ap1[r] - drive) * kf->ap1;
     a->ap1_adapted[r] = a->ap1[r] + (a->ap1_adapted[r] - a->ap1[r]) * kf->adapt;
+    a->ap1_uv[r] = uv_drive + (a->ap1_uv[r] - uv_drive) * kf->ap1;
+    a->ap1_uv_adapted[r] = a->ap1_uv[r] + (a->ap1_uv_adapted[r] - a->ap1_uv[r]) * kf->adapt;
     /* TGF-beta responsiveness: lost while acute AP-1 (above the adapted level) exceeds the
      * threshold, recovers toward 1 */
     const double acute = a->ap1[r] - a->ap1_adapted[r];
@@ -87,48 +106,49 @@ static inline void linear_states(struct derm_agents *a, int64_t r, const struct 
     a->exosome_effect[r] = target + (a->exosome_effect[r] - target) * kf->exo;
 }
 
-/* Damage, then at most one event of a live non-senescent cell: apoptosis, senescence,
- * division (or replicative senescence), activation or deactivation. */
+/* Damage over the step, then the events of a live non-senescent cell in time order with
+ * the step's hazards: apoptosis, senescence, division (or replicative senescence), and any
+ * number of switches between quiescent and activated, which change the division hazard. */
 static inline void fate(struct derm_agents *a, int64_t r, const struct derm_fibroblast_coef *c,
                         const struct derm_homeostasis *h, const struct derm_step_inputs *in, double ros_rel,
-                        double uv_sed, double gfl, double att, double age_ex, double crowd, uint64_t seed, uint64_t st,
-                        double dt)
+                        double uv_sed, double gfl, double att, double age_ex, double crowd, uint64_t seed, double dt)
 {
-    const uint64_t id = (uint64_t)a->id[r];
     const double es = a->exosome_effect[r] / (1.0 + a->exosome_effect[r]);
     a->damage[r] += c->damage_h * ros_rel * dt;
     if (in->uv_sed_k) a->damage[r] += c->uv_damage_per_sed * uv_sed;
     if (es > 0.0) a->damage[r] *= exp(-c->exo_repair_h * in->exo_mult[DERM_EXO_REPAIR] * es * dt);
     const double dmg = a->damage[r];
-    if (derm_rng_event(seed, id, st, DERM_RNG_DIE,
-                       c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * dmg) * (1.0 + c->rage_apoptosis * age_ex) *
-                           dt)) {
-        a->die[r] = 1;
-        a->state[r] = DERM_STATE_APOPTOTIC;
-        return;
-    }
-    if (derm_rng_event(seed, id, st, DERM_RNG_SENESCE, c->senescence_h * dmg * dmg * dt)) {
-        a->state[r] = DERM_STATE_SENESCENT;
-        return;
-    }
-    const int activated = a->state[r] == DERM_STATE_ACTIVATED;
     double crowd_term = 1.0 - crowd / c->crowding_factor;
     if (crowd_term < 0.0) crowd_term = 0.0;
-    double hz_div = h->division_h * (activated ? 1.0 : c->quiescent_division_factor) * response(gfl, c->gf_half) *
-                    (1.0 - c->collapse_division_loss * (1.0 - att)) * crowd_term;
-    if (derm_rng_event(seed, id, st, DERM_RNG_DIVIDE, hz_div * dt)) {
-        if (a->divisions[r] >= c->replicative_limit)
-            a->state[r] = DERM_STATE_SENESCENT; /* replicative senescence */
-        else
-            a->divide[r] = 1;
-        return;
-    }
-    if (activated) {
-        if (derm_rng_event(seed, id, st, DERM_RNG_ACTIVATE, c->deactivation_h * dt)) a->state[r] = DERM_STATE_QUIESCENT;
-    } else if (derm_rng_event(seed, id, st, DERM_RNG_ACTIVATE, c->activation_h * (gfl > 0 ? gfl : 0) * dt)) {
-        a->state[r] = DERM_STATE_ACTIVATED;
+    const double div_act = h->division_h * response(gfl, c->gf_half) *
+                           (1.0 - c->collapse_division_loss * (1.0 - att)) * crowd_term /
+                           (1.0 + c->rage_proliferation * age_ex);
+    const double ka = c->activation_h * (gfl > 0 ? gfl : 0), kd = c->deactivation_h;
+    static const int kinds[4] = {DERM_CLOCK_DEATH, DERM_CLOCK_SENESCE, DERM_CLOCK_DIVIDE, DERM_CLOCK_SWITCH};
+    double hz[4] = {c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * dmg) * (1.0 + c->rage_apoptosis * age_ex),
+                    c->senescence_h * dmg * dmg, 0.0, 0.0};
+    double t = 0.0, tf;
+    for (int guard = 0; guard < 64 && t < dt; guard++) {
+        const int act = a->state[r] == DERM_STATE_ACTIVATED;
+        hz[2] = div_act * (act ? 1.0 : c->quiescent_division_factor);
+        hz[3] = act ? kd : ka;
+        const int ev = derm_clock_race(a, r, kinds, hz, 4, dt - t, seed, &tf);
+        t += tf;
+        if (ev == 0) {
+            a->die[r] = 1;
+            a->state[r] = DERM_STATE_APOPTOTIC;
+            return;
+        }
+        if (ev == 1 || (ev == 2 && a->divisions[r] >= c->replicative_limit)) {
+            a->state[r] = DERM_STATE_SENESCENT; /* damage or replicative senescence */
+            return;
+        }
+        if (ev == 2) a->divide[r] = 1; /* one daughter per step at most */
+        if (ev == 3) a->state[r] = act ? DERM_STATE_QUIESCENT : DERM_STATE_ACTIVATED;
+        if (ev < 0) return;
     }
 }
+
 
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                             const struct derm_homeostasis *h, const struct derm_step_inputs *in, const double *const *m,
@@ -136,14 +156,13 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
 {
     const int64_t n = a->n;
     const double dt = dt_h;
-    const uint64_t st = (uint64_t)step;
-    const double *gf = sig[DERM_S_GF], *ros = sig[DERM_S_ROS], *exo = sig[DERM_S_EXOSOME];
-    const double gf_ref = h->sensed_ref[DERM_S_GF], ros_ref = h->sensed_ref[DERM_S_ROS];
+    const double *gf = sig[DERM_S_GF], *exo = sig[DERM_S_EXOSOME];
+    const double gf_ref = h->sensed_ref[DERM_S_GF];
     const int64_t nxy = g->nx * g->ny;
     const struct keep_factors kf = {exp(-dt / c->ap1_time_h), exp(-dt / c->ap1_adapt_h),
                                     c->exo_effect_h > 0.0 ? exp(-dt / c->exo_effect_h) : 0.0};
-#pragma omp parallel for schedule(static) default(none) shared(a, c, h, in, m, gf, ros, exo, crowd, kf) \
-    firstprivate(n, dt, st, seed, gf_ref, ros_ref, nxy)
+#pragma omp parallel for schedule(static) default(none) shared(a, c, h, in, m, gf, exo, crowd, kf) \
+    firstprivate(n, dt, seed, gf_ref, nxy)
     for (int64_t r = 0; r < n; r++) {
         if (a->type[r] != DERM_AGENT_FIBROBLAST) continue;
         const int64_t v = a->voxel[r];
@@ -153,22 +172,25 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
         const double att = derm_fibroblast_attachment(c, local_frag(m, v));
         a->attachment[r] = att;
         /* per-cell linear states, for every fibroblast (senescent cells keep signalling) */
-        const double rl = ros[v] > 0.0 ? ros[v] / ros_ref : 0.0;
+        const double rl = derm_fibroblast_ros_sensed(c, h, in, a, r, m, nxy);
         linear_states(a, r, c, rl, in->uv_ap1_k ? in->uv_ap1_k[v / nxy] : 0.0, exo[v], &kf, dt);
         if (a->state[r] == DERM_STATE_SENESCENT) {
-            if (derm_rng_event(seed, (uint64_t)a->id[r], st, DERM_RNG_CLEAR, c->clearance_h * in->immune * dt)) {
+            const int kind = DERM_CLOCK_DEATH;
+            const double hz = c->clearance_h * in->immune;
+            double tf;
+            if (derm_clock_race(a, r, &kind, &hz, 1, dt, seed, &tf) == 0) {
                 a->die[r] = 1;
                 a->state[r] = DERM_STATE_APOPTOTIC;
             }
             continue;
         }
         fate(a, r, c, h, in, rl, in->uv_sed_k ? in->uv_sed_k[v / nxy] : 0.0, gfl, att, age_excess(c, m, v), crowd[v],
-             seed, st, dt);
+             seed, dt);
     }
 }
 
 /* Secretion and synthesis of one live fibroblast in voxel v of layer k. */
-static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t v, int64_t k,
+static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t v, int64_t k, int64_t nxy,
                                  const struct derm_fibroblast_coef *c, const struct derm_homeostasis *h,
                                  const struct derm_step_inputs *in, const double *const *m, const double *const *sig,
                                  double out[DERM_NSIGNAL], double *col, double *el, double *ha)
@@ -177,7 +199,7 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
     const int sen = st == DERM_STATE_SENESCENT, act = st == DERM_STATE_ACTIVATED;
     const double att = a->attachment[r];
     const double il = sig[DERM_S_IL][v] > 0 ? sig[DERM_S_IL][v] / h->sensed_ref[DERM_S_IL] : 0;
-    const double ros = sig[DERM_S_ROS][v] > 0 ? sig[DERM_S_ROS][v] / h->sensed_ref[DERM_S_ROS] : 0;
+    const double ros = derm_fibroblast_ros_sensed(c, h, in, a, r, m, nxy);
     const double il_ex = il > 1.0 ? il - 1.0 : 0.0;
     const double ap1 = a->ap1[r];
     const double ap1_over = ap1 > c->procollagen_threshold ? ap1 - c->procollagen_threshold : 0.0;
@@ -189,16 +211,21 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
     /* matrix synthesis */
     double state_syn = sen ? c->senescent_synthesis : (act ? c->activated_synthesis : 1.0);
     double tgfb = sig[DERM_S_TGFB][v] / h->sensed_ref[DERM_S_TGFB] * a->tgfb_response[r];
-    double syn_mod = state_syn * in->estrogen_synthesis * (1.0 - c->collapse_synthesis_loss * (1.0 - att)) *
+    double syn_mod = state_syn * in->estrogen_synthesis * in->collagen_synthesis *
+                     (1.0 - c->collapse_synthesis_loss * (1.0 - att)) *
                      (1.0 + c->il_inhibition) / (1.0 + c->il_inhibition * il) * (1.0 + c->ros_inhibition) /
                      (1.0 + c->ros_inhibition * ros);
     *col = h->collagen_ref_k[k] * syn_mod * response(tgfb, c->tgfb_half) * exo_syn /
-           (1.0 + c->procollagen_inhibition * ap1_over);
+           (1.0 + c->procollagen_inhibition * ap1_over) / (1.0 + c->rage_synthesis * age_ex);
     *el = h->elastin_ref_k[k] * state_syn *
           (in->elastin_synthesis + c->exo_syn_gain * in->exo_mult[DERM_EXO_SYNTHESIS] * es);
     *ha = h->ha_ref_k[k] * state_syn * in->estrogen_synthesis / (1.0 + c->ha_inhibition * ap1_over);
     /* signals: MMP induction through AP-1 (ROS, lagged) and IL; the SASP is damped by exosomes */
-    double induce = 1.0 + c->il_mmp_gain * il_ex + c->ros_mmp_gain * ap1 / (1.0 + ap1);
+    /* MMP induction: AP-1 from ROS fully; of the UV-driven part, what exceeds the level the
+     * cell has adapted to fully and the adapted part at uv_chronic_share (desensitisation) */
+    const double uv = a->ap1_uv[r], uv_ad = a->ap1_uv_adapted[r];
+    const double ap1_mmp = (ap1 - uv) + (uv > uv_ad ? uv - uv_ad : 0.0) + c->uv_chronic_share * (uv < uv_ad ? uv : uv_ad);
+    double induce = 1.0 + c->il_mmp_gain * il_ex + c->ros_mmp_gain * ap1_mmp / (1.0 + ap1_mmp);
     const double sasp = exo_il;
     const double mmp1_rel = (sen ? 1.0 + (c->sasp_mmp1 - 1.0) * sasp : 1.0) *
                             (1.0 + c->collapse_mmp1_gain * (1.0 - att)) * induce * exo_mmp;
@@ -206,8 +233,7 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
     out[DERM_S_MMP3] = (sen ? 1.0 + (c->sasp_mmp3 - 1.0) * sasp : 1.0) * induce * exo_mmp;
     out[DERM_S_TGFB] = act ? c->activated_tgfb : 1.0;
     out[DERM_S_TIMP] = 1.0;
-    out[DERM_S_ROS] = (sen ? c->sasp_ros : 1.0) * (1.0 + c->ros_damage_gain * a->damage[r]) * in->ros_ageing *
-                      (1.0 + c->rage_ros * age_ex);
+    out[DERM_S_ROS] = derm_fibroblast_ros_factor(c, in, a, r, m);
     out[DERM_S_IL] = (sen ? 1.0 + (c->sasp_il - 1.0) * sasp : 1.0) * (1.0 + c->rage_ros * age_ex) * exo_il;
     out[DERM_S_GF] = c->gf_autocrine_share;
     out[DERM_S_CHEMOKINE] = sen ? 1.0 + (c->sasp_il - 1.0) * sasp : 1.0;
@@ -227,7 +253,7 @@ void derm_fibroblast_secrete(const struct derm_grid *g, struct derm_agents *a, c
         double out[DERM_NSIGNAL] = {0};
         double col = 0.0, el = 0.0, ha = 0.0, mmp1_rel = 0.0;
         if (a->type[r] == DERM_AGENT_FIBROBLAST && a->state[r] != DERM_STATE_APOPTOTIC)
-            mmp1_rel = secrete_one(a, r, v, v / nxy, c, h, in, m, sig, out, &col, &el, &ha);
+            mmp1_rel = secrete_one(a, r, v, v / nxy, nxy, c, h, in, m, sig, out, &col, &el, &ha);
         for (int s = 0; s < DERM_NSIGNAL; s++) rt->signal[s][r] = out[s];
         rt->collagen[r] = col;
         rt->elastin[r] = el;

@@ -84,3 +84,38 @@ void derm_initial_matrix(const struct derm_grid *g, double *const *m, const stru
         m[DERM_M_ELASTIN_AGE_AMOUNT][v] = el_age;
     }
 }
+
+/* Amount at a0 (relative to the young-adult amount) from which x' = k (r(t) - x) reaches 1
+ * at the young-adult age: x(a0) = e^{k D} [1 - k int r(t) e^{-k (ay - t)} dt]. */
+static double develop_ratio(const struct derm_subject_coef *sc, int elastin, double k_per_year, double a0)
+{
+    const double ay = sc->young_age, span = ay - a0;
+    const int n = 2000;
+    const double h = span / n;
+    double integral = 0.0;
+    for (int i = 0; i < n; i++) { /* midpoint rule on a smooth integrand */
+        const double t = a0 + (i + 0.5) * h;
+        const double r = elastin ? derm_subject_elastin_synthesis(sc, t) : derm_subject_collagen_synthesis(sc, t);
+        integral += r * exp(-k_per_year * (ay - t)) * h;
+    }
+    double x = exp(k_per_year * span) * (1.0 - k_per_year * integral);
+    return x < 0.05 ? 0.05 : (x > 1.0 ? 1.0 : x);
+}
+
+void derm_initial_develop(const struct derm_grid *g, double *const *m, const struct derm_initial_coef *c,
+                          const struct derm_matrix_coef *mc, const struct derm_subject_coef *sc, double a0)
+{
+    if (!(a0 < sc->young_age)) return;
+    const double Y = DERM_HOURS_PER_YEAR;
+    const double kc = mc->k_cleave_h * mc->k_clear_h / (mc->k_cleave_h + mc->k_clear_h) * Y;
+    const double rc = develop_ratio(sc, 0, kc, a0), re = develop_ratio(sc, 1, mc->k_elastin_h * Y, a0);
+    const double age_frac = a0 > 0.0 ? a0 / sc->young_age : 0.0;
+    for (int64_t v = 0; v < g->n; v++) {
+        m[DERM_M_COLLAGEN_INTACT][v] *= rc;
+        m[DERM_M_COLLAGEN_FRAGMENTED][v] *= rc;
+        m[DERM_M_AGE_AMOUNT][v] *= rc * age_frac;
+        m[DERM_M_ELASTIN_FUNCTIONAL][v] *= re;
+        m[DERM_M_ELASTIN_AGE_AMOUNT][v] *= re * age_frac;
+    }
+    (void)c;
+}

@@ -1,6 +1,8 @@
 /* lifecycle.c - births and deaths applied in a fixed order (model in lifecycle.h). */
 #include "derm/model/lifecycle.h"
 
+#include <math.h>
+
 #include "derm/core/rng.h"
 #include "derm/model/motility.h"
 
@@ -9,14 +11,14 @@ derm_status derm_lifecycle_apply(const struct derm_grid *g, struct derm_agents *
 {
     const int64_t n0 = a->n;
     int64_t nb = 0, nd = 0;
-    for (int64_t r = 0; r < n0; r++) nb += a->divide[r] != 0 && !a->die[r];
+    for (int64_t r = 0; r < n0; r++) nb += a->divide[r] != 0;
     DERM_TRY(derm_agents_reserve(a, nb, err));
     const double lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
     /* daughters migrate away within the contact-inhibition neighbourhood: without this,
      * clonal patches form and crowding no longer tracks tissue density */
     const double spread = c->daughter_spread_um;
     for (int64_t r = 0; r < n0; r++) {
-        if (!a->divide[r] || a->die[r]) continue;
+        if (!a->divide[r]) continue; /* a cell that divided and then died in the step leaves its daughter */
         int kind = a->divide[r];
         a->divide[r] = 0;
         int64_t d;
@@ -24,10 +26,24 @@ derm_status derm_lifecycle_apply(const struct derm_grid *g, struct derm_agents *
         int64_t new_id = a->id[d];
         derm_agents_copy_row(a, d, r);
         a->id[d] = new_id;
-        uint64_t pid = (uint64_t)a->id[r];
-        double ox = spread * derm_rng_normal(seed, pid, (uint64_t)step, DERM_RNG_DAUGHTER, 0);
-        double oy = spread * derm_rng_normal(seed, pid, (uint64_t)step, DERM_RNG_DAUGHTER, 1);
-        double oz = spread * derm_rng_normal(seed, pid, (uint64_t)step, DERM_RNG_DAUGHTER, 2);
+        for (int k = 0; k < DERM_NCLOCK; k++) { /* a new cell's own event clocks */
+            a->clock[k][d] = NAN;
+            a->clock_n[k][d] = 0;
+        }
+        /* the daughter's key and placement come from the parent's key and its count of such
+         * births, not from the step or the order of births elsewhere */
+        const uint64_t pid = (uint64_t)a->lineage[r];
+        const int clock = kind == 2 ? DERM_CLOCK_DIFFERENTIATE : DERM_CLOCK_DIVIDE;
+        const uint64_t nth = (uint64_t)a->clock_n[clock][r];
+        const uint32_t purpose = kind == 2 ? DERM_RNG_STEM : DERM_RNG_DAUGHTER;
+        a->lineage[d] = (int64_t)derm_rng_key(pid, nth, purpose);
+        for (int q = 0; q < 3; q++) a->walk[q][d] = 0.0;
+        a->walk_window[d] = INT64_MIN;
+        a->die[d] = 0; /* the daughter of a cell that divided and then died lives */
+        if (a->state[d] == DERM_STATE_APOPTOTIC) a->state[d] = DERM_STATE_QUIESCENT;
+        double off[3];
+        derm_rng_normal3(seed, pid, nth, purpose, 0u, off);
+        const double ox = spread * off[0], oy = spread * off[1], oz = spread * off[2];
         if (g->nx > 1) a->x[d] = derm_motility_wrap(a->x[r] + ox, lx);
         if (g->ny > 1) a->y[d] = derm_motility_wrap(a->y[r] + oy, ly);
         a->z[d] = derm_motility_reflect(a->z[r] + oz, lz);

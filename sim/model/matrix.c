@@ -24,7 +24,7 @@ struct matrix_arrays {
 /* Collagen of voxel q (intact -> fragmented -> cleared) and the AGE it carries; adds the
  * amounts deposited, cleaved and cleared to sums[0..2]. */
 static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, const struct derm_matrix_coef *cc,
-                                  double age_form_h, double dt, double sums[3])
+                                  double age_form_h, double uptake, double dt, double *sums)
 {
     double total0 = A->ci[q] + A->cf[q];
     double x_age = total0 > 0.0 ? A->ga[q] / total0 : cc->age_ref;
@@ -32,8 +32,10 @@ static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, cons
     double a1 = mmp_activity(A->m1[q], A->ti[q], cc->timp_ki);
     double a3 = mmp_activity(A->m3[q], A->ti[q], cc->timp_ki);
     if (A->mmp_act) A->mmp_act[q] = a1;
-    double a = cc->k_cleave_h * ((1.0 - cc->mmp1_share) + cc->mmp1_share * a1) * g_age;
-    double b = cc->k_clear_h * ((1.0 - cc->mmp3_share) + cc->mmp3_share * a3);
+    /* AGE cross-links protect against the MMPs (Bourne 2014), not the other routes */
+    double a = cc->k_cleave_h * ((1.0 - cc->mmp1_share) + cc->mmp1_share * a1 * g_age);
+    double b = cc->k_clear_h *
+               ((1.0 - cc->mmp3_share - cc->uptake_share) + cc->mmp3_share * a3 * g_age + cc->uptake_share * uptake);
     double P = A->dep_col[q];
     double f0 = A->cf[q];
     double cleaved = derm_chain_advance(P, a, b, 1.0, dt, &A->ci[q], &A->cf[q]);
@@ -46,21 +48,28 @@ static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, cons
     double frac_out = total0 > 0.0 ? cleared / total0 : 0.0;
     if (frac_out > 1.0) frac_out = 1.0;
     double total1 = A->ci[q] + A->cf[q];
-    A->ga[q] = A->ga[q] * (1.0 - frac_out) + age_form_h * total1 * dt;
+    const double age_out = A->ga[q] * frac_out, age_in = age_form_h * total1 * dt;
+    A->ga[q] = A->ga[q] - age_out + age_in;
+    sums[10] += age_in;
+    sums[11] += age_out;
 }
 
 /* Elastin of voxel q (functional -> elastotic -> cleared, plus UVA elastosis) and its AGE. */
 static inline void elastin_voxel(const struct matrix_arrays *A, int64_t q, const struct derm_matrix_coef *cc,
-                                 double age_form_el_h, double dt)
+                                 double age_form_el_h, double dt, double *sums)
 {
     double rx = A->ros[q] > 0.0 ? A->ros[q] : 0.0;
     double ox = cc->k_oxidation_h * rx;
     double kel = cc->k_elastin_h + ox;
     double yield_z = kel > 0.0 ? ox / kel : 0.0;
     const double e0 = A->ef[q] + A->ez[q];
-    derm_chain_advance(A->dep_el[q], kel, cc->k_elastotic_h, yield_z, dt, &A->ef[q], &A->ez[q]);
+    const double left = derm_chain_advance(A->dep_el[q], kel, cc->k_elastotic_h, yield_z, dt, &A->ef[q], &A->ez[q]);
     double pz = A->dep_ez ? A->dep_ez[q] : 0.0; /* elastotic deposition (UVA): linear, superposed exactly */
     if (pz > 0.0) A->ez[q] += pz * dt * derm_chain_phi1(cc->k_elastotic_h * dt);
+    sums[3] += A->dep_el[q] * dt;
+    sums[4] += pz * dt;
+    sums[5] += left * yield_z;
+    sums[6] += e0 + (A->dep_el[q] + pz) * dt - (A->ef[q] + A->ez[q]);
     /* AGE on elastin: leaves with cleared elastin, forms on all of it */
     const double e1 = A->ef[q] + A->ez[q];
     double e_out = e0 > 0.0 ? (e0 + (A->dep_el[q] + pz) * dt - e1) / e0 : 0.0;
@@ -75,32 +84,32 @@ static inline int negative_state(const struct matrix_arrays *A, int64_t q)
            A->hl[q] < 0.0 || A->ea[q] < 0.0;
 }
 
-/* One depth layer, serially; its sums (deposited, cleaved, cleared, bad voxels, HA
- * degraded) into part[0..4]. */
+/* One depth layer, serially; its flux sums (struct derm_matrix_flux order) into
+ * part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
 static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, const struct derm_matrix_coef *cc,
-                         double age_form_h, double age_form_el_h, double dt, double *part)
+                         double age_form_h, double age_form_el_h, double uptake, double dt, double *part)
 {
-    double sums[3] = {0.0, 0.0, 0.0}, s_ha = 0.0, bad = 0.0;
+    double sums[DERM_MATRIX_NFLUX] = {0}, bad = 0.0;
     for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
         /* inputs must be non-negative: the chain's round-off guard must not hide a bad state */
         const int bad_in = negative_state(A, q);
-        collagen_voxel(A, q, cc, age_form_h, dt, sums);
-        elastin_voxel(A, q, cc, age_form_el_h, dt);
+        collagen_voxel(A, q, cc, age_form_h, uptake, dt, sums);
+        elastin_voxel(A, q, cc, age_form_el_h, dt, sums);
+        const double h0 = A->hh[q] + A->hl[q], made = (A->dep_ha[q] + cc->ha_supply) * dt;
         double kh = derm_matrix_ha_rate(cc, A->ros[q], A->il[q]);
-        s_ha +=
-            derm_chain_advance(A->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, &A->hh[q], &A->hl[q]);
+        sums[8] += derm_chain_advance(A->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, &A->hh[q],
+                                      &A->hl[q]);
+        sums[7] += made;
+        sums[9] += h0 + made - (A->hh[q] + A->hl[q]);
         double chk = A->ci[q] + A->cf[q] + A->ga[q] + A->ef[q] + A->ez[q] + A->hh[q] + A->hl[q] + A->ea[q];
         if (bad_in || !isfinite(chk) || negative_state(A, q)) bad += 1.0;
     }
-    part[0] = sums[0];
-    part[1] = sums[1];
-    part[2] = sums[2];
-    part[3] = bad;
-    part[4] = s_ha;
+    for (int i = 0; i < DERM_MATRIX_NFLUX; i++) part[i] = sums[i];
+    part[DERM_MATRIX_NFLUX] = bad;
 }
 
 derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const double *const *sig,
-                             const struct derm_matrix_deposition *dep, double glucose_ratio,
+                             const struct derm_matrix_deposition *dep, double glucose_ratio, double uptake,
                              const struct derm_matrix_coef *c, double dt_h, double *mmp_act, double *part,
                              struct derm_matrix_flux *flux, struct derm_err *err)
 {
@@ -128,18 +137,19 @@ derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const 
     const double age_form_el_h = c->age_form_el_ref_h * glucose_ratio; /* on elastin */
     const double dt = dt_h;
 #pragma omp parallel for schedule(static) default(none) shared(A, cc, part) \
-    firstprivate(dt, nz, nxy, age_form_h, age_form_el_h)
-    for (int64_t k = 0; k < nz; k++) matrix_layer(&A, k, nxy, &cc, age_form_h, age_form_el_h, dt, part + 5 * k);
-    struct derm_matrix_flux fl = {0};
-    double nbad = 0.0;
-    for (int64_t k = 0; k < nz; k++) {
-        fl.collagen_synth += part[5 * k + 0];
-        fl.collagen_cleave += part[5 * k + 1];
-        fl.collagen_clear += part[5 * k + 2];
-        nbad += part[5 * k + 3];
-        fl.ha_degraded += part[5 * k + 4];
+    firstprivate(dt, nz, nxy, age_form_h, age_form_el_h, uptake)
+    for (int64_t k = 0; k < nz; k++)
+        matrix_layer(&A, k, nxy, &cc, age_form_h, age_form_el_h, uptake, dt, part + (DERM_MATRIX_NFLUX + 1) * k);
+    double fl[DERM_MATRIX_NFLUX] = {0}, nbad = 0.0;
+    for (int64_t k = 0; k < nz; k++) { /* layers added in order: independent of the thread count */
+        const double *pk = part + (DERM_MATRIX_NFLUX + 1) * k;
+        for (int i = 0; i < DERM_MATRIX_NFLUX; i++) fl[i] += pk[i];
+        nbad += pk[DERM_MATRIX_NFLUX];
     }
-    if (flux) *flux = fl;
+    if (flux) {
+        struct derm_matrix_flux f = {fl[0], fl[1], fl[2], fl[3], fl[4], fl[5], fl[6], fl[7], fl[8], fl[9], fl[10], fl[11]};
+        *flux = f;
+    }
     if (nbad > 0.0)
         return derm_err_set(err, DERM_ENUMERIC,
                             "matrix: %.0f voxel(s) became negative or non-finite during a step of %g h", nbad, dt_h);

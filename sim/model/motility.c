@@ -22,16 +22,50 @@ double derm_motility_reflect(double z, double L)
     return p;
 }
 
+/* The standard Brownian path of row r over [t0, t1) hours, as the sum of its increments in
+ * each window of DERM_MOTILITY_WINDOW_H hours: a window's end value is keyed by the cell's
+ * lineage key and the window's index (so paths at different steps meet at every window
+ * end), and values inside a window are drawn from the Brownian bridge to it. Writes the
+ * increment per axis in units of sqrt(window). */
+static void walk(struct derm_agents *a, int64_t r, uint64_t seed, double t0, double t1, double inc[3])
+{
+    const double W = DERM_MOTILITY_WINDOW_H;
+    const uint64_t key = (uint64_t)a->lineage[r];
+    inc[0] = inc[1] = inc[2] = 0.0;
+    double t = t0;
+    for (int guard = 0; guard < 1000000 && t < t1; guard++) {
+        const double wf = floor(t / W);
+        const int64_t w = (int64_t)wf;
+        const double T = wf * W, s = (t - T) / W;
+        const double e = (t1 < T + W ? t1 - T : W) / W;
+        double z1[3], ze[3] = {0, 0, 0}, zb[3] = {0, 0, 0};
+        const int entering = a->walk_window[r] != w, bridged = e < 1.0;
+        derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE, 0u, z1);
+        if (entering && s > 0.0) derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE_ENTRY, 0u, ze);
+        if (bridged) derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE_BRIDGE, (uint32_t)(e * 1048576.0), zb);
+        for (int q = 0; q < 3; q++) {
+            double b = a->walk[q][r];
+            if (entering) /* entering the window mid-way: the bridge at s */
+                b = s > 0.0 ? s * z1[q] + sqrt(s * (1.0 - s)) * ze[q] : 0.0;
+            double bn = z1[q];
+            if (bridged) bn = b + (z1[q] - b) * (e - s) / (1.0 - s) + sqrt((e - s) * (1.0 - e) / (1.0 - s)) * zb[q];
+            inc[q] += bn - b;
+            a->walk[q][r] = bridged ? bn : 0.0;
+        }
+        a->walk_window[r] = e < 1.0 ? w : w + 1;
+        t = T + e * W;
+    }
+}
+
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
-                        const double *const *m, const double *chem, uint64_t seed, int64_t step, double dt_h)
+                        const double *const *m, const double *chem, uint64_t seed, double t0_h, double dt_h)
 {
     const int64_t n = a->n, nx = g->nx, ny = g->ny, nz = g->nz;
     const double h = g->h_um, lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
     const double *ci = m[DERM_M_COLLAGEN_INTACT], *cf = m[DERM_M_COLLAGEN_FRAGMENTED];
-    const uint64_t st = (uint64_t)step;
-    const double dt = dt_h;
+    const double dt = dt_h, t0 = t0_h;
 #pragma omp parallel for schedule(static) default(none) shared(a, c, ci, cf, chem) \
-    firstprivate(n, nx, ny, nz, h, lx, ly, lz, st, dt, seed)
+    firstprivate(n, nx, ny, nz, h, lx, ly, lz, dt, t0, seed)
     for (int64_t r = 0; r < n; r++) {
         if (a->die[r]) continue;
         const int64_t v = a->voxel[r];
@@ -53,11 +87,12 @@ void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const 
             int64_t kp = k + 1 < nz ? k + 1 : k, km = k > 0 ? k - 1 : k;
             if (kp != km) gz = (chem[v + (kp - k) * nx * ny] - chem[v + (km - k) * nx * ny]) / ((double)(kp - km) * h);
         }
-        double sd = sqrt(2.0 * D * dt);
-        uint64_t id = (uint64_t)a->id[r];
-        double dx = sd * derm_rng_normal(seed, id, st, DERM_RNG_MOVE, 0) + c->chemotaxis * gx * dt;
-        double dy = sd * derm_rng_normal(seed, id, st, DERM_RNG_MOVE, 1) + c->chemotaxis * gy * dt;
-        double dz = sd * derm_rng_normal(seed, id, st, DERM_RNG_MOVE, 2) + c->chemotaxis * gz * dt;
+        double inc[3];
+        walk(a, r, seed, t0, t0 + dt, inc);
+        const double sd = sqrt(2.0 * D * DERM_MOTILITY_WINDOW_H);
+        double dx = sd * inc[0] + c->chemotaxis * gx * dt;
+        double dy = sd * inc[1] + c->chemotaxis * gy * dt;
+        double dz = sd * inc[2] + c->chemotaxis * gz * dt;
         if (nx > 1) a->x[r] = derm_motility_wrap(a->x[r] + dx, lx);
         if (ny > 1) a->y[r] = derm_motility_wrap(a->y[r] + dy, ly);
         a->z[r] = derm_motility_reflect(a->z[r] + dz, lz);

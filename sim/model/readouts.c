@@ -1,12 +1,13 @@
 /* readouts.c - tissue-level readouts (definitions in readouts.h). */
 #include "derm/model/readouts.h"
 
-double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double cr, double hr)
+double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double cr, double er, double zr,
+                              double hr)
 {
-    double wc = c->thickness_collagen_weight, wh = c->thickness_ha_weight;
-    double rest = 1.0 - wc - wh;
+    double rest = 1.0 - c->collagen_volume - c->elastin_volume - c->ha_volume;
     if (rest < 0) rest = 0;
-    return lz_um * (wc * cr + wh * hr + rest);
+    return lz_um * (c->collagen_volume * cr + c->elastin_volume * (er + c->elastotic_volume_factor * zr) +
+                    c->ha_volume * hr + rest);
 }
 
 double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const double *ci, const double *cf,
@@ -31,7 +32,8 @@ double derm_readout_stiffness(const struct derm_readout_coef *c, double x)
 
 double derm_readout_viscous_recovery(double stiffness) { return 1.0 / stiffness; }
 
-double derm_readout_attached_area(const struct derm_readout_coef *c, double attachment_mean)
+double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml)
 {
-    return attachment_mean * c->attached_area_young;
+    if (!(intact_mg_per_ml > 0.0)) return 0.0;
+    return intact_mg_per_ml / (intact_mg_per_ml + c->attachment_binding_half);
 }

@@ -1,15 +1,18 @@
-/* subject.c - systemic state of the subject versus age (see subject.h for sources). */
+/* subject.c - systemic state of the subject versus age (shapes and sources in subject.h). */
 #include "derm/model/subject.h"
 
 #include <math.h>
 
-static double years_after_25(double age) { return age > 25.0 ? age - 25.0 : 0.0; }
+static double years_after_young(const struct derm_subject_coef *c, double age)
+{
+    return c->systemic_on && age > c->young_age ? age - c->young_age : 0.0;
+}
 
 double derm_subject_estrogen(const struct derm_subject_coef *c, double age)
 {
     if (c->male) return c->male_estrogen;
     double e = 1.0;
-    if (age > c->menopause_age_years) {
+    if (c->menopause_on && age > c->menopause_age_years) {
         double post = c->estrogen_postmenopause;
         double t = age - c->menopause_age_years;
         e = post + (1.0 - post) * exp(-t / c->estrogen_decline_years);
@@ -23,44 +26,46 @@ double derm_subject_estrogen(const struct derm_subject_coef *c, double age)
 double derm_subject_estrogen_synthesis(const struct derm_subject_coef *c, double age)
 {
     double w = c->estrogen_synthesis_weight;
-    double young = derm_subject_estrogen(c, 25.0 < c->menopause_age_years ? 25.0 : 0.0);
+    double young = derm_subject_estrogen(c, c->young_age < c->menopause_age_years ? c->young_age : 0.0);
     if (!(young > 0.0)) return 1.0;
     return 1.0 - w + w * derm_subject_estrogen(c, age) / young;
 }
 
 double derm_subject_systemic(const struct derm_subject_coef *c, double age)
 {
-    return exp(-c->systemic_decline_per_year * years_after_25(age));
+    return exp(-c->systemic_decline_per_year * years_after_young(c, age));
 }
 
 double derm_subject_immune(const struct derm_subject_coef *c, double age)
 {
-    return exp(-years_after_25(age) / c->immune_decline_years);
+    return exp(-years_after_young(c, age) / c->immune_decline_years);
 }
 
 double derm_subject_stem_vigour(const struct derm_subject_coef *c, double age)
 {
-    return exp(-years_after_25(age) / c->stem_vigour_decline_years);
+    return exp(-years_after_young(c, age) / c->stem_vigour_decline_years);
+}
+
+double derm_subject_collagen_synthesis(const struct derm_subject_coef *c, double age)
+{
+    if (!c->systemic_on || age >= c->young_age) return 1.0;
+    const double before = age > 0.0 ? (c->young_age - age) / c->young_age : 1.0;
+    return 1.0 + c->collagen_youth_excess * before;
 }
 
 double derm_subject_elastin_synthesis(const struct derm_subject_coef *c, double age)
 {
-    /* exp(-(age - 25)/tau) for all ages: elastin synthesis is high in youth and falls
-     * steeply; relative to the balance point at 25 */
-    double x = -(age - 25.0) / c->elastin_decline_years;
+    if (!c->systemic_on) return 1.0;
+    const double A = c->elastin_youth_excess;
+    double x = (age - c->young_age) / c->elastin_switch_years;
     if (x > 50.0) x = 50.0;
-    return exp(x);
-}
-
-double derm_subject_ros_ageing(const struct derm_subject_coef *c, double age)
-{
-    return 1.0 + c->ros_age_gain_per_year * years_after_25(age);
+    return (1.0 + A) / (1.0 + A * exp(x));
 }
 
 void derm_subject_inputs(const struct derm_subject_coef *c, double age, struct derm_step_inputs *in)
 {
     in->estrogen_synthesis = derm_subject_estrogen_synthesis(c, age);
-    in->ros_ageing = derm_subject_ros_ageing(c, age);
+    in->collagen_synthesis = derm_subject_collagen_synthesis(c, age);
     in->elastin_synthesis = derm_subject_elastin_synthesis(c, age);
     in->immune = derm_subject_immune(c, age);
     in->stem_vigour = derm_subject_stem_vigour(c, age);

@@ -1,6 +1,7 @@
 /* coef.c - the parameter table to each mechanism's coefficients (see coef.h). */
 #include "derm/sim/coef.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "derm/core/units.h"
@@ -34,6 +35,7 @@ static void build_matrix(const struct derm_params *p, struct derm_matrix_coef *e
     e->lmw_yield = p->ecm_ha_lmw_yield;
     e->ha_ros_frag = p->ecm_ha_ros_fragmentation;
     e->ha_ros_weight = p->ecm_ha_ros_weight;
+    e->uptake_share = p->ecm_fragment_uptake_share;
     e->ha_supply = (1.0 - p->ecm_ha_fibroblast_share) * e->k_ha_h * p->ecm_ha_density_mg_per_ml;
 }
 
@@ -88,9 +90,12 @@ static void build_fibroblast_exposures(const struct derm_params *p, struct derm_
     c->procollagen_inhibition = p->uv_procollagen_inhibition;
     c->ha_inhibition = p->uv_ha_inhibition;
     c->uv_damage_per_sed = p->uv_damage_per_sed;
+    c->uv_chronic_share = p->uv_ap1_chronic_share;
     c->age_young = p->ecm_age_initial_pmol_per_mg > 0.0 ? p->ecm_age_initial_pmol_per_mg : 1.0;
     c->rage_ros = p->glycation_rage_ros_gain;
     c->rage_apoptosis = p->glycation_rage_apoptosis_gain;
+    c->rage_synthesis = p->glycation_rage_synthesis_inhibition;
+    c->rage_proliferation = p->glycation_rage_proliferation_inhibition;
     c->exo_uptake_h = p->treatment_exosome_uptake_per_h;
     c->exo_effect_h = p->treatment_exosome_effect_days * Dd;
     c->exo_syn_gain = p->treatment_exosome_synthesis_gain;
@@ -121,6 +126,9 @@ static void build_cells(const struct derm_params *p, struct derm_coefs *c)
 
 static void build_subject(const struct derm_params *p, struct derm_subject_coef *s, struct derm_vascular_coef *v)
 {
+    s->young_age = p->subject_young_adult_age_years;
+    s->systemic_on = p->ageing_systemic;
+    s->menopause_on = p->ageing_menopause;
     s->male = p->subject_sex == DERM_SEX_MALE;
     s->menopause_age_years = p->subject_menopause_age_years;
     s->estrogen_postmenopause = p->subject_estrogen_postmenopause;
@@ -133,8 +141,9 @@ static void build_subject(const struct derm_params *p, struct derm_subject_coef 
     s->systemic_decline_per_year = p->subject_systemic_decline_per_year;
     s->immune_decline_years = p->fibroblast_immune_decline_years;
     s->stem_vigour_decline_years = p->stem_vigour_decline_years;
-    s->elastin_decline_years = p->ecm_elastin_synthesis_decline_years;
-    s->ros_age_gain_per_year = p->signals_ros_age_gain_per_year;
+    s->collagen_youth_excess = p->subject_collagen_youth_excess;
+    s->elastin_youth_excess = p->subject_elastin_youth_excess;
+    s->elastin_switch_years = p->subject_elastin_switch_years;
     const double kgf = DERM_LN2 / p->signal[DERM_S_GF].half_life_h;
     v->gf_source_h = p->signals_gf_systemic_share * p->signal[DERM_S_GF].young_level * kgf;
     v->perfusion_loss_per_cigarette = p->oxidative_perfusion_loss_per_cigarette;
@@ -153,14 +162,14 @@ static void build_start(const struct derm_params *p, struct derm_coefs *c)
     cc->stem_death_per_year = p->stem_death_per_year;
     struct derm_initial_coef *ic = &c->initial;
     ic->seed = (uint64_t)p->run_seed;
-    ic->age_start_years = p->run_age_start_years;
+    ic->age_start_years = p->subject_young_adult_age_years; /* the initial state is the young adult's */
     ic->activation_per_day = p->fibroblast_activation_per_day;
     ic->deactivation_per_day = p->fibroblast_deactivation_per_day;
     ic->initial_divisions_max = p->fibroblast_initial_divisions_max;
     ic->damage_per_year = p->fibroblast_damage_per_year;
     ic->senescence_per_year = p->fibroblast_senescence_per_year;
     ic->clearance_per_year =
-        p->fibroblast_senescent_clearance_per_year * derm_subject_immune(&c->subject, p->run_age_start_years);
+        p->fibroblast_senescent_clearance_per_year * derm_subject_immune(&c->subject, ic->age_start_years);
     ic->stem_fraction = p->stem_fraction;
     ic->collagen_density = p->ecm_collagen_density_mg_per_ml;
     ic->elastin_density = p->ecm_elastin_density_mg_per_ml;
@@ -169,19 +178,28 @@ static void build_start(const struct derm_params *p, struct derm_coefs *c)
     ic->elastin_age_form_per_year = p->glycation_elastin_formation_per_year;
     ic->elastin_half_life_years = p->ecm_elastin_half_life_years;
     ic->glucose_ratio = p->subject_glucose_mM / p->glycation_reference_glucose_mM;
+    ic->elastin_age_young_per_mg = ic->elastin_age_form_per_year * ic->elastin_half_life_years / DERM_LN2 *
+                                   ic->glucose_ratio *
+                                   (1.0 - exp(-DERM_LN2 * p->subject_young_adult_age_years / ic->elastin_half_life_years));
 }
 
 static void build_inputs(const struct derm_params *p, struct derm_coefs *c)
 {
     struct derm_uv_coef *uv = &c->uv;
-    uv->uvb_transmission = p->uv_uvb_transmission;
+    const double mel_b[6] = {p->uv_epidermis_uvb_type1, p->uv_epidermis_uvb_type2, p->uv_epidermis_uvb_type3,
+                             p->uv_epidermis_uvb_type4, p->uv_epidermis_uvb_type5, p->uv_epidermis_uvb_type6};
+    const double mel_a[6] = {p->uv_epidermis_uva_type1, p->uv_epidermis_uva_type2, p->uv_epidermis_uva_type3,
+                             p->uv_epidermis_uva_type4, p->uv_epidermis_uva_type5, p->uv_epidermis_uva_type6};
+    uv->uvb_transmission = p->uv_uvb_transmission * mel_b[p->subject_skin_type - 1];
     uv->uvb_depth_um = p->uv_uvb_depth_um;
-    uv->uva_transmission = p->uv_uva_transmission;
+    uv->uva_transmission = p->uv_uva_transmission * mel_a[p->subject_skin_type - 1];
     uv->uva_depth_um = p->uv_uva_depth_um;
     uv->uva_ros_weight = p->uv_uva_ros_weight;
     uv->ros_per_sed_h = p->uv_ros_per_sed_h;
     uv->ap1_per_sed_h = p->uv_ap1_per_sed_h;
     uv->elastosis_per_sed = p->uv_elastosis_mg_per_ml_per_sed;
+    uv->adapt_per_med_day = p->uv_adaptation_per_med_day;
+    uv->adapt_time_h = p->uv_adaptation_days * DERM_HOURS_PER_DAY;
     c->oxidative.ros_per_cigarette = p->oxidative_ros_per_cigarette;
     c->oxidative.ros_per_pollution = p->oxidative_ros_per_pollution;
     struct derm_treatment_coef *t = &c->treatment;
@@ -209,8 +227,32 @@ static void build_inputs(const struct derm_params *p, struct derm_coefs *c)
                            p->uv_med_sed_type4, p->uv_med_sed_type5, p->uv_med_sed_type6};
     c->schedule.glucose_mM = p->subject_glucose_mM;
     c->schedule.med_sed = med[p->subject_skin_type - 1];
+    c->uv.med_sed = c->schedule.med_sed;
     c->schedule.uva_erythemal_share = p->uv_uva_erythemal_share;
     c->schedule.reference_uva_uvb_ratio = p->uv_reference_uva_uvb_ratio;
+}
+
+/* The ageing.* switches that act on mechanisms' coefficients (the subject's curves read
+ * theirs in model/subject.c). */
+static void apply_switches(const struct derm_params *p, struct derm_coefs *c)
+{
+    struct derm_fibroblast_coef *f = &c->fibroblast;
+    if (!p->ageing_senescence) {
+        f->sasp_mmp1 = f->sasp_mmp3 = f->sasp_il = f->sasp_ros = 1.0;
+        f->senescent_synthesis = 1.0;
+    }
+    if (!p->ageing_fragmentation) f->collapse_synthesis_loss = f->collapse_mmp1_gain = f->collapse_division_loss = 0.0;
+    if (!p->ageing_oxidative) {
+        f->damage_h = 0.0;
+        f->ros_damage_gain = 0.0;
+    }
+    if (!p->ageing_glycation) {
+        /* formation equal to what young-adult turnover clears from the young load */
+        struct derm_matrix_coef *m = &c->matrix;
+        const double turnover = m->k_cleave_h * m->k_clear_h / (m->k_cleave_h + m->k_clear_h);
+        m->age_form_ref_h = p->ecm_age_initial_pmol_per_mg * turnover;
+        m->age_form_el_ref_h = c->initial.elastin_age_young_per_mg * m->k_elastin_h;
+    }
 }
 
 void derm_coef_build(const struct derm_params *p, const struct derm_grid *g, struct derm_coefs *c)
@@ -223,12 +265,15 @@ void derm_coef_build(const struct derm_params *p, const struct derm_grid *g, str
     build_cells(p, c);
     build_subject(p, &c->subject, &c->vascular);
     struct derm_readout_coef *r = &c->readout;
-    r->thickness_collagen_weight = p->ecm_thickness_collagen_weight;
-    r->thickness_ha_weight = p->ecm_thickness_ha_weight;
+    r->collagen_volume = p->ecm_collagen_volume_share;
+    r->elastin_volume = p->ecm_elastin_volume_share;
+    r->ha_volume = p->ecm_ha_volume_share;
+    r->elastotic_volume_factor = p->ecm_elastotic_volume_factor;
     r->age_protection = p->ecm_age_protection_pmol_per_mg;
     r->stiffness_per_age = p->glycation_stiffness_per_age;
     r->age_young = p->ecm_age_initial_pmol_per_mg;
-    r->attached_area_young = p->fibroblast_attached_area_young;
+    r->attachment_binding_half = p->fibroblast_attachment_binding_half_mg_per_ml;
     build_start(p, c);
     build_inputs(p, c);
+    apply_switches(p, c);
 }

@@ -18,7 +18,13 @@
 
 double derm_sim_age(const struct derm_sim *s, int64_t step)
 {
-    return s->p.run_age_start_years + (double)step * s->dt_h / DERM_HOURS_PER_YEAR;
+    return s->age0 + (double)step * s->dt_h / DERM_HOURS_PER_YEAR;
+}
+
+double derm_sim_begin_age(const struct derm_params *p)
+{
+    return p->run_age_start_years < p->subject_young_adult_age_years ? p->run_age_start_years
+                                                                      : p->subject_young_adult_age_years;
 }
 
 double derm_sim_division_per_day(const struct derm_sim *s) { return s->h.division_h * DERM_HOURS_PER_DAY; }
@@ -52,17 +58,19 @@ static void phase_exposures(struct derm_sim *s)
 {
     const struct derm_grid *g = &s->grid;
     const double dt = s->dt_h;
-    const double t0 = s->p.run_age_start_years * DERM_HOURS_PER_YEAR + (double)s->step * dt;
+    const double t0 = s->age0 * DERM_HOURS_PER_YEAR + (double)s->step * dt;
     struct derm_exposure *x = &s->expo;
     derm_schedule_integrate(&s->schedule, &s->c.schedule, t0, t0 + dt, x);
     s->glucose_mM = x->glucose_mM;
     s->in.glucose_ratio = x->glucose_mM / s->p.glycation_reference_glucose_mM;
-    derm_exposure_layers(g, &s->c.uv, &s->c.oxidative, x, dt, &s->layers);
+    const double adapt = derm_exposure_photoadapt(&s->c.uv, x, dt, &s->photoadaptation);
+    derm_exposure_layers(g, &s->c.uv, &s->c.oxidative, x, adapt, dt, &s->layers);
     if (s->layers.any_uv)
         derm_exposure_uv_records(g, &s->c.uv, &s->layers, s->crowd, dt, s->f.state[DERM_ST_UV_DOSE],
                                  s->f.state[DERM_ST_UVA_DOSE], s->dep_elastotic);
     s->in.uv_sed_k = s->layers.any_uv ? s->layers.uv_k : NULL;
     s->in.uv_ap1_k = s->layers.any_uv ? s->layers.uv_ap1_k : NULL;
+    s->in.ros_ex_k = s->layers.any_ros ? s->layers.ros_ex_k : NULL;
     derm_exposure_accumulate(&s->cum, &s->schedule, x, dt);
     derm_treatment_decay_mix(&s->c.treatment, dt, s->exo_mix);
     memcpy(s->in.exo_mult, s->exo_mult, sizeof s->exo_mult);
@@ -97,9 +105,14 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_matrix_deposition dep = {s->dep_collagen, s->dep_elastin, s->dep_ha,
                                                s->in.uv_sed_k ? s->dep_elastotic : NULL};
-    return derm_matrix_step(&s->grid, s->f.matrix, (const double *const *)s->f.signal, &dep, s->in.glucose_ratio,
-                            &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux,
-                            err);
+    DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const double *const *)s->f.signal, &dep, s->in.glucose_ratio,
+                              s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
+                              &s->last_flux, err));
+    /* amounts since the start: budgets rebuilt from the output close to round-off */
+    double *cum = (double *)&s->cum_flux;
+    const double *last = (const double *)&s->last_flux;
+    for (int i = 0; i < DERM_MATRIX_NFLUX; i++) cum[i] += last[i];
+    return DERM_OK;
 }
 
 derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
@@ -132,7 +145,8 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     /* 8. matrix kinetics with the new signals */
     DERM_TRY(phase_matrix(s, err));
     /* 9. motility and chemotaxis */
-    derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed, s->step, dt);
+    derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
+                       derm_sim_age(s, s->step) * DERM_HOURS_PER_YEAR, dt);
     /* 10. births then deaths, in a fixed order */
     DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, s->step, &s->births, &s->deaths, err));
     /* 11. advance the step counter (t = step * dt) */
@@ -156,7 +170,10 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
         &s->layers.uva_k,  &s->layers.uv_k,    &s->layers.ros_ex_k, &s->layers.uv_ap1_k, &s->w_k};
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
-    if (!(s->layer_sums = calloc(5 * nz, sizeof(double)))) goto fail;
+    if (!(s->layer_sums = calloc((DERM_MATRIX_NFLUX + 1) * nz, sizeof(double)))) goto fail;
+    if (!(s->ones = malloc(n * sizeof(double)))) goto fail;
+    for (size_t q = 0; q < n; q++) s->ones[q] = 1.0;
+    for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = s->ones;
     return DERM_OK;
 fail:
     return derm_err_set(err, DERM_ENOMEM, "cannot allocate scratch arrays for %lld voxels", (long long)s->grid.n);
@@ -169,9 +186,14 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(derm_grid_init(&s->grid, p->domain_nx, p->domain_ny, p->domain_nz, p->domain_voxel_um, err));
     const struct derm_grid *g = &s->grid;
     s->dt_h = p->run_dt_hours;
-    double span_h = (p->run_age_end_years - p->run_age_start_years) * DERM_HOURS_PER_YEAR;
+    /* the model begins at the young-adult age (a later start simulates the history first) or
+     * at an earlier start age (a developing dermis) */
+    s->age0 = derm_sim_begin_age(p);
+    double span_h = (p->run_age_end_years - s->age0) * DERM_HOURS_PER_YEAR;
     s->nsteps = (int64_t)ceil(span_h / s->dt_h - 1e-9);
     if (s->nsteps < 1) s->nsteps = 1;
+    s->out_step0 = (int64_t)llround((p->run_age_start_years - s->age0) * DERM_HOURS_PER_YEAR / s->dt_h);
+    if (s->out_step0 >= s->nsteps) s->out_step0 = s->nsteps - 1;
     DERM_TRY(derm_fields_init(&s->f, g, err));
     DERM_TRY(alloc_scratch(s, err));
     DERM_TRY(derm_bins_init(&s->bins, g, err));
@@ -190,13 +212,11 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
 static derm_status calibrate_secretion(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        for (int64_t v = 0; v < g->n; v++) s->f.signal[q][v] = 1.0;
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
     DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
     return derm_calibration_secretion(g, &s->a, &s->c.fibroblast, (const double *const *)s->f.matrix,
-                                      (const double *const *)s->f.signal, s->c.signal.k_h, s->c.signal.level, &s->rates,
-                                      &s->h, err);
+                                      (const double *const *)s->ones_sig, s->c.signal.k_h, s->c.signal.level,
+                                      &s->cal_avg, &s->rates, &s->h, &s->cal_now, err);
 }
 
 /* Secretion and deposition at the current state (no exposures). */
@@ -212,37 +232,142 @@ static void secrete_and_deposit(struct derm_sim *s)
 static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
-    phase_subject(s, derm_sim_age(s, 0));
+    phase_subject(s, s->p.subject_young_adult_age_years); /* the calibration is of the young adult */
     secrete_and_deposit(s);
     for (int q = 0; q < DERM_NSIGNAL; q++) memset(s->f.signal[q], 0, (size_t)g->n * sizeof(double));
     DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, 1e6, err));
-    derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k,
+    phase_crowding(s);
+    derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k, s->crowd,
                                (const double *const *)s->f.matrix, (const double *const *)s->f.signal,
-                               s->c.signal.level, &s->rates, s->collagen_ref_k, s->elastin_ref_k, s->ha_ref_k, &s->h);
+                               s->c.signal.level, &s->cal_avg, &s->cal_now, &s->rates, s->collagen_ref_k,
+                               s->elastin_ref_k, s->ha_ref_k, &s->h);
     secrete_and_deposit(s);
     derm_matrix_settle_ha(g, s->f.matrix, (const double *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     return DERM_OK;
 }
 
-/* Young references for the readouts and the first row's rates. */
+/* The young adult's own cell population: from the placed cells, run the cell rules alone
+ * (signals and matrix held at the young state, subject inputs young) for spinup_years with
+ * a fixed weekly step, re-deriving the division hazard halfway so the density returns to
+ * its reference, so damage, divisions, states and positions reach the balance the rules
+ * keep. Random streams are keyed by steps below zero, disjoint from the run's. */
+static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
+{
+    const struct derm_grid *g = &s->grid;
+    const double dt = 168.0;
+    const int64_t nsteps = (int64_t)ceil(s->p.run_spinup_years * DERM_HOURS_PER_YEAR / dt - 1e-9);
+    const uint64_t seed = (uint64_t)s->p.run_seed;
+    const double *const *cm = (const double *const *)s->f.matrix;
+    const double *const *cs = (const double *const *)s->f.signal;
+    const struct derm_step_inputs young = derm_step_inputs_young();
+    for (int64_t i = 0; i < nsteps; i++) {
+        const int64_t key = -(nsteps - i); /* steps -nsteps .. -1 */
+        struct derm_step_inputs in = young;
+        in.stem_count = derm_progenitor_count(&s->a);
+        DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
+        phase_crowding(s);
+        if (i == nsteps / 2)
+            s->h.division_h = derm_calibration_division(&s->a, &s->c.fibroblast, &s->c.calibration, &s->h,
+                                                        s->f.signal[DERM_S_GF], s->crowd);
+        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &in, cm, cs, s->crowd, seed, key, dt);
+        derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &in, cs, seed, key, dt);
+        derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
+                           s->p.subject_young_adult_age_years * DERM_HOURS_PER_YEAR + (double)key * dt, dt);
+        DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
+        if (i >= nsteps / 2) { /* the young population's average output, for the calibration */
+            struct derm_calibration_mean x;
+            DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
+            DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
+            derm_calibration_measure(g, &s->a, &s->c.fibroblast, cm, (const double *const *)s->ones_sig, &s->rates,
+                                     &x);
+            derm_calibration_accumulate(&s->cal_avg, &x);
+        }
+    }
+    return DERM_OK;
+}
+
+/* The whole model at the young adult's own state (young inputs, no exposures) for
+ * settle_years with the run's own step; its time-averaged signal levels and matrix
+ * deposition then rescale the per-cell secretion and synthesis references so that, on
+ * average, every signal sits at its young level and deposition balances turnover; the
+ * matrix is then put back at the young state. This closes the calibration on the model's
+ * own dynamics (cells sensing live signals), which the static calibration only approximates. */
+static derm_status settle_model(struct derm_sim *s, double years, struct derm_err *err)
+{
+    const struct derm_grid *g = &s->grid;
+    const double dt = s->dt_h, n = (double)g->n; /* the run's own step: its balance is calibrated */
+    const int64_t nsteps = (int64_t)ceil(years * DERM_HOURS_PER_YEAR / dt - 1e-9);
+    const uint64_t seed = (uint64_t)s->p.run_seed;
+    const double *const *cm = (const double *const *)s->f.matrix;
+    const double *const *cs = (const double *const *)s->f.signal;
+    double level[DERM_NSIGNAL] = {0}, dep[3] = {0};
+    for (int64_t i = 0; i < nsteps; i++) {
+        const int64_t key = -(nsteps - i) - ((int64_t)1 << 40); /* disjoint from the spin-up's steps */
+        s->in = derm_step_inputs_young();
+        s->in.stem_count = derm_progenitor_count(&s->a);
+        DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
+        phase_crowding(s);
+        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, s->crowd, seed, key, dt);
+        derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, cs, seed, key, dt);
+        DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
+        derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
+        phase_deposit(s, 0.0);
+        DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
+        const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL};
+        DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt, s->f.state[DERM_ST_MMP1_ACTIVITY],
+                                  s->layer_sums, &s->last_flux, err));
+        derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
+                           s->p.subject_young_adult_age_years * DERM_HOURS_PER_YEAR + (double)key * dt, dt);
+        DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
+        for (int q = 0; q < DERM_NSIGNAL; q++) {
+            double sum = 0.0;
+            for (int64_t v = 0; v < g->n; v++) sum += s->f.signal[q][v];
+            level[q] += sum / n / (double)nsteps;
+        }
+        const double *d[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
+        for (int j = 0; j < 3; j++) {
+            double sum = 0.0;
+            for (int64_t v = 0; v < g->n; v++) sum += d[j][v];
+            dep[j] += sum / n / (double)nsteps;
+        }
+    }
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (level[q] > 0.0 && s->c.signal.level[q] > 0.0) s->h.secretion_ref[q] *= s->c.signal.level[q] / level[q];
+    const struct derm_calibration_coef *cc = &s->c.calibration;
+    const struct derm_matrix_coef *mc = &s->c.matrix;
+    const double target[3] = {mc->k_cleave_h * cc->collagen_density, mc->k_elastin_h * cc->elastin_density,
+                              cc->ha_fibroblast_share * mc->k_ha_h * cc->ha_density};
+    double *ref[3] = {s->collagen_ref_k, s->elastin_ref_k, s->ha_ref_k};
+    for (int j = 0; j < 3; j++)
+        if (dep[j] > 0.0)
+            for (int64_t k = 0; k < g->nz; k++) ref[j][k] *= target[j] / dep[j];
+    derm_initial_matrix(g, s->f.matrix, &s->c.initial, &s->c.matrix);
+    return DERM_OK;
+}
+
+/* Young-adult references for the readouts: layer-ordered domain sums of every matrix field
+ * of the young-adult state (before any developmental start below it). */
+static void record_young_matrix(struct derm_sim *s)
+{
+    const struct derm_grid *g = &s->grid;
+    const int64_t nxy = g->nx * g->ny;
+    for (int f = 0; f < DERM_NMATRIX; f++) {
+        double sum = 0.0;
+        for (int64_t k = 0; k < g->nz; k++) {
+            double part = 0.0;
+            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) part += s->f.matrix[f][q];
+            sum += part;
+        }
+        s->young_matrix[f] = sum;
+    }
+}
+
+/* The first row's rates (the young balance) and the budgets' zero. */
 static void record_start(struct derm_sim *s)
 {
     const struct derm_grid *g = &s->grid;
-    const double depth_cm = derm_grid_lz(g) * 1e-4, n = (double)g->n;
-    double sum[4] = {0};
-    const int ids[4] = {DERM_M_COLLAGEN_INTACT, DERM_M_COLLAGEN_FRAGMENTED, DERM_M_HA_HMW, DERM_M_HA_LMW};
-    for (int i = 0; i < 4; i++) {
-        const int64_t nxy = g->nx * g->ny;
-        for (int64_t k = 0; k < g->nz; k++) {
-            double part = 0.0;
-            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) part += s->f.matrix[ids[i]][q];
-            sum[i] += part;
-        }
-    }
-    s->young_matrix[0] = (sum[0] + sum[1]) / n * depth_cm;
-    s->young_matrix[1] = (sum[2] + sum[3]) / n * depth_cm;
-    double syn = 0.0, ha = 0.0;
     const int64_t nxy = g->nx * g->ny;
+    double syn = 0.0, ha = 0.0;
     for (int64_t k = 0; k < g->nz; k++) {
         double ps = 0.0, ph = 0.0;
         for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
@@ -252,9 +377,12 @@ static void record_start(struct derm_sim *s)
         syn += ps;
         ha += ph;
     }
-    s->last_flux.collagen_synth = syn * s->dt_h;
-    s->last_flux.collagen_cleave = s->last_flux.collagen_clear = s->last_flux.collagen_synth;
-    s->last_flux.ha_degraded = (ha + s->c.matrix.ha_supply * n) * s->dt_h;
+    struct derm_matrix_flux *f = &s->last_flux;
+    memset(f, 0, sizeof *f);
+    f->collagen_synth = syn * s->dt_h;
+    f->collagen_cleave = f->collagen_clear = f->collagen_synth;
+    f->ha_synth = f->ha_degraded = f->ha_removed = (ha + s->c.matrix.ha_supply * (double)g->n) * s->dt_h;
+    memset(&s->cum_flux, 0, sizeof s->cum_flux);
     s->glucose_mM = s->p.subject_glucose_mM;
 }
 
@@ -282,6 +410,26 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
                                     p->domain_bottom_boundary == DERM_BOTTOM_VASCULAR, err)) != DERM_OK)
         goto fail;
     if ((st = settle_signals(s, err)) != DERM_OK) goto fail;
+    if (p->run_spinup_years > 0.0) {
+        /* the young population at its own balance, then every reference derived again on it */
+        if ((st = spin_up(s, err)) != DERM_OK || (st = calibrate_secretion(s, err)) != DERM_OK ||
+            (st = settle_signals(s, err)) != DERM_OK)
+            goto fail;
+    }
+    if (p->run_settle_years > 0.0) {
+        if ((st = settle_model(s, p->run_settle_years, err)) != DERM_OK) goto fail;
+        s->in = derm_step_inputs_young();
+        phase_subject(s, s->p.subject_young_adult_age_years);
+        secrete_and_deposit(s);
+        derm_matrix_settle_ha(&s->grid, s->f.matrix, (const double *const *)s->f.signal, s->dep_ha, &s->c.matrix);
+    }
+    record_young_matrix(s);
+    if (s->age0 < p->subject_young_adult_age_years) {
+        derm_initial_develop(&s->grid, s->f.matrix, &s->c.initial, &s->c.matrix, &s->c.subject, s->age0);
+        phase_subject(s, s->age0);
+        secrete_and_deposit(s);
+        derm_matrix_settle_ha(&s->grid, s->f.matrix, (const double *const *)s->f.signal, s->dep_ha, &s->c.matrix);
+    }
     record_start(s);
     *out = s;
     return DERM_OK;
@@ -301,7 +449,7 @@ void derm_sim_free(struct derm_sim *s)
     double *arrays[] = {
         s->dep_collagen, s->dep_elastin,   s->dep_ha,          s->dep_elastotic,   s->crowd,    s->tmp1,
         s->tmp2,         s->density_ref_k, s->collagen_ref_k,  s->elastin_ref_k,   s->ha_ref_k, s->layers.uvb_k,
-        s->layers.uva_k, s->layers.uv_k,   s->layers.ros_ex_k, s->layers.uv_ap1_k, s->w_k,      s->layer_sums};
+        s->layers.uva_k, s->layers.uv_k,   s->layers.ros_ex_k, s->layers.uv_ap1_k, s->w_k,      s->layer_sums, s->ones};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++) free(s->src[q]);
     free(s);

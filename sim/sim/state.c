@@ -6,19 +6,43 @@
 
 /* Structs saved whole as arrays of doubles must hold nothing else. */
 _Static_assert(sizeof(struct derm_exposure_totals) % sizeof(double) == 0, "exposure totals: doubles only");
-_Static_assert(sizeof(struct derm_matrix_flux) % sizeof(double) == 0, "matrix flux: doubles only");
+_Static_assert(sizeof(struct derm_matrix_flux) == DERM_MATRIX_NFLUX * sizeof(double), "matrix flux: doubles only");
+_Static_assert(sizeof(struct derm_calibration_mean) == (DERM_NSIGNAL + 4) * sizeof(double),
+               "calibration mean: doubles only");
+/* Every member of struct derm_homeostasis is in DERM_SIM_STATE: its doubles by name, the
+ * per-layer arrays it points to as density_ref_k .. ha_ref_k. A new member fails here. */
+_Static_assert(sizeof(struct derm_homeostasis) == (2 * DERM_NSIGNAL + 3) * sizeof(double) + 3 * sizeof(double *),
+               "struct derm_homeostasis changed: list the new member in DERM_SIM_STATE (state.h)");
+/* Every per-row array of struct derm_agents is saved (AGENT_ARRAYS below) or rebuilt (the
+ * intent flags divide, die). A new array fails here. */
+enum {
+#define DERM_X_COUNT(name, ctype, kind, units, desc) +1
+    NCOLS = 0 DERM_AGENT_COLUMNS(DERM_X_COUNT)
+#undef DERM_X_COUNT
+};
+_Static_assert(sizeof(struct derm_agents) ==
+                   3 * sizeof(int64_t) + (NCOLS + 2 * DERM_NCLOCK + 3 + 1 + 1 + 2) * sizeof(void *),
+               "struct derm_agents changed: save the new per-row array in state.c");
+
+/* The agents' per-row arrays outside the column registry. */
+static const char *const clock_names[DERM_NCLOCK] = {"agent.clock_death", "agent.clock_senesce", "agent.clock_divide",
+                                                     "agent.clock_switch", "agent.clock_differentiate"};
+static const char *const clock_n_names[DERM_NCLOCK] = {"agent.clock_n_death", "agent.clock_n_senesce",
+                                                       "agent.clock_n_divide", "agent.clock_n_switch",
+                                                       "agent.clock_n_differentiate"};
+static const char *const walk_names[3] = {"agent.walk_x", "agent.walk_y", "agent.walk_z"};
+_Static_assert(DERM_NCLOCK == 5, "name the new event clock in state.c");
+#define NAGENT_ARRAYS (2 * DERM_NCLOCK + 3 + 1 + 1)
 
 enum {
 #define DERM_X_COUNT(name, type, count, ptr) +1
     NSCALAR = 0 DERM_SIM_STATE(DERM_X_COUNT),
 #undef DERM_X_COUNT
-#define DERM_X_COUNT(name, ctype, kind, units, desc) +1
-    NCOLS = 0 DERM_AGENT_COLUMNS(DERM_X_COUNT)
-#undef DERM_X_COUNT
 };
 
-/* items: the scalars of DERM_SIM_STATE, "agents.n", every field, every agent column. */
-int derm_state_count(void) { return NSCALAR + 1 + DERM_NFIELDS + NCOLS; }
+/* items: the scalars of DERM_SIM_STATE, "agents.n", every field, every agent column, the
+ * agents' other per-row arrays. */
+int derm_state_count(void) { return NSCALAR + 1 + DERM_NFIELDS + NCOLS + NAGENT_ARRAYS; }
 
 static enum derm_ckpt_type col_type(enum derm_col_kind k)
 {
@@ -49,6 +73,14 @@ void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items)
     items[i++] = (struct derm_ckpt_item){"agent." #name, col_type(kind), s->a.n, s->a.name};
     DERM_AGENT_COLUMNS(DERM_X_COL)
 #undef DERM_X_COL
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        items[i++] = (struct derm_ckpt_item){clock_names[k], DERM_CKPT_F64, s->a.n, s->a.clock[k]};
+        items[i++] = (struct derm_ckpt_item){clock_n_names[k], DERM_CKPT_I32, s->a.n, s->a.clock_n[k]};
+    }
+    for (int k = 0; k < 3; k++)
+        items[i++] = (struct derm_ckpt_item){walk_names[k], DERM_CKPT_F64, s->a.n, s->a.walk[k]};
+    items[i++] = (struct derm_ckpt_item){"agent.walk_window", DERM_CKPT_I64, s->a.n, s->a.walk_window};
+    items[i++] = (struct derm_ckpt_item){"agent.voxel", DERM_CKPT_I64, s->a.n, s->a.voxel};
 }
 
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
@@ -83,7 +115,7 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
             st = derm_checkpoint_read(ck, items[i].name, items[i].type, items[i].n, items[i].data, err);
     free(items);
     if (st != DERM_OK) return st;
-    /* intent flags and voxels are rebuilt every step; clear them as a fresh append would */
+    /* intent flags are rebuilt every step; clear them as a fresh append would */
     memset(s->a.divide, 0, (size_t)s->a.n);
     memset(s->a.die, 0, (size_t)s->a.n);
     return DERM_OK;

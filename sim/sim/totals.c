@@ -16,7 +16,7 @@ struct derm_totals_ctx {
     double msum[DERM_NMATRIX]; /* layer-ordered sums of every matrix field */
     double col;                /* collagen intact + fragmented, summed */
     int64_t nf, nq, na, ns, nstem;
-    double syn, att, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
+    double syn, att, area, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
 };
 
 /* Layer sums of an array: parallel over layers, serial inside, layers added in order. */
@@ -95,7 +95,7 @@ static double t_stem_cell_count(S *s, C *c, int a) { return (double)c->nstem; }
 static double t_attachment_mean(S *s, C *c, int a) { return mean_f(c, c->att); }
 static double t_attached_area_mean(S *s, C *c, int a)
 {
-    return derm_readout_attached_area(&s->c.readout, mean_f(c, c->att));
+    return mean_f(c, c->area);
 }
 static double t_mmp1_secretion_per_cell(S *s, C *c, int a) { return mean_f(c, c->mmp); }
 static double t_ap1_mean(S *s, C *c, int a) { return mean_f(c, c->ap1); }
@@ -104,13 +104,38 @@ static double t_damage_mean(S *s, C *c, int a) { return mean_f(c, c->dmg); }
 static double t_exosome_effect_mean(S *s, C *c, int a) { return mean_f(c, c->exo); }
 
 /* ---- readouts -------------------------------------------------------------------- */
+static double ratio(double x, double young) { return young > 0 ? x / young : 1.0; }
+
 static double t_dermal_thickness(S *s, C *c, int a)
 {
-    double ct = t_collagen_total(s, c, 0), ha = t_ha_hmw_total(s, c, 0) + t_ha_lmw_total(s, c, 0);
-    double cr = s->young_matrix[0] > 0 ? ct / s->young_matrix[0] : 1.0;
-    double hr = s->young_matrix[1] > 0 ? ha / s->young_matrix[1] : 1.0;
-    return derm_readout_thickness(&s->c.readout, derm_grid_lz(&s->grid), cr, hr);
+    const double *y = s->young_matrix, *m = c->msum;
+    double cr = ratio(c->col, y[DERM_M_COLLAGEN_INTACT] + y[DERM_M_COLLAGEN_FRAGMENTED]);
+    double er = ratio(m[DERM_M_ELASTIN_FUNCTIONAL], y[DERM_M_ELASTIN_FUNCTIONAL] + y[DERM_M_ELASTIN_ELASTOTIC]);
+    double zr = ratio(m[DERM_M_ELASTIN_ELASTOTIC], y[DERM_M_ELASTIN_FUNCTIONAL] + y[DERM_M_ELASTIN_ELASTOTIC]);
+    double hr = ratio(m[DERM_M_HA_HMW] + m[DERM_M_HA_LMW], y[DERM_M_HA_HMW] + y[DERM_M_HA_LMW]);
+    return derm_readout_thickness(&s->c.readout, derm_grid_lz(&s->grid), cr, er, zr, hr);
 }
+
+/* ---- amounts since the start (budgets: pool(t) - pool(0) = made - removed) ------ */
+static double t_collagen_synthesized(S *s, C *c, int a) { return s->cum_flux.collagen_synth * c->areal; }
+static double t_collagen_cleaved(S *s, C *c, int a) { return s->cum_flux.collagen_cleave * c->areal; }
+static double t_collagen_removed(S *s, C *c, int a) { return s->cum_flux.collagen_clear * c->areal; }
+static double t_elastin_synthesized(S *s, C *c, int a)
+{
+    return (s->cum_flux.elastin_synth + s->cum_flux.elastotic_dep) * c->areal;
+}
+static double t_elastin_oxidised(S *s, C *c, int a) { return s->cum_flux.elastin_oxidised * c->areal; }
+static double t_elastin_removed(S *s, C *c, int a) { return s->cum_flux.elastin_removed * c->areal; }
+static double t_ha_synthesized(S *s, C *c, int a) { return s->cum_flux.ha_synth * c->areal; }
+static double t_ha_removed(S *s, C *c, int a) { return s->cum_flux.ha_removed * c->areal; }
+static double t_age_formed(S *s, C *c, int a) { return s->cum_flux.age_formed * c->areal; }
+static double t_age_removed(S *s, C *c, int a) { return s->cum_flux.age_removed * c->areal; }
+static double t_elastin_total(S *s, C *c, int a)
+{
+    return (c->msum[DERM_M_ELASTIN_FUNCTIONAL] + c->msum[DERM_M_ELASTIN_ELASTOTIC]) * c->areal;
+}
+static double t_ha_total(S *s, C *c, int a) { return (c->msum[DERM_M_HA_HMW] + c->msum[DERM_M_HA_LMW]) * c->areal; }
+static double t_age_total(S *s, C *c, int a) { return c->msum[DERM_M_AGE_AMOUNT] * c->areal; }
 static double t_collagen_mmp_susceptibility(S *s, C *c, int a)
 {
     return derm_readout_mmp_susceptibility(&s->c.readout, s->grid.n, s->f.matrix[DERM_M_COLLAGEN_INTACT],
@@ -197,6 +222,7 @@ static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
         c->ns += ag->state[r] == DERM_STATE_SENESCENT;
         c->syn += ag->collagen_synthesis[r];
         c->att += ag->attachment[r];
+        c->area += derm_readout_attached_area(&s->c.readout, s->f.matrix[DERM_M_COLLAGEN_INTACT][ag->voxel[r]]);
         c->mmp += ag->mmp1_secretion[r];
         c->ap1 += ag->ap1[r];
         c->tgr += ag->tgfb_response[r];

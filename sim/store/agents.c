@@ -2,6 +2,7 @@
  * Every column list comes from DERM_AGENT_COLUMNS, so adding a variable is one line. */
 #include "derm/store/agents.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,24 @@ static derm_status grow(struct derm_agents *a, int64_t cap, struct derm_err *err
     }
     DERM_AGENT_COLUMNS(DERM_X_GROW)
 #undef DERM_X_GROW
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        void *p_ = realloc(a->clock[k], (size_t)cap * sizeof *a->clock[k]);
+        if (!p_) goto fail;
+        a->clock[k] = p_;
+        p_ = realloc(a->clock_n[k], (size_t)cap * sizeof *a->clock_n[k]);
+        if (!p_) goto fail;
+        a->clock_n[k] = p_;
+    }
+    for (int k = 0; k < 3; k++) {
+        void *p_ = realloc(a->walk[k], (size_t)cap * sizeof *a->walk[k]);
+        if (!p_) goto fail;
+        a->walk[k] = p_;
+    }
+    {
+        void *p_ = realloc(a->walk_window, (size_t)cap * sizeof *a->walk_window);
+        if (!p_) goto fail;
+        a->walk_window = p_;
+    }
     {
         void *p_ = realloc(a->voxel, (size_t)cap * sizeof *a->voxel);
         if (!p_) goto fail;
@@ -47,6 +66,12 @@ void derm_agents_fini(struct derm_agents *a)
 #define DERM_X_FREE(name, ctype, kind, units, desc) free(a->name);
     DERM_AGENT_COLUMNS(DERM_X_FREE)
 #undef DERM_X_FREE
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        free(a->clock[k]);
+        free(a->clock_n[k]);
+    }
+    for (int k = 0; k < 3; k++) free(a->walk[k]);
+    free(a->walk_window);
     free(a->voxel);
     free(a->divide);
     free(a->die);
@@ -69,10 +94,17 @@ derm_status derm_agents_append(struct derm_agents *a, int64_t *row, struct derm_
 #define DERM_X_ZERO(name, ctype, kind, units, desc) a->name[r] = (ctype)0;
     DERM_AGENT_COLUMNS(DERM_X_ZERO)
 #undef DERM_X_ZERO
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        a->clock[k][r] = NAN; /* drawn when first needed */
+        a->clock_n[k][r] = 0;
+    }
+    for (int k = 0; k < 3; k++) a->walk[k][r] = 0.0;
+    a->walk_window[r] = INT64_MIN;
     a->voxel[r] = 0;
     a->divide[r] = 0;
     a->die[r] = 0;
     a->id[r] = a->next_id++;
+    a->lineage[r] = a->id[r];
     *row = r;
     return DERM_OK;
 }
@@ -83,6 +115,12 @@ void derm_agents_copy_row(struct derm_agents *a, int64_t dst, int64_t src)
 #define DERM_X_COPY(name, ctype, kind, units, desc) a->name[dst] = a->name[src];
     DERM_AGENT_COLUMNS(DERM_X_COPY)
 #undef DERM_X_COPY
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        a->clock[k][dst] = a->clock[k][src];
+        a->clock_n[k][dst] = a->clock_n[k][src];
+    }
+    for (int k = 0; k < 3; k++) a->walk[k][dst] = a->walk[k][src];
+    a->walk_window[dst] = a->walk_window[src];
     a->voxel[dst] = a->voxel[src];
     a->divide[dst] = a->divide[src];
     a->die[dst] = a->die[src];

@@ -18,6 +18,9 @@ import time
 
 import h5py
 
+# runs made here need no report.html (seconds of Python each; see `dermsim run --help`)
+os.environ.setdefault("DERMSIM_REPORT_HTML", "0")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NSIGNALS = 9
 

@@ -27,6 +27,9 @@ import sys
 import tempfile
 import time
 
+# runs made here need no report.html (seconds of Python each; see `dermsim run --help`)
+os.environ.setdefault("DERMSIM_REPORT_HTML", "0")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

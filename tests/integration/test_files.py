@@ -147,7 +147,7 @@ def test_overwrite_replaces_only_on_completion(cfg, done, tmp_path):
         assert p.returncode == 0, p.stderr
         for k, v in old.items():
             assert np.array_equal(held[k][()], v), k
-    assert sorted(snapshot(d)) == ["report.md", "resolved.yaml", "run.h5", "run.xdmf"]
+    assert sorted(snapshot(d)) == ["report.md", "resolved.yaml", "run.h5", "run.xdmf", "run_paraview.py"]
     with h5py.File(d / "run.h5", "r") as f:
         assert int(f.attrs["seed"]) == 9 and int(f.attrs["completed"]) == 1
 

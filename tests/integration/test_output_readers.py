@@ -97,6 +97,11 @@ def test_time_is_float_days(ds):
     assert ds.frame_time.attrs["units"] == "day"
     np.testing.assert_array_equal(ds.frame_time.values, 10.0 * np.arange(NFRAMES) + 0.25)
     np.testing.assert_array_equal(ds.frame_step.values, 20 * np.arange(NFRAMES))
+    # frame is a coordinate variable (the frame number); age is on both dimensions
+    assert "frame" in ds.coords and ds.frame.dtype == np.int64
+    np.testing.assert_array_equal(ds.frame.values, np.arange(NFRAMES))
+    assert ds.frame.attrs["units"] == "1" and ds.frame.attrs["long_name"]
+    assert ds.age_years.attrs["units"] == "year" and ds.frame_age_years.attrs["units"] == "year"
 
 
 def test_units_and_long_name_everywhere(ds):
@@ -183,48 +188,113 @@ def test_h5dump_header(run_dir):
 
 PV_SCRIPT = textwrap.dedent("""
     import json, sys
-    from paraview.simple import XDMFReader
-    r = XDMFReader(FileNames=[sys.argv[1]])
+    from paraview import simple as pv, servermanager as sm
+    r = pv.XDMFReader(FileNames=[sys.argv[1]])
     r.UpdatePipelineInformation()
     out = {"times": list(r.TimestepValues), "frames": []}
+    def arrays(data):
+        return {data.GetArrayName(i): list(data.GetArray(i).GetRange(0)) + [data.GetArray(i).GetDataTypeAsString()]
+                for i in range(data.GetNumberOfArrays())}
     for t in out["times"]:
         r.UpdatePipeline(t)
-        di = r.GetDataInformation()
-        cd = r.CellData
-        out["frames"].append({
-            "ncells": di.GetNumberOfCells(),
-            "bounds": list(di.GetBounds()),
-            "arrays": {k: list(cd[k].GetRange()) for k in cd.keys()},
-        })
+        d = sm.Fetch(r)
+        fr = {}
+        for b in range(d.GetNumberOfBlocks()):
+            blk = d.GetBlock(b)
+            fr[d.GetMetaData(b).Get(d.NAME())] = {
+                "ncells": blk.GetNumberOfCells(), "bounds": list(blk.GetBounds()),
+                "cell": arrays(blk.GetCellData()), "point": arrays(blk.GetPointData())}
+        out["frames"].append(fr)
     print("JSON" + json.dumps(out))
 """)
 
+# the view script dermsim writes beside the sidecar, run as ParaView would, then a screenshot
+PV_VIEW = textwrap.dedent("""
+    import json, sys
+    exec(open(sys.argv[1]).read())   # defines VIEW and SHOWN, like File > Load State
+    from paraview import simple as pv
+    pv.SaveScreenshot(sys.argv[2], VIEW, ImageResolution=[640, 480])
+    print("JSON" + json.dumps({"up": list(VIEW.CameraViewUp), "time": VIEW.ViewTime,
+                               "sources": sorted(SHOWN)}))
+""")
 
-def test_paraview_loads_xdmf(run_dir, ds, tmp_path):
+
+def pvpython():
     pv = shutil.which("pvpython")
     if pv is None:
-        pytest.skip("pvpython not on PATH (Debian package paraview)")
-    xdmf = run_dir / XDMF
-    assert xdmf.exists()
-    script = tmp_path / "check_xdmf.py"
-    script.write_text(PV_SCRIPT)
+        pytest.skip("pvpython not on PATH (Debian packages paraview and python3-paraview)")
+    return pv
+
+
+def run_pv(args, tmp_path, script, xvfb=False):
+    path = tmp_path / "pv_script.py"
+    path.write_text(script)
+    cmd = [pvpython(), str(path), *map(str, args)]
+    if xvfb and shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run not on PATH (Debian packages xvfb and xauth)")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    r = subprocess.run([pv, str(script), str(xdmf)], capture_output=True, text=True,
-                       timeout=600, env=env, cwd=tmp_path)
+    for attempt in range(3):
+        # Debian's ParaView renders through X: a virtual display, numbered away from the
+        # usual :99 (two xvfb-run -a starting together can pick the same free number)
+        full = ["xvfb-run", "-a", "-n", str(100 + (os.getpid() * 7 + attempt * 131) % 800)] + cmd if xvfb else cmd
+        r = subprocess.run(full, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+        if not (xvfb and r.returncode != 0 and "bad X server connection" in r.stdout + r.stderr):
+            break
     assert r.returncode == 0, r.stdout + r.stderr
     # ParaView's Xdmf2 reader reports failed slab reads on stderr but still returns
     assert "Error" not in r.stdout + r.stderr, r.stdout + r.stderr
     lines = [l for l in r.stdout.splitlines() if l.startswith("JSON")]
     assert lines, r.stdout + r.stderr
-    out = json.loads(lines[-1][4:])
+    return json.loads(lines[-1][4:])
 
-    np.testing.assert_allclose(out["times"], ds.frame_time.values)
+
+def test_paraview_loads_xdmf(run_dir, ds, tmp_path):
+    xdmf = run_dir / XDMF
+    assert xdmf.exists()
+    out = run_pv([xdmf], tmp_path, PV_SCRIPT)
+    # time is the subject's age at the frame
+    np.testing.assert_allclose(out["times"], ds.frame_age_years.values)
     names = field_names(ds)
+    cols = [n[len("agent_"):] for n, v in ds.data_vars.items() if v.dims == ("agent",)]
+    starts = np.concatenate([[0], np.cumsum(FRAME_AGENTS)])
     for k, fr in enumerate(out["frames"]):
-        assert fr["ncells"] == NX * NY * NZ
-        np.testing.assert_allclose(fr["bounds"], [0, NX * H_UM, 0, NY * H_UM, 0, NZ * H_UM])
-        assert sorted(fr["arrays"]) == sorted(names)
+        assert sorted(fr) == ["agents", "fields"]
+        f = fr["fields"]
+        assert f["ncells"] == NX * NY * NZ
+        np.testing.assert_allclose(f["bounds"], [0, NX * H_UM, 0, NY * H_UM, 0, NZ * H_UM])
+        assert sorted(f["cell"]) == sorted(names)
         for n in names:
             v = ds[n].isel(frame=k).values
-            np.testing.assert_allclose(fr["arrays"][n], [v.min(), v.max()], rtol=1e-6,
+            np.testing.assert_allclose(f["cell"][n][:2], [v.min(), v.max()], rtol=1e-6,
                                        err_msg=f"{n} frame {k}")
+        a = fr["agents"]
+        assert a["ncells"] == FRAME_AGENTS[k], f"frame {k}: {a['ncells']} vertices"
+        if FRAME_AGENTS[k] == 0:
+            continue
+        rows = slice(starts[k], starts[k + 1])
+        assert sorted(a["point"]) == sorted(cols)
+        for c in cols:
+            v = ds["agent_" + c].values[rows]
+            np.testing.assert_allclose(a["point"][c][:2], [v.min(), v.max()], rtol=1e-6,
+                                       err_msg=f"agent_{c} frame {k}")
+        lo, hi = a["bounds"][0::2], a["bounds"][1::2]
+        for axis, (l, h) in zip("xyz", zip(lo, hi)):
+            v = ds["agent_" + axis].values[rows]
+            np.testing.assert_allclose([l, h], [v.min(), v.max()], rtol=1e-6)
+
+
+def test_paraview_view_script(run_dir, ds, tmp_path):
+    script = run_dir / XDMF.replace(".xdmf", "_paraview.py")
+    assert script.exists(), "the first-view script is written beside the sidecar"
+    png = tmp_path / "view.png"
+    out = run_pv([script, png], tmp_path, PV_VIEW, xvfb=True)
+    assert out["up"] == [0.0, 0.0, -1.0], "depth (z) must point down the screen"
+    assert out["time"] == pytest.approx(float(ds.frame_age_years.values[-1]))
+    assert {"fields", "agents", "slice"} <= set(out["sources"])
+    import matplotlib.image as mpimg
+    img = mpimg.imread(png)[..., :3]
+    assert img.shape[:2] == (480, 640)
+    # not blank: many distinct colours, and the middle differs from the background corner
+    colours = np.unique((img.reshape(-1, 3) * 255).astype(np.uint8), axis=0)
+    assert len(colours) > 20, len(colours)
+    assert np.abs(img[200:280, 280:360].mean((0, 1)) - img[5, 5]).max() > 0.05

@@ -222,7 +222,8 @@ def test_restart_equals_uninterrupted(reference, tmp_path, first, second):
     assert not (out / "run.h5").exists()
     p = dermsim("resume", out, "--quiet", "--threads", second)
     assert p.returncode == 0, p.stderr
-    assert sorted(x.name for x in out.iterdir()) == ["report.md", "resolved.yaml", "run.h5", "run.xdmf"]
+    assert sorted(x.name for x in out.iterdir()) == ["report.md", "resolved.yaml", "run.h5", "run.xdmf",
+                                                     "run_paraview.py"]
     assert_same_run(out / "run.h5", reference["h5"])
     def no_threads(t):
         return [l for l in t.splitlines() if not l.lstrip().startswith("threads:")]

@@ -180,3 +180,42 @@ def test_notebook_executes(real_sweeps, tmp_path, monkeypatch):
     assert n_images == 4, f"expected 4 figures (dose-response, heat map, Morris, PRCC), got {n_images}"
     text = "".join(o.get("text", "") for o in outputs)
     assert "12 runs, 12 ok" in text
+
+
+def test_notebook_with_only_a_grid_sweep(real_sweeps, tmp_path, monkeypatch):
+    """A student with one grid sweep gets its figures and a note instead of a crash."""
+    from conftest import execute_notebook
+
+    monkeypatch.setenv("DERMSIM_SWEEP_GRID", str(real_sweeps["grid_small"]))
+    monkeypatch.setenv("DERMSIM_SWEEP_SCREEN", str(tmp_path / "no_such_sweep"))
+    monkeypatch.delenv("DERMSIM_SWEEP_ENDPOINT", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    outputs = execute_notebook(NOTEBOOK, tmp_path, ANALYSIS)
+    assert not [o for o in outputs if o.output_type == "error"], [o for o in outputs if o.output_type == "error"]
+    n_images = sum("image/png" in o.get("data", {}) for o in outputs)
+    assert n_images == 2, f"expected the dose-response and heat map, got {n_images}"
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "no screening sweep at" in text and "its sections are skipped" in text
+
+
+def test_labels_and_x_axis(real_sweeps, tmp_path):
+    g = real_sweeps["grid_small"]
+    assert ds.param_label(g, "subject.glucose_mM") == "subject.glucose_mM [mM]"
+    assert ds.param_label(g, "fibroblast.lifespan_years") == "fibroblast.lifespan_years [year]"
+    assert ds.endpoint_label(g, "collagen_30_rel25") == "collagen_total at 30 y / at 25 y [-]"
+    assert ds.endpoint_label(g, "age_30") == "age_crosslinks_mean at 30 y [pmol/mg]"
+    assert ds.endpoint_label(g, "sen_final") == "senescent_fraction at the end [-]"
+    assert ds.endpoint_label(g, "age_to_1pct_loss") == ("age when collagen_total falls to 0.99 of its "
+                                                        "value at 25 y [year]")
+    assert ds.endpoint_label(g, "not_an_endpoint") == "not_an_endpoint"
+    summary = ds.load_summary(g)
+    # glucose has 3 values, lifespan 2: glucose on x whatever the order in the sweep file
+    assert ds.choose_x(summary, ["fibroblast.lifespan_years", "subject.glucose_mM"]) == "subject.glucose_mM"
+    # a schedule dose is labelled in the units of its entry's input (here before any run)
+    sweep = tmp_path / "uv.yaml"
+    sweep.write_text(f"base: {source_dir() / 'tests/configs/sweeps/tiny_base.yaml'}\n"
+                     "set: {schedule.sun.input: uv, schedule.sun.from_age: 25}\ndesign: grid\n"
+                     "parameters:\n  schedule.sun.dose: {values: [0, 1]}\n")
+    dermsim("sweep", "plan", sweep, "-o", tmp_path / "s")
+    assert ds.param_label(tmp_path / "s", "schedule.sun.dose") == "schedule.sun.dose [SED per active day]"
+    assert ds.param_label(tmp_path / "s", "schedule.sun.from_age") == "schedule.sun.from_age [year]"

@@ -23,6 +23,9 @@ import tempfile
 import h5py
 import numpy as np
 
+# runs made here need no report.html (seconds of Python each; see `dermsim run --help`)
+os.environ.setdefault("DERMSIM_REPORT_HTML", "0")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

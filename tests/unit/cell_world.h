@@ -4,10 +4,10 @@
  *
  * The constants are built here from derm_params_defaults with the unit conversions of
  * sim/coef.c written out (so a test does not depend on the coefficient builder), all signal
- * references at 1, per-layer synthesis references distinct per layer, the division hazard
- * 0.01/day, a progenitor niche of 10 with 5 progenitors counted, and the young-adult step
- * inputs (derm_step_inputs_young). Tests switch individual hazards on or off.
- * Include after <cmocka.h>. Not a test itself (CMake builds tests/unit/test_*.c only).
+ * references at 1 (and the young cells' own ROS reference at 1), per-layer synthesis
+ * references distinct per layer, the division hazard 0.01/day, a progenitor niche of 10 with 5 progenitors counted, and
+ * the young-adult step inputs (derm_step_inputs_young). Tests switch individual hazards on or off. Include after
+ * <cmocka.h>. Not a test itself (CMake builds tests/unit/test_*.c only).
  */
 #ifndef DERM_TEST_CELL_WORLD_H
 #define DERM_TEST_CELL_WORLD_H
@@ -65,6 +65,7 @@ static inline void world_coef_defaults(struct world *w)
     h->elastin_ref_k = w->el_k;
     h->ha_ref_k = w->ha_k;
     for (int q = 0; q < DERM_NSIGNAL; q++) h->secretion_ref[q] = h->sensed_ref[q] = 1.0;
+    h->ros_own_ref = 1.0; /* a young quiescent undamaged cell senses ROS 1 */
     h->division_h = 0.01 / Dd;
     h->stem_niche = 10.0;
     w->in = derm_step_inputs_young();
@@ -112,9 +113,12 @@ static inline void world_coef_defaults(struct world *w)
     c->procollagen_inhibition = p.uv_procollagen_inhibition;
     c->ha_inhibition = p.uv_ha_inhibition;
     c->uv_damage_per_sed = p.uv_damage_per_sed;
+    c->uv_chronic_share = p.uv_ap1_chronic_share;
     c->age_young = p.ecm_age_initial_pmol_per_mg;
     c->rage_ros = p.glycation_rage_ros_gain;
     c->rage_apoptosis = p.glycation_rage_apoptosis_gain;
+    c->rage_synthesis = p.glycation_rage_synthesis_inhibition;
+    c->rage_proliferation = p.glycation_rage_proliferation_inhibition;
     c->exo_uptake_h = p.treatment_exosome_uptake_per_h;
     c->exo_effect_h = p.treatment_exosome_effect_days * Dd;
     c->exo_syn_gain = p.treatment_exosome_synthesis_gain;
@@ -246,10 +250,11 @@ static inline void secrete(struct world *w)
     derm_fibroblast_secrete(&w->g, &w->a, &w->fc, &w->h, &w->in, M(w), S(w), &w->rt);
 }
 
-static inline void move(struct world *w, const double *chem, uint64_t seed, int64_t step, double dt)
+/* Move every agent over [t0_h, t0_h + dt) hours of absolute time (the walk is keyed by time). */
+static inline void move(struct world *w, const double *chem, uint64_t seed, double t0_h, double dt)
 {
     rebin(w);
-    derm_motility_move(&w->g, &w->a, &w->mc, M(w), chem, seed, step, dt);
+    derm_motility_move(&w->g, &w->a, &w->mc, M(w), chem, seed, t0_h, dt);
 }
 
 static inline derm_status apply(struct world *w, uint64_t seed, int64_t step, int64_t *births, int64_t *deaths)

@@ -1,8 +1,11 @@
 /* test_agents.c - the structure-of-arrays agent store: ids, append, copy, swap-remove, growth.
  *
  * Invariants checked: ids are handed out 1, 2, 3, ... and never reused after removals;
- * an appended row is zero in every column (even when it reuses memory of a removed row);
- * copy_row copies every X-macro column and the voxel / intent columns; swap-remove moves
+ * an appended row is zero in every column (even when it reuses memory of a removed row)
+ * except its lineage key, which is its own id (a founder), with every event clock undrawn
+ * (NaN, count 0) and no random-walk window (walk 0, window INT64_MIN);
+ * copy_row copies every X-macro column, the event clocks, the walk and the voxel / intent
+ * columns; swap-remove moves
  * the last row into the hole and is a no-op out of range; growth through reserve and
  * append keeps every stored value; fini releases and zeroes the store (safe twice).
  * The column list is walked with DERM_AGENT_COLUMNS itself, so a new column is covered
@@ -15,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +45,12 @@ static void fill_row(struct derm_agents *a, int64_t r, int salt)
     DERM_AGENT_COLUMNS(X_FILL)
 #undef X_FILL
     (void)col;
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        a->clock[k][r] = 0.25 * (double)(r * 5 + k + salt);
+        a->clock_n[k][r] = (int32_t)(r * 13 + k + salt);
+    }
+    for (int q = 0; q < 3; q++) a->walk[q][r] = -0.5 * (double)(r * 3 + q + salt);
+    a->walk_window[r] = r * 17 + salt - 4;
     a->voxel[r] = r * 11 + salt;
     a->divide[r] = (uint8_t)(1 + (r + salt) % 2);
     a->die[r] = (uint8_t)((r + salt) % 2);
@@ -56,6 +66,12 @@ static void check_row(const struct derm_agents *a, int64_t r, int64_t expect_r, 
     DERM_AGENT_COLUMNS(X_CHECK)
 #undef X_CHECK
     (void)col;
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        assert_true(a->clock[k][r] == 0.25 * (double)(expect_r * 5 + k + salt));
+        assert_int_equal(a->clock_n[k][r], expect_r * 13 + k + salt);
+    }
+    for (int q = 0; q < 3; q++) assert_true(a->walk[q][r] == -0.5 * (double)(expect_r * 3 + q + salt));
+    assert_int_equal(a->walk_window[r], expect_r * 17 + salt - 4);
     assert_int_equal(a->voxel[r], expect_r * 11 + salt);
     assert_int_equal(a->divide[r], 1 + (expect_r + salt) % 2);
     assert_int_equal(a->die[r], (expect_r + salt) % 2);
@@ -64,9 +80,16 @@ static void check_row(const struct derm_agents *a, int64_t r, int64_t expect_r, 
 static void check_row_zero(const struct derm_agents *a, int64_t r)
 {
 #define X_ZERO(name, ctype, kind, units, desc) \
-    if (strcmp(#name, "id") != 0) assert_true(a->name[r] == (ctype)0);
+    if (strcmp(#name, "id") != 0 && strcmp(#name, "lineage") != 0) assert_true(a->name[r] == (ctype)0);
     DERM_AGENT_COLUMNS(X_ZERO)
 #undef X_ZERO
+    assert_int_equal(a->lineage[r], a->id[r]); /* a founder keys its own random stream */
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        assert_true(isnan(a->clock[k][r]));
+        assert_int_equal(a->clock_n[k][r], 0);
+    }
+    for (int q = 0; q < 3; q++) assert_true(a->walk[q][r] == 0.0);
+    assert_int_equal(a->walk_window[r], INT64_MIN);
     assert_int_equal(a->voxel[r], 0);
     assert_int_equal(a->divide[r], 0);
     assert_int_equal(a->die[r], 0);

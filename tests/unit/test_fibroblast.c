@@ -6,14 +6,24 @@
  * Checks: attachment(0) = 1, attachment(f50) = 1/2, monotone; secretion ratios of
  * senescent / quiescent / activated / collapsed cells equal the documented factors
  * (VALIDATION C6, C8; 1e-12 relative); IL, ROS, TGF-beta and damage responses in closed
- * form; stem and apoptotic rows secrete nothing; decide with zero hazards changes nothing
- * and leaves progenitor rows alone; damage accumulates with sensed ROS; divisions are
- * flagged except at the replicative limit (senescence), under contact inhibition and for
- * senescent cells; AP-1 follows the ROS excess with its lag exactly and strips TGF-beta
- * receptors above the threshold; exosome cargo relaxes exactly and wears off; UV adds damage
- * per SED; the step inputs act as documented: clearance x immune, estrogen-dependent
- * synthesis, ROS ageing, elastin synthesis, the direct UV drive of AP-1 and the exosome
- * emphasis (derm_step_inputs.exo_mult).
+ * form; cells sense their own ROS (production factor: SASP, damage, RAGE, over the young
+ * cells' mean h->ros_own_ref) plus the exposure excess of their layer (in->ros_ex_k), never
+ * the voxel ROS field; RAGE (AGE per collagen above the young load) cuts collagen synthesis
+ * and raises ROS and IL output; UV-driven AP-1 (ap1_uv) and the level adapted to
+ * (ap1_uv_adapted) relax exactly, and adapted UV AP-1 induces MMPs only at
+ * uv.ap1_chronic_share while ROS-driven AP-1 never desensitises; stem and apoptotic rows
+ * secrete nothing; decide with zero hazards changes nothing and leaves progenitor rows
+ * alone; damage accumulates with sensed ROS; divisions are flagged except at the
+ * replicative limit (senescence), under contact inhibition and for senescent cells; AP-1
+ * follows the ROS excess with its lag exactly and strips TGF-beta receptors above the
+ * threshold; exosome cargo relaxes exactly and wears off; UV adds damage per SED; the step
+ * inputs act as documented: clearance x immune, estrogen-dependent synthesis, developmental
+ * collagen synthesis, elastin synthesis, the exposure ROS excess, the direct UV drive of
+ * AP-1 and the exosome emphasis (derm_step_inputs.exo_mult). Events run on exact event
+ * clocks (model/clock.h): clearance of senescent cells is the documented clock draw keyed by
+ * the lineage key; activation and deactivation switch any number of times within a step,
+ * so the activated fraction relaxes to a/(a+b) as 1 - e^{-(a+b)t} and each cell's state at
+ * every 168 h is the same whether the step is 168, 42 or 12 h.
  * Births, deaths and the rules' thread independence are in test_lifecycle.c; progenitors in
  * test_progenitor.c; motility in test_motility.c.
  */
@@ -76,7 +86,9 @@ static void test_secrete_senescent_vs_quiescent(void **state)
     assert_rel(rt->signal[DERM_S_MMP3][s] / rt->signal[DERM_S_MMP3][q], c->sasp_mmp3, 1e-12);
     assert_rel(rt->signal[DERM_S_IL][s] / rt->signal[DERM_S_IL][q], c->sasp_il, 1e-12);
     assert_rel(rt->signal[DERM_S_ROS][s] / rt->signal[DERM_S_ROS][q], c->sasp_ros, 1e-12);
-    assert_rel(rt->collagen[s] / rt->collagen[q], c->senescent_synthesis, 1e-12);
+    /* synthesis: the senescent factor, and the cell senses its own SASP ROS */
+    assert_rel(rt->collagen[s] / rt->collagen[q],
+               c->senescent_synthesis * (1.0 + c->ros_inhibition) / (1.0 + c->ros_inhibition * c->sasp_ros), 1e-12);
     assert_rel(w.a.mmp1_secretion[s] / w.a.mmp1_secretion[q], c->sasp_mmp1, 1e-12);
     assert_rel(w.a.mmp1_secretion[q], 1.0, 1e-12); /* young quiescent reference */
     /* activated: more matrix and TGF-beta */
@@ -130,12 +142,14 @@ static void test_secrete_environment_responses(void **state)
     world_init(&w, 4, 4, 4, 20.0);
     int64_t ref = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
     int64_t inf = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 0, 0);
-    int64_t ox = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 2, 0, 0);
+    int64_t ox = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 2, 0, 1); /* layer 1 */
     int64_t tg = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 3, 0, 0);
     w.f.signal[DERM_S_IL][derm_grid_idx(&w.g, 1, 0, 0)] = 3.0;
-    w.f.signal[DERM_S_ROS][derm_grid_idx(&w.g, 2, 0, 0)] = 2.0;
     w.f.signal[DERM_S_TGFB][derm_grid_idx(&w.g, 3, 0, 0)] = 2.0;
-    /* collagen per layer-0 voxel: the young AGE load (no RAGE excess) */
+    /* exposure ROS excess 1 in layer 1: the cell there senses its own 1 + 1 = 2 */
+    const double ex_k[4] = {0.0, 1.0, 0.0, 0.0};
+    w.in.ros_ex_k = ex_k;
+    /* collagen per voxel: the young AGE load (no RAGE excess) */
     for (int64_t v = 0; v < w.g.n; v++) {
         w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 250.0;
         w.f.matrix[DERM_M_AGE_AMOUNT][v] = 250.0 * w.fc.age_young;
@@ -147,16 +161,146 @@ static void test_secrete_environment_responses(void **state)
     assert_rel(w.rt.collagen[inf] / w.rt.collagen[ref], (1.0 + c->il_inhibition) / (1.0 + 3.0 * c->il_inhibition),
                1e-12);
     assert_rel(w.a.mmp1_secretion[inf], 1.0 + c->il_mmp_gain * 2.0, 1e-12);
-    /* ROS = 2: synthesis x (1 + c)/(1 + 2c); saturating MMP induction 1 + gain x/(1 + x), x = 1 */
-    assert_rel(w.rt.collagen[ox] / w.rt.collagen[ref], (1.0 + c->ros_inhibition) / (1.0 + 2.0 * c->ros_inhibition),
-               1e-12);
+    /* ROS = 2: synthesis x (1 + c)/(1 + 2c) (per layer reference); saturating MMP induction
+     * 1 + gain x/(1 + x), x = 1 */
+    assert_rel(w.rt.collagen[ox] / w.col_k[1] / (w.rt.collagen[ref] / w.col_k[0]),
+               (1.0 + c->ros_inhibition) / (1.0 + 2.0 * c->ros_inhibition), 1e-12);
     assert_rel(w.a.mmp1_secretion[ox], 1.0 + c->ros_mmp_gain * 0.5, 1e-12);
+    /* the exposure excess is sensed, not made: ROS output is the cell's own production */
+    assert_rel(w.rt.signal[DERM_S_ROS][ox], w.rt.signal[DERM_S_ROS][ref], 1e-15);
     /* TGF-beta = 2: saturating response x (1 + K)/(K + x) */
     assert_rel(w.rt.collagen[tg] / w.rt.collagen[ref], 2.0 * (1.0 + c->tgfb_half) / (c->tgfb_half + 2.0), 1e-12);
-    /* damage raises ROS output: x (1 + gain d) */
+    /* the voxel ROS field is not what a cell senses: raising it changes nothing */
+    const double col_ref = w.rt.collagen[ref], mmp_ref = w.a.mmp1_secretion[ref];
+    for (int64_t v = 0; v < w.g.n; v++) w.f.signal[DERM_S_ROS][v] = 5.0;
+    secrete(&w);
+    assert_rel(w.rt.collagen[ref], col_ref, 1e-15);
+    assert_rel(w.a.mmp1_secretion[ref], mmp_ref, 1e-15);
+    /* damage raises ROS output x (1 + gain d), which the cell itself senses */
     w.a.damage[ref] = 0.4;
     secrete(&w);
-    assert_rel(w.rt.signal[DERM_S_ROS][ref], 1.0 + c->ros_damage_gain * 0.4, 1e-12);
+    const double own = 1.0 + c->ros_damage_gain * 0.4;
+    assert_rel(w.rt.signal[DERM_S_ROS][ref], own, 1e-12);
+    assert_rel(w.rt.collagen[ref] / col_ref, (1.0 + c->ros_inhibition) / (1.0 + own * c->ros_inhibition), 1e-12);
+    /* relative to the young cells' own mean (h->ros_own_ref): a cell at the mean senses 1 */
+    w.h.ros_own_ref = own;
+    secrete(&w);
+    assert_rel(w.rt.collagen[ref], col_ref, 1e-12);
+    assert_rel(w.rt.signal[DERM_S_ROS][ref], own, 1e-12); /* output unchanged */
+    world_fini(&w);
+}
+
+/* derm_fibroblast_ros_factor and derm_fibroblast_ros_sensed in closed form. */
+static void test_own_ros_closed_form(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 2, 2, 3, 20.0);
+    const struct derm_fibroblast_coef *c = &w.fc;
+    int64_t q = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    int64_t s = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_SENESCENT, 1, 0, 1);
+    int64_t g = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, 1, 1, 2);
+    const double X0 = c->age_young;
+    for (int64_t v = 0; v < w.g.n; v++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 200.0;
+        w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] = 50.0;
+        w.f.matrix[DERM_M_AGE_AMOUNT][v] = 250.0 * X0;
+        w.f.signal[DERM_S_ROS][v] = 7.0; /* ignored */
+    }
+    /* RAGE: AGE per collagen 2.5 x the young load in g's voxel (excess 1.5) */
+    w.f.matrix[DERM_M_AGE_AMOUNT][derm_grid_idx(&w.g, 1, 1, 2)] = 250.0 * 2.5 * X0;
+    w.a.damage[s] = 0.3;
+    rebin(&w);
+    const struct derm_step_inputs *in = &w.in;
+    assert_rel(derm_fibroblast_ros_factor(c, in, &w.a, q, M(&w)), 1.0, 1e-15);
+    assert_rel(derm_fibroblast_ros_factor(c, in, &w.a, s, M(&w)), c->sasp_ros * (1.0 + c->ros_damage_gain * 0.3),
+               1e-14);
+    assert_rel(derm_fibroblast_ros_factor(c, in, &w.a, g, M(&w)), 1.0 + c->rage_ros * 1.5, 1e-14);
+    /* AGE below the young load is no excess */
+    w.f.matrix[DERM_M_AGE_AMOUNT][derm_grid_idx(&w.g, 1, 1, 2)] = 0.5 * 250.0 * X0;
+    assert_rel(derm_fibroblast_ros_factor(c, in, &w.a, g, M(&w)), 1.0, 1e-15);
+    w.f.matrix[DERM_M_AGE_AMOUNT][derm_grid_idx(&w.g, 1, 1, 2)] = 250.0 * 2.5 * X0;
+    /* sensed: own / ros_own_ref + the layer's exposure excess */
+    w.h.ros_own_ref = 1.25;
+    const int64_t nxy = w.g.nx * w.g.ny;
+    for (int64_t r = 0; r < w.a.n; r++)
+        assert_rel(derm_fibroblast_ros_sensed(c, &w.h, in, &w.a, r, M(&w), nxy),
+                   derm_fibroblast_ros_factor(c, in, &w.a, r, M(&w)) / 1.25, 1e-15);
+    const double ex[3] = {0.5, 2.0, 0.0};
+    w.in.ros_ex_k = ex;
+    for (int64_t r = 0; r < w.a.n; r++)
+        assert_rel(derm_fibroblast_ros_sensed(c, &w.h, &w.in, &w.a, r, M(&w), nxy),
+                   derm_fibroblast_ros_factor(c, &w.in, &w.a, r, M(&w)) / 1.25 + ex[w.a.voxel[r] / nxy], 1e-15);
+    /* RAGE in secretion: collagen / (1 + rs ex) and the cell's own ROS inhibits it; IL x (1 + rr ex) */
+    w.in.ros_ex_k = NULL;
+    w.h.ros_own_ref = 1.0;
+    const int64_t g2 = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, 0, 1, 2); /* no excess there */
+    secrete(&w);
+    const double ex_g = 1.5, own = 1.0 + c->rage_ros * ex_g;
+    assert_rel(w.rt.collagen[g] / w.rt.collagen[g2],
+               (1.0 + c->ros_inhibition) / (1.0 + c->ros_inhibition * own) / (1.0 + c->rage_synthesis * ex_g), 1e-12);
+    assert_rel(w.rt.signal[DERM_S_IL][g] / w.rt.signal[DERM_S_IL][g2], 1.0 + c->rage_ros * ex_g, 1e-12);
+    assert_rel(w.rt.signal[DERM_S_ROS][g] / w.rt.signal[DERM_S_ROS][g2], own, 1e-12);
+    assert_true(c->rage_synthesis > 0.0 && c->rage_ros > 0.0);
+    world_fini(&w);
+}
+
+/* UV-driven AP-1 and the level a cell has adapted to relax exactly; adapted UV AP-1 induces
+ * MMPs only at uv.ap1_chronic_share (desensitisation), ROS-driven AP-1 always fully. */
+static void test_uv_ap1_desensitisation(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 2, 2, 2, 20.0);
+    hazards_off(&w);
+    const struct derm_fibroblast_coef *c = &w.fc;
+    for (int64_t v = 0; v < w.g.n; v++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 250.0;
+        w.f.matrix[DERM_M_AGE_AMOUNT][v] = 250.0 * c->age_young;
+    }
+    int64_t r = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
+    const double u = 2.0, dt = 36.0;
+    const double ap1_k[2] = {u, 0.0};
+    w.in.uv_ap1_k = ap1_k;
+    decide_fibroblasts(&w, 1, 0, dt);
+    const double k1 = exp(-dt / c->ap1_time_h), ka = exp(-dt / c->ap1_adapt_h);
+    const double uv1 = u * (1.0 - k1), ad1 = uv1 * (1.0 - ka);
+    assert_rel(w.a.ap1_uv[r], uv1, 1e-13);
+    assert_rel(w.a.ap1_uv_adapted[r], ad1, 1e-13);
+    assert_rel(w.a.ap1[r], uv1, 1e-13); /* no ROS excess: all of AP-1 is UV-driven */
+    /* a second step from there: the same exact relaxation */
+    decide_fibroblasts(&w, 1, 1, dt);
+    const double uv2 = u + (uv1 - u) * k1, ad2 = uv2 + (ad1 - uv2) * ka;
+    assert_rel(w.a.ap1_uv[r], uv2, 1e-13);
+    assert_rel(w.a.ap1_uv_adapted[r], ad2, 1e-13);
+    w.in.uv_ap1_k = NULL;
+
+    /* MMP induction: three cells with AP-1 2, (a) from ROS, (b) UV not adapted to, (c) UV fully
+     * adapted to; and (d) half adapted */
+    int64_t a = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 0, 0);
+    int64_t b = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 1, 0);
+    int64_t d = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 1, 0);
+    int64_t e = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 1, 1);
+    const int64_t rows[4] = {a, b, d, e};
+    for (int i = 0; i < 4; i++) w.a.ap1[rows[i]] = 2.0;
+    w.a.ap1_uv[b] = w.a.ap1_uv[d] = w.a.ap1_uv[e] = 2.0;
+    w.a.ap1_uv_adapted[d] = 2.0;
+    w.a.ap1_uv_adapted[e] = 1.0;
+    secrete(&w);
+    const double G = c->ros_mmp_gain, f = c->uv_chronic_share;
+    assert_true(f > 0.0 && f < 1.0);
+    assert_rel(w.a.mmp1_secretion[a], 1.0 + G * 2.0 / 3.0, 1e-12);
+    assert_rel(w.a.mmp1_secretion[b], 1.0 + G * 2.0 / 3.0, 1e-12);
+    const double xd = f * 2.0, xe = 1.0 + f * 1.0;
+    assert_rel(w.a.mmp1_secretion[d], 1.0 + G * xd / (1.0 + xd), 1e-12);
+    assert_rel(w.a.mmp1_secretion[e], 1.0 + G * xe / (1.0 + xe), 1e-12);
+    assert_true(w.a.mmp1_secretion[d] < w.a.mmp1_secretion[e] && w.a.mmp1_secretion[e] < w.a.mmp1_secretion[b]);
+    assert_rel(w.rt.signal[DERM_S_MMP3][d] / w.rt.signal[DERM_S_MMP3][a],
+               (1.0 + G * xd / (1.0 + xd)) / (1.0 + G * 2.0 / 3.0), 1e-12);
+    /* a ROS-driven cell adapted to its AP-1 is not desensitised (the UV part only) */
+    w.a.ap1_adapted[a] = 2.0;
+    secrete(&w);
+    assert_rel(w.a.mmp1_secretion[a], 1.0 + G * 2.0 / 3.0, 1e-12);
     world_fini(&w);
 }
 
@@ -235,10 +379,12 @@ static void test_decide_damage_accumulates_with_ros(void **state)
     struct world w;
     world_init(&w, 4, 4, 4, 20.0);
     int64_t r0 = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, 0, 0);
-    int64_t r1 = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 0, 0);
+    int64_t r1 = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 0, 1);
     hazards_off(&w);
     w.fc.damage_h = 1e-4;
-    w.f.signal[DERM_S_ROS][derm_grid_idx(&w.g, 1, 0, 0)] = 3.0;
+    const double ex[4] = {0.0, 2.0, 0.0, 0.0}; /* r1 senses 1 + 2 */
+    w.in.ros_ex_k = ex;
+    w.f.signal[DERM_S_ROS][derm_grid_idx(&w.g, 0, 0, 0)] = 5.0; /* the voxel field: not sensed */
     decide_fibroblasts(&w, 1, 0, 100.0);
     assert_rel(w.a.damage[r0], 1e-4 * 1.0 * 100.0, 1e-14);
     assert_rel(w.a.damage[r1], 1e-4 * 3.0 * 100.0, 1e-14);
@@ -308,14 +454,16 @@ static void test_decide_ap1_lag_and_receptor_loss(void **state)
     }
     hazards_off(&w);
     const double tau = w.fc.ap1_time_h, thr = w.fc.ap1_threshold;
-    w.f.signal[DERM_S_ROS][v] = 1.0 + 3.0; /* excess 3, below the threshold */
+    double ex[2] = {3.0, 0.0}; /* excess 3 sensed in layer 0, below the threshold */
+    w.in.ros_ex_k = ex;
+    (void)v;
     decide_fibroblasts(&w, 1, 0, tau);
     assert_rel(w.a.ap1[r], 3.0 * (1.0 - exp(-1.0)), 1e-12);
     assert_rel(w.a.tgfb_response[r], 1.0, 1e-15);
     /* a strong burst: receptors fall toward kr/(kl + kr) */
     w.a.ap1[r] = thr + 30.0;
     w.a.ap1_adapted[r] = 0.0;
-    w.f.signal[DERM_S_ROS][v] = 1.0 + thr + 30.0;
+    ex[0] = thr + 30.0;
     decide_fibroblasts(&w, 1, 1, 8.0);
     /* acute AP-1 = AP-1 above the level adapted to over the step (it started from 0) */
     const double acute = (thr + 30.0) * exp(-8.0 / w.fc.ap1_adapt_h);
@@ -326,7 +474,7 @@ static void test_decide_ap1_lag_and_receptor_loss(void **state)
     secrete(&w);
     double col_burst = w.rt.collagen[r];
     /* ROS back to normal: AP-1 decays, receptors recover */
-    w.f.signal[DERM_S_ROS][v] = 1.0;
+    ex[0] = 0.0;
     for (int n = 0; n < 10; n++) decide_fibroblasts(&w, 1, 2 + n, 24.0);
     assert_true(w.a.ap1[r] < 0.01 * (thr + 30.0));
     assert_true(w.a.tgfb_response[r] > 0.95);
@@ -405,13 +553,24 @@ static void test_step_inputs_scale_kernels(void **state)
     secrete(&w);
     assert_rel(w.rt.elastin[q], 0.25 * el0, 1e-12);
     assert_rel(w.rt.collagen[q], col0, 1e-12);
-    /* mitochondrial ROS ageing scales ROS output only */
+    /* developmental collagen synthesis scales collagen only */
     w.in.elastin_synthesis = 1.0;
-    w.in.ros_ageing = 1.7;
+    w.in.collagen_synthesis = 1.3;
     secrete(&w);
-    assert_rel(w.rt.signal[DERM_S_ROS][q], 1.7 * ros0, 1e-12);
-    assert_rel(w.rt.signal[DERM_S_MMP1][q], mmp0, 1e-12);
-    w.in.ros_ageing = 1.0;
+    assert_rel(w.rt.collagen[q], 1.3 * col0, 1e-12);
+    assert_rel(w.rt.ha[q], ha0, 1e-12);
+    assert_rel(w.rt.elastin[q], el0, 1e-12);
+    assert_rel(w.rt.signal[DERM_S_ROS][q], ros0, 1e-12);
+    w.in.collagen_synthesis = 1.0;
+    /* the exposure ROS excess of the cell's layer is sensed (synthesis inhibited, MMPs
+     * induced through AP-1 over time) but is not ROS the cell makes */
+    const double ex_k[4] = {0.0, 0.0, 0.5, 0.0};
+    w.in.ros_ex_k = ex_k;
+    secrete(&w);
+    assert_rel(w.rt.collagen[q], col0 * (1.0 + w.fc.ros_inhibition) / (1.0 + 1.5 * w.fc.ros_inhibition), 1e-12);
+    assert_rel(w.rt.signal[DERM_S_ROS][q], ros0, 1e-12);
+    assert_rel(w.rt.signal[DERM_S_MMP1][q], mmp0, 1e-12); /* AP-1 has not risen yet */
+    w.in.ros_ex_k = NULL;
 
     /* exosome emphasis: with cargo taken up (e = 1, s = 1/2) the synthesis gain, MMP and IL
      * suppression are weighted by exo_mult; generic (1) against doubled */
@@ -439,6 +598,7 @@ static void test_step_inputs_scale_kernels(void **state)
     w.in.uv_ap1_k = ap1_k;
     decide_fibroblasts(&w, 2, 0, c->ap1_time_h);
     assert_rel(w.a.ap1[q], 2.0 * (1.0 - exp(-1.0)), 1e-12);
+    assert_rel(w.a.ap1_uv[q], 2.0 * (1.0 - exp(-1.0)), 1e-12); /* all of it UV-driven */
     w.in.uv_ap1_k = NULL;
     world_fini(&w);
 }
@@ -467,11 +627,115 @@ static void test_clearance_scaled_by_immunity(void **state)
     for (int64_t r = 0; r < w.a.n; r++) {
         cleared += w.a.die[r];
         if (w.a.die[r]) assert_int_equal(w.a.state[r], DERM_STATE_APOPTOTIC);
-        /* the same draw as the documented hazard x dt */
-        const int expect = derm_rng_event(4, (uint64_t)w.a.id[r], 1, DERM_RNG_CLEAR, log(2.0));
-        assert_int_equal(w.a.die[r], expect);
+        /* the documented clock draw: the death clock's first threshold (keyed by the lineage
+         * key, never the step) against hazard x dt; survivors keep what is left of it */
+        const double e0 = -log(derm_rng_uniform(4, (uint64_t)w.a.lineage[r], 0, DERM_RNG_CLOCK + DERM_CLOCK_DEATH, 0));
+        assert_int_equal(w.a.die[r], e0 < log(2.0));
+        if (!w.a.die[r]) {
+            assert_rel(w.a.clock[DERM_CLOCK_DEATH][r], e0 - log(2.0), 1e-13);
+            assert_int_equal(w.a.clock_n[DERM_CLOCK_DEATH][r], 0);
+        } else {
+            assert_int_equal(w.a.clock_n[DERM_CLOCK_DEATH][r], 1);
+        }
     }
     assert_true(cleared > 70 && cleared < 130); /* binomial(200, 1/2): mean 100, s.d. 7 */
+    /* the survivors' clocks carry on: after the cleared cells are removed, one more hour
+     * clears exactly the cells whose first threshold is below 2 ln 2 */
+    int64_t deaths = 0;
+    assert_int_equal(apply(&w, 4, 1, NULL, &deaths), DERM_OK);
+    assert_int_equal(deaths, cleared);
+    decide_fibroblasts(&w, 4, 2, 1.0);
+    int64_t second = 0;
+    for (int64_t r = 0; r < w.a.n; r++) {
+        const double e0 = -log(derm_rng_uniform(4, (uint64_t)w.a.lineage[r], 0, DERM_RNG_CLOCK + DERM_CLOCK_DEATH, 0));
+        assert_true(e0 >= log(2.0));
+        assert_int_equal(w.a.die[r], e0 < 2.0 * log(2.0));
+        second += w.a.die[r];
+    }
+    assert_true(second > 0 && second < w.a.n);
+    world_fini(&w);
+}
+
+/* Activation and deactivation are exact for any step: the activated fraction relaxes as
+ * a/(a+b) (1 - e^{-(a+b) t}) from all quiescent, and each cell's state at every 168 h is the
+ * same with steps of 168, 42 and 12 h (several switches within a long step). */
+static void test_activation_exact_for_any_step(void **state)
+{
+    (void)state;
+    const int n = 2000;
+    const double ka = 0.02, kd = 0.03, T = 1008.0; /* 1/h: ~4 switches per cell and week */
+    const double steps[3] = {168.0, 42.0, 12.0};
+    int8_t *st[3];
+    double frac_end[3];
+    for (int si = 0; si < 3; si++) {
+        struct world w;
+        world_init(&w, 4, 4, 4, 20.0);
+        hazards_off(&w);
+        w.fc.activation_h = ka; /* x growth factor 1 */
+        w.fc.deactivation_h = kd;
+        for (int q = 0; q < n; q++)
+            add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, q % 4, (q / 4) % 4, (q / 16) % 4);
+        assert_non_null(st[si] = malloc((size_t)n * 6));
+        int64_t step = 0;
+        for (double t = 0.0; t < T - 1e-9; t += steps[si]) {
+            decide_fibroblasts(&w, 31, step++, steps[si]);
+            const double te = t + steps[si];
+            if (fmod(te, 168.0) == 0.0)
+                for (int q = 0; q < n; q++) st[si][(size_t)(te / 168.0 - 1.0) * n + q] = w.a.state[q];
+            if (si == 2 && te == 12.0) { /* the transient after one short step */
+                int na = 0;
+                for (int q = 0; q < n; q++) na += w.a.state[q] == DERM_STATE_ACTIVATED;
+                const double p = ka / (ka + kd) * (1.0 - exp(-(ka + kd) * 12.0));
+                if (!(fabs((double)na / n - p) < 5.0 * sqrt(p * (1.0 - p) / n)))
+                    fail_msg("activated after 12 h: %.4f, expected %.4f", (double)na / n, p);
+            }
+        }
+        int na = 0, switched = 0;
+        for (int q = 0; q < n; q++) {
+            na += w.a.state[q] == DERM_STATE_ACTIVATED;
+            switched += w.a.clock_n[DERM_CLOCK_SWITCH][q];
+            assert_int_equal(w.a.die[q], 0);
+            assert_int_equal(w.a.divide[q], 0);
+        }
+        frac_end[si] = (double)na / n;
+        /* ~ 2 ka kd / (ka + kd) T switches per cell at the balance */
+        assert_true((double)switched / n > 10.0);
+        world_fini(&w);
+    }
+    const double p = ka / (ka + kd), se = sqrt(p * (1.0 - p) / n);
+    for (int si = 0; si < 3; si++)
+        if (!(fabs(frac_end[si] - p) < 5.0 * se))
+            fail_msg("dt %g h: activated fraction %.4f, expected %.4f", steps[si], frac_end[si], p);
+    /* cell by cell, week by week: the same states whatever the step */
+    for (int si = 1; si < 3; si++) assert_memory_equal(st[si], st[0], (size_t)n * 6);
+    /* at the end of the first week the fraction is already p (1 - e^{-8.4}) */
+    int na = 0;
+    for (int q = 0; q < n; q++) na += st[0][q] == DERM_STATE_ACTIVATED;
+    assert_true(fabs((double)na / n - p * (1.0 - exp(-(ka + kd) * 168.0))) < 5.0 * se);
+    for (int si = 0; si < 3; si++) free(st[si]);
+}
+
+/* The default rates too: quiescent cells activate at activation_per_day x growth factor and
+ * the balance a/(a+b) holds at the default weekly step. */
+static void test_activation_balance_default_rates(void **state)
+{
+    (void)state;
+    const int n = 3000;
+    struct world w;
+    world_init(&w, 4, 4, 4, 20.0);
+    hazards_off(&w);
+    world_coef_defaults(&w);
+    const double a = w.fc.activation_h, b = w.fc.deactivation_h;
+    w.fc.apoptosis_h = w.fc.damage_h = w.fc.senescence_h = 0.0;
+    w.h.division_h = 0.0;
+    w.fc.exo_uptake_h = 0.0;
+    for (int q = 0; q < n; q++)
+        add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, q % 4, (q / 4) % 4, (q / 16) % 4);
+    for (int step = 0; step < 30; step++) decide_fibroblasts(&w, 8, step, 168.0);
+    int na = 0;
+    for (int q = 0; q < n; q++) na += w.a.state[q] == DERM_STATE_ACTIVATED;
+    const double p = a / (a + b) * (1.0 - exp(-(a + b) * 30.0 * 168.0)), se = sqrt(p * (1.0 - p) / n);
+    if (!(fabs((double)na / n - p) < 5.0 * se)) fail_msg("activated %.4f, expected %.4f", (double)na / n, p);
     world_fini(&w);
 }
 
@@ -482,6 +746,8 @@ int main(void)
         cmocka_unit_test(test_secrete_senescent_vs_quiescent),
         cmocka_unit_test(test_secrete_collapsed_cells),
         cmocka_unit_test(test_secrete_environment_responses),
+        cmocka_unit_test(test_own_ros_closed_form),
+        cmocka_unit_test(test_uv_ap1_desensitisation),
         cmocka_unit_test(test_secrete_stem_and_apoptotic_silent),
         cmocka_unit_test(test_decide_zero_hazards_changes_nothing),
         cmocka_unit_test(test_decide_damage_accumulates_with_ros),
@@ -490,6 +756,8 @@ int main(void)
         cmocka_unit_test(test_exosome_effect_and_uv_damage),
         cmocka_unit_test(test_step_inputs_scale_kernels),
         cmocka_unit_test(test_clearance_scaled_by_immunity),
+        cmocka_unit_test(test_activation_exact_for_any_step),
+        cmocka_unit_test(test_activation_balance_default_rates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -528,17 +528,22 @@ static void test_layout_and_round_trip(void **state)
         H5Dclose(ds);
     }
 
-    /* every variable carries units and long_name; the two pure dimensions carry none */
+    /* every variable carries units and long_name; the pure dimension agent carries none */
     struct visit vis = {0, 0};
     assert_true(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, check_units_cb, &vis) >= 0);
-    assert_int_equal(vis.npure, 2);
-    /* x y z time step age_years, totals, row_checksum, 3 frame coords + frame_checksum,
+    assert_int_equal(vis.npure, 1);
+    /* x y z time step age_years, totals, row_checksum, frame + 3 frame coords + frame_checksum,
      * fields + profiles, count + columns */
     int ncols = 0;
 #define COUNT_COL(name, ctype, kind, units, desc) ncols++;
     DERM_AGENT_COLUMNS(COUNT_COL)
 #undef COUNT_COL
-    assert_int_equal(vis.ndatasets, 6 + DERM_NTOTALS + 1 + 4 + 2 * DERM_NFIELDS + 1 + ncols);
+    assert_int_equal(vis.ndatasets, 6 + DERM_NTOTALS + 1 + 5 + 2 * DERM_NFIELDS + 1 + ncols);
+    {
+        int64_t frames[NFRAMES];
+        read_ds(file, "frame", H5T_NATIVE_INT64, frames);
+        for (int k = 0; k < NFRAMES; k++) assert_int_equal(frames[k], k);
+    }
     H5Fclose(file);
 
     /* read_series agrees */
@@ -554,14 +559,19 @@ static void test_layout_and_round_trip(void **state)
     assert_true(s[4] == 40.0);
     free(s);
 
-    /* XDMF sidecar: one uniform grid per frame, every field as a hyperslab */
+    /* XDMF sidecar (io/xdmf.c, tests/unit/test_xdmf.c): per frame a uniform grid with every
+     * field as a hyperslab and the frame's agents as vertices; time is the age */
     char *xml = slurp(RUN_XDMF);
     assert_non_null(xml);
-    assert_non_null(strstr(xml, "CollectionType=\"Temporal\""));
-    assert_int_equal(count_substr(xml, "<Time Value="), NFRAMES);
+    assert_int_equal(count_substr(xml, "CollectionType=\"Temporal\""), 2);
+    assert_int_equal(count_substr(xml, "<Time Value="), 2 * NFRAMES);
     assert_int_equal(count_substr(xml, "TopologyType=\"3DCoRectMesh\" Dimensions=\"6 4 5\""), NFRAMES);
-    assert_int_equal(count_substr(xml, "<Attribute "), NFRAMES * DERM_NFIELDS);
-    assert_non_null(strstr(xml, "<Time Value=\"20.25\"/>"));
+    assert_int_equal(count_substr(xml, "Center=\"Cell\""), NFRAMES * DERM_NFIELDS);
+    assert_non_null(strstr(xml, "<Time Value=\"30.005475701574266\"/>"));
+    assert_non_null(strstr(xml, "<Information Name=\"time_day\" Value=\"20.25\"/>"));
+    assert_non_null(strstr(xml, "TopologyType=\"Polyvertex\" NumberOfElements=\"4\""));
+    assert_non_null(strstr(xml, ">3 1 4</DataItem>\n            <DataItem Dimensions=\"7\" NumberType=\"Int\" "
+                                "Precision=\"8\" Format=\"HDF\">test_io_run.h5:/agent_id<"));
     assert_non_null(strstr(xml, ">2 0 0 0  1 1 1 1  1 5 3 4<"));
     assert_int_equal(count_substr(xml, "ItemType=\"HyperSlab\" Dimensions=\"5 3 4\""), NFRAMES * DERM_NFIELDS);
     assert_non_null(strstr(xml, "Dimensions=\"3 5 3 4\" NumberType=\"Float\" Precision=\"4\" "

@@ -6,11 +6,16 @@
  * Checks: decide with zero hazards then apply changes nothing; certain death removes
  * everyone; partial death removes exactly the flagged ids; divisions give daughters with
  * new ids appended in parent row order, the shared new division count and division damage,
- * quiescent state, placed at the parent plus the documented offset (keyed by parent id and
- * step) wrapped in x; a cell flagged to die does not divide and deaths swap-remove in
- * descending row order; daughters at the bottom face are reflected into the domain and a
- * one-voxel-wide grid keeps y; the counts out-parameters may be NULL and the store grows as
- * needed; decide / secrete / move / apply are bitwise identical at 1 and 2 threads.
+ * quiescent state, placed at the parent plus the documented offset wrapped in x, keyed by
+ * the parent's lineage key and its count of divisions (never by the step or the seed's
+ * order of births elsewhere); each daughter gets its own lineage key derm_rng_key(parent's
+ * key, parent's count of such births, DERM_RNG_DAUGHTER), fresh event clocks and no walk
+ * window: deterministic, different between siblings (successive divisions of one parent)
+ * and between cousins, unchanged when other cells divide too; a cell that divided and
+ * died in the same step still leaves its daughter and deaths swap-remove in descending row
+ * order; daughters at the bottom face are reflected into the domain and a one-voxel-wide
+ * grid keeps y; the counts out-parameters may be NULL and the store grows as needed;
+ * decide / secrete / move / apply are bitwise identical at 1 and 2 threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -182,11 +187,26 @@ static void test_division_and_apply(void **state)
         dy = fmin(dy, ly - dy);
         assert_true(dx < 6.0 * w.lc.daughter_spread_um && dy < 6.0 * w.lc.daughter_spread_um);
         assert_true(w.a.x[d] != w.a.x[p]);
-        /* the offset is keyed by the parent's id and the step (seed 5, step 2) */
-        double ox = w.lc.daughter_spread_um * derm_rng_normal(5, (uint64_t)w.a.id[p], 2, DERM_RNG_DAUGHTER, 0);
+        /* the offset is keyed by the parent's lineage key and its count of divisions (seed 5),
+         * which the division's event clock counted */
+        const uint64_t key = (uint64_t)w.a.lineage[p], nth = (uint64_t)w.a.clock_n[DERM_CLOCK_DIVIDE][p];
+        assert_true(nth >= 1);
+        double off[3];
+        derm_rng_normal3(5, key, nth, DERM_RNG_DAUGHTER, 0u, off);
+        double ox = w.lc.daughter_spread_um * off[0];
         double xe = fmod(w.a.x[p] + ox, lx);
         if (xe < 0.0) xe += lx;
         assert_rel(w.a.x[d], xe, 1e-12);
+        /* the daughter's own key, fresh clocks, no walk window */
+        assert_int_equal(w.a.lineage[d], (int64_t)derm_rng_key(key, nth, DERM_RNG_DAUGHTER));
+        assert_true(w.a.lineage[d] != w.a.lineage[p] && w.a.lineage[d] > 0);
+        for (int k = 0; k < DERM_NCLOCK; k++) {
+            assert_true(isnan(w.a.clock[k][d]));
+            assert_int_equal(w.a.clock_n[k][d], 0);
+        }
+        assert_int_equal(w.a.walk_window[d], INT64_MIN);
+        for (int k = 0; k < 3; k++) assert_true(w.a.walk[k][d] == 0.0);
+        for (int q2 = 0; q2 < q; q2++) assert_true(w.a.lineage[d] != w.a.lineage[n0 + q2]);
     }
     world_fini(&w);
 }
@@ -197,22 +217,80 @@ static void test_die_and_divide_same_step(void **state)
     struct world w;
     world_init(&w, 4, 4, 4, 20.0);
     for (int q = 0; q < 5; q++) add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, q % 4, 0, 0);
-    /* flags set directly: rows 1 and 3 divide, rows 3 and 4 die */
+    /* flags set directly: rows 1 and 3 divide, rows 3 and 4 die (row 3 divided, then died) */
     w.a.divide[1] = w.a.divide[3] = 1;
     w.a.die[3] = w.a.die[4] = 1;
-    int64_t id1 = w.a.id[1], births, deaths;
+    w.a.state[3] = w.a.state[4] = DERM_STATE_APOPTOTIC;
+    const int64_t id1 = w.a.id[1], id3 = w.a.id[3], id4 = w.a.id[4];
+    const int64_t key3 = (int64_t)derm_rng_key((uint64_t)w.a.lineage[3], 0, DERM_RNG_DAUGHTER);
+    int64_t births, deaths;
     assert_int_equal(apply(&w, 1, 0, &births, &deaths), DERM_OK);
-    assert_int_equal(births, 1); /* a dying cell does not divide */
+    assert_int_equal(births, 2); /* the dying cell's division happened before its death */
     assert_int_equal(deaths, 2);
-    assert_int_equal(w.a.n, 4);
+    assert_int_equal(w.a.n, 5);
     check_ids_unique(&w.a);
-    int found = 0;
+    int found1 = 0, found3 = 0, orphan = 0;
     for (int64_t r = 0; r < w.a.n; r++) {
-        found += w.a.id[r] == id1;
-        assert_int_equal(w.a.die[r], 0);
+        found1 += w.a.id[r] == id1;
+        found3 += w.a.id[r] == id3 || w.a.id[r] == id4;
+        if (w.a.lineage[r] == key3) {
+            orphan++;
+            assert_int_equal(w.a.state[r], DERM_STATE_QUIESCENT);
+            assert_int_equal(w.a.type[r], DERM_AGENT_FIBROBLAST);
+            assert_true(w.a.id[r] > id4);
+        }
+        assert_int_equal(w.a.die[r], 0); /* surviving parents and every daughter, the orphan included */
+        assert_true(w.a.state[r] != DERM_STATE_APOPTOTIC);
+        assert_int_equal(w.a.divide[r], 0);
     }
-    assert_int_equal(found, 1);
+    assert_int_equal(found1, 1);
+    assert_int_equal(found3, 0);
+    assert_int_equal(orphan, 1);
     world_fini(&w);
+}
+
+/* Lineage keys: a daughter's key is a function of its parent's key and the parent's count
+ * of divisions only: deterministic, different for each division of a parent, and the same
+ * whatever other cells do or which step it is. */
+static void test_lineage_keys_of_daughters(void **state)
+{
+    (void)state;
+    int64_t keys[2][3];
+    double xs[2][3];
+    for (int run = 0; run < 2; run++) {
+        struct world w;
+        world_init(&w, 6, 6, 6, 50.0);
+        /* run 1 has two unrelated cells before the parent, dividing too */
+        if (run == 1)
+            for (int q = 0; q < 2; q++)
+                w.a.divide[add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 0, q, 0)] = 1;
+        const int64_t p = add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_ACTIVATED, 3, 3, 3);
+        w.a.lineage[p] = 424242; /* a founder key independent of the id the row got */
+        for (int div = 0; div < 3; div++) {
+            w.a.clock_n[DERM_CLOCK_DIVIDE][p] = div + 1; /* the division's clock counted it */
+            w.a.divide[p] = 1;
+            for (int64_t r = 0; r < p; r++) w.a.divide[r] = 1; /* the others keep dividing */
+            const int64_t n0 = w.a.n;
+            assert_int_equal(apply(&w, 13, 100 * run + div, NULL, NULL), DERM_OK);
+            assert_int_equal(w.a.n, n0 + 1 + p);
+            const int64_t d = n0 + p; /* appended in parent row order */
+            keys[run][div] = w.a.lineage[d];
+            xs[run][div] = w.a.x[d] - w.a.x[p];
+            assert_int_equal(keys[run][div], (int64_t)derm_rng_key(424242, (uint64_t)div + 1, DERM_RNG_DAUGHTER));
+        }
+        world_fini(&w);
+    }
+    for (int div = 0; div < 3; div++) {
+        /* deterministic and independent of the other cells and of the step */
+        assert_int_equal(keys[1][div], keys[0][div]);
+        assert_true(xs[1][div] == xs[0][div]);
+        assert_true(keys[0][div] != 424242 && keys[0][div] > 0);
+        /* siblings differ */
+        for (int e = 0; e < div; e++) assert_true(keys[0][div] != keys[0][e]);
+    }
+    /* a grand-daughter's key derives from her mother's: different from her aunts' */
+    const int64_t g1 = (int64_t)derm_rng_key((uint64_t)keys[0][0], 1, DERM_RNG_DAUGHTER);
+    for (int div = 0; div < 3; div++) assert_true(g1 != keys[0][div]);
 }
 
 static void test_daughters_in_domain_and_store_grows(void **state)
@@ -239,7 +317,12 @@ static void test_daughters_in_domain_and_store_grows(void **state)
         const int64_t d = n + q;
         assert_true(w.a.y[d] == w.a.y[q]);
         /* reflected: the documented offset folded back at Lz */
-        double oz = w.lc.daughter_spread_um * derm_rng_normal(8, (uint64_t)w.a.id[q], 4, DERM_RNG_DAUGHTER, 2);
+        /* parents with no division counted yet (flags set directly): count 0, key = founder id */
+        assert_int_equal(w.a.lineage[q], w.a.id[q]);
+        double off[3];
+        derm_rng_normal3(8, (uint64_t)w.a.lineage[q], (uint64_t)w.a.clock_n[DERM_CLOCK_DIVIDE][q], DERM_RNG_DAUGHTER,
+                         0u, off);
+        double oz = w.lc.daughter_spread_um * off[2];
         assert_rel(w.a.z[d], derm_motility_reflect(w.a.z[q] + oz, lz), 1e-12);
         assert_int_equal(w.a.divide[q], 0);
     }
@@ -289,7 +372,7 @@ static void run_rules(int threads, struct snapshot *out)
     for (int step = 0; step < 5; step++) {
         decide_all(&w, 99, step, 1.0);
         secrete(&w);
-        derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 99, step, 1.0);
+        derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 99, (double)step * 1.0, 1.0);
         assert_int_equal(apply(&w, 99, step, NULL, NULL), DERM_OK);
     }
     decide_all(&w, 99, 5, 1.0);
@@ -342,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_partial_death_removes_exactly_flagged),
         cmocka_unit_test(test_division_and_apply),
         cmocka_unit_test(test_die_and_divide_same_step),
+        cmocka_unit_test(test_lineage_keys_of_daughters),
         cmocka_unit_test(test_daughters_in_domain_and_store_grows),
         cmocka_unit_test(test_rules_thread_invariant),
     };

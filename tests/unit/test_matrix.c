@@ -7,7 +7,11 @@
  * by its share, ROS and IL driving HA degradation with the weight ecm.ha_ros_weight (0.5,
  * the default, is the old (ROS + IL)/2) and ROS oxidising elastin, AGE per collagen
  * approaching formation x residence time (cross-links leave with cleared fragments; 1e-6
- * relative after 300 one-year steps), AGE slowing cleavage, AGE formation on collagen and
+ * relative after 300 one-year steps), AGE slowing the MMP-dependent part of cleavage and of
+ * fragment clearance only, fragment clearance by cellular uptake in its share and scaling
+ * with the uptake argument, every pool's budget closing to round-off over voxel sums
+ * (collagen, intact collagen, elastin, HA, HMW HA, AGE: change = made - removed per the
+ * 12-member flux), AGE formation on collagen and
  * elastin scaling with the glucose ratio argument, UVA elastotic deposition, the MMP-1
  * activity output, step-halving invariance for constant coefficients, bitwise thread
  * independence and DERM_ENUMERIC on negative or non-finite input; derm_matrix_settle_ha
@@ -70,13 +74,14 @@ static struct derm_matrix_coef default_coef(void)
     e.lmw_yield = p.ecm_ha_lmw_yield;
     e.ha_ros_frag = p.ecm_ha_ros_fragmentation;
     e.ha_ros_weight = p.ecm_ha_ros_weight;
+    e.uptake_share = p.ecm_fragment_uptake_share;
     e.ha_supply = (1.0 - p.ecm_ha_fibroblast_share) * e.k_ha_h * p.ecm_ha_density_mg_per_ml;
     return e;
 }
 
 /* Matrix and signal storage for a small grid, plus deposition arrays, the glucose ratio
- * passed to the step (subject.glucose_mM / glycation.reference_glucose_mM of the defaults)
- * and the step's layer scratch. */
+ * passed to the step (subject.glucose_mM / glycation.reference_glucose_mM of the defaults),
+ * the cellular fragment uptake passed to it (1: young) and the step's layer scratch. */
 struct state {
     struct derm_grid g;
     double *m[DERM_NMATRIX];
@@ -84,6 +89,7 @@ struct state {
     double *dep_col, *dep_el, *dep_ha;
     double *dep_ez; /* UVA elastosis; NULL unless a test sets it */
     double glucose_ratio;
+    double uptake;
     double *layer_sums;
 };
 
@@ -95,7 +101,8 @@ static void state_init(struct state *s, int64_t nx, int64_t ny, int64_t nz)
     derm_params_defaults(&p);
     s->glucose_ratio = p.subject_glucose_mM / p.glycation_reference_glucose_mM;
     s->dep_ez = NULL;
-    assert_non_null(s->layer_sums = calloc(5 * (size_t)nz, sizeof(double)));
+    s->uptake = 1.0;
+    assert_non_null(s->layer_sums = calloc((DERM_MATRIX_NFLUX + 1) * (size_t)nz, sizeof(double)));
     for (int q = 0; q < DERM_NMATRIX; q++) assert_non_null(s->m[q] = calloc(n, sizeof(double)));
     for (int q = 0; q < DERM_NSIGNAL; q++) assert_non_null(s->sig[q] = calloc(n, sizeof(double)));
     assert_non_null(s->dep_col = calloc(n, sizeof(double)));
@@ -165,7 +172,7 @@ static derm_status step(struct state *s, const struct derm_matrix_coef *c, doubl
                         struct derm_err *err)
 {
     const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez};
-    return derm_matrix_step(&s->g, s->m, (const double *const *)s->sig, &dep, s->glucose_ratio, c, dt, NULL,
+    return derm_matrix_step(&s->g, s->m, (const double *const *)s->sig, &dep, s->glucose_ratio, s->uptake, c, dt, NULL,
                             s->layer_sums, fl, err);
 }
 
@@ -240,6 +247,79 @@ static void test_step_fluxes_balance_pools(void **state)
     }
     /* flux may be NULL */
     assert_int_equal(step(&s, &c, 168.0, NULL, NULL), DERM_OK);
+    state_fini(&s);
+}
+
+/* Every pool's budget closes over the domain: change = made - removed, from the 12 flux
+ * members, to round-off, for short and long steps, with UVA elastosis, AGE formation,
+ * uptake below young and a non-uniform state. */
+static void test_step_budgets_close(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    struct derm_matrix_coef c = default_coef();
+    c.age_form_el_ref_h = p.glycation_elastin_formation_per_year / DERM_HOURS_PER_YEAR;
+    struct state s;
+    state_init(&s, 5, 3, 4);
+    random_state(&s, &c, 17);
+    const int64_t n = s.g.n;
+    double *pz = calloc((size_t)n, sizeof(double));
+    assert_non_null(pz);
+    for (int64_t v = 0; v < n; v++) pz[v] = 2e-5 * (double)(v % 5);
+    s.dep_ez = pz;
+    s.uptake = 0.6;
+    s.glucose_ratio = 1.3;
+    const double dts[] = {1.0, 168.0, 8766.0, 5.0 * 8766.0};
+    struct derm_matrix_flux cum = {0};
+    double start[DERM_NMATRIX];
+    for (int q = 0; q < DERM_NMATRIX; q++) start[q] = total(s.m[q], n);
+    for (size_t d = 0; d < sizeof dts / sizeof *dts; d++) {
+        double m0[DERM_NMATRIX];
+        for (int q = 0; q < DERM_NMATRIX; q++) m0[q] = total(s.m[q], n);
+        struct derm_matrix_flux fl;
+        assert_int_equal(step(&s, &c, dts[d], &fl, NULL), DERM_OK);
+        double m1[DERM_NMATRIX];
+        for (int q = 0; q < DERM_NMATRIX; q++) m1[q] = total(s.m[q], n);
+        const double col0 = m0[DERM_M_COLLAGEN_INTACT] + m0[DERM_M_COLLAGEN_FRAGMENTED];
+        const double col1 = m1[DERM_M_COLLAGEN_INTACT] + m1[DERM_M_COLLAGEN_FRAGMENTED];
+        const double el0 = m0[DERM_M_ELASTIN_FUNCTIONAL] + m0[DERM_M_ELASTIN_ELASTOTIC];
+        const double el1 = m1[DERM_M_ELASTIN_FUNCTIONAL] + m1[DERM_M_ELASTIN_ELASTOTIC];
+        const double ha0 = m0[DERM_M_HA_HMW] + m0[DERM_M_HA_LMW], ha1 = m1[DERM_M_HA_HMW] + m1[DERM_M_HA_LMW];
+        /* what is made is what was deposited */
+        assert_rel(fl.collagen_synth, total(s.dep_col, n) * dts[d], 1e-13);
+        assert_rel(fl.elastin_synth, total(s.dep_el, n) * dts[d], 1e-13);
+        assert_rel(fl.elastotic_dep, total(pz, n) * dts[d], 1e-13);
+        assert_rel(fl.ha_synth, (total(s.dep_ha, n) + c.ha_supply * (double)n) * dts[d], 1e-13);
+        /* budgets: change = made - removed (round-off of the pool sizes) */
+        const double tol = 1e-12;
+        assert_true(fabs((col1 - col0) - (fl.collagen_synth - fl.collagen_clear)) <= tol * (col0 + col1));
+        assert_true(fabs((m1[DERM_M_COLLAGEN_INTACT] - m0[DERM_M_COLLAGEN_INTACT]) -
+                         (fl.collagen_synth - fl.collagen_cleave)) <= tol * (col0 + col1));
+        assert_true(fabs((el1 - el0) - (fl.elastin_synth + fl.elastotic_dep - fl.elastin_removed)) <=
+                    tol * (el0 + el1));
+        assert_true(fabs((ha1 - ha0) - (fl.ha_synth - fl.ha_removed)) <= tol * (ha0 + ha1 + fl.ha_synth));
+        assert_true(fabs((m1[DERM_M_HA_HMW] - m0[DERM_M_HA_HMW]) - (fl.ha_synth - fl.ha_degraded)) <=
+                    tol * (ha0 + ha1 + fl.ha_synth));
+        assert_true(fabs((m1[DERM_M_AGE_AMOUNT] - m0[DERM_M_AGE_AMOUNT]) - (fl.age_formed - fl.age_removed)) <=
+                    tol * (m0[DERM_M_AGE_AMOUNT] + m1[DERM_M_AGE_AMOUNT]));
+        /* every flux is a non-negative amount; oxidised elastin at most what left the pool */
+        const double *fv = (const double *)&fl;
+        for (int i = 0; i < DERM_MATRIX_NFLUX; i++) assert_true(fv[i] >= 0.0 && isfinite(fv[i]));
+        assert_true(fl.elastin_oxidised > 0.0 && fl.age_formed > 0.0 && fl.age_removed > 0.0);
+        assert_true(fl.ha_removed <= fl.ha_degraded + ha0);
+        double *cv = (double *)&cum;
+        for (int i = 0; i < DERM_MATRIX_NFLUX; i++) cv[i] += fv[i];
+    }
+    /* cumulative amounts rebuild the budgets since the start (as the output series do) */
+    double end[DERM_NMATRIX];
+    for (int q = 0; q < DERM_NMATRIX; q++) end[q] = total(s.m[q], n);
+    const double c0 = start[DERM_M_COLLAGEN_INTACT] + start[DERM_M_COLLAGEN_FRAGMENTED];
+    const double c1 = end[DERM_M_COLLAGEN_INTACT] + end[DERM_M_COLLAGEN_FRAGMENTED];
+    assert_true(fabs((c1 - c0) - (cum.collagen_synth - cum.collagen_clear)) <= 1e-12 * (c0 + c1 + cum.collagen_synth));
+    assert_true(fabs((end[DERM_M_AGE_AMOUNT] - start[DERM_M_AGE_AMOUNT]) - (cum.age_formed - cum.age_removed)) <=
+                1e-12 * (start[DERM_M_AGE_AMOUNT] + end[DERM_M_AGE_AMOUNT] + cum.age_formed));
+    free(pz);
     state_fini(&s);
 }
 
@@ -363,7 +443,9 @@ static void test_step_age_follows_formation_times_residence(void **state)
 static void test_step_age_slows_cleavage(void **state)
 {
     (void)state;
-    /* cleavage scales with g(X) = (1 + X0/Xh) / (1 + X/Xh), X = AGE per collagen */
+    /* AGE cross-links protect against the MMPs only: the MMP-1 part of cleavage scales with
+     * g(X) = (1 + X0/Xh) / (1 + X/Xh), X = AGE per collagen, the rest does not:
+     * a = k [(1 - s1) + s1 A1 g] */
     struct derm_matrix_coef c = default_coef();
     c.age_form_ref_h = 0.0;
     struct state s1, s2;
@@ -377,11 +459,86 @@ static void test_step_age_slows_cleavage(void **state)
     struct derm_matrix_flux f1, f2;
     assert_int_equal(step(&s1, &c, 0.01, &f1, NULL), DERM_OK);
     assert_int_equal(step(&s2, &c, 0.01, &f2, NULL), DERM_OK);
-    double g = (1.0 + c.age_ref / c.age_half) / (1.0 + X / c.age_half);
-    assert_rel(f2.collagen_cleave / f1.collagen_cleave, g, 1e-6); /* O(a dt) ~ 1e-7 */
+    const double g = (1.0 + c.age_ref / c.age_half) / (1.0 + X / c.age_half);
+    const double s1m = c.mmp1_share;
+    assert_true(g < 1.0 && s1m > 0.0 && s1m < 1.0);
+    assert_rel(f2.collagen_cleave / f1.collagen_cleave, (1.0 - s1m) + s1m * g, 1e-6); /* O(a dt) ~ 1e-7 */
     assert_true(f2.collagen_cleave < f1.collagen_cleave);
+    /* fragment clearance: b = kF [(1 - s3 - su) + s3 A3 g + su U]; only the MMP-3 part is slowed */
+    const double s3 = c.mmp3_share, su = c.uptake_share;
+    assert_rel(f2.collagen_clear / f1.collagen_clear, (1.0 - s3 - su) + s3 * g + su, 1e-6);
+    /* without MMP activity AGE no longer changes cleavage or clearance at all */
+    young_balance(&s1, &c);
+    young_balance(&s2, &c);
+    for (int64_t v = 0; v < s1.g.n; v++) {
+        s1.sig[DERM_S_MMP1][v] = s2.sig[DERM_S_MMP1][v] = 0.0;
+        s1.sig[DERM_S_MMP3][v] = s2.sig[DERM_S_MMP3][v] = 0.0;
+        s2.m[DERM_M_AGE_AMOUNT][v] = X * (s2.m[DERM_M_COLLAGEN_INTACT][v] + s2.m[DERM_M_COLLAGEN_FRAGMENTED][v]);
+    }
+    assert_int_equal(step(&s1, &c, 0.01, &f1, NULL), DERM_OK);
+    assert_int_equal(step(&s2, &c, 0.01, &f2, NULL), DERM_OK);
+    assert_rel(f2.collagen_cleave, f1.collagen_cleave, 1e-13);
+    assert_rel(f2.collagen_clear, f1.collagen_clear, 1e-13);
+    assert_rel(f1.collagen_cleave / (c.k_cleave_h * 250.0 * 0.01 * (double)s1.g.n), 1.0 - s1m, 1e-6);
     state_fini(&s1);
     state_fini(&s2);
+}
+
+/* Fragments are cleared partly by cellular uptake: its share of young clearance follows the
+ * uptake argument (the subject's phagocytic capacity); cleavage does not depend on it. */
+static void test_step_fragment_uptake_share(void **state)
+{
+    (void)state;
+    struct derm_matrix_coef c = default_coef();
+    c.age_form_ref_h = 0.0;
+    const double su = c.uptake_share;
+    assert_true(su > 0.0 && su + c.mmp3_share <= 1.0);
+    const double U[] = {1.0, 0.0, 0.5, 2.0};
+    struct derm_matrix_flux f[4];
+    for (int i = 0; i < 4; i++) {
+        struct state s;
+        state_init(&s, 2, 2, 2);
+        young_balance(&s, &c);
+        s.uptake = U[i];
+        assert_int_equal(step(&s, &c, 0.01, &f[i], NULL), DERM_OK);
+        state_fini(&s);
+    }
+    /* young (U = 1): the full fragment clearance b = kF */
+    const double F0 = 250.0 * c.k_cleave_h / c.k_clear_h, n = 8.0;
+    assert_rel(f[0].collagen_clear, c.k_clear_h * F0 * 0.01 * n, 1e-6);
+    for (int i = 1; i < 4; i++) {
+        /* b(U) / b(1) = 1 - su + su U */
+        assert_rel(f[i].collagen_clear / f[0].collagen_clear, 1.0 - su + su * U[i], 1e-6);
+        assert_rel(f[i].collagen_cleave, f[0].collagen_cleave, 1e-13);
+    }
+    /* the share 0: uptake has no effect; the share 1 (no MMP-3 share): clearance is all uptake */
+    struct derm_matrix_coef c0 = c, c1 = c;
+    c0.uptake_share = 0.0;
+    c1.uptake_share = 1.0;
+    c1.mmp3_share = 0.0;
+    struct state a, b;
+    state_init(&a, 2, 2, 2);
+    state_init(&b, 2, 2, 2);
+    young_balance(&a, &c0);
+    young_balance(&b, &c0);
+    a.uptake = 1.0;
+    b.uptake = 0.25;
+    struct derm_matrix_flux fa, fb;
+    assert_int_equal(step(&a, &c0, 0.01, &fa, NULL), DERM_OK);
+    assert_int_equal(step(&b, &c0, 0.01, &fb, NULL), DERM_OK);
+    assert_rel(fb.collagen_clear, fa.collagen_clear, 1e-14);
+    young_balance(&a, &c1);
+    young_balance(&b, &c1);
+    assert_int_equal(step(&a, &c1, 0.01, &fa, NULL), DERM_OK);
+    assert_int_equal(step(&b, &c1, 0.01, &fb, NULL), DERM_OK);
+    assert_rel(fb.collagen_clear / fa.collagen_clear, 0.25, 1e-6);
+    /* no uptake at all with the share 1: fragments accumulate, none cleared */
+    young_balance(&b, &c1);
+    b.uptake = 0.0;
+    assert_int_equal(step(&b, &c1, 168.0, &fb, NULL), DERM_OK);
+    assert_true(fb.collagen_clear == 0.0);
+    state_fini(&a);
+    state_fini(&b);
 }
 
 static void test_step_halving_invariance(void **state)
@@ -593,8 +750,8 @@ static void test_elastosis_and_mmp_activity_output(void **state)
     assert_non_null(act);
     const double dt = 8766.0;
     const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL};
-    assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, &c, dt, act,
-                                      s1.layer_sums, NULL, NULL),
+    assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, 1.0, &c, dt,
+                                      act, s1.layer_sums, NULL, NULL),
                      DERM_OK);
     assert_int_equal(step(&s2, &c, dt, NULL, NULL), DERM_OK);
     const double kz = c.k_elastotic_h, phi = -expm1(-kz * dt) / (kz * dt);
@@ -607,8 +764,8 @@ static void test_elastosis_and_mmp_activity_output(void **state)
     }
     /* at the young baseline (MMP-1 = TIMP = 1) the activity is exactly 1 */
     young_balance(&s1, &c);
-    assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, &c, 1.0, act,
-                                      s1.layer_sums, NULL, NULL),
+    assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, 1.0, &c, 1.0,
+                                      act, s1.layer_sums, NULL, NULL),
                      DERM_OK);
     for (int64_t v = 0; v < s1.g.n; v++) assert_rel(act[v], 1.0, 1e-15);
     free(act);
@@ -649,11 +806,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_step_young_balance_is_steady),
         cmocka_unit_test(test_step_fluxes_balance_pools),
+        cmocka_unit_test(test_step_budgets_close),
         cmocka_unit_test(test_step_non_negative),
         cmocka_unit_test(test_step_mmp_raises_cleavage),
         cmocka_unit_test(test_step_ros_il_drive_ha_and_elastin),
         cmocka_unit_test(test_step_age_follows_formation_times_residence),
         cmocka_unit_test(test_step_age_slows_cleavage),
+        cmocka_unit_test(test_step_fragment_uptake_share),
         cmocka_unit_test(test_step_halving_invariance),
         cmocka_unit_test(test_step_age_bounded_when_collagen_collapses),
         cmocka_unit_test(test_step_thread_invariant),

@@ -7,7 +7,15 @@
  * move with their own D and progenitors with the quiescent one; drift chi grad c dt exactly
  * (central differences, one-sided at the z faces); agents flagged to die stay put;
  * derm_motility_wrap / derm_motility_reflect fold exactly into [0, L); the result does not
- * depend on the thread count (bitwise).
+ * depend on the thread count (bitwise). The walk is keyed by the cell's lineage key and by
+ * windows of DERM_MOTILITY_WINDOW_H hours of absolute time: over a whole window the same cell
+ * (seed, window) moves by the same standard walk scaled by sqrt(2 D W), so a hindered cell's
+ * displacement is sqrt(D'/D) times the free one's exactly; runs at different steps
+ * (168, 42, 12 h) meet at every window end (same cell, same seed, uniform D); the
+ * displacement over a window has variance 1 per axis in units of sqrt(2 D W), within a
+ * window the Brownian bridge gives variance e (the elapsed share) and a cell entering a
+ * window part-way moves with variance 1 - s to its end; a cell that leaves the window
+ * state (walk, window) as the store documents; the step number plays no part (only time).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,7 +44,7 @@ static void test_move_stays_in_domain(void **state)
     for (int64_t r = 0; r < w.a.n; r++) w.a.z[r] = (r % 2) ? 1e-9 : derm_grid_lz(&w.g) - 1e-9;
     for (int step = 0; step < 30; step++) {
         rebin(&w);
-        derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 4, step, 1.0);
+        derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 4, (double)step, 1.0);
         check_in_domain(&w);
     }
     world_fini(&w);
@@ -88,7 +96,7 @@ static void test_move_mean_square_displacement(void **state)
         x0[3 * r + 2] = w.a.z[r];
     }
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 21, 1, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 21, dt, dt);
     msd = 0.0;
     for (int r = 0; r < n; r++) {
         double dx = w.a.x[r] - x0[3 * r], dy = w.a.y[r] - x0[3 * r + 1], dz = w.a.z[r] - x0[3 * r + 2];
@@ -108,7 +116,7 @@ static void test_move_mean_square_displacement(void **state)
         x0[3 * r + 2] = w.a.z[r];
     }
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 21, 2, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 21, 2.0 * dt, dt);
     double msd_type[2] = {0};
     for (int r = 0; r < n; r++) {
         double dx = w.a.x[r] - x0[3 * r], dy = w.a.y[r] - x0[3 * r + 1], dz = w.a.z[r] - x0[3 * r + 2];
@@ -150,7 +158,7 @@ static void test_move_chemotaxis_reflect_wrap(void **state)
         for (int64_t q = 0; q < 16; q++) chem[k * 16 + q] = slope * (lz - ((double)k + 0.5) * h);
     w.a.z[mid] = 5.0;
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, 1, 1, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, 1, dt, dt);
     assert_rel(w.a.z[mid], 7.0, 1e-12);
     /* lateral drift wraps periodically: chem linear in x across columns 1..3 */
     for (int64_t v = 0; v < w.g.n; v++) chem[v] = slope * ((double)(v % 4) + 0.5) * h;
@@ -158,7 +166,7 @@ static void test_move_chemotaxis_reflect_wrap(void **state)
     w.a.x[mid] = 2.5 * h;   /* 50 um (column 2) -> 98 um = 18 um after wrapping at 80 */
     w.a.z[mid] = 2.5 * h;
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, 1, 2, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, 1, 2.0 * dt, dt);
     assert_rel(w.a.x[mid], 2.5 * h + 48.0 - lx, 1e-12);
     assert_rel(w.a.z[mid], 2.5 * h, 1e-15);
     world_fini(&w);
@@ -196,44 +204,190 @@ static void test_wrap_and_reflect(void **state)
     }
 }
 
+/* n cells at the centre of voxel (1, 2, 1) of a 4 mm cube, moved over one whole window of
+ * absolute time (window 1000) with D / (1 + h C / C0); displacements into d[3 n]. */
+static void hindered_window(int n, double D, double hindrance, double intact, double fragmented, double *d,
+                            int64_t *window_after)
+{
+    struct world w;
+    world_init(&w, 4, 4, 4, 1000.0); /* walls far away */
+    const double W = DERM_MOTILITY_WINDOW_H;
+    w.mc.motility_quiescent = w.mc.motility_activated = D;
+    w.mc.matrix_hindrance = hindrance;
+    w.mc.chemotaxis = 0.0;
+    for (int64_t v = 0; v < w.g.n; v++) {
+        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = intact * w.mc.matrix_ref;
+        w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] = fragmented * w.mc.matrix_ref;
+    }
+    for (int q = 0; q < n; q++) add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 2, 1);
+    move(&w, w.f.signal[DERM_S_CHEMOKINE], 8, 1000.0 * W, W);
+    for (int r = 0; r < n; r++) {
+        d[3 * r] = w.a.x[r] - 1500.0;
+        d[3 * r + 1] = w.a.y[r] - 2500.0;
+        d[3 * r + 2] = w.a.z[r] - 1500.0;
+        if (window_after) window_after[r] = w.a.walk_window[r];
+        /* the cell is at the start of the next window, with no bridge value pending */
+        for (int k = 0; k < 3; k++) assert_true(w.a.walk[k][r] == 0.0);
+    }
+    world_fini(&w);
+}
+
 static void test_hindrance_counts_fragments(void **state)
 {
     (void)state;
-    struct world w;
-    world_init(&w, 4, 4, 4, 1000.0); /* walls far away */
     const int n = 4000;
-    const double D = 100.0, dt = 2.0;
-    w.mc.motility_quiescent = w.mc.motility_activated = D;
-    w.mc.matrix_hindrance = 3.0;
-    w.mc.chemotaxis = 0.0;
+    const double D = 100.0, W = DERM_MOTILITY_WINDOW_H;
+    double *free_ = malloc(3 * (size_t)n * sizeof(double)), *hind = malloc(3 * (size_t)n * sizeof(double));
+    double *frag = malloc(3 * (size_t)n * sizeof(double));
+    int64_t *win = malloc((size_t)n * sizeof(int64_t));
+    assert_true(free_ && hind && frag && win);
+    hindered_window(n, D, 0.0, 1.0, 0.0, free_, NULL);
     /* C = C0 / 2 intact + C0 / 2 fragmented: D / (1 + 3) */
-    for (int64_t v = 0; v < w.g.n; v++) {
-        w.f.matrix[DERM_M_COLLAGEN_INTACT][v] = 0.5 * w.mc.matrix_ref;
-        w.f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] = 0.5 * w.mc.matrix_ref;
-    }
-    for (int q = 0; q < n; q++) add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 2, 1);
-    double *x0 = malloc(3 * (size_t)n * sizeof(double));
-    assert_non_null(x0);
-    for (int r = 0; r < n; r++) {
-        x0[3 * r] = w.a.x[r];
-        x0[3 * r + 1] = w.a.y[r];
-        x0[3 * r + 2] = w.a.z[r];
-    }
-    move(&w, w.f.signal[DERM_S_CHEMOKINE], 8, 0, dt);
+    hindered_window(n, D, 3.0, 0.5, 0.5, hind, win);
+    /* the same total as intact collagen only: the same hindrance */
+    hindered_window(n, D, 3.0, 1.0, 0.0, frag, NULL);
     double msd = 0.0;
     for (int r = 0; r < n; r++) {
-        double dx = w.a.x[r] - x0[3 * r], dy = w.a.y[r] - x0[3 * r + 1], dz = w.a.z[r] - x0[3 * r + 2];
-        msd += dx * dx + dy * dy + dz * dz;
+        assert_int_equal(win[r], 1001);
+        for (int k = 0; k < 3; k++) {
+            msd += hind[3 * r + k] * hind[3 * r + k];
+            /* the same cell, seed and window: the same walk scaled by sqrt(D'/D) exactly */
+            assert_rel(hind[3 * r + k] + 1e3, 0.5 * free_[3 * r + k] + 1e3, 1e-13);
+            assert_true(frag[3 * r + k] == hind[3 * r + k]);
+        }
     }
-    assert_rel(msd / n, 6.0 * D / 4.0 * dt, 0.10);
-    /* the displacement is the documented draw: sqrt(2 D' dt) x normal(seed, id, step, MOVE, axis) */
-    const double sd = sqrt(2.0 * D / 4.0 * dt);
-    for (int r = 0; r < n; r += 97) {
-        double ex = x0[3 * r] + sd * derm_rng_normal(8, (uint64_t)w.a.id[r], 0, DERM_RNG_MOVE, 0);
-        assert_rel(w.a.x[r], derm_motility_wrap(ex, derm_grid_lx(&w.g)), 1e-12);
+    assert_rel(msd / n, 6.0 * D / 4.0 * W, 0.10);
+    free(free_);
+    free(hind);
+    free(frag);
+    free(win);
+}
+
+/* Positions of n cells after moving from t0 for `span` hours in steps of dt (chemotaxis off,
+ * uniform matrix), into out[3 n]; optionally positions at every window end too. */
+static void walk_positions(int n, double D, uint64_t seed, double t0, double span, double dt, double *out,
+                           double *window_ends, int nwin)
+{
+    struct world w;
+    world_init(&w, 4, 4, 4, 2000.0); /* 8 mm: walls far away for s.d. ~ 100 um */
+    w.mc.motility_quiescent = w.mc.motility_activated = D;
+    w.mc.chemotaxis = 0.0;
+    w.mc.matrix_hindrance = 0.0;
+    for (int q = 0; q < n; q++) add_cell(&w, DERM_AGENT_FIBROBLAST, DERM_STATE_QUIESCENT, 1, 2, 1);
+    const double W = DERM_MOTILITY_WINDOW_H;
+    int iw = 0;
+    for (double t = t0; t < t0 + span - 1e-9; t += dt) {
+        move(&w, w.f.signal[DERM_S_CHEMOKINE], seed, t, dt);
+        const double te = t + dt;
+        if (window_ends && iw < nwin && fabs(te / W - floor(te / W + 0.5)) < 1e-12) {
+            for (int r = 0; r < n; r++) {
+                window_ends[(size_t)iw * 3 * n + 3 * r] = w.a.x[r];
+                window_ends[(size_t)iw * 3 * n + 3 * r + 1] = w.a.y[r];
+                window_ends[(size_t)iw * 3 * n + 3 * r + 2] = w.a.z[r];
+            }
+            iw++;
+        }
     }
-    free(x0);
+    if (window_ends) assert_int_equal(iw, nwin);
+    for (int r = 0; r < n; r++) {
+        out[3 * r] = w.a.x[r];
+        out[3 * r + 1] = w.a.y[r];
+        out[3 * r + 2] = w.a.z[r];
+    }
     world_fini(&w);
+}
+
+/* Runs at different steps meet at every window end; the walk is keyed by time, not steps. */
+static void test_walk_meets_at_window_ends(void **state)
+{
+    (void)state;
+    const int n = 50;
+    const double W = DERM_MOTILITY_WINDOW_H, D = 20.0;
+    const double t0 = 1304.0 * W; /* a window start near age 25 */
+    double *p168 = malloc(3 * (size_t)n * sizeof(double)), *p42 = malloc(3 * (size_t)n * sizeof(double));
+    double *p12 = malloc(3 * (size_t)n * sizeof(double));
+    double *e168 = malloc(3 * 3 * (size_t)n * sizeof(double)), *e12 = malloc(3 * 3 * (size_t)n * sizeof(double));
+    double *e42 = malloc(3 * 3 * (size_t)n * sizeof(double));
+    assert_true(p168 && p42 && p12 && e168 && e12 && e42);
+    walk_positions(n, D, 3, t0, 3.0 * W, 168.0, p168, e168, 3);
+    walk_positions(n, D, 3, t0, 3.0 * W, 42.0, p42, e42, 3);
+    walk_positions(n, D, 3, t0, 3.0 * W, 12.0, p12, e12, 3);
+    for (int i = 0; i < 3 * 3 * n; i++) {
+        if (!(fabs(e12[i] - e168[i]) < 1e-9 && fabs(e42[i] - e168[i]) < 1e-9))
+            fail_msg("window end %d: 168 h %.15g, 42 h %.15g, 12 h %.15g", i / (3 * n), e168[i], e42[i], e12[i]);
+    }
+    /* ... and the cells did move (by ~ sqrt(2 D W) = 82 um per axis and window) */
+    double moved = 0.0;
+    for (int r = 0; r < n; r++) moved += fabs(e168[3 * r] - 1.5 * 2000.0); /* x0: centre of voxel 1 */
+    assert_true(moved / n > 10.0);
+    /* inside a window the paths differ (a Brownian bridge each): 12 h vs 168 h over half a
+     * window ending mid-window */
+    double *h12 = malloc(3 * (size_t)n * sizeof(double)), *h42 = malloc(3 * (size_t)n * sizeof(double));
+    assert_true(h12 && h42);
+    walk_positions(n, D, 3, t0, 84.0, 12.0, h12, NULL, 0);
+    walk_positions(n, D, 3, t0, 84.0, 42.0, h42, NULL, 0);
+    int differ = 0;
+    for (int i = 0; i < 3 * n; i++) differ += h12[i] != h42[i];
+    assert_true(differ > 3 * n / 2);
+    /* another seed: another path */
+    walk_positions(n, D, 4, t0, W, 168.0, h12, NULL, 0);
+    differ = 0;
+    for (int i = 0; i < 3 * n; i++) differ += h12[i] != e168[i];
+    assert_true(differ == 3 * n);
+    free(h12);
+    free(h42);
+    free(p168);
+    free(p42);
+    free(p12);
+    free(e168);
+    free(e12);
+    free(e42);
+}
+
+/* Variance of the walk: over a whole window 1 per axis (units of sqrt(2 D W)) whatever the
+ * step; at a share e of a window, e; from a part-way entry at share s to the window end,
+ * 1 - s; consecutive windows uncorrelated. */
+static void test_walk_variance(void **state)
+{
+    (void)state;
+    const int n = 4000;
+    const double W = DERM_MOTILITY_WINDOW_H, D = 30.0, unit = sqrt(2.0 * D * W);
+    const double t0 = 2000.0 * W;
+    double *p = malloc(3 * (size_t)n * sizeof(double)), *e = malloc(2 * 3 * (size_t)n * sizeof(double));
+    assert_true(p && e);
+    const double x0[3] = {1.5 * 2000.0, 2.5 * 2000.0, 1.5 * 2000.0};
+    const double steps[2] = {168.0, 12.0};
+    for (int si = 0; si < 2; si++) {
+        walk_positions(n, D, 9, t0, 2.0 * W, steps[si], p, e, 2);
+        double var[3] = {0}, mean[3] = {0}, cov = 0.0;
+        for (int r = 0; r < n; r++)
+            for (int k = 0; k < 3; k++) {
+                const double d1 = (e[3 * r + k] - x0[k]) / unit, d2 = (e[3 * n + 3 * r + k] - e[3 * r + k]) / unit;
+                var[k] += d1 * d1;
+                mean[k] += d1;
+                if (k == 0) cov += d1 * d2;
+            }
+        for (int k = 0; k < 3; k++) {
+            /* s.e. of the variance sqrt(2/n) = 2.2 %; of the mean 1/sqrt(n) = 0.016 */
+            if (!(fabs(var[k] / n - 1.0) < 0.08)) fail_msg("dt %g axis %d: variance %.4f", steps[si], k, var[k] / n);
+            assert_true(fabs(mean[k] / n) < 5.0 / sqrt((double)n));
+        }
+        assert_true(fabs(cov / n) < 5.0 / sqrt((double)n));
+    }
+    /* at a share e = 1/4 of a window (3 steps of 14 h): variance e per axis */
+    walk_positions(n, D, 9, t0, 42.0, 14.0, p, NULL, 0);
+    double v = 0.0;
+    for (int r = 0; r < n; r++)
+        for (int k = 0; k < 3; k++) v += (p[3 * r + k] - x0[k]) * (p[3 * r + k] - x0[k]);
+    assert_rel(v / (3.0 * n) / (unit * unit), 0.25, 0.06);
+    /* entering a window part-way (s = 3/4): to its end the variance is 1 - s */
+    walk_positions(n, D, 9, t0 + 126.0, 42.0, 42.0, p, NULL, 0);
+    v = 0.0;
+    for (int r = 0; r < n; r++)
+        for (int k = 0; k < 3; k++) v += (p[3 * r + k] - x0[k]) * (p[3 * r + k] - x0[k]);
+    assert_rel(v / (3.0 * n) / (unit * unit), 0.25, 0.06);
+    free(p);
+    free(e);
 }
 
 static void move_run(int threads, struct derm_agents *out)
@@ -251,7 +405,7 @@ static void move_run(int threads, struct derm_agents *out)
     for (int64_t r = 0; r < w.a.n; r += 7) w.a.die[r] = 1;
     int saved = omp_get_max_threads();
     omp_set_num_threads(threads);
-    for (int step = 0; step < 5; step++) move(&w, w.f.signal[DERM_S_CHEMOKINE], 99, step, 1.0);
+    for (int step = 0; step < 5; step++) move(&w, w.f.signal[DERM_S_CHEMOKINE], 99, (double)step * 1.0, 1.0);
     omp_set_num_threads(saved);
     *out = w.a;
     memset(&w.a, 0, sizeof w.a);
@@ -269,6 +423,8 @@ static void test_move_thread_invariant(void **state)
     assert_memory_equal(a1.x, a2.x, n * sizeof(double));
     assert_memory_equal(a1.y, a2.y, n * sizeof(double));
     assert_memory_equal(a1.z, a2.z, n * sizeof(double));
+    assert_memory_equal(a1.walk_window, a2.walk_window, n * sizeof(int64_t));
+    for (int k = 0; k < 3; k++) assert_memory_equal(a1.walk[k], a2.walk[k], n * sizeof(double));
     derm_agents_fini(&a1);
     derm_agents_fini(&a2);
 }
@@ -276,9 +432,14 @@ static void test_move_thread_invariant(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_move_stays_in_domain),         cmocka_unit_test(test_move_mean_square_displacement),
-        cmocka_unit_test(test_move_chemotaxis_reflect_wrap), cmocka_unit_test(test_wrap_and_reflect),
-        cmocka_unit_test(test_hindrance_counts_fragments),   cmocka_unit_test(test_move_thread_invariant),
+        cmocka_unit_test(test_move_stays_in_domain),
+        cmocka_unit_test(test_move_mean_square_displacement),
+        cmocka_unit_test(test_move_chemotaxis_reflect_wrap),
+        cmocka_unit_test(test_wrap_and_reflect),
+        cmocka_unit_test(test_hindrance_counts_fragments),
+        cmocka_unit_test(test_walk_meets_at_window_ends),
+        cmocka_unit_test(test_walk_variance),
+        cmocka_unit_test(test_move_thread_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

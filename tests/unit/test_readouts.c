@@ -1,11 +1,14 @@
 /* test_readouts.c - model/readouts: tissue-level quantities computed from the state.
  *
- * Closed forms (1e-15 relative unless noted): dermal thickness lz (wc C + wh H + rest) with
- * rest = 1 - wc - wh (never negative), so the young state (ratios 1) has the block's depth;
+ * Closed forms (1e-15 relative unless noted): dermal thickness from the matrix volume,
+ * lz (vc C + ve (E + f Z) + vh H + rest) with rest = 1 - vc - ve - vh (never negative), so the
+ * young state (ratios 1, no elastotic material) has the block's depth and elastotic material
+ * takes f times the volume of the same mass of functional elastin;
  * MMP susceptibility, the intact-collagen-weighted mean of 1 / (1 + X / Xh), 1 without intact
  * collagen; stiffening (1 + c X) / (1 + c X0), 1 at the young AGE load, viscous recovery its
- * reciprocal; the attached area, the mean attachment times the area of a fully attached
- * cell. The coefficients built from the parameter table are the documented ones.
+ * reciprocal; the attached area, the share of a cell's contacts that find intact fibrils,
+ * C / (C + Kb), 0 without intact collagen, near C6's young 78 % at the young-adult collagen.
+ * The coefficients built from the parameter table are the documented ones.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,12 +37,14 @@ static struct derm_readout_coef defaults(void)
     static struct derm_coefs c;
     derm_coef_build(&p, &g, &c);
     /* the documented parameters */
-    assert_true(c.readout.thickness_collagen_weight == p.ecm_thickness_collagen_weight);
-    assert_true(c.readout.thickness_ha_weight == p.ecm_thickness_ha_weight);
+    assert_true(c.readout.collagen_volume == p.ecm_collagen_volume_share);
+    assert_true(c.readout.elastin_volume == p.ecm_elastin_volume_share);
+    assert_true(c.readout.ha_volume == p.ecm_ha_volume_share);
+    assert_true(c.readout.elastotic_volume_factor == p.ecm_elastotic_volume_factor);
     assert_true(c.readout.age_protection == p.ecm_age_protection_pmol_per_mg);
     assert_true(c.readout.stiffness_per_age == p.glycation_stiffness_per_age);
     assert_true(c.readout.age_young == p.ecm_age_initial_pmol_per_mg);
-    assert_true(c.readout.attached_area_young == p.fibroblast_attached_area_young);
+    assert_true(c.readout.attachment_binding_half == p.fibroblast_attachment_binding_half_mg_per_ml);
     return c.readout;
 }
 
@@ -47,17 +52,34 @@ static void test_thickness(void **state)
 {
     (void)state;
     struct derm_readout_coef c = defaults();
-    const double lz = 240.0, wc = c.thickness_collagen_weight, wh = c.thickness_ha_weight;
-    assert_true(wc + wh <= 1.0);
-    assert_rel(derm_readout_thickness(&c, lz, 1.0, 1.0), lz, 1e-15);
-    assert_rel(derm_readout_thickness(&c, lz, 0.5, 1.0), lz * (1.0 - 0.5 * wc), 1e-15);
-    assert_rel(derm_readout_thickness(&c, lz, 1.0, 0.0), lz * (1.0 - wh), 1e-15);
-    assert_rel(derm_readout_thickness(&c, lz, 0.7, 1.3), lz * (wc * 0.7 + wh * 1.3 + 1.0 - wc - wh), 1e-15);
-    /* weights over 1: no negative remainder */
-    c.thickness_collagen_weight = 0.9;
-    c.thickness_ha_weight = 0.3;
-    assert_rel(derm_readout_thickness(&c, lz, 1.0, 1.0), lz * 1.2, 1e-15);
-    assert_true(derm_readout_thickness(&c, lz, 0.0, 0.0) == 0.0);
+    const double lz = 240.0, vc = c.collagen_volume, ve = c.elastin_volume, vh = c.ha_volume;
+    const double f = c.elastotic_volume_factor, rest = 1.0 - vc - ve - vh;
+    assert_true(rest >= 0.0 && f > 1.0);
+    /* the young state (every pool at its young amount, no elastotic material): the block */
+    assert_rel(derm_readout_thickness(&c, lz, 1.0, 1.0, 0.0, 1.0), lz, 1e-15);
+    /* each pool in turn */
+    assert_rel(derm_readout_thickness(&c, lz, 0.5, 1.0, 0.0, 1.0), lz * (1.0 - 0.5 * vc), 1e-15);
+    assert_rel(derm_readout_thickness(&c, lz, 1.0, 0.0, 0.0, 1.0), lz * (1.0 - ve), 1e-15);
+    assert_rel(derm_readout_thickness(&c, lz, 1.0, 1.0, 0.0, 0.0), lz * (1.0 - vh), 1e-15);
+    /* elastotic material (relative to young functional elastin) adds f times its mass's
+     * elastin volume: turning functional elastin into elastotic material thickens */
+    assert_rel(derm_readout_thickness(&c, lz, 1.0, 1.0, 2.0, 1.0), lz * (1.0 + 2.0 * f * ve), 1e-15);
+    assert_rel(derm_readout_thickness(&c, lz, 1.0, 0.4, 0.6, 1.0), lz * (1.0 + ve * (0.4 + 0.6 * f - 1.0)), 1e-15);
+    assert_true(derm_readout_thickness(&c, lz, 1.0, 0.4, 0.6, 1.0) > lz);
+    /* everything at once */
+    assert_rel(derm_readout_thickness(&c, lz, 0.7, 0.8, 0.5, 1.3),
+               lz * (vc * 0.7 + ve * (0.8 + f * 0.5) + vh * 1.3 + rest), 1e-15);
+    /* linear in the block depth */
+    assert_rel(derm_readout_thickness(&c, 2.0 * lz, 0.7, 0.8, 0.5, 1.3),
+               2.0 * derm_readout_thickness(&c, lz, 0.7, 0.8, 0.5, 1.3), 1e-15);
+    /* shares over 1: no negative remainder */
+    c.collagen_volume = 0.9;
+    c.elastin_volume = 0.1;
+    c.ha_volume = 0.3;
+    c.elastotic_volume_factor = 2.0;
+    assert_rel(derm_readout_thickness(&c, lz, 1.0, 1.0, 0.0, 1.0), lz * 1.3, 1e-15);
+    assert_rel(derm_readout_thickness(&c, lz, 1.0, 0.0, 1.0, 1.0), lz * 1.4, 1e-15);
+    assert_true(derm_readout_thickness(&c, lz, 0.0, 0.0, 0.0, 0.0) == 0.0);
 }
 
 static void test_mmp_susceptibility(void **state)
@@ -102,9 +124,28 @@ static void test_attached_area(void **state)
 {
     (void)state;
     const struct derm_readout_coef c = defaults();
-    assert_rel(derm_readout_attached_area(&c, 1.0), c.attached_area_young, 1e-15);
-    assert_rel(derm_readout_attached_area(&c, 0.4), 0.4 * c.attached_area_young, 1e-15);
+    const double kb = c.attachment_binding_half;
+    assert_true(kb > 0.0);
+    /* the share of contacts finding intact fibrils: C / (C + Kb) */
+    assert_rel(derm_readout_attached_area(&c, kb), 0.5, 1e-15);
+    assert_rel(derm_readout_attached_area(&c, 3.0 * kb), 0.75, 1e-15);
+    assert_rel(derm_readout_attached_area(&c, 120.0), 120.0 / (120.0 + kb), 1e-15);
+    /* no intact collagen (or a bad value): nothing attached */
     assert_true(derm_readout_attached_area(&c, 0.0) == 0.0);
+    assert_true(derm_readout_attached_area(&c, -5.0) == 0.0);
+    assert_true(derm_readout_attached_area(&c, NAN) == 0.0);
+    /* rises with intact collagen, below 1 */
+    double prev = 0.0;
+    for (double x = 1.0; x < 2000.0; x *= 1.5) {
+        const double a = derm_readout_attached_area(&c, x);
+        assert_true(a > prev && a < 1.0);
+        prev = a;
+    }
+    /* at the young-adult intact collagen: C6's young 78 % (fitted) */
+    struct derm_params p;
+    derm_params_defaults(&p);
+    const double young = derm_readout_attached_area(&c, p.ecm_collagen_density_mg_per_ml);
+    if (!(fabs(young - 0.78) < 0.02)) fail_msg("young attached area %.4f, C6: 0.78", young);
 }
 
 int main(void)

@@ -8,6 +8,10 @@
  * 1 - exp(-h dt) and never for h dt <= 0. Statistical tolerances are 5 standard errors
  * of the estimator over N = 1e5 draws (the keys are fixed, so the tests are
  * deterministic; 5 sigma only makes them robust to a change of the key layout).
+ * derm_rng_key (a daughter's random-stream key from its parent's): a pure function of (key,
+ * n, purpose), different for each of them, positive as an int64 (top bit clear), never the
+ * parent's key, no collisions over 1e5 siblings or over three generations of a lineage tree,
+ * and its bits balanced.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,6 +140,34 @@ static void test_normal_moments(void **state)
     assert_true(fabs(frac - p) < 5.0 * sqrt(p * (1.0 - p) / N));
 }
 
+/* The three normals of one block: each standard normal, pairwise uncorrelated (also the
+ * cos/sin pair of one Box-Muller draw), deterministic, and different blocks differ. */
+static void test_normal3_moments(void **state)
+{
+    (void)state;
+    double s1[3] = {0}, s2[3] = {0}, s4[3] = {0}, c[3] = {0};
+    for (int q = 0; q < N; q++) {
+        double z[3], again[3], other[3];
+        derm_rng_normal3(2024, (uint64_t)q, 5, DERM_RNG_MOVE_BRIDGE, 7u, z);
+        derm_rng_normal3(2024, (uint64_t)q, 5, DERM_RNG_MOVE_BRIDGE, 7u, again);
+        derm_rng_normal3(2024, (uint64_t)q, 5, DERM_RNG_MOVE_BRIDGE, 8u, other);
+        for (int k = 0; k < 3; k++) {
+            assert_true(isfinite(z[k]) && z[k] == again[k] && z[k] != other[k]);
+            s1[k] += z[k];
+            s2[k] += z[k] * z[k];
+            s4[k] += z[k] * z[k] * z[k] * z[k];
+            c[k] += z[k] * z[(k + 1) % 3];
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        double mean = s1[k] / N, var = s2[k] / N - mean * mean, kurt = (s4[k] / N) / (var * var);
+        assert_true(fabs(mean) < 5.0 / sqrt((double)N));
+        assert_true(fabs(var - 1.0) < 5.0 * sqrt(2.0 / N));
+        assert_true(fabs(kurt - 3.0) < 5.0 * sqrt(24.0 / N));
+        assert_true(fabs(c[k] / N) < 5.0 / sqrt((double)N));
+    }
+}
+
 static void test_event_frequency(void **state)
 {
     (void)state;
@@ -162,12 +194,57 @@ static void test_event_frequency(void **state)
     }
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_lineage_keys(void **state)
+{
+    (void)state;
+    const uint64_t k = derm_rng_key(12345, 3, DERM_RNG_DAUGHTER);
+    assert_true(k == derm_rng_key(12345, 3, DERM_RNG_DAUGHTER)); /* no state */
+    assert_true(k != derm_rng_key(12346, 3, DERM_RNG_DAUGHTER));
+    assert_true(k != derm_rng_key(12345, 4, DERM_RNG_DAUGHTER));
+    assert_true(k != derm_rng_key(12345, 3, DERM_RNG_STEM));
+    assert_true(derm_rng_key(3, 12345, DERM_RNG_DAUGHTER) != k); /* key and count not interchangeable */
+    /* siblings: n = 0 .. N-1 of one parent; cousins: the same n of other parents; and a
+     * three-generation tree; all distinct, positive, never a parent's key */
+    uint64_t *keys = malloc(3 * (size_t)N * sizeof *keys);
+    assert_non_null(keys);
+    size_t m = 0;
+    for (uint64_t n = 0; n < N; n++) {
+        const uint64_t sib = derm_rng_key(777, n, DERM_RNG_DAUGHTER);
+        assert_true(sib != 777 && sib > 0 && (int64_t)sib > 0);
+        keys[m++] = sib;
+        keys[m++] = derm_rng_key(n + 1000000, 1, DERM_RNG_DAUGHTER);
+    }
+    for (uint64_t a = 0; a < 46; a++)
+        for (uint64_t b = 0; b < 46; b++) {
+            const uint64_t child = derm_rng_key(999, a, DERM_RNG_DAUGHTER);
+            const uint64_t grand = derm_rng_key(child, b, DERM_RNG_DAUGHTER);
+            assert_true(grand != child && (int64_t)grand > 0);
+            keys[m++] = derm_rng_key(grand, a ^ b, b % 2 ? DERM_RNG_STEM : DERM_RNG_DAUGHTER);
+        }
+    qsort(keys, m, sizeof *keys, cmp_u64);
+    for (size_t i = 1; i < m; i++) assert_true(keys[i] != keys[i - 1]);
+    /* every one of the 63 bits is set about half the time over siblings (s.e. 0.0016) */
+    for (int bit = 0; bit < 63; bit++) {
+        int64_t ones = 0;
+        for (uint64_t n = 0; n < N; n++) ones += (derm_rng_key(42, n, DERM_RNG_DAUGHTER) >> bit) & 1u;
+        assert_true(fabs((double)ones / N - 0.5) < 5.0 * 0.5 / sqrt((double)N));
+    }
+    free(keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deterministic),   cmocka_unit_test(test_each_key_component_matters),
         cmocka_unit_test(test_uniform_moments), cmocka_unit_test(test_uniform_uncorrelated),
         cmocka_unit_test(test_normal_moments),  cmocka_unit_test(test_event_frequency),
+        cmocka_unit_test(test_lineage_keys),    cmocka_unit_test(test_normal3_moments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

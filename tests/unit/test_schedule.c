@@ -3,7 +3,10 @@
  * daily windows, weekdays, seasons, courses, sunscreen and level inputs); --set and the
  * resolved YAML round trip through io/config (the schedule beside the parameters); the
  * integration constants taken from the parameter table (MED by skin type, UVA share and
- * the UVA:UVB ratio it is given at). */
+ * the UVA:UVB ratio it is given at); a key that does nothing for its entry's input or
+ * timing form is rejected at the key's own FILE:LINE:COL (the entry's position when the key
+ * came from --set), naming the key, the input and why, while every key that acts is
+ * accepted. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <setjmp.h>
@@ -285,6 +288,131 @@ static void test_validation_messages(void **state)
 #undef CASE
 }
 
+/* Keys that would do nothing are errors, located at the key. */
+static void test_inert_keys_rejected(void **state)
+{
+    (void)state;
+    const char *head = "run: {age_start_years: 25, age_end_years: 75}\nschedule:\n";
+    char buf[1024];
+#define CASE(body, needle)                         \
+    snprintf(buf, sizeof buf, "%s%s", head, body); \
+    expect_config_error(buf, needle)
+    /* the examples of the issue: route on uv, season on glucose, hour_from on an
+     * instantaneous course, count with from_age */
+    CASE("  sun: {input: uv, dose: 1, from_age: 30, route: topical}\n",
+         "cfg.yaml:3:43: schedule entry 'sun': key 'schedule.sun.route' does nothing for input uv: it applies to "
+         "exosome, conditioned_medium and growth_factor");
+    CASE("  g: {input: glucose, dose: 6, from_age: 30, season_amplitude: 0.5}\n",
+         "cfg.yaml:3:46: schedule entry 'g': key 'schedule.g.season_amplitude' does nothing for input glucose");
+    CASE("  exo: {input: exosome, dose: 1, at_age: 50, hour_from: 8}\n",
+         "cfg.yaml:3:46: schedule entry 'exo': key 'schedule.exo.hour_from' does nothing for input exosome: it shapes "
+         "delivery over time, and this course's administrations are instantaneous");
+    CASE("  sun: {input: uv, dose: 1, from_age: 30, count: 3, every_days: 7}\n",
+         "cfg.yaml:3:43: schedule entry 'sun': key 'schedule.sun.count' does nothing for input uv: it shapes a course");
+    /* the other keys tied to an input, a route or a timing form */
+    CASE("  cig: {input: smoking, dose: 10, from_age: 30, spectrum: uvb}\n", "cfg.yaml:3:49: schedule entry 'cig': "
+                                                                             "key 'schedule.cig.spectrum'");
+    CASE("  sun: {input: uv, dose: 1, from_age: 30, spectrum: uvb, uva_uvb_ratio: 10}\n",
+         "cfg.yaml:3:58: schedule entry 'sun': key 'schedule.sun.uva_uvb_ratio' does nothing for input uv: it "
+         "applies to spectrum sun");
+    CASE("  exo: {input: exosome, dose: 1, at_age: 50, route: topical, depth_um: 200}\n",
+         "cfg.yaml:3:62: schedule entry 'exo': key 'schedule.exo.depth_um'");
+    CASE("  exo: {input: exosome, dose: 1, at_age: 50, route: intradermal, penetration_um: 50}\n",
+         "cfg.yaml:3:66: schedule entry 'exo': key 'schedule.exo.penetration_um' does nothing for input exosome: it "
+         "applies to topical treatments");
+    CASE("  gf: {input: growth_factor, dose: 1, at_age: 50, source: adipose}\n",
+         "cfg.yaml:3:51: schedule entry 'gf': key 'schedule.gf.source' does nothing for input growth_factor");
+    CASE("  exo: {input: exosome, dose: 1, at_age: 50, open_hours: 12}\n",
+         "cfg.yaml:3:46: schedule entry 'exo': key 'schedule.exo.open_hours' does nothing for input exosome: it "
+         "applies to microneedling");
+    CASE("  sun: {input: uv, dose: 1, from_age: 30, hour: 12}\n",
+         "cfg.yaml:3:43: schedule entry 'sun': key 'schedule.sun.hour'");
+    CASE("  sun: {input: uv, dose: 1, at_age: 30, duration_days: 14, hour: 12}\n",
+         "cfg.yaml:3:60: schedule entry 'sun': key 'schedule.sun.hour' does nothing for input uv: it times "
+         "instantaneous administrations; use hour_from/hour_to");
+    CASE("  exo: {input: exosome, dose: 1, at_age: 50, days_per_week: 5}\n",
+         "cfg.yaml:3:46: schedule entry 'exo': key 'schedule.exo.days_per_week'");
+    CASE("  mn: {input: microneedling, dose: 1, at_age: 50, spread_um: 100}\n",
+         "cfg.yaml:3:51: schedule entry 'mn': key 'schedule.mn.spread_um' does nothing for input microneedling");
+    /* block style: the key's own line and column */
+    CASE("  ok: {input: uv, dose: 1, from_age: 30}\n  sun:\n    input: uv\n    dose: 1\n    from_age: 40\n"
+         "    route: topical\n",
+         "cfg.yaml:8:5: schedule entry 'sun': key 'schedule.sun.route'");
+    /* a key given even at its default value is given: still an error */
+    CASE("  sun: {input: uv, dose: 1, from_age: 30, count: 1}\n", "cfg.yaml:3:43: schedule entry 'sun': key "
+                                                                  "'schedule.sun.count'");
+#undef CASE
+    /* a key from --set: located at the entry (the key has no position of its own) */
+    struct derm_params p;
+    derm_params_defaults(&p);
+    static struct derm_schedule sched;
+    memset(&sched, 0, sizeof sched);
+    struct derm_err err = {0};
+    assert_int_equal(derm_config_load_string("schedule:\n  sun: {input: uv, dose: 1, from_age: 30}\n", "cfg.yaml", &p,
+                                             &sched, NULL, &err),
+                     DERM_OK);
+    assert_int_equal(derm_config_validate(&p, &sched, NULL, &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.sun.open_hours=5", &err), DERM_OK);
+    assert_int_equal(derm_config_validate(&p, &sched, NULL, &err), DERM_ECONFIG);
+    if (!strstr(err.msg, "cfg.yaml:2:3: schedule entry 'sun': key 'schedule.sun.open_hours' does nothing for input uv"))
+        fail_msg("%s", err.msg);
+    /* an entry made by --set alone */
+    static struct derm_schedule s2;
+    memset(&s2, 0, sizeof s2);
+    assert_int_equal(derm_config_apply_set(&p, &s2, NULL, "schedule.g.input=glucose", &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, &s2, NULL, "schedule.g.dose=6", &err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&p, &s2, NULL, "schedule.g.peak_day=100", &err), DERM_OK);
+    assert_int_equal(derm_config_validate(&p, &s2, NULL, &err), DERM_ECONFIG);
+    if (!strstr(err.msg, "--set: schedule entry 'g': key 'schedule.g.peak_day' does nothing for input glucose"))
+        fail_msg("%s", err.msg);
+}
+
+/* Every key that acts for its entry is accepted. */
+static void test_acting_keys_accepted(void **state)
+{
+    (void)state;
+    const char *yaml =
+        "run: {age_start_years: 25, age_end_years: 75}\n"
+        "schedule:\n"
+        "  sun: {input: uv, dose: 1.5, dose_unit: med, from_age: 30, to_age: 60, hour_from: 10, hour_to: 16,\n"
+        "        days_per_week: 2, first_weekday: 5, season_amplitude: 0.6, peak_day: 355, spectrum: sun,\n"
+        "        uva_uvb_ratio: 30}\n"
+        "  lamp: {input: uv, dose: 2, at_age: 40, duration_days: 10, count: 3, every_days: 60, hour_from: 8,\n"
+        "         hour_to: 9, days_per_week: 3, spectrum: uvb}\n"
+        "  spf: {input: sunscreen, dose: 15, from_age: 35, hour_from: 9, hour_to: 18, days_per_week: 5}\n"
+        "  g: {input: glucose, dose: 7, dose_unit: hba1c, from_age: 50}\n"
+        "  cig: {input: smoking, dose: 10, from_age: 30, to_age: 50, hour_from: 7, hour_to: 23}\n"
+        "  air: {input: pollution, dose: 2, from_age: 25}\n"
+        "  exo: {input: exosome, dose: 1, at_age: 55, count: 3, every_days: 21, hour: 9, route: intradermal,\n"
+        "        depth_um: 400, spread_um: 100, source: adipose, season_amplitude: 0.2}\n"
+        "  cm: {input: conditioned_medium, dose: 1, at_age: 56, route: topical, penetration_um: 40,\n"
+        "       source: amnion}\n"
+        "  gf: {input: growth_factor, dose: 1, at_age: 57, duration_days: 7, route: systemic, hour_from: 8,\n"
+        "       hour_to: 20, first_weekday: 2, days_per_week: 4}\n"
+        "  mn: {input: microneedling, dose: 1, at_age: 58, count: 2, every_days: 30, depth_um: 1000,\n"
+        "       open_hours: 12}\n";
+    struct derm_params p;
+    derm_params_defaults(&p);
+    static struct derm_schedule sched;
+    memset(&sched, 0, sizeof sched);
+    struct derm_err err = {0};
+    if (derm_config_load_string(yaml, "ok.yaml", &p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    if (derm_config_validate(&p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    assert_int_equal(sched.n, 10);
+    /* the given bits and positions were recorded for the keys given, and only for them */
+    const struct derm_schedule_entry *e = derm_schedule_find(&sched, "air");
+    assert_non_null(e);
+    for (size_t k = 0; k < derm_schedule_key_count(); k++) {
+        const char *key = derm_schedule_keys()[k].path;
+        const int want = !strcmp(key, "input") || !strcmp(key, "dose") || !strcmp(key, "from_age");
+        assert_int_equal((e->given >> k) & 1u, want);
+        if (want) {
+            assert_int_equal(e->key_line[k], 11);
+            assert_true(e->key_col[k] > 8);
+        }
+    }
+}
+
 static void test_set_and_resolved_roundtrip(void **state)
 {
     (void)state;
@@ -385,6 +513,8 @@ int main(void)
         cmocka_unit_test(test_level_inputs_time_mean),
         cmocka_unit_test(test_topical_through_open_channels),
         cmocka_unit_test(test_validation_messages),
+        cmocka_unit_test(test_inert_keys_rejected),
+        cmocka_unit_test(test_acting_keys_accepted),
         cmocka_unit_test(test_set_and_resolved_roundtrip),
         cmocka_unit_test(test_consts_from_parameters),
     };

@@ -3,8 +3,19 @@
  *
  * On small grids (8x8x12 voxels of 20 um, ~135 fibroblasts) with default parameters:
  * the initial state is the young-adult steady state (fragmented fraction kI/(kI + kF) and
- * collagen per area to 1e-12, every signal with young_level 1 at mean 1 within 1e-6,
- * exosome 0, synthesis = cleavage = clearance); 20 steps keep every field finite and
+ * collagen per area to 1e-12, synthesis = cleavage = clearance, thickness = depth); without
+ * spin-up and settle the cells are the placed ones (layer counts rounded) and every signal
+ * with young_level 1 has mean 1 within 1e-6, exosome 0; after the default spin-up and settle
+ * (16x16x12) the population is near the reference density (20 %), the signal means near
+ * their young levels (25 %) and the deposition near turnover (15 %), the matrix exactly
+ * young; runs starting before the young-adult age begin at the start age in a developing
+ * dermis (collagen and elastin below young, the closed form of derm_initial_develop; AGE x
+ * a0 / y), runs starting after it begin at the young-adult age with the years up to the
+ * start as history (derm_sim_begin_age, age0, out_step0, nsteps); with the ageing switches
+ * systemic, menopause and glycation off a 16x16x12 subject stays near its start totals over
+ * 4 years at 25 (collagen, elastin, HA, AGE, fibroblast count, fragmented fraction,
+ * thickness, estrogen; loose) while the same with glycation on accumulates AGE; 20 steps
+ * keep every field finite and
  * non-negative and every agent inside the domain with unique ids; the same seed gives
  * bitwise identical totals, fields and agents, a different seed different agents; 1 and
  * 2 threads give bitwise identical totals, fields and agent columns (memcmp); over 2
@@ -27,6 +38,12 @@
 
 #include "derm/sim/sim.h"
 #include "derm/sim/totals.h"
+
+#define assert_rel(got, want, rtol)                                                                                  \
+    do {                                                                                                             \
+        double g_ = (got), w_ = (want);                                                                              \
+        if (!(fabs(g_ - w_) <= (rtol)*fmax(fabs(w_), 1e-300))) fail_msg("%s = %.17g, expected %.17g", #got, g_, w_); \
+    } while (0)
 
 static struct derm_params small_params(void)
 {
@@ -124,58 +141,209 @@ static void assert_sims_identical(const struct derm_sim *a, const struct derm_si
 #undef X_CMP
 }
 
-static void test_create_young_steady_state(void **state)
+/* The matrix of the young adult and the first row's balance, whatever the cells did. */
+static void check_young_matrix(const struct derm_params *p, const struct derm_sim *s, const double *t)
 {
-    (void)state;
-    struct derm_params p = small_params();
-    struct derm_sim *s = create(&p);
-    const double Y = DERM_HOURS_PER_YEAR;
-    assert_int_equal(s->step, 0);
-    assert_int_equal(s->nsteps, (int64_t)ceil(2.0 * Y / p.run_dt_hours));
-    assert_true(derm_sim_age(s, 0) == 25.0);
-    assert_true(fabs(derm_sim_age(s, 10) - (25.0 + 10.0 * p.run_dt_hours / Y)) < 1e-12);
-    /* fibroblasts at the layer densities: each layer rounds its expectation up or down */
-    double expect = 0.0;
-    const double vox = derm_grid_voxel_mm3(&s->grid);
-    for (int64_t k = 0; k < p.domain_nz; k++) {
-        double zc = ((double)k + 0.5) * p.domain_voxel_um;
-        double rho = p.fibroblast_density_per_mm3 *
-                     (zc < p.domain_papillary_depth_um ? p.fibroblast_papillary_density_ratio : 1.0);
-        expect += rho * vox * (double)(p.domain_nx * p.domain_ny);
-    }
-    double t[DERM_NTOTALS];
-    derm_totals_compute(s, t);
-    assert_true(fabs(t[DERM_T_FIBROBLAST_COUNT] - expect) <= (double)p.domain_nz);
-    assert_true(fabs(t[DERM_T_STEM_CELL_COUNT] - p.stem_fraction * t[DERM_T_FIBROBLAST_COUNT]) <= 1.0);
-    /* matrix: the two-compartment steady state F/(I + F) = kI/(kI + kF) */
-    const double kI = 1.0 / p.ecm_collagen_half_life_years, kF = 1.0 / p.ecm_fragment_half_life_years;
+    const double kI = 1.0 / p->ecm_collagen_half_life_years, kF = 1.0 / p->ecm_fragment_half_life_years;
     assert_true(fabs(t[DERM_T_COLLAGEN_FRAGMENTED_FRACTION] - kI / (kI + kF)) < 1e-12);
     const double depth_cm = derm_grid_lz(&s->grid) * 1e-4;
-    const double col = p.ecm_collagen_density_mg_per_ml * (1.0 + kI / kF) * depth_cm;
+    const double col = p->ecm_collagen_density_mg_per_ml * (1.0 + kI / kF) * depth_cm;
     assert_true(fabs(t[DERM_T_COLLAGEN_TOTAL] - col) <= 1e-12 * col);
-    assert_true(fabs(t[DERM_T_AGE_CROSSLINKS_MEAN] - p.ecm_age_initial_pmol_per_mg) <=
-                1e-12 * p.ecm_age_initial_pmol_per_mg);
+    assert_true(fabs(t[DERM_T_AGE_CROSSLINKS_MEAN] - p->ecm_age_initial_pmol_per_mg) <=
+                1e-12 * p->ecm_age_initial_pmol_per_mg);
     /* in balance: synthesis = cleavage = clearance */
     assert_true(fabs(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] - t[DERM_T_COLLAGEN_DEGRADATION_RATE]) <=
                 1e-12 * t[DERM_T_COLLAGEN_SYNTHESIS_RATE]);
     assert_true(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] > 0.0);
-    assert_true(fabs(t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] - p.ecm_elastin_density_mg_per_ml * depth_cm) <=
-                1e-12 * p.ecm_elastin_density_mg_per_ml * depth_cm);
+    assert_true(fabs(t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] - p->ecm_elastin_density_mg_per_ml * depth_cm) <=
+                1e-12 * p->ecm_elastin_density_mg_per_ml * depth_cm);
+    assert_true(t[DERM_T_ELASTIN_ELASTOTIC_TOTAL] == 0.0);
+    assert_true(t[DERM_T_ESTROGEN] == 1.0);
+    assert_true(fabs(t[DERM_T_DERMAL_THICKNESS] - derm_grid_lz(&s->grid)) <= 1e-9 * derm_grid_lz(&s->grid));
+    assert_true(t[DERM_T_SIGNAL_MEAN + DERM_S_EXOSOME] == 0.0);
+}
+
+/* Expected fibroblasts: the layer densities x voxels. */
+static double expected_fibroblasts(const struct derm_params *p, const struct derm_sim *s)
+{
+    double expect = 0.0;
+    const double vox = derm_grid_voxel_mm3(&s->grid);
+    for (int64_t k = 0; k < p->domain_nz; k++) {
+        double zc = ((double)k + 0.5) * p->domain_voxel_um;
+        double rho = p->fibroblast_density_per_mm3 *
+                     (zc < p->domain_papillary_depth_um ? p->fibroblast_papillary_density_ratio : 1.0);
+        expect += rho * vox * (double)(p->domain_nx * p->domain_ny);
+    }
+    return expect;
+}
+
+static const int with_level_1[] = {DERM_S_TGFB, DERM_S_MMP1, DERM_S_MMP3, DERM_S_TIMP,
+                                   DERM_S_ROS,  DERM_S_IL,   DERM_S_GF,   DERM_S_CHEMOKINE};
+
+static void test_create_young_steady_state(void **state)
+{
+    (void)state;
+    /* without spin-up and settle: the placed cells and the static calibration */
+    struct derm_params p = small_params();
+    p.run_spinup_years = 0.0;
+    p.run_settle_years = 0.0;
+    struct derm_sim *s = create(&p);
+    const double Y = DERM_HOURS_PER_YEAR;
+    assert_int_equal(s->step, 0);
+    assert_int_equal(s->nsteps, (int64_t)ceil(2.0 * Y / p.run_dt_hours));
+    assert_true(s->age0 == 25.0 && s->out_step0 == 0);
+    assert_true(derm_sim_age(s, 0) == 25.0);
+    assert_true(fabs(derm_sim_age(s, 10) - (25.0 + 10.0 * p.run_dt_hours / Y)) < 1e-12);
+    /* fibroblasts at the layer densities: each layer rounds its expectation up or down */
+    const double expect = expected_fibroblasts(&p, s);
+    double t[DERM_NTOTALS];
+    derm_totals_compute(s, t);
+    assert_true(fabs(t[DERM_T_FIBROBLAST_COUNT] - expect) <= (double)p.domain_nz);
+    assert_true(fabs(t[DERM_T_STEM_CELL_COUNT] - p.stem_fraction * t[DERM_T_FIBROBLAST_COUNT]) <= 1.0);
+    check_young_matrix(&p, s, t);
     /* signals: the steady state of the calibrated secretion has mean = young level */
-    const int with_level_1[] = {DERM_S_TGFB, DERM_S_MMP1, DERM_S_MMP3, DERM_S_TIMP,
-                                DERM_S_ROS,  DERM_S_IL,   DERM_S_GF,   DERM_S_CHEMOKINE};
     for (size_t q = 0; q < sizeof with_level_1 / sizeof *with_level_1; q++) {
         const int i = DERM_T_SIGNAL_MEAN + with_level_1[q];
         assert_true(p.signal[with_level_1[q]].young_level == 1.0);
         if (!(fabs(t[i] - 1.0) < 1e-6)) fail_msg("%s = %.12g, expected 1", derm_total_desc(i)->name, t[i]);
     }
     assert_true(p.signal[DERM_S_EXOSOME].young_level == 0.0);
-    assert_true(t[DERM_T_SIGNAL_MEAN + DERM_S_EXOSOME] == 0.0);
-    assert_true(t[DERM_T_ESTROGEN] == 1.0);
-    assert_true(fabs(t[DERM_T_DERMAL_THICKNESS] - derm_grid_lz(&s->grid)) <= 1e-9 * derm_grid_lz(&s->grid));
     check_state_sane(s);
     derm_sim_free(s);
     derm_sim_free(NULL); /* harmless */
+
+    /* the defaults (spin-up and settle) on a 16x16x12 grid (~540 fibroblasts): the young
+     * population at its own balance, the signals and deposition near the young state */
+    p = small_params();
+    p.domain_nx = p.domain_ny = 16;
+    assert_true(p.run_spinup_years > 0.0 && p.run_settle_years > 0.0);
+    s = create(&p);
+    assert_int_equal(s->step, 0);
+    derm_totals_compute(s, t);
+    check_young_matrix(&p, s, t);
+    const double e16 = expected_fibroblasts(&p, s);
+    if (!(fabs(t[DERM_T_FIBROBLAST_COUNT] / e16 - 1.0) < 0.2))
+        fail_msg("fibroblasts after the spin-up: %g, reference %g", t[DERM_T_FIBROBLAST_COUNT], e16);
+    assert_true(t[DERM_T_STEM_CELL_COUNT] > 0.0);
+    assert_true(t[DERM_T_SENESCENT_FRACTION] < 0.1);
+    for (size_t q = 0; q < sizeof with_level_1 / sizeof *with_level_1; q++) {
+        const int i = DERM_T_SIGNAL_MEAN + with_level_1[q];
+        if (!(fabs(t[i] - 1.0) < 0.25))
+            fail_msg("%s = %.4f after the settle, expected ~1", derm_total_desc(i)->name, t[i]);
+    }
+    double dc = 0.0;
+    for (int64_t v = 0; v < s->grid.n; v++) dc += s->dep_collagen[v];
+    const double turnover = s->c.matrix.k_cleave_h * p.ecm_collagen_density_mg_per_ml * (double)s->grid.n;
+    if (!(fabs(dc / turnover - 1.0) < 0.15)) fail_msg("collagen deposition / turnover = %.4f", dc / turnover);
+    check_state_sane(s);
+    derm_sim_free(s);
+}
+
+/* Runs starting before the young-adult age begin in a developing dermis at the start age;
+ * runs starting after it simulate the history from the young-adult age. */
+static void test_start_ages(void **state)
+{
+    (void)state;
+    struct derm_params p = small_params();
+    p.run_spinup_years = 0.0;
+    p.run_settle_years = 0.0;
+    const double Y = DERM_HOURS_PER_YEAR, ya = p.subject_young_adult_age_years;
+    assert_true(ya == 25.0);
+    /* before: age0 = the start age, everything written, a developing dermis */
+    p.run_age_start_years = 15.0;
+    p.run_age_end_years = 16.0;
+    assert_true(derm_sim_begin_age(&p) == 15.0);
+    struct derm_sim *s = create(&p);
+    assert_true(s->age0 == 15.0);
+    assert_int_equal(s->out_step0, 0);
+    assert_int_equal(s->nsteps, (int64_t)ceil(Y / p.run_dt_hours - 1e-9));
+    assert_true(derm_sim_age(s, 0) == 15.0);
+    double t[DERM_NTOTALS];
+    derm_totals_compute(s, t);
+    const double kI = DERM_LN2 / p.ecm_collagen_half_life_years, kF = DERM_LN2 / p.ecm_fragment_half_life_years;
+    const double k = kI * kF / (kI + kF), D = ya - 15.0, X = p.subject_collagen_youth_excess;
+    const double rc = 1.0 - X * (expm1(k * D) - k * D) / (k * ya);
+    const double depth_cm = derm_grid_lz(&s->grid) * 1e-4;
+    const double young_col = p.ecm_collagen_density_mg_per_ml * (1.0 + kI / kF) * depth_cm;
+    if (!(fabs(t[DERM_T_COLLAGEN_TOTAL] / young_col - rc) < 1e-6))
+        fail_msg("collagen at 15 = %.6f of young, expected %.6f", t[DERM_T_COLLAGEN_TOTAL] / young_col, rc);
+    assert_true(t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] < p.ecm_elastin_density_mg_per_ml * depth_cm);
+    assert_rel(t[DERM_T_AGE_CROSSLINKS_MEAN], p.ecm_age_initial_pmol_per_mg * 15.0 / ya, 1e-12);
+    /* the growing dermis makes more than it loses */
+    run(s, 4);
+    double t1[DERM_NTOTALS];
+    derm_totals_compute(s, t1);
+    assert_true(t1[DERM_T_COLLAGEN_TOTAL] > t[DERM_T_COLLAGEN_TOTAL]);
+    assert_true(t1[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] > t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL]);
+    check_state_sane(s);
+    derm_sim_free(s);
+    /* after: the model begins at the young adult; the first written step is the start age */
+    p.run_age_start_years = 26.0;
+    p.run_age_end_years = 27.0;
+    assert_true(derm_sim_begin_age(&p) == ya);
+    s = create(&p);
+    assert_true(s->age0 == ya);
+    assert_int_equal(s->out_step0, (int64_t)llround(1.0 * Y / p.run_dt_hours));
+    assert_int_equal(s->nsteps, (int64_t)ceil(2.0 * Y / p.run_dt_hours - 1e-9));
+    derm_totals_compute(s, t);
+    check_young_matrix(&p, s, t);
+    assert_true(fabs(derm_sim_age(s, s->out_step0) - 26.0) <= 0.5 * p.run_dt_hours / Y);
+    run(s, (int)s->out_step0);
+    assert_true(fabs(derm_sim_age(s, s->step) - 26.0) <= 0.5 * p.run_dt_hours / Y);
+    check_state_sane(s);
+    derm_sim_free(s);
+    /* exactly at the young-adult age: nothing before it */
+    p.run_age_start_years = ya;
+    assert_true(derm_sim_begin_age(&p) == ya);
+}
+
+/* With the systemic curves, menopause and glycation switched off, a young subject stays near
+ * its start over a few years; with glycation on, the AGE load rises. */
+static void test_switches_off_keep_young_totals(void **state)
+{
+    (void)state;
+    struct derm_params p = small_params();
+    p.domain_nx = p.domain_ny = 16;
+    p.run_age_start_years = 25.0;
+    p.run_age_end_years = 29.0;
+    p.ageing_systemic = 0;
+    p.ageing_menopause = 0;
+    p.ageing_glycation = 0;
+    struct derm_sim *s = create(&p);
+    double t0[DERM_NTOTALS], t1[DERM_NTOTALS];
+    derm_totals_compute(s, t0);
+    run(s, (int)s->nsteps);
+    derm_totals_compute(s, t1);
+    check_state_sane(s);
+    const struct {
+        int id;
+        double rtol;
+    } near[] = {
+        {DERM_T_COLLAGEN_TOTAL, 0.03},        {DERM_T_ELASTIN_FUNCTIONAL_TOTAL, 0.02}, {DERM_T_HA_TOTAL, 0.05},
+        {DERM_T_AGE_CROSSLINKS_MEAN, 0.03},   {DERM_T_FIBROBLAST_COUNT, 0.15},         {DERM_T_DERMAL_THICKNESS, 0.03},
+        {DERM_T_COLLAGEN_INTACT_TOTAL, 0.03}, {DERM_T_ELASTIN_AGE_MEAN, 0.03}};
+    for (size_t q = 0; q < sizeof near / sizeof *near; q++) {
+        const double r = t1[near[q].id] / t0[near[q].id] - 1.0;
+        if (!(fabs(r) < near[q].rtol))
+            fail_msg("%s changed by %.2f %% in 4 years with the ageing switches off (tolerance %.0f %%)",
+                     derm_total_desc(near[q].id)->name, 100.0 * r, 100.0 * near[q].rtol);
+    }
+    assert_true(fabs(t1[DERM_T_COLLAGEN_FRAGMENTED_FRACTION] - t0[DERM_T_COLLAGEN_FRAGMENTED_FRACTION]) < 0.01);
+    assert_true(t1[DERM_T_ESTROGEN] == 1.0);
+    assert_true(t1[DERM_T_SENESCENT_FRACTION] < 0.1);
+    derm_sim_free(s);
+    /* the control: glycation on (the rest as above, a smaller grid, 1 year): AGE per
+     * collagen rises well beyond the tolerance used above */
+    p.domain_nx = p.domain_ny = 8;
+    p.run_age_end_years = 26.0;
+    p.ageing_glycation = 1;
+    s = create(&p);
+    derm_totals_compute(s, t0);
+    run(s, (int)s->nsteps);
+    derm_totals_compute(s, t1);
+    const double rise = t1[DERM_T_AGE_CROSSLINKS_MEAN] / t0[DERM_T_AGE_CROSSLINKS_MEAN] - 1.0;
+    if (!(rise > 0.1)) fail_msg("AGE per collagen rose by only %.2f %% in a year with glycation on", 100.0 * rise);
+    derm_sim_free(s);
 }
 
 static void test_steps_stay_finite_and_non_negative(void **state)
@@ -328,6 +496,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_young_steady_state),
+        cmocka_unit_test(test_start_ages),
+        cmocka_unit_test(test_switches_off_keep_young_totals),
         cmocka_unit_test(test_steps_stay_finite_and_non_negative),
         cmocka_unit_test(test_seed_reproducibility),
         cmocka_unit_test(test_thread_count_invariance),

@@ -1,14 +1,16 @@
 /* test_state.c - sim/state: the persistent state table, checkpoints, restore.
  *
- * On an 8x8x10 grid with every kind of input scheduled (UV, sunscreen, glucose, smoking,
- * pollution, exosomes, conditioned medium, growth factors, microneedling):
+ * On an 8x8x10 grid from the young-adult age (no history before the first row) with every
+ * kind of input scheduled (UV, sunscreen, glucose, smoking, pollution, exosomes, conditioned
+ * medium, growth factors, microneedling):
  * - what derm_sim_create derives (coefficients, homeostatic references, per-layer young
  *   references, young-adult totals, grid, step length and count, crowding radius, parameter
  *   and schedule copies) is the same after 40 steps as in a fresh simulation made from the
  *   same parameters: it is not state, and rebuilding it on restore is exact;
  * - save after 25 steps, restore into a fresh simulation, step both 30 more: every item of
- *   the state table (fields, agents, counters) and every total is bitwise equal, so nothing
- *   that carries over between steps is missing from the table;
+ *   the state table (fields, agent columns, event clocks, walk state, counters, cumulative
+ *   fluxes, photoadaptation, calibrated references) and every total is bitwise equal, so
+ *   nothing that carries over between steps is missing from the table;
  * - a checkpoint with an item of the wrong length, or missing, is refused as damaged.
  */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
@@ -30,18 +32,18 @@
 #include "derm/sim/totals.h"
 
 static const char *const CONFIG =
-    "run: {seed: 11, age_start_years: 30, age_end_years: 32, dt_hours: 24}\n"
+    "run: {seed: 11, age_start_years: 25, age_end_years: 27, dt_hours: 24}\n"
     "domain: {nx: 8, ny: 8, nz: 10, voxel_um: 20}\n"
     "schedule:\n"
-    "  sun: {input: uv, dose: 2, from_age: 30, days_per_week: 5, hour_from: 9, hour_to: 17}\n"
-    "  spf: {input: sunscreen, dose: 10, from_age: 30.05}\n"
-    "  glu: {input: glucose, dose: 9, from_age: 30.02}\n"
-    "  cig: {input: smoking, dose: 10, from_age: 30}\n"
-    "  air: {input: pollution, dose: 1, from_age: 30}\n"
-    "  exo: {input: exosome, dose: 1, at_age: 30.03, count: 3, every_days: 7, source: umbilical_cord}\n"
-    "  cm: {input: conditioned_medium, dose: 1, at_age: 30.05, route: topical, source: amnion}\n"
-    "  prp: {input: growth_factor, dose: 1, at_age: 30.06}\n"
-    "  mn: {input: microneedling, dose: 0.5, at_age: 30.05, depth_um: 100}\n";
+    "  sun: {input: uv, dose: 2, from_age: 25, days_per_week: 5, hour_from: 9, hour_to: 17}\n"
+    "  spf: {input: sunscreen, dose: 10, from_age: 25.05}\n"
+    "  glu: {input: glucose, dose: 9, from_age: 25.02}\n"
+    "  cig: {input: smoking, dose: 10, from_age: 25}\n"
+    "  air: {input: pollution, dose: 1, from_age: 25}\n"
+    "  exo: {input: exosome, dose: 1, at_age: 25.03, count: 3, every_days: 7, source: umbilical_cord}\n"
+    "  cm: {input: conditioned_medium, dose: 1, at_age: 25.05, route: topical, source: amnion}\n"
+    "  prp: {input: growth_factor, dose: 1, at_age: 25.06}\n"
+    "  mn: {input: microneedling, dose: 0.5, at_age: 25.05, depth_um: 100}\n";
 
 struct cfg {
     struct derm_params p;
@@ -174,6 +176,7 @@ static void test_restore_continues_bitwise(void **state)
     steps(b, 30);
     state_equal(a, b);
     assert_true(a->cum.dose[DERM_IN_UV] > 0.0 && a->exo_mix[DERM_SOURCE_COUNT - 1] >= 0.0);
+    assert_true(a->photoadaptation > 0.0 && a->cum_flux.collagen_synth > 0.0);
 
     /* a file that is not a checkpoint */
     FILE *fp = fopen(path, "w");

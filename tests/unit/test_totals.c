@@ -5,10 +5,13 @@
  * agent columns); the table and derm_total_desc agree, out-of-range ids give NULL; the
  * `<signal>_mean` rows are generated from the signal registry, one per signal, in order,
  * in au; names and units are those of the pre-refactor registry, in the same order (the
- * run files stay readable by the analysis code); derm_totals_compute gives finite values
- * that agree with sums written out here on a small simulation (counts, fractions, means,
- * areal masses, subject readouts) at the start and after a few steps, and does not change
- * the simulation.
+ * run files stay readable by the analysis code), with exactly the budget series of the
+ * model-integrity rework (pool totals and amounts made and removed since the start) added
+ * among them; derm_totals_compute gives finite values that agree with sums written out here
+ * on a small simulation (counts, fractions, means, areal masses, subject readouts) at the
+ * start and after a few steps, every pool's budget rebuilt from the series closes (pool(t)
+ * - pool(0) = made - removed, to round-off; cumulative amounts 0 at the start), and it does
+ * not change the simulation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,6 +94,15 @@ static const char *const OLD_SERIES[][2] = {
     {"exosome_mean", "au"},
 };
 
+/* The series added with the per-pool budgets (model integrity), name and units. */
+static const char *const NEW_SERIES[][2] = {
+    {"elastin_total", "mg/cm^2"},        {"ha_total", "mg/cm^2"},         {"age_total", "pmol/cm^2"},
+    {"collagen_synthesized", "mg/cm^2"}, {"collagen_cleaved", "mg/cm^2"}, {"collagen_removed", "mg/cm^2"},
+    {"elastin_synthesized", "mg/cm^2"},  {"elastin_oxidised", "mg/cm^2"}, {"elastin_removed", "mg/cm^2"},
+    {"ha_synthesized", "mg/cm^2"},       {"ha_removed", "mg/cm^2"},       {"age_formed", "pmol/cm^2"},
+    {"age_removed", "pmol/cm^2"},
+};
+
 static void test_registry_rows_complete_and_unique(void **state)
 {
     (void)state;
@@ -155,14 +167,33 @@ static void test_names_and_units_unchanged(void **state)
 {
     (void)state;
     const int nold = (int)(sizeof OLD_SERIES / sizeof *OLD_SERIES);
-    assert_int_equal(DERM_NTOTALS, nold);
-    for (int i = 0; i < nold; i++) {
-        if (strcmp(derm_total_desc(i)->name, OLD_SERIES[i][0]) != 0)
-            fail_msg("series %d is '%s', was '%s'", i, derm_total_desc(i)->name, OLD_SERIES[i][0]);
-        if (strcmp(derm_total_desc(i)->units, OLD_SERIES[i][1]) != 0)
-            fail_msg("series %s has units '%s', had '%s'", OLD_SERIES[i][0], derm_total_desc(i)->units,
-                     OLD_SERIES[i][1]);
+    const int nnew = (int)(sizeof NEW_SERIES / sizeof *NEW_SERIES);
+    assert_int_equal(DERM_NTOTALS, nold + nnew);
+    /* walking the registry: every row is the next old series (same name and units) or one of
+     * the new ones, each new one exactly once */
+    int iold = 0, seen[sizeof NEW_SERIES / sizeof *NEW_SERIES] = {0};
+    for (int i = 0; i < DERM_NTOTALS; i++) {
+        const struct derm_series_desc *d = derm_total_desc(i);
+        if (iold < nold && strcmp(d->name, OLD_SERIES[iold][0]) == 0) {
+            if (strcmp(d->units, OLD_SERIES[iold][1]) != 0)
+                fail_msg("series %s has units '%s', had '%s'", OLD_SERIES[iold][0], d->units, OLD_SERIES[iold][1]);
+            iold++;
+            continue;
+        }
+        int k = 0;
+        while (k < nnew && strcmp(d->name, NEW_SERIES[k][0]) != 0) k++;
+        if (k == nnew)
+            fail_msg("series %d is '%s', expected '%s' or a budget series", i, d->name,
+                     iold < nold ? OLD_SERIES[iold][0] : "(none)");
+        if (strcmp(d->units, NEW_SERIES[k][1]) != 0)
+            fail_msg("series %s has units '%s', expected '%s'", d->name, d->units, NEW_SERIES[k][1]);
+        seen[k]++;
     }
+    assert_int_equal(iold, nold);
+    for (int k = 0; k < nnew; k++) assert_int_equal(seen[k], 1);
+    /* the signal means stay last, as before */
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        assert_string_equal(derm_total_desc(DERM_T_SIGNAL_MEAN + q)->name, OLD_SERIES[nold - DERM_NSIGNAL + q][0]);
 }
 
 /* Totals written out from the state, independently of totals.c. */
@@ -180,9 +211,13 @@ static void check_against_state(const struct derm_sim *s, const double *t)
     assert_rel(t[DERM_T_COLLAGEN_INTACT_TOTAL], m[DERM_M_COLLAGEN_INTACT] * areal, 1e-12);
     assert_rel(t[DERM_T_COLLAGEN_FRAGMENTED_FRACTION], m[DERM_M_COLLAGEN_FRAGMENTED] / col, 1e-12);
     assert_rel(t[DERM_T_HA_HMW_TOTAL], m[DERM_M_HA_HMW] * areal, 1e-12);
+    assert_rel(t[DERM_T_ELASTIN_TOTAL], (m[DERM_M_ELASTIN_FUNCTIONAL] + m[DERM_M_ELASTIN_ELASTOTIC]) * areal, 1e-12);
+    assert_rel(t[DERM_T_HA_TOTAL], (m[DERM_M_HA_HMW] + m[DERM_M_HA_LMW]) * areal, 1e-12);
+    assert_rel(t[DERM_T_AGE_TOTAL], m[DERM_M_AGE_AMOUNT] * areal, 1e-12);
     assert_rel(t[DERM_T_AGE_CROSSLINKS_MEAN], m[DERM_M_AGE_AMOUNT] / col, 1e-12);
     int64_t nf = 0, nq = 0, na = 0, ns = 0, nstem = 0;
-    double att = 0.0, dmg = 0.0;
+    double att = 0.0, dmg = 0.0, area = 0.0;
+    const double kb = s->p.fibroblast_attachment_binding_half_mg_per_ml;
     for (int64_t r = 0; r < s->a.n; r++) {
         if (s->a.type[r] == DERM_AGENT_STEM) {
             nstem++;
@@ -194,6 +229,8 @@ static void check_against_state(const struct derm_sim *s, const double *t)
         ns += s->a.state[r] == DERM_STATE_SENESCENT;
         att += s->a.attachment[r];
         dmg += s->a.damage[r];
+        const double ci = s->f.matrix[DERM_M_COLLAGEN_INTACT][s->a.voxel[r]];
+        area += ci / (ci + kb);
     }
     assert_true(t[DERM_T_FIBROBLAST_COUNT] == (double)nf);
     assert_true(t[DERM_T_FIBROBLAST_QUIESCENT] == (double)nq);
@@ -203,7 +240,8 @@ static void check_against_state(const struct derm_sim *s, const double *t)
     assert_rel(t[DERM_T_SENESCENT_FRACTION], (double)ns / (double)nf, 1e-15);
     assert_rel(t[DERM_T_FIBROBLAST_DENSITY], (double)nf / (n * derm_grid_voxel_mm3(g)), 1e-12);
     assert_rel(t[DERM_T_ATTACHMENT_MEAN], att / (double)nf, 1e-12);
-    assert_rel(t[DERM_T_ATTACHED_AREA_MEAN], att / (double)nf * s->p.fibroblast_attached_area_young, 1e-12);
+    /* the attached surface of each cell from the intact collagen of its voxel */
+    assert_rel(t[DERM_T_ATTACHED_AREA_MEAN], area / (double)nf, 1e-12);
     if (dmg > 0.0) assert_rel(t[DERM_T_DAMAGE_MEAN], dmg / (double)nf, 1e-12);
     for (int q = 0; q < DERM_NSIGNAL; q++) {
         double sum = 0.0;
@@ -237,9 +275,16 @@ static void test_compute_on_a_simulation(void **state)
     struct derm_sim *s = NULL;
     struct derm_err err = {0};
     if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) fail_msg("%s", err.msg);
-    double t[DERM_NTOTALS], again[DERM_NTOTALS];
+    double t[DERM_NTOTALS], again[DERM_NTOTALS], t0[DERM_NTOTALS];
     derm_totals_compute(s, t);
     check_against_state(s, t);
+    memcpy(t0, t, sizeof t0);
+    /* nothing made or removed yet */
+    const int cumulative[] = {DERM_T_COLLAGEN_SYNTHESIZED, DERM_T_COLLAGEN_CLEAVED, DERM_T_COLLAGEN_REMOVED,
+                              DERM_T_ELASTIN_SYNTHESIZED,  DERM_T_ELASTIN_OXIDISED, DERM_T_ELASTIN_REMOVED,
+                              DERM_T_HA_SYNTHESIZED,       DERM_T_HA_REMOVED,       DERM_T_AGE_FORMED,
+                              DERM_T_AGE_REMOVED};
+    for (size_t q = 0; q < sizeof cumulative / sizeof *cumulative; q++) assert_true(t[cumulative[q]] == 0.0);
     /* at the start: the young references */
     assert_rel(t[DERM_T_DERMAL_THICKNESS], derm_grid_lz(&s->grid), 1e-12);
     assert_rel(t[DERM_T_STIFFNESS_FACTOR], 1.0, 1e-12);
@@ -252,6 +297,23 @@ static void test_compute_on_a_simulation(void **state)
         if (derm_sim_step(s, &err) != DERM_OK) fail_msg("%s", err.msg);
     derm_totals_compute(s, t);
     check_against_state(s, t);
+    /* budgets since the start: pool(t) - pool(0) = made - removed, to round-off */
+    const struct {
+        int pool, made, removed;
+    } budgets[] = {{DERM_T_COLLAGEN_TOTAL, DERM_T_COLLAGEN_SYNTHESIZED, DERM_T_COLLAGEN_REMOVED},
+                   {DERM_T_ELASTIN_TOTAL, DERM_T_ELASTIN_SYNTHESIZED, DERM_T_ELASTIN_REMOVED},
+                   {DERM_T_HA_TOTAL, DERM_T_HA_SYNTHESIZED, DERM_T_HA_REMOVED},
+                   {DERM_T_AGE_TOTAL, DERM_T_AGE_FORMED, DERM_T_AGE_REMOVED},
+                   {DERM_T_COLLAGEN_INTACT_TOTAL, DERM_T_COLLAGEN_SYNTHESIZED, DERM_T_COLLAGEN_CLEAVED}};
+    for (size_t b = 0; b < sizeof budgets / sizeof *budgets; b++) {
+        const double change = t[budgets[b].pool] - t0[budgets[b].pool];
+        const double net = t[budgets[b].made] - t[budgets[b].removed];
+        assert_true(t[budgets[b].made] > 0.0 && t[budgets[b].removed] > 0.0);
+        if (!(fabs(change - net) <= 1e-11 * (t[budgets[b].pool] + t[budgets[b].made])))
+            fail_msg("%s: change %.12g, made - removed %.12g", derm_total_desc(budgets[b].pool)->name, change, net);
+    }
+    assert_true(t[DERM_T_ELASTIN_OXIDISED] >= 0.0 &&
+                t[DERM_T_ELASTIN_OXIDISED] <= t[DERM_T_ELASTIN_REMOVED] + t0[DERM_T_ELASTIN_TOTAL]);
     /* rates of the last step: residence time = pool / clearance per year */
     assert_true(t[DERM_T_COLLAGEN_SYNTHESIS_RATE] > 0.0 && t[DERM_T_COLLAGEN_DEGRADATION_RATE] > 0.0);
     assert_rel(t[DERM_T_COLLAGEN_RESIDENCE_TIME], t[DERM_T_COLLAGEN_TOTAL] / t[DERM_T_COLLAGEN_DEGRADATION_RATE],

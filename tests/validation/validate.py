@@ -25,6 +25,9 @@ import sys
 import h5py
 import numpy as np
 
+# runs made here need no report.html (seconds of Python each; see `dermsim run --help`)
+os.environ.setdefault("DERMSIM_REPORT_HTML", "0")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 

@@ -1,6 +1,9 @@
 /* exposure.h - what scheduled exposures put into the tissue over one step.
  *
  * Owns: turning what the schedule delivered over a step (struct derm_exposure) into
+ *  - photoadaptation: regular sun makes the epidermis let less UV through (tanning and
+ *    epidermal thickening raise the MED 2-4x over weeks and fade over about a month;
+ *    Sheehan 1998), so a regular dose harms less than the same dose on unadapted skin;
  *  - UV reaching each depth layer: surface dose x transmission at the junction x
  *    exp(-z / depth) averaged over the layer, separately for UVB (papillary) and UVA
  *    (reticular) (Bruls 1984; Meinhardt 2008; VALIDATION C17);
@@ -26,6 +29,9 @@ struct derm_uv_coef {
     double ros_per_sed_h;     /* ROS above young per SED/h reaching a voxel, au h/SED */
     double ap1_per_sed_h;     /* direct AP-1 drive per SED/h, au h/SED */
     double elastosis_per_sed; /* elastotic material per SED of UVA at young cell density, mg/mL/SED */
+    double med_sed;           /* SED per MED of the subject's skin type */
+    double adapt_per_med_day; /* photoadaptation at steady state per MED/day received */
+    double adapt_time_h;      /* time constant of photoadaptation (build-up and fading), h */
 };
 
 struct derm_oxidative_coef {
@@ -39,6 +45,7 @@ struct derm_exposure_layers {
     double *ros_ex_k;             /* ROS above young to hold over the step, au (of what young cells sense) */
     double *uv_ap1_k;             /* direct UV drive of AP-1, au */
     int any_uv;                   /* some layer received UV */
+    int any_ros;                  /* some layer has an exposure ROS excess */
 };
 
 /** Cumulative delivered amounts since the start. */
@@ -48,14 +55,21 @@ struct derm_exposure_totals {
     double uv_unprotected;      /* surface UV before sunscreen, SED */
 };
 
+/** Photoadaptation over a step: *level (dimensionless; the epidermis lets 1/(1 + level) of
+ *  the unadapted UV through: tanning, epidermal thickening) relaxes exactly toward
+ *  adapt_per_med_day x the step's surface dose rate in MED/day; returns the transmission
+ *  factor for the step (from the step's mean level). */
+double derm_exposure_photoadapt(const struct derm_uv_coef *uv, const struct derm_exposure *x, double dt_h,
+                                double *level);
+
 /** SED of UVB and UVA reaching each depth layer (nz entries each) over the step. */
 void derm_exposure_uv_layers(const struct derm_grid *g, const struct derm_uv_coef *uv, const struct derm_exposure *x,
                              double *uvb_k, double *uva_k);
 
 /** Every per-layer quantity of the step into L. */
 void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *uv,
-                          const struct derm_oxidative_coef *ox, const struct derm_exposure *x, double dt_h,
-                          struct derm_exposure_layers *L);
+                          const struct derm_oxidative_coef *ox, const struct derm_exposure *x, double uv_factor,
+                          double dt_h, struct derm_exposure_layers *L);
 
 /** Add the step's UV to the per-voxel dose records and set the UVA elastosis deposition
  *  (mg/mL/h, grid.n) from the local fibroblast density relative to young (crowd). */

@@ -12,6 +12,7 @@
 
 #define DERM_SCHED_MAX 48      /* entries per schedule */
 #define DERM_SCHED_NAME_MAX 48 /* bytes of an entry name, NUL included */
+#define DERM_SCHED_NKEYS 24    /* keys of an entry (inputs/schedule.c checks the table has as many) */
 
 /* Scheduled inputs (ENUM order of the key `input`). */
 enum derm_schedule_input {
@@ -50,6 +51,8 @@ struct derm_schedule_entry {
     unsigned long line, col; /* where the entry was defined (0 = --set or default) */
     int input;               /* enum derm_schedule_input */
     int has_input;           /* the key `input` was given */
+    uint32_t given;          /* bit i: key i of the key table was given */
+    unsigned long key_line[DERM_SCHED_NKEYS], key_col[DERM_SCHED_NKEYS]; /* where (0: --set) */
     double dose;
     int dose_unit;             /* enum derm_schedule_unit */
     double from_age, to_age;   /* active period (continuous pattern) */

@@ -102,8 +102,9 @@ derm_status derm_output_sync(struct derm_output *o, struct derm_err *err);
  *  not changed. */
 derm_status derm_output_close(struct derm_output *o, int completed, struct derm_err *err);
 
-/** (Re)write the XDMF sidecar `xdmf_path` for run file `h5_path` (which it names by its base
- *  name): write PATH.tmp, then rename. Nothing is written for a file without 4-D fields. */
+/** (Re)write the XDMF sidecar `xdmf_path` (and its view script, io/xdmf.h) for run file
+ *  `h5_path` (which it names by its base name): write PATH.tmp, then rename. Nothing is
+ *  written for a file with neither 4-D fields nor agents. */
 derm_status derm_output_xdmf(const char *h5_path, const char *xdmf_path, struct derm_err *err);
 
 /* ---- reading (io/output_read.c): every read checks types, shapes and sizes ---------------- */

@@ -35,22 +35,54 @@ struct derm_calibration_coef {
     double stem_differentiation_per_year, stem_self_renewal_per_year, stem_death_per_year;
 };
 
-/** Part 1. Every signal field must hold 1 and a->voxel be current; sets each agent's
- *  attachment from its local fragmented fraction and h->secretion_ref (decay_h: 1/h,
- *  level: young levels, per signal). DERM_ECONFIG when the domain holds no fibroblast. */
+/** What one young fibroblast makes on average, measured with every signal at its reference
+ *  (secretion of each signal with all growth factor made locally; synthesis with unit
+ *  layer references). A sum of n such samples when accumulated. */
+struct derm_calibration_mean {
+    double signal[DERM_NSIGNAL];
+    double collagen, elastin, ha;
+    double n; /* samples */
+};
+
+/** One sample of the present population (a->voxel, attachment and AP-1 current); ones:
+ *  DERM_NSIGNAL pointers to arrays of at least max(grid.n, nz) ones. */
+void derm_calibration_measure(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
+                              const double *const *m, const double *const *ones, struct derm_cell_rates *rates,
+                              struct derm_calibration_mean *out);
+
+/** sum += x (one more sample). */
+void derm_calibration_accumulate(struct derm_calibration_mean *sum, const struct derm_calibration_mean *x);
+
+/** Part 1. Sets each agent's attachment from its local fragmented fraction, each
+ *  fibroblast's AP-1 at its steady state for its own ROS, h->ros_own_ref and
+ *  h->secretion_ref, so that every signal's mean equals its young level for a population
+ *  making what `avg` says a young cell makes on average (NULL: the present population), and
+ *  *now (the present population's sample). DERM_ECONFIG when the domain holds no fibroblast. */
 derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_agents *a,
                                        const struct derm_fibroblast_coef *c, const double *const *m,
-                                       const double *const *sig, const double *decay_h, const double *level,
-                                       struct derm_cell_rates *rates, struct derm_homeostasis *h, struct derm_err *err);
+                                       const double *const *ones, const double *decay_h, const double *level,
+                                       const struct derm_calibration_mean *avg, struct derm_cell_rates *rates,
+                                       struct derm_homeostasis *h, struct derm_calibration_mean *now,
+                                       struct derm_err *err);
 
 /** Part 2, with the signals at their quasi-steady state: h->sensed_ref, the per-layer
  *  synthesis references (written into the nz arrays collagen_ref_k, elastin_ref_k,
- *  ha_ref_k, which h then points to), h->division_h and h->stem_niche. density_ref_k:
- *  young fibroblasts per voxel by layer. */
+ *  ha_ref_k, which h then points to), h->division_h and h->stem_niche, each for the
+ *  expected composition of the population (avg against now; NULL: as it is). density_ref_k:
+ *  young fibroblasts per voxel by layer; crowd: local density relative to it, per voxel. */
 void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                 const struct derm_matrix_coef *mc, const struct derm_calibration_coef *cc,
-                                const double *density_ref_k, const double *const *m, const double *const *sig,
-                                const double *level, struct derm_cell_rates *rates, double *collagen_ref_k,
-                                double *elastin_ref_k, double *ha_ref_k, struct derm_homeostasis *h);
+                                const double *density_ref_k, const double *crowd, const double *const *m,
+                                const double *const *sig, const double *level,
+                                const struct derm_calibration_mean *avg, const struct derm_calibration_mean *now,
+                                struct derm_cell_rates *rates, double *collagen_ref_k, double *elastin_ref_k,
+                                double *ha_ref_k, struct derm_homeostasis *h);
+
+/** The division hazard of an activated cell (1/h) such that births balance losses for the
+ *  population as it is (each cell's crowding, growth-factor response and attachment; the
+ *  activation share at its balance), or cc->division_per_day when that is given. */
+double derm_calibration_division(const struct derm_agents *a, const struct derm_fibroblast_coef *c,
+                                 const struct derm_calibration_coef *cc, const struct derm_homeostasis *h,
+                                 const double *gf, const double *crowd);
 
 #endif

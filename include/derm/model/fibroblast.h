@@ -59,8 +59,9 @@ struct derm_fibroblast_coef {
     /* UV and AP-1 (uv.*) */
     double ap1_time_h, ap1_adapt_h, ap1_threshold, tgfbr_loss_h, tgfbr_recovery_h;
     double procollagen_threshold, procollagen_inhibition, ha_inhibition, uv_damage_per_sed;
+    double uv_chronic_share; /* weight of adapted UV-driven AP-1 in MMP induction */
     /* glycation through RAGE: X = AGE per collagen, excess = max(X/age_young - 1, 0) */
-    double age_young, rage_ros, rage_apoptosis;
+    double age_young, rage_ros, rage_apoptosis, rage_synthesis, rage_proliferation;
     /* exosome cargo (treatment.*): effect e relaxes to uptake x tau x level; s = e/(1+e)
      * scales every effect, each weighted by the source mix (derm_step_inputs.exo_mult) */
     double exo_uptake_h, exo_effect_h, exo_syn_gain, exo_mmp_inh, exo_il_inh, exo_repair_h;
@@ -75,12 +76,27 @@ struct derm_homeostasis {
     const double *collagen_ref_k;       /* synthesis per cell at modifier 1, mg/mL/h, per layer (nz) */
     const double *elastin_ref_k;
     const double *ha_ref_k;
-    double division_h; /* division hazard of an activated cell, 1/h */
+    double ros_own_ref; /* mean ROS production factor of young fibroblasts */
+    double division_h;  /* division hazard of an activated cell, 1/h */
     double stem_niche; /* progenitor niche capacity (cells) */
 };
 
 derm_status derm_cell_rates_reserve(struct derm_cell_rates *r, int64_t cap, struct derm_err *err);
 void derm_cell_rates_fini(struct derm_cell_rates *r);
+
+
+
+/** ROS production of fibroblast row r relative to a young quiescent undamaged cell: SASP,
+ *  dysfunctional mitochondria with damage, the subject's ROS factor and RAGE. */
+double derm_fibroblast_ros_factor(const struct derm_fibroblast_coef *c, const struct derm_step_inputs *in,
+                                  const struct derm_agents *a, int64_t r, const double *const *m);
+
+/** ROS a fibroblast senses, 1 for a young cell: its own production relative to young cells
+ *  (ROS acts within micrometres of where it is made, so a cell senses its own, not its voxel
+ *  neighbours') plus the exposure excess of its layer (UV, smoking, pollution). */
+double derm_fibroblast_ros_sensed(const struct derm_fibroblast_coef *c, const struct derm_homeostasis *h,
+                                  const struct derm_step_inputs *in, const struct derm_agents *a, int64_t r,
+                                  const double *const *m, int64_t nxy);
 
 /** Attachment to intact collagen for a local fragmented fraction f. */
 double derm_fibroblast_attachment(const struct derm_fibroblast_coef *c, double frag_fraction);

@@ -16,6 +16,7 @@
 #include "derm/core/grid.h"
 #include "derm/core/status.h"
 #include "derm/model/matrix.h"
+#include "derm/model/subject.h"
 #include "derm/store/agents.h"
 
 struct derm_initial_coef {
@@ -31,6 +32,7 @@ struct derm_initial_coef {
     double collagen_density, elastin_density, ha_density; /* mg/mL */
     double age_per_collagen;                              /* pmol/mg */
     double elastin_age_form_per_year;                     /* AGE on elastin at reference glucose */
+    double elastin_age_young_per_mg;                      /* the young-adult AGE load of elastin, pmol/mg */
     double elastin_half_life_years;
     double glucose_ratio; /* baseline glucose / reference */
 };
@@ -42,5 +44,14 @@ derm_status derm_initial_cells(const struct derm_grid *g, struct derm_agents *a,
 /** Young-adult steady state of every matrix pool in every voxel (m: matrix arrays). */
 void derm_initial_matrix(const struct derm_grid *g, double *const *m, const struct derm_initial_coef *c,
                          const struct derm_matrix_coef *mc);
+
+/** A developing dermis at age a0 (below the young-adult age): collagen and functional
+ *  elastin scaled to the amounts from which the subject's developmental synthesis
+ *  (derm_subject_collagen_synthesis, derm_subject_elastin_synthesis) against the pools'
+ *  turnover reaches the young-adult state at the young-adult age, and AGE loads that grow
+ *  in proportion to age (Sell & Monnier 1990: ~linear early). m must hold the young-adult
+ *  state. */
+void derm_initial_develop(const struct derm_grid *g, double *const *m, const struct derm_initial_coef *c,
+                          const struct derm_matrix_coef *mc, const struct derm_subject_coef *sc, double a0);
 
 #endif

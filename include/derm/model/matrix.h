@@ -5,7 +5,10 @@
  * hyaluronan (high MW -> low MW -> cleared), each integrated EXACTLY over a step with the
  * signal levels and deposition held constant (two-compartment chain, solve/chain.h).
  *   collagen:  I' = P - a I,            F' = a I - b F
- *              a = kI [(1 - s1) + s1 A1] g(AGE),  b = kF [(1 - s3) + s3 A3]
+ *              a = kI [(1 - s1) + s1 A1 g(AGE)],  b = kF [(1 - s3 - su) + s3 A3 g(AGE) + su U]
+ *              (fragments are cleared by MMP-3/-9 and by cellular uptake U, uPARAP/Endo180
+ *              endocytosis by fibroblasts and macrophages, which follows the subject's
+ *              phagocytic capacity (Madsen 2013); AGE cross-links slow the MMP routes only)
  *              A_m = (M_m / (1 + TIMP/Ki)) / (1 / (1 + 1/Ki))  (1 at young baseline)
  *              g(X) = (1 + X0/Xh) / (1 + X/Xh), X = AGE per collagen (Bourne 2014)
  *   AGE:       G' = kG (glucose/reference) (I + F) - (cleared/(I+F)) G   (leaves with fragments)
@@ -44,6 +47,7 @@ struct derm_matrix_coef {
     double lmw_yield;         /* fraction of degraded HMW entering the LMW pool */
     double ha_ros_frag;       /* share of baseline HMW degradation driven by ROS and IL */
     double ha_ros_weight;     /* weight of ROS (vs IL) in that drive */
+    double uptake_share;      /* share of young fragment clearance by cellular uptake */
     double ha_supply;         /* non-fibroblast HMW HA supply, mg/mL/h */
 };
 
@@ -53,13 +57,24 @@ struct derm_matrix_deposition {
     const double *elastotic; /* UVA elastosis; NULL = none */
 };
 
-/** Matrix amounts moved during one step, summed over the domain (mg/mL x voxels). */
+/** Matrix amounts moved during one step, summed over the domain (mg/mL x voxels), in the
+ *  pools' own units. Each pool's change over the step is made - removed exactly (to
+ *  round-off), so budgets rebuilt from these close. */
 struct derm_matrix_flux {
-    double collagen_synth;  /* deposited */
-    double collagen_cleave; /* intact -> fragmented */
-    double collagen_clear;  /* fragments removed */
-    double ha_degraded;     /* high-MW HA degraded */
+    double collagen_synth;   /* collagen deposited by cells */
+    double collagen_cleave;  /* intact -> fragmented */
+    double collagen_clear;   /* fragments removed */
+    double elastin_synth;    /* functional elastin deposited */
+    double elastotic_dep;    /* elastotic material laid down (UVA) */
+    double elastin_oxidised; /* functional -> elastotic */
+    double elastin_removed;  /* functional and elastotic elastin cleared */
+    double ha_synth;         /* high-MW HA made (cells and the constant supply) */
+    double ha_degraded;      /* high-MW HA degraded (into low-MW fragments or internalised) */
+    double ha_removed;       /* HA leaving both pools */
+    double age_formed;       /* AGE formed on collagen, pmol/mL x voxels */
+    double age_removed;      /* AGE leaving with cleared collagen */
 };
+#define DERM_MATRIX_NFLUX 12
 
 /** Rate of HMW HA degradation (1/h) at local ROS and IL (au). */
 static inline double derm_matrix_ha_rate(const struct derm_matrix_coef *c, double ros, double il)
@@ -70,13 +85,15 @@ static inline double derm_matrix_ha_rate(const struct derm_matrix_coef *c, doubl
 }
 
 /** Advance every voxel by dt_h. m: matrix arrays (fields.h order); sig: signal arrays;
- *  glucose_ratio: plasma glucose over the reference of the AGE rates; mmp_act (NULL = not
- *  wanted) receives the MMP-1 activity per voxel; layer_sums: 5 * nz doubles of scratch.
+ *  glucose_ratio: plasma glucose over the reference of the AGE rates; uptake: cellular
+ *  (phagocytic) uptake of collagen fragments relative to the young adult; mmp_act (NULL =
+ *  not wanted) receives the MMP-1 activity per voxel; layer_sums: (DERM_MATRIX_NFLUX + 1) * nz
+ *  doubles of scratch.
  *  Fluxes are reduced in a fixed order (per depth layer, then layers in order), so they do
  *  not depend on the thread count. Returns DERM_ENUMERIC if any voxel becomes negative or
  *  non-finite. */
 derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const double *const *sig,
-                             const struct derm_matrix_deposition *dep, double glucose_ratio,
+                             const struct derm_matrix_deposition *dep, double glucose_ratio, double uptake,
                              const struct derm_matrix_coef *c, double dt_h, double *mmp_act, double *layer_sums,
                              struct derm_matrix_flux *flux, struct derm_err *err);
 

@@ -2,7 +2,7 @@
  *
  * Owns: Brownian increments with motility coefficient D = v^2 tau / 3 (persistent random
  * walk in 3D), slower in dense matrix (D / (1 + h C / C0)), plus a drift chi grad(chemokine);
- * exact for any step in uniform fields. Periodic in x and y, reflecting at the z faces.
+ * exact for any step in uniform fields; the path is keyed by time windows (below). Periodic in x and y, reflecting at the z faces.
  * Fibroblast speeds: quiescent cells barely move in vivo, activated ones 10-30 um/h in 3D
  * collagen (Grinnell & Petroll 2010).
  * Does not: decide states (model/fibroblast.c) or rebin agents (store/bins.c).
@@ -23,9 +23,15 @@ struct derm_motility_coef {
     double chemotaxis;         /* drift per unit chemokine gradient, um^2/h/au */
 };
 
-/** Move every live agent over dt_h (agents flagged to die stay put). */
+/* The random walk is keyed by the cell and by windows of this many hours of absolute time
+ * (the subject's age), never by the step: runs at different steps share their paths at every
+ * window end and differ only inside a window (a Brownian bridge). */
+#define DERM_MOTILITY_WINDOW_H 168.0
+
+/** Move every live agent over [t0_h, t0_h + dt_h) hours of the subject's age (agents flagged
+ *  to die stay put). */
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
-                        const double *const *m, const double *chemokine, uint64_t seed, int64_t step, double dt_h);
+                        const double *const *m, const double *chemokine, uint64_t seed, double t0_h, double dt_h);
 
 /** x folded into [0, L) periodically. */
 double derm_motility_wrap(double x, double L);

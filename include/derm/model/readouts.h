@@ -1,6 +1,6 @@
 /* readouts.h - tissue-level quantities computed from the state, for the output series.
  *
- * Owns: dermal thickness from the matrix volume relative to the young state, the AGE
+ * Owns: dermal thickness from the volume of the matrix per skin area, the AGE
  * protection of intact collagen against MMP cleavage (the susceptibility a collagenase
  * assay sees), the matrix stiffening by AGE cross-links and its viscous-recovery
  * counterpart, and the attached cell-surface fraction of fibroblasts. Pure functions with
@@ -13,17 +13,19 @@
 #include <stdint.h>
 
 struct derm_readout_coef {
-    double thickness_collagen_weight; /* volume share of collagen in dermal thickness */
-    double thickness_ha_weight;       /* volume share of HA-bound water */
+    double collagen_volume, elastin_volume, ha_volume; /* young-adult volume shares of the pools */
+    double elastotic_volume_factor;                    /* elastotic volume per mass, relative to elastin */
     double age_protection;            /* AGE per collagen halving MMP cleavage, pmol/mg */
     double stiffness_per_age;         /* stiffening per AGE per collagen, mg/pmol */
     double age_young;                 /* young-adult AGE per collagen, pmol/mg */
-    double attached_area_young;       /* attached surface of a fully attached cell */
+    double attachment_binding_half;   /* intact collagen giving half the cell surface attached, mg/mL */
 };
 
-/** Dermal thickness (um) of a block of depth lz_um whose collagen and HA are the given
- *  ratios of their young amounts: lz (wc C + wh H + rest). */
-double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double collagen_ratio, double ha_ratio);
+/** Dermal thickness (um): the matrix volume per skin area of a block of depth lz_um whose
+ *  pools are the given ratios of their young-adult amounts (elastotic material relative to
+ *  young functional elastin): lz (vc C + ve (E + f Z) + vh H + rest), rest = 1 - vc - ve - vh. */
+double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double collagen_ratio,
+                              double elastin_ratio, double elastotic_ratio, double ha_ratio);
 
 /** Intact-collagen-weighted mean of 1 / (1 + X / Xh) over n voxels, X = AGE per collagen:
  *  the MMP cleavage rate relative to unglycated collagen at the same activity. */
@@ -36,7 +38,10 @@ double derm_readout_stiffness(const struct derm_readout_coef *c, double age_per_
 /** Viscous recovery relative to young: the reciprocal of the stiffening. */
 double derm_readout_viscous_recovery(double stiffness);
 
-/** Mean attached cell-surface fraction for a mean attachment (0..1). */
-double derm_readout_attached_area(const struct derm_readout_coef *c, double attachment_mean);
+/** Attached cell-surface fraction of a cell in a voxel with the given intact collagen: the
+ *  share of its integrin contacts that find intact fibrils, C / (C + Kb). Fragments offer no
+ *  binding sites, so fragmentation and collagen loss both lower it (Varani 2006: 78 % young,
+ *  58 % old, C6). Kb is fitted to the young-adult 78 %; the old value is the model's. */
+double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml);
 
 #endif

@@ -24,6 +24,7 @@
 #include "derm/inputs/exposure.h"
 #include "derm/inputs/schedule.h"
 #include "derm/io/params.h"
+#include "derm/model/calibration.h"
 #include "derm/model/fibroblast.h"
 #include "derm/model/matrix.h"
 #include "derm/sim/coef.h"
@@ -46,16 +47,22 @@ struct derm_sim {
     struct derm_diffusion *diff;
     int64_t step;   /* completed steps */
     double dt_h;    /* step length, h */
-    int64_t nsteps; /* steps to reach age_end */
+    int64_t nsteps;    /* steps from the model's first age to age_end */
+    double age0;       /* the model's first age: min(run start, young-adult age), years */
+    int64_t out_step0; /* first step written: the run's start age (later steps are the history) */
     /* per-layer young references (nz each) */
     double *density_ref_k; /* fibroblasts per voxel */
     double *collagen_ref_k, *elastin_ref_k, *ha_ref_k;
     /* scratch (grid.n each, unless noted) */
     double *src[DERM_NSIGNAL];
     double *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp1, *tmp2;
-    double *layer_sums; /* 5 nz */
+    double *layer_sums; /* (DERM_MATRIX_NFLUX + 1) nz */
     double *w_k;        /* nz: a treatment's depth profile */
     int crowd_radius;   /* voxels */
+    double *ones;                            /* grid.n ones: every signal at its reference */
+    double *ones_sig[DERM_NSIGNAL];          /* ... as signal arrays */
+    struct derm_calibration_mean cal_avg;    /* young output averaged over the spin-up */
+    struct derm_calibration_mean cal_now;    /* the same, of the population calibrated */
     /* the current step */
     struct derm_step_inputs in;         /* what the kernels receive */
     struct derm_exposure expo;          /* what the schedule delivered over the step */
@@ -63,10 +70,12 @@ struct derm_sim {
     double exo_mix[DERM_SOURCE_COUNT];  /* exosome amounts by source still present (au) */
     double exo_mult[DERM_EXO_NEFFECT];  /* emphasis of that mix, for the next step */
     double glucose_mM;                  /* plasma glucose over the last step */
+    double photoadaptation;              /* the epidermis's UV adaptation level (inputs/exposure.h) */
     /* bookkeeping for the output */
     struct derm_exposure_totals cum; /* cumulative delivered amounts */
-    struct derm_matrix_flux last_flux;
-    double young_matrix[2]; /* domain collagen and HA per area at the start, mg/cm^2 */
+    struct derm_matrix_flux last_flux;     /* over the last step */
+    struct derm_matrix_flux cum_flux;      /* since the start of the run */
+    double young_matrix[DERM_NMATRIX]; /* domain sums of every matrix field at the start */
     int64_t births, deaths;
 };
 
@@ -74,6 +83,10 @@ struct derm_sim {
 derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, const struct derm_schedule *sched,
                             struct derm_err *err);
 void derm_sim_free(struct derm_sim *s);
+
+/** The age at which the model begins: the run's start age or, if later, the young-adult
+ *  age (the years between are the subject's history, simulated and not written). */
+double derm_sim_begin_age(const struct derm_params *p);
 
 /** Subject age (years) after `step` steps. */
 double derm_sim_age(const struct derm_sim *s, int64_t step);

@@ -32,6 +32,9 @@ enum derm_col_kind { DERM_COL_I64, DERM_COL_I32, DERM_COL_I8, DERM_COL_F64 };
 /* X(name, ctype, kind, units, description) - every column is written to the output. */
 #define DERM_AGENT_COLUMNS(X)                                                                                    \
     X(id, int64_t, DERM_COL_I64, "1", "agent id, unique over the run, never reused")                             \
+    X(lineage, int64_t, DERM_COL_I64, "1",                                                                            \
+      "random-stream key of the cell: its founder's id, hashed with the birth order of each ancestor; keys every "    \
+      "random event of the cell, so events do not shift when other cells differ")                             \
     X(type, int8_t, DERM_COL_I8, "1", "agent type (0 fibroblast, 1 stem/progenitor)")                            \
     X(state, int8_t, DERM_COL_I8, "1", "state (0 quiescent, 1 activated, 2 senescent, 3 apoptotic)")             \
     X(x, double, DERM_COL_F64, "um", "lateral position x")                                                       \
@@ -47,8 +50,25 @@ enum derm_col_kind { DERM_COL_I64, DERM_COL_I32, DERM_COL_I8, DERM_COL_F64 };
       "AP-1 activity: sensed ROS above the young level, followed with a lag (uv.ap1_time_h)")                    \
     X(ap1_adapted, double, DERM_COL_F64, "au",                                                                   \
       "AP-1 level the cell has adapted to (uv.ap1_adaptation_days); only AP-1 above it acts as an acute stress") \
+    X(ap1_uv, double, DERM_COL_F64, "au",                                                                        \
+      "the part of AP-1 driven directly by UV (lagged like AP-1)")                                                  \
+    X(ap1_uv_adapted, double, DERM_COL_F64, "au",                                                                \
+      "the UV-driven AP-1 level the cell has adapted to: repeated exposure desensitises MMP induction")          \
     X(exosome_effect, double, DERM_COL_F64, "au",                                                                \
       "exosome cargo taken up and still acting (wears off with treatment.exosome_effect_days)")
+
+/* Event clocks: each agent carries, per kind of event, the integrated hazard still to run
+ * before its next event of that kind (an exponential variate keyed by the agent's id and
+ * its count of such events, never by the step), so event times do not depend on the step
+ * and runs at different steps share their random events (model/fibroblast.c). */
+enum derm_clock {
+    DERM_CLOCK_DEATH = 0,     /* apoptosis, clearance of a senescent cell, progenitor loss */
+    DERM_CLOCK_SENESCE,       /* damage-driven senescence */
+    DERM_CLOCK_DIVIDE,        /* division of a fibroblast, self-renewal of a progenitor */
+    DERM_CLOCK_SWITCH,        /* activation or deactivation */
+    DERM_CLOCK_DIFFERENTIATE, /* a progenitor's asymmetric division into a fibroblast */
+    DERM_NCLOCK
+};
 
 struct derm_agents {
     int64_t n;       /* live rows */
@@ -57,6 +77,10 @@ struct derm_agents {
 #define DERM_X_MEMBER(name, ctype, kind, units, desc) ctype *name;
     DERM_AGENT_COLUMNS(DERM_X_MEMBER)
 #undef DERM_X_MEMBER
+    double *clock[DERM_NCLOCK];   /* integrated hazard to the next event (NaN: not drawn yet) */
+    int32_t *clock_n[DERM_NCLOCK]; /* events of that kind so far (keys the next draw) */
+    double *walk[3];               /* random walk: standard Brownian value within the current window */
+    int64_t *walk_window;          /* the window walk[] belongs to (INT64_MIN: none) */
     int64_t *voxel;  /* voxel index of the row (refreshed by binning) */
     uint8_t *divide; /* intent flags written by rules, applied by derm_agents_apply */
     uint8_t *die;

@@ -25,7 +25,7 @@ enum derm_exo_effect {
 struct derm_step_inputs {
     /* the subject, relative to the young-adult reference (model/subject.h) */
     double estrogen_synthesis; /* factor on estrogen-dependent synthesis */
-    double ros_ageing;         /* factor on cellular ROS production */
+    double collagen_synthesis; /* collagen synthesis of the growing dermis (1 in adults) */
     double elastin_synthesis;  /* functional elastin synthesis */
     double immune;             /* clearance of senescent cells */
     double stem_vigour;        /* progenitor vigour */
@@ -34,6 +34,8 @@ struct derm_step_inputs {
     double glucose_ratio;              /* plasma glucose / glycation.reference_glucose_mM */
     const double *uv_sed_k;            /* SED reaching each depth layer over the step (nz); NULL: none */
     const double *uv_ap1_k;            /* direct UV drive of AP-1 per layer (au, nz); NULL: none */
+    const double *ros_ex_k;            /* exposure ROS above young per layer, in what young cells sense (nz);
+                                          NULL: none */
     double exo_mult[DERM_EXO_NEFFECT]; /* emphasis of the exosome mix present (1 = generic) */
     /* the population */
     int64_t stem_count; /* live progenitors at the start of the step */
@@ -44,7 +46,7 @@ struct derm_step_inputs {
 static inline struct derm_step_inputs derm_step_inputs_young(void)
 {
     struct derm_step_inputs in = {0};
-    in.estrogen_synthesis = in.ros_ageing = in.elastin_synthesis = 1.0;
+    in.estrogen_synthesis = in.collagen_synthesis = in.elastin_synthesis = 1.0;
     in.immune = in.stem_vigour = in.systemic = 1.0;
     in.glucose_ratio = 1.0;
     for (int e = 0; e < DERM_EXO_NEFFECT; e++) in.exo_mult[e] = 1.0;

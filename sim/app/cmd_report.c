@@ -1,0 +1,83 @@
+/* cmd_report.c - `dermsim report RUN_DIR`: (re)write report.md and report.html (app.h).
+ *
+ * report.md is written by the library (io/report.c) from run.h5 and the run's own
+ * resolved.yaml; report.html by analysis/report_html.py (figures need matplotlib). Used
+ * for runs made with DERMSIM_REPORT_HTML=0 (sweeps), without Python, or by an older
+ * version.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app.h"
+#include "derm/io/output.h"
+#include "derm/io/report.h"
+#include "derm/version.h"
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* report.md from run.h5 and resolved.yaml in dir. */
+static int write_md(const char *dir)
+{
+    char yaml[4200], h5[4200], md[4200], reproduce[8600];
+    snprintf(yaml, sizeof yaml, "%s/resolved.yaml", dir);
+    snprintf(h5, sizeof h5, "%s/run.h5", dir);
+    snprintf(md, sizeof md, "%s/report.md", dir);
+    snprintf(reproduce, sizeof reproduce, "dermsim run %s -o %s", yaml, dir);
+    struct derm_err err = {0};
+    int completed = 0;
+    derm_status st = derm_output_read_completed(h5, &completed, &err);
+    if (st != DERM_OK) return app_fail(st, err.msg);
+    struct app_cli c = {.cmd = "report", .config = yaml};
+    struct derm_params *p = calloc(1, sizeof *p);
+    static struct derm_schedule sched;
+    if (!p) return app_fail(DERM_ENOMEM, "out of memory");
+    char *text = NULL;
+    int rc = app_load_config(&c, p, &sched, NULL, &text); /* prints the errors of the file */
+    free(text);
+    if (rc != 0) {
+        free(p);
+        return rc;
+    }
+    /* threads and wall time of the original run are not known here: reported as such */
+    struct derm_report_info ri = {yaml, reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, 0, -1.0, completed};
+    st = derm_report_write(md, h5, p, &sched, &ri, &err);
+    free(p);
+    return st == DERM_OK ? 0 : app_fail(st, err.msg);
+}
+
+int app_cmd_report(int argc, char **argv)
+{
+    if (argc != 3) return app_usage_error("'report' needs exactly one run directory%s", "");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", argv[2]);
+    size_t n = strlen(dir);
+    if (n > 3 && !strcmp(dir + n - 3, ".h5")) { /* the run file itself: use its directory */
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+    }
+    if (!is_dir(dir)) {
+        fprintf(stderr, "dermsim: report: '%s' is not a run directory\n", argv[2]);
+        return 2;
+    }
+    int rc = write_md(dir);
+    if (rc != 0) return rc;
+    char script[4096], msg[1024] = "";
+    if (app_analysis_script("report_html.py", script, sizeof script) != 0) {
+        fprintf(stderr, "dermsim: report: %s/report.md written; report.html not: %s not found\n", dir, script);
+        return 1;
+    }
+    const char *args[] = {dir, NULL};
+    rc = app_run_python(script, args, 0, msg, sizeof msg);
+    if (rc < 0) fprintf(stderr, "dermsim: report: %s/report.md written; report.html not: %s\n", dir, msg);
+    return rc == 0 ? 0 : 1;
+}

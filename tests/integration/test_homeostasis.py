@@ -1,0 +1,126 @@
+"""The young-adult state is a steady state of the model itself (issue 8, "A true homeostasis").
+
+tests/configs/homeostasis.yaml holds the age drivers at their young values
+(ageing.systemic, ageing.menopause and ageing.glycation false; a woman from 25 to 45) on a
+640 um cube. Over 20 simulated years, for collagen_total, elastin_total, ha_total and
+fibroblast_density, with r_s(t) = X_s(t) / X_s(25) for seed s:
+  - drift: the seed mean of r_s over each 5-year window (25-30, 30-35, 35-40, 40-45,
+    monthly rows) minus 1 stays within +-2 %;
+  - collagen and elastin (slow pools whose snapshots are smooth) also at every row;
+  - noise: the standard error of each window drift (sd across seeds / sqrt(seeds)) is at
+    most 0.8 %, so the 2 % band is at least 2.5 standard errors wide (a test whose noise
+    filled the band could not tell drift from chance).
+Why windows for cells and HA: one fibroblast count fluctuates by ~1/sqrt(cells) with a
+correlation time of about two years (3-5 % per row in an 875-cell block, ~2 % here), so
+a single seed-mean row at 6 seeds has a standard error of ~1 %; a 5-year mean halves it.
+The table (drift, sd across seeds, standard error; windows and yearly rows) is printed.
+
+The seeds run two at a time, each single-threaded (results do not depend on the thread
+count). Environment: DERMSIM_BIN, DERMSIM_SOURCE_DIR.
+"""
+
+import os
+import pathlib
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+h5py = pytest.importorskip("h5py")
+
+SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
+CONFIG = SOURCE_DIR / "tests" / "configs" / "homeostasis.yaml"
+SEEDS = (1, 2, 3, 4, 5, 6)
+PARALLEL = 2
+VARS = ("collagen_total", "elastin_total", "ha_total", "fibroblast_density")
+SMOOTH = ("collagen_total", "elastin_total")  # checked at every row too
+BAND = 0.02
+MAX_SE = 0.008
+WINDOWS = ((25.0, 30.0), (30.0, 35.0), (35.0, 40.0), (40.0, 45.0))
+
+
+def dermsim_bin():
+    path = os.environ.get("DERMSIM_BIN") or str(SOURCE_DIR / "build" / "dermsim")
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        pytest.skip("DERMSIM_BIN is not set or does not name an executable")
+    return path
+
+
+def run_all(jobs, env):
+    """jobs: list of (argv, log path); at most PARALLEL at a time; fails on any error."""
+    pending, running = list(jobs), []
+    while pending or running:
+        while pending and len(running) < PARALLEL:
+            argv, log = pending.pop(0)
+            running.append((subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                                             stderr=open(log, "w")), argv, log))
+        time.sleep(0.2)
+        for item in list(running):
+            proc, argv, log = item
+            if proc.poll() is not None:
+                running.remove(item)
+                assert proc.returncode == 0, f"{' '.join(map(str, argv))} failed:\n{open(log).read()}"
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    d = tmp_path_factory.mktemp("homeostasis")
+    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", HDF5_USE_FILE_LOCKING="FALSE",
+               DERMSIM_REPORT_HTML="0")
+    jobs = [([dermsim_bin(), "run", CONFIG, "-o", d / f"s{s}", "--seed", str(s), "--threads", "1", "--quiet"],
+             d / f"s{s}.log") for s in SEEDS]
+    t0 = time.monotonic()
+    run_all(jobs, env)
+    wall = time.monotonic() - t0
+    out = {}
+    for s in SEEDS:
+        with h5py.File(d / f"s{s}" / "run.h5", "r") as f:
+            out[s] = {k: f[k][()] for k in ("age_years",) + VARS}
+    ages = [out[s]["age_years"] for s in SEEDS]
+    assert all(np.array_equal(a, ages[0]) for a in ages), "seeds wrote different rows"
+    return ages[0], {k: np.array([out[s][k] for s in SEEDS]) for k in VARS}, wall
+
+
+def test_age_drivers_are_off_in_the_config():
+    text = CONFIG.read_text()
+    for key in ("systemic: false", "menopause: false", "glycation: false", "sex: female"):
+        assert key in text, f"{CONFIG.name} must set {key}"
+
+
+def test_young_state_is_a_steady_state(series, capsys):
+    age, X, wall = series
+    n = len(SEEDS)
+    assert age[0] == pytest.approx(25.0) and age[-1] >= 45.0 - 1e-6, age
+    lines = [f"homeostasis: {n} seeds, {len(age)} rows, {wall:.0f} s wall; drift = seed mean of X(t)/X(25) - 1, "
+             f"sd = across seeds, se = sd/sqrt({n}); band +-{100 * BAND:g} %",
+             f"{'':20s}" + "".join(f"{f'{a:g}-{b:g} y':>24s}" for a, b in WINDOWS) + f"{'max |yearly row|':>24s}"]
+    failures = []
+    for k in VARS:
+        r = X[k] / X[k][:, :1]
+        cells = []
+        for a, b in WINDOWS:
+            sel = (age >= a - 1e-6) & ((age < b - 1e-6) if b < WINDOWS[-1][1] else (age <= b + 0.1))
+            w = r[:, sel].mean(axis=1)
+            drift, sd = w.mean() - 1.0, w.std(ddof=1)
+            se = sd / np.sqrt(n)
+            cells.append(f"{100 * drift:+7.2f} sd {100 * sd:4.2f} se {100 * se:4.2f}")
+            if abs(drift) > BAND:
+                failures.append(f"{k}: mean over {a:g}-{b:g} y drifts {100 * drift:+.2f} % (se {100 * se:.2f} %)")
+            if se > MAX_SE:
+                failures.append(f"{k}: noise over {a:g}-{b:g} y (se {100 * se:.2f} %) exceeds {100 * MAX_SE:g} %: "
+                                "the test cannot resolve a 2 % drift; use more seeds or a larger block")
+        yearly = [int(np.argmin(np.abs(age - y))) for y in range(25, 46)]
+        dy = r[:, yearly].mean(axis=0) - 1.0
+        j = int(np.argmax(np.abs(dy)))
+        sdy = r[:, yearly[j]].std(ddof=1)
+        cells.append(f"{100 * dy[j]:+7.2f} at {age[yearly[j]]:4.1f} sd {100 * sdy:4.2f}")
+        lines.append(f"{k:20s}" + "".join(f"{c:>24s}" for c in cells))
+        if k in SMOOTH:
+            rows = r.mean(axis=0) - 1.0
+            i = int(np.argmax(np.abs(rows)))
+            if abs(rows[i]) > BAND:
+                failures.append(f"{k}: seed mean at {age[i]:.2f} y drifts {100 * rows[i]:+.2f} %")
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
+    assert not failures, "young-adult state is not steady:\n" + "\n".join(failures) + "\n" + "\n".join(lines)
