@@ -188,7 +188,7 @@ static void loop_setup(struct run_state *r, int quiet)
 }
 
 /* The simulation from r->p (threads set), and the resolved texts: r->creation as created,
- * r->resolved with the derived division hazard filled in, so that it reproduces the run. */
+ * r->resolved for resolved.yaml (the same text: nothing derived is filled in). */
 static derm_status make_sim(struct run_state *r, struct derm_err *err)
 {
     if (r->p.run_threads > 0) omp_set_num_threads((int)r->p.run_threads);
@@ -196,7 +196,8 @@ static derm_status make_sim(struct run_state *r, struct derm_err *err)
     if (!r->creation && !(r->creation = yaml_of(&r->p, &r->sched)))
         return derm_err_set(err, DERM_ENOMEM, "out of memory");
     DERM_TRY(derm_sim_create(&r->sim, &r->p, &r->sched, err));
-    if (!(r->p.fibroblast_division_per_day > 0.0)) r->p.fibroblast_division_per_day = derm_sim_division_per_day(r->sim);
+    /* a derived division hazard (0) stays 'derive' in resolved.yaml: the spin-up adapts it
+     * as the young population forms, so a fixed value would not reproduce the run */
     if (!(r->resolved = yaml_of(&r->p, &r->sched))) return derm_err_set(err, DERM_ENOMEM, "out of memory");
     snprintf(r->reproduce, sizeof r->reproduce, "dermsim run %s -o %s", r->P.yaml, r->P.dir);
     return DERM_OK;

@@ -2,8 +2,8 @@
 #include "derm/inputs/schedule.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 static const double TWO_PI = 6.283185307179586;
@@ -368,6 +368,12 @@ static const char *inert_reason(const struct derm_schedule_entry *e, const char 
          !strcmp(key, "first_weekday")) &&
         instant)
         return "it shapes delivery over time, and this course's administrations are instantaneous";
+    if (in == DERM_IN_MICRONEEDLING &&
+        (!strcmp(key, "season_amplitude") || !strcmp(key, "peak_day") || !strcmp(key, "duration_days") ||
+         !strcmp(key, "hour_from") || !strcmp(key, "hour_to") || !strcmp(key, "days_per_week") ||
+         !strcmp(key, "first_weekday")))
+        return "microneedling is a procedure at the course's times (at_age, count, every_days, hour); its channels "
+               "stay open for open_hours";
     if ((!strcmp(key, "season_amplitude") || !strcmp(key, "peak_day")) && is_level_input(in))
         return "a level input holds its level; seasons apply to doses (uv and treatments)";
     if ((!strcmp(key, "spectrum") || !strcmp(key, "uva_uvb_ratio")) && in != DERM_IN_UV) return "it applies to uv";
@@ -396,8 +402,10 @@ static derm_status check_inert_keys(const struct derm_schedule_entry *e, const c
         const char *why = inert_reason(e, sched_keys[k].path);
         if (!why) continue;
         char at[300];
-        if (e->key_line[k]) snprintf(at, sizeof at, "%s:%lu:%lu", file, e->key_line[k], e->key_col[k]);
-        else snprintf(at, sizeof at, "%s", f);
+        if (e->key_line[k])
+            snprintf(at, sizeof at, "%s:%lu:%lu", file, e->key_line[k], e->key_col[k]);
+        else
+            snprintf(at, sizeof at, "%s", f);
         return derm_err_set(err, DERM_ECONFIG,
                             "%s: schedule entry '%s': key 'schedule.%s.%s' does nothing for input %s: %s; expected "
                             "it removed",
@@ -423,9 +431,9 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
                                 "<one of uv, sunscreen, glucose, smoking, pollution, exosome, conditioned_medium, "
                                 "growth_factor, microneedling>'",
                                 f, e->name);
+        DERM_TRY(check_inert_keys(e, file, f, err)); /* first: a key that cannot act is the error */
         DERM_TRY(check_timing(e, f, age_start, age_end, err));
         DERM_TRY(check_dose(e, f, err));
-        DERM_TRY(check_inert_keys(e, file, f, err));
         DERM_TRY(check_overlap(s, i, f, age_start, age_end, err));
     }
     return DERM_OK;

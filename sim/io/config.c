@@ -653,7 +653,7 @@ derm_status derm_config_validate(const struct derm_params *p, const struct derm_
     DERM_TRY(derm_params_validate(p, origins, err));
     /* the model begins at the young-adult age when the run starts later (the history is simulated) */
     const double begin = p->run_age_start_years < p->subject_young_adult_age_years ? p->run_age_start_years
-                                                                                    : p->subject_young_adult_age_years;
+                                                                                   : p->subject_young_adult_age_years;
     return derm_schedule_validate(sched, begin, p->run_age_end_years, err);
 }
 

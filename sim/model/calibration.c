@@ -141,10 +141,10 @@ double derm_calibration_division(const struct derm_agents *a, const struct derm_
 void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                 const struct derm_matrix_coef *mc, const struct derm_calibration_coef *cc,
                                 const double *density_ref_k, const double *crowd, const double *const *m,
-                                const double *const *sig, const double *level,
-                                const struct derm_calibration_mean *avg, const struct derm_calibration_mean *now,
-                                struct derm_cell_rates *rates, double *collagen_ref_k, double *elastin_ref_k,
-                                double *ha_ref_k, struct derm_homeostasis *h)
+                                const double *const *sig, const double *level, const struct derm_calibration_mean *avg,
+                                const struct derm_calibration_mean *now, struct derm_cell_rates *rates,
+                                double *collagen_ref_k, double *elastin_ref_k, double *ha_ref_k,
+                                struct derm_homeostasis *h)
 {
     /* the population's expected composition instead of the one drawn now: ratios of the
      * average to the present per-cell output, both measured with unit references */

@@ -120,9 +120,8 @@ static inline void fate(struct derm_agents *a, int64_t r, const struct derm_fibr
     const double dmg = a->damage[r];
     double crowd_term = 1.0 - crowd / c->crowding_factor;
     if (crowd_term < 0.0) crowd_term = 0.0;
-    const double div_act = h->division_h * response(gfl, c->gf_half) *
-                           (1.0 - c->collapse_division_loss * (1.0 - att)) * crowd_term /
-                           (1.0 + c->rage_proliferation * age_ex);
+    const double div_act = h->division_h * response(gfl, c->gf_half) * (1.0 - c->collapse_division_loss * (1.0 - att)) *
+                           crowd_term / (1.0 + c->rage_proliferation * age_ex);
     const double ka = c->activation_h * (gfl > 0 ? gfl : 0), kd = c->deactivation_h;
     static const int kinds[4] = {DERM_CLOCK_DEATH, DERM_CLOCK_SENESCE, DERM_CLOCK_DIVIDE, DERM_CLOCK_SWITCH};
     double hz[4] = {c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * dmg) * (1.0 + c->rage_apoptosis * age_ex),
@@ -148,7 +147,6 @@ static inline void fate(struct derm_agents *a, int64_t r, const struct derm_fibr
         if (ev < 0) return;
     }
 }
-
 
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                             const struct derm_homeostasis *h, const struct derm_step_inputs *in, const double *const *m,
@@ -212,9 +210,8 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
     double state_syn = sen ? c->senescent_synthesis : (act ? c->activated_synthesis : 1.0);
     double tgfb = sig[DERM_S_TGFB][v] / h->sensed_ref[DERM_S_TGFB] * a->tgfb_response[r];
     double syn_mod = state_syn * in->estrogen_synthesis * in->collagen_synthesis *
-                     (1.0 - c->collapse_synthesis_loss * (1.0 - att)) *
-                     (1.0 + c->il_inhibition) / (1.0 + c->il_inhibition * il) * (1.0 + c->ros_inhibition) /
-                     (1.0 + c->ros_inhibition * ros);
+                     (1.0 - c->collapse_synthesis_loss * (1.0 - att)) * (1.0 + c->il_inhibition) /
+                     (1.0 + c->il_inhibition * il) * (1.0 + c->ros_inhibition) / (1.0 + c->ros_inhibition * ros);
     *col = h->collagen_ref_k[k] * syn_mod * response(tgfb, c->tgfb_half) * exo_syn /
            (1.0 + c->procollagen_inhibition * ap1_over) / (1.0 + c->rage_synthesis * age_ex);
     *el = h->elastin_ref_k[k] * state_syn *
@@ -224,7 +221,8 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
     /* MMP induction: AP-1 from ROS fully; of the UV-driven part, what exceeds the level the
      * cell has adapted to fully and the adapted part at uv_chronic_share (desensitisation) */
     const double uv = a->ap1_uv[r], uv_ad = a->ap1_uv_adapted[r];
-    const double ap1_mmp = (ap1 - uv) + (uv > uv_ad ? uv - uv_ad : 0.0) + c->uv_chronic_share * (uv < uv_ad ? uv : uv_ad);
+    const double ap1_mmp =
+        (ap1 - uv) + (uv > uv_ad ? uv - uv_ad : 0.0) + c->uv_chronic_share * (uv < uv_ad ? uv : uv_ad);
     double induce = 1.0 + c->il_mmp_gain * il_ex + c->ros_mmp_gain * ap1_mmp / (1.0 + ap1_mmp);
     const double sasp = exo_il;
     const double mmp1_rel = (sen ? 1.0 + (c->sasp_mmp1 - 1.0) * sasp : 1.0) *

@@ -97,8 +97,8 @@ static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, 
         elastin_voxel(A, q, cc, age_form_el_h, dt, sums);
         const double h0 = A->hh[q] + A->hl[q], made = (A->dep_ha[q] + cc->ha_supply) * dt;
         double kh = derm_matrix_ha_rate(cc, A->ros[q], A->il[q]);
-        sums[8] += derm_chain_advance(A->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, &A->hh[q],
-                                      &A->hl[q]);
+        sums[8] +=
+            derm_chain_advance(A->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, &A->hh[q], &A->hl[q]);
         sums[7] += made;
         sums[9] += h0 + made - (A->hh[q] + A->hl[q]);
         double chk = A->ci[q] + A->cf[q] + A->ga[q] + A->ef[q] + A->ez[q] + A->hh[q] + A->hl[q] + A->ea[q];
@@ -147,7 +147,8 @@ derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const 
         nbad += pk[DERM_MATRIX_NFLUX];
     }
     if (flux) {
-        struct derm_matrix_flux f = {fl[0], fl[1], fl[2], fl[3], fl[4], fl[5], fl[6], fl[7], fl[8], fl[9], fl[10], fl[11]};
+        struct derm_matrix_flux f = {fl[0], fl[1], fl[2], fl[3], fl[4],  fl[5],
+                                     fl[6], fl[7], fl[8], fl[9], fl[10], fl[11]};
         *flux = f;
     }
     if (nbad > 0.0)

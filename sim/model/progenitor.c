@@ -14,7 +14,8 @@ void derm_progenitor_decide(struct derm_agents *a, const struct derm_progenitor_
     const double gf_ref = h->sensed_ref[DERM_S_GF];
     double room = 1.0 - (double)in->stem_count / h->stem_niche;
     if (room < 0.0) room = 0.0;
-#pragma omp parallel for schedule(static) default(none) shared(a, c, in, gf, exo) firstprivate(n, dt, seed, gf_ref, room)
+#pragma omp parallel for schedule(static) default(none) shared(a, c, in, gf, exo) \
+    firstprivate(n, dt, seed, gf_ref, room)
     for (int64_t r = 0; r < n; r++) {
         if (a->type[r] != DERM_AGENT_STEM) continue;
         const int64_t v = a->voxel[r];
@@ -24,11 +25,10 @@ void derm_progenitor_decide(struct derm_agents *a, const struct derm_progenitor_
         if (gfl < 0.0) gfl = 0.0;
         const double gfr = gfl * (1.0 + c->gf_half) / (c->gf_half + gfl);
         static const int kinds[3] = {DERM_CLOCK_DEATH, DERM_CLOCK_DIFFERENTIATE, DERM_CLOCK_DIVIDE};
-        const double hz[3] = {
-            c->death_h,
-            c->differentiation_h * in->stem_vigour * gfr *
-                (1.0 + c->exo_gain * in->exo_mult[DERM_EXO_PROGENITOR] * exo[v] / (1.0 + exo[v])),
-            c->self_renewal_h * in->stem_vigour * room};
+        const double hz[3] = {c->death_h,
+                              c->differentiation_h * in->stem_vigour * gfr *
+                                  (1.0 + c->exo_gain * in->exo_mult[DERM_EXO_PROGENITOR] * exo[v] / (1.0 + exo[v])),
+                              c->self_renewal_h * in->stem_vigour * room};
         double t = 0.0, tf;
         for (int guard = 0; guard < 64 && t < dt; guard++) {
             const int ev = derm_clock_race(a, r, kinds, hz, 3, dt - t, seed, &tf);

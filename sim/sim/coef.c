@@ -178,9 +178,9 @@ static void build_start(const struct derm_params *p, struct derm_coefs *c)
     ic->elastin_age_form_per_year = p->glycation_elastin_formation_per_year;
     ic->elastin_half_life_years = p->ecm_elastin_half_life_years;
     ic->glucose_ratio = p->subject_glucose_mM / p->glycation_reference_glucose_mM;
-    ic->elastin_age_young_per_mg = ic->elastin_age_form_per_year * ic->elastin_half_life_years / DERM_LN2 *
-                                   ic->glucose_ratio *
-                                   (1.0 - exp(-DERM_LN2 * p->subject_young_adult_age_years / ic->elastin_half_life_years));
+    ic->elastin_age_young_per_mg =
+        ic->elastin_age_form_per_year * ic->elastin_half_life_years / DERM_LN2 * ic->glucose_ratio *
+        (1.0 - exp(-DERM_LN2 * p->subject_young_adult_age_years / ic->elastin_half_life_years));
 }
 
 static void build_inputs(const struct derm_params *p, struct derm_coefs *c)

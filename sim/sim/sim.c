@@ -24,7 +24,7 @@ double derm_sim_age(const struct derm_sim *s, int64_t step)
 double derm_sim_begin_age(const struct derm_params *p)
 {
     return p->run_age_start_years < p->subject_young_adult_age_years ? p->run_age_start_years
-                                                                      : p->subject_young_adult_age_years;
+                                                                     : p->subject_young_adult_age_years;
 }
 
 double derm_sim_division_per_day(const struct derm_sim *s) { return s->h.division_h * DERM_HOURS_PER_DAY; }
@@ -108,7 +108,9 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const double *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
                               &s->last_flux, err));
-    /* amounts since the start: budgets rebuilt from the output close to round-off */
+    /* amounts since the run's start: budgets rebuilt from the output close to round-off (a
+     * later start's history, steps before out_step0, is not counted) */
+    if (s->step < s->out_step0) return DERM_OK;
     double *cum = (double *)&s->cum_flux;
     const double *last = (const double *)&s->last_flux;
     for (int i = 0; i < DERM_MATRIX_NFLUX; i++) cum[i] += last[i];
@@ -260,6 +262,9 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
     const double *const *cm = (const double *const *)s->f.matrix;
     const double *const *cs = (const double *const *)s->f.signal;
     const struct derm_step_inputs young = derm_step_inputs_young();
+    /* the spin-up's time ends where the settle's begins, whatever the run's step (the walk
+     * is keyed by time, so both phases give every step length the same paths) */
+    const double t_end = (s->p.subject_young_adult_age_years - s->p.run_settle_years) * DERM_HOURS_PER_YEAR;
     for (int64_t i = 0; i < nsteps; i++) {
         const int64_t key = -(nsteps - i); /* steps -nsteps .. -1 */
         struct derm_step_inputs in = young;
@@ -271,15 +276,14 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
                                                         s->f.signal[DERM_S_GF], s->crowd);
         derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &in, cm, cs, s->crowd, seed, key, dt);
         derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &in, cs, seed, key, dt);
-        derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
-                           s->p.subject_young_adult_age_years * DERM_HOURS_PER_YEAR + (double)key * dt, dt);
+        derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed, t_end + (double)key * dt,
+                           dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
         if (i >= nsteps / 2) { /* the young population's average output, for the calibration */
             struct derm_calibration_mean x;
             DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
             DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
-            derm_calibration_measure(g, &s->a, &s->c.fibroblast, cm, (const double *const *)s->ones_sig, &s->rates,
-                                     &x);
+            derm_calibration_measure(g, &s->a, &s->c.fibroblast, cm, (const double *const *)s->ones_sig, &s->rates, &x);
             derm_calibration_accumulate(&s->cal_avg, &x);
         }
     }
@@ -301,6 +305,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
     const double *const *cm = (const double *const *)s->f.matrix;
     const double *const *cs = (const double *const *)s->f.signal;
     double level[DERM_NSIGNAL] = {0}, dep[3] = {0};
+    const double t_end = s->p.subject_young_adult_age_years * DERM_HOURS_PER_YEAR; /* settle ends at the young age */
     for (int64_t i = 0; i < nsteps; i++) {
         const int64_t key = -(nsteps - i) - ((int64_t)1 << 40); /* disjoint from the spin-up's steps */
         s->in = derm_step_inputs_young();
@@ -314,10 +319,10 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         phase_deposit(s, 0.0);
         DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
         const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL};
-        DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt, s->f.state[DERM_ST_MMP1_ACTIVITY],
-                                  s->layer_sums, &s->last_flux, err));
+        DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
+                                  s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
-                           s->p.subject_young_adult_age_years * DERM_HOURS_PER_YEAR + (double)key * dt, dt);
+                           t_end - (double)(nsteps - i) * dt, dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
         for (int q = 0; q < DERM_NSIGNAL; q++) {
             double sum = 0.0;
@@ -332,7 +337,12 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         }
     }
     for (int q = 0; q < DERM_NSIGNAL; q++)
-        if (level[q] > 0.0 && s->c.signal.level[q] > 0.0) s->h.secretion_ref[q] *= s->c.signal.level[q] / level[q];
+        if (level[q] > 0.0 && s->c.signal.level[q] > 0.0) {
+            /* sources and the fields they made scale together (linear diffusion and decay) */
+            const double r = s->c.signal.level[q] / level[q];
+            s->h.secretion_ref[q] *= r;
+            for (int64_t v = 0; v < g->n; v++) s->f.signal[q][v] *= r;
+        }
     const struct derm_calibration_coef *cc = &s->c.calibration;
     const struct derm_matrix_coef *mc = &s->c.matrix;
     const double target[3] = {mc->k_cleave_h * cc->collagen_density, mc->k_elastin_h * cc->elastin_density,
@@ -449,7 +459,8 @@ void derm_sim_free(struct derm_sim *s)
     double *arrays[] = {
         s->dep_collagen, s->dep_elastin,   s->dep_ha,          s->dep_elastotic,   s->crowd,    s->tmp1,
         s->tmp2,         s->density_ref_k, s->collagen_ref_k,  s->elastin_ref_k,   s->ha_ref_k, s->layers.uvb_k,
-        s->layers.uva_k, s->layers.uv_k,   s->layers.ros_ex_k, s->layers.uv_ap1_k, s->w_k,      s->layer_sums, s->ones};
+        s->layers.uva_k, s->layers.uv_k,   s->layers.ros_ex_k, s->layers.uv_ap1_k, s->w_k,      s->layer_sums,
+        s->ones};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++) free(s->src[q]);
     free(s);

@@ -93,10 +93,7 @@ static double t_fibroblast_density(S *s, C *c, int a) { return (double)c->nf / (
 static double t_senescent_fraction(S *s, C *c, int a) { return c->nf ? (double)c->ns / (double)c->nf : 0.0; }
 static double t_stem_cell_count(S *s, C *c, int a) { return (double)c->nstem; }
 static double t_attachment_mean(S *s, C *c, int a) { return mean_f(c, c->att); }
-static double t_attached_area_mean(S *s, C *c, int a)
-{
-    return mean_f(c, c->area);
-}
+static double t_attached_area_mean(S *s, C *c, int a) { return mean_f(c, c->area); }
 static double t_mmp1_secretion_per_cell(S *s, C *c, int a) { return mean_f(c, c->mmp); }
 static double t_ap1_mean(S *s, C *c, int a) { return mean_f(c, c->ap1); }
 static double t_tgfb_response_mean(S *s, C *c, int a) { return mean_f(c, c->tgr); }

@@ -202,10 +202,14 @@ def test_series_values(base):
 
 
 def test_signal_means_start_at_young_level(base):
+    # row 0 is the live state at the end of the young settle, whose time-averaged signal
+    # means are the young levels (1); a snapshot of ~80 cells fluctuates about them
     d = base["data"]
     for s in SIGNALS:
-        young = 0.0 if s == "exosome" else 1.0
-        assert d[s + "_mean"][0] == pytest.approx(young, abs=1e-6), f"{s}_mean at row 0"
+        if s == "exosome":
+            assert d[s + "_mean"][0] == 0.0, "no exosomes without a treatment"
+        else:
+            assert d[s + "_mean"][0] == pytest.approx(1.0, rel=0.25), f"{s}_mean at row 0"
         assert np.all(d[s + "_mean"] >= 0)
 
 

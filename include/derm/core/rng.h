@@ -25,7 +25,7 @@ enum derm_rng_purpose {
     DERM_RNG_CLEAR,
     DERM_RNG_MOVE_BRIDGE, /* a random walk's value inside a window (model/motility.c) */
     DERM_RNG_MOVE_ENTRY,  /* its value where a cell enters a window mid-way */
-    DERM_RNG_CLOCK = 32 /* + the kind of event clock (store/agents.h): DERM_RNG_CLOCK + k */
+    DERM_RNG_CLOCK = 32   /* + the kind of event clock (store/agents.h): DERM_RNG_CLOCK + k */
 };
 
 /** A 64-bit key derived from (key, n, purpose) by a bijective mixing of the three (for the

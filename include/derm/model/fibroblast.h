@@ -78,13 +78,11 @@ struct derm_homeostasis {
     const double *ha_ref_k;
     double ros_own_ref; /* mean ROS production factor of young fibroblasts */
     double division_h;  /* division hazard of an activated cell, 1/h */
-    double stem_niche; /* progenitor niche capacity (cells) */
+    double stem_niche;  /* progenitor niche capacity (cells) */
 };
 
 derm_status derm_cell_rates_reserve(struct derm_cell_rates *r, int64_t cap, struct derm_err *err);
 void derm_cell_rates_fini(struct derm_cell_rates *r);
-
-
 
 /** ROS production of fibroblast row r relative to a young quiescent undamaged cell: SASP,
  *  dysfunctional mitochondria with damage, the subject's ROS factor and RAGE. */

@@ -2,10 +2,9 @@
  *
  * Owns: Brownian increments with motility coefficient D = v^2 tau / 3 (persistent random
  * walk in 3D), slower in dense matrix (D / (1 + h C / C0)), plus a drift chi grad(chemokine);
- * exact for any step in uniform fields; the path is keyed by time windows (below). Periodic in x and y, reflecting at the z faces.
- * Fibroblast speeds: quiescent cells barely move in vivo, activated ones 10-30 um/h in 3D
- * collagen (Grinnell & Petroll 2010).
- * Does not: decide states (model/fibroblast.c) or rebin agents (store/bins.c).
+ * exact for any step in uniform fields; the path is keyed by time windows (below). Periodic in x and y, reflecting at
+ * the z faces. Fibroblast speeds: quiescent cells barely move in vivo, activated ones 10-30 um/h in 3D collagen
+ * (Grinnell & Petroll 2010). Does not: decide states (model/fibroblast.c) or rebin agents (store/bins.c).
  */
 #ifndef DERM_MODEL_MOTILITY_H
 #define DERM_MODEL_MOTILITY_H

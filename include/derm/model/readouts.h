@@ -15,10 +15,10 @@
 struct derm_readout_coef {
     double collagen_volume, elastin_volume, ha_volume; /* young-adult volume shares of the pools */
     double elastotic_volume_factor;                    /* elastotic volume per mass, relative to elastin */
-    double age_protection;            /* AGE per collagen halving MMP cleavage, pmol/mg */
-    double stiffness_per_age;         /* stiffening per AGE per collagen, mg/pmol */
-    double age_young;                 /* young-adult AGE per collagen, pmol/mg */
-    double attachment_binding_half;   /* intact collagen giving half the cell surface attached, mg/mL */
+    double age_protection;                             /* AGE per collagen halving MMP cleavage, pmol/mg */
+    double stiffness_per_age;                          /* stiffening per AGE per collagen, mg/pmol */
+    double age_young;                                  /* young-adult AGE per collagen, pmol/mg */
+    double attachment_binding_half; /* intact collagen giving half the cell surface attached, mg/mL */
 };
 
 /** Dermal thickness (um): the matrix volume per skin area of a block of depth lz_um whose

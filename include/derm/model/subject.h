@@ -22,9 +22,9 @@
 #include "derm/store/step_inputs.h"
 
 struct derm_subject_coef {
-    double young_age;                 /* young-adult age, years */
-    int systemic_on, menopause_on;    /* ageing.systemic, ageing.menopause */
-    int male;                         /* 1: constant estrogen, no menopause */
+    double young_age;              /* young-adult age, years */
+    int systemic_on, menopause_on; /* ageing.systemic, ageing.menopause */
+    int male;                      /* 1: constant estrogen, no menopause */
     double menopause_age_years, estrogen_postmenopause, estrogen_decline_years;
     double hrt_start_years, hrt_end_years, hrt_level; /* no therapy when end <= start */
     double male_estrogen;

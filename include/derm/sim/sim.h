@@ -45,8 +45,8 @@ struct derm_sim {
     struct derm_bins bins;
     struct derm_cell_rates rates;
     struct derm_diffusion *diff;
-    int64_t step;   /* completed steps */
-    double dt_h;    /* step length, h */
+    int64_t step;      /* completed steps */
+    double dt_h;       /* step length, h */
     int64_t nsteps;    /* steps from the model's first age to age_end */
     double age0;       /* the model's first age: min(run start, young-adult age), years */
     int64_t out_step0; /* first step written: the run's start age (later steps are the history) */
@@ -56,13 +56,13 @@ struct derm_sim {
     /* scratch (grid.n each, unless noted) */
     double *src[DERM_NSIGNAL];
     double *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp1, *tmp2;
-    double *layer_sums; /* (DERM_MATRIX_NFLUX + 1) nz */
-    double *w_k;        /* nz: a treatment's depth profile */
-    int crowd_radius;   /* voxels */
-    double *ones;                            /* grid.n ones: every signal at its reference */
-    double *ones_sig[DERM_NSIGNAL];          /* ... as signal arrays */
-    struct derm_calibration_mean cal_avg;    /* young output averaged over the spin-up */
-    struct derm_calibration_mean cal_now;    /* the same, of the population calibrated */
+    double *layer_sums;                   /* (DERM_MATRIX_NFLUX + 1) nz */
+    double *w_k;                          /* nz: a treatment's depth profile */
+    int crowd_radius;                     /* voxels */
+    double *ones;                         /* grid.n ones: every signal at its reference */
+    double *ones_sig[DERM_NSIGNAL];       /* ... as signal arrays */
+    struct derm_calibration_mean cal_avg; /* young output averaged over the spin-up */
+    struct derm_calibration_mean cal_now; /* the same, of the population calibrated */
     /* the current step */
     struct derm_step_inputs in;         /* what the kernels receive */
     struct derm_exposure expo;          /* what the schedule delivered over the step */
@@ -70,11 +70,11 @@ struct derm_sim {
     double exo_mix[DERM_SOURCE_COUNT];  /* exosome amounts by source still present (au) */
     double exo_mult[DERM_EXO_NEFFECT];  /* emphasis of that mix, for the next step */
     double glucose_mM;                  /* plasma glucose over the last step */
-    double photoadaptation;              /* the epidermis's UV adaptation level (inputs/exposure.h) */
+    double photoadaptation;             /* the epidermis's UV adaptation level (inputs/exposure.h) */
     /* bookkeeping for the output */
-    struct derm_exposure_totals cum; /* cumulative delivered amounts */
-    struct derm_matrix_flux last_flux;     /* over the last step */
-    struct derm_matrix_flux cum_flux;      /* since the start of the run */
+    struct derm_exposure_totals cum;   /* cumulative delivered amounts */
+    struct derm_matrix_flux last_flux; /* over the last step */
+    struct derm_matrix_flux cum_flux;  /* since the start of the run */
     double young_matrix[DERM_NMATRIX]; /* domain sums of every matrix field at the start */
     int64_t births, deaths;
 };

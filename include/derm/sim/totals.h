@@ -84,31 +84,31 @@
       "protection)",                                                                                                   \
       t_collagen_mmp_susceptibility)                                                                                   \
     X(STIFFNESS_FACTOR, "stiffness_factor", "1",                                                                       \
-      "matrix stiffening by AGE cross-links relative to age 25 (for the mechanics readout)", t_stiffness_factor)       \
-    X(ELASTIN_TOTAL, "elastin_total", "mg/cm^2", "elastin (functional + elastotic) per skin area", t_elastin_total) \
-    X(HA_TOTAL, "ha_total", "mg/cm^2", "hyaluronan (high + low MW) per skin area", t_ha_total) \
-    X(AGE_TOTAL, "age_total", "pmol/cm^2", "AGE cross-links carried by collagen per skin area", t_age_total) \
-    X(COLLAGEN_SYNTHESIZED, "collagen_synthesized", "mg/cm^2", \
-      "collagen deposited by cells since the start (collagen_total(t) - collagen_total(0) = synthesized - removed)", \
-      t_collagen_synthesized) \
-    X(COLLAGEN_CLEAVED, "collagen_cleaved", "mg/cm^2", "intact collagen cleaved into fragments since the start", \
-      t_collagen_cleaved) \
-    X(COLLAGEN_REMOVED, "collagen_removed", "mg/cm^2", "collagen fragments cleared since the start", t_collagen_removed) \
-    X(ELASTIN_SYNTHESIZED, "elastin_synthesized", "mg/cm^2", \
-      "functional elastin and elastotic material laid down since the start (elastin_total budget)", \
-      t_elastin_synthesized) \
-    X(ELASTIN_OXIDISED, "elastin_oxidised", "mg/cm^2", "functional elastin turned elastotic since the start", \
-      t_elastin_oxidised) \
-    X(ELASTIN_REMOVED, "elastin_removed", "mg/cm^2", "elastin cleared since the start", t_elastin_removed) \
-    X(HA_SYNTHESIZED, "ha_synthesized", "mg/cm^2", "hyaluronan made since the start (ha_total budget)", \
-      t_ha_synthesized) \
-    X(HA_REMOVED, "ha_removed", "mg/cm^2", "hyaluronan cleared since the start", t_ha_removed) \
-    X(AGE_FORMED, "age_formed", "pmol/cm^2", "AGE cross-links formed on collagen since the start (age_total budget)", \
-      t_age_formed) \
-    X(AGE_REMOVED, "age_removed", "pmol/cm^2", "AGE cross-links cleared with collagen since the start", \
-      t_age_removed) \
+      "matrix stiffening by AGE cross-links relative to the young-adult state (for the mechanics readout)", t_stiffness_factor)       \
+    X(ELASTIN_TOTAL, "elastin_total", "mg/cm^2", "elastin (functional + elastotic) per skin area", t_elastin_total)    \
+    X(HA_TOTAL, "ha_total", "mg/cm^2", "hyaluronan (high + low MW) per skin area", t_ha_total)                         \
+    X(AGE_TOTAL, "age_total", "pmol/cm^2", "AGE cross-links carried by collagen per skin area", t_age_total)           \
+    X(COLLAGEN_SYNTHESIZED, "collagen_synthesized", "mg/cm^2",                                                         \
+      "collagen deposited by cells since the start (collagen_total(t) - collagen_total(0) = synthesized - removed)",   \
+      t_collagen_synthesized)                                                                                          \
+    X(COLLAGEN_CLEAVED, "collagen_cleaved", "mg/cm^2", "intact collagen cleaved into fragments since the start",       \
+      t_collagen_cleaved)                                                                                              \
+    X(COLLAGEN_REMOVED, "collagen_removed", "mg/cm^2", "collagen fragments cleared since the start",                   \
+      t_collagen_removed)                                                                                              \
+    X(ELASTIN_SYNTHESIZED, "elastin_synthesized", "mg/cm^2",                                                           \
+      "functional elastin and elastotic material laid down since the start (elastin_total budget)",                    \
+      t_elastin_synthesized)                                                                                           \
+    X(ELASTIN_OXIDISED, "elastin_oxidised", "mg/cm^2", "functional elastin turned elastotic since the start",          \
+      t_elastin_oxidised)                                                                                              \
+    X(ELASTIN_REMOVED, "elastin_removed", "mg/cm^2", "elastin cleared since the start", t_elastin_removed)             \
+    X(HA_SYNTHESIZED, "ha_synthesized", "mg/cm^2", "hyaluronan made since the start (ha_total budget)",                \
+      t_ha_synthesized)                                                                                                \
+    X(HA_REMOVED, "ha_removed", "mg/cm^2", "hyaluronan cleared since the start", t_ha_removed)                         \
+    X(AGE_FORMED, "age_formed", "pmol/cm^2", "AGE cross-links formed on collagen since the start (age_total budget)",  \
+      t_age_formed)                                                                                                    \
+    X(AGE_REMOVED, "age_removed", "pmol/cm^2", "AGE cross-links cleared with collagen since the start", t_age_removed) \
     X(VISCOUS_RECOVERY_FACTOR, "viscous_recovery_factor", "1",                                                         \
-      "viscous recovery relative to age 25 (falls as cross-links stiffen the matrix)", t_viscous_recovery_factor)
+      "viscous recovery relative to the young-adult state (falls as cross-links stiffen the matrix)", t_viscous_recovery_factor)
 
 enum derm_total_id {
 #define DERM_X_ID(id, name, units, ln, fn) DERM_T_##id,

@@ -30,31 +30,30 @@ enum derm_agent_state {
 enum derm_col_kind { DERM_COL_I64, DERM_COL_I32, DERM_COL_I8, DERM_COL_F64 };
 
 /* X(name, ctype, kind, units, description) - every column is written to the output. */
-#define DERM_AGENT_COLUMNS(X)                                                                                    \
-    X(id, int64_t, DERM_COL_I64, "1", "agent id, unique over the run, never reused")                             \
-    X(lineage, int64_t, DERM_COL_I64, "1",                                                                            \
-      "random-stream key of the cell: its founder's id, hashed with the birth order of each ancestor; keys every "    \
-      "random event of the cell, so events do not shift when other cells differ")                             \
-    X(type, int8_t, DERM_COL_I8, "1", "agent type (0 fibroblast, 1 stem/progenitor)")                            \
-    X(state, int8_t, DERM_COL_I8, "1", "state (0 quiescent, 1 activated, 2 senescent, 3 apoptotic)")             \
-    X(x, double, DERM_COL_F64, "um", "lateral position x")                                                       \
-    X(y, double, DERM_COL_F64, "um", "lateral position y")                                                       \
-    X(z, double, DERM_COL_F64, "um", "depth below the dermal-epidermal junction")                                \
-    X(divisions, int32_t, DERM_COL_I32, "1", "divisions so far (replicative age)")                               \
-    X(damage, double, DERM_COL_F64, "au", "accumulated unrepaired DNA damage")                                   \
-    X(attachment, double, DERM_COL_F64, "1", "attachment to intact collagen (1 fully spread, 0 collapsed)")      \
-    X(tgfb_response, double, DERM_COL_F64, "1", "TGF-beta responsiveness (receptor level relative to normal)")   \
-    X(collagen_synthesis, double, DERM_COL_F64, "pg/h", "current collagen synthesis of the cell")                \
-    X(mmp1_secretion, double, DERM_COL_F64, "1", "current MMP-1 secretion relative to a young quiescent cell")   \
-    X(ap1, double, DERM_COL_F64, "au",                                                                           \
-      "AP-1 activity: sensed ROS above the young level, followed with a lag (uv.ap1_time_h)")                    \
-    X(ap1_adapted, double, DERM_COL_F64, "au",                                                                   \
-      "AP-1 level the cell has adapted to (uv.ap1_adaptation_days); only AP-1 above it acts as an acute stress") \
-    X(ap1_uv, double, DERM_COL_F64, "au",                                                                        \
-      "the part of AP-1 driven directly by UV (lagged like AP-1)")                                                  \
-    X(ap1_uv_adapted, double, DERM_COL_F64, "au",                                                                \
-      "the UV-driven AP-1 level the cell has adapted to: repeated exposure desensitises MMP induction")          \
-    X(exosome_effect, double, DERM_COL_F64, "au",                                                                \
+#define DERM_AGENT_COLUMNS(X)                                                                                      \
+    X(id, int64_t, DERM_COL_I64, "1", "agent id, unique over the run, never reused")                               \
+    X(lineage, int64_t, DERM_COL_I64, "1",                                                                         \
+      "random-stream key of the cell: its founder's id, hashed with the birth order of each ancestor; keys every " \
+      "random event of the cell, so events do not shift when other cells differ")                                  \
+    X(type, int8_t, DERM_COL_I8, "1", "agent type (0 fibroblast, 1 stem/progenitor)")                              \
+    X(state, int8_t, DERM_COL_I8, "1", "state (0 quiescent, 1 activated, 2 senescent, 3 apoptotic)")               \
+    X(x, double, DERM_COL_F64, "um", "lateral position x")                                                         \
+    X(y, double, DERM_COL_F64, "um", "lateral position y")                                                         \
+    X(z, double, DERM_COL_F64, "um", "depth below the dermal-epidermal junction")                                  \
+    X(divisions, int32_t, DERM_COL_I32, "1", "divisions so far (replicative age)")                                 \
+    X(damage, double, DERM_COL_F64, "au", "accumulated unrepaired DNA damage")                                     \
+    X(attachment, double, DERM_COL_F64, "1", "attachment to intact collagen (1 fully spread, 0 collapsed)")        \
+    X(tgfb_response, double, DERM_COL_F64, "1", "TGF-beta responsiveness (receptor level relative to normal)")     \
+    X(collagen_synthesis, double, DERM_COL_F64, "pg/h", "current collagen synthesis of the cell")                  \
+    X(mmp1_secretion, double, DERM_COL_F64, "1", "current MMP-1 secretion relative to a young quiescent cell")     \
+    X(ap1, double, DERM_COL_F64, "au",                                                                             \
+      "AP-1 activity: sensed ROS above the young level, followed with a lag (uv.ap1_time_h)")                      \
+    X(ap1_adapted, double, DERM_COL_F64, "au",                                                                     \
+      "AP-1 level the cell has adapted to (uv.ap1_adaptation_days); only AP-1 above it acts as an acute stress")   \
+    X(ap1_uv, double, DERM_COL_F64, "au", "the part of AP-1 driven directly by UV (lagged like AP-1)")             \
+    X(ap1_uv_adapted, double, DERM_COL_F64, "au",                                                                  \
+      "the UV-driven AP-1 level the cell has adapted to: repeated exposure desensitises MMP induction")            \
+    X(exosome_effect, double, DERM_COL_F64, "au",                                                                  \
       "exosome cargo taken up and still acting (wears off with treatment.exosome_effect_days)")
 
 /* Event clocks: each agent carries, per kind of event, the integrated hazard still to run
@@ -77,12 +76,12 @@ struct derm_agents {
 #define DERM_X_MEMBER(name, ctype, kind, units, desc) ctype *name;
     DERM_AGENT_COLUMNS(DERM_X_MEMBER)
 #undef DERM_X_MEMBER
-    double *clock[DERM_NCLOCK];   /* integrated hazard to the next event (NaN: not drawn yet) */
+    double *clock[DERM_NCLOCK];    /* integrated hazard to the next event (NaN: not drawn yet) */
     int32_t *clock_n[DERM_NCLOCK]; /* events of that kind so far (keys the next draw) */
     double *walk[3];               /* random walk: standard Brownian value within the current window */
     int64_t *walk_window;          /* the window walk[] belongs to (INT64_MIN: none) */
-    int64_t *voxel;  /* voxel index of the row (refreshed by binning) */
-    uint8_t *divide; /* intent flags written by rules, applied by derm_agents_apply */
+    int64_t *voxel;                /* voxel index of the row (refreshed by binning) */
+    uint8_t *divide;               /* intent flags written by rules, applied by derm_agents_apply */
     uint8_t *die;
 };
 
