@@ -389,7 +389,10 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
     if (st != DERM_OK) return st;
     struct derm_output_opts opts = output_opts(r);
     struct derm_output_summary sum;
-    DERM_TRY(derm_output_verify(r->P.part_h5, 1, &sum, err)); /* what is appended to must be sound */
+    /* what is appended to must be sound: the rows and frames the checkpoint recorded as on
+     * disk; anything after them (a run killed later, while HDF5 flushed in its own order)
+     * is untrusted, not read, and cut off by the reopen */
+    DERM_TRY(derm_output_verify_prefix(r->P.part_h5, &pos, &sum, err));
     if (sum.completed) { /* killed after the run completed, before its files were handed over */
         struct derm_report_info ri = {
             r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, 0.0, 1};

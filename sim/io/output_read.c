@@ -139,7 +139,22 @@ struct vctx {
     char **series; /* 1-D series along time (coordinates "step age_years"), file order */
     int nseries;
     int64_t row_len_max, frame_len_max;
+    /* derm_output_verify_prefix: only rows [0, lim_rows) and frames [0, lim_frames) are read
+     * and everything after them is ignored (-1: the whole file) */
+    int64_t lim_rows, lim_frames;
 };
+
+/* An unfinished file with limits: its rows and frames up to the limits must be there
+ * (what a checkpoint recorded as flushed); counts are cut to them. */
+static derm_status apply_limit(struct vctx *V, const char *what, int64_t lim, int64_t *count)
+{
+    if (lim < 0 || V->s->completed) return DERM_OK;
+    if (*count < lim)
+        return derm_err_set(V->err, DERM_ECORRUPT, "%s: holds %" PRId64 " %s but %" PRId64 " were recorded as written",
+                            V->path, *count, what, lim);
+    *count = lim;
+    return DERM_OK;
+}
 
 /* Dimension 0 of dataset `name` (kind, rank given); *len; checks dims[1..] against want. */
 static derm_status var_len(struct vctx *V, const char *name, enum derm_h5_kind kind, int rank, const hsize_t *want,
@@ -358,11 +373,21 @@ static derm_status verify_row_lengths(struct vctx *V)
     }
     V->s->rows = min;
     V->row_len_max = max;
+    if (V->lim_rows >= 0 && !V->s->completed) return apply_limit(V, "rows", V->lim_rows, &V->s->rows);
     if (max - min > 1 || (V->s->completed && max != min))
         return derm_err_set(V->err, DERM_ECORRUPT, "%s: series lengths disagree (%" PRId64 " to %" PRId64 " rows)",
                             V->path, min, max);
     V->s->trailing |= max != min;
     return DERM_OK;
+}
+
+/* May the last row or frame of this file be unfinished (not counted) rather than damaged?
+ * Only in a file of a run that did not complete, and not where a checkpoint recorded it as
+ * written (lim >= 0). */
+static int forgive_last(struct vctx *V, int64_t lim)
+{
+    H5Eclear2(H5E_DEFAULT);
+    return !V->s->completed && lim < 0;
 }
 
 /* Read rows [r0, r0 + n) of every row variable and check each row's CRC-32. */
@@ -416,8 +441,19 @@ static derm_status verify_rows(struct vctx *V)
     double *vals = malloc((size_t)B * (size_t)(V->nseries > 0 ? V->nseries : 1) * sizeof *vals);
     derm_status st = DERM_OK;
     if (!time || !age || !step || !crc || !vals) st = derm_err_set(V->err, DERM_ENOMEM, "%s: out of memory", V->path);
-    for (int64_t r0 = 0; r0 < R && st == DERM_OK; r0 += B)
-        st = verify_row_block(V, r0, R - r0 < B ? R - r0 : B, time, step, age, crc, vals);
+    /* every row but the last, then the last: in an unfinished file (killed while HDF5 flushed
+     * its row, in HDF5's own order) it may be incomplete; it is then not counted */
+    const int64_t Rs = R > 0 ? R - 1 : 0;
+    for (int64_t r0 = 0; r0 < Rs && st == DERM_OK; r0 += B)
+        st = verify_row_block(V, r0, Rs - r0 < B ? Rs - r0 : B, time, step, age, crc, vals);
+    if (st == DERM_OK && R > 0) {
+        st = verify_row_block(V, R - 1, 1, time, step, age, crc, vals);
+        if (st == DERM_ECORRUPT && forgive_last(V, V->lim_rows)) {
+            V->s->rows = R - 1;
+            V->s->trailing = 1;
+            st = DERM_OK;
+        }
+    }
     free(time);
     free(age);
     free(step);
@@ -457,6 +493,7 @@ static derm_status verify_frame_lengths(struct vctx *V)
     }
     s->frames = min;
     V->frame_len_max = max;
+    if (V->lim_frames >= 0 && !s->completed) return apply_limit(V, "frames", V->lim_frames, &s->frames);
     if (max - min > 1 || (s->completed && max != min))
         return derm_err_set(V->err, DERM_ECORRUPT, "%s: frame variables disagree (%" PRId64 " to %" PRId64 " frames)",
                             V->path, min, max);
@@ -626,11 +663,12 @@ static derm_status verify_frame_range(struct vctx *V, int64_t k0, int64_t k1, co
     return st;
 }
 
-static derm_status verify_frames(struct vctx *V, int full)
+/* Frames [0, F): coordinates, checksums, agent table; every chunk if full, else frame F - 1's. */
+static derm_status verify_frames_upto(struct vctx *V, int full, int64_t F)
 {
     struct derm_output_summary *s = V->s;
-    DERM_TRY(verify_frame_lengths(V));
-    const int64_t F = s->frames;
+    s->frames = F;
+    s->last_frame_step = -1;
     void *ft = NULL, *fs = NULL, *fa = NULL, *fc = NULL, *count = NULL;
     derm_status st =
         derm_h5util_read_1d(V->file, "frame_time", DERM_H5_REAL, H5T_NATIVE_DOUBLE, 8, F, &ft, V->path, V->err);
@@ -656,15 +694,33 @@ static derm_status verify_frames(struct vctx *V, int full)
     return st;
 }
 
+static derm_status verify_frames(struct vctx *V, int full)
+{
+    struct derm_output_summary *s = V->s;
+    DERM_TRY(verify_frame_lengths(V));
+    const int64_t F = s->frames, chunks = s->chunks_read;
+    derm_status st = verify_frames_upto(V, full, F);
+    /* the last frame of an unfinished file may be incomplete (killed while HDF5 flushed it,
+     * in its own order: a chunk or a coordinate not yet on disk); it is then not counted, and
+     * every frame before it must verify */
+    if (st == DERM_ECORRUPT && F > 0 && forgive_last(V, V->lim_frames)) {
+        s->chunks_read = chunks;
+        st = verify_frames_upto(V, full, F - 1);
+        s->trailing = 1;
+    }
+    return st;
+}
+
 /* derm_output_verify in the calling process. */
-static derm_status verify_here(const char *h5_path, int full, struct derm_output_summary *s_out, struct derm_err *err)
+static derm_status verify_here(const char *h5_path, int full, const struct derm_output_pos *lim,
+                               struct derm_output_summary *s_out, struct derm_err *err)
 {
     struct derm_output_summary s;
     memset(&s, 0, sizeof s);
     s.last_step = s.last_frame_step = -1;
     hid_t file;
     DERM_TRY(open_ro(h5_path, &file, err));
-    struct vctx V = {file, h5_path, &s, err, NULL, 0, 0, 0};
+    struct vctx V = {file, h5_path, &s, err, NULL, 0, 0, 0, lim ? lim->rows : -1, lim ? lim->frames : -1};
     derm_status st = verify_structure(&V);
     if (st == DERM_OK) st = verify_rows(&V);
     if (st == DERM_OK) st = verify_frames(&V, full);
@@ -688,12 +744,13 @@ static derm_status verify_here(const char *h5_path, int full, struct derm_output
 struct verify_args {
     const char *path;
     int full;
+    const struct derm_output_pos *lim; /* NULL: the whole file */
 };
 
 static derm_status verify_child(void *arg, void *out, struct derm_err *err)
 {
     const struct verify_args *a = arg;
-    return verify_here(a->path, a->full, out, err);
+    return verify_here(a->path, a->full, a->lim, out, err);
 }
 
 derm_status derm_output_verify(const char *h5_path, int full, struct derm_output_summary *s_out, struct derm_err *err)
@@ -701,7 +758,20 @@ derm_status derm_output_verify(const char *h5_path, int full, struct derm_output
     if (!h5_path) return derm_err_set(err, DERM_EINTERNAL, "derm_output_verify: NULL argument");
     struct derm_output_summary s;
     memset(&s, 0, sizeof s);
-    struct verify_args a = {h5_path, full};
+    struct verify_args a = {h5_path, full, NULL};
+    derm_status st = derm_h5util_isolated(h5_path, verify_child, &a, &s, sizeof s, err);
+    if (s_out) *s_out = s;
+    return st;
+}
+
+derm_status derm_output_verify_prefix(const char *h5_path, const struct derm_output_pos *pos,
+                                      struct derm_output_summary *s_out, struct derm_err *err)
+{
+    if (!h5_path || !pos || pos->rows < 0 || pos->frames < 0)
+        return derm_err_set(err, DERM_EINTERNAL, "derm_output_verify_prefix: bad argument");
+    struct derm_output_summary s;
+    memset(&s, 0, sizeof s);
+    struct verify_args a = {h5_path, 1, pos};
     derm_status st = derm_h5util_isolated(h5_path, verify_child, &a, &s, sizeof s, err);
     if (s_out) *s_out = s;
     return st;
@@ -825,7 +895,7 @@ static derm_status info_child(void *arg, void *out, struct derm_err *err)
 {
     const struct info_args *a = arg;
     struct derm_output_summary s;
-    DERM_TRY(verify_here(a->path, a->full, &s, err));
+    DERM_TRY(verify_here(a->path, a->full, NULL, &s, err));
     hid_t file;
     DERM_TRY(open_ro(a->path, &file, err));
     info_header(file, a->path, &s, a->fp);

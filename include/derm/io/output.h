@@ -124,13 +124,22 @@ struct derm_output_summary {
 };
 
 /** Check a run file: its structure (every variable the writer makes, with the types and
- *  shapes it writes), that lengths agree (a killed run may leave one unfinished row or
- *  frame at the end, which is not counted), the row and frame checksums, that the last
+ *  shapes it writes), that lengths agree, the row and frame checksums, that the last
  *  frame is not newer than the last series row, and that compressed chunks decompress and
- *  pass their Fletcher32 checksum: every chunk if `full`, else the last frame's. A damaged
- *  file is DERM_ECORRUPT with one line naming the file and what is wrong; a file that is
- *  not a run file is DERM_EIO. `s` may be NULL. */
+ *  pass their Fletcher32 checksum: every chunk if `full`, else the last frame's. A file of
+ *  a run that did not complete may end in one unfinished row and one unfinished frame
+ *  (killed while HDF5 flushed them, in HDF5's own order: lengths, chunks or values not all
+ *  on disk); those are not counted (s->trailing) and everything before them must verify.
+ *  A damaged file is DERM_ECORRUPT with one line naming the file and what is wrong; a file
+ *  that is not a run file is DERM_EIO. `s` may be NULL. */
 derm_status derm_output_verify(const char *h5_path, int full, struct derm_output_summary *s, struct derm_err *err);
+
+/** derm_output_verify(full) of only the first pos->rows rows and pos->frames frames of an
+ *  unfinished run file (what a checkpoint recorded as flushed and fsync'd; resume appends
+ *  after them): all of them must be there and verify; whatever follows is not read, as it
+ *  is cut off. A completed file is verified whole. */
+derm_status derm_output_verify_prefix(const char *h5_path, const struct derm_output_pos *pos,
+                                      struct derm_output_summary *s, struct derm_err *err);
 
 /** Print a human summary of a run file (dermsim info), after derm_output_verify(full). */
 derm_status derm_output_info(const char *h5_path, int full, FILE *fp, struct derm_err *err);
