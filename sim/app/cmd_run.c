@@ -392,6 +392,7 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
     /* what is appended to must be sound: the rows and frames the checkpoint recorded as on
      * disk; anything after them (a run killed later, while HDF5 flushed in its own order)
      * is untrusted, not read, and cut off by the reopen */
+    DERM_TRY(derm_output_recover(r->P.part_h5, err)); /* a kill mid-flush: back to the last flush */
     DERM_TRY(derm_output_verify_prefix(r->P.part_h5, &pos, &sum, err));
     if (sum.completed) { /* killed after the run completed, before its files were handed over */
         struct derm_report_info ri = {

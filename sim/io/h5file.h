@@ -26,6 +26,16 @@ int derm_h5file_reserve(hid_t file, uint64_t bytes);
 void derm_h5file_sync(hid_t file);
 
 /** The errno of the last open or create through the driver that failed. */
+/** Bring `path` back to its state after the last completed flush of a writer that was
+ *  killed: restore the undo log PATH.undo (if any) and remove it. 0 or an errno. Only for
+ *  a file no process is writing (resume holds the run directory's lock). */
+int derm_h5file_recover(const char *path);
+
+/** Keep an undo log for `file` (created under a temporary name, opened for writing) as
+ *  PATH.undo from now on; call right after a flush. A file opened (not created) for writing
+ *  has one from the start, next to it. 0 or an errno. */
+int derm_h5file_undo_as(hid_t file, const char *path);
+
 int derm_h5file_open_errno(void);
 
 /** The errno of the first failed write or reservation of `file`, 0 if none. */

@@ -672,6 +672,11 @@ derm_status derm_output_create(struct derm_output **out, const char *h5_path, co
         return st;
     }
     unlink(tmp);
+    int e = derm_h5file_undo_as(o->file, h5_path); /* every later flush is atomic against a kill */
+    if (e) {
+        output_free(o);
+        return derm_err_set(err, DERM_EIO, "cannot create %s: %s", h5_path, strerror(e));
+    }
     *out = o;
     return DERM_OK;
 }
@@ -819,6 +824,13 @@ derm_status derm_output_reopen(struct derm_output **out, const char *h5_path, co
         return st;
     }
     *out = o;
+    return DERM_OK;
+}
+
+derm_status derm_output_recover(const char *h5_path, struct derm_err *err)
+{
+    int e = h5_path ? derm_h5file_recover(h5_path) : EINVAL;
+    if (e) return derm_err_set(err, DERM_EIO, "%s: cannot restore its undo log: %s", h5_path, strerror(e));
     return DERM_OK;
 }
 

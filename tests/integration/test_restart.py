@@ -2,7 +2,8 @@
 
 - Kill test: a small run with every exposure and treatment on, frames every other step and a
   checkpoint every ten steps, is SIGKILLed at KILLS (default 50, env DERM_KILLS) random
-  moments. Every left-over run file is read completely with h5py (every dataset, every
+  moments (four in five while its run file is written, one in five from the start of the
+  process); it fails if fewer than half of them land after the first row was written. Every left-over run file is read completely with h5py (every dataset, every
   attribute), `dermsim info --verify` must accept it, and every complete row and frame in it
   must equal the same row and frame of an uninterrupted run bit for bit (0 corrupted earlier
   frames). Where a checkpoint was left (one kill in three), `dermsim resume` must finish the
@@ -159,19 +160,52 @@ def summary_of(path):
     return {"rows": int(m.group(2)), "frames": int(m.group(3)), "trailing": trailing}
 
 
+def undo(path):
+    """A copy of run file `path` with its undo log (PATH.undo, io/h5file.c) restored, as resume
+    restores it: the complete records, newest first. Returns the copy's path."""
+    import shutil
+    import struct
+    import zlib
+    log = pathlib.Path(str(path) + ".undo").read_bytes()
+    recs, o = [], 0
+    while o + 24 <= len(log):
+        magic, addr, n = struct.unpack_from("<IQQ", log, o)
+        if magic != 0x314E5544 or n > len(log) - o - 24:
+            break
+        (crc,) = struct.unpack_from("<I", log, o + 20 + n)
+        if crc != zlib.crc32(log[o + 4:o + 20 + n]):
+            break
+        recs.append((addr, log[o + 20:o + 20 + n]))
+        o += 24 + n
+    copy = path.parent.parent / (path.parent.name + "_undone.h5")  # not in the run directory
+    shutil.copy(path, copy)
+    with open(copy, "r+b") as f:
+        for addr, data in reversed(recs):
+            f.seek(addr)
+            f.write(data)
+    return copy
+
+
 def test_kill_test(reference, tmp_path):
     """>= 50 SIGKILLs at random moments: 0 unreadable files, 0 corrupted complete frames, and
     every run with a checkpoint resumes to the uninterrupted result."""
     rng = random.Random(20261202)
     T = max(reference["seconds"], 0.3)
     stats = {"kills": 0, "files": 0, "rows": 0, "frames": 0, "before_file": 0, "finished_first": 0,
-             "resumed": 0, "checkpoints": 0, "corrupted": 0, "in_output": 0, "trailing": 0}
+             "resumed": 0, "checkpoints": 0, "corrupted": 0, "in_output": 0, "trailing": 0, "undone": 0}
     i = 0
     while stats["kills"] < KILLS and i < 2 * KILLS:  # until KILLS kills landed inside a run
         i += 1
         out = tmp_path / f"k{i}"
         proc = start(reference["cfg"], out, "--threads", str(1 + i % 2))
-        time.sleep(rng.uniform(0.02, 0.95) * T)
+        t0 = time.monotonic()
+        if i % 5:  # four kills in five at a random moment while the run file is written
+            while proc.poll() is None and not (out / "run.partial.h5").exists() and time.monotonic() - t0 < T:
+                time.sleep(0.002)
+            waited = time.monotonic() - t0
+            time.sleep(rng.uniform(0.0, 0.9) * max(T - waited, 0.05))
+        else:  # one in five at any moment, from the start of the process
+            time.sleep(rng.uniform(0.02, 0.95) * T)
         killed = proc.poll() is None
         if killed:
             proc.send_signal(signal.SIGKILL)
@@ -186,6 +220,9 @@ def test_kill_test(reference, tmp_path):
         if left.name == "run.h5":
             stats["finished_first"] += 1
         stats["files"] += 1
+        if pathlib.Path(str(left) + ".undo").exists():  # killed mid-flush: what resume restores
+            stats["undone"] += 1
+            left = undo(left)
         read_all(left)  # every dataset and attribute reads completely
         s = summary_of(left)
         if killed and (s["rows"] > 0 or s["frames"] > 0):
@@ -202,7 +239,8 @@ def test_kill_test(reference, tmp_path):
             stats["resumed"] += 1
     line = ("kill test: {kills} SIGKILLs, {in_output} of them after the first row was written, {files} left-over run files read completely and verified "
             "({rows} complete rows, {frames} complete frames checked against the uninterrupted run: "
-            "{corrupted} corrupted; {trailing} with an unfinished row or frame at the end), {before_file} killed before the file existed, {finished_first} "
+            "{corrupted} corrupted; {trailing} with an unfinished row or frame at the end, {undone} restored from "
+            "their undo log first), {before_file} killed before the file existed, {finished_first} "
             "finished first; {resumed} of {checkpoints} runs with a checkpoint (one kill in three) resumed to a "
             "bitwise equal run.h5").format(**stats)
     print(line)

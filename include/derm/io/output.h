@@ -82,6 +82,11 @@ derm_status derm_output_reopen(struct derm_output **out, const char *h5_path, co
                                const struct derm_grid *g, const struct derm_output_opts *opts,
                                const struct derm_output_pos *pos, struct derm_err *err);
 
+/** Bring an unfinished run file back to its state after its writer's last completed flush
+ *  (restore and remove its undo log, PATH.undo, which a kill mid-flush leaves; io/h5file.c).
+ *  Only for a file no process writes. DERM_EIO with one line naming the file if that fails. */
+derm_status derm_output_recover(const char *h5_path, struct derm_err *err);
+
 /** What has been written so far. */
 void derm_output_get_pos(const struct derm_output *o, struct derm_output_pos *pos);
 
