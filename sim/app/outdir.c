@@ -105,6 +105,8 @@ void app_outdir_discard(const struct app_paths *P)
         snprintf(tmp, sizeof tmp, "%s.tmp", files[i]);
         unlink(tmp);
     }
+    snprintf(tmp, sizeof tmp, "%s.undo", P->part_h5); /* of a run killed mid-flush */
+    unlink(tmp);
 }
 
 static void sync_dir(const char *dir)

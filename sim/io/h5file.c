@@ -498,6 +498,7 @@ int derm_h5file_undo_as(hid_t file, const char *path)
     char *u = malloc(n);
     if (!u) return ENOMEM;
     snprintf(u, n, "%s.undo", path);
+    unlink(u);             /* of an earlier file of that name: never applied to this one */
     if (f->undo_fd >= 0) { /* empty after a flush */
         close(f->undo_fd);
         f->undo_fd = -1;
