@@ -19,7 +19,9 @@
  * after every row and frame (and fsync'd after every frame), disk space is reserved before
  * each row and frame, and the first failed write freezes the file at its last flushed
  * state (io/h5file.c), so a killed run, a full disk or a read-only file system leaves a file
- * that reads correctly up to its last complete row and frame.
+ * that reads correctly up to its last complete row and frame. HDF5 1.10 flushes in its own
+ * order and a kill can tear a write, so every flush is made atomic by an undo log
+ * (PATH.undo, io/h5file.c) that derm_output_recover restores.
  * Does not: compute totals (sim/totals.c), decide when to write or name files (app/).
  */
 #ifndef DERM_IO_OUTPUT_H
