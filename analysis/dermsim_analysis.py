@@ -101,6 +101,8 @@ AGENT_TYPES = {0: "fibroblast", 1: "stem"}
 
 #: variables stored as data that are coordinates of the ``time`` / ``frame`` dimensions
 _COORDS = ("step", "age_years", "frame_time", "frame_step", "frame_age_years")
+#: integrity checks the writer adds (CRC-32 of each row / frame; `dermsim info` verifies them)
+_CHECKS = ("row_checksum", "frame_checksum")
 _GROWING = ("time", "frame", "agent")  # unlimited dimensions, appended while running
 _FIELD_DIMS = ("frame", "z", "y", "x")
 
@@ -122,6 +124,9 @@ def resolve_run_path(path: PathLike) -> Path:
         cand = p / RUN_FILENAME
         if cand.is_file():
             return cand
+        partial = p / "run.partial.h5"  # a run still going, interrupted or killed
+        if partial.is_file():
+            return partial
         h5s = sorted(p.glob("*.h5"))
         if len(h5s) == 1:
             return h5s[0]
@@ -243,7 +248,7 @@ class Run:
                                for d in _GROWING if d in raw.dims}
                 self.attrs: Dict[str, object] = {k: _plain(v) for k, v in raw.attrs.items()}
                 series = [n for n, v in raw.data_vars.items()
-                          if v.dims == ("time",) and n not in _COORDS]
+                          if v.dims == ("time",) and n not in _COORDS and n not in _CHECKS]
                 ds = self._prepare(raw, f, load=series + ["agent_count"])
                 #: the prepared dataset for metadata: dims, attrs and coordinates; of
                 #: its data variables only the series and agent_count are in memory

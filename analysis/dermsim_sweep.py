@@ -10,7 +10,7 @@ Quick start (with ``analysis/`` on ``sys.path``)::
     ds.prcc(df, ds.factor_names("out/sweeps/morris_rates"), "collagen_70_rel25")
 
 Files of a sweep directory used here: ``summary.csv`` (run_id, point, replicate, seed, one
-column per swept parameter, status, one column per endpoint), ``runs.csv`` (the manifest)
+column per swept parameter, status, error, one column per endpoint), ``runs.csv`` (the manifest)
 and ``factors.csv`` (key, kind, min, max, scale, design, levels: how each factor was
 sampled, needed to put Morris steps in unit coordinates).
 
@@ -71,9 +71,13 @@ def factor_names(sweep_dir: PathLike) -> List[str]:
 
 
 def endpoint_names(summary: pd.DataFrame) -> List[str]:
-    """The endpoint columns of a summary (everything after ``status``)."""
+    """The endpoint columns of a summary (everything after ``status`` and, in summaries of
+    dermsim since issue 12, ``error``)."""
     cols = list(summary.columns)
-    return cols[cols.index("status") + 1:]
+    first = cols.index("status") + 1
+    if first < len(cols) and cols[first] == "error":
+        first += 1
+    return cols[first:]
 
 
 def dose_response(summary: pd.DataFrame, param: str, endpoint: str,

@@ -13,6 +13,7 @@
 
 #include "derm/core/status.h"
 #include "derm/inputs/schedule.h"
+#include "derm/io/lockfile.h"
 #include "derm/io/params.h"
 
 extern volatile sig_atomic_t app_interrupted;
@@ -33,17 +34,21 @@ struct app_cli {
     int nsets;
     const char *seed, *threads;
     int quiet;
+    int overwrite; /* run: replace the run in OUTDIR once the new one completes */
 };
 
 /** Options of `run` and `check` (argv[2..]); returns 0 or an exit code. */
 int app_parse_cli(int argc, char **argv, struct app_cli *c);
 
-/** Defaults, the config file, --seed/--threads, --set, then whole-configuration validation. */
-derm_status app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
-                            struct derm_param_origin *orig, char **text, struct derm_err *err);
+/** Defaults, the config file, --seed/--threads, --set, then whole-configuration validation.
+ *  Returns 0, or the exit code after printing every error of the file (one line each). */
+int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
+                    struct derm_param_origin *orig, char **text);
 
 int app_cmd_run(const struct app_cli *c, int argc, char **argv);
+int app_cmd_resume(int argc, char **argv);
 int app_cmd_check(const struct app_cli *c);
+int app_cmd_info(int argc, char **argv);
 int app_cmd_sweep(int argc, char **argv);
 int app_cmd_params(int argc, char **argv);
 int app_cmd_compare(int argc, char **argv);
@@ -82,5 +87,38 @@ int app_run_python(const char *script_path, const char *const *args, int quiet, 
  *  Never fails the caller: returns 0 if written, else prints why (unless quiet) and
  *  returns 1. */
 int app_report_html(const char *outdir, int quiet);
+
+/* ---- the output directory of a run (outdir.c) ---------------------------------------------- */
+
+/* The files of a run directory: final names, and the names used until the run completes. */
+struct app_paths {
+    char dir[2048];
+    char h5[2300], xdmf[2300], yaml[2300], md[2300];                     /* a completed run */
+    char part_h5[2300], part_xdmf[2300], part_yaml[2300], part_md[2300]; /* until it completes */
+    char part_view[2300]; /* the view script beside run.partial.xdmf (run.xdmf's: io/xdmf.h) */
+    char ckpt[2300], lock[2300];
+};
+
+/** Fill the paths of run directory `dir`; DERM_EUSAGE if the name is too long. */
+derm_status app_paths_init(struct app_paths *P, const char *dir, struct derm_err *err);
+
+/** mkdir -p; *created = 1 if the last component was made here. */
+derm_status app_mkdir_p(const char *path, int *created, struct derm_err *err);
+
+/** Before a new run: DERM_EUSAGE (exit 2) if `dir` holds a run or an unfinished one and
+ *  !overwrite; with overwrite, remove what an abandoned unfinished run left (a completed
+ *  run stays until the new one completes). */
+derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, struct derm_err *err);
+
+/** A completed run: rename the unfinished files to their final names, write run.xdmf and
+ *  run_paraview.py, remove the checkpoint, fsync the directory. */
+derm_status app_outdir_finish(const struct app_paths *P, struct derm_err *err);
+
+/** After a run that failed before it wrote anything worth keeping: remove its files. */
+void app_outdir_discard(const struct app_paths *P);
+
+/** Write text to path through an exclusive temporary file, fsync and rename (never
+ *  follows a symlink; the temporary file is removed on failure). */
+derm_status app_write_text(const char *path, const char *text, struct derm_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* cli.c - options, configuration loading and messages shared by the commands (app.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -26,6 +27,15 @@ void app_catch_signals(void)
 int app_fail(derm_status s, const char *msg)
 {
     fprintf(stderr, "dermsim: %s\n", msg);
+    return derm_status_exit_code(s);
+}
+
+/* The errors of a configuration: every one found in the file (one line each), else the one. */
+static int app_fail_config(derm_status s, const struct derm_err *err, const struct derm_config_report *rep)
+{
+    if (!rep || rep->n < 2) return app_fail(s, err->msg);
+    for (int i = 0; i < rep->n; i++) fprintf(stderr, "dermsim: %s\n", rep->msg[i]);
+    if (rep->more) fprintf(stderr, "dermsim: ... and %d more error(s) in the file\n", rep->more);
     return derm_status_exit_code(s);
 }
 
@@ -59,6 +69,8 @@ int app_parse_cli(int argc, char **argv, struct app_cli *c)
             c->threads = argv[++i];
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
             c->quiet = 1;
+        else if (!strcmp(a, "--overwrite"))
+            c->overwrite = 1;
         else if (a[0] == '-' && a[1] != '\0')
             return app_usage_error("unknown option '%s'", a);
         else if (!c->config)
@@ -70,12 +82,13 @@ int app_parse_cli(int argc, char **argv, struct app_cli *c)
 }
 
 /* Defaults, config file, --seed/--threads, --set, then whole-set validation. */
-derm_status app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
-                            struct derm_param_origin *orig, char **text, struct derm_err *err)
+static derm_status load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
+                               struct derm_param_origin *orig, char **text, struct derm_config_report *rep,
+                               struct derm_err *err)
 {
     derm_params_defaults(p);
     memset(sched, 0, sizeof *sched);
-    DERM_TRY(derm_config_load(c->config, p, sched, orig, text, err));
+    DERM_TRY(derm_config_load_report(c->config, p, sched, orig, text, rep, err));
     const char *opt_val[2] = {c->seed, c->threads}, *opt_key[2] = {"run.seed", "run.threads"};
     const char *opt_name[2] = {"--seed", "--threads"};
     for (int i = 0; i < 2; i++) {
@@ -84,6 +97,18 @@ derm_status app_load_config(const struct app_cli *c, struct derm_params *p, stru
         DERM_TRY(derm_params_set_text(p, d, opt_val[i], opt_name[i], err));
         if (orig) snprintf(orig[d - derm_params_table()].where, DERM_WHERE_MAX, "%s", opt_name[i]);
     }
+    if (rep) rep->n = 0; /* from here on, one error at a time */
     for (int i = 0; i < c->nsets; i++) DERM_TRY(derm_config_apply_set(p, sched, orig, c->sets[i], err));
     return derm_config_validate(p, sched, orig, err);
+}
+
+int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
+                    struct derm_param_origin *orig, char **text)
+{
+    struct derm_err err = {0};
+    struct derm_config_report *rep = calloc(1, sizeof *rep);
+    derm_status st = load_config(c, p, sched, orig, text, rep, &err);
+    int rc = st == DERM_OK ? 0 : app_fail_config(st, &err, rep);
+    free(rep);
+    return rc;
 }

@@ -7,16 +7,15 @@
 
 int app_cmd_check(const struct app_cli *c)
 {
-    struct derm_err err = {0};
     struct derm_params p;
     static struct derm_schedule sched;
     struct derm_param_origin *orig = calloc(derm_params_count(), sizeof *orig);
     char *text = NULL;
     if (!orig) return app_fail(DERM_ENOMEM, "out of memory");
-    derm_status st = app_load_config(c, &p, &sched, orig, &text, &err);
+    int rc = app_load_config(c, &p, &sched, orig, &text);
     free(text);
     free(orig);
-    if (st != DERM_OK) return app_fail(st, err.msg);
+    if (rc != 0) return rc;
     double steps = ceil((p.run_age_end_years - p.run_age_start_years) * DERM_HOURS_PER_YEAR / p.run_dt_hours);
     printf("%s: valid; %lld x %lld x %lld voxels of %g um, ages %g to %g y in %.0f steps of %g h, "
            "about %.0f MiB\n",

@@ -39,11 +39,15 @@ static int write_md(const char *dir)
     static struct derm_schedule sched;
     if (!p) return app_fail(DERM_ENOMEM, "out of memory");
     char *text = NULL;
-    st = app_load_config(&c, p, &sched, NULL, &text, &err);
+    int rc = app_load_config(&c, p, &sched, NULL, &text); /* prints the errors of the file */
     free(text);
+    if (rc != 0) {
+        free(p);
+        return rc;
+    }
     /* threads and wall time of the original run are not known here: reported as such */
     struct derm_report_info ri = {yaml, reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, 0, -1.0, completed};
-    if (st == DERM_OK) st = derm_report_write(md, h5, p, &sched, &ri, &err);
+    st = derm_report_write(md, h5, p, &sched, &ri, &err);
     free(p);
     return st == DERM_OK ? 0 : app_fail(st, err.msg);
 }

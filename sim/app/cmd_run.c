@@ -1,5 +1,15 @@
-/* cmd_run.c - `dermsim run`: create the simulation, step it, decide when to write a
- * series row and a frame, show progress on a terminal, write report.md (app.h). */
+/* cmd_run.c - `dermsim run` and `dermsim resume`: create (or restore) the simulation, step
+ * it, decide when to write a series row, a frame and a checkpoint, show progress on a
+ * terminal, and hand the files over when the run completes (outdir.c, app.h).
+ *
+ * A checkpoint (output.checkpoint_interval_days, and on Ctrl-C/SIGTERM) is taken between
+ * steps, after the rows and frames of the current step: it holds the simulation's state
+ * (sim/state.h), the configuration the simulation was created from, and how much of
+ * run.partial.h5 was written. `resume` recreates the simulation from that configuration,
+ * restores the state, cuts run.partial.h5 back to the recorded position and continues, so
+ * the finished file equals the one an uninterrupted run writes (every dataset; the root
+ * attributes are those of the first start).
+ */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
@@ -7,50 +17,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "derm/io/checkpoint.h"
 #include "derm/io/config.h"
 #include "derm/io/output.h"
 #include "derm/io/report.h"
 #include "derm/sim/sim.h"
+#include "derm/sim/state.h"
 #include "derm/sim/totals.h"
 #include "derm/version.h"
-
-static int mkdir_p(const char *path, char *msg, size_t n)
-{
-    char tmp[4096];
-    if (strlen(path) >= sizeof tmp) {
-        snprintf(msg, n, "output directory path is too long: %s", path);
-        return -1;
-    }
-    strcpy(tmp, path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-            snprintf(msg, n, "cannot create output directory '%s': %s", tmp, strerror(errno));
-            return -1;
-        }
-        *p = '/';
-    }
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-        snprintf(msg, n, "cannot create output directory '%s': %s", tmp, strerror(errno));
-        return -1;
-    }
-    struct stat sb;
-    if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        snprintf(msg, n, "output path '%s' is not a directory", tmp);
-        return -1;
-    }
-    if (access(tmp, W_OK) != 0) {
-        snprintf(msg, n, "output directory '%s' is not writable: %s", tmp, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
 
 /* OUTDIR from -o, or out/<config name without extension>. */
 static void output_dir(const struct app_cli *c, char *outdir, size_t n)
@@ -66,7 +44,7 @@ static void output_dir(const struct app_cli *c, char *outdir, size_t n)
     if (dot && dot > outdir + 4) *dot = '\0';
 }
 
-static char *resolved_yaml(const struct derm_params *p, const struct derm_schedule *sched)
+static char *yaml_of(const struct derm_params *p, const struct derm_schedule *sched)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -75,17 +53,6 @@ static char *resolved_yaml(const struct derm_params *p, const struct derm_schedu
     derm_config_write_yaml(p, sched, fp);
     fclose(fp);
     return buf;
-}
-
-/* Write text to path through path.tmp and a rename. */
-static derm_status write_text(const char *path, const char *text, struct derm_err *err)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *fp = fopen(tmp, "w");
-    if (!fp || fputs(text ? text : "", fp) < 0 || fclose(fp) != 0 || rename(tmp, path) != 0)
-        return derm_err_set(err, DERM_EIO, "cannot write %s: %s", path, strerror(errno));
-    return DERM_OK;
 }
 
 static double now_s(void)
@@ -102,66 +69,27 @@ static void progress(double age, double frac, double rate, double eta)
     fflush(stderr);
 }
 
-/* The run loop: a series row every series_every steps, a frame every frame_every steps
- * (and both at the end); stops at the end, on an error or when interrupted. */
-struct loop {
-    int64_t series_every, frame_every, last_series, last_frame;
-    int show;
-    double t_start;
-};
-
-static derm_status write_row(struct derm_sim *sim, struct derm_output *out, int frame, struct derm_err *err)
-{
-    double totals[DERM_NTOTALS];
-    const double day = (double)(sim->step - sim->out_step0) * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
-    if (!frame) {
-        derm_totals_compute(sim, totals);
-        return derm_output_series(out, sim->step, day, age, totals, err);
-    }
-    return derm_output_frame(out, sim->step, day, age, &sim->f, &sim->a, err);
-}
-
-static derm_status run_loop(struct derm_sim *sim, struct derm_output *out, struct loop *L, struct derm_err *err)
-{
-    derm_status st;
-    double t_last = L->t_start;
-    for (;;) {
-        const int64_t step = sim->step, rel = step - sim->out_step0; /* rel < 0: the subject's history */
-        const int end = step >= sim->nsteps;
-        if (rel >= 0 && (rel % L->series_every == 0 || end)) {
-            DERM_TRY(write_row(sim, out, 0, err));
-            L->last_series = step;
-        }
-        if (rel >= 0 && (rel % L->frame_every == 0 || end)) {
-            DERM_TRY(write_row(sim, out, 1, err));
-            L->last_frame = step;
-        }
-        if (end) return DERM_OK;
-        if (app_interrupted) return DERM_EINTR;
-        if ((st = derm_sim_step(sim, err)) != DERM_OK) return st;
-        if (L->show) {
-            double t = now_s();
-            if (t - t_last > 0.5) {
-                double rate = (double)sim->step / (t - L->t_start);
-                progress(derm_sim_age(sim, sim->step), (double)sim->step / (double)sim->nsteps, rate,
-                         rate > 0 ? (double)(sim->nsteps - sim->step) / rate : 0.0);
-                t_last = t;
-            }
-        }
-    }
-}
-
 /* Everything a run holds, released by one function. */
 struct run_state {
     struct derm_params p;
     struct derm_schedule sched;
     struct derm_param_origin *orig;
-    char *text, *resolved;
+    char *text;     /* the config file as given */
+    char *creation; /* resolved YAML the simulation is created from (derived values not filled in) */
+    char *resolved; /* resolved YAML with the derived values: resolved.yaml */
+    char config_name[2048];
     struct derm_sim *sim;
     struct derm_output *out;
-    char outdir[2048], path_h5[2300], path_xdmf[2300], path_yaml[2300], path_md[2300];
-    char reproduce[4096], cmdline[4096], title[2200];
-    int threads;
+    struct derm_lockfile *lock;
+    struct app_paths P;
+    char reproduce[4600], cmdline[4096], title[2200];
+    int threads, made_dir;
+    int handed_over; /* resume found a completed run and only finished handing its files over */
+    /* the run loop: a series row every series_every steps, a frame every frame_every steps
+     * (and both at the end), a checkpoint every ckpt_every steps (0: none) */
+    int64_t series_every, frame_every, ckpt_every, last_series, last_frame;
+    int show, skip_writes;
+    double t_start;
 };
 
 static void run_state_free(struct run_state *r)
@@ -171,35 +99,135 @@ static void run_state_free(struct run_state *r)
         derm_output_close(r->out, 0, &e2);
     }
     derm_sim_free(r->sim);
+    derm_lockfile_release(r->lock);
     free(r->orig);
     free(r->text);
+    free(r->creation);
     free(r->resolved);
     free(r);
 }
 
-/* Configuration, output directory, the simulation, resolved.yaml and an open run.h5. */
-static derm_status start_run(struct run_state *r, const struct app_cli *c, int argc, char **argv, struct derm_err *err)
+static derm_status write_row(struct run_state *r, int frame, struct derm_err *err)
 {
-    DERM_TRY(app_load_config(c, &r->p, &r->sched, r->orig, &r->text, err));
-    output_dir(c, r->outdir, sizeof r->outdir);
-    char msg[4096];
-    if (mkdir_p(r->outdir, msg, sizeof msg) != 0) return derm_err_set(err, DERM_EIO, "%s", msg);
+    struct derm_sim *sim = r->sim;
+    double totals[DERM_NTOTALS];
+    const double day = (double)(sim->step - sim->out_step0) * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
+    if (!frame) {
+        derm_totals_compute(sim, totals);
+        return derm_output_series(r->out, sim->step, day, age, totals, err);
+    }
+    return derm_output_frame(r->out, sim->step, day, age, &sim->f, &sim->a, err);
+}
+
+/* The simulation's state, the output position and the loop position into checkpoint.h5. */
+static derm_status checkpoint(struct run_state *r, struct derm_err *err)
+{
+    struct derm_output_pos pos;
+    DERM_TRY(derm_output_sync(r->out, err)); /* what the checkpoint claims is on disk first */
+    derm_output_get_pos(r->out, &pos);
+    struct derm_ckpt_item extra[] = {
+        {"output.rows", DERM_CKPT_I64, 1, &pos.rows},
+        {"output.frames", DERM_CKPT_I64, 1, &pos.frames},
+        {"output.agent_rows", DERM_CKPT_I64, 1, &pos.agent_rows},
+        {"loop.last_series", DERM_CKPT_I64, 1, &r->last_series},
+        {"loop.last_frame", DERM_CKPT_I64, 1, &r->last_frame},
+    };
+    struct derm_ckpt_meta meta = {r->creation, r->text ? r->text : "", r->config_name, DERM_VERSION, DERM_GIT_DESCRIBE};
+    return derm_state_save(r->sim, r->P.ckpt, &meta, extra, (int)(sizeof extra / sizeof extra[0]), err);
+}
+
+static void show_progress(struct run_state *r, double *t_last)
+{
+    const struct derm_sim *sim = r->sim;
+    double t = now_s();
+    if (!r->show || t - *t_last <= 0.5) return;
+    double rate = (double)sim->step / (t - r->t_start);
+    progress(derm_sim_age(sim, sim->step), (double)sim->step / (double)sim->nsteps, rate,
+             rate > 0 ? (double)(sim->nsteps - sim->step) / rate : 0.0);
+    *t_last = t;
+}
+
+/* Stops at the end, on an error or when interrupted (state of the current step written). */
+static derm_status run_loop(struct run_state *r, struct derm_err *err)
+{
+    struct derm_sim *sim = r->sim;
+    double t_last = r->t_start;
+    for (;;) {
+        const int64_t step = sim->step, rel = step - sim->out_step0; /* rel < 0: the subject's history */
+        const int end = step >= sim->nsteps, out = !r->skip_writes && rel >= 0;
+        if (out && (rel % r->series_every == 0 || end)) {
+            DERM_TRY(write_row(r, 0, err));
+            r->last_series = step;
+        }
+        if (out && (rel % r->frame_every == 0 || end)) {
+            DERM_TRY(write_row(r, 1, err));
+            r->last_frame = step;
+        }
+        if (end) return DERM_OK;
+        if (app_interrupted) return DERM_EINTR;
+        if (!r->skip_writes && r->ckpt_every > 0 && step > 0 && step % r->ckpt_every == 0) DERM_TRY(checkpoint(r, err));
+        r->skip_writes = 0;
+        DERM_TRY(derm_sim_step(sim, err));
+        show_progress(r, &t_last);
+    }
+}
+
+/* The loop intervals in steps, from the parameters. */
+static void loop_setup(struct run_state *r, int quiet)
+{
+    const double dt = r->sim->dt_h;
+    r->series_every = llround(r->p.output_series_interval_days * 24.0 / dt);
+    r->frame_every = llround(r->p.output_frame_interval_days * 24.0 / dt);
+    r->ckpt_every =
+        r->p.output_checkpoint_interval_days > 0 ? llround(r->p.output_checkpoint_interval_days * 24.0 / dt) : 0;
+    if (r->series_every < 1) r->series_every = 1;
+    if (r->frame_every < 1) r->frame_every = 1;
+    if (r->p.output_checkpoint_interval_days > 0 && r->ckpt_every < 1) r->ckpt_every = 1;
+    r->show = !quiet && isatty(STDERR_FILENO);
+    r->t_start = now_s();
+}
+
+/* The simulation from r->p (threads set), and the resolved texts: r->creation as created,
+ * r->resolved for resolved.yaml (the same text: nothing derived is filled in). */
+static derm_status make_sim(struct run_state *r, struct derm_err *err)
+{
     if (r->p.run_threads > 0) omp_set_num_threads((int)r->p.run_threads);
     r->threads = omp_get_max_threads();
+    if (!r->creation && !(r->creation = yaml_of(&r->p, &r->sched)))
+        return derm_err_set(err, DERM_ENOMEM, "out of memory");
     DERM_TRY(derm_sim_create(&r->sim, &r->p, &r->sched, err));
     /* a derived division hazard (0) stays 'derive' in resolved.yaml: the spin-up adapts it
      * as the young population forms, so a fixed value would not reproduce the run */
-    r->resolved = resolved_yaml(&r->p, &r->sched);
-    snprintf(r->path_h5, sizeof r->path_h5, "%s/run.h5", r->outdir);
-    snprintf(r->path_xdmf, sizeof r->path_xdmf, "%s/run.xdmf", r->outdir);
-    snprintf(r->path_yaml, sizeof r->path_yaml, "%s/resolved.yaml", r->outdir);
-    snprintf(r->path_md, sizeof r->path_md, "%s/report.md", r->outdir);
-    DERM_TRY(write_text(r->path_yaml, r->resolved, err));
+    if (!(r->resolved = yaml_of(&r->p, &r->sched))) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    snprintf(r->reproduce, sizeof r->reproduce, "dermsim run %s -o %s", r->P.yaml, r->P.dir);
+    return DERM_OK;
+}
+
+static struct derm_output_opts output_opts(const struct run_state *r)
+{
+    return (struct derm_output_opts){.series = derm_totals_table(),
+                                     .nseries = DERM_NTOTALS,
+                                     .write_fields = r->p.output_write_fields,
+                                     .write_agents = r->p.output_write_agents,
+                                     .compression = (int)r->p.output_compression};
+}
+
+/* Configuration, output directory and its lock, the simulation, run.partial.h5, then
+ * resolved.partial.yaml (only once the run file exists). */
+static derm_status start_run(struct run_state *r, const struct app_cli *c, int argc, char **argv, struct derm_err *err)
+{
+    char outdir[2048];
+    snprintf(r->config_name, sizeof r->config_name, "%s", c->config);
+    output_dir(c, outdir, sizeof outdir);
+    DERM_TRY(app_paths_init(&r->P, outdir, err));
+    DERM_TRY(app_mkdir_p(r->P.dir, &r->made_dir, err));
+    DERM_TRY(derm_lockfile_acquire(r->P.lock, r->P.dir, &r->lock, NULL, err));
+    DERM_TRY(app_outdir_check_fresh(&r->P, c->overwrite, err));
+    DERM_TRY(make_sim(r, err));
     for (int i = 0; i < argc; i++) {
         strncat(r->cmdline, argv[i], sizeof r->cmdline - strlen(r->cmdline) - 2);
         strncat(r->cmdline, " ", sizeof r->cmdline - strlen(r->cmdline) - 1);
     }
-    snprintf(r->reproduce, sizeof r->reproduce, "dermsim run %s -o %s", r->path_yaml, r->outdir);
     snprintf(r->title, sizeof r->title, "dermsim run of %s", c->config);
     struct derm_output_meta meta = {.title = r->title,
                                     .software_version = DERM_VERSION,
@@ -207,80 +235,210 @@ static derm_status start_run(struct run_state *r, const struct app_cli *c, int a
                                     .compiler = DERM_COMPILER,
                                     .build_flags = DERM_BUILD_FLAGS,
                                     .config_text = r->text ? r->text : "",
-                                    .config_resolved = r->resolved ? r->resolved : "",
+                                    .config_resolved = r->resolved,
                                     .command_line = r->cmdline,
                                     .seed = (uint64_t)r->p.run_seed,
                                     .omp_threads = r->threads,
                                     .voxel_um = r->p.domain_voxel_um};
-    struct derm_output_opts opts = {.series = derm_totals_table(),
-                                    .nseries = DERM_NTOTALS,
-                                    .write_fields = r->p.output_write_fields,
-                                    .write_agents = r->p.output_write_agents,
-                                    .compression = (int)r->p.output_compression};
-    return derm_output_create(&r->out, r->path_h5, r->path_xdmf, &meta, &r->sim->grid, &opts, err);
+    struct derm_output_opts opts = output_opts(r);
+    DERM_TRY(derm_output_create(&r->out, r->P.part_h5, r->P.part_xdmf, &meta, &r->sim->grid, &opts, err));
+    return app_write_text(r->P.part_yaml, r->resolved, err);
 }
 
-/* After an error or an interrupt: a readable file with the last state, marked incomplete. */
-static int abort_run(struct run_state *r, const struct app_cli *c, const struct loop *L, derm_status st,
-                     const struct derm_err *err, double wall)
+/* After an error or an interrupt: a readable file with the last state, marked incomplete;
+ * on an interrupt also a checkpoint (taken before the extra row and frame, which a resume
+ * cuts off again) and report.partial.md. */
+static int abort_run(struct run_state *r, derm_status st, const struct derm_err *err, double wall)
 {
     struct derm_err e2 = {0};
+    int saved = 0;
+    if (st == DERM_EINTR) saved = checkpoint(r, &e2) == DERM_OK;
     const int written = r->sim->step >= r->sim->out_step0; /* not during the history */
-    if (st == DERM_EINTR && written && r->sim->step != L->last_series) write_row(r->sim, r->out, 0, &e2);
-    if (st == DERM_EINTR && written && r->sim->step != L->last_frame) write_row(r->sim, r->out, 1, &e2);
+    if (st == DERM_EINTR && written && r->sim->step != r->last_series) write_row(r, 0, &e2);
+    if (st == DERM_EINTR && written && r->sim->step != r->last_frame) write_row(r, 1, &e2);
     derm_output_close(r->out, 0, &e2);
     r->out = NULL;
     if (st != DERM_EINTR) return app_fail(st, err->msg);
-    struct derm_report_info ri = {c->config, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, wall, 0};
-    derm_report_write(r->path_md, r->path_h5, &r->p, &r->sched, &ri, &e2);
-    return app_fail(st, "interrupted: output closed and marked incomplete (completed = 0)");
+    struct derm_report_info ri = {r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, wall, 0};
+    derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, &e2);
+    char msg[2600];
+    snprintf(msg, sizeof msg, "interrupted: %s closed and marked incomplete (completed = 0)%s%s", r->P.part_h5,
+             saved ? "; continue with: dermsim resume " : "", saved ? r->P.dir : "");
+    return app_fail(st, msg);
+}
+
+/* Step to the end, then hand the files over (or stop as abort_run says). */
+static int run_and_finish(struct run_state *r, int quiet)
+{
+    struct derm_err err = {0};
+    derm_status st = run_loop(r, &err);
+    const double wall = now_s() - r->t_start;
+    if (r->show) fprintf(stderr, "\n");
+    if (st != DERM_OK) return abort_run(r, st, &err, wall);
+    st = derm_output_close(r->out, 1, &err);
+    r->out = NULL;
+    struct derm_report_info ri = {r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, wall, 1};
+    if (st == DERM_OK) st = derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, &err);
+    if (st == DERM_OK) st = app_outdir_finish(&r->P, &err);
+    if (st != DERM_OK) return app_fail(st, err.msg);
+    app_report_html(r->P.dir, quiet); /* report.html beside report.md, if Python is there */
+    if (r->show && !quiet)
+        fprintf(stderr, "dermsim: %lld steps (age %.1f -> %.1f y) in %.1f s on %d thread(s); output in %s/\n",
+                (long long)r->sim->nsteps, r->p.run_age_start_years, derm_sim_age(r->sim, r->sim->step), wall,
+                r->threads, r->P.dir);
+    return 0;
+}
+
+static struct run_state *run_state_new(void)
+{
+    struct run_state *r = calloc(1, sizeof *r);
+    if (r) r->orig = calloc(derm_params_count(), sizeof *r->orig);
+    if (r && !r->orig) {
+        free(r);
+        r = NULL;
+    }
+    return r;
 }
 
 int app_cmd_run(const struct app_cli *c, int argc, char **argv)
 {
     struct derm_err err = {0};
-    struct run_state *r = calloc(1, sizeof *r);
-    if (r) r->orig = calloc(derm_params_count(), sizeof *r->orig);
-    if (!r || !r->orig) {
-        free(r);
-        return app_fail(DERM_ENOMEM, "out of memory");
+    struct run_state *r = run_state_new();
+    if (!r) return app_fail(DERM_ENOMEM, "out of memory");
+    signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error (EFBIG), not a kill */
+    app_catch_signals();      /* from here an interrupt ends the run at its first step, checkpointed */
+    int rc = app_load_config(c, &r->p, &r->sched, r->orig, &r->text);
+    if (rc != 0) { /* the configuration's errors are printed; nothing is written */
+        run_state_free(r);
+        return rc;
     }
-    int rc = 0;
     derm_status st = start_run(r, c, argc, argv, &err);
     if (st != DERM_OK) {
         rc = app_fail(st, err.msg);
-        goto done;
+        if (r->out) {
+            struct derm_err e2 = {0};
+            derm_output_close(r->out, 0, &e2);
+            r->out = NULL;
+        }
+        /* nothing of this run is worth keeping: leave the directory as it was */
+        if (r->lock && st != DERM_EUSAGE) app_outdir_discard(&r->P);
+        if (r->lock) {
+            derm_lockfile_release(r->lock);
+            r->lock = NULL;
+        }
+        if (r->made_dir) rmdir(r->P.dir);
+    } else {
+        loop_setup(r, c->quiet);
+        r->last_series = r->last_frame = -1;
+        rc = run_and_finish(r, c->quiet);
     }
+    run_state_free(r);
+    return rc;
+}
+
+/* ---- resume ------------------------------------------------------------------------------------ */
+
+/* The run of a checkpoint: its configuration, the simulation restored, run.partial.h5
+ * reopened at the checkpoint's position. */
+static derm_status start_resume(struct run_state *r, const char *threads, struct derm_err *err)
+{
+    struct derm_checkpoint *ck = NULL;
+    DERM_TRY(derm_lockfile_acquire(r->P.lock, r->P.dir, &r->lock, NULL, err));
+    if (access(r->P.ckpt, F_OK) == 0 && access(r->P.part_h5, F_OK) != 0 && access(r->P.h5, F_OK) == 0) {
+        /* killed while handing a completed run's files over: finish that */
+        r->handed_over = 1;
+        return app_outdir_finish(&r->P, err);
+    }
+    if (access(r->P.ckpt, F_OK) != 0)
+        return derm_err_set(err, DERM_EUSAGE, "%s has no checkpoint.h5 to resume from (%s)", r->P.dir,
+                            access(r->P.h5, F_OK) == 0 && access(r->P.part_h5, F_OK) != 0
+                                ? "its run has completed"
+                                : "no checkpoint was written");
+    DERM_TRY(derm_checkpoint_open(r->P.ckpt, &ck, err));
+    const struct derm_ckpt_meta *m = derm_checkpoint_meta(ck);
+    derm_status st = DERM_OK;
+    if (strcmp(m->git_describe, DERM_GIT_DESCRIBE) != 0 || strcmp(m->software_version, DERM_VERSION) != 0)
+        st = derm_err_set(err, DERM_EUSAGE,
+                          "%s was written by dermsim %.40s (git %.80s); this is %s (git %s): resume it with that "
+                          "build, or run again",
+                          r->P.ckpt, m->software_version, m->git_describe, DERM_VERSION, DERM_GIT_DESCRIBE);
+    snprintf(r->config_name, sizeof r->config_name, "%s", m->config_name);
+    r->creation = strdup(m->config_resolved);
+    r->text = strdup(m->config_text);
+    if (st == DERM_OK && (!r->creation || !r->text)) st = derm_err_set(err, DERM_ENOMEM, "out of memory");
+    if (st == DERM_OK) {
+        derm_params_defaults(&r->p);
+        st = derm_config_load_string(r->creation, r->P.ckpt, &r->p, &r->sched, r->orig, err);
+    }
+    struct derm_params with_threads = r->p; /* --threads checked as for run, kept out of resolved.yaml */
+    if (st == DERM_OK && threads)
+        st = derm_params_set_text(&with_threads, derm_params_find("run.threads"), threads, "--threads", err);
+    if (st == DERM_OK) st = derm_config_validate(&r->p, &r->sched, r->orig, err);
+    if (st == DERM_OK) st = make_sim(r, err);
+    if (st == DERM_OK && threads && with_threads.run_threads > 0) { /* results do not depend on it */
+        omp_set_num_threads((int)with_threads.run_threads);
+        r->threads = omp_get_max_threads();
+    }
+    if (st == DERM_OK) st = derm_state_restore(r->sim, ck, err);
+    struct derm_output_pos pos = {0, 0, 0};
+    int64_t *into[] = {&pos.rows, &pos.frames, &pos.agent_rows, &r->last_series, &r->last_frame};
+    const char *names[] = {"output.rows", "output.frames", "output.agent_rows", "loop.last_series", "loop.last_frame"};
+    for (int i = 0; i < 5 && st == DERM_OK; i++)
+        st = derm_checkpoint_read(ck, names[i], DERM_CKPT_I64, 1, into[i], err);
+    derm_checkpoint_close(ck);
+    if (st != DERM_OK) return st;
+    struct derm_output_opts opts = output_opts(r);
+    struct derm_output_summary sum;
+    /* what is appended to must be sound: the rows and frames the checkpoint recorded as on
+     * disk; anything after them (a run killed later, while HDF5 flushed in its own order)
+     * is untrusted, not read, and cut off by the reopen */
+    DERM_TRY(derm_output_recover(r->P.part_h5, err)); /* a kill mid-flush: back to the last flush */
+    DERM_TRY(derm_output_verify_prefix(r->P.part_h5, &pos, &sum, err));
+    if (sum.completed) { /* killed after the run completed, before its files were handed over */
+        struct derm_report_info ri = {
+            r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, 0.0, 1};
+        DERM_TRY(derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, err));
+        r->handed_over = 1;
+        return app_outdir_finish(&r->P, err);
+    }
+    return derm_output_reopen(&r->out, r->P.part_h5, r->P.part_xdmf, &r->sim->grid, &opts, &pos, err);
+}
+
+int app_cmd_resume(int argc, char **argv)
+{
+    const char *dir = NULL, *threads = NULL;
+    int quiet = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = argv[++i];
+        else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+            quiet = 1;
+        else if (argv[i][0] == '-')
+            return app_usage_error("'resume' takes OUTDIR [--threads N] [--quiet]; unknown option '%s'", argv[i]);
+        else if (!dir)
+            dir = argv[i];
+        else
+            return app_usage_error("unexpected argument '%s'", argv[i]);
+    }
+    if (!dir) return app_usage_error("'resume' needs the output directory of a run%s", "");
+    struct derm_err err = {0};
+    struct run_state *r = run_state_new();
+    if (!r) return app_fail(DERM_ENOMEM, "out of memory");
+    signal(SIGXFSZ, SIG_IGN);
     app_catch_signals();
-    struct loop L = {llround(r->p.output_series_interval_days * 24.0 / r->sim->dt_h),
-                     llround(r->p.output_frame_interval_days * 24.0 / r->sim->dt_h),
-                     -1,
-                     -1,
-                     !c->quiet && isatty(STDERR_FILENO),
-                     now_s()};
-    if (L.series_every < 1) L.series_every = 1;
-    if (L.frame_every < 1) L.frame_every = 1;
-    st = run_loop(r->sim, r->out, &L, &err);
-    const double wall = now_s() - L.t_start;
-    if (L.show) fprintf(stderr, "\n");
-    if (st != DERM_OK) {
-        rc = abort_run(r, c, &L, st, &err, wall);
-        goto done;
-    }
-    st = derm_output_close(r->out, 1, &err);
-    r->out = NULL;
-    struct derm_report_info ri = {c->config, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, wall, 1};
-    if (st == DERM_OK) st = derm_report_write(r->path_md, r->path_h5, &r->p, &r->sched, &ri, &err);
+    derm_status st = app_paths_init(&r->P, dir, &err);
+    if (st == DERM_OK) st = start_resume(r, threads, &err);
+    int rc;
     if (st != DERM_OK) {
         rc = app_fail(st, err.msg);
-        goto done;
+    } else if (r->handed_over) {
+        app_report_html(r->P.dir, quiet);
+        rc = 0;
+    } else {
+        loop_setup(r, quiet);
+        r->skip_writes = 1; /* the rows and frames of the checkpoint's step are in the file */
+        rc = run_and_finish(r, quiet);
     }
-    app_report_html(r->outdir, c->quiet); /* report.html beside report.md, if Python is there */
-    if (L.show)
-        fprintf(stderr, "dermsim: %lld steps (age %.1f -> %.1f y) in %.1f s on %d thread(s); output in %s/\n",
-                (long long)r->sim->nsteps, r->p.run_age_start_years, derm_sim_age(r->sim, r->sim->step), wall,
-                r->threads, r->outdir);
-done:
     run_state_free(r);
     return rc;
 }

@@ -131,6 +131,9 @@ int app_cmd_sweep(int argc, char **argv)
                 (long long)r.failed, (long long)r.total, r.first_failed, r.first_error, pos);
         return 1;
     }
+    if (r.busy > 0) /* another process runs them: not lost, not ours to run (exit 0) */
+        fprintf(stderr, "dermsim: sweep: %lld row(s) left to the process running them: %s\n", (long long)r.busy,
+                r.first_busy);
     if (show)
         fprintf(stderr, "dermsim: sweep: %lld runs ok, %lld already done\n", (long long)r.ok, (long long)r.skipped);
     return 0;

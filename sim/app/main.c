@@ -14,14 +14,18 @@ const char *const app_usage =
     "\n"
     "commands:\n"
     "  run CONFIG [-o OUTDIR] [--set section.key=value ...] [--seed N] [--threads N] [--quiet]\n"
+    "      [--overwrite]\n"
     "        run a simulation; writes OUTDIR/run.h5, run.xdmf, resolved.yaml, report.md and\n"
-    "        report.html (OUTDIR defaults to out/<config name>)\n"
+    "        report.html when it completes (until then run.partial.h5, ...; OUTDIR defaults to\n"
+    "        out/<config name>); an OUTDIR holding a run is refused unless --overwrite is given\n"
+    "  resume OUTDIR [--threads N] [--quiet]\n"
+    "        continue an interrupted or killed run from its checkpoint.h5\n"
     "  check CONFIG [--set section.key=value ...]\n"
     "        validate a configuration without running it\n"
     "  params [SECTION | KEY | --search WORD]\n"
     "        list parameters with units, default, allowed range and source\n"
-    "  info RUN.h5\n"
-    "        summarise a run file\n"
+    "  info RUN.h5 [--verify]\n"
+    "        check and summarise a run file (--verify: every chunk and checksum); exit 1 if damaged\n"
     "  compare RUN RUN... [--ages 40,60,80] [--vars NAME,...] [-o DIR]\n"
     "        compare runs at chosen ages: table (terminal and CSV) and overlay figures\n"
     "  report RUN_DIR\n"
@@ -72,13 +76,9 @@ int main(int argc, char **argv)
     }
     if (app_wants_help(argc, argv)) return app_print_help(cmd);
     if (!strcmp(cmd, "params")) return app_cmd_params(argc, argv);
-    if (!strcmp(cmd, "info")) {
-        if (argc != 3) return app_usage_error("'info' needs exactly one run file%s", "");
-        struct derm_err err = {0};
-        derm_status st = derm_output_info(argv[2], stdout, &err);
-        return st == DERM_OK ? 0 : app_fail(st, err.msg);
-    }
+    if (!strcmp(cmd, "info")) return app_cmd_info(argc, argv);
     if (!strcmp(cmd, "sweep")) return app_cmd_sweep(argc, argv);
+    if (!strcmp(cmd, "resume")) return app_cmd_resume(argc, argv);
     if (!strcmp(cmd, "compare")) return app_cmd_compare(argc, argv);
     if (!strcmp(cmd, "report")) return app_cmd_report(argc, argv);
     if (!strcmp(cmd, "notebook")) return app_cmd_notebook(argc, argv);
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     if (rc != 0) return rc;
     if (!c.config) return app_usage_error("'%s' needs a configuration file", cmd);
     if (!strcmp(cmd, "check")) {
-        if (c.outdir || c.quiet || c.threads)
+        if (c.outdir || c.quiet || c.threads || c.overwrite)
             return app_usage_error("'check' takes only CONFIG, --set and --seed%s", "");
         return app_cmd_check(&c);
     }

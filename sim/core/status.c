@@ -1,4 +1,5 @@
-/* status.c - messages and exit codes for derm_status; the error record setter. */
+/* status.c - messages and exit codes for derm_status; the error record setter (which keeps
+ * every message on one line). */
 #include "derm/core/status.h"
 
 #include <stdarg.h>
@@ -12,6 +13,9 @@ derm_status derm_err_set(struct derm_err *err, derm_status code, const char *fmt
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
         err->code = code;
+        /* one line, whatever a file name, key or value held: control characters go */
+        for (char *c = err->msg; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = (*c == '\n' || *c == '\r' || *c == '\t') ? ' ' : '?';
     }
     return code;
 }

@@ -24,9 +24,10 @@
 
 #include "derm/inputs/schedule.h"
 
-#define CONFIG_MAX_BYTES (16u << 20) /* a configuration file is small text */
-#define CONFIG_PATH_MAX 256          /* longest dotted key path considered */
-#define CONFIG_LIST_MAX 400          /* characters of a "valid keys are" list */
+#define CONFIG_MAX_BYTES (1u << 20) /* a configuration file is small text (resolved.yaml: ~12 KiB) */
+#define CONFIG_PATH_MAX 256         /* longest dotted key path considered */
+#define CONFIG_LIST_MAX 400         /* characters of a "valid keys are" list */
+#define CONFIG_MAX_DEPTH 64         /* nesting of flow brackets (libyaml's scanner is quadratic in it) */
 
 /* Where a parameter was first set in the file being loaded (line 0 = not yet). */
 struct config_mark {
@@ -41,7 +42,27 @@ struct config_loader {
     struct derm_param_origin *origins; /* working copy, derm_params_count() entries */
     struct config_mark *seen;          /* derm_params_count() entries */
     struct derm_err *err;
+    struct derm_config_report *rep; /* every error found (may be NULL) */
+    int nerr;                       /* errors found */
+    struct derm_err first;          /* the first of them */
 };
+
+/* After an error at one key: record it and go on with the next key (so one load reports
+ * every error of the file, up to DERM_CONFIG_MAX_ERRORS), unless it is not about the file
+ * (out of memory, internal). Returns the status to propagate: DERM_OK to continue. */
+static derm_status config_note(struct config_loader *L, derm_status st)
+{
+    if (st == DERM_OK) return DERM_OK;
+    if (st != DERM_ECONFIG) return st;
+    if (L->nerr++ == 0) L->first = *L->err;
+    if (L->rep) {
+        if (L->rep->n < DERM_CONFIG_MAX_ERRORS)
+            snprintf(L->rep->msg[L->rep->n++], sizeof L->rep->msg[0], "%s", L->err->msg);
+        else
+            L->rep->more++;
+    }
+    return DERM_OK;
+}
 
 /* Copy `s` (length n) for display inside a one-line message: control characters become
  * '?', and long text is cut with "...". */
@@ -210,15 +231,22 @@ static derm_status config_schedule(struct config_loader *L, const yaml_node_t *s
         unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
         char where[DERM_WHERE_MAX];
         snprintf(where, sizeof where, "%s:%lu:%lu", L->name, line, col);
-        if (key->type != YAML_SCALAR_NODE)
-            return derm_err_set(L->err, DERM_ECONFIG, "%s: a schedule entry name is %s; expected a plain name", where,
-                                config_node_kind(key));
+        if (key->type != YAML_SCALAR_NODE) {
+            DERM_TRY(config_note(L, derm_err_set(L->err, DERM_ECONFIG,
+                                                 "%s: a schedule entry name is %s; expected a plain name", where,
+                                                 config_node_kind(key))));
+            continue;
+        }
         const char *nm = (const char *)key->data.scalar.value;
-        if (val->type != YAML_MAPPING_NODE)
-            return derm_err_set(L->err, DERM_ECONFIG,
-                                "%s: schedule entry '%.60s' holds %s; expected a mapping of its keys such as "
-                                "'{input: uv, dose: 1, from_age: 20}'",
-                                where, nm, config_node_kind(val));
+        if (val->type != YAML_MAPPING_NODE) {
+            DERM_TRY(config_note(L, derm_err_set(L->err, DERM_ECONFIG,
+                                                 "%s: schedule entry '%.60s' holds %s; expected a mapping of its keys "
+                                                 "such as '{input: uv, dose: 1, from_age: 20}'",
+                                                 where, nm, config_node_kind(val))));
+            continue;
+        }
+        if (strlen(nm) != key->data.scalar.length)
+            return derm_err_set(L->err, DERM_ECONFIG, "%s: a schedule entry name contains a NUL character", where);
         struct derm_schedule_entry *e;
         DERM_TRY(derm_schedule_add(S, nm, where, line, col, &e, L->err));
         for (yaml_node_pair_t *kv = val->data.mapping.pairs.start; kv < val->data.mapping.pairs.top; kv++) {
@@ -228,82 +256,87 @@ static derm_status config_schedule(struct config_loader *L, const yaml_node_t *s
             char kwhere[DERM_WHERE_MAX];
             snprintf(kwhere, sizeof kwhere, "%s:%lu:%lu", L->name, (unsigned long)k->start_mark.line + 1,
                      (unsigned long)k->start_mark.column + 1);
-            if (k->type != YAML_SCALAR_NODE)
-                return derm_err_set(L->err, DERM_ECONFIG, "%s: a key is %s; expected a plain key name", kwhere,
-                                    config_node_kind(k));
+            if (k->type != YAML_SCALAR_NODE) {
+                DERM_TRY(config_note(L, derm_err_set(L->err, DERM_ECONFIG, "%s: a key is %s; expected a plain key name",
+                                                     kwhere, config_node_kind(k))));
+                continue;
+            }
             const char *kk = (const char *)k->data.scalar.value;
             const yaml_node_t *qk = config_earlier_key(L, val->data.mapping.pairs.start, kv, kk, k->data.scalar.length);
-            if (qk)
-                return derm_err_set(L->err, DERM_ECONFIG, "%s: duplicate key 'schedule.%s.%.40s'; first at %lu:%lu",
-                                    kwhere, nm, kk, (unsigned long)qk->start_mark.line + 1,
-                                    (unsigned long)qk->start_mark.column + 1);
+            if (qk) {
+                DERM_TRY(config_note(L, derm_err_set(L->err, DERM_ECONFIG,
+                                                     "%s: duplicate key 'schedule.%s.%.40s'; first at %lu:%lu", kwhere,
+                                                     nm, kk, (unsigned long)qk->start_mark.line + 1,
+                                                     (unsigned long)qk->start_mark.column + 1)));
+                continue;
+            }
+            derm_status st = DERM_OK;
             if (v->type != YAML_SCALAR_NODE)
-                return derm_err_set(L->err, DERM_ECONFIG,
-                                    "%s: key 'schedule.%s.%.40s': found %s; expected a scalar value", kwhere, nm, kk,
-                                    config_node_kind(v));
-            DERM_TRY(derm_schedule_entry_set(e, kk, config_is_null(v) ? "" : (const char *)v->data.scalar.value, kwhere,
-                                             L->err));
+                st =
+                    derm_err_set(L->err, DERM_ECONFIG, "%s: key 'schedule.%s.%.40s': found %s; expected a scalar value",
+                                 kwhere, nm, kk, config_node_kind(v));
+            else if (strlen(kk) != k->data.scalar.length ||
+                     strlen((const char *)v->data.scalar.value) != v->data.scalar.length)
+                st = derm_err_set(L->err, DERM_ECONFIG, "%s: key 'schedule.%s.%.40s': contains a NUL character", kwhere,
+                                  nm, kk);
+            else
+                st = derm_schedule_entry_set(e, kk, config_is_null(v) ? "" : (const char *)v->data.scalar.value, kwhere,
+                                             L->err);
+            DERM_TRY(config_note(L, st));
         }
     }
     return DERM_OK;
 }
 
+static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const char *prefix);
+
+/* One key: value pair of a mapping at `prefix`. */
+static derm_status config_pair(struct config_loader *L, const yaml_node_pair_t *start, const yaml_node_pair_t *pair,
+                               const char *prefix)
+{
+    yaml_node_t *key = yaml_document_get_node(L->doc, pair->key);
+    yaml_node_t *val = yaml_document_get_node(L->doc, pair->value);
+    if (!key || !val) return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node", L->name);
+    unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
+    if (key->type != YAML_SCALAR_NODE)
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: a key is %s; expected a plain key name", L->name, line,
+                            col, config_node_kind(key));
+    const char *k = (const char *)key->data.scalar.value;
+    size_t klen = key->data.scalar.length;
+    if (klen == 0 || strlen(k) != klen)
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: empty or malformed key; expected a key name", L->name,
+                            line, col);
+    char shown[96];
+    config_shown(k, klen, shown, sizeof shown);
+    /* the same key twice in one mapping (YAML forbids it; PyYAML keeps the last) */
+    const yaml_node_t *qk = config_earlier_key(L, start, pair, k, klen);
+    if (qk)
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: duplicate key '%s%s%s'; first at %lu:%lu", L->name, line,
+                            col, prefix, *prefix ? "." : "", shown, (unsigned long)qk->start_mark.line + 1,
+                            (unsigned long)qk->start_mark.column + 1);
+    char path[CONFIG_PATH_MAX];
+    int plen = snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", k);
+    if (plen < 0 || (size_t)plen >= sizeof path)
+        return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s' (too long)", L->name, line, col, shown);
+    const struct derm_param_desc *d = derm_params_find(path);
+    if (!*prefix && !strcmp(path, "schedule")) return config_schedule(L, key, val);
+    if (d) return config_set_value(L, d, key, val);
+    if (!derm_params_is_section(path)) return config_unknown_key(L, path, prefix, key, val);
+    if (val->type == YAML_MAPPING_NODE) return config_walk(L, val, path);
+    if (config_is_null(val)) return DERM_OK; /* "section:" with every key commented out is fine */
+    char list[CONFIG_LIST_MAX + 16];
+    config_list_level(path, list, sizeof list);
+    return derm_err_set(L->err, DERM_ECONFIG,
+                        "%s:%lu:%lu: key '%s' is a section but holds %s; expected a mapping of its keys (%s)", L->name,
+                        line, col, path, config_node_kind(val), list);
+}
+
+/* Every pair of a mapping; an error at one key is noted and the walk goes on. */
 static derm_status config_walk(struct config_loader *L, yaml_node_t *map, const char *prefix)
 {
     yaml_node_pair_t *start = map->data.mapping.pairs.start, *top = map->data.mapping.pairs.top;
-    for (yaml_node_pair_t *pair = start; pair < top; pair++) {
-        yaml_node_t *key = yaml_document_get_node(L->doc, pair->key);
-        yaml_node_t *val = yaml_document_get_node(L->doc, pair->value);
-        if (!key || !val) return derm_err_set(L->err, DERM_EINTERNAL, "%s: libyaml returned a broken node", L->name);
-        unsigned long line = key->start_mark.line + 1, col = key->start_mark.column + 1;
-        if (key->type != YAML_SCALAR_NODE)
-            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: a key is %s; expected a plain key name", L->name,
-                                line, col, config_node_kind(key));
-        const char *k = (const char *)key->data.scalar.value;
-        size_t klen = key->data.scalar.length;
-        if (klen == 0 || strlen(k) != klen)
-            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: empty or malformed key; expected a key name",
-                                L->name, line, col);
-
-        /* the same key twice in one mapping (YAML forbids it; PyYAML keeps the last) */
-        const yaml_node_t *qk = config_earlier_key(L, start, pair, k, klen);
-        if (qk) {
-            char shown[96];
-            config_shown(k, klen, shown, sizeof shown);
-            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: duplicate key '%s%s%s'; first at %lu:%lu", L->name,
-                                line, col, prefix, *prefix ? "." : "", shown, (unsigned long)qk->start_mark.line + 1,
-                                (unsigned long)qk->start_mark.column + 1);
-        }
-
-        char path[CONFIG_PATH_MAX];
-        int plen = snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", k);
-        if (plen < 0 || (size_t)plen >= sizeof path) {
-            char shown[96];
-            config_shown(k, klen, shown, sizeof shown);
-            return derm_err_set(L->err, DERM_ECONFIG, "%s:%lu:%lu: unknown key '%s' (too long)", L->name, line, col,
-                                shown);
-        }
-
-        const struct derm_param_desc *d = derm_params_find(path);
-        if (!*prefix && !strcmp(path, "schedule")) {
-            DERM_TRY(config_schedule(L, key, val));
-        } else if (d) {
-            DERM_TRY(config_set_value(L, d, key, val));
-        } else if (derm_params_is_section(path)) {
-            if (val->type == YAML_MAPPING_NODE) {
-                DERM_TRY(config_walk(L, val, path));
-            } else if (!config_is_null(val)) { /* "section:" with every key commented out is fine */
-                char list[CONFIG_LIST_MAX + 16];
-                config_list_level(path, list, sizeof list);
-                return derm_err_set(L->err, DERM_ECONFIG,
-                                    "%s:%lu:%lu: key '%s' is a section but holds %s; expected a "
-                                    "mapping of its keys (%s)",
-                                    L->name, line, col, path, config_node_kind(val), list);
-            }
-        } else {
-            return config_unknown_key(L, path, prefix, key, val);
-        }
-    }
+    for (yaml_node_pair_t *pair = start; pair < top; pair++)
+        DERM_TRY(config_note(L, config_pair(L, start, pair, prefix)));
     return DERM_OK;
 }
 
@@ -346,80 +379,131 @@ static derm_status config_yaml_error(const yaml_parser_t *parser, const char *te
     }
 }
 
-/* Parse text[0..len) and apply it on top of p/origins (both untouched on failure). */
+derm_status derm_config_prescan(const char *text, size_t len, const char *name, struct derm_err *err)
+{
+    if (len > CONFIG_MAX_BYTES)
+        return derm_err_set(err, DERM_ECONFIG, "%s: %zu bytes; expected a configuration file of at most %u KiB", name,
+                            len, CONFIG_MAX_BYTES >> 10);
+    unsigned long line = 1, col = 0;
+    int depth = 0, quote = 0, comment = 0;
+    char prev = '\n';
+    for (size_t i = 0; i < len; prev = text[i], i++) {
+        const char c = text[i];
+        col++;
+        if (c == '\n') {
+            line++;
+            col = 0;
+            comment = 0;
+            continue;
+        }
+        if (comment) continue;
+        if (quote) { /* inside '...' ('' escapes) or "..." (\ escapes) */
+            if (quote == '"' && c == '\\' && i + 1 < len && text[i + 1] != '\n') {
+                i++, col++;
+                continue;
+            }
+            if (c == quote) quote = 0;
+            continue;
+        }
+        if (c == '#' && (prev == ' ' || prev == '\t' || prev == '\n')) comment = 1;
+        if (c == '\'' || c == '"') quote = c;
+        if (c == '[' || c == '{') {
+            if (++depth > CONFIG_MAX_DEPTH)
+                return derm_err_set(err, DERM_ECONFIG,
+                                    "%s:%lu:%lu: brackets nested deeper than %d levels; expected a configuration "
+                                    "(sections, keys, schedule entries)",
+                                    name, line, col, CONFIG_MAX_DEPTH);
+        }
+        if ((c == ']' || c == '}') && depth > 0) depth--;
+    }
+    return DERM_OK;
+}
+
+/* A scalar with an escaped NUL ("1\0x") would be read as its first part: refuse it. */
+static derm_status config_check_nul(const yaml_document_t *doc, const char *name, struct derm_err *err)
+{
+    for (const yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++)
+        if (n->type == YAML_SCALAR_NODE && strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+            return derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: a key or value contains a NUL character", name,
+                                (unsigned long)n->start_mark.line + 1, (unsigned long)n->start_mark.column + 1);
+    return DERM_OK;
+}
+
+/* Parse text[0..len) into doc; *root receives its root mapping. Refuses empty files,
+ * top levels that are not mappings, NUL characters and a second document. */
+static derm_status config_parse(yaml_parser_t *parser, const char *text, size_t len, const char *name,
+                                yaml_document_t *doc, yaml_node_t **root, struct derm_err *err)
+{
+    yaml_document_t extra;
+    yaml_parser_set_input_string(parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(parser, doc)) return config_yaml_error(parser, text, len, name, err);
+    *root = yaml_document_get_root_node(doc);
+    derm_status st = config_check_nul(doc, name, err);
+    if (st == DERM_OK && (!*root || config_is_null(*root)))
+        st = derm_err_set(err, DERM_ECONFIG,
+                          "%s: empty configuration; expected a mapping of sections such as run:, "
+                          "domain:",
+                          name);
+    if (st == DERM_OK && (*root)->type != YAML_MAPPING_NODE)
+        st = derm_err_set(err, DERM_ECONFIG,
+                          "%s:%lu:%lu: top level is %s; expected a mapping of sections such as run:, domain:", name,
+                          (unsigned long)(*root)->start_mark.line + 1, (unsigned long)(*root)->start_mark.column + 1,
+                          config_node_kind(*root));
+    /* a second document ("---") would silently be ignored otherwise */
+    if (st == DERM_OK && !yaml_parser_load(parser, &extra))
+        st = config_yaml_error(parser, text, len, name, err);
+    else if (st == DERM_OK) {
+        if (yaml_document_get_root_node(&extra))
+            st = derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: a second YAML document starts here; expected exactly one",
+                              name, (unsigned long)extra.start_mark.line + 1,
+                              (unsigned long)extra.start_mark.column + 1);
+        yaml_document_delete(&extra);
+    }
+    if (st != DERM_OK) yaml_document_delete(doc);
+    return st;
+}
+
+/* Parse text[0..len) and apply it on top of p/origins (both untouched on failure); every
+ * error of the file goes into rep (may be NULL), the first into err. */
 static derm_status config_load_buffer(const char *text, size_t len, const char *name, struct derm_params *p,
                                       struct derm_schedule *sched, struct derm_param_origin *origins,
-                                      struct derm_err *err)
+                                      struct derm_config_report *rep, struct derm_err *err)
 {
+    if (rep) memset(rep, 0, sizeof *rep);
     const size_t count = derm_params_count();
-    derm_status st = DERM_OK;
-    yaml_parser_t parser;
-    yaml_document_t doc, extra;
-    int have_parser = 0, have_doc = 0;
     struct derm_params work = *p;
     struct derm_schedule *work_sched = malloc(sizeof *work_sched);
     struct derm_param_origin *work_origins = calloc(count, sizeof *work_origins);
     struct config_mark *seen = calloc(count, sizeof *seen);
-    if (!work_origins || !seen || !work_sched) {
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_node_t *root = NULL;
+    int have_parser = 0;
+    derm_status st = derm_config_prescan(text, len, name, err);
+    if (st == DERM_OK && (!work_origins || !seen || !work_sched))
         st = derm_err_set(err, DERM_ENOMEM, "%s: out of memory", name);
-        goto done;
-    }
-    if (origins) memcpy(work_origins, origins, count * sizeof *work_origins);
-    *work_sched = *sched;
-
-    if (!yaml_parser_initialize(&parser)) {
+    if (st == DERM_OK && !(have_parser = yaml_parser_initialize(&parser)))
         st = derm_err_set(err, DERM_ENOMEM, "%s: cannot initialise the YAML parser", name);
-        goto done;
-    }
-    have_parser = 1;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        st = config_yaml_error(&parser, text, len, name, err);
-        goto done;
-    }
-    have_doc = 1;
-
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root || config_is_null(root)) {
-        st = derm_err_set(err, DERM_ECONFIG,
-                          "%s: empty configuration; expected a mapping of sections such as "
-                          "run:, domain:",
-                          name);
-        goto done;
-    }
-    if (root->type != YAML_MAPPING_NODE) {
-        st = derm_err_set(err, DERM_ECONFIG,
-                          "%s:%lu:%lu: top level is %s; expected a mapping of sections such as "
-                          "run:, domain:",
-                          name, (unsigned long)root->start_mark.line + 1, (unsigned long)root->start_mark.column + 1,
-                          config_node_kind(root));
-        goto done;
-    }
-
-    /* a second document ("---") would silently be ignored otherwise */
-    if (!yaml_parser_load(&parser, &extra)) {
-        st = config_yaml_error(&parser, text, len, name, err);
-        goto done;
-    }
-    yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
-    if (extra_root) {
-        st = derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: a second YAML document starts here; expected exactly one",
-                          name, (unsigned long)extra.start_mark.line + 1, (unsigned long)extra.start_mark.column + 1);
-        yaml_document_delete(&extra);
-        goto done;
-    }
-    yaml_document_delete(&extra);
-
-    struct config_loader L = {name, &doc, &work, work_sched, work_origins, seen, err};
-    st = config_walk(&L, root, "");
+    if (st == DERM_OK) st = config_parse(&parser, text, len, name, &doc, &root, err);
     if (st == DERM_OK) {
-        *p = work;
-        *sched = *work_sched;
-        if (origins) memcpy(origins, work_origins, count * sizeof *work_origins);
+        if (origins) memcpy(work_origins, origins, count * sizeof *work_origins);
+        *work_sched = *sched;
+        struct config_loader L = {name, &doc, &work, work_sched, work_origins, seen, err, rep, 0, {DERM_OK, ""}};
+        st = config_walk(&L, root, "");
+        if (st == DERM_OK && L.nerr > 0) {
+            *err = L.first;
+            st = L.first.code;
+        }
+        if (st == DERM_OK) {
+            *p = work;
+            *sched = *work_sched;
+            if (origins) memcpy(origins, work_origins, count * sizeof *work_origins);
+        }
+        yaml_document_delete(&doc);
+    } else if (rep && st == DERM_ECONFIG) {
+        rep->n = 1;
+        snprintf(rep->msg[0], sizeof rep->msg[0], "%s", err->msg);
     }
-
-done:
-    if (have_doc) yaml_document_delete(&doc);
     if (have_parser) yaml_parser_delete(&parser);
     free(work_origins);
     free(work_sched);
@@ -433,7 +517,7 @@ derm_status derm_config_load_string(const char *text, const char *name, struct d
 {
     if (!name) name = "<string>";
     if (!text) return derm_err_set(err, DERM_EINTERNAL, "%s: no configuration text", name);
-    return config_load_buffer(text, strlen(text), name, p, sched, origins, err);
+    return config_load_buffer(text, strlen(text), name, p, sched, origins, NULL, err);
 }
 
 /* Read a whole file into a NUL-terminated buffer. */
@@ -483,15 +567,17 @@ static derm_status config_read_file(const char *path, char **out, size_t *out_le
     return DERM_OK;
 }
 
-derm_status derm_config_load(const char *path, struct derm_params *p, struct derm_schedule *sched,
-                             struct derm_param_origin *origins, char **text_out, struct derm_err *err)
+derm_status derm_config_load_report(const char *path, struct derm_params *p, struct derm_schedule *sched,
+                                    struct derm_param_origin *origins, char **text_out, struct derm_config_report *rep,
+                                    struct derm_err *err)
 {
     if (text_out) *text_out = NULL;
+    if (rep) memset(rep, 0, sizeof *rep);
     if (!path || !*path) return derm_err_set(err, DERM_ECONFIG, "configuration: no file name given");
     char *text = NULL;
     size_t len = 0;
     DERM_TRY(config_read_file(path, &text, &len, err));
-    derm_status st = config_load_buffer(text, len, path, p, sched, origins, err);
+    derm_status st = config_load_buffer(text, len, path, p, sched, origins, rep, err);
     if (st == DERM_OK && text_out)
         *text_out = text;
     else
@@ -499,22 +585,22 @@ derm_status derm_config_load(const char *path, struct derm_params *p, struct der
     return st;
 }
 
-derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched, struct derm_param_origin *origins,
-                                  const char *assignment, struct derm_err *err)
+derm_status derm_config_load(const char *path, struct derm_params *p, struct derm_schedule *sched,
+                             struct derm_param_origin *origins, char **text_out, struct derm_err *err)
 {
-    char shown[96], key[CONFIG_PATH_MAX];
-    if (!assignment) assignment = "";
-    config_shown(assignment, strlen(assignment), shown, sizeof shown);
+    return derm_config_load_report(path, p, sched, origins, text_out, NULL, err);
+}
+
+/* One --set assignment; messages start with "--set" (config_name_set adds the argument). */
+static derm_status config_set_one(struct derm_params *p, struct derm_schedule *sched, struct derm_param_origin *origins,
+                                  const char *assignment, const char *where, struct derm_err *err)
+{
+    char key[CONFIG_PATH_MAX];
     const char *eq = strchr(assignment, '=');
-    if (!eq)
-        return derm_err_set(err, DERM_ECONFIG,
-                            "--set: '%s' has no '='; expected section.key=value, e.g. "
-                            "domain.nx=32",
-                            shown);
+    if (!eq) return derm_err_set(err, DERM_ECONFIG, "--set: no '='; expected section.key=value, e.g. domain.nx=32");
     size_t klen = (size_t)(eq - assignment);
-    if (klen == 0)
-        return derm_err_set(err, DERM_ECONFIG, "--set: '%s' has no key before '='; expected section.key=value", shown);
-    if (klen >= sizeof key) return derm_err_set(err, DERM_ECONFIG, "--set: unknown key in '%s' (too long)", shown);
+    if (klen == 0) return derm_err_set(err, DERM_ECONFIG, "--set: no key before '='; expected section.key=value");
+    if (klen >= sizeof key) return derm_err_set(err, DERM_ECONFIG, "--set: unknown key (too long)");
     memcpy(key, assignment, klen);
     key[klen] = '\0';
     char kshown[96];
@@ -523,29 +609,42 @@ derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *s
     if (!strncmp(key, "schedule.", 9)) return derm_schedule_apply_set(sched, key, eq + 1, err);
     const struct derm_param_desc *d = derm_params_find(key);
     if (!d) {
+        char list[CONFIG_LIST_MAX + 16];
         if (derm_params_is_section(key)) {
-            char list[CONFIG_LIST_MAX + 16];
             config_list_level(key, list, sizeof list);
             return derm_err_set(err, DERM_ECONFIG,
-                                "--set: '%s' is a section; expected section.key=value with a "
-                                "key from: %s",
-                                kshown, list);
+                                "--set: '%s' is a section; expected section.key=value with a key from: %s", kshown,
+                                list);
         }
         const char *s = derm_params_suggest(key);
         if (s) return derm_err_set(err, DERM_ECONFIG, "--set: unknown key '%s'; did you mean '%s'?", kshown, s);
-        char list[CONFIG_LIST_MAX + 16];
         config_list_level("", list, sizeof list);
         return derm_err_set(err, DERM_ECONFIG,
-                            "--set: unknown key '%s'; expected section.key=value with a section "
-                            "from: %s",
-                            kshown, list);
+                            "--set: unknown key '%s'; expected section.key=value with a section from: %s", kshown,
+                            list);
     }
     DERM_TRY(derm_params_set_text(p, d, eq + 1, "--set", err));
-    if (origins) {
-        struct derm_param_origin *o = &origins[d - derm_params_table()];
-        snprintf(o->where, sizeof o->where, "--set");
-    }
+    if (origins) snprintf(origins[d - derm_params_table()].where, DERM_WHERE_MAX, "%s", where);
     return DERM_OK;
+}
+
+derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched, struct derm_param_origin *origins,
+                                  const char *assignment, struct derm_err *err)
+{
+    char shown[96], where[128];
+    if (!assignment) assignment = "";
+    config_shown(assignment, strlen(assignment), shown, sizeof shown);
+    snprintf(where, sizeof where, "--set '%s'", shown);
+    derm_status st = config_set_one(p, sched, origins, assignment, where, err);
+    /* every message names the argument it is about: "--set 'domain.nx=abc': ..." */
+    if (st != DERM_OK && err && !strncmp(err->msg, "--set", 5)) {
+        char msg[DERM_ERR_MSG_MAX];
+        const char *rest = err->msg + 5;
+        if (*rest == ':') rest++;
+        snprintf(msg, sizeof msg, "%s:%s%s", where, *rest == ' ' ? "" : " ", rest);
+        snprintf(err->msg, sizeof err->msg, "%s", msg);
+    }
+    return st;
 }
 
 derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,

@@ -368,16 +368,28 @@ static derm_status write_md(const char *md_path, const struct series *s, int64_t
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", md_path);
-    FILE *fp = fopen(tmp, "w");
+    remove(tmp);
+    FILE *fp = fopen(tmp, "wx"); /* exclusive: never through a symlink planted at the name */
     if (!fp) return derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
     write_intro(fp, s, n, p, sched, info);
     write_exposures(fp, s, n, p, sched);
     write_changes(fp, s, n, p);
     write_decades(fp, s, n);
     write_reproduce(fp, p, info);
-    if (fclose(fp) != 0) return derm_err_set(err, DERM_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    if (rename(tmp, md_path) != 0)
-        return derm_err_set(err, DERM_EIO, "cannot rename %s to %s: %s", tmp, md_path, strerror(errno));
+    int bad = ferror(fp), e = errno;
+    if (fclose(fp) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        remove(tmp); /* never leave a half-written report behind */
+        return derm_err_set(err, DERM_EIO, "cannot write %s: %s", md_path, strerror(e));
+    }
+    if (rename(tmp, md_path) != 0) {
+        e = errno;
+        remove(tmp);
+        return derm_err_set(err, DERM_EIO, "cannot rename %s to %s: %s", tmp, md_path, strerror(e));
+    }
     return DERM_OK;
 }
 

@@ -364,10 +364,10 @@ derm_status derm_xdmf_create(struct derm_xdmf **out, const char *xdmf_path, cons
     return DERM_OK;
 }
 
-derm_status derm_xdmf_add_frame(struct derm_xdmf *x, double time_day, double age_years, int64_t nagents,
-                                struct derm_err *err)
+/* Record one frame (no rewrite). */
+static derm_status push_frame(struct derm_xdmf *x, double time_day, double age_years, int64_t nagents,
+                              struct derm_err *err)
 {
-    if (!x) return derm_err_set(err, DERM_EINTERNAL, "derm_xdmf_add_frame: NULL sidecar");
     if (x->nframes == x->cap) {
         int64_t cap = x->cap ? 2 * x->cap : 64;
         struct xdmf_frame *p = realloc(x->frames, (size_t)cap * sizeof *p);
@@ -378,6 +378,23 @@ derm_status derm_xdmf_add_frame(struct derm_xdmf *x, double time_day, double age
     if (!x->agents) nagents = 0;
     x->frames[x->nframes++] = (struct xdmf_frame){time_day, age_years, x->agent_rows, nagents};
     x->agent_rows += nagents;
+    return DERM_OK;
+}
+
+derm_status derm_xdmf_add_frame(struct derm_xdmf *x, double time_day, double age_years, int64_t nagents,
+                                struct derm_err *err)
+{
+    if (!x) return derm_err_set(err, DERM_EINTERNAL, "derm_xdmf_add_frame: NULL sidecar");
+    DERM_TRY(push_frame(x, time_day, age_years, nagents, err));
+    return write_atomic(x->path, sidecar, x, err);
+}
+
+derm_status derm_xdmf_add_frames(struct derm_xdmf *x, int64_t n, const double *time_day, const double *age_years,
+                                 const int64_t *nagents, struct derm_err *err)
+{
+    if (!x || (n > 0 && (!time_day || !age_years)))
+        return derm_err_set(err, DERM_EINTERNAL, "derm_xdmf_add_frames: NULL argument");
+    for (int64_t k = 0; k < n; k++) DERM_TRY(push_frame(x, time_day[k], age_years[k], nagents ? nagents[k] : 0, err));
     return write_atomic(x->path, sidecar, x, err);
 }
 

@@ -169,12 +169,15 @@ def test_output_path_is_a_file(good_config, tmp_path):
 @pytest.mark.parametrize(
     "assignment, pattern",
     [
-        ("domain.nq=3", r"--set: unknown key 'domain\.nq'; did you mean 'domain\.nx'\?"),
-        ("domain.nx", r"--set: 'domain\.nx' has no '='; expected section\.key=value"),
-        ("domain.nx=0", r"--set: key 'domain\.nx': '0' is out of range; expected an integer in \[1, 4096\]"),
-        ("domain.nx=abc", r"--set: key 'domain\.nx': 'abc' is not an integer"),
-        ("domain=4", r"--set: 'domain' is a section"),
-        ("run.age_end_years=20", r"--set: key 'run\.age_end_years': 20\.0 is not after run\.age_start_years"),
+        ("domain.nq=3", r"--set 'domain\.nq=3': unknown key 'domain\.nq'; did you mean 'domain\.nx'\?"),
+        ("domain.nx", r"--set 'domain\.nx': no '='; expected section\.key=value"),
+        ("domain.nx=0", r"--set 'domain\.nx=0': key 'domain\.nx': '0' is out of range; expected an integer in \[1, 4096\]"),
+        ("domain.nx=abc", r"--set 'domain\.nx=abc': key 'domain\.nx': 'abc' is not an integer"),
+        ("domain=4", r"--set 'domain=4': 'domain' is a section"),
+        ("run.age_end_years=20", r"--set 'run\.age_end_years=20': key 'run\.age_end_years': 20\.0 is not after "
+                                 r"run\.age_start_years"),
+        ("schedule.sun.dose=2", r"--set 'schedule\.sun\.dose=2': no schedule entry 'sun'"),
+        ("domain.nx=3\n4", r"--set 'domain\.nx=3\?4': key 'domain\.nx': '3\?4' is not an integer"),  # one line
         ("subject.hrt_start_years=90", None),  # hrt_end 0 <= start 90: no therapy, valid
     ],
 )
@@ -202,7 +205,7 @@ def test_set_overrides_are_checked_together(good_config):
     )
     assert code == 2
     line = one_error_line(stderr)
-    assert line.startswith("dermsim: --set: key 'subject.hrt_start_years': hormone therapy")
+    assert line.startswith("dermsim: --set 'subject.hrt_start_years=60': key 'subject.hrt_start_years': hormone therapy")
 
 
 @pytest.mark.parametrize("option, key", [("--seed", "run.seed"), ("--threads", "run.threads")])

@@ -96,7 +96,7 @@ def test_time_is_float_days(ds):
     assert ds.frame_time.dtype == np.float64
     assert ds.frame_time.attrs["units"] == "day"
     np.testing.assert_array_equal(ds.frame_time.values, 10.0 * np.arange(NFRAMES) + 0.25)
-    np.testing.assert_array_equal(ds.frame_step.values, 100 * np.arange(NFRAMES))
+    np.testing.assert_array_equal(ds.frame_step.values, 20 * np.arange(NFRAMES))
     # frame is a coordinate variable (the frame number); age is on both dimensions
     assert "frame" in ds.coords and ds.frame.dtype == np.int64
     np.testing.assert_array_equal(ds.frame.values, np.arange(NFRAMES))

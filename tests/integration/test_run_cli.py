@@ -511,7 +511,7 @@ def test_interrupt(tmp_path, sig):
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=child_env())
     try:
-        h5 = out / "run.h5"
+        h5 = out / "run.partial.h5"  # the run's name until it completes
         deadline = time.monotonic() + 60
         rows = -1
         while time.monotonic() < deadline and proc.poll() is None:
@@ -520,7 +520,7 @@ def test_interrupt(tmp_path, sig):
                 break
             time.sleep(0.05)
         assert proc.poll() is None, f"run ended before it could be interrupted (rc {proc.returncode})"
-        assert rows >= 3, "run.h5 never reached 3 series rows"
+        assert rows >= 3, "run.partial.h5 never reached 3 series rows"
         t0 = time.monotonic()
         proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=20)
@@ -535,7 +535,8 @@ def test_interrupt(tmp_path, sig):
     lines = [l for l in stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and "interrupted" in lines[0].lower(), f"stderr: {stderr!r}"
     assert lines[0].startswith("dermsim:")
-    with h5py.File(out / "run.h5", "r") as f:
+    assert not (out / "run.h5").exists(), "an interrupted run must not take the final name"
+    with h5py.File(out / "run.partial.h5", "r") as f:
         assert as_int(f.attrs["completed"]) == 0
         n = f["step"].shape[0]
         assert n >= 2
@@ -547,7 +548,9 @@ def test_interrupt(tmp_path, sig):
         # the state at interruption is saved as the last frame
         assert f["frame_step"][-1] == f["step"][-1]
         assert int(f["agent_count"][...].sum()) == f["agent_id"].shape[0]
-    assert (out / "resolved.yaml").is_file()
-    info = dermsim("info", out / "run.h5")
+    assert (out / "resolved.partial.yaml").is_file() and (out / "report.partial.md").is_file()
+    assert (out / "checkpoint.h5").is_file(), "an interrupt leaves a checkpoint to resume from"
+    assert "dermsim resume" in lines[0]
+    info = dermsim("info", out / "run.partial.h5")
     assert info.returncode == 0 and "completed" in info.stdout
     assert not re.search(r"completed:\s*(yes|1|true)", info.stdout, re.I), info.stdout

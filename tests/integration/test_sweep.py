@@ -192,7 +192,7 @@ def expected_endpoints(h5):
 def test_collect_matches_h5(grid_run):
     df = pd.read_csv(grid_run / "summary.csv")
     assert list(df.columns) == ["run_id", "point", "replicate", "seed", "subject.glucose_mM",
-                                "fibroblast.lifespan_years", "status", "collagen_30_rel25", "age_30", "sen_final",
+                                "fibroblast.lifespan_years", "status", "error", "collagen_30_rel25", "age_30", "sen_final",
                                 "fib_density_30", "age_to_1pct_loss"]
     assert len(df) == 12 and (df.status == "ok").all()
     runs = pd.read_csv(grid_run / "runs.csv")
@@ -241,7 +241,8 @@ def test_resume_after_sigterm(tmp_path):
     while time.time() - t0 < 600:
         done = [i for i in ids if status_of(d, i).get("status") == "ok"]
         running = [i for i in ids if status_of(d, i).get("status") == "running"]
-        if len(done) >= 2 and running:
+        # interrupt a run that is writing (past its start-up): it checkpoints on SIGTERM
+        if len(done) >= 2 and running and (d / "runs" / running[0] / "run.partial.h5").exists():
             break
         if proc.poll() is not None:
             break
@@ -264,10 +265,15 @@ def test_resume_after_sigterm(tmp_path):
         h5 = d / "runs" / i / "run.h5"
         assert not h5.exists() or completed(h5) == 0
     mtimes = {i: (d / "runs" / i / "run.h5").stat().st_mtime_ns for i in ok}
+    checkpointed = [i for i in interrupted if (d / "runs" / i / "checkpoint.h5").exists()]
+    assert checkpointed == interrupted, "SIGTERM leaves a checkpoint in every interrupted row"
     p = dermsim("sweep", "run", d, "-j", "2", check=0)
     for i in ids:
         assert status_of(d, i)["status"] == "ok"
         assert completed(d / "runs" / i / "run.h5") == 1
+        assert not (d / "runs" / i / "checkpoint.h5").exists()
+    for i in checkpointed:  # resumed from their checkpoints, not started again
+        assert status_of(d, i)["started"] == "resume", i
     for i in ok:  # finished runs were not redone
         assert (d / "runs" / i / "run.h5").stat().st_mtime_ns == mtimes[i], i
 
@@ -340,3 +346,43 @@ def test_examples_plan(tmp_path):
     assert p.stdout.startswith("36 runs (12 design points x 3 replicates, grid)"), p.stdout
     rows = read_runs(tmp_path / "uv")
     assert list(rows[0].keys())[4:] == ["subject.glucose_mM", "schedule.sun.dose"]
+
+
+# ---- safe under clusters (issue 12) -------------------------------------------------------------
+
+
+def test_concurrent_index_never_loses_the_row(tmp_path):
+    """Two `sweep run --index 0` at once (a resubmitted array task), five times: the row is
+    run once, completes and verifies; the second process leaves it to the first (exit 0)."""
+    s = write_sweep(tmp_path, "c.yaml", "set: {run.age_end_years: 27}\ndesign: grid\n"
+                                        "parameters:\n  subject.glucose_mM: [5]\n")
+    env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE", OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
+    left_to_other = 0
+    for trial in range(5):
+        d = tmp_path / f"t{trial}"
+        plan(s, d)
+        procs = [subprocess.Popen([dermsim_bin(), "sweep", "run", str(d), "--index", "0"], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for _ in range(2)]
+        outs = [p.communicate(timeout=300) for p in procs]
+        for p, (_, err) in zip(procs, outs):
+            assert p.returncode == 0, (trial, err)
+        left_to_other += sum("left to the process running them" in err for _, err in outs)
+        h5 = d / "runs" / "p0000_r0" / "run.h5"
+        assert status_of(d, "p0000_r0")["status"] == "ok", trial
+        assert completed(h5) == 1
+        assert dermsim("info", h5, "--verify").returncode == 0
+        assert not (d / "runs" / "p0000_r0" / "row.lock").exists()
+    print(f"concurrent --index: 5 trials, row kept every time; the second process found the row "
+          f"in progress {left_to_other} time(s)")
+
+
+def test_edited_base_is_refused(tmp_path):
+    d = tmp_path / "s"
+    plan(SWEEPS / "grid_small.yaml", d)
+    with open(d / "base.yaml", "a") as f:
+        f.write("subject: {sex: male}\n")
+    for args in (("sweep", "run", d), ("sweep", "run", d, "--index", "1"), ("sweep", "collect", d)):
+        p = dermsim(*args, check=2)
+        assert "base.yaml changed after the sweep was planned" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    assert not (d / "summary.csv").exists() and not (d / "runs" / "p0000_r0").exists()

@@ -258,7 +258,7 @@ static void test_errors(void **state)
         {"run:\n  age_end_years: .nan\n",
          DERM_ECONFIG,
          {"bad.yaml:2:3: key 'run.age_end_years': '.nan' is not a finite number", NULL, NULL}},
-        {"domain:\n  nx: \"a\\0b\"\n", DERM_ECONFIG, {"bad.yaml:2:3: key 'domain.nx'", "NUL", NULL}},
+        {"domain:\n  nx: \"a\\0b\"\n", DERM_ECONFIG, {"bad.yaml:2:7: a key or value contains a NUL", NULL, NULL}},
         /* a key with a line break stays on one line in the message */
         {"\"run\\nx\": 1\n", DERM_ECONFIG, {"bad.yaml:1:1: unknown key 'run?x'", NULL, NULL}},
     };
@@ -360,6 +360,84 @@ static void test_load_file(void **state)
     rmdir(dir);
 }
 
+/* Every error of a file is reported, each located, in file order; nothing is applied. A
+ * file over the size limit and brackets nested too deep are refused before libyaml parses
+ * them (its scanner is quadratic in flow nesting: 1e5 levels took ~28 s). */
+static void test_all_errors_and_limits(void **state)
+{
+    struct fixture *f = *state;
+    char dir[] = "/tmp/derm_test_config_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[512];
+    snprintf(path, sizeof path, "%s/many.yaml", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("run:\n  seed: abc\n  age_end_years: -3\ndomain:\n  nq: 3\nbogus: 1\n"
+          "schedule:\n  a: {input: uvv, dose: 1}\n  b: 7\n",
+          fp);
+    fclose(fp);
+    struct derm_config_report *rep = calloc(1, sizeof *rep);
+    assert_non_null(rep);
+    struct derm_params before = f->p;
+    assert_int_equal(derm_config_load_report(path, &f->p, &f->s, f->o, NULL, rep, &f->err), DERM_ECONFIG);
+    assert_int_equal(rep->n, 6);
+    assert_int_equal(rep->more, 0);
+    const char *where[6] = {":2:3: key 'run.seed'",          ":3:3: key 'run.age_end_years'",
+                            ":5:3: unknown key 'domain.nq'", ":6:1: unknown key 'bogus'",
+                            ":8:7: key 'schedule.a.input'",  ":9:3: schedule entry 'b'"};
+    for (int i = 0; i < 6; i++) {
+        assert_contains(rep->msg[i], path);
+        assert_contains(rep->msg[i], where[i]);
+    }
+    assert_string_equal(f->err.msg, rep->msg[0]);
+    assert_params_equal(&before, &f->p);
+    assert_int_equal(f->s.n, 0);
+
+    /* more errors than kept: counted */
+    fp = fopen(path, "w");
+    for (int i = 0; i < DERM_CONFIG_MAX_ERRORS + 5; i++) fprintf(fp, "bogus%d: 1\n", i);
+    fclose(fp);
+    assert_int_equal(derm_config_load_report(path, &f->p, &f->s, f->o, NULL, rep, &f->err), DERM_ECONFIG);
+    assert_int_equal(rep->n, DERM_CONFIG_MAX_ERRORS);
+    assert_int_equal(rep->more, 5);
+
+    /* nesting: 64 levels are a (wrong) config, 65 are refused by the pre-scan, fast */
+    char *deep = malloc(400000);
+    assert_non_null(deep);
+    const int depths[3] = {64, 65, 100000};
+    for (int t = 0; t < 3; t++) {
+        const int depth = depths[t];
+        int n = snprintf(deep, 20, "run: ");
+        for (int i = 0; i < depth; i++) deep[n++] = '[';
+        for (int i = 0; i < depth; i++) deep[n++] = ']';
+        deep[n++] = '\n';
+        deep[n] = '\0';
+        derm_status st = derm_config_load_string(deep, "deep.yaml", &f->p, &f->s, f->o, &f->err);
+        assert_int_equal(st, DERM_ECONFIG);
+        if (depth == 64)
+            assert_contains(f->err.msg, "section but holds a sequence");
+        else
+            assert_contains(f->err.msg, "deep.yaml:1:70: brackets nested deeper than 64 levels");
+    }
+    /* brackets inside quotes and comments do not count */
+    snprintf(deep, 400000, "run: {seed: 3} # %s\ntitle_like: '%s'\n",
+             "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+             "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{");
+    assert_int_equal(derm_config_prescan(deep, strlen(deep), "q.yaml", &f->err), DERM_OK);
+    /* size */
+    char *big = malloc((1u << 20) + 2);
+    assert_non_null(big);
+    memset(big, ' ', (1u << 20) + 1);
+    big[(1u << 20) + 1] = '\0';
+    assert_int_equal(derm_config_prescan(big, strlen(big), "big.yaml", &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "big.yaml: 1048577 bytes; expected a configuration file of at most 1024 KiB");
+    free(big);
+    free(deep);
+    free(rep);
+    remove(path);
+    rmdir(dir);
+}
+
 /* ---- --set ------------------------------------------------------------------------------ */
 
 static void test_apply_set(void **state)
@@ -367,7 +445,7 @@ static void test_apply_set(void **state)
     struct fixture *f = *state;
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx=32", &f->err), DERM_OK);
     assert_int_equal(f->p.domain_nx, 32);
-    assert_string_equal(f->o[idx_of("domain.nx")].where, "--set");
+    assert_string_equal(f->o[idx_of("domain.nx")].where, "--set 'domain.nx=32'");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "signals.tgfb.half_life_h=0.5", &f->err), DERM_OK);
     assert_true(f->p.signal[DERM_S_TGFB].half_life_h == 0.5);
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, NULL, "subject.sex=male", &f->err), DERM_OK);
@@ -375,18 +453,19 @@ static void test_apply_set(void **state)
 
     struct derm_params before = f->p;
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx", &f->err), DERM_ECONFIG);
-    assert_string_equal(f->err.msg, "--set: 'domain.nx' has no '='; expected section.key=value, e.g. domain.nx=32");
+    /* every message names the argument */
+    assert_string_equal(f->err.msg, "--set 'domain.nx': no '='; expected section.key=value, e.g. domain.nx=32");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "=3", &f->err), DERM_ECONFIG);
-    assert_contains(f->err.msg, "has no key");
+    assert_contains(f->err.msg, "--set '=3': no key");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nq=3", &f->err), DERM_ECONFIG);
-    assert_string_equal(f->err.msg, "--set: unknown key 'domain.nq'; did you mean 'domain.nx'?");
+    assert_string_equal(f->err.msg, "--set 'domain.nq=3': unknown key 'domain.nq'; did you mean 'domain.nx'?");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "qqqqqq.zzzzzzzz=3", &f->err), DERM_ECONFIG);
-    assert_contains(f->err.msg, "--set: unknown key 'qqqqqq.zzzzzzzz'");
+    assert_contains(f->err.msg, "--set 'qqqqqq.zzzzzzzz=3': unknown key 'qqqqqq.zzzzzzzz'");
     assert_contains(f->err.msg, "run, output, domain");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain=3", &f->err), DERM_ECONFIG);
-    assert_contains(f->err.msg, "--set: 'domain' is a section");
+    assert_contains(f->err.msg, "--set 'domain=3': 'domain' is a section");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx=abc", &f->err), DERM_ECONFIG);
-    assert_string_equal(f->err.msg, "--set: key 'domain.nx': 'abc' is not an integer; expected an "
+    assert_string_equal(f->err.msg, "--set 'domain.nx=abc': key 'domain.nx': 'abc' is not an integer; expected an "
                                     "integer in [1, 4096]");
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "domain.nx=", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "missing value");
@@ -503,6 +582,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_leaves_everything_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate_cites_file_location, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_errors_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_yaml_round_trip, setup, teardown),
     };

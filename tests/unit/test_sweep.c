@@ -7,7 +7,9 @@
  * factor once per trajectory, coordinates on the level grid); seeds (a pure function of
  * (sweep seed, point, replicate), identical on re-loading, all distinct, different for
  * another sweep seed); byte-identical runs.csv on re-loading; located YAML errors; the
- * endpoint arithmetic against hand-computed values.
+ * endpoint arithmetic against hand-computed values; the plan record (plan.txt) and reading
+ * one row of the manifest without re-planning; a `sweep run` whose status file cannot be
+ * written stops instead of spinning.
  * Sweep files are written to a fresh temporary directory.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -22,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "derm/tools/sweep.h"
@@ -312,6 +316,95 @@ static void test_endpoint_eval(void **state)
     assert_true(fabs(derm_sweep_endpoint_eval(&g, age, up, 5) - 32.5) < 1e-12);
 }
 
+/* plan.txt records the plan; `--index` reads one row from the manifest without expanding
+ * the sweep (a 20000-row Latin hypercube: row 19999 read much faster than re-planning); an
+ * edited base.yaml or manifest is refused by name. */
+static void test_plan_record_and_rows(void **state)
+{
+    (void)state;
+    char sweep[512], dir[512], path[600];
+    write_file("big.yaml", "base: base.yaml\nset: {run.age_end_years: 25.5}\ndesign: lhs\nsamples: 20000\n"
+                           "parameters:\n  subject.glucose_mM: {min: 4, max: 12}\n"
+                           "  fibroblast.lifespan_years: {min: 1, max: 5, scale: log}\n");
+    snprintf(sweep, sizeof sweep, "%s/big.yaml", g_dir);
+    snprintf(dir, sizeof dir, "%s/bigplan", g_dir);
+    struct derm_err err = {0};
+    struct derm_sweep *s = NULL;
+    assert_int_equal(derm_sweep_plan(sweep, dir, &s, &err), DERM_OK);
+    derm_sweep_free(s);
+    struct timespec t0, t1, t2;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(derm_sweep_open(dir, &s, &err), DERM_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    struct derm_sweep_row row;
+    assert_int_equal(derm_sweep_read_row(dir, 19999, &row, &err), DERM_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    double t_open = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    double t_row = (double)(t2.tv_sec - t1.tv_sec) + 1e-9 * (double)(t2.tv_nsec - t1.tv_nsec);
+    print_message("sweep of 20000 rows: open (re-plan) %.3f s, read one row %.4f s\n", t_open, t_row);
+    assert_true(t_row * 5 < t_open);
+    char id[64];
+    derm_sweep_run_id(s, 19999, id, sizeof id);
+    assert_string_equal(row.id, id);
+    assert_true(row.seed == s->seeds[19999]);
+    assert_int_equal(row.nsets, 3);
+    assert_string_equal(row.sets[0], "run.age_end_years=25.5");
+    char want[256];
+    snprintf(want, sizeof want, "subject.glucose_mM=%s", s->cells[19999 * 2]);
+    assert_string_equal(row.sets[1], want);
+    derm_sweep_row_free(&row);
+    assert_int_equal(derm_sweep_read_row(dir, 20000, &row, &err), DERM_EUSAGE);
+    assert_non_null(strstr(err.msg, "outside the manifest"));
+    derm_sweep_free(s);
+
+    /* base.yaml edited after planning: refused, naming it */
+    snprintf(path, sizeof path, "%s/base.yaml", dir);
+    FILE *f = fopen(path, "a");
+    fputs("subject: {sex: male}\n", f);
+    fclose(f);
+    assert_int_equal(derm_sweep_open(dir, &s, &err), DERM_EUSAGE);
+    assert_non_null(strstr(err.msg, "base.yaml changed after the sweep was planned"));
+    assert_int_equal(derm_sweep_read_row(dir, 3, &row, &err), DERM_EUSAGE);
+    assert_non_null(strstr(err.msg, "base.yaml changed"));
+    assert_int_equal(derm_sweep_check_plan(dir, &err), DERM_EUSAGE);
+    /* no plan.txt: planned by an earlier dermsim */
+    snprintf(path, sizeof path, "%s/plan.txt", dir);
+    remove(path);
+    assert_int_equal(derm_sweep_check_plan(dir, &err), DERM_EUSAGE);
+    assert_non_null(strstr(err.msg, "no plan.txt"));
+}
+
+/* The loop of `sweep run` used to spin forever when writing a finished run's status failed
+ * while rows were pending (no new run started, the loop never ended). A stand-in for the
+ * dermsim binary turns the status file into a directory, so the parent cannot record the
+ * row: the sweep must stop with that error, start no other row, and return. */
+static void test_status_failure_stops_the_sweep(void **state)
+{
+    (void)state;
+    char sweep[512], dir[512], exe[512], path[600];
+    write_file("three.yaml", "base: base.yaml\ndesign: grid\nparameters:\n  subject.glucose_mM: [4, 5, 6]\n");
+    snprintf(sweep, sizeof sweep, "%s/three.yaml", g_dir);
+    snprintf(dir, sizeof dir, "%s/threeplan", g_dir);
+    write_file("fake_dermsim.sh", "#!/bin/sh\n# dermsim run BASE -o RUNDIR ...: sabotage RUNDIR/status\n"
+                                  "rm -f \"$4/status\"; mkdir -p \"$4/status/x\"; exit 0\n");
+    snprintf(exe, sizeof exe, "%s/fake_dermsim.sh", g_dir);
+    assert_int_equal(chmod(exe, 0755), 0);
+    struct derm_err err = {0};
+    struct derm_sweep *s = NULL;
+    assert_int_equal(derm_sweep_plan(sweep, dir, &s, &err), DERM_OK);
+    derm_sweep_free(s);
+    struct derm_sweep_run_opts opts = {.jobs = 1, .index = -1, .threads = 1, .exe = exe};
+    struct derm_sweep_run_result res;
+    alarm(120); /* the old loop never returned: fail by SIGALRM rather than hang ctest */
+    derm_status st = derm_sweep_run(dir, &opts, &res, &err);
+    alarm(0);
+    assert_int_equal(st, DERM_EIO);
+    assert_non_null(strstr(err.msg, "status"));
+    assert_int_equal(res.failed, 1);
+    snprintf(path, sizeof path, "%s/runs/p0001_r0", dir);
+    assert_int_not_equal(access(path, F_OK), 0); /* no other row was started */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +415,8 @@ int main(void)
         cmocka_unit_test(test_seeds_deterministic_and_distinct),
         cmocka_unit_test(test_errors_located),
         cmocka_unit_test(test_endpoint_eval),
+        cmocka_unit_test(test_plan_record_and_rows),
+        cmocka_unit_test(test_status_failure_stops_the_sweep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

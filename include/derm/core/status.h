@@ -16,6 +16,8 @@
     X(DERM_ECONFIG, 2, "invalid configuration")                                  \
     X(DERM_EIO, 1, "input/output failure")                                       \
     X(DERM_EHDF5, 1, "HDF5 failure")                                             \
+    X(DERM_ECORRUPT, 1, "damaged or inconsistent file")                          \
+    X(DERM_EBUSY, 1, "in use by another process")                                \
     X(DERM_ENOMEM, 1, "out of memory")                                           \
     X(DERM_ENUMERIC, 1, "numerical anomaly (NaN, negative or non-finite value)") \
     X(DERM_EINTERNAL, 1, "internal error")                                       \
@@ -37,7 +39,9 @@ struct derm_err {
 };
 
 /** Record an error (printf-style message) and return `code` so callers can write
- *  `return derm_err_set(err, DERM_ECONFIG, "...", ...);`. `err` may be NULL. */
+ *  `return derm_err_set(err, DERM_ECONFIG, "...", ...);`. `err` may be NULL. Control
+ *  characters in the result (a newline in a file name or value) become ' ' or '?', so
+ *  the message is always one line. */
 derm_status derm_err_set(struct derm_err *err, derm_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -24,6 +24,25 @@
 derm_status derm_config_load(const char *path, struct derm_params *p, struct derm_schedule *sched,
                              struct derm_param_origin *origins, char **text_out, struct derm_err *err);
 
+/** Every error of one file, up to DERM_CONFIG_MAX_ERRORS (each one line FILE:LINE:COL: ...). */
+#define DERM_CONFIG_MAX_ERRORS 20
+struct derm_config_report {
+    int n;    /* messages in msg */
+    int more; /* further errors not kept */
+    char msg[DERM_CONFIG_MAX_ERRORS][DERM_ERR_MSG_MAX];
+};
+
+/** derm_config_load that reports every error of the file in *rep (err holds the first):
+ *  after an error at one key the load goes on with the next. */
+derm_status derm_config_load_report(const char *path, struct derm_params *p, struct derm_schedule *sched,
+                                    struct derm_param_origin *origins, char **text_out, struct derm_config_report *rep,
+                                    struct derm_err *err);
+
+/** The limits checked before YAML is parsed (libyaml's scanner takes time quadratic in the
+ *  nesting of flow brackets): at most 1 MiB, brackets nested at most 64 deep. DERM_ECONFIG
+ *  with FILE:LINE:COL of the bracket that goes too deep. Also used for sweep files. */
+derm_status derm_config_prescan(const char *text, size_t len, const char *name, struct derm_err *err);
+
 /** Same, from an in-memory string; `name` is used in messages in place of a file name. */
 derm_status derm_config_load_string(const char *text, const char *name, struct derm_params *p,
                                     struct derm_schedule *sched, struct derm_param_origin *origins,

@@ -34,6 +34,11 @@ derm_status derm_xdmf_create(struct derm_xdmf **out, const char *xdmf_path, cons
 derm_status derm_xdmf_add_frame(struct derm_xdmf *x, double time_day, double age_years, int64_t nagents,
                                 struct derm_err *err);
 
+/** Record n frames already in run.h5 (a resumed or finished file: times in days, ages in
+ *  years, agent rows per frame, NULL for none) and rewrite the sidecar once. */
+derm_status derm_xdmf_add_frames(struct derm_xdmf *x, int64_t n, const double *time_day, const double *age_years,
+                                 const int64_t *nagents, struct derm_err *err);
+
 /** Number of frames recorded. */
 int64_t derm_xdmf_frames(const struct derm_xdmf *x);
 

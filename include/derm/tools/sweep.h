@@ -79,6 +79,7 @@ struct derm_sweep {
     double *units;          /* npoints x nfactors coordinates in [0, 1] (grid: NaN) */
     uint64_t *seeds;        /* nruns seeds, run r = point * replicates + replicate */
     double core_seconds;    /* estimated CPU time of all runs, core-seconds */
+    int64_t max_runs;       /* the largest manifest this load accepts */
 };
 
 /** Estimated cost of one simulation step per voxel, core-seconds, and the fixed cost per
@@ -93,6 +94,11 @@ struct derm_sweep {
  *  loaded relative to the sweep file's directory, unless `base_override` is not NULL.
  *  Errors (DERM_ECONFIG) read "FILE:LINE:COL: ...". Free with derm_sweep_free. */
 derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out, struct derm_err *err);
+
+/** derm_sweep_load refusing designs of more than max_runs runs (DERM_ECONFIG) before they
+ *  are expanded: a big design is slow and large by nature (the fuzz harness bounds it). */
+derm_status derm_sweep_load_bounded(const char *path, const char *base_override, int64_t max_runs,
+                                    struct derm_sweep **out, struct derm_err *err);
 
 void derm_sweep_free(struct derm_sweep *s);
 
@@ -111,9 +117,32 @@ derm_status derm_sweep_write_runs(const struct derm_sweep *s, FILE *fp, struct d
  *  Refuses (DERM_EUSAGE) a directory that holds results of a different plan. */
 derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm_sweep **out, struct derm_err *err);
 
-/** Load the plan of a sweep directory (dir/sweep.yaml with dir/base.yaml) and check that
- *  dir/runs.csv is the manifest it expands to. */
+/** Load the plan of a sweep directory (dir/sweep.yaml with dir/base.yaml), check base.yaml,
+ *  sweep.yaml and runs.csv against dir/plan.txt and that runs.csv is the manifest the plan
+ *  expands to. An edited file is DERM_EUSAGE naming it. */
 derm_status derm_sweep_open(const char *dir, struct derm_sweep **out, struct derm_err *err);
+
+/** Write dir/plan.txt: CRC-32 and size of base.yaml, sweep.yaml and runs.csv, the row count
+ *  and the fixed overrides (sweep_plan.c). */
+derm_status derm_sweep_plan_record(const struct derm_sweep *s, const char *dir, struct derm_err *err);
+
+/** Check base.yaml, sweep.yaml and runs.csv of dir against dir/plan.txt. */
+derm_status derm_sweep_check_plan(const char *dir, struct derm_err *err);
+
+/** One row of a planned sweep, as `sweep run` passes it to `dermsim run`. */
+struct derm_sweep_row {
+    int64_t row;
+    char id[DERM_SWEEP_NAME_MAX];
+    uint64_t seed;
+    int nsets;
+    char **sets; /* "key=value": the fixed overrides, then the swept values */
+};
+
+/** Row `index` of dir/runs.csv and the overrides of dir/plan.txt (after checking the plan),
+ *  without loading or expanding the sweep. Free with derm_sweep_row_free. */
+derm_status derm_sweep_read_row(const char *dir, int64_t index, struct derm_sweep_row *row, struct derm_err *err);
+
+void derm_sweep_row_free(struct derm_sweep_row *row);
 
 /** Progress of `sweep run`, passed to the caller's callback. */
 struct derm_sweep_progress {
@@ -134,7 +163,9 @@ struct derm_sweep_run_opts {
 struct derm_sweep_run_result {
     int64_t total;   /* rows considered */
     int64_t skipped; /* already complete */
+    int64_t busy;    /* being run by another process (its row lock is held) */
     int64_t ok, failed, interrupted;
+    char first_busy[512];                   /* the first busy row and who holds it */
     char first_failed[DERM_SWEEP_NAME_MAX]; /* run id of the first failure */
     char first_error[512];                  /* its exit code and last error line */
 };
@@ -151,7 +182,10 @@ derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *op
 double derm_sweep_endpoint_eval(const struct derm_sweep_endpoint *e, const double *age_years, const double *values,
                                 int64_t n);
 
-/** Write dir/summary.csv: run_id,point,replicate,seed,<factors>,status,<endpoints>.
+/** Write dir/summary.csv: run_id,point,replicate,seed,<factors>,status,error,<endpoints>.
+ *  status is ok (run.h5 completed and verified), damaged (run.h5 present but failing its
+ *  checks: error says why), failed, interrupted, running (from runs/<id>/status) or
+ *  pending; endpoints are filled for ok rows only. A damaged row never stops the summary.
  *  *nrows (may be NULL) receives the row count and *nok the runs with status ok. */
 derm_status derm_sweep_collect(const char *dir, int64_t *nrows, int64_t *nok, struct derm_err *err);
 

@@ -34,7 +34,8 @@
 #include "derm/io/config.h"
 #include "derm/sim/totals.h"
 
-#define SWEEP_MAX_RUNS 10000000 /* a manifest larger than this is surely a typo */
+#define SWEEP_MAX_RUNS 10000000   /* a manifest larger than this is surely a typo */
+#define SWEEP_MAX_CELLS 100000000 /* swept values in a manifest (points x factors): ~3 GB of text */
 
 /* Purposes of this file's draws (disjoint from the model's enum derm_rng_purpose). */
 enum { SWEEP_RNG_SEED = 0x5357, SWEEP_RNG_LHS_PERM, SWEEP_RNG_LHS_JITTER, SWEEP_RNG_MORRIS };
@@ -240,7 +241,7 @@ static derm_status unknown_key(struct sweep_parser *P, const yaml_node_t *k, con
 /* Apply key=text to p exactly as `--set key=text`, but located at line:col of the sweep
  * file. Plain parameters go through derm_params_set_text (its message with our location);
  * keys only derm_config_apply_set knows (e.g. named schedule entries) through it, with its
- * "--set:" prefix replaced by our location. */
+ * "--set 'KEY=VALUE':" prefix replaced by our location. */
 static derm_status apply_located2(struct sweep_parser *P, struct sweep_cfg *cfg, struct derm_param_origin *orig,
                                   const char *key, const char *text, unsigned long line, unsigned long col,
                                   unsigned long kline, unsigned long kcol);
@@ -270,11 +271,12 @@ static derm_status apply_located2(struct sweep_parser *P, struct sweep_cfg *cfg,
     struct derm_err e = {0};
     derm_status st = derm_config_apply_set(&cfg->p, &cfg->sched, orig, assign, &e);
     if (st == DERM_OK) return DERM_OK;
-    const char *msg = e.msg;
-    if (!strncmp(msg, "--set: ", 7))
+    /* "--set 'KEY=VALUE': message" -> "message" */
+    const char *msg = e.msg, *c = strncmp(msg, "--set '", 7) ? NULL : strstr(msg + 7, "': ");
+    if (c)
+        msg = c + 3;
+    else if (!strncmp(msg, "--set: ", 7))
         msg += 7;
-    else if (!strncmp(msg, "--set:", 6))
-        msg += 6;
     if (!strncmp(msg, "unknown key", 11) || strstr(msg, "is a section"))
         snprintf(where, sizeof where, "%s:%lu:%lu", P->name, kline, kcol);
     return derm_err_set(P->err, st, "%s: %s", where, msg);
@@ -684,7 +686,8 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Points of the design, or SWEEP_MAX_RUNS + 1 when a grid would overflow. */
+/* Points of the design, or SWEEP_MAX_RUNS + 1 when a grid would overflow (the cap a bounded
+ * load sets is smaller). */
 static int64_t design_points(const struct derm_sweep *s)
 {
     const int k = s->nfactors;
@@ -798,10 +801,14 @@ static derm_status assign_seeds(struct derm_sweep *s, struct derm_err *err)
 static derm_status expand(struct derm_sweep *s, struct derm_err *err)
 {
     const int k = s->nfactors;
-    int64_t np = design_points(s);
-    if (np > SWEEP_MAX_RUNS || np * s->replicates > SWEEP_MAX_RUNS)
-        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %d runs; expected fewer", s->path,
-                            SWEEP_MAX_RUNS);
+    int64_t np = design_points(s), cap = s->max_runs > 0 && s->max_runs < SWEEP_MAX_RUNS ? s->max_runs : SWEEP_MAX_RUNS;
+    if (np > cap || np * s->replicates > cap)
+        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %lld runs; expected fewer", s->path,
+                            (long long)cap);
+    if (np < 1 || k < 1) return derm_err_set(err, DERM_ECONFIG, "%s: the design has no runs", s->path);
+    if (np * k > SWEEP_MAX_CELLS)
+        return derm_err_set(err, DERM_ECONFIG, "%s: the design has more than %d swept values (points x parameters)",
+                            s->path, SWEEP_MAX_CELLS);
     s->npoints = np;
     s->nruns = np * s->replicates;
     s->cells = calloc((size_t)(np * k), sizeof *s->cells);
@@ -1142,13 +1149,26 @@ static derm_status yaml_error(const yaml_parser_t *parser, const char *name, str
 
 derm_status derm_sweep_load(const char *path, const char *base_override, struct derm_sweep **out, struct derm_err *err)
 {
+    return derm_sweep_load_bounded(path, base_override, SWEEP_MAX_RUNS, out, err);
+}
+
+derm_status derm_sweep_load_bounded(const char *path, const char *base_override, int64_t max_runs,
+                                    struct derm_sweep **out, struct derm_err *err)
+{
     *out = NULL;
     if (!path || !*path) return derm_err_set(err, DERM_EUSAGE, "sweep: no sweep file given");
     struct derm_sweep *s = calloc(1, sizeof *s);
     if (!s) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    s->max_runs = max_runs;
     derm_status st = DERM_OK;
     if (!(s->path = sweep_strdup(path))) st = derm_err_set(err, DERM_ENOMEM, "out of memory");
+    struct stat sb;
+    if (st == DERM_OK && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > (off_t)(1u << 20))
+        st = derm_err_set(err, DERM_ECONFIG, "%s: %lld bytes; expected a sweep file of at most 1024 KiB", path,
+                          (long long)sb.st_size);
     if (st == DERM_OK) st = derm_sweep_read_text(path, &s->text, err);
+    /* the same limits as a config (libyaml's scanner is quadratic in flow nesting) */
+    if (st == DERM_OK) st = derm_config_prescan(s->text, strlen(s->text), path, err);
     yaml_parser_t parser;
     yaml_document_t doc;
     int have_parser = 0, have_doc = 0;
@@ -1165,6 +1185,11 @@ derm_status derm_sweep_load(const char *path, const char *base_override, struct 
         else
             have_doc = 1;
     }
+    /* a scalar with an escaped NUL ("5\0x") would be read as its first part */
+    for (yaml_node_t *n = have_doc ? doc.nodes.start : NULL; n && n < doc.nodes.top && st == DERM_OK; n++)
+        if (n->type == YAML_SCALAR_NODE && strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+            st = derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: a value contains a NUL character", path,
+                              (unsigned long)n->start_mark.line + 1, (unsigned long)n->start_mark.column + 1);
     if (st == DERM_OK) {
         yaml_node_t *root = yaml_document_get_root_node(&doc);
         if (!root || is_null(root)) {
@@ -1308,6 +1333,7 @@ derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm
     if (st == DERM_OK) st = derm_sweep_write_atomic(p_sweep, s->text, strlen(s->text), err);
     if (st == DERM_OK) st = derm_sweep_write_atomic(p_fac, facs, flen, err);
     if (st == DERM_OK) st = derm_sweep_write_atomic(p_runs, runs, rlen, err);
+    if (st == DERM_OK) st = derm_sweep_plan_record(s, dir, err);
     free(runs);
     free(facs);
     if (st != DERM_OK) {
@@ -1332,6 +1358,7 @@ derm_status derm_sweep_open(const char *dir, struct derm_sweep **out, struct der
                             "base.yaml); expected the output of 'dermsim sweep plan SWEEP.yaml -o %s'",
                             dir, dir);
     struct derm_sweep *s = NULL;
+    DERM_TRY(derm_sweep_check_plan(dir, err));
     DERM_TRY(derm_sweep_load(p_sweep, p_base, &s, err));
     char *runs = NULL, *old = NULL;
     size_t rlen = 0;

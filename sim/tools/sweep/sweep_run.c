@@ -1,15 +1,22 @@
 /* sweep_run.c - running the rows of a planned sweep (`sweep run DIR [-j N] [--index I]`).
  *
- * Owns: deciding which rows are pending (a row is done when runs/<id>/run.h5 carries
- * completed = 1), spawning each as a child process of the dermsim binary
+ * Owns: deciding which rows are pending (a row is done when runs/<id>/run.h5 is completed
+ * and passes derm_output_verify), taking each row's lock runs/<id>/row.lock
+ * (io/lockfile.h: a row run by another process - a resubmitted array task, a second
+ * `sweep run` - is left to it and counted busy), spawning it as a child process of the
+ * dermsim binary
  *   dermsim run DIR/base.yaml -o DIR/runs/<id> --set <fixed> --set <swept> --seed S
- *           --threads T --quiet
- * with its stdout and stderr in runs/<id>/stderr.log, at most N at a time and
- * T = max(1, threads / N), and the per-run status file runs/<id>/status (key=value
- * lines, written with tmp + rename so many machines running `--index` never share a
- * file): status running|ok|failed|interrupted, exit_code, last_error, wall_s, seed, host.
- * Stopping: when the caller's stop flag is set, children get SIGTERM (dermsim run then
- * closes its file marked completed = 0), are waited for and marked interrupted.
+ *           --threads T --quiet --overwrite
+ * or, when the row has a checkpoint from this build, `dermsim resume DIR/runs/<id>`, with
+ * its stdout and stderr in runs/<id>/stderr.log, at most N at a time and
+ * T = max(1, threads / N), and the per-run status file runs/<id>/status (key=value lines,
+ * written with tmp + rename under the row lock): status running|ok|failed|interrupted,
+ * exit_code, last_error, wall_s, seed, host, pid, started (run or resume).
+ * `--index I` reads row I from the manifest (derm_sweep_read_row) without expanding the
+ * sweep. Stopping: when the caller's stop flag is set, children get SIGTERM (dermsim run
+ * then checkpoints and closes its file marked completed = 0), are waited for and marked
+ * interrupted; an error of the sweep itself (a status file that cannot be written) stops
+ * the remaining rows the same way.
  * Does not: install signal handlers or print (the caller's progress callback does).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -27,14 +34,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "derm/io/checkpoint.h"
+#include "derm/io/lockfile.h"
 #include "derm/io/output.h"
+#include "derm/version.h"
 
 extern char **environ;
 
 struct run_slot {
     pid_t pid;
-    int64_t row;
+    struct derm_sweep_row row;
+    struct derm_lockfile *lock;
     double t0;
+    int resumed; /* started as `dermsim resume` from the row's checkpoint */
 };
 
 static double run_now(void)
@@ -44,15 +56,32 @@ static double run_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* A row is done when its run.h5 is completed and passes the checks (a damaged one is redone). */
 static int run_is_done(const char *dir, const char *id)
 {
     char h5[4400];
     snprintf(h5, sizeof h5, "%s/runs/%s/run.h5", dir, id);
     struct stat sb;
-    if (stat(h5, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
-    int completed = 0;
+    if (lstat(h5, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
+    struct derm_output_summary sum;
     struct derm_err e = {0};
-    return derm_output_read_completed(h5, &completed, &e) == DERM_OK && completed;
+    return derm_output_verify(h5, 0, &sum, &e) == DERM_OK && sum.completed;
+}
+
+/* 1 if runs/<id> holds a checkpoint this build can resume (else the row starts again). */
+static int can_resume(const char *rundir)
+{
+    char ck[4400], part[4400];
+    snprintf(ck, sizeof ck, "%s/checkpoint.h5", rundir);
+    snprintf(part, sizeof part, "%s/run.partial.h5", rundir);
+    if (access(ck, F_OK) != 0 || access(part, F_OK) != 0) return 0;
+    struct derm_checkpoint *c = NULL;
+    struct derm_err e = {0};
+    if (derm_checkpoint_open(ck, &c, &e) != DERM_OK) return 0;
+    const struct derm_ckpt_meta *m = derm_checkpoint_meta(c);
+    int ok = !strcmp(m->git_describe, DERM_GIT_DESCRIBE) && !strcmp(m->software_version, DERM_VERSION);
+    derm_checkpoint_close(c);
+    return ok;
 }
 
 /* The last non-empty line of a text file, made safe for a key=value line. */
@@ -79,114 +108,132 @@ static void last_line(const char *path, char *buf, size_t n)
 }
 
 static derm_status write_status(const char *rundir, const char *status, int exit_code, const char *last_error,
-                                double wall_s, uint64_t seed, struct derm_err *err)
+                                double wall_s, uint64_t seed, int resumed, struct derm_err *err)
 {
     char path[4400], host[256] = "?", text[2048];
     snprintf(path, sizeof path, "%s/status", rundir);
     if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "?");
     host[sizeof host - 1] = '\0';
     int n = snprintf(text, sizeof text,
-                     "status=%s\nexit_code=%d\nlast_error=%s\nwall_s=%.3f\nseed=%llu\nhost=%s\npid=%ld\n", status,
-                     exit_code, last_error ? last_error : "", wall_s, (unsigned long long)seed, host, (long)getpid());
+                     "status=%s\nexit_code=%d\nlast_error=%s\nwall_s=%.3f\nseed=%llu\nhost=%s\npid=%ld\nstarted=%s\n",
+                     status, exit_code, last_error ? last_error : "", wall_s, (unsigned long long)seed, host,
+                     (long)getpid(), resumed ? "resume" : "run");
     return derm_sweep_write_atomic(path, text, (size_t)n, err);
 }
 
-static derm_status spawn_run(const struct derm_sweep *s, const char *dir, const char *exe, int64_t row, int threads,
-                             pid_t *pid, struct derm_err *err)
+/* The row of a loaded sweep as derm_sweep_read_row gives it from the manifest. */
+static derm_status row_of(const struct derm_sweep *s, int64_t row, struct derm_sweep_row *r, struct derm_err *err)
 {
-    char id[64], rundir[4300], log[4400], base[4300], seed[32], thr[16];
-    derm_sweep_run_id(s, row, id, sizeof id);
-    snprintf(rundir, sizeof rundir, "%s/runs/%s", dir, id);
-    snprintf(log, sizeof log, "%s/stderr.log", rundir);
-    snprintf(base, sizeof base, "%s/base.yaml", dir);
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seeds[row]);
-    snprintf(thr, sizeof thr, "%d", threads);
-    DERM_TRY(derm_sweep_mkdir(rundir, err));
-    DERM_TRY(write_status(rundir, "running", -1, "", 0.0, s->seeds[row], err));
-
-    int64_t pt = row / s->replicates;
-    size_t nargs = 12 + 2 * (size_t)(s->nsets + s->nfactors);
-    char **argv = calloc(nargs, sizeof *argv);
-    char **owned = calloc((size_t)s->nfactors + 1, sizeof *owned);
-    if (!argv || !owned) {
-        free(argv);
-        free(owned);
-        return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    memset(r, 0, sizeof *r);
+    r->row = row;
+    derm_sweep_run_id(s, row, r->id, sizeof r->id);
+    r->seed = s->seeds[row];
+    r->sets = calloc((size_t)(s->nsets + s->nfactors) + 1, sizeof *r->sets);
+    if (!r->sets) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    const int64_t pt = row / s->replicates;
+    for (int i = 0; i < s->nsets + s->nfactors; i++) {
+        const char *k = i < s->nsets ? s->sets[i] : s->factors[i - s->nsets].key;
+        const char *v = i < s->nsets ? NULL : s->cells[pt * s->nfactors + (i - s->nsets)];
+        size_t n = strlen(k) + (v ? strlen(v) : 0) + 2;
+        if (!(r->sets[i] = malloc(n))) {
+            derm_sweep_row_free(r);
+            return derm_err_set(err, DERM_ENOMEM, "out of memory");
+        }
+        snprintf(r->sets[i], n, v ? "%s=%s" : "%s", k, v);
+        r->nsets++;
     }
+    return DERM_OK;
+}
+
+/* argv of the child: a fresh run of the row (--overwrite: whatever an earlier, unfinished
+ * attempt left is replaced) or a resume from its checkpoint. */
+static char **child_argv(const char *dir, const char *exe, const char *rundir, const struct derm_sweep_row *r,
+                         int resume, char *base, char *seed, const char *thr)
+{
+    char **argv = calloc(12 + 2 * (size_t)r->nsets, sizeof *argv);
+    if (!argv) return NULL;
     size_t a = 0;
     argv[a++] = (char *)exe;
-    argv[a++] = "run";
-    argv[a++] = base;
-    argv[a++] = "-o";
-    argv[a++] = rundir;
-    for (int i = 0; i < s->nsets; i++) {
-        argv[a++] = "--set";
-        argv[a++] = s->sets[i];
-    }
-    derm_status st = DERM_OK;
-    for (int j = 0; j < s->nfactors && st == DERM_OK; j++) {
-        size_t n = strlen(s->factors[j].key) + strlen(s->cells[pt * s->nfactors + j]) + 2;
-        if (!(owned[j] = malloc(n))) {
-            st = derm_err_set(err, DERM_ENOMEM, "out of memory");
-            break;
+    if (resume) {
+        argv[a++] = "resume";
+        argv[a++] = (char *)rundir;
+    } else {
+        snprintf(base, 4300, "%s/base.yaml", dir);
+        snprintf(seed, 32, "%llu", (unsigned long long)r->seed);
+        argv[a++] = "run";
+        argv[a++] = base;
+        argv[a++] = "-o";
+        argv[a++] = (char *)rundir;
+        for (int i = 0; i < r->nsets; i++) {
+            argv[a++] = "--set";
+            argv[a++] = r->sets[i];
         }
-        snprintf(owned[j], n, "%s=%s", s->factors[j].key, s->cells[pt * s->nfactors + j]);
-        argv[a++] = "--set";
-        argv[a++] = owned[j];
+        argv[a++] = "--seed";
+        argv[a++] = seed;
+        argv[a++] = "--overwrite";
     }
-    argv[a++] = "--seed";
-    argv[a++] = seed;
     argv[a++] = "--threads";
-    argv[a++] = thr;
+    argv[a++] = (char *)thr;
     argv[a++] = "--quiet";
     argv[a] = NULL;
+    return argv;
+}
 
+static int spawn_child(const char *exe, char **argv, const char *log, pid_t *pid)
+{
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    int fa_ok = 0, attr_ok = 0;
-    if (st == DERM_OK) {
-        int rc = posix_spawn_file_actions_init(&fa);
-        fa_ok = rc == 0;
-        if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (!rc) rc = posix_spawn_file_actions_adddup2(&fa, 2, 1);
-        if (!rc) rc = posix_spawnattr_init(&attr);
-        attr_ok = !rc;
-        sigset_t none, def;
-        sigemptyset(&none);
-        sigemptyset(&def);
-        sigaddset(&def, SIGINT);
-        sigaddset(&def, SIGTERM);
-        if (!rc) rc = posix_spawnattr_setsigmask(&attr, &none);
-        if (!rc) rc = posix_spawnattr_setsigdefault(&attr, &def);
-        if (!rc) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        if (!rc) rc = posix_spawn(pid, exe, &fa, &attr, argv, environ);
-        if (rc) st = derm_err_set(err, DERM_EIO, "cannot start %s for run %s: %s", exe, id, strerror(rc));
-    }
-    if (fa_ok) posix_spawn_file_actions_destroy(&fa);
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc) return rc;
+    if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (!rc) rc = posix_spawn_file_actions_adddup2(&fa, 2, 1);
+    int attr_ok = 0;
+    if (!rc) attr_ok = !(rc = posix_spawnattr_init(&attr));
+    sigset_t none, def;
+    sigemptyset(&none);
+    sigemptyset(&def);
+    sigaddset(&def, SIGINT);
+    sigaddset(&def, SIGTERM);
+    if (!rc) rc = posix_spawnattr_setsigmask(&attr, &none);
+    if (!rc) rc = posix_spawnattr_setsigdefault(&attr, &def);
+    if (!rc) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (!rc) rc = posix_spawn(pid, exe, &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
     if (attr_ok) posix_spawnattr_destroy(&attr);
-    for (int j = 0; j < s->nfactors; j++) free(owned[j]);
-    free(owned);
+    return rc;
+}
+
+/* Start the row in slot sl (whose lock is held): status running, then the child. */
+static derm_status spawn_run(const char *dir, const char *exe, struct run_slot *sl, int threads, struct derm_err *err)
+{
+    char rundir[4300], log[4400], base[4300], seed[32], thr[16];
+    snprintf(rundir, sizeof rundir, "%s/runs/%s", dir, sl->row.id);
+    snprintf(log, sizeof log, "%s/stderr.log", rundir);
+    snprintf(thr, sizeof thr, "%d", threads);
+    sl->resumed = can_resume(rundir);
+    DERM_TRY(write_status(rundir, "running", -1, "", 0.0, sl->row.seed, sl->resumed, err));
+    char **argv = child_argv(dir, exe, rundir, &sl->row, sl->resumed, base, seed, thr);
+    if (!argv) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    int rc = spawn_child(exe, argv, log, &sl->pid);
     free(argv);
-    return st;
+    if (rc) return derm_err_set(err, DERM_EIO, "cannot start %s for run %s: %s", exe, sl->row.id, strerror(rc));
+    return DERM_OK;
 }
 
 /* A child ended: decide and record its status. */
-static derm_status finish_run(const struct derm_sweep *s, const char *dir, const struct run_slot *sl, int wstatus,
-                              int stopping, struct derm_sweep_run_result *res, struct derm_err *err)
+static derm_status finish_run(const char *dir, const struct run_slot *sl, int wstatus, int stopping,
+                              struct derm_sweep_run_result *res, struct derm_err *err)
 {
-    char id[64], rundir[4300], log[4400], h5[4400], last[400];
-    derm_sweep_run_id(s, sl->row, id, sizeof id);
+    char rundir[4300], log[4400], last[400];
+    const char *id = sl->row.id;
     snprintf(rundir, sizeof rundir, "%s/runs/%s", dir, id);
     snprintf(log, sizeof log, "%s/stderr.log", rundir);
-    snprintf(h5, sizeof h5, "%s/run.h5", rundir);
     int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : -1;
-    int completed = 0;
-    struct derm_err e = {0};
-    if (code == 0 && derm_output_read_completed(h5, &completed, &e) != DERM_OK) completed = 0;
+    int done = code == 0 && run_is_done(dir, id);
     last_line(log, last, sizeof last);
     const char *status;
-    if (code == 0 && completed) {
+    if (done) {
         status = "ok";
         last[0] = '\0';
         res->ok++;
@@ -196,18 +243,18 @@ static derm_status finish_run(const struct derm_sweep *s, const char *dir, const
         res->interrupted++;
     } else {
         status = "failed";
-        if (code == 0 && !last[0]) snprintf(last, sizeof last, "exited 0 but run.h5 is not marked completed");
+        if (code == 0 && !last[0]) snprintf(last, sizeof last, "exited 0 but run.h5 is not completed and verified");
         if (res->failed++ == 0) {
             snprintf(res->first_failed, sizeof res->first_failed, "%s", id);
             snprintf(res->first_error, sizeof res->first_error, "exit %d: %s", code, last[0] ? last : "(no message)");
         }
     }
-    return write_status(rundir, status, code, last, run_now() - sl->t0, s->seeds[sl->row], err);
+    return write_status(rundir, status, code, last, run_now() - sl->t0, sl->row.seed, sl->resumed, err);
 }
 
 /* The state of one `sweep run`: rows pending, children running, the first error. */
 struct run_loop {
-    const struct derm_sweep *s;
+    const struct derm_sweep *s; /* NULL with --index: the row comes from the manifest */
     const char *dir, *exe;
     const struct derm_sweep_run_opts *opts;
     struct derm_sweep_run_result *res;
@@ -217,6 +264,7 @@ struct run_loop {
     int stopping;
     double t_start, last_report;
     derm_status st;
+    struct derm_err err; /* the first error of the sweep itself */
 };
 
 static void stop_children(const struct run_loop *L)
@@ -225,19 +273,79 @@ static void stop_children(const struct run_loop *L)
         if (L->slots[i].pid > 0) kill(L->slots[i].pid, SIGTERM);
 }
 
+/* Record the first error of the sweep itself and stop: no new row starts, running ones are
+ * terminated and marked interrupted, and the loop ends when they have ended. */
+static void loop_fail(struct run_loop *L, derm_status st, const struct derm_err *e)
+{
+    if (L->st == DERM_OK) {
+        L->st = st;
+        L->err = *e;
+    }
+    if (!L->stopping) {
+        L->stopping = 1;
+        stop_children(L);
+    }
+}
+
+/* Take row `row`'s lock and decide: 1 = start it, 0 = skip it (done, or busy elsewhere). */
+static int claim_row(struct run_loop *L, struct run_slot *sl, int64_t row, struct derm_err *err)
+{
+    struct derm_err e = {0};
+    derm_status st = L->s ? row_of(L->s, row, &sl->row, &e) : derm_sweep_read_row(L->dir, row, &sl->row, &e);
+    char rundir[4300], lock[4400];
+    if (st == DERM_OK) {
+        snprintf(rundir, sizeof rundir, "%s/runs/%s", L->dir, sl->row.id);
+        snprintf(lock, sizeof lock, "%s/row.lock", rundir);
+        st = derm_sweep_mkdir(rundir, &e);
+    }
+    if (st == DERM_OK) st = derm_lockfile_acquire(lock, sl->row.id, &sl->lock, NULL, &e);
+    if (st == DERM_EBUSY) { /* another process runs this row: it is not lost, and not ours */
+        if (L->res->busy++ == 0) snprintf(L->res->first_busy, sizeof L->res->first_busy, "%s", e.msg);
+        derm_sweep_row_free(&sl->row);
+        return 0;
+    }
+    if (st == DERM_OK && run_is_done(L->dir, sl->row.id)) { /* finished meanwhile elsewhere */
+        L->res->skipped++;
+        derm_lockfile_release(sl->lock);
+        sl->lock = NULL;
+        derm_sweep_row_free(&sl->row);
+        return 0;
+    }
+    if (st != DERM_OK) {
+        derm_lockfile_release(sl->lock);
+        sl->lock = NULL;
+        derm_sweep_row_free(&sl->row);
+        loop_fail(L, st, &e);
+        *err = e;
+        return 0;
+    }
+    return 1;
+}
+
+static void release_slot(struct run_slot *sl)
+{
+    derm_lockfile_release(sl->lock);
+    sl->lock = NULL;
+    derm_sweep_row_free(&sl->row);
+    sl->pid = 0;
+}
+
 /* Fill the free slots with pending rows. */
 static void start_runs(struct run_loop *L, struct derm_err *err)
 {
-    for (int i = 0; i < L->jobs && !L->stopping && L->st == DERM_OK && L->next < L->npend; i++) {
+    for (int i = 0; i < L->jobs && !L->stopping && L->next < L->npend; i++) {
         struct run_slot *sl = &L->slots[i];
         if (sl->pid > 0) continue;
-        sl->row = L->pending[L->next++];
+        int64_t row = L->pending[L->next++];
+        if (!claim_row(L, sl, row, err)) continue;
         sl->t0 = run_now();
-        L->st = spawn_run(L->s, L->dir, L->exe, sl->row, L->per_run, &sl->pid, err);
-        if (L->st != DERM_OK) {
+        struct derm_err e = {0};
+        derm_status st = spawn_run(L->dir, L->exe, sl, L->per_run, &e);
+        if (st != DERM_OK) {
             sl->pid = 0;
-            L->stopping = 1; /* the sweep itself is broken: stop the others too */
-            stop_children(L);
+            release_slot(sl);
+            loop_fail(L, st, &e); /* the sweep itself is broken: stop the others too */
+            *err = e;
             break;
         }
         L->running++;
@@ -256,12 +364,12 @@ static int reap_runs(struct run_loop *L, struct derm_err *err)
         if (r == 0 || (r < 0 && errno == EINTR)) continue;
         if (r < 0) ws = 0xff00; /* lost child: treat as exit 255 */
         struct derm_err e2 = {0};
-        derm_status fs = finish_run(L->s, L->dir, sl, ws, L->stopping, L->res, &e2);
-        if (fs != DERM_OK && L->st == DERM_OK) {
-            L->st = fs;
+        derm_status fs = finish_run(L->dir, sl, ws, L->stopping, L->res, &e2);
+        release_slot(sl);
+        if (fs != DERM_OK) {
+            loop_fail(L, fs, &e2);
             *err = e2;
         }
-        sl->pid = 0;
         L->running--;
         L->finished++;
         reaped = 1;
@@ -281,27 +389,29 @@ static void report_progress(struct run_loop *L, int reaped)
     L->last_report = now;
 }
 
+/* Until every row has run, or - after a stop request or an error of the sweep itself -
+ * until the children running have ended. */
 static void run_loop(struct run_loop *L, struct derm_err *err)
 {
-    while (L->next < L->npend || L->running > 0) {
+    for (;;) {
         if (L->opts->stop && *L->opts->stop && !L->stopping) {
             L->stopping = 1;
             stop_children(L);
         }
         start_runs(L, err);
+        if (L->running == 0 && (L->stopping || L->next >= L->npend)) break;
         int reaped = reap_runs(L, err);
         report_progress(L, reaped);
         if (!reaped) {
             struct timespec ts = {0, 5000000}; /* 5 ms: negligible next to a run */
             nanosleep(&ts, NULL);
         }
-        if (L->stopping && L->running == 0) break;
     }
 }
 
-/* The binary to spawn, the row range and DIR/runs/. */
-static derm_status run_setup(const struct derm_sweep *s, const char *dir, const struct derm_sweep_run_opts *opts,
-                             char *exe, size_t exe_len, struct derm_err *err)
+/* The binary to spawn and DIR/runs/. */
+static derm_status run_setup(const char *dir, const struct derm_sweep_run_opts *opts, char *exe, size_t exe_len,
+                             struct derm_err *err)
 {
     if (opts->exe) {
         snprintf(exe, exe_len, "%s", opts->exe);
@@ -312,50 +422,46 @@ static derm_status run_setup(const struct derm_sweep *s, const char *dir, const 
                                 strerror(errno));
         exe[n] = '\0';
     }
-    if (opts->index >= s->nruns || opts->index < -1)
-        return derm_err_set(err, DERM_EUSAGE, "--index %lld is outside the manifest; expected 0 to %lld (%s/runs.csv)",
-                            (long long)opts->index, (long long)s->nruns - 1, dir);
     char rd[4300];
     snprintf(rd, sizeof rd, "%s/runs", dir);
     return derm_sweep_mkdir(rd, err);
 }
 
-/* Run the rows not done yet, at most opts->jobs at a time. */
-static derm_status run_rows(const struct derm_sweep *s, const char *dir, const char *exe,
-                            const struct derm_sweep_run_opts *opts, struct derm_sweep_run_result *res,
-                            struct derm_err *err)
+/* Run rows [first, last) that are not done yet, at most opts->jobs at a time. */
+static derm_status run_rows(struct run_loop *L, int64_t first, int64_t last, struct derm_err *err)
 {
-    int64_t first = opts->index >= 0 ? opts->index : 0, last = opts->index >= 0 ? opts->index + 1 : s->nruns;
-    struct run_loop L = {.s = s, .dir = dir, .exe = exe, .opts = opts, .res = res, .st = DERM_OK};
-    L.jobs = opts->jobs > 0 ? opts->jobs : 1;
-    L.pending = malloc((size_t)(last - first) * sizeof *L.pending);
-    L.slots = calloc((size_t)L.jobs, sizeof *L.slots);
-    if (!L.pending || !L.slots) {
-        free(L.pending);
-        free(L.slots);
+    L->jobs = L->opts->jobs > 0 ? L->opts->jobs : 1;
+    L->pending = malloc((size_t)(last - first) * sizeof *L->pending);
+    L->slots = calloc((size_t)L->jobs, sizeof *L->slots);
+    if (!L->pending || !L->slots) {
+        free(L->pending);
+        free(L->slots);
         return derm_err_set(err, DERM_ENOMEM, "out of memory");
     }
     for (int64_t row = first; row < last; row++) {
         char id[64];
-        derm_sweep_run_id(s, row, id, sizeof id);
-        res->total++;
-        if (run_is_done(dir, id))
-            res->skipped++;
+        if (L->s) derm_sweep_run_id(L->s, row, id, sizeof id);
+        L->res->total++;
+        if (L->s && run_is_done(L->dir, id))
+            L->res->skipped++;
         else
-            L.pending[L.npend++] = row;
+            L->pending[L->npend++] = row; /* --index: claim_row checks */
     }
-    int threads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
-    L.per_run = threads / L.jobs > 1 ? threads / L.jobs : 1;
-    L.t_start = run_now();
-    run_loop(&L, err);
-    free(L.pending);
-    free(L.slots);
-    if (L.st != DERM_OK) return L.st;
-    if (L.stopping)
+    int threads = L->opts->threads > 0 ? L->opts->threads : omp_get_max_threads();
+    L->per_run = threads / L->jobs > 1 ? threads / L->jobs : 1;
+    L->t_start = run_now();
+    run_loop(L, err);
+    free(L->pending);
+    free(L->slots);
+    if (L->st != DERM_OK) {
+        *err = L->err;
+        return L->st;
+    }
+    if (L->stopping)
         return derm_err_set(err, DERM_EINTR,
                             "sweep interrupted: %lld run(s) marked interrupted; run "
                             "'dermsim sweep run %s' again to resume",
-                            (long long)res->interrupted, dir);
+                            (long long)L->res->interrupted, L->dir);
     return DERM_OK;
 }
 
@@ -363,11 +469,18 @@ derm_status derm_sweep_run(const char *dir, const struct derm_sweep_run_opts *op
                            struct derm_err *err)
 {
     memset(res, 0, sizeof *res);
+    char exe[4096];
+    struct run_loop L = {.dir = dir, .exe = exe, .opts = opts, .res = res, .st = DERM_OK};
+    if (opts->index < -1) return derm_err_set(err, DERM_EUSAGE, "--index %lld is negative", (long long)opts->index);
+    if (opts->index >= 0) { /* one row, read from the manifest (claim_row): no re-planning */
+        DERM_TRY(run_setup(dir, opts, exe, sizeof exe, err));
+        return run_rows(&L, opts->index, opts->index + 1, err);
+    }
     struct derm_sweep *s = NULL;
     DERM_TRY(derm_sweep_open(dir, &s, err));
-    char exe[4096];
-    derm_status st = run_setup(s, dir, opts, exe, sizeof exe, err);
-    if (st == DERM_OK) st = run_rows(s, dir, exe, opts, res, err);
+    L.s = s;
+    derm_status st = run_setup(dir, opts, exe, sizeof exe, err);
+    if (st == DERM_OK) st = run_rows(&L, 0, s->nruns, err);
     derm_sweep_free(s);
     return st;
 }

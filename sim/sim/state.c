@@ -1,0 +1,122 @@
+/* state.c - saving and restoring the persistent state of a simulation (see state.h). */
+#include "derm/sim/state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Structs saved whole as arrays of doubles must hold nothing else. */
+_Static_assert(sizeof(struct derm_exposure_totals) % sizeof(double) == 0, "exposure totals: doubles only");
+_Static_assert(sizeof(struct derm_matrix_flux) == DERM_MATRIX_NFLUX * sizeof(double), "matrix flux: doubles only");
+_Static_assert(sizeof(struct derm_calibration_mean) == (DERM_NSIGNAL + 4) * sizeof(double),
+               "calibration mean: doubles only");
+/* Every member of struct derm_homeostasis is in DERM_SIM_STATE: its doubles by name, the
+ * per-layer arrays it points to as density_ref_k .. ha_ref_k. A new member fails here. */
+_Static_assert(sizeof(struct derm_homeostasis) == (2 * DERM_NSIGNAL + 3) * sizeof(double) + 3 * sizeof(double *),
+               "struct derm_homeostasis changed: list the new member in DERM_SIM_STATE (state.h)");
+/* Every per-row array of struct derm_agents is saved (AGENT_ARRAYS below) or rebuilt (the
+ * intent flags divide, die). A new array fails here. */
+enum {
+#define DERM_X_COUNT(name, ctype, kind, units, desc) +1
+    NCOLS = 0 DERM_AGENT_COLUMNS(DERM_X_COUNT)
+#undef DERM_X_COUNT
+};
+_Static_assert(sizeof(struct derm_agents) ==
+                   3 * sizeof(int64_t) + (NCOLS + 2 * DERM_NCLOCK + 3 + 1 + 1 + 2) * sizeof(void *),
+               "struct derm_agents changed: save the new per-row array in state.c");
+
+/* The agents' per-row arrays outside the column registry. */
+static const char *const clock_names[DERM_NCLOCK] = {"agent.clock_death", "agent.clock_senesce", "agent.clock_divide",
+                                                     "agent.clock_switch", "agent.clock_differentiate"};
+static const char *const clock_n_names[DERM_NCLOCK] = {"agent.clock_n_death", "agent.clock_n_senesce",
+                                                       "agent.clock_n_divide", "agent.clock_n_switch",
+                                                       "agent.clock_n_differentiate"};
+static const char *const walk_names[3] = {"agent.walk_x", "agent.walk_y", "agent.walk_z"};
+_Static_assert(DERM_NCLOCK == 5, "name the new event clock in state.c");
+#define NAGENT_ARRAYS (2 * DERM_NCLOCK + 3 + 1 + 1)
+
+enum {
+#define DERM_X_COUNT(name, type, count, ptr) +1
+    NSCALAR = 0 DERM_SIM_STATE(DERM_X_COUNT),
+#undef DERM_X_COUNT
+};
+
+/* items: the scalars of DERM_SIM_STATE, "agents.n", every field, every agent column, the
+ * agents' other per-row arrays. */
+int derm_state_count(void) { return NSCALAR + 1 + DERM_NFIELDS + NCOLS + NAGENT_ARRAYS; }
+
+static enum derm_ckpt_type col_type(enum derm_col_kind k)
+{
+    switch (k) {
+    case DERM_COL_I64:
+        return DERM_CKPT_I64;
+    case DERM_COL_I32:
+        return DERM_CKPT_I32;
+    case DERM_COL_I8:
+        return DERM_CKPT_I8;
+    default:
+        return DERM_CKPT_F64;
+    }
+}
+
+void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items)
+{
+    int i = 0;
+#define DERM_X_ITEM(nm, type, count, ptr) \
+    items[i++] = (struct derm_ckpt_item){nm, type, (int64_t)(count), (void *)(ptr)};
+    DERM_SIM_STATE(DERM_X_ITEM)
+#undef DERM_X_ITEM
+    items[i++] = (struct derm_ckpt_item){"agents.n", DERM_CKPT_I64, 1, &s->a.n};
+    for (int f = 0; f < DERM_NFIELDS; f++)
+        items[i++] =
+            (struct derm_ckpt_item){derm_field_desc(f)->name, DERM_CKPT_F64, s->grid.n, derm_fields_get(&s->f, f)};
+#define DERM_X_COL(name, ctype, kind, units, desc) \
+    items[i++] = (struct derm_ckpt_item){"agent." #name, col_type(kind), s->a.n, s->a.name};
+    DERM_AGENT_COLUMNS(DERM_X_COL)
+#undef DERM_X_COL
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        items[i++] = (struct derm_ckpt_item){clock_names[k], DERM_CKPT_F64, s->a.n, s->a.clock[k]};
+        items[i++] = (struct derm_ckpt_item){clock_n_names[k], DERM_CKPT_I32, s->a.n, s->a.clock_n[k]};
+    }
+    for (int k = 0; k < 3; k++)
+        items[i++] = (struct derm_ckpt_item){walk_names[k], DERM_CKPT_F64, s->a.n, s->a.walk[k]};
+    items[i++] = (struct derm_ckpt_item){"agent.walk_window", DERM_CKPT_I64, s->a.n, s->a.walk_window};
+    items[i++] = (struct derm_ckpt_item){"agent.voxel", DERM_CKPT_I64, s->a.n, s->a.voxel};
+}
+
+derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
+                            const struct derm_ckpt_item *extra, int nextra, struct derm_err *err)
+{
+    const int n = derm_state_count();
+    struct derm_ckpt_item *items = malloc((size_t)(n + nextra) * sizeof *items);
+    if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
+    derm_state_items(s, items);
+    if (nextra > 0) memcpy(items + n, extra, (size_t)nextra * sizeof *items);
+    derm_status st = derm_checkpoint_write(path, meta, items, n + nextra, err);
+    free(items);
+    return st;
+}
+
+derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, struct derm_err *err)
+{
+    int64_t na = 0;
+    DERM_TRY(derm_checkpoint_read(ck, "agents.n", DERM_CKPT_I64, 1, &na, err));
+    if (na < 0 || na > (INT64_C(1) << 40))
+        return derm_err_set(err, DERM_ECORRUPT, "damaged checkpoint: %lld agents", (long long)na);
+    /* room for every agent first, so the column pointers below are final */
+    if (na > s->a.n) DERM_TRY(derm_agents_reserve(&s->a, na - s->a.n, err));
+    s->a.n = na;
+    const int n = derm_state_count();
+    struct derm_ckpt_item *items = malloc((size_t)n * sizeof *items);
+    if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
+    derm_state_items(s, items);
+    derm_status st = DERM_OK;
+    for (int i = 0; i < n && st == DERM_OK; i++)
+        if (strcmp(items[i].name, "agents.n") != 0)
+            st = derm_checkpoint_read(ck, items[i].name, items[i].type, items[i].n, items[i].data, err);
+    free(items);
+    if (st != DERM_OK) return st;
+    /* intent flags are rebuilt every step; clear them as a fresh append would */
+    memset(s->a.divide, 0, (size_t)s->a.n);
+    memset(s->a.die, 0, (size_t)s->a.n);
+    return DERM_OK;
+}

@@ -1,0 +1,427 @@
+"""Crash consistency and restart (issue 12), end to end with the binary.
+
+- Kill test: a small run with every exposure and treatment on, frames every other step and a
+  checkpoint every ten steps, is SIGKILLed at KILLS (default 50, env DERM_KILLS) random
+  moments (four in five while its run file is written, one in five from the start of the
+  process); it fails if fewer than half of them land after the first row was written. Every left-over run file is read completely with h5py (every dataset, every
+  attribute), `dermsim info --verify` must accept it, and every complete row and frame in it
+  must equal the same row and frame of an uninterrupted run bit for bit (0 corrupted earlier
+  frames). Where a checkpoint was left (one kill in three), `dermsim resume` must finish the
+  run into a run.h5 equal to the uninterrupted one (every dataset). The figures are printed and written to
+  kill_test_summary.txt in the working directory.
+- Restart equality: killed at 1 thread and resumed at 2, killed at 2 and resumed at 1, and
+  interrupted by SIGTERM and resumed: every dataset equals the uninterrupted run's, and the
+  root attributes too except created_utc and command_line.
+- Resume refuses what it cannot do: no checkpoint (exit 2), a checkpoint of another build
+  (exit 2), a damaged checkpoint (exit 1); a completed run is not resumed.
+
+Environment: DERMSIM_BIN, DERM_KILLS.
+"""
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+h5py = pytest.importorskip("h5py")
+
+BIN = os.environ.get("DERMSIM_BIN", "")
+KILLS = int(os.environ.get("DERM_KILLS", "50"))
+
+SCHEDULE = """schedule:
+  sun: {input: uv, dose: 2, from_age: 25, days_per_week: 5, hour_from: 9, hour_to: 17, season_amplitude: 0.6}
+  spf: {input: sunscreen, dose: 10, from_age: 25.2}
+  glu: {input: glucose, dose: 9, from_age: 25.1}
+  cig: {input: smoking, dose: 10, from_age: 25}
+  air: {input: pollution, dose: 1, from_age: 25}
+  exo: {input: exosome, dose: 1, at_age: 25.15, count: 3, every_days: 21, source: umbilical_cord}
+  cm: {input: conditioned_medium, dose: 1, at_age: 25.25, route: topical, source: amnion}
+  prp: {input: growth_factor, dose: 1, at_age: 25.3}
+  mn: {input: microneedling, dose: 0.5, at_age: 25.25, depth_um: 100}
+"""
+
+# The run starts at subject.young_adult_age_years (25, the default): no history phase (the years
+# from 25 to a later start are simulated without output), so the kills land while rows and
+# frames are written; a run started later spent its whole time in the history and the kill
+# test checked no killed output at all.
+CONFIG = """run: {seed: 5, age_start_years: 25, age_end_years: 25.35, dt_hours: 24}
+output: {series_interval_days: 1, frame_interval_days: 2, checkpoint_interval_days: 10}
+domain: {nx: 6, ny: 6, nz: 6, voxel_um: 20}
+""" + SCHEDULE
+
+SKIP_ATTRS = {"created_utc", "command_line", "omp_threads"}  # provenance of the start
+
+
+def need_bin():
+    if not (BIN and os.access(BIN, os.X_OK)):
+        pytest.skip("DERMSIM_BIN not set")
+
+
+def env():  # report.html (python, ~13 s) is not what is tested here
+    return dict(os.environ, OMP_WAIT_POLICY="PASSIVE", DERMSIM_REPORT_HTML="0")
+
+
+def start(cfg, out, *extra):
+    return subprocess.Popen([BIN, "run", str(cfg), "-o", str(out), "--quiet", *extra], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+
+
+def dermsim(*args, timeout=300):
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env(),
+                          stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    need_bin()
+    d = tmp_path_factory.mktemp("ref")
+    cfg = d / "restart.yaml"
+    cfg.write_text(CONFIG)
+    t0 = time.monotonic()
+    p = dermsim("run", cfg, "-o", d / "ref", "--quiet", "--threads", "1")
+    assert p.returncode == 0, p.stderr
+    return {"cfg": cfg, "h5": d / "ref" / "run.h5", "seconds": time.monotonic() - t0}
+
+
+def read_all(path):
+    """Every dataset and root attribute of a file, read completely."""
+    data, attrs = {}, {}
+    with h5py.File(path, "r") as f:
+        for k, v in f.attrs.items():
+            attrs[k] = v
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                data[name] = obj[()]
+                for a in obj.attrs.values():  # attributes of every dataset, too
+                    np.asarray(a)
+        f.visititems(visit)
+    return data, attrs
+
+
+def assert_same_run(a, b):
+    da, aa = read_all(a)
+    db, ab = read_all(b)
+    assert sorted(da) == sorted(db)
+    for k in da:
+        assert da[k].dtype == db[k].dtype and da[k].shape == db[k].shape, k
+        assert np.array_equal(da[k], db[k]), f"dataset {k} differs"
+    def norm(k, v):  # run.threads is recorded in the resolved config; results do not depend on it
+        if k == "config_resolved":
+            return "\n".join(l for l in str(v).splitlines() if not l.lstrip().startswith("threads:"))
+        return np.asarray(v)
+    for k in set(aa) | set(ab):
+        if k not in SKIP_ATTRS:
+            assert np.array_equal(norm(k, aa.get(k)), norm(k, ab.get(k))), f"attribute {k} differs"
+
+
+def axis_of(v, name):
+    """The growing dimension a dataset is appended along (time, frame or agent), else None."""
+    if name == "time":
+        return "time"
+    if len(v.dims[0]):
+        return v.dims[0][0].name.lstrip("/")
+    return None
+
+
+def check_prefix(left, ref, summary):
+    """Complete rows and frames of a left-over file equal the reference's, bit for bit."""
+    rows, frames = summary["rows"], summary["frames"]
+    with h5py.File(left, "r") as f, h5py.File(ref, "r") as g:
+        agents = int(np.sum(g["agent_count"][:frames]))
+        checked = 0
+        for k, v in f.items():
+            if k in ("frame", "agent"):
+                continue  # pure dimensions: no data
+            n = {"time": rows, "frame": frames, "agent": agents}.get(axis_of(v, k))
+            if n is None:
+                assert np.array_equal(v[()], g[k][()]), k  # x, y, z
+                continue
+            assert v.shape[0] >= n, (k, v.shape, n)
+            if not np.array_equal(v[:n], g[k][:n]):
+                raise AssertionError(f"{left}: {k}: the complete rows/frames differ from the reference")
+            checked += 1
+        assert checked > 100
+
+
+def summary_of(path):
+    p = dermsim("info", path, "--verify")
+    assert p.returncode == 0, f"info --verify refused {path}: {p.stderr}"
+    import re
+    m = re.search(r"completed:\s*(yes|NO - incomplete run \((\d+) complete rows, (\d+) frames)", p.stdout)
+    assert m, p.stdout
+    trailing = int("an unfinished row or frame at the end is not counted" in p.stdout)
+    if m.group(1) == "yes":
+        with h5py.File(path, "r") as f:
+            return {"rows": f["time"].shape[0], "frames": f["frame_time"].shape[0], "trailing": 0}
+    return {"rows": int(m.group(2)), "frames": int(m.group(3)), "trailing": trailing}
+
+
+def undo(path):
+    """A copy of run file `path` with its undo log (PATH.undo, io/h5file.c) restored, as resume
+    restores it: the complete records, newest first. Returns the copy's path."""
+    import shutil
+    import struct
+    import zlib
+    log = pathlib.Path(str(path) + ".undo").read_bytes()
+    recs, o = [], 0
+    while o + 24 <= len(log):
+        magic, addr, n = struct.unpack_from("<IQQ", log, o)
+        if magic != 0x314E5544 or n > len(log) - o - 24:
+            break
+        (crc,) = struct.unpack_from("<I", log, o + 20 + n)
+        if crc != zlib.crc32(log[o + 4:o + 20 + n]):
+            break
+        recs.append((addr, log[o + 20:o + 20 + n]))
+        o += 24 + n
+    copy = path.parent.parent / (path.parent.name + "_undone.h5")  # not in the run directory
+    shutil.copy(path, copy)
+    with open(copy, "r+b") as f:
+        for addr, data in reversed(recs):
+            f.seek(addr)
+            f.write(data)
+    return copy
+
+
+def test_kill_test(reference, tmp_path):
+    """>= 50 SIGKILLs at random moments: 0 unreadable files, 0 corrupted complete frames, and
+    every run with a checkpoint resumes to the uninterrupted result."""
+    rng = random.Random(20261202)
+    T = max(reference["seconds"], 0.3)
+    stats = {"kills": 0, "files": 0, "rows": 0, "frames": 0, "before_file": 0, "finished_first": 0,
+             "resumed": 0, "checkpoints": 0, "corrupted": 0, "in_output": 0, "trailing": 0, "undone": 0}
+    i = 0
+    while stats["kills"] < KILLS and i < 2 * KILLS:  # until KILLS kills landed inside a run
+        i += 1
+        out = tmp_path / f"k{i}"
+        proc = start(reference["cfg"], out, "--threads", str(1 + i % 2))
+        t0 = time.monotonic()
+        if i % 5:  # four kills in five at a random moment while the run file is written
+            while proc.poll() is None and not (out / "run.partial.h5").exists() and time.monotonic() - t0 < T:
+                time.sleep(0.002)
+            waited = time.monotonic() - t0
+            time.sleep(rng.uniform(0.0, 0.9) * max(T - waited, 0.05))
+        else:  # one in five at any moment, from the start of the process
+            time.sleep(rng.uniform(0.02, 0.95) * T)
+        killed = proc.poll() is None
+        if killed:
+            proc.send_signal(signal.SIGKILL)
+            stats["kills"] += 1
+        proc.communicate()
+        part = out / "run.partial.h5"
+        left = part if part.exists() else out / "run.h5"
+        if not left.exists():
+            stats["before_file"] += 1  # killed before the run file existed: nothing to lose
+            assert not list(out.glob("*.h5")) if out.exists() else True
+            continue
+        if left.name == "run.h5":
+            stats["finished_first"] += 1
+        stats["files"] += 1
+        if pathlib.Path(str(left) + ".undo").exists():  # killed mid-flush: what resume restores
+            stats["undone"] += 1
+            left = undo(left)
+        read_all(left)  # every dataset and attribute reads completely
+        s = summary_of(left)
+        if killed and (s["rows"] > 0 or s["frames"] > 0):
+            stats["in_output"] += 1  # the kill landed after the first row was written
+        stats["trailing"] += s["trailing"]
+        stats["rows"] += s["rows"]
+        stats["frames"] += s["frames"]
+        check_prefix(left, reference["h5"], s)
+        if (out / "checkpoint.h5").exists() and i % 3 == 0:  # every third: resume and compare
+            stats["checkpoints"] += 1
+            p = dermsim("resume", out, "--quiet", "--threads", str(2 - i % 2))
+            assert p.returncode == 0, p.stderr
+            assert_same_run(out / "run.h5", reference["h5"])
+            stats["resumed"] += 1
+    line = ("kill test: {kills} SIGKILLs, {in_output} of them after the first row was written, {files} left-over run files read completely and verified "
+            "({rows} complete rows, {frames} complete frames checked against the uninterrupted run: "
+            "{corrupted} corrupted; {trailing} with an unfinished row or frame at the end, {undone} restored from "
+            "their undo log first), {before_file} killed before the file existed, {finished_first} "
+            "finished first; {resumed} of {checkpoints} runs with a checkpoint (one kill in three) resumed to a "
+            "bitwise equal run.h5").format(**stats)
+    print(line)
+    pathlib.Path("kill_test_summary.txt").write_text(line + "\n")
+    assert stats["kills"] == KILLS, stats
+    assert stats["files"] >= stats["kills"] // 2, stats
+    # a kill test whose kills all land before the output (e.g. in a history phase) tests nothing
+    assert stats["in_output"] >= stats["kills"] // 2, f"only {stats['in_output']} of {stats['kills']} kills landed " \
+        "after the first row was written"
+
+
+@pytest.mark.parametrize("first, second", [(1, 2), (2, 1)])
+def test_restart_equals_uninterrupted(reference, tmp_path, first, second):
+    out = tmp_path / "r"
+    proc = start(reference["cfg"], out, "--threads", str(first))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "checkpoint.h5").exists():
+            try:
+                with h5py.File(out / "run.partial.h5", "r") as f:
+                    if f["time"].shape[0] > 40:
+                        break
+            except (OSError, KeyError):
+                pass
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert not (out / "run.h5").exists()
+    p = dermsim("resume", out, "--quiet", "--threads", second)
+    assert p.returncode == 0, p.stderr
+    assert sorted(x.name for x in out.iterdir()) == ["report.md", "resolved.yaml", "run.h5", "run.xdmf",
+                                                     "run_paraview.py"]
+    assert_same_run(out / "run.h5", reference["h5"])
+    def no_threads(t):
+        return [l for l in t.splitlines() if not l.lstrip().startswith("threads:")]
+    assert no_threads((out / "resolved.yaml").read_text()) == no_threads(
+        (reference["h5"].parent / "resolved.yaml").read_text())
+    with h5py.File(out / "run.h5", "r") as f:  # resolved.yaml is the one of the run's start
+        assert f.attrs["config_resolved"] == (out / "resolved.yaml").read_text()
+
+
+def test_sigterm_then_resume(reference, tmp_path):
+    out = tmp_path / "t"
+    proc = start(reference["cfg"], out, "--threads", "2")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with h5py.File(out / "run.partial.h5", "r") as f:
+                if f["time"].shape[0] > 20:
+                    break
+        except (OSError, KeyError):
+            pass
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert f"dermsim resume {out}" in err.decode()
+    p = dermsim("resume", out, "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert_same_run(out / "run.h5", reference["h5"])
+
+
+def test_resume_refusals(reference, tmp_path):
+    out = tmp_path / "n"
+    out.mkdir()
+    p = dermsim("resume", out)
+    assert p.returncode == 2 and "no checkpoint.h5" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    p = dermsim("resume", reference["h5"].parent)
+    assert p.returncode == 2 and "completed" in p.stderr, p.stderr
+    # a checkpoint of another build is refused, never half-used
+    out = tmp_path / "o"
+    proc = start(reference["cfg"], out)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not (out / "checkpoint.h5").exists():
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    ck = out / "checkpoint.h5"
+    if not ck.exists():
+        pytest.skip("the run finished before its first checkpoint")
+    with h5py.File(ck, "r+") as f:
+        f.attrs.modify("git_describe", "v0.0-other")
+    p = dermsim("resume", out)
+    assert p.returncode == 2 and "written by dermsim" in p.stderr, p.stderr
+    # a damaged checkpoint: refused with one line
+    data = bytearray(ck.read_bytes())
+    for k in range(len(data) // 3, len(data) // 3 + 4096):
+        data[k] ^= 0x5A
+    ck.write_bytes(bytes(data))
+    p = dermsim("resume", out)
+    assert p.returncode in (1, 2) and len(p.stderr.splitlines()) == 1, p.stderr
+
+
+def kill_after(cfg, out, rows_past_checkpoint):
+    """Start a run and SIGKILL it once run.partial.h5 holds `rows_past_checkpoint` rows more
+    than its checkpoint recorded; returns the checkpoint's output.rows and output.frames."""
+    proc = start(cfg, out, "--threads", "1")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with h5py.File(out / "checkpoint.h5", "r") as c, h5py.File(out / "run.partial.h5", "r") as f:
+                if f["time"].shape[0] >= int(c["output.rows"][()]) + rows_past_checkpoint:
+                    break
+        except (OSError, KeyError):
+            pass
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    with h5py.File(out / "checkpoint.h5", "r") as c:
+        return int(c["output.rows"][()]), int(c["output.frames"][()])
+
+
+def test_unfinished_last_frame(reference, tmp_path):
+    """The state a kill left while HDF5 flushed a frame in its own order (found by the kill
+    test): every frame variable one frame longer, but the new frame's chunks missing from
+    their chunk index. That frame is unfinished, not damage: `info --verify` counts the
+    frames before it and says so; a damaged earlier frame, or the same in a completed file,
+    is still refused."""
+    import shutil
+    part = tmp_path / "run.partial.h5"
+    shutil.copy(reference["h5"], part)
+    with h5py.File(part, "r+") as f:
+        F = f["frame_time"].shape[0]
+        f.attrs.modify("completed", 0)
+        for k, v in f.items():
+            if k == "frame" or (k != "agent" and axis_of(v, k) == "frame"):
+                v.resize(F + 1, axis=0)
+                if v.ndim == 1 and not k.startswith("frame_checksum"):
+                    v[F] = 0 if k == "agent_count" else v[F - 1]  # coordinates on disk, the fields' chunks not
+    p = dermsim("info", part, "--verify")
+    assert p.returncode == 0, p.stderr
+    assert f"complete rows, {F} frames; an unfinished row or frame" in p.stdout, p.stdout
+    with h5py.File(part, "r+") as f:
+        f.attrs.modify("completed", 1)
+    p = dermsim("info", part, "--verify")
+    assert p.returncode != 0 and "damaged" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    with h5py.File(part, "r+") as f:
+        f.attrs.modify("completed", 0)
+        f["frame_checksum"][F - 3] ^= 1  # an earlier frame: damage, never forgiven
+    p = dermsim("info", part, "--verify")
+    assert p.returncode != 0 and f"frame {F - 3} " in p.stderr, p.stderr
+
+
+def test_resume_ignores_what_follows_the_checkpoint(reference, tmp_path):
+    """Resume trusts only the rows and frames its checkpoint recorded as flushed: damage
+    after them (here a row checksum, which `info --verify` refuses) is cut off and rewritten,
+    and the resumed run equals the uninterrupted one."""
+    out = tmp_path / "d"
+    rows, frames = kill_after(reference["cfg"], out, 4)
+    part = out / "run.partial.h5"
+    with h5py.File(part, "r+") as f:
+        assert f["time"].shape[0] >= rows + 2
+        f["row_checksum"][rows] ^= 1
+    p = dermsim("info", part, "--verify")
+    assert p.returncode != 0 and f"series row {rows} " in p.stderr, p.stderr
+    p = dermsim("resume", out, "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert_same_run(out / "run.h5", reference["h5"])
+
+
+def test_resume_refuses_a_damaged_durable_part(reference, tmp_path):
+    """Damage to what the checkpoint recorded as written cannot be redone from the
+    checkpoint: resume refuses with one line naming the file and leaves it as it was."""
+    out = tmp_path / "e"
+    rows, _ = kill_after(reference["cfg"], out, 2)
+    part = out / "run.partial.h5"
+    log = pathlib.Path(str(part) + ".undo")
+    if log.exists():  # the kill's undo log restored first, so that resume has none to restore
+        undo(part).replace(part)
+        log.unlink()
+    with h5py.File(part, "r+") as f:
+        f["row_checksum"][rows - 1] ^= 1
+    before = part.read_bytes()
+    p = dermsim("resume", out, "--quiet")
+    assert p.returncode == 1 and len(p.stderr.splitlines()) == 1 and str(part) in p.stderr, p.stderr
+    assert part.read_bytes() == before and not (out / "run.h5").exists()
+    data = bytearray(before)
+    data[:512] = bytes(512)  # no superblock: not an HDF5 file any more
+    part.write_bytes(bytes(data))
+    p = dermsim("resume", out, "--quiet")
+    assert p.returncode == 1 and len(p.stderr.splitlines()) == 1 and str(part) in p.stderr, p.stderr
