@@ -33,6 +33,8 @@ import time
 import numpy as np
 import pytest
 
+import dermsim_runs  # tests/dermsim_runs.py (on PYTHONPATH under ctest)
+
 h5py = pytest.importorskip("h5py")
 
 SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
@@ -65,26 +67,11 @@ CUMULATIVE = ("collagen_synthesized", "collagen_cleaved", "collagen_removed", "e
 
 
 def dermsim_bin():
-    path = os.environ.get("DERMSIM_BIN") or str(SOURCE_DIR / "build" / "dermsim")
-    if not os.path.isfile(path) or not os.access(path, os.X_OK):
-        pytest.skip("DERMSIM_BIN is not set or does not name an executable")
-    return path
+    return dermsim_runs.dermsim_bin(SOURCE_DIR)
 
 
 def run_all(jobs, env):
-    """jobs: list of (argv, log path); at most PARALLEL at a time; fails on any error."""
-    pending, running = list(jobs), []
-    while pending or running:
-        while pending and len(running) < PARALLEL:
-            argv, log = pending.pop(0)
-            running.append((subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
-                                             stderr=open(log, "w")), argv, log))
-        time.sleep(0.2)
-        for item in list(running):
-            proc, argv, log = item
-            if proc.poll() is not None:
-                running.remove(item)
-                assert proc.returncode == 0, f"{' '.join(map(str, argv))} failed:\n{open(log).read()}"
+    dermsim_runs.run_all(jobs, env, PARALLEL)
 
 
 @pytest.fixture(scope="module")
