@@ -28,7 +28,7 @@ static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, cons
 {
     double total0 = A->ci[q] + A->cf[q];
     double x_age = total0 > 0.0 ? A->ga[q] / total0 : cc->age_ref;
-    double g_age = (1.0 + cc->age_ref / cc->age_half) / (1.0 + x_age / cc->age_half);
+    double g_age = x_age > cc->age_ref ? (1.0 + cc->age_ref / cc->age_half) / (1.0 + x_age / cc->age_half) : 1.0;
     double a1 = mmp_activity(A->m1[q], A->ti[q], cc->timp_ki);
     double a3 = mmp_activity(A->m3[q], A->ti[q], cc->timp_ki);
     if (A->mmp_act) A->mmp_act[q] = a1;

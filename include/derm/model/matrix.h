@@ -10,7 +10,10 @@
  *              endocytosis by fibroblasts and macrophages, which follows the subject's
  *              phagocytic capacity (Madsen 2013); AGE cross-links slow the MMP routes only)
  *              A_m = (M_m / (1 + TIMP/Ki)) / (1 / (1 + 1/Ki))  (1 at young baseline)
- *              g(X) = (1 + X0/Xh) / (1 + X/Xh), X = AGE per collagen (Bourne 2014)
+ *              g(X) = (1 + X0/Xh) / (1 + X/Xh) for X > X0, else 1; X = AGE per collagen,
+ *              X0 the young-adult load at which the cleavage constants hold (Bourne 2014;
+ *              a growing dermis below X0 cleaves at the young rate, so its development
+ *              reaches the young-adult amounts: test_initial)
  *   AGE:       G' = kG (glucose/reference) (I + F) - (cleared/(I+F)) G   (leaves with fragments)
  *   elastin:   E' = PE - (kE + o) E,    Z' = o E + PZ - kZ Z,   o = kox ROS, PZ = UVA elastosis
  *   elastin AGE: GE' = kGE (glucose/reference) (E + Z) - (cleared/(E+Z)) GE
