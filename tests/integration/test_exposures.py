@@ -127,13 +127,20 @@ def test_glucose_directions(tmp_path):
     assert dia["elastin_age_mean"][-1] > 1.3 * ctl["elastin_age_mean"][-1]
     assert dia["collagen_mmp_susceptibility"][-1] < ctl["collagen_mmp_susceptibility"][-1]
     assert dia["stiffness_factor"][-1] > ctl["stiffness_factor"][-1] > 1.0
-    # RAGE: with the gain amplified, glycated matrix raises fibroblast ROS and IL output
+    # RAGE: with the gain amplified, glycated matrix raises fibroblast ROS and IL output.
+    # Pooled over four seeds: this ~50-cell block's population drifts by tens of percent
+    # between seeds (a block can even lose its last cell), and RAGE-driven apoptosis thins the
+    # diabetic population, so one seed's field mean compares cell numbers as much as output.
     amp = ("--set", "glycation.rage_ros_gain=0.5")
-    ctl_r = series(run(tmp_path, "norm_r", cfg(end=40, dt=168, si=365), *amp))
-    dia_r = series(run(tmp_path, "dia_r", cfg(end=40, dt=168, si=365, schedule=hi), *amp))
+    seeds = (4, 5, 6, 7)
     late = lambda s, k: float(np.mean(s[k][len(s[k]) // 2:]))
-    assert late(dia_r, "ros_mean") > late(ctl_r, "ros_mean")
-    assert late(dia_r, "il_mean") > late(ctl_r, "il_mean")
+    pooled = {}
+    for name, sched in (("ctl", ""), ("dia", hi)):
+        runs = [series(run(tmp_path, f"{name}_r{sd}", cfg(end=40, dt=168, si=365, schedule=sched).replace(
+            "seed: 4,", f"seed: {sd},"), *amp)) for sd in seeds]
+        pooled[name] = {k: np.mean([late(r, k) for r in runs]) for k in ("ros_mean", "il_mean")}
+    assert pooled["dia"]["ros_mean"] > pooled["ctl"]["ros_mean"], pooled
+    assert pooled["dia"]["il_mean"] > pooled["ctl"]["il_mean"], pooled
 
 
 def test_smoking_directions(tmp_path):
@@ -165,7 +172,21 @@ def test_exosome_and_growth_factor_directions(tmp_path):
     j = int(np.argmin(np.abs(g["age_years"] - (30.2 + 1 / 365.25))))
     assert g["gf_mean"][j] > 1.2 * ctl["gf_mean"][j]
     assert g["tgfb_mean"][j] > ctl["tgfb_mean"][j]
-    assert g["fibroblast_activated"][i] > ctl["fibroblast_activated"][i]
+    # activated cells over the week after a dose, pooled over eight seeds: the bolus lasts
+    # ~2 days and activation is slow (fibroblast.activation_per_day), so a ~50-cell block gains
+    # a few activated cells; a single seed's count at one row differs by a count of one or two.
+    # These runs start at 25 (the young state, no spin-up) to stay cheap.
+    young = lambda sd, sched: cfg(end=25.03, dt=12, si=1, schedule=sched).replace(
+        "seed: 4, age_start_years: 30", f"seed: {sd}, age_start_years: 25")
+    prp = gf.replace("at_age: 30.2", "at_age: 25.01")
+    act = {"c": 0.0, "g": 0.0}
+    for sd in range(4, 12):
+        for name, sched in (("c", ""), ("g", prp)):
+            s = series(run(tmp_path, f"{name}{sd}", young(sd, sched)))
+            week = (s["age_years"] > 25.01) & (s["age_years"] <= 25.01 + 7 / 365.25)
+            assert week.sum() >= 6
+            act[name] += float(np.sum(s["fibroblast_activated"][week]))
+    assert act["g"] > 1.05 * act["c"], act
 
 
 def test_microneedling_opens_channels(tmp_path):
