@@ -3,26 +3,28 @@
 Issue 8 asks that runs at dt = 168, 42 and 12 h (several seeds, seed means) agree within 3 %
 on collagen, fibroblast density and MMP-1 at 70. tests/configs/step_convergence.yaml is the
 C1 validation scenario (intrinsic ageing, female) on a 480 x 480 x 640 um block of 40 um
-voxels (~1600 fibroblasts), ages 25 to 70. It runs at the three steps with seeds 2024-2027
-(the same seeds at every step). Values "at age A" are means over the rows within +-0.5 y
+voxels (~1600 fibroblasts), ages 25 to 70. It runs at the three steps with twelve seeds,
+2024-2035 (the same seeds at every step). Values "at age A" are means over the rows within +-0.5 y
 of A, as in tests/validation/validate.py.
 
 What is asserted, and why:
   - collagen_total(70)/(25) and fibroblast_density(70): the seed means at 42 h and at 12 h
     are within 3 % of the seed mean at 168 h (and 12 h within 3 % of 42 h). Their seed noise
-    (standard error of a paired difference, ~0.5 % and ~1 %) is well below 3 %, so the band
-    is a real test of step independence.
+    (standard error of a paired difference over twelve seeds, ~0.5 % and ~1.3 %) is well
+    below 3 %, so the band is a real test of step independence. With four seeds the density
+    s.e. reached 2.4-3.3 % (measured 2026-12-02): a hard 3 % band then passed or failed by
+    the luck of the seeds, so the seeds were raised to twelve.
   - mmp1_mean(70) and senescent_fraction(70): the seed means are printed with the standard
     error of the paired difference. In old skin MMP-1 is made mostly by senescent cells
     (SASP), so its noise is the Poisson noise of ~150 senescent cells per run: a paired
-    standard error of ~5 % with four seeds, larger than the 3 % band. Four seeds cannot
+    standard error of ~2-5 %, not always below the 3 % band. Twelve seeds cannot always
     resolve 3 % and a 3 % assertion would fail at random; the test asserts instead that no
     difference is larger than three standard errors (a step bias like the one issue 8
     measured, +75 % between 168 h and 42 h, fails it). Resolving 3 % on MMP-1 needs ~40x
     the cells (see README, Validation: step convergence).
 Every measured number is printed (pytest -s, or ctest output on failure).
 
-The twelve runs go two at a time, each single-threaded (results do not depend on the
+The 36 runs go two at a time, each single-threaded (results do not depend on the
 thread count; test_reproducibility.py checks that).
 
 Environment: DERMSIM_BIN, DERMSIM_SOURCE_DIR (defaults to this file's repository).
@@ -41,7 +43,7 @@ h5py = pytest.importorskip("h5py")
 SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
 CONFIG = SOURCE_DIR / "tests" / "configs" / "step_convergence.yaml"
 STEPS_H = (168.0, 42.0, 12.0)
-SEEDS = (2024, 2025, 2026, 2027)
+SEEDS = tuple(range(2024, 2036))
 PARALLEL = 2
 NAMES = ("collagen_ratio", "fibroblast_density", "mmp1", "senescent_fraction")
 
@@ -153,7 +155,7 @@ def test_mmp1_and_senescence_no_step_bias(metrics, a, b):
     rel, se = compare(metrics, a, b)
     for i, name in ((2, "mmp1_mean(70)"), (3, "senescent_fraction(70)")):
         print(f"{name}: dt {b:g} h vs {a:g} h: {100 * rel[i]:+.2f} % (paired s.e. {100 * se[i]:.2f} %; "
-              f"3 % {'resolved' if 3 * se[i] < 0.03 else 'not resolved by four seeds'})")
+              f"3 % {'resolved' if 3 * se[i] < 0.03 else 'not resolved by these seeds'})")
     assert mean(metrics, a)[2] > 1.5, "MMP-1 must rise with age in this scenario (C6)"
     for i, name in ((2, "MMP-1"), (3, "senescent fraction")):
         assert abs(rel[i]) < max(0.03, 3.0 * se[i]), (
