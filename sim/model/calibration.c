@@ -108,7 +108,7 @@ derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_ag
  * cell's own crowding, growth-factor response and attachment as the rule sees them. */
 double derm_calibration_division(const struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                  const struct derm_calibration_coef *cc, const struct derm_homeostasis *h,
-                                 const double *gf, const double *crowd)
+                                 const double *gf, const double *crowd, double density_scale)
 {
     if (cc->division_per_day > 0.0) return cc->division_per_day / DERM_HOURS_PER_DAY;
     int64_t nstem = 0;
@@ -128,14 +128,24 @@ double derm_calibration_division(const struct derm_agents *a, const struct derm_
         /* the share of time activated at the activation balance, not the state drawn now */
         const double ka = c->activation_h * gfl, p_act = ka + c->deactivation_h > 0 ? ka / (ka + c->deactivation_h) : 0;
         double st = p_act + (1.0 - p_act) * c->quiescent_division_factor;
-        double crowd_term = 1.0 - crowd[v] / c->crowding_factor;
+        double crowd_term = 1.0 - density_scale * crowd[v] / c->crowding_factor;
         if (crowd_term < 0.0) crowd_term = 0.0;
         capacity += st * gfl * (1.0 + c->gf_half) / (c->gf_half + gfl) *
                     (1.0 - c->collapse_division_loss * (1.0 - a->attachment[r])) * crowd_term;
     }
-    double inflow = (double)nstem * cc->stem_differentiation_per_year / DERM_HOURS_PER_YEAR;
+    double inflow = (double)nstem * cc->stem_differentiation_per_year / DERM_HOURS_PER_YEAR / density_scale;
     double need = loss - inflow;
     return (need > 0 && capacity > 0) ? need / capacity : 0.0;
+}
+
+double derm_calibration_density_scale(const struct derm_grid *g, const struct derm_agents *a,
+                                      const double *density_ref_k)
+{
+    double ref = 0.0;
+    for (int64_t k = 0; k < g->nz; k++) ref += density_ref_k[k] * (double)(g->nx * g->ny);
+    int64_t now = 0;
+    for (int64_t r = 0; r < a->n; r++) now += a->type[r] == DERM_AGENT_FIBROBLAST;
+    return (now > 0 && ref > 0.0) ? ref / (double)now : 1.0;
 }
 
 void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
@@ -194,7 +204,8 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
         elastin_ref_k[kk] = rho > 0 ? mc->k_elastin_h * E0 / (rho * m_el) : 0.0;
         ha_ref_k[kk] = rho > 0 ? cc->ha_fibroblast_share * mc->k_ha_h * H0 / (rho * m_ha) : 0.0;
     }
-    h->division_h = derm_calibration_division(a, c, cc, h, sig[DERM_S_GF], crowd);
+    h->division_h = derm_calibration_division(a, c, cc, h, sig[DERM_S_GF], crowd,
+                                              derm_calibration_density_scale(g, a, density_ref_k));
     /* progenitor niche: the initial pool is the logistic equilibrium at young vigour */
     double sr = cc->stem_self_renewal_per_year, sd = cc->stem_death_per_year;
     double frac = sr > sd ? 1.0 - sd / sr : 0.5;

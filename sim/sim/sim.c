@@ -272,8 +272,9 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
         DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
         phase_crowding(s);
         if (i == nsteps / 2)
-            s->h.division_h = derm_calibration_division(&s->a, &s->c.fibroblast, &s->c.calibration, &s->h,
-                                                        s->f.signal[DERM_S_GF], s->crowd);
+            s->h.division_h =
+                derm_calibration_division(&s->a, &s->c.fibroblast, &s->c.calibration, &s->h, s->f.signal[DERM_S_GF],
+                                          s->crowd, derm_calibration_density_scale(g, &s->a, s->density_ref_k));
         derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &in, cm, cs, s->crowd, seed, key, dt);
         derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &in, cs, seed, key, dt);
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed, t_end + (double)key * dt,

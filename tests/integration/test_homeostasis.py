@@ -111,3 +111,51 @@ def test_young_state_is_a_steady_state(series, capsys):
     with capsys.disabled():
         print("\n" + "\n".join(lines))
     assert not failures, "young-adult state is not steady:\n" + "\n".join(failures) + "\n" + "\n".join(lines)
+
+
+SMALL = """run: {{seed: {seed}, age_start_years: 25, age_end_years: 25.05, dt_hours: 168}}
+output: {{series_interval_days: 365.25, frame_interval_days: 3650, write_fields: false, write_agents: false}}
+domain: {{nx: 6, ny: 6, nz: 20, voxel_um: 20}}
+"""
+
+
+def young_number(resolved):
+    """Young-adult fibroblast number of a block from its resolved.yaml (fibroblast.c's layers)."""
+    text = resolved.read_text()
+    get = lambda key: float(text.split(f"\n  {key}:")[1].split()[0])
+    rho, ratio = get("density_per_mm3"), get("papillary_density_ratio")
+    pap, h = get("papillary_depth_um"), get("voxel_um")
+    nx, ny, nz = (int(get(k)) for k in ("nx", "ny", "nz"))
+    vol = (h * 1e-3) ** 3
+    return sum(rho * (ratio if (k + 0.5) * h < pap else 1.0) * vol * nx * ny for k in range(nz))
+
+
+def test_small_block_starts_at_the_young_density(tmp_path):
+    """A 120 x 120 x 400 um block holds ~95 fibroblasts at the young density. Its spin-up
+    population drifts by chance before the division hazard is calibrated; the calibration
+    must bring it back to the young density (births balance losses at the young crowding),
+    not hold it where it drifted. Measured 2026-12-02 over seeds 4-15 at 25 y, as shares of
+    the young number (104): before, 0.15-1.05, mean 0.72 (three seeds below 0.5); with the
+    calibration at the young density, 0.70-1.04, mean 0.88. A block this small stays ~10 %
+    below the young number on average (its population fluctuates by ~15 % and the
+    regulation is not symmetric; a 16 x 16 x 32 block starts at 0.94-0.99). Every seed must
+    start within 40 % of the young number and the seed mean within 15 %."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", HDF5_USE_FILE_LOCKING="FALSE",
+               DERMSIM_REPORT_HTML="0")
+    seeds = range(4, 16)
+    jobs = []
+    for s in seeds:
+        cfg = tmp_path / f"small{s}.yaml"
+        cfg.write_text(SMALL.format(seed=s))
+        jobs.append(([dermsim_bin(), "run", cfg, "-o", tmp_path / f"small{s}", "--threads", "1", "--quiet"],
+                     tmp_path / f"small{s}.log"))
+    run_all(jobs, env)
+    n_young = young_number(tmp_path / "small4" / "resolved.yaml")
+    assert 80 < n_young < 110, n_young
+    ratio = []
+    for s in seeds:
+        with h5py.File(tmp_path / f"small{s}" / "run.h5", "r") as f:
+            ratio.append(float(f["fibroblast_count"][0]) / n_young)
+    ratio = np.array(ratio)
+    assert np.all((ratio > 0.6) & (ratio < 1.4)), dict(zip(seeds, np.round(ratio, 3)))
+    assert abs(ratio.mean() - 1.0) < 0.15, ratio.mean()

@@ -285,7 +285,7 @@ static void test_synthesis_balances_turnover_per_layer(void **state)
     derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, w.crowd, M(&w), S(&w), level, NULL, NULL, &w.rt, col_k,
                                el_k, ha_k, &w.h);
     assert_rel(w.h.division_h, 0.02 / DERM_HOURS_PER_DAY, 1e-15);
-    assert_rel(derm_calibration_division(&w.a, &w.fc, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd),
+    assert_rel(derm_calibration_division(&w.a, &w.fc, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0),
                0.02 / DERM_HOURS_PER_DAY, 1e-15);
     world_fini(&w);
 }
@@ -316,7 +316,7 @@ static void test_division_balances_losses_per_cell(void **state)
     w.a.attachment[7] = 0.3;
     w.a.state[9] = DERM_STATE_ACTIVATED; /* the state drawn now does not matter */
     const struct derm_fibroblast_coef *c = &w.fc;
-    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd);
+    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0);
     assert_true(h > 0.0 && isfinite(h));
     double births = 0.0, losses = 0.0;
     for (int64_t r = 0; r < w.a.n; r++) {
@@ -337,7 +337,58 @@ static void test_division_balances_losses_per_cell(void **state)
     assert_rel(births, losses - inflow, 1e-12);
     /* losses below the progenitor inflow: no division needed */
     cc.stem_differentiation_per_year = 1e9;
-    assert_true(derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd) == 0.0);
+    assert_true(derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0) == 0.0);
+    world_fini(&w);
+}
+
+/* A population that drifted from the young density is calibrated to return to it: the
+ * scale is young over present fibroblast number; each cell's crowding is read at the young
+ * density (times the scale) and the progenitor inflow per present cell shrinks with it. */
+static void test_division_at_young_density(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    struct derm_calibration_coef cc = calibration_coef(&p);
+    struct world w;
+    const int counts[4] = {12, 12, 6, 6};
+    double rho[4];
+    layered_world(&w, counts, rho);
+    assert_rel(derm_calibration_density_scale(&w.g, &w.a, rho), 1.0, 1e-15);
+    for (int k = 0; k < 4; k++) rho[k] *= 1.5; /* the block holds 2/3 of its young number */
+    const double scale = derm_calibration_density_scale(&w.g, &w.a, rho);
+    assert_rel(scale, 1.5, 1e-14);
+    w.h.sensed_ref[DERM_S_GF] = 1.0;
+    double *crowd2 = malloc((size_t)w.g.n * sizeof(double));
+    assert_non_null(crowd2);
+    for (int64_t v = 0; v < w.g.n; v++) {
+        w.f.signal[DERM_S_GF][v] = 1.0;
+        w.crowd[v] = 0.2 + 0.1 * (double)(v % 4);
+        crowd2[v] = scale * w.crowd[v];
+    }
+    const struct derm_fibroblast_coef *c = &w.fc;
+    cc.stem_differentiation_per_year = 0.0;
+    const double h_s = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, scale);
+    assert_rel(h_s, derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], crowd2, 1.0), 1e-14);
+    /* a drifted-down population (less crowded now) gets a lower hazard than 'as it is' would
+     * give it, so it is not held at the drifted number */
+    assert_true(h_s > derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0));
+    /* with progenitors: births at the young crowding balance losses less inflow / scale */
+    add_cell(&w, DERM_AGENT_STEM, DERM_STATE_QUIESCENT, 0, 0, 0);
+    rebin(&w);
+    cc.stem_differentiation_per_year = 2.0;
+    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, scale);
+    double births = 0.0, losses = 0.0;
+    for (int64_t r = 0; r < w.a.n; r++) {
+        if (w.a.type[r] != DERM_AGENT_FIBROBLAST) continue;
+        losses += c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * w.a.damage[r]);
+        const double pa = c->activation_h / (c->activation_h + c->deactivation_h);
+        births += h * fmax(0.0, 1.0 - crowd2[w.a.voxel[r]] / c->crowding_factor) *
+                  (1.0 - c->collapse_division_loss * (1.0 - w.a.attachment[r])) *
+                  (pa + (1.0 - pa) * c->quiescent_division_factor);
+    }
+    assert_rel(births, losses - 2.0 / DERM_HOURS_PER_YEAR / scale, 1e-12);
+    free(crowd2);
     world_fini(&w);
 }
 
@@ -435,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_secretion_sources_equal_decay),
         cmocka_unit_test(test_synthesis_balances_turnover_per_layer),
         cmocka_unit_test(test_division_balances_losses_per_cell),
+        cmocka_unit_test(test_division_at_young_density),
         cmocka_unit_test(test_sim_young_state_balances_turnover),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

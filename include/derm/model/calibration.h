@@ -79,10 +79,19 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
                                 struct derm_homeostasis *h);
 
 /** The division hazard of an activated cell (1/h) such that births balance losses for the
- *  population as it is (each cell's crowding, growth-factor response and attachment; the
- *  activation share at its balance), or cc->division_per_day when that is given. */
+ *  population as it is (each cell's growth-factor response and attachment; the activation
+ *  share at its balance) brought to the young-adult density: each cell's crowding is
+ *  multiplied by density_scale (young-adult over present fibroblast number,
+ *  derm_calibration_density_scale; 1 = the population as it is) and the progenitor inflow
+ *  divided by it, so a population that drifted by chance is calibrated to return to the
+ *  young density rather than to stay where it drifted. cc->division_per_day when given. */
 double derm_calibration_division(const struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                  const struct derm_calibration_coef *cc, const struct derm_homeostasis *h,
-                                 const double *gf, const double *crowd);
+                                 const double *gf, const double *crowd, double density_scale);
+
+/** Young-adult fibroblast number of the block (density_ref_k, cells per voxel per layer,
+ *  times the voxels of each layer) over the present number; 1 when there are none. */
+double derm_calibration_density_scale(const struct derm_grid *g, const struct derm_agents *a,
+                                      const double *density_ref_k);
 
 #endif
