@@ -203,10 +203,10 @@ def write_csv(path, rows, remainder, var, age, ref, seeds):
         for r in rows:
             share = r.get("share", (float("nan"), float("nan")))
             w.writerow([r["arm"], "" if r["arm"] == FULL else f"ageing.{r['arm']}", var, age, ref, len(seeds),
-                        f"{r['ratio'][0]:.6g}", f"{r['ratio'][1]:.6g}", f"{r['loss'][0]:.6g}", f"{share[0]:.6g}",
-                        f"{share[1]:.6g}"] + [f"{x:.6g}" for x in r["per_seed"]])
-        w.writerow(["remainder", "", var, age, ref, len(seeds), "", "", "", f"{remainder[0]:.6g}",
-                    f"{remainder[1]:.6g}"] + [""] * len(seeds))
+                        f"{r['ratio'][0]:.10g}", f"{r['ratio'][1]:.10g}", f"{r['loss'][0]:.10g}", f"{share[0]:.10g}",
+                        f"{share[1]:.10g}"] + [f"{x:.10g}" for x in r["per_seed"]])
+        w.writerow(["remainder", "", var, age, ref, len(seeds), "", "", "", f"{remainder[0]:.10g}",
+                    f"{remainder[1]:.10g}"] + [""] * len(seeds))
 
 
 def main(argv=None):
