@@ -55,14 +55,14 @@ def series(out):
         return s
 
 
-BASE = """run: {{seed: 4, age_start_years: 30, age_end_years: {end}, dt_hours: {dt}}}
+BASE = """run: {{seed: {seed}, age_start_years: {start}, age_end_years: {end}, dt_hours: {dt}}}
 output: {{series_interval_days: {si}, frame_interval_days: 3650, write_fields: false, write_agents: false}}
 domain: {{nx: 6, ny: 6, nz: 20, voxel_um: 20}}
 """
 
 
-def cfg(end=31.0, dt=24, si=30, schedule=""):
-    return BASE.format(end=end, dt=dt, si=si) + (("schedule:\n" + schedule) if schedule else "")
+def cfg(end=31.0, dt=24, si=30, schedule="", seed=4, start=30):
+    return BASE.format(end=end, dt=dt, si=si, seed=seed, start=start) + (("schedule:\n" + schedule) if schedule else "")
 
 
 def test_uv_dose_is_exact_for_any_step(tmp_path):
@@ -136,8 +136,8 @@ def test_glucose_directions(tmp_path):
     late = lambda s, k: float(np.mean(s[k][len(s[k]) // 2:]))
     pooled = {}
     for name, sched in (("ctl", ""), ("dia", hi)):
-        runs = [series(run(tmp_path, f"{name}_r{sd}", cfg(end=40, dt=168, si=365, schedule=sched).replace(
-            "seed: 4,", f"seed: {sd},"), *amp)) for sd in seeds]
+        runs = [series(run(tmp_path, f"{name}_r{sd}", cfg(end=40, dt=168, si=365, schedule=sched, seed=sd), *amp))
+                for sd in seeds]
         pooled[name] = {k: np.mean([late(r, k) for r in runs]) for k in ("ros_mean", "il_mean")}
     assert pooled["dia"]["ros_mean"] > pooled["ctl"]["ros_mean"], pooled
     assert pooled["dia"]["il_mean"] > pooled["ctl"]["il_mean"], pooled
@@ -176,13 +176,11 @@ def test_exosome_and_growth_factor_directions(tmp_path):
     # ~2 days and activation is slow (fibroblast.activation_per_day), so a ~50-cell block gains
     # a few activated cells; a single seed's count at one row differs by a count of one or two.
     # These runs start at 25 (the young state, no spin-up) to stay cheap.
-    young = lambda sd, sched: cfg(end=25.03, dt=12, si=1, schedule=sched).replace(
-        "seed: 4, age_start_years: 30", f"seed: {sd}, age_start_years: 25")
     prp = gf.replace("at_age: 30.2", "at_age: 25.01")
     act = {"c": 0.0, "g": 0.0}
     for sd in range(4, 12):
         for name, sched in (("c", ""), ("g", prp)):
-            s = series(run(tmp_path, f"{name}{sd}", young(sd, sched)))
+            s = series(run(tmp_path, f"{name}{sd}", cfg(end=25.03, dt=12, si=1, schedule=sched, seed=sd, start=25)))
             week = (s["age_years"] > 25.01) & (s["age_years"] <= 25.01 + 7 / 365.25)
             assert week.sum() >= 6
             act[name] += float(np.sum(s["fibroblast_activated"][week]))
@@ -213,7 +211,7 @@ ALL = """  sun: {input: uv, dose: 2, from_age: 30, days_per_week: 5, hour_from: 
 
 
 def test_thread_identity_with_every_input(tmp_path):
-    text = BASE.format(end=31.0, dt=24, si=7).replace("write_fields: false, write_agents: false",
+    text = BASE.format(end=31.0, dt=24, si=7, seed=4, start=30).replace("write_fields: false, write_agents: false",
                                                     "write_fields: true, write_agents: true") + "schedule:\n" + ALL
     a = run(tmp_path, "t1", text, threads=1)
     b = run(tmp_path, "t2", text, threads=2)
@@ -247,7 +245,7 @@ def test_broken_schedules(tmp_path, case):
     need_bin()
     body, where, msg = BROKEN[case]
     path = tmp_path / f"{case}.yaml"
-    path.write_text(BASE.format(end=31.0, dt=24, si=30) + body)
+    path.write_text(BASE.format(end=31.0, dt=24, si=30, seed=4, start=30) + body)
     out = tmp_path / "out"
     p = subprocess.run([BIN, "run", str(path), "-o", str(out), "--quiet"], capture_output=True, text=True)
     assert p.returncode == 2, p.stderr

@@ -290,6 +290,30 @@ static void test_synthesis_balances_turnover_per_layer(void **state)
     world_fini(&w);
 }
 
+/* Births (with division hazard h and the given crowding) and losses of the world's
+ * fibroblasts per hour, as the fibroblast rule would have them: senescent cells cleared,
+ * the others dying by apoptosis and dividing at their growth-factor response, attachment,
+ * crowding and activation balance (growth factor sensed with reference 1). */
+static void births_and_losses(struct world *w, const struct derm_fibroblast_coef *c, double h, const double *crowd,
+                              double *births, double *losses)
+{
+    *births = *losses = 0.0;
+    for (int64_t r = 0; r < w->a.n; r++) {
+        if (w->a.type[r] != DERM_AGENT_FIBROBLAST) continue;
+        if (w->a.state[r] == DERM_STATE_SENESCENT) {
+            *losses += c->clearance_h;
+            continue;
+        }
+        *losses += c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * w->a.damage[r]);
+        const int64_t v = w->a.voxel[r];
+        const double gf = w->f.signal[DERM_S_GF][v], resp = gf * (1.0 + c->gf_half) / (c->gf_half + gf);
+        const double pa = c->activation_h * gf / (c->activation_h * gf + c->deactivation_h);
+        const double crowd_term = fmax(0.0, 1.0 - crowd[v] / c->crowding_factor);
+        *births += h * resp * (1.0 - c->collapse_division_loss * (1.0 - w->a.attachment[r])) * crowd_term *
+                   (pa + (1.0 - pa) * c->quiescent_division_factor);
+    }
+}
+
 /* The derived division hazard balances losses for the population as it is: each cell's
  * crowding, growth-factor response and attachment, at its activation balance, as the
  * fibroblast rule uses them. */
@@ -318,21 +342,8 @@ static void test_division_balances_losses_per_cell(void **state)
     const struct derm_fibroblast_coef *c = &w.fc;
     const double h = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0);
     assert_true(h > 0.0 && isfinite(h));
-    double births = 0.0, losses = 0.0;
-    for (int64_t r = 0; r < w.a.n; r++) {
-        if (w.a.type[r] != DERM_AGENT_FIBROBLAST) continue;
-        if (w.a.state[r] == DERM_STATE_SENESCENT) {
-            losses += c->clearance_h;
-            continue;
-        }
-        losses += c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * w.a.damage[r]);
-        const int64_t v = w.a.voxel[r];
-        const double gf = w.f.signal[DERM_S_GF][v], resp = gf * (1.0 + c->gf_half) / (c->gf_half + gf);
-        const double pa = c->activation_h * gf / (c->activation_h * gf + c->deactivation_h);
-        const double crowd = fmax(0.0, 1.0 - w.crowd[v] / c->crowding_factor);
-        births += h * resp * (1.0 - c->collapse_division_loss * (1.0 - w.a.attachment[r])) * crowd *
-                  (pa + (1.0 - pa) * c->quiescent_division_factor);
-    }
+    double births, losses;
+    births_and_losses(&w, c, h, w.crowd, &births, &losses);
     const double inflow = cc.stem_differentiation_per_year / DERM_HOURS_PER_YEAR;
     assert_rel(births, losses - inflow, 1e-12);
     /* losses below the progenitor inflow: no division needed */
@@ -378,15 +389,8 @@ static void test_division_at_young_density(void **state)
     rebin(&w);
     cc.stem_differentiation_per_year = 2.0;
     const double h = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, scale);
-    double births = 0.0, losses = 0.0;
-    for (int64_t r = 0; r < w.a.n; r++) {
-        if (w.a.type[r] != DERM_AGENT_FIBROBLAST) continue;
-        losses += c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * w.a.damage[r]);
-        const double pa = c->activation_h / (c->activation_h + c->deactivation_h);
-        births += h * fmax(0.0, 1.0 - crowd2[w.a.voxel[r]] / c->crowding_factor) *
-                  (1.0 - c->collapse_division_loss * (1.0 - w.a.attachment[r])) *
-                  (pa + (1.0 - pa) * c->quiescent_division_factor);
-    }
+    double births, losses;
+    births_and_losses(&w, c, h, crowd2, &births, &losses);
     assert_rel(births, losses - 2.0 / DERM_HOURS_PER_YEAR / scale, 1e-12);
     free(crowd2);
     world_fini(&w);
