@@ -436,20 +436,90 @@ static int wait_readable(int fd, double limit_s)
     }
 }
 
+/* 1 when a sanitizer stack frame belongs to the sanitizer's own runtime (an interceptor). */
+static int runtime_frame(const char *f)
+{
+    return strstr(f, "interceptor") || strstr(f, "libsanitizer") || strstr(f, "libasan") || strstr(f, "libubsan") ||
+           strstr(f, "asan_") || strstr(f, "ubsan_");
+}
+
+/* "dir/a/b.so+0x1f (x)" -> "b.so+0x1f (x)": every path in s loses its directories. */
+static void strip_dirs(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        const char *word = r;
+        while (*r && *r != ' ' && *r != '(') r++;
+        const char *base = word;
+        for (const char *q = word; q < r; q++)
+            if (*q == '/') base = q + 1;
+        memmove(w, base, (size_t)(r - base));
+        w += r - base;
+        if (*r) *w++ = *r++;
+    }
+    *w = '\0';
+}
+
+/* What a failed child's diagnostics say went wrong, on one line: for a sanitizer report its
+ * kind and the first frame outside the sanitizer's runtime ("AddressSanitizer:
+ * memcpy-param-overlap at H5HG_read (libhdf5_serial.so.103+0x167b8d)"), which tells a fault
+ * inside the HDF5 library from one in dermsim's own reader; otherwise the last non-empty line;
+ * "" when the child wrote nothing. */
+static void child_summary(FILE *log, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (!log || fflush(log) != 0 || fseek(log, 0, SEEK_SET) != 0) return;
+    char line[512], last[256] = "", kind[128] = "", frame[256] = "";
+    while (fgets(line, sizeof line, log)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0]) continue;
+        snprintf(last, sizeof last, "%s", line);
+        const char *t = line + strspn(line, " \t");
+        if (!frame[0] && t[0] == '#' && !runtime_frame(t)) {
+            const char *in = strstr(t, " in ");
+            const char *what = in ? in + 4 : strchr(t, ' ');
+            if (in || (what && (what = strchr(what + 1, ' ')))) {
+                snprintf(frame, sizeof frame, "%s", what + strspn(what, " "));
+                strip_dirs(frame);
+            }
+        }
+        const char *sum = strstr(line, "SUMMARY: ");
+        if (!kind[0] && sum) { /* "SUMMARY: AddressSanitizer: memcpy-param-overlap <where>" */
+            sum += 9;
+            const char *colon = strstr(sum, ": ");
+            size_t len = colon ? (size_t)(colon + 2 - sum) + strcspn(colon + 2, " ") : strcspn(sum, " ");
+            snprintf(kind, sizeof kind, "%.*s", (int)(len < sizeof kind ? len : sizeof kind - 1), sum);
+        }
+    }
+    if (kind[0])
+        snprintf(buf, n, "%s%s%s", kind, frame[0] ? " at " : "", frame);
+    else
+        snprintf(buf, n, "%s", last);
+}
+
 derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, void *out, struct derm_err *err),
                                  void *arg, void *out, size_t outsize, struct derm_err *err)
 {
+    /* What the child writes to stderr (a sanitizer's report of a fault inside the HDF5
+     * library, which runs only in the child) goes to an unnamed file, not to the user's
+     * terminal: the parent reports the failure as one line and quotes the report's summary. */
+    FILE *log = tmpfile();
     int fds[2];
-    if (pipe(fds) != 0) return derm_err_set(err, DERM_EIO, "%s: cannot make a pipe: %s", path, strerror(errno));
+    if (pipe(fds) != 0) {
+        if (log) fclose(log);
+        return derm_err_set(err, DERM_EIO, "%s: cannot make a pipe: %s", path, strerror(errno));
+    }
     fflush(NULL); /* nothing buffered is written twice */
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
+        if (log) fclose(log);
         return derm_err_set(err, DERM_EIO, "%s: cannot fork a reader: %s", path, strerror(errno));
     }
     if (pid == 0) { /* the child: read, report, leave without running any atexit handler */
         close(fds[0]);
+        if (log) dup2(fileno(log), STDERR_FILENO);
         /* a fault here is the child's and ends it: no handler of the parent (a fuzzer's crash
          * report, a sanitizer's death callback) runs for it */
         if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(NULL);
@@ -467,8 +537,10 @@ derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, 
     close(fds[1]);
     struct derm_err e = {0};
     const double limit_s = isolated_limit_s(path);
-    int got =
-        wait_readable(fds[0], limit_s) && read_all(fds[0], &e, sizeof e) == 0 && read_all(fds[0], out, outsize) == 0;
+    /* readable: the child wrote its answer or ended (end of file); not readable within the
+     * limit: it is still reading, HDF5 looping on the file */
+    const int ready = wait_readable(fds[0], limit_s);
+    int got = ready && read_all(fds[0], &e, sizeof e) == 0 && read_all(fds[0], out, outsize) == 0;
 #ifdef DERM_FUZZ_BUILD
     if (got && cov_size()) { /* merge the child's coverage into ours (saturating add) */
         uint8_t *c = malloc(cov_size());
@@ -481,23 +553,27 @@ derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, 
     }
 #endif
     close(fds[0]);
-    int ws = 0, timed_out = 0;
-    if (!got && waitpid(pid, &ws, WNOHANG) == 0) { /* still reading: HDF5 looped on the file */
-        kill(pid, SIGKILL);
-        timed_out = 1;
-    }
+    int ws = 0;
+    /* (not "is it still running?" after a failed read: a child that ended closes the pipe a
+     * moment before it can be waited for, and was then taken for a loop) */
+    const int timed_out = !ready;
+    if (timed_out) kill(pid, SIGKILL);
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
     }
+    char why[200];
+    child_summary(log, why, sizeof why);
+    if (log) fclose(log);
+    const char *sep = why[0] ? ": " : "";
     if (timed_out)
         return derm_err_set(err, DERM_ECORRUPT,
                             "damaged file: %s: reading it did not finish in %g s (the HDF5 library loops on it)", path,
                             limit_s);
     if (WIFSIGNALED(ws))
-        return derm_err_set(err, DERM_ECORRUPT, "damaged file: %s: reading it crashed the HDF5 library (signal %d)",
-                            path, WTERMSIG(ws));
+        return derm_err_set(err, DERM_ECORRUPT, "damaged file: %s: reading it crashed the HDF5 library (signal %d%s%s)",
+                            path, WTERMSIG(ws), sep, why);
     if (!got || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        return derm_err_set(err, DERM_ECORRUPT, "damaged file: %s: the reader of the file failed (exit %d)", path,
-                            WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+        return derm_err_set(err, DERM_ECORRUPT, "damaged file: %s: the reader of the file failed (exit %d%s%s)", path,
+                            WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, sep, why);
     e.msg[sizeof e.msg - 1] = '\0';
     if (e.code != DERM_OK && err) *err = e;
     return e.code;

@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "../../sim/io/h5util.h" /* derm_h5util_isolated: internal to the library */
 #include "derm/io/output.h"
 #include "derm/sim/totals.h"
 
@@ -717,6 +719,63 @@ static void test_errors(void **state)
     assert_true(strlen(derm_output_hdf5_version()) >= 5);
 }
 
+/* A reader child that fails: its stderr (a sanitizer's report of a fault inside the HDF5
+ * library) never reaches the user; the parent's one-line error quotes the report's kind and
+ * the first frame outside the sanitizer's runtime, so a fault in HDF5 is told from one in
+ * dermsim's reader. */
+static const char *child_report;
+static int child_exit; /* > 0: _exit(child_exit); < 0: raise(-child_exit) */
+static derm_status failing_child(void *arg, void *out, struct derm_err *err)
+{
+    (void)arg, (void)out, (void)err;
+    fputs(child_report, stderr);
+    fflush(stderr);
+    if (child_exit > 0) _exit(child_exit);
+    if (child_exit < 0) raise(-child_exit);
+    return DERM_OK;
+}
+
+static void test_isolated_reader_failures(void **state)
+{
+    (void)state;
+    struct derm_err err = {0};
+    int out = 0;
+    child_report = "=================================================================\n"
+                   "==25330==ERROR: AddressSanitizer: memcpy-param-overlap: memory ranges [0x6,0xe) overlap\n"
+                   "    #0 0x7f5634e47f4f in __interceptor_memcpy "
+                   "../../../../src/libsanitizer/sanitizer_common/sanitizer_common_interceptors.inc:827\n"
+                   "    #1 0x7f5634767b8d in H5HG_read (/lib/x86_64-linux-gnu/libhdf5_serial.so.103+0x167b8d)\n"
+                   "    #2 0x7f56348beeff  (/lib/x86_64-linux-gnu/libhdf5_serial.so.103+0x2beeff)\n"
+                   "    #7 0x56533eb3509c in derm_h5util_read_str_attr /check/work/main/sim/io/h5util.c:233\n\n"
+                   "SUMMARY: AddressSanitizer: memcpy-param-overlap ../../../../src/libsanitizer/sanitizer_common/"
+                   "sanitizer_common_interceptors.inc:827 in __interceptor_memcpy\n==25330==ABORTING\n";
+    child_exit = 86;
+    assert_int_equal(derm_h5util_isolated("x.h5", failing_child, NULL, &out, sizeof out, &err), DERM_ECORRUPT);
+    assert_string_equal(err.msg, "damaged file: x.h5: the reader of the file failed (exit 86: AddressSanitizer: "
+                                 "memcpy-param-overlap at H5HG_read (libhdf5_serial.so.103+0x167b8d))");
+
+    child_report = "==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x60\n"
+                   "    #0 0x56 in derm_h5util_read_str_attr /src/sim/io/h5util.c:233\n"
+                   "SUMMARY: AddressSanitizer: heap-buffer-overflow /src/sim/io/h5util.c:233 in x\n";
+    assert_int_equal(derm_h5util_isolated("x.h5", failing_child, NULL, &out, sizeof out, &err), DERM_ECORRUPT);
+    assert_non_null(strstr(err.msg, "(exit 86: AddressSanitizer: heap-buffer-overflow at derm_h5util_read_str_attr "
+                                    "h5util.c:233)"));
+
+    child_report = "first\nlast words\n\n";
+    child_exit = -SIGSEGV;
+    assert_int_equal(derm_h5util_isolated("x.h5", failing_child, NULL, &out, sizeof out, &err), DERM_ECORRUPT);
+    assert_string_equal(err.msg, "damaged file: x.h5: reading it crashed the HDF5 library (signal 11: last words)");
+
+    child_report = "";
+    child_exit = 3;
+    assert_int_equal(derm_h5util_isolated("x.h5", failing_child, NULL, &out, sizeof out, &err), DERM_ECORRUPT);
+    assert_string_equal(err.msg, "damaged file: x.h5: the reader of the file failed (exit 3)");
+
+    child_exit = 0;
+    derm_err_clear(&err);
+    assert_int_equal(derm_h5util_isolated("x.h5", failing_child, NULL, &out, sizeof out, &err), DERM_OK);
+}
+
 /* Field chunks hold one frame, capped at 4 MiB: split along z, then y. */
 static void check_chunk(int64_t nx, int64_t ny, int64_t nz, const hsize_t want[4])
 {
@@ -880,7 +939,7 @@ int main(void)
         cmocka_unit_test(test_layout_and_round_trip), cmocka_unit_test(test_incomplete_run),
         cmocka_unit_test(test_optional_parts),        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_field_chunks),          cmocka_unit_test(test_write_failure),
-        cmocka_unit_test(test_custom_series),
+        cmocka_unit_test(test_custom_series),         cmocka_unit_test(test_isolated_reader_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
