@@ -27,7 +27,9 @@ Every measured number is printed (pytest -s, or ctest output on failure).
 The 36 runs go two at a time, each single-threaded (results do not depend on the
 thread count; test_reproducibility.py checks that).
 
-Environment: DERMSIM_BIN, DERMSIM_SOURCE_DIR (defaults to this file's repository).
+Environment: DERMSIM_BIN, DERMSIM_SOURCE_DIR (defaults to this file's repository);
+DERM_STEP_SEEDS=N (default 12, at least 4) runs N seeds: with enough of them the MMP-1 and
+senescence bound max(3 %, 3 s.e.) becomes the 3 % of issue 8 (48 seeds: README).
 """
 
 import os
@@ -43,7 +45,10 @@ h5py = pytest.importorskip("h5py")
 SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
 CONFIG = SOURCE_DIR / "tests" / "configs" / "step_convergence.yaml"
 STEPS_H = (168.0, 42.0, 12.0)
-SEEDS = tuple(range(2024, 2036))
+# twelve seeds under ctest; DERM_STEP_SEEDS=N runs seeds 2024 .. 2024+N-1 (the offline
+# study that resolves 3 % on MMP-1 uses 48: README, Validation: step convergence)
+N_SEEDS = int(os.environ.get("DERM_STEP_SEEDS", "12"))
+SEEDS = tuple(range(2024, 2024 + max(N_SEEDS, 4)))
 PARALLEL = 2
 NAMES = ("collagen_ratio", "fibroblast_density", "mmp1", "senescent_fraction")
 
@@ -84,8 +89,8 @@ def run_all(d):
                 assert p.returncode == 0, f"dt {key[0]} seed {key[1]}: dermsim exited {p.returncode}: {err}"
                 done[key] = out
                 del running[key]
-            if time.monotonic() - t0 > 2400:
-                pytest.fail("step-convergence runs took more than 40 minutes")
+            if time.monotonic() - t0 > 200 * len(SEEDS):
+                pytest.fail(f"step-convergence runs took more than {200 * len(SEEDS) / 60:.0f} minutes")
             time.sleep(0.05)
     finally:
         for p, _ in running.values():

@@ -20,8 +20,9 @@ per label. Nothing is loosened to pass.
         [--replicates 3] [-j 2] [--threads 1] [--dt-hours H | --dt-scale F]
         [--targets C1,C6] [--json results.json] [--markdown results.md] [--reuse] [configs ...]
     /usr/bin/python3 tests/validation/validate.py --list-rows        the row table (no runs)
-    /usr/bin/python3 tests/validation/validate.py --merge A.json B.json [--markdown t.md]
-                                                 one table of two result files (two steps)
+    /usr/bin/python3 tests/validation/validate.py --merge A.json B.json [C.json ...] [--markdown t.md]
+                                                 one table of the default step (A) and the
+                                                 smaller steps (B, C...: per row, the smallest)
 
 --dt-hours H runs every scenario at run.dt_hours = min(H, the config's own step): lifetime
 scenarios at H, acute scenarios keep a smaller step of their own. --dt-scale F divides every
@@ -577,19 +578,44 @@ def rows_markdown():
     return lines
 
 
-def merge_markdown(a, b):
-    """Two result files (e.g. default step and 4x smaller) as one table."""
+def step_text(h):
+    """A step in hours as the table shows it: '168 h', '6 h', '15 min'."""
+    if h is None:
+        return "?"
+    return f"{h:g} h" if h >= 1 else f"{h * 60:g} min"
+
+
+def smaller_step_rows(files):
+    """(target, observable) -> row over one or more result files at smaller steps: where a
+    row appears in several, the one run at the smallest step."""
+    out = {}
+    for f in files:
+        for r in f["rows"]:
+            key = (r["target"], r["observable"])
+            old = out.get(key)
+            if old is None or (r.get("dt_hours") or math.inf) < (old.get("dt_hours") or math.inf):
+                out[key] = r
+    return out
+
+
+def merge_markdown(a, b, lb="4x smaller step"):
+    """One table: the default-step results `a` and the smaller-step results `b` (one result
+    file, or a list of them: see smaller_step_rows). Every value names the step it was run
+    at. A row of `b` that was not run at a smaller step than in `a` (a config whose own step
+    is already below --dt-hours H) is not a second step: it is shown as not run."""
     ka = {(r["target"], r["observable"]): r for r in a["rows"]}
-    kb = {(r["target"], r["observable"]): r for r in b["rows"]}
-    la, lb = a["meta"]["step_label"], b["meta"]["step_label"]
+    kb = smaller_step_rows(b if isinstance(b, list) else [b])
+    la = a["meta"]["step_label"]
     lines = [f"| target | observable | label | {la} | {lb} | band | status |", "|---|---|---|---|---|---|---|"]
     for row in ROWS:
         key = (row.target, row.observable)
         ra, rb = ka.get(key), kb.get(key)
         if ra is None and rb is None:
             continue
-        va = f"{fmt(ra['value'])} +- {fmt(ra['sd'])}" if ra else "not run"
-        vb = f"{fmt(rb['value'])} +- {fmt(rb['sd'])}" if rb else "not run"
+        if ra and rb and not (rb.get("dt_hours") or math.inf) < (ra.get("dt_hours") or 0.0):
+            rb = None
+        va = f"{fmt(ra['value'])} +- {fmt(ra['sd'])} ({step_text(ra.get('dt_hours'))})" if ra else "not run"
+        vb = f"{fmt(rb['value'])} +- {fmt(rb['sd'])} ({step_text(rb.get('dt_hours'))})" if rb else "not run"
         if row.label == IDENTITY:
             st = "identity"
             flags = [("in band" if r["in_band"] else "OUT of band") for r in (ra, rb) if r]
@@ -636,14 +662,17 @@ def main(argv=None):
     ap.add_argument("--reuse", action="store_true",
                     help="keep complete runs in --out made by the same command line (same binary path)")
     ap.add_argument("--list-rows", action="store_true", help="print the row table (labels, bands, sources)")
-    ap.add_argument("--merge", nargs=2, metavar="JSON", help="one table of two result files")
+    ap.add_argument("--merge", nargs="+", metavar="JSON",
+                    help="one table: the default-step result file, then the smaller-step file(s)")
     args = ap.parse_args(argv)
 
     if args.list_rows:
         print("\n".join(rows_markdown()))
         return 0
     if args.merge:
-        a, b = (json.load(open(p)) for p in args.merge)
+        if len(args.merge) < 2:
+            ap.error("--merge needs the default-step result file and at least one smaller-step file")
+        a, *b = (json.load(open(p)) for p in args.merge)
         lines = merge_markdown(a, b)
         print("\n".join(lines))
         if args.markdown:
