@@ -224,7 +224,16 @@ def test_readme_states_counts_per_label():
     assert tuple(int(x) for x in stated.groups()) == (len(V.ROWS), n["emergent"], n["calibrated"], n["identity"]), (
         f"README states {stated.group(0)!r}; ROWS has {len(V.ROWS)} rows: {n}")
     # one table line per row, and the stated pass counts agree with the table's statuses
-    lines = [l for l in sec.splitlines() if l.startswith("| ") and not l.startswith("| target")]
+    # the table that starts at the '| target | observable |' header (other tables of the
+    # section, such as the step-convergence one, are not row tables)
+    body = sec.split("| target | observable |", 1)
+    assert len(body) == 2, "README validation section has no '| target | observable | ...' table"
+    lines = []
+    for l in body[1].splitlines()[1:]:
+        if not l.startswith("|"):
+            break
+        if not l.startswith("|---"):
+            lines.append(l)
     keys = [tuple(c.strip() for c in l.strip("|").split("|")[:2]) for l in lines]
     assert sorted(keys) == sorted((r.target, r.observable) for r in V.ROWS), (
         "the README validation table does not have exactly one line per row of ROWS")
