@@ -25,7 +25,7 @@ What is asserted, and why:
     48-seed result is tabulated: MMP-1 within 0.72 % +- 0.98 %).
 Every measured number is printed (pytest -s, or ctest output on failure).
 
-The 36 runs go two at a time, each single-threaded (results do not depend on the
+The 3 x N runs (36 with twelve seeds) go two at a time, each single-threaded (results do not depend on the
 thread count; test_reproducibility.py checks that).
 
 Environment: DERMSIM_BIN, DERMSIM_SOURCE_DIR (defaults to this file's repository);

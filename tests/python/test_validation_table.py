@@ -45,7 +45,7 @@ def test_steps_are_named_and_a_row_at_the_same_step_is_not_a_second_step():
                                 row(C3.target, C3.observable, 1.6, 1.0)])
     # --dt-hours 42 runs C17 (own step 24 h) at 24 h again, and C3 not at all
     b = result("42 h", [row(C1.target, C1.observable, 0.66, 42.0), row(C17.target, C17.observable, 2.5, 24.0)])
-    lines = v.merge_markdown(a, b)
+    lines = v.merge_markdown(a, [b])
     assert "| 0.63 +- 0.01 (168 h) | 0.66 +- 0.01 (42 h) |" in line_of(lines, C1)
     assert line_of(lines, C1).endswith("| PASS at both |")
     c17 = line_of(lines, C17)

@@ -598,14 +598,14 @@ def smaller_step_rows(files):
     return out
 
 
-def merge_markdown(a, b, lb="4x smaller step"):
-    """One table: the default-step results `a` and the smaller-step results `b` (one result
-    file, or a list of them: see smaller_step_rows). Every value names the step it was run
-    at. A row of `b` that was not run at a smaller step than in `a` (a config whose own step
-    is already below --dt-hours H) is not a second step: it is shown as not run."""
+def merge_markdown(a, bs):
+    """One table: the default-step results `a` and the smaller-step result files `bs` (per
+    row, the smallest step: smaller_step_rows). Every value names the step it was run at. A
+    row of `bs` that was not run at a smaller step than in `a` (a config whose own step is
+    already below --dt-hours H) is not a second step: it is shown as not run."""
     ka = {(r["target"], r["observable"]): r for r in a["rows"]}
-    kb = smaller_step_rows(b if isinstance(b, list) else [b])
-    la = a["meta"]["step_label"]
+    kb = smaller_step_rows(bs)
+    la, lb = a["meta"]["step_label"], "4x smaller step"
     lines = [f"| target | observable | label | {la} | {lb} | band | status |", "|---|---|---|---|---|---|---|"]
     for row in ROWS:
         key = (row.target, row.observable)
@@ -672,8 +672,8 @@ def main(argv=None):
     if args.merge:
         if len(args.merge) < 2:
             ap.error("--merge needs the default-step result file and at least one smaller-step file")
-        a, *b = (json.load(open(p)) for p in args.merge)
-        lines = merge_markdown(a, b)
+        a, *bs = (json.load(open(p)) for p in args.merge)
+        lines = merge_markdown(a, bs)
         print("\n".join(lines))
         if args.markdown:
             open(args.markdown, "w").write("\n".join(lines) + "\n")
