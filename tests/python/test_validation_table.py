@@ -78,3 +78,27 @@ def test_merge_command_line(tmp_path):
     assert "(42 h)" in md.read_text()
     p = subprocess.run([sys.executable, str(VALIDATE), "--merge", str(pa)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "at least one smaller-step file" in p.stderr
+
+
+def test_year_flux_is_the_amount_made_in_the_year_around_an_age():
+    """year_flux: the yearly rate from a cumulative series over the year centred on the age
+    (interpolated between series rows, which need not fall on the year's ends), shifted to the
+    last year of a run that ends before age + 0.5; a series without that year is an error."""
+    import numpy as np
+    import pytest
+
+    a = np.arange(20.0, 70.0001, 0.25) + 0.08  # quarterly rows, not on whole years
+    a[-1] = 70.0
+    rate = lambda t: 2.0 + np.sin(2 * np.pi * t)  # seasonal; its mean over any whole year is 2
+    t = np.linspace(20.0, 70.0, 200001)
+    cum = np.concatenate([[0.0], np.cumsum((rate(t[1:]) + rate(t[:-1])) / 2 * np.diff(t))])
+    s = {"age_years": a, "cum": np.interp(a, t, cum)}
+    # linear interpolation of the cumulative series between quarterly rows: within 2 % of the
+    # exact seasonal mean, where the last-step rate would swing between 1 and 3
+    assert abs(v.year_flux(s, "cum", 50) - 2.0) < 0.04
+    assert abs(v.year_flux(s, "cum", 70) - 2.0) < 0.04  # the run ends at 70: the year 69-70
+    lin = {"age_years": a, "cum": 3.0 * (a - 20.0)}
+    assert v.year_flux(lin, "cum", 45) == pytest.approx(3.0, rel=1e-12)
+    assert v.year_flux(lin, "cum", 70) == pytest.approx(3.0, rel=1e-12)
+    with pytest.raises(ValueError, match="no year"):
+        v.year_flux({"age_years": np.array([20.0, 20.5]), "cum": np.array([0.0, 1.0])}, "cum", 20.2)

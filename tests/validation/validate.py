@@ -106,14 +106,16 @@ ROWS = [
         "uv.tgfbr_recovery_h: 'synthesis back >= 80 % by 72-96 h; C5'",
         "Fisher 2000; Quan 2004 (target C5)"),
     Row("C3rep", "MMP-1 / before, mean of days 10-20 (2 MED every other day; ~4x)", 2.5, 6.0, CALIBRATED,
-        "uv.ap1_chronic_share was chosen so that 'repeated strong doses still hold MMP-1 high (Fisher 1997, C3)'",
+        "uv.ap1_chronic_share was chosen so that 'repeated strong doses still hold MMP-1 high (Fisher 1997, C3)', "
+        "and uv.ap1_adaptation_days ('calibrated with uv.ap1_chronic_share to C3rep')",
         "Fisher 1997: 4.4x collagenase plateau (target C3)"),
     Row("C3sub", "MMP-1 peak / before (0.3 MED, sub-erythemal)", 1.2, None, EMERGENT,
         "no parameter was fitted to the sub-erythemal response",
         "Fisher 1997: sub-erythemal doses still raise MMP-1 (target C3)"),
     # --- C6-C8 cells (C6/C7/C8 configs: one lifetime run) ---
     Row("C6", "collagen_synthesis_per_cell(80)/(25)", 0.55, 0.80, CALIBRATED,
-        "fibroblast.collapse_synthesis_loss and the SASP factors ('calibrated to C6/C8')",
+        "fibroblast.senescent_synthesis_factor ('calibrated to C6'), with fibroblast.collapse_synthesis_loss "
+        "and the SASP factors",
         "Varani 2006: procollagen 56 vs 82 ng/ml (target C6)"),
     Row("C6", "mmp1_mean(80)/(25)", 3.0, 10.0, CALIBRATED,
         "fibroblast.collapse_mmp1_gain ('calibrated to C6') and fibroblast.ros_damage_gain "
@@ -224,7 +226,7 @@ ROWS = [
         "uv.adaptation_per_med_day and uv.ap1_chronic_share were calibrated to the chronic sun targets",
         "El-Domyati 2002: exposed-site collagen I 82.5 -> 53.2 % over life, protected skin unchanged "
         "before the 8th decade; an indoor face loses some but less (docs/SOURCES.md 1c)"),
-    Row("Csun_indoor", "collagen synthesis rate(70), exposed / protected", 0.80, 1.00, CALIBRATED,
+    Row("Csun_indoor", "collagen synthesised over the year around 70 (integrated flux), exposed / protected", 0.80, 1.00, CALIBRATED,
         "uv.adaptation_per_med_day and uv.ap1_chronic_share were calibrated to the chronic sun targets",
         "Talwar 1995: mild photodamage, procollagen not different except type I -16 % (docs/SOURCES.md 1b)"),
     Row("Csun_indoor", "dermal_thickness(70), exposed / protected", 0.90, 1.10, CALIBRATED,
@@ -243,7 +245,7 @@ ROWS = [
         "uv.adaptation_per_med_day and uv.ap1_chronic_share were calibrated to the chronic sun targets",
         "El-Domyati 2002 (exposed collagen I 82.5 -> 53.2 %); exposed / protected 0.55-0.75 by the "
         "8th-9th decade with heavy exposure (docs/SOURCES.md 1c)"),
-    Row("Csun_outdoor", "collagen synthesis rate(70), exposed / protected", 0.55, 0.90, CALIBRATED,
+    Row("Csun_outdoor", "collagen synthesised over the year around 70 (integrated flux), exposed / protected", 0.55, 0.90, CALIBRATED,
         "uv.adaptation_per_med_day and uv.ap1_chronic_share were calibrated to the chronic sun targets",
         "Talwar 1995: severe photodamage, type I and III procollagen ~-40 %; Chubb 2013: lower with "
         "severity (docs/SOURCES.md 1b)"),
@@ -268,7 +270,7 @@ ROWS = [
         "closed form of the AGE load, which follows glucose linearly (see C9 diabetic / normal)",
         "diabetic skin stiffer (Dermatology 1996 192:19; Melling 2000 Young's moduli up); experimental "
         "diabetes +20 % collagen stiffness (rat)"),
-    Row("Csmoking", "collagen synthesis rate(50), smoker / non-smoker", 0.70, 0.90, EMERGENT,
+    Row("Csmoking", "collagen synthesised over the year around 50 (integrated flux), smoker / non-smoker", 0.70, 0.90, EMERGENT,
         "no parameter was fitted to smoking (oxidative.* are estimates)",
         "Knuutinen 2002 BJD: PINP -18 %, PIIINP -22 % in smokers (docs/SOURCES.md 4)"),
     Row("Csmoking", "mmp1_mean(50), smoker / non-smoker", 0.90, 2.00, EMERGENT,
@@ -336,6 +338,18 @@ def at(s, name, age):
     if not sel.any():
         sel = np.abs(a - age) == np.abs(a - age).min()
     return float(np.mean(s[name][sel]))
+
+
+def year_flux(s, cum_name, age):
+    """Mean yearly rate of the cumulative series `cum_name` over the year centred on `age`
+    (shifted to end at the run's last row when the run ends before age + 0.5): the amount
+    made in that year, so a synthesis comparison spans every season and every exposure day,
+    not the step that happens to end at `age`."""
+    a, c = s["age_years"], s[cum_name]
+    lo = min(age - 0.5, float(a[-1]) - 1.0)
+    if lo < float(a[0]):
+        raise ValueError(f"year_flux: the series holds no year of {cum_name} around {age} y")
+    return float(np.interp(lo + 1.0, a, c) - np.interp(lo, a, c))
 
 
 def at_age_exact(s, name, age):
@@ -451,7 +465,8 @@ def check(tid, s, ctl=None):
         v[f"annual facial UV dose 20-70 (SED/yr; {ref})"] = annual_dose(s, 20, 70)
         r = lambda k, a=70: at(s, k, a) / at(ctl, k, a)
         v["collagen_total(70), exposed / protected"] = r("collagen_total")
-        v["collagen synthesis rate(70), exposed / protected"] = r("collagen_synthesis_rate")
+        v["collagen synthesised over the year around 70 (integrated flux), exposed / protected"] = (
+            year_flux(s, "collagen_synthesized", 70) / year_flux(ctl, "collagen_synthesized", 70))
         v["dermal_thickness(70), exposed / protected"] = r("dermal_thickness")
         v["upper-dermis (0-200 um) elastin at 70, exposed / protected"] = upper_elastin(s, 70) / upper_elastin(ctl, 70)
         if tid == "Csun_outdoor":
@@ -462,7 +477,8 @@ def check(tid, s, ctl=None):
             at(s, "stiffness_factor", 70) / at(ctl, "stiffness_factor", 70))
     elif tid == "Csmoking":
         r = lambda k: at(s, k, 50) / at(ctl, k, 50)
-        v["collagen synthesis rate(50), smoker / non-smoker"] = r("collagen_synthesis_rate")
+        v["collagen synthesised over the year around 50 (integrated flux), smoker / non-smoker"] = (
+            year_flux(s, "collagen_synthesized", 50) / year_flux(ctl, "collagen_synthesized", 50))
         v["mmp1_mean(50), smoker / non-smoker"] = r("mmp1_mean")
         v["timp_mean(50), smoker / non-smoker"] = r("timp_mean")
         v["dermal_thickness(50), smoker / non-smoker"] = r("dermal_thickness")
