@@ -1,7 +1,7 @@
 """analysis/ageing_budget.py: the ageing budget table (issue 8, "Ageing from mechanisms").
 
-The script is run on a tiny block (6 x 6 x 12 voxels of 40 um, a woman from 25 to 56,
-menopause at 51) with two seeds, loss of collagen_total at 55 relative to 25, two runs at a
+The script is run on a tiny block (6 x 6 x 12 voxels of 40 um, a woman from 25 to 66,
+menopause at 51) with two seeds, loss of collagen_total at 65 relative to 25, two runs at a
 time. Checks:
 - the markdown table has the full model, one row per mechanism (the six ageing.* switches)
   and the sum and remainder rows; the CSV one row per arm and the remainder, with the
@@ -32,7 +32,7 @@ SCRIPT = SOURCE_DIR / "analysis" / "ageing_budget.py"
 MECHANISMS = ("systemic", "senescence", "fragmentation", "oxidative", "glycation", "menopause")
 SEEDS = (1, 2)
 CONFIG = """\
-run: {seed: 1, age_start_years: 25, age_end_years: 56, dt_hours: 168}
+run: {seed: 1, age_start_years: 25, age_end_years: 66, dt_hours: 168}
 output: {series_interval_days: 182.625, frame_interval_days: 36525, write_fields: false, write_agents: false}
 domain: {nx: 6, ny: 6, nz: 12, voxel_um: 40}
 subject: {sex: female, menopause_age_years: 51}
@@ -57,7 +57,7 @@ def budget(tmp_path_factory):
     d = tmp_path_factory.mktemp("ageing_budget")
     cfg = d / "tiny.yaml"
     cfg.write_text(CONFIG)
-    args = ["--config", cfg, "--seeds", ",".join(map(str, SEEDS)), "--age", 55, "-j", 2, "--out", d / "out",
+    args = ["--config", cfg, "--seeds", ",".join(map(str, SEEDS)), "--age", 65, "-j", 2, "--out", d / "out",
             "--markdown", d / "table.md", "--csv", d / "table.csv"]
     r = script(*args)
     assert r.returncode == 0, r.stderr
@@ -69,7 +69,7 @@ def budget(tmp_path_factory):
 def test_markdown_table_structure(budget):
     md = budget["md"]
     table = [line for line in md.splitlines() if line.startswith("|")]
-    assert table[0] == "| run | collagen_total(55)/(25) | loss | share of the full loss |", table[0]
+    assert table[0] == "| run | collagen_total(65)/(25) | loss | share of the full loss |", table[0]
     assert re.match(r"^\|(---\|){4}$", table[1]), table[1]
     body = table[2:]
     assert len(body) == 1 + len(MECHANISMS) + 2, body
@@ -88,7 +88,7 @@ def test_csv_is_consistent(budget):
     assert list(rows) == ["full", *MECHANISMS, "remainder"]
     full = rows["full"]
     lf = {s: 1.0 - float(full[f"ratio_seed{s}"]) for s in SEEDS}
-    assert all(v > 0.02 for v in lf.values()), f"the full model loses no collagen by 55: {lf}"
+    assert all(v > 0.02 for v in lf.values()), f"the full model loses no collagen by 65: {lf}"
     total = {s: 0.0 for s in SEEDS}
     for arm in ("full", *MECHANISMS):
         r = rows[arm]
@@ -122,7 +122,7 @@ def test_switching_a_mechanism_off_changes_the_result(budget):
     rows = budget["csv"]
     for s in SEEDS:
         full, without = float(rows["full"][f"ratio_seed{s}"]), float(rows["systemic"][f"ratio_seed{s}"])
-        assert without > full, f"seed {s}: without the systemic decline collagen(55)/(25) is {without:.4f}, " \
+        assert without > full, f"seed {s}: without the systemic decline collagen(65)/(25) is {without:.4f}, " \
                                f"with it {full:.4f}: expected less loss"
     assert float(rows["systemic"]["share_mean"]) > 0.1
     seen = {}
