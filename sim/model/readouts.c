@@ -32,8 +32,9 @@ double derm_readout_stiffness(const struct derm_readout_coef *c, double x)
 
 double derm_readout_viscous_recovery(double stiffness) { return 1.0 / stiffness; }
 
-double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml)
+double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml, double attachment)
 {
-    if (!(intact_mg_per_ml > 0.0)) return 0.0;
-    return intact_mg_per_ml / (intact_mg_per_ml + c->attachment_binding_half);
+    if (!(intact_mg_per_ml > 0.0) || !(attachment > 0.0)) return 0.0;
+    if (attachment > 1.0) attachment = 1.0;
+    return attachment * intact_mg_per_ml / (intact_mg_per_ml + c->attachment_binding_half);
 }

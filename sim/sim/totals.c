@@ -219,7 +219,8 @@ static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
         c->ns += ag->state[r] == DERM_STATE_SENESCENT;
         c->syn += ag->collagen_synthesis[r];
         c->att += ag->attachment[r];
-        c->area += derm_readout_attached_area(&s->c.readout, s->f.matrix[DERM_M_COLLAGEN_INTACT][ag->voxel[r]]);
+        c->area += derm_readout_attached_area(&s->c.readout, s->f.matrix[DERM_M_COLLAGEN_INTACT][ag->voxel[r]],
+                                              ag->attachment[r]);
         c->mmp += ag->mmp1_secretion[r];
         c->ap1 += ag->ap1[r];
         c->tgr += ag->tgfb_response[r];

@@ -126,25 +126,38 @@ static void test_attached_area(void **state)
     const struct derm_readout_coef c = defaults();
     const double kb = c.attachment_binding_half;
     assert_true(kb > 0.0);
-    /* the share of contacts finding intact fibrils: C / (C + Kb) */
-    assert_rel(derm_readout_attached_area(&c, kb), 0.5, 1e-15);
-    assert_rel(derm_readout_attached_area(&c, 3.0 * kb), 0.75, 1e-15);
-    assert_rel(derm_readout_attached_area(&c, 120.0), 120.0 / (120.0 + kb), 1e-15);
-    /* no intact collagen (or a bad value): nothing attached */
-    assert_true(derm_readout_attached_area(&c, 0.0) == 0.0);
-    assert_true(derm_readout_attached_area(&c, -5.0) == 0.0);
-    assert_true(derm_readout_attached_area(&c, NAN) == 0.0);
-    /* rises with intact collagen, below 1 */
+    /* a spread cell: the share of contacts finding intact fibrils, C / (C + Kb) */
+    assert_rel(derm_readout_attached_area(&c, kb, 1.0), 0.5, 1e-15);
+    assert_rel(derm_readout_attached_area(&c, 3.0 * kb, 1.0), 0.75, 1e-15);
+    assert_rel(derm_readout_attached_area(&c, 120.0, 1.0), 120.0 / (120.0 + kb), 1e-15);
+    /* a collapsing cell: times its attachment */
+    assert_rel(derm_readout_attached_area(&c, 3.0 * kb, 0.5), 0.375, 1e-15);
+    assert_rel(derm_readout_attached_area(&c, 120.0, 0.8), 0.8 * 120.0 / (120.0 + kb), 1e-15);
+    /* no intact collagen, a fully collapsed cell, or a bad value: nothing attached */
+    assert_true(derm_readout_attached_area(&c, 0.0, 1.0) == 0.0);
+    assert_true(derm_readout_attached_area(&c, -5.0, 1.0) == 0.0);
+    assert_true(derm_readout_attached_area(&c, NAN, 1.0) == 0.0);
+    assert_true(derm_readout_attached_area(&c, 100.0, 0.0) == 0.0);
+    assert_true(derm_readout_attached_area(&c, 100.0, NAN) == 0.0);
+    /* an attachment above 1 (not produced by the model) counts as fully spread */
+    assert_rel(derm_readout_attached_area(&c, kb, 1.5), 0.5, 1e-15);
+    /* rises with intact collagen and with attachment, below 1 */
     double prev = 0.0;
     for (double x = 1.0; x < 2000.0; x *= 1.5) {
-        const double a = derm_readout_attached_area(&c, x);
+        const double a = derm_readout_attached_area(&c, x, 1.0);
         assert_true(a > prev && a < 1.0);
         prev = a;
     }
-    /* at the young-adult intact collagen: C6's young 78 % (fitted) */
+    prev = 0.0;
+    for (double at = 0.05; at <= 1.0; at += 0.05) {
+        const double a = derm_readout_attached_area(&c, 200.0, at);
+        assert_true(a > prev);
+        prev = a;
+    }
+    /* at the young-adult intact collagen, fully spread: C6's young 78 % (fitted) */
     struct derm_params p;
     derm_params_defaults(&p);
-    const double young = derm_readout_attached_area(&c, p.ecm_collagen_density_mg_per_ml);
+    const double young = derm_readout_attached_area(&c, p.ecm_collagen_density_mg_per_ml, 1.0);
     if (!(fabs(young - 0.78) < 0.02)) fail_msg("young attached area %.4f, C6: 0.78", young);
 }
 

@@ -230,7 +230,7 @@ static void check_against_state(const struct derm_sim *s, const double *t)
         att += s->a.attachment[r];
         dmg += s->a.damage[r];
         const double ci = s->f.matrix[DERM_M_COLLAGEN_INTACT][s->a.voxel[r]];
-        area += ci / (ci + kb);
+        area += s->a.attachment[r] * ci / (ci + kb);
     }
     assert_true(t[DERM_T_FIBROBLAST_COUNT] == (double)nf);
     assert_true(t[DERM_T_FIBROBLAST_QUIESCENT] == (double)nq);
@@ -240,7 +240,7 @@ static void check_against_state(const struct derm_sim *s, const double *t)
     assert_rel(t[DERM_T_SENESCENT_FRACTION], (double)ns / (double)nf, 1e-15);
     assert_rel(t[DERM_T_FIBROBLAST_DENSITY], (double)nf / (n * derm_grid_voxel_mm3(g)), 1e-12);
     assert_rel(t[DERM_T_ATTACHMENT_MEAN], att / (double)nf, 1e-12);
-    /* the attached surface of each cell from the intact collagen of its voxel */
+    /* the attached surface of each cell: its attachment times the intact-fibril share of its voxel */
     assert_rel(t[DERM_T_ATTACHED_AREA_MEAN], area / (double)nf, 1e-12);
     if (dmg > 0.0) assert_rel(t[DERM_T_DAMAGE_MEAN], dmg / (double)nf, 1e-12);
     for (int q = 0; q < DERM_NSIGNAL; q++) {

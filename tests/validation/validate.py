@@ -123,11 +123,13 @@ ROWS = [
         "Fisher 2009 (target C6)"),
     Row("C6", "attached_area_mean(25)", 0.70, 0.86, CALIBRATED,
         "fibroblast.attachment_binding_half_mg_per_ml is 'calibrated to C6's young 78 % (Varani 2006)' "
-        "(attached area = C/(C + Kb) of the intact collagen where the cell sits)",
+        "(attached area = attachment x C/(C + Kb) of the intact collagen where the cell sits; a young cell is "
+        "fully spread)",
         "Varani 2006: 78 +- 6 % young (target C6)"),
     Row("C6", "attached_area_mean(80)", 0.50, 0.66, CALIBRATED,
-        "ecm.fragment_uptake_share is 'calibrated to C6 (attached surface 78 % young, 58 % old)' (the "
-        "binding constant's description calls the old value emergent; the less flattering label is kept)",
+        "ecm.fragment_uptake_share is 'calibrated to C6 (attached surface 78 % young, 58 % old)': fragment "
+        "clearance sets how far fragments accumulate; attached area = attachment (the collapse switch on the "
+        "local fragmented fraction) x C/(C + Kb)",
         "Varani 2006: 58 +- 8 % at 80+ (target C6)"),
     Row("C7", "fibroblast_density(80)/(25)", 0.50, 0.75, CALIBRATED,
         "fibroblast.gf_half is 'calibrated with C7 (density 80/25 0.5-0.75)'",

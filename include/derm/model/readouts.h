@@ -38,10 +38,13 @@ double derm_readout_stiffness(const struct derm_readout_coef *c, double age_per_
 /** Viscous recovery relative to young: the reciprocal of the stiffening. */
 double derm_readout_viscous_recovery(double stiffness);
 
-/** Attached cell-surface fraction of a cell in a voxel with the given intact collagen: the
- *  share of its integrin contacts that find intact fibrils, C / (C + Kb). Fragments offer no
- *  binding sites, so fragmentation and collagen loss both lower it (Varani 2006: 78 % young,
- *  58 % old, C6). Kb is fitted to the young-adult 78 %; the old value is the model's. */
-double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml);
+/** Attached cell-surface fraction of a cell in a voxel with the given intact collagen and
+ *  its integrin attachment (the collapse switch, 1 / (1 + (f/f50)^n) of the local fragmented
+ *  fraction f): the share of its contacts that find intact fibrils, C / (C + Kb), on the
+ *  share of its surface still spread, the attachment. Fragments offer no binding sites and
+ *  collapse the cell, so collagen loss and fragmentation both lower it (Varani 2006: 78 %
+ *  young, 58 % old, C6). Kb is fitted to the young-adult 78 %; the old value is the model's
+ *  (with the collapse threshold f50 calibrated to it). 0 for a bad or non-positive input. */
+double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml, double attachment);
 
 #endif
