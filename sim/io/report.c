@@ -296,6 +296,32 @@ static void write_synthesis(FILE *fp, const struct series *s, int64_t n)
                     "less than 2 %%.\n");
 }
 
+/* A run that starts before the young-adult age and reaches it: its AGE load there against the
+ * load a run started at that age begins with. AGE forms at the adult rate before adulthood
+ * (issue 8), so the two differ; the sentence says so only when they do, by more than 10 %. */
+static void write_age_at_young(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p)
+{
+    const double ya = p->subject_young_adult_age_years, ref = p->ecm_age_initial_pmol_per_mg;
+    const double a0 = s[AGE].v[0], a1 = s[AGE].v[n - 1];
+    if (!(a0 < ya - 0.5) || a1 < ya || !(ref > 0.0)) return;
+    const double x = at_age(s[AGE].v, s[AGEX].v, n, ya), r = x / ref;
+    if (fabs(r - 1.0) <= 0.10) {
+        fprintf(fp,
+                " At the young-adult age (%.0f y) the load is %.1f pmol/mg, within 10 %% of the %.1f pmol/mg "
+                "a run started at that age begins with.",
+                ya, x, ref);
+        return;
+    }
+    fprintf(fp,
+            " At the young-adult age (%.0f y) the load is %.1f pmol/mg, %.2fx the %.1f pmol/mg a run started at "
+            "that age begins with: %s; compare AGE loads and their effects (RAGE, stiffness) only between runs "
+            "from the same start age.",
+            ya, x, r, ref,
+            r > 1.0 ? "dermsim forms AGE before adulthood at the adult rate, faster than skin does (a known gap, "
+                      "issue 8)"
+                    : "AGE formation before adulthood is not calibrated (issue 8)");
+}
+
 static void write_changes(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p)
 {
     double a0 = FIRST(AGE), a1 = LAST(AGE);
@@ -324,8 +350,9 @@ static void write_changes(FILE *fp, const struct series *s, int64_t n, const str
             FIRST(STEM), LAST(STEM));
     fprintf(fp, "- **MMP-1** (collagenase) mean level %s: %.2f -> %.2f (1 = young adult).\n", trend(REL(MMP1)),
             FIRST(MMP1), LAST(MMP1));
-    fprintf(fp, "- **AGE cross-links** %s: %.1f -> %.1f pmol/mg collagen.\n", trend(REL(AGEX)), FIRST(AGEX),
-            LAST(AGEX));
+    fprintf(fp, "- **AGE cross-links** %s: %.1f -> %.1f pmol/mg collagen.", trend(REL(AGEX)), FIRST(AGEX), LAST(AGEX));
+    write_age_at_young(fp, s, n, p);
+    fprintf(fp, "\n");
     fprintf(fp, "- **Dermal thickness** %s: %.0f -> %.0f µm.\n\n", trend(REL(THICK)), FIRST(THICK), LAST(THICK));
 }
 

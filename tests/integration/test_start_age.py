@@ -221,3 +221,21 @@ def test_age_load_from_10_is_printed(runs, capsys):
         print(f"\nAGE load at 25, run from 10 / young-adult value: {ratio:.3f} (open: should be ~1)")
     assert np.isfinite(ratio) and ratio > 0
     assert at_age(s, "age_crosslinks_mean", 25.0) > s["age_crosslinks_mean"][0]
+
+
+def test_report_states_the_age_load_at_the_young_adult_age(runs):
+    """The gap is not silent: report.md of a run that starts before the young-adult age and
+    reaches it states the AGE load there, against the load a run from that age starts with,
+    computed from the run; a run that starts after it says nothing of the kind."""
+    s = runs["r10"]
+    x = at_age(s, "age_crosslinks_mean", 25.0)
+    ref = young(runs, "age_crosslinks_mean")
+    m = re.search(r"At the young-adult age \((\d+) y\) the load is ([0-9.]+) pmol/mg, ([0-9.]+)x the "
+                  r"([0-9.]+) pmol/mg a run started at that age begins with", runs["r10"]["_report"])
+    assert m, "report.md of the run from 10 does not state its AGE load at the young-adult age"
+    assert int(m.group(1)) == 25
+    assert float(m.group(2)) == pytest.approx(x, abs=0.051)
+    assert float(m.group(3)) == pytest.approx(x / ref, abs=0.006)
+    assert float(m.group(4)) == pytest.approx(ref, abs=0.051)
+    assert "known gap, issue 8" in runs["r10"]["_report"]
+    assert "young-adult age" not in runs["r60"]["_report"]
