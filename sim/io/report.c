@@ -302,21 +302,17 @@ static void write_synthesis(FILE *fp, const struct series *s, int64_t n)
 static void write_age_at_young(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p)
 {
     const double ya = p->subject_young_adult_age_years, ref = p->ecm_age_initial_pmol_per_mg;
-    const double a0 = s[AGE].v[0], a1 = s[AGE].v[n - 1];
-    if (!(a0 < ya - 0.5) || a1 < ya || !(ref > 0.0)) return;
+    if (!(FIRST(AGE) < ya - 0.5) || LAST(AGE) < ya || !(ref > 0.0)) return;
     const double x = at_age(s[AGE].v, s[AGEX].v, n, ya), r = x / ref;
+    fprintf(fp, " At the young-adult age (%.0f y) the load is %.1f pmol/mg, ", ya, x);
     if (fabs(r - 1.0) <= 0.10) {
-        fprintf(fp,
-                " At the young-adult age (%.0f y) the load is %.1f pmol/mg, within 10 %% of the %.1f pmol/mg "
-                "a run started at that age begins with.",
-                ya, x, ref);
+        fprintf(fp, "within 10 %% of the %.1f pmol/mg a run started at that age begins with.", ref);
         return;
     }
     fprintf(fp,
-            " At the young-adult age (%.0f y) the load is %.1f pmol/mg, %.2fx the %.1f pmol/mg a run started at "
-            "that age begins with: %s; compare AGE loads and their effects (RAGE, stiffness) only between runs "
-            "from the same start age.",
-            ya, x, r, ref,
+            "%.2fx the %.1f pmol/mg a run started at that age begins with: %s; compare AGE loads and their effects "
+            "(RAGE, stiffness) only between runs from the same start age.",
+            r, ref,
             r > 1.0 ? "dermsim forms AGE before adulthood at the adult rate, faster than skin does (a known gap, "
                       "issue 8)"
                     : "AGE formation before adulthood is not calibrated (issue 8)");
