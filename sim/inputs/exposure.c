@@ -66,6 +66,17 @@ void derm_exposure_uv_records(const struct derm_grid *g, const struct derm_uv_co
         }
 }
 
+void derm_exposure_uv_memory(const struct derm_grid *g, const struct derm_uv_coef *uv, const double *uv_k, double dt_h,
+                             double *memory)
+{
+    const int64_t nxy = g->nx * g->ny;
+    const double keep = exp(-dt_h / uv->endo_memory_h);
+    for (int64_t k = 0; k < g->nz; k++) {
+        const double rate = uv_k ? uv_k[k] / dt_h * DERM_HOURS_PER_DAY : 0.0; /* SED/day */
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) memory[q] = memory[q] * keep + rate * (1.0 - keep);
+    }
+}
+
 void derm_exposure_add_ros(const struct derm_grid *g, const double *ros_ex_k, double ros_sense, double k_ros,
                            double *src)
 {

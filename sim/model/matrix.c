@@ -18,6 +18,7 @@ struct matrix_arrays {
     double *ci, *cf, *ga, *ef, *ez, *hh, *hl, *ea;
     const double *m1, *m3, *ti, *ros, *il;
     const double *dep_col, *dep_el, *dep_ha, *dep_ez; /* dep_ez may be NULL */
+    const double *uvm;                                /* UV memory, SED/day; may be NULL */
     double *mmp_act;                                  /* may be NULL */
 };
 
@@ -34,8 +35,10 @@ static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, cons
     if (A->mmp_act) A->mmp_act[q] = a1;
     /* AGE cross-links protect against the MMPs (Bourne 2014), not the other routes */
     double a = cc->k_cleave_h * ((1.0 - cc->mmp1_share) + cc->mmp1_share * a1 * g_age);
+    /* UV lowers the fibroblasts' fragment receptor Endo180 (Tang 2013) */
+    const double up = A->uvm ? uptake / (1.0 + cc->endo_gain * A->uvm[q]) : uptake;
     double b = cc->k_clear_h *
-               ((1.0 - cc->mmp3_share - cc->uptake_share) + cc->mmp3_share * a3 * g_age + cc->uptake_share * uptake);
+               ((1.0 - cc->mmp3_share - cc->uptake_share) + cc->mmp3_share * a3 * g_age + cc->uptake_share * up);
     double P = A->dep_col[q];
     double f0 = A->cf[q];
     double cleaved = derm_chain_advance(P, a, b, 1.0, dt, &A->ci[q], &A->cf[q]);
@@ -44,8 +47,14 @@ static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, cons
     sums[0] += P * dt;
     sums[1] += cleaved;
     sums[2] += cleared;
-    /* AGE cross-links: leave with cleared fragments, form on all collagen */
-    double frac_out = total0 > 0.0 ? cleared / total0 : 0.0;
+    /* AGE cross-links form on all collagen and leave with cleared fragments, but the least
+     * glycated molecules go first: glycated fibrils resist turnover. Over an exponential
+     * spread of loads with mean x, a removal that prefers load y in proportion to
+     * exp(-y/h) has the relative mean susceptibility g above, and what it removes carries
+     * 1/(1 + x/h) of the mean load. The collagen fluxes are not changed by this choice of
+     * molecules, only the AGE that leaves with them. */
+    const double load_out = 1.0 / (1.0 + x_age / cc->age_half);
+    double frac_out = total0 > 0.0 ? cleared / total0 * load_out : 0.0;
     if (frac_out > 1.0) frac_out = 1.0;
     double total1 = A->ci[q] + A->cf[q];
     const double age_out = A->ga[q] * frac_out, age_in = age_form_h * total1 * dt;
@@ -131,6 +140,7 @@ derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const 
                                     dep->elastin,
                                     dep->ha,
                                     dep->elastotic,
+                                    dep->uv_memory,
                                     mmp_act};
     const struct derm_matrix_coef cc = *c;
     const double age_form_h = c->age_form_ref_h * glucose_ratio;       /* pmol/mg/h at this glucose */

@@ -36,6 +36,7 @@ static void build_matrix(const struct derm_params *p, struct derm_matrix_coef *e
     e->ha_ros_frag = p->ecm_ha_ros_fragmentation;
     e->ha_ros_weight = p->ecm_ha_ros_weight;
     e->uptake_share = p->ecm_fragment_uptake_share;
+    e->endo_gain = p->uv_endo180_suppression;
     e->ha_supply = (1.0 - p->ecm_ha_fibroblast_share) * e->k_ha_h * p->ecm_ha_density_mg_per_ml;
 }
 
@@ -200,6 +201,8 @@ static void build_inputs(const struct derm_params *p, struct derm_coefs *c)
     uv->elastosis_per_sed = p->uv_elastosis_mg_per_ml_per_sed;
     uv->adapt_per_med_day = p->uv_adaptation_per_med_day;
     uv->adapt_time_h = p->uv_adaptation_days * DERM_HOURS_PER_DAY;
+    uv->endo_memory_h = p->uv_endo180_memory_days * DERM_HOURS_PER_DAY;
+    uv->endo_on = p->uv_endo180_suppression > 0.0;
     c->oxidative.ros_per_cigarette = p->oxidative_ros_per_cigarette;
     c->oxidative.ros_per_pollution = p->oxidative_ros_per_pollution;
     struct derm_treatment_coef *t = &c->treatment;
@@ -247,10 +250,12 @@ static void apply_switches(const struct derm_params *p, struct derm_coefs *c)
         f->ros_damage_gain = 0.0;
     }
     if (!p->ageing_glycation) {
-        /* formation equal to what young-adult turnover clears from the young load */
+        /* formation equal to what young-adult turnover clears from the young load (the
+         * cleared molecules carry 1/(1 + x0/h) of the mean load; model/matrix.c) */
         struct derm_matrix_coef *m = &c->matrix;
         const double turnover = m->k_cleave_h * m->k_clear_h / (m->k_cleave_h + m->k_clear_h);
-        m->age_form_ref_h = p->ecm_age_initial_pmol_per_mg * turnover;
+        m->age_form_ref_h = p->ecm_age_initial_pmol_per_mg * turnover /
+                            (1.0 + p->ecm_age_initial_pmol_per_mg / p->ecm_age_protection_pmol_per_mg);
         m->age_form_el_ref_h = c->initial.elastin_age_young_per_mg * m->k_elastin_h;
     }
 }

@@ -68,6 +68,9 @@ static void phase_exposures(struct derm_sim *s)
     if (s->layers.any_uv)
         derm_exposure_uv_records(g, &s->c.uv, &s->layers, s->crowd, dt, s->f.state[DERM_ST_UV_DOSE],
                                  s->f.state[DERM_ST_UVA_DOSE], s->dep_elastotic);
+    if (s->c.uv.endo_on)
+        derm_exposure_uv_memory(g, &s->c.uv, s->layers.any_uv ? s->layers.uv_k : NULL, dt,
+                                s->f.state[DERM_ST_UV_MEMORY]);
     s->in.uv_sed_k = s->layers.any_uv ? s->layers.uv_k : NULL;
     s->in.uv_ap1_k = s->layers.any_uv ? s->layers.uv_ap1_k : NULL;
     s->in.ros_ex_k = s->layers.any_ros ? s->layers.ros_ex_k : NULL;
@@ -104,7 +107,8 @@ static void phase_treatments(struct derm_sim *s)
 static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_matrix_deposition dep = {s->dep_collagen, s->dep_elastin, s->dep_ha,
-                                               s->in.uv_sed_k ? s->dep_elastotic : NULL};
+                                               s->in.uv_sed_k ? s->dep_elastotic : NULL,
+                                               s->c.uv.endo_on ? s->f.state[DERM_ST_UV_MEMORY] : NULL};
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const double *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
                               &s->last_flux, err));
@@ -319,7 +323,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
         phase_deposit(s, 0.0);
         DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
-        const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL};
+        const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL};
         DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
                                   s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,

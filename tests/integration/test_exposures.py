@@ -152,7 +152,9 @@ def test_smoking_directions(tmp_path):
     assert late(smk, "ros_mean") > 1.2 * late(ctl, "ros_mean")
     assert late(smk, "ap1_mean") > late(ctl, "ap1_mean")
     assert late(smk, "mmp1_activity_mean") > late(ctl, "mmp1_activity_mean")
-    assert late(smk, "collagen_synthesis_rate") < late(ctl, "collagen_synthesis_rate")
+    # per cell: smoking's ROS lowers what each fibroblast makes; the tissue rate of this small
+    # block also follows how many cells it happens to hold (+-6 % between runs over 3 years)
+    assert late(smk, "collagen_synthesis_per_cell") < late(ctl, "collagen_synthesis_per_cell")
     assert late(smk, "gf_mean") < late(ctl, "gf_mean")
     assert smk["damage_mean"][-1] > ctl["damage_mean"][-1]
 

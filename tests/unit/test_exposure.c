@@ -12,7 +12,9 @@
  * skin; fading without sun), and the factor scaling every UV quantity of the step but not
  * smoking or pollution; skin type sets the epidermal transmission and the MED. The UV
  * coefficients are built here from derm_params_defaults as documented in params.def (uv.*,
- * oxidative.*) and checked against derm_coef_build.
+ * oxidative.*) and checked against derm_coef_build. The UV memory behind the loss of fragment
+ * uptake (Endo180) relaxes exactly toward the step's dose rate per layer: a constant rate
+ * gives rate (1 - exp(-t/tau)) whatever the step, and it fades as exp(-t/tau) without UV.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -59,6 +61,8 @@ static struct derm_uv_coef uv_coef(const struct derm_params *p)
     uv.med_sed = p->uv_med_sed_type2;
     uv.adapt_per_med_day = p->uv_adaptation_per_med_day;
     uv.adapt_time_h = p->uv_adaptation_days * DERM_HOURS_PER_DAY;
+    uv.endo_memory_h = p->uv_endo180_memory_days * DERM_HOURS_PER_DAY;
+    uv.endo_on = p->uv_endo180_suppression > 0.0;
     return uv;
 }
 
@@ -319,6 +323,43 @@ static void test_uv_records_and_elastosis(void **state)
     free(dep);
 }
 
+static void test_uv_memory_closed_form(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    struct derm_uv_coef uv = uv_coef(&p);
+    uv.endo_memory_h = 30.0 * DERM_HOURS_PER_DAY;
+    struct derm_grid g;
+    grid(&g, 3);
+    double *m1 = calloc((size_t)g.n, sizeof(double)), *m4 = calloc((size_t)g.n, sizeof(double));
+    assert_true(m1 && m4);
+    const double rate[3] = {0.05, 0.02, 0.0}; /* SED/day */
+    const double dt = 168.0;
+    double uv1[3], uv4[3];
+    for (int k = 0; k < 3; k++) {
+        uv1[k] = rate[k] * dt / DERM_HOURS_PER_DAY;
+        uv4[k] = uv1[k] / 4.0;
+    }
+    for (int n = 0; n < 20; n++) {
+        derm_exposure_uv_memory(&g, &uv, uv1, dt, m1);
+        for (int i = 0; i < 4; i++) derm_exposure_uv_memory(&g, &uv, uv4, dt / 4.0, m4);
+    }
+    const double t = 20.0 * dt, want = 1.0 - exp(-t / uv.endo_memory_h);
+    for (int64_t v = 0; v < g.n; v++) {
+        const int64_t k = v / 6;
+        assert_rel(m1[v] + 1.0, rate[k] * want + 1.0, 1e-13);
+        assert_rel(m4[v] + 1.0, m1[v] + 1.0, 1e-13); /* one step of 4 dt is four steps of dt */
+    }
+    /* without UV it fades: NULL layers = no UV this step */
+    const double before = m1[0];
+    derm_exposure_uv_memory(&g, &uv, NULL, dt, m1);
+    assert_rel(m1[0], before * exp(-dt / uv.endo_memory_h), 1e-13);
+    assert_true(m1[g.n - 1] == 0.0);
+    free(m1);
+    free(m4);
+}
+
 static void test_accumulate_totals(void **state)
 {
     (void)state;
@@ -353,13 +394,10 @@ static void test_accumulate_totals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uv_layers_closed_form),
-        cmocka_unit_test(test_layers_ros_and_ap1),
-        cmocka_unit_test(test_photoadaptation_closed_form),
-        cmocka_unit_test(test_skin_type_transmission),
-        cmocka_unit_test(test_add_ros_holds_excess_per_layer),
-        cmocka_unit_test(test_uv_records_and_elastosis),
-        cmocka_unit_test(test_accumulate_totals),
+        cmocka_unit_test(test_uv_layers_closed_form),          cmocka_unit_test(test_layers_ros_and_ap1),
+        cmocka_unit_test(test_photoadaptation_closed_form),    cmocka_unit_test(test_skin_type_transmission),
+        cmocka_unit_test(test_add_ros_holds_excess_per_layer), cmocka_unit_test(test_uv_records_and_elastosis),
+        cmocka_unit_test(test_uv_memory_closed_form),          cmocka_unit_test(test_accumulate_totals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

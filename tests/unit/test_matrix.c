@@ -9,10 +9,10 @@
  * approaching formation x residence time (cross-links leave with cleared fragments; 1e-6
  * relative after 300 one-year steps), AGE slowing the MMP-dependent part of cleavage and of
  * fragment clearance only, fragment clearance by cellular uptake in its share and scaling
- * with the uptake argument, every pool's budget closing to round-off over voxel sums
- * (collagen, intact collagen, elastin, HA, HMW HA, AGE: change = made - removed per the
- * 12-member flux), AGE formation on collagen and
- * elastin scaling with the glucose ratio argument, UVA elastotic deposition, the MMP-1
+ * with the uptake argument and divided by 1 + endo_gain x the local UV memory (voxel by
+ * voxel: a uniform memory M is the uptake argument / (1 + endo_gain M)), every pool's budget closing to round-off over
+ * voxel sums (collagen, intact collagen, elastin, HA, HMW HA, AGE: change = made - removed per the 12-member flux), AGE
+ * formation on collagen and elastin scaling with the glucose ratio argument, UVA elastotic deposition, the MMP-1
  * activity output, step-halving invariance for constant coefficients, bitwise thread
  * independence and DERM_ENUMERIC on negative or non-finite input; derm_matrix_settle_ha
  * puts HA at the steady state of the step. The chain itself is tested in test_chain.c.
@@ -75,6 +75,7 @@ static struct derm_matrix_coef default_coef(void)
     e.ha_ros_frag = p.ecm_ha_ros_fragmentation;
     e.ha_ros_weight = p.ecm_ha_ros_weight;
     e.uptake_share = p.ecm_fragment_uptake_share;
+    e.endo_gain = p.uv_endo180_suppression;
     e.ha_supply = (1.0 - p.ecm_ha_fibroblast_share) * e.k_ha_h * p.ecm_ha_density_mg_per_ml;
     return e;
 }
@@ -88,6 +89,7 @@ struct state {
     double *sig[DERM_NSIGNAL];
     double *dep_col, *dep_el, *dep_ha;
     double *dep_ez; /* UVA elastosis; NULL unless a test sets it */
+    double *uvm;    /* UV memory (SED/day) lowering fragment uptake; NULL unless a test sets it */
     double glucose_ratio;
     double uptake;
     double *layer_sums;
@@ -101,6 +103,7 @@ static void state_init(struct state *s, int64_t nx, int64_t ny, int64_t nz)
     derm_params_defaults(&p);
     s->glucose_ratio = p.subject_glucose_mM / p.glycation_reference_glucose_mM;
     s->dep_ez = NULL;
+    s->uvm = NULL;
     s->uptake = 1.0;
     assert_non_null(s->layer_sums = calloc((DERM_MATRIX_NFLUX + 1) * (size_t)nz, sizeof(double)));
     for (int q = 0; q < DERM_NMATRIX; q++) assert_non_null(s->m[q] = calloc(n, sizeof(double)));
@@ -171,7 +174,7 @@ static double total(const double *x, int64_t n)
 static derm_status step(struct state *s, const struct derm_matrix_coef *c, double dt, struct derm_matrix_flux *fl,
                         struct derm_err *err)
 {
-    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez};
+    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm};
     return derm_matrix_step(&s->g, s->m, (const double *const *)s->sig, &dep, s->glucose_ratio, s->uptake, c, dt, NULL,
                             s->layer_sums, fl, err);
 }
@@ -191,11 +194,12 @@ static void test_step_young_balance_is_steady(void **state)
     struct state s;
     state_init(&s, 4, 4, 4);
     young_balance(&s, &c);
-    /* AGE formation at the rate that holds AGE per collagen at age_ref: X* = form x
-     * residence, residence = (I0 + F0) / (k_cleave I0) */
+    /* AGE formation at the rate that holds AGE per collagen at age_ref: x_star = form x
+     * residence x (1 + x_star / Xh), the cleared molecules carrying 1/(1 + x_star / Xh) of
+     * the mean load; residence = (I0 + F0) / (k_cleave I0) */
     {
         const double I0 = s.m[DERM_M_COLLAGEN_INTACT][0], F0 = s.m[DERM_M_COLLAGEN_FRAGMENTED][0];
-        c.age_form_ref_h = c.age_ref * c.k_cleave_h * I0 / (I0 + F0) / s.glucose_ratio;
+        c.age_form_ref_h = c.age_ref * c.k_cleave_h * I0 / (I0 + F0) / (1.0 + c.age_ref / c.age_half) / s.glucose_ratio;
     }
     double m0[DERM_NMATRIX];
     for (int q = 0; q < DERM_NMATRIX; q++) m0[q] = s.m[q][0];
@@ -440,6 +444,52 @@ static void test_step_age_follows_formation_times_residence(void **state)
     state_fini(&s);
 }
 
+/* The least glycated collagen leaves first: what is cleared carries 1/(1 + X/Xh) of the
+ * mean load X, the collagen fluxes do not depend on it, and without formation the load of
+ * the collagen that stays rises while the amount falls. */
+static void test_step_age_leaves_with_the_least_glycated(void **state)
+{
+    (void)state;
+    struct derm_matrix_coef c = default_coef(), flat = default_coef();
+    c.age_form_ref_h = flat.age_form_ref_h = 0.0;
+    flat.age_half = 1e15; /* no selection (and no protection) */
+    struct state s, t;
+    state_init(&s, 2, 2, 2);
+    state_init(&t, 2, 2, 2);
+    young_balance(&s, &c);
+    young_balance(&t, &flat);
+    for (int64_t v = 0; v < s.g.n; v++) { /* no synthesis: the collagen only leaves */
+        s.dep_col[v] = t.dep_col[v] = 0.0;
+    }
+    const double T0 = s.m[DERM_M_COLLAGEN_INTACT][0] + s.m[DERM_M_COLLAGEN_FRAGMENTED][0];
+    const double g0 = s.m[DERM_M_AGE_AMOUNT][0], x0 = g0 / T0;
+    assert_rel(x0, c.age_ref, 1e-12); /* at the young load g = 1: cleavage is the same in both */
+    struct derm_matrix_flux fs, ft;
+    assert_int_equal(step(&s, &c, 168.0, &fs, NULL), DERM_OK);
+    assert_int_equal(step(&t, &flat, 168.0, &ft, NULL), DERM_OK);
+    assert_rel(fs.collagen_clear, ft.collagen_clear, 1e-12);
+    assert_rel(s.m[DERM_M_COLLAGEN_INTACT][0], t.m[DERM_M_COLLAGEN_INTACT][0], 1e-12);
+    const double cleared_v = fs.collagen_clear / (double)s.g.n;
+    assert_rel(s.m[DERM_M_AGE_AMOUNT][0], g0 * (1.0 - cleared_v / T0 / (1.0 + x0 / c.age_half)), 1e-10);
+    assert_rel(t.m[DERM_M_AGE_AMOUNT][0], g0 * (1.0 - cleared_v / T0), 1e-10);
+    assert_rel(fs.age_removed, g0 * cleared_v / T0 / (1.0 + x0 / c.age_half) * (double)s.g.n, 1e-10);
+    /* a year of losses: the load per collagen rises in s, stays in t */
+    double prev = x0;
+    for (int n = 0; n < 52; n++) {
+        assert_int_equal(step(&s, &c, 168.0, NULL, NULL), DERM_OK);
+        assert_int_equal(step(&t, &flat, 168.0, NULL, NULL), DERM_OK);
+        const double x =
+            s.m[DERM_M_AGE_AMOUNT][0] / (s.m[DERM_M_COLLAGEN_INTACT][0] + s.m[DERM_M_COLLAGEN_FRAGMENTED][0]);
+        assert_true(x > prev);
+        prev = x;
+        const double xt =
+            t.m[DERM_M_AGE_AMOUNT][0] / (t.m[DERM_M_COLLAGEN_INTACT][0] + t.m[DERM_M_COLLAGEN_FRAGMENTED][0]);
+        assert_rel(xt, x0, 1e-9);
+    }
+    state_fini(&s);
+    state_fini(&t);
+}
+
 static void test_step_age_slows_cleavage(void **state)
 {
     (void)state;
@@ -541,6 +591,52 @@ static void test_step_fragment_uptake_share(void **state)
     state_fini(&b);
 }
 
+static void test_step_uv_memory_lowers_uptake(void **state)
+{
+    (void)state;
+    struct derm_matrix_coef c = default_coef();
+    c.endo_gain = 40.0;
+    const double M = 0.03, u = 0.8;
+    struct state a, b;
+    state_init(&a, 3, 2, 2);
+    state_init(&b, 3, 2, 2);
+    random_state(&a, &c, 11);
+    random_state(&b, &c, 11);
+    double *mem = calloc((size_t)a.g.n, sizeof(double));
+    assert_non_null(mem);
+    for (int64_t v = 0; v < a.g.n; v++) mem[v] = M;
+    a.uvm = mem;
+    a.uptake = u;
+    b.uptake = u / (1.0 + c.endo_gain * M);
+    struct derm_matrix_flux fa, fb;
+    assert_int_equal(step(&a, &c, 168.0, &fa, NULL), DERM_OK);
+    assert_int_equal(step(&b, &c, 168.0, &fb, NULL), DERM_OK);
+    for (int q = 0; q < DERM_NMATRIX; q++)
+        for (int64_t v = 0; v < a.g.n; v++) assert_true(a.m[q][v] == b.m[q][v]);
+    /* less uptake, fewer fragments cleared, the same cleavage */
+    struct state n;
+    state_init(&n, 3, 2, 2);
+    random_state(&n, &c, 11);
+    n.uptake = u;
+    struct derm_matrix_flux fn;
+    assert_int_equal(step(&n, &c, 168.0, &fn, NULL), DERM_OK);
+    assert_true(fa.collagen_clear < fn.collagen_clear);
+    assert_rel(fa.collagen_cleave, fn.collagen_cleave, 1e-12);
+    /* local: a voxel without UV memory steps as without the array */
+    random_state(&a, &c, 11);
+    mem[0] = 0.0;
+    assert_int_equal(step(&a, &c, 168.0, &fa, NULL), DERM_OK);
+    random_state(&n, &c, 11);
+    assert_int_equal(step(&n, &c, 168.0, &fn, NULL), DERM_OK);
+    for (int q = 0; q < DERM_NMATRIX; q++) assert_true(a.m[q][0] == n.m[q][0]);
+    assert_true(a.m[DERM_M_COLLAGEN_FRAGMENTED][1] > n.m[DERM_M_COLLAGEN_FRAGMENTED][1]);
+    a.uvm = NULL;
+    free(mem);
+    state_fini(&a);
+    state_fini(&b);
+    state_fini(&n);
+}
+
 static void test_step_halving_invariance(void **state)
 {
     (void)state;
@@ -570,10 +666,11 @@ static void test_step_halving_invariance(void **state)
 }
 
 /* Regression: AGE formed during a step must be credited on the collagen left at the end
- * of the step (T1), not on (T0 + T1)/2. With no deposition X = G/(I+F) obeys X' = form
- * exactly (AGE leaves with cleared collagen in proportion), so X(t) <= X0 + form t; the
- * old mean-credit rule inflated X by 7 orders of magnitude when one step cleared most of
- * the collagen, which made g(X) ~ 0 and froze the rest. */
+ * of the step (T1), not on (T0 + T1)/2; the old mean-credit rule inflated X by 7 orders of
+ * magnitude when one step cleared most of the collagen, which made g(X) ~ 0 and froze the
+ * rest. Exact bounds for one step: AGE leaving with the cleared collagen never adds, so
+ * G1 <= G0 + form T1 dt; the least glycated molecules leave first, so the load of what stays
+ * does not fall: X1 >= X0 + form dt. */
 static void test_step_age_bounded_when_collagen_collapses(void **state)
 {
     (void)state;
@@ -584,15 +681,18 @@ static void test_step_age_bounded_when_collagen_collapses(void **state)
     s.dep_col[0] = 0.0;
     s.sig[DERM_S_MMP1][0] = s.sig[DERM_S_MMP3][0] = 1e3; /* strong MMP activity, no TIMP */
     s.sig[DERM_S_TIMP][0] = 0.0;
-    const double x0 = c.age_ref, dt = DERM_HOURS_PER_YEAR; /* one year: a dt ~ 18 */
+    const double dt = DERM_HOURS_PER_YEAR; /* one year: a dt ~ 18 */
+    const double T0 = s.m[DERM_M_COLLAGEN_INTACT][0] + s.m[DERM_M_COLLAGEN_FRAGMENTED][0];
+    const double G0 = s.m[DERM_M_AGE_AMOUNT][0], x0 = G0 / T0;
     assert_int_equal(step(&s, &c, dt, NULL, NULL), DERM_OK);
-    double T1 = s.m[DERM_M_COLLAGEN_INTACT][0] + s.m[DERM_M_COLLAGEN_FRAGMENTED][0];
-    double x1 = s.m[DERM_M_AGE_AMOUNT][0] / T1;
-    /* exact bound X1 <= X0 + form dt (= 6 pmol/mg) */
+    const double T1 = s.m[DERM_M_COLLAGEN_INTACT][0] + s.m[DERM_M_COLLAGEN_FRAGMENTED][0];
+    const double G1 = s.m[DERM_M_AGE_AMOUNT][0], x1 = G1 / T1, form = form_h(&c, &s);
     state_fini(&s);
-    const double bound = x0 + form_h(&c, &s) * dt;
-    if (!(x1 <= bound * (1.0 + 1e-9)))
-        fail_msg("AGE per collagen after the step = %.6g pmol/mg, exceeds the exact bound %.6g", x1, bound);
+    assert_true(T1 < 0.5 * T0); /* the collapse happened */
+    if (!(G1 <= (G0 + form * T1 * dt) * (1.0 + 1e-12)))
+        fail_msg("AGE after the step = %.6g, exceeds the exact bound %.6g", G1, G0 + form * T1 * dt);
+    if (!(x1 >= (x0 + form * dt) * (1.0 - 1e-12)))
+        fail_msg("AGE per collagen after the step = %.6g pmol/mg, below %.6g", x1, x0 + form * dt);
 }
 
 static void test_step_thread_invariant(void **state)
@@ -749,7 +849,7 @@ static void test_elastosis_and_mmp_activity_output(void **state)
     double *act = calloc((size_t)s1.g.n, sizeof(double));
     assert_non_null(act);
     const double dt = 8766.0;
-    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL};
+    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL};
     assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, 1.0, &c, dt,
                                       act, s1.layer_sums, NULL, NULL),
                      DERM_OK);
@@ -811,8 +911,10 @@ int main(void)
         cmocka_unit_test(test_step_mmp_raises_cleavage),
         cmocka_unit_test(test_step_ros_il_drive_ha_and_elastin),
         cmocka_unit_test(test_step_age_follows_formation_times_residence),
+        cmocka_unit_test(test_step_age_leaves_with_the_least_glycated),
         cmocka_unit_test(test_step_age_slows_cleavage),
         cmocka_unit_test(test_step_fragment_uptake_share),
+        cmocka_unit_test(test_step_uv_memory_lowers_uptake),
         cmocka_unit_test(test_step_halving_invariance),
         cmocka_unit_test(test_step_age_bounded_when_collagen_collapses),
         cmocka_unit_test(test_step_thread_invariant),

@@ -144,11 +144,15 @@ ROWS = [
         "Ressler 2006; Herbig 2006 (target C8)"),
     # --- C9-C10 glycation (C9_glycation.yaml vs C9_glycation_diabetic.yaml) ---
     Row("C9", "age_crosslinks_mean(85)/(20)", 4.0, 8.0, CALIBRATED,
-        "ecm.age_formation_per_year is 'calibrated to C9 (x4-8 from 20 to 85 y) with C1'",
+        "ecm.age_formation_per_year is set so that a dermis developing from 10 y carries the young-adult "
+        "load at 25, and the rise then follows from the selective removal of less glycated collagen; no "
+        "parameter was fitted to this row, but that mechanism was chosen over an MMP-only variant that "
+        "missed it (2.5; docs/SOURCES.md 3), so it is not counted as emergent",
         "Dyer 1993; Sell & Monnier 1990 (target C9)"),
     Row("C9", "diabetic / normal AGE at 70", 1.5, 2.5, IDENTITY,
-        "AGE formation is linear in glucose (sim/model/matrix.c: rate x glucose ratio) and removal does "
-        "not depend on glucose, so the ratio is close to the glucose ratio of the input (10.2 / 5 mM)",
+        "AGE formation is linear in glucose (sim/model/matrix.c: rate x glucose ratio) and removal depends "
+        "on glucose only through the load (the selection law), so the ratio stays near the glucose ratio "
+        "of the input (10.2 / 5 mM) reduced by the 40 shared years before the diabetes",
         "Dyer 1993: diabetic <= 2x (target C9)"),
     Row("C10", "collagenase susceptibility 25 / 85 (AGE slows cleavage 2-5x)", 2.0, 5.0, CALIBRATED,
         "ecm.age_protection_pmol_per_mg (Bourne 2014, VALIDATION C10)",
@@ -248,7 +252,8 @@ ROWS = [
         "El-Domyati 2002 (exposed collagen I 82.5 -> 53.2 %); exposed / protected 0.55-0.75 by the "
         "8th-9th decade with heavy exposure (docs/SOURCES.md 1c)"),
     Row("Csun_outdoor", "collagen synthesised over the year around 70 (integrated flux), exposed / protected", 0.55, 0.90, CALIBRATED,
-        "uv.adaptation_per_med_day and uv.ap1_chronic_share were calibrated to the chronic sun targets",
+        "uv.endo180_suppression (UV lowering fragment uptake) was calibrated to this row; "
+        "uv.adaptation_per_med_day and uv.ap1_chronic_share to the chronic sun targets",
         "Talwar 1995: severe photodamage, type I and III procollagen ~-40 %; Chubb 2013: lower with "
         "severity (docs/SOURCES.md 1b)"),
     Row("Csun_outdoor", "dermal_thickness(70), exposed / protected", 0.90, 1.10, CALIBRATED,
@@ -260,7 +265,8 @@ ROWS = [
         "El-Domyati 2002: 2.5x in the 9th decade; elastosis grade rises with outdoor exposure "
         "(Dermatology 2011 223:140) (docs/SOURCES.md 1e)"),
     Row("Csun_outdoor", "collagen_fragmented_fraction(70), exposed / protected", 2.0, 6.0, EMERGENT,
-        "no parameter was fitted to the fragmented share under sun",
+        "no parameter was fitted to the fragmented share under sun (uv.endo180_suppression was "
+        "fitted to the synthesis row)",
         "Varani 2001: partially degraded collagen 3.6x in photodamaged forearm vs protected hip "
         "(docs/SOURCES.md 1c)"),
     Row("Cglucose", "collagen_total(70), HbA1c 8 % from 40 / normal glucose", 0.80, 1.03, CALIBRATED,
@@ -269,7 +275,8 @@ ROWS = [
         "issue 8 / the chronic targets (not protective beyond a few percent); Gkogkolou & "
         "Boehm 2012; diabetic skin is thicker (Collier 1989), so no large loss either"),
     Row("Cglucose", "stiffness factor(70), HbA1c 8 % from 40 / normal glucose", 1.05, 1.50, IDENTITY,
-        "closed form of the AGE load, which follows glucose linearly (see C9 diabetic / normal)",
+        "closed form of the AGE load (sim/model/readouts.c), which follows the glucose of the input "
+        "(see C9 diabetic / normal)",
         "diabetic skin stiffer (Dermatology 1996 192:19; Melling 2000 Young's moduli up); experimental "
         "diabetes +20 % collagen stiffness (rat)"),
     Row("Csmoking", "collagen synthesised over the year around 50 (integrated flux), smoker / non-smoker", 0.70, 0.90, EMERGENT,

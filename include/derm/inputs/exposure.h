@@ -32,6 +32,8 @@ struct derm_uv_coef {
     double med_sed;           /* SED per MED of the subject's skin type */
     double adapt_per_med_day; /* photoadaptation at steady state per MED/day received */
     double adapt_time_h;      /* time constant of photoadaptation (build-up and fading), h */
+    double endo_memory_h;     /* averaging time of the dermal UV dose rate for fragment uptake, h */
+    int endo_on;              /* uv.endo180_suppression > 0: keep the UV memory */
 };
 
 struct derm_oxidative_coef {
@@ -76,6 +78,11 @@ void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *
 void derm_exposure_uv_records(const struct derm_grid *g, const struct derm_uv_coef *uv,
                               const struct derm_exposure_layers *L, const double *crowd, double dt_h, double *uv_dose,
                               double *uva_dose, double *dep_elastotic);
+
+/** Relax the per-voxel dermal UV dose rate memory (SED/day) exactly toward the step's mean
+ *  rate in each layer over endo_memory_h (piecewise-constant rate within the step). */
+void derm_exposure_uv_memory(const struct derm_grid *g, const struct derm_uv_coef *uv, const double *uv_k, double dt_h,
+                             double *memory);
 
 /** src += ros_ex_k[k] x ros_sense x k_ros in every voxel of layer k: holds the ROS excess
  *  (ROS is local and decays in milliseconds). */

@@ -14,7 +14,10 @@
  *              X0 the young-adult load at which the cleavage constants hold (Bourne 2014;
  *              a growing dermis below X0 cleaves at the young rate, so its development
  *              reaches the young-adult amounts: test_initial)
- *   AGE:       G' = kG (glucose/reference) (I + F) - (cleared/(I+F)) G   (leaves with fragments)
+ *   AGE:       G' = kG (glucose/reference) (I + F) - (cleared/(I+F)) G / (1 + X/Xh)
+ *              (leaves with fragments; the least glycated molecules go first: over an
+ *              exponential spread of loads the removal that gives the mean g above takes
+ *              1/(1 + X/Xh) of the mean load, so AGE builds up on the collagen that stays)
  *   elastin:   E' = PE - (kE + o) E,    Z' = o E + PZ - kZ Z,   o = kox ROS, PZ = UVA elastosis
  *   elastin AGE: GE' = kGE (glucose/reference) (E + Z) - (cleared/(E+Z)) GE
  *   HA:        H' = PH + supply - c H,  L' = y c H - d L,
@@ -41,7 +44,7 @@ struct derm_matrix_coef {
     double age_form_ref_h;    /* AGE formation on collagen at reference glucose, pmol/mg/h */
     double age_form_el_ref_h; /* AGE formation on elastin at reference glucose, pmol/mg/h */
     double age_ref;           /* AGE per collagen at which g = 1, pmol/mg */
-    double age_half;          /* AGE per collagen halving cleavage, pmol/mg */
+    double age_half;          /* AGE load scale of resistance to turnover (g, removal), pmol/mg */
     double k_elastin_h;       /* functional elastin loss, 1/h */
     double k_oxidation_h;     /* elastin -> elastotic per unit ROS, 1/h/au */
     double k_elastotic_h;     /* elastotic clearance, 1/h */
@@ -51,6 +54,7 @@ struct derm_matrix_coef {
     double ha_ros_frag;       /* share of baseline HMW degradation driven by ROS and IL */
     double ha_ros_weight;     /* weight of ROS (vs IL) in that drive */
     double uptake_share;      /* share of young fragment clearance by cellular uptake */
+    double endo_gain;         /* uptake divided by 1 + endo_gain x UV memory (SED/day), day/SED */
     double ha_supply;         /* non-fibroblast HMW HA supply, mg/mL/h */
 };
 
@@ -58,6 +62,7 @@ struct derm_matrix_coef {
 struct derm_matrix_deposition {
     const double *collagen, *elastin, *ha;
     const double *elastotic; /* UVA elastosis; NULL = none */
+    const double *uv_memory; /* averaged dermal UV dose rate, SED/day (uptake loss); NULL = none */
 };
 
 /** Matrix amounts moved during one step, summed over the domain (mg/mL x voxels), in the

@@ -54,10 +54,11 @@
 
 /* X(id, name, units, long_name) ; per-voxel state that neither diffuses nor is matrix:
  * exposure records and derived readouts written with the fields */
-#define DERM_STATE_FIELDS(X)                                                                    \
-    X(UV_DOSE, "uv_dose", "SED", "cumulative erythemal UV dose reaching the voxel (UVB + UVA)") \
-    X(UVA_DOSE, "uva_dose", "SED", "cumulative erythemal UVA dose reaching the voxel")          \
-    X(MMP1_ACTIVITY, "mmp1_activity", "au", "TIMP-inhibited MMP-1 activity (1 at young baseline)")
+#define DERM_STATE_FIELDS(X)                                                                       \
+    X(UV_DOSE, "uv_dose", "SED", "cumulative erythemal UV dose reaching the voxel (UVB + UVA)")    \
+    X(UVA_DOSE, "uva_dose", "SED", "cumulative erythemal UVA dose reaching the voxel")             \
+    X(MMP1_ACTIVITY, "mmp1_activity", "au", "TIMP-inhibited MMP-1 activity (1 at young baseline)") \
+    X(UV_MEMORY, "uv_memory", "SED/day", "dermal UV dose rate averaged over uv.endo180_memory_days")
 
 enum derm_matrix_id {
 #define DERM_X_ID(id, name, units, ln) DERM_M_##id,
