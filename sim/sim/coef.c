@@ -202,7 +202,6 @@ static void build_inputs(const struct derm_params *p, struct derm_coefs *c)
     uv->adapt_per_med_day = p->uv_adaptation_per_med_day;
     uv->adapt_time_h = p->uv_adaptation_days * DERM_HOURS_PER_DAY;
     uv->endo_memory_h = p->uv_endo180_memory_days * DERM_HOURS_PER_DAY;
-    uv->endo_on = p->uv_endo180_suppression > 0.0;
     c->oxidative.ros_per_cigarette = p->oxidative_ros_per_cigarette;
     c->oxidative.ros_per_pollution = p->oxidative_ros_per_pollution;
     struct derm_treatment_coef *t = &c->treatment;
@@ -254,8 +253,7 @@ static void apply_switches(const struct derm_params *p, struct derm_coefs *c)
          * cleared molecules carry 1/(1 + x0/h) of the mean load; model/matrix.c) */
         struct derm_matrix_coef *m = &c->matrix;
         const double turnover = m->k_cleave_h * m->k_clear_h / (m->k_cleave_h + m->k_clear_h);
-        m->age_form_ref_h = p->ecm_age_initial_pmol_per_mg * turnover /
-                            (1.0 + p->ecm_age_initial_pmol_per_mg / p->ecm_age_protection_pmol_per_mg);
+        m->age_form_ref_h = m->age_ref * turnover / (1.0 + m->age_ref / m->age_half);
         m->age_form_el_ref_h = c->initial.elastin_age_young_per_mg * m->k_elastin_h;
     }
 }

@@ -68,7 +68,8 @@ static void phase_exposures(struct derm_sim *s)
     if (s->layers.any_uv)
         derm_exposure_uv_records(g, &s->c.uv, &s->layers, s->crowd, dt, s->f.state[DERM_ST_UV_DOSE],
                                  s->f.state[DERM_ST_UVA_DOSE], s->dep_elastotic);
-    if (s->c.uv.endo_on)
+    const int uv_memory_on = s->c.matrix.endo_gain > 0.0; /* the memory only lowers uptake */
+    if (uv_memory_on)
         derm_exposure_uv_memory(g, &s->c.uv, s->layers.any_uv ? s->layers.uv_k : NULL, dt,
                                 s->f.state[DERM_ST_UV_MEMORY]);
     s->in.uv_sed_k = s->layers.any_uv ? s->layers.uv_k : NULL;
@@ -108,7 +109,7 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_matrix_deposition dep = {s->dep_collagen, s->dep_elastin, s->dep_ha,
                                                s->in.uv_sed_k ? s->dep_elastotic : NULL,
-                                               s->c.uv.endo_on ? s->f.state[DERM_ST_UV_MEMORY] : NULL};
+                                               s->c.matrix.endo_gain > 0.0 ? s->f.state[DERM_ST_UV_MEMORY] : NULL};
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const double *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
                               &s->last_flux, err));

@@ -62,7 +62,6 @@ static struct derm_uv_coef uv_coef(const struct derm_params *p)
     uv.adapt_per_med_day = p->uv_adaptation_per_med_day;
     uv.adapt_time_h = p->uv_adaptation_days * DERM_HOURS_PER_DAY;
     uv.endo_memory_h = p->uv_endo180_memory_days * DERM_HOURS_PER_DAY;
-    uv.endo_on = p->uv_endo180_suppression > 0.0;
     return uv;
 }
 

@@ -33,7 +33,6 @@ struct derm_uv_coef {
     double adapt_per_med_day; /* photoadaptation at steady state per MED/day received */
     double adapt_time_h;      /* time constant of photoadaptation (build-up and fading), h */
     double endo_memory_h;     /* averaging time of the dermal UV dose rate for fragment uptake, h */
-    int endo_on;              /* uv.endo180_suppression > 0: keep the UV memory */
 };
 
 struct derm_oxidative_coef {
