@@ -23,11 +23,12 @@ ALLOWED = {
     "store": {"core", "store"},
     "solve": {"core", "store", "solve"},
     "model": {"core", "store", "solve", "model"},
+    "mech": {"core", "mech"},
     "inputs": {"core", "store", "inputs"},
     "io": {"core", "store", "inputs", "io"},
-    "sim": {"core", "store", "solve", "model", "inputs", "io", "sim"},
+    "sim": {"core", "store", "solve", "model", "mech", "inputs", "io", "sim"},
     "tools": {"core", "store", "inputs", "io", "sim", "tools"},
-    "app": {"core", "store", "solve", "model", "inputs", "io", "sim", "tools", "app"},
+    "app": {"core", "store", "solve", "model", "mech", "inputs", "io", "sim", "tools", "app"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"derm/([a-z_]+)/', re.M)
