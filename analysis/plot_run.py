@@ -11,9 +11,13 @@ Writes into OUTDIR (default: ``<run dir>/plots``):
 - ``totals.png``   totals over age, one quantity per panel (collagen relative to the start,
                    fragmented share, elastin, hyaluronan, turnover, cells by state,
                    senescent share, density, thickness, cross-links, synthesis per cell,
-                   attachment, estrogen, enzymes, signals, mechanics). Non-negative
-                   quantities are drawn from zero, so a flat line means "no change" and
-                   noise is not blown up into a trend; each panel states its change.
+                   attachment, estrogen, enzymes, signals). Non-negative quantities are
+                   drawn from zero, so a flat line means "no change" and noise is not
+                   blown up into a trend; each panel states its change.
+- ``firmness.png`` the simulated Cutometer over age (R0 firmness in mm, higher is softer;
+                   the ratios R2 = Ua/Uf and R7 = Ur/Uf) and the layer shear moduli G0, G1
+                   by depth at the first and last frame (``mech_g0_profile``,
+                   ``mech_g1_profile``); not written for a file without them
 - ``profiles.png`` depth-by-age maps of laterally averaged fields (collagen intact and
                    fragmented, elastin, HA, MMP-1, ROS; ``--profiles``) and of fibroblast
                    density, with the papillary/reticular boundary of the run dashed
@@ -180,12 +184,7 @@ def _panels(run: da.Run):
         cols = [f"{n}_mean" for n in names if f"{n}_mean" in has]
         if cols:
             panels.append((title, "mean level [au]", [(c, c[:-len("_mean")], None) for c in cols], False))
-    cols = [c for c in ("stiffness_factor", "viscous_recovery_factor") if c in has]
-    if cols:
-        panels.append(("Mechanics readout (1 = age 25)", "relative [-]",
-                       [(c, run.long_name(c).split(" relative")[0].split(" by ")[0], None)
-                        for c in cols], False))
-    return panels
+    return panels  # the mechanics (Cutometer readouts, layer moduli): fig_firmness
 
 
 def fig_totals(run: da.Run) -> Tuple[object, List[str]]:
@@ -231,6 +230,127 @@ def fig_totals(run: da.Run) -> Tuple[object, List[str]]:
         ax.set_xlabel(AGE_LABEL)
     fig.suptitle(_title(run) + " - totals over age (non-negative quantities drawn from 0)")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
+    return fig, notes
+
+
+# ------------------------------------------------------------------ firmness
+FIRMNESS = {"cutometer_R0": "R0 (final extension Uf; higher is softer)",
+            "cutometer_R2": "R2 (Ua/Uf, gross elasticity)",
+            "cutometer_R7": "R7 (Ur/Uf, biological elasticity)"}
+RATIOS = ["cutometer_R2", "cutometer_R7"]
+MODULI = [("mech_g0", "G0 (instantaneous)", "-"), ("mech_g1", "G1 (delayed)", "--")]
+
+
+def firmness_summary(run: da.Run) -> Optional[str]:
+    """One sentence: R0, R2 and R7 at the first and the last row of the run, and their change;
+    None if the run has none of them (a file written before the tissue mechanics)."""
+    s = run.series
+    cols = [c for c in FIRMNESS if c in s.columns]
+    if not cols or len(s) == 0:
+        return None
+    parts = []
+    for c in cols:
+        v0, v1 = float(s[c].iloc[0]), float(s[c].iloc[-1])
+        u = units(run.units(c))
+        u = "" if u == "-" else f" {u}"
+        rel = f" ({100 * (v1 / v0 - 1):+.0f} %)" if v0 != 0 and np.isfinite(v0) else ""
+        parts.append(f"{FIRMNESS[c]} {v0:.3g}{u} → {v1:.3g}{u}{rel}")
+    head = f"Simulated Cutometer at age {s.index[0]:.1f} and at age {s.index[-1]:.1f}"
+    if "cutometer_R0" in cols:
+        r0 = s["cutometer_R0"]
+        d = r0.iloc[-1] / r0.iloc[0] - 1 if r0.iloc[0] != 0 else 0.0
+        head += (": the skin became less firm" if d > 0.02 else ": the skin became firmer" if d < -0.02
+                 else ": firmness stayed about the same")
+    return f"{head}. {'; '.join(parts)}."
+
+
+def _cutometer_setup(run: da.Run) -> str:
+    c = resolved_config(run).get("cutometer", {})
+    keys = ("probe_mm", "pressure_mbar", "on_s", "off_s")
+    if not all(isinstance(c.get(k), (int, float)) for k in keys):
+        return ""
+    return (f"Simulated suction test of the run's configuration: {c['probe_mm']:g} mm probe, "
+            f"{c['pressure_mbar']:g} mbar, {c['on_s']:g} s on / {c['off_s']:g} s off (cutometer.*).")
+
+
+def _firm_series(ax, run: da.Run, cols, title, ylabel, fraction):
+    """Cutometer series over age on one axis; returns the notes."""
+    s = run.series
+    marker = "o" if len(s) < 4 else None
+    notes, shown = [], []
+    for i, c in enumerate(cols):
+        v = s[c].values
+        ax.plot(s.index, v, marker=marker, color=PALETTE[i % len(PALETTE)], linestyle=STYLES[i % len(STYLES)],
+                label=FIRMNESS.get(c, c), lw=1.4)
+        shown.append(v)
+        u = units(run.units(c))
+        notes.append(f"{FIRMNESS.get(c, run.long_name(c))}{'' if u == '-' else ' [' + u + ']'}: {change(v)}.")
+    v = np.concatenate(shown)
+    _ylim_from_zero(ax, v, fraction=fraction and np.nanmax(v) <= 1.0)
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(AGE_LABEL)
+    ax.grid(alpha=0.3)
+    if len(cols) > 1:
+        ax.legend(fontsize=7, loc="best")
+    return notes
+
+
+def _firm_moduli(ax, run: da.Run, moduli):
+    """Layer moduli by depth, first frame (thin) against last frame (thick); returns the notes."""
+    ks = [0] if run.n_frames == 1 else [0, run.n_frames - 1]
+    notes, u = [], "kPa"
+    for name, label, ls in moduli:
+        p = run.profile(name)
+        z, ages, u = p["z"].values, p["frame_age_years"].values, p.attrs.get("units", u)
+        for j, k in enumerate(ks):
+            ax.plot(p.values[k], z, color=PALETTE[0 if j == 0 else 3], linestyle=ls, lw=1.0 if j == 0 else 2.2,
+                    label=f"{label}, age {ages[k]:.0f}")
+        v0, v1 = p.values[ks[0]], p.values[ks[-1]]
+        notes.append(f"{label} shear modulus: depth mean {np.nanmean(v0):.3g} {units(u)} at age {ages[ks[0]]:.0f}, "
+                     f"{np.nanmean(v1):.3g} {units(u)} at age {ages[ks[-1]]:.0f} (range over depth "
+                     f"{np.nanmin(v1):.3g} to {np.nanmax(v1):.3g} {units(u)}).")
+    ze = _edges(run.z)
+    ax.set_ylim(ze[-1], ze[0])  # depth increases downwards
+    ax.set_xlim(left=0)
+    pap = papillary_depth(run)
+    if pap is not None and 0 < pap < ze[-1]:
+        ax.axhline(pap, color="k", ls=":", lw=0.8)
+    ax.set_title("Layer shear moduli, young (thin) and old (thick)", fontsize=10)
+    ax.set_xlabel(f"shear modulus [{units(u)}]")
+    ax.set_ylabel(DEPTH_LABEL)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    return notes
+
+
+def fig_firmness(run: da.Run) -> Tuple[object, List[str]]:
+    """Firmness: the simulated Cutometer over age (R0; R2 and R7) and the layer moduli G0, G1
+    by depth at the first and the last frame. Panels whose variables are absent are skipped;
+    (None, []) for a file written before the tissue mechanics."""
+    plt = _pyplot()
+    s = run.series
+    has = set(s.columns) if len(s) else set()
+    ratios = [c for c in RATIOS if c in has]
+    moduli = [m for m in MODULI if m[0] in run.profiles] if run.n_frames and len(run.z) else []
+    panels = (["r0"] if "cutometer_R0" in has else []) + (["ratios"] if ratios else []) + \
+        (["moduli"] if moduli else [])
+    if not panels:
+        return None, []
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.6), squeeze=False)
+    notes = [n for n in (_cutometer_setup(run), firmness_summary(run)) if n]
+    for ax, kind in zip(axes.flat, panels):
+        if kind == "r0":
+            notes += _firm_series(ax, run, ["cutometer_R0"], "Firmness: Cutometer R0 (higher = softer)",
+                                  f"R0 = Uf [{units(run.units('cutometer_R0'))}]", False)
+        elif kind == "ratios":
+            notes += _firm_series(ax, run, ratios, "Elasticity ratios (1 = fully elastic)", "ratio [-]", True)
+        else:
+            notes += _firm_moduli(ax, run, moduli)
+    if "dermal_water_content" in has:
+        notes.append(f"Dermal water content (volume fraction): {change(s['dermal_water_content'].values)}.")
+    fig.suptitle(_title(run) + " - firmness (simulated Cutometer) and layer moduli")
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     return fig, notes
 
 
@@ -445,6 +565,10 @@ def plot_totals(run: da.Run, outdir: Path) -> Path:
     return _save(fig_totals(run)[0], outdir / "totals.png")
 
 
+def plot_firmness(run: da.Run, outdir: Path):
+    return _save(fig_firmness(run)[0], outdir / "firmness.png")
+
+
 def plot_profiles(run: da.Run, outdir: Path, names=None):
     return _save(fig_profiles(run, names)[0], outdir / "profiles.png")
 
@@ -488,7 +612,8 @@ def main(argv=None) -> int:
 
     def names(arg):
         return [n.strip() for n in arg.split(",") if n.strip()] if arg else None
-    written = [plot_totals(run, outdir), plot_profiles(run, outdir, names(args.profiles)),
+    written = [plot_totals(run, outdir), plot_firmness(run, outdir),
+               plot_profiles(run, outdir, names(args.profiles)),
                plot_slices(run, outdir, fields=names(args.fields), depth=args.depth), plot_agents(run, outdir)]
     for p in written:
         if p is not None:

@@ -8,10 +8,12 @@ Usage::
 ``dermsim run`` calls it at the end of every run (unless DERMSIM_REPORT_HTML=0) and
 ``dermsim report RUN_DIR`` calls it again. The page holds, in order: the story of the run
 (report.md, which the simulator writes from the run file, rendered as HTML), the inputs
-(the schedule of the resolved configuration, their doses and what was delivered), the key
-figures (totals over age, depth-by-age maps, fields young and old, cells) each followed by
-notes computed from the run that explain its panels, and how to reproduce the run. It
-needs no network, no JavaScript and no other file: mail it, open it in any browser.
+(the schedule of the resolved configuration, their doses and what was delivered), firmness
+(the simulated Cutometer R0, R2, R7 over age with their values at the first and last row,
+and the layer moduli young and old; left out for a run file without them), the key figures
+(totals over age, depth-by-age maps, fields young and old, cells) each followed by notes
+computed from the run that explain its panels, and how to reproduce the run. It needs no
+network, no JavaScript and no other file: mail it, open it in any browser.
 
 Exit status: 0 written; 2 not a run directory; 3 a Python package is missing (the message
 names the Debian package); 1 anything else.
@@ -211,6 +213,20 @@ def inputs_section(run, cfg) -> str:
     return table + figure_html(fig, "What the schedule delivered, over age", notes, "inputs over age")
 
 
+def firmness_section(run) -> str:
+    """Firmness: the simulated Cutometer R0, R2, R7 over age and the layer moduli (plot_run's
+    fig_firmness), with a sentence of their values at the first and last row of the run file.
+    Empty for a run file without them (written before the tissue mechanics)."""
+    import plot_run as pr
+    summary = pr.firmness_summary(run)
+    fig, notes = pr.fig_firmness(run)
+    if summary is None and fig is None:
+        return ""
+    text = f"<p>{html.escape(summary)}</p>" if summary else ""
+    return (f'<h2 id="firmness">Firmness</h2>{text}'
+            + figure_html(fig, "Firmness (simulated Cutometer) and layer moduli", notes, "firmness over age"))
+
+
 def build(run_dir: Path) -> str:
     import dermsim_analysis as da
     import plot_run as pr
@@ -241,10 +257,13 @@ def build(run_dir: Path) -> str:
     if not run.completed:
         parts.append('<p class="incomplete"><strong>INCOMPLETE RUN</strong>: the simulation stopped '
                      f"early; the data end at age {s.index[-1]:.2f}.</p>")
+    firmness = firmness_section(run)
     parts.append('<nav><a href="#story">The story</a><a href="#inputs">Inputs</a>'
-                 '<a href="#figures">Figures</a><a href="#reproduce">Reproduce</a></nav>')
+                 + ('<a href="#firmness">Firmness</a>' if firmness else "")
+                 + '<a href="#figures">Figures</a><a href="#reproduce">Reproduce</a></nav>')
     parts.append(f'<h2 id="story">The story of the run (report.md)</h2>{story}')
     parts.append(f'<h2 id="inputs">Inputs and their doses</h2>{inputs_section(run, cfg)}')
+    parts.append(firmness)
     parts.append('<h2 id="figures">Figures</h2>')
     for fn, title, alt in ((pr.fig_totals, "Totals over age", "totals over age"),
                            (pr.fig_profiles, "Where in depth: laterally averaged profiles over age",

@@ -54,6 +54,7 @@ int app_cmd_params(int argc, char **argv);
 int app_cmd_compare(int argc, char **argv);
 int app_cmd_report(int argc, char **argv);
 int app_cmd_notebook(int argc, char **argv);
+int app_cmd_cutometer(int argc, char **argv);
 
 /* help.c: per-command help */
 

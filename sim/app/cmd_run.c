@@ -113,10 +113,32 @@ static derm_status write_row(struct run_state *r, int frame, struct derm_err *er
     double totals[DERM_NTOTALS];
     const double day = (double)(sim->step - sim->out_step0) * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
     if (!frame) {
+        DERM_TRY(derm_firmness_update(sim, err)); /* the simulated Cutometer, for the cutometer_* series */
         derm_totals_compute(sim, totals);
         return derm_output_series(r->out, sim->step, day, age, totals, err);
     }
-    return derm_output_frame(r->out, sim->step, day, age, &sim->f, &sim->a, err);
+    /* the layers of the suction mechanics as depth profiles (G0, G1, tau1, eta_f) */
+    const int64_t nz = sim->grid.nz;
+    double *prof = malloc(sizeof(double) * DERM_NFRAME_PROFILES * (size_t)nz);
+    struct derm_mech_layer *lay = malloc(sizeof *lay * (size_t)nz);
+    if (!prof || !lay) {
+        free(prof);
+        free(lay);
+        return derm_err_set(err, DERM_ENOMEM, "out of memory (frame profiles)");
+    }
+    double dermis_mm, water;
+    derm_firmness_layers(sim, lay, &dermis_mm, &water);
+    for (int64_t k = 0; k < nz; k++) {
+        prof[k] = lay[k].g0;
+        prof[nz + k] = lay[k].g1;
+        prof[2 * nz + k] = lay[k].tau1;
+        prof[3 * nz + k] = lay[k].eta_f;
+    }
+    _Static_assert(DERM_NFRAME_PROFILES == 4, "fill the new frame profile here");
+    derm_status st = derm_output_frame(r->out, sim->step, day, age, &sim->f, prof, &sim->a, err);
+    free(prof);
+    free(lay);
+    return st;
 }
 
 /* The simulation's state, the output position and the loop position into checkpoint.h5. */

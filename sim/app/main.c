@@ -30,6 +30,8 @@ const char *const app_usage =
     "        compare runs at chosen ages: table (terminal and CSV) and overlay figures\n"
     "  report RUN_DIR\n"
     "        (re)write report.md and report.html (figures embedded) of a run\n"
+    "  cutometer RUN [--age A]... [--probe-mm D] [--pressure-mbar P] [--protocol ON,OFF[,N]]\n"
+    "        the simulated Cutometer at chosen ages: R-parameters, curve (CSV and PNG)\n"
     "  notebook [RUN_DIR]\n"
     "        how to open the analysis notebooks in Jupyter\n"
     "  sweep plan SWEEP.yaml -o DIR     expand a sweep into DIR/runs.csv (prints runs and core-hours)\n"
@@ -82,6 +84,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "compare")) return app_cmd_compare(argc, argv);
     if (!strcmp(cmd, "report")) return app_cmd_report(argc, argv);
     if (!strcmp(cmd, "notebook")) return app_cmd_notebook(argc, argv);
+    if (!strcmp(cmd, "cutometer")) return app_cmd_cutometer(argc, argv);
     struct app_cli c;
     int rc = app_parse_cli(argc, argv, &c);
     if (rc != 0) return rc;

@@ -133,7 +133,7 @@ struct derm_output {
     const struct derm_series_desc *series; /* the series, in order */
     int nseries;
     hid_t frame, frame_time, frame_step, frame_age, frame_crc;
-    hid_t field[DERM_NFIELDS], profile[DERM_NFIELDS];
+    hid_t field[DERM_NFIELDS], profile[DERM_NFIELDS], xprofile[DERM_NFRAME_PROFILES];
     hid_t agent, agent_count, acol[NACOLS];
     hid_t x, y, z;
 
@@ -461,6 +461,12 @@ static derm_status make_frame_vars(struct derm_output *o, struct derm_err *err)
         DERM_TRY(make_ds(o, &s, &o->profile[f], err));
         DERM_TRY(attach(o, o->profile[f], name, 2, scales, err));
     }
+    for (int i = 0; i < DERM_NFRAME_PROFILES; i++) {
+        const struct derm_series_desc *d = derm_output_frame_profile(i);
+        struct dsspec s = {d->name, H5T_IEEE_F64LE, 2, dims, chunk, 1, level, d->units, d->long_name, FRAME_COORDS};
+        DERM_TRY(make_ds(o, &s, &o->xprofile[i], err));
+        DERM_TRY(attach(o, o->xprofile[i], d->name, 2, scales, err));
+    }
     return o->opts.write_agents ? make_agent_vars(o, err) : DERM_OK;
 }
 
@@ -473,6 +479,7 @@ static void close_objects(struct derm_output *o)
         derm_h5util_close(&o->field[f]);
         derm_h5util_close(&o->profile[f]);
     }
+    for (int i = 0; i < DERM_NFRAME_PROFILES; i++) derm_h5util_close(&o->xprofile[i]);
     for (int c = 0; c < NACOLS; c++) derm_h5util_close(&o->acol[c]);
 }
 
@@ -524,6 +531,7 @@ static derm_status output_alloc(struct derm_output **out, const char *h5_path, c
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) *ids[i] = H5I_INVALID_HID;
     o->file = H5I_INVALID_HID;
     for (int f = 0; f < DERM_NFIELDS; f++) o->field[f] = o->profile[f] = H5I_INVALID_HID;
+    for (int i = 0; i < DERM_NFRAME_PROFILES; i++) o->xprofile[i] = H5I_INVALID_HID;
     for (int c = 0; c < NACOLS; c++) o->acol[c] = H5I_INVALID_HID;
     o->g = *g;
     o->opts = *opts;
@@ -731,6 +739,8 @@ static derm_status reopen_vars(struct derm_output *o, const struct derm_output_p
         snprintf(name, sizeof name, "%s_profile", d->name);
         DERM_TRY(reopen_ds(o, name, &o->profile[f], F, err));
     }
+    for (int i = 0; i < DERM_NFRAME_PROFILES; i++)
+        DERM_TRY(reopen_ds(o, derm_output_frame_profile(i)->name, &o->xprofile[i], F, err));
     if (!o->opts.write_agents) return DERM_OK;
     DERM_TRY(reopen_ds(o, "agent", &o->agent, pos->agent_rows, err));
     DERM_TRY(reopen_ds(o, "agent_count", &o->agent_count, F, err));
@@ -756,6 +766,8 @@ static derm_status cut_back(struct derm_output *o, const struct derm_output_pos 
         if (o->field[f] >= 0) DERM_TRY(extend(o, o->field[f], derm_field_desc(f)->name, 4, rest3, F, err));
         DERM_TRY(extend(o, o->profile[f], derm_field_desc(f)->name, 2, &restz, F, err));
     }
+    for (int i = 0; i < DERM_NFRAME_PROFILES; i++)
+        DERM_TRY(extend(o, o->xprofile[i], derm_output_frame_profile(i)->name, 2, &restz, F, err));
     if (o->agent >= 0) DERM_TRY(extend(o, o->agent, "agent", 1, NULL, A, err));
     for (int c = 0; c < NACOLS; c++)
         if (o->acol[c] >= 0) DERM_TRY(extend(o, o->acol[c], agent_cols[c].name, 1, NULL, A, err));
@@ -929,10 +941,10 @@ static derm_status write_agents(struct derm_output *o, const struct derm_agents 
     return DERM_OK;
 }
 
-/* Fields (if written) and the depth profile of every field, for frame k; *crc continues over
- * them as written. */
-static derm_status write_fields(struct derm_output *o, const struct derm_fields *f, hsize_t k, uint32_t *crc,
-                                struct derm_err *err)
+/* Fields (if written), the depth profile of every field and the computed profiles, for
+ * frame k; *crc continues over them as written. */
+static derm_status write_fields(struct derm_output *o, const struct derm_fields *f, const double *xp, hsize_t k,
+                                uint32_t *crc, struct derm_err *err)
 {
     const int64_t nx = o->g.nx, ny = o->g.ny, nz = o->g.nz, nxy = nx * ny, n = o->g.n;
     const hsize_t rest3[3] = {(hsize_t)nz, (hsize_t)ny, (hsize_t)nx}, restz = (hsize_t)nz;
@@ -956,11 +968,29 @@ static derm_status write_fields(struct derm_output *o, const struct derm_fields 
         *crc = derm_crc_32(*crc, o->pbuf, (size_t)nz * sizeof *o->pbuf);
         DERM_TRY(append_rows(o, o->profile[fi], name, 2, k, 1, &restz, H5T_NATIVE_DOUBLE, o->pbuf, err));
     }
+    for (int i = 0; i < DERM_NFRAME_PROFILES; i++) {
+        for (int64_t z = 0; z < nz; z++) o->pbuf[z] = xp ? xp[i * nz + z] : 0.0;
+        *crc = derm_crc_32(*crc, o->pbuf, (size_t)nz * sizeof *o->pbuf);
+        DERM_TRY(append_rows(o, o->xprofile[i], derm_output_frame_profile(i)->name, 2, k, 1, &restz, H5T_NATIVE_DOUBLE,
+                             o->pbuf, err));
+    }
     return DERM_OK;
 }
 
+static const struct derm_series_desc frame_profiles[DERM_NFRAME_PROFILES] = {
+#define DERM_X_ROW(name, units, ln) {name, units, ln},
+    DERM_FRAME_PROFILES(DERM_X_ROW)
+#undef DERM_X_ROW
+};
+
+const struct derm_series_desc *derm_output_frame_profile(int i)
+{
+    return i >= 0 && i < DERM_NFRAME_PROFILES ? &frame_profiles[i] : NULL;
+}
+
 derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_day, double age_years,
-                              const struct derm_fields *f, const struct derm_agents *a, struct derm_err *err)
+                              const struct derm_fields *f, const double *profiles, const struct derm_agents *a,
+                              struct derm_err *err)
 {
     if (!o || !f) return derm_err_set(err, DERM_EINTERNAL, "derm_output_frame: NULL argument");
     if (f->grid.nx != o->g.nx || f->grid.ny != o->g.ny || f->grid.nz != o->g.nz)
@@ -974,13 +1004,14 @@ derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_d
     /* the frame's data (compressed chunks are at most a little larger than raw) plus, in the
      * worst case, a new chunk of every appended variable */
     uint64_t bytes =
-        (uint64_t)DERM_NFIELDS * ((o->opts.write_fields ? (uint64_t)o->g.n * 4u : 0) + (uint64_t)o->g.nz * 8u);
+        (uint64_t)DERM_NFIELDS * ((o->opts.write_fields ? (uint64_t)o->g.n * 4u : 0) + (uint64_t)o->g.nz * 8u) +
+        (uint64_t)DERM_NFRAME_PROFILES * (uint64_t)o->g.nz * 8u;
     bytes += bytes / 64 + (na + AGENT_CHUNK_ROWS) * 64u + 8u * SERIES_CHUNK_ROWS * 8u;
     DERM_TRY(reserve(o, bytes, err));
     uint32_t crc = derm_crc_32(0, &time_day, sizeof time_day);
     crc = derm_crc_32(crc, &step, sizeof step);
     crc = derm_crc_32(crc, &age_years, sizeof age_years);
-    DERM_TRY(write_fields(o, f, k, &crc, err));
+    DERM_TRY(write_fields(o, f, profiles, k, &crc, err));
     if (o->opts.write_agents) DERM_TRY(write_agents(o, a, (int64_t)k, &crc, err));
 
     /* Frame coordinates last: a frame is complete once its time is visible. */

@@ -114,6 +114,45 @@ derm_status derm_output_read_series(const char *h5_path, const char *name, doubl
     return DERM_OK;
 }
 
+derm_status derm_output_read_profile(const char *h5_path, const char *name, double **vals, int64_t *nframes,
+                                     int64_t *nz, struct derm_err *err)
+{
+    if (!h5_path || !name || !vals || !nframes || !nz)
+        return derm_err_set(err, DERM_EINTERNAL, "derm_output_read_profile: NULL argument");
+    *vals = NULL;
+    *nframes = *nz = 0;
+    hid_t file, ds = H5I_INVALID_HID;
+    DERM_TRY(open_ro(h5_path, &file, err));
+    int rank = 0;
+    hsize_t dims[4] = {0};
+    double *v = NULL;
+    derm_status st = derm_h5util_shape(file, name, DERM_H5_REAL, &rank, dims, h5_path, err);
+    if (st == DERM_ECORRUPT && strstr(err->msg, "no dataset"))
+        st = derm_err_set(err, DERM_EIO, "%s: no profile named '%s' (written by an older dermsim?)", h5_path, name);
+    if (st == DERM_OK && rank != 2)
+        st = derm_err_set(err, DERM_EIO, "%s: '%s' is %d-dimensional, not a (frame, z) profile", h5_path, name, rank);
+    if (st == DERM_OK && (double)dims[0] * (double)dims[1] > (double)DERM_H5_MAX_ELEMENTS)
+        st = derm_err_set(err, DERM_ECORRUPT, "%s: '%s' declares %llu x %llu values", h5_path, name,
+                          (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    if (st == DERM_OK && !(v = malloc(sizeof(double) * (size_t)(dims[0] * dims[1] > 0 ? dims[0] * dims[1] : 1))))
+        st = derm_err_set(err, DERM_ENOMEM, "%s: cannot allocate the values of %s", h5_path, name);
+    if (st == DERM_OK && dims[0] * dims[1] > 0) {
+        ds = H5Dopen2(file, name, H5P_DEFAULT);
+        if (ds < 0 || H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+            st = derm_h5util_fail(err, h5_path, "read dataset", name);
+    }
+    derm_h5util_close(&ds);
+    H5Fclose(file);
+    if (st != DERM_OK) {
+        free(v);
+        return st;
+    }
+    *vals = v;
+    *nframes = (int64_t)dims[0];
+    *nz = (int64_t)dims[1];
+    return DERM_OK;
+}
+
 derm_status derm_output_read_completed(const char *h5_path, int *completed, struct derm_err *err)
 {
     if (!h5_path || !completed) return derm_err_set(err, DERM_EINTERNAL, "derm_output_read_completed: NULL argument");
@@ -491,6 +530,10 @@ static derm_status verify_frame_lengths(struct vctx *V)
         DERM_TRY(var_len(V, name, DERM_H5_REAL, 2, &restz, &len));
         fold(len, &min, &max);
     }
+    for (int i = 0; i < DERM_NFRAME_PROFILES; i++) {
+        DERM_TRY(var_len(V, derm_output_frame_profile(i)->name, DERM_H5_REAL, 2, &restz, &len));
+        fold(len, &min, &max);
+    }
     s->frames = min;
     V->frame_len_max = max;
     if (V->lim_frames >= 0 && !s->completed) return apply_limit(V, "frames", V->lim_frames, &s->frames);
@@ -624,6 +667,10 @@ static derm_status verify_frame_chunks(struct vctx *V, int64_t k, float *fbuf, d
             *crc = derm_crc_32(*crc, fbuf, nvox * sizeof *fbuf);
         }
         DERM_TRY(frame_slab(V, name, 2, n2, k, H5T_NATIVE_DOUBLE, pbuf));
+        *crc = derm_crc_32(*crc, pbuf, (size_t)s->nz * sizeof *pbuf);
+    }
+    for (int i = 0; i < DERM_NFRAME_PROFILES; i++) {
+        DERM_TRY(frame_slab(V, derm_output_frame_profile(i)->name, 2, n2, k, H5T_NATIVE_DOUBLE, pbuf));
         *crc = derm_crc_32(*crc, pbuf, (size_t)s->nz * sizeof *pbuf);
     }
     return DERM_OK;

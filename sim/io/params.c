@@ -252,6 +252,36 @@ static derm_status check_grid(const struct derm_params *p, const struct derm_par
     return DERM_OK;
 }
 
+/* The suction protocol: on, off and immediate times on the solver's time grid, the
+ * immediate delay shorter than both. */
+static derm_status check_suction_protocol(const struct derm_params *p, const struct derm_param_origin *origins,
+                                          struct derm_err *err)
+{
+    const char *keys[3] = {"cutometer.on_s", "cutometer.off_s", "cutometer.immediate_s"};
+    const double vals[3] = {p->cutometer_on_s, p->cutometer_off_s, p->cutometer_immediate_s};
+    for (int k = 0; k < 3; k++) {
+        const struct derm_param_desc *d = derm_params_find(keys[k]);
+        double n = vals[k] / p->cutometer_dt_s;
+        int bad_grid = fabs(n - round(n)) > 1e-6 * n;
+        int bad_order = k == 2 && (vals[2] >= p->cutometer_on_s || vals[2] >= p->cutometer_off_s);
+        if (bad_grid || bad_order) {
+            char v[64], dt[64];
+            derm_params_format(p, d, v, sizeof v);
+            derm_params_format(p, derm_params_find("cutometer.dt_s"), dt, sizeof dt);
+            if (bad_grid)
+                return derm_err_set(err, DERM_ECONFIG,
+                                    "%s: key '%s': %s s is not a whole number of suction time steps; expected a "
+                                    "multiple of cutometer.dt_s (%s s)",
+                                    origin_of(origins, d), keys[k], v, dt);
+            return derm_err_set(err, DERM_ECONFIG,
+                                "%s: key '%s': %s s is not shorter than the on and off times; expected a delay "
+                                "shorter than cutometer.on_s and cutometer.off_s",
+                                origin_of(origins, d), keys[k], v);
+        }
+    }
+    return DERM_OK;
+}
+
 derm_status derm_params_validate(const struct derm_params *p, const struct derm_param_origin *origins,
                                  struct derm_err *err)
 {
@@ -283,6 +313,8 @@ derm_status derm_params_validate(const struct derm_params *p, const struct derm_
                             "(%s); expected a value > %s",
                             origin_of(origins, d_end), e, s, s);
     }
+
+    DERM_TRY(check_suction_protocol(p, origins, err));
 
     if (p->subject_hrt_end_years > p->subject_hrt_start_years &&
         (p->subject_hrt_end_years <= p->run_age_start_years || p->subject_hrt_start_years >= p->run_age_end_years)) {

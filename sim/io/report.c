@@ -3,7 +3,9 @@
  * Every sentence is computed from the run: trend words from the relative change, causes
  * only as the measured co-changes of the quantities the model uses (attachment, senescent
  * share, estrogen, TGF-beta responsiveness, AP-1 for synthesis; ROS, AGE cross-links and
- * the exosome effect for the inputs), and only for the inputs the schedule has. */
+ * the exosome effect for the inputs), and only for the inputs the schedule has. Firmness is
+ * the simulated Cutometer's readouts and the dermal water content, first and last row, when
+ * the file has them (a run file written before the tissue mechanics has not). */
 #include "derm/io/report.h"
 
 #include <errno.h>
@@ -74,6 +76,14 @@ static const char *const series_names[] = {
     "ap1_mean",
     "exosome_effect_mean",
     "uv_dose_dermal_cumulative",
+    /* optional (from R0 on): the simulated Cutometer and the water behind it; a run file
+       written before the tissue mechanics has none, and its report leaves firmness out */
+    "cutometer_R0",
+    "cutometer_R2",
+    "cutometer_R5",
+    "cutometer_R6",
+    "cutometer_R7",
+    "dermal_water_content",
 };
 enum {
     AGE,
@@ -106,16 +116,32 @@ enum {
     AP1,
     EXOE,
     UVD,
+    R0,
+    R2,
+    R5,
+    R6,
+    R7,
+    WATER,
     NS
 };
 
-/* Read every series; *n is the shortest length (rows all of them have). */
+/* Read one series; an optional one the file does not have is left empty (v NULL), not an error. */
+static derm_status read_one(const char *h5_path, struct series *si, int optional, struct derm_err *err)
+{
+    struct derm_err e = {DERM_OK, ""};
+    derm_status st = derm_output_read_series(h5_path, si->name, &si->v, &si->n, &e);
+    if (st == DERM_EIO && optional && strstr(e.msg, "no series named")) return DERM_OK;
+    return st == DERM_OK ? DERM_OK : derm_err_set(err, st, "%s", e.msg);
+}
+
+/* Read every series (those from R0 on only if present); *n is the shortest length (rows all
+ * of the present ones have). */
 static derm_status read_all(const char *h5_path, struct series *s, int64_t *n, struct derm_err *err)
 {
-    for (int i = 0; i < NS; i++) DERM_TRY(derm_output_read_series(h5_path, s[i].name, &s[i].v, &s[i].n, err));
+    for (int i = 0; i < NS; i++) DERM_TRY(read_one(h5_path, &s[i], i >= R0, err));
     *n = s[AGE].n;
     for (int i = 0; i < NS; i++)
-        if (s[i].n < *n) *n = s[i].n;
+        if (s[i].v && s[i].n < *n) *n = s[i].n;
     if (*n < 1) return derm_err_set(err, DERM_EIO, "%s: no time series rows to report on", h5_path);
     return DERM_OK;
 }
@@ -347,6 +373,41 @@ static void write_changes(FILE *fp, const struct series *s, int64_t n, const str
     fprintf(fp, "- **Dermal thickness** %s: %.0f -> %.0f µm.\n\n", trend(REL(THICK)), FIRST(THICK), LAST(THICK));
 }
 
+/* The simulated Cutometer at the first and last row: R0 the extension under suction (higher
+ * is softer), the ratios (1 fully elastic; R6 the viscoelastic share), and the dermal water
+ * content behind them. Left out when the run file has no Cutometer series. */
+static void write_firmness(FILE *fp, const struct series *s, int64_t n, const struct derm_params *p)
+{
+    for (int i = R0; i <= R7; i++)
+        if (!s[i].v) return;
+    const double r = REL(R0);
+    fprintf(fp, "## Firmness\n\n");
+    fprintf(fp,
+            "A simulated Cutometer (%g mm probe, %g mbar, %g s on / %g s off) at ages %.1f and %.1f: the skin %s. "
+            "R0 (final extension, higher is softer) %s: %.3f -> %.3f mm (%+.0f %%).",
+            p->cutometer_probe_mm, p->cutometer_pressure_mbar, p->cutometer_on_s, p->cutometer_off_s, FIRST(AGE),
+            LAST(AGE),
+            r > 0.02    ? "became less firm"
+            : r < -0.02 ? "became firmer"
+                        : "kept its firmness",
+            trend(r), FIRST(R0), LAST(R0), 100.0 * r);
+    const struct {
+        int i;
+        const char *what;
+    } ratio[] = {{R2, "Gross elasticity R2 (Ua/Uf)"},
+                 {R5, "net elasticity R5 (Ur/Ue)"},
+                 {R6, "viscoelastic share R6 (Uv/Ue)"},
+                 {R7, "biological elasticity R7 (Ur/Uf)"}};
+    for (size_t k = 0; k < sizeof ratio / sizeof ratio[0]; k++)
+        fprintf(fp, "%s%s %s: %.3f -> %.3f (%+.0f %%)", k ? "; " : " ", ratio[k].what, trend(REL(ratio[k].i)),
+                FIRST(ratio[k].i), LAST(ratio[k].i), 100.0 * REL(ratio[k].i));
+    fprintf(fp, ".");
+    if (s[WATER].v)
+        fprintf(fp, " Dermal water content %s: %.1f %% -> %.1f %% of the dermal volume.", trend(REL(WATER)),
+                100.0 * FIRST(WATER), 100.0 * LAST(WATER));
+    fprintf(fp, "\n\n");
+}
+
 static void write_decades(FILE *fp, const struct series *s, int64_t n)
 {
     const double *age = s[AGE].v;
@@ -392,6 +453,7 @@ static derm_status write_md(const char *md_path, const struct series *s, int64_t
     write_intro(fp, s, n, p, sched, info);
     write_exposures(fp, s, n, p, sched);
     write_changes(fp, s, n, p);
+    write_firmness(fp, s, n, p);
     write_decades(fp, s, n);
     write_reproduce(fp, p, info);
     int bad = ferror(fp), e = errno;

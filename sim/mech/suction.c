@@ -320,62 +320,76 @@ static void suction_load(const struct mesh *m, double dp, double *f)
     }
 }
 
-/* b += int B^T D_dev h over every element, h = a1 e1 + ef (deviatoric history strain). */
-static void history_rhs(const struct mesh *m, const struct layer_step *ls, const double *hist, double *b)
+/* B and r |J| w of every element's points, computed once. */
+struct kin {
+    double B[4][8], rw;
+};
+
+static struct kin *kinematics(const struct mesh *m)
+{
+    struct kin *K = malloc(sizeof *K * (size_t)m->nr * m->nz * NGP);
+    if (!K) return NULL;
+    for (int j = 0; j < m->nz; j++)
+        for (int i = 0; i < m->nr; i++)
+            for (int q = 0; q < NGP; q++) {
+                struct kin *k = &K[((size_t)j * m->nr + i) * NGP + q];
+                bmat(m->r[i], m->r[i + 1], m->z[j], m->z[j + 1], (q & 1) ? GP : -GP, (q & 2) ? GP : -GP, k->B, &k->rw);
+            }
+    return K;
+}
+
+/* After a solve, at every point of a viscoelastic layer: the stress from the new
+ * displacements u, the internal strains advanced (Kelvin e1 <- a1 e1 + (1 - a1) s / G1,
+ * flow ef <- ef + dt s / eta_f; s is half the normal deviatoric stress, or the shear stress
+ * against engineering shear strain), and the history load of the next step,
+ * int B^T D_dev h with h = a1 e1 + ef, added to hb. Elastic layers carry no history. */
+static void advance(const struct mesh *m, const struct layer_step *ls, const struct kin *K, const double *u, double dt,
+                    double *hist, double *hb)
 {
     for (int j = 0; j < m->nz; j++) {
         const struct layer_step *x = &ls[m->layer[j]];
+        if (x->c1 == 0 && x->cf == 0) continue;
         for (int i = 0; i < m->nr; i++) {
-            const double *H = hist + ((size_t)j * m->nr + i) * NGP * 8;
+            const size_t e = (size_t)j * m->nr + i;
+            double *H = hist + e * NGP * 8;
             int dof[8];
             elem_dofs(m, i, j, dof);
-            double fe[8] = {0};
+            double ue[8], fe[8] = {0};
+            for (int c = 0; c < 8; c++) ue[c] = dof[c] >= 0 ? u[dof[c]] : 0.0;
             for (int q = 0; q < NGP; q++) {
-                const double *e1 = H + 8 * q, *ef = e1 + 4;
-                double hv[4];
-                for (int k = 0; k < 4; k++) hv[k] = x->a1 * e1[k] + ef[k];
-                if (hv[0] == 0 && hv[1] == 0 && hv[2] == 0 && hv[3] == 0) continue;
-                double B[4][8], rw;
-                bmat(m->r[i], m->r[i + 1], m->z[j], m->z[j + 1], (q & 1) ? GP : -GP, (q & 2) ? GP : -GP, B, &rw);
-                const double sv[4] = {2 * x->galg * hv[0], 2 * x->galg * hv[1], 2 * x->galg * hv[2], x->galg * hv[3]};
+                const struct kin *k = &K[e * NGP + q];
+                double *e1 = H + 8 * q, *ef = e1 + 4, eps[4] = {0};
+                for (int r = 0; r < 4; r++)
+                    for (int c = 0; c < 8; c++) eps[r] += k->B[r][c] * ue[c];
+                const double tr = (eps[0] + eps[1] + eps[2]) / 3.0;
+                double sv[4];
+                for (int r = 0; r < 4; r++) {
+                    double s = x->galg * (eps[r] - (r < 3 ? tr : 0.0) - (x->a1 * e1[r] + ef[r]));
+                    e1[r] = x->a1 * e1[r] + (1.0 - x->a1) * s * x->c1;
+                    ef[r] += dt * s * x->cf;
+                    double h = x->a1 * e1[r] + ef[r];
+                    sv[r] = (r < 3 ? 2.0 : 1.0) * x->galg * h * k->rw;
+                }
                 for (int c = 0; c < 8; c++)
-                    fe[c] += (B[0][c] * sv[0] + B[1][c] * sv[1] + B[2][c] * sv[2] + B[3][c] * sv[3]) * rw;
+                    fe[c] += k->B[0][c] * sv[0] + k->B[1][c] * sv[1] + k->B[2][c] * sv[2] + k->B[3][c] * sv[3];
             }
             for (int c = 0; c < 8; c++)
-                if (dof[c] >= 0) b[dof[c]] += fe[c];
+                if (dof[c] >= 0) hb[dof[c]] += fe[c];
         }
     }
 }
 
-/* The stress of every point from the new displacements, then its internal strains:
- * Kelvin e1 <- a1 e1 + (1 - a1) s / G1, flow ef <- ef + dt s / eta_f (s: half the normal
- * deviatoric stress, or the shear stress, against engineering shear strain). */
-static void update_history(const struct mesh *m, const struct layer_step *ls, const double *u, double dt, double *hist)
+/* Each layer's constants for a step dt: the algorithmic shear modulus 1 / (1/G0 +
+ * (1 - a1)/G1 + dt/eta_f), a1 = exp(-dt/tau1), the compliances 1/G1 and 1/eta_f. */
+static void layer_steps(const struct derm_mech_layer *L, int nl, double dt, struct layer_step *ls)
 {
-    for (int j = 0; j < m->nz; j++) {
-        const struct layer_step *x = &ls[m->layer[j]];
-        for (int i = 0; i < m->nr; i++) {
-            double *H = hist + ((size_t)j * m->nr + i) * NGP * 8;
-            int dof[8];
-            elem_dofs(m, i, j, dof);
-            double ue[8];
-            for (int c = 0; c < 8; c++) ue[c] = dof[c] >= 0 ? u[dof[c]] : 0.0;
-            for (int q = 0; q < NGP; q++) {
-                double *e1 = H + 8 * q, *ef = e1 + 4;
-                double B[4][8], rw, eps[4] = {0};
-                bmat(m->r[i], m->r[i + 1], m->z[j], m->z[j + 1], (q & 1) ? GP : -GP, (q & 2) ? GP : -GP, B, &rw);
-                for (int k = 0; k < 4; k++)
-                    for (int c = 0; c < 8; c++) eps[k] += B[k][c] * ue[c];
-                const double tr = (eps[0] + eps[1] + eps[2]) / 3.0;
-                double s[4];
-                for (int k = 0; k < 3; k++) s[k] = x->galg * (eps[k] - tr - (x->a1 * e1[k] + ef[k]));
-                s[3] = x->galg * (eps[3] - (x->a1 * e1[3] + ef[3]));
-                for (int k = 0; k < 4; k++) {
-                    e1[k] = x->a1 * e1[k] + (1.0 - x->a1) * s[k] * x->c1;
-                    ef[k] += dt * s[k] * x->cf;
-                }
-            }
-        }
+    for (int l = 0; l < nl; l++) {
+        const struct derm_mech_layer *x = &L[l];
+        ls[l].a1 = x->g1 > 0 ? exp(-dt / x->tau1) : 0.0;
+        ls[l].c1 = x->g1 > 0 ? 1.0 / x->g1 : 0.0;
+        ls[l].cf = x->eta_f > 0 ? 1.0 / x->eta_f : 0.0;
+        ls[l].galg = 1.0 / (1.0 / x->g0 + (1.0 - ls[l].a1) * ls[l].c1 + dt * ls[l].cf);
+        ls[l].bulk = x->bulk;
     }
 }
 
@@ -390,47 +404,41 @@ derm_status derm_suction_solve(const struct derm_mech_layer *L, int nl, const st
     struct mesh m;
     derm_status st = mesh_build(&m, L, nl, 0.5 * p->probe_mm, sm, err);
     struct layer_step *ls = calloc((size_t)nl, sizeof *ls);
-    double *hist = NULL, *fext = NULL, *h = NULL;
+    double *hist = NULL, *fext = NULL, *h = NULL, *hb = NULL;
+    struct kin *K = NULL;
     cholmod_common cc;
     cholmod_start(&cc);
     cc.supernodal = CHOLMOD_SIMPLICIAL;
     cc.print = 0;
     cholmod_factor *F = NULL;
     cholmod_sparse *A = NULL;
-    cholmod_dense *b = NULL;
+    cholmod_dense *b = NULL, *xs = NULL, *ws_y = NULL, *ws_e = NULL; /* right side, solution, workspace */
     if (st != DERM_OK) goto done;
     hist = calloc((size_t)m.nr * m.nz * NGP * 8, sizeof(double)); /* per point: Kelvin [4], flow [4] */
     fext = calloc((size_t)m.neq, sizeof(double));
+    hb = calloc((size_t)m.neq, sizeof(double)); /* history load of the next step */
+    K = kinematics(&m);
     h = calloc((size_t)nsteps + 1, sizeof(double));
     b = cholmod_zeros((size_t)m.neq, 1, CHOLMOD_REAL, &cc);
-    if (!ls || !hist || !fext || !h || !b) {
+    if (!ls || !hist || !fext || !h || !b || !hb || !K) {
         st = derm_err_set(err, DERM_ENOMEM, "out of memory (suction solve)");
         goto done;
     }
-    for (int l = 0; l < nl; l++) {
-        const struct derm_mech_layer *x = &L[l];
-        ls[l].a1 = x->g1 > 0 ? exp(-dt / x->tau1) : 0.0;
-        ls[l].c1 = x->g1 > 0 ? 1.0 / x->g1 : 0.0;
-        ls[l].cf = x->eta_f > 0 ? 1.0 / x->eta_f : 0.0;
-        ls[l].galg = 1.0 / (1.0 / x->g0 + (1.0 - ls[l].a1) * ls[l].c1 + dt * ls[l].cf);
-        ls[l].bulk = x->bulk;
-    }
+    layer_steps(L, nl, dt, ls);
     if ((st = assemble_factor(&m, ls, &cc, &A, &F, err)) != DERM_OK) goto done;
     suction_load(&m, 0.1 * p->pressure_mbar, fext);
     double *bx = b->x;
     const int apex = m.eq[1]; /* u_z of the node on the axis at the surface */
     for (int n = 1; n <= nsteps; n++) {
         const double load = (n - 1) % (non + noff) < non ? 1.0 : 0.0;
-        for (int e = 0; e < m.neq; e++) bx[e] = load * fext[e];
-        history_rhs(&m, ls, hist, bx);
-        cholmod_dense *xs = cholmod_solve(CHOLMOD_A, F, b, &cc);
-        if (!xs) {
+        for (int e = 0; e < m.neq; e++) bx[e] = load * fext[e] + hb[e];
+        if (!cholmod_solve2(CHOLMOD_A, F, b, NULL, &xs, NULL, &ws_y, &ws_e, &cc)) {
             st = derm_err_set(err, DERM_ENUMERIC, "suction: solve failed (CHOLMOD status %d)", cc.status);
             goto done;
         }
-        update_history(&m, ls, xs->x, dt, hist);
+        memset(hb, 0, sizeof(double) * (size_t)m.neq);
+        advance(&m, ls, K, xs->x, dt, hist, hb);
         h[n] = apex >= 0 ? -((const double *)xs->x)[apex] : 0.0;
-        cholmod_free_dense(&xs, &cc);
         if (!isfinite(h[n])) {
             st = derm_err_set(err, DERM_ENUMERIC, "suction: non-finite deformation at t = %g s", n * dt);
             goto done;
@@ -450,10 +458,15 @@ derm_status derm_suction_solve(const struct derm_mech_layer *L, int nl, const st
     }
 done:
     cholmod_free_dense(&b, &cc);
+    cholmod_free_dense(&xs, &cc);
+    cholmod_free_dense(&ws_y, &cc);
+    cholmod_free_dense(&ws_e, &cc);
     cholmod_free_factor(&F, &cc);
     cholmod_free_sparse(&A, &cc);
     cholmod_finish(&cc);
     free(hist);
+    free(hb);
+    free(K);
     free(fext);
     free(h);
     free(ls);

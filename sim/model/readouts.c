@@ -24,14 +24,6 @@ double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_
     return wsum > 0 ? gsum / wsum : 1.0;
 }
 
-double derm_readout_stiffness(const struct derm_readout_coef *c, double x)
-{
-    const double ks = c->stiffness_per_age, x25 = c->age_young;
-    return (1.0 + ks * x) / (1.0 + ks * x25);
-}
-
-double derm_readout_viscous_recovery(double stiffness) { return 1.0 / stiffness; }
-
 double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml, double attachment)
 {
     if (!(intact_mg_per_ml > 0.0) || !(attachment > 0.0)) return 0.0;

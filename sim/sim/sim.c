@@ -178,6 +178,7 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
     if (!(s->layer_sums = calloc((DERM_MATRIX_NFLUX + 1) * nz, sizeof(double)))) goto fail;
+    if (!(s->young_profile = calloc(DERM_NMATRIX * nz, sizeof(double)))) goto fail;
     if (!(s->ones = malloc(n * sizeof(double)))) goto fail;
     for (size_t q = 0; q < n; q++) s->ones[q] = 1.0;
     for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = s->ones;
@@ -375,6 +376,11 @@ static void record_young_matrix(struct derm_sim *s)
             sum += part;
         }
         s->young_matrix[f] = sum;
+        for (int64_t k = 0; k < g->nz; k++) {
+            double part = 0.0;
+            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) part += s->f.matrix[f][q];
+            s->young_profile[f * g->nz + k] = part / (double)nxy;
+        }
     }
 }
 
@@ -466,7 +472,7 @@ void derm_sim_free(struct derm_sim *s)
         s->dep_collagen, s->dep_elastin,   s->dep_ha,          s->dep_elastotic,   s->crowd,    s->tmp1,
         s->tmp2,         s->density_ref_k, s->collagen_ref_k,  s->elastin_ref_k,   s->ha_ref_k, s->layers.uvb_k,
         s->layers.uva_k, s->layers.uv_k,   s->layers.ros_ex_k, s->layers.uv_ap1_k, s->w_k,      s->layer_sums,
-        s->ones};
+        s->ones,         s->young_profile};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++) free(s->src[q]);
     free(s);

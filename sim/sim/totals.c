@@ -103,15 +103,32 @@ static double t_exosome_effect_mean(S *s, C *c, int a) { return mean_f(c, c->exo
 /* ---- readouts -------------------------------------------------------------------- */
 static double ratio(double x, double young) { return young > 0 ? x / young : 1.0; }
 
-static double t_dermal_thickness(S *s, C *c, int a)
+double derm_totals_dermal_thickness(const struct derm_sim *s, const double *m)
 {
-    const double *y = s->young_matrix, *m = c->msum;
-    double cr = ratio(c->col, y[DERM_M_COLLAGEN_INTACT] + y[DERM_M_COLLAGEN_FRAGMENTED]);
+    const double *y = s->young_matrix;
+    double col = m[DERM_M_COLLAGEN_INTACT] + m[DERM_M_COLLAGEN_FRAGMENTED];
+    double cr = ratio(col, y[DERM_M_COLLAGEN_INTACT] + y[DERM_M_COLLAGEN_FRAGMENTED]);
     double er = ratio(m[DERM_M_ELASTIN_FUNCTIONAL], y[DERM_M_ELASTIN_FUNCTIONAL] + y[DERM_M_ELASTIN_ELASTOTIC]);
     double zr = ratio(m[DERM_M_ELASTIN_ELASTOTIC], y[DERM_M_ELASTIN_FUNCTIONAL] + y[DERM_M_ELASTIN_ELASTOTIC]);
     double hr = ratio(m[DERM_M_HA_HMW] + m[DERM_M_HA_LMW], y[DERM_M_HA_HMW] + y[DERM_M_HA_LMW]);
     return derm_readout_thickness(&s->c.readout, derm_grid_lz(&s->grid), cr, er, zr, hr);
 }
+static double t_dermal_thickness(S *s, C *c, int a) { return derm_totals_dermal_thickness(s, c->msum); }
+
+/* the simulated Cutometer (sim/firmness.h: brought up to date before the row) */
+static double t_cutometer_r0(S *s, C *c, int a) { return s->firm.r0; }
+static double t_cutometer_r1(S *s, C *c, int a) { return s->firm.r1; }
+static double t_cutometer_r2(S *s, C *c, int a) { return s->firm.r2; }
+static double t_cutometer_r5(S *s, C *c, int a) { return s->firm.r5; }
+static double t_cutometer_r6(S *s, C *c, int a) { return s->firm.r6; }
+static double t_cutometer_r7(S *s, C *c, int a) { return s->firm.r7; }
+static double t_cutometer_r8(S *s, C *c, int a) { return s->firm.r8; }
+static double t_cutometer_ue(S *s, C *c, int a) { return s->firm.ue; }
+static double t_cutometer_uv(S *s, C *c, int a) { return s->firm.uv; }
+static double t_cutometer_uf(S *s, C *c, int a) { return s->firm.uf; }
+static double t_cutometer_ur(S *s, C *c, int a) { return s->firm.ur; }
+static double t_cutometer_ua(S *s, C *c, int a) { return s->firm.ua; }
+static double t_dermal_water_content(S *s, C *c, int a) { return s->firm.water; }
 
 /* ---- amounts since the start (budgets: pool(t) - pool(0) = made - removed) ------ */
 static double t_collagen_synthesized(S *s, C *c, int a) { return s->cum_flux.collagen_synth * c->areal; }
@@ -137,14 +154,6 @@ static double t_collagen_mmp_susceptibility(S *s, C *c, int a)
 {
     return derm_readout_mmp_susceptibility(&s->c.readout, s->grid.n, s->f.matrix[DERM_M_COLLAGEN_INTACT],
                                            s->f.matrix[DERM_M_COLLAGEN_FRAGMENTED], s->f.matrix[DERM_M_AGE_AMOUNT]);
-}
-static double t_stiffness_factor(S *s, C *c, int a)
-{
-    return derm_readout_stiffness(&s->c.readout, t_age_crosslinks_mean(s, c, 0));
-}
-static double t_viscous_recovery_factor(S *s, C *c, int a)
-{
-    return derm_readout_viscous_recovery(t_stiffness_factor(s, c, 0));
 }
 static double t_mmp1_activity_mean(S *s, C *c, int a)
 {

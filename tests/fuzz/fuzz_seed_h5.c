@@ -44,7 +44,7 @@ int main(int argc, char **argv)
         int64_t row;
         derm_agents_append(&a, &row, &err);
         a.x[row] = 3.0 + k;
-        if (derm_output_frame(o, k, k * 7.0, 30.0, &f, &a, &err) != DERM_OK) return fail(&err);
+        if (derm_output_frame(o, k, k * 7.0, 30.0, &f, NULL, &a, &err) != DERM_OK) return fail(&err);
     }
     if (derm_output_close(o, 1, &err) != DERM_OK) return fail(&err);
     double field[24];

@@ -4,7 +4,8 @@
   step (1 h, 1 d, 1 week), and cumulative series are recorded with units;
 - direction of every mechanism on a small grid against a control with the same seed:
   UV (MMP-1 up, synthesis down, elastotic material and damage up, dose falling with depth,
-  UVA deeper than UVB), glucose (AGE up, collagenase susceptibility down, stiffer),
+  UVA deeper than UVB), glucose (AGE up, collagenase susceptibility down, less elastic
+  recovery under suction),
   smoking (ROS and MMP-1 up, synthesis down), exosomes (synthesis up, MMP-1/-3 and IL
   down, effect recorded per cell), growth factors (more activated fibroblasts), topical
   products reaching deeper through microneedling channels;
@@ -126,7 +127,9 @@ def test_glucose_directions(tmp_path):
     assert dia["age_crosslinks_mean"][-1] > 1.3 * ctl["age_crosslinks_mean"][-1]
     assert dia["elastin_age_mean"][-1] > 1.3 * ctl["elastin_age_mean"][-1]
     assert dia["collagen_mmp_susceptibility"][-1] < ctl["collagen_mmp_susceptibility"][-1]
-    assert dia["stiffness_factor"][-1] > ctl["stiffness_factor"][-1] > 1.0
+    # the AGE load slows the delayed recovery of the matrix: the suction test recovers less
+    # (R2 = Ua/Uf) in the diabetic dermis (tissue mechanics, sim/firmness.h)
+    assert dia["cutometer_R2"][-1] < ctl["cutometer_R2"][-1]
     # RAGE: with the gain amplified, glycated matrix raises fibroblast ROS and IL output.
     # Pooled over four seeds: this ~50-cell block's population drifts by tens of percent
     # between seeds (a block can even lose its last cell), and RAGE-driven apoptosis thins the

@@ -9,7 +9,9 @@
   still succeeds (exit 0) and says how to make the page later; --quiet stays silent;
   DERMSIM_REPORT_HTML=0 skips the page.
 - report.md says only what the run shows: no attachment story unless attachment fell,
-  and only the inputs the schedule has.
+  and only the inputs the schedule has; its firmness paragraph holds the simulated
+  Cutometer's R0, R2, R5, R6, R7 and the dermal water content of the run's first and
+  last row, and the page a firmness section.
 """
 import os
 import re
@@ -62,7 +64,8 @@ def test_page_is_written_and_self_contained(run_dir):
     imgs = re.findall(r'<img alt="([^"]+)"', page)
     assert len(imgs) >= 4, imgs
     assert {"totals over age", "depth by age maps", "field slices young and old",
-            "cells young and old"} <= set(imgs)
+            "cells young and old", "firmness over age"} <= set(imgs)
+    assert '<h2 id="firmness">Firmness</h2>' in page
     # the story is report.md's, the figures are explained, the run can be reproduced
     md = (run_dir / "report.md").read_text(encoding="utf-8")
     first = re.search(r"\*\*Collagen\*\* ([^:]+):", md).group(1)
@@ -176,3 +179,43 @@ def test_report_names_only_scheduled_inputs(tmp_path):
     assert f"- Smoking acts through ROS: mean ROS {ros[0]:.2f} at the start, {ros[-1]:.2f} at the end" in head
     for word in ("UV:", "Exosomes:", "Glucose:"):
         assert word not in head, word
+
+
+def _trend(rel):
+    """report.c's trend words."""
+    for bound, word in ((-0.30, "fell sharply"), (-0.10, "fell"), (-0.02, "fell slightly")):
+        if rel < bound:
+            return word
+    for bound, word in ((0.02, "stayed about the same"), (0.10, "rose slightly"), (0.30, "rose")):
+        if rel <= bound:
+            return word
+    return "rose sharply"
+
+
+def test_report_firmness_follows_the_data(run_dir):
+    """The firmness paragraph of report.md: the Cutometer readouts and the water content of
+    the first and last row of run.h5, with their change."""
+    import h5py
+    names = ["age_years", "cutometer_R0", "cutometer_R2", "cutometer_R5", "cutometer_R6", "cutometer_R7",
+             "dermal_water_content"]
+    with h5py.File(run_dir / "run.h5", "r") as f:
+        v = {k: f[k][()] for k in names}
+    md = (run_dir / "report.md").read_text(encoding="utf-8")
+    assert md.index("## What happened") < md.index("## Firmness") < md.index("## By decade")
+    para = md.split("## Firmness\n\n")[1].split("\n")[0]
+    a = v["age_years"]
+    assert f"(2 mm probe, 450 mbar, 2 s on / 2 s off) at ages {a[0]:.1f} and {a[-1]:.1f}" in para
+    r0 = v["cutometer_R0"]
+    rel = r0[-1] / r0[0] - 1
+    firm = "became less firm" if rel > 0.02 else "became firmer" if rel < -0.02 else "kept its firmness"
+    assert f"the skin {firm}." in para, para
+    assert (f"R0 (final extension, higher is softer) {_trend(rel)}: {r0[0]:.3f} -> {r0[-1]:.3f} mm "
+            f"({100 * rel:+.0f} %)") in para, para
+    for key, what in (("R2", "ross elasticity R2 (Ua/Uf)"), ("R5", "net elasticity R5 (Ur/Ue)"),
+                      ("R6", "viscoelastic share R6 (Uv/Ue)"), ("R7", "biological elasticity R7 (Ur/Uf)")):
+        x = v["cutometer_" + key]
+        rel = x[-1] / x[0] - 1
+        assert f"{what} {_trend(rel)}: {x[0]:.3f} -> {x[-1]:.3f} ({100 * rel:+.0f} %)" in para, (key, para)
+    w = v["dermal_water_content"]
+    assert (f"Dermal water content {_trend(w[-1] / w[0] - 1)}: {100 * w[0]:.1f} % -> {100 * w[-1]:.1f} % "
+            "of the dermal volume.") in para, para

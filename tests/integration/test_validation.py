@@ -148,10 +148,12 @@ def test_rows_are_labelled():
         assert r.lo is not None or r.hi is not None, f"{key}: no band"
         if r.lo is not None and r.hi is not None:
             assert r.lo < r.hi, f"{key}: band {r.lo}..{r.hi}"
-        # a one-sided band must ask for a magnitude, not 'any change': its edge not within 1e-3 of 0 or 1
+        # a one-sided band must ask for a magnitude, not 'any change': its edge not within 1e-3 of 0
+        # or, for a ratio, of 1 (an observable in percent, "(%" in its name, has no change at 0 only)
         if r.lo is None or r.hi is None:
             edge = r.hi if r.lo is None else r.lo
-            assert abs(edge - 1.0) > 1e-3 and abs(edge) > 1e-3, f"{key}: band edge {edge} accepts any change"
+            percent = "(%" in r.observable
+            assert (percent or abs(edge - 1.0) > 1e-3) and abs(edge) > 1e-3, f"{key}: band edge {edge} accepts any change"
 
 
 def test_declared_targets_have_rows():
@@ -177,7 +179,7 @@ def test_calibrated_parameters_have_calibrated_rows():
 
 
 PARAM_PATH = re.compile(r"\b((?:run|output|domain|ageing|subject|ecm|fibroblast|stem|uv|glycation|oxidative|treatment|"
-                        r"signals|exosome_source)\.[A-Za-z0-9_.]*[A-Za-z0-9_])")
+                        r"signals|exosome_source|mechanics|cutometer)\.[A-Za-z0-9_.]*[A-Za-z0-9_])")
 
 
 def test_rows_name_existing_parameters():

@@ -7,7 +7,13 @@ Values are simple closed forms so tests can check them exactly:
 - time rows: ages 25, 27, ..., 65 (21 rows), time = (age - 25) * 365.25 days, step = row;
 - collagen_total = 10 * (1 - 0.01 * (age - 25)) mg/cm^2; other totals alike;
 - frames at ages 25, 45, 65; field ``f`` at frame k = k + 0.001 * (100 * iz + 10 * iy + ix);
-- agent_count = (7, 5, 4); agent_x of row i of frame k = 10 * k + i, agent_id = 1000 * k + i.
+- agent_count = (7, 5, 4); agent_x of row i of frame k = 10 * k + i, agent_id = 1000 * k + i;
+- tissue mechanics (``mechanics=True``): the simulated Cutometer with d = age - 25,
+  Ue = 0.15 + 0.006 d, Uv = 0.13 + 0.006 d, Uf = R0 = Ue + Uv, Ur = Ue (0.98 - 0.001 d),
+  Ua = R8 = Uf (0.85 - 0.008 d), R1 = Uf - Ua, R2 = Ua/Uf, R5 = Ur/Ue, R6 = Uv/Ue,
+  R7 = Ur/Uf (mm and ratios), dermal_water_content = 0.65 - 0.002 d; layer profiles at
+  frame k, depth row iz: mech_g0 = 160 - 40 k - 5 iz, mech_g1 = 150 - 35 k - 4 iz (kPa),
+  mech_tau1 = 0.3 + 0.5 k (s), mech_eta_f = 800 - 300 k (kPa s).
 
 Command line: ``/usr/bin/python3 tests/python/synthetic_run.py OUT.h5`` writes one.
 """
@@ -67,6 +73,45 @@ def _series_values(age: np.ndarray) -> dict:
     }
 
 
+MECH_SERIES = ["cutometer_R0", "cutometer_R1", "cutometer_R2", "cutometer_R5", "cutometer_R6",
+               "cutometer_R7", "cutometer_R8", "cutometer_Ue", "cutometer_Uv", "cutometer_Uf",
+               "cutometer_Ur", "cutometer_Ua", "dermal_water_content"]
+MECH_PROFILES = ["mech_g0", "mech_g1", "mech_tau1", "mech_eta_f"]
+
+
+def _mech_series(age: np.ndarray) -> dict:
+    d = age - 25.0
+    ue, uv = 0.15 + 0.006 * d, 0.13 + 0.006 * d
+    uf = ue + uv
+    ur, ua = ue * (0.98 - 0.001 * d), uf * (0.85 - 0.008 * d)
+    c = "Cutometer "
+    return {
+        "cutometer_R0": (uf, "mm", c + "R0 = Uf: final extension, firmness (simulated suction test)"),
+        "cutometer_R1": (uf - ua, "mm", c + "R1 = Uf - Ua: deformation left after the off time"),
+        "cutometer_R2": (ua / uf, "1", c + "R2 = Ua/Uf: gross elasticity"),
+        "cutometer_R5": (ur / ue, "1", c + "R5 = Ur/Ue: net elasticity"),
+        "cutometer_R6": (uv / ue, "1", c + "R6 = Uv/Ue: viscoelastic share"),
+        "cutometer_R7": (ur / uf, "1", c + "R7 = Ur/Uf: biological elasticity"),
+        "cutometer_R8": (ua, "mm", c + "R8 = Ua: total retraction"),
+        "cutometer_Ue": (ue, "mm", c + "Ue: immediate extension"),
+        "cutometer_Uv": (uv, "mm", c + "Uv = Uf - Ue: delayed extension"),
+        "cutometer_Uf": (uf, "mm", c + "Uf: final extension"),
+        "cutometer_Ur": (ur, "mm", c + "Ur: immediate retraction"),
+        "cutometer_Ua": (ua, "mm", c + "Ua: total retraction"),
+        "dermal_water_content": (0.65 - 0.002 * d, "1", "dermal water volume fraction"),
+    }
+
+
+def _mech_profiles(nf: int) -> dict:
+    k, iz = np.meshgrid(np.arange(nf, dtype=float), np.arange(NZ, dtype=float), indexing="ij")
+    return {
+        "mech_g0": (160.0 - 40.0 * k - 5.0 * iz, "kPa", "instantaneous shear modulus G0 of each layer"),
+        "mech_g1": (150.0 - 35.0 * k - 4.0 * iz, "kPa", "delayed (Kelvin) shear modulus G1 of each layer"),
+        "mech_tau1": (0.3 + 0.5 * k + 0.0 * iz, "s", "time constant of the delayed extension of each layer"),
+        "mech_eta_f": (800.0 - 300.0 * k + 0.0 * iz, "kPa.s", "viscosity of the irreversible flow of each layer"),
+    }
+
+
 def _set(ds, units: str, long_name: str, **extra) -> None:
     ds.attrs["units"] = units
     ds.attrs["long_name"] = long_name
@@ -76,13 +121,15 @@ def _set(ds, units: str, long_name: str, **extra) -> None:
 
 def write_synthetic(path, *, frame_coord: str = "frame_time", completed: int = 1,
                     fields=None, profiles: bool = True, agents: bool = True,
-                    attach_scales: bool = True, ages=None) -> str:
+                    attach_scales: bool = True, ages=None, mechanics: bool = True) -> str:
     """Write the synthetic run to ``path``.
 
     frame_coord: "frame_time" (a frame_time(frame) variable; ``frame`` is a dimension-only
     scale) or "frame" (the ``frame`` coordinate itself holds the times in days).
     attach_scales=False omits the dimension scales (a file the loader must reject).
     ages: the series rows' ages (default AGES); the closed forms are the same.
+    mechanics=False omits the Cutometer series, dermal_water_content and the mech_*_profile
+    profiles (a file written before the tissue mechanics).
     """
     fields = FIELDS if fields is None else list(fields)
     ages = AGES if ages is None else np.asarray(ages, dtype=float)
@@ -141,7 +188,8 @@ def write_synthetic(path, *, frame_coord: str = "frame_time", completed: int = 1
 
         var("step", np.arange(nt, dtype=np.int64) * 10, ("time",), "1", "step number")
         var("age_years", ages, ("time",), "year", "age of the simulated skin")
-        for name, (vals, units, lname) in _series_values(ages).items():
+        series = {**_series_values(ages), **(_mech_series(ages) if mechanics else {})}
+        for name, (vals, units, lname) in series.items():
             var(name, np.asarray(vals, dtype=np.float64), ("time",), units, lname)
 
         if frame_coord == "frame_time":
@@ -158,6 +206,10 @@ def write_synthetic(path, *, frame_coord: str = "frame_time", completed: int = 1
             if profiles:
                 var(name + "_profile", data.mean(axis=(2, 3)).astype(np.float32),
                     ("frame", "z"), units, name.replace("_", " ") + " depth profile")
+
+        if mechanics and profiles:
+            for name, (vals, units, lname) in _mech_profiles(nf).items():
+                var(name + "_profile", vals, ("frame", "z"), units, lname)
 
         if agents:
             var("agent_count", AGENT_COUNT, ("frame",), "1", "agents stored per frame",

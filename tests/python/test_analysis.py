@@ -42,7 +42,12 @@ SERIES = ["time", "step", "age_years", "collagen_total", "collagen_intact_total"
           "senescent_fraction", "stem_cell_count", "attachment_mean", "attached_area_mean",
           "mmp1_secretion_per_cell", "dermal_thickness", "estrogen", "tgfb_mean", "mmp1_mean",
           "mmp3_mean", "timp_mean", "ros_mean", "il_mean", "gf_mean", "chemokine_mean",
-          "exosome_mean"]
+          "exosome_mean",
+          # tissue mechanics: the simulated Cutometer and the dermal water behind it
+          "cutometer_R0", "cutometer_R1", "cutometer_R2", "cutometer_R5", "cutometer_R6",
+          "cutometer_R7", "cutometer_R8", "cutometer_Ue", "cutometer_Uv", "cutometer_Uf",
+          "cutometer_Ur", "cutometer_Ua", "dermal_water_content"]
+MECH_PROFILES = ["mech_g0_profile", "mech_g1_profile", "mech_tau1_profile", "mech_eta_f_profile"]
 AGENT_COLUMNS = ["agent_id", "agent_type", "agent_state", "agent_x", "agent_y", "agent_z",
                  "agent_divisions", "agent_damage", "agent_attachment", "agent_tgfb_response",
                  "agent_collagen_synthesis", "agent_mmp1_secretion"]
@@ -210,7 +215,14 @@ def test_synthetic_values(synthetic_h5):
     assert run.attrs["seed"] == 42 and run.attrs["title"] == "synthetic dermsim run"
     assert run.frames == [25.0, 45.0, 65.0]
     np.testing.assert_allclose(run.frame_times, (syn.FRAME_AGES - 25.0) * 365.25)
-    assert sorted(run.fields) == sorted(syn.FIELDS) and sorted(run.profiles) == sorted(syn.FIELDS)
+    assert sorted(run.fields) == sorted(syn.FIELDS)
+    assert sorted(run.profiles) == sorted(syn.FIELDS + syn.MECH_PROFILES)
+    # the tissue mechanics: closed forms of synthetic_run.py
+    assert s.loc[45.0, "cutometer_R0"] == pytest.approx(0.28 + 0.012 * 20)
+    assert run.units("cutometer_R0") == "mm" and run.units("cutometer_R2") == "1"
+    g0 = run.profile("mech_g0")
+    assert g0.dims == ("frame", "z") and g0.attrs["units"] == "kPa"
+    np.testing.assert_allclose(g0.values[2], 160.0 - 80.0 - 5.0 * np.arange(syn.NZ))
     np.testing.assert_allclose(run.z, (np.arange(syn.NZ) + 0.5) * syn.DX)
     # field values: k + j + 0.001 * (100 iz + 10 iy + ix)
     j = syn.FIELDS.index("mmp1")
@@ -456,7 +468,7 @@ def test_plot_run_cli(best_h5, tmp_path):
     out = tmp_path / "plots"
     proc = run_cli(best_h5.parent, "-o", out)
     assert proc.returncode == 0, proc.stderr
-    expected = ["agents.png", "profiles.png", "slices.png", "totals.png"]
+    expected = ["agents.png", "firmness.png", "profiles.png", "slices.png", "totals.png"]
     for name in expected:
         check_png(out / name)
     assert sorted(p.name for p in out.iterdir()) == expected
@@ -468,7 +480,8 @@ def test_plot_run_missing_optional(tmp_path):
     import matplotlib
     matplotlib.use("Agg")
     import plot_run
-    syn.write_synthetic(tmp_path / "run.h5", fields=["mmp1"], profiles=False, agents=False)
+    syn.write_synthetic(tmp_path / "run.h5", fields=["mmp1"], profiles=False, agents=False,
+                        mechanics=False)
     with h5py.File(tmp_path / "run.h5", "a") as f:
         for name in ("ha_hmw_total", "ha_lmw_total", "estrogen", "tgfb_mean"):
             del f[name]
@@ -477,6 +490,83 @@ def test_plot_run_missing_optional(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["profiles.png", "slices.png", "totals.png"]
     for p in out.iterdir():
         check_png(p)
+
+
+# =========================================================== firmness (tissue mechanics)
+def _first_last(path, name):
+    with h5py.File(path, "r") as f:
+        v = f[name][()]
+    return float(v[0]), float(v[-1])
+
+
+def test_fig_firmness(synthetic_h5):
+    """The firmness figure: R0, the ratios R2 and R7 over age, the layer moduli young and old;
+    its notes hold the values of the file."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import plot_run
+    run = da.open_run(synthetic_h5)
+    fig, notes = plot_run.fig_firmness(run)
+    assert fig is not None
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    titles = [ax.get_title() for ax in axes]
+    assert len(axes) == 3 and "R0" in titles[0] and "Elasticity" in titles[1] and "moduli" in titles[2], titles
+    assert len(axes[0].lines) == 1 and len(axes[1].lines) == 2
+    assert len(axes[2].lines) == 4  # G0 and G1, first and last frame
+    np.testing.assert_allclose(axes[0].lines[0].get_ydata(), run.series["cutometer_R0"].values)
+    np.testing.assert_allclose(axes[2].lines[0].get_xdata(), run.profile("mech_g0").values[0])
+    np.testing.assert_allclose(axes[2].lines[1].get_xdata(), run.profile("mech_g0").values[-1])
+    assert axes[2].get_ylim()[0] > axes[2].get_ylim()[1]  # depth downwards
+    plot_run._pyplot().close(fig)
+    summary = plot_run.firmness_summary(run)
+    assert summary in notes
+    assert "at age 25.0 and at age 65.0" in summary and "less firm" in summary
+    for name in ("cutometer_R0", "cutometer_R2", "cutometer_R7"):
+        a, b = _first_last(synthetic_h5, name)
+        assert f"{a:.3g}" in summary and f"{b:.3g}" in summary, (name, summary)
+    assert f"R0 (final extension Uf; higher is softer) {0.28:.3g} mm → {0.76:.3g} mm" in summary
+    g0 = 160.0 - 5.0 * np.arange(syn.NZ)
+    assert any(n.startswith("G0 (instantaneous) shear modulus: depth mean "
+                            f"{g0.mean():.3g} kPa at age 25, {g0.mean() - 80:.3g} kPa at age 65") for n in notes)
+    assert any(n.startswith("Dermal water content") for n in notes)
+
+
+def test_fig_firmness_degrades(tmp_path):
+    """Without the mechanics the figure is skipped; without the profiles only the series show."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import plot_run
+    old = syn.write_synthetic(tmp_path / "old.h5", mechanics=False)
+    run = da.open_run(old)
+    assert plot_run.fig_firmness(run) == (None, []) and plot_run.firmness_summary(run) is None
+    part = syn.write_synthetic(tmp_path / "part.h5", profiles=False)
+    with h5py.File(part, "a") as f:
+        del f["cutometer_R7"]
+    fig, notes = plot_run.fig_firmness(da.open_run(part))
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 2 and len(axes[1].lines) == 1  # R0; R2 alone
+    assert not any("shear modulus" in n for n in notes)
+    plot_run._pyplot().close(fig)
+
+
+def test_report_html_firmness(tmp_path):
+    """report.html has a firmness section with the first and last values of the file, and
+    leaves it out for a file without the mechanics."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import report_html
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old").mkdir()
+    new = syn.write_synthetic(tmp_path / "new" / "run.h5")
+    syn.write_synthetic(tmp_path / "old" / "run.h5", mechanics=False)
+    page = report_html.build(Path(new))
+    assert 'id="firmness"' in page and 'href="#firmness"' in page and 'alt="firmness over age"' in page
+    section = page.split('id="firmness"')[1].split("<figure>")[0]
+    for name in ("cutometer_R0", "cutometer_R2", "cutometer_R7"):
+        a, b = _first_last(new, name)
+        assert f"{a:.3g}" in section and f"{b:.3g}" in section, (name, section)
+    page = report_html.build(tmp_path / "old" / "run.h5")
+    assert 'id="firmness"' not in page and "#firmness" not in page and "Cutometer" not in page
 
 
 # =========================================================== notebook

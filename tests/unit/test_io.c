@@ -149,7 +149,7 @@ static struct derm_output *write_run(const char *h5, const char *xdmf, const str
     for (int k = 0; k < NFRAMES; k++) {
         fill_fields(&f, k);
         set_agents(&a, k);
-        assert_int_equal(derm_output_frame(o, frame_step(k), frame_time(k), row_age(k), &f, &a, &err), DERM_OK);
+        assert_int_equal(derm_output_frame(o, frame_step(k), frame_time(k), row_age(k), &f, NULL, &a, &err), DERM_OK);
     }
     derm_fields_fini(&f);
     derm_agents_fini(&a);
@@ -535,12 +535,18 @@ static void test_layout_and_round_trip(void **state)
     assert_true(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, check_units_cb, &vis) >= 0);
     assert_int_equal(vis.npure, 1);
     /* x y z time step age_years, totals, row_checksum, frame + 3 frame coords + frame_checksum,
-     * fields + profiles, count + columns */
+     * fields + profiles, the computed profiles, count + columns */
     int ncols = 0;
 #define COUNT_COL(name, ctype, kind, units, desc) ncols++;
     DERM_AGENT_COLUMNS(COUNT_COL)
 #undef COUNT_COL
-    assert_int_equal(vis.ndatasets, 6 + DERM_NTOTALS + 1 + 5 + 2 * DERM_NFIELDS + 1 + ncols);
+    assert_int_equal(vis.ndatasets, 6 + DERM_NTOTALS + 1 + 5 + 2 * DERM_NFIELDS + DERM_NFRAME_PROFILES + 1 + ncols);
+    {
+        /* the computed profiles: (frame, z) with their units; the writer was given none (zeros) */
+        hid_t ds = H5Dopen2(file, derm_output_frame_profile(0)->name, H5P_DEFAULT);
+        assert_attr_str(ds, "units", derm_output_frame_profile(0)->units);
+        H5Dclose(ds);
+    }
     {
         int64_t frames[NFRAMES];
         read_ds(file, "frame", H5T_NATIVE_INT64, frames);
@@ -844,7 +850,7 @@ static void test_write_failure(void **state)
     /* wrong grid: refused before anything is written */
     struct derm_fields small = f;
     small.grid.nz = NZ - 1;
-    assert_int_equal(derm_output_frame(o, 0, 0.0, 30.0, &small, &a, &err), DERM_EINTERNAL);
+    assert_int_equal(derm_output_frame(o, 0, 0.0, 30.0, &small, NULL, &a, &err), DERM_EINTERNAL);
     assert_non_null(strstr(err.msg, p));
 
     FILE *fp = fopen(p, "rb");
@@ -863,7 +869,7 @@ static void test_write_failure(void **state)
     for (int k = 0; k < 20000 && st == DERM_OK; k++) {
         double totals[DERM_NTOTALS] = {0};
         st = derm_output_series(o, k, (double)k, 30.0, totals, &err);
-        if (st == DERM_OK) st = derm_output_frame(o, k, (double)k, 30.0, &f, &a, &err);
+        if (st == DERM_OK) st = derm_output_frame(o, k, (double)k, 30.0, &f, NULL, &a, &err);
         if (st == DERM_OK) written++;
     }
     char msg[DERM_ERR_MSG_MAX];

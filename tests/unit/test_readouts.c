@@ -5,8 +5,7 @@
  * young state (ratios 1, no elastotic material) has the block's depth and elastotic material
  * takes f times the volume of the same mass of functional elastin;
  * MMP susceptibility, the intact-collagen-weighted mean of 1 / (1 + X / Xh), 1 without intact
- * collagen; stiffening (1 + c X) / (1 + c X0), 1 at the young AGE load, viscous recovery its
- * reciprocal; the attached area, the share of a cell's contacts that find intact fibrils,
+ * collagen; the attached area, the share of a cell's contacts that find intact fibrils,
  * C / (C + Kb), 0 without intact collagen, near C6's young 78 % at the young-adult collagen.
  * The coefficients built from the parameter table are the documented ones.
  */
@@ -42,7 +41,6 @@ static struct derm_readout_coef defaults(void)
     assert_true(c.readout.ha_volume == p.ecm_ha_volume_share);
     assert_true(c.readout.elastotic_volume_factor == p.ecm_elastotic_volume_factor);
     assert_true(c.readout.age_protection == p.ecm_age_protection_pmol_per_mg);
-    assert_true(c.readout.stiffness_per_age == p.glycation_stiffness_per_age);
     assert_true(c.readout.age_young == p.ecm_age_initial_pmol_per_mg);
     assert_true(c.readout.attachment_binding_half == p.fibroblast_attachment_binding_half_mg_per_ml);
     return c.readout;
@@ -105,21 +103,6 @@ static void test_mmp_susceptibility(void **state)
     assert_rel(derm_readout_mmp_susceptibility(&c, 2, ci2, cf2, ga2), 1.0, 1e-15);
 }
 
-static void test_stiffness_and_recovery(void **state)
-{
-    (void)state;
-    const struct derm_readout_coef c = defaults();
-    const double ks = c.stiffness_per_age, x0 = c.age_young;
-    assert_rel(derm_readout_stiffness(&c, x0), 1.0, 1e-15);
-    assert_rel(derm_readout_stiffness(&c, 60.0), (1.0 + ks * 60.0) / (1.0 + ks * x0), 1e-15);
-    assert_true(derm_readout_stiffness(&c, 60.0) > derm_readout_stiffness(&c, 30.0));
-    for (double x = 0.0; x < 100.0; x += 7.5) {
-        const double st = derm_readout_stiffness(&c, x);
-        assert_rel(derm_readout_viscous_recovery(st) * st, 1.0, 1e-15);
-    }
-    assert_rel(derm_readout_viscous_recovery(2.0), 0.5, 1e-15);
-}
-
 static void test_attached_area(void **state)
 {
     (void)state;
@@ -166,7 +149,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thickness),
         cmocka_unit_test(test_mmp_susceptibility),
-        cmocka_unit_test(test_stiffness_and_recovery),
         cmocka_unit_test(test_attached_area),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

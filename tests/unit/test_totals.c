@@ -81,8 +81,6 @@ static const char *const OLD_SERIES[][2] = {
     {"exosome_effect_mean", "au"},
     {"elastin_age_mean", "pmol/mg"},
     {"collagen_mmp_susceptibility", "1"},
-    {"stiffness_factor", "1"},
-    {"viscous_recovery_factor", "1"},
     {"tgfb_mean", "au"},
     {"mmp1_mean", "au"},
     {"mmp3_mean", "au"},
@@ -96,11 +94,33 @@ static const char *const OLD_SERIES[][2] = {
 
 /* The series added with the per-pool budgets (model integrity), name and units. */
 static const char *const NEW_SERIES[][2] = {
-    {"elastin_total", "mg/cm^2"},        {"ha_total", "mg/cm^2"},         {"age_total", "pmol/cm^2"},
-    {"collagen_synthesized", "mg/cm^2"}, {"collagen_cleaved", "mg/cm^2"}, {"collagen_removed", "mg/cm^2"},
-    {"elastin_synthesized", "mg/cm^2"},  {"elastin_oxidised", "mg/cm^2"}, {"elastin_removed", "mg/cm^2"},
-    {"ha_synthesized", "mg/cm^2"},       {"ha_removed", "mg/cm^2"},       {"age_formed", "pmol/cm^2"},
+    {"elastin_total", "mg/cm^2"},
+    {"ha_total", "mg/cm^2"},
+    {"age_total", "pmol/cm^2"},
+    {"collagen_synthesized", "mg/cm^2"},
+    {"collagen_cleaved", "mg/cm^2"},
+    {"collagen_removed", "mg/cm^2"},
+    {"elastin_synthesized", "mg/cm^2"},
+    {"elastin_oxidised", "mg/cm^2"},
+    {"elastin_removed", "mg/cm^2"},
+    {"ha_synthesized", "mg/cm^2"},
+    {"ha_removed", "mg/cm^2"},
+    {"age_formed", "pmol/cm^2"},
     {"age_removed", "pmol/cm^2"},
+    /* the simulated Cutometer (issue 9; they replace stiffness_factor and viscous_recovery_factor) */
+    {"cutometer_R0", "mm"},
+    {"cutometer_R1", "mm"},
+    {"cutometer_R2", "1"},
+    {"cutometer_R5", "1"},
+    {"cutometer_R6", "1"},
+    {"cutometer_R7", "1"},
+    {"cutometer_R8", "mm"},
+    {"cutometer_Ue", "mm"},
+    {"cutometer_Uv", "mm"},
+    {"cutometer_Uf", "mm"},
+    {"cutometer_Ur", "mm"},
+    {"cutometer_Ua", "mm"},
+    {"dermal_water_content", "1"},
 };
 
 static void test_registry_rows_complete_and_unique(void **state)
@@ -254,7 +274,10 @@ static void check_against_state(const struct derm_sim *s, const double *t)
     const double age = derm_sim_age(s, s->step);
     assert_true(t[DERM_T_ESTROGEN] == derm_subject_estrogen(&s->c.subject, age));
     assert_true(t[DERM_T_GLUCOSE] == s->glucose_mM);
-    assert_rel(t[DERM_T_VISCOUS_RECOVERY_FACTOR] * t[DERM_T_STIFFNESS_FACTOR], 1.0, 1e-15);
+    /* the Cutometer rows are the readouts of s->firm, and their definitions hold */
+    const struct derm_cutometer cu = derm_firmness_readouts(s);
+    assert_true(t[DERM_T_CUTOMETER_R0] == cu.r0 && t[DERM_T_CUTOMETER_R2] == cu.r2 && t[DERM_T_CUTOMETER_R7] == cu.r7);
+    assert_true(t[DERM_T_CUTOMETER_UF] == cu.uf && t[DERM_T_DERMAL_WATER_CONTENT] == s->firm.water);
     assert_true(t[DERM_T_COLLAGEN_MMP_SUSCEPTIBILITY] > 0.0 && t[DERM_T_COLLAGEN_MMP_SUSCEPTIBILITY] <= 1.0);
 }
 
@@ -287,7 +310,13 @@ static void test_compute_on_a_simulation(void **state)
     for (size_t q = 0; q < sizeof cumulative / sizeof *cumulative; q++) assert_true(t[cumulative[q]] == 0.0);
     /* at the start: the young references */
     assert_rel(t[DERM_T_DERMAL_THICKNESS], derm_grid_lz(&s->grid), 1e-12);
-    assert_rel(t[DERM_T_STIFFNESS_FACTOR], 1.0, 1e-12);
+    /* the young Cutometer (once brought up to date): C18's bands, water at the young fraction */
+    if (derm_firmness_update(s, &err) != DERM_OK) fail_msg("%s", err.msg);
+    derm_totals_compute(s, t);
+    assert_true(t[DERM_T_CUTOMETER_R2] > 0.80 && t[DERM_T_CUTOMETER_R2] < 0.90);
+    assert_true(t[DERM_T_CUTOMETER_R7] > 0.50 && t[DERM_T_CUTOMETER_R7] < 0.60);
+    assert_rel(t[DERM_T_DERMAL_WATER_CONTENT], p.mechanics_water_fraction, 1e-12);
+    assert_rel(t[DERM_T_CUTOMETER_UF], t[DERM_T_CUTOMETER_UE] + t[DERM_T_CUTOMETER_UV], 1e-12);
     assert_true(t[DERM_T_UV_DOSE_CUMULATIVE] == 0.0 && t[DERM_T_SMOKING_PACK_YEARS] == 0.0);
     assert_true(t[DERM_T_EXOSOME_DOSE_CUMULATIVE] == 0.0);
     /* computing does not change the simulation: a second call is identical */

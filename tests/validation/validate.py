@@ -157,15 +157,6 @@ ROWS = [
     Row("C10", "collagenase susceptibility 25 / 85 (AGE slows cleavage 2-5x)", 2.0, 5.0, CALIBRATED,
         "ecm.age_protection_pmol_per_mg (Bourne 2014, VALIDATION C10)",
         "Bourne 2014 (target C10)"),
-    Row("C10", "stiffness factor at 85 (up)", 1.10, None, IDENTITY,
-        "closed form of the mean AGE load: (1 + c X)/(1 + c X25) (sim/model/readouts.c); issue 9 "
-        "replaces it by a mechanics model",
-        "Roy 2010 (glycated collagen stiffer); experimental diabetes stiffens skin collagen by 20 % "
-        "(rat, 'Biomechanical changes in connective tissues induced by experimental diabetes')"),
-    Row("C10", "viscous recovery factor at 85 (down)", None, 0.90, IDENTITY,
-        "1 / stiffness factor (sim/model/readouts.c)",
-        "elastic recovery Ur/Ue and R2/R7 fall with age (Escoffier 1989; Ryu 2008; face R7 ~0.55 at "
-        "20-30 y vs ~0.35 at 60-70 y, docs/SOURCES.md 9, low confidence)"),
     # --- C11-C13 turnover (lifetime run) ---
     Row("C11", "collagen residence time 30-50 y (years)", 10.0, 20.0, CALIBRATED,
         "ecm.collagen_half_life_years was fitted to it (with fragment clearance: 'mean residence ~14 y "
@@ -204,6 +195,25 @@ ROWS = [
         "no parameter was fitted to the thickness response; it follows matrix volume",
         "Liang 2020: exosomes 'markedly ... increased the dermal thickness' at day 7 (HE, rat); "
         ">= 10 % (figure values not read)"),
+    # --- C16 microneedling with exosomes (C16_exosome_microneedling.yaml vs C16_microneedling_control.yaml) ---
+    Row("C16", "R2 change week 12 vs before, microneedling + exosomes (%, up)", 1.0, None, EMERGENT,
+        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        "Park et al. 2023 J Cosmet Dermatol 22:3418 (target C16: both arms above baseline; at least 1 %: a change the trial could see with a Cutometer, whose repeated readings vary by a few %)"),
+    Row("C16", "R7 change week 12 vs before, microneedling + exosomes (%, up)", 1.0, None, EMERGENT,
+        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
+    Row("C16", "R2 change week 12 vs before, microneedling alone (%, up)", 1.0, None, EMERGENT,
+        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
+    Row("C16", "R7 change week 12 vs before, microneedling alone (%, up)", 1.0, None, EMERGENT,
+        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
+    Row("C16", "R2 at week 12, with vs without exosomes (% difference, up)", 1.0, None, EMERGENT,
+        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        "Park et al. 2023 (target C16: microneedling + exosomes improves R2/R7 more than microneedling alone, by at least 1 %)"),
+    Row("C16", "R7 at week 12, with vs without exosomes (% difference, up)", 1.0, None, EMERGENT,
+        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        "Park et al. 2023 (target C16: microneedling + exosomes improves R2/R7 more than microneedling alone, by at least 1 %)"),
     # --- C17 UVA (C17_uva_chronic.yaml vs C17_control.yaml; C17_sun_depth.yaml) ---
     Row("C17", "MMP-1, UVA-only year / unexposed (up)", 1.2, 6.0, CALIBRATED,
         "uv.uva_ros_weight is 'calibrated to C17'",
@@ -274,11 +284,6 @@ ROWS = [
         "high glucose is not net protective of collagen'",
         "issue 8 / the chronic targets (not protective beyond a few percent); Gkogkolou & "
         "Boehm 2012; diabetic skin is thicker (Collier 1989), so no large loss either"),
-    Row("Cglucose", "stiffness factor(70), HbA1c 8 % from 40 / normal glucose", 1.05, 1.50, IDENTITY,
-        "closed form of the AGE load (sim/model/readouts.c), which follows the glucose of the input "
-        "(see C9 diabetic / normal)",
-        "diabetic skin stiffer (Dermatology 1996 192:19; Melling 2000 Young's moduli up); experimental "
-        "diabetes +20 % collagen stiffness (rat)"),
     Row("Csmoking", "collagen synthesised over the year around 50 (integrated flux), smoker / non-smoker", 0.70, 0.90, EMERGENT,
         "no parameter was fitted to smoking (oxidative.* are estimates)",
         "Knuutinen 2002 BJD: PINP -18 %, PIIINP -22 % in smokers (docs/SOURCES.md 4)"),
@@ -292,6 +297,17 @@ ROWS = [
         "no parameter was fitted to smoking (oxidative.* are estimates)",
         "Knuutinen 2002 Acta DV: cheek skin thicker in smokers, other sites not different "
         "(docs/SOURCES.md 4)"),
+    # --- C18 the Cutometer on a mid-20s face (C18_cutometer_young.yaml) ---
+    Row("C18", "R2 at 25.5 (Ua/Uf)", 0.80, 0.90, CALIBRATED,
+        "mechanics.elastin_modulus_kpa, mechanics.collagen_instant_modulus_kpa, mechanics.collagen_delayed_modulus_kpa, mechanics.elastin_delayed_modulus_kpa, mechanics.delay_time_s and mechanics.flow_viscosity_kpa_s were fitted to the three C18 rows together",
+        "Ryu 2008 Skin Res Technol 14:354; Krueger 2011 Skin Res Technol 17:141 (target C18)"),
+    Row("C18", "R7 at 25.5 (Ur/Uf)", 0.50, 0.60, CALIBRATED,
+        "mechanics.elastin_modulus_kpa, mechanics.collagen_instant_modulus_kpa, mechanics.collagen_delayed_modulus_kpa, mechanics.elastin_delayed_modulus_kpa, mechanics.delay_time_s and mechanics.flow_viscosity_kpa_s were fitted to the three C18 rows together",
+        "Ryu 2008; Krueger 2011 (target C18)"),
+    Row("C18", "R0 at 25.5 (Uf, mm)", 0.20, 0.35, CALIBRATED,
+        "mechanics.elastin_modulus_kpa, mechanics.collagen_instant_modulus_kpa, mechanics.collagen_delayed_modulus_kpa, mechanics.elastin_delayed_modulus_kpa, mechanics.delay_time_s and mechanics.flow_viscosity_kpa_s were fitted to the three C18 rows together",
+        "face, 2 mm probe: R0 0.20-0.33 mm (Kawalkiewicz et al. 2021 J Cosmet Dermatol 20:875, women 25-55 y; "
+        "C18 asks for 'a few tenths of a mm')"),
 ]
 ROW_INDEX = {(r.target, r.observable): r for r in ROWS}
 assert len(ROW_INDEX) == len(ROWS), "duplicate row in ROWS"
@@ -447,8 +463,6 @@ def check(tid, s, ctl=None):
     elif tid == "C10":
         v["collagenase susceptibility 25 / 85 (AGE slows cleavage 2-5x)"] = (
             at(s, "collagen_mmp_susceptibility", 25) / at(s, "collagen_mmp_susceptibility", 85))
-        v["stiffness factor at 85 (up)"] = at(s, "stiffness_factor", 85)
-        v["viscous recovery factor at 85 (down)"] = at(s, "viscous_recovery_factor", 85)
     elif tid == "C15":
         a7 = 42.02 + 7.0 / 365.25
         ratio = lambda k: at_age_exact(s, k, a7) / at_age_exact(ctl, k, a7)
@@ -456,6 +470,21 @@ def check(tid, s, ctl=None):
         v["MMP-1 day 7, treated / control (down)"] = ratio("mmp1_mean")
         v["MMP-3 day 7, treated / control (down)"] = ratio("mmp3_mean")
         v["dermal thickness day 7, treated / control (up)"] = ratio("dermal_thickness")
+    elif tid == "C16":
+        before, week12 = 45.0 - 0.5 / 365.25, 45.0 + 84.0 / 365.25
+        pct = lambda x, y: 100.0 * (x / y - 1.0)
+        for k in ("R2", "R7"):
+            name = f"cutometer_{k}"
+            v[f"{k} change week 12 vs before, microneedling + exosomes (%, up)"] = pct(
+                at_age_exact(s, name, week12), at_age_exact(s, name, before))
+            v[f"{k} change week 12 vs before, microneedling alone (%, up)"] = pct(
+                at_age_exact(ctl, name, week12), at_age_exact(ctl, name, before))
+            v[f"{k} at week 12, with vs without exosomes (% difference, up)"] = pct(
+                at_age_exact(s, name, week12), at_age_exact(ctl, name, week12))
+    elif tid == "C18":
+        v["R2 at 25.5 (Ua/Uf)"] = at(s, "cutometer_R2", 25.5)
+        v["R7 at 25.5 (Ur/Uf)"] = at(s, "cutometer_R7", 25.5)
+        v["R0 at 25.5 (Uf, mm)"] = at(s, "cutometer_R0", 25.5)
     elif tid == "C17":
         v["MMP-1, UVA-only year / unexposed (up)"] = at(s, "mmp1_mean", 35.9) / at(ctl, "mmp1_mean", 35.9)
         v["collagen synthesis, UVA-only year / unexposed (down)"] = (
@@ -482,8 +511,6 @@ def check(tid, s, ctl=None):
             v["collagen_fragmented_fraction(70), exposed / protected"] = r("collagen_fragmented_fraction")
     elif tid == "Cglucose":
         v["collagen_total(70), HbA1c 8 % from 40 / normal glucose"] = at(s, "collagen_total", 70) / at(ctl, "collagen_total", 70)
-        v["stiffness factor(70), HbA1c 8 % from 40 / normal glucose"] = (
-            at(s, "stiffness_factor", 70) / at(ctl, "stiffness_factor", 70))
     elif tid == "Csmoking":
         r = lambda k: at(s, k, 50) / at(ctl, k, 50)
         v["collagen synthesised over the year around 50 (integrated flux), smoker / non-smoker"] = (

@@ -55,6 +55,25 @@ struct derm_series_desc {
     const char *name, *units, *long_name;
 };
 
+/* Depth profiles the simulation computes per layer (not lateral means of a field), written
+ * with every frame as NAME(frame, z) after the field profiles: the layers of the suction
+ * mechanics (sim/firmness.h). X(name, units, long_name) */
+#define DERM_FRAME_PROFILES(X)                                                                 \
+    X("mech_g0_profile", "kPa",                                                                \
+      "instantaneous shear modulus G0 of each layer (Burgers solid of the suction mechanics)") \
+    X("mech_g1_profile", "kPa", "delayed (Kelvin) shear modulus G1 of each layer")             \
+    X("mech_tau1_profile", "s", "time constant of the delayed extension of each layer")        \
+    X("mech_eta_f_profile", "kPa.s", "viscosity of the irreversible flow of each layer")
+
+enum {
+#define DERM_X_COUNT(name, units, ln) +1
+    DERM_NFRAME_PROFILES = 0 DERM_FRAME_PROFILES(DERM_X_COUNT)
+#undef DERM_X_COUNT
+};
+
+/** Name, units and long name of frame profile i in [0, DERM_NFRAME_PROFILES). */
+const struct derm_series_desc *derm_output_frame_profile(int i);
+
 struct derm_output_opts {
     const struct derm_series_desc *series; /* the 1-D series written at every row, in order */
     int nseries;
@@ -96,10 +115,12 @@ void derm_output_get_pos(const struct derm_output *o, struct derm_output_pos *po
 derm_status derm_output_series(struct derm_output *o, int64_t step, double time_day, double age_years,
                                const double *totals, struct derm_err *err);
 
-/** Append one frame: fields (if enabled), lateral-mean depth profiles of every field,
- *  agents (if enabled). */
+/** Append one frame: fields (if enabled), lateral-mean depth profiles of every field, the
+ *  computed profiles `profiles` (DERM_NFRAME_PROFILES x nz, in registry order; NULL writes
+ *  zeros, for tests of the file layer), agents (if enabled). */
 derm_status derm_output_frame(struct derm_output *o, int64_t step, double time_day, double age_years,
-                              const struct derm_fields *f, const struct derm_agents *a, struct derm_err *err);
+                              const struct derm_fields *f, const double *profiles, const struct derm_agents *a,
+                              struct derm_err *err);
 
 /** Flush and fsync what is written (before a checkpoint records the positions). */
 derm_status derm_output_sync(struct derm_output *o, struct derm_err *err);
@@ -155,6 +176,11 @@ derm_status derm_output_info(const char *h5_path, int full, FILE *fp, struct der
  *  *vals is malloc'd (caller frees), *n its length. Used by report.c, sweeps and tests. */
 derm_status derm_output_read_series(const char *h5_path, const char *name, double **vals, int64_t *n,
                                     struct derm_err *err);
+
+/** Read the named (frame, z) double profile (e.g. "mech_g0_profile") of a run file;
+ *  *vals is malloc'd (nframes x nz, frame-major; caller frees). */
+derm_status derm_output_read_profile(const char *h5_path, const char *name, double **vals, int64_t *nframes,
+                                     int64_t *nz, struct derm_err *err);
 
 /** Root attribute `completed` of a run file: *completed = 1 only after a clean finish.
  *  DERM_EIO if the file cannot be opened, DERM_ECORRUPT if the attribute is absent or not

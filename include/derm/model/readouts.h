@@ -2,8 +2,8 @@
  *
  * Owns: dermal thickness from the volume of the matrix per skin area, the AGE
  * protection of intact collagen against MMP cleavage (the susceptibility a collagenase
- * assay sees), the matrix stiffening by AGE cross-links and its viscous-recovery
- * counterpart, and the attached cell-surface fraction of fibroblasts. Pure functions with
+ * assay sees), and the attached cell-surface fraction of fibroblasts (tissue mechanics and
+ * the Cutometer: mech/ and sim/firmness.h). Pure functions with
  * explicit arguments.
  * Does not: decide when they are written (sim/totals.c lists the series).
  */
@@ -16,7 +16,6 @@ struct derm_readout_coef {
     double collagen_volume, elastin_volume, ha_volume; /* young-adult volume shares of the pools */
     double elastotic_volume_factor;                    /* elastotic volume per mass, relative to elastin */
     double age_protection;                             /* AGE per collagen halving MMP cleavage, pmol/mg */
-    double stiffness_per_age;                          /* stiffening per AGE per collagen, mg/pmol */
     double age_young;                                  /* young-adult AGE per collagen, pmol/mg */
     double attachment_binding_half; /* intact collagen giving half the cell surface attached, mg/mL */
 };
@@ -31,12 +30,6 @@ double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, d
  *  the MMP cleavage rate relative to unglycated collagen at the same activity. */
 double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const double *intact,
                                        const double *fragmented, const double *age_amount);
-
-/** Matrix stiffening by AGE cross-links relative to the young load: (1 + c X)/(1 + c X0). */
-double derm_readout_stiffness(const struct derm_readout_coef *c, double age_per_collagen);
-
-/** Viscous recovery relative to young: the reciprocal of the stiffening. */
-double derm_readout_viscous_recovery(double stiffness);
 
 /** Attached cell-surface fraction of a cell in a voxel with the given intact collagen and
  *  its integrin attachment (the collapse switch, 1 / (1 + (f/f50)^n) of the local fragmented

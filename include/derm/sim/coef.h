@@ -15,6 +15,7 @@
 #include "derm/inputs/schedule.h"
 #include "derm/inputs/treatment.h"
 #include "derm/io/params.h"
+#include "derm/mech/tissue.h"
 #include "derm/model/calibration.h"
 #include "derm/model/fibroblast.h"
 #include "derm/model/initial.h"
@@ -43,6 +44,10 @@ struct derm_coefs {
     struct derm_subject_coef subject;
     struct derm_vascular_coef vascular;
     struct derm_readout_coef readout;
+    struct derm_mech_coef mech;              /* composition to the suction column */
+    struct derm_suction_protocol cutometer;  /* the simulated suction test */
+    struct derm_suction_mesh cutometer_mesh; /* its finite-element mesh */
+    double cutometer_tolerance;              /* relative column change that triggers a new solve */
     struct derm_calibration_coef calibration;
     struct derm_initial_coef initial;
     struct derm_uv_coef uv;

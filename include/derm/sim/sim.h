@@ -28,6 +28,7 @@
 #include "derm/model/fibroblast.h"
 #include "derm/model/matrix.h"
 #include "derm/sim/coef.h"
+#include "derm/sim/firmness.h"
 #include "derm/solve/diffusion.h"
 #include "derm/store/agents.h"
 #include "derm/store/bins.h"
@@ -76,6 +77,8 @@ struct derm_sim {
     struct derm_matrix_flux last_flux; /* over the last step */
     struct derm_matrix_flux cum_flux;  /* since the start of the run */
     double young_matrix[DERM_NMATRIX]; /* domain sums of every matrix field at the start */
+    double *young_profile;             /* DERM_NMATRIX x nz: their lateral means per layer */
+    struct derm_firmness firm;         /* the simulated Cutometer (readouts and their cache) */
     int64_t births, deaths;
 };
 

@@ -43,6 +43,8 @@
     X("last_flux", DERM_CKPT_F64, sizeof s->last_flux / sizeof(double), (double *)&s->last_flux) \
     X("cum_flux", DERM_CKPT_F64, sizeof s->cum_flux / sizeof(double), (double *)&s->cum_flux)    \
     X("young_matrix", DERM_CKPT_F64, DERM_NMATRIX, s->young_matrix)                              \
+    X("young_profile", DERM_CKPT_F64, DERM_NMATRIX * s->grid.nz, s->young_profile)               \
+    X("firm", DERM_CKPT_F64, sizeof s->firm / sizeof(double), (double *)&s->firm)                \
     X("h.secretion_ref", DERM_CKPT_F64, DERM_NSIGNAL, s->h.secretion_ref)                        \
     X("h.sensed_ref", DERM_CKPT_F64, DERM_NSIGNAL, s->h.sensed_ref)                              \
     X("h.ros_own_ref", DERM_CKPT_F64, 1, &s->h.ros_own_ref)                                      \

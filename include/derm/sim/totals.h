@@ -83,9 +83,6 @@
       "MMP cleavage rate of intact collagen relative to unglycated-young collagen at the same MMP activity (AGE "      \
       "protection)",                                                                                                   \
       t_collagen_mmp_susceptibility)                                                                                   \
-    X(STIFFNESS_FACTOR, "stiffness_factor", "1",                                                                       \
-      "matrix stiffening by AGE cross-links relative to the young-adult state (for the mechanics readout)",            \
-      t_stiffness_factor)                                                                                              \
     X(ELASTIN_TOTAL, "elastin_total", "mg/cm^2", "elastin (functional + elastotic) per skin area", t_elastin_total)    \
     X(HA_TOTAL, "ha_total", "mg/cm^2", "hyaluronan (high + low MW) per skin area", t_ha_total)                         \
     X(AGE_TOTAL, "age_total", "pmol/cm^2", "AGE cross-links carried by collagen per skin area", t_age_total)           \
@@ -108,9 +105,23 @@
     X(AGE_FORMED, "age_formed", "pmol/cm^2", "AGE cross-links formed on collagen since the start (age_total budget)",  \
       t_age_formed)                                                                                                    \
     X(AGE_REMOVED, "age_removed", "pmol/cm^2", "AGE cross-links cleared with collagen since the start", t_age_removed) \
-    X(VISCOUS_RECOVERY_FACTOR, "viscous_recovery_factor", "1",                                                         \
-      "viscous recovery relative to the young-adult state (falls as cross-links stiffen the matrix)",                  \
-      t_viscous_recovery_factor)
+    X(CUTOMETER_R0, "cutometer_R0", "mm", "Cutometer R0 = Uf: final extension, firmness (simulated suction test)",     \
+      t_cutometer_r0)                                                                                                  \
+    X(CUTOMETER_R1, "cutometer_R1", "mm", "Cutometer R1 = Uf - Ua: deformation left after the off time",               \
+      t_cutometer_r1)                                                                                                  \
+    X(CUTOMETER_R2, "cutometer_R2", "1", "Cutometer R2 = Ua/Uf: gross elasticity", t_cutometer_r2)                     \
+    X(CUTOMETER_R5, "cutometer_R5", "1", "Cutometer R5 = Ur/Ue: net elasticity", t_cutometer_r5)                       \
+    X(CUTOMETER_R6, "cutometer_R6", "1", "Cutometer R6 = Uv/Ue: viscoelastic share", t_cutometer_r6)                   \
+    X(CUTOMETER_R7, "cutometer_R7", "1", "Cutometer R7 = Ur/Uf: biological elasticity", t_cutometer_r7)                \
+    X(CUTOMETER_R8, "cutometer_R8", "mm", "Cutometer R8 = Ua: total retraction", t_cutometer_r8)                       \
+    X(CUTOMETER_UE, "cutometer_Ue", "mm", "Cutometer Ue: immediate extension (0.1 s after suction starts)",            \
+      t_cutometer_ue)                                                                                                  \
+    X(CUTOMETER_UV, "cutometer_Uv", "mm", "Cutometer Uv = Uf - Ue: delayed extension", t_cutometer_uv)                 \
+    X(CUTOMETER_UF, "cutometer_Uf", "mm", "Cutometer Uf: final extension (end of the suction time)", t_cutometer_uf)   \
+    X(CUTOMETER_UR, "cutometer_Ur", "mm", "Cutometer Ur: immediate retraction (0.1 s after release)", t_cutometer_ur)  \
+    X(CUTOMETER_UA, "cutometer_Ua", "mm", "Cutometer Ua: total retraction (end of the off time)", t_cutometer_ua)      \
+    X(DERMAL_WATER_CONTENT, "dermal_water_content", "1",                                                               \
+      "dermal water volume fraction (HA-bound water follows high-MW HA)", t_dermal_water_content)
 
 enum derm_total_id {
 #define DERM_X_ID(id, name, units, ln, fn) DERM_T_##id,
@@ -127,6 +138,9 @@ const struct derm_series_desc *derm_total_desc(int t);
 
 /** The whole registry (DERM_NTOTALS rows, in output order), for the writer. */
 const struct derm_series_desc *derm_totals_table(void);
+
+/** Dermal thickness (um) for domain sums msum of every matrix field. */
+double derm_totals_dermal_thickness(const struct derm_sim *s, const double *msum);
 
 /** Every series at the current state, DERM_NTOTALS values in registry order. Uses the
  *  simulation's layer scratch (s->layer_sums): not to be called while a step runs. */

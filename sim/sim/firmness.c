@@ -1,0 +1,106 @@
+/* firmness.c - the simulated Cutometer on the current matrix (see firmness.h). */
+#include "derm/sim/firmness.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derm/mech/tissue.h"
+#include "derm/sim/sim.h"
+#include "derm/sim/totals.h"
+
+_Static_assert(sizeof(struct derm_firmness) % sizeof(double) == 0, "firmness: doubles only");
+
+static double ratio(double x, double young) { return young > 0 ? x / young : 1.0; }
+
+/* Lateral mean of field f in layer k, summed in index order. */
+static double layer_mean(const struct derm_sim *s, int f, int64_t k)
+{
+    const int64_t nxy = s->grid.nx * s->grid.ny;
+    const double *v = s->f.matrix[f] + k * nxy;
+    double sum = 0.0;
+    for (int64_t i = 0; i < nxy; i++) sum += v[i];
+    return sum / (double)nxy;
+}
+
+void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out, double *dermis_mm, double *water)
+{
+    const int64_t nz = s->grid.nz;
+    double msum[DERM_NMATRIX] = {0};
+    for (int64_t k = 0; k < nz; k++) {
+        double m[DERM_NMATRIX];
+        for (int f = 0; f < DERM_NMATRIX; f++) msum[f] += (m[f] = layer_mean(s, f, k));
+        const double *y = s->young_profile;
+#define Y(f) y[(f)*nz + k]
+        const double ci = m[DERM_M_COLLAGEN_INTACT], cf = m[DERM_M_COLLAGEN_FRAGMENTED];
+        const double yi = Y(DERM_M_COLLAGEN_INTACT), yf = Y(DERM_M_COLLAGEN_FRAGMENTED);
+        const double ye = Y(DERM_M_ELASTIN_FUNCTIONAL);
+        const double x = ci + cf > 0 ? m[DERM_M_AGE_AMOUNT] / (ci + cf) : 0.0;
+        const double x0 = yi + yf > 0 ? Y(DERM_M_AGE_AMOUNT) / (yi + yf) : 0.0;
+        struct derm_mech_composition c = {
+            .collagen = ratio(ci, yi),
+            .fragmented = ci + cf > 0 ? cf / (ci + cf) : 1.0,
+            .elastin = ratio(m[DERM_M_ELASTIN_FUNCTIONAL], ye),
+            .elastotic = ye > 0 ? (m[DERM_M_ELASTIN_ELASTOTIC] - Y(DERM_M_ELASTIN_ELASTOTIC)) / ye : 0.0,
+            .age_excess = x0 > 0 ? x / x0 - 1.0 : 0.0,
+            .ha = ratio(m[DERM_M_HA_HMW], Y(DERM_M_HA_HMW)),
+        };
+        out[k] = derm_tissue_dermal_layer(&s->c.mech, &c, yi + yf > 0 ? yf / (yi + yf) : 0.0);
+#undef Y
+    }
+    const double nxy = (double)(s->grid.nx * s->grid.ny);
+    for (int f = 0; f < DERM_NMATRIX; f++) msum[f] *= nxy; /* layer means -> domain sums */
+    /* the column's dermis: the young thickness times the simulated relative thickness; a
+     * collapsed dermis keeps 1 % of it (finite readouts) */
+    double rel = derm_totals_dermal_thickness(s, msum) / derm_grid_lz(&s->grid);
+    *dermis_mm = s->c.mech.dermis_mm * (rel > 0.01 ? rel : 0.01);
+    *water = derm_tissue_water_content(&s->c.mech, ratio(msum[DERM_M_HA_HMW], s->young_matrix[DERM_M_HA_HMW]));
+}
+
+/* Has the column moved beyond the tolerance since the key was taken? The root mean square
+ * of the relative changes of its layer values (thickness, G0, G1, tau1, eta_f), so that a
+ * trend of the whole column, not one slice's fluctuation, decides. */
+static int moved(const struct derm_firmness *f, const double *key, int nkey, double tol)
+{
+    if (!(f->solved > 0) || (int)f->nkey != nkey) return 1;
+    double ss = 0.0;
+    for (int i = 0; i < nkey; i++) {
+        double d = f->key[i] != 0 ? (key[i] - f->key[i]) / f->key[i] : (key[i] != 0);
+        ss += d * d;
+    }
+    return !(sqrt(ss / nkey) <= tol);
+}
+
+derm_status derm_firmness_update(struct derm_sim *s, struct derm_err *err)
+{
+    const int64_t nz = s->grid.nz;
+    struct derm_mech_layer *d = malloc(sizeof *d * (size_t)nz), col[DERM_FIRMNESS_MAX_LAYERS];
+    if (!d) return derm_err_set(err, DERM_ENOMEM, "out of memory (firmness)");
+    double dermis_mm, water;
+    derm_firmness_layers(s, d, &dermis_mm, &water);
+    int n = derm_tissue_column(&s->c.mech, d, (int)nz, dermis_mm, col);
+    free(d);
+    struct derm_firmness *f = &s->firm;
+    f->water = water;
+    double key[DERM_FIRMNESS_KEY];
+    for (int l = 0; l < n; l++) {
+        double *k = key + 5 * l;
+        k[0] = col[l].thick_mm, k[1] = col[l].g0, k[2] = col[l].g1, k[3] = col[l].tau1, k[4] = col[l].eta_f;
+    }
+    if (!moved(f, key, 5 * n, s->c.cutometer_tolerance)) return DERM_OK;
+    struct derm_cutometer c;
+    DERM_TRY(derm_suction_solve(col, n, &s->c.cutometer, &s->c.cutometer_mesh, &c, NULL, err));
+    memcpy(f->key, key, sizeof(double) * 5 * (size_t)n);
+    f->nkey = 5 * n;
+    f->solved = 1;
+    f->solves += 1;
+    f->ue = c.ue, f->uv = c.uv, f->uf = c.uf, f->ur = c.ur, f->ua = c.ua;
+    f->r0 = c.r0, f->r1 = c.r1, f->r2 = c.r2, f->r5 = c.r5, f->r6 = c.r6, f->r7 = c.r7, f->r8 = c.r8;
+    return DERM_OK;
+}
+
+struct derm_cutometer derm_firmness_readouts(const struct derm_sim *s)
+{
+    const struct derm_firmness *f = &s->firm;
+    return (struct derm_cutometer){f->ue, f->uv, f->uf, f->ur, f->ua, f->r0, f->r1, f->r2, f->r5, f->r6, f->r7, f->r8};
+}
