@@ -170,7 +170,7 @@ static int column_at(const struct run_data *d, int64_t k, const struct derm_coef
         lay[z] = (struct derm_mech_layer){0, d->prof[0][q], d->prof[1][q], d->prof[2][q], d->prof[3][q], 0};
     }
     const double rel = d->thick[nearest(d->age, d->nrow, d->fage[k])] / lz_um;
-    int n = derm_tissue_column(&c->mech, lay, (int)d->nz, c->mech.dermis_mm * (rel > 0.01 ? rel : 0.01), col);
+    int n = derm_tissue_column(&c->mech, lay, (int)d->nz, derm_tissue_dermis_mm(&c->mech, rel), col);
     free(lay);
     return n;
 }

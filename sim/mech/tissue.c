@@ -46,6 +46,11 @@ struct derm_mech_layer derm_tissue_dermal_layer(const struct derm_mech_coef *c, 
     return l;
 }
 
+double derm_tissue_dermis_mm(const struct derm_mech_coef *c, double rel)
+{
+    return c->dermis_mm * (rel > 0.01 ? rel : 0.01);
+}
+
 int derm_tissue_column(const struct derm_mech_coef *c, const struct derm_mech_layer *d, int nz, double dermis_mm,
                        struct derm_mech_layer *out)
 {

@@ -10,6 +10,7 @@
 #include "derm/sim/totals.h"
 
 _Static_assert(sizeof(struct derm_firmness) % sizeof(double) == 0, "firmness: doubles only");
+_Static_assert(sizeof(struct derm_cutometer) == 12 * sizeof(double), "cutometer readouts: doubles only");
 
 static double ratio(double x, double young) { return young > 0 ? x / young : 1.0; }
 
@@ -50,10 +51,7 @@ void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out,
     }
     const double nxy = (double)(s->grid.nx * s->grid.ny);
     for (int f = 0; f < DERM_NMATRIX; f++) msum[f] *= nxy; /* layer means -> domain sums */
-    /* the column's dermis: the young thickness times the simulated relative thickness; a
-     * collapsed dermis keeps 1 % of it (finite readouts) */
-    double rel = derm_totals_dermal_thickness(s, msum) / derm_grid_lz(&s->grid);
-    *dermis_mm = s->c.mech.dermis_mm * (rel > 0.01 ? rel : 0.01);
+    *dermis_mm = derm_tissue_dermis_mm(&s->c.mech, derm_totals_dermal_thickness(s, msum) / derm_grid_lz(&s->grid));
     *water = derm_tissue_water_content(&s->c.mech, ratio(msum[DERM_M_HA_HMW], s->young_matrix[DERM_M_HA_HMW]));
 }
 
@@ -88,19 +86,12 @@ derm_status derm_firmness_update(struct derm_sim *s, struct derm_err *err)
         k[0] = col[l].thick_mm, k[1] = col[l].g0, k[2] = col[l].g1, k[3] = col[l].tau1, k[4] = col[l].eta_f;
     }
     if (!moved(f, key, 5 * n, s->c.cutometer_tolerance)) return DERM_OK;
-    struct derm_cutometer c;
-    DERM_TRY(derm_suction_solve(col, n, &s->c.cutometer, &s->c.cutometer_mesh, &c, NULL, err));
+    DERM_TRY(derm_suction_solve(col, n, &s->c.cutometer, &s->c.cutometer_mesh, &f->cut, NULL, err));
     memcpy(f->key, key, sizeof(double) * 5 * (size_t)n);
     f->nkey = 5 * n;
     f->solved = 1;
     f->solves += 1;
-    f->ue = c.ue, f->uv = c.uv, f->uf = c.uf, f->ur = c.ur, f->ua = c.ua;
-    f->r0 = c.r0, f->r1 = c.r1, f->r2 = c.r2, f->r5 = c.r5, f->r6 = c.r6, f->r7 = c.r7, f->r8 = c.r8;
     return DERM_OK;
 }
 
-struct derm_cutometer derm_firmness_readouts(const struct derm_sim *s)
-{
-    const struct derm_firmness *f = &s->firm;
-    return (struct derm_cutometer){f->ue, f->uv, f->uf, f->ur, f->ua, f->r0, f->r1, f->r2, f->r5, f->r6, f->r7, f->r8};
-}
+struct derm_cutometer derm_firmness_readouts(const struct derm_sim *s) { return s->firm.cut; }

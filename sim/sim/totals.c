@@ -116,18 +116,18 @@ double derm_totals_dermal_thickness(const struct derm_sim *s, const double *m)
 static double t_dermal_thickness(S *s, C *c, int a) { return derm_totals_dermal_thickness(s, c->msum); }
 
 /* the simulated Cutometer (sim/firmness.h: brought up to date before the row) */
-static double t_cutometer_r0(S *s, C *c, int a) { return s->firm.r0; }
-static double t_cutometer_r1(S *s, C *c, int a) { return s->firm.r1; }
-static double t_cutometer_r2(S *s, C *c, int a) { return s->firm.r2; }
-static double t_cutometer_r5(S *s, C *c, int a) { return s->firm.r5; }
-static double t_cutometer_r6(S *s, C *c, int a) { return s->firm.r6; }
-static double t_cutometer_r7(S *s, C *c, int a) { return s->firm.r7; }
-static double t_cutometer_r8(S *s, C *c, int a) { return s->firm.r8; }
-static double t_cutometer_ue(S *s, C *c, int a) { return s->firm.ue; }
-static double t_cutometer_uv(S *s, C *c, int a) { return s->firm.uv; }
-static double t_cutometer_uf(S *s, C *c, int a) { return s->firm.uf; }
-static double t_cutometer_ur(S *s, C *c, int a) { return s->firm.ur; }
-static double t_cutometer_ua(S *s, C *c, int a) { return s->firm.ua; }
+static double t_cutometer_r0(S *s, C *c, int a) { return s->firm.cut.r0; }
+static double t_cutometer_r1(S *s, C *c, int a) { return s->firm.cut.r1; }
+static double t_cutometer_r2(S *s, C *c, int a) { return s->firm.cut.r2; }
+static double t_cutometer_r5(S *s, C *c, int a) { return s->firm.cut.r5; }
+static double t_cutometer_r6(S *s, C *c, int a) { return s->firm.cut.r6; }
+static double t_cutometer_r7(S *s, C *c, int a) { return s->firm.cut.r7; }
+static double t_cutometer_r8(S *s, C *c, int a) { return s->firm.cut.r8; }
+static double t_cutometer_ue(S *s, C *c, int a) { return s->firm.cut.ue; }
+static double t_cutometer_uv(S *s, C *c, int a) { return s->firm.cut.uv; }
+static double t_cutometer_uf(S *s, C *c, int a) { return s->firm.cut.uf; }
+static double t_cutometer_ur(S *s, C *c, int a) { return s->firm.cut.ur; }
+static double t_cutometer_ua(S *s, C *c, int a) { return s->firm.cut.ua; }
 static double t_dermal_water_content(S *s, C *c, int a) { return s->firm.water; }
 
 /* ---- amounts since the start (budgets: pool(t) - pool(0) = made - removed) ------ */

@@ -63,6 +63,13 @@ EMERGENT, CALIBRATED, IDENTITY = "emergent", "calibrated", "identity"
 LABELS = (EMERGENT, CALIBRATED, IDENTITY)
 Row = namedtuple("Row", "target observable lo hi label why source")
 
+# the label reason of every C16 row
+WHY_C16 = "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)"
+# ... and of every C18 row
+WHY_C18 = ("mechanics.elastin_modulus_kpa, mechanics.collagen_instant_modulus_kpa, "
+           "mechanics.collagen_delayed_modulus_kpa, mechanics.elastin_delayed_modulus_kpa, mechanics.delay_time_s "
+           "and mechanics.flow_viscosity_kpa_s were fitted to the three C18 rows together")
+
 ROWS = [
     # --- C1 chronological collagen loss (configs/validation/C1_collagen_loss.yaml) ---
     Row("C1", "collagen_total(70)/(25)", 0.60, 0.80, CALIBRATED,
@@ -197,22 +204,22 @@ ROWS = [
         ">= 10 % (figure values not read)"),
     # --- C16 microneedling with exosomes (C16_exosome_microneedling.yaml vs C16_microneedling_control.yaml) ---
     Row("C16", "R2 change week 12 vs before, microneedling + exosomes (%, up)", 1.0, None, EMERGENT,
-        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        WHY_C16,
         "Park et al. 2023 J Cosmet Dermatol 22:3418 (target C16: both arms above baseline; at least 1 %: a change the trial could see with a Cutometer, whose repeated readings vary by a few %)"),
     Row("C16", "R7 change week 12 vs before, microneedling + exosomes (%, up)", 1.0, None, EMERGENT,
-        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        WHY_C16,
         "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
     Row("C16", "R2 change week 12 vs before, microneedling alone (%, up)", 1.0, None, EMERGENT,
-        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        WHY_C16,
         "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
     Row("C16", "R7 change week 12 vs before, microneedling alone (%, up)", 1.0, None, EMERGENT,
-        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        WHY_C16,
         "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
     Row("C16", "R2 at week 12, with vs without exosomes (% difference, up)", 1.0, None, EMERGENT,
-        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        WHY_C16,
         "Park et al. 2023 (target C16: microneedling + exosomes improves R2/R7 more than microneedling alone, by at least 1 %)"),
     Row("C16", "R7 at week 12, with vs without exosomes (% difference, up)", 1.0, None, EMERGENT,
-        "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)",
+        WHY_C16,
         "Park et al. 2023 (target C16: microneedling + exosomes improves R2/R7 more than microneedling alone, by at least 1 %)"),
     # --- C17 UVA (C17_uva_chronic.yaml vs C17_control.yaml; C17_sun_depth.yaml) ---
     Row("C17", "MMP-1, UVA-only year / unexposed (up)", 1.2, 6.0, CALIBRATED,
@@ -299,13 +306,13 @@ ROWS = [
         "(docs/SOURCES.md 4)"),
     # --- C18 the Cutometer on a mid-20s face (C18_cutometer_young.yaml) ---
     Row("C18", "R2 at 25.5 (Ua/Uf)", 0.80, 0.90, CALIBRATED,
-        "mechanics.elastin_modulus_kpa, mechanics.collagen_instant_modulus_kpa, mechanics.collagen_delayed_modulus_kpa, mechanics.elastin_delayed_modulus_kpa, mechanics.delay_time_s and mechanics.flow_viscosity_kpa_s were fitted to the three C18 rows together",
+        WHY_C18,
         "Ryu 2008 Skin Res Technol 14:354; Krueger 2011 Skin Res Technol 17:141 (target C18)"),
     Row("C18", "R7 at 25.5 (Ur/Uf)", 0.50, 0.60, CALIBRATED,
-        "mechanics.elastin_modulus_kpa, mechanics.collagen_instant_modulus_kpa, mechanics.collagen_delayed_modulus_kpa, mechanics.elastin_delayed_modulus_kpa, mechanics.delay_time_s and mechanics.flow_viscosity_kpa_s were fitted to the three C18 rows together",
+        WHY_C18,
         "Ryu 2008; Krueger 2011 (target C18)"),
     Row("C18", "R0 at 25.5 (Uf, mm)", 0.20, 0.35, CALIBRATED,
-        "mechanics.elastin_modulus_kpa, mechanics.collagen_instant_modulus_kpa, mechanics.collagen_delayed_modulus_kpa, mechanics.elastin_delayed_modulus_kpa, mechanics.delay_time_s and mechanics.flow_viscosity_kpa_s were fitted to the three C18 rows together",
+        WHY_C18,
         "face, 2 mm probe: R0 0.20-0.33 mm (Kawalkiewicz et al. 2021 J Cosmet Dermatol 20:875, women 25-55 y; "
         "C18 asks for 'a few tenths of a mm')"),
 ]

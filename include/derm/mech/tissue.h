@@ -77,6 +77,10 @@ double derm_tissue_water_ratio(const struct derm_mech_coef *c, double ha_ratio);
  *  at most 0.95. */
 double derm_tissue_water_content(const struct derm_mech_coef *c, double ha_ratio);
 
+/** The column's dermal thickness (mm): the young c->dermis_mm times the simulated
+ *  thickness relative to the young block; a collapsed dermis keeps 1 % (finite readouts). */
+double derm_tissue_dermis_mm(const struct derm_mech_coef *c, double relative_thickness);
+
 /** The column under the probe: epidermis, c->sublayers dermal slices of thickness
  *  dermis_mm / sublayers each averaging the nz layers of the simulated profile that fall in
  *  it (compliances in series: 1/G and 1/eta averaged, tau1 from the averaged G1 and

@@ -25,8 +25,8 @@ struct derm_firmness {
     double solves;                 /* tests solved so far (statistics) */
     double nkey;                   /* doubles of key in use */
     double key[DERM_FIRMNESS_KEY]; /* the column of the last solve: thickness, G0, G1, tau1, eta_f */
-    double ue, uv, uf, ur, ua, r0, r1, r2, r5, r6, r7, r8; /* its readouts (struct derm_cutometer) */
-    double water;                                          /* dermal water content now */
+    struct derm_cutometer cut;     /* its readouts (doubles only, saved whole) */
+    double water;                  /* dermal water content now */
 };
 
 struct derm_sim;
