@@ -1,31 +1,81 @@
-/* bench_diffusion.c - wall time of derm_diffusion_step on the production-size grid.
+/* bench_diffusion.c - wall time of derm_diffusion_step for the reference run's signals and
+ * for a PhysiCell-sized problem.
  *
- * Grid 100 x 100 x 100 voxels, h = 10 um, vascular bottom (the params.def default), the
- * nine signals of params.def with their default D and half-lives, dt = 168 h (one week),
- * sources from 3000 scattered "cells" plus a layer at the DEJ, so every transform signal
- * takes the residual (source) path. Two signal sets are timed:
- *   "defaults":  D and half-lives exactly as in params.def (ROS, D = 1 um^2/s with a 3.6 s
- *                half-life, fails the local criterion 12 D/h^2 < 1e-3 k and is transformed);
- *   "ros local": the same with D_ros = 0, so ROS takes the per-voxel path (8 transforms).
- * For each set it prints the per-signal path, then for 1 thread and for the maximum thread
- * count (omp_get_max_threads at start) the median and minimum wall time of one step of all
- * signals, the signal-voxel updates per second, the speed-up, and whether both thread
- * counts gave bit-identical fields (exit status 1 if not).
- * Usage: bench_diffusion [n [reps [bottom_vascular]]]   (defaults 100, 7, 1; grid n^3)
+ * Two signal sets, each timed at 1 thread and at N = omp_get_max_threads() threads:
+ *   "reference": what configs/reference.yaml runs. The signals, their D, half-lives and
+ *       young levels and the bottom boundary come from the parameter table (reference.yaml
+ *       sets none of them; -c CONFIG loads a configuration on top instead), the grid is
+ *       reference.yaml's (100^3 voxels of 10 um) and dt is run.dt_hours (168 h). Sources are
+ *       what resident cells make: one point source per fibroblast (density x volume, papillary
+ *       layer denser) in every signal with a young level > 0, plus the systemic growth factor
+ *       as a uniform source; no source and a zero field for the others (the exosome, made only
+ *       by treatments). So, as in the run, ROS (D = 0) takes the per-voxel path, the exosome
+ *       field is skipped (zero field, no source) and seven signals are transformed.
+ *   "physicell-equivalent": six transformed signals (the first six transformed signals of
+ *       the reference set, with their D and k) on the same 1e6 voxels at 10 um, no-flux
+ *       bottom, 1e4 point-source cells, dt = the reference step. The settings of the
+ *       comparison in issue 10 (PhysiCell 1.14.2, 6 substrates, 1e4 cells, same grid).
+ * For each set it prints the path of every signal and the transformed ones, the median and
+ * minimum wall time of one step of all signals at 1 and N threads, the signal-voxel updates
+ * per second (signals advanced, i.e. transformed + per-voxel, times voxels, per second), the
+ * speed-up N / 1 and whether both thread counts gave bit-identical fields (exit status 1 if
+ * not).
+ * Usage: bench_diffusion [-c CONFIG] [n [reps [bottom_vascular]]]
+ *   n: grid n^3 for both sets (default: the reference grid, 100); reps: timed steps per
+ *   thread count (default 7, after one untimed warm-up); bottom_vascular 0|1 overrides the
+ *   reference set's bottom boundary.
  */
 #include "derm/solve/diffusion.h"
 
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NSIG 9
+#include "derm/core/units.h"
+#include "derm/inputs/schedule.h"
+#include "derm/io/config.h"
+#include "derm/io/params.h"
+#include "derm/store/fields.h"
+
+#define BENCH_MAXSIG DERM_NSIGNAL
+#define BENCH_MAXREPS 64
+#define BENCH_PHYSICELL_SIGNALS 6
+#define BENCH_PHYSICELL_CELLS 10000
+
+enum bench_path { PATH_TRANSFORM, PATH_LOCAL, PATH_IDLE };
+static const char *const path_name[] = {"transform", "local (per voxel)", "idle (zero field, no source: skipped)"};
+
+/* One signal set: coefficients, which signals have sources, where the sources sit. */
+struct bench_set {
+    const char *label;
+    struct derm_grid g;
+    int vascular;
+    double dt_h;
+    int nsig;
+    const char *name[BENCH_MAXSIG];
+    double D[BENCH_MAXSIG], k[BENCH_MAXSIG]; /* um^2/h, 1/h */
+    int secreted[BENCH_MAXSIG];              /* point sources at the cells */
+    double uniform[BENCH_MAXSIG];            /* plus a uniform source (systemic growth factor) */
+    int64_t ncells;
+    double papillary_ratio, papillary_um; /* cell density above papillary_um is ratio x below */
+};
 
 struct bench_timing {
     double median_s, min_s;
 };
+
+/* splitmix64: a deterministic stream independent of the C library */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static double rng_unit(uint64_t *s) { return (double)(rng_next(s) >> 11) * 0x1.0p-53; }
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -33,20 +83,30 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/** The path the solver takes for a signal: its own criterion (sim/solve/diffusion.c:
+ *  D = 0 or 12 D/h^2 < 1e-3 k is per voxel), and a transformed signal with a zero field and
+ *  no source is skipped. */
+static enum bench_path signal_path(const struct bench_set *b, int s)
+{
+    const double h2 = b->g.h_um * b->g.h_um;
+    if (b->D[s] == 0.0 || 12.0 * b->D[s] / h2 < 1e-3 * b->k[s]) return PATH_LOCAL;
+    if (!b->secreted[s] && b->uniform[s] == 0.0) return PATH_IDLE; /* the bench starts idle fields at 0 */
+    return PATH_TRANSFORM;
+}
+
 /** Time `reps` steps from the same initial state with `nthreads` (after one untimed step,
  *  which also builds the dt-dependent multipliers). */
-static struct bench_timing time_steps(struct derm_diffusion *d, int nthreads, int reps, double **c, double *const *c0,
-                                      const double *const *src, int64_t n, double dt)
+static struct bench_timing time_steps(struct derm_diffusion *d, const struct bench_set *b, int nthreads, int reps,
+                                      double **c, double *const *c0, const double *const *src)
 {
-    double t[64];
-    if (reps > 64) reps = 64;
-    if (reps < 1) reps = 1;
+    double t[BENCH_MAXREPS];
+    const size_t bytes = (size_t)b->g.n * sizeof(double);
     omp_set_num_threads(nthreads);
     struct derm_err err;
     for (int r = 0; r < reps + 1; ++r) {
-        for (int s = 0; s < NSIG; ++s) memcpy(c[s], c0[s], (size_t)n * sizeof(double));
+        for (int s = 0; s < b->nsig; ++s) memcpy(c[s], c0[s], bytes);
         const double t0 = omp_get_wtime();
-        if (derm_diffusion_step(d, c, src, dt, &err) != DERM_OK) {
+        if (derm_diffusion_step(d, c, src, b->dt_h, &err) != DERM_OK) {
             fprintf(stderr, "bench_diffusion: %s\n", err.msg);
             exit(1);
         }
@@ -54,104 +114,213 @@ static struct bench_timing time_steps(struct derm_diffusion *d, int nthreads, in
         if (r > 0) t[r - 1] = t1 - t0;
     }
     qsort(t, (size_t)reps, sizeof t[0], cmp_double);
-    struct bench_timing bt = {t[reps / 2], t[0]};
-    return bt;
+    return (struct bench_timing){t[reps / 2], t[0]};
 }
 
-/** Create a solver for one signal set, time it at 1 and `maxthreads` threads, print.
- *  Returns 1 if the two thread counts gave different bits. */
-static int run_set(const char *label, const struct derm_grid *g, const char *const *name, const double *D,
-                   const double *k, int vascular, int reps, int maxthreads, double **c, double *const *c0,
-                   const double *const *src, double **ref, double dt)
+static void *xmalloc(size_t bytes, int zero)
 {
-    const int64_t n = g->n;
+    void *p = zero ? calloc(1, bytes) : malloc(bytes);
+    if (!p) {
+        fprintf(stderr, "bench_diffusion: out of memory (%zu bytes)\n", bytes);
+        exit(1);
+    }
+    return p;
+}
+
+/** Fields and sources of a set: fields 1 + 10 % noise where the signal is present (0 where
+ *  it is idle), sources at the cells' voxels (depth-weighted placement) and uniform ones. */
+static void fill_set(const struct bench_set *b, double **c0, double **src)
+{
+    const struct derm_grid *g = &b->g;
+    const int64_t n = g->n, np = g->nx * g->ny;
+    uint64_t seed = 12345;
+    for (int s = 0; s < b->nsig; ++s) {
+        const int idle = signal_path(b, s) == PATH_IDLE;
+        for (int64_t v = 0; v < n; ++v) c0[s][v] = idle ? 0.0 : 1.0 + 0.1 * rng_unit(&seed);
+        for (int64_t v = 0; v < n; ++v) src[s][v] = b->uniform[s];
+    }
+    /* cells: papillary layer (depth < papillary_um) papillary_ratio times as dense */
+    const int64_t npap = (int64_t)fmin((double)g->nz, ceil(b->papillary_um / g->h_um));
+    const double wpap = b->papillary_ratio * (double)npap, wall = wpap + (double)(g->nz - npap);
+    for (int64_t a = 0; a < b->ncells; ++a) {
+        const int64_t kz = rng_unit(&seed) * wall < wpap ? (int64_t)(rng_unit(&seed) * (double)npap)
+                                                         : npap + (int64_t)(rng_unit(&seed) * (double)(g->nz - npap));
+        const int64_t v = (kz < g->nz ? kz : g->nz - 1) * np + (int64_t)(rng_next(&seed) % (uint64_t)np);
+        for (int s = 0; s < b->nsig; ++s)
+            if (b->secreted[s]) src[s][v] += 1.0;
+    }
+}
+
+/** Create a solver for one set, time it at 1 and `maxthreads` threads, print.
+ *  Returns 1 if the two thread counts gave different bits. */
+static int run_set(const struct bench_set *b, int reps, int maxthreads)
+{
+    const int64_t n = b->g.n;
+    const size_t bytes = (size_t)n * sizeof(double);
+    double *c[BENCH_MAXSIG], *c0[BENCH_MAXSIG], *src[BENCH_MAXSIG], *ref[BENCH_MAXSIG];
+    for (int s = 0; s < b->nsig; ++s) {
+        c[s] = xmalloc(bytes, 0);
+        c0[s] = xmalloc(bytes, 0);
+        src[s] = xmalloc(bytes, 0);
+        ref[s] = xmalloc(bytes, 0);
+    }
+    fill_set(b, c0, src);
+
+    int count[3] = {0, 0, 0};
+    printf("\n[%s]\n", b->label);
+    printf("  grid %lldx%lldx%lld (%lld voxels), h = %g um, %s bottom, dt = %g h, %lld point-source cells\n",
+           (long long)b->g.nx, (long long)b->g.ny, (long long)b->g.nz, (long long)n, b->g.h_um,
+           b->vascular ? "vascular" : "no-flux", b->dt_h, (long long)b->ncells);
+    for (int s = 0; s < b->nsig; ++s) {
+        const enum bench_path p = signal_path(b, s);
+        count[p]++;
+        const char *srcs = b->secreted[s] ? (b->uniform[s] > 0.0 ? "cells + uniform" : "cells")
+                                          : (b->uniform[s] > 0.0 ? "uniform" : "none");
+        printf("  %-9s D = %9.1f um^2/h  k = %9.4g 1/h  (12 D/h^2)/k = %9.3g  source %-15s -> %s\n", b->name[s],
+               b->D[s], b->k[s], 12.0 * b->D[s] / (b->g.h_um * b->g.h_um) / b->k[s], srcs, path_name[p]);
+    }
+    printf("  %d signals: %d transformed (", b->nsig, count[PATH_TRANSFORM]);
+    for (int s = 0, first = 1; s < b->nsig; ++s)
+        if (signal_path(b, s) == PATH_TRANSFORM) {
+            printf("%s%s", first ? "" : " ", b->name[s]);
+            first = 0;
+        }
+    printf("), %d local, %d idle\n", count[PATH_LOCAL], count[PATH_IDLE]);
+
     struct derm_diffusion *d = NULL;
     struct derm_err err;
-    if (derm_diffusion_create(&d, g, NSIG, D, k, vascular, &err) != DERM_OK) {
+    if (derm_diffusion_create(&d, &b->g, b->nsig, b->D, b->k, b->vascular, &err) != DERM_OK) {
         fprintf(stderr, "bench_diffusion: %s\n", err.msg);
         exit(1);
     }
-    printf("\n[%s]\n", label);
-    int nlocal = 0;
-    for (int s = 0; s < NSIG; ++s) {
-        const int local = D[s] == 0.0 || 12.0 * D[s] / (g->h_um * g->h_um) < 1e-3 * k[s];
-        nlocal += local;
-        printf("  %-9s D = %9.1f um^2/h  k = %9.4f 1/h  (12 D/h^2)/k = %9.3g  -> %s\n", name[s], D[s], k[s],
-               12.0 * D[s] / (g->h_um * g->h_um) / k[s], local ? "local" : "transform");
-    }
-    const struct bench_timing t1 = time_steps(d, 1, reps, c, c0, src, n, dt);
-    for (int s = 0; s < NSIG; ++s) memcpy(ref[s], c[s], (size_t)n * sizeof(double));
-    const struct bench_timing tn = time_steps(d, maxthreads, reps, c, c0, src, n, dt);
+    const struct bench_timing t1 = time_steps(d, b, 1, reps, c, c0, (const double *const *)src);
+    for (int s = 0; s < b->nsig; ++s) memcpy(ref[s], c[s], bytes);
+    const struct bench_timing tn = time_steps(d, b, maxthreads, reps, c, c0, (const double *const *)src);
     int same = 1;
-    for (int s = 0; s < NSIG; ++s) same &= memcmp(ref[s], c[s], (size_t)n * sizeof(double)) == 0;
+    for (int s = 0; s < b->nsig; ++s) same &= memcmp(ref[s], c[s], bytes) == 0;
     derm_diffusion_free(d);
 
-    const double updates = (double)NSIG * (double)n;
-    printf("  1 thread : median %7.1f ms/step, min %7.1f ms  (%d signals, %d transformed), "
-           "%.3g signal-voxel updates/s\n",
-           t1.median_s * 1e3, t1.min_s * 1e3, NSIG, NSIG - nlocal, updates / t1.median_s);
-    printf("  %d threads: median %7.1f ms/step, min %7.1f ms, %.3g signal-voxel updates/s\n", maxthreads,
+    /* signals advanced: transformed and per-voxel ones (idle ones are not touched) */
+    const int advanced = count[PATH_TRANSFORM] + count[PATH_LOCAL];
+    const double updates = (double)advanced * (double)n;
+    printf("  1 thread : median %8.1f ms/step, min %8.1f ms, %.3g signal-voxel updates/s (%d signals advanced x "
+           "%lld voxels)\n",
+           t1.median_s * 1e3, t1.min_s * 1e3, updates / t1.median_s, advanced, (long long)n);
+    printf("  %d threads: median %8.1f ms/step, min %8.1f ms, %.3g signal-voxel updates/s\n", maxthreads,
            tn.median_s * 1e3, tn.min_s * 1e3, updates / tn.median_s);
+    if (count[PATH_TRANSFORM] > 0)
+        printf("  step time per transformed signal: %.1f ms (1 thread, median)\n",
+               t1.median_s * 1e3 / count[PATH_TRANSFORM]);
     printf("  speed-up %d threads / 1 thread: %.2f (median), %.2f (min); bit-identical: %s\n", maxthreads,
            t1.median_s / tn.median_s, t1.min_s / tn.min_s, same ? "yes" : "NO");
-    return !same;
-}
 
-int main(int argc, char **argv)
-{
-    const int64_t nx = argc > 1 ? atoll(argv[1]) : 100;
-    const int reps = argc > 2 ? atoi(argv[2]) : 7;
-    const int vascular = argc > 3 ? atoi(argv[3]) : 1;
-    if (nx < 1 || reps < 1 || (vascular != 0 && vascular != 1)) {
-        fprintf(stderr, "usage: bench_diffusion [n >= 1 [reps >= 1 [bottom_vascular 0|1]]]\n");
-        return 2;
-    }
-    const struct derm_grid g = {.nx = nx, .ny = nx, .nz = nx, .h_um = 10.0, .n = nx * nx * nx};
-    const int64_t n = g.n;
-    const double dt = 168.0;
-    /* params.def defaults: D in um^2/s, half-life in h */
-    const char *const name[NSIG] = {"tgfb", "mmp1", "mmp3", "timp", "ros", "il", "gf", "chemokine", "exosome"};
-    const double D_um2_per_s[NSIG] = {5, 10, 10, 15, 1, 20, 20, 30, 0.05};
-    const double half_life_h[NSIG] = {2, 24, 24, 24, 0.001, 6, 12, 4, 48};
-    const int ros = 4;
-    double D[NSIG], k[NSIG], D_roslocal[NSIG];
-    for (int s = 0; s < NSIG; ++s) {
-        D[s] = D_um2_per_s[s] * 3600.0;
-        k[s] = log(2.0) / half_life_h[s];
-        D_roslocal[s] = s == ros ? 0.0 : D[s];
-    }
-
-    double *c[NSIG], *c0[NSIG], *src[NSIG], *ref[NSIG];
-    srand(12345);
-    for (int s = 0; s < NSIG; ++s) {
-        c[s] = malloc((size_t)n * sizeof(double));
-        c0[s] = malloc((size_t)n * sizeof(double));
-        src[s] = calloc((size_t)n, sizeof(double));
-        ref[s] = malloc((size_t)n * sizeof(double));
-        if (!c[s] || !c0[s] || !src[s] || !ref[s]) {
-            fprintf(stderr, "bench_diffusion: out of memory\n");
-            return 1;
-        }
-        for (int64_t v = 0; v < n; ++v) c0[s][v] = 1.0 + 0.1 * (double)rand() / RAND_MAX;
-        for (int64_t v = 0; v < g.nx * g.ny; ++v) src[s][v] = 0.5; /* DEJ layer */
-        for (int a = 0; a < 3000; ++a) src[s][rand() % n] += 1.0;  /* scattered cells */
-    }
-
-    const int maxthreads = omp_get_max_threads();
-    printf("grid %lldx%lldx%lld (%lld voxels), h = %g um, %s bottom, dt = %g h, %d signals, "
-           "%d reps (+1 warm-up), max threads %d\n",
-           (long long)g.nx, (long long)g.ny, (long long)g.nz, (long long)n, g.h_um, vascular ? "vascular" : "no-flux",
-           dt, NSIG, reps, maxthreads);
-    int bad = 0;
-    bad |= run_set("defaults", &g, name, D, k, vascular, reps, maxthreads, c, c0, (const double *const *)src, ref, dt);
-    bad |= run_set("ros local (D_ros = 0)", &g, name, D_roslocal, k, vascular, reps, maxthreads, c, c0,
-                   (const double *const *)src, ref, dt);
-
-    for (int s = 0; s < NSIG; ++s) {
+    for (int s = 0; s < b->nsig; ++s) {
         free(c[s]);
         free(c0[s]);
         free(src[s]);
         free(ref[s]);
     }
+    return !same;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: bench_diffusion [-c CONFIG] [n >= 2 [reps 1..%d [bottom_vascular 0|1]]]\n", BENCH_MAXREPS);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config = NULL;
+    int a = 1;
+    if (a < argc && strcmp(argv[a], "-c") == 0) {
+        if (a + 1 >= argc) return usage();
+        config = argv[a + 1];
+        a += 2;
+    }
+    const char *arg_n = a < argc ? argv[a] : NULL;
+    const char *arg_reps = a + 1 < argc ? argv[a + 1] : NULL;
+    const char *arg_bottom = a + 2 < argc ? argv[a + 2] : NULL;
+    if (a + 3 < argc) return usage();
+
+    /* the reference run's parameters: the table's defaults with reference.yaml's domain
+     * (it sets no signal or boundary key), or a configuration on top of the defaults */
+    static struct derm_params p;
+    static struct derm_schedule sched;
+    derm_params_defaults(&p);
+    if (config) {
+        struct derm_err err = {0};
+        if (derm_config_load(config, &p, &sched, NULL, NULL, &err) != DERM_OK) {
+            fprintf(stderr, "bench_diffusion: %s\n", err.msg);
+            return 2;
+        }
+    } else {
+        p.domain_nx = p.domain_ny = p.domain_nz = 100;
+        p.domain_voxel_um = 10.0;
+    }
+    int64_t nx = p.domain_nx, ny = p.domain_ny, nz = p.domain_nz;
+    if (arg_n) nx = ny = nz = atoll(arg_n);
+    const int reps = arg_reps ? atoi(arg_reps) : 7;
+    const int vascular = arg_bottom ? atoi(arg_bottom) : p.domain_bottom_boundary == DERM_BOTTOM_VASCULAR;
+    if (nx < 2 || ny < 1 || nz < 2 || reps < 1 || reps > BENCH_MAXREPS || (vascular != 0 && vascular != 1))
+        return usage();
+
+    static struct bench_set ref, pc;
+    ref.label = "reference: the signals configs/reference.yaml runs";
+    ref.g = (struct derm_grid){.nx = nx, .ny = ny, .nz = nz, .h_um = p.domain_voxel_um, .n = nx * ny * nz};
+    ref.vascular = vascular;
+    ref.dt_h = p.run_dt_hours;
+    ref.nsig = DERM_NSIGNAL;
+    static const char *const names[DERM_NSIGNAL] = {
+#define BENCH_NAME(id, name, ln, D, hl, lvl, src) name,
+        DERM_SIGNALS(BENCH_NAME)
+#undef BENCH_NAME
+    };
+    for (int s = 0; s < DERM_NSIGNAL; ++s) {
+        ref.name[s] = names[s];
+        ref.D[s] = p.signal[s].diffusion_um2_per_s * 3600.0;
+        ref.k[s] = DERM_LN2 / p.signal[s].half_life_h;
+        ref.secreted[s] = p.signal[s].young_level > 0.0;
+    }
+    ref.uniform[DERM_S_GF] = 0.1; /* the systemic growth factor reaches every voxel */
+    ref.papillary_ratio = p.fibroblast_papillary_density_ratio;
+    ref.papillary_um = p.domain_papillary_depth_um;
+    {
+        const double vol_mm3 = (double)ref.g.n * ref.g.h_um * ref.g.h_um * ref.g.h_um * 1e-9;
+        const double dpap = fmin(ref.papillary_um, (double)nz * ref.g.h_um) / ((double)nz * ref.g.h_um);
+        ref.ncells = llround(p.fibroblast_density_per_mm3 * vol_mm3 * (1.0 - dpap + ref.papillary_ratio * dpap));
+        if (ref.ncells < 1) ref.ncells = 1;
+    }
+
+    pc.label = "physicell-equivalent: 6 transformed signals, 1e4 cells, 10 um voxels";
+    pc.g = (struct derm_grid){.nx = nx, .ny = nx, .nz = nx, .h_um = 10.0, .n = nx * nx * nx};
+    pc.vascular = 0;
+    pc.dt_h = ref.dt_h;
+    pc.ncells = BENCH_PHYSICELL_CELLS;
+    pc.papillary_ratio = 1.0;
+    for (int s = 0; s < DERM_NSIGNAL && pc.nsig < BENCH_PHYSICELL_SIGNALS; ++s) {
+        struct bench_set probe = ref;
+        probe.g = pc.g;
+        probe.secreted[s] = 1;
+        if (signal_path(&probe, s) != PATH_TRANSFORM) continue;
+        pc.name[pc.nsig] = ref.name[s];
+        pc.D[pc.nsig] = ref.D[s];
+        pc.k[pc.nsig] = ref.k[s];
+        pc.secreted[pc.nsig] = 1;
+        pc.nsig++;
+    }
+
+    const int maxthreads = omp_get_max_threads();
+    printf("bench_diffusion: derm_diffusion_step, %d timed reps (+1 warm-up) per thread count, 1 and %d threads\n",
+           reps, maxthreads);
+    printf("reference parameters: %s%s; dt = run.dt_hours = %g h (also used for the physicell-equivalent set; "
+           "the cost of a step does not depend on dt)\n",
+           config ? config : "the parameter table's defaults (configs/reference.yaml sets no signal or boundary key)",
+           config && sched.n > 0 ? " (its schedule's exposures and treatments are not modelled)" : "", ref.dt_h);
+    int bad = run_set(&ref, reps, maxthreads);
+    if (pc.nsig == BENCH_PHYSICELL_SIGNALS)
+        bad |= run_set(&pc, reps, maxthreads);
+    else
+        printf("\n[%s]\n  skipped: only %d transformed signals in the reference set\n", pc.label, pc.nsig);
     return bad;
 }

@@ -1,28 +1,273 @@
 #!/usr/bin/env python3
 """Reference benchmark: run configs/reference.yaml and print the figures the project tracks.
 
-    /usr/bin/python3 tests/bench/bench_reference.py [--bin build/dermsim] [--years N] [--threads T]
+    /usr/bin/python3 tests/bench/bench_reference.py [--bin build/dermsim] [--years N]
+        [--threads T] [--compare-threads] [--out DIR] [--keep]
 
-Prints wall time, peak memory (max RSS of the simulator), simulated years per wall
-minute, steps per second and signal voxel-updates per second (voxels x signals x steps /
-wall time). --years shortens the run (ages 25 to 25+N) for a quick look; the full
-benchmark is 50 years. Numbers, not pass/fail: the machines are shared and noisy.
+One run of the reference lifetime (ages 25 to 75, 2609 weekly steps; --years N shortens it
+to ages 25 to 25+N), then:
+- wall time of the whole process, split at the moment run.partial.h5 appears into the setup
+  (parameters, the 20-year cell spin-up and 4-year settle that build the young adult) and
+  the time loop with the finish (report.md); the same split of the CPU time (user+sys, from
+  /proc while it runs and wait4 at the end);
+- peak memory (max RSS), simulated years per wall minute, ms per step;
+- the signals as the run treats them, read from the file (its resolved configuration and
+  the *_mean series): transformed, per voxel (D = 0 or 12 D/h^2 < 1e-3 k) and idle (zero
+  throughout: no source, so the solver skips it); signal voxel-updates per second counting
+  the transformed signals;
+- agent-steps (fibroblasts + progenitors, mean of the series x steps) per second per core;
+- the size of the output;
+- ms per step by phase with its share, when run.h5 has the root attributes phase_names,
+  phase_seconds (and phase_steps); otherwise it says so.
+--compare-threads adds runs at --threads 1 and --threads 2 (the first run is reused when it
+had one of those counts) and prints the speed-up of 2 threads over 1 (wall ratio) and
+whether both gave the same results (row and frame checksums).
+Numbers, not pass/fail: the machines are shared and noisy. The output directories are
+temporary and removed unless --out or --keep is given.
 """
 import argparse
+import math
 import os
-import resource
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 import h5py
+import numpy as np
+
+try:
+    import yaml
+except ImportError:  # the signal breakdown needs it; the rest does not
+    yaml = None
 
 # runs made here need no report.html (seconds of Python each; see `dermsim run --help`)
 os.environ.setdefault("DERMSIM_REPORT_HTML", "0")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NSIGNALS = 9
+HOURS_PER_YEAR = 365.25 * 24.0
+# phases that run the agents' rules (for agent-steps per second per core)
+AGENT_PHASES = ("cell_rules", "secretion", "motility", "lifecycle")
+
+
+def cpu_seconds_proc(pid):
+    """user+sys CPU seconds of a running process (and its waited-for children), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # after the comm field: state is fields[0], utime fields[11], stime fields[12],
+        # cutime fields[13], cstime fields[14] (proc(5) numbers 14-17)
+        ticks = sum(int(x) for x in fields[11:15])
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_dermsim(args, threads, out):
+    """Run dermsim once; return the measurements of the process (or exit on failure)."""
+    cmd = [args.bin, "run", args.config, "-o", out, "--quiet"]
+    if args.years:
+        cmd += ["--set", f"run.age_end_years={args.age_start + args.years}"]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    log = os.path.join(os.path.dirname(out), os.path.basename(out) + ".log")
+    t0 = time.monotonic()
+    with open(log, "w") as lf:
+        p = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT)
+    setup_wall = setup_cpu = None
+    partial = os.path.join(out, "run.partial.h5")
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if setup_wall is None and os.path.exists(partial):
+            setup_wall, setup_cpu = time.monotonic() - t0, cpu_seconds_proc(p.pid)
+        time.sleep(0.1)
+    wall = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        with open(log) as lf:
+            tail = lf.read().strip()[-2000:]
+        sys.exit(f"bench_reference: dermsim failed ({p.returncode}): {' '.join(cmd)}\n{tail}")
+    os.remove(log)
+    return {
+        "cmd": cmd,
+        "out": out,
+        "wall": wall,
+        "cpu": ru.ru_utime + ru.ru_stime,
+        "maxrss_kib": ru.ru_maxrss,
+        "setup_wall": setup_wall,
+        "setup_cpu": setup_cpu,
+    }
+
+
+def attr_str(f, name):
+    v = f.attrs.get(name)
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def signal_paths(f, voxel_um):
+    """{name: 'transform'|'local'|'idle'} from the resolved configuration, or None."""
+    if yaml is None or "config_resolved" not in f.attrs:
+        return None
+    sig = (yaml.safe_load(attr_str(f, "config_resolved")) or {}).get("signals") or {}
+    paths = {}
+    for name, s in sig.items():
+        if not isinstance(s, dict) or "diffusion_um2_per_s" not in s:
+            continue
+        D = float(s["diffusion_um2_per_s"]) * 3600.0
+        k = math.log(2.0) / float(s["half_life_h"])
+        if D == 0.0 or 12.0 * D / voxel_um**2 < 1e-3 * k:
+            paths[name] = "local"
+        elif f"{name}_mean" in f and not np.any(f[f"{name}_mean"][:]):
+            paths[name] = "idle"
+        else:
+            paths[name] = "transform"
+    return paths
+
+
+def read_run(m):
+    """Add what run.h5 says to the measurements m."""
+    path = os.path.join(m["out"], "run.h5")
+    with h5py.File(path, "r") as f:
+        resolved = yaml.safe_load(attr_str(f, "config_resolved")) if yaml and "config_resolved" in f.attrs else {}
+        m["dt_h"] = float((resolved.get("run") or {}).get("dt_hours", 168.0))
+        m["steps"] = int(f.attrs["phase_steps"]) if "phase_steps" in f.attrs else int(f["step"][-1])
+        m["years"] = m["steps"] * m["dt_h"] / HOURS_PER_YEAR
+        m["age0"], m["age1"] = float(f["age_years"][0]), float(f["age_years"][-1])
+        m["shape"] = (f["x"].shape[0], f["y"].shape[0], f["z"].shape[0])
+        m["nvox"] = int(np.prod(m["shape"]))
+        m["voxel_um"] = float(f.attrs["voxel_um"])
+        m["threads"] = int(f.attrs["omp_threads"])
+        m["wait_policy"] = attr_str(f, "omp_wait_policy") or os.environ.get("OMP_WAIT_POLICY", "runtime default")
+        fib = f["fibroblast_count"][:].astype(float)
+        prog = f["stem_cell_count"][:].astype(float) if "stem_cell_count" in f else np.zeros_like(fib)
+        m["agents0"] = (int(fib[0]), int(prog[0]))
+        m["agents_mean"] = float(np.mean(fib + prog))
+        m["paths"] = signal_paths(f, m["voxel_um"])
+        m["checksums"] = [f[n][:].tobytes() for n in ("row_checksum", "frame_checksum") if n in f]
+        if "phase_names" in f.attrs and "phase_seconds" in f.attrs:
+            names = attr_str(f, "phase_names").split(",")
+            secs = [float(x) for x in np.atleast_1d(f.attrs["phase_seconds"])]
+            m["phases"] = list(zip(names, secs)) if len(names) == len(secs) else None
+        else:
+            m["phases"] = None
+    m["h5_bytes"] = os.path.getsize(path)
+    m["dir_bytes"] = sum(os.path.getsize(os.path.join(m["out"], x)) for x in os.listdir(m["out"]))
+    # the time loop: the phases if timed, else the wall time report.md gives for the loop
+    m["loop_wall"] = sum(s for _, s in m["phases"]) if m["phases"] else None
+    if m["loop_wall"] is None:
+        try:
+            with open(os.path.join(m["out"], "report.md")) as rf:
+                hit = re.search(r"([0-9.]+) s wall time", rf.read())
+            m["loop_wall"] = float(hit.group(1)) if hit else None
+        except OSError:
+            pass
+    return m
+
+
+def fmt_mib(nbytes):
+    return f"{nbytes / 1048576:.1f} MiB"
+
+
+def report(m, config_rel):
+    steps, wall, cpu = m["steps"], m["wall"], m["cpu"]
+    nx, ny, nz = m["shape"]
+    fib0, prog0 = m["agents0"]
+    print(f"config                    {config_rel}, ages {m['age0']:.2f} -> {m['age1']:.2f}; "
+          f"{m['threads']} threads, OMP_WAIT_POLICY {m['wait_policy']}")
+    print(f"tissue                    {m['nvox']} voxels ({nx}x{ny}x{nz} at {m['voxel_um']:g} um), "
+          f"{fib0 + prog0} agents at the start ({fib0} fibroblasts + {prog0} progenitors)")
+    print(f"simulated                 {m['years']:.2f} years in {steps} steps of {m['dt_h']:g} h")
+    loop = m["loop_wall"]
+    if m["setup_wall"] is not None:
+        print(f"wall time                 {wall:.1f} s = setup {m['setup_wall']:.1f} s (until run.partial.h5: "
+              f"spin-up, settle) + time loop and finish {wall - m['setup_wall']:.1f} s")
+    else:
+        print(f"wall time                 {wall:.1f} s (setup not separated: run.partial.h5 not seen)")
+    if loop is not None:
+        src = "sum of phase_seconds" if m["phases"] else "report.md"
+        print(f"  of which the time loop  {loop:.1f} s ({src})")
+    busy = f" ({cpu / wall:.2f} cores busy)"
+    if m["setup_cpu"] is not None:
+        print(f"CPU time (user+sys)       {cpu:.1f} s{busy} = setup {m['setup_cpu']:.1f} s + time loop and finish "
+              f"{cpu - m['setup_cpu']:.1f} s")
+    else:
+        print(f"CPU time (user+sys)       {cpu:.1f} s{busy}")
+    print(f"peak memory (max RSS)     {m['maxrss_kib'] / 1024:.0f} MiB")
+    line = f"simulated years / minute  {m['years'] / (wall / 60):.2f} (whole process)"
+    if loop:
+        line += f", {m['years'] / (loop / 60):.2f} (time loop)"
+    print(line)
+    if loop:
+        print(f"ms / step                 {1e3 * loop / steps:.1f} (time loop wall); "
+              f"{1e3 * wall / steps:.1f} (whole process wall / steps)")
+    else:
+        print(f"ms / step                 {1e3 * wall / steps:.1f} (whole process wall, setup included)")
+    loop_cpu = cpu - m["setup_cpu"] if m["setup_cpu"] is not None else None
+    if loop_cpu is not None:
+        print(f"CPU ms / step             {1e3 * loop_cpu / steps:.1f} (time loop and finish)")
+
+    paths = m["paths"]
+    ntrans = None
+    if paths:
+        groups = {p: [n for n, q in paths.items() if q == p] for p in ("transform", "local", "idle")}
+        ntrans = len(groups["transform"])
+        print(f"signals                   {len(paths)}: {ntrans} transformed ({' '.join(groups['transform'])}), "
+              f"{len(groups['local'])} per voxel ({' '.join(groups['local']) or '-'}), "
+              f"{len(groups['idle'])} idle, zero throughout ({' '.join(groups['idle']) or '-'})")
+        if loop:
+            print(f"signal voxel-updates / s  {ntrans * m['nvox'] * steps / loop:.3g} "
+                  f"({ntrans} transformed x {m['nvox']} voxels x {steps} steps / time-loop wall)")
+    else:
+        print("signals                   unknown (no resolved configuration in the file, or no PyYAML)")
+
+    agent_steps = m["agents_mean"] * steps
+    denom, what = (loop_cpu, "time-loop CPU s") if loop_cpu else (cpu, "CPU s, setup included")
+    print(f"agent-steps / s / core    {agent_steps / denom:.3g} (mean {m['agents_mean']:.0f} agents x {steps} steps "
+          f"/ {what}: every phase of the step)")
+    print(f"output                    run.h5 {fmt_mib(m['h5_bytes'])}, directory {fmt_mib(m['dir_bytes'])}")
+
+    if not m["phases"]:
+        print("phases                    phase timing not in this file")
+        return
+    total = sum(s for _, s in m["phases"])
+    print(f"\nms per step by phase      (run.h5 phase_seconds over {steps} steps, wall at {m['threads']} threads)")
+    for name, s in m["phases"]:
+        share = 100.0 * s / total if total > 0 else 0.0
+        print(f"  {name:<22}  {1e3 * s / steps:8.2f} ms  {share:5.1f} %")
+    print(f"  {'total':<22}  {1e3 * total / steps:8.2f} ms  100.0 %")
+    ph = dict(m["phases"])
+    if ntrans and ph.get("signals", 0) > 0:
+        print(f"  signal solve: {ntrans * m['nvox'] * steps / ph['signals']:.3g} transformed signal-voxel updates "
+              f"per second of the signals phase")
+    agent_s = sum(ph.get(n, 0.0) for n in AGENT_PHASES)
+    if agent_s > 0:
+        print(f"  agent rules: {agent_steps / (agent_s * m['threads']):.3g} agent-steps / s / core "
+              f"({' + '.join(n for n in AGENT_PHASES if n in ph)}: agent-steps / (their wall s x "
+              f"{m['threads']} threads))")
+
+
+def compare_threads(runs):
+    r1, r2 = runs[1], runs[2]
+    print("\nthreads   wall s  time loop s  ms/step  CPU s  peak MiB")
+    for t in (1, 2):
+        m = runs[t]
+        loop = m["loop_wall"]
+        ms = f"{1e3 * loop / m['steps']:7.1f}" if loop else "      -"
+        print(f"{t:7d}  {m['wall']:7.1f}  {loop if loop else float('nan'):11.1f}  {ms}  {m['cpu']:5.1f}  "
+              f"{m['maxrss_kib'] / 1024:8.0f}")
+    print(f"speed-up 2 threads / 1 thread: {r1['wall'] / r2['wall']:.2f} (process wall)", end="")
+    if r1["loop_wall"] and r2["loop_wall"]:
+        print(f", {r1['loop_wall'] / r2['loop_wall']:.2f} (time loop)", end="")
+    print()
+    if r1["phases"] and r2["phases"]:
+        p1, p2 = dict(r1["phases"]), dict(r2["phases"])
+        print("  by phase: " + ", ".join(f"{n} {p1[n] / p2[n]:.2f}" for n in p1 if p2.get(n, 0) > 0 and p1[n] > 0))
+    same = r1["checksums"] == r2["checksums"] and bool(r1["checksums"])
+    print(f"same results at 1 and 2 threads (row and frame checksums): {'yes' if same else 'NO'}")
 
 
 def main():
@@ -30,37 +275,34 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "dermsim"))
     ap.add_argument("--config", default=os.path.join(ROOT, "configs", "reference.yaml"))
     ap.add_argument("--years", type=float, default=None, help="shorten the run to N simulated years")
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--out", default=None)
+    ap.add_argument("--threads", type=int, default=None, help="threads of the first run (default: dermsim's)")
+    ap.add_argument("--compare-threads", action="store_true",
+                    help="also run at 1 and 2 threads and print the speed-up")
+    ap.add_argument("--out", default=None, help="keep the runs in this directory (must not hold runs)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary output directory")
     args = ap.parse_args()
-    out = args.out or tempfile.mkdtemp(prefix="dermsim-bench-")
-    cmd = [args.bin, "run", args.config, "-o", out, "--quiet"]
-    if args.years:
-        cmd += ["--set", f"run.age_end_years={25 + args.years}"]
-    if args.threads:
-        cmd += ["--threads", str(args.threads)]
-    t0 = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.monotonic() - t0
-    if p.returncode != 0:
-        print(f"bench_reference: dermsim failed ({p.returncode}): {p.stderr.strip()}", file=sys.stderr)
-        return 1
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    with h5py.File(os.path.join(out, "run.h5"), "r") as f:
-        steps = int(f["step"][-1])
-        years = float(f["age_years"][-1] - f["age_years"][0])
-        nvox = f["x"].shape[0] * f["y"].shape[0] * f["z"].shape[0]
-        fib = int(f["fibroblast_count"][0])
-        threads = int(f.attrs["omp_threads"])
-        size = os.path.getsize(os.path.join(out, "run.h5"))
-    print(f"config                    {os.path.relpath(args.config, ROOT)}  ({nvox:.0f} voxels, {fib} fibroblasts at start, {threads} threads)")
-    print(f"simulated                 {years:.2f} years in {steps} steps")
-    print(f"wall time                 {wall:.1f} s")
-    print(f"peak memory (max RSS)     {peak_kib / 1024:.0f} MiB")
-    print(f"simulated years / minute  {years / (wall / 60):.2f}")
-    print(f"steps / second            {steps / wall:.2f}")
-    print(f"signal voxel-updates / s  {steps * nvox * NSIGNALS / wall:.3e}")
-    print(f"run.h5 size               {size / 1048576:.0f} MiB")
+    args.age_start = 25.0
+    if yaml is not None:
+        with open(args.config) as cf:
+            args.age_start = float(((yaml.safe_load(cf) or {}).get("run") or {}).get("age_start_years", 25.0))
+    base = args.out or tempfile.mkdtemp(prefix="dermsim-bench-")
+    os.makedirs(base, exist_ok=True)
+    try:
+        config_rel = os.path.relpath(args.config, ROOT)
+        first = read_run(run_dermsim(args, args.threads, os.path.join(base, "run")))
+        report(first, config_rel)
+        if args.compare_threads:
+            runs = {first["threads"]: first} if first["threads"] in (1, 2) else {}
+            for t in (1, 2):
+                if t not in runs:
+                    print(f"\n(running again at --threads {t})", flush=True)
+                    runs[t] = read_run(run_dermsim(args, t, os.path.join(base, f"threads{t}")))
+            compare_threads(runs)
+    finally:
+        if args.out or args.keep:
+            print(f"\noutput kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
     return 0
 
 
