@@ -177,6 +177,7 @@ static derm_status run_loop(struct run_state *r, struct derm_err *err)
     for (;;) {
         const int64_t step = sim->step, rel = step - sim->out_step0; /* rel < 0: the subject's history */
         const int end = step >= sim->nsteps, out = !r->skip_writes && rel >= 0;
+        double t = omp_get_wtime(); /* series rows, frames and checkpoints: the output phase */
         if (out && (rel % r->series_every == 0 || end)) {
             DERM_TRY(write_row(r, 0, err));
             r->last_series = step;
@@ -185,9 +186,13 @@ static derm_status run_loop(struct run_state *r, struct derm_err *err)
             DERM_TRY(write_row(r, 1, err));
             r->last_frame = step;
         }
-        if (end) return DERM_OK;
+        if (end) {
+            derm_sim_lap(sim, DERM_PHASE_OUTPUT, &t);
+            return DERM_OK;
+        }
         if (app_interrupted) return DERM_EINTR;
         if (!r->skip_writes && r->ckpt_every > 0 && step > 0 && step % r->ckpt_every == 0) DERM_TRY(checkpoint(r, err));
+        derm_sim_lap(sim, DERM_PHASE_OUTPUT, &t);
         r->skip_writes = 0;
         DERM_TRY(derm_sim_step(sim, err));
         show_progress(r, &t_last);
@@ -261,6 +266,7 @@ static derm_status start_run(struct run_state *r, const struct app_cli *c, int a
                                     .command_line = r->cmdline,
                                     .seed = (uint64_t)r->p.run_seed,
                                     .omp_threads = r->threads,
+                                    .omp_wait_policy = getenv("OMP_WAIT_POLICY"),
                                     .voxel_um = r->p.domain_voxel_um};
     struct derm_output_opts opts = output_opts(r);
     DERM_TRY(derm_output_create(&r->out, r->P.part_h5, r->P.part_xdmf, &meta, &r->sim->grid, &opts, err));
@@ -297,6 +303,8 @@ static int run_and_finish(struct run_state *r, int quiet)
     const double wall = now_s() - r->t_start;
     if (r->show) fprintf(stderr, "\n");
     if (st != DERM_OK) return abort_run(r, st, &err, wall);
+    st = derm_output_timing(r->out, derm_sim_phase_name, r->sim->phase_s, DERM_SIM_NPHASE, r->sim->phase_steps, &err);
+    if (st != DERM_OK) return abort_run(r, st, &err, wall); /* closed, marked incomplete */
     st = derm_output_close(r->out, 1, &err);
     r->out = NULL;
     struct derm_report_info ri = {r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, wall, 1};

@@ -304,6 +304,7 @@ static derm_status write_root_attrs(struct derm_output *o, const struct derm_out
         {"config_resolved", m->config_resolved},
         {"command_line", m->command_line},
         {"index_order", INDEX_ORDER},
+        {"omp_wait_policy", m->omp_wait_policy ? m->omp_wait_policy : "runtime default"},
     };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         DERM_TRY(derm_h5util_write_str(r, "/", strs[i].name, strs[i].value, f, err));
@@ -1033,6 +1034,28 @@ derm_status derm_output_sync(struct derm_output *o, struct derm_err *err)
     if (o->failed) return derm_err_set(err, DERM_EIO, "%s: an earlier write failed; nothing more is written", o->path);
     derm_h5util_quiet();
     return flush(o, 1, err);
+}
+
+derm_status derm_output_timing(struct derm_output *o, const char *const *names, const double *seconds, int n,
+                               int64_t steps, struct derm_err *err)
+{
+    if (!o || o->failed) return DERM_OK;
+    char joined[1024] = "";
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(joined + used, sizeof joined - used, "%s%s", i ? "," : "", names[i]);
+        if (w < 0 || (size_t)w >= sizeof joined - used)
+            return derm_err_set(err, DERM_EINTERNAL, "output_timing: phase names longer than %zu bytes", sizeof joined);
+        used += (size_t)w;
+    }
+    const char *attrs[3] = {"phase_names", "phase_seconds", "phase_steps"};
+    for (int i = 0; i < 3; i++)
+        if (H5Aexists(o->file, attrs[i]) > 0 && H5Adelete(o->file, attrs[i]) < 0)
+            return derm_h5util_fail(err, o->path, "replace attribute", attrs[i]);
+    DERM_TRY(derm_h5util_write_str(o->file, "/", "phase_names", joined, o->path, err));
+    DERM_TRY(derm_h5util_write_num(o->file, "/", "phase_seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, seconds,
+                                   o->path, err));
+    return derm_h5util_write_num(o->file, "/", "phase_steps", H5T_STD_I64LE, H5T_NATIVE_INT64, 0, &steps, o->path, err);
 }
 
 derm_status derm_output_close(struct derm_output *o, int completed, struct derm_err *err)

@@ -16,6 +16,23 @@ void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b,
     }
 }
 
+void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bins *b, int n, const double *const *val,
+                                const double *add, double *const *out)
+{
+    const int64_t nvox = g->n;
+    const int64_t *restrict start = b->start, *restrict rows = b->rows;
+#pragma omp parallel for schedule(static) default(none) shared(start, rows, val, add, out) firstprivate(nvox, n)
+    for (int64_t v = 0; v < nvox; v++) {
+        const int64_t q0 = start[v], q1 = start[v + 1];
+        for (int i = 0; i < n; i++) {
+            double s = 0.0;
+            for (int64_t q = q0; q < q1; q++) s += val[i][rows[q]];
+            if (add) s += add[i];
+            out[i][v] = s;
+        }
+    }
+}
+
 void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
                          double *out)
 {
@@ -35,22 +52,48 @@ static int cap_radius(int r, int64_t n) { return (int64_t)(2 * r + 1) > n ? (int
 /* The three passes of the box filter. Each output element is the sum of its window in
  * the order d = -r..r, so results do not depend on the thread count; every pass works on
  * contiguous rows or planes. */
-static void box_pass_x(const struct derm_grid *g, int r, const double *in, double *out)
+/* Window sum of row a at i, d = -r..r in order, indices wrapped (periodic), each element
+ * times w (1: unscaled, exact). */
+static inline double box_wrap_sum(const double *a, int64_t nx, int64_t i, int r, double w)
 {
-    const int64_t nx = g->nx, nrows = g->ny * g->nz;
-#pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, nrows, r)
+    double sum = 0.0;
+    for (int64_t d = -r; d <= r; d++) {
+        int64_t m = i + d;
+        m = m < 0 ? m + nx : (m >= nx ? m - nx : m);
+        sum += a[m] * w;
+    }
+    return sum;
+}
+
+/* 1 / n_in(k): n_in(k) = lateral x the number of in-domain layers within rz of k. */
+static double box_layer_weight(int64_t k, int64_t nz, int rz, double lateral)
+{
+    int64_t lo = k - rz < 0 ? 0 : k - rz, hi = k + rz >= nz ? nz - 1 : k + rz;
+    return 1.0 / (lateral * (double)(hi - lo + 1));
+}
+
+/* conserve: each element is divided by its neighbourhood size (box_layer_weight of its
+ * layer, from rz and lateral) as it is read; the same values as dividing first. */
+static void box_pass_x(const struct derm_grid *g, int r, const double *in, double *out, int conserve, int rz,
+                       double lateral)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nrows = g->ny * g->nz;
+    const int64_t lo = r < nx ? r : nx, hi = nx - r > lo ? nx - r : lo; /* [lo, hi): no wrap */
+#pragma omp parallel for schedule(static) default(none) shared(in, out) \
+    firstprivate(nx, ny, nz, nrows, r, lo, hi, conserve, rz, lateral)
     for (int64_t row = 0; row < nrows; row++) {
+        const double w = conserve ? box_layer_weight(row / ny, nz, rz, lateral) : 1.0;
         const double *a = in + row * nx;
         double *o = out + row * nx;
-        for (int64_t i = 0; i < nx; i++) {
+        for (int64_t i = 0; i < lo; i++) o[i] = box_wrap_sum(a, nx, i, r, w);
+            /* the interior: the same sums in the same order, vectorised across i */
+#pragma omp simd
+        for (int64_t i = lo; i < hi; i++) {
             double sum = 0.0;
-            for (int64_t d = -r; d <= r; d++) {
-                int64_t m = i + d;
-                m = m < 0 ? m + nx : (m >= nx ? m - nx : m);
-                sum += a[m];
-            }
+            for (int64_t d = -r; d <= r; d++) sum += a[i + d] * w;
             o[i] = sum;
         }
+        for (int64_t i = hi; i < nx; i++) o[i] = box_wrap_sum(a, nx, i, r, w);
     }
 }
 
@@ -72,20 +115,27 @@ static void box_pass_y(const struct derm_grid *g, int r, const double *in, doubl
     }
 }
 
+/* Blocks of lateral positions, so the running window sums stay in L1 (the same sums in the
+ * same order as adding whole planes). */
 static void box_pass_z(const struct derm_grid *g, int r, const double *in, double *out)
 {
-    const int64_t nxy = g->nx * g->ny, nz = g->nz;
-#pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nxy, nz, r)
-    for (int64_t k = 0; k < nz; k++) {
-        double *o = out + k * nxy;
-        for (int64_t q = 0; q < nxy; q++) o[q] = 0.0;
-        for (int64_t d = -r; d <= r; d++) {
-            int64_t m = k + d;
-            if (m < 0 || m >= nz) continue;
-            const double *a = in + m * nxy;
-            for (int64_t q = 0; q < nxy; q++) o[q] += a[q];
+    enum { BLOCK = 256 };
+    const int64_t nxy = g->nx * g->ny, nz = g->nz, nb = (nxy + BLOCK - 1) / BLOCK;
+#pragma omp parallel for collapse(2) schedule(static) default(none) shared(in, out) firstprivate(nxy, nz, r, nb)
+    for (int64_t k = 0; k < nz; k++)
+        for (int64_t b = 0; b < nb; b++) {
+            const int64_t q0 = b * BLOCK, len = q0 + BLOCK <= nxy ? BLOCK : nxy - q0;
+            double acc[BLOCK];
+            for (int64_t q = 0; q < len; q++) acc[q] = 0.0;
+            for (int64_t d = -r; d <= r; d++) {
+                const int64_t m = k + d;
+                if (m < 0 || m >= nz) continue;
+                const double *a = in + m * nxy + q0;
+#pragma omp simd
+                for (int64_t q = 0; q < len; q++) acc[q] += a[q];
+            }
+            memcpy(out + k * nxy + q0, acc, (size_t)len * sizeof(double));
         }
-    }
 }
 
 void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
@@ -93,31 +143,112 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = nx * ny;
     if (r <= 0) {
-        memcpy(out, in, (size_t)g->n * sizeof *out);
+        if (out != in) memcpy(out, in, (size_t)g->n * sizeof *out);
         return;
     }
     int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
     double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
-    /* n_in(k) = lateral * number of in-domain layers within rz of k */
-    const double *src = in;
-    if (mode == DERM_BOX_CONSERVE) {
-        for (int64_t k = 0; k < nz; k++) {
-            int64_t lo = k - rz < 0 ? 0 : k - rz, hi = k + rz >= nz ? nz - 1 : k + rz;
-            double w = 1.0 / (lateral * (double)(hi - lo + 1));
-            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) out[q] = in[q] * w;
-        }
-        src = out;
-    }
-    box_pass_x(g, rx, src, tmp);
+    box_pass_x(g, rx, in, tmp, mode == DERM_BOX_CONSERVE, rz, lateral);
     box_pass_y(g, ry, tmp, out);
     box_pass_z(g, rz, out, tmp);
     if (mode == DERM_BOX_MEAN) {
         for (int64_t k = 0; k < nz; k++) {
-            int64_t lo = k - rz < 0 ? 0 : k - rz, hi = k + rz >= nz ? nz - 1 : k + rz;
-            double w = 1.0 / (lateral * (double)(hi - lo + 1));
+            const double w = box_layer_weight(k, nz, rz, lateral);
             for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) out[q] = tmp[q] * w;
         }
     } else {
         memcpy(out, tmp, (size_t)g->n * sizeof *out);
+    }
+}
+
+/* ---- the box mean of counts: running sums ------------------------------------------------ */
+
+/* Integer-valued input (counts): every partial sum is an integer below 2^53, so running
+ * sums (add the entering element, subtract the leaving one) give exactly the sums of the
+ * direct passes above, in O(1) per element instead of O(r). */
+static void count_pass_x(const struct derm_grid *g, int r, const double *in, double *out)
+{
+    const int64_t nx = g->nx, nrows = g->ny * g->nz;
+#pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, nrows, r)
+    for (int64_t row = 0; row < nrows; row++) {
+        const double *a = in + row * nx;
+        double *o = out + row * nx;
+        double sum = box_wrap_sum(a, nx, 0, r, 1.0);
+        o[0] = sum;
+        for (int64_t i = 1; i < nx; i++) {
+            int64_t add = i + r, sub = i - r - 1;
+            add = add >= nx ? add - nx : add;
+            sub = sub < 0 ? sub + nx : sub;
+            sum += a[add] - a[sub];
+            o[i] = sum;
+        }
+    }
+}
+
+static void count_pass_y(const struct derm_grid *g, int r, const double *in, double *out)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
+#pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, ny, nz, r)
+    for (int64_t k = 0; k < nz; k++) {
+        const double *a = in + k * ny * nx;
+        double *o = out + k * ny * nx;
+        for (int64_t i = 0; i < nx; i++) o[i] = 0.0;
+        for (int64_t d = -r; d <= r; d++) {
+            const double *row = a + (d < 0 ? d + ny : d) * nx;
+#pragma omp simd
+            for (int64_t i = 0; i < nx; i++) o[i] += row[i];
+        }
+        for (int64_t j = 1; j < ny; j++) {
+            int64_t add = j + r, sub = j - r - 1;
+            add = add >= ny ? add - ny : add;
+            sub = sub < 0 ? sub + ny : sub;
+            const double *pa = a + add * nx, *ps = a + sub * nx, *prev = o + (j - 1) * nx;
+            double *oj = o + j * nx;
+#pragma omp simd
+            for (int64_t i = 0; i < nx; i++) oj[i] = prev[i] + (pa[i] - ps[i]);
+        }
+    }
+}
+
+static void count_pass_z(const struct derm_grid *g, int r, const double *in, double *out)
+{
+    const int64_t nxy = g->nx * g->ny, nz = g->nz, chunk = 512;
+    const int64_t nchunks = (nxy + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nxy, nz, r, chunk, nchunks)
+    for (int64_t c = 0; c < nchunks; c++) {
+        const int64_t q0 = c * chunk, q1 = q0 + chunk < nxy ? q0 + chunk : nxy;
+        double *o = out;
+        for (int64_t q = q0; q < q1; q++) o[q] = 0.0;
+        for (int64_t m = 0; m <= r && m < nz; m++)
+            for (int64_t q = q0; q < q1; q++) o[q] += in[m * nxy + q];
+        for (int64_t k = 1; k < nz; k++) {
+            const int64_t add = k + r, sub = k - r - 1;
+            const double *prev = out + (k - 1) * nxy;
+            double *ok = out + k * nxy;
+            for (int64_t q = q0; q < q1; q++) {
+                double v = prev[q];
+                if (add < nz) v += in[add * nxy + q];
+                if (sub >= 0) v -= in[sub * nxy + q];
+                ok[q] = v;
+            }
+        }
+    }
+}
+
+void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in, double *out, double *tmp)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = nx * ny;
+    if (r <= 0) {
+        if (out != in) memcpy(out, in, (size_t)g->n * sizeof *out);
+        return;
+    }
+    int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
+    double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
+    count_pass_x(g, rx, in, out);
+    count_pass_y(g, ry, out, tmp);
+    count_pass_z(g, rz, tmp, out);
+    for (int64_t k = 0; k < nz; k++) {
+        const double w = box_layer_weight(k, nz, rz, lateral);
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) out[q] *= w;
     }
 }

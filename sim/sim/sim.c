@@ -2,6 +2,7 @@
 #include "derm/sim/sim.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,7 @@ static void phase_crowding(struct derm_sim *s)
 {
     const struct derm_grid *g = &s->grid;
     derm_coupling_count(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->tmp1);
-    derm_coupling_box(g, s->crowd_radius, DERM_BOX_MEAN, s->tmp1, s->crowd, s->tmp2);
+    derm_coupling_box_counts(g, s->crowd_radius, s->tmp1, s->crowd, s->tmp2);
     const int64_t nxy = g->nx * g->ny;
     for (int64_t k = 0; k < g->nz; k++) {
         double inv = s->density_ref_k[k] > 0 ? 1.0 / s->density_ref_k[k] : 0.0;
@@ -81,19 +82,26 @@ static void phase_exposures(struct derm_sim *s)
 }
 
 /* Per-agent secretion into signal sources, the systemic growth factor, and matrix
- * synthesis spread over each cell's reach. */
+ * synthesis spread over each cell's reach (one pass over the bins for all twelve). */
 static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
 {
     const struct derm_grid *g = &s->grid;
-    for (int q = 0; q < DERM_NSIGNAL; q++) derm_coupling_deposit(g, &s->bins, s->rates.signal[q], s->src[q]);
-    const double sys = derm_vascular_gf_source(&s->c.vascular, s->in.systemic, cigarettes_per_day);
-    for (int64_t q = 0; q < g->n; q++) s->src[DERM_S_GF][q] += sys;
-    derm_coupling_deposit(g, &s->bins, s->rates.collagen, s->tmp1);
-    derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, s->tmp1, s->dep_collagen, s->tmp2);
-    derm_coupling_deposit(g, &s->bins, s->rates.elastin, s->tmp1);
-    derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, s->tmp1, s->dep_elastin, s->tmp2);
-    derm_coupling_deposit(g, &s->bins, s->rates.ha, s->tmp1);
-    derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, s->tmp1, s->dep_ha, s->tmp2);
+    enum { NDEP = DERM_NSIGNAL + 3 };
+    const double *val[NDEP];
+    double *out[NDEP], add[NDEP] = {0};
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        val[q] = s->rates.signal[q];
+        out[q] = s->src[q];
+    }
+    add[DERM_S_GF] = derm_vascular_gf_source(&s->c.vascular, s->in.systemic, cigarettes_per_day);
+    const double *mval[3] = {s->rates.collagen, s->rates.elastin, s->rates.ha};
+    double *mout[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
+    for (int i = 0; i < 3; i++) {
+        val[DERM_NSIGNAL + i] = mval[i];
+        out[DERM_NSIGNAL + i] = mout[i];
+    }
+    derm_coupling_deposit_many(g, &s->bins, NDEP, val, add, out);
+    for (int i = 0; i < 3; i++) derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, mout[i], mout[i], s->tmp2);
 }
 
 /* Exposure ROS and treatment sources; the emphasis of the exosome mix for the next step. */
@@ -122,6 +130,19 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
     return DERM_OK;
 }
 
+const char *const derm_sim_phase_name[DERM_SIM_NPHASE] = {
+#define DERM_SIM_PHASE_NAME(id, name) name,
+    DERM_SIM_PHASES(DERM_SIM_PHASE_NAME)
+#undef DERM_SIM_PHASE_NAME
+};
+
+void derm_sim_lap(struct derm_sim *s, enum derm_sim_phase ph, double *t)
+{
+    const double now = omp_get_wtime();
+    s->phase_s[ph] += now - *t;
+    *t = now;
+}
+
 derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
@@ -130,34 +151,46 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     const double age_mid = derm_sim_age(s, s->step) + 0.5 * dt / DERM_HOURS_PER_YEAR;
     const double *const *cm = (const double *const *)s->f.matrix;
     const double *const *cs = (const double *const *)s->f.signal;
+    double t = omp_get_wtime();
 
     /* 1. the subject's systemic state at mid-step */
     phase_subject(s, age_mid);
+    derm_sim_lap(s, DERM_PHASE_SUBJECT, &t);
     /* 2. bin agents by voxel; local crowding */
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
     phase_crowding(s);
+    derm_sim_lap(s, DERM_PHASE_BINS, &t);
     /* 3. scheduled exposures delivered over this step */
     phase_exposures(s);
+    derm_sim_lap(s, DERM_PHASE_EXPOSURES, &t);
     /* 4. cell rules write intents (state changes, deaths, divisions) */
     derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, s->crowd, seed, s->step, dt);
     derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, cs, seed, s->step, dt);
+    derm_sim_lap(s, DERM_PHASE_CELL_RULES, &t);
     /* 5. secretion and synthesis for the new states */
     DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
     derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
+    derm_sim_lap(s, DERM_PHASE_SECRETION, &t);
     /* 6. deposition into signal sources and matrix synthesis; exposure and treatment sources */
     phase_deposit(s, s->expo.cigarettes_per_day);
     phase_treatments(s);
+    derm_sim_lap(s, DERM_PHASE_DEPOSIT, &t);
     /* 7. signals over the step */
     DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
+    derm_sim_lap(s, DERM_PHASE_SIGNALS, &t);
     /* 8. matrix kinetics with the new signals */
     DERM_TRY(phase_matrix(s, err));
+    derm_sim_lap(s, DERM_PHASE_MATRIX, &t);
     /* 9. motility and chemotaxis */
     derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
                        derm_sim_age(s, s->step) * DERM_HOURS_PER_YEAR, dt);
+    derm_sim_lap(s, DERM_PHASE_MOTILITY, &t);
     /* 10. births then deaths, in a fixed order */
     DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, s->step, &s->births, &s->deaths, err));
+    derm_sim_lap(s, DERM_PHASE_LIFECYCLE, &t);
     /* 11. advance the step counter (t = step * dt) */
     s->step++;
+    s->phase_steps++;
     return DERM_OK;
 }
 

@@ -45,9 +45,13 @@
  * Parallelism and reproducibility: plans are created once in create() (the FFTW planner
  * is not thread-safe) with FFTW_ESTIMATE, which is deterministic, and executed with the
  * new-array functions on per-thread scratch from fftw_malloc (same alignment as the
- * planning buffers; plane strides padded to 64 bytes). Signals are distributed over
- * threads and each is processed serially by one thread, so every result is bit-identical
- * for any thread count.
+ * planning buffers; plane strides padded to 64 bytes). Signals are solved one after the
+ * other and the threads share the work within a signal: the forward and inverse lateral
+ * transforms split the z-planes, the z stage splits the blocks of lateral coefficients,
+ * the per-voxel path splits the voxels. Every plane, block and voxel is computed by one
+ * thread with the same operations whichever thread it is, so results are bit-identical
+ * for any thread count, and up to nz threads are useful (earlier versions gave each
+ * thread whole signals: 7 transformed signals on 2 threads could not exceed 1.75x).
  *
  * References: Strang, SIAM Review 41 (1999) 135 (the DCTs as eigenvector bases of the
  * second difference under the ghost-cell boundary conditions); Makhoul, IEEE Trans. ASSP
@@ -93,7 +97,6 @@ struct derm_diffusion_signal {
 struct derm_diffusion_scratch {
     double *plane;    /* one real x-y plane, nx*ny doubles */
     fftw_complex *yt; /* one plane of lateral coefficients after the inverse y DFT, pc */
-    fftw_complex *z;  /* lateral spectrum of every plane, nz planes of pstride coefficients */
     fftw_complex *w;  /* z block buffer, zrows * (block or 2 block) coefficients */
 };
 
@@ -124,6 +127,8 @@ struct derm_diffusion {
     fftw_plan zf[2];    /* z forward on the block buffer: [0] full block, [1] last block */
     fftw_plan zb[2];    /* z inverse (Makhoul: backward DFT; others: same as zf) */
 
+    fftw_complex *z;                        /* lateral spectrum of every plane of the signal being solved (shared by
+                                             * the threads), nz planes of pstride coefficients */
     int nscratch;                           /* number of per-thread scratch sets */
     struct derm_diffusion_scratch *scratch; /* [nscratch] */
 };
@@ -182,12 +187,10 @@ static int derm_diffusion_grow_scratch(struct derm_diffusion *d, int want)
         struct derm_diffusion_scratch *s = &d->scratch[t];
         s->plane = fftw_malloc((size_t)(d->g.nx * d->g.ny) * sizeof(double));
         s->yt = fftw_malloc((size_t)d->pc * sizeof(fftw_complex));
-        s->z = fftw_malloc((size_t)(d->g.nz * d->pstride) * sizeof(fftw_complex));
         s->w = fftw_malloc(wlen * sizeof(fftw_complex));
-        if (!s->plane || !s->yt || !s->z || !s->w) {
+        if (!s->plane || !s->yt || !s->w) {
             fftw_free(s->plane);
             fftw_free(s->yt);
-            fftw_free(s->z);
             fftw_free(s->w);
             return -1;
         }
@@ -208,10 +211,10 @@ void derm_diffusion_free(struct derm_diffusion *d)
     for (int t = 0; t < d->nscratch; ++t) {
         fftw_free(d->scratch[t].plane);
         fftw_free(d->scratch[t].yt);
-        fftw_free(d->scratch[t].z);
         fftw_free(d->scratch[t].w);
     }
     free(d->scratch);
+    fftw_free(d->z);
     if (d->sig) {
         for (int s = 0; s < d->nsig; ++s) {
             fftw_free(d->sig[s].mult_e);
@@ -256,8 +259,8 @@ static derm_status derm_diffusion_make_plans(struct derm_diffusion *d, struct de
     const int nx = (int)d->g.nx, ny = (int)d->g.ny, nz = (int)d->g.nz, nxh = (int)d->nxh;
     struct derm_diffusion_scratch *s = &d->scratch[0];
     int nyv[1] = {ny}, nxv[1] = {nx};
-    d->fwd_xy = fftw_plan_dft_r2c_2d(ny, nx, s->plane, s->z, FFTW_ESTIMATE);
-    d->bwd_y = fftw_plan_many_dft(1, nyv, nxh, s->z, NULL, nxh, 1, s->yt, NULL, nxh, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
+    d->fwd_xy = fftw_plan_dft_r2c_2d(ny, nx, s->plane, d->z, FFTW_ESTIMATE);
+    d->bwd_y = fftw_plan_many_dft(1, nyv, nxh, d->z, NULL, nxh, 1, s->yt, NULL, nxh, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
     d->bwd_x = fftw_plan_many_dft_c2r(1, nxv, ny, s->yt, NULL, 1, nxh, s->plane, NULL, 1, nx, FFTW_ESTIMATE);
     derm_diffusion_plan_z(d, d->block, s->w, &d->zf[0], &d->zb[0]);
     if (d->block_last != d->block) {
@@ -381,9 +384,10 @@ derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm
     const int nspectral = derm_diffusion_count_spectral(d);
     if (nspectral > 0) {
         int want = omp_get_max_threads();
-        if (want > nspectral) want = nspectral;
+        if (want > nz) want = (int)nz;
         if (want < 1) want = 1;
-        if (derm_diffusion_grow_scratch(d, want) != 0) {
+        d->z = fftw_malloc((size_t)(nz * d->pstride) * sizeof(fftw_complex));
+        if (!d->z || derm_diffusion_grow_scratch(d, want) != 0) {
             derm_diffusion_free(d);
             return derm_err_set(err, DERM_ENOMEM,
                                 "diffusion_create: out of memory for %d transform buffers "
@@ -401,9 +405,9 @@ derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm
 }
 
 /** Build (or rebuild for a new dt, h) one signal's multipliers: kind 0 E / norm,
- *  kind 1 F / norm. Runs in the thread that owns the signal. Returns 0, or -1 (no memory). */
+ *  kind 1 F / norm, rows split over nthreads. Returns 0, or -1 (no memory). */
 static int derm_diffusion_build_mult(const struct derm_diffusion *d, struct derm_diffusion_signal *sg, int kind,
-                                     double dt)
+                                     double dt, int nthreads)
 {
     double **store = kind ? &sg->mult_f : &sg->mult_e;
     if (!*store) {
@@ -418,6 +422,8 @@ static int derm_diffusion_build_mult(const struct derm_diffusion *d, struct derm
     /* Stored in the order the z stage reads them: one contiguous column of nz values per
      * lateral coefficient j*nxh + i; within it coefficient q sits at slot q, except on the
      * DCT-IV path, which reads q = 2p and q = nz-1-2p together (slots 2p, 2p+1). */
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(m, mx, my, mz) \
+    firstprivate(nxh, ny, nz, dct4, D, k, inv_norm, kind, dt)
     for (int64_t j = 0; j < ny; ++j)
         for (int64_t i = 0; i < nxh; ++i) {
             double *restrict col = m + (j * nxh + i) * nz;
@@ -638,54 +644,57 @@ static void derm_diffusion_r2r_block(const struct derm_diffusion *d, fftw_comple
     }
 }
 
-/** Forward z transform, multiplication by m and inverse z transform of every lateral
- *  coefficient in z (nz planes, stride pstride), block by block through w. */
-static void derm_diffusion_z_stage(const struct derm_diffusion *d, fftw_complex *z, fftw_complex *w, const double *m)
+/** Forward z transform, multiplication by m and inverse z transform of the lateral
+ *  coefficients of block blk of z (nz planes, stride pstride), through the buffer w. */
+static void derm_diffusion_z_block(const struct derm_diffusion *d, int64_t blk, fftw_complex *z, fftw_complex *w,
+                                   const double *m)
 {
-    for (int64_t blk = 0; blk < d->nblocks; ++blk) {
-        const int64_t c0 = blk * d->block;
-        const int last = blk == d->nblocks - 1;
-        const int64_t nb = last ? d->block_last : d->block;
-        const fftw_plan pf = d->zf[last], pb = d->zb[last];
-        switch (d->zkind) {
-        case DERM_DIFFUSION_Z_MAKHOUL:
-            derm_diffusion_makhoul_gather(d, z, c0, nb, w);
-            fftw_execute_dft(pf, w, w);
-            derm_diffusion_makhoul_mid(d, w, nb, m + c0 * d->g.nz);
-            fftw_execute_dft(pb, w, w);
-            derm_diffusion_makhoul_scatter(d, w, c0, nb, z);
-            break;
-        case DERM_DIFFUSION_Z_DCT4:
-            derm_diffusion_dct4_gather(d, z, c0, nb, w);
-            fftw_execute_dft(pf, w, w);
-            derm_diffusion_dct4_mid(d, w, nb, m + c0 * d->g.nz);
-            fftw_execute_dft(pf, w, w);
-            derm_diffusion_dct4_scatter(d, w, c0, nb, z);
-            break;
-        case DERM_DIFFUSION_Z_R2R:
-            derm_diffusion_r2r_block(d, z, c0, nb, (double *)w, pf, m + c0 * d->g.nz);
-            break;
-        }
+    const int64_t c0 = blk * d->block;
+    const int last = blk == d->nblocks - 1;
+    const int64_t nb = last ? d->block_last : d->block;
+    const fftw_plan pf = d->zf[last], pb = d->zb[last];
+    switch (d->zkind) {
+    case DERM_DIFFUSION_Z_MAKHOUL:
+        derm_diffusion_makhoul_gather(d, z, c0, nb, w);
+        fftw_execute_dft(pf, w, w);
+        derm_diffusion_makhoul_mid(d, w, nb, m + c0 * d->g.nz);
+        fftw_execute_dft(pb, w, w);
+        derm_diffusion_makhoul_scatter(d, w, c0, nb, z);
+        break;
+    case DERM_DIFFUSION_Z_DCT4:
+        derm_diffusion_dct4_gather(d, z, c0, nb, w);
+        fftw_execute_dft(pf, w, w);
+        derm_diffusion_dct4_mid(d, w, nb, m + c0 * d->g.nz);
+        fftw_execute_dft(pf, w, w);
+        derm_diffusion_dct4_scatter(d, w, c0, nb, z);
+        break;
+    case DERM_DIFFUSION_Z_R2R:
+        derm_diffusion_r2r_block(d, z, c0, nb, (double *)w, pf, m + c0 * d->g.nz);
+        break;
     }
 }
 
 /* Non-finite values are counted in a double (exact below 2^53) as fabs(x) <= DBL_MAX is
  * false for NaN and +-inf; unlike an int64 count of isfinite() this vectorises with SSE2. */
 
-/** Per-voxel exact update for a signal on the local path; returns the non-finite count. */
-static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, double *restrict c, const double *restrict S)
+/** Per-voxel exact update for a signal on the local path, voxels split over nthreads;
+ *  returns the non-finite count. */
+static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, double *restrict c, const double *restrict S,
+                                         int nthreads)
 {
     const double e = exp(-k * dt), f = derm_diffusion_phi(k, dt);
     double bad = 0.0;
     if (S) {
-#pragma omp simd reduction(+ : bad)
+#pragma omp parallel for simd schedule(static) num_threads(nthreads) default(none) shared(c, S) \
+    firstprivate(n, e, f) reduction(+ : bad)
         for (int64_t v = 0; v < n; ++v) {
             const double x = c[v] * e + S[v] * f;
             bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
             c[v] = x;
         }
     } else {
-#pragma omp simd reduction(+ : bad)
+#pragma omp parallel for simd schedule(static) num_threads(nthreads) default(none) shared(c) firstprivate(n, e) \
+    reduction(+ : bad)
         for (int64_t v = 0; v < n; ++v) {
             const double x = c[v] * e;
             bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
@@ -704,50 +713,70 @@ static int derm_diffusion_any_nonzero(int64_t n, const double *S)
     return 0;
 }
 
-/** Advance one signal on the transform path with one thread's scratch.
- *  Returns the number of non-finite results, or -1 when out of memory. */
-static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d, struct derm_diffusion_signal *sg, double dt,
-                                            double *restrict c, const double *restrict S,
-                                            struct derm_diffusion_scratch *sc)
+/** Forward lateral transform of plane q into z: of c (pure form) or of g = S - A c
+ *  (residual form). */
+static void derm_diffusion_forward_plane(const struct derm_diffusion *d, const struct derm_diffusion_signal *sg,
+                                         int64_t q, const double *c, const double *S, double *plane)
 {
-    const int64_t nz = d->g.nz, np = d->g.nx * d->g.ny, ps = d->pstride;
-    const int with_source = derm_diffusion_any_nonzero(d->g.n, S);
+    const int64_t np = d->g.nx * d->g.ny;
+    if (S)
+        derm_diffusion_rate_plane(&d->g, d->vascular, sg->D_um2_per_h, sg->k_per_h, q, c, S, plane);
+    else
+        memcpy(plane, c + q * np, (size_t)np * sizeof(double));
+    fftw_execute_dft_r2c(d->fwd_xy, plane, d->z + q * d->pstride);
+}
+
+/** Inverse lateral transform of plane q of z, then c = result (pure form) or c += result
+ *  (residual form); returns the non-finite count. */
+static double derm_diffusion_inverse_plane(const struct derm_diffusion *d, int64_t q, int with_source, double *c,
+                                           struct derm_diffusion_scratch *sc)
+{
+    const int64_t np = d->g.nx * d->g.ny;
     double *restrict plane = sc->plane;
-    fftw_complex *z = sc->z;
-
-    if (with_source ? !(sg->dt_f_h == dt) : !(sg->dt_e_h == dt))
-        if (derm_diffusion_build_mult(d, sg, with_source, dt) != 0) return -1;
-    const double *m = with_source ? sg->mult_f : sg->mult_e;
-
-    /* forward lateral transform of c (pure form) or of g = S - A c (residual form) */
-    for (int64_t q = 0; q < nz; ++q) {
-        if (with_source)
-            derm_diffusion_rate_plane(&d->g, d->vascular, sg->D_um2_per_h, sg->k_per_h, q, c, S, plane);
-        else
-            memcpy(plane, c + q * np, (size_t)np * sizeof(double));
-        fftw_execute_dft_r2c(d->fwd_xy, plane, z + q * ps);
-    }
-    derm_diffusion_z_stage(d, z, sc->w, m);
-    /* inverse lateral transform, then c = result (pure) or c += result (residual) */
     double bad = 0.0;
-    for (int64_t q = 0; q < nz; ++q) {
-        fftw_execute_dft(d->bwd_y, z + q * ps, sc->yt);
-        fftw_execute_dft_c2r(d->bwd_x, sc->yt, plane);
-        double *restrict cq = c + q * np;
-        if (with_source) {
+    fftw_execute_dft(d->bwd_y, d->z + q * d->pstride, sc->yt);
+    fftw_execute_dft_c2r(d->bwd_x, sc->yt, plane);
+    double *restrict cq = c + q * np;
+    if (with_source) {
 #pragma omp simd reduction(+ : bad)
-            for (int64_t v = 0; v < np; ++v) {
-                const double x = cq[v] + plane[v];
-                bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
-                cq[v] = x;
-            }
-        } else {
-#pragma omp simd reduction(+ : bad)
-            for (int64_t v = 0; v < np; ++v) {
-                bad += fabs(plane[v]) <= DBL_MAX ? 0.0 : 1.0;
-                cq[v] = plane[v];
-            }
+        for (int64_t v = 0; v < np; ++v) {
+            const double x = cq[v] + plane[v];
+            bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
+            cq[v] = x;
         }
+    } else {
+#pragma omp simd reduction(+ : bad)
+        for (int64_t v = 0; v < np; ++v) {
+            bad += fabs(plane[v]) <= DBL_MAX ? 0.0 : 1.0;
+            cq[v] = plane[v];
+        }
+    }
+    return bad;
+}
+
+/** Advance one signal on the transform path, planes and blocks split over nthreads (each
+ *  with its scratch set). Returns the number of non-finite results, or -1 when out of
+ *  memory. */
+static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d, struct derm_diffusion_signal *sg, double dt,
+                                            double *c, const double *S, int nthreads)
+{
+    const int64_t nz = d->g.nz, nblocks = d->nblocks;
+    const int with_source = derm_diffusion_any_nonzero(d->g.n, S);
+    if (with_source ? !(sg->dt_f_h == dt) : !(sg->dt_e_h == dt))
+        if (derm_diffusion_build_mult(d, sg, with_source, dt, nthreads) != 0) return -1;
+    const double *m = with_source ? sg->mult_f : sg->mult_e;
+    const double *Sx = with_source ? S : NULL;
+    double bad = 0.0;
+#pragma omp parallel num_threads(nthreads) default(none) shared(d, sg, c, Sx, m) firstprivate(nz, nblocks, with_source) \
+    reduction(+ : bad)
+    {
+        struct derm_diffusion_scratch *sc = &d->scratch[omp_get_thread_num()];
+#pragma omp for schedule(static)
+        for (int64_t q = 0; q < nz; ++q) derm_diffusion_forward_plane(d, sg, q, c, Sx, sc->plane);
+#pragma omp for schedule(static)
+        for (int64_t blk = 0; blk < nblocks; ++blk) derm_diffusion_z_block(d, blk, d->z, sc->w, m);
+#pragma omp for schedule(static)
+        for (int64_t q = 0; q < nz; ++q) bad += derm_diffusion_inverse_plane(d, q, with_source, c, sc);
     }
     return (int64_t)bad;
 }
@@ -762,16 +791,13 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, cons
         if (!c[s]) return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: field of signal %d is NULL", s);
     if (dt_h == 0.0) return DERM_OK;
 
-    /* At most one thread per signal, and (when any signal is transformed) at most one per
-     * transformed signal, each with its own scratch set; the per-voxel signals are cheap
-     * enough not to need more. The thread count never changes the results. */
-    const int nspectral = derm_diffusion_count_spectral(d);
+    /* Signals one after the other, the threads sharing each (up to one per plane, each
+     * with its own scratch set). The thread count never changes the results. */
     int nthreads = omp_get_max_threads();
-    if (nthreads > d->nsig) nthreads = d->nsig;
+    if (nthreads > d->g.nz) nthreads = (int)d->g.nz;
     if (nthreads < 1) nthreads = 1;
-    if (nspectral > 0) {
-        const int want = nthreads < nspectral ? nthreads : nspectral;
-        if (derm_diffusion_grow_scratch(d, want) != 0 && d->nscratch < 1)
+    if (derm_diffusion_count_spectral(d) > 0) {
+        if (derm_diffusion_grow_scratch(d, nthreads) != 0 && d->nscratch < 1)
             return derm_err_set(err, DERM_ENOMEM, "diffusion_step: out of memory for transform buffers");
         if (nthreads > d->nscratch) nthreads = d->nscratch;
     }
@@ -780,17 +806,14 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, cons
     const int64_t n = d->g.n;
     struct derm_diffusion_signal *const sig = d->sig;
     int64_t nomem = 0;
-#pragma omp parallel for schedule(static, 1) num_threads(nthreads) default(none) \
-    shared(d, c, src, sig) firstprivate(nsig, n, dt_h) reduction(+ : nomem)
     for (int s = 0; s < nsig; ++s) {
         const double *S = src ? src[s] : NULL;
         if (sig[s].local) {
-            sig[s].nbad = derm_diffusion_step_local(n, sig[s].k_per_h, dt_h, c[s], S);
+            sig[s].nbad = derm_diffusion_step_local(n, sig[s].k_per_h, dt_h, c[s], S, nthreads);
         } else if (!derm_diffusion_any_nonzero(n, S) && !derm_diffusion_any_nonzero(n, c[s])) {
             sig[s].nbad = 0; /* zero field, no source: stays exactly zero (e.g. no exosomes) */
         } else {
-            struct derm_diffusion_scratch *sc = &d->scratch[omp_get_thread_num()];
-            const int64_t b = derm_diffusion_step_spectral(d, &sig[s], dt_h, c[s], S, sc);
+            const int64_t b = derm_diffusion_step_spectral(d, &sig[s], dt_h, c[s], S, nthreads);
             sig[s].nbad = b < 0 ? 0 : b;
             nomem += b < 0;
         }

@@ -53,7 +53,8 @@ output: {series_interval_days: 1, frame_interval_days: 2, checkpoint_interval_da
 domain: {nx: 6, ny: 6, nz: 6, voxel_um: 20}
 """ + SCHEDULE
 
-SKIP_ATTRS = {"created_utc", "command_line", "omp_threads"}  # provenance of the start
+SKIP_ATTRS = {"created_utc", "command_line", "omp_threads",  # provenance of the start
+              "phase_names", "phase_seconds", "phase_steps"}  # wall times of the last process
 
 
 def need_bin():

@@ -48,7 +48,9 @@ COUNTS = ["fibroblast_count", "fibroblast_quiescent", "fibroblast_activated", "f
           "stem_cell_count"]
 FRACTIONS = ["collagen_fragmented_fraction", "senescent_fraction"]
 # root attributes that legitimately differ between two runs of the same configuration
-RUN_SPECIFIC_ATTRS = {"created_utc", "command_line", "omp_threads", "title"}
+# (the phase_* timings are wall times; omp_wait_policy is the environment of each run)
+RUN_SPECIFIC_ATTRS = {"created_utc", "command_line", "omp_threads", "title", "phase_names", "phase_seconds",
+                      "phase_steps", "omp_wait_policy"}
 
 
 def dermsim_bin():
@@ -146,6 +148,35 @@ def test_root_attributes(base):
     assert as_str(a["config_text"]) == TINY.read_text(), "config_text must be the config file verbatim"
     # the resolved config embedded in the file is the one written next to it
     assert as_str(a["config_resolved"]) == (base["dir"] / "resolved.yaml").read_text()
+
+
+
+def test_phase_timing_attributes(base):
+    """Wall time per phase of the step (what tests/bench/bench_reference.py reports)."""
+    a = base["attrs"]
+    names = as_str(a["phase_names"]).split(",")
+    assert names[0] == "subject" and names[-1] == "output" and "signals" in names and "matrix" in names
+    sec = np.asarray(a["phase_seconds"], dtype=float)
+    assert sec.shape == (len(names),)
+    assert np.all(np.isfinite(sec)) and np.all(sec >= 0.0)
+    assert 0.0 < sec.sum() < 300.0
+    assert as_int(a["phase_steps"]) == int(base["data"]["step"][-1])
+
+
+def test_openmp_waits_passively_unless_the_user_chose(tmp_path):
+    """Without OMP_WAIT_POLICY dermsim runs with PASSIVE waiting (it sets the variable and
+    executes itself again); a value the user set is kept. The file records which."""
+    env = {k: v for k, v in child_env().items() if k != "OMP_WAIT_POLICY"}
+    for policy, expect in ((None, "PASSIVE"), ("active", "active")):
+        e = dict(env)
+        if policy:
+            e["OMP_WAIT_POLICY"] = policy
+        out = tmp_path / (policy or "unset")
+        proc = subprocess.run([dermsim_bin(), "run", TINY, "-o", out, "--quiet", "--set", "run.age_end_years=25.2"],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, env=e, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        with h5py.File(out / "run.h5", "r") as f:
+            assert as_str(f.attrs["omp_wait_policy"]) == expect
 
 
 # ---------------------------------------------------------------- series
@@ -556,3 +587,17 @@ def test_interrupt(tmp_path, sig):
     info = dermsim("info", out / "run.partial.h5")
     assert info.returncode == 0 and "completed" in info.stdout
     assert not re.search(r"completed:\s*(yes|1|true)", info.stdout, re.I), info.stdout
+
+
+def test_patch_1cm_memory_estimate_is_shown():
+    """configs/patch_1cm.yaml (2e8 voxels): `check` names its memory need, whether it
+    accepts it (a big node) or refuses it with a config error (this machine kind)."""
+    proc = dermsim("check", SOURCE_DIR / "configs" / "patch_1cm.yaml")
+    if proc.returncode == 0:
+        m = re.search(r"about (\d+) MiB", proc.stdout)
+        assert m and int(m.group(1)) > 50 * 1024, proc.stdout
+    else:
+        assert proc.returncode == 2, proc.stderr
+        m = re.search(r"patch_1cm\.yaml:\d+:\d+: key 'domain\.n[xyz]': .* needs about ([\d.]+) GiB but only", proc.stderr)
+        assert m and float(m.group(1)) > 50, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1

@@ -7,6 +7,9 @@
  * truncated z), to 1e-13 relative. Conservation of DERM_BOX_CONSERVE is checked to 1e-12
  * relative, including sources on the z faces and radii larger than the grid; BOX_MEAN of
  * a constant to 1e-14. Thread independence is bitwise (memcmp at 1 and 2 threads).
+ * The fused deposit of several columns (with constants added) equals single deposits
+ * bitwise; the box filtered in place equals the out-of-place box bitwise; the running-sum
+ * box of integer counts equals DERM_BOX_MEAN bitwise (every partial sum is exact).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -292,6 +295,92 @@ static void test_box_thread_invariant(void **state)
     free(tmp);
 }
 
+/* ---- the fused deposit, the in-place box, the box of counts ------------------------------ */
+
+static void test_deposit_many_equals_single_deposits(void **state)
+{
+    (void)state;
+    struct derm_grid g = make_grid(9, 7, 6, 20.0);
+    struct derm_agents a;
+    struct derm_bins b;
+    assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
+    assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+    add_random_agents(&a, &g, 3000, 9);
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    enum { N = 3 };
+    double *val[N], *many[N], *one[N];
+    const double add[N] = {0.0, 0.37, -1e-3};
+    uint64_t s = 11;
+    for (int i = 0; i < N; i++) {
+        val[i] = alloc_d(a.n);
+        many[i] = alloc_d(g.n);
+        one[i] = alloc_d(g.n);
+        for (int64_t r = 0; r < a.n; r++) val[i][r] = pow(10.0, 6.0 * urand(&s) - 3.0);
+        derm_coupling_deposit(&g, &b, val[i], one[i]);
+        for (int64_t v = 0; v < g.n; v++) one[i][v] += add[i];
+    }
+    derm_coupling_deposit_many(&g, &b, N, (const double *const *)val, add, many);
+    for (int i = 0; i < N; i++) assert_memory_equal(many[i], one[i], (size_t)g.n * sizeof(double));
+    derm_coupling_deposit_many(&g, &b, N, (const double *const *)val, NULL, many); /* nothing added */
+    derm_coupling_deposit(&g, &b, val[1], one[1]);
+    assert_memory_equal(many[1], one[1], (size_t)g.n * sizeof(double));
+    for (int i = 0; i < N; i++) {
+        free(val[i]);
+        free(many[i]);
+        free(one[i]);
+    }
+    derm_bins_fini(&b);
+    derm_agents_fini(&a);
+}
+
+static void test_box_in_place_equals_out_of_place(void **state)
+{
+    (void)state;
+    struct derm_grid g = make_grid(11, 8, 9, 10.0);
+    double *in = alloc_d(g.n), *io = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n);
+    uint64_t s = 21;
+    for (int64_t v = 0; v < g.n; v++) in[v] = urand(&s) < 0.1 ? urand(&s) * 5.0 : 0.0;
+    for (int mode = DERM_BOX_MEAN; mode <= DERM_BOX_CONSERVE; mode++)
+        for (int r = 0; r <= 4; r++) {
+            memcpy(io, in, (size_t)g.n * sizeof(double));
+            derm_coupling_box(&g, r, (enum derm_box_mode)mode, in, out, tmp);
+            derm_coupling_box(&g, r, (enum derm_box_mode)mode, io, io, tmp);
+            assert_memory_equal(io, out, (size_t)g.n * sizeof(double));
+        }
+    free(in);
+    free(io);
+    free(out);
+    free(tmp);
+}
+
+static void test_box_counts_bitwise_equal_to_box_mean(void **state)
+{
+    (void)state;
+    /* the sizes of test_box_against_bruteforce, a production-like one, radii past the caps */
+    const int64_t dims[][3] = {{6, 5, 4}, {7, 4, 6}, {5, 1, 5}, {3, 3, 2}, {20, 20, 40}, {1, 1, 9}};
+    const int radii[] = {0, 1, 2, 3, 7};
+    int saved = omp_get_max_threads();
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
+        struct derm_grid g = make_grid(dims[d][0], dims[d][1], dims[d][2], 10.0);
+        double *in = alloc_d(g.n), *ref = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n);
+        uint64_t s = 300 + d;
+        for (int64_t v = 0; v < g.n; v++) in[v] = floor(urand(&s) * 4.0) * (urand(&s) < 0.3); /* 0..3 */
+        for (size_t ri = 0; ri < sizeof radii / sizeof *radii; ri++)
+            for (int t = 1; t <= 2; t++) {
+                omp_set_num_threads(t);
+                derm_coupling_box(&g, radii[ri], DERM_BOX_MEAN, in, ref, tmp);
+                for (int64_t v = 0; v < g.n; v++) out[v] = NAN;
+                derm_coupling_box_counts(&g, radii[ri], in, out, tmp);
+                assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
+            }
+        free(in);
+        free(ref);
+        free(out);
+        free(tmp);
+    }
+    omp_set_num_threads(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +391,9 @@ int main(void)
         cmocka_unit_test(test_box_conserve_preserves_total),
         cmocka_unit_test(test_box_mean_of_constant),
         cmocka_unit_test(test_box_thread_invariant),
+        cmocka_unit_test(test_deposit_many_equals_single_deposits),
+        cmocka_unit_test(test_box_in_place_equals_out_of_place),
+        cmocka_unit_test(test_box_counts_bitwise_equal_to_box_mean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

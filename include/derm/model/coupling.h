@@ -21,6 +21,12 @@
  *  `out` has grid.n entries and is overwritten. */
 void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, double *out);
 
+/** For each of n value columns i: out[i][v] = (sum over agents in voxel v, row order, of
+ *  val[i][row]) + add[i] (add may be NULL: nothing added). One pass over the bins for all
+ *  n (same sums, same bits as n calls of derm_coupling_deposit). */
+void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bins *b, int n, const double *const *val,
+                                const double *add, double *const *out);
+
 /** Number of agents of `type` in each voxel (as double). */
 void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
                          double *out);
@@ -32,8 +38,15 @@ enum derm_box_mode {
 };
 
 /** Box filter of half-width r voxels (capped so a periodic window never wraps onto
- *  itself); periodic in x and y, truncated at the z faces. tmp: grid.n scratch. */
+ *  itself); periodic in x and y, truncated at the z faces. tmp: grid.n scratch. `in` may
+ *  be `out` (filtered in place); tmp must differ from both. */
 void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
                        double *tmp);
+
+/** The DERM_BOX_MEAN of derm_coupling_box for integer-valued input (agent counts), with
+ *  running sums: bit-identical to derm_coupling_box(..., DERM_BOX_MEAN, ...) on such input
+ *  (every partial sum is an exact integer), O(1) per element whatever r. out and tmp
+ *  differ from in and from each other. */
+void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in, double *out, double *tmp);
 
 #endif

@@ -35,6 +35,29 @@
 #include "derm/store/fields.h"
 #include "derm/store/step_inputs.h"
 
+/** The phases of a step as the benchmark reports them (wall time summed per phase; the
+ *  last, output, is timed by the driver around series rows, frames and checkpoints). */
+#define DERM_SIM_PHASES(X)           \
+    X(SUBJECT, "subject")            \
+    X(BINS, "bins_crowding")         \
+    X(EXPOSURES, "exposures")        \
+    X(CELL_RULES, "cell_rules")      \
+    X(SECRETION, "secretion")        \
+    X(DEPOSIT, "deposit_treatments") \
+    X(SIGNALS, "signals")            \
+    X(MATRIX, "matrix")              \
+    X(MOTILITY, "motility")          \
+    X(LIFECYCLE, "lifecycle")        \
+    X(OUTPUT, "output")
+enum derm_sim_phase {
+#define DERM_SIM_PHASE_ENUM(id, name) DERM_PHASE_##id,
+    DERM_SIM_PHASES(DERM_SIM_PHASE_ENUM)
+#undef DERM_SIM_PHASE_ENUM
+        DERM_SIM_NPHASE
+};
+/** The phase names in order ("subject", ..., "output"). */
+extern const char *const derm_sim_phase_name[DERM_SIM_NPHASE];
+
 struct derm_sim {
     struct derm_params p; /* as given (provenance; the model reads c) */
     struct derm_schedule schedule;
@@ -80,6 +103,9 @@ struct derm_sim {
     double *young_profile;             /* DERM_NMATRIX x nz: their lateral means per layer */
     struct derm_firmness firm;         /* the simulated Cutometer (readouts and their cache) */
     int64_t births, deaths;
+    /* wall time per phase over the steps this process ran (not saved in checkpoints) */
+    double phase_s[DERM_SIM_NPHASE];
+    int64_t phase_steps;
 };
 
 /** Build the initial state from validated parameters and schedule. */
@@ -96,6 +122,9 @@ double derm_sim_age(const struct derm_sim *s, int64_t step);
 
 /** The division hazard in use, 1/day (derived at creation unless given). */
 double derm_sim_division_per_day(const struct derm_sim *s);
+
+/** Add the wall time since *t (omp_get_wtime seconds) to phase ph; *t becomes now. */
+void derm_sim_lap(struct derm_sim *s, enum derm_sim_phase ph, double *t);
 
 /** Advance one step. */
 derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err);

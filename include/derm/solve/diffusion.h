@@ -11,9 +11,9 @@
  * the discrete operator; the steady state is reached in one step when k dt >> 1.
  * Signals whose diffusion is negligible at the voxel scale (12 D/h^2 < 1e-3 k) skip the
  * transforms and use the same formula per voxel.
- * Thread reproducibility: each signal is transformed serially by one thread with a plan
- * shared by all; signals are distributed over threads, so results do not depend on the
- * thread count.
+ * Threads: signals are solved one after the other and the threads share the planes, the
+ * blocks of lateral coefficients and the voxels of each; every item is computed the same
+ * way by whichever thread gets it, so results do not depend on the thread count.
  * Does not: know about cells or secretion (coupling builds S), or uptake.
  */
 #ifndef DERM_DIFFUSION_H
