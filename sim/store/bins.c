@@ -46,8 +46,8 @@ derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, stru
     for (int64_t r = 0; r < n; r++) start[vox[r] + 1]++;
     for (int64_t v = 0; v < nvox; v++) start[v + 1] += start[v];
     /* stable placement: rows ascend within each voxel */
-    int64_t *fill = b->fill;
-    memcpy(fill, start, (size_t)nvox * sizeof *fill);
+    int64_t *fill = b->fill; /* only the occupied voxels' cursors are set and used */
+    for (int64_t r = 0; r < n; r++) fill[vox[r]] = start[vox[r]];
     for (int64_t r = 0; r < n; r++) b->rows[fill[vox[r]]++] = r;
     return DERM_OK;
 }

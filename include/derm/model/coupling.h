@@ -27,7 +27,8 @@ void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b,
 void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bins *b, int n, const double *const *val,
                                 const double *add, double *const *out);
 
-/** Number of agents of `type` in each voxel (as double). */
+/** Number of agents of `type` in each voxel (as double), from the voxel of every agent of
+ *  `a` as b was built from it (derm_bins_build refreshes them). */
 void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
                          double *out);
 
