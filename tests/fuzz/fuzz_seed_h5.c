@@ -24,8 +24,17 @@ int main(int argc, char **argv)
     struct derm_err err = {0};
     struct derm_grid g;
     derm_grid_init(&g, 3, 2, 4, 10.0, &err);
-    struct derm_output_meta meta = {"seed",      "0",           "git", "cc", "-O", "run: {}\n",
-                                    "run: {}\n", "dermsim run", 1,     1,    10.0};
+    struct derm_output_meta meta = {.title = "seed",
+                                    .software_version = "0",
+                                    .git_describe = "git",
+                                    .compiler = "cc",
+                                    .build_flags = "-O",
+                                    .config_text = "run: {}\n",
+                                    .config_resolved = "run: {}\n",
+                                    .command_line = "dermsim run",
+                                    .seed = 1,
+                                    .omp_threads = 1,
+                                    .voxel_um = 10.0};
     struct derm_output_opts opts = {series, 2, 1, 1, 4};
     struct derm_output *o = NULL;
     snprintf(path, sizeof path, "%s/run.h5", argv[1]);
