@@ -136,10 +136,20 @@ static void box_pass_z(const struct derm_grid *g, int r, const double *in, doubl
         }
 }
 
+/* out = sums / n_in(k) layer by layer (sums may be out). */
+static void box_mean_scale(const struct derm_grid *g, int rz, double lateral, const double *sums, double *out)
+{
+    const int64_t nxy = g->nx * g->ny, nz = g->nz;
+    for (int64_t k = 0; k < nz; k++) {
+        const double w = box_layer_weight(k, nz, rz, lateral);
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) out[q] = sums[q] * w;
+    }
+}
+
 void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
                        double *tmp)
 {
-    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = nx * ny;
+    const int64_t nx = g->nx, ny = g->ny;
     if (r <= 0) {
         if (out != in) memcpy(out, in, (size_t)g->n * sizeof *out);
         return;
@@ -150,10 +160,7 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
     box_pass_y(g, ry, tmp, out);
     box_pass_z(g, rz, out, tmp);
     if (mode == DERM_BOX_MEAN) {
-        for (int64_t k = 0; k < nz; k++) {
-            const double w = box_layer_weight(k, nz, rz, lateral);
-            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) out[q] = tmp[q] * w;
-        }
+        box_mean_scale(g, rz, lateral, tmp, out);
     } else {
         memcpy(out, tmp, (size_t)g->n * sizeof *out);
     }
@@ -235,7 +242,7 @@ static void count_pass_z(const struct derm_grid *g, int r, const double *in, dou
 
 void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in, double *out, double *tmp)
 {
-    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = nx * ny;
+    const int64_t nx = g->nx, ny = g->ny;
     if (r <= 0) {
         if (out != in) memcpy(out, in, (size_t)g->n * sizeof *out);
         return;
@@ -245,8 +252,5 @@ void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in
     count_pass_x(g, rx, in, out);
     count_pass_y(g, ry, out, tmp);
     count_pass_z(g, rz, tmp, out);
-    for (int64_t k = 0; k < nz; k++) {
-        const double w = box_layer_weight(k, nz, rz, lateral);
-        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) out[q] *= w;
-    }
+    box_mean_scale(g, rz, lateral, out, out);
 }

@@ -758,10 +758,9 @@ static double derm_diffusion_inverse_plane(const struct derm_diffusion *d, int64
  *  with its scratch set). Returns the number of non-finite results, or -1 when out of
  *  memory. */
 static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d, struct derm_diffusion_signal *sg, double dt,
-                                            double *c, const double *S, int nthreads)
+                                            double *c, const double *S, int with_source, int nthreads)
 {
     const int64_t nz = d->g.nz, nblocks = d->nblocks;
-    const int with_source = derm_diffusion_any_nonzero(d->g.n, S);
     if (with_source ? !(sg->dt_f_h == dt) : !(sg->dt_e_h == dt))
         if (derm_diffusion_build_mult(d, sg, with_source, dt, nthreads) != 0) return -1;
     const double *m = with_source ? sg->mult_f : sg->mult_e;
@@ -810,10 +809,13 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, cons
         const double *S = src ? src[s] : NULL;
         if (sig[s].local) {
             sig[s].nbad = derm_diffusion_step_local(n, sig[s].k_per_h, dt_h, c[s], S, nthreads);
-        } else if (!derm_diffusion_any_nonzero(n, S) && !derm_diffusion_any_nonzero(n, c[s])) {
+            continue;
+        }
+        const int with_source = derm_diffusion_any_nonzero(n, S); /* scanned once per signal */
+        if (!with_source && !derm_diffusion_any_nonzero(n, c[s])) {
             sig[s].nbad = 0; /* zero field, no source: stays exactly zero (e.g. no exosomes) */
         } else {
-            const int64_t b = derm_diffusion_step_spectral(d, &sig[s], dt_h, c[s], S, nthreads);
+            const int64_t b = derm_diffusion_step_spectral(d, &sig[s], dt_h, c[s], S, with_source, nthreads);
             sig[s].nbad = b < 0 ? 0 : b;
             nomem += b < 0;
         }
