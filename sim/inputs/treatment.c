@@ -92,9 +92,8 @@ void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_tre
         const double dose = x->dose[i];
         if (!(dose > 0.0)) continue;
         const int in = e->input;
-        if (in != DERM_IN_EXOSOME && in != DERM_IN_CONDITIONED_MEDIUM && in != DERM_IN_GROWTH_FACTOR &&
-            in != DERM_IN_MICRONEEDLING)
-            continue;
+        /* microneedling's own response is the wound it makes (model/wound.h) */
+        if (in != DERM_IN_EXOSOME && in != DERM_IN_CONDITIONED_MEDIUM && in != DERM_IN_GROWTH_FACTOR) continue;
         /* two passes for topical products: through closed skin, and through open channels */
         const double parts[2] = {dose - x->dose_open[i], x->dose_open[i]};
         for (int pass = 0; pass < 2; pass++) {
@@ -115,10 +114,6 @@ void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_tre
             if (gf > 0.0) {
                 add_column(g, gf * c->gf_level * col, w_k, dt_h, src[DERM_S_GF]);
                 add_column(g, gf * c->gf_tgfb_level * col, w_k, dt_h, src[DERM_S_TGFB]);
-            }
-            if (in == DERM_IN_MICRONEEDLING) {
-                add_column(g, d * c->microneedling_gf_level * col, w_k, dt_h, src[DERM_S_GF]);
-                add_column(g, d * c->microneedling_gf_level * col, w_k, dt_h, src[DERM_S_CHEMOKINE]);
             }
         }
     }

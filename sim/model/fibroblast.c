@@ -214,6 +214,7 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
                      (1.0 + c->il_inhibition * il) * (1.0 + c->ros_inhibition) / (1.0 + c->ros_inhibition * ros);
     *col = h->collagen_ref_k[k] * syn_mod * response(tgfb, c->tgfb_half) * exo_syn /
            (1.0 + c->procollagen_inhibition * ap1_over) / (1.0 + c->rage_synthesis * age_ex);
+    if (in->wound_synthesis_k) *col *= in->wound_synthesis_k[k]; /* repairing micro-wounds */
     *el = h->elastin_ref_k[k] * state_syn *
           (in->elastin_synthesis + c->exo_syn_gain * in->exo_mult[DERM_EXO_SYNTHESIS] * es);
     *ha = h->ha_ref_k[k] * state_syn * in->estrogen_synthesis / (1.0 + c->ha_inhibition * ap1_over);

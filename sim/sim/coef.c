@@ -210,8 +210,15 @@ static void build_inputs(const struct derm_params *p, struct derm_coefs *c)
     t->gf_level = p->treatment_gf_level;
     t->gf_tgfb_level = p->treatment_gf_tgfb_level;
     t->cm_exosome_share = p->treatment_cm_exosome_share;
-    t->microneedling_gf_level = p->treatment_microneedling_gf_level;
     t->exosome_decay_h = DERM_LN2 / p->signal[DERM_S_EXOSOME].half_life_h;
+    struct derm_wound_coef *w = &c->wound;
+    w->microneedling_fraction = p->wound_microneedling_fraction;
+    w->close_h = 1.0 / (p->wound_closure_days * DERM_HOURS_PER_DAY);
+    w->remodel_h = 1.0 / (p->wound_remodel_days * DERM_HOURS_PER_DAY);
+    w->release_h[DERM_S_TGFB] = p->wound_tgfb_level * DERM_LN2 / p->signal[DERM_S_TGFB].half_life_h;
+    w->release_h[DERM_S_GF] = p->wound_gf_level * DERM_LN2 / p->signal[DERM_S_GF].half_life_h;
+    w->release_h[DERM_S_CHEMOKINE] = p->wound_chemokine_level * DERM_LN2 / p->signal[DERM_S_CHEMOKINE].half_life_h;
+    w->repair_synthesis = p->wound_repair_synthesis_factor;
 #define PRESET(src, name)                                                       \
     t->presets[src][DERM_EXO_SYNTHESIS] = p->exosome_source_##name##_synthesis; \
     t->presets[src][DERM_EXO_MMP] = p->exosome_source_##name##_mmp;             \

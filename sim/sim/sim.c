@@ -16,6 +16,7 @@
 #include "derm/model/progenitor.h"
 #include "derm/model/subject.h"
 #include "derm/model/vascular.h"
+#include "derm/model/wound.h"
 
 double derm_sim_age(const struct derm_sim *s, int64_t step)
 {
@@ -52,6 +53,21 @@ static void phase_crowding(struct derm_sim *s)
     }
 }
 
+/* Microneedling sessions of the step open wounds at its start; every layer's wounds then
+ * close and repair over the step (model/wound.h). */
+static void phase_wounds(struct derm_sim *s)
+{
+    s->in.wound_synthesis_k = NULL;
+    if (!s->wound_on) return;
+    for (int i = 0; i < s->schedule.n; i++) {
+        const struct derm_schedule_entry *e = &s->schedule.e[i];
+        if (e->input == DERM_IN_MICRONEEDLING && s->expo.dose[i] > 0.0)
+            derm_wound_session(&s->grid, &s->c.wound, s->expo.dose[i], e->depth_um, s->wound.open);
+    }
+    derm_wound_advance(&s->c.wound, s->grid.nz, s->dt_h, &s->wound);
+    s->in.wound_synthesis_k = s->wound.synthesis;
+}
+
 /* What the schedule delivers over [t, t + dt): glucose, UV per layer (dose records, UVA
  * elastosis), the ROS excess and AP-1 drive per layer, cumulative doses; the exosome mix
  * ages. Treatment sources follow deposition (phase_treatments). */
@@ -79,6 +95,7 @@ static void phase_exposures(struct derm_sim *s)
     derm_exposure_accumulate(&s->cum, &s->schedule, x, dt);
     derm_treatment_decay_mix(&s->c.treatment, dt, s->exo_mix);
     memcpy(s->in.exo_mult, s->exo_mult, sizeof s->exo_mult);
+    phase_wounds(s);
 }
 
 /* Per-agent secretion into signal sources, the systemic growth factor, and matrix
@@ -110,6 +127,7 @@ static void phase_treatments(struct derm_sim *s)
     derm_exposure_add_ros(&s->grid, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
                           s->src[DERM_S_ROS]);
     derm_treatment_add_sources(&s->grid, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, s->src, s->exo_mix, s->w_k);
+    if (s->wound_on) derm_wound_add_sources(&s->grid, &s->c.wound, s->wound.open_mean, s->src);
     derm_treatment_mix_emphasis(&s->c.treatment, s->exo_mix, s->exo_mult);
 }
 
@@ -206,8 +224,9 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (!(s->src[q] = calloc(n, sizeof(double)))) goto fail;
     double **layer_arrays[] = {
-        &s->density_ref_k, &s->collagen_ref_k, &s->elastin_ref_k,   &s->ha_ref_k,        &s->layers.uvb_k,
-        &s->layers.uva_k,  &s->layers.uv_k,    &s->layers.ros_ex_k, &s->layers.uv_ap1_k, &s->w_k};
+        &s->density_ref_k, &s->collagen_ref_k, &s->elastin_ref_k,   &s->ha_ref_k,          &s->layers.uvb_k,
+        &s->layers.uva_k,  &s->layers.uv_k,    &s->layers.ros_ex_k, &s->layers.uv_ap1_k,   &s->w_k,
+        &s->wound.open,    &s->wound.repair,   &s->wound.open_mean, &s->wound.repair_mean, &s->wound.synthesis};
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
     if (!(s->layer_sums = calloc((DERM_MATRIX_NFLUX + 1) * nz, sizeof(double)))) goto fail;
@@ -452,6 +471,7 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
     derm_status st = DERM_OK;
     if ((st = make_storage(s, err)) != DERM_OK) goto fail;
     derm_coef_build(p, &s->grid, &s->c);
+    for (int i = 0; i < sched->n; i++) s->wound_on |= sched->e[i].input == DERM_IN_MICRONEEDLING;
     s->in = derm_step_inputs_young();
     for (int e = 0; e < DERM_EXO_NEFFECT; e++) s->exo_mult[e] = 1.0;
     s->h.collagen_ref_k = s->collagen_ref_k;
@@ -501,11 +521,31 @@ void derm_sim_free(struct derm_sim *s)
     derm_agents_fini(&s->a);
     derm_bins_fini(&s->bins);
     derm_cell_rates_fini(&s->rates);
-    double *arrays[] = {
-        s->dep_collagen, s->dep_elastin,   s->dep_ha,          s->dep_elastotic,   s->crowd,    s->tmp1,
-        s->tmp2,         s->density_ref_k, s->collagen_ref_k,  s->elastin_ref_k,   s->ha_ref_k, s->layers.uvb_k,
-        s->layers.uva_k, s->layers.uv_k,   s->layers.ros_ex_k, s->layers.uv_ap1_k, s->w_k,      s->layer_sums,
-        s->ones,         s->young_profile};
+    double *arrays[] = {s->dep_collagen,
+                        s->dep_elastin,
+                        s->dep_ha,
+                        s->dep_elastotic,
+                        s->crowd,
+                        s->tmp1,
+                        s->tmp2,
+                        s->density_ref_k,
+                        s->collagen_ref_k,
+                        s->elastin_ref_k,
+                        s->ha_ref_k,
+                        s->layers.uvb_k,
+                        s->layers.uva_k,
+                        s->layers.uv_k,
+                        s->layers.ros_ex_k,
+                        s->layers.uv_ap1_k,
+                        s->w_k,
+                        s->layer_sums,
+                        s->ones,
+                        s->young_profile,
+                        s->wound.open,
+                        s->wound.repair,
+                        s->wound.open_mean,
+                        s->wound.repair_mean,
+                        s->wound.synthesis};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++) free(s->src[q]);
     free(s);

@@ -96,6 +96,16 @@ static double t_attachment_mean(S *s, C *c, int a) { return mean_f(c, c->att); }
 static double t_attached_area_mean(S *s, C *c, int a) { return mean_f(c, c->area); }
 static double t_mmp1_secretion_per_cell(S *s, C *c, int a) { return mean_f(c, c->mmp); }
 static double t_ap1_mean(S *s, C *c, int a) { return mean_f(c, c->ap1); }
+
+/* Depth mean of a per-layer fraction (layers are equally thick). */
+static double layer_mean(const S *s, const double *x)
+{
+    double sum = 0.0;
+    for (int64_t k = 0; k < s->grid.nz; k++) sum += x[k];
+    return sum / (double)s->grid.nz;
+}
+static double t_wound_open_fraction(S *s, C *c, int a) { return layer_mean(s, s->wound.open); }
+static double t_wound_repair_fraction(S *s, C *c, int a) { return layer_mean(s, s->wound.repair); }
 static double t_tgfb_response_mean(S *s, C *c, int a) { return mean_f(c, c->tgr); }
 static double t_damage_mean(S *s, C *c, int a) { return mean_f(c, c->dmg); }
 static double t_exosome_effect_mean(S *s, C *c, int a) { return mean_f(c, c->exo); }

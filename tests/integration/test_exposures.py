@@ -8,7 +8,8 @@
   recovery under suction),
   smoking (ROS and MMP-1 up, synthesis down), exosomes (synthesis up, MMP-1/-3 and IL
   down, effect recorded per cell), growth factors (more activated fibroblasts), topical
-  products reaching deeper through microneedling channels;
+  products reaching deeper through microneedling channels, micro-wounds opening, closing and
+  repairing by their closed form and raising collagen synthesis;
 - the 1-vs-2-thread identity with every input switched on;
 - broken schedules: exit 2, one line naming file:line:col and the key, nothing written;
 - report.md names the exposures and treatments.
@@ -201,6 +202,36 @@ def test_microneedling_opens_channels(tmp_path):
     deep = a["z"] > 150
     assert pb[deep].sum() > 3 * pa[deep].sum(), "channels must carry the topical dose deeper"
     assert b["microneedling_cumulative"][-1] == pytest.approx(0.1)
+
+
+def test_microneedling_wounds_follow_closed_form(tmp_path):
+    # one session 200 um deep (half of the 400 um block) opens 0.3 of every needled layer at
+    # the start of the step holding it; open wounds close (5 d) into repair (30 d): the
+    # block means follow the chain's closed form at every row, and the repair raises
+    # collagen synthesis above the same run without needles
+    wound = "wound: {microneedling_fraction: 0.3, closure_days: 5, remodel_days: 30}\n"
+    needle = "  mn: {input: microneedling, dose: 1, at_age: 30.2, hour: 11, depth_um: 200}\n"
+    text = cfg(end=30.45, dt=24, si=7, schedule=needle)
+    a = series(run(tmp_path, "mn", wound + text))
+    c = series(run(tmp_path, "ctl", wound + cfg(end=30.45, dt=24, si=7)))
+    t_row = a["age_years"] * Y
+    t0 = 25 * Y + np.floor((30.2 * Y + 11 - 25 * Y) / 24) * 24  # the step's start (model begins at 25)
+    w0, a_, b_ = 0.3 * 0.5, 1 / (5 * 24.0), 1 / (30 * 24.0)
+    after = t_row > t0
+    dt = t_row[after] - t0
+    w = w0 * np.exp(-a_ * dt)
+    r = w0 * a_ / (b_ - a_) * (np.exp(-a_ * dt) - np.exp(-b_ * dt))
+    assert np.all(a["wound_open_fraction"][~after] == 0) and np.all(a["wound_repair_fraction"][~after] == 0)
+    assert after.sum() >= 10
+    np.testing.assert_allclose(a["wound_open_fraction"][after], w, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(a["wound_repair_fraction"][after], r, rtol=1e-9, atol=1e-15)
+    assert a["units"]["wound_open_fraction"] == "1"
+    assert np.all(c["wound_open_fraction"] == 0) and np.all(c["wound_repair_fraction"] == 0)
+    weeks = after & (t_row - t0 < 42 * 24)
+    # factor 1 + 3 (w + r) in the needled half: ~1.3-1.45 over the block in these weeks
+    assert np.mean(a["collagen_synthesis_rate"][weeks]) > 1.2 * np.mean(c["collagen_synthesis_rate"][weeks])
+    assert np.all(a["collagen_synthesis_rate"][~after] == c["collagen_synthesis_rate"][~after])
+    assert a["collagen_intact_total"][-1] > c["collagen_intact_total"][-1]
 
 
 ALL = """  sun: {input: uv, dose: 2, from_age: 30, days_per_week: 5, hour_from: 9, hour_to: 17, season_amplitude: 0.6}

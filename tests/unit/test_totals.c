@@ -121,6 +121,9 @@ static const char *const NEW_SERIES[][2] = {
     {"cutometer_Ur", "mm"},
     {"cutometer_Ua", "mm"},
     {"dermal_water_content", "1"},
+    /* micro-wounds of microneedling (model/wound.h) */
+    {"wound_open_fraction", "1"},
+    {"wound_repair_fraction", "1"},
 };
 
 static void test_registry_rows_complete_and_unique(void **state)

@@ -7,7 +7,7 @@
  * depth (at least the first layer); sources conserve every dose (each unit raises its signal
  * by treatment.*_level over treatment.column_um; conditioned medium split by
  * treatment.cm_exosome_share; a topical dose partly through open channels keeps its total;
- * microneedling adds growth factor and chemokine) and record the exosome amount by source;
+ * microneedling adds none: its response is the wound, model/wound.h) and record the exosome amount by source;
  * the mix emphasis is generic (1) for an empty mix and the amount-weighted mean of the
  * presets otherwise; the presets come from the parameter rows exosome_source.<source>.<effect>
  * (derm_coef_build), keep the pre-refactor values as defaults and follow a --set override;
@@ -185,11 +185,10 @@ static void test_open_channels_and_microneedling(void **state)
     /* below the channels only the closed-skin tail arrives */
     assert_true(fabs(src[DERM_S_EXOSOME][12 * g.nx * g.ny] - 2.0 * tc.exosome_level * col * wc[12] / dt) <
                 1e-12 * through);
-    /* microneedling: growth factor and chemokine per session over its depth */
-    const double mn = 0.5 * tc.microneedling_gf_level * col;
-    assert_true(fabs(column(&g, src[DERM_S_CHEMOKINE], dt) - mn) < 1e-9 * mn);
-    assert_true(fabs(column(&g, src[DERM_S_GF], dt) - mn) < 1e-9 * mn);
-    assert_true(src[DERM_S_GF][10 * g.nx * g.ny] == 0.0); /* below 200 um */
+    /* microneedling adds no treatment source: its response is the wound (test_wound.c) */
+    assert_true(column(&g, src[DERM_S_CHEMOKINE], dt) == 0.0);
+    assert_true(column(&g, src[DERM_S_GF], dt) == 0.0);
+    assert_true(column(&g, src[DERM_S_TGFB], dt) == 0.0);
     for (int q = 0; q < DERM_NSIGNAL; q++) free(src[q]);
 }
 

@@ -26,7 +26,6 @@ struct derm_treatment_coef {
     double exosome_level;                                /* exosome level over the column per unit dose, au */
     double gf_level, gf_tgfb_level;                      /* growth factor and TGF-beta per unit cocktail dose, au */
     double cm_exosome_share;                             /* conditioned medium: share acting as exosomes */
-    double microneedling_gf_level;                       /* growth factor and chemokine per session, au */
     double exosome_decay_h;                              /* decay rate of the exosome signal, 1/h (ages the mix) */
     double presets[DERM_SOURCE_COUNT][DERM_EXO_NEFFECT]; /* emphasis by source and effect */
 };

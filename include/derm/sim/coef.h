@@ -26,6 +26,7 @@
 #include "derm/model/readouts.h"
 #include "derm/model/subject.h"
 #include "derm/model/vascular.h"
+#include "derm/model/wound.h"
 
 /** Solver constants of every signal, from the signal registry's parameters. */
 struct derm_signal_coef {
@@ -53,6 +54,7 @@ struct derm_coefs {
     struct derm_uv_coef uv;
     struct derm_oxidative_coef oxidative;
     struct derm_treatment_coef treatment;
+    struct derm_wound_coef wound;
     struct derm_schedule_consts schedule; /* what the schedule's integration needs */
 };
 

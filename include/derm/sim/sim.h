@@ -95,6 +95,8 @@ struct derm_sim {
     double exo_mult[DERM_EXO_NEFFECT];  /* emphasis of that mix, for the next step */
     double glucose_mM;                  /* plasma glucose over the last step */
     double photoadaptation;             /* the epidermis's UV adaptation level (inputs/exposure.h) */
+    struct derm_wound_layers wound;     /* per-layer micro-wounds (model/wound.h; nz arrays) */
+    int wound_on;                       /* the schedule needles: wounds are advanced */
     /* bookkeeping for the output */
     struct derm_exposure_totals cum;   /* cumulative delivered amounts */
     struct derm_matrix_flux last_flux; /* over the last step */

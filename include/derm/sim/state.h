@@ -56,6 +56,8 @@
     X("ha_ref_k", DERM_CKPT_F64, s->grid.nz, s->ha_ref_k)                                        \
     X("cal_avg", DERM_CKPT_F64, sizeof s->cal_avg / sizeof(double), (double *)&s->cal_avg)       \
     X("cal_now", DERM_CKPT_F64, sizeof s->cal_now / sizeof(double), (double *)&s->cal_now)       \
+    X("wound.open", DERM_CKPT_F64, s->grid.nz, s->wound.open)                                    \
+    X("wound.repair", DERM_CKPT_F64, s->grid.nz, s->wound.repair)                                \
     X("agents.next_id", DERM_CKPT_I64, 1, &s->a.next_id)
 
 /** Number of items derm_state_items fills for s (its agent count included). */

@@ -71,6 +71,10 @@
       "growth-factor cocktail doses given since the start", t_growth_factor_dose_cumulative)                           \
     X(MICRONEEDLING_CUMULATIVE, "microneedling_cumulative", "au", "microneedling session doses given since the start", \
       t_microneedling_cumulative)                                                                                      \
+    X(WOUND_OPEN_FRACTION, "wound_open_fraction", "1",                                                                 \
+      "volume fraction of the dermis in open micro-wounds (microneedling; model/wound.h)", t_wound_open_fraction)      \
+    X(WOUND_REPAIR_FRACTION, "wound_repair_fraction", "1",                                                             \
+      "volume fraction of the dermis in closed micro-wounds still under repair", t_wound_repair_fraction)              \
     X(MMP1_ACTIVITY_MEAN, "mmp1_activity_mean", "au", "mean TIMP-inhibited MMP-1 activity (1 at young baseline)",      \
       t_mmp1_activity_mean)                                                                                            \
     X(AP1_MEAN, "ap1_mean", "au", "mean fibroblast AP-1 activity", t_ap1_mean)                                         \

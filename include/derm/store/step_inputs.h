@@ -37,6 +37,8 @@ struct derm_step_inputs {
     const double *ros_ex_k;            /* exposure ROS above young per layer, in what young cells sense (nz);
                                           NULL: none */
     double exo_mult[DERM_EXO_NEFFECT]; /* emphasis of the exosome mix present (1 = generic) */
+    const double *wound_synthesis_k;   /* collagen synthesis factor of tissue under repair per layer
+                                          (nz; model/wound.h); NULL: no wounds */
     /* the population */
     int64_t stem_count; /* live progenitors at the start of the step */
 };

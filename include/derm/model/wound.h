@@ -1,0 +1,68 @@
+/* wound.h - micro-wounds and their repair (microneedling channels).
+ *
+ * Owns: two per-layer states, each a volume fraction of the layer:
+ *   open   w: wounded tissue not yet closed (clot, then granulation tissue),
+ *   repair r: closed wounds whose new matrix is still being laid down and remodelled,
+ * with  w' = -w / closure,  r' = w / closure - r / remodel  (a linear chain, advanced exactly
+ * with the matrix pools' chain solver). A microneedling session adds
+ * dose x wound.microneedling_fraction to w in every layer it reaches (by overlap with
+ * [0, depth_um)), at the start of the step that holds it. Over the step:
+ *   - open wounds release TGF-beta (platelets, then macrophages), growth factors (PDGF, FGF)
+ *     and chemokines: a source w_mean x level x decay rate per signal, so tissue that is wholly
+ *     open wound holds `level` above the young mean;
+ *   - fibroblasts in tissue under repair make collagen at wound.repair_synthesis_factor times
+ *     their rate elsewhere: the layer's synthesis x (1 + (factor - 1) min(w_mean + r_mean, 1)).
+ * w_mean and r_mean are the exact means of w and r over the step (from the chain's mass
+ * balance), so the integrated release and repair do not depend on the step.
+ * Sources: closure from the healing of laser micro-zones (Hantash 2007, C14: open zones close
+ * over 1-4 weeks; needle channels are narrower); remodelling from the procollagen response
+ * still raised 3 months after a fractional laser (Orringer 2012, C14); the wound's signals and
+ * the raised synthesis of granulation-tissue fibroblasts from wound-healing reviews. Every
+ * value is an estimate (params.def), none fitted to a treatment's outcome.
+ * Does not: tear or remove existing matrix (needles push it aside), change elastin or
+ * hyaluronan synthesis, or resolve the channels laterally (the state is a layer mean).
+ */
+#ifndef DERM_MODEL_WOUND_H
+#define DERM_MODEL_WOUND_H
+
+#include "derm/core/grid.h"
+#include "derm/store/fields.h"
+
+struct derm_wound_coef {
+    double microneedling_fraction;  /* wounded volume fraction of the needled depth per unit session dose */
+    double close_h;                 /* 1/h: open -> repair */
+    double remodel_h;               /* 1/h: end of repair */
+    double release_h[DERM_NSIGNAL]; /* au/h per unit open fraction (level x the signal's decay rate) */
+    double repair_synthesis;        /* collagen synthesis in repairing tissue relative to elsewhere */
+};
+
+/** Per-layer wound states (nz each): open and repair fractions; their means over the last
+ *  step advanced and the collagen synthesis factor from those means. */
+struct derm_wound_layers {
+    double *open, *repair;
+    double *open_mean, *repair_mean, *synthesis;
+};
+
+/** Add a session of `dose` reaching `depth_um` (at least the first layer) to the open
+ *  fractions, capped at 1. */
+void derm_wound_session(const struct derm_grid *g, const struct derm_wound_coef *c, double dose, double depth_um,
+                        double *open);
+
+/** Advance every layer's (open, repair) over dt_h exactly; set the step means and the
+ *  synthesis factors. */
+void derm_wound_advance(const struct derm_wound_coef *c, int64_t nz, double dt_h, struct derm_wound_layers *w);
+
+/** Add the open wounds' signal release (au/h) of the step to the sources. */
+void derm_wound_add_sources(const struct derm_grid *g, const struct derm_wound_coef *c, const double *open_mean,
+                            double *const *src);
+
+/** Collagen synthesis factor of a layer whose step-mean fractions are open_mean, repair_mean. */
+static inline double derm_wound_synthesis_factor(const struct derm_wound_coef *c, double open_mean, double repair_mean)
+{
+    double f = open_mean + repair_mean;
+    if (f > 1.0) f = 1.0;
+    if (!(f > 0.0)) return 1.0;
+    return 1.0 + (c->repair_synthesis - 1.0) * f;
+}
+
+#endif

@@ -1,0 +1,56 @@
+/* wound.c - micro-wounds and their repair (model and sources in wound.h). */
+#include "derm/model/wound.h"
+
+#include "derm/solve/chain.h"
+
+void derm_wound_session(const struct derm_grid *g, const struct derm_wound_coef *c, double dose, double depth_um,
+                        double *open)
+{
+    const double h = g->h_um, lz = (double)g->nz * h;
+    double top = depth_um < lz ? depth_um : lz;
+    if (top < h) top = h; /* at least the first layer */
+    for (int64_t k = 0; k < g->nz; k++) {
+        const double z0 = (double)k * h, z1 = z0 + h;
+        const double share = z1 <= top ? 1.0 : (z0 < top ? (top - z0) / h : 0.0);
+        if (!(share > 0.0)) continue;
+        const double w = open[k] + dose * c->microneedling_fraction * share;
+        open[k] = w < 1.0 ? w : 1.0;
+    }
+}
+
+void derm_wound_advance(const struct derm_wound_coef *c, int64_t nz, double dt_h, struct derm_wound_layers *w)
+{
+    const double a = c->close_h, b = c->remodel_h;
+    for (int64_t k = 0; k < nz; k++) {
+        const double w0 = w->open[k], r0 = w->repair[k];
+        if (w0 == 0.0 && r0 == 0.0) {
+            w->open_mean[k] = w->repair_mean[k] = 0.0;
+            w->synthesis[k] = 1.0;
+            continue;
+        }
+        derm_chain_advance(0.0, a, b, 1.0, dt_h, &w->open[k], &w->repair[k]);
+        if (w->open[k] < 0.0) w->open[k] = 0.0;
+        if (w->repair[k] < 0.0) w->repair[k] = 0.0;
+        /* exact time integrals from the balances: int w = (w0 - w1) / a, int r = (r0 + w0 - w1 - r1) / b */
+        const double closed = w0 - w->open[k];
+        const double om = closed / (a * dt_h), rm = (r0 + closed - w->repair[k]) / (b * dt_h);
+        w->open_mean[k] = om > 0.0 ? om : 0.0;
+        w->repair_mean[k] = rm > 0.0 ? rm : 0.0;
+        w->synthesis[k] = derm_wound_synthesis_factor(c, w->open_mean[k], w->repair_mean[k]);
+    }
+}
+
+void derm_wound_add_sources(const struct derm_grid *g, const struct derm_wound_coef *c, const double *open_mean,
+                            double *const *src)
+{
+    const int64_t nxy = g->nx * g->ny;
+    for (int s = 0; s < DERM_NSIGNAL; s++) {
+        if (!(c->release_h[s] > 0.0)) continue;
+        for (int64_t k = 0; k < g->nz; k++) {
+            const double add = c->release_h[s] * open_mean[k];
+            if (!(add > 0.0)) continue;
+            double *row = src[s] + k * nxy;
+            for (int64_t q = 0; q < nxy; q++) row[q] += add;
+        }
+    }
+}
