@@ -191,7 +191,7 @@ PARAMETERS_MD = Path(__file__).resolve().parent.parent / "docs" / "PARAMETERS.md
 DOSE_UNITS = {("uv", "native"): "SED per active day", ("uv", "med"): "MED per active day",
               ("sunscreen", "native"): "effective SPF", ("glucose", "native"): "mM",
               ("glucose", "hba1c"): "% HbA1c", ("smoking", "native"): "cigarettes per day",
-              ("pollution", "native"): "pollution index", ("microneedling", "native"): "au per session"}
+              ("pollution", "native"): "pollution index", ("microneedling", "native"): "sessions"}
 
 
 def has_sweep(sweep_dir: PathLike) -> bool:

@@ -23,8 +23,9 @@ static void print_note(FILE *fp)
     X(dose, "dose", REAL, "varies", 0, 0, 1e6, "",                                                               \
       "uv: SED (or MED) per active day; sunscreen: effective SPF (>= 1); glucose: mM (or HbA1c %); "             \
       "smoking: cigarettes per day; pollution: index (1 = typical urban air, PM2.5 ~20 ug/m^3); "                \
-      "exosome, conditioned_medium, growth_factor, microneedling: au per administration "                        \
-      "(1 = one standard dose, see treatment.*)")                                                                \
+      "exosome, conditioned_medium, growth_factor: au per administration (1 = one standard dose, see "           \
+      "treatment.*); microneedling: sessions (1 = one standard session, wounding "                               \
+      "wound.microneedling_fraction of the needled depth)")                                                      \
     X(dose_unit, "dose_unit", ENUM, "1", 0, 0, 2, "native|med|hba1c",                                            \
       "native units, MED of the subject's skin type (uv), or HbA1c % (glucose; ADAG: "                           \
       "mM = 1.59 HbA1c - 2.59)")                                                                                 \
@@ -632,7 +633,10 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
         if (e->input == DERM_IN_MICRONEEDLING) {
             for (int64_t k = 0; k < e->count; k++) {
                 double t = admin_time(e, k);
-                if (t >= t0 && t < t1) x->dose[i] += dose;
+                if (t >= t0 && t < t1) {
+                    x->dose[i] += dose;
+                    x->dose_time[i] += dose * (t - t0);
+                }
                 if (t < t1 && t + e->open_hours > t0 && e->depth_um > x->open_depth_um) x->open_depth_um = e->depth_um;
             }
             continue;
@@ -655,6 +659,7 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
             if (t >= t1) break;
             double a = dose * season_at(e, t);
             x->dose[i] += a;
+            x->dose_time[i] += a * (t - t0);
             double depth = 0.0;
             if (e->route == DERM_ROUTE_TOPICAL && open_at(s, t, &depth)) x->dose_open[i] += a;
         }

@@ -205,7 +205,7 @@ static const char *dose_units(const struct derm_schedule_entry *e)
     case DERM_IN_POLLUTION:
         return "(pollution index)";
     case DERM_IN_MICRONEEDLING:
-        return "au per session";
+        return "sessions";
     default:
         return "au per administration";
     }

@@ -4,7 +4,7 @@
 #include "derm/solve/chain.h"
 
 void derm_wound_session(const struct derm_grid *g, const struct derm_wound_coef *c, double dose, double depth_um,
-                        double *open)
+                        double *open, const double *repair)
 {
     const double h = g->h_um, lz = (double)g->nz * h;
     double top = depth_um < lz ? depth_um : lz;
@@ -13,8 +13,11 @@ void derm_wound_session(const struct derm_grid *g, const struct derm_wound_coef 
         const double z0 = (double)k * h, z1 = z0 + h;
         const double share = z1 <= top ? 1.0 : (z0 < top ? (top - z0) / h : 0.0);
         if (!(share > 0.0)) continue;
-        const double w = open[k] + dose * c->microneedling_fraction * share;
-        open[k] = w < 1.0 ? w : 1.0;
+        double hit = dose * c->microneedling_fraction * share;
+        if (hit > 1.0) hit = 1.0;
+        double intact = 1.0 - open[k] - repair[k];
+        if (intact < 0.0) intact = 0.0;
+        open[k] += hit * intact;
     }
 }
 
@@ -40,13 +43,41 @@ void derm_wound_advance(const struct derm_wound_coef *c, int64_t nz, double dt_h
     }
 }
 
+void derm_wound_step(const struct derm_grid *g, const struct derm_wound_coef *c, double dt_h, double tau_h, int n,
+                     const double *dose, const double *depth_um, struct derm_wound_layers *w)
+{
+    const int64_t nz = g->nz;
+    if (n == 0 || !(tau_h > 0.0)) { /* no session, or all at the start */
+        for (int i = 0; i < n; i++) derm_wound_session(g, c, dose[i], depth_um[i], w->open, w->repair);
+        derm_wound_advance(c, nz, dt_h, w);
+        return;
+    }
+    if (tau_h > dt_h) tau_h = dt_h;
+    derm_wound_advance(c, nz, tau_h, w);
+    double *om = w->work, *rm = w->work + nz; /* integrals over [0, tau) */
+    for (int64_t k = 0; k < nz; k++) {
+        om[k] = w->open_mean[k] * tau_h;
+        rm[k] = w->repair_mean[k] * tau_h;
+    }
+    for (int i = 0; i < n; i++) derm_wound_session(g, c, dose[i], depth_um[i], w->open, w->repair);
+    const double rest = dt_h - tau_h;
+    if (rest > 0.0) derm_wound_advance(c, nz, rest, w);
+    for (int64_t k = 0; k < nz; k++) {
+        w->open_mean[k] = (om[k] + (rest > 0.0 ? w->open_mean[k] * rest : 0.0)) / dt_h;
+        w->repair_mean[k] = (rm[k] + (rest > 0.0 ? w->repair_mean[k] * rest : 0.0)) / dt_h;
+        w->synthesis[k] = derm_wound_synthesis_factor(c, w->open_mean[k], w->repair_mean[k]);
+    }
+}
+
 void derm_wound_add_sources(const struct derm_grid *g, const struct derm_wound_coef *c, const double *open_mean,
                             double *const *src)
 {
     const int64_t nxy = g->nx * g->ny;
+    const int64_t nz = g->nz;
     for (int s = 0; s < DERM_NSIGNAL; s++) {
         if (!(c->release_h[s] > 0.0)) continue;
-        for (int64_t k = 0; k < g->nz; k++) {
+#pragma omp parallel for schedule(static) default(none) shared(c, open_mean, src) firstprivate(s, nz, nxy)
+        for (int64_t k = 0; k < nz; k++) {
             const double add = c->release_h[s] * open_mean[k];
             if (!(add > 0.0)) continue;
             double *row = src[s] + k * nxy;

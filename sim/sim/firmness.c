@@ -24,35 +24,61 @@ static double layer_mean(const struct derm_sim *s, int f, int64_t k)
     return sum / (double)nxy;
 }
 
+/* Composition of layer k (lateral means m, young profile y) as it is in the tissue: the
+ * block's voxels keep their volume while the matrix they hold is lost, but the tissue
+ * itself shrinks with its matrix (the dermal thickness readout, relative to young `rel`),
+ * so every amount is read per volume of the compacted tissue (amount / rel). Shares (the
+ * fragmented fraction, AGE per collagen) do not change with compaction. */
+static struct derm_mech_composition layer_composition(const double *m, const double *y, int64_t nz, int64_t k,
+                                                      double rel)
+{
+#define Y(f) y[(f)*nz + k]
+    const double ci = m[DERM_M_COLLAGEN_INTACT], cf = m[DERM_M_COLLAGEN_FRAGMENTED];
+    const double yi = Y(DERM_M_COLLAGEN_INTACT), yf = Y(DERM_M_COLLAGEN_FRAGMENTED);
+    const double ye = Y(DERM_M_ELASTIN_FUNCTIONAL);
+    const double x = ci + cf > 0 ? m[DERM_M_AGE_AMOUNT] / (ci + cf) : 0.0;
+    const double x0 = yi + yf > 0 ? Y(DERM_M_AGE_AMOUNT) / (yi + yf) : 0.0;
+    const double inv = rel > 0.01 ? 1.0 / rel : 100.0;
+    struct derm_mech_composition c = {
+        .collagen = ratio(ci, yi) * inv,
+        .fragmented = ci + cf > 0 ? cf / (ci + cf) : 1.0,
+        .elastin = ratio(m[DERM_M_ELASTIN_FUNCTIONAL], ye) * inv,
+        .elastotic = ye > 0 ? (m[DERM_M_ELASTIN_ELASTOTIC] * inv - Y(DERM_M_ELASTIN_ELASTOTIC)) / ye : 0.0,
+        .age_excess = x0 > 0 ? x / x0 - 1.0 : 0.0,
+        .ha = ratio(m[DERM_M_HA_HMW], Y(DERM_M_HA_HMW)) * inv,
+    };
+#undef Y
+    return c;
+}
+
 void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out, double *dermis_mm, double *water)
 {
     const int64_t nz = s->grid.nz;
     double msum[DERM_NMATRIX] = {0};
-    for (int64_t k = 0; k < nz; k++) {
-        double m[DERM_NMATRIX];
-        for (int f = 0; f < DERM_NMATRIX; f++) msum[f] += (m[f] = layer_mean(s, f, k));
-        const double *y = s->young_profile;
-#define Y(f) y[(f)*nz + k]
-        const double ci = m[DERM_M_COLLAGEN_INTACT], cf = m[DERM_M_COLLAGEN_FRAGMENTED];
-        const double yi = Y(DERM_M_COLLAGEN_INTACT), yf = Y(DERM_M_COLLAGEN_FRAGMENTED);
-        const double ye = Y(DERM_M_ELASTIN_FUNCTIONAL);
-        const double x = ci + cf > 0 ? m[DERM_M_AGE_AMOUNT] / (ci + cf) : 0.0;
-        const double x0 = yi + yf > 0 ? Y(DERM_M_AGE_AMOUNT) / (yi + yf) : 0.0;
-        struct derm_mech_composition c = {
-            .collagen = ratio(ci, yi),
-            .fragmented = ci + cf > 0 ? cf / (ci + cf) : 1.0,
-            .elastin = ratio(m[DERM_M_ELASTIN_FUNCTIONAL], ye),
-            .elastotic = ye > 0 ? (m[DERM_M_ELASTIN_ELASTOTIC] - Y(DERM_M_ELASTIN_ELASTOTIC)) / ye : 0.0,
-            .age_excess = x0 > 0 ? x / x0 - 1.0 : 0.0,
-            .ha = ratio(m[DERM_M_HA_HMW], Y(DERM_M_HA_HMW)),
-        };
-        out[k] = derm_tissue_dermal_layer(&s->c.mech, &c, yi + yf > 0 ? yf / (yi + yf) : 0.0);
-#undef Y
-    }
+    /* the layer means first (out[] holds them meanwhile: nz x DERM_NMATRIX doubles fit in
+     * nz layers of six doubles only when DERM_NMATRIX <= 6, so they get their own array) */
+    double *mk = malloc(sizeof(double) * DERM_NMATRIX * (size_t)nz);
+    for (int64_t k = 0; k < nz; k++)
+        for (int f = 0; f < DERM_NMATRIX; f++) {
+            double v = layer_mean(s, f, k);
+            msum[f] += v;
+            if (mk) mk[k * DERM_NMATRIX + f] = v;
+        }
     const double nxy = (double)(s->grid.nx * s->grid.ny);
     for (int f = 0; f < DERM_NMATRIX; f++) msum[f] *= nxy; /* layer means -> domain sums */
-    *dermis_mm = derm_tissue_dermis_mm(&s->c.mech, derm_totals_dermal_thickness(s, msum) / derm_grid_lz(&s->grid));
-    *water = derm_tissue_water_content(&s->c.mech, ratio(msum[DERM_M_HA_HMW], s->young_matrix[DERM_M_HA_HMW]));
+    const double rel = derm_totals_dermal_thickness(s, msum) / derm_grid_lz(&s->grid);
+    const double *y = s->young_profile;
+    for (int64_t k = 0; k < nz; k++) {
+        double m[DERM_NMATRIX];
+        for (int f = 0; f < DERM_NMATRIX; f++) m[f] = mk ? mk[k * DERM_NMATRIX + f] : layer_mean(s, f, k);
+        const struct derm_mech_composition c = layer_composition(m, y, nz, k, rel);
+        const double yi = y[DERM_M_COLLAGEN_INTACT * nz + k], yf = y[DERM_M_COLLAGEN_FRAGMENTED * nz + k];
+        out[k] = derm_tissue_dermal_layer(&s->c.mech, &c, yi + yf > 0 ? yf / (yi + yf) : 0.0);
+    }
+    free(mk);
+    *dermis_mm = derm_tissue_dermis_mm(&s->c.mech, rel);
+    *water = derm_tissue_water_content(&s->c.mech, ratio(msum[DERM_M_HA_HMW], s->young_matrix[DERM_M_HA_HMW]) *
+                                                       (rel > 0.01 ? 1.0 / rel : 100.0));
 }
 
 /* Has the column moved beyond the tolerance since the key was taken? The root mean square

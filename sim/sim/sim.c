@@ -59,12 +59,17 @@ static void phase_wounds(struct derm_sim *s)
 {
     s->in.wound_synthesis_k = NULL;
     if (!s->wound_on) return;
+    double dose[DERM_SCHED_MAX], depth[DERM_SCHED_MAX], total = 0.0, when = 0.0;
+    int n = 0;
     for (int i = 0; i < s->schedule.n; i++) {
         const struct derm_schedule_entry *e = &s->schedule.e[i];
-        if (e->input == DERM_IN_MICRONEEDLING && s->expo.dose[i] > 0.0)
-            derm_wound_session(&s->grid, &s->c.wound, s->expo.dose[i], e->depth_um, s->wound.open);
+        if (e->input != DERM_IN_MICRONEEDLING || !(s->expo.dose[i] > 0.0)) continue;
+        dose[n] = s->expo.dose[i];
+        depth[n++] = e->depth_um;
+        total += s->expo.dose[i];
+        when += s->expo.dose_time[i];
     }
-    derm_wound_advance(&s->c.wound, s->grid.nz, s->dt_h, &s->wound);
+    derm_wound_step(&s->grid, &s->c.wound, s->dt_h, n ? when / total : 0.0, n, dose, depth, &s->wound);
     s->in.wound_synthesis_k = s->wound.synthesis;
 }
 
@@ -230,6 +235,7 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
     if (!(s->layer_sums = calloc((DERM_MATRIX_NFLUX + 1) * nz, sizeof(double)))) goto fail;
+    if (!(s->wound.work = calloc(2 * nz, sizeof(double)))) goto fail;
     if (!(s->young_profile = calloc(DERM_NMATRIX * nz, sizeof(double)))) goto fail;
     if (!(s->ones = malloc(n * sizeof(double)))) goto fail;
     for (size_t q = 0; q < n; q++) s->ones[q] = 1.0;
@@ -545,7 +551,8 @@ void derm_sim_free(struct derm_sim *s)
                         s->wound.repair,
                         s->wound.open_mean,
                         s->wound.repair_mean,
-                        s->wound.synthesis};
+                        s->wound.synthesis,
+                        s->wound.work};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++) free(s->src[q]);
     free(s);

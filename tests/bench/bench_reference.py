@@ -2,7 +2,7 @@
 """Reference benchmark: run configs/reference.yaml and print the figures the project tracks.
 
     /usr/bin/python3 tests/bench/bench_reference.py [--bin build/dermsim] [--years N]
-        [--threads T] [--compare-threads] [--out DIR] [--keep]
+        [--threads T] [--compare-threads] [--sun] [--yearly-frames] [--out DIR] [--keep]
 
 One run of the reference lifetime (ages 25 to 75, 2609 weekly steps; --years N shortens it
 to ages 25 to 25+N), then:
@@ -22,6 +22,14 @@ to ages 25 to 25+N), then:
 --compare-threads adds runs at --threads 1 and --threads 2 (the first run is reused when it
 had one of those counts) and prints the speed-up of 2 threads over 1 (wall ratio) and
 whether both gave the same results (row and frame checksums).
+--sun adds a run of the same config with a realistic outdoor sun calendar (the schedule of
+configs/validation/Csun_outdoor.yaml over the run's ages: work days, weekends, a two-week
+holiday a year; exposures integrated exactly over each weekly step) and prints its cost
+against the run without sun: what a lifetime with hourly sun episodes costs when nothing
+forces small steps.
+--yearly-frames adds a run with a 3D frame every year and prints the bytes and the output
+time of one frame (measured) and the run.h5 of the whole configured lifetime with yearly
+frames (projected: measured bytes per frame and per series row times their counts).
 Numbers, not pass/fail: the machines are shared and noisy. The output directories are
 temporary and removed unless --out or --keep is given.
 """
@@ -65,9 +73,9 @@ def cpu_seconds_proc(pid):
         return None
 
 
-def run_dermsim(args, threads, out):
+def run_dermsim(args, threads, out, config=None):
     """Run dermsim once; return the measurements of the process (or exit on failure)."""
-    cmd = [args.bin, "run", args.config, "-o", out, "--quiet"]
+    cmd = [args.bin, "run", config or args.config, "-o", out, "--quiet"]
     if args.years:
         cmd += ["--set", f"run.age_end_years={args.age_start + args.years}"]
     if threads:
@@ -250,6 +258,87 @@ def report(m, config_rel):
               f"{m['threads']} threads))")
 
 
+# Csun_outdoor.yaml's calendar (Godar 2005 outdoor workers ~300-600 SED/yr), from the run's
+# start to its end; {a0}, {a1}, {hol} are filled in
+SUN_SCHEDULE = """
+  work:     {{input: uv, dose: 1.4, from_age: {a0}, to_age: {a1}, days_per_week: 5, first_weekday: 0,
+             hour_from: 9, hour_to: 16, season_amplitude: 0.9}}
+  weekends: {{input: uv, dose: 0.5, from_age: {a0}, to_age: {a1}, days_per_week: 2, first_weekday: 5,
+             hour_from: 11, hour_to: 15, season_amplitude: 1}}
+  holiday:  {{input: uv, dose: 3, at_age: {hol}, count: {n}, every_days: 365.25, duration_days: 14,
+             hour_from: 10, hour_to: 17}}
+"""
+
+
+def variant_config(args, base, name, sun=False, frame_days=None):
+    """A copy of the config with the sun calendar added or the frame interval changed."""
+    with open(args.config) as cf:
+        text = cf.read()
+    a0 = args.age_start
+    a1 = a0 + args.years if args.years else args.age_end
+    if sun:
+        if re.search(r"^schedule:", text, re.M):
+            sys.exit("bench_reference: --sun needs a config without a schedule")
+        n = max(1, int(math.floor(a1 - a0 - 0.53)) + 1)
+        text += "\nschedule:" + SUN_SCHEDULE.format(a0=a0, a1=a1, hol=round(a0 + 0.53, 4), n=n)
+    if frame_days is not None:
+        text, k = re.subn(r"^([ \t]*frame_interval_days:[ \t]*)[0-9.eE+-]+", rf"\g<1>{frame_days}", text, flags=re.M)
+        if k != 1:
+            sys.exit("bench_reference: --yearly-frames needs output.frame_interval_days in the config")
+    path = os.path.join(base, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def frame_bytes(m):
+    """(bytes of the frames, frames, bytes of everything else) of a run.h5."""
+    with h5py.File(os.path.join(m["out"], "run.h5"), "r") as f:
+        nframes = int(f["frame"].shape[0]) if "frame" in f else 0
+        fr = 0
+        for k in f.keys():
+            d = f[k]
+            if isinstance(d, h5py.Dataset) and (d.ndim == 4 or k.startswith("agent_")):
+                fr += d.id.get_storage_size()
+    return fr, nframes, m["h5_bytes"] - fr
+
+
+def phase_ms(m, name):
+    ph = dict(m["phases"] or [])
+    return 1e3 * ph[name] / m["steps"] if name in ph else float("nan")
+
+
+def compare_sun(plain, sun):
+    print("\nsun calendar        wall s  setup s  time loop s  ms/step  exposures ms/step  cell_rules ms/step")
+    for label, m in (("without", plain), ("with", sun)):
+        loop = m["loop_wall"] or float("nan")
+        setup = m["setup_wall"] if m["setup_wall"] is not None else float("nan")
+        print(f"  {label:<16}  {m['wall']:7.1f}  {setup:7.1f}  {loop:11.1f}  {1e3 * loop / m['steps']:7.1f}  "
+              f"{phase_ms(m, 'exposures'):17.2f}  {phase_ms(m, 'cell_rules'):18.2f}")
+    if plain["loop_wall"] and sun["loop_wall"]:
+        print(f"cost of the sun calendar: time loop x{sun['loop_wall'] / plain['loop_wall']:.3f}, "
+              f"process x{sun['wall'] / plain['wall']:.3f} (same step, {sun['steps']} steps)")
+
+
+def report_frames(args, m, plain):
+    fr, n, rest = frame_bytes(m)
+    if n == 0:
+        print("\nyearly frames: the run wrote no frame")
+        return
+    per = fr / n
+    extra_ms = phase_ms(m, "output") - phase_ms(plain, "output")
+    print(f"\nyearly frames       {n} frames in {m['years']:.2f} years: {per / 1048576:.1f} MiB per frame "
+          f"(fields and agents, compressed), output phase +{extra_ms * m['steps'] / n / 1e3:.2f} s per frame "
+          f"over the run without yearly frames")
+    life = args.age_end - args.age_start
+    nlife = int(math.floor(life + 1e-9)) + 1
+    rows_per_year = rest / max(m["years"], 1e-9)
+    total = per * nlife + rows_per_year * life
+    print(f"  projected run.h5 for ages {args.age_start:g}-{args.age_end:g} with yearly frames: "
+          f"{total / 1073741824:.2f} GiB ({nlife} frames x {per / 1048576:.1f} MiB + the rest at "
+          f"{rows_per_year / 1048576:.2f} MiB per simulated year)")
+
+
 def compare_threads(runs):
     r1, r2 = runs[1], runs[2]
     print("\nthreads   wall s  time loop s  ms/step  CPU s  peak MiB")
@@ -278,13 +367,18 @@ def main():
     ap.add_argument("--threads", type=int, default=None, help="threads of the first run (default: dermsim's)")
     ap.add_argument("--compare-threads", action="store_true",
                     help="also run at 1 and 2 threads and print the speed-up")
+    ap.add_argument("--sun", action="store_true", help="also run with a realistic outdoor sun calendar and compare")
+    ap.add_argument("--yearly-frames", action="store_true",
+                    help="also run with a frame every year: bytes and output time per frame, lifetime projection")
     ap.add_argument("--out", default=None, help="keep the runs in this directory (must not hold runs)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary output directory")
     args = ap.parse_args()
-    args.age_start = 25.0
+    args.age_start, args.age_end = 25.0, 75.0
     if yaml is not None:
         with open(args.config) as cf:
-            args.age_start = float(((yaml.safe_load(cf) or {}).get("run") or {}).get("age_start_years", 25.0))
+            run = (yaml.safe_load(cf) or {}).get("run") or {}
+        args.age_start = float(run.get("age_start_years", 25.0))
+        args.age_end = float(run.get("age_end_years", 75.0))
     base = args.out or tempfile.mkdtemp(prefix="dermsim-bench-")
     os.makedirs(base, exist_ok=True)
     try:
@@ -298,6 +392,14 @@ def main():
                     print(f"\n(running again at --threads {t})", flush=True)
                     runs[t] = read_run(run_dermsim(args, t, os.path.join(base, f"threads{t}")))
             compare_threads(runs)
+        if args.sun:
+            print("\n(running again with the sun calendar)", flush=True)
+            cfg = variant_config(args, base, "sun", sun=True)
+            compare_sun(first, read_run(run_dermsim(args, args.threads, os.path.join(base, "sun"), cfg)))
+        if args.yearly_frames:
+            print("\n(running again with yearly frames)", flush=True)
+            cfg = variant_config(args, base, "frames", frame_days=365.25)
+            report_frames(args, read_run(run_dermsim(args, args.threads, os.path.join(base, "frames"), cfg)), first)
     finally:
         if args.out or args.keep:
             print(f"\noutput kept in {base}")

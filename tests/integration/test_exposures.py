@@ -206,7 +206,7 @@ def test_microneedling_opens_channels(tmp_path):
 
 def test_microneedling_wounds_follow_closed_form(tmp_path):
     # one session 200 um deep (half of the 400 um block) opens 0.3 of every needled layer at
-    # the start of the step holding it; open wounds close (5 d) into repair (30 d): the
+    # its hour, inside a daily step; open wounds close (5 d) into repair (30 d): the
     # block means follow the chain's closed form at every row, and the repair raises
     # collagen synthesis above the same run without needles
     wound = "wound: {microneedling_fraction: 0.3, closure_days: 5, remodel_days: 30}\n"
@@ -215,7 +215,7 @@ def test_microneedling_wounds_follow_closed_form(tmp_path):
     a = series(run(tmp_path, "mn", wound + text))
     c = series(run(tmp_path, "ctl", wound + cfg(end=30.45, dt=24, si=7)))
     t_row = a["age_years"] * Y
-    t0 = 25 * Y + np.floor((30.2 * Y + 11 - 25 * Y) / 24) * 24  # the step's start (model begins at 25)
+    t0 = np.floor(30.2 * Y / 24) * 24 + 11  # the session: at_age's day at 11 h (the wound opens then)
     w0, a_, b_ = 0.3 * 0.5, 1 / (5 * 24.0), 1 / (30 * 24.0)
     after = t_row > t0
     dt = t_row[after] - t0

@@ -11,7 +11,10 @@
  * on a small simulation (counts, fractions, means, areal masses, subject readouts) at the
  * start and after a few steps, every pool's budget rebuilt from the series closes (pool(t)
  * - pool(0) = made - removed, to round-off; cumulative amounts 0 at the start), and it does
- * not change the simulation.
+ * not change the simulation; the mechanics read the matrix per volume of the compacted
+ * tissue: with half the collagen gone the dermis is thinner by the collagen's volume share,
+ * each layer's collagen is read as amount / relative thickness, HA-bound water rises as the
+ * same HA sits in less tissue, and the layers are firmer than the uncompacted ratios give.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derm/mech/tissue.h"
 #include "derm/model/subject.h"
 #include "derm/sim/sim.h"
 #include "derm/sim/totals.h"
@@ -353,13 +357,68 @@ static void test_compute_on_a_simulation(void **state)
     derm_sim_free(s);
 }
 
+static void test_mechanics_read_compacted_tissue(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    derm_params_defaults(&p);
+    p.domain_nx = 6;
+    p.domain_ny = 6;
+    p.domain_nz = 10;
+    p.domain_voxel_um = 20.0;
+    p.run_seed = 3;
+    static struct derm_schedule sched;
+    memset(&sched, 0, sizeof sched);
+    struct derm_sim *s = NULL;
+    struct derm_err err = {0};
+    if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) fail_msg("%s", err.msg);
+    const int64_t nz = s->grid.nz;
+    struct derm_mech_layer young[10], half[10];
+    double mm0, mm1, w0, w1;
+    derm_firmness_layers(s, young, &mm0, &w0);
+    assert_rel(mm0, p.mechanics_dermis_mm, 1e-12);
+    for (int64_t v = 0; v < s->grid.n; v++) {
+        s->f.matrix[DERM_M_COLLAGEN_INTACT][v] *= 0.5;
+        s->f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] *= 0.5;
+        s->f.matrix[DERM_M_AGE_AMOUNT][v] *= 0.5; /* the AGE the lost collagen carried */
+    }
+    derm_firmness_layers(s, half, &mm1, &w1);
+    /* the thinner dermis: 1 - collagen volume share / 2 */
+    const double rel = 1.0 - 0.5 * p.ecm_collagen_volume_share;
+    assert_rel(mm1, p.mechanics_dermis_mm * rel, 1e-12);
+    /* the same HA in less tissue binds more water per volume */
+    assert_rel(w1, derm_tissue_water_content(&s->c.mech, 1.0 / rel), 1e-12);
+    assert_true(w1 > w0);
+    for (int64_t k = 0; k < nz; k++) {
+        const double *y = s->young_profile;
+        const double yi = y[DERM_M_COLLAGEN_INTACT * nz + k], yf = y[DERM_M_COLLAGEN_FRAGMENTED * nz + k];
+        const double f0 = yf / (yi + yf);
+        const double ye = y[DERM_M_ELASTIN_FUNCTIONAL * nz + k], yz = y[DERM_M_ELASTIN_ELASTOTIC * nz + k];
+        /* the young elastotic amount, compacted, shows as an excess over its young concentration */
+        struct derm_mech_composition c = {.collagen = 0.5 / rel,
+                                          .fragmented = f0,
+                                          .elastin = 1.0 / rel,
+                                          .elastotic = yz * (1.0 / rel - 1.0) / ye,
+                                          .age_excess = 0.0,
+                                          .ha = 1.0 / rel};
+        const struct derm_mech_layer want = derm_tissue_dermal_layer(&s->c.mech, &c, f0);
+        assert_rel(half[k].g0, want.g0, 1e-9);
+        assert_rel(half[k].g1, want.g1, 1e-9);
+        assert_rel(half[k].eta_f, want.eta_f, 1e-9);
+        /* firmer than the uncompacted ratios (collagen 0.5 in the young volume) */
+        c = (struct derm_mech_composition){.collagen = 0.5, .fragmented = f0, .elastin = 1.0, .ha = 1.0};
+        assert_true(half[k].g0 > derm_tissue_dermal_layer(&s->c.mech, &c, f0).g0);
+        assert_true(half[k].g0 < young[k].g0); /* but softer than young */
+    }
+    derm_sim_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry_rows_complete_and_unique),
-        cmocka_unit_test(test_signal_means_generated),
-        cmocka_unit_test(test_names_and_units_unchanged),
-        cmocka_unit_test(test_compute_on_a_simulation),
+        cmocka_unit_test(test_registry_rows_complete_and_unique), cmocka_unit_test(test_signal_means_generated),
+        cmocka_unit_test(test_names_and_units_unchanged),         cmocka_unit_test(test_compute_on_a_simulation),
+        cmocka_unit_test(test_mechanics_read_compacted_tissue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  *
  * Checks: a session opens dose x microneedling_fraction in every layer inside the needled
  * depth, the part of the layer the needles reach in a partial layer, none below, at least the
- * first layer for a shallow depth, and caps at 1; the chain follows its closed form
+ * first layer for a shallow depth, of the tissue not yet wounded only, so open + repair stays
+ * <= 1 over any number of sessions; a session tau hours into a step gives the state and the
+ * integrated means of steps that end at the session (any step); the chain follows its closed form
  * (w = w0 e^{-t/tc}, r = w0 tr/(tr - tc) (e^{-t/tr} - e^{-t/tc})) and gives the same state
  * after one long step as after many short ones; the step means integrate exactly (mean x dt
  * summed over steps equals the closed-form integral at any step); fractions stay in [0, 1];
@@ -59,17 +61,76 @@ static void test_session_depth_profile(void **state)
     assert_int_equal(derm_grid_init(&g, 2, 2, NZ, 20.0, NULL), DERM_OK);
     struct derm_wound_coef c = default_coef();
     c.microneedling_fraction = 0.1;
-    double open[NZ] = {0};
-    derm_wound_session(&g, &c, 2.0, 50.0, open); /* two layers and half of the third */
+    double open[NZ] = {0}, none[NZ] = {0};
+    derm_wound_session(&g, &c, 2.0, 50.0, open, none); /* two layers and half of the third */
     assert_true(fabs(open[0] - 0.2) < 1e-15 && fabs(open[1] - 0.2) < 1e-15);
     assert_true(fabs(open[2] - 0.1) < 1e-15);
     for (int k = 3; k < NZ; k++) assert_true(open[k] == 0.0);
     double shallow[NZ] = {0};
-    derm_wound_session(&g, &c, 1.0, 1.0, shallow); /* at least the first layer */
+    derm_wound_session(&g, &c, 1.0, 1.0, shallow, none); /* at least the first layer */
     assert_true(fabs(shallow[0] - 0.1) < 1e-15 && shallow[1] == 0.0);
-    double deep[NZ] = {0};
-    for (int i = 0; i < 30; i++) derm_wound_session(&g, &c, 1.0, 1e4, deep); /* capped at 1 */
-    for (int k = 0; k < NZ; k++) assert_true(deep[k] == 1.0);
+    /* only unwounded tissue is wounded: 0.1 of the 0.7 left */
+    double o2[NZ] = {0}, r2[NZ] = {0};
+    o2[0] = 0.2;
+    r2[0] = 0.1;
+    derm_wound_session(&g, &c, 1.0, 1.0, o2, r2);
+    assert_true(fabs(o2[0] - (0.2 + 0.1 * 0.7)) < 1e-15);
+    /* many heavy sessions, every 3 days, wounds closing in between: never above 1 */
+    c.microneedling_fraction = 0.5;
+    double op[NZ] = {0}, rp[NZ] = {0}, om[NZ], rm[NZ], syn[NZ], work[2 * NZ];
+    struct derm_wound_layers L = {op, rp, om, rm, syn, work};
+    const double dose[1] = {2.0}, depth[1] = {1e4};
+    double most = 0.0;
+    for (int i = 0; i < 200; i++) {
+        derm_wound_step(&g, &c, 72.0, 10.0, 1, dose, depth, &L);
+        for (int k = 0; k < NZ; k++) {
+            assert_true(op[k] >= 0.0 && rp[k] >= 0.0 && op[k] + rp[k] <= 1.0 + 1e-15);
+            assert_true(om[k] + rm[k] <= 1.0 + 1e-15 && syn[k] <= c.repair_synthesis);
+            if (op[k] + rp[k] > most) most = op[k] + rp[k];
+        }
+    }
+    assert_true(most > 0.9); /* the cap is reached, not avoided */
+}
+
+/* A session tau hours into a step of dt gives, at the end of the step, the state and the
+ * integrals of two steps split at the session. */
+static void test_session_inside_a_step(void **state)
+{
+    (void)state;
+    struct derm_grid g;
+    assert_int_equal(derm_grid_init(&g, 2, 2, NZ, 20.0, NULL), DERM_OK);
+    struct derm_wound_coef c = default_coef();
+    const double dt = 168.0, tau = 58.0, dose[2] = {1.0, 0.5}, depth[2] = {100.0, 40.0};
+    double o1[NZ], r1[NZ], om1[NZ], rm1[NZ], s1[NZ], w1[2 * NZ];
+    double o2[NZ], r2[NZ], om2[NZ], rm2[NZ], s2[NZ], w2[2 * NZ];
+    for (int k = 0; k < NZ; k++) {
+        o1[k] = o2[k] = 0.01 * k;
+        r1[k] = r2[k] = 0.02;
+    }
+    struct derm_wound_layers A = {o1, r1, om1, rm1, s1, w1}, B = {o2, r2, om2, rm2, s2, w2};
+    derm_wound_step(&g, &c, dt, tau, 2, dose, depth, &A);
+    /* the same as two steps that meet at the session */
+    double io[NZ], ir[NZ];
+    derm_wound_step(&g, &c, tau, 0.0, 0, NULL, NULL, &B);
+    for (int k = 0; k < NZ; k++) {
+        io[k] = om2[k] * tau;
+        ir[k] = rm2[k] * tau;
+    }
+    derm_wound_step(&g, &c, dt - tau, 0.0, 2, dose, depth, &B);
+    for (int k = 0; k < NZ; k++) {
+        assert_true(fabs(o1[k] - o2[k]) < 1e-15 && fabs(r1[k] - r2[k]) < 1e-15);
+        assert_true(fabs(om1[k] * dt - (io[k] + om2[k] * (dt - tau))) < 1e-12);
+        assert_true(fabs(rm1[k] * dt - (ir[k] + rm2[k] * (dt - tau))) < 1e-12);
+        assert_true(s1[k] == derm_wound_synthesis_factor(&c, om1[k], rm1[k]));
+    }
+    /* the needled layers (0-4, 100 um) were wounded; below, the open wounds only closed */
+    for (int k = 0; k < NZ; k++) {
+        const double closed_only = 0.01 * k * exp(-c.close_h * dt);
+        if (k < 5)
+            assert_true(o1[k] > closed_only + 0.01);
+        else
+            assert_true(fabs(o1[k] - closed_only) <= 1e-14 * (closed_only + 1e-300));
+    }
 }
 
 /* Closed forms for w(0) = w0, r(0) = 0. */
@@ -96,8 +157,8 @@ static void test_chain_closed_form_and_step_independence(void **state)
     const double w0 = 0.15, T = 84.0 * 24.0; /* 12 weeks */
     const double steps[] = {0.25, 6.0, 24.0, 168.0, T};
     for (size_t s = 0; s < sizeof steps / sizeof *steps; s++) {
-        double open[1] = {w0}, rep[1] = {0}, om[1], rm[1], syn[1];
-        struct derm_wound_layers L = {open, rep, om, rm, syn};
+        double open[1] = {w0}, rep[1] = {0}, om[1], rm[1], syn[1], work[2];
+        struct derm_wound_layers L = {open, rep, om, rm, syn, work};
         const int n = (int)llround(T / steps[s]);
         double iw = 0.0, ir = 0.0;
         for (int i = 0; i < n; i++) {
@@ -113,8 +174,8 @@ static void test_chain_closed_form_and_step_independence(void **state)
         assert_true(fabs(ir - int_r(&c, w0, T)) < 1e-9 * int_r(&c, w0, T));
     }
     /* no wound: nothing moves, factor exactly 1 */
-    double open[1] = {0}, rep[1] = {0}, om[1] = {9}, rm[1] = {9}, syn[1] = {9};
-    struct derm_wound_layers L = {open, rep, om, rm, syn};
+    double open[1] = {0}, rep[1] = {0}, om[1] = {9}, rm[1] = {9}, syn[1] = {9}, work[2];
+    struct derm_wound_layers L = {open, rep, om, rm, syn, work};
     derm_wound_advance(&c, 1, 168.0, &L);
     assert_true(open[0] == 0.0 && rep[0] == 0.0 && om[0] == 0.0 && rm[0] == 0.0 && syn[0] == 1.0);
 }
@@ -155,6 +216,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_coefficients_from_parameters),
         cmocka_unit_test(test_session_depth_profile),
+        cmocka_unit_test(test_session_inside_a_step),
         cmocka_unit_test(test_chain_closed_form_and_step_independence),
         cmocka_unit_test(test_synthesis_factor),
         cmocka_unit_test(test_sources),

@@ -82,6 +82,9 @@ struct derm_exposure {
     double pollution;                 /* time mean of the pollution index */
     double dose[DERM_SCHED_MAX];      /* per entry: amount delivered (dose inputs) */
     double dose_open[DERM_SCHED_MAX]; /* per entry: part delivered topically through open channels */
+    double dose_time[DERM_SCHED_MAX]; /* per entry: sum of instantaneous administrations x their time
+                                         after the interval's start (au h): dose_time / dose is
+                                         when a lone session came */
     double open_depth_um;             /* deepest open microneedling channels in the interval */
 };
 

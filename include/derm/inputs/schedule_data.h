@@ -24,7 +24,7 @@ enum derm_schedule_input {
     DERM_IN_EXOSOME,            /* dose: exosome amount per administration (au) */
     DERM_IN_CONDITIONED_MEDIUM, /* dose: conditioned medium per administration (au) */
     DERM_IN_GROWTH_FACTOR,      /* dose: PRP-like growth-factor cocktail per administration (au) */
-    DERM_IN_MICRONEEDLING,      /* dose: wound stimulus per session (au); opens channels */
+    DERM_IN_MICRONEEDLING,      /* dose: sessions (model/wound.h); opens channels */
     DERM_IN_COUNT
 };
 #define DERM_SCHED_INPUT_CHOICES \

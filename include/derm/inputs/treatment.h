@@ -4,7 +4,8 @@
  * topical exp(-z / penetration_um), uniform over the needled depth while microneedling
  * channels are open, systemic uniform), the sources it adds (each unit dose raises its
  * signal by treatment.*_level over a column of treatment.column_um; exosomes, PRP-like
- * growth-factor cocktails, conditioned medium as both, microneedling's wound response),
+ * growth-factor cocktails, conditioned medium as both; microneedling's own response is the
+ * wound it makes, model/wound.h),
  * and the exosome source mix still present with the effect emphasis of that mix
  * (exosome_source.* presets, 1 = generic MSC exosome; qualitative, from the reviews
  * behind BIOLOGY.md: adipose exosomes raise type I collagen and lower MMP-1/-3 in photoaged

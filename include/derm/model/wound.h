@@ -4,16 +4,19 @@
  *   open   w: wounded tissue not yet closed (clot, then granulation tissue),
  *   repair r: closed wounds whose new matrix is still being laid down and remodelled,
  * with  w' = -w / closure,  r' = w / closure - r / remodel  (a linear chain, advanced exactly
- * with the matrix pools' chain solver). A microneedling session adds
- * dose x wound.microneedling_fraction to w in every layer it reaches (by overlap with
- * [0, depth_um)), at the start of the step that holds it. Over the step:
+ * with the matrix pools' chain solver). A microneedling session wounds, in every layer it
+ * reaches (by overlap with [0, depth_um)), the share dose x wound.microneedling_fraction of
+ * the tissue not already wounded (so w + r <= 1), at the time it is given: the step is
+ * advanced to the session, the session added, and the rest of the step advanced (sessions
+ * of one step act together at their dose-weighted time). Over the step:
  *   - open wounds release TGF-beta (platelets, then macrophages), growth factors (PDGF, FGF)
  *     and chemokines: a source w_mean x level x decay rate per signal, so tissue that is wholly
  *     open wound holds `level` above the young mean;
  *   - fibroblasts in tissue under repair make collagen at wound.repair_synthesis_factor times
  *     their rate elsewhere: the layer's synthesis x (1 + (factor - 1) min(w_mean + r_mean, 1)).
  * w_mean and r_mean are the exact means of w and r over the step (from the chain's mass
- * balance), so the integrated release and repair do not depend on the step.
+ * balance), so the integrated release and repair do not depend on the step; only sessions
+ * closer together than one step are merged.
  * Sources: closure from the healing of laser micro-zones (Hantash 2007, C14: open zones close
  * over 1-4 weeks; needle channels are narrower); remodelling from the procollagen response
  * still raised 3 months after a fractional laser (Orringer 2012, C14); the wound's signals and
@@ -41,12 +44,20 @@ struct derm_wound_coef {
 struct derm_wound_layers {
     double *open, *repair;
     double *open_mean, *repair_mean, *synthesis;
+    double *work; /* 2 nz doubles of scratch */
 };
 
-/** Add a session of `dose` reaching `depth_um` (at least the first layer) to the open
- *  fractions, capped at 1. */
+/** A session of `dose` reaching `depth_um` (at least the first layer): in each layer the
+ *  share min(dose x fraction x reach, 1) of the tissue not yet wounded (1 - open - repair)
+ *  becomes open wound. */
 void derm_wound_session(const struct derm_grid *g, const struct derm_wound_coef *c, double dose, double depth_um,
-                        double *open);
+                        double *open, const double *repair);
+
+/** One step of dt_h with n sessions (doses, depths) given together tau_h into it
+ *  (0 <= tau_h <= dt_h): advance to tau, add them, advance to dt; the step means and
+ *  synthesis factors cover the whole step. */
+void derm_wound_step(const struct derm_grid *g, const struct derm_wound_coef *c, double dt_h, double tau_h, int n,
+                     const double *dose, const double *depth_um, struct derm_wound_layers *w);
 
 /** Advance every layer's (open, repair) over dt_h exactly; set the step means and the
  *  synthesis factors. */
