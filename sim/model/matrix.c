@@ -13,6 +13,12 @@ static inline double mmp_activity(double mmp, double timp, double ki)
     return (mmp / (1.0 + timp / ki)) * (1.0 + 1.0 / ki);
 }
 
+/* Decays over the step of the rates that are the same in every voxel (elastotic material
+ * and low-MW HA clearance), formed once per step (derm_chain_decay). */
+struct step_decays {
+    double e_ez, p_ez, e_hl, p_hl;
+};
+
 /* The arrays one step reads and writes (fields.h order), grid.n each. */
 struct matrix_arrays {
     double *ci, *cf, *ga, *ef, *ez, *hh, *hl, *ea;
@@ -65,14 +71,17 @@ static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, cons
 
 /* Elastin of voxel q (functional -> elastotic -> cleared, plus UVA elastosis) and its AGE. */
 static inline void elastin_voxel(const struct matrix_arrays *A, int64_t q, const struct derm_matrix_coef *cc,
-                                 double age_form_el_h, double dt, double *sums)
+                                 const struct step_decays *K, double age_form_el_h, double dt, double *sums)
 {
     double rx = A->ros[q] > 0.0 ? A->ros[q] : 0.0;
     double ox = cc->k_oxidation_h * rx;
     double kel = cc->k_elastin_h + ox;
     double yield_z = kel > 0.0 ? ox / kel : 0.0;
     const double e0 = A->ef[q] + A->ez[q];
-    const double left = derm_chain_advance(A->dep_el[q], kel, cc->k_elastotic_h, yield_z, dt, &A->ef[q], &A->ez[q]);
+    double e_el, p_el;
+    derm_chain_decay(kel * dt, &e_el, &p_el);
+    const double left = derm_chain_advance_with(A->dep_el[q], kel, cc->k_elastotic_h, yield_z, dt, e_el, p_el, K->e_ez,
+                                                K->p_ez, &A->ef[q], &A->ez[q]);
     double pz = A->dep_ez ? A->dep_ez[q] : 0.0; /* elastotic deposition (UVA): linear, superposed exactly */
     if (pz > 0.0) A->ez[q] += pz * dt * derm_chain_phi1(cc->k_elastotic_h * dt);
     sums[3] += A->dep_el[q] * dt;
@@ -96,18 +105,20 @@ static inline int negative_state(const struct matrix_arrays *A, int64_t q)
 /* One depth layer, serially; its flux sums (struct derm_matrix_flux order) into
  * part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
 static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, const struct derm_matrix_coef *cc,
-                         double age_form_h, double age_form_el_h, double uptake, double dt, double *part)
+                         const struct step_decays *K, double age_form_h, double age_form_el_h, double uptake, double dt,
+                         double *part)
 {
     double sums[DERM_MATRIX_NFLUX] = {0}, bad = 0.0;
     for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
         /* inputs must be non-negative: the chain's round-off guard must not hide a bad state */
         const int bad_in = negative_state(A, q);
         collagen_voxel(A, q, cc, age_form_h, uptake, dt, sums);
-        elastin_voxel(A, q, cc, age_form_el_h, dt, sums);
+        elastin_voxel(A, q, cc, K, age_form_el_h, dt, sums);
         const double h0 = A->hh[q] + A->hl[q], made = (A->dep_ha[q] + cc->ha_supply) * dt;
-        double kh = derm_matrix_ha_rate(cc, A->ros[q], A->il[q]);
-        sums[8] +=
-            derm_chain_advance(A->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, &A->hh[q], &A->hl[q]);
+        double kh = derm_matrix_ha_rate(cc, A->ros[q], A->il[q]), e_h, p_h;
+        derm_chain_decay(kh * dt, &e_h, &p_h);
+        sums[8] += derm_chain_advance_with(A->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, e_h, p_h,
+                                           K->e_hl, K->p_hl, &A->hh[q], &A->hl[q]);
         sums[7] += made;
         sums[9] += h0 + made - (A->hh[q] + A->hl[q]);
         double chk = A->ci[q] + A->cf[q] + A->ga[q] + A->ef[q] + A->ez[q] + A->hh[q] + A->hl[q] + A->ea[q];
@@ -146,10 +157,13 @@ derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const 
     const double age_form_h = c->age_form_ref_h * glucose_ratio;       /* pmol/mg/h at this glucose */
     const double age_form_el_h = c->age_form_el_ref_h * glucose_ratio; /* on elastin */
     const double dt = dt_h;
-#pragma omp parallel for schedule(static) default(none) shared(A, cc, part) \
+    struct step_decays K;
+    derm_chain_decay(c->k_elastotic_h * dt, &K.e_ez, &K.p_ez);
+    derm_chain_decay(c->k_lmw_h * dt, &K.e_hl, &K.p_hl);
+#pragma omp parallel for schedule(static) default(none) shared(A, cc, K, part) \
     firstprivate(dt, nz, nxy, age_form_h, age_form_el_h, uptake)
     for (int64_t k = 0; k < nz; k++)
-        matrix_layer(&A, k, nxy, &cc, age_form_h, age_form_el_h, uptake, dt, part + (DERM_MATRIX_NFLUX + 1) * k);
+        matrix_layer(&A, k, nxy, &cc, &K, age_form_h, age_form_el_h, uptake, dt, part + (DERM_MATRIX_NFLUX + 1) * k);
     double fl[DERM_MATRIX_NFLUX] = {0}, nbad = 0.0;
     for (int64_t k = 0; k < nz; k++) { /* layers added in order: independent of the thread count */
         const double *pk = part + (DERM_MATRIX_NFLUX + 1) * k;

@@ -25,28 +25,27 @@ static inline double derm_chain_phi1(double x)
     return -expm1(-x) / x;
 }
 
-/* The exact chain, inlined in the voxel loop. Two exponentials at most (none when both
- * rates times t are below 0.05); phi1 and the cross term are formed from them, which is
- * accurate to ~1e-14 relative once the argument exceeds 0.05. */
-static inline double derm_chain_advance(double P, double a, double b, double yield, double t, double *x, double *y)
+/* e = e^{-rt} and p = derm_chain_phi1(rt) for a rate times a time rt: by the series below
+ * 0.05, from one exponential above. */
+static inline void derm_chain_decay(double rt, double *e, double *p)
+{
+    if (fabs(rt) < 0.05) {
+        *p = derm_chain_phi1(rt);
+        *e = 1.0 - rt * *p;
+    } else {
+        *e = exp(-rt);
+        *p = (1.0 - *e) / rt;
+    }
+}
+
+/* The exact chain given the decays of both compartments over t (derm_chain_decay of a t
+ * and of b t): a caller whose b is the same in every voxel forms b's once per step, with
+ * the same bits as derm_chain_advance. */
+static inline double derm_chain_advance_with(double P, double a, double b, double yield, double t, double ea, double pa,
+                                             double eb, double pb, double *x, double *y)
 {
     const double x0 = *x, y0 = *y;
     const double at = a * t, bt = b * t;
-    double ea, pa, eb, pb;
-    if (fabs(at) < 0.05) {
-        pa = derm_chain_phi1(at);
-        ea = 1.0 - at * pa;
-    } else {
-        ea = exp(-at);
-        pa = (1.0 - ea) / at;
-    }
-    if (fabs(bt) < 0.05) {
-        pb = derm_chain_phi1(bt);
-        eb = 1.0 - bt * pb;
-    } else {
-        eb = exp(-bt);
-        pb = (1.0 - eb) / bt;
-    }
     /* x(t) = x0 e^{-a t} + P t derm_chain_phi1(a t) */
     const double x1 = x0 * ea + P * t * pa;
     const double out = P * t - (x1 - x0); /* mass balance: what left x */
@@ -64,6 +63,17 @@ static inline double derm_chain_advance(double P, double a, double b, double yie
     *x = x1;
     *y = y1;
     return out;
+}
+
+/* The exact chain, inlined in the voxel loop. Two exponentials at most (none when both
+ * rates times t are below 0.05); phi1 and the cross term are formed from them, which is
+ * accurate to ~1e-14 relative once the argument exceeds 0.05. */
+static inline double derm_chain_advance(double P, double a, double b, double yield, double t, double *x, double *y)
+{
+    double ea, pa, eb, pb;
+    derm_chain_decay(a * t, &ea, &pa);
+    derm_chain_decay(b * t, &eb, &pb);
+    return derm_chain_advance_with(P, a, b, yield, t, ea, pa, eb, pb, x, y);
 }
 
 /** Exact solution over t of x' = P - a x, y' = yield a x - b y; updates *x, *y and
