@@ -288,23 +288,31 @@ static void check_against_state(const struct derm_sim *s, const double *t)
     assert_true(t[DERM_T_COLLAGEN_MMP_SUSCEPTIBILITY] > 0.0 && t[DERM_T_COLLAGEN_MMP_SUSCEPTIBILITY] <= 1.0);
 }
 
-static void test_compute_on_a_simulation(void **state)
+/* A young simulation of nx x nx x nz voxels of 20 um, ages 25-27, no schedule; p receives
+ * its parameters. */
+static struct derm_sim *small_sim(struct derm_params *p, int64_t nx, int64_t nz, int64_t seed)
 {
-    (void)state;
-    struct derm_params p;
-    derm_params_defaults(&p);
-    p.domain_nx = 8;
-    p.domain_ny = 8;
-    p.domain_nz = 12;
-    p.domain_voxel_um = 20.0;
-    p.run_age_start_years = 25.0;
-    p.run_age_end_years = 27.0;
-    p.run_seed = 5;
+    derm_params_defaults(p);
+    p->domain_nx = p->domain_ny = nx;
+    p->domain_nz = nz;
+    p->domain_voxel_um = 20.0;
+    p->run_age_start_years = 25.0;
+    p->run_age_end_years = 27.0;
+    p->run_seed = seed;
     static struct derm_schedule sched;
     memset(&sched, 0, sizeof sched);
     struct derm_sim *s = NULL;
     struct derm_err err = {0};
-    if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) fail_msg("%s", err.msg);
+    if (derm_sim_create(&s, p, &sched, &err) != DERM_OK) fail_msg("%s", err.msg);
+    return s;
+}
+
+static void test_compute_on_a_simulation(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    struct derm_sim *s = small_sim(&p, 8, 12, 5);
+    struct derm_err err = {0};
     double t[DERM_NTOTALS], again[DERM_NTOTALS], t0[DERM_NTOTALS];
     derm_totals_compute(s, t);
     check_against_state(s, t);
@@ -361,17 +369,7 @@ static void test_mechanics_read_compacted_tissue(void **state)
 {
     (void)state;
     struct derm_params p;
-    derm_params_defaults(&p);
-    p.domain_nx = 6;
-    p.domain_ny = 6;
-    p.domain_nz = 10;
-    p.domain_voxel_um = 20.0;
-    p.run_seed = 3;
-    static struct derm_schedule sched;
-    memset(&sched, 0, sizeof sched);
-    struct derm_sim *s = NULL;
-    struct derm_err err = {0};
-    if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) fail_msg("%s", err.msg);
+    struct derm_sim *s = small_sim(&p, 6, 10, 3);
     const int64_t nz = s->grid.nz;
     struct derm_mech_layer young[10], half[10];
     double mm0, mm1, w0, w1;
