@@ -38,3 +38,14 @@ int64_t derm_grid_voxel_of(const struct derm_grid *g, double x, double y, double
     if (k >= g->nz) k = g->nz - 1;
     return derm_grid_idx(g, i, j, k);
 }
+
+void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *x)
+{
+    const int64_t nxy = g->nx * g->ny, nz = g->nz;
+#pragma omp parallel for schedule(static) default(none) shared(per_layer, x) firstprivate(nxy, nz, scale)
+    for (int64_t k = 0; k < nz; k++) {
+        const double add = scale * per_layer[k];
+        if (add == 0.0) continue;
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) x[q] += add;
+    }
+}

@@ -43,12 +43,11 @@ void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedul
         const double z0 = (double)k * h, z1 = z0 + h;
         double m;
         if (open_depth_um > 0.0) {
-            double top = open_depth_um < lz ? open_depth_um : lz;
-            m = z1 <= top ? h : (z0 < top ? top - z0 : 0.0);
+            m = derm_grid_layer_inside(g, k, open_depth_um < lz ? open_depth_um : lz);
         } else if (e->input == DERM_IN_MICRONEEDLING) {
             double top = e->depth_um < lz ? e->depth_um : lz;
             if (top < h) top = h; /* at least the first layer */
-            m = z1 <= top ? h : (z0 < top ? top - z0 : 0.0);
+            m = derm_grid_layer_inside(g, k, top);
         } else if (e->route == DERM_ROUTE_INTRADERMAL) {
             m = normal_mass(z0, z1, e->depth_um, e->spread_um);
         } else if (e->route == DERM_ROUTE_TOPICAL) {
@@ -65,21 +64,10 @@ void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedul
     for (int64_t k = 0; k < g->nz; k++) w_k[k] = sum > 0.0 ? w_k[k] / (sum * h) : 1.0 / lz;
 }
 
-/* src += scale x per_layer[k] in every voxel of layer k. */
-static void add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *src)
-{
-    const int64_t nxy = g->nx * g->ny;
-    for (int64_t k = 0; k < g->nz; k++) {
-        const double add = scale * per_layer[k];
-        if (add == 0.0) continue;
-        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) src[q] += add;
-    }
-}
-
 /* Add amount (au um, a column) with depth weights w_k (per um) as a source over dt. */
 static void add_column(const struct derm_grid *g, double column, const double *w_k, double dt_h, double *src)
 {
-    add_layers(g, w_k, column / dt_h, src);
+    derm_grid_add_layers(g, w_k, column / dt_h, src);
 }
 
 void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_treatment_coef *c,

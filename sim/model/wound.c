@@ -10,8 +10,7 @@ void derm_wound_session(const struct derm_grid *g, const struct derm_wound_coef 
     double top = depth_um < lz ? depth_um : lz;
     if (top < h) top = h; /* at least the first layer */
     for (int64_t k = 0; k < g->nz; k++) {
-        const double z0 = (double)k * h, z1 = z0 + h;
-        const double share = z1 <= top ? 1.0 : (z0 < top ? (top - z0) / h : 0.0);
+        const double share = derm_grid_layer_inside(g, k, top) / h;
         if (!(share > 0.0)) continue;
         double hit = dose * c->microneedling_fraction * share;
         if (hit > 1.0) hit = 1.0;
@@ -72,16 +71,6 @@ void derm_wound_step(const struct derm_grid *g, const struct derm_wound_coef *c,
 void derm_wound_add_sources(const struct derm_grid *g, const struct derm_wound_coef *c, const double *open_mean,
                             double *const *src)
 {
-    const int64_t nxy = g->nx * g->ny;
-    const int64_t nz = g->nz;
-    for (int s = 0; s < DERM_NSIGNAL; s++) {
-        if (!(c->release_h[s] > 0.0)) continue;
-#pragma omp parallel for schedule(static) default(none) shared(c, open_mean, src) firstprivate(s, nz, nxy)
-        for (int64_t k = 0; k < nz; k++) {
-            const double add = c->release_h[s] * open_mean[k];
-            if (!(add > 0.0)) continue;
-            double *row = src[s] + k * nxy;
-            for (int64_t q = 0; q < nxy; q++) row[q] += add;
-        }
-    }
+    for (int s = 0; s < DERM_NSIGNAL; s++)
+        if (c->release_h[s] > 0.0) derm_grid_add_layers(g, open_mean, c->release_h[s], src[s]);
 }

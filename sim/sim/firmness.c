@@ -26,11 +26,12 @@ static double layer_mean(const struct derm_sim *s, int f, int64_t k)
 
 /* Composition of layer k (lateral means m, young profile y) as it is in the tissue: the
  * block's voxels keep their volume while the matrix they hold is lost, but the tissue
- * itself shrinks with its matrix (the dermal thickness readout, relative to young `rel`),
- * so every amount is read per volume of the compacted tissue (amount / rel). Shares (the
- * fragmented fraction, AGE per collagen) do not change with compaction. */
+ * itself shrinks with its matrix (the dermal thickness readout, relative to young), so every
+ * amount is read per volume of the compacted tissue (amount x inv, inv = 1 / relative
+ * thickness). Shares (the fragmented fraction, AGE per collagen) do not change with
+ * compaction. *f0 receives the young fragmented share of the layer. */
 static struct derm_mech_composition layer_composition(const double *m, const double *y, int64_t nz, int64_t k,
-                                                      double rel)
+                                                      double inv, double *f0)
 {
 #define Y(f) y[(f)*nz + k]
     const double ci = m[DERM_M_COLLAGEN_INTACT], cf = m[DERM_M_COLLAGEN_FRAGMENTED];
@@ -38,7 +39,7 @@ static struct derm_mech_composition layer_composition(const double *m, const dou
     const double ye = Y(DERM_M_ELASTIN_FUNCTIONAL);
     const double x = ci + cf > 0 ? m[DERM_M_AGE_AMOUNT] / (ci + cf) : 0.0;
     const double x0 = yi + yf > 0 ? Y(DERM_M_AGE_AMOUNT) / (yi + yf) : 0.0;
-    const double inv = rel > 0.01 ? 1.0 / rel : 100.0;
+    *f0 = yi + yf > 0 ? yf / (yi + yf) : 0.0;
     struct derm_mech_composition c = {
         .collagen = ratio(ci, yi) * inv,
         .fragmented = ci + cf > 0 ? cf / (ci + cf) : 1.0,
@@ -55,8 +56,8 @@ void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out,
 {
     const int64_t nz = s->grid.nz;
     double msum[DERM_NMATRIX] = {0};
-    /* the layer means first (out[] holds them meanwhile: nz x DERM_NMATRIX doubles fit in
-     * nz layers of six doubles only when DERM_NMATRIX <= 6, so they get their own array) */
+    /* the layer means first: the relative thickness needs every layer's (if the array cannot
+     * be had, the second pass takes the means again) */
     double *mk = malloc(sizeof(double) * DERM_NMATRIX * (size_t)nz);
     for (int64_t k = 0; k < nz; k++)
         for (int f = 0; f < DERM_NMATRIX; f++) {
@@ -67,18 +68,18 @@ void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out,
     const double nxy = (double)(s->grid.nx * s->grid.ny);
     for (int f = 0; f < DERM_NMATRIX; f++) msum[f] *= nxy; /* layer means -> domain sums */
     const double rel = derm_totals_dermal_thickness(s, msum) / derm_grid_lz(&s->grid);
+    const double inv = rel > 0.01 ? 1.0 / rel : 100.0; /* a collapsed dermis keeps 1 % */
     const double *y = s->young_profile;
     for (int64_t k = 0; k < nz; k++) {
         double m[DERM_NMATRIX];
         for (int f = 0; f < DERM_NMATRIX; f++) m[f] = mk ? mk[k * DERM_NMATRIX + f] : layer_mean(s, f, k);
-        const struct derm_mech_composition c = layer_composition(m, y, nz, k, rel);
-        const double yi = y[DERM_M_COLLAGEN_INTACT * nz + k], yf = y[DERM_M_COLLAGEN_FRAGMENTED * nz + k];
-        out[k] = derm_tissue_dermal_layer(&s->c.mech, &c, yi + yf > 0 ? yf / (yi + yf) : 0.0);
+        double f0;
+        const struct derm_mech_composition c = layer_composition(m, y, nz, k, inv, &f0);
+        out[k] = derm_tissue_dermal_layer(&s->c.mech, &c, f0);
     }
     free(mk);
     *dermis_mm = derm_tissue_dermis_mm(&s->c.mech, rel);
-    *water = derm_tissue_water_content(&s->c.mech, ratio(msum[DERM_M_HA_HMW], s->young_matrix[DERM_M_HA_HMW]) *
-                                                       (rel > 0.01 ? 1.0 / rel : 100.0));
+    *water = derm_tissue_water_content(&s->c.mech, ratio(msum[DERM_M_HA_HMW], s->young_matrix[DERM_M_HA_HMW]) * inv);
 }
 
 /* Has the column moved beyond the tolerance since the key was taken? The root mean square

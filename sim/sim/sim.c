@@ -53,8 +53,8 @@ static void phase_crowding(struct derm_sim *s)
     }
 }
 
-/* Microneedling sessions of the step open wounds at its start; every layer's wounds then
- * close and repair over the step (model/wound.h). */
+/* Microneedling sessions of the step open wounds at their (dose-weighted) time inside it;
+ * every layer's wounds close and repair over the step (model/wound.h). */
 static void phase_wounds(struct derm_sim *s)
 {
     s->in.wound_synthesis_k = NULL;

@@ -38,4 +38,14 @@ static inline double derm_grid_lz(const struct derm_grid *g) { return (double)g-
 /** Voxel volume in mm^3. */
 static inline double derm_grid_voxel_mm3(const struct derm_grid *g) { return g->h_um * g->h_um * g->h_um * 1e-9; }
 
+/** Thickness (um) of depth layer k that lies inside [0, top_um). */
+static inline double derm_grid_layer_inside(const struct derm_grid *g, int64_t k, double top_um)
+{
+    const double z0 = (double)k * g->h_um, z1 = z0 + g->h_um;
+    return z1 <= top_um ? g->h_um : (z0 < top_um ? top_um - z0 : 0.0);
+}
+
+/** x += scale x per_layer[k] in every voxel of depth layer k (layers adding 0 untouched). */
+void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *x);
+
 #endif
