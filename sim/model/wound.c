@@ -1,10 +1,12 @@
 /* wound.c - micro-wounds and their repair (model and sources in wound.h). */
 #include "derm/model/wound.h"
 
+#include <math.h>
+
 #include "derm/solve/chain.h"
 
 void derm_wound_session(const struct derm_grid *g, const struct derm_wound_coef *c, double dose, double depth_um,
-                        double *open, const double *repair)
+                        double *open, const double *repair, double *opened)
 {
     const double h = g->h_um, lz = (double)g->nz * h;
     double top = depth_um < lz ? depth_um : lz;
@@ -17,6 +19,7 @@ void derm_wound_session(const struct derm_grid *g, const struct derm_wound_coef 
         double intact = 1.0 - open[k] - repair[k];
         if (intact < 0.0) intact = 0.0;
         open[k] += hit * intact;
+        if (opened) opened[k] += hit * intact;
     }
 }
 
@@ -46,8 +49,10 @@ void derm_wound_step(const struct derm_grid *g, const struct derm_wound_coef *c,
                      const double *dose, const double *depth_um, struct derm_wound_layers *w)
 {
     const int64_t nz = g->nz;
+    for (int64_t k = 0; k < nz; k++) w->opened[k] = 0.0;
+    w->tau_h = tau_h > 0.0 ? (tau_h < dt_h ? tau_h : dt_h) : 0.0;
     if (n == 0 || !(tau_h > 0.0)) { /* no session, or all at the start */
-        for (int i = 0; i < n; i++) derm_wound_session(g, c, dose[i], depth_um[i], w->open, w->repair);
+        for (int i = 0; i < n; i++) derm_wound_session(g, c, dose[i], depth_um[i], w->open, w->repair, w->opened);
         derm_wound_advance(c, nz, dt_h, w);
         return;
     }
@@ -58,7 +63,7 @@ void derm_wound_step(const struct derm_grid *g, const struct derm_wound_coef *c,
         om[k] = w->open_mean[k] * tau_h;
         rm[k] = w->repair_mean[k] * tau_h;
     }
-    for (int i = 0; i < n; i++) derm_wound_session(g, c, dose[i], depth_um[i], w->open, w->repair);
+    for (int i = 0; i < n; i++) derm_wound_session(g, c, dose[i], depth_um[i], w->open, w->repair, w->opened);
     const double rest = dt_h - tau_h;
     if (rest > 0.0) derm_wound_advance(c, nz, rest, w);
     for (int64_t k = 0; k < nz; k++) {
@@ -73,4 +78,57 @@ void derm_wound_add_sources(const struct derm_grid *g, const struct derm_wound_c
 {
     for (int s = 0; s < DERM_NSIGNAL; s++)
         if (c->release_h[s] > 0.0) derm_grid_add_layers(g, open_mean, c->release_h[s], src[s]);
+}
+
+/* Clear the share d of every field of layer k (voxels q0..q1); returns the layer sums removed
+ * per field in rm. */
+static void clear_layer(double *const *m, int64_t q0, int64_t q1, double d, double *rm)
+{
+    for (int f = 0; f < DERM_NMATRIX; f++) {
+        double sum = 0.0;
+        for (int64_t q = q0; q < q1; q++) {
+            const double x = m[f][q] * d;
+            m[f][q] -= x;
+            sum += x;
+        }
+        rm[f] = sum;
+    }
+}
+
+/* Refill of one pool of a layer over the step: the deficit d0 before the step over dt, the
+ * new deficit dn over the rest after the sessions; *d receives what is still missing. */
+static double refill(double fill_h, double dt_h, double rest_h, double d0, double dn, double *d)
+{
+    const double e0 = exp(-fill_h * dt_h), en = exp(-fill_h * rest_h);
+    *d = d0 * e0 + dn * en;
+    return d0 * (1.0 - e0) + dn * (1.0 - en);
+}
+
+void derm_wound_exchange(const struct derm_grid *g, const struct derm_wound_coef *c, double dt_h,
+                         struct derm_wound_layers *w, double *const *m, struct derm_matrix_flux *flux)
+{
+    const int64_t nxy = g->nx * g->ny;
+    const double rest = dt_h - w->tau_h;
+    for (int64_t k = 0; k < g->nz; k++) {
+        const int64_t q0 = k * nxy, q1 = q0 + nxy;
+        double rm[DERM_NMATRIX] = {0};
+        const double d = w->opened[k];
+        if (d > 0.0) clear_layer(m, q0, q1, d < 1.0 ? d : 1.0, rm);
+        const double new_col = (rm[DERM_M_COLLAGEN_INTACT] + rm[DERM_M_COLLAGEN_FRAGMENTED]) / (double)nxy;
+        const double new_el = rm[DERM_M_ELASTIN_FUNCTIONAL] / (double)nxy;
+        if (!(w->fill_collagen[k] > 0.0) && !(w->fill_elastin[k] > 0.0) && !(d > 0.0)) continue;
+        const double add_col = refill(c->fill_h, dt_h, rest, w->fill_collagen[k], new_col, &w->fill_collagen[k]);
+        const double add_el = refill(c->fill_h, dt_h, rest, w->fill_elastin[k], new_el, &w->fill_elastin[k]);
+        for (int64_t q = q0; q < q1; q++) {
+            m[DERM_M_COLLAGEN_INTACT][q] += add_col;
+            m[DERM_M_ELASTIN_FUNCTIONAL][q] += add_el;
+        }
+        flux->collagen_cleave += rm[DERM_M_COLLAGEN_INTACT]; /* torn fibres are fragments, then cleared */
+        flux->collagen_clear += rm[DERM_M_COLLAGEN_INTACT] + rm[DERM_M_COLLAGEN_FRAGMENTED];
+        flux->collagen_synth += add_col * (double)nxy;
+        flux->elastin_removed += rm[DERM_M_ELASTIN_FUNCTIONAL] + rm[DERM_M_ELASTIN_ELASTOTIC];
+        flux->elastin_synth += add_el * (double)nxy;
+        flux->ha_removed += rm[DERM_M_HA_HMW] + rm[DERM_M_HA_LMW];
+        flux->age_removed += rm[DERM_M_AGE_AMOUNT];
+    }
 }

@@ -219,6 +219,7 @@ static void build_inputs(const struct derm_params *p, struct derm_coefs *c)
     w->release_h[DERM_S_GF] = p->wound_gf_level * DERM_LN2 / p->signal[DERM_S_GF].half_life_h;
     w->release_h[DERM_S_CHEMOKINE] = p->wound_chemokine_level * DERM_LN2 / p->signal[DERM_S_CHEMOKINE].half_life_h;
     w->repair_synthesis = p->wound_repair_synthesis_factor;
+    w->fill_h = 1.0 / (p->wound_fill_days * DERM_HOURS_PER_DAY);
 #define PRESET(src, name)                                                       \
     t->presets[src][DERM_EXO_SYNTHESIS] = p->exosome_source_##name##_synthesis; \
     t->presets[src][DERM_EXO_MMP] = p->exosome_source_##name##_mmp;             \

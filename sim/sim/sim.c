@@ -54,10 +54,12 @@ static void phase_crowding(struct derm_sim *s)
 }
 
 /* Microneedling sessions of the step open wounds at their (dose-weighted) time inside it;
- * every layer's wounds close and repair over the step (model/wound.h). */
+ * every layer's wounds close and repair over the step, the sessions clear the matrix of the
+ * tissue they wound and the defects refill with new matrix (model/wound.h). */
 static void phase_wounds(struct derm_sim *s)
 {
     s->in.wound_synthesis_k = NULL;
+    s->wound_flux = (struct derm_matrix_flux){0};
     if (!s->wound_on) return;
     double dose[DERM_SCHED_MAX], depth[DERM_SCHED_MAX], total = 0.0, when = 0.0;
     int n = 0;
@@ -70,6 +72,7 @@ static void phase_wounds(struct derm_sim *s)
         when += s->expo.dose_time[i];
     }
     derm_wound_step(&s->grid, &s->c.wound, s->dt_h, n ? when / total : 0.0, n, dose, depth, &s->wound);
+    derm_wound_exchange(&s->grid, &s->c.wound, s->dt_h, &s->wound, s->f.matrix, &s->wound_flux);
     s->in.wound_synthesis_k = s->wound.synthesis;
 }
 
@@ -144,6 +147,9 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const double *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
                               &s->last_flux, err));
+    double *last_all = (double *)&s->last_flux;
+    const double *wf = (const double *)&s->wound_flux; /* the wounds' exchange (phase_wounds) */
+    for (int i = 0; i < DERM_MATRIX_NFLUX; i++) last_all[i] += wf[i];
     /* amounts since the run's start: budgets rebuilt from the output close to round-off (a
      * later start's history, steps before out_step0, is not counted) */
     if (s->step < s->out_step0) return DERM_OK;
@@ -229,9 +235,10 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (!(s->src[q] = calloc(n, sizeof(double)))) goto fail;
     double **layer_arrays[] = {
-        &s->density_ref_k, &s->collagen_ref_k, &s->elastin_ref_k,   &s->ha_ref_k,          &s->layers.uvb_k,
-        &s->layers.uva_k,  &s->layers.uv_k,    &s->layers.ros_ex_k, &s->layers.uv_ap1_k,   &s->w_k,
-        &s->wound.open,    &s->wound.repair,   &s->wound.open_mean, &s->wound.repair_mean, &s->wound.synthesis};
+        &s->density_ref_k, &s->collagen_ref_k,      &s->elastin_ref_k,     &s->ha_ref_k,          &s->layers.uvb_k,
+        &s->layers.uva_k,  &s->layers.uv_k,         &s->layers.ros_ex_k,   &s->layers.uv_ap1_k,   &s->w_k,
+        &s->wound.open,    &s->wound.repair,        &s->wound.open_mean,   &s->wound.repair_mean, &s->wound.synthesis,
+        &s->wound.opened,  &s->wound.fill_collagen, &s->wound.fill_elastin};
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
     if (!(s->layer_sums = calloc((DERM_MATRIX_NFLUX + 1) * nz, sizeof(double)))) goto fail;
@@ -552,7 +559,10 @@ void derm_sim_free(struct derm_sim *s)
                         s->wound.open_mean,
                         s->wound.repair_mean,
                         s->wound.synthesis,
-                        s->wound.work};
+                        s->wound.work,
+                        s->wound.opened,
+                        s->wound.fill_collagen,
+                        s->wound.fill_elastin};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++) free(s->src[q]);
     free(s);

@@ -207,12 +207,14 @@ def test_microneedling_opens_channels(tmp_path):
 def test_microneedling_wounds_follow_closed_form(tmp_path):
     # one session 200 um deep (half of the 400 um block) opens 0.3 of every needled layer at
     # its hour, inside a daily step; open wounds close (5 d) into repair (30 d): the
-    # block means follow the chain's closed form at every row, and the repair raises
-    # collagen synthesis above the same run without needles
+    # block means follow the chain's closed form at every row, the repair raises collagen
+    # synthesis above the same run without needles, and the matrix of the wounded tissue is
+    # cleared and refilled with new matrix
     wound = "wound: {microneedling_fraction: 0.3, closure_days: 5, remodel_days: 30}\n"
     needle = "  mn: {input: microneedling, dose: 1, at_age: 30.2, hour: 11, depth_um: 200}\n"
     text = cfg(end=30.45, dt=24, si=7, schedule=needle)
-    a = series(run(tmp_path, "mn", wound + text))
+    out_a = run(tmp_path, "mn", wound + text)
+    a = series(out_a)
     c = series(run(tmp_path, "ctl", wound + cfg(end=30.45, dt=24, si=7)))
     t_row = a["age_years"] * Y
     t0 = np.floor(30.2 * Y / 24) * 24 + 11  # the session: at_age's day at 11 h (the wound opens then)
@@ -232,6 +234,26 @@ def test_microneedling_wounds_follow_closed_form(tmp_path):
     assert np.mean(a["collagen_synthesis_rate"][weeks]) > 1.2 * np.mean(c["collagen_synthesis_rate"][weeks])
     assert np.all(a["collagen_synthesis_rate"][~after] == c["collagen_synthesis_rate"][~after])
     assert a["collagen_intact_total"][-1] > c["collagen_intact_total"][-1]
+    # the session clears the matrix of the tissue it wounds (0.3 of the needled upper half):
+    # over the row interval holding it, 0.3 of the upper half's collagen more is removed
+    # than without needles
+    i = int(np.argmax(after))
+    with h5py.File(out_a / "run.h5", "r") as f:  # the depth profile of the first frame (the start)
+        prof = f["collagen_intact_profile"][0, :] + f["collagen_fragmented_profile"][0, :]
+    upper = prof[: len(prof) // 2].sum() / prof.sum()
+    extra = (a["collagen_removed"][i] - a["collagen_removed"][i - 1]) - (c["collagen_removed"][i] - c["collagen_removed"][i - 1])
+    assert extra == pytest.approx(0.3 * upper * a["collagen_total"][i - 1], rel=0.02)
+    # ... and new intact collagen and functional elastin refill it (wound.fill_days 14): by
+    # the end at least 1 - exp(-T / 14 d) of it came back beyond the control's synthesis
+    made = (a["collagen_synthesized"][-1] - a["collagen_synthesized"][i - 1]) - \
+        (c["collagen_synthesized"][-1] - c["collagen_synthesized"][i - 1])
+    assert made > extra * (1 - np.exp(-dt[-1] / (14 * 24.0)))
+    # what the cleared share held of old matrix is replaced by new fibres: fewer fragments,
+    # fewer AGE cross-links per collagen and less elastotic material than without needles
+    assert a["collagen_fragmented_fraction"][-1] < c["collagen_fragmented_fraction"][-1]
+    assert a["age_crosslinks_mean"][-1] < c["age_crosslinks_mean"][-1]
+    assert a["elastin_elastotic_total"][-1] < c["elastin_elastotic_total"][-1]
+    assert a["elastin_functional_total"][-1] == pytest.approx(c["elastin_functional_total"][-1], rel=0.01)
 
 
 ALL = """  sun: {input: uv, dose: 2, from_age: 30, days_per_week: 5, hour_from: 9, hour_to: 17, season_amplitude: 0.6}

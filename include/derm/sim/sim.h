@@ -96,6 +96,7 @@ struct derm_sim {
     double glucose_mM;                  /* plasma glucose over the last step */
     double photoadaptation;             /* the epidermis's UV adaptation level (inputs/exposure.h) */
     struct derm_wound_layers wound;     /* per-layer micro-wounds (model/wound.h; nz arrays) */
+    struct derm_matrix_flux wound_flux; /* the wounds' matrix exchange of the step (in last_flux) */
     int wound_on;                       /* the schedule needles: wounds are advanced */
     /* bookkeeping for the output */
     struct derm_exposure_totals cum;   /* cumulative delivered amounts */

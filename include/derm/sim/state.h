@@ -58,6 +58,8 @@
     X("cal_now", DERM_CKPT_F64, sizeof s->cal_now / sizeof(double), (double *)&s->cal_now)       \
     X("wound.open", DERM_CKPT_F64, s->grid.nz, s->wound.open)                                    \
     X("wound.repair", DERM_CKPT_F64, s->grid.nz, s->wound.repair)                                \
+    X("wound.fill_collagen", DERM_CKPT_F64, s->grid.nz, s->wound.fill_collagen)                  \
+    X("wound.fill_elastin", DERM_CKPT_F64, s->grid.nz, s->wound.fill_elastin)                    \
     X("agents.next_id", DERM_CKPT_I64, 1, &s->a.next_id)
 
 /** Number of items derm_state_items fills for s (its agent count included). */
