@@ -34,8 +34,10 @@
  * still raised 3 months after a fractional laser (Orringer 2012, C14); the wound's signals and
  * the raised synthesis of granulation-tissue fibroblasts from wound-healing reviews. Every
  * value is an estimate (params.def), none fitted to a treatment's outcome.
- * Does not: kill the cells in the channels, change hyaluronan synthesis, or resolve the
- * channels laterally (the state and the exchange are layer means).
+ * Does not: kill the cells in the channels, change hyaluronan synthesis, resolve the
+ * channels laterally (the state and the exchange are layer means), or scar: the refill
+ * always regenerates, so wounding far beyond clinical courses rejuvenates the whole
+ * needled matrix instead of scarring it.
  */
 #ifndef DERM_MODEL_WOUND_H
 #define DERM_MODEL_WOUND_H
