@@ -50,13 +50,13 @@ void derm_wound_step(const struct derm_grid *g, const struct derm_wound_coef *c,
 {
     const int64_t nz = g->nz;
     for (int64_t k = 0; k < nz; k++) w->opened[k] = 0.0;
-    w->tau_h = tau_h > 0.0 ? (tau_h < dt_h ? tau_h : dt_h) : 0.0;
-    if (n == 0 || !(tau_h > 0.0)) { /* no session, or all at the start */
+    tau_h = tau_h > 0.0 ? (tau_h < dt_h ? tau_h : dt_h) : 0.0;
+    w->tau_h = tau_h;
+    if (n == 0 || tau_h == 0.0) { /* no session, or all at the start */
         for (int i = 0; i < n; i++) derm_wound_session(g, c, dose[i], depth_um[i], w->open, w->repair, w->opened);
         derm_wound_advance(c, nz, dt_h, w);
         return;
     }
-    if (tau_h > dt_h) tau_h = dt_h;
     derm_wound_advance(c, nz, tau_h, w);
     double *om = w->work, *rm = w->work + nz; /* integrals over [0, tau) */
     for (int64_t k = 0; k < nz; k++) {
@@ -95,11 +95,11 @@ static void clear_layer(double *const *m, int64_t q0, int64_t q1, double d, doub
     }
 }
 
-/* Refill of one pool of a layer over the step: the deficit d0 before the step over dt, the
- * new deficit dn over the rest after the sessions; *d receives what is still missing. */
-static double refill(double fill_h, double dt_h, double rest_h, double d0, double dn, double *d)
+/* Refill of one pool of a layer over the step: the deficit d0 before the step decays by e0
+ * (over dt), the new deficit dn by en (over the rest after the sessions); *d receives what
+ * is still missing. */
+static double refill(double e0, double en, double d0, double dn, double *d)
 {
-    const double e0 = exp(-fill_h * dt_h), en = exp(-fill_h * rest_h);
     *d = d0 * e0 + dn * en;
     return d0 * (1.0 - e0) + dn * (1.0 - en);
 }
@@ -108,7 +108,7 @@ void derm_wound_exchange(const struct derm_grid *g, const struct derm_wound_coef
                          struct derm_wound_layers *w, double *const *m, struct derm_matrix_flux *flux)
 {
     const int64_t nxy = g->nx * g->ny;
-    const double rest = dt_h - w->tau_h;
+    const double e0 = exp(-c->fill_h * dt_h), en = exp(-c->fill_h * (dt_h - w->tau_h));
     for (int64_t k = 0; k < g->nz; k++) {
         const int64_t q0 = k * nxy, q1 = q0 + nxy;
         double rm[DERM_NMATRIX] = {0};
@@ -117,8 +117,8 @@ void derm_wound_exchange(const struct derm_grid *g, const struct derm_wound_coef
         const double new_col = (rm[DERM_M_COLLAGEN_INTACT] + rm[DERM_M_COLLAGEN_FRAGMENTED]) / (double)nxy;
         const double new_el = rm[DERM_M_ELASTIN_FUNCTIONAL] / (double)nxy;
         if (!(w->fill_collagen[k] > 0.0) && !(w->fill_elastin[k] > 0.0) && !(d > 0.0)) continue;
-        const double add_col = refill(c->fill_h, dt_h, rest, w->fill_collagen[k], new_col, &w->fill_collagen[k]);
-        const double add_el = refill(c->fill_h, dt_h, rest, w->fill_elastin[k], new_el, &w->fill_elastin[k]);
+        const double add_col = refill(e0, en, w->fill_collagen[k], new_col, &w->fill_collagen[k]);
+        const double add_el = refill(e0, en, w->fill_elastin[k], new_el, &w->fill_elastin[k]);
         for (int64_t q = q0; q < q1; q++) {
             m[DERM_M_COLLAGEN_INTACT][q] += add_col;
             m[DERM_M_ELASTIN_FUNCTIONAL][q] += add_el;

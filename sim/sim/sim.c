@@ -147,15 +147,10 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const double *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
                               &s->last_flux, err));
-    double *last_all = (double *)&s->last_flux;
-    const double *wf = (const double *)&s->wound_flux; /* the wounds' exchange (phase_wounds) */
-    for (int i = 0; i < DERM_MATRIX_NFLUX; i++) last_all[i] += wf[i];
+    derm_matrix_flux_add(&s->last_flux, &s->wound_flux); /* the wounds' exchange (phase_wounds) */
     /* amounts since the run's start: budgets rebuilt from the output close to round-off (a
      * later start's history, steps before out_step0, is not counted) */
-    if (s->step < s->out_step0) return DERM_OK;
-    double *cum = (double *)&s->cum_flux;
-    const double *last = (const double *)&s->last_flux;
-    for (int i = 0; i < DERM_MATRIX_NFLUX; i++) cum[i] += last[i];
+    if (s->step >= s->out_step0) derm_matrix_flux_add(&s->cum_flux, &s->last_flux);
     return DERM_OK;
 }
 

@@ -84,6 +84,14 @@ struct derm_matrix_flux {
 };
 #define DERM_MATRIX_NFLUX 12
 
+/** to += from, flux by flux. */
+static inline void derm_matrix_flux_add(struct derm_matrix_flux *to, const struct derm_matrix_flux *from)
+{
+    double *t = (double *)to;
+    const double *f = (const double *)from;
+    for (int i = 0; i < DERM_MATRIX_NFLUX; i++) t[i] += f[i];
+}
+
 /** Rate of HMW HA degradation (1/h) at local ROS and IL (au). */
 static inline double derm_matrix_ha_rate(const struct derm_matrix_coef *c, double ros, double il)
 {
