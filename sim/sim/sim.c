@@ -200,7 +200,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     phase_treatments(s);
     derm_sim_lap(s, DERM_PHASE_DEPOSIT, &t);
     /* 7. signals over the step */
-    DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
+    DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
     derm_sim_lap(s, DERM_PHASE_SIGNALS, &t);
     /* 8. matrix kinetics with the new signals */
     DERM_TRY(phase_matrix(s, err));
@@ -303,7 +303,9 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
     phase_subject(s, s->p.subject_young_adult_age_years); /* the calibration is of the young adult */
     secrete_and_deposit(s);
     for (int q = 0; q < DERM_NSIGNAL; q++) memset(s->f.signal[q], 0, (size_t)g->n * sizeof(double));
-    DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, 1e6, err));
+    if (derm_signal_grids_load(s->diff, s->f.signal) != 0)
+        return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation tables");
+    DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const double *const *)s->src, 1e6, err));
     phase_crowding(s);
     derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k, s->crowd,
                                (const double *const *)s->f.matrix, (const double *const *)s->f.signal,
@@ -384,7 +386,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
         derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
         phase_deposit(s, 0.0);
-        DERM_TRY(derm_diffusion_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
+        DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
         const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL};
         DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
                                   s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
@@ -409,6 +411,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
             const double r = s->c.signal.level[q] / level[q];
             s->h.secretion_ref[q] *= r;
             for (int64_t v = 0; v < g->n; v++) s->f.signal[q][v] *= r;
+            derm_signal_grids_scale(s->diff, q, r); /* and the coarse state the field is made from */
         }
     const struct derm_calibration_coef *cc = &s->c.calibration;
     const struct derm_matrix_coef *mc = &s->c.matrix;
@@ -489,9 +492,11 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
     derm_initial_matrix(&s->grid, s->f.matrix, &s->c.initial, &s->c.matrix);
     for (int64_t v = 0; v < s->grid.n; v++) s->f.state[DERM_ST_MMP1_ACTIVITY][v] = 1.0;
     if ((st = calibrate_secretion(s, err)) != DERM_OK) goto fail;
-    if ((st = derm_diffusion_create(&s->diff, &s->grid, DERM_NSIGNAL, s->c.signal.D_um2_h, s->c.signal.k_h,
-                                    p->domain_bottom_boundary == DERM_BOTTOM_VASCULAR, err)) != DERM_OK)
+    if ((st = derm_signal_grids_create(&s->diff, &s->grid, DERM_NSIGNAL, s->c.signal.D_um2_h, s->c.signal.k_h,
+                                       p->domain_bottom_boundary == DERM_BOTTOM_VASCULAR, p->domain_signal_voxel_ratio,
+                                       err)) != DERM_OK)
         goto fail;
+    s->sig_state = derm_signal_grids_state(s->diff, &s->sig_state_len);
     if ((st = settle_signals(s, err)) != DERM_OK) goto fail;
     if (p->run_spinup_years > 0.0) {
         /* the young population at its own balance, then every reference derived again on it */
@@ -524,7 +529,7 @@ fail:
 void derm_sim_free(struct derm_sim *s)
 {
     if (!s) return;
-    derm_diffusion_free(s->diff);
+    derm_signal_grids_free(s->diff);
     derm_fields_fini(&s->f);
     derm_agents_fini(&s->a);
     derm_bins_fini(&s->bins);

@@ -115,6 +115,7 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
             st = derm_checkpoint_read(ck, items[i].name, items[i].type, items[i].n, items[i].data, err);
     free(items);
     if (st != DERM_OK) return st;
+    DERM_TRY(derm_signal_grids_check_state(s->diff, err));
     /* intent flags are rebuilt every step; clear them as a fresh append would */
     memset(s->a.divide, 0, (size_t)s->a.n);
     memset(s->a.die, 0, (size_t)s->a.n);

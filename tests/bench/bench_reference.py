@@ -2,7 +2,8 @@
 """Reference benchmark: run configs/reference.yaml and print the figures the project tracks.
 
     /usr/bin/python3 tests/bench/bench_reference.py [--bin build/dermsim] [--years N]
-        [--threads T] [--compare-threads] [--sun] [--yearly-frames] [--out DIR] [--keep]
+        [--threads T] [--compare-threads] [--sun] [--yearly-frames] [--set KEY=VALUE ...]
+        [--out DIR] [--keep]
 
 One run of the reference lifetime (ages 25 to 75, 2609 weekly steps; --years N shortens it
 to ages 25 to 25+N), then:
@@ -78,6 +79,8 @@ def run_dermsim(args, threads, out, config=None):
     cmd = [args.bin, "run", config or args.config, "-o", out, "--quiet"]
     if args.years:
         cmd += ["--set", f"run.age_end_years={args.age_start + args.years}"]
+    for kv in args.set or []:
+        cmd += ["--set", kv]
     if threads:
         cmd += ["--threads", str(threads)]
     log = os.path.join(os.path.dirname(out), os.path.basename(out) + ".log")
@@ -370,6 +373,8 @@ def main():
     ap.add_argument("--sun", action="store_true", help="also run with a realistic outdoor sun calendar and compare")
     ap.add_argument("--yearly-frames", action="store_true",
                     help="also run with a frame every year: bytes and output time per frame, lifetime projection")
+    ap.add_argument("--set", action="append", metavar="section.key=value",
+                    help="override a parameter in every run (repeatable), e.g. domain.signal_voxel_ratio=0.125")
     ap.add_argument("--out", default=None, help="keep the runs in this directory (must not hold runs)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary output directory")
     args = ap.parse_args()

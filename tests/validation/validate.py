@@ -18,7 +18,8 @@ per label. Nothing is loosened to pass.
 
     /usr/bin/python3 tests/validation/validate.py [--bin build/dermsim] [--out out/validation]
         [--replicates 3] [-j 2] [--threads 1] [--dt-hours H | --dt-scale F]
-        [--targets C1,C6] [--json results.json] [--markdown results.md] [--reuse] [configs ...]
+        [--targets C1,C6] [--set section.key=value ...] [--json results.json]
+        [--markdown results.md] [--reuse] [configs ...]
     /usr/bin/python3 tests/validation/validate.py --list-rows        the row table (no runs)
     /usr/bin/python3 tests/validation/validate.py --merge A.json B.json [C.json ...] [--markdown t.md]
                                                  one table of the default step (A) and the
@@ -26,7 +27,8 @@ per label. Nothing is loosened to pass.
 
 --dt-hours H runs every scenario at run.dt_hours = min(H, the config's own step): lifetime
 scenarios at H, acute scenarios keep a smaller step of their own. --dt-scale F divides every
-config's own step by F (acute scenarios too).
+config's own step by F (acute scenarios too). --set passes a parameter override to every run
+(e.g. domain.signal_voxel_ratio=0.125, to see how a numerical option moves the table).
 
 Exit status: 0 when every row was evaluated (passed or missed), 1 when a run failed or a row
 could not be evaluated, 2 on bad usage, 3 with --strict when an emergent or calibrated row
@@ -717,6 +719,8 @@ def main(argv=None):
                    help="run every scenario at run.dt_hours = min(H, its own step)")
     g.add_argument("--dt-scale", type=float, help="divide every scenario's own step by F")
     ap.add_argument("--targets", help="comma-separated targets to evaluate (default: all declared)")
+    ap.add_argument("--set", action="append", metavar="section.key=value",
+                    help="override a parameter in every run (repeatable), e.g. domain.signal_voxel_ratio=0.125")
     ap.add_argument("--strict", action="store_true", help="exit 3 if an emergent or calibrated row missed")
     ap.add_argument("--reuse", action="store_true",
                     help="keep complete runs in --out made by the same command line (same binary path)")
@@ -774,6 +778,8 @@ def main(argv=None):
                    "--seed", str(seed_of(c) + rep)]
             if dt != dt_of(c):
                 cmd += ["--set", f"run.dt_hours={dt!r}"]
+            for kv in args.set or []:
+                cmd += ["--set", kv]
             jobs.append(((k, dt), rep, c, out, cmd))
 
     def reusable(cmd, out):

@@ -29,7 +29,7 @@
 #include "derm/model/matrix.h"
 #include "derm/sim/coef.h"
 #include "derm/sim/firmness.h"
-#include "derm/solve/diffusion.h"
+#include "derm/solve/signal_grids.h"
 #include "derm/store/agents.h"
 #include "derm/store/bins.h"
 #include "derm/store/fields.h"
@@ -68,7 +68,9 @@ struct derm_sim {
     struct derm_agents a;
     struct derm_bins bins;
     struct derm_cell_rates rates;
-    struct derm_diffusion *diff;
+    struct derm_signal_grids *diff; /* the signals' solvers, each on its grid */
+    double *sig_state;              /* their coarse states (owned by diff), checkpointed */
+    int64_t sig_state_len;
     int64_t step;      /* completed steps */
     double dt_h;       /* step length, h */
     int64_t nsteps;    /* steps from the model's first age to age_end */

@@ -1,0 +1,74 @@
+/* signal_grids.h - each signal solved on the coarsest grid its decay length allows.
+ *
+ * A signal with diffusion D and decay k varies over its decay length lambda = sqrt(D / k)
+ * (0.23-1.4 mm for the default signals), far above the 10 um voxel that the matrix and
+ * the cells need. Signal s is solved on a grid coarser by the factor f_s: the largest
+ * common divisor of nx, ny and nz with
+ *     f_s h <= ratio * lambda_s            (ratio: domain.signal_voxel_ratio, e.g. 1/8)
+ * and f_s = 1 when ratio = 0, D = 0 or k = 0. Per step, for a coarse signal:
+ *   1. restriction: the coarse source is the mean of its f^3 fine sources (conservative:
+ *      the coarse voxel holds exactly the amount secreted into it);
+ *   2. the coarse state advances exactly over dt with the solver of diffusion.h on the
+ *      coarse grid (same boundary conditions, spacing f h), so no time-step error enters;
+ *   3. prolongation: the fine field is the trilinear interpolation of the coarse one
+ *      between coarse cell centres (periodic in x and y; at the top c[-1] = c[0]; at the
+ *      bottom c[nz] = c[nz-1] for no flux or -c[nz-1] for the vascular sink, i.e. linear
+ *      to zero at the face). With no-flux or periodic faces the fine total equals f^3 times
+ *      the coarse total, so the signal's amount is kept; weights are non-negative, so is
+ *      the field.
+ * The coarse states are the prognostic variables (they are checkpointed); the fine fields
+ * are always their prolongation. Signals with f = 1 are solved on the voxel grid as
+ * before. Every loop writes each output from a fixed order of inputs, so results do not
+ * depend on the thread count.
+ * Does not: build sources, choose the ratio, or own the fine fields.
+ */
+#ifndef DERM_SOLVE_SIGNAL_GRIDS_H
+#define DERM_SOLVE_SIGNAL_GRIDS_H
+
+#include "derm/core/grid.h"
+#include "derm/core/status.h"
+
+struct derm_signal_grids;
+
+/** The coarsening factor rule above (pure; 1 when nothing coarser qualifies). */
+int64_t derm_signal_grids_choose(const struct derm_grid *g, double D_um2_per_h, double k_per_h, double ratio);
+
+/** Create solvers for `nsignals` signals on their grids (factors from the rule). */
+derm_status derm_signal_grids_create(struct derm_signal_grids **out, const struct derm_grid *g, int nsignals,
+                                     const double *D_um2_per_h, const double *decay_per_h, int bottom_vascular,
+                                     double ratio, struct derm_err *err);
+void derm_signal_grids_free(struct derm_signal_grids *sg);
+
+/** Coarsening factor of signal s (1: the voxel grid). */
+int64_t derm_signal_grids_factor(const struct derm_signal_grids *sg, int s);
+
+/** Advance every signal by dt_h hours; c[s] and src[s] are fine-grid arrays (src or
+ *  src[s] may be NULL for no source). Coarse signals' fine fields are overwritten by the
+ *  prolongation of their new coarse states. */
+derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *c, const double *const *src,
+                                   double dt_h, struct derm_err *err);
+
+/** The fine fields c were set from outside (zeroed, rescaled): each coarse state becomes
+ *  the block mean of its fine field, and the fine field its prolongation. Returns -1 (fields
+ *  unchanged past the failing signal) if the small interpolation tables cannot be allocated. */
+int derm_signal_grids_load(struct derm_signal_grids *sg, double *const *c);
+
+/** Multiply signal s's coarse state by r (the caller scales the fine field the same way). */
+void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r);
+
+/** The persistent state for checkpoints: the nsignals factors (as doubles) followed by the
+ *  coarse states of the coarse signals in signal order; *len receives its length. */
+double *derm_signal_grids_state(struct derm_signal_grids *sg, int64_t *len);
+
+/** Check the factors in a restored state against this solver's; DERM_ECONFIG if they differ. */
+derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err);
+
+/** Block mean of a fine array into a coarse one (factor f; coarse grid nx/f, ny/f, nz/f). */
+void derm_signal_grids_restrict(const struct derm_grid *g, int64_t f, const double *fine, double *coarse);
+
+/** Trilinear prolongation of a coarse array (factor f) onto the fine grid g; -1 if its
+ *  small tables cannot be allocated (fine untouched), 0 otherwise. */
+int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_vascular, const double *coarse,
+                              double *fine);
+
+#endif

@@ -1,0 +1,335 @@
+/* signal_grids.c - signals on the coarsest grid their decay length allows (see signal_grids.h).
+ *
+ * Owns: the grouping of signals by coarsening factor, one exact solver (diffusion.c) per
+ * group, the coarse states (one buffer, checkpointed), the coarse source scratch, and the
+ * restriction and prolongation kernels.
+ * Does not: build sources, own the fine fields, or choose the ratio.
+ *
+ * Why a coarser grid is allowed: with lambda = sqrt(D/k) the steady field of a point
+ * source falls as exp(-r/lambda)/r; at f h <= lambda/8 neighbouring coarse values differ by
+ * at most ~12 % near a source and the trilinear interpolation error, h_c^2 c''/8, is
+ * ~0.2 % of the field. What the coarse grid loses is the sub-block peak of each cell's own
+ * secretion; with the reference cell density rho the share of that peak in the field a
+ * cell senses is ~1 / (4 pi lambda^2 h rho), about 1 % for TGF-beta (lambda 0.23 mm) and
+ * 0.05 % for the MMPs (1.1 mm). The lifetime comparison against the voxel-grid solve is in
+ * tests/bench/bench_diffusion and the README.
+ */
+#include "derm/solve/signal_grids.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derm/solve/diffusion.h"
+
+struct derm_signal_group {
+    int64_t f;                     /* coarsening factor (1: the voxel grid) */
+    struct derm_grid gc;           /* the group's grid */
+    int n;                         /* signals in the group */
+    int *sig;                      /* their indices, ascending */
+    struct derm_diffusion *solver; /* exact solver on gc */
+    double **cs;                   /* coarse states (into the state buffer); NULL for f = 1 */
+    double **csrc;                 /* coarse sources; NULL for f = 1 */
+};
+
+struct derm_signal_grids {
+    struct derm_grid g;
+    int nsig;
+    int vascular;
+    int64_t *factor; /* per signal */
+    int ngroups;
+    struct derm_signal_group *grp;
+    double *state; /* nsig factors, then the coarse states */
+    int64_t state_len;
+    double **cptr; /* per-call pointer lists, nsig each */
+    const double **sptr;
+};
+
+int64_t derm_signal_grids_choose(const struct derm_grid *g, double D, double k, double ratio)
+{
+    if (!(ratio > 0.0) || !(D > 0.0) || !(k > 0.0) || !isfinite(D) || !isfinite(k)) return 1;
+    const double lim = ratio * sqrt(D / k);
+    int64_t best = 1;
+    const int64_t m = g->nx < g->ny ? (g->nx < g->nz ? g->nx : g->nz) : (g->ny < g->nz ? g->ny : g->nz);
+    for (int64_t f = 2; f <= m; f++)
+        if (g->nx % f == 0 && g->ny % f == 0 && g->nz % f == 0 && (double)f * g->h_um <= lim) best = f;
+    return best;
+}
+
+void derm_signal_grids_free(struct derm_signal_grids *sg)
+{
+    if (!sg) return;
+    for (int q = 0; q < sg->ngroups; q++) {
+        struct derm_signal_group *G = &sg->grp[q];
+        derm_diffusion_free(G->solver);
+        if (G->csrc)
+            for (int j = 0; j < G->n; j++) free(G->csrc[j]);
+        free(G->csrc);
+        free(G->cs);
+        free(G->sig);
+    }
+    free(sg->grp);
+    free(sg->factor);
+    free(sg->state);
+    free(sg->cptr);
+    free(sg->sptr);
+    free(sg);
+}
+
+static derm_status make_group(struct derm_signal_grids *sg, struct derm_signal_group *G, int64_t f, const double *D,
+                              const double *k, double **next_state, struct derm_err *err)
+{
+    G->f = f;
+    for (int s = 0; s < sg->nsig; s++) G->n += sg->factor[s] == f;
+    G->sig = malloc((size_t)G->n * sizeof *G->sig);
+    double *Dg = malloc((size_t)G->n * sizeof *Dg), *kg = malloc((size_t)G->n * sizeof *kg);
+    derm_status st = DERM_OK;
+    if (!G->sig || !Dg || !kg) {
+        st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory");
+        goto done;
+    }
+    for (int s = 0, j = 0; s < sg->nsig; s++)
+        if (sg->factor[s] == f) {
+            G->sig[j] = s;
+            Dg[j] = D[s];
+            kg[j] = k[s];
+            j++;
+        }
+    G->gc =
+        (struct derm_grid){.nx = sg->g.nx / f, .ny = sg->g.ny / f, .nz = sg->g.nz / f, .h_um = sg->g.h_um * (double)f};
+    G->gc.n = G->gc.nx * G->gc.ny * G->gc.nz;
+    if ((st = derm_diffusion_create(&G->solver, &G->gc, G->n, Dg, kg, sg->vascular, err)) != DERM_OK) goto done;
+    if (f > 1) {
+        G->cs = calloc((size_t)G->n, sizeof *G->cs);
+        G->csrc = calloc((size_t)G->n, sizeof *G->csrc);
+        if (!G->cs || !G->csrc) {
+            st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory");
+            goto done;
+        }
+        for (int j = 0; j < G->n; j++) {
+            G->cs[j] = *next_state;
+            *next_state += G->gc.n;
+            if (!(G->csrc[j] = calloc((size_t)G->gc.n, sizeof(double)))) {
+                st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for coarse sources");
+                goto done;
+            }
+        }
+    }
+done:
+    free(Dg);
+    free(kg);
+    return st;
+}
+
+derm_status derm_signal_grids_create(struct derm_signal_grids **out, const struct derm_grid *g, int nsignals,
+                                     const double *D, const double *k, int bottom_vascular, double ratio,
+                                     struct derm_err *err)
+{
+    *out = NULL;
+    if (!g || !D || !k || nsignals < 1 || !(ratio >= 0.0))
+        return derm_err_set(err, DERM_EINTERNAL, "signal grids: invalid arguments");
+    struct derm_signal_grids *sg = calloc(1, sizeof *sg);
+    if (!sg) return derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory");
+    sg->g = *g;
+    sg->nsig = nsignals;
+    sg->vascular = bottom_vascular;
+    sg->factor = malloc((size_t)nsignals * sizeof *sg->factor);
+    sg->grp = calloc((size_t)nsignals, sizeof *sg->grp);
+    sg->cptr = malloc((size_t)nsignals * sizeof *sg->cptr);
+    sg->sptr = malloc((size_t)nsignals * sizeof *sg->sptr);
+    derm_status st = DERM_OK;
+    if (!sg->factor || !sg->grp || !sg->cptr || !sg->sptr) {
+        st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory");
+        goto fail;
+    }
+    sg->state_len = nsignals;
+    for (int s = 0; s < nsignals; s++) {
+        sg->factor[s] = derm_signal_grids_choose(g, D[s], k[s], ratio);
+        if (sg->factor[s] > 1) sg->state_len += g->n / (sg->factor[s] * sg->factor[s] * sg->factor[s]);
+    }
+    if (!(sg->state = calloc((size_t)sg->state_len, sizeof(double)))) {
+        st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for coarse states");
+        goto fail;
+    }
+    for (int s = 0; s < nsignals; s++) sg->state[s] = (double)sg->factor[s];
+    /* groups in ascending factor; states laid out group by group, signal order within */
+    double *next = sg->state + nsignals;
+    int64_t last = 0;
+    for (;;) {
+        int64_t f = 0;
+        for (int s = 0; s < nsignals; s++)
+            if (sg->factor[s] > last && (f == 0 || sg->factor[s] < f)) f = sg->factor[s];
+        if (f == 0) break;
+        if ((st = make_group(sg, &sg->grp[sg->ngroups++], f, D, k, &next, err)) != DERM_OK) goto fail;
+        last = f;
+    }
+    *out = sg;
+    return DERM_OK;
+fail:
+    derm_signal_grids_free(sg);
+    return st;
+}
+
+int64_t derm_signal_grids_factor(const struct derm_signal_grids *sg, int s) { return sg->factor[s]; }
+
+double *derm_signal_grids_state(struct derm_signal_grids *sg, int64_t *len)
+{
+    *len = sg->state_len;
+    return sg->state;
+}
+
+derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err)
+{
+    for (int s = 0; s < sg->nsig; s++)
+        if (sg->state[s] != (double)sg->factor[s])
+            return derm_err_set(err, DERM_ECONFIG,
+                                "the checkpoint solved signal %d on a grid coarser by %g, this run by %lld "
+                                "(domain.signal_voxel_ratio or the signal constants differ)",
+                                s, sg->state[s], (long long)sg->factor[s]);
+    return DERM_OK;
+}
+
+void derm_signal_grids_restrict(const struct derm_grid *g, int64_t f, const double *fine, double *coarse)
+{
+    const int64_t nxc = g->nx / f, nyc = g->ny / f, nzc = g->nz / f, nx = g->nx, ny = g->ny;
+    const double inv = 1.0 / (double)(f * f * f);
+#pragma omp parallel for schedule(static)
+    for (int64_t K = 0; K < nzc; K++) {
+        double *cp = coarse + K * nxc * nyc;
+        memset(cp, 0, (size_t)(nxc * nyc) * sizeof(double));
+        for (int64_t k = K * f; k < (K + 1) * f; k++)
+            for (int64_t j = 0; j < ny; j++) {
+                const double *row = fine + (k * ny + j) * nx;
+                double *crow = cp + (j / f) * nxc;
+                for (int64_t I = 0; I < nxc; I++) {
+                    double s = 0.0;
+                    for (int64_t i = I * f; i < (I + 1) * f; i++) s += row[i];
+                    crow[I] += s;
+                }
+            }
+        for (int64_t v = 0; v < nxc * nyc; v++) cp[v] *= inv;
+    }
+}
+
+/* Interpolation along one axis: fine cell i lies between coarse cells lo[i] and hi[i] with
+ * weight w[i] on hi (cell centres: x = (i + 0.5) / f - 0.5 in coarse cells). Periodic axes
+ * wrap; the depth axis returns -1 and nc for the caller's ghost cells. */
+static void axis_table(int64_t n, int64_t f, int periodic, int64_t *lo, int64_t *hi, double *w)
+{
+    const int64_t nc = n / f;
+    for (int64_t i = 0; i < n; i++) {
+        const double x = ((double)i + 0.5) / (double)f - 0.5;
+        const double fl = floor(x);
+        lo[i] = (int64_t)fl;
+        hi[i] = lo[i] + 1;
+        w[i] = x - fl;
+        if (periodic) {
+            lo[i] = (lo[i] + nc) % nc;
+            hi[i] = hi[i] % nc;
+        }
+    }
+}
+
+int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_vascular, const double *coarse,
+                              double *fine)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxc = nx / f, nyc = ny / f, nzc = nz / f;
+    const int64_t pc = nxc * nyc;
+    const int nt = omp_get_max_threads();
+    const size_t nint = (size_t)(2 * (nx + ny + nz)), ndbl = (size_t)(nx + ny + nz) + (size_t)nt * (size_t)nxc;
+    int64_t *ib = malloc(nint * sizeof *ib);
+    double *db = malloc(ndbl * sizeof *db);
+    if (!ib || !db) {
+        free(ib);
+        free(db);
+        return -1;
+    }
+    int64_t *xl = ib, *xh = xl + nx, *yl = xh + nx, *yh = yl + ny, *zl = yh + ny, *zh = zl + nz;
+    double *wx = db, *wy = wx + nx, *wz = wy + ny, *rows = wz + nz;
+    axis_table(nx, f, 1, xl, xh, wx);
+    axis_table(ny, f, 1, yl, yh, wy);
+    axis_table(nz, f, 0, zl, zh, wz);
+#pragma omp parallel num_threads(nt)
+    {
+        double *row = rows + (size_t)omp_get_thread_num() * (size_t)nxc; /* coarse row at (j, k) */
+#pragma omp for schedule(static)
+        for (int64_t k = 0; k < nz; k++) {
+            int64_t K0 = zl[k], K1 = zh[k];
+            double s1 = 1.0;
+            if (K0 < 0) K0 = 0; /* top: c[-1] = c[0] */
+            if (K1 >= nzc) {    /* bottom: c[nz] = c[nz-1] (no flux) or -c[nz-1] (sink) */
+                K1 = nzc - 1;
+                if (bottom_vascular) s1 = -1.0;
+            }
+            const double a = 1.0 - wz[k], b = wz[k] * s1;
+            const double *P0 = coarse + K0 * pc, *P1 = coarse + K1 * pc;
+            for (int64_t j = 0; j < ny; j++) {
+                const double *r00 = P0 + yl[j] * nxc, *r01 = P0 + yh[j] * nxc;
+                const double *r10 = P1 + yl[j] * nxc, *r11 = P1 + yh[j] * nxc;
+                const double v = wy[j], u = 1.0 - v;
+                for (int64_t I = 0; I < nxc; I++)
+                    row[I] = u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
+                double *out = fine + (k * ny + j) * nx;
+                for (int64_t i = 0; i < nx; i++) out[i] = (1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]];
+            }
+        }
+    }
+    free(ib);
+    free(db);
+    return 0;
+}
+
+derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *c, const double *const *src,
+                                   double dt_h, struct derm_err *err)
+{
+    if (!sg || !c) return derm_err_set(err, DERM_EINTERNAL, "signal grids: NULL solver or fields");
+    for (int q = 0; q < sg->ngroups; q++) {
+        struct derm_signal_group *G = &sg->grp[q];
+        for (int j = 0; j < G->n; j++) {
+            const int s = G->sig[j];
+            const double *S = src ? src[s] : NULL;
+            if (G->f == 1) {
+                sg->cptr[j] = c[s];
+                sg->sptr[j] = S;
+            } else {
+                sg->cptr[j] = G->cs[j];
+                sg->sptr[j] = NULL;
+                if (S) {
+                    derm_signal_grids_restrict(&sg->g, G->f, S, G->csrc[j]);
+                    sg->sptr[j] = G->csrc[j];
+                }
+            }
+        }
+        DERM_TRY(derm_diffusion_step(G->solver, sg->cptr, sg->sptr, dt_h, err));
+        if (G->f > 1)
+            for (int j = 0; j < G->n; j++)
+                if (derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], c[G->sig[j]]) != 0)
+                    return derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for interpolation tables");
+    }
+    return DERM_OK;
+}
+
+int derm_signal_grids_load(struct derm_signal_grids *sg, double *const *c)
+{
+    for (int q = 0; q < sg->ngroups; q++) {
+        struct derm_signal_group *G = &sg->grp[q];
+        if (G->f == 1) continue;
+        for (int j = 0; j < G->n; j++) {
+            derm_signal_grids_restrict(&sg->g, G->f, c[G->sig[j]], G->cs[j]);
+            if (derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], c[G->sig[j]]) != 0) return -1;
+        }
+    }
+    return 0;
+}
+
+void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r)
+{
+    for (int q = 0; q < sg->ngroups; q++) {
+        const struct derm_signal_group *G = &sg->grp[q];
+        if (G->f == 1) continue;
+        for (int j = 0; j < G->n; j++)
+            if (G->sig[j] == s)
+                for (int64_t v = 0; v < G->gc.n; v++) G->cs[j][v] *= r;
+    }
+}
