@@ -33,6 +33,36 @@ void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bin
     }
 }
 
+void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_bins *b, int64_t f, int n,
+                                  const double *const *val, const double *add, double *const *out)
+{
+    const int64_t nx = g->nx, ny = g->ny, nxc = g->nx / f, pc = (g->nx / f) * (g->ny / f), nzc = g->nz / f;
+    const double inv = 1.0 / (double)(f * f * f);
+    const int64_t *restrict start = b->start, *restrict rows = b->rows;
+#pragma omp parallel for schedule(static) default(none) shared(start, rows, val, add, out) \
+    firstprivate(nx, ny, nxc, pc, nzc, f, n, inv)
+    for (int64_t K = 0; K < nzc; K++) {
+        for (int i = 0; i < n; i++) memset(out[i] + K * pc, 0, (size_t)pc * sizeof(double));
+        for (int64_t k = K * f; k < (K + 1) * f; k++)
+            for (int64_t j = 0; j < ny; j++) {
+                const int64_t row0 = (k * ny + j) * nx, c0 = K * pc + (j / f) * nxc;
+                for (int64_t x = 0; x < nx; x++) {
+                    const int64_t q0 = start[row0 + x], q1 = start[row0 + x + 1];
+                    if (q0 == q1) continue;
+                    for (int i = 0; i < n; i++) {
+                        double s = 0.0;
+                        for (int64_t q = q0; q < q1; q++) s += val[i][rows[q]];
+                        out[i][c0 + x / f] += s;
+                    }
+                }
+            }
+        for (int i = 0; i < n; i++) {
+            const double a = add ? add[i] : 0.0;
+            for (int64_t V = K * pc; V < (K + 1) * pc; V++) out[i][V] = a + out[i][V] * inv;
+        }
+    }
+}
+
 void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
                          double *out)
 {

@@ -113,29 +113,69 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
     const struct derm_grid *g = &s->grid;
     enum { NDEP = DERM_NSIGNAL + 3 };
     const double *val[NDEP];
-    double *out[NDEP], add[NDEP] = {0};
+    double *out[NDEP], add[NDEP] = {0}, gf_add = 0.0;
+    int nfine = 0;
+    gf_add = derm_vascular_gf_source(&s->c.vascular, s->in.systemic, cigarettes_per_day);
     for (int q = 0; q < DERM_NSIGNAL; q++) {
-        val[q] = s->rates.signal[q];
-        out[q] = s->src[q];
+        if (derm_signal_grids_factor(s->diff, q) > 1) continue; /* deposited on its own grid below */
+        val[nfine] = s->rates.signal[q];
+        out[nfine] = s->src[q];
+        add[nfine] = q == DERM_S_GF ? gf_add : 0.0;
+        nfine++;
     }
-    add[DERM_S_GF] = derm_vascular_gf_source(&s->c.vascular, s->in.systemic, cigarettes_per_day);
     const double *mval[3] = {s->rates.collagen, s->rates.elastin, s->rates.ha};
     double *mout[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
     for (int i = 0; i < 3; i++) {
-        val[DERM_NSIGNAL + i] = mval[i];
-        out[DERM_NSIGNAL + i] = mout[i];
+        val[nfine] = mval[i];
+        out[nfine] = mout[i];
+        nfine++;
     }
-    derm_coupling_deposit_many(g, &s->bins, NDEP, val, add, out);
+    derm_coupling_deposit_many(g, &s->bins, nfine, val, add, out);
+    /* coarse signals: one pass over the bins per coarsening factor, ascending */
+    for (int64_t last = 1;;) {
+        int64_t f = 0;
+        for (int q = 0; q < DERM_NSIGNAL; q++) {
+            const int64_t fq = derm_signal_grids_factor(s->diff, q);
+            if (fq > last && (f == 0 || fq < f)) f = fq;
+        }
+        if (f == 0) break;
+        int n = 0;
+        for (int q = 0; q < DERM_NSIGNAL; q++)
+            if (derm_signal_grids_factor(s->diff, q) == f) {
+                val[n] = s->rates.signal[q];
+                out[n] = s->src[q];
+                add[n] = q == DERM_S_GF ? gf_add : 0.0;
+                n++;
+            }
+        derm_coupling_deposit_coarse(g, &s->bins, f, n, val, add, out);
+        last = f;
+    }
     for (int i = 0; i < 3; i++) derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, mout[i], mout[i], s->tmp2);
 }
 
 /* Exposure ROS and treatment sources; the emphasis of the exosome mix for the next step. */
 static void phase_treatments(struct derm_sim *s)
 {
-    derm_exposure_add_ros(&s->grid, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
-                          s->src[DERM_S_ROS]);
-    derm_treatment_add_sources(&s->grid, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, s->src, s->exo_mix, s->w_k);
-    if (s->wound_on) derm_wound_add_sources(&s->grid, &s->c.wound, s->wound.open_mean, s->src);
+    if (!s->coarse_signals) {
+        derm_exposure_add_ros(&s->grid, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
+                              s->src[DERM_S_ROS]);
+        derm_treatment_add_sources(&s->grid, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, s->src, s->exo_mix,
+                                   s->w_k);
+        if (s->wound_on) derm_wound_add_sources(&s->grid, &s->c.wound, s->wound.open_mean, s->src);
+    } else {
+        /* these sources are uniform in each layer: the same kernels write one column of the
+         * depth layers (a 1 x 1 x nz grid), which then goes onto each signal's own grid */
+        const int64_t nz = s->grid.nz;
+        const struct derm_grid col = {.nx = 1, .ny = 1, .nz = nz, .h_um = s->grid.h_um, .n = nz};
+        double *colsrc[DERM_NSIGNAL];
+        memset(s->src_col, 0, (size_t)(DERM_NSIGNAL * nz) * sizeof(double));
+        for (int q = 0; q < DERM_NSIGNAL; q++) colsrc[q] = s->src_col + q * nz;
+        derm_exposure_add_ros(&col, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
+                              colsrc[DERM_S_ROS]);
+        derm_treatment_add_sources(&col, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, colsrc, s->exo_mix, s->w_k);
+        if (s->wound_on) derm_wound_add_sources(&col, &s->c.wound, s->wound.open_mean, colsrc);
+        for (int q = 0; q < DERM_NSIGNAL; q++) derm_signal_grids_add_layers(s->diff, q, colsrc[q], s->src[q]);
+    }
     derm_treatment_mix_emphasis(&s->c.treatment, s->exo_mix, s->exo_mult);
 }
 
@@ -227,8 +267,6 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
                               &s->crowd,        &s->tmp1,        &s->tmp2};
     for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++)
         if (!(*grid_arrays[i] = calloc(n, sizeof(double)))) goto fail;
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        if (!(s->src[q] = calloc(n, sizeof(double)))) goto fail;
     double **layer_arrays[] = {
         &s->density_ref_k, &s->collagen_ref_k,      &s->elastin_ref_k,     &s->ha_ref_k,          &s->layers.uvb_k,
         &s->layers.uva_k,  &s->layers.uv_k,         &s->layers.ros_ex_k,   &s->layers.uv_ap1_k,   &s->w_k,
@@ -245,6 +283,22 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     return DERM_OK;
 fail:
     return derm_err_set(err, DERM_ENOMEM, "cannot allocate scratch arrays for %lld voxels", (long long)s->grid.n);
+}
+
+/* Signal sources: a voxel-grid array per signal solved on the voxel grid; a coarse signal's
+ * cells deposit straight into its coarse source (no voxel-grid array for it). */
+static derm_status alloc_sources(struct derm_sim *s, struct derm_err *err)
+{
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        double *coarse = derm_signal_grids_source(s->diff, q);
+        s->src_owned[q] = coarse == NULL;
+        s->src[q] = coarse ? coarse : calloc((size_t)s->grid.n, sizeof(double));
+        s->coarse_signals |= coarse != NULL;
+        if (!s->src[q]) return derm_err_set(err, DERM_ENOMEM, "cannot allocate signal sources");
+    }
+    if (!(s->src_col = calloc((size_t)(DERM_NSIGNAL * s->grid.nz), sizeof(double))))
+        return derm_err_set(err, DERM_ENOMEM, "cannot allocate signal sources");
+    return DERM_OK;
 }
 
 /* Grid, storage, the young fibroblast density per layer and the crowding neighbourhood. */
@@ -497,6 +551,7 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
                                        err)) != DERM_OK)
         goto fail;
     s->sig_state = derm_signal_grids_state(s->diff, &s->sig_state_len);
+    if ((st = alloc_sources(s, err)) != DERM_OK) goto fail;
     if ((st = settle_signals(s, err)) != DERM_OK) goto fail;
     if (p->run_spinup_years > 0.0) {
         /* the young population at its own balance, then every reference derived again on it */
@@ -564,6 +619,8 @@ void derm_sim_free(struct derm_sim *s)
                         s->wound.fill_collagen,
                         s->wound.fill_elastin};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
-    for (int q = 0; q < DERM_NSIGNAL; q++) free(s->src[q]);
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (s->src_owned[q]) free(s->src[q]);
+    free(s->src_col);
     free(s);
 }

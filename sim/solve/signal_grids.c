@@ -295,7 +295,9 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *
             } else {
                 sg->cptr[j] = G->cs[j];
                 sg->sptr[j] = NULL;
-                if (S) {
+                if (S == G->csrc[j]) {
+                    sg->sptr[j] = S; /* deposited on the coarse grid already */
+                } else if (S) {
                     derm_signal_grids_restrict(&sg->g, G->f, S, G->csrc[j]);
                     sg->sptr[j] = G->csrc[j];
                 }
@@ -331,5 +333,33 @@ void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r)
         for (int j = 0; j < G->n; j++)
             if (G->sig[j] == s)
                 for (int64_t v = 0; v < G->gc.n; v++) G->cs[j][v] *= r;
+    }
+}
+
+double *derm_signal_grids_source(struct derm_signal_grids *sg, int s)
+{
+    for (int q = 0; q < sg->ngroups; q++) {
+        const struct derm_signal_group *G = &sg->grp[q];
+        if (G->f == 1) continue;
+        for (int j = 0; j < G->n; j++)
+            if (G->sig[j] == s) return G->csrc[j];
+    }
+    return NULL;
+}
+
+void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const double *per_layer, double *src)
+{
+    const int64_t f = sg->factor[s];
+    if (f == 1) {
+        derm_grid_add_layers(&sg->g, per_layer, 1.0, src);
+        return;
+    }
+    const int64_t pc = (sg->g.nx / f) * (sg->g.ny / f), nzc = sg->g.nz / f;
+    for (int64_t K = 0; K < nzc; K++) {
+        double add = 0.0;
+        for (int64_t k = K * f; k < (K + 1) * f; k++) add += per_layer[k];
+        add /= (double)f;
+        if (add == 0.0) continue;
+        for (int64_t V = K * pc; V < (K + 1) * pc; V++) src[V] += add;
     }
 }

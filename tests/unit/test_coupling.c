@@ -333,6 +333,64 @@ static void test_deposit_many_equals_single_deposits(void **state)
     derm_agents_fini(&a);
 }
 
+/* Deposition onto a coarser grid (signals solved there) is the block mean of the voxel-grid
+ * deposit plus the uniform term: equal to rounding, and the amount is kept; the same bits at
+ * 1 and 2 threads. */
+static void test_deposit_coarse_is_block_mean(void **state)
+{
+    (void)state;
+    const int64_t f = 3;
+    struct derm_grid g = make_grid(9, 6, 12, 20.0);
+    const int64_t nc = g.n / (f * f * f), nxc = g.nx / f, nyc = g.ny / f;
+    struct derm_agents a;
+    struct derm_bins b;
+    assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
+    assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+    add_random_agents(&a, &g, 2000, 5);
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    enum { N = 2 };
+    double *val[N], *fine[N], *coarse[N], *again[N];
+    const double add[N] = {0.25, 0.0};
+    uint64_t s = 3;
+    for (int i = 0; i < N; i++) {
+        val[i] = alloc_d(a.n);
+        fine[i] = alloc_d(g.n);
+        coarse[i] = alloc_d(nc);
+        again[i] = alloc_d(nc);
+        for (int64_t r = 0; r < a.n; r++) val[i][r] = urand(&s);
+    }
+    derm_coupling_deposit_many(&g, &b, N, (const double *const *)val, add, fine);
+    omp_set_num_threads(1);
+    derm_coupling_deposit_coarse(&g, &b, f, N, (const double *const *)val, add, coarse);
+    omp_set_num_threads(2);
+    derm_coupling_deposit_coarse(&g, &b, f, N, (const double *const *)val, add, again);
+    for (int i = 0; i < N; i++) {
+        assert_memory_equal(coarse[i], again[i], (size_t)nc * sizeof(double));
+        double tf = 0.0, tc = 0.0;
+        for (int64_t v = 0; v < g.n; v++) tf += fine[i][v];
+        for (int64_t V = 0; V < nc; V++) tc += coarse[i][V];
+        assert_true(fabs(tc * (double)(f * f * f) - tf) <= 1e-12 * tf);
+        for (int64_t K = 0; K < g.nz / f; K++)
+            for (int64_t J = 0; J < nyc; J++)
+                for (int64_t I = 0; I < nxc; I++) {
+                    double m = 0.0;
+                    for (int64_t k = K * f; k < (K + 1) * f; k++)
+                        for (int64_t j = J * f; j < (J + 1) * f; j++)
+                            for (int64_t x = I * f; x < (I + 1) * f; x++) m += fine[i][(k * g.ny + j) * g.nx + x];
+                    m /= (double)(f * f * f);
+                    assert_true(fabs(coarse[i][(K * nyc + J) * nxc + I] - m) <= 1e-13 * (1.0 + fabs(m)));
+                }
+    }
+    for (int i = 0; i < N; i++) {
+        free(val[i]);
+        free(fine[i]);
+        free(coarse[i]);
+        free(again[i]);
+    }
+    derm_bins_fini(&b);
+    derm_agents_fini(&a);
+}
+
 static void test_box_in_place_equals_out_of_place(void **state)
 {
     (void)state;
@@ -392,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_box_mean_of_constant),
         cmocka_unit_test(test_box_thread_invariant),
         cmocka_unit_test(test_deposit_many_equals_single_deposits),
+        cmocka_unit_test(test_deposit_coarse_is_block_mean),
         cmocka_unit_test(test_box_in_place_equals_out_of_place),
         cmocka_unit_test(test_box_counts_bitwise_equal_to_box_mean),
     };

@@ -280,6 +280,64 @@ static void test_state_load_scale(void **state)
     free(c1);
 }
 
+/* Sources given on the coarse grid (deposited there) step exactly as the same sources given
+ * on the voxel grid and restricted; per-layer sources go onto each signal's grid as the mean
+ * of the layers a coarse layer holds. */
+static void test_coarse_sources(void **state)
+{
+    (void)state;
+    const struct derm_grid g = make_grid(20, 20, 20, 10.0);
+    const double D[2] = {0.0, D_H(10.0)}, k[2] = {K_H(0.001), K_H(24.0)};
+    struct derm_err err = {0};
+    struct derm_signal_grids *a = NULL, *b = NULL;
+    assert_int_equal(derm_signal_grids_create(&a, &g, 2, D, k, 0, 0.125, &err), DERM_OK);
+    assert_int_equal(derm_signal_grids_create(&b, &g, 2, D, k, 0, 0.125, &err), DERM_OK);
+    assert_null(derm_signal_grids_source(a, 0)); /* ROS-like: on the voxel grid */
+    double *cs = derm_signal_grids_source(a, 1);
+    assert_non_null(cs);
+    const int64_t f = derm_signal_grids_factor(a, 1), nc = g.n / (f * f * f);
+    double *fine_src = calloc((size_t)g.n, sizeof(double)), *ros = calloc((size_t)g.n, sizeof(double));
+    double *ca = calloc((size_t)g.n, sizeof(double)), *cb = calloc((size_t)g.n, sizeof(double));
+    double *ra = calloc((size_t)g.n, sizeof(double)), *rb = calloc((size_t)g.n, sizeof(double));
+    double *layers = calloc((size_t)g.nz, sizeof(double));
+    assert_true(fine_src && ros && ca && cb && ra && rb && layers);
+    uint64_t s = 5;
+    for (int64_t v = 0; v < g.n; v += 7) fine_src[v] = urand(&s);
+    derm_signal_grids_restrict(&g, f, fine_src, cs);                  /* as deposited on the coarse grid */
+    for (int64_t z = 0; z < g.nz; z++) layers[z] = z < 5 ? 0.5 : 0.0; /* a treatment in the top 50 um */
+    derm_signal_grids_add_layers(a, 1, layers, cs);
+    derm_signal_grids_add_layers(a, 0, layers, ros);
+    for (int64_t z = 0; z < g.nz; z++)
+        for (int64_t v = 0; v < g.nx * g.ny; v++) {
+            fine_src[z * g.nx * g.ny + v] += layers[z];
+            assert_true(ros[z * g.nx * g.ny + v] == layers[z]);
+        }
+    double tc = 0.0, tf = 0.0;
+    for (int64_t V = 0; V < nc; V++) tc += cs[V];
+    for (int64_t v = 0; v < g.n; v++) tf += fine_src[v];
+    assert_true(fabs(tc * (double)(f * f * f) - tf) < 1e-12 * tf); /* the layers' amount is kept */
+    double *ca2[2] = {ra, ca}, *cb2[2] = {rb, cb};
+    const double *sa[2] = {ros, cs}, *sb[2] = {ros, fine_src};
+    assert_int_equal(derm_signal_grids_step(a, ca2, sa, 168.0, &err), DERM_OK);
+    assert_int_equal(derm_signal_grids_step(b, cb2, sb, 168.0, &err), DERM_OK);
+    double m = 0.0, d = 0.0;
+    for (int64_t v = 0; v < g.n; v++) {
+        m = fmax(m, fabs(cb[v]));
+        d = fmax(d, fabs(ca[v] - cb[v]));
+    }
+    assert_true(m > 0.0 && d < 1e-12 * m);
+    assert_memory_equal(ra, rb, (size_t)g.n * sizeof(double));
+    derm_signal_grids_free(a);
+    derm_signal_grids_free(b);
+    free(fine_src);
+    free(ros);
+    free(ca);
+    free(cb);
+    free(ra);
+    free(rb);
+    free(layers);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_agrees_with_voxel_grid),
         cmocka_unit_test(test_step_threads_and_identity),
         cmocka_unit_test(test_state_load_scale),
+        cmocka_unit_test(test_coarse_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

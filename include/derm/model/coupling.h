@@ -27,6 +27,13 @@ void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b,
 void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bins *b, int n, const double *const *val,
                                 const double *add, double *const *out);
 
+/** As derm_coupling_deposit_many onto a grid coarser by f (f divides nx, ny, nz): out[i][V]
+ *  = add[i] + (sum over the f^3 voxels of coarse cell V, in index order, of their agents'
+ *  val[i] in row order) / f^3, i.e. the block mean of what derm_coupling_deposit_many makes
+ *  (equal up to rounding). out[i] has n / f^3 entries and is overwritten. */
+void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_bins *b, int64_t f, int n,
+                                  const double *const *val, const double *add, double *const *out);
+
 /** Number of agents of `type` in each voxel (as double), from the voxel of every agent of
  *  `a` as b was built from it (derm_bins_build refreshes them). */
 void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,

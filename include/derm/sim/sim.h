@@ -80,7 +80,10 @@ struct derm_sim {
     double *density_ref_k; /* fibroblasts per voxel */
     double *collagen_ref_k, *elastin_ref_k, *ha_ref_k;
     /* scratch (grid.n each, unless noted) */
-    double *src[DERM_NSIGNAL];
+    double *src[DERM_NSIGNAL];   /* sources: grid.n, or a coarse signal's own coarse source */
+    int src_owned[DERM_NSIGNAL]; /* 1: src[q] allocated here; 0: owned by diff */
+    int coarse_signals;          /* any signal on a coarser grid: sources go through src_col */
+    double *src_col;             /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
     double *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp1, *tmp2;
     double *layer_sums;                   /* (DERM_MATRIX_NFLUX + 1) nz */
     double *w_k;                          /* nz: a treatment's depth profile */

@@ -42,9 +42,20 @@ void derm_signal_grids_free(struct derm_signal_grids *sg);
 /** Coarsening factor of signal s (1: the voxel grid). */
 int64_t derm_signal_grids_factor(const struct derm_signal_grids *sg, int s);
 
-/** Advance every signal by dt_h hours; c[s] and src[s] are fine-grid arrays (src or
- *  src[s] may be NULL for no source). Coarse signals' fine fields are overwritten by the
- *  prolongation of their new coarse states. */
+/** The coarse source array of signal s (gc.n = n / f^3 entries, owned by sg), to deposit
+ *  into directly; NULL when s is solved on the voxel grid. */
+double *derm_signal_grids_source(struct derm_signal_grids *sg, int s);
+
+/** Add per-layer source values (one per voxel layer of the fine grid, au/h) to signal s's
+ *  source `src`: the fine array for a voxel-grid signal, its coarse source for a coarse one
+ *  (each coarse layer gets the mean of its f fine layers). */
+void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const double *per_layer, double *src);
+
+/** Advance every signal by dt_h hours; c[s] is a fine-grid array; src[s] is the fine source
+ *  (restricted here) or, for a coarse signal, its own coarse source from
+ *  derm_signal_grids_source (used as it is); src or src[s] may be NULL for no source.
+ *  Coarse signals' fine fields are overwritten by the prolongation of their new coarse
+ *  states. */
 derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *c, const double *const *src,
                                    double dt_h, struct derm_err *err);
 
