@@ -284,14 +284,15 @@ def test_restart_equals_uninterrupted(reference, tmp_path, first, second):
         assert f.attrs["config_resolved"] == (out / "resolved.yaml").read_text()
 
 
-def test_sigterm_then_resume(reference, tmp_path):
-    out = tmp_path / "t"
-    proc = start(reference["cfg"], out, "--threads", "2")
+def interrupt_after_rows(cfg, out, threads, rows=20):
+    """Start a run, send SIGTERM once it has written more than `rows` rows; return its stderr
+    (the run must stop with exit 130)."""
+    proc = start(cfg, out, "--threads", str(threads))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             with h5py.File(out / "run.partial.h5", "r") as f:
-                if f["time"].shape[0] > 20:
+                if f["time"].shape[0] > rows:
                     break
         except (OSError, KeyError):
             pass
@@ -300,6 +301,12 @@ def test_sigterm_then_resume(reference, tmp_path):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
+    return err
+
+
+def test_sigterm_then_resume(reference, tmp_path):
+    out = tmp_path / "t"
+    err = interrupt_after_rows(reference["cfg"], out, 2)
     assert f"dermsim resume {out}" in err.decode()
     p = dermsim("resume", out, "--quiet")
     assert p.returncode == 0, p.stderr
@@ -438,20 +445,7 @@ def test_coarse_signal_grids_resume(reference, tmp_path):
     p = dermsim("run", cfg, "-o", tmp_path / "whole", "--quiet", "--threads", "1")
     assert p.returncode == 0, p.stderr
     out = tmp_path / "t"
-    proc = start(cfg, out, "--threads", "2")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with h5py.File(out / "run.partial.h5", "r") as f:
-                if f["time"].shape[0] > 20:
-                    break
-        except (OSError, KeyError):
-            pass
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    interrupt_after_rows(cfg, out, 2)
     with h5py.File(out / "checkpoint.h5", "r") as f:  # factors first: MMP-1 etc. on a 6x coarser grid
         coarse = f["signals.coarse"][()]
         assert coarse[:9].max() == 6 and coarse[:9].min() == 1 and len(coarse) > 9
