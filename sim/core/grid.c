@@ -49,3 +49,13 @@ void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, do
         for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) x[q] += add;
     }
 }
+
+int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um)
+{
+    if (!(length_um > 0.0) || !isfinite(length_um)) return 1;
+    int64_t best = 1;
+    const int64_t m = g->nx < g->ny ? (g->nx < g->nz ? g->nx : g->nz) : (g->ny < g->nz ? g->ny : g->nz);
+    for (int64_t f = 2; f <= m; f++)
+        if (g->nx % f == 0 && g->ny % f == 0 && g->nz % f == 0 && (double)f * g->h_um <= length_um) best = f;
+    return best;
+}

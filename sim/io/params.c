@@ -174,8 +174,42 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
     return origins && origins[param_index(d)].where[0];
 }
 
-#define FIELD_DOUBLES_PER_VOXEL (7 + 3 * 9 + 8) /* ECM + 3 x 9 signal arrays + scratch (estimate) */
+/* An upper bound on the doubles a run keeps per voxel (for the addressability check). */
+#define MAX_DOUBLES_PER_VOXEL 64
 #define BYTES_PER_AGENT 200.0
+
+/* Doubles per voxel of a run's arrays, each signal counted on its own grid (the rule of
+ * derm_signal_grids_choose, solve/signal_grids.h). On the voxel grid: every field (matrix,
+ * signals, state), seven scratch arrays and a row of ones, the bins' offsets and cursors
+ * (two int64), one for the output's single-precision frame and HDF5 buffers. Per signal on
+ * the voxel grid: its source and, if it diffuses, its two per-mode multiplier arrays (about
+ * n/2 each); a signal on a grid coarser by f keeps its state, source and multipliers there,
+ * 1/f^3 of that. Each grid that solves a diffusing signal adds its transform buffer (about
+ * n/2 complex numbers, 1/f^3 of the voxel grid's). */
+static double doubles_per_voxel(const struct derm_params *p)
+{
+    const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};
+    double d = DERM_NFIELDS + 8.0 + 2.0 + 1.0;
+    int64_t fs[DERM_NSIGNAL];
+    int nf = 0;
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        const double D = p->signal[q].diffusion_um2_per_s * 3600.0, k = log(2.0) / p->signal[q].half_life_h;
+        const int spectral = D > 0.0;
+        const int64_t f = p->domain_signal_voxel_ratio > 0.0 && spectral && k > 0.0
+                              ? derm_grid_coarsening(&g, p->domain_signal_voxel_ratio * sqrt(D / k))
+                              : 1;
+        const double f3 = (double)(f * f * f);
+        d += ((f == 1 ? 1.0 : 2.0) + (spectral ? 1.0 : 0.0)) / f3;
+        if (!spectral) continue;
+        int seen = 0;
+        for (int i = 0; i < nf; i++) seen |= fs[i] == f;
+        if (!seen) {
+            fs[nf++] = f;
+            d += 1.0 / f3; /* the grid's transform buffer */
+        }
+    }
+    return d;
+}
 
 double derm_params_memory_estimate(const struct derm_params *p)
 {
@@ -184,7 +218,7 @@ double derm_params_memory_estimate(const struct derm_params *p)
     double volume_mm3 = nvox * voxel_mm * voxel_mm * voxel_mm;
     /* upper bound: the whole domain at papillary density, with 2x room for growth */
     double agents = p->fibroblast_density_per_mm3 * p->fibroblast_papillary_density_ratio * volume_mm3 * 2.0;
-    return nvox * 8.0 * FIELD_DOUBLES_PER_VOXEL + agents * BYTES_PER_AGENT;
+    return nvox * 8.0 * doubles_per_voxel(p) + agents * BYTES_PER_AGENT;
 }
 
 /* Bytes of memory available to a new process: MemAvailable from /proc/meminfo, else the
@@ -230,7 +264,7 @@ static derm_status check_grid(const struct derm_params *p, const struct derm_par
                             where, cited->path, (long long)nx, (long long)ny, (long long)nz);
     /* the field store must be addressable in bytes, in both int64_t and size_t */
     const uint64_t max_bytes = (uint64_t)SIZE_MAX < (uint64_t)INT64_MAX ? (uint64_t)SIZE_MAX : (uint64_t)INT64_MAX;
-    const int64_t max_vox = (int64_t)(max_bytes / (8 * FIELD_DOUBLES_PER_VOXEL));
+    const int64_t max_vox = (int64_t)(max_bytes / (8 * MAX_DOUBLES_PER_VOXEL));
     if (nx > max_vox / ny || nx * ny > max_vox / nz)
         return derm_err_set(err, DERM_ECONFIG,
                             "%s: key '%s': grid %lld x %lld x %lld has too many voxels to "

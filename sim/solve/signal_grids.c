@@ -49,12 +49,7 @@ struct derm_signal_grids {
 int64_t derm_signal_grids_choose(const struct derm_grid *g, double D, double k, double ratio)
 {
     if (!(ratio > 0.0) || !(D > 0.0) || !(k > 0.0) || !isfinite(D) || !isfinite(k)) return 1;
-    const double lim = ratio * sqrt(D / k);
-    int64_t best = 1;
-    const int64_t m = g->nx < g->ny ? (g->nx < g->nz ? g->nx : g->nz) : (g->ny < g->nz ? g->ny : g->nz);
-    for (int64_t f = 2; f <= m; f++)
-        if (g->nx % f == 0 && g->ny % f == 0 && g->nz % f == 0 && (double)f * g->h_um <= lim) best = f;
-    return best;
+    return derm_grid_coarsening(g, ratio * sqrt(D / k));
 }
 
 void derm_signal_grids_free(struct derm_signal_grids *sg)

@@ -435,20 +435,27 @@ def test_resume_refuses_a_damaged_durable_part(reference, tmp_path):
     assert p.returncode == 1 and len(p.stderr.splitlines()) == 1 and str(part) in p.stderr, p.stderr
 
 
-def test_coarse_signal_grids_resume(reference, tmp_path):
-    """With signals on coarser grids (domain.signal_voxel_ratio) the coarse states are the
-    model's state: a run interrupted by SIGTERM and resumed equals the uninterrupted one, and
-    the option acts (the fields differ from the voxel-grid run's)."""
-    cfg = tmp_path / "coarse.yaml"
-    cfg.write_text(CONFIG.replace("voxel_um: 20}", "voxel_um: 20, signal_voxel_ratio: 0.125}"))
-    assert "signal_voxel_ratio" in cfg.read_text()
+def test_signal_grids_resume_both_ways(reference, tmp_path):
+    """The default run solves its signals on coarser grids (domain.signal_voxel_ratio 0.125:
+    MMP-1 etc. on a 6x coarser grid here), whose states are the model's state and are
+    checkpointed, factors first; with the ratio 0 (every signal on the voxel grid) a run
+    interrupted by SIGTERM and resumed equals the uninterrupted one too, and the option acts
+    (its fields differ from the default run's)."""
+    out = tmp_path / "d"
+    interrupt_after_rows(reference["cfg"], out, 1)
+    with h5py.File(out / "checkpoint.h5", "r") as f:
+        coarse = f["signals.coarse"][()]
+        assert coarse[:9].max() == 6 and coarse[:9].min() == 1 and len(coarse) > 9
+    cfg = tmp_path / "voxel.yaml"
+    cfg.write_text(CONFIG.replace("voxel_um: 20}", "voxel_um: 20, signal_voxel_ratio: 0}"))
+    assert "signal_voxel_ratio: 0}" in cfg.read_text()
     p = dermsim("run", cfg, "-o", tmp_path / "whole", "--quiet", "--threads", "1")
     assert p.returncode == 0, p.stderr
     out = tmp_path / "t"
     interrupt_after_rows(cfg, out, 2)
-    with h5py.File(out / "checkpoint.h5", "r") as f:  # factors first: MMP-1 etc. on a 6x coarser grid
+    with h5py.File(out / "checkpoint.h5", "r") as f:  # every factor 1: no coarse state
         coarse = f["signals.coarse"][()]
-        assert coarse[:9].max() == 6 and coarse[:9].min() == 1 and len(coarse) > 9
+        assert coarse[:9].max() == 1 and coarse[:9].min() == 1
     p = dermsim("resume", out, "--quiet", "--threads", "1")
     assert p.returncode == 0, p.stderr
     assert_same_run(out / "run.h5", tmp_path / "whole" / "run.h5")

@@ -172,13 +172,34 @@ static void test_voxel_of_clamps_z(void **state)
     assert_int_equal(derm_grid_voxel_of(&g, 0.5 * h, 0.5 * h, lz + 0.5 * h), derm_grid_idx(&g, 0, 0, 3));
 }
 
+/* derm_grid_coarsening: the largest common divisor of nx, ny, nz whose block is no longer
+ * than the given length; 1 when none fits or the length is not a positive number. */
+static void test_coarsening(void **state)
+{
+    (void)state;
+    struct derm_grid g;
+    assert_int_equal(derm_grid_init(&g, 100, 100, 100, 10.0, NULL), DERM_OK);
+    assert_int_equal(derm_grid_coarsening(&g, 139.5), 10); /* the MMPs at 0.125 */
+    assert_int_equal(derm_grid_coarsening(&g, 99.9), 5);   /* 10 does not fit, 5 does */
+    assert_int_equal(derm_grid_coarsening(&g, 20.0), 2);   /* f h = length fits */
+    assert_int_equal(derm_grid_coarsening(&g, 19.9), 1);
+    assert_int_equal(derm_grid_coarsening(&g, 1e9), 100);
+    assert_int_equal(derm_grid_coarsening(&g, 0.0), 1);
+    assert_int_equal(derm_grid_coarsening(&g, -5.0), 1);
+    assert_int_equal(derm_grid_coarsening(&g, NAN), 1);
+    assert_int_equal(derm_grid_init(&g, 12, 12, 40, 20.0, NULL), DERM_OK); /* common divisors 1, 2, 4 */
+    assert_int_equal(derm_grid_coarsening(&g, 139.5), 4);
+    assert_int_equal(derm_grid_init(&g, 7, 1, 40, 20.0, NULL), DERM_OK); /* a 2D slice: ny 1 */
+    assert_int_equal(derm_grid_coarsening(&g, 1e9), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_sets_members),     cmocka_unit_test(test_init_rejects_bad_sizes),
         cmocka_unit_test(test_init_rejects_overflow), cmocka_unit_test(test_index_order_x_fastest),
         cmocka_unit_test(test_voxel_of_centres),      cmocka_unit_test(test_voxel_of_wraps_xy),
-        cmocka_unit_test(test_voxel_of_clamps_z),
+        cmocka_unit_test(test_voxel_of_clamps_z),     cmocka_unit_test(test_coarsening),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,4 +48,9 @@ static inline double derm_grid_layer_inside(const struct derm_grid *g, int64_t k
 /** x += scale x per_layer[k] in every voxel of depth layer k (layers adding 0 untouched). */
 void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *x);
 
+/** The largest common divisor f of nx, ny and nz with f h_um <= length_um (1 if none, or if
+ *  length_um is not a positive finite number): the coarsest grid made of whole f x f x f
+ *  blocks whose voxel is no longer than length_um. */
+int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um);
+
 #endif

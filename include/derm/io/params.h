@@ -81,7 +81,10 @@ struct derm_param_origin {
 derm_status derm_params_validate(const struct derm_params *p, const struct derm_param_origin *origins,
                                  struct derm_err *err);
 
-/** Estimated peak memory of a run with these parameters, bytes. */
+/** Estimated peak memory of a run with these parameters, bytes: the arrays on the voxel grid,
+ *  each signal's arrays on its own grid (domain.signal_voxel_ratio), and the agents at twice
+ *  the papillary density everywhere (within ~3 % of the measured peak of the reference run,
+ *  at ratio 0.125 and 0). */
 double derm_params_memory_estimate(const struct derm_params *p);
 
 /** Write the full resolved parameter set as nested YAML with units comments. */
