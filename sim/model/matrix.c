@@ -1,22 +1,27 @@
 /* matrix.c - exact per-voxel matrix kinetics (equations and sources in matrix.h). */
 #include "derm/model/matrix.h"
 
+#include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "derm/solve/chain.h"
 #include "derm/store/fields.h"
 
 static inline double mmp_activity(double mmp, double timp, double ki)
 {
-    if (mmp < 0.0) mmp = 0.0;
-    if (timp < 0.0) timp = 0.0;
+    mmp = mmp < 0.0 ? 0.0 : mmp;
+    timp = timp < 0.0 ? 0.0 : timp;
     return (mmp / (1.0 + timp / ki)) * (1.0 + 1.0 / ki);
 }
 
-/* Decays over the step of the rates that are the same in every voxel (elastotic material
- * and low-MW HA clearance), formed once per step (derm_chain_decay). */
-struct step_decays {
-    double e_ez, p_ez, e_hl, p_hl;
+/* Per-step constants: the decays of the rates that are the same in every voxel (elastotic
+ * material and low-MW HA clearance, derm_chain_decay), the elastotic deposit's phi1, and
+ * the constant parts of the collagen rates. */
+struct step_const {
+    double e_ez, p_ez, e_hl, p_hl, phi_ez;
+    double a0, b0, g_num; /* 1 - s1, 1 - s3 - su, 1 + X0/Xh */
+    double age_form_h, age_form_el_h, uptake, dt;
 };
 
 /* The arrays one step reads and writes (fields.h order), grid.n each. */
@@ -28,101 +33,217 @@ struct matrix_arrays {
     double *mmp_act;                                  /* may be NULL */
 };
 
-/* Collagen of voxel q (intact -> fragmented -> cleared) and the AGE it carries; adds the
- * amounts deposited, cleaved and cleared to sums[0..2]. */
-static inline void collagen_voxel(const struct matrix_arrays *A, int64_t q, const struct derm_matrix_coef *cc,
-                                  double age_form_h, double uptake, double dt, double *sums)
+/* The voxel loop runs over strips of a layer in passes, so that each pass is a plain loop
+ * that vectorises: (1) the rates of every pool, (2) their decays over the step (the series
+ * for all, then one exponential where the rate times the step is 0.05 or more, a scalar
+ * loop), (3) the exact chains and the AGE loads, with selects instead of branches, and
+ * (4) the flux sums, added voxel by voxel in the order of the scalar loop. Every voxel's
+ * arithmetic is the scalar loop's, operation for operation, so the bits do not depend on
+ * the vector width (no FMA contraction: ISO C, -ffp-contract=off) nor on the strip. */
+enum { STRIP = 128 };
+
+/* On x86-64 with GCC the passes are built twice, for AVX2 and for the x86-64 baseline
+ * (SSE2), and the loader picks the AVX2 copy where the processor has it (function
+ * multi-versioning: a portable binary, no -march). AVX2 without FMA, and ISO C's
+ * -ffp-contract=off, so both copies give the same bits. The file is compiled with
+ * -fno-trapping-math (CMakeLists.txt): it lets the selects be evaluated on both arms (no
+ * value changes, only floating-point exception flags, which nothing reads). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(DERM_NO_CLONES)
+#define DERM_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define DERM_SIMD_CLONES
+#endif
+
+struct strip {
+    double a[STRIP], b[STRIP], ra[STRIP], rb[STRIP], ea[STRIP], pa[STRIP], eb[STRIP], pb[STRIP];
+    double kel[STRIP], yz[STRIP], rk[STRIP], ek[STRIP], pk[STRIP];
+    double kh[STRIP], rh[STRIP], eh[STRIP], ph[STRIP];
+    double x_age[STRIP], act[STRIP], bad[STRIP];
+    double flux[DERM_MATRIX_NFLUX][STRIP];
+};
+
+static const double zeros[STRIP]; /* stands for an absent array (UV memory, elastotic deposit) */
+
+/* e = e^{-rt}, p = phi1(rt) for n values: derm_chain_decay, bit for bit. */
+DERM_SIMD_CLONES static void decay_strip(int n, const double *restrict rt, double *restrict e, double *restrict p)
 {
-    double total0 = A->ci[q] + A->cf[q];
-    double x_age = total0 > 0.0 ? A->ga[q] / total0 : cc->age_ref;
-    double g_age = x_age > cc->age_ref ? (1.0 + cc->age_ref / cc->age_half) / (1.0 + x_age / cc->age_half) : 1.0;
-    double a1 = mmp_activity(A->m1[q], A->ti[q], cc->timp_ki);
-    double a3 = mmp_activity(A->m3[q], A->ti[q], cc->timp_ki);
-    if (A->mmp_act) A->mmp_act[q] = a1;
-    /* AGE cross-links protect against the MMPs (Bourne 2014), not the other routes */
-    double a = cc->k_cleave_h * ((1.0 - cc->mmp1_share) + cc->mmp1_share * a1 * g_age);
-    /* UV lowers the fibroblasts' fragment receptor Endo180 (Tang 2013) */
-    const double up = A->uvm ? uptake / (1.0 + cc->endo_gain * A->uvm[q]) : uptake;
-    double b = cc->k_clear_h *
-               ((1.0 - cc->mmp3_share - cc->uptake_share) + cc->mmp3_share * a3 * g_age + cc->uptake_share * up);
-    double P = A->dep_col[q];
-    double f0 = A->cf[q];
-    double cleaved = derm_chain_advance(P, a, b, 1.0, dt, &A->ci[q], &A->cf[q]);
-    double cleared = cleaved - (A->cf[q] - f0);
-    if (cleared < 0.0) cleared = 0.0;
-    sums[0] += P * dt;
-    sums[1] += cleaved;
-    sums[2] += cleared;
-    /* AGE cross-links form on all collagen and leave with cleared fragments, but the least
-     * glycated molecules go first: glycated fibrils resist turnover. Over an exponential
-     * spread of loads with mean x, a removal that prefers load y in proportion to
-     * exp(-y/h) has the relative mean susceptibility g above, and what it removes carries
-     * 1/(1 + x/h) of the mean load. The collagen fluxes are not changed by this choice of
-     * molecules, only the AGE that leaves with them. */
-    const double load_out = 1.0 / (1.0 + x_age / cc->age_half);
-    double frac_out = total0 > 0.0 ? cleared / total0 * load_out : 0.0;
-    if (frac_out > 1.0) frac_out = 1.0;
-    double total1 = A->ci[q] + A->cf[q];
-    const double age_out = A->ga[q] * frac_out, age_in = age_form_h * total1 * dt;
-    A->ga[q] = A->ga[q] - age_out + age_in;
-    sums[10] += age_in;
-    sums[11] += age_out;
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        const double ps = derm_chain_phi1_series(rt[i]);
+        p[i] = ps;
+        e[i] = 1.0 - rt[i] * ps;
+    }
+    for (int i = 0; i < n; i++)
+        if (!(fabs(rt[i]) < 0.05)) {
+            e[i] = exp(-rt[i]);
+            p[i] = (1.0 - e[i]) / rt[i];
+        }
 }
 
-/* Elastin of voxel q (functional -> elastotic -> cleared, plus UVA elastosis) and its AGE. */
-static inline void elastin_voxel(const struct matrix_arrays *A, int64_t q, const struct derm_matrix_coef *cc,
-                                 const struct step_decays *K, double age_form_el_h, double dt, double *sums)
+/* Pass 1: the rates of voxels q0 .. q0 + n - 1. */
+DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t q0, int n,
+                                         const struct derm_matrix_coef *restrict cc,
+                                         const struct step_const *restrict K, struct strip *restrict S)
 {
-    double rx = A->ros[q] > 0.0 ? A->ros[q] : 0.0;
-    double ox = cc->k_oxidation_h * rx;
-    double kel = cc->k_elastin_h + ox;
-    double yield_z = kel > 0.0 ? ox / kel : 0.0;
-    const double e0 = A->ef[q] + A->ez[q];
-    double e_el, p_el;
-    derm_chain_decay(kel * dt, &e_el, &p_el);
-    const double left = derm_chain_advance_with(A->dep_el[q], kel, cc->k_elastotic_h, yield_z, dt, e_el, p_el, K->e_ez,
-                                                K->p_ez, &A->ef[q], &A->ez[q]);
-    double pz = A->dep_ez ? A->dep_ez[q] : 0.0; /* elastotic deposition (UVA): linear, superposed exactly */
-    if (pz > 0.0) A->ez[q] += pz * dt * derm_chain_phi1(cc->k_elastotic_h * dt);
-    sums[3] += A->dep_el[q] * dt;
-    sums[4] += pz * dt;
-    sums[5] += left * yield_z;
-    sums[6] += e0 + (A->dep_el[q] + pz) * dt - (A->ef[q] + A->ez[q]);
-    /* AGE on elastin: leaves with cleared elastin, forms on all of it */
-    const double e1 = A->ef[q] + A->ez[q];
-    double e_out = e0 > 0.0 ? (e0 + (A->dep_el[q] + pz) * dt - e1) / e0 : 0.0;
-    if (e_out < 0.0) e_out = 0.0;
-    if (e_out > 1.0) e_out = 1.0;
-    A->ea[q] = A->ea[q] * (1.0 - e_out) + age_form_el_h * e1 * dt;
+    const double *restrict ci = A->ci + q0, *restrict cf = A->cf + q0, *restrict ga = A->ga + q0;
+    const double *restrict m1 = A->m1 + q0, *restrict m3 = A->m3 + q0, *restrict ti = A->ti + q0;
+    const double *restrict ros = A->ros + q0, *restrict il = A->il + q0;
+    const double *restrict uvm = A->uvm ? A->uvm + q0 : zeros;
+    /* coefficients as locals: a load inside a select's arm would keep the branch */
+    const double dt = K->dt, age_ref = cc->age_ref, age_half = cc->age_half, g_num = K->g_num, ki = cc->timp_ki;
+    const double k_cleave = cc->k_cleave_h, a0 = K->a0, s1 = cc->mmp1_share, k_clear = cc->k_clear_h, b0 = K->b0;
+    const double s3 = cc->mmp3_share, su = cc->uptake_share, uptake = K->uptake, endo = cc->endo_gain;
+    const double k_ox = cc->k_oxidation_h, k_el = cc->k_elastin_h;
+    const struct derm_matrix_coef ha = *cc;
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        /* collagen: I' = P - a I, F' = a I - b F */
+        const double total0 = ci[i] + cf[i];
+        const double x_age = total0 > 0.0 ? ga[i] / (total0 > 0.0 ? total0 : 1.0) : age_ref;
+        const double g_age = x_age > age_ref ? g_num / (1.0 + x_age / age_half) : 1.0;
+        const double a1 = mmp_activity(m1[i], ti[i], ki);
+        const double a3 = mmp_activity(m3[i], ti[i], ki);
+        /* AGE cross-links protect against the MMPs (Bourne 2014), not the other routes */
+        const double a = k_cleave * (a0 + s1 * a1 * g_age);
+        /* UV lowers the fibroblasts' fragment receptor Endo180 (Tang 2013); without UV
+         * memory uptake / (1 + 0) is uptake exactly */
+        const double up = uptake / (1.0 + endo * uvm[i]);
+        const double b = k_clear * (b0 + s3 * a3 * g_age + su * up);
+        S->x_age[i] = x_age;
+        S->act[i] = a1;
+        S->a[i] = a;
+        S->b[i] = b;
+        S->ra[i] = a * dt;
+        S->rb[i] = b * dt;
+        /* elastin: E' = PE - (kE + o) E, o = kox ROS (linear in ROS) */
+        const double rx = ros[i] > 0.0 ? ros[i] : 0.0;
+        const double ox = k_ox * rx;
+        const double kel = k_el + ox;
+        S->kel[i] = kel;
+        S->yz[i] = kel > 0.0 ? ox / (kel > 0.0 ? kel : 1.0) : 0.0;
+        S->rk[i] = kel * dt;
+        /* HA */
+        const double kh = derm_matrix_ha_rate(&ha, ros[i], il[i]);
+        S->kh[i] = kh;
+        S->rh[i] = kh * dt;
+    }
 }
 
-static inline int negative_state(const struct matrix_arrays *A, int64_t q)
+/* 1 if any of the eight values is negative, else r: a flag kept as a double, so that the
+ * voxel loop has one data width and vectorises. */
+static inline double flag_negative(double r, double a, double b, double c, double d, double e, double f, double g,
+                                   double h)
 {
-    return A->ci[q] < 0.0 || A->cf[q] < 0.0 || A->ga[q] < 0.0 || A->ef[q] < 0.0 || A->ez[q] < 0.0 || A->hh[q] < 0.0 ||
-           A->hl[q] < 0.0 || A->ea[q] < 0.0;
+    r = a < 0.0 ? 1.0 : r;
+    r = b < 0.0 ? 1.0 : r;
+    r = c < 0.0 ? 1.0 : r;
+    r = d < 0.0 ? 1.0 : r;
+    r = e < 0.0 ? 1.0 : r;
+    r = f < 0.0 ? 1.0 : r;
+    r = g < 0.0 ? 1.0 : r;
+    return h < 0.0 ? 1.0 : r;
 }
 
-/* One depth layer, serially; its flux sums (struct derm_matrix_flux order) into
- * part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
+/* Pass 3: the exact chains of voxels q0 .. q0 + n - 1, their AGE loads, the per-voxel flux
+ * terms and the bad-voxel flags. */
+DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, int64_t q0, int n,
+                                           const struct derm_matrix_coef *restrict cc,
+                                           const struct step_const *restrict K, struct strip *restrict S)
+{
+    double *restrict ci = A->ci + q0, *restrict cf = A->cf + q0, *restrict ga = A->ga + q0;
+    double *restrict ef = A->ef + q0, *restrict ez = A->ez + q0, *restrict hh = A->hh + q0, *restrict hl = A->hl + q0;
+    double *restrict ea = A->ea + q0;
+    const double *restrict dep_col = A->dep_col + q0, *restrict dep_el = A->dep_el + q0,
+                           *restrict dep_ha = A->dep_ha + q0;
+    const double *restrict dep_ez = A->dep_ez ? A->dep_ez + q0 : zeros;
+    /* coefficients as locals: a load inside a select's arm would keep the branch */
+    const double dt = K->dt, age_half = cc->age_half, age_form_h = K->age_form_h, age_form_el_h = K->age_form_el_h;
+    const double k_ez = cc->k_elastotic_h, e_ez = K->e_ez, p_ez = K->p_ez, phi_ez = K->phi_ez;
+    const double ha_supply = cc->ha_supply, k_lmw = cc->k_lmw_h, lmw_yield = cc->lmw_yield, e_hl = K->e_hl,
+                 p_hl = K->p_hl;
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        /* inputs must be non-negative: the chain's round-off guard must not hide a bad state */
+        const double bad_in = flag_negative(0.0, ci[i], cf[i], ga[i], ef[i], ez[i], hh[i], hl[i], ea[i]);
+        /* collagen (intact -> fragmented -> cleared) and the AGE it carries */
+        const double total0 = ci[i] + cf[i];
+        const double P = dep_col[i], f0 = cf[i];
+        /* the arrays' own elements, not addressed locals (which omp simd would keep as
+         * per-lane arrays and so not vectorise) */
+        const double cleaved = derm_chain_advance_with(P, S->a[i], S->b[i], 1.0, dt, S->ea[i], S->pa[i], S->eb[i],
+                                                       S->pb[i], &ci[i], &cf[i]);
+        const double x = ci[i], y = cf[i];
+        double cleared = cleaved - (y - f0);
+        cleared = cleared < 0.0 ? 0.0 : cleared;
+        /* AGE cross-links form on all collagen and leave with cleared fragments, but the
+         * least glycated molecules go first: glycated fibrils resist turnover. Over an
+         * exponential spread of loads with mean x, a removal that prefers load y in
+         * proportion to exp(-y/h) has the relative mean susceptibility g, and what it
+         * removes carries 1/(1 + x/h) of the mean load. The collagen fluxes are not changed
+         * by this choice of molecules, only the AGE that leaves with them. */
+        const double load_out = 1.0 / (1.0 + S->x_age[i] / age_half);
+        double frac_out = total0 > 0.0 ? cleared / (total0 > 0.0 ? total0 : 1.0) * load_out : 0.0;
+        frac_out = frac_out > 1.0 ? 1.0 : frac_out;
+        const double total1 = x + y;
+        const double age_out = ga[i] * frac_out, age_in = age_form_h * total1 * dt;
+        ga[i] = ga[i] - age_out + age_in;
+        S->flux[0][i] = P * dt;
+        S->flux[1][i] = cleaved;
+        S->flux[2][i] = cleared;
+        S->flux[10][i] = age_in;
+        S->flux[11][i] = age_out;
+
+        /* elastin (functional -> elastotic -> cleared, plus UVA elastosis) and its AGE */
+        const double e0 = ef[i] + ez[i];
+        const double left = derm_chain_advance_with(dep_el[i], S->kel[i], k_ez, S->yz[i], dt, S->ek[i], S->pk[i], e_ez,
+                                                    p_ez, &ef[i], &ez[i]);
+        const double pz = dep_ez[i]; /* elastotic deposition (UVA): linear, superposed exactly */
+        ez[i] = pz > 0.0 ? ez[i] + pz * dt * phi_ez : ez[i];
+        const double fe = ef[i], ze = ez[i];
+        S->flux[3][i] = dep_el[i] * dt;
+        S->flux[4][i] = pz * dt;
+        S->flux[5][i] = left * S->yz[i];
+        S->flux[6][i] = e0 + (dep_el[i] + pz) * dt - (fe + ze);
+        /* AGE on elastin: leaves with cleared elastin, forms on all of it */
+        const double e1 = fe + ze;
+        double e_out = e0 > 0.0 ? (e0 + (dep_el[i] + pz) * dt - e1) / (e0 > 0.0 ? e0 : 1.0) : 0.0;
+        e_out = e_out < 0.0 ? 0.0 : e_out;
+        e_out = e_out > 1.0 ? 1.0 : e_out;
+        ea[i] = ea[i] * (1.0 - e_out) + age_form_el_h * e1 * dt;
+
+        /* hyaluronan (high MW -> low MW -> cleared) */
+        const double h0 = hh[i] + hl[i], made = (dep_ha[i] + ha_supply) * dt;
+        S->flux[8][i] = derm_chain_advance_with(dep_ha[i] + ha_supply, S->kh[i], k_lmw, lmw_yield, dt, S->eh[i],
+                                                S->ph[i], e_hl, p_hl, &hh[i], &hl[i]);
+        const double hx = hh[i], hy = hl[i];
+        S->flux[7][i] = made;
+        S->flux[9][i] = h0 + made - (hx + hy);
+
+        const double chk = x + y + ga[i] + fe + ze + hx + hy + ea[i];
+        const double bad_fin = fabs(chk) <= DBL_MAX ? bad_in : 1.0; /* not finite: NaN or inf */
+        S->bad[i] = flag_negative(bad_fin, x, y, ga[i], fe, ze, hx, hy, ea[i]);
+    }
+}
+
+/* One depth layer, serially, strip by strip; its flux sums (struct derm_matrix_flux order)
+ * into part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
 static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, const struct derm_matrix_coef *cc,
-                         const struct step_decays *K, double age_form_h, double age_form_el_h, double uptake, double dt,
-                         double *part)
+                         const struct step_const *K, double *part)
 {
     double sums[DERM_MATRIX_NFLUX] = {0}, bad = 0.0;
-    for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
-        /* inputs must be non-negative: the chain's round-off guard must not hide a bad state */
-        const int bad_in = negative_state(A, q);
-        collagen_voxel(A, q, cc, age_form_h, uptake, dt, sums);
-        elastin_voxel(A, q, cc, K, age_form_el_h, dt, sums);
-        const double h0 = A->hh[q] + A->hl[q], made = (A->dep_ha[q] + cc->ha_supply) * dt;
-        double kh = derm_matrix_ha_rate(cc, A->ros[q], A->il[q]), e_h, p_h;
-        derm_chain_decay(kh * dt, &e_h, &p_h);
-        sums[8] += derm_chain_advance_with(A->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, e_h, p_h,
-                                           K->e_hl, K->p_hl, &A->hh[q], &A->hl[q]);
-        sums[7] += made;
-        sums[9] += h0 + made - (A->hh[q] + A->hl[q]);
-        double chk = A->ci[q] + A->cf[q] + A->ga[q] + A->ef[q] + A->ez[q] + A->hh[q] + A->hl[q] + A->ea[q];
-        if (bad_in || !isfinite(chk) || negative_state(A, q)) bad += 1.0;
+    struct strip S;
+    for (int64_t q0 = k * nxy; q0 < (k + 1) * nxy; q0 += STRIP) {
+        const int n = (int)((k + 1) * nxy - q0 < STRIP ? (k + 1) * nxy - q0 : STRIP);
+        rates_strip(A, q0, n, cc, K, &S);
+        if (A->mmp_act) memcpy(A->mmp_act + q0, S.act, (size_t)n * sizeof(double));
+        decay_strip(n, S.ra, S.ea, S.pa);
+        decay_strip(n, S.rb, S.eb, S.pb);
+        decay_strip(n, S.rk, S.ek, S.pk);
+        decay_strip(n, S.rh, S.eh, S.ph);
+        advance_strip(A, q0, n, cc, K, &S);
+        for (int j = 0; j < DERM_MATRIX_NFLUX; j++) /* voxel by voxel: the scalar loop's sums */
+            for (int i = 0; i < n; i++) sums[j] += S.flux[j][i];
+        for (int i = 0; i < n; i++) bad += S.bad[i];
     }
     for (int i = 0; i < DERM_MATRIX_NFLUX; i++) part[i] = sums[i];
     part[DERM_MATRIX_NFLUX] = bad;
@@ -154,16 +275,19 @@ derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const 
                                     dep->uv_memory,
                                     mmp_act};
     const struct derm_matrix_coef cc = *c;
-    const double age_form_h = c->age_form_ref_h * glucose_ratio;       /* pmol/mg/h at this glucose */
-    const double age_form_el_h = c->age_form_el_ref_h * glucose_ratio; /* on elastin */
-    const double dt = dt_h;
-    struct step_decays K;
-    derm_chain_decay(c->k_elastotic_h * dt, &K.e_ez, &K.p_ez);
-    derm_chain_decay(c->k_lmw_h * dt, &K.e_hl, &K.p_hl);
-#pragma omp parallel for schedule(static) default(none) shared(A, cc, K, part) \
-    firstprivate(dt, nz, nxy, age_form_h, age_form_el_h, uptake)
-    for (int64_t k = 0; k < nz; k++)
-        matrix_layer(&A, k, nxy, &cc, &K, age_form_h, age_form_el_h, uptake, dt, part + (DERM_MATRIX_NFLUX + 1) * k);
+    struct step_const K;
+    K.age_form_h = c->age_form_ref_h * glucose_ratio;       /* pmol/mg/h at this glucose */
+    K.age_form_el_h = c->age_form_el_ref_h * glucose_ratio; /* on elastin */
+    K.uptake = uptake;
+    K.dt = dt_h;
+    K.a0 = 1.0 - c->mmp1_share;
+    K.b0 = 1.0 - c->mmp3_share - c->uptake_share;
+    K.g_num = 1.0 + c->age_ref / c->age_half;
+    derm_chain_decay(c->k_elastotic_h * dt_h, &K.e_ez, &K.p_ez);
+    derm_chain_decay(c->k_lmw_h * dt_h, &K.e_hl, &K.p_hl);
+    K.phi_ez = derm_chain_phi1(c->k_elastotic_h * dt_h);
+#pragma omp parallel for schedule(static) default(none) shared(A, cc, K, part) firstprivate(nz, nxy)
+    for (int64_t k = 0; k < nz; k++) matrix_layer(&A, k, nxy, &cc, &K, part + (DERM_MATRIX_NFLUX + 1) * k);
     double fl[DERM_MATRIX_NFLUX] = {0}, nbad = 0.0;
     for (int64_t k = 0; k < nz; k++) { /* layers added in order: independent of the thread count */
         const double *pk = part + (DERM_MATRIX_NFLUX + 1) * k;

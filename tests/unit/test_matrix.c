@@ -14,7 +14,9 @@
  * voxel sums (collagen, intact collagen, elastin, HA, HMW HA, AGE: change = made - removed per the 12-member flux), AGE
  * formation on collagen and elastin scaling with the glucose ratio argument, UVA elastotic deposition, the MMP-1
  * activity output, step-halving invariance for constant coefficients, bitwise thread
- * independence and DERM_ENUMERIC on negative or non-finite input; derm_matrix_settle_ha
+ * independence, the scalar loop's bits from the vectorised strips (a voxel-by-voxel reference
+ * written here; steps of 6 h to a year; strips that do not divide a layer) and
+ * DERM_ENUMERIC on negative or non-finite input; derm_matrix_settle_ha
  * puts HA at the steady state of the step. The chain itself is tested in test_chain.c.
  * The coefficient set is built here from derm_params_defaults with the same unit
  * conversions as sim/coef.c.
@@ -33,6 +35,7 @@
 
 #include "derm/io/params.h"
 #include "derm/model/matrix.h"
+#include "derm/solve/chain.h"
 #include "derm/store/fields.h"
 
 static const double LN2 = 0.6931471805599453;
@@ -767,6 +770,185 @@ static void test_step_reports_numeric_errors(void **state)
     state_fini(&s);
 }
 
+/* ---- the vectorised kernel against the voxel-by-voxel formulas -------------------------- */
+
+/* The exact chain as a scalar loop would write it (branches, not selects). */
+static double ref_chain(double P, double a, double b, double yield, double t, double ea, double pa, double eb,
+                        double pb, double *x, double *y)
+{
+    const double x0 = *x, y0 = *y, at = a * t, bt = b * t;
+    const double x1 = x0 * ea + P * t * pa;
+    const double out = P * t - (x1 - x0);
+    const double d = bt - at;
+    double i1;
+    if (fabs(d) < 0.05)
+        i1 = (d >= 0.0 ? ea : eb) * t * derm_chain_phi1(fabs(d));
+    else
+        i1 = (ea - eb) / (b - a);
+    double y1 = y0 * eb + yield * (P * t * pb + (a * x0 - P) * i1);
+    if (y1 < 0.0) y1 = 0.0;
+    *x = x1;
+    *y = y1;
+    return out;
+}
+
+static double ref_activity(double mmp, double timp, double ki)
+{
+    if (mmp < 0.0) mmp = 0.0;
+    if (timp < 0.0) timp = 0.0;
+    return (mmp / (1.0 + timp / ki)) * (1.0 + 1.0 / ki);
+}
+
+/* The matrix step voxel by voxel, in the scalar loop's order (equations in matrix.h). */
+static void ref_step(struct state *s, const struct derm_matrix_coef *cc, double dt, double *act, double *fl,
+                     double *nbad)
+{
+    double **m = s->m;
+    double *ci = m[DERM_M_COLLAGEN_INTACT], *cf = m[DERM_M_COLLAGEN_FRAGMENTED], *ga = m[DERM_M_AGE_AMOUNT];
+    double *ef = m[DERM_M_ELASTIN_FUNCTIONAL], *ez = m[DERM_M_ELASTIN_ELASTOTIC], *hh = m[DERM_M_HA_HMW];
+    double *hl = m[DERM_M_HA_LMW], *ea = m[DERM_M_ELASTIN_AGE_AMOUNT];
+    const double age_form_h = cc->age_form_ref_h * s->glucose_ratio,
+                 age_form_el_h = cc->age_form_el_ref_h * s->glucose_ratio;
+    double e_ez, p_ez, e_hl, p_hl;
+    derm_chain_decay(cc->k_elastotic_h * dt, &e_ez, &p_ez);
+    derm_chain_decay(cc->k_lmw_h * dt, &e_hl, &p_hl);
+    for (int i = 0; i < DERM_MATRIX_NFLUX; i++) fl[i] = 0.0;
+    *nbad = 0.0;
+    for (int64_t k = 0; k < s->g.nz; k++) {
+        double sums[DERM_MATRIX_NFLUX] = {0};
+        for (int64_t q = k * s->g.nx * s->g.ny; q < (k + 1) * s->g.nx * s->g.ny; q++) {
+            const int bad_in = ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 || ez[q] < 0.0 || hh[q] < 0.0 ||
+                               hl[q] < 0.0 || ea[q] < 0.0;
+            /* collagen */
+            const double total0 = ci[q] + cf[q];
+            const double x_age = total0 > 0.0 ? ga[q] / total0 : cc->age_ref;
+            const double g_age =
+                x_age > cc->age_ref ? (1.0 + cc->age_ref / cc->age_half) / (1.0 + x_age / cc->age_half) : 1.0;
+            const double a1 = ref_activity(s->sig[DERM_S_MMP1][q], s->sig[DERM_S_TIMP][q], cc->timp_ki);
+            const double a3 = ref_activity(s->sig[DERM_S_MMP3][q], s->sig[DERM_S_TIMP][q], cc->timp_ki);
+            if (act) act[q] = a1;
+            const double a = cc->k_cleave_h * ((1.0 - cc->mmp1_share) + cc->mmp1_share * a1 * g_age);
+            const double up = s->uvm ? s->uptake / (1.0 + cc->endo_gain * s->uvm[q]) : s->uptake;
+            const double b = cc->k_clear_h * ((1.0 - cc->mmp3_share - cc->uptake_share) + cc->mmp3_share * a3 * g_age +
+                                              cc->uptake_share * up);
+            const double P = s->dep_col[q], f0 = cf[q];
+            double e1a, p1a, e1b, p1b;
+            derm_chain_decay(a * dt, &e1a, &p1a);
+            derm_chain_decay(b * dt, &e1b, &p1b);
+            const double cleaved = ref_chain(P, a, b, 1.0, dt, e1a, p1a, e1b, p1b, &ci[q], &cf[q]);
+            double cleared = cleaved - (cf[q] - f0);
+            if (cleared < 0.0) cleared = 0.0;
+            sums[0] += P * dt;
+            sums[1] += cleaved;
+            sums[2] += cleared;
+            const double load_out = 1.0 / (1.0 + x_age / cc->age_half);
+            double frac_out = total0 > 0.0 ? cleared / total0 * load_out : 0.0;
+            if (frac_out > 1.0) frac_out = 1.0;
+            const double total1 = ci[q] + cf[q];
+            const double age_out = ga[q] * frac_out, age_in = age_form_h * total1 * dt;
+            ga[q] = ga[q] - age_out + age_in;
+            sums[10] += age_in;
+            sums[11] += age_out;
+            /* elastin */
+            const double rx = s->sig[DERM_S_ROS][q] > 0.0 ? s->sig[DERM_S_ROS][q] : 0.0;
+            const double ox = cc->k_oxidation_h * rx, kel = cc->k_elastin_h + ox;
+            const double yz = kel > 0.0 ? ox / kel : 0.0;
+            const double e0 = ef[q] + ez[q];
+            double ee, pe;
+            derm_chain_decay(kel * dt, &ee, &pe);
+            const double left =
+                ref_chain(s->dep_el[q], kel, cc->k_elastotic_h, yz, dt, ee, pe, e_ez, p_ez, &ef[q], &ez[q]);
+            const double pz = s->dep_ez ? s->dep_ez[q] : 0.0;
+            if (pz > 0.0) ez[q] += pz * dt * derm_chain_phi1(cc->k_elastotic_h * dt);
+            sums[3] += s->dep_el[q] * dt;
+            sums[4] += pz * dt;
+            sums[5] += left * yz;
+            sums[6] += e0 + (s->dep_el[q] + pz) * dt - (ef[q] + ez[q]);
+            const double e1 = ef[q] + ez[q];
+            double e_out = e0 > 0.0 ? (e0 + (s->dep_el[q] + pz) * dt - e1) / e0 : 0.0;
+            if (e_out < 0.0) e_out = 0.0;
+            if (e_out > 1.0) e_out = 1.0;
+            ea[q] = ea[q] * (1.0 - e_out) + age_form_el_h * e1 * dt;
+            /* HA */
+            const double h0 = hh[q] + hl[q], made = (s->dep_ha[q] + cc->ha_supply) * dt;
+            const double kh = derm_matrix_ha_rate(cc, s->sig[DERM_S_ROS][q], s->sig[DERM_S_IL][q]);
+            double eh, ph;
+            derm_chain_decay(kh * dt, &eh, &ph);
+            sums[8] += ref_chain(s->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, eh, ph, e_hl, p_hl,
+                                 &hh[q], &hl[q]);
+            sums[7] += made;
+            sums[9] += h0 + made - (hh[q] + hl[q]);
+            const double chk = ci[q] + cf[q] + ga[q] + ef[q] + ez[q] + hh[q] + hl[q] + ea[q];
+            const int bad_out = ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 || ez[q] < 0.0 ||
+                                hh[q] < 0.0 || hl[q] < 0.0 || ea[q] < 0.0;
+            if (bad_in || !isfinite(chk) || bad_out) *nbad += 1.0;
+        }
+        for (int i = 0; i < DERM_MATRIX_NFLUX; i++) fl[i] += sums[i];
+    }
+}
+
+/* derm_matrix_step runs its voxels in strips of vectorised passes (and, on x86-64, in an
+ * AVX2 copy where the processor has one). It must give the scalar loop's bits: every field,
+ * the MMP-1 activity and the flux sums, over strips that do not divide a layer (13 x 11 =
+ * 143 voxels: 128 + 15), for steps from 6 h to a year (series and exponential paths of
+ * every decay), with and without UV memory and elastotic deposition, empty and glycated
+ * voxels, and negative signals. */
+static void test_step_matches_voxel_formulas(void **state)
+{
+    (void)state;
+    struct derm_matrix_coef c = default_coef();
+    const double dts[] = {6.0, 168.0, 8766.0};
+    for (int variant = 0; variant < 2; variant++)
+        for (int d = 0; d < 3; d++) {
+            struct state a, b;
+            state_init(&a, 13, 11, 3);
+            state_init(&b, 13, 11, 3);
+            random_state(&a, &c, 77 + (uint64_t)d);
+            random_state(&b, &c, 77 + (uint64_t)d);
+            const size_t n = (size_t)a.g.n;
+            double *pz = calloc(n, sizeof(double)), *uvm = calloc(n, sizeof(double));
+            double *act_a = calloc(n, sizeof(double)), *act_b = calloc(n, sizeof(double));
+            assert_true(pz && uvm && act_a && act_b);
+            for (size_t v = 0; v < n; v++) {
+                pz[v] = v % 3 == 0 ? 0.0 : 1e-5 * (double)(v % 7);
+                uvm[v] = 0.01 * (double)(v % 5);
+                struct state *t[2] = {&a, &b};
+                for (int w = 0; w < 2; w++) {
+                    if (v % 17 == 3) { /* empty of collagen */
+                        t[w]->m[DERM_M_COLLAGEN_INTACT][v] = t[w]->m[DERM_M_COLLAGEN_FRAGMENTED][v] = 0.0;
+                        t[w]->m[DERM_M_AGE_AMOUNT][v] = 0.0;
+                    }
+                    if (v % 11 == 5) t[w]->m[DERM_M_AGE_AMOUNT][v] *= 0.1; /* below the reference */
+                    if (v % 13 == 7) t[w]->sig[DERM_S_MMP1][v] = -0.5;     /* clamped */
+                    if (v % 19 == 2) t[w]->sig[DERM_S_ROS][v] = 0.0;       /* no oxidation */
+                    if (v % 23 == 9) t[w]->m[DERM_M_ELASTIN_FUNCTIONAL][v] = t[w]->m[DERM_M_ELASTIN_ELASTOTIC][v] = 0.0;
+                }
+            }
+            if (variant == 1) {
+                a.dep_ez = b.dep_ez = pz;
+                a.uvm = b.uvm = uvm;
+                a.uptake = b.uptake = 0.7;
+            }
+            double fl_ref[DERM_MATRIX_NFLUX], nbad;
+            ref_step(&a, &c, dts[d], act_a, fl_ref, &nbad);
+            assert_true(nbad == 0.0);
+            struct derm_matrix_flux fl;
+            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez, b.uvm};
+            assert_int_equal(derm_matrix_step(&b.g, b.m, (const double *const *)b.sig, &dep, b.glucose_ratio, b.uptake,
+                                              &c, dts[d], act_b, b.layer_sums, &fl, NULL),
+                             DERM_OK);
+            for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a.m[q], b.m[q], n * sizeof(double));
+            assert_memory_equal(act_a, act_b, n * sizeof(double));
+            assert_memory_equal(fl_ref, &fl, sizeof fl);
+            free(pz);
+            free(uvm);
+            free(act_a);
+            free(act_b);
+            state_fini(&a);
+            state_fini(&b);
+        }
+}
+
 /* ---- new in the matrix module -------------------------------------------------------- */
 
 /* The weight of ROS against IL in the HA drive: 1 = ROS only, 0 = IL only. */
@@ -919,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_step_age_bounded_when_collagen_collapses),
         cmocka_unit_test(test_step_thread_invariant),
         cmocka_unit_test(test_step_reports_numeric_errors),
+        cmocka_unit_test(test_step_matches_voxel_formulas),
         cmocka_unit_test(test_ha_ros_weight),
         cmocka_unit_test(test_glucose_ratio_scales_age_formation),
         cmocka_unit_test(test_elastosis_and_mmp_activity_output),

@@ -12,16 +12,21 @@
 
 #include <math.h>
 
-/* (1 - e^{-x}) / x. For |x| < 0.05 an 8-term series (truncation < x^8/9! < 1e-16):
- * collagen and elastin rates times a week's step are ~1e-3 to 2e-2, so this path avoids
- * the transcendental calls that would otherwise dominate the matrix update. */
+/* The 8-term series of (1 - e^{-x}) / x (truncation < x^8/9! < 1e-16 for |x| < 0.05),
+ * branch-free so that voxel loops vectorise (model/matrix.c). */
+static inline double derm_chain_phi1_series(double x)
+{
+    return 1.0 - x * (1.0 / 2 -
+                      x * (1.0 / 6 -
+                           x * (1.0 / 24 - x * (1.0 / 120 - x * (1.0 / 720 - x * (1.0 / 5040 - x * (1.0 / 40320)))))));
+}
+
+/* (1 - e^{-x}) / x. For |x| < 0.05 the series above: collagen and elastin rates times a
+ * week's step are ~1e-3 to 2e-2, so this path avoids the transcendental calls that would
+ * otherwise dominate the matrix update. */
 static inline double derm_chain_phi1(double x)
 {
-    if (fabs(x) < 0.05)
-        return 1.0 -
-               x * (1.0 / 2 -
-                    x * (1.0 / 6 -
-                         x * (1.0 / 24 - x * (1.0 / 120 - x * (1.0 / 720 - x * (1.0 / 5040 - x * (1.0 / 40320)))))));
+    if (fabs(x) < 0.05) return derm_chain_phi1_series(x);
     return -expm1(-x) / x;
 }
 
@@ -52,14 +57,15 @@ static inline double derm_chain_advance_with(double P, double a, double b, doubl
     /* y' = yield a x - b y with a x(s) = P (1 - e^{-a s}) + a x0 e^{-a s}:
      * y(t) = y0 e^{-b t} + yield [P I0 + (a x0 - P) I1], I0 = t derm_chain_phi1(b t),
      * I1 = int_0^t e^{-b(t-s)} e^{-a s} ds = (e^{-a t} - e^{-b t}) / (b - a). */
-    const double dt_ = bt - at;
-    double i1;
-    if (fabs(dt_) < 0.05)
-        i1 = (dt_ >= 0.0 ? ea : eb) * t * derm_chain_phi1(fabs(dt_));
-    else
-        i1 = (ea - eb) / (b - a);
+    const double dt_ = bt - at, adt = fabs(dt_);
+    /* both forms, then a select (no branch, no division by zero): the voxel loop of
+     * model/matrix.c vectorises with this inlined, with the same bits as the branch */
+    const int near = adt < 0.05;
+    const double i1_near = (dt_ >= 0.0 ? ea : eb) * t * derm_chain_phi1_series(adt);
+    const double i1_far = (ea - eb) / (near ? 1.0 : b - a);
+    const double i1 = near ? i1_near : i1_far;
     double y1 = y0 * eb + yield * (P * t * pb + (a * x0 - P) * i1);
-    if (y1 < 0.0) y1 = 0.0; /* guards round-off only: every term is non-negative in exact arithmetic */
+    y1 = y1 < 0.0 ? 0.0 : y1; /* guards round-off only: every term is non-negative in exact arithmetic */
     *x = x1;
     *y = y1;
     return out;
