@@ -1,6 +1,7 @@
 /* coupling.c - race-free deposition of agent values into voxels and the separable box filter. */
 #include "derm/model/coupling.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,8 +101,57 @@ static double box_layer_weight(int64_t k, int64_t nz, int rz, double lateral)
     return 1.0 / (lateral * (double)(hi - lo + 1));
 }
 
-/* conserve: each element is divided by its neighbourhood size (box_layer_weight of its
- * layer, from rz and lateral) as it is read; the same values as dividing first. */
+/* One row of the x pass: o = window sums of row a, each element times w (the layer's
+ * weight when conserving, as it is read: the same values as dividing first). [lo, hi) is
+ * the interior, where no window wraps. */
+static inline void box_row_x(const double *a, double *o, int64_t nx, int r, int64_t lo, int64_t hi, double w)
+{
+    for (int64_t i = 0; i < lo; i++) o[i] = box_wrap_sum(a, nx, i, r, w);
+        /* the interior: the same sums in the same order, vectorised across i */
+#pragma omp simd
+    for (int64_t i = lo; i < hi; i++) {
+        double sum = 0.0;
+        for (int64_t d = -r; d <= r; d++) sum += a[i + d] * w;
+        o[i] = sum;
+    }
+    for (int64_t i = hi; i < nx; i++) o[i] = box_wrap_sum(a, nx, i, r, w);
+}
+
+/* One layer of the y pass: rows of o = sums of the rows of a within r, d = -r..r in order
+ * (periodic). */
+static inline void box_layer_y(const double *a, double *o, int64_t nx, int64_t ny, int r)
+{
+    for (int64_t j = 0; j < ny; j++) {
+        double *oj = o + j * nx;
+        for (int64_t i = 0; i < nx; i++) oj[i] = 0.0;
+        for (int64_t d = -r; d <= r; d++) {
+            int64_t m = j + d;
+            m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
+            const double *am = a + m * nx;
+            for (int64_t i = 0; i < nx; i++) oj[i] += am[i];
+        }
+    }
+}
+
+/* The x then y passes of whole layers, each layer through a buffer of one layer per thread
+ * (bufs: nthreads x nx ny), so the x pass's output stays in cache instead of making a round
+ * trip through memory: the same sums in the same order as box_pass_x then box_pass_y. */
+static void box_pass_xy(const struct derm_grid *g, int rx, int ry, const double *in, double *out, int conserve, int rz,
+                        double lateral, double *bufs, int nthreads)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = g->nx * g->ny;
+    const int64_t lo = rx < nx ? rx : nx, hi = nx - rx > lo ? nx - rx : lo;
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(in, out, bufs) \
+    firstprivate(nx, ny, nz, nxy, rx, ry, lo, hi, conserve, rz, lateral)
+    for (int64_t k = 0; k < nz; k++) {
+        double *buf = bufs + (int64_t)omp_get_thread_num() * nxy;
+        const double w = conserve ? box_layer_weight(k, nz, rz, lateral) : 1.0;
+        for (int64_t j = 0; j < ny; j++) box_row_x(in + (k * ny + j) * nx, buf + j * nx, nx, rx, lo, hi, w);
+        box_layer_y(buf, out + k * nxy, nx, ny, ry);
+    }
+}
+
+/* The passes one by one through whole-grid arrays (derm_coupling_box_passes). */
 static void box_pass_x(const struct derm_grid *g, int r, const double *in, double *out, int conserve, int rz,
                        double lateral)
 {
@@ -111,17 +161,7 @@ static void box_pass_x(const struct derm_grid *g, int r, const double *in, doubl
     firstprivate(nx, ny, nz, nrows, r, lo, hi, conserve, rz, lateral)
     for (int64_t row = 0; row < nrows; row++) {
         const double w = conserve ? box_layer_weight(row / ny, nz, rz, lateral) : 1.0;
-        const double *a = in + row * nx;
-        double *o = out + row * nx;
-        for (int64_t i = 0; i < lo; i++) o[i] = box_wrap_sum(a, nx, i, r, w);
-            /* the interior: the same sums in the same order, vectorised across i */
-#pragma omp simd
-        for (int64_t i = lo; i < hi; i++) {
-            double sum = 0.0;
-            for (int64_t d = -r; d <= r; d++) sum += a[i + d] * w;
-            o[i] = sum;
-        }
-        for (int64_t i = hi; i < nx; i++) o[i] = box_wrap_sum(a, nx, i, r, w);
+        box_row_x(in + row * nx, out + row * nx, nx, r, lo, hi, w);
     }
 }
 
@@ -129,18 +169,7 @@ static void box_pass_y(const struct derm_grid *g, int r, const double *in, doubl
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
 #pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, ny, nz, r)
-    for (int64_t k = 0; k < nz; k++) {
-        for (int64_t j = 0; j < ny; j++) {
-            double *o = out + (k * ny + j) * nx;
-            for (int64_t i = 0; i < nx; i++) o[i] = 0.0;
-            for (int64_t d = -r; d <= r; d++) {
-                int64_t m = j + d;
-                m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
-                const double *a = in + (k * ny + m) * nx;
-                for (int64_t i = 0; i < nx; i++) o[i] += a[i];
-            }
-        }
-    }
+    for (int64_t k = 0; k < nz; k++) box_layer_y(in + k * nx * ny, out + k * nx * ny, nx, ny, r);
 }
 
 /* Blocks of lateral positions, so the running window sums stay in L1 (the same sums in the
@@ -178,6 +207,29 @@ static void box_mean_scale(const struct derm_grid *g, int rz, double lateral, co
 
 void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
                        double *tmp)
+{
+    const int64_t nx = g->nx, ny = g->ny;
+    if (r <= 0) {
+        if (out != in) memcpy(out, in, (size_t)g->n * sizeof *out);
+        return;
+    }
+    int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
+    double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
+    const int nthreads = omp_get_max_threads();
+    double *bufs = malloc(sizeof(double) * (size_t)nthreads * (size_t)(nx * ny));
+    if (!bufs) { /* the same bits, one more whole-grid round trip */
+        derm_coupling_box_passes(g, r, mode, in, out, tmp);
+        return;
+    }
+    /* x and y through cache, then z from tmp into out: two whole-grid passes */
+    box_pass_xy(g, rx, ry, in, tmp, mode == DERM_BOX_CONSERVE, rz, lateral, bufs, nthreads);
+    free(bufs);
+    box_pass_z(g, rz, tmp, out);
+    if (mode == DERM_BOX_MEAN) box_mean_scale(g, rz, lateral, out, out);
+}
+
+void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
+                              double *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny;
     if (r <= 0) {

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "derm/core/simd.h"
 #include "derm/solve/chain.h"
 #include "derm/store/fields.h"
 
@@ -42,17 +43,7 @@ struct matrix_arrays {
  * the vector width (no FMA contraction: ISO C, -ffp-contract=off) nor on the strip. */
 enum { STRIP = 128 };
 
-/* On x86-64 with GCC the passes are built twice, for AVX2 and for the x86-64 baseline
- * (SSE2), and the loader picks the AVX2 copy where the processor has it (function
- * multi-versioning: a portable binary, no -march). AVX2 without FMA, and ISO C's
- * -ffp-contract=off, so both copies give the same bits. The file is compiled with
- * -fno-trapping-math (CMakeLists.txt): it lets the selects be evaluated on both arms (no
- * value changes, only floating-point exception flags, which nothing reads). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(DERM_NO_CLONES)
-#define DERM_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define DERM_SIMD_CLONES
-#endif
+/* DERM_SIMD_CLONES (core/simd.h): the passes are also built for AVX2, with the same bits. */
 
 struct strip {
     double a[STRIP], b[STRIP], ra[STRIP], rb[STRIP], ea[STRIP], pa[STRIP], eb[STRIP], pb[STRIP];
@@ -241,9 +232,12 @@ static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, 
         decay_strip(n, S.rk, S.ek, S.pk);
         decay_strip(n, S.rh, S.eh, S.ph);
         advance_strip(A, q0, n, cc, K, &S);
-        for (int j = 0; j < DERM_MATRIX_NFLUX; j++) /* voxel by voxel: the scalar loop's sums */
-            for (int i = 0; i < n; i++) sums[j] += S.flux[j][i];
-        for (int i = 0; i < n; i++) bad += S.bad[i];
+        /* voxel by voxel, the scalar loop's sums: twelve independent chains of additions */
+        for (int i = 0; i < n; i++) {
+#pragma GCC unroll 12
+            for (int j = 0; j < DERM_MATRIX_NFLUX; j++) sums[j] += S.flux[j][i];
+            bad += S.bad[i];
+        }
     }
     for (int i = 0; i < DERM_MATRIX_NFLUX; i++) part[i] = sums[i];
     part[DERM_MATRIX_NFLUX] = bad;

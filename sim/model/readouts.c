@@ -1,6 +1,8 @@
 /* readouts.c - tissue-level readouts (definitions in readouts.h). */
 #include "derm/model/readouts.h"
 
+#include "derm/core/simd.h"
+
 double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, double cr, double er, double zr,
                               double hr)
 {
@@ -10,16 +12,27 @@ double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, d
                     c->ha_volume * hr + rest);
 }
 
-double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const double *ci, const double *cf,
-                                       const double *ga)
+DERM_SIMD_CLONES double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const double *ci,
+                                                        const double *cf, const double *ga)
 {
+    /* in strips: the per-voxel weights in a loop that vectorises (core/simd.h), then the two
+     * sums voxel by voxel, in order: the bits of one serial loop */
+    enum { STRIP = 256 };
     const double xh = c->age_protection;
-    double wsum = 0.0, gsum = 0.0;
-    for (int64_t q = 0; q < n; q++) {
-        double tot = ci[q] + cf[q];
-        double x = tot > 0 ? ga[q] / tot : 0.0;
-        wsum += ci[q];
-        gsum += ci[q] / (1.0 + x / xh);
+    double wsum = 0.0, gsum = 0.0, gv[STRIP];
+    for (int64_t q0 = 0; q0 < n; q0 += STRIP) {
+        const int m = n - q0 < STRIP ? (int)(n - q0) : STRIP;
+        const double *restrict a = ci + q0, *restrict b = cf + q0, *restrict g = ga + q0;
+#pragma omp simd
+        for (int i = 0; i < m; i++) {
+            const double tot = a[i] + b[i];
+            const double x = tot > 0 ? g[i] / (tot > 0 ? tot : 1.0) : 0.0;
+            gv[i] = a[i] / (1.0 + x / xh);
+        }
+        for (int i = 0; i < m; i++) {
+            wsum += a[i];
+            gsum += gv[i];
+        }
     }
     return wsum > 0 ? gsum / wsum : 1.0;
 }

@@ -274,7 +274,7 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
         &s->wound.opened,  &s->wound.fill_collagen, &s->wound.fill_elastin};
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
-    if (!(s->layer_sums = calloc((DERM_MATRIX_NFLUX + 1) * nz, sizeof(double)))) goto fail;
+    if (!(s->layer_sums = calloc(DERM_SIM_LAYER_SUMS * nz, sizeof(double)))) goto fail;
     if (!(s->wound.work = calloc(2 * nz, sizeof(double)))) goto fail;
     if (!(s->young_profile = calloc(DERM_NMATRIX * nz, sizeof(double)))) goto fail;
     if (!(s->ones = malloc(n * sizeof(double)))) goto fail;

@@ -14,26 +14,48 @@ struct derm_totals_ctx {
     double areal;              /* sum of mg/mL over voxels -> mg/cm^2 */
     double per_year;           /* steps per year */
     double msum[DERM_NMATRIX]; /* layer-ordered sums of every matrix field */
+    double ssum[DERM_NSIGNAL]; /* ... of every signal (voxel grid) */
+    double act_sum, uv_sum;    /* ... of the MMP-1 activity and of the dermal UV dose */
     double col;                /* collagen intact + fragmented, summed */
     int64_t nf, nq, na, ns, nstem;
     double syn, att, area, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
 };
 
-/* Layer sums of an array: parallel over layers, serial inside, layers added in order. */
-static double layered_sum(const struct derm_sim *s, const double *x)
+/* Layer-ordered sums of n arrays: in each layer (in parallel) a serial sum per array, then
+ * the layers added in order, so the bits depend on neither the thread count nor n. FUSE
+ * arrays share one loop, so FUSE independent chains of
+ * additions hide the adder's latency, which bounds one serial sum (a row's ~19 full-grid
+ * sums took ~3x longer one by one). part: nz x n scratch. A short last group repeats its
+ * last array (read from cache, its sums dropped). */
+enum { FUSE = 8 };
+static void layered_sums(const struct derm_sim *s, int n, const double *const *x, double *part, double *out)
 {
     const struct derm_grid *g = &s->grid;
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
-    double *part = s->layer_sums;
-#pragma omp parallel for schedule(static) default(none) shared(part, x) firstprivate(nz, nxy)
-    for (int64_t k = 0; k < nz; k++) {
+#pragma omp parallel for schedule(static) default(none) shared(part, x) firstprivate(nz, nxy, n)
+    for (int64_t k = 0; k < nz; k++)
+        for (int j0 = 0; j0 < n; j0 += FUSE) {
+            const double *p[FUSE];
+            for (int j = 0; j < FUSE; j++) p[j] = x[j0 + j < n ? j0 + j : n - 1] + k * nxy;
+            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
+            for (int64_t q = 0; q < nxy; q++) {
+                s0 += p[0][q];
+                s1 += p[1][q];
+                s2 += p[2][q];
+                s3 += p[3][q];
+                s4 += p[4][q];
+                s5 += p[5][q];
+                s6 += p[6][q];
+                s7 += p[7][q];
+            }
+            const double sv[FUSE] = {s0, s1, s2, s3, s4, s5, s6, s7};
+            for (int j = 0; j < FUSE && j0 + j < n; j++) part[k * n + j0 + j] = sv[j];
+        }
+    for (int j = 0; j < n; j++) {
         double sum = 0.0;
-        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) sum += x[q];
-        part[k] = sum;
+        for (int64_t k = 0; k < nz; k++) sum += part[k * n + j];
+        out[j] = sum;
     }
-    double sum = 0.0;
-    for (int64_t k = 0; k < nz; k++) sum += part[k];
-    return sum;
 }
 
 static double mean_f(const struct derm_totals_ctx *c, double sum) { return c->nf ? sum / (double)c->nf : 0.0; }
@@ -165,20 +187,14 @@ static double t_collagen_mmp_susceptibility(S *s, C *c, int a)
     return derm_readout_mmp_susceptibility(&s->c.readout, s->grid.n, s->f.matrix[DERM_M_COLLAGEN_INTACT],
                                            s->f.matrix[DERM_M_COLLAGEN_FRAGMENTED], s->f.matrix[DERM_M_AGE_AMOUNT]);
 }
-static double t_mmp1_activity_mean(S *s, C *c, int a)
-{
-    return layered_sum(s, s->f.state[DERM_ST_MMP1_ACTIVITY]) / c->n;
-}
+static double t_mmp1_activity_mean(S *s, C *c, int a) { return c->act_sum / c->n; }
 
 /* ---- subject and exposures ------------------------------------------------------- */
 static double t_estrogen(S *s, C *c, int a) { return derm_subject_estrogen(&s->c.subject, derm_sim_age(s, s->step)); }
 static double t_glucose(S *s, C *c, int a) { return s->glucose_mM; }
 static double t_uv_dose_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_UV]; }
 static double t_uv_dose_unprotected_cumulative(S *s, C *c, int a) { return s->cum.uv_unprotected; }
-static double t_uv_dose_dermal_cumulative(S *s, C *c, int a)
-{
-    return layered_sum(s, s->f.state[DERM_ST_UV_DOSE]) / c->n;
-}
+static double t_uv_dose_dermal_cumulative(S *s, C *c, int a) { return c->uv_sum / c->n; }
 static double t_smoking_pack_years(S *s, C *c, int a) { return s->cum.dose[DERM_IN_SMOKING]; }
 static double t_pollution_index_years(S *s, C *c, int a) { return s->cum.dose[DERM_IN_POLLUTION]; }
 static double t_exosome_dose_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_EXOSOME]; }
@@ -190,7 +206,7 @@ static double t_growth_factor_dose_cumulative(S *s, C *c, int a) { return s->cum
 static double t_microneedling_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_MICRONEEDLING]; }
 
 /* ---- signals --------------------------------------------------------------------- */
-static double t_signal_mean(S *s, C *c, int q) { return layered_sum(s, s->f.signal[q]) / c->n; }
+static double t_signal_mean(S *s, C *c, int q) { return c->ssum[q] / c->n; }
 
 /* ---- the registry ---------------------------------------------------------------- */
 typedef double (*total_fn)(S *s, C *c, int arg);
@@ -224,7 +240,20 @@ static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
     c->n = (double)g->n;
     c->areal = derm_grid_lz(g) * 1e-4 / c->n;
     c->per_year = DERM_HOURS_PER_YEAR / s->dt_h;
-    for (int q = 0; q < DERM_NMATRIX; q++) c->msum[q] = layered_sum(s, s->f.matrix[q]);
+    /* every full-grid sum of the row in one pass */
+    enum { NSUM = DERM_NMATRIX + DERM_NSIGNAL + 2 };
+    _Static_assert(NSUM <= DERM_SIM_LAYER_SUMS, "the row's sums need more layer scratch (sim.h)");
+    const double *x[NSUM];
+    double out[NSUM];
+    for (int q = 0; q < DERM_NMATRIX; q++) x[q] = s->f.matrix[q];
+    for (int q = 0; q < DERM_NSIGNAL; q++) x[DERM_NMATRIX + q] = s->f.signal[q];
+    x[NSUM - 2] = s->f.state[DERM_ST_MMP1_ACTIVITY];
+    x[NSUM - 1] = s->f.state[DERM_ST_UV_DOSE];
+    layered_sums(s, NSUM, x, s->layer_sums, out);
+    for (int q = 0; q < DERM_NMATRIX; q++) c->msum[q] = out[q];
+    for (int q = 0; q < DERM_NSIGNAL; q++) c->ssum[q] = out[DERM_NMATRIX + q];
+    c->act_sum = out[NSUM - 2];
+    c->uv_sum = out[NSUM - 1];
     c->col = c->msum[DERM_M_COLLAGEN_INTACT] + c->msum[DERM_M_COLLAGEN_FRAGMENTED];
     const struct derm_agents *ag = &s->a;
     for (int64_t r = 0; r < ag->n; r++) {

@@ -9,7 +9,8 @@
  * a constant to 1e-14. Thread independence is bitwise (memcmp at 1 and 2 threads).
  * The fused deposit of several columns (with constants added) equals single deposits
  * bitwise; the box filtered in place equals the out-of-place box bitwise; the running-sum
- * box of integer counts equals DERM_BOX_MEAN bitwise (every partial sum is exact).
+ * box of integer counts equals DERM_BOX_MEAN bitwise (every partial sum is exact); the box
+ * with x and y fused through layer buffers equals the three passes one by one bitwise.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -439,6 +440,40 @@ static void test_box_counts_bitwise_equal_to_box_mean(void **state)
     omp_set_num_threads(saved);
 }
 
+/* derm_coupling_box runs x and y through per-thread layer buffers; it must give the bits of
+ * the three passes one by one (derm_coupling_box_passes, also its fallback), in both modes,
+ * in place and not, at 1 and 2 threads, on odd grids and with radii past the caps. */
+static void test_box_fused_equals_passes(void **state)
+{
+    (void)state;
+    const int64_t dims[][3] = {{6, 5, 4}, {7, 4, 6}, {5, 1, 5}, {1, 1, 9}, {20, 20, 40}, {13, 9, 7}};
+    const int radii[] = {0, 1, 2, 3, 7};
+    int saved = omp_get_max_threads();
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
+        struct derm_grid g = make_grid(dims[d][0], dims[d][1], dims[d][2], 10.0);
+        double *in = alloc_d(g.n), *ref = alloc_d(g.n), *out = alloc_d(g.n), *io = alloc_d(g.n), *tmp = alloc_d(g.n);
+        uint64_t s = 500 + d;
+        for (int64_t v = 0; v < g.n; v++) in[v] = urand(&s) < 0.2 ? urand(&s) * 3.0 : 0.0;
+        for (int mode = DERM_BOX_MEAN; mode <= DERM_BOX_CONSERVE; mode++)
+            for (size_t ri = 0; ri < sizeof radii / sizeof *radii; ri++)
+                for (int t = 1; t <= 2; t++) {
+                    omp_set_num_threads(t);
+                    derm_coupling_box_passes(&g, radii[ri], (enum derm_box_mode)mode, in, ref, tmp);
+                    derm_coupling_box(&g, radii[ri], (enum derm_box_mode)mode, in, out, tmp);
+                    assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
+                    memcpy(io, in, (size_t)g.n * sizeof(double));
+                    derm_coupling_box(&g, radii[ri], (enum derm_box_mode)mode, io, io, tmp);
+                    assert_memory_equal(io, ref, (size_t)g.n * sizeof(double));
+                }
+        free(in);
+        free(ref);
+        free(out);
+        free(io);
+        free(tmp);
+    }
+    omp_set_num_threads(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_box_radius_zero_copies),
         cmocka_unit_test(test_box_conserve_preserves_total),
         cmocka_unit_test(test_box_mean_of_constant),
+        cmocka_unit_test(test_box_fused_equals_passes),
         cmocka_unit_test(test_box_thread_invariant),
         cmocka_unit_test(test_deposit_many_equals_single_deposits),
         cmocka_unit_test(test_deposit_coarse_is_block_mean),

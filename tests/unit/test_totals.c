@@ -9,7 +9,8 @@
  * model-integrity rework (pool totals and amounts made and removed since the start) added
  * among them; derm_totals_compute gives finite values that agree with sums written out here
  * on a small simulation (counts, fractions, means, areal masses, subject readouts) at the
- * start and after a few steps, every pool's budget rebuilt from the series closes (pool(t)
+ * start and after a few steps (the full-grid means bit for bit as layer-ordered serial sums,
+ * at 1 and 2 threads), every pool's budget rebuilt from the series closes (pool(t)
  * - pool(0) = made - removed, to round-off; cumulative amounts 0 at the start), and it does
  * not change the simulation; the mechanics read the matrix per volume of the compacted
  * tissue: with half the collagen gone the dermis is thinner by the collagen's volume share,
@@ -25,6 +26,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +309,41 @@ static struct derm_sim *small_sim(struct derm_params *p, int64_t nx, int64_t nz,
     return s;
 }
 
+/* Layer-ordered serial sum (each layer's voxels in order, then the layers in order): the
+ * bits every full-grid mean of a row must have. */
+static double layer_ordered_sum(const struct derm_grid *g, const double *x)
+{
+    const int64_t nxy = g->nx * g->ny;
+    double total = 0.0;
+    for (int64_t k = 0; k < g->nz; k++) {
+        double sk = 0.0;
+        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) sk += x[q];
+        total += sk;
+    }
+    return total;
+}
+
+/* The full-grid means of a row (all summed in one fused pass) have the layer-ordered bits at
+ * 1 and 2 threads. */
+static void check_grid_means_bitwise(const struct derm_sim *s)
+{
+    const double n = (double)s->grid.n;
+    double t[DERM_NTOTALS];
+    const int saved = omp_get_max_threads();
+    for (int th = 1; th <= 2; th++) {
+        omp_set_num_threads(th);
+        derm_totals_compute(s, t);
+        for (int q = 0; q < DERM_NSIGNAL; q++)
+            assert_true(t[DERM_T_SIGNAL_MEAN + q] == layer_ordered_sum(&s->grid, s->f.signal[q]) / n);
+        assert_true(t[DERM_T_MMP1_ACTIVITY_MEAN] == layer_ordered_sum(&s->grid, s->f.state[DERM_ST_MMP1_ACTIVITY]) / n);
+        assert_true(t[DERM_T_UV_DOSE_DERMAL_CUMULATIVE] ==
+                    layer_ordered_sum(&s->grid, s->f.state[DERM_ST_UV_DOSE]) / n);
+        assert_true(t[DERM_T_AGE_TOTAL] ==
+                    layer_ordered_sum(&s->grid, s->f.matrix[DERM_M_AGE_AMOUNT]) * (derm_grid_lz(&s->grid) * 1e-4 / n));
+    }
+    omp_set_num_threads(saved);
+}
+
 static void test_compute_on_a_simulation(void **state)
 {
     (void)state;
@@ -341,6 +378,7 @@ static void test_compute_on_a_simulation(void **state)
         if (derm_sim_step(s, &err) != DERM_OK) fail_msg("%s", err.msg);
     derm_totals_compute(s, t);
     check_against_state(s, t);
+    check_grid_means_bitwise(s);
     /* budgets since the start: pool(t) - pool(0) = made - removed, to round-off */
     const struct {
         int pool, made, removed;

@@ -51,6 +51,12 @@ enum derm_box_mode {
 void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
                        double *tmp);
 
+/** derm_coupling_box with its three passes one by one through whole-grid arrays, the same
+ *  bits: what derm_coupling_box does when its per-thread layer buffers (x then y in cache)
+ *  cannot be allocated, and the reference its tests compare with. Same arguments. */
+void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
+                              double *tmp);
+
 /** The DERM_BOX_MEAN of derm_coupling_box for integer-valued input (agent counts), with
  *  running sums: bit-identical to derm_coupling_box(..., DERM_BOX_MEAN, ...) on such input
  *  (every partial sum is an exact integer), O(1) per element whatever r. out and tmp

@@ -35,6 +35,10 @@
 #include "derm/store/fields.h"
 #include "derm/store/step_inputs.h"
 
+/* Per-layer scratch of the simulation, in values per layer: the matrix step's flux sums and
+ * a series row's full-grid sums (sim/totals.c) use it in turn. */
+#define DERM_SIM_LAYER_SUMS (DERM_NFIELDS > DERM_MATRIX_NFLUX + 1 ? DERM_NFIELDS : DERM_MATRIX_NFLUX + 1)
+
 /** The phases of a step as the benchmark reports them (wall time summed per phase; the
  *  last, output, is timed by the driver around series rows, frames and checkpoints). */
 #define DERM_SIM_PHASES(X)           \
@@ -85,7 +89,7 @@ struct derm_sim {
     int coarse_signals;          /* any signal on a coarser grid: sources go through src_col */
     double *src_col;             /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
     double *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp1, *tmp2;
-    double *layer_sums;                   /* (DERM_MATRIX_NFLUX + 1) nz */
+    double *layer_sums;                   /* DERM_SIM_LAYER_SUMS nz: the matrix step's and a row's sums */
     double *w_k;                          /* nz: a treatment's depth profile */
     int crowd_radius;                     /* voxels */
     double *ones;                         /* grid.n ones: every signal at its reference */

@@ -1,0 +1,21 @@
+/* simd.h - function multi-versioning for the vectorised voxel loops.
+ *
+ * Owns: DERM_SIMD_CLONES, put before a function whose loops should also be built for AVX2.
+ * On x86-64 with GCC the function is compiled twice, for AVX2 and for the x86-64 baseline
+ * (SSE2), and the loader picks the AVX2 copy where the processor has it (target_clones: one
+ * portable binary, no -march). AVX2 does not include FMA, and ISO C builds
+ * (-std=c11) use -ffp-contract=off, so both copies give the same bits. Elsewhere, with other
+ * compilers, or with -DDERM_NO_CLONES, the macro is empty.
+ * Does not: vectorise anything by itself (the loops carry `#pragma omp simd`; their files are
+ * compiled with -fno-trapping-math so that selects may evaluate both arms, CMakeLists.txt).
+ */
+#ifndef DERM_CORE_SIMD_H
+#define DERM_CORE_SIMD_H
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(DERM_NO_CLONES)
+#define DERM_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define DERM_SIMD_CLONES
+#endif
+
+#endif
