@@ -209,18 +209,14 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
                        double *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny;
-    if (r <= 0) {
-        if (out != in) memcpy(out, in, (size_t)g->n * sizeof *out);
-        return;
-    }
-    int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
-    double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
     const int nthreads = omp_get_max_threads();
-    double *bufs = malloc(sizeof(double) * (size_t)nthreads * (size_t)(nx * ny));
-    if (!bufs) { /* the same bits, one more whole-grid round trip */
+    double *bufs = r > 0 ? malloc(sizeof(double) * (size_t)nthreads * (size_t)(nx * ny)) : NULL;
+    if (!bufs) { /* r = 0 (a copy), or no buffers: the same bits, one more whole-grid round trip */
         derm_coupling_box_passes(g, r, mode, in, out, tmp);
         return;
     }
+    const int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
+    const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
     /* x and y through cache, then z from tmp into out: two whole-grid passes */
     box_pass_xy(g, rx, ry, in, tmp, mode == DERM_BOX_CONSERVE, rz, lateral, bufs, nthreads);
     free(bufs);

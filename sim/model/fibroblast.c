@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "derm/core/rng.h"
+#include "derm/core/simd.h"
 #include "derm/model/clock.h"
 
 derm_status derm_cell_rates_reserve(struct derm_cell_rates *r, int64_t cap, struct derm_err *err)
@@ -162,6 +163,15 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
 #pragma omp parallel for schedule(static) default(none) shared(a, c, h, in, m, gf, exo, crowd, kf) \
     firstprivate(n, dt, seed, gf_ref, nxy)
     for (int64_t r = 0; r < n; r++) {
+        if (r + DERM_PREFETCH_ROWS < n) { /* the fields this loop reads at a later row's voxel */
+            const int64_t vp = a->voxel[r + DERM_PREFETCH_ROWS];
+            DERM_PREFETCH(gf + vp);
+            DERM_PREFETCH(exo + vp);
+            DERM_PREFETCH(crowd + vp);
+            DERM_PREFETCH(m[DERM_M_COLLAGEN_INTACT] + vp); /* local_frag, age_excess */
+            DERM_PREFETCH(m[DERM_M_COLLAGEN_FRAGMENTED] + vp);
+            DERM_PREFETCH(m[DERM_M_AGE_AMOUNT] + vp);
+        }
         if (a->type[r] != DERM_AGENT_FIBROBLAST) continue;
         const int64_t v = a->voxel[r];
         a->die[r] = 0;

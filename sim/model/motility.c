@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "derm/core/rng.h"
+#include "derm/core/simd.h"
 #include "derm/store/fields.h"
 
 double derm_motility_wrap(double x, double L)
@@ -67,6 +68,12 @@ void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const 
 #pragma omp parallel for schedule(static) default(none) shared(a, c, ci, cf, chem) \
     firstprivate(n, nx, ny, nz, h, lx, ly, lz, dt, t0, seed)
     for (int64_t r = 0; r < n; r++) {
+        if (r + DERM_PREFETCH_ROWS < n) { /* what this loop reads at a later row's voxel */
+            const int64_t vp = a->voxel[r + DERM_PREFETCH_ROWS];
+            DERM_PREFETCH(ci + vp);
+            DERM_PREFETCH(cf + vp);
+            DERM_PREFETCH(chem + vp);
+        }
         if (a->die[r]) continue;
         const int64_t v = a->voxel[r];
         const int64_t i = v % nx, j = (v / nx) % ny, k = v / (nx * ny);

@@ -1,9 +1,11 @@
-/* simd.h - function multi-versioning for the vectorised voxel loops.
+/* simd.h - function multi-versioning for the vectorised voxel loops, and a prefetch hint.
  *
- * Owns: DERM_SIMD_CLONES, put before a function whose loops should also be built for AVX2.
- * On x86-64 with GCC the function is compiled twice, for AVX2 and for the x86-64 baseline
- * (SSE2), and the loader picks the AVX2 copy where the processor has it (target_clones: one
- * portable binary, no -march). AVX2 does not include FMA, and ISO C builds
+ * Owns: DERM_PREFETCH(p), a hint that the element at p will be read soon (agent loops read
+ * the fields at their cells' voxels in row order, which is random in space: each read
+ * misses the cache unless it was asked for ahead); it changes no result. DERM_SIMD_CLONES, put before a function whose
+ * loops should also be built for AVX2. On x86-64 with GCC the function is compiled twice, for AVX2 and for the x86-64
+ * baseline (SSE2), and the loader picks the AVX2 copy where the processor has it (target_clones: one portable binary,
+ * no -march). AVX2 does not include FMA, and ISO C builds
  * (-std=c11) use -ffp-contract=off, so both copies give the same bits. Elsewhere, with other
  * compilers, or with -DDERM_NO_CLONES, the macro is empty.
  * Does not: vectorise anything by itself (the loops carry `#pragma omp simd`; their files are
@@ -17,5 +19,14 @@
 #else
 #define DERM_SIMD_CLONES
 #endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DERM_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define DERM_PREFETCH(p) ((void)(p))
+#endif
+
+/* How many agent rows ahead the agent loops prefetch their voxels' fields. */
+#define DERM_PREFETCH_ROWS 8
 
 #endif
