@@ -1,13 +1,15 @@
 /* simd.h - function multi-versioning for the vectorised voxel loops, and a prefetch hint.
  *
- * Owns: DERM_PREFETCH(p), a hint that the element at p will be read soon (agent loops read
- * the fields at their cells' voxels in row order, which is random in space: each read
- * misses the cache unless it was asked for ahead); it changes no result. DERM_SIMD_CLONES, put before a function whose
- * loops should also be built for AVX2. On x86-64 with GCC the function is compiled twice, for AVX2 and for the x86-64
- * baseline (SSE2), and the loader picks the AVX2 copy where the processor has it (target_clones: one portable binary,
- * no -march). AVX2 does not include FMA, and ISO C builds
- * (-std=c11) use -ffp-contract=off, so both copies give the same bits. Elsewhere, with other
- * compilers, or with -DDERM_NO_CLONES, the macro is empty.
+ * Owns:
+ * - DERM_SIMD_CLONES, put before a function whose loops should also be built for AVX2. On
+ *   x86-64 with GCC the function is compiled twice, for AVX2 and for the x86-64 baseline
+ *   (SSE2), and the loader picks the AVX2 copy where the processor has it (target_clones:
+ *   one portable binary, no -march). AVX2 does not include FMA, and ISO C builds (-std=c11)
+ *   use -ffp-contract=off, so both copies give the same bits. Elsewhere, with other
+ *   compilers, or with -DDERM_NO_CLONES, the macro is empty.
+ * - DERM_PREFETCH(p), a hint that the element at p will be read soon: agent loops read the
+ *   fields at their cells' voxels in row order, which is random in space, so each read
+ *   misses the cache unless it was asked for ahead. It changes no result.
  * Does not: vectorise anything by itself (the loops carry `#pragma omp simd`; their files are
  * compiled with -fno-trapping-math so that selects may evaluate both arms, CMakeLists.txt).
  */
