@@ -180,8 +180,9 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 
 /* Doubles per voxel of a run's arrays, each signal counted on its own grid (the rule of
  * derm_signal_grids_choose, solve/signal_grids.h). On the voxel grid: every field (matrix,
- * signals, state), seven scratch arrays and a row of ones, the bins' offsets and cursors
- * (two int64), one for the output's single-precision frame and HDF5 buffers. Per signal on
+ * signals, state), six scratch arrays, one more that is a row of ones during creation
+ * (freed before the time loop) and the output's single-precision frame and HDF5 buffers in
+ * the run, and the bins' offsets and cursors (two int64). Per signal on
  * the voxel grid: its source and, if it diffuses, its two per-mode multiplier arrays (about
  * n/2 each); a signal on a grid coarser by f keeps its state, source and multipliers there,
  * 1/f^3 of that. Each grid that solves a diffusing signal adds its transform buffer (about
@@ -189,7 +190,7 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 static double doubles_per_voxel(const struct derm_params *p)
 {
     const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};
-    double d = DERM_NFIELDS + 8.0 + 2.0 + 1.0;
+    double d = DERM_NFIELDS + 6.0 + 1.0 + 2.0;
     int64_t fs[DERM_NSIGNAL];
     int nf = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) {

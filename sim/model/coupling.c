@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derm/core/simd.h"
+
 void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, double *out)
 {
     const int64_t nvox = g->n;
@@ -104,7 +106,7 @@ static double box_layer_weight(int64_t k, int64_t nz, int rz, double lateral)
 /* One row of the x pass: o = window sums of row a, each element times w (the layer's
  * weight when conserving, as it is read: the same values as dividing first). [lo, hi) is
  * the interior, where no window wraps. */
-static inline void box_row_x(const double *a, double *o, int64_t nx, int r, int64_t lo, int64_t hi, double w)
+DERM_SIMD_CLONES static void box_row_x(const double *a, double *o, int64_t nx, int r, int64_t lo, int64_t hi, double w)
 {
     for (int64_t i = 0; i < lo; i++) o[i] = box_wrap_sum(a, nx, i, r, w);
         /* the interior: the same sums in the same order, vectorised across i */
@@ -119,7 +121,7 @@ static inline void box_row_x(const double *a, double *o, int64_t nx, int r, int6
 
 /* One layer of the y pass: rows of o = sums of the rows of a within r, d = -r..r in order
  * (periodic). */
-static inline void box_layer_y(const double *a, double *o, int64_t nx, int64_t ny, int r)
+DERM_SIMD_CLONES static void box_layer_y(const double *a, double *o, int64_t nx, int64_t ny, int r)
 {
     for (int64_t j = 0; j < ny; j++) {
         double *oj = o + j * nx;
@@ -128,6 +130,7 @@ static inline void box_layer_y(const double *a, double *o, int64_t nx, int64_t n
             int64_t m = j + d;
             m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
             const double *am = a + m * nx;
+#pragma omp simd
             for (int64_t i = 0; i < nx; i++) oj[i] += am[i];
         }
     }
@@ -174,24 +177,33 @@ static void box_pass_y(const struct derm_grid *g, int r, const double *in, doubl
 
 /* Blocks of lateral positions, so the running window sums stay in L1 (the same sums in the
  * same order as adding whole planes). */
+enum { BOX_BLOCK = 256 };
+
+/* One block of the z pass: out[k][q0, q0 + len) = the sum over the in-domain layers within
+ * r of k, d = -r..r in order. */
+DERM_SIMD_CLONES static void box_block_z(const double *in, double *out, int64_t nxy, int64_t nz, int64_t k, int r,
+                                         int64_t q0, int64_t len)
+{
+    double acc[BOX_BLOCK];
+    for (int64_t q = 0; q < len; q++) acc[q] = 0.0;
+    for (int64_t d = -r; d <= r; d++) {
+        const int64_t m = k + d;
+        if (m < 0 || m >= nz) continue;
+        const double *a = in + m * nxy + q0;
+#pragma omp simd
+        for (int64_t q = 0; q < len; q++) acc[q] += a[q];
+    }
+    memcpy(out + k * nxy + q0, acc, (size_t)len * sizeof(double));
+}
+
 static void box_pass_z(const struct derm_grid *g, int r, const double *in, double *out)
 {
-    enum { BLOCK = 256 };
-    const int64_t nxy = g->nx * g->ny, nz = g->nz, nb = (nxy + BLOCK - 1) / BLOCK;
+    const int64_t nxy = g->nx * g->ny, nz = g->nz, nb = (nxy + BOX_BLOCK - 1) / BOX_BLOCK;
 #pragma omp parallel for collapse(2) schedule(static) default(none) shared(in, out) firstprivate(nxy, nz, r, nb)
     for (int64_t k = 0; k < nz; k++)
         for (int64_t b = 0; b < nb; b++) {
-            const int64_t q0 = b * BLOCK, len = q0 + BLOCK <= nxy ? BLOCK : nxy - q0;
-            double acc[BLOCK];
-            for (int64_t q = 0; q < len; q++) acc[q] = 0.0;
-            for (int64_t d = -r; d <= r; d++) {
-                const int64_t m = k + d;
-                if (m < 0 || m >= nz) continue;
-                const double *a = in + m * nxy + q0;
-#pragma omp simd
-                for (int64_t q = 0; q < len; q++) acc[q] += a[q];
-            }
-            memcpy(out + k * nxy + q0, acc, (size_t)len * sizeof(double));
+            const int64_t q0 = b * BOX_BLOCK, len = q0 + BOX_BLOCK <= nxy ? BOX_BLOCK : nxy - q0;
+            box_block_z(in, out, nxy, nz, k, r, q0, len);
         }
 }
 
@@ -268,27 +280,58 @@ static void count_pass_x(const struct derm_grid *g, int r, const double *in, dou
     }
 }
 
+/* One layer of the y pass of counts (running sums over rows). */
+DERM_SIMD_CLONES static void count_layer_y(const double *a, double *o, int64_t nx, int64_t ny, int r)
+{
+    for (int64_t i = 0; i < nx; i++) o[i] = 0.0;
+    for (int64_t d = -r; d <= r; d++) {
+        const double *row = a + (d < 0 ? d + ny : d) * nx;
+#pragma omp simd
+        for (int64_t i = 0; i < nx; i++) o[i] += row[i];
+    }
+    for (int64_t j = 1; j < ny; j++) {
+        int64_t add = j + r, sub = j - r - 1;
+        add = add >= ny ? add - ny : add;
+        sub = sub < 0 ? sub + ny : sub;
+        const double *pa = a + add * nx, *ps = a + sub * nx, *prev = o + (j - 1) * nx;
+        double *oj = o + j * nx;
+#pragma omp simd
+        for (int64_t i = 0; i < nx; i++) oj[i] = prev[i] + (pa[i] - ps[i]);
+    }
+}
+
 static void count_pass_y(const struct derm_grid *g, int r, const double *in, double *out)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
 #pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, ny, nz, r)
-    for (int64_t k = 0; k < nz; k++) {
-        const double *a = in + k * ny * nx;
-        double *o = out + k * ny * nx;
-        for (int64_t i = 0; i < nx; i++) o[i] = 0.0;
-        for (int64_t d = -r; d <= r; d++) {
-            const double *row = a + (d < 0 ? d + ny : d) * nx;
+    for (int64_t k = 0; k < nz; k++) count_layer_y(in + k * ny * nx, out + k * ny * nx, nx, ny, r);
+}
+
+/* Lateral positions [q0, q1) of the z pass of counts (running sums over layers). */
+DERM_SIMD_CLONES static void count_chunk_z(const double *in, double *out, int64_t nxy, int64_t nz, int r, int64_t q0,
+                                           int64_t q1)
+{
+    for (int64_t q = q0; q < q1; q++) out[q] = 0.0;
+    for (int64_t m = 0; m <= r && m < nz; m++)
 #pragma omp simd
-            for (int64_t i = 0; i < nx; i++) o[i] += row[i];
-        }
-        for (int64_t j = 1; j < ny; j++) {
-            int64_t add = j + r, sub = j - r - 1;
-            add = add >= ny ? add - ny : add;
-            sub = sub < 0 ? sub + ny : sub;
-            const double *pa = a + add * nx, *ps = a + sub * nx, *prev = o + (j - 1) * nx;
-            double *oj = o + j * nx;
+        for (int64_t q = q0; q < q1; q++) out[q] += in[m * nxy + q];
+    for (int64_t k = 1; k < nz; k++) {
+        /* (prev + entering) - leaving, each term where it exists */
+        const int64_t add = k + r, sub = k - r - 1;
+        const double *prev = out + (k - 1) * nxy, *pa = in + (add < nz ? add : 0) * nxy,
+                     *ps = in + (sub >= 0 ? sub : 0) * nxy;
+        double *ok = out + k * nxy;
+        if (add < nz && sub >= 0) {
 #pragma omp simd
-            for (int64_t i = 0; i < nx; i++) oj[i] = prev[i] + (pa[i] - ps[i]);
+            for (int64_t q = q0; q < q1; q++) ok[q] = (prev[q] + pa[q]) - ps[q];
+        } else if (add < nz) {
+#pragma omp simd
+            for (int64_t q = q0; q < q1; q++) ok[q] = prev[q] + pa[q];
+        } else if (sub >= 0) {
+#pragma omp simd
+            for (int64_t q = q0; q < q1; q++) ok[q] = prev[q] - ps[q];
+        } else {
+            for (int64_t q = q0; q < q1; q++) ok[q] = prev[q];
         }
     }
 }
@@ -300,21 +343,7 @@ static void count_pass_z(const struct derm_grid *g, int r, const double *in, dou
 #pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nxy, nz, r, chunk, nchunks)
     for (int64_t c = 0; c < nchunks; c++) {
         const int64_t q0 = c * chunk, q1 = q0 + chunk < nxy ? q0 + chunk : nxy;
-        double *o = out;
-        for (int64_t q = q0; q < q1; q++) o[q] = 0.0;
-        for (int64_t m = 0; m <= r && m < nz; m++)
-            for (int64_t q = q0; q < q1; q++) o[q] += in[m * nxy + q];
-        for (int64_t k = 1; k < nz; k++) {
-            const int64_t add = k + r, sub = k - r - 1;
-            const double *prev = out + (k - 1) * nxy;
-            double *ok = out + k * nxy;
-            for (int64_t q = q0; q < q1; q++) {
-                double v = prev[q];
-                if (add < nz) v += in[add * nxy + q];
-                if (sub >= 0) v -= in[sub * nxy + q];
-                ok[q] = v;
-            }
-        }
+        count_chunk_z(in, out, nxy, nz, r, q0, q1);
     }
 }
 

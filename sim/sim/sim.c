@@ -44,8 +44,8 @@ static void phase_subject(struct derm_sim *s, double age)
 static void phase_crowding(struct derm_sim *s)
 {
     const struct derm_grid *g = &s->grid;
-    derm_coupling_count(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->tmp1);
-    derm_coupling_box_counts(g, s->crowd_radius, s->tmp1, s->crowd, s->tmp2);
+    derm_coupling_count(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->tmp);
+    derm_coupling_box_counts(g, s->crowd_radius, s->tmp, s->crowd, s->tmp); /* the counts are its scratch */
     const int64_t nxy = g->nx * g->ny;
     for (int64_t k = 0; k < g->nz; k++) {
         double inv = s->density_ref_k[k] > 0 ? 1.0 / s->density_ref_k[k] : 0.0;
@@ -150,7 +150,7 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
         derm_coupling_deposit_coarse(g, &s->bins, f, n, val, add, out);
         last = f;
     }
-    for (int i = 0; i < 3; i++) derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, mout[i], mout[i], s->tmp2);
+    for (int i = 0; i < 3; i++) derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, mout[i], mout[i], s->tmp);
 }
 
 /* Exposure ROS and treatment sources; the emphasis of the exosome mix for the next step. */
@@ -263,8 +263,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
 static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
 {
     const size_t n = (size_t)s->grid.n, nz = (size_t)s->grid.nz;
-    double **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->dep_elastotic,
-                              &s->crowd,        &s->tmp1,        &s->tmp2};
+    double **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->dep_elastotic, &s->crowd, &s->tmp};
     for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++)
         if (!(*grid_arrays[i] = calloc(n, sizeof(double)))) goto fail;
     double **layer_arrays[] = {
@@ -574,6 +573,11 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
         derm_matrix_settle_ha(&s->grid, s->f.matrix, (const double *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
     record_start(s);
+    /* the calibration's signals at their reference are no longer read: give their 8 bytes per
+     * voxel back before the time loop (a resumed run builds its own) */
+    free(s->ones);
+    s->ones = NULL;
+    for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = NULL;
     *out = s;
     return DERM_OK;
 fail:
@@ -594,8 +598,7 @@ void derm_sim_free(struct derm_sim *s)
                         s->dep_ha,
                         s->dep_elastotic,
                         s->crowd,
-                        s->tmp1,
-                        s->tmp2,
+                        s->tmp,
                         s->density_ref_k,
                         s->collagen_ref_k,
                         s->elastin_ref_k,

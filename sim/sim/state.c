@@ -83,6 +83,20 @@ void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items)
     items[i++] = (struct derm_ckpt_item){"agent.voxel", DERM_CKPT_I64, s->a.n, s->a.voxel};
 }
 
+/* The item of signal q's field in derm_state_items. */
+static int signal_item(int q) { return NSCALAR + 1 + DERM_NMATRIX + q; }
+
+/* A coarse signal's fine field is, after every step, the prolongation of its coarse state
+ * (saved in signals.coarse): it is left out of a checkpoint when it is that prolongation bit
+ * for bit (checked here, through the scratch s->tmp) and rebuilt on restore, a third less to
+ * write for the reference run. Right after creation the settle's rescaling of field and
+ * state can leave it a rounding away: then it is saved. */
+static int rebuilt_on_restore(struct derm_sim *s, int q)
+{
+    return derm_signal_grids_factor(s->diff, q) > 1 && derm_signal_grids_fine(s->diff, q, s->tmp) == 0 &&
+           memcmp(s->tmp, s->f.signal[q], (size_t)s->grid.n * sizeof(double)) == 0;
+}
+
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
                             const struct derm_ckpt_item *extra, int nextra, struct derm_err *err)
 {
@@ -90,8 +104,14 @@ derm_status derm_state_save(struct derm_sim *s, const char *path, const struct d
     struct derm_ckpt_item *items = malloc((size_t)(n + nextra) * sizeof *items);
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
     derm_state_items(s, items);
-    if (nextra > 0) memcpy(items + n, extra, (size_t)nextra * sizeof *items);
-    derm_status st = derm_checkpoint_write(path, meta, items, n + nextra, err);
+    int skip[DERM_NSIGNAL], kept = 0;
+    for (int q = 0; q < DERM_NSIGNAL; q++) skip[q] = rebuilt_on_restore(s, q);
+    for (int i = 0; i < n; i++) {
+        const int q = i - signal_item(0);
+        if (!(q >= 0 && q < DERM_NSIGNAL && skip[q])) items[kept++] = items[i];
+    }
+    if (nextra > 0) memcpy(items + kept, extra, (size_t)nextra * sizeof *items);
+    derm_status st = derm_checkpoint_write(path, meta, items, kept + nextra, err);
     free(items);
     return st;
 }
@@ -110,12 +130,21 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
     derm_state_items(s, items);
     derm_status st = DERM_OK;
-    for (int i = 0; i < n && st == DERM_OK; i++)
-        if (strcmp(items[i].name, "agents.n") != 0)
+    int rebuild[DERM_NSIGNAL] = {0};
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        rebuild[q] = derm_signal_grids_factor(s->diff, q) > 1 && !derm_checkpoint_has(ck, items[signal_item(q)].name);
+    for (int i = 0; i < n && st == DERM_OK; i++) {
+        const int q = i - signal_item(0);
+        if (strcmp(items[i].name, "agents.n") != 0 && !(q >= 0 && q < DERM_NSIGNAL && rebuild[q]))
             st = derm_checkpoint_read(ck, items[i].name, items[i].type, items[i].n, items[i].data, err);
+    }
     free(items);
     if (st != DERM_OK) return st;
     DERM_TRY(derm_signal_grids_check_state(s->diff, err));
+    /* coarse signals' fine fields left out of the checkpoint: their prolongation, as saved */
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (rebuild[q] && derm_signal_grids_fine(s->diff, q, s->f.signal[q]) != 0)
+            return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation tables");
     /* intent flags are rebuilt every step; clear them as a fresh append would */
     memset(s->a.divide, 0, (size_t)s->a.n);
     memset(s->a.die, 0, (size_t)s->a.n);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derm/core/simd.h"
 #include "derm/solve/diffusion.h"
 
 struct derm_signal_group {
@@ -226,6 +227,26 @@ static void axis_table(int64_t n, int64_t f, int periodic, int64_t *lo, int64_t 
     }
 }
 
+/* One fine layer from the coarse layers P0 and P1 (weights a, b): per fine row, the coarse
+ * row interpolated in z and y, then in x (DERM_SIMD_CLONES, core/simd.h: an AVX2 copy with
+ * the same bits). */
+DERM_SIMD_CLONES static void prolong_layer(const double *P0, const double *P1, double a, double b, int64_t nx,
+                                           int64_t ny, int64_t nxc, const int64_t *xl, const int64_t *xh,
+                                           const double *wx, const int64_t *yl, const int64_t *yh, const double *wy,
+                                           double *restrict row, double *restrict out)
+{
+    for (int64_t j = 0; j < ny; j++) {
+        const double *r00 = P0 + yl[j] * nxc, *r01 = P0 + yh[j] * nxc;
+        const double *r10 = P1 + yl[j] * nxc, *r11 = P1 + yh[j] * nxc;
+        const double v = wy[j], u = 1.0 - v;
+#pragma omp simd
+        for (int64_t I = 0; I < nxc; I++) row[I] = u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
+        double *o = out + j * nx;
+#pragma omp simd
+        for (int64_t i = 0; i < nx; i++) o[i] = (1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]];
+    }
+}
+
 int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_vascular, const double *coarse,
                               double *fine)
 {
@@ -259,15 +280,7 @@ int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_v
             }
             const double a = 1.0 - wz[k], b = wz[k] * s1;
             const double *P0 = coarse + K0 * pc, *P1 = coarse + K1 * pc;
-            for (int64_t j = 0; j < ny; j++) {
-                const double *r00 = P0 + yl[j] * nxc, *r01 = P0 + yh[j] * nxc;
-                const double *r10 = P1 + yl[j] * nxc, *r11 = P1 + yh[j] * nxc;
-                const double v = wy[j], u = 1.0 - v;
-                for (int64_t I = 0; I < nxc; I++)
-                    row[I] = u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
-                double *out = fine + (k * ny + j) * nx;
-                for (int64_t i = 0; i < nx; i++) out[i] = (1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]];
-            }
+            prolong_layer(P0, P1, a, b, nx, ny, nxc, xl, xh, wx, yl, yh, wy, row, fine + k * ny * nx);
         }
     }
     free(ib);
@@ -318,6 +331,17 @@ int derm_signal_grids_load(struct derm_signal_grids *sg, double *const *c)
         }
     }
     return 0;
+}
+
+int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, double *fine)
+{
+    for (int q = 0; q < sg->ngroups; q++) {
+        const struct derm_signal_group *G = &sg->grp[q];
+        if (G->f == 1) continue;
+        for (int j = 0; j < G->n; j++)
+            if (G->sig[j] == s) return derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], fine);
+    }
+    return 1;
 }
 
 void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r)

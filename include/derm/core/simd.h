@@ -10,8 +10,12 @@
  * - DERM_PREFETCH(p), a hint that the element at p will be read soon: agent loops read the
  *   fields at their cells' voxels in row order, which is random in space, so each read
  *   misses the cache unless it was asked for ahead. It changes no result.
- * Does not: vectorise anything by itself (the loops carry `#pragma omp simd`; their files are
- * compiled with -fno-trapping-math so that selects may evaluate both arms, CMakeLists.txt).
+ *   Used by the matrix kernel's strip passes, the MMP-susceptibility weights, the box
+ *   filters' row, layer and block kernels (model/coupling.c) and the prolongation of coarse
+ *   signals (solve/signal_grids.c).
+ * Does not: vectorise anything by itself (the loops carry `#pragma omp simd`; the files whose
+ * loops select between two computed arms, matrix.c and readouts.c, are compiled with
+ * -fno-trapping-math so that both arms may be evaluated, CMakeLists.txt).
  */
 #ifndef DERM_CORE_SIMD_H
 #define DERM_CORE_SIMD_H

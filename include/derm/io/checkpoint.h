@@ -48,6 +48,9 @@ derm_status derm_checkpoint_open(const char *path, struct derm_checkpoint **out,
 /** Its texts (never NULL; "" when absent). */
 const struct derm_ckpt_meta *derm_checkpoint_meta(const struct derm_checkpoint *ck);
 
+/** 1 if the checkpoint holds an object called `name`, 0 if not. */
+int derm_checkpoint_has(struct derm_checkpoint *ck, const char *name);
+
 /** Length of array `name`, which must exist with this type. */
 derm_status derm_checkpoint_len(struct derm_checkpoint *ck, const char *name, enum derm_ckpt_type type, int64_t *n,
                                 struct derm_err *err);

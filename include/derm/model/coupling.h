@@ -59,8 +59,9 @@ void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mo
 
 /** The DERM_BOX_MEAN of derm_coupling_box for integer-valued input (agent counts), with
  *  running sums: bit-identical to derm_coupling_box(..., DERM_BOX_MEAN, ...) on such input
- *  (every partial sum is an exact integer), O(1) per element whatever r. out and tmp
- *  differ from in and from each other. */
+ *  (every partial sum is an exact integer), O(1) per element whatever r. out differs from
+ *  in and tmp; tmp may be in (only the first pass reads in, and tmp is first written after
+ *  it), so the counts can be made in the scratch itself. */
 void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in, double *out, double *tmp);
 
 #endif

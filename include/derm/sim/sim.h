@@ -88,11 +88,11 @@ struct derm_sim {
     int src_owned[DERM_NSIGNAL]; /* 1: src[q] allocated here; 0: owned by diff */
     int coarse_signals;          /* any signal on a coarser grid: sources go through src_col */
     double *src_col;             /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
-    double *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp1, *tmp2;
+    double *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp;
     double *layer_sums;                   /* DERM_SIM_LAYER_SUMS nz: the matrix step's and a row's sums */
     double *w_k;                          /* nz: a treatment's depth profile */
     int crowd_radius;                     /* voxels */
-    double *ones;                         /* grid.n ones: every signal at its reference */
+    double *ones;                         /* grid.n ones: every signal at its reference (creation only; freed after) */
     double *ones_sig[DERM_NSIGNAL];       /* ... as signal arrays */
     struct derm_calibration_mean cal_avg; /* young output averaged over the spin-up */
     struct derm_calibration_mean cal_now; /* the same, of the population calibrated */

@@ -70,12 +70,15 @@ int derm_state_count(void);
  *  items has derm_state_count() entries. */
 void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items);
 
-/** Write s's state and the caller's `extra` items to checkpoint `path`. */
+/** Write s's state and the caller's `extra` items to checkpoint `path`. The field of a
+ *  signal on a coarser grid is left out when it is the prolongation of its coarse state (as
+ *  after every step) and rebuilt by derm_state_restore. */
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
                             const struct derm_ckpt_item *extra, int nextra, struct derm_err *err);
 
 /** Restore the state of checkpoint ck into s, made by derm_sim_create from the checkpoint's
- *  resolved configuration. DERM_ECORRUPT if an item is missing or of another size. */
+ *  resolved configuration. DERM_ECORRUPT if an item is missing or of another size (a
+ *  coarse signal's field may be missing: it is made from the coarse state). */
 derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, struct derm_err *err);
 
 #endif

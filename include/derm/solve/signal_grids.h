@@ -64,6 +64,12 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *
  *  unchanged past the failing signal) if the small interpolation tables cannot be allocated. */
 int derm_signal_grids_load(struct derm_signal_grids *sg, double *const *c);
 
+/** Signal s's fine field as its coarse state makes it (the prolongation that
+ *  derm_signal_grids_step writes) into fine (g.n values): 0; 1 if s is solved on the voxel
+ *  grid (fine untouched: its field is its own state); -1 if the small interpolation tables
+ *  cannot be allocated. */
+int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, double *fine);
+
 /** Multiply signal s's coarse state by r (the caller scales the fine field the same way). */
 void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r);
 
