@@ -59,13 +59,15 @@ void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out,
     /* the layer means first: the relative thickness needs every layer's (if the array cannot
      * be had, the second pass takes the means again) */
     double *mk = malloc(sizeof(double) * DERM_NMATRIX * (size_t)nz);
+    const double nxy = (double)(s->grid.nx * s->grid.ny);
+    if (mk) /* the same serial sums per layer, eight fields per loop, the layers in parallel */
+        derm_totals_layer_sums(&s->grid, DERM_NMATRIX, (const double *const *)s->f.matrix, mk);
     for (int64_t k = 0; k < nz; k++)
         for (int f = 0; f < DERM_NMATRIX; f++) {
-            double v = layer_mean(s, f, k);
+            double v = mk ? mk[k * DERM_NMATRIX + f] / nxy : layer_mean(s, f, k);
             msum[f] += v;
             if (mk) mk[k * DERM_NMATRIX + f] = v;
         }
-    const double nxy = (double)(s->grid.nx * s->grid.ny);
     for (int f = 0; f < DERM_NMATRIX; f++) msum[f] *= nxy; /* layer means -> domain sums */
     const double rel = derm_totals_dermal_thickness(s, msum) / derm_grid_lz(&s->grid);
     const double inv = rel > 0.01 ? 1.0 / rel : 100.0; /* a collapsed dermis keeps 1 % */

@@ -21,16 +21,26 @@ struct derm_totals_ctx {
     double syn, att, area, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
 };
 
-/* Layer-ordered sums of n arrays: in each layer (in parallel) a serial sum per array, then
- * the layers added in order, so the bits depend on neither the thread count nor n. FUSE
- * arrays share one loop, so FUSE independent chains of
- * additions hide the adder's latency, which bounds one serial sum (a row's ~19 full-grid
- * sums took ~3x longer one by one). part: nz x n scratch. A short last group repeats its
- * last array (read from cache, its sums dropped). */
-enum { FUSE = 8 };
+/* Per-layer sums of n arrays (derm_totals_layer_sums), then the layers added in order, so
+ * the bits depend on neither the thread count nor n. part: nz x n scratch. */
 static void layered_sums(const struct derm_sim *s, int n, const double *const *x, double *part, double *out)
 {
-    const struct derm_grid *g = &s->grid;
+    const int64_t nz = s->grid.nz;
+    derm_totals_layer_sums(&s->grid, n, x, part);
+    for (int j = 0; j < n; j++) {
+        double sum = 0.0;
+        for (int64_t k = 0; k < nz; k++) sum += part[k * n + j];
+        out[j] = sum;
+    }
+}
+
+/* In each layer (in parallel) a serial sum per array in index order. FUSE arrays share one
+ * loop, so FUSE independent chains of additions hide the adder's latency, which bounds one
+ * serial sum (a row's ~19 full-grid sums took ~3x longer one by one). A short last group
+ * repeats its last array (read from cache, its sums dropped). */
+enum { FUSE = 8 };
+void derm_totals_layer_sums(const struct derm_grid *g, int n, const double *const *x, double *part)
+{
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
 #pragma omp parallel for schedule(static) default(none) shared(part, x) firstprivate(nz, nxy, n)
     for (int64_t k = 0; k < nz; k++)
@@ -51,11 +61,6 @@ static void layered_sums(const struct derm_sim *s, int n, const double *const *x
             const double sv[FUSE] = {s0, s1, s2, s3, s4, s5, s6, s7};
             for (int j = 0; j < FUSE && j0 + j < n; j++) part[k * n + j0 + j] = sv[j];
         }
-    for (int j = 0; j < n; j++) {
-        double sum = 0.0;
-        for (int64_t k = 0; k < nz; k++) sum += part[k * n + j];
-        out[j] = sum;
-    }
 }
 
 static double mean_f(const struct derm_totals_ctx *c, double sum) { return c->nf ? sum / (double)c->nf : 0.0; }
