@@ -81,6 +81,13 @@ enum derm_diffusion_zkind {
 /** Target size of the per-thread z block buffer, bytes (about half an L2 cache). */
 #define DERM_DIFFUSION_BLOCK_BYTES (256 * 1024)
 
+/** Fewest voxels per thread in a step: a grid smaller than two of these is solved on one
+ *  thread. The coarse signal grids are small (10^3 and 20^3 voxels for the reference run's
+ *  MMPs and interleukins): there, waking sleeping threads (passive waiting) at each of a
+ *  transform's barriers cost more than the work, and the signals phase ran slower on 2
+ *  threads than on 1 (2026-12-04: x0.83). */
+#define DERM_DIFFUSION_VOXELS_PER_THREAD 32768
+
 /** One signal's constants and its dt-dependent multiplier cache. */
 struct derm_diffusion_signal {
     double D_um2_per_h; /* diffusion coefficient, um^2/h */
@@ -791,9 +798,12 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, cons
     if (dt_h == 0.0) return DERM_OK;
 
     /* Signals one after the other, the threads sharing each (up to one per plane, each
-     * with its own scratch set). The thread count never changes the results. */
+     * with its own scratch set, and one per DERM_DIFFUSION_VOXELS_PER_THREAD voxels). The
+     * thread count never changes the results. */
     int nthreads = omp_get_max_threads();
     if (nthreads > d->g.nz) nthreads = (int)d->g.nz;
+    if (nthreads > d->g.n / DERM_DIFFUSION_VOXELS_PER_THREAD)
+        nthreads = (int)(d->g.n / DERM_DIFFUSION_VOXELS_PER_THREAD);
     if (nthreads < 1) nthreads = 1;
     if (derm_diffusion_count_spectral(d) > 0) {
         if (derm_diffusion_grow_scratch(d, nthreads) != 0 && d->nscratch < 1)
