@@ -137,13 +137,18 @@ static void state_equal(struct derm_sim *a, struct derm_sim *b)
     same_bytes(ta, tb, sizeof ta, "totals");
 }
 
+/* A new temporary directory (dir: a mkdtemp template, rewritten) and a checkpoint path in it. */
+static void temp_checkpoint(char *dir, char *path, size_t n)
+{
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, n, "%s/checkpoint.h5", dir);
+}
+
 static void test_restore_continues_bitwise(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/derm_test_state_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/checkpoint.h5", dir);
+    char dir[] = "/tmp/derm_test_state_XXXXXX", path[256];
+    temp_checkpoint(dir, path, sizeof path);
     struct cfg *c = load();
     struct derm_sim *a = create(c);
     steps(a, 25);
@@ -198,17 +203,13 @@ static void test_restore_continues_bitwise(void **state)
 static void test_coarse_signal_fields_rebuilt(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/derm_test_state_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/checkpoint.h5", dir);
-    char text[2048];
-    snprintf(text, sizeof text,
-             "run: {seed: 5, age_start_years: 25, age_end_years: 26, dt_hours: 48, spinup_years: 0.2, "
-             "settle_years: 0.2}\n"
-             "domain: {nx: 8, ny: 8, nz: 10, voxel_um: 20, signal_voxel_ratio: 0.5}\n"
-             "schedule:\n"
-             "  sun: {input: uv, dose: 2, from_age: 25, days_per_week: 5, hour_from: 9, hour_to: 17}\n");
+    char dir[] = "/tmp/derm_test_state_XXXXXX", path[256];
+    temp_checkpoint(dir, path, sizeof path);
+    static const char *const text =
+        "run: {seed: 5, age_start_years: 25, age_end_years: 26, dt_hours: 48, spinup_years: 0.2, settle_years: 0.2}\n"
+        "domain: {nx: 8, ny: 8, nz: 10, voxel_um: 20, signal_voxel_ratio: 0.5}\n"
+        "schedule:\n"
+        "  sun: {input: uv, dose: 2, from_age: 25, days_per_week: 5, hour_from: 9, hour_to: 17}\n";
     struct cfg *c = load_text(text);
     struct derm_ckpt_meta meta = {"resolved", "text", "state.yaml", "0.0", "git"};
     struct derm_err err = {0};
