@@ -316,23 +316,15 @@ DERM_SIMD_CLONES static void count_chunk_z(const double *in, double *out, int64_
 #pragma omp simd
         for (int64_t q = q0; q < q1; q++) out[q] += in[m * nxy + q];
     for (int64_t k = 1; k < nz; k++) {
-        /* (prev + entering) - leaving, each term where it exists */
+        /* (prev + entering) - leaving; a layer outside the domain enters or leaves as 0 x a
+         * layer inside it, which changes no bit of these integer sums */
         const int64_t add = k + r, sub = k - r - 1;
-        const double *prev = out + (k - 1) * nxy, *pa = in + (add < nz ? add : 0) * nxy,
-                     *ps = in + (sub >= 0 ? sub : 0) * nxy;
+        const double wa = add < nz ? 1.0 : 0.0, ws = sub >= 0 ? 1.0 : 0.0;
+        const double *prev = out + (k - 1) * nxy, *pa = in + (add < nz ? add : k) * nxy,
+                     *ps = in + (sub >= 0 ? sub : k) * nxy;
         double *ok = out + k * nxy;
-        if (add < nz && sub >= 0) {
 #pragma omp simd
-            for (int64_t q = q0; q < q1; q++) ok[q] = (prev[q] + pa[q]) - ps[q];
-        } else if (add < nz) {
-#pragma omp simd
-            for (int64_t q = q0; q < q1; q++) ok[q] = prev[q] + pa[q];
-        } else if (sub >= 0) {
-#pragma omp simd
-            for (int64_t q = q0; q < q1; q++) ok[q] = prev[q] - ps[q];
-        } else {
-            for (int64_t q = q0; q < q1; q++) ok[q] = prev[q];
-        }
+        for (int64_t q = q0; q < q1; q++) ok[q] = (prev[q] + wa * pa[q]) - ws * ps[q];
     }
 }
 

@@ -333,37 +333,38 @@ int derm_signal_grids_load(struct derm_signal_grids *sg, double *const *c)
     return 0;
 }
 
-int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, double *fine)
+/* The coarse group holding signal s and s's index j in it; NULL if s is on the voxel grid. */
+static const struct derm_signal_group *coarse_group(const struct derm_signal_grids *sg, int s, int *j)
 {
     for (int q = 0; q < sg->ngroups; q++) {
         const struct derm_signal_group *G = &sg->grp[q];
         if (G->f == 1) continue;
-        for (int j = 0; j < G->n; j++)
-            if (G->sig[j] == s) return derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], fine);
+        for (*j = 0; *j < G->n; (*j)++)
+            if (G->sig[*j] == s) return G;
     }
-    return 1;
+    return NULL;
+}
+
+int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, double *fine)
+{
+    int j;
+    const struct derm_signal_group *G = coarse_group(sg, s, &j);
+    return G ? derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], fine) : 1;
 }
 
 void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r)
 {
-    for (int q = 0; q < sg->ngroups; q++) {
-        const struct derm_signal_group *G = &sg->grp[q];
-        if (G->f == 1) continue;
-        for (int j = 0; j < G->n; j++)
-            if (G->sig[j] == s)
-                for (int64_t v = 0; v < G->gc.n; v++) G->cs[j][v] *= r;
-    }
+    int j;
+    const struct derm_signal_group *G = coarse_group(sg, s, &j);
+    if (G)
+        for (int64_t v = 0; v < G->gc.n; v++) G->cs[j][v] *= r;
 }
 
 double *derm_signal_grids_source(struct derm_signal_grids *sg, int s)
 {
-    for (int q = 0; q < sg->ngroups; q++) {
-        const struct derm_signal_group *G = &sg->grp[q];
-        if (G->f == 1) continue;
-        for (int j = 0; j < G->n; j++)
-            if (G->sig[j] == s) return G->csrc[j];
-    }
-    return NULL;
+    int j;
+    const struct derm_signal_group *G = coarse_group(sg, s, &j);
+    return G ? G->csrc[j] : NULL;
 }
 
 void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const double *per_layer, double *src)

@@ -6,13 +6,12 @@
  *   (SSE2), and the loader picks the AVX2 copy where the processor has it (target_clones:
  *   one portable binary, no -march). AVX2 does not include FMA, and ISO C builds (-std=c11)
  *   use -ffp-contract=off, so both copies give the same bits. Elsewhere, with other
- *   compilers, or with -DDERM_NO_CLONES, the macro is empty.
+ *   compilers, or with -DDERM_NO_CLONES, the macro is empty. Used by the matrix kernel's
+ *   strip passes, the MMP-susceptibility weights, the box filters' row, layer and block
+ *   kernels (model/coupling.c) and the prolongation of coarse signals (solve/signal_grids.c).
  * - DERM_PREFETCH(p), a hint that the element at p will be read soon: agent loops read the
  *   fields at their cells' voxels in row order, which is random in space, so each read
  *   misses the cache unless it was asked for ahead. It changes no result.
- *   Used by the matrix kernel's strip passes, the MMP-susceptibility weights, the box
- *   filters' row, layer and block kernels (model/coupling.c) and the prolongation of coarse
- *   signals (solve/signal_grids.c).
  * Does not: vectorise anything by itself (the loops carry `#pragma omp simd`; the files whose
  * loops select between two computed arms, matrix.c and readouts.c, are compiled with
  * -fno-trapping-math so that both arms may be evaluated, CMakeLists.txt).
