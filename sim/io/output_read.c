@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -758,6 +759,21 @@ static derm_status verify_frames(struct vctx *V, int full)
     return st;
 }
 
+/* A failed check of a file beside which an undo log lies was made on a run killed while it
+ * wrote: its torn metadata is what resume restores first, and the message says so. */
+static derm_status undo_hint(const char *h5_path, derm_status st, struct derm_err *err)
+{
+    char undo[4096];
+    if (st == DERM_OK || snprintf(undo, sizeof undo, "%s.undo", h5_path) >= (int)sizeof undo || access(undo, F_OK) != 0)
+        return st;
+    char msg[DERM_ERR_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    return derm_err_set(err, st,
+                        "%s (%s is present: the run was killed while it wrote, and `dermsim resume` restores the "
+                        "file from that log first)",
+                        msg, undo);
+}
+
 /* derm_output_verify in the calling process. */
 static derm_status verify_here(const char *h5_path, int full, const struct derm_output_pos *lim,
                                struct derm_output_summary *s_out, struct derm_err *err)
@@ -808,7 +824,7 @@ derm_status derm_output_verify(const char *h5_path, int full, struct derm_output
     struct verify_args a = {h5_path, full, NULL};
     derm_status st = derm_h5util_isolated(h5_path, verify_child, &a, &s, sizeof s, err);
     if (s_out) *s_out = s;
-    return st;
+    return undo_hint(h5_path, st, err);
 }
 
 derm_status derm_output_verify_prefix(const char *h5_path, const struct derm_output_pos *pos,
@@ -965,7 +981,7 @@ derm_status derm_output_info(const char *h5_path, int full, FILE *fp, struct der
     if (!h5_path || !fp) return derm_err_set(err, DERM_EINTERNAL, "derm_output_info: NULL argument");
     struct info_args a = {h5_path, full, fp};
     int done = 0;
-    DERM_TRY(derm_h5util_isolated(h5_path, info_child, &a, &done, sizeof done, err));
+    DERM_TRY(undo_hint(h5_path, derm_h5util_isolated(h5_path, info_child, &a, &done, sizeof done, err), err));
     derm_err_clear(err);
     return DERM_OK;
 }

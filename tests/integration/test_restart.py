@@ -83,9 +83,15 @@ def reference(tmp_path_factory):
     cfg = d / "restart.yaml"
     cfg.write_text(CONFIG)
     t0 = time.monotonic()
-    p = dermsim("run", cfg, "-o", d / "ref", "--quiet", "--threads", "1")
-    assert p.returncode == 0, p.stderr
-    return {"cfg": cfg, "h5": d / "ref" / "run.h5", "seconds": time.monotonic() - t0}
+    proc, t_file = start(cfg, d / "ref", "--threads", "1"), None
+    while proc.poll() is None:  # when the run file appears: the rest is the time spent writing it
+        if t_file is None and (d / "ref" / "run.partial.h5").exists():
+            t_file = time.monotonic()
+        time.sleep(0.002)
+    _, stderr = proc.communicate()
+    assert proc.returncode == 0, stderr
+    t1 = time.monotonic()
+    return {"cfg": cfg, "h5": d / "ref" / "run.h5", "seconds": t1 - t0, "writing": t1 - (t_file or t0)}
 
 
 def read_all(path):
@@ -187,11 +193,21 @@ def undo(path):
     return copy
 
 
+def restore_undo(part):
+    """Restore and remove the undo log a kill mid-flush left beside run file `part`, as
+    resume would, so that a test can damage the file itself and knows what resume sees."""
+    log = pathlib.Path(str(part) + ".undo")
+    if log.exists():
+        undo(part).replace(part)
+        log.unlink()
+
+
 def test_kill_test(reference, tmp_path):
     """>= 50 SIGKILLs at random moments: 0 unreadable files, 0 corrupted complete frames, and
     every run with a checkpoint resumes to the uninterrupted result."""
     rng = random.Random(20261202)
     T = max(reference["seconds"], 0.3)
+    W = max(reference["writing"], 0.3)  # at 1 thread; a 2-thread run can take longer to set up
     stats = {"kills": 0, "files": 0, "rows": 0, "frames": 0, "before_file": 0, "finished_first": 0,
              "resumed": 0, "checkpoints": 0, "corrupted": 0, "in_output": 0, "trailing": 0, "undone": 0}
     i = 0
@@ -201,10 +217,9 @@ def test_kill_test(reference, tmp_path):
         proc = start(reference["cfg"], out, "--threads", str(1 + i % 2))
         t0 = time.monotonic()
         if i % 5:  # four kills in five at a random moment while the run file is written
-            while proc.poll() is None and not (out / "run.partial.h5").exists() and time.monotonic() - t0 < T:
+            while proc.poll() is None and not (out / "run.partial.h5").exists() and time.monotonic() - t0 < 10 * T:
                 time.sleep(0.002)
-            waited = time.monotonic() - t0
-            time.sleep(rng.uniform(0.0, 0.9) * max(T - waited, 0.05))
+            time.sleep(rng.uniform(0.0, 0.9) * W)
         else:  # one in five at any moment, from the start of the process
             time.sleep(rng.uniform(0.02, 0.95) * T)
         killed = proc.poll() is None
@@ -393,6 +408,12 @@ def test_unfinished_last_frame(reference, tmp_path):
         f["frame_checksum"][F - 3] ^= 1  # an earlier frame: damage, never forgiven
     p = dermsim("info", part, "--verify")
     assert p.returncode != 0 and f"frame {F - 3} " in p.stderr, p.stderr
+    assert ".undo" not in p.stderr, p.stderr
+    log = pathlib.Path(str(part) + ".undo")  # beside a file killed mid-flush: named, as what resume restores
+    log.write_bytes(b"")
+    p = dermsim("info", part, "--verify")
+    assert p.returncode != 0 and f"frame {F - 3} " in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    assert f"{log} is present" in p.stderr and "dermsim resume" in p.stderr, p.stderr
 
 
 def test_resume_ignores_what_follows_the_checkpoint(reference, tmp_path):
@@ -402,6 +423,7 @@ def test_resume_ignores_what_follows_the_checkpoint(reference, tmp_path):
     out = tmp_path / "d"
     rows, frames = kill_after(reference["cfg"], out, 4)
     part = out / "run.partial.h5"
+    restore_undo(part)  # a kill mid-flush tears the file; this test damages only a row
     with h5py.File(part, "r+") as f:
         assert f["time"].shape[0] >= rows + 2
         f["row_checksum"][rows] ^= 1
@@ -418,10 +440,7 @@ def test_resume_refuses_a_damaged_durable_part(reference, tmp_path):
     out = tmp_path / "e"
     rows, _ = kill_after(reference["cfg"], out, 2)
     part = out / "run.partial.h5"
-    log = pathlib.Path(str(part) + ".undo")
-    if log.exists():  # the kill's undo log restored first, so that resume has none to restore
-        undo(part).replace(part)
-        log.unlink()
+    restore_undo(part)
     with h5py.File(part, "r+") as f:
         f["row_checksum"][rows - 1] ^= 1
     before = part.read_bytes()
