@@ -84,7 +84,9 @@ struct run_state {
     struct app_paths P;
     char reproduce[4600], cmdline[4096], title[2200];
     int threads, made_dir;
-    int handed_over; /* resume found a completed run and only finished handing its files over */
+    int threads_wanted;        /* asked for; threads is at most one per voxels_per_thread voxels */
+    int64_t voxels_per_thread; /* use_threads */
+    int handed_over;           /* resume found a completed run and only finished handing its files over */
     /* the run loop: a series row every series_every steps, a frame every frame_every steps
      * (and both at the end), a checkpoint every ckpt_every steps (0: none) */
     int64_t series_every, frame_every, ckpt_every, last_series, last_frame;
@@ -214,12 +216,43 @@ static void loop_setup(struct run_state *r, int quiet)
     r->t_start = now_s();
 }
 
+/* The threads a run uses: those asked for (requested > 0, else OpenMP's default), but at most
+ * one per DERMSIM_VOXELS_PER_THREAD voxels (default 32768, as the signal solver's own limit).
+ * Waking a sleeping thread costs tens of microseconds, more than a small grid's work between
+ * two barriers: the quickstart (16000 voxels) ran 11.2 s on 1 thread and 11.7-15.7 s on 2, and
+ * a 216-voxel test run 1.7 s and 4.4 s. Results never depend on the count; the variable lets
+ * tests of that run small grids on several threads. */
+static derm_status use_threads(struct run_state *r, int64_t requested, struct derm_err *err)
+{
+    if (requested > 0) omp_set_num_threads((int)requested);
+    int64_t per = 32768;
+    const char *v = getenv("DERMSIM_VOXELS_PER_THREAD");
+    if (v) {
+        char *end = NULL;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (!*v || *end || errno || n < 1 || n > 1000000000000LL)
+            return derm_err_set(err, DERM_EUSAGE,
+                                "environment variable DERMSIM_VOXELS_PER_THREAD is '%.80s'; expected a whole number "
+                                "of voxels from 1 to 1e12 (default 32768)",
+                                v);
+        per = n;
+    }
+    const int64_t voxels = r->p.domain_nx * r->p.domain_ny * r->p.domain_nz;
+    const int64_t useful = voxels / per > 1 ? voxels / per : 1;
+    const int want = omp_get_max_threads();
+    r->threads = want < useful ? want : (int)useful;
+    r->threads_wanted = want;
+    r->voxels_per_thread = per;
+    omp_set_num_threads(r->threads);
+    return DERM_OK;
+}
+
 /* The simulation from r->p (threads set), and the resolved texts: r->creation as created,
  * r->resolved for resolved.yaml (the same text: nothing derived is filled in). */
 static derm_status make_sim(struct run_state *r, struct derm_err *err)
 {
-    if (r->p.run_threads > 0) omp_set_num_threads((int)r->p.run_threads);
-    r->threads = omp_get_max_threads();
+    DERM_TRY(use_threads(r, r->p.run_threads, err));
     if (!r->creation && !(r->creation = yaml_of(&r->p, &r->sched)))
         return derm_err_set(err, DERM_ENOMEM, "out of memory");
     DERM_TRY(derm_sim_create(&r->sim, &r->p, &r->sched, err));
@@ -312,10 +345,15 @@ static int run_and_finish(struct run_state *r, int quiet)
     if (st == DERM_OK) st = app_outdir_finish(&r->P, &err);
     if (st != DERM_OK) return app_fail(st, err.msg);
     app_report_html(r->P.dir, quiet); /* report.html beside report.md, if Python is there */
-    if (r->show && !quiet)
-        fprintf(stderr, "dermsim: %lld steps (age %.1f -> %.1f y) in %.1f s on %d thread(s); output in %s/\n",
+    if (r->show && !quiet) {
+        char few[120] = "";
+        if (r->threads < r->threads_wanted)
+            snprintf(few, sizeof few, " (of %d: at most one per %lld voxels)", r->threads_wanted,
+                     (long long)r->voxels_per_thread);
+        fprintf(stderr, "dermsim: %lld steps (age %.1f -> %.1f y) in %.1f s on %d thread(s)%s; output in %s/\n",
                 (long long)r->sim->nsteps, r->p.run_age_start_years, derm_sim_age(r->sim, r->sim->step), wall,
-                r->threads, r->P.dir);
+                r->threads, few, r->P.dir);
+    }
     return 0;
 }
 
@@ -405,10 +443,8 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
         st = derm_params_set_text(&with_threads, derm_params_find("run.threads"), threads, "--threads", err);
     if (st == DERM_OK) st = derm_config_validate(&r->p, &r->sched, r->orig, err);
     if (st == DERM_OK) st = make_sim(r, err);
-    if (st == DERM_OK && threads && with_threads.run_threads > 0) { /* results do not depend on it */
-        omp_set_num_threads((int)with_threads.run_threads);
-        r->threads = omp_get_max_threads();
-    }
+    if (st == DERM_OK && threads && with_threads.run_threads > 0) /* results do not depend on it */
+        st = use_threads(r, with_threads.run_threads, err);
     if (st == DERM_OK) st = derm_state_restore(r->sim, ck, err);
     struct derm_output_pos pos = {0, 0, 0};
     int64_t *into[] = {&pos.rows, &pos.frames, &pos.agent_rows, &r->last_series, &r->last_frame};

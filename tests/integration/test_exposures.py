@@ -38,9 +38,11 @@ def run(tmp, name, text, *extra, threads=None):
     cfg.write_text(text)
     out = pathlib.Path(tmp) / name
     cmd = [BIN, "run", str(cfg), "-o", str(out), "--quiet", *extra]
-    if threads:
+    env = None
+    if threads:  # the threads asked for, even on a grid smaller than dermsim gives two
         cmd += ["--threads", str(threads)]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+        env = dict(os.environ, DERMSIM_VOXELS_PER_THREAD="1")
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert p.returncode == 0, p.stderr
     return out
 

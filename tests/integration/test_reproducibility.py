@@ -8,7 +8,9 @@ runs (numpy array_equal over all datasets, and `h5diff -q` with the root attribu
 excluded, since created_utc / omp_threads / command_line legitimately differ); the other
 root attributes must be equal too (config_resolved up to its run.threads line). A
 different seed must give different data, which h5diff must also see (so the h5diff check
-is not vacuous).
+is not vacuous). tiny.yaml has fewer voxels than dermsim gives one thread (32768), so these runs
+set DERMSIM_VOXELS_PER_THREAD=1 to use the threads asked for; one run without it checks that
+the limit takes effect and changes nothing else.
 
 Environment: DERMSIM_BIN, DERMSIM_SOURCE_DIR (defaults to this file's repository).
 """
@@ -38,6 +40,7 @@ RUNS = {
     "threads2": ("1", ["--threads", "2"]),
     "omp2_again": ("2", []),
     "seed8": ("2", ["--seed", "8"]),
+    "capped": ("2", []),  # no DERMSIM_VOXELS_PER_THREAD: one thread for the tiny grid
 }
 
 
@@ -60,7 +63,9 @@ def runs(tmp_path_factory):
     d = tmp_path_factory.mktemp("repro")
     out = {}
     for name, (omp, extra) in RUNS.items():
-        env = dict(os.environ, OMP_NUM_THREADS=omp, HDF5_USE_FILE_LOCKING="FALSE")
+        env = dict(os.environ, OMP_NUM_THREADS=omp, HDF5_USE_FILE_LOCKING="FALSE", DERMSIM_VOXELS_PER_THREAD="1")
+        if name == "capped":
+            del env["DERMSIM_VOXELS_PER_THREAD"]
         p = subprocess.run([dermsim_bin(), "run", str(TINY), "-o", str(d / name), "--quiet", *SETS, *extra],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=600)
         assert p.returncode == 0, f"{name}: dermsim exited {p.returncode}: {p.stderr}"
@@ -112,13 +117,13 @@ def test_runs_are_substantial(runs):
 
 
 def test_thread_counts_took_effect(runs):
-    want = {"omp1": 1, "omp2": 2, "threads1": 1, "threads2": 2}
+    want = {"omp1": 1, "omp2": 2, "threads1": 1, "threads2": 2, "capped": 1}
     for name, n in want.items():
         assert int(np.asarray(runs[name]["attrs"]["omp_threads"]).ravel()[0]) == n, name
 
 
 @pytest.mark.parametrize("a,b", [("omp1", "omp2"), ("threads1", "threads2"), ("omp1", "threads2"),
-                                 ("omp2", "omp2_again")])
+                                 ("omp2", "omp2_again"), ("omp2", "capped")])
 def test_identical(runs, a, b):
     diff = differing(runs[a], runs[b])
     assert not diff, f"{a} vs {b}: datasets differ: {diff}"
@@ -136,3 +141,15 @@ def test_different_seed_differs(runs):
         assert k not in diff
     assert int(b["attrs"]["seed"]) == 8
     assert h5diff(a["path"], b["path"]) == 1, "h5diff must see the differences between seeds"
+
+
+@pytest.mark.parametrize("value", ["0", "x", "-5", "1e3", ""])
+def test_bad_voxels_per_thread(tmp_path, value):
+    """A malformed DERMSIM_VOXELS_PER_THREAD stops the run with one line naming it: exit 2,
+    no output directory."""
+    env = dict(os.environ, DERMSIM_VOXELS_PER_THREAD=value)
+    p = subprocess.run([dermsim_bin(), "run", str(TINY), "-o", str(tmp_path / "o"), "--quiet", *SETS],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 2 and len(p.stderr.splitlines()) == 1, p.stderr
+    assert "DERMSIM_VOXELS_PER_THREAD" in p.stderr and f"'{value}'" in p.stderr, p.stderr
+    assert not (tmp_path / "o" / "run.h5").exists()
