@@ -2,6 +2,7 @@
 #include "derm/core/grid.h"
 
 #include <math.h>
+#include <omp.h>
 
 derm_status derm_grid_init(struct derm_grid *g, int64_t nx, int64_t ny, int64_t nz, double h_um, struct derm_err *err)
 {
@@ -58,4 +59,24 @@ int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um)
     for (int64_t f = 2; f <= m; f++)
         if (g->nx % f == 0 && g->ny % f == 0 && g->nz % f == 0 && (double)f * g->h_um <= length_um) best = f;
     return best;
+}
+
+void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum)
+{
+    const int groups = (k + 3) / 4;
+#pragma omp parallel for schedule(static, 1) default(none) shared(x, sum) firstprivate(k, n, groups) \
+    num_threads(groups < omp_get_max_threads() ? groups : omp_get_max_threads()) if (n >= 32768)
+    for (int gi = 0; gi < groups; gi++) {
+        const int j0 = 4 * gi, m = k - j0 < 4 ? k - j0 : 4;
+        const double *a = x[j0], *b = x[j0 + (m > 1)], *c = x[j0 + 2 * (m > 2)], *d = x[j0 + 3 * (m > 3)];
+        double sa = 0.0, sb = 0.0, sc = 0.0, sd = 0.0; /* four chains, each in index order */
+        for (int64_t v = 0; v < n; v++) {
+            sa += a[v];
+            sb += b[v];
+            sc += c[v];
+            sd += d[v];
+        }
+        const double s4[4] = {sa, sb, sc, sd};
+        for (int q = 0; q < m; q++) sum[j0 + q] = s4[q];
+    }
 }

@@ -446,17 +446,15 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
                            t_end - (double)(nsteps - i) * dt, dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
-        for (int q = 0; q < DERM_NSIGNAL; q++) {
-            double sum = 0.0;
-            for (int64_t v = 0; v < g->n; v++) sum += s->f.signal[q][v];
-            level[q] += sum / n / (double)nsteps;
-        }
-        const double *d[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
-        for (int j = 0; j < 3; j++) {
-            double sum = 0.0;
-            for (int64_t v = 0; v < g->n; v++) sum += d[j][v];
-            dep[j] += sum / n / (double)nsteps;
-        }
+        const double *x[DERM_NSIGNAL + 3]; /* the signals, then the three deposits */
+        double sum[DERM_NSIGNAL + 3];
+        for (int q = 0; q < DERM_NSIGNAL; q++) x[q] = s->f.signal[q];
+        x[DERM_NSIGNAL] = s->dep_collagen;
+        x[DERM_NSIGNAL + 1] = s->dep_elastin;
+        x[DERM_NSIGNAL + 2] = s->dep_ha;
+        derm_grid_sums_serial(x, DERM_NSIGNAL + 3, g->n, sum); /* each in index order */
+        for (int q = 0; q < DERM_NSIGNAL; q++) level[q] += sum[q] / n / (double)nsteps;
+        for (int j = 0; j < 3; j++) dep[j] += sum[DERM_NSIGNAL + j] / n / (double)nsteps;
     }
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (level[q] > 0.0 && s->c.signal.level[q] > 0.0) {

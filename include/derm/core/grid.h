@@ -48,6 +48,12 @@ static inline double derm_grid_layer_inside(const struct derm_grid *g, int64_t k
 /** x += scale x per_layer[k] in every voxel of depth layer k (layers adding 0 untouched). */
 void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *x);
 
+/** sum[j] = the sum of x[j][0 .. n-1] added one by one in index order from 0.0: the same
+ *  bits as the plain serial loop, for any thread count. The k sums are shared among the
+ *  threads, and each thread adds up to four arrays in one pass (independent chains of
+ *  additions instead of one chain's latency). */
+void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum);
+
 /** The largest common divisor f of nx, ny and nz with f h_um <= length_um (1 if none, or if
  *  length_um is not a positive finite number): the coarsest grid made of whole f x f x f
  *  blocks whose voxel is no longer than length_um. */
