@@ -217,15 +217,16 @@ static void loop_setup(struct run_state *r, int quiet)
 }
 
 /* The threads a run uses: those asked for (requested > 0, else OpenMP's default), but at most
- * one per DERMSIM_VOXELS_PER_THREAD voxels (default 32768, as the signal solver's own limit).
- * Waking a sleeping thread costs tens of microseconds, more than a small grid's work between
- * two barriers: the quickstart (16000 voxels) ran 11.2 s on 1 thread and 11.7-15.7 s on 2, and
- * a 216-voxel test run 1.7 s and 4.4 s. Results never depend on the count; the variable lets
- * tests of that run small grids on several threads. */
+ * one per DERMSIM_VOXELS_PER_THREAD voxels (default 16384). Waking a sleeping thread costs tens
+ * of microseconds, more than a small grid's work between two barriers. Measured on the 2-core
+ * VM (quickstart-like runs, wall time on 2 threads over 1): 16000 voxels 1.2-1.4x slower,
+ * 23040 1.08x slower, 31360 1.1x faster, 40960 1.15x, 92160 1.4x; a 216-voxel test run 1.7 s
+ * on 1 thread and 4.4 s on 2. Results never depend on the count; the variable lets tests of
+ * that run small grids on several threads. */
 static derm_status use_threads(struct run_state *r, int64_t requested, struct derm_err *err)
 {
     if (requested > 0) omp_set_num_threads((int)requested);
-    int64_t per = 32768;
+    int64_t per = 16384;
     const char *v = getenv("DERMSIM_VOXELS_PER_THREAD");
     if (v) {
         char *end = NULL;
@@ -234,7 +235,7 @@ static derm_status use_threads(struct run_state *r, int64_t requested, struct de
         if (!*v || *end || errno || n < 1 || n > 1000000000000LL)
             return derm_err_set(err, DERM_EUSAGE,
                                 "environment variable DERMSIM_VOXELS_PER_THREAD is '%.80s'; expected a whole number "
-                                "of voxels from 1 to 1e12 (default 32768)",
+                                "of voxels from 1 to 1e12 (default 16384)",
                                 v);
         per = n;
     }

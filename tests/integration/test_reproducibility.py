@@ -8,7 +8,7 @@ runs (numpy array_equal over all datasets, and `h5diff -q` with the root attribu
 excluded, since created_utc / omp_threads / command_line legitimately differ); the other
 root attributes must be equal too (config_resolved up to its run.threads line). A
 different seed must give different data, which h5diff must also see (so the h5diff check
-is not vacuous). tiny.yaml has fewer voxels than dermsim gives one thread (32768), so these runs
+is not vacuous). tiny.yaml has fewer voxels than dermsim gives a second thread (2 x 16384), so these runs
 set DERMSIM_VOXELS_PER_THREAD=1 to use the threads asked for; one run without it checks that
 the limit takes effect and changes nothing else.
 
