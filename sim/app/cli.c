@@ -1,5 +1,7 @@
 /* cli.c - options, configuration loading and messages shared by the commands (app.h). */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,4 +113,27 @@ int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_
     int rc = st == DERM_OK ? 0 : app_fail_config(st, &err, rep);
     free(rep);
     return rc;
+}
+
+derm_status app_threads(const struct derm_params *p, int64_t requested, int *use, int *wanted, int64_t *per,
+                        struct derm_err *err)
+{
+    *per = 16384;
+    const char *v = getenv("DERMSIM_VOXELS_PER_THREAD");
+    if (v) {
+        char *end = NULL;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (!*v || *end || errno || n < 1 || n > 1000000000000LL)
+            return derm_err_set(err, DERM_EUSAGE,
+                                "environment variable DERMSIM_VOXELS_PER_THREAD is '%.80s'; expected a whole number "
+                                "of voxels from 1 to 1e12 (default 16384)",
+                                v);
+        *per = n;
+    }
+    const int64_t voxels = p->domain_nx * p->domain_ny * p->domain_nz;
+    const int64_t useful = voxels / *per > 1 ? voxels / *per : 1;
+    *wanted = requested > 0 ? (int)requested : omp_get_max_threads();
+    *use = *wanted < useful ? *wanted : (int)useful;
+    return DERM_OK;
 }

@@ -216,35 +216,10 @@ static void loop_setup(struct run_state *r, int quiet)
     r->t_start = now_s();
 }
 
-/* The threads a run uses: those asked for (requested > 0, else OpenMP's default), but at most
- * one per DERMSIM_VOXELS_PER_THREAD voxels (default 16384). Waking a sleeping thread costs tens
- * of microseconds, more than a small grid's work between two barriers. Measured on the 2-core
- * VM (quickstart-like runs, wall time on 2 threads over 1): 16000 voxels 1.2-1.4x slower,
- * 23040 1.08x slower, 31360 1.1x faster, 40960 1.15x, 92160 1.4x; a 216-voxel test run 1.7 s
- * on 1 thread and 4.4 s on 2. Results never depend on the count; the variable lets tests of
- * that run small grids on several threads. */
+/* Sets the threads of the run (app_threads). */
 static derm_status use_threads(struct run_state *r, int64_t requested, struct derm_err *err)
 {
-    if (requested > 0) omp_set_num_threads((int)requested);
-    int64_t per = 16384;
-    const char *v = getenv("DERMSIM_VOXELS_PER_THREAD");
-    if (v) {
-        char *end = NULL;
-        errno = 0;
-        long long n = strtoll(v, &end, 10);
-        if (!*v || *end || errno || n < 1 || n > 1000000000000LL)
-            return derm_err_set(err, DERM_EUSAGE,
-                                "environment variable DERMSIM_VOXELS_PER_THREAD is '%.80s'; expected a whole number "
-                                "of voxels from 1 to 1e12 (default 16384)",
-                                v);
-        per = n;
-    }
-    const int64_t voxels = r->p.domain_nx * r->p.domain_ny * r->p.domain_nz;
-    const int64_t useful = voxels / per > 1 ? voxels / per : 1;
-    const int want = omp_get_max_threads();
-    r->threads = want < useful ? want : (int)useful;
-    r->threads_wanted = want;
-    r->voxels_per_thread = per;
+    DERM_TRY(app_threads(&r->p, requested, &r->threads, &r->threads_wanted, &r->voxels_per_thread, err));
     omp_set_num_threads(r->threads);
     return DERM_OK;
 }

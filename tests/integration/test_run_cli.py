@@ -601,3 +601,19 @@ def test_patch_1cm_memory_estimate_is_shown():
         m = re.search(r"patch_1cm\.yaml:\d+:\d+: key 'domain\.n[xyz]': .* needs about ([\d.]+) GiB but only", proc.stderr)
         assert m and float(m.group(1)) > 50, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_check_names_the_threads():
+    """`check` says how many threads a run would use: at most one per 16384 voxels (so the
+    quickstart's 16000 run on one, whatever is asked), the limit from DERMSIM_VOXELS_PER_THREAD,
+    and a malformed value is one line and exit 2."""
+    quick = SOURCE_DIR / "configs" / "quickstart.yaml"
+    p = subprocess.run([dermsim_bin(), "check", str(quick), "--set", "run.threads=2"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, env=child_env(), timeout=60)
+    assert p.returncode == 0 and "; 1 thread(s) (at most one per 16384 voxels, not 2)" in p.stdout, p.stdout
+    p = subprocess.run([dermsim_bin(), "check", str(quick), "--set", "run.threads=2"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, env=child_env(DERMSIM_VOXELS_PER_THREAD="8000"), timeout=60)
+    assert p.returncode == 0 and p.stdout.rstrip().endswith("; 2 thread(s)"), p.stdout
+    p = subprocess.run([dermsim_bin(), "check", str(quick)], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       env=child_env(DERMSIM_VOXELS_PER_THREAD="lots"), timeout=60)
+    assert p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "'lots'" in p.stderr, p.stderr
