@@ -61,22 +61,33 @@ int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um)
     return best;
 }
 
+/* Up to CHAINS sums share one pass; the arrays are split into about as many groups as threads. */
+enum { CHAINS = 8 };
 void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum)
 {
-    const int groups = (k + 3) / 4;
-#pragma omp parallel for schedule(static, 1) default(none) shared(x, sum) firstprivate(k, n, groups) \
-    num_threads(groups < omp_get_max_threads() ? groups : omp_get_max_threads()) if (n >= 32768)
+    const int threads = n >= 32768 ? omp_get_max_threads() : 1;
+    int per = (k + threads - 1) / threads;
+    if (per > CHAINS) per = CHAINS;
+    if (per < 1) per = 1;
+    const int groups = (k + per - 1) / per;
+#pragma omp parallel for schedule(static, 1) default(none) shared(x, sum) firstprivate(k, n, per, groups) \
+    num_threads(groups < threads ? groups : threads)
     for (int gi = 0; gi < groups; gi++) {
-        const int j0 = 4 * gi, m = k - j0 < 4 ? k - j0 : 4;
-        const double *a = x[j0], *b = x[j0 + (m > 1)], *c = x[j0 + 2 * (m > 2)], *d = x[j0 + 3 * (m > 3)];
-        double sa = 0.0, sb = 0.0, sc = 0.0, sd = 0.0; /* four chains, each in index order */
-        for (int64_t v = 0; v < n; v++) {
-            sa += a[v];
-            sb += b[v];
-            sc += c[v];
-            sd += d[v];
+        const int j0 = per * gi, m = k - j0 < per ? k - j0 : per;
+        const double *p[CHAINS];
+        for (int j = 0; j < CHAINS; j++) p[j] = x[j0 + (j < m ? j : m - 1)]; /* unused chains repeat the last */
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
+        for (int64_t v = 0; v < n; v++) { /* independent chains, each in index order */
+            s0 += p[0][v];
+            s1 += p[1][v];
+            s2 += p[2][v];
+            s3 += p[3][v];
+            s4 += p[4][v];
+            s5 += p[5][v];
+            s6 += p[6][v];
+            s7 += p[7][v];
         }
-        const double s4[4] = {sa, sb, sc, sd};
-        for (int q = 0; q < m; q++) sum[j0 + q] = s4[q];
+        const double sv[CHAINS] = {s0, s1, s2, s3, s4, s5, s6, s7};
+        for (int j = 0; j < m; j++) sum[j0 + j] = sv[j];
     }
 }
