@@ -61,33 +61,39 @@ int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um)
     return best;
 }
 
-/* Up to CHAINS sums share one pass; the arrays are split into about as many groups as threads. */
-enum { CHAINS = 8 };
+void derm_grid_sums8(const double *const p[8], int64_t len, double s[8])
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
+    for (int64_t v = 0; v < len; v++) { /* independent chains, each in index order */
+        s0 += p[0][v];
+        s1 += p[1][v];
+        s2 += p[2][v];
+        s3 += p[3][v];
+        s4 += p[4][v];
+        s5 += p[5][v];
+        s6 += p[6][v];
+        s7 += p[7][v];
+    }
+    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3, s[4] = s4, s[5] = s5, s[6] = s6, s[7] = s7;
+}
+
+/* Up to 8 sums share one pass (derm_grid_sums8); the arrays are split into about as many
+ * groups as threads. */
 void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum)
 {
     const int threads = n >= 32768 ? omp_get_max_threads() : 1;
     int per = (k + threads - 1) / threads;
-    if (per > CHAINS) per = CHAINS;
+    if (per > 8) per = 8;
     if (per < 1) per = 1;
     const int groups = (k + per - 1) / per;
 #pragma omp parallel for schedule(static, 1) default(none) shared(x, sum) firstprivate(k, n, per, groups) \
     num_threads(groups < threads ? groups : threads)
     for (int gi = 0; gi < groups; gi++) {
         const int j0 = per * gi, m = k - j0 < per ? k - j0 : per;
-        const double *p[CHAINS];
-        for (int j = 0; j < CHAINS; j++) p[j] = x[j0 + (j < m ? j : m - 1)]; /* unused chains repeat the last */
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
-        for (int64_t v = 0; v < n; v++) { /* independent chains, each in index order */
-            s0 += p[0][v];
-            s1 += p[1][v];
-            s2 += p[2][v];
-            s3 += p[3][v];
-            s4 += p[4][v];
-            s5 += p[5][v];
-            s6 += p[6][v];
-            s7 += p[7][v];
-        }
-        const double sv[CHAINS] = {s0, s1, s2, s3, s4, s5, s6, s7};
+        const double *p[8];
+        for (int j = 0; j < 8; j++) p[j] = x[j0 + (j < m ? j : m - 1)]; /* unused chains repeat the last */
+        double sv[8];
+        derm_grid_sums8(p, n, sv);
         for (int j = 0; j < m; j++) sum[j0 + j] = sv[j];
     }
 }

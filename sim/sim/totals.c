@@ -34,32 +34,19 @@ static void layered_sums(const struct derm_sim *s, int n, const double *const *x
     }
 }
 
-/* In each layer (in parallel) a serial sum per array in index order. FUSE arrays share one
- * loop, so FUSE independent chains of additions hide the adder's latency, which bounds one
- * serial sum (a row's ~19 full-grid sums took ~3x longer one by one). A short last group
- * repeats its last array (read from cache, its sums dropped). */
-enum { FUSE = 8 };
+/* In each layer (in parallel) a serial sum per array in index order, eight arrays per pass
+ * (derm_grid_sums8: a row's ~19 full-grid sums took ~3x longer one by one). */
 void derm_totals_layer_sums(const struct derm_grid *g, int n, const double *const *x, double *part)
 {
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
 #pragma omp parallel for schedule(static) default(none) shared(part, x) firstprivate(nz, nxy, n)
     for (int64_t k = 0; k < nz; k++)
-        for (int j0 = 0; j0 < n; j0 += FUSE) {
-            const double *p[FUSE];
-            for (int j = 0; j < FUSE; j++) p[j] = x[j0 + j < n ? j0 + j : n - 1] + k * nxy;
-            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
-            for (int64_t q = 0; q < nxy; q++) {
-                s0 += p[0][q];
-                s1 += p[1][q];
-                s2 += p[2][q];
-                s3 += p[3][q];
-                s4 += p[4][q];
-                s5 += p[5][q];
-                s6 += p[6][q];
-                s7 += p[7][q];
-            }
-            const double sv[FUSE] = {s0, s1, s2, s3, s4, s5, s6, s7};
-            for (int j = 0; j < FUSE && j0 + j < n; j++) part[k * n + j0 + j] = sv[j];
+        for (int j0 = 0; j0 < n; j0 += 8) {
+            const double *p[8];
+            double sv[8];
+            for (int j = 0; j < 8; j++) p[j] = x[j0 + j < n ? j0 + j : n - 1] + k * nxy;
+            derm_grid_sums8(p, nxy, sv);
+            for (int j = 0; j < 8 && j0 + j < n; j++) part[k * n + j0 + j] = sv[j];
         }
 }
 

@@ -48,6 +48,13 @@ static inline double derm_grid_layer_inside(const struct derm_grid *g, int64_t k
 /** x += scale x per_layer[k] in every voxel of depth layer k (layers adding 0 untouched). */
 void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *x);
 
+/** s[j] = p[j][0] + p[j][1] + ... + p[j][len-1], added one by one in index order from 0.0,
+ *  for j = 0..7 in one pass: eight independent chains of additions, which hide the adder's
+ *  latency that bounds one serial sum. Pointers may repeat (a short group repeats its last
+ *  array: read from cache). The building block of the ordered sums below and of the totals'
+ *  layer sums. */
+void derm_grid_sums8(const double *const p[8], int64_t len, double s[8]);
+
 /** sum[j] = the sum of x[j][0 .. n-1] added one by one in index order from 0.0: the same
  *  bits as the plain serial loop, for any thread count. The k sums are split into about as
  *  many groups as threads (from 32768 values on), and each group adds up to eight arrays in
