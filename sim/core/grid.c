@@ -78,10 +78,10 @@ void derm_grid_sums8(const double *const p[8], int64_t len, double s[8])
 }
 
 /* Up to 8 sums share one pass (derm_grid_sums8); the arrays are split into about as many
- * groups as threads. */
+ * groups as threads. A run on a small grid has fewer threads already (app/cli.c). */
 void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum)
 {
-    const int threads = n >= 32768 ? omp_get_max_threads() : 1;
+    const int threads = omp_get_max_threads();
     int per = (k + threads - 1) / threads;
     if (per > 8) per = 8;
     if (per < 1) per = 1;

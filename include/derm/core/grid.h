@@ -57,8 +57,8 @@ void derm_grid_sums8(const double *const p[8], int64_t len, double s[8]);
 
 /** sum[j] = the sum of x[j][0 .. n-1] added one by one in index order from 0.0: the same
  *  bits as the plain serial loop, for any thread count. The k sums are split into about as
- *  many groups as threads (from 32768 values on), and each group adds up to eight arrays in
- *  one pass (independent chains of additions instead of one chain's latency). */
+ *  many groups as threads, and each group adds up to eight arrays in one pass (independent
+ *  chains of additions instead of one chain's latency). */
 void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum);
 
 /** The largest common divisor f of nx, ny and nz with f h_um <= length_um (1 if none, or if
