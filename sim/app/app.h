@@ -45,16 +45,25 @@ int app_parse_cli(int argc, char **argv, struct app_cli *c);
 int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
                     struct derm_param_origin *orig, char **text);
 
-/** The threads a run of p uses: those asked for (requested > 0, else OpenMP's default; *wanted),
- *  but at most one per DERMSIM_VOXELS_PER_THREAD voxels (default 16384; *per). Waking a
- *  sleeping thread costs tens of microseconds, more than a small grid's work between two
- *  barriers. Measured on the 2-core VM (quickstart-like runs, wall time on 2 threads over 1;
+/** The threads a run uses and why. */
+struct app_threads {
+    int use;     /* at most one per `per` voxels */
+    int wanted;  /* asked for (run.threads, --threads), else OpenMP's default */
+    int64_t per; /* DERMSIM_VOXELS_PER_THREAD, default 16384 */
+};
+
+/** The threads a run of p uses: those asked for (requested > 0, else OpenMP's default), but at
+ *  most one per DERMSIM_VOXELS_PER_THREAD voxels (default 16384). Waking a sleeping thread
+ *  costs tens of microseconds, more than a small grid's work between two barriers. Measured
+ *  on the 2-core VM (quickstart-like runs, wall time on 2 threads over 1;
  *  tests/bench/bench_threads_small.py): 16000 voxels 1.2-1.4x slower, 23040 1.08x slower,
  *  31360 1.1x faster, 40960 1.15x, 92160 1.4x; a 216-voxel test run 1.7 s on 1 thread and 4.4 s
  *  on 2. Results never depend on the count; the variable lets tests of that run small grids on
  *  several threads. A malformed variable is DERM_EUSAGE. Sets nothing. */
-derm_status app_threads(const struct derm_params *p, int64_t requested, int *use, int *wanted, int64_t *per,
-                        struct derm_err *err);
+derm_status app_threads(const struct derm_params *p, int64_t requested, struct app_threads *t, struct derm_err *err);
+
+/** " (at most one per N voxels, not W)" when t uses fewer threads than wanted, else "". */
+const char *app_threads_note(const struct app_threads *t, char *buf, size_t n);
 
 int app_cmd_run(const struct app_cli *c, int argc, char **argv);
 int app_cmd_resume(int argc, char **argv);

@@ -115,10 +115,9 @@ int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_
     return rc;
 }
 
-derm_status app_threads(const struct derm_params *p, int64_t requested, int *use, int *wanted, int64_t *per,
-                        struct derm_err *err)
+derm_status app_threads(const struct derm_params *p, int64_t requested, struct app_threads *t, struct derm_err *err)
 {
-    *per = 16384;
+    t->per = 16384;
     const char *v = getenv("DERMSIM_VOXELS_PER_THREAD");
     if (v) {
         char *end = NULL;
@@ -129,11 +128,19 @@ derm_status app_threads(const struct derm_params *p, int64_t requested, int *use
                                 "environment variable DERMSIM_VOXELS_PER_THREAD is '%.80s'; expected a whole number "
                                 "of voxels from 1 to 1e12 (default 16384)",
                                 v);
-        *per = n;
+        t->per = n;
     }
     const int64_t voxels = p->domain_nx * p->domain_ny * p->domain_nz;
-    const int64_t useful = voxels / *per > 1 ? voxels / *per : 1;
-    *wanted = requested > 0 ? (int)requested : omp_get_max_threads();
-    *use = *wanted < useful ? *wanted : (int)useful;
+    const int64_t useful = voxels / t->per > 1 ? voxels / t->per : 1;
+    t->wanted = requested > 0 ? (int)requested : omp_get_max_threads();
+    t->use = t->wanted < useful ? t->wanted : (int)useful;
     return DERM_OK;
+}
+
+const char *app_threads_note(const struct app_threads *t, char *buf, size_t n)
+{
+    if (n == 0) return "";
+    buf[0] = '\0';
+    if (t->use < t->wanted) snprintf(buf, n, " (at most one per %lld voxels, not %d)", (long long)t->per, t->wanted);
+    return buf;
 }

@@ -17,16 +17,14 @@ int app_cmd_check(const struct app_cli *c)
     free(orig);
     if (rc != 0) return rc;
     struct derm_err err = {0};
-    int use, wanted;
-    int64_t per;
-    if (app_threads(&p, p.run_threads, &use, &wanted, &per, &err) != DERM_OK) return app_fail(DERM_EUSAGE, err.msg);
-    char few[120] = "";
-    if (use < wanted) snprintf(few, sizeof few, " (at most one per %lld voxels, not %d)", (long long)per, wanted);
+    struct app_threads t;
+    char note[120];
+    if (app_threads(&p, p.run_threads, &t, &err) != DERM_OK) return app_fail(DERM_EUSAGE, err.msg);
     double steps = ceil((p.run_age_end_years - p.run_age_start_years) * DERM_HOURS_PER_YEAR / p.run_dt_hours);
     printf("%s: valid; %lld x %lld x %lld voxels of %g um, ages %g to %g y in %.0f steps of %g h, "
            "about %.0f MiB; %d thread(s)%s\n",
            c->config, (long long)p.domain_nx, (long long)p.domain_ny, (long long)p.domain_nz, p.domain_voxel_um,
            p.run_age_start_years, p.run_age_end_years, steps, p.run_dt_hours,
-           derm_params_memory_estimate(&p) / 1048576.0, use, few);
+           derm_params_memory_estimate(&p) / 1048576.0, t.use, app_threads_note(&t, note, sizeof note));
     return 0;
 }

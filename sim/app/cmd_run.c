@@ -83,10 +83,9 @@ struct run_state {
     struct derm_lockfile *lock;
     struct app_paths P;
     char reproduce[4600], cmdline[4096], title[2200];
-    int threads, made_dir;
-    int threads_wanted;        /* asked for; threads is at most one per voxels_per_thread voxels */
-    int64_t voxels_per_thread; /* use_threads */
-    int handed_over;           /* resume found a completed run and only finished handing its files over */
+    struct app_threads threads; /* used, asked for, and the voxels per thread */
+    int made_dir;
+    int handed_over; /* resume found a completed run and only finished handing its files over */
     /* the run loop: a series row every series_every steps, a frame every frame_every steps
      * (and both at the end), a checkpoint every ckpt_every steps (0: none) */
     int64_t series_every, frame_every, ckpt_every, last_series, last_frame;
@@ -219,8 +218,8 @@ static void loop_setup(struct run_state *r, int quiet)
 /* Sets the threads of the run (app_threads). */
 static derm_status use_threads(struct run_state *r, int64_t requested, struct derm_err *err)
 {
-    DERM_TRY(app_threads(&r->p, requested, &r->threads, &r->threads_wanted, &r->voxels_per_thread, err));
-    omp_set_num_threads(r->threads);
+    DERM_TRY(app_threads(&r->p, requested, &r->threads, err));
+    omp_set_num_threads(r->threads.use);
     return DERM_OK;
 }
 
@@ -274,7 +273,7 @@ static derm_status start_run(struct run_state *r, const struct app_cli *c, int a
                                     .config_resolved = r->resolved,
                                     .command_line = r->cmdline,
                                     .seed = (uint64_t)r->p.run_seed,
-                                    .omp_threads = r->threads,
+                                    .omp_threads = r->threads.use,
                                     .omp_wait_policy = getenv("OMP_WAIT_POLICY"),
                                     .voxel_um = r->p.domain_voxel_um};
     struct derm_output_opts opts = output_opts(r);
@@ -296,7 +295,8 @@ static int abort_run(struct run_state *r, derm_status st, const struct derm_err 
     derm_output_close(r->out, 0, &e2);
     r->out = NULL;
     if (st != DERM_EINTR) return app_fail(st, err->msg);
-    struct derm_report_info ri = {r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, wall, 0};
+    struct derm_report_info ri = {
+        r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads.use, wall, 0};
     derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, &e2);
     char msg[2600];
     snprintf(msg, sizeof msg, "interrupted: %s closed and marked incomplete (completed = 0)%s%s", r->P.part_h5,
@@ -316,19 +316,17 @@ static int run_and_finish(struct run_state *r, int quiet)
     if (st != DERM_OK) return abort_run(r, st, &err, wall); /* closed, marked incomplete */
     st = derm_output_close(r->out, 1, &err);
     r->out = NULL;
-    struct derm_report_info ri = {r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, wall, 1};
+    struct derm_report_info ri = {
+        r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads.use, wall, 1};
     if (st == DERM_OK) st = derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, &err);
     if (st == DERM_OK) st = app_outdir_finish(&r->P, &err);
     if (st != DERM_OK) return app_fail(st, err.msg);
     app_report_html(r->P.dir, quiet); /* report.html beside report.md, if Python is there */
     if (r->show && !quiet) {
-        char few[120] = "";
-        if (r->threads < r->threads_wanted)
-            snprintf(few, sizeof few, " (of %d: at most one per %lld voxels)", r->threads_wanted,
-                     (long long)r->voxels_per_thread);
+        char note[120];
         fprintf(stderr, "dermsim: %lld steps (age %.1f -> %.1f y) in %.1f s on %d thread(s)%s; output in %s/\n",
                 (long long)r->sim->nsteps, r->p.run_age_start_years, derm_sim_age(r->sim, r->sim->step), wall,
-                r->threads, few, r->P.dir);
+                r->threads.use, app_threads_note(&r->threads, note, sizeof note), r->P.dir);
     }
     return 0;
 }
@@ -438,7 +436,7 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
     DERM_TRY(derm_output_verify_prefix(r->P.part_h5, &pos, &sum, err));
     if (sum.completed) { /* killed after the run completed, before its files were handed over */
         struct derm_report_info ri = {
-            r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads, 0.0, 1};
+            r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads.use, 0.0, 1};
         DERM_TRY(derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, err));
         r->handed_over = 1;
         return app_outdir_finish(&r->P, err);

@@ -8,12 +8,13 @@ dermsim's own thread limit does not decide), alternating, REPS times each.
 
 Prints per size the voxels, the wall times (min of the reps) at 1 and 2 threads, the ratio
 (1 thread over 2: above 1 means 2 threads are faster), whether both gave the same row and
-frame checksums, and the thread count dermsim chooses by default (one per 16384 voxels,
-sim/app/cmd_run.c use_threads). Numbers, not pass/fail: use a quiet machine and quote the load.
+frame checksums, and the thread count dermsim chooses by default on this machine, as
+`dermsim check` prints it (at most one per 16384 voxels, app_threads in sim/app/cli.c). Numbers, not pass/fail: use a quiet machine and quote the load.
 """
 import argparse
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,17 @@ def run(binary, out, n, years, threads):
     if p.returncode != 0:
         sys.exit(f"bench_threads_small: {' '.join(cmd)} failed: {p.stderr.strip()}")
     return wall
+
+
+def default_threads(binary, n):
+    """The thread count dermsim chooses for this grid on this machine, as `dermsim check` prints it."""
+    env = {k: v for k, v in os.environ.items() if k != "DERMSIM_VOXELS_PER_THREAD"}
+    p = subprocess.run([binary, "check", str(ROOT / "configs" / "quickstart.yaml"), "--set", f"domain.nx={n}",
+                        "--set", f"domain.ny={n}"], capture_output=True, text=True, env=env)
+    m = re.search(r"; (\d+) thread\(s\)", p.stdout)
+    if p.returncode != 0 or not m:
+        sys.exit(f"bench_threads_small: dermsim check gave no thread count: {p.stdout.strip()} {p.stderr.strip()}")
+    return int(m.group(1))
 
 
 def checksums(h5):
@@ -64,7 +76,7 @@ def main():
             vox = n * n * 40
             w1, w2 = min(walls[1]), min(walls[2])
             print(f"{n:4d} {vox:8d} {w1:12.2f} {w2:12.2f} {w1 / w2:10.2f} {'yes' if same else 'NO':>10} "
-                  f"{max(1, min(2, vox // 16384)):16d}")
+                  f"{default_threads(a.bin, n):16d}")
 
 
 if __name__ == "__main__":
