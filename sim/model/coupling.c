@@ -7,31 +7,46 @@
 
 #include "derm/core/simd.h"
 
+/* The bins hold only the occupied voxels: every other voxel's deposit is the empty sum (0,
+ * plus the constant when there is one), written as a fill; each occupied voxel then sums its
+ * rows in row order, as before the bins were sparse (the same bits: 0 + add is add). */
+
 void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, double *out)
 {
-    const int64_t nvox = g->n;
-    const int64_t *restrict start = b->start, *restrict rows = b->rows;
-#pragma omp parallel for schedule(static) default(none) shared(start, rows, val, out) firstprivate(nvox)
-    for (int64_t v = 0; v < nvox; v++) {
+    const int64_t nvox = g->n, nocc = b->nocc;
+    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
+    memset(out, 0, (size_t)nvox * sizeof *out);
+#pragma omp parallel for schedule(static) default(none) shared(occ, start, rows, val, out) firstprivate(nocc)
+    for (int64_t j = 0; j < nocc; j++) {
         double s = 0.0;
-        for (int64_t q = start[v]; q < start[v + 1]; q++) s += val[rows[q]];
-        out[v] = s;
+        for (int64_t q = start[j]; q < start[j + 1]; q++) s += val[rows[q]];
+        out[occ[j]] = s;
     }
 }
 
 void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bins *b, int n, const double *const *val,
                                 const double *add, double *const *out)
 {
-    const int64_t nvox = g->n;
-    const int64_t *restrict start = b->start, *restrict rows = b->rows;
-#pragma omp parallel for schedule(static) default(none) shared(start, rows, val, add, out) firstprivate(nvox, n)
-    for (int64_t v = 0; v < nvox; v++) {
-        const int64_t q0 = start[v], q1 = start[v + 1];
+    const int64_t nvox = g->n, nocc = b->nocc;
+    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
+#pragma omp parallel default(none) shared(occ, start, rows, val, add, out) firstprivate(nvox, nocc, n)
+    {
         for (int i = 0; i < n; i++) {
-            double s = 0.0;
-            for (int64_t q = q0; q < q1; q++) s += val[i][rows[q]];
-            if (add) s += add[i];
-            out[i][v] = s;
+            double *o = out[i];
+            const double a = add ? add[i] : 0.0;
+#pragma omp for schedule(static) nowait
+            for (int64_t v = 0; v < nvox; v++) o[v] = a;
+        }
+#pragma omp barrier
+#pragma omp for schedule(static)
+        for (int64_t j = 0; j < nocc; j++) {
+            const int64_t q0 = start[j], q1 = start[j + 1], v = occ[j];
+            for (int i = 0; i < n; i++) {
+                double s = 0.0;
+                for (int64_t q = q0; q < q1; q++) s += val[i][rows[q]];
+                if (add) s += add[i];
+                out[i][v] = s;
+            }
         }
     }
 }
@@ -39,26 +54,26 @@ void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bin
 void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_bins *b, int64_t f, int n,
                                   const double *const *val, const double *add, double *const *out)
 {
-    const int64_t nx = g->nx, ny = g->ny, nxc = g->nx / f, pc = (g->nx / f) * (g->ny / f), nzc = g->nz / f;
+    const int64_t nx = g->nx, ny = g->ny, nxy = g->nx * g->ny, nxc = g->nx / f, pc = (g->nx / f) * (g->ny / f),
+                  nzc = g->nz / f;
     const double inv = 1.0 / (double)(f * f * f);
-    const int64_t *restrict start = b->start, *restrict rows = b->rows;
-#pragma omp parallel for schedule(static) default(none) shared(start, rows, val, add, out) \
-    firstprivate(nx, ny, nxc, pc, nzc, f, n, inv)
+    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
+#pragma omp parallel for schedule(static) default(none) shared(b, occ, start, rows, val, add, out) \
+    firstprivate(nx, ny, nxy, nxc, pc, nzc, f, n, inv)
     for (int64_t K = 0; K < nzc; K++) {
         for (int i = 0; i < n; i++) memset(out[i] + K * pc, 0, (size_t)pc * sizeof(double));
-        for (int64_t k = K * f; k < (K + 1) * f; k++)
-            for (int64_t j = 0; j < ny; j++) {
-                const int64_t row0 = (k * ny + j) * nx, c0 = K * pc + (j / f) * nxc;
-                for (int64_t x = 0; x < nx; x++) {
-                    const int64_t q0 = start[row0 + x], q1 = start[row0 + x + 1];
-                    if (q0 == q1) continue;
-                    for (int i = 0; i < n; i++) {
-                        double s = 0.0;
-                        for (int64_t q = q0; q < q1; q++) s += val[i][rows[q]];
-                        out[i][c0 + x / f] += s;
-                    }
-                }
+        /* the occupied voxels of the slab's f layers, ascending (the order of a sweep over
+         * layers, rows and columns) */
+        const int64_t j1 = derm_bins_first_at(b, (K + 1) * f * nxy);
+        for (int64_t j = derm_bins_first_at(b, K * f * nxy); j < j1; j++) {
+            const int64_t v = occ[j], jy = (v / nx) % ny, x = v % nx, c = K * pc + (jy / f) * nxc + x / f;
+            const int64_t q0 = start[j], q1 = start[j + 1];
+            for (int i = 0; i < n; i++) {
+                double s = 0.0;
+                for (int64_t q = q0; q < q1; q++) s += val[i][rows[q]];
+                out[i][c] += s;
             }
+        }
         for (int i = 0; i < n; i++) {
             const double a = add ? add[i] : 0.0;
             for (int64_t V = K * pc; V < (K + 1) * pc; V++) out[i][V] = a + out[i][V] * inv;

@@ -258,6 +258,14 @@ void derm_fibroblast_secrete(const struct derm_grid *g, struct derm_agents *a, c
     const int64_t n = a->n, nxy = g->nx * g->ny;
 #pragma omp parallel for schedule(static) default(none) shared(a, c, h, in, m, sig, rt) firstprivate(n, nxy)
     for (int64_t r = 0; r < n; r++) {
+        if (r + DERM_PREFETCH_ROWS < n) { /* what secrete_one reads at a later row's voxel */
+            const int64_t vp = a->voxel[r + DERM_PREFETCH_ROWS];
+            DERM_PREFETCH(sig[DERM_S_IL] + vp);
+            DERM_PREFETCH(sig[DERM_S_TGFB] + vp);
+            DERM_PREFETCH(m[DERM_M_COLLAGEN_INTACT] + vp); /* age_excess, the ROS factor */
+            DERM_PREFETCH(m[DERM_M_COLLAGEN_FRAGMENTED] + vp);
+            DERM_PREFETCH(m[DERM_M_AGE_AMOUNT] + vp);
+        }
         const int64_t v = a->voxel[r];
         double out[DERM_NSIGNAL] = {0};
         double col = 0.0, el = 0.0, ha = 0.0, mmp1_rel = 0.0;

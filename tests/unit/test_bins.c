@@ -1,9 +1,10 @@
-/* test_bins.c - store/bins: agent rows grouped by voxel (a stable counting sort).
+/* test_bins.c - store/bins: agent rows grouped by voxel (a stable radix sort).
  *
  * Checked against the definition: every row listed exactly once, under
  * derm_grid_voxel_of of its position (x, y wrapped, z clamped), rows ascending within a
- * voxel, start[] the running offsets; a->voxel refreshed for every row. Also: init sizes
- * the offsets for the grid, the row list grows with the population and is not reallocated
+ * voxel, the occupied voxels listed once each, ascending, with the offsets of their runs
+ * (derm_bins_voxel finds any voxel's run, empty for the others); a->voxel refreshed for
+ * every row. Also: init allocates nothing per voxel, the row list grows with the population and is not reallocated
  * when the population shrinks or stays within capacity (no per-step allocation), the
  * result does not depend on the thread count (bitwise), fini releases and zeroes.
  */
@@ -51,21 +52,33 @@ static void add_random_agents(struct derm_agents *a, const struct derm_grid *g, 
 
 static void check_bins(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a)
 {
-    assert_int_equal(b->start[0], 0);
-    assert_int_equal(b->start[g->n], a->n);
+    assert_int_equal(b->n, a->n);
+    assert_true(b->nocc >= 0 && b->nocc <= a->n);
+    assert_int_equal(b->occ_start[0], 0);
+    assert_int_equal(b->occ_start[b->nocc], a->n);
     char *seen = calloc((size_t)a->n + 1, 1);
     assert_non_null(seen);
+    int64_t occupied = 0, listed = 0;
     for (int64_t v = 0; v < g->n; v++) {
-        assert_true(b->start[v] <= b->start[v + 1]);
-        for (int64_t q = b->start[v]; q < b->start[v + 1]; q++) {
+        int64_t q0 = -1, q1 = -1;
+        derm_bins_voxel(b, v, &q0, &q1);
+        assert_true(q0 >= 0 && q0 <= q1 && q1 <= a->n);
+        assert_int_equal(q0, listed); /* the voxels' runs follow one another in voxel order */
+        occupied += q1 > q0;
+        for (int64_t q = q0; q < q1; q++) {
             int64_t r = b->rows[q];
             assert_true(r >= 0 && r < a->n);
             assert_false(seen[r]);
             seen[r] = 1;
             assert_int_equal(a->voxel[r], v);
-            if (q > b->start[v]) assert_true(b->rows[q - 1] < r); /* ascending row order */
+            if (q > q0) assert_true(b->rows[q - 1] < r); /* ascending row order */
         }
+        listed = q1;
     }
+    assert_int_equal(listed, a->n);
+    assert_int_equal(occupied, b->nocc); /* exactly the occupied voxels are listed, ascending */
+    for (int64_t j = 0; j + 1 < b->nocc; j++) assert_true(b->occ[j] < b->occ[j + 1]);
+    for (int64_t j = 0; j < b->nocc; j++) assert_true(b->occ_start[j] < b->occ_start[j + 1]);
     for (int64_t r = 0; r < a->n; r++) {
         assert_true(seen[r]);
         assert_int_equal(a->voxel[r], derm_grid_voxel_of(g, a->x[r], a->y[r], a->z[r]));
@@ -85,7 +98,8 @@ static void test_bins_group_rows_by_voxel(void **state)
     assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
     /* empty store */
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-    for (int64_t v = 0; v <= g.n; v++) assert_int_equal(b.start[v], 0);
+    assert_int_equal(b.nocc, 0);
+    check_bins(&g, &b, &a);
     /* 300 agents (rows > voxels), then more after moving them (capacity grows) */
     add_random_agents(&a, &g, 300, 1);
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
@@ -110,13 +124,12 @@ static void test_init_and_fini(void **state)
     struct derm_err err = {0};
     assert_int_equal(derm_bins_init(&b, &g, &err), DERM_OK);
     assert_int_equal(b.nvox, g.n);
-    assert_non_null(b.start);
-    assert_non_null(b.fill);
-    for (int64_t v = 0; v <= g.n; v++) assert_int_equal(b.start[v], 0);
-    assert_int_equal(b.cap, 0); /* no rows until agents are binned */
+    assert_int_equal(b.nocc, 0);
+    assert_int_equal(b.cap, 0); /* nothing per voxel, and no rows until agents are binned */
     derm_bins_fini(&b);
-    assert_null(b.start);
-    assert_null(b.fill);
+    assert_null(b.occ);
+    assert_null(b.occ_start);
+    assert_null(b.scratch);
     assert_null(b.rows);
     assert_int_equal(b.nvox, 0);
     assert_int_equal(b.cap, 0);
@@ -146,9 +159,13 @@ static void test_voxel_refreshed_and_clamped(void **state)
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
     for (int q = 0; q < 4; q++) assert_int_equal(a.voxel[q], vox[q]);
     /* rows 2 (clamped from above) and nothing else share voxel 0; offsets count them */
-    assert_int_equal(b.start[vox[2] + 1] - b.start[vox[2]], 1);
-    assert_int_equal(b.rows[b.start[vox[0]]], 0);
-    assert_int_equal(b.rows[b.start[vox[3]]], 3);
+    int64_t q0, q1;
+    derm_bins_voxel(&b, vox[2], &q0, &q1);
+    assert_int_equal(q1 - q0, 1);
+    derm_bins_voxel(&b, vox[0], &q0, &q1);
+    assert_int_equal(b.rows[q0], 0);
+    derm_bins_voxel(&b, vox[3], &q0, &q1);
+    assert_int_equal(b.rows[q0], 3);
     check_bins(&g, &b, &a);
     /* two rows in the same voxel are listed in row order */
     a.x[1] = 25.5;
@@ -156,9 +173,10 @@ static void test_voxel_refreshed_and_clamped(void **state)
     a.z[1] = 39.0;
     a.x[0] = 21.0;
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-    assert_int_equal(b.start[vox[0] + 1] - b.start[vox[0]], 2);
-    assert_int_equal(b.rows[b.start[vox[0]]], 0);
-    assert_int_equal(b.rows[b.start[vox[0]] + 1], 1);
+    derm_bins_voxel(&b, vox[0], &q0, &q1);
+    assert_int_equal(q1 - q0, 2);
+    assert_int_equal(b.rows[q0], 0);
+    assert_int_equal(b.rows[q0 + 1], 1);
     derm_bins_fini(&b);
     derm_agents_fini(&a);
 }
@@ -175,16 +193,17 @@ static void test_rows_not_reallocated_when_population_shrinks(void **state)
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
     assert_true(b.cap >= a.n);
     const int64_t cap = b.cap;
-    const int64_t *rows = b.rows, *fill = b.fill, *start = b.start;
+    const int64_t *rows = b.rows, *occ = b.occ, *start = b.occ_start, *scratch = b.scratch;
     /* rebuilding at the same or a smaller population keeps every buffer */
     for (int round = 0; round < 5; round++) {
         for (int64_t r = 0; r < a.n; r++) a.z[r] += 3.0;
         for (int q = 0; q < 50; q++) derm_agents_swap_remove(&a, q * 7 % a.n);
         assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
         assert_int_equal(b.cap, cap);
-        assert_ptr_equal(b.rows, rows);
-        assert_ptr_equal(b.fill, fill);
-        assert_ptr_equal(b.start, start);
+        /* the sort may leave its result in either buffer (an odd number of passes swaps them) */
+        assert_true((b.rows == rows && b.scratch == scratch) || (b.rows == scratch && b.scratch == rows));
+        assert_ptr_equal(b.occ, occ);
+        assert_ptr_equal(b.occ_start, start);
         check_bins(&g, &b, &a);
     }
     derm_bins_fini(&b);
@@ -203,19 +222,21 @@ static void test_thread_invariant(void **state)
     int saved = omp_get_max_threads();
     omp_set_num_threads(1);
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-    int64_t *start1 = malloc((size_t)(g.n + 1) * sizeof *start1), *rows1 = malloc((size_t)a.n * sizeof *rows1);
+    const int64_t nocc1 = b.nocc;
+    int64_t *start1 = malloc((size_t)(nocc1 + 1) * sizeof *start1), *rows1 = malloc((size_t)a.n * sizeof *rows1);
     int64_t *vox1 = malloc((size_t)a.n * sizeof *vox1);
     assert_non_null(start1);
     assert_non_null(rows1);
     assert_non_null(vox1);
-    memcpy(start1, b.start, (size_t)(g.n + 1) * sizeof *start1);
+    memcpy(start1, b.occ_start, (size_t)(nocc1 + 1) * sizeof *start1);
     memcpy(rows1, b.rows, (size_t)a.n * sizeof *rows1);
     memcpy(vox1, a.voxel, (size_t)a.n * sizeof *vox1);
     omp_set_num_threads(2);
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
     omp_set_num_threads(saved);
     check_bins(&g, &b, &a);
-    assert_memory_equal(start1, b.start, (size_t)(g.n + 1) * sizeof *start1);
+    assert_int_equal(b.nocc, nocc1);
+    assert_memory_equal(start1, b.occ_start, (size_t)(nocc1 + 1) * sizeof *start1);
     assert_memory_equal(rows1, b.rows, (size_t)a.n * sizeof *rows1);
     assert_memory_equal(vox1, a.voxel, (size_t)a.n * sizeof *vox1);
     free(start1);

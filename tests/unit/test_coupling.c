@@ -10,7 +10,9 @@
  * The fused deposit of several columns (with constants added) equals single deposits
  * bitwise; the box filtered in place equals the out-of-place box bitwise; the running-sum
  * box of integer counts equals DERM_BOX_MEAN bitwise (every partial sum is exact); the box
- * with x and y fused through layer buffers equals the three passes one by one bitwise.
+ * with x and y fused through layer buffers equals the three passes one by one bitwise. On a
+ * sparsely occupied grid (the bins list only occupied voxels) the fused and the coarse
+ * deposits equal references written here bitwise, empty voxels included.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -392,6 +394,76 @@ static void test_deposit_coarse_is_block_mean(void **state)
     derm_agents_fini(&a);
 }
 
+/* The bins list only occupied voxels: on a sparsely occupied grid (as in a run: ~1 cell per
+ * 100 voxels) every empty voxel must still get the constant (or 0), and the coarse deposit
+ * must add its voxels in the order of a sweep over the fine grid. Both checked bitwise
+ * against references written here (per voxel: its rows in row order). */
+static void test_deposit_sparse_grid_bitwise(void **state)
+{
+    (void)state;
+    const int64_t f = 3;
+    struct derm_grid g = make_grid(12, 9, 12, 20.0);
+    const int64_t nc = g.n / (f * f * f), nxc = g.nx / f, pc = (g.nx / f) * (g.ny / f);
+    struct derm_agents a;
+    struct derm_bins b;
+    assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
+    assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+    add_random_agents(&a, &g, 40, 21);
+    for (int q = 0; q < 6; q++) { /* a few crowded voxels: three or more rows each */
+        int64_t r = -1;
+        assert_int_equal(derm_agents_append(&a, &r, NULL), DERM_OK);
+        a.x[r] = a.x[q % 2];
+        a.y[r] = a.y[q % 2];
+        a.z[r] = a.z[q % 2];
+    }
+    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    assert_true(b.nocc > 10 && b.nocc < g.n / 10);
+    enum { N = 2 };
+    double *val[N], *many[N], *coarse[N], *ref[N], *refc[N];
+    const double add[N] = {0.25, 0.0};
+    uint64_t s = 8;
+    for (int i = 0; i < N; i++) {
+        val[i] = alloc_d(a.n);
+        many[i] = alloc_d(g.n);
+        coarse[i] = alloc_d(nc);
+        ref[i] = alloc_d(g.n);
+        refc[i] = alloc_d(nc);
+        for (int64_t r = 0; r < a.n; r++) val[i][r] = pow(10.0, 6.0 * urand(&s) - 3.0);
+        for (int64_t v = 0; v < g.n; v++) many[i][v] = NAN; /* every voxel is written */
+        for (int64_t v = 0; v < nc; v++) coarse[i][v] = NAN;
+        /* references: each voxel sums its rows in row order, then adds the constant; the
+         * coarse cell adds its voxels' sums in voxel order, then takes the mean */
+        for (int64_t v = 0; v < g.n; v++) {
+            double sum = 0.0;
+            int any = 0;
+            for (int64_t r = 0; r < a.n; r++)
+                if (derm_grid_voxel_of(&g, a.x[r], a.y[r], a.z[r]) == v) {
+                    sum += val[i][r];
+                    any = 1;
+                }
+            ref[i][v] = sum + add[i];
+            const int64_t x = v % g.nx, j = (v / g.nx) % g.ny, k = v / (g.nx * g.ny);
+            if (any) refc[i][(k / f) * pc + (j / f) * nxc + x / f] += sum;
+        }
+        for (int64_t V = 0; V < nc; V++) refc[i][V] = add[i] + refc[i][V] * (1.0 / (double)(f * f * f));
+    }
+    derm_coupling_deposit_many(&g, &b, N, (const double *const *)val, add, many);
+    derm_coupling_deposit_coarse(&g, &b, f, N, (const double *const *)val, add, coarse);
+    for (int i = 0; i < N; i++) {
+        assert_memory_equal(many[i], ref[i], (size_t)g.n * sizeof(double));
+        assert_memory_equal(coarse[i], refc[i], (size_t)nc * sizeof(double));
+    }
+    for (int i = 0; i < N; i++) {
+        free(val[i]);
+        free(many[i]);
+        free(coarse[i]);
+        free(ref[i]);
+        free(refc[i]);
+    }
+    derm_bins_fini(&b);
+    derm_agents_fini(&a);
+}
+
 static void test_box_in_place_equals_out_of_place(void **state)
 {
     (void)state;
@@ -492,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_box_thread_invariant),
         cmocka_unit_test(test_deposit_many_equals_single_deposits),
         cmocka_unit_test(test_deposit_coarse_is_block_mean),
+        cmocka_unit_test(test_deposit_sparse_grid_bitwise),
         cmocka_unit_test(test_box_in_place_equals_out_of_place),
         cmocka_unit_test(test_box_counts_bitwise_equal_to_box_mean),
     };

@@ -509,20 +509,20 @@ static void test_validate_grid_memory(void **state)
     derm_params_defaults(&p);
 
     /* the estimate is the documented closed form: with every signal on the voxel grid, the
-     * fields, 6 scratch arrays, 1 for the ones of the creation or the output's buffers, 2 for
-     * the bins; per signal a source, and for the
-     * 8 that diffuse (ROS does not) their multipliers; one transform buffer; the agents */
+     * fields, 6 scratch arrays, 1 for the ones of the creation or the output's buffers; per
+     * signal a source, and for the 8 that diffuse (ROS does not) their multipliers; one
+     * transform buffer; the agents (200 B) and their bins (32 B), nothing per voxel */
     double nvox = 16.0 * 16 * 32, vol = nvox * 0.02 * 0.02 * 0.02;
-    double agents = 1.2e4 * 2.0 * vol * 2 * 200;
+    double agents = 1.2e4 * 2.0 * vol * 2 * (200 + 32);
     p.domain_signal_voxel_ratio = 0;
-    double expect = nvox * 8 * (DERM_NFIELDS + 6 + 1 + 2 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents;
+    double expect = nvox * 8 * (DERM_NFIELDS + 6 + 1 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents;
     assert_true(fabs(derm_params_memory_estimate(&p) - expect) <= 1e-9 * expect);
     /* on coarser grids (the default): less, but never below the voxel-grid fields */
     derm_params_defaults(&p);
     assert_true(p.domain_signal_voxel_ratio == 0.125);
     const double coarse = derm_params_memory_estimate(&p);
     assert_true(coarse < expect - nvox * 8 * 8);
-    assert_true(coarse > nvox * 8 * (DERM_NFIELDS + 6 + 1 + 2) + agents);
+    assert_true(coarse > nvox * 8 * (DERM_NFIELDS + 6 + 1) + agents);
 
     p.domain_nx = p.domain_ny = p.domain_nz = 4096;
     set_origin(o, "domain.nx", "big.yaml:3:3");

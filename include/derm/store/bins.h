@@ -1,8 +1,10 @@
 /* bins.h - agents grouped by voxel.
  *
- * Owns: a stable counting sort of agent rows by voxel (each voxel lists its agents in row
- * order), refreshing each agent's voxel index from its position. The preallocated fill
- * counters and row list grow with the population, never per step.
+ * Owns: a stable sort of agent rows by voxel (each voxel lists its agents in row order) and
+ * the list of occupied voxels, refreshing each agent's voxel index from its position. Only
+ * the occupied voxels are stored (a grid of 10^6 voxels holds ~10^4 cells): nothing here is
+ * per voxel, so binning costs O(agents) per step, not O(voxels). Buffers grow with the
+ * population, never per step.
  * Does not: deposit or sample (model/coupling.c), decide anything about cells.
  */
 #ifndef DERM_STORE_BINS_H
@@ -15,11 +17,14 @@
 #include "derm/store/agents.h"
 
 struct derm_bins {
-    int64_t nvox;
-    int64_t *start; /* nvox + 1 offsets into rows */
-    int64_t *fill;  /* nvox placement counters (scratch) */
-    int64_t *rows;  /* agent rows grouped by voxel, ascending within a voxel */
-    int64_t cap;    /* capacity of rows */
+    int64_t nvox;       /* voxels of the grid */
+    int64_t n;          /* rows binned */
+    int64_t cap;        /* capacity of rows, occ, occ_start - 1 and scratch */
+    int64_t *rows;      /* agent rows grouped by voxel, voxels ascending, rows ascending within one */
+    int64_t nocc;       /* occupied voxels */
+    int64_t *occ;       /* the occupied voxels, ascending */
+    int64_t *occ_start; /* nocc + 1 offsets: voxel occ[j] holds rows[occ_start[j] .. occ_start[j + 1]) */
+    int64_t *scratch;   /* the sort's second buffer */
 };
 
 derm_status derm_bins_init(struct derm_bins *b, const struct derm_grid *g, struct derm_err *err);
@@ -28,5 +33,11 @@ void derm_bins_fini(struct derm_bins *b);
 /** Refresh a->voxel from positions and rebuild the bins. */
 derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, struct derm_agents *a,
                             struct derm_err *err);
+
+/** The rows of voxel v: rows[*q0 .. *q1) (empty, *q0 == *q1, if v holds none); O(log nocc). */
+void derm_bins_voxel(const struct derm_bins *b, int64_t v, int64_t *q0, int64_t *q1);
+
+/** The first occupied-voxel index j with occ[j] >= v (nocc if none); O(log nocc). */
+int64_t derm_bins_first_at(const struct derm_bins *b, int64_t v);
 
 #endif
