@@ -251,6 +251,48 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
     if (mode == DERM_BOX_MEAN) box_mean_scale(g, rz, lateral, out, out);
 }
 
+void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins *b, const double *val, int r,
+                               enum derm_box_mode mode, double *out, double *tmp)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = g->nx * g->ny;
+    const int nthreads = omp_get_max_threads();
+    /* per thread: a layer of the x pass's output and one deposit row */
+    double *bufs = r > 0 ? malloc(sizeof(double) * (size_t)nthreads * (size_t)(nxy + nx)) : NULL;
+    if (!bufs) { /* r = 0, or no buffers: the deposit as a whole-grid array, then its box */
+        derm_coupling_deposit(g, b, val, out);
+        derm_coupling_box(g, r, mode, out, out, tmp);
+        return;
+    }
+    const int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
+    const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
+    const int64_t lo = rx < nx ? rx : nx, hi = nx - rx > lo ? nx - rx : lo;
+    const int conserve = mode == DERM_BOX_CONSERVE;
+    const int64_t nocc = b->nocc;
+    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) \
+    shared(b, occ, start, rows, val, tmp, bufs)                               \
+        firstprivate(nx, ny, nz, nxy, rx, ry, rz, lo, hi, conserve, lateral, nocc)
+    for (int64_t k = 0; k < nz; k++) {
+        double *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
+        const double w = conserve ? box_layer_weight(k, nz, rz, lateral) : 1.0;
+        int64_t j = derm_bins_first_at(b, k * nxy); /* the layer's occupied voxels, ascending */
+        for (int64_t y = 0; y < ny; y++) {
+            const int64_t row0 = (k * ny + y) * nx;
+            memset(row, 0, (size_t)nx * sizeof *row);
+            for (; j < nocc && occ[j] < row0 + nx; j++) { /* this row of derm_coupling_deposit */
+                double s = 0.0;
+                for (int64_t q = start[j]; q < start[j + 1]; q++) s += val[rows[q]];
+                row[occ[j] - row0] = s;
+            }
+            box_row_x(row, buf + y * nx, nx, rx, lo, hi, w);
+        }
+        box_layer_y(buf, tmp + k * nxy, nx, ny, ry);
+    }
+    free(bufs);
+    box_pass_z(g, rz, tmp, out);
+    if (mode == DERM_BOX_MEAN) box_mean_scale(g, rz, lateral, out, out);
+}
+
 void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
                               double *tmp)
 {
@@ -276,23 +318,25 @@ void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mo
 /* Integer-valued input (counts): every partial sum is an integer below 2^53, so running
  * sums (add the entering element, subtract the leaving one) give exactly the sums of the
  * direct passes above, in O(1) per element instead of O(r). */
+/* One row of the x pass of counts: window sums of row a by running sums (periodic). */
+static void count_row_x(const double *a, double *o, int64_t nx, int r)
+{
+    double sum = box_wrap_sum(a, nx, 0, r, 1.0);
+    o[0] = sum;
+    for (int64_t i = 1; i < nx; i++) {
+        int64_t add = i + r, sub = i - r - 1;
+        add = add >= nx ? add - nx : add;
+        sub = sub < 0 ? sub + nx : sub;
+        sum += a[add] - a[sub];
+        o[i] = sum;
+    }
+}
+
 static void count_pass_x(const struct derm_grid *g, int r, const double *in, double *out)
 {
     const int64_t nx = g->nx, nrows = g->ny * g->nz;
 #pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, nrows, r)
-    for (int64_t row = 0; row < nrows; row++) {
-        const double *a = in + row * nx;
-        double *o = out + row * nx;
-        double sum = box_wrap_sum(a, nx, 0, r, 1.0);
-        o[0] = sum;
-        for (int64_t i = 1; i < nx; i++) {
-            int64_t add = i + r, sub = i - r - 1;
-            add = add >= nx ? add - nx : add;
-            sub = sub < 0 ? sub + nx : sub;
-            sum += a[add] - a[sub];
-            o[i] = sum;
-        }
-    }
+    for (int64_t row = 0; row < nrows; row++) count_row_x(in + row * nx, out + row * nx, nx, r);
 }
 
 /* One layer of the y pass of counts (running sums over rows). */
@@ -367,4 +411,80 @@ void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in
     count_pass_y(g, ry, out, tmp);
     count_pass_z(g, rz, tmp, out);
     box_mean_scale(g, rz, lateral, out, out);
+}
+
+/* Lateral positions [q0, q0 + len) of the z pass of counts, as count_chunk_z, each result
+ * then scaled as box_mean_scale and by the layer's factor: out = (sum w(k)) f(k). The running
+ * sums stay in acc, so the scaled results can go straight to out. */
+DERM_SIMD_CLONES static void crowd_chunk_z(const double *in, double *out, int64_t nxy, int64_t nz, int r,
+                                           double lateral, const double *factor, int64_t q0, int64_t len)
+{
+    double acc[BOX_BLOCK];
+    for (int64_t q = 0; q < len; q++) acc[q] = 0.0;
+    for (int64_t m = 0; m <= r && m < nz; m++)
+#pragma omp simd
+        for (int64_t q = 0; q < len; q++) acc[q] += in[m * nxy + q0 + q];
+    for (int64_t k = 0; k < nz; k++) {
+        if (k > 0) {
+            const int64_t add = k + r, sub = k - r - 1;
+            const double wa = add < nz ? 1.0 : 0.0, ws = sub >= 0 ? 1.0 : 0.0;
+            const double *pa = in + (add < nz ? add : k) * nxy + q0, *ps = in + (sub >= 0 ? sub : k) * nxy + q0;
+#pragma omp simd
+            for (int64_t q = 0; q < len; q++) acc[q] = (acc[q] + wa * pa[q]) - ws * ps[q];
+        }
+        const double w = box_layer_weight(k, nz, r, lateral), f = factor[k];
+        double *ok = out + k * nxy + q0;
+#pragma omp simd
+        for (int64_t q = 0; q < len; q++) {
+            const double m = acc[q] * w;
+            ok[q] = m * f;
+        }
+    }
+}
+
+void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
+                            int r, const double *factor, double *out, double *tmp)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = g->nx * g->ny;
+    const int nthreads = omp_get_max_threads();
+    double *bufs = r > 0 ? malloc(sizeof(double) * (size_t)nthreads * (size_t)(nxy + nx)) : NULL;
+    if (!bufs) { /* r = 0, or no buffers: the counts as a whole-grid array, their box, the factors */
+        derm_coupling_count(g, b, a, type, tmp);
+        derm_coupling_box_counts(g, r, tmp, out, tmp);
+        for (int64_t k = 0; k < nz; k++)
+            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) out[q] *= factor[k];
+        return;
+    }
+    const int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
+    const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
+    const int64_t nocc = b->nocc;
+    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
+    const int8_t *restrict ty = a->type;
+    /* x (running sums of each row's counts, made from the bins in a row buffer) and y, layer
+     * by layer through cache, into tmp */
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) \
+    shared(b, occ, start, rows, ty, tmp, bufs) firstprivate(nx, ny, nxy, nz, rx, ry, nocc, type)
+    for (int64_t k = 0; k < nz; k++) {
+        double *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
+        int64_t j = derm_bins_first_at(b, k * nxy);
+        for (int64_t y = 0; y < ny; y++) {
+            const int64_t row0 = (k * ny + y) * nx;
+            memset(row, 0, (size_t)nx * sizeof *row);
+            for (; j < nocc && occ[j] < row0 + nx; j++) {
+                int64_t c = 0;
+                for (int64_t q = start[j]; q < start[j + 1]; q++) c += ty[rows[q]] == type;
+                row[occ[j] - row0] = (double)c;
+            }
+            count_row_x(row, buf + y * nx, nx, rx);
+        }
+        count_layer_y(buf, tmp + k * nxy, nx, ny, ry);
+    }
+    free(bufs);
+    /* z, scaled to the mean and by the layer factors, into out */
+    const int64_t nb = (nxy + BOX_BLOCK - 1) / BOX_BLOCK;
+#pragma omp parallel for schedule(static) default(none) shared(tmp, out, factor) firstprivate(nxy, nz, rz, lateral, nb)
+    for (int64_t c = 0; c < nb; c++) {
+        const int64_t q0 = c * BOX_BLOCK, len = q0 + BOX_BLOCK <= nxy ? BOX_BLOCK : nxy - q0;
+        crowd_chunk_z(tmp, out, nxy, nz, rz, lateral, factor, q0, len);
+    }
 }

@@ -44,13 +44,10 @@ static void phase_subject(struct derm_sim *s, double age)
 static void phase_crowding(struct derm_sim *s)
 {
     const struct derm_grid *g = &s->grid;
-    derm_coupling_count(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->tmp);
-    derm_coupling_box_counts(g, s->crowd_radius, s->tmp, s->crowd, s->tmp); /* the counts are its scratch */
-    const int64_t nxy = g->nx * g->ny;
-    for (int64_t k = 0; k < g->nz; k++) {
-        double inv = s->density_ref_k[k] > 0 ? 1.0 / s->density_ref_k[k] : 0.0;
-        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) s->crowd[q] *= inv;
-    }
+    for (int64_t k = 0; k < g->nz; k++)
+        s->crowd_factor_k[k] = s->density_ref_k[k] > 0 ? 1.0 / s->density_ref_k[k] : 0.0;
+    derm_coupling_crowding(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->crowd_radius, s->crowd_factor_k, s->crowd,
+                           s->tmp);
 }
 
 /* Microneedling sessions of the step open wounds at their (dose-weighted) time inside it;
@@ -107,11 +104,13 @@ static void phase_exposures(struct derm_sim *s)
 }
 
 /* Per-agent secretion into signal sources, the systemic growth factor, and matrix
- * synthesis spread over each cell's reach (one pass over the bins for all twelve). */
+ * synthesis spread over each cell's reach: the voxel-grid signals in one pass over the bins,
+ * the coarse ones in one pass per coarsening factor, each matrix deposit filtered row by row
+ * as it is summed (never a whole-grid array before its box). */
 static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
 {
     const struct derm_grid *g = &s->grid;
-    enum { NDEP = DERM_NSIGNAL + 3 };
+    enum { NDEP = DERM_NSIGNAL };
     const double *val[NDEP];
     double *out[NDEP], add[NDEP] = {0}, gf_add = 0.0;
     int nfine = 0;
@@ -121,13 +120,6 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
         val[nfine] = s->rates.signal[q];
         out[nfine] = s->src[q];
         add[nfine] = q == DERM_S_GF ? gf_add : 0.0;
-        nfine++;
-    }
-    const double *mval[3] = {s->rates.collagen, s->rates.elastin, s->rates.ha};
-    double *mout[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
-    for (int i = 0; i < 3; i++) {
-        val[nfine] = mval[i];
-        out[nfine] = mout[i];
         nfine++;
     }
     derm_coupling_deposit_many(g, &s->bins, nfine, val, add, out);
@@ -150,7 +142,11 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
         derm_coupling_deposit_coarse(g, &s->bins, f, n, val, add, out);
         last = f;
     }
-    for (int i = 0; i < 3; i++) derm_coupling_box(g, s->crowd_radius, DERM_BOX_CONSERVE, mout[i], mout[i], s->tmp);
+    /* matrix synthesis, spread over each cell's reach */
+    const double *mval[3] = {s->rates.collagen, s->rates.elastin, s->rates.ha};
+    double *mout[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
+    for (int i = 0; i < 3; i++)
+        derm_coupling_deposit_box(g, &s->bins, mval[i], s->crowd_radius, DERM_BOX_CONSERVE, mout[i], s->tmp);
 }
 
 /* Exposure ROS and treatment sources; the emphasis of the exosome mix for the next step. */
@@ -267,10 +263,10 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++)
         if (!(*grid_arrays[i] = calloc(n, sizeof(double)))) goto fail;
     double **layer_arrays[] = {
-        &s->density_ref_k, &s->collagen_ref_k,      &s->elastin_ref_k,     &s->ha_ref_k,          &s->layers.uvb_k,
-        &s->layers.uva_k,  &s->layers.uv_k,         &s->layers.ros_ex_k,   &s->layers.uv_ap1_k,   &s->w_k,
-        &s->wound.open,    &s->wound.repair,        &s->wound.open_mean,   &s->wound.repair_mean, &s->wound.synthesis,
-        &s->wound.opened,  &s->wound.fill_collagen, &s->wound.fill_elastin};
+        &s->density_ref_k, &s->collagen_ref_k,      &s->elastin_ref_k,      &s->ha_ref_k,          &s->layers.uvb_k,
+        &s->layers.uva_k,  &s->layers.uv_k,         &s->layers.ros_ex_k,    &s->layers.uv_ap1_k,   &s->w_k,
+        &s->wound.open,    &s->wound.repair,        &s->wound.open_mean,    &s->wound.repair_mean, &s->wound.synthesis,
+        &s->wound.opened,  &s->wound.fill_collagen, &s->wound.fill_elastin, &s->crowd_factor_k};
     for (size_t i = 0; i < sizeof layer_arrays / sizeof *layer_arrays; i++)
         if (!(*layer_arrays[i] = calloc(nz, sizeof(double)))) goto fail;
     if (!(s->layer_sums = calloc(DERM_SIM_LAYER_SUMS * nz, sizeof(double)))) goto fail;
@@ -618,7 +614,8 @@ void derm_sim_free(struct derm_sim *s)
                         s->wound.work,
                         s->wound.opened,
                         s->wound.fill_collagen,
-                        s->wound.fill_elastin};
+                        s->wound.fill_elastin,
+                        s->crowd_factor_k};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (s->src_owned[q]) free(s->src[q]);

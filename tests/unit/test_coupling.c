@@ -12,7 +12,9 @@
  * box of integer counts equals DERM_BOX_MEAN bitwise (every partial sum is exact); the box
  * with x and y fused through layer buffers equals the three passes one by one bitwise. On a
  * sparsely occupied grid (the bins list only occupied voxels) the fused and the coarse
- * deposits equal references written here bitwise, empty voxels included.
+ * deposits equal references written here bitwise, empty voxels included; the deposit
+ * filtered as it is summed equals the deposit then its box bitwise, and so does crowding in
+ * one fused pass against counting, the box of the counts and the layer factors in turn.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -464,6 +466,90 @@ static void test_deposit_sparse_grid_bitwise(void **state)
     derm_agents_fini(&a);
 }
 
+/* The deposit filtered as it is summed equals the deposit then its box, bitwise: sparse and
+ * crowded grids, both modes, a radius capped by the grid, r = 0, 1 and 2 threads. */
+static void test_deposit_box_equals_deposit_then_box(void **state)
+{
+    (void)state;
+    const int64_t dims[][3] = {{12, 9, 12}, {6, 5, 4}};
+    const int64_t counts[] = {40, 3000};
+    const int radii[] = {3, 0, 9};
+    for (int c = 0; c < 2; c++) {
+        struct derm_grid g = make_grid(dims[c][0], dims[c][1], dims[c][2], 20.0);
+        struct derm_agents a;
+        struct derm_bins b;
+        assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
+        assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+        add_random_agents(&a, &g, counts[c], 31 + c);
+        assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+        double *val = alloc_d(a.n), *ref = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n);
+        uint64_t s = 17;
+        for (int64_t r = 0; r < a.n; r++) val[r] = pow(10.0, 6.0 * urand(&s) - 3.0);
+        for (int ri = 0; ri < 3; ri++)
+            for (int mode = 0; mode < 2; mode++)
+                for (int threads = 1; threads <= 2; threads++) {
+                    const enum derm_box_mode m = mode ? DERM_BOX_CONSERVE : DERM_BOX_MEAN;
+                    omp_set_num_threads(1);
+                    derm_coupling_deposit(&g, &b, val, ref);
+                    derm_coupling_box(&g, radii[ri], m, ref, ref, tmp);
+                    omp_set_num_threads(threads);
+                    for (int64_t v = 0; v < g.n; v++) out[v] = NAN;
+                    derm_coupling_deposit_box(&g, &b, val, radii[ri], m, out, tmp);
+                    assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
+                }
+        omp_set_num_threads(2);
+        free(val);
+        free(ref);
+        free(out);
+        free(tmp);
+        derm_bins_fini(&b);
+        derm_agents_fini(&a);
+    }
+}
+
+/* Crowding in one fused pass equals counting, the box mean of the counts and the layer
+ * factors one after the other, bitwise: sparse and crowded grids, radii 3, 0 and one capped
+ * by the grid, a zero factor, 1 and 2 threads. */
+static void test_crowding_equals_count_box_factor(void **state)
+{
+    (void)state;
+    const int64_t dims[][3] = {{12, 9, 12}, {6, 5, 4}};
+    const int64_t counts[] = {60, 3000};
+    const int radii[] = {3, 0, 9};
+    for (int c = 0; c < 2; c++) {
+        struct derm_grid g = make_grid(dims[c][0], dims[c][1], dims[c][2], 20.0);
+        const int64_t nxy = g.nx * g.ny;
+        struct derm_agents a;
+        struct derm_bins b;
+        assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
+        assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+        add_random_agents(&a, &g, counts[c], 41 + c);
+        assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+        double *ref = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n), *factor = alloc_d(g.nz);
+        for (int64_t k = 0; k < g.nz; k++) factor[k] = k == 1 ? 0.0 : 1.0 / (0.37 + 0.11 * (double)k);
+        for (int ri = 0; ri < 3; ri++)
+            for (int type = 0; type <= 1; type++)
+                for (int threads = 1; threads <= 2; threads++) {
+                    omp_set_num_threads(1);
+                    derm_coupling_count(&g, &b, &a, type, tmp);
+                    derm_coupling_box_counts(&g, radii[ri], tmp, ref, tmp);
+                    for (int64_t k = 0; k < g.nz; k++)
+                        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) ref[q] *= factor[k];
+                    omp_set_num_threads(threads);
+                    for (int64_t v = 0; v < g.n; v++) out[v] = NAN;
+                    derm_coupling_crowding(&g, &b, &a, type, radii[ri], factor, out, tmp);
+                    assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
+                }
+        omp_set_num_threads(2);
+        free(ref);
+        free(out);
+        free(tmp);
+        free(factor);
+        derm_bins_fini(&b);
+        derm_agents_fini(&a);
+    }
+}
+
 static void test_box_in_place_equals_out_of_place(void **state)
 {
     (void)state;
@@ -565,6 +651,8 @@ int main(void)
         cmocka_unit_test(test_deposit_many_equals_single_deposits),
         cmocka_unit_test(test_deposit_coarse_is_block_mean),
         cmocka_unit_test(test_deposit_sparse_grid_bitwise),
+        cmocka_unit_test(test_deposit_box_equals_deposit_then_box),
+        cmocka_unit_test(test_crowding_equals_count_box_factor),
         cmocka_unit_test(test_box_in_place_equals_out_of_place),
         cmocka_unit_test(test_box_counts_bitwise_equal_to_box_mean),
     };

@@ -51,6 +51,13 @@ enum derm_box_mode {
 void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
                        double *tmp);
 
+/** derm_coupling_box of what derm_coupling_deposit makes from val, without the deposit as a
+ *  whole-grid array: each x row of it is summed from the bins into a row buffer and filtered
+ *  there (one whole-grid write and read less per deposit). The same bits as
+ *  derm_coupling_deposit then derm_coupling_box. tmp: grid.n scratch, distinct from out. */
+void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins *b, const double *val, int r,
+                               enum derm_box_mode mode, double *out, double *tmp);
+
 /** derm_coupling_box with its three passes one by one through whole-grid arrays, the same
  *  bits: what derm_coupling_box does when its per-thread layer buffers (x then y in cache)
  *  cannot be allocated, and the reference its tests compare with. Same arguments. */
@@ -63,5 +70,14 @@ void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mo
  *  in and tmp; tmp may be in (only the first pass reads in, and tmp is first written after
  *  it), so the counts can be made in the scratch itself. */
 void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in, double *out, double *tmp);
+
+/** Local crowding: out[v] = factor[k] x the box mean of radius r of the number of agents of
+ *  `type` per voxel (k: v's layer), i.e. derm_coupling_count, then derm_coupling_box_counts,
+ *  then each layer times its factor, with the same bits, without the counts or their
+ *  partial sums as whole-grid arrays (rows are counted from the bins in cache; x and y pass
+ *  through a layer buffer; the z pass scales as it writes). factor: nz values; tmp: grid.n
+ *  scratch, distinct from out. */
+void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
+                            int r, const double *factor, double *out, double *tmp);
 
 #endif

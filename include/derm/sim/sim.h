@@ -81,7 +81,8 @@ struct derm_sim {
     double age0;       /* the model's first age: min(run start, young-adult age), years */
     int64_t out_step0; /* first step written: the run's start age (later steps are the history) */
     /* per-layer young references (nz each) */
-    double *density_ref_k; /* fibroblasts per voxel */
+    double *density_ref_k;  /* fibroblasts per voxel */
+    double *crowd_factor_k; /* 1 / density_ref_k (0 where that is 0): crowding's layer factors */
     double *collagen_ref_k, *elastin_ref_k, *ha_ref_k;
     /* scratch (grid.n each, unless noted) */
     double *src[DERM_NSIGNAL];   /* sources: grid.n, or a coarse signal's own coarse source */
