@@ -278,6 +278,10 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
         int64_t j = derm_bins_first_at(b, k * nxy); /* the layer's occupied voxels, ascending */
         for (int64_t y = 0; y < ny; y++) {
             const int64_t row0 = (k * ny + y) * nx;
+            if (j >= nocc || occ[j] >= row0 + nx) { /* no cell in this row: its sums are all +0 */
+                memset(buf + y * nx, 0, (size_t)nx * sizeof *buf);
+                continue;
+            }
             memset(row, 0, (size_t)nx * sizeof *row);
             for (; j < nocc && occ[j] < row0 + nx; j++) { /* this row of derm_coupling_deposit */
                 double s = 0.0;
@@ -469,6 +473,10 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
         int64_t j = derm_bins_first_at(b, k * nxy);
         for (int64_t y = 0; y < ny; y++) {
             const int64_t row0 = (k * ny + y) * nx;
+            if (j >= nocc || occ[j] >= row0 + nx) { /* no cell in this row: its sums are all 0 */
+                memset(buf + y * nx, 0, (size_t)nx * sizeof *buf);
+                continue;
+            }
             memset(row, 0, (size_t)nx * sizeof *row);
             for (; j < nocc && occ[j] < row0 + nx; j++) {
                 int64_t c = 0;
