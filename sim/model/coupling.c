@@ -11,25 +11,27 @@
  * plus the constant when there is one), written as a fill; each occupied voxel then sums its
  * rows in row order, as before the bins were sparse (the same bits: 0 + add is add). */
 
+/* The deposit of the bins' occupied voxel j: val over its rows, added in row order from 0. */
+static inline double occ_sum(const struct derm_bins *b, int64_t j, const double *val)
+{
+    double s = 0.0;
+    for (int64_t q = b->occ_start[j]; q < b->occ_start[j + 1]; q++) s += val[b->rows[q]];
+    return s;
+}
+
 void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, double *out)
 {
     const int64_t nvox = g->n, nocc = b->nocc;
-    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
     memset(out, 0, (size_t)nvox * sizeof *out);
-#pragma omp parallel for schedule(static) default(none) shared(occ, start, rows, val, out) firstprivate(nocc)
-    for (int64_t j = 0; j < nocc; j++) {
-        double s = 0.0;
-        for (int64_t q = start[j]; q < start[j + 1]; q++) s += val[rows[q]];
-        out[occ[j]] = s;
-    }
+#pragma omp parallel for schedule(static) default(none) shared(b, val, out) firstprivate(nocc)
+    for (int64_t j = 0; j < nocc; j++) out[b->occ[j]] = occ_sum(b, j, val);
 }
 
 void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bins *b, int n, const double *const *val,
                                 const double *add, double *const *out)
 {
     const int64_t nvox = g->n, nocc = b->nocc;
-    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
-#pragma omp parallel default(none) shared(occ, start, rows, val, add, out) firstprivate(nvox, nocc, n)
+#pragma omp parallel default(none) shared(b, val, add, out) firstprivate(nvox, nocc, n)
     {
         for (int i = 0; i < n; i++) {
             double *o = out[i];
@@ -39,15 +41,12 @@ void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bin
         }
 #pragma omp barrier
 #pragma omp for schedule(static)
-        for (int64_t j = 0; j < nocc; j++) {
-            const int64_t q0 = start[j], q1 = start[j + 1], v = occ[j];
+        for (int64_t j = 0; j < nocc; j++)
             for (int i = 0; i < n; i++) {
-                double s = 0.0;
-                for (int64_t q = q0; q < q1; q++) s += val[i][rows[q]];
+                double s = occ_sum(b, j, val[i]);
                 if (add) s += add[i];
-                out[i][v] = s;
+                out[i][b->occ[j]] = s;
             }
-        }
     }
 }
 
@@ -57,8 +56,7 @@ void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_b
     const int64_t nx = g->nx, ny = g->ny, nxy = g->nx * g->ny, nxc = g->nx / f, pc = (g->nx / f) * (g->ny / f),
                   nzc = g->nz / f;
     const double inv = 1.0 / (double)(f * f * f);
-    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
-#pragma omp parallel for schedule(static) default(none) shared(b, occ, start, rows, val, add, out) \
+#pragma omp parallel for schedule(static) default(none) shared(b, val, add, out) \
     firstprivate(nx, ny, nxy, nxc, pc, nzc, f, n, inv)
     for (int64_t K = 0; K < nzc; K++) {
         for (int i = 0; i < n; i++) memset(out[i] + K * pc, 0, (size_t)pc * sizeof(double));
@@ -66,13 +64,8 @@ void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_b
          * layers, rows and columns) */
         const int64_t j1 = derm_bins_first_at(b, (K + 1) * f * nxy);
         for (int64_t j = derm_bins_first_at(b, K * f * nxy); j < j1; j++) {
-            const int64_t v = occ[j], jy = (v / nx) % ny, x = v % nx, c = K * pc + (jy / f) * nxc + x / f;
-            const int64_t q0 = start[j], q1 = start[j + 1];
-            for (int i = 0; i < n; i++) {
-                double s = 0.0;
-                for (int64_t q = q0; q < q1; q++) s += val[i][rows[q]];
-                out[i][c] += s;
-            }
+            const int64_t v = b->occ[j], jy = (v / nx) % ny, x = v % nx, c = K * pc + (jy / f) * nxc + x / f;
+            for (int i = 0; i < n; i++) out[i][c] += occ_sum(b, j, val[i]);
         }
         for (int i = 0; i < n; i++) {
             const double a = add ? add[i] : 0.0;
@@ -251,6 +244,28 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
     if (mode == DERM_BOX_MEAN) box_mean_scale(g, rz, lateral, out, out);
 }
 
+/* One x row of the bins' deposit, voxels row0 .. row0 + nx - 1, into row: for each occupied
+ * voxel the sum of val over its rows in row order (derm_coupling_deposit's), or with val
+ * NULL the number of its rows of `type` (derm_coupling_count's); 0 elsewhere. *j walks the
+ * occupied voxels, ascending, and is left at the next row's first. Returns 0, row untouched,
+ * when the row holds no cell. */
+static int bins_row(const struct derm_bins *b, int64_t *j, int64_t row0, int64_t nx, const double *val,
+                    const int8_t *type_of, int type, double *row)
+{
+    const int64_t nocc = b->nocc, *occ = b->occ;
+    int64_t jj = *j;
+    if (jj >= nocc || occ[jj] >= row0 + nx) return 0;
+    memset(row, 0, (size_t)nx * sizeof *row);
+    for (; jj < nocc && occ[jj] < row0 + nx; jj++) {
+        int64_t c = 0;
+        if (!val)
+            for (int64_t q = b->occ_start[jj]; q < b->occ_start[jj + 1]; q++) c += type_of[b->rows[q]] == type;
+        row[occ[jj] - row0] = val ? occ_sum(b, jj, val) : (double)c;
+    }
+    *j = jj;
+    return 1;
+}
+
 void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins *b, const double *val, int r,
                                enum derm_box_mode mode, double *out, double *tmp)
 {
@@ -267,28 +282,17 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
     const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
     const int64_t lo = rx < nx ? rx : nx, hi = nx - rx > lo ? nx - rx : lo;
     const int conserve = mode == DERM_BOX_CONSERVE;
-    const int64_t nocc = b->nocc;
-    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
-#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) \
-    shared(b, occ, start, rows, val, tmp, bufs)                               \
-        firstprivate(nx, ny, nz, nxy, rx, ry, rz, lo, hi, conserve, lateral, nocc)
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(b, val, tmp, bufs) \
+    firstprivate(nx, ny, nz, nxy, rx, ry, rz, lo, hi, conserve, lateral)
     for (int64_t k = 0; k < nz; k++) {
         double *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
         const double w = conserve ? box_layer_weight(k, nz, rz, lateral) : 1.0;
         int64_t j = derm_bins_first_at(b, k * nxy); /* the layer's occupied voxels, ascending */
         for (int64_t y = 0; y < ny; y++) {
-            const int64_t row0 = (k * ny + y) * nx;
-            if (j >= nocc || occ[j] >= row0 + nx) { /* no cell in this row: its sums are all +0 */
+            if (bins_row(b, &j, (k * ny + y) * nx, nx, val, NULL, 0, row))
+                box_row_x(row, buf + y * nx, nx, rx, lo, hi, w);
+            else /* no cell in this row: its window sums are all +0 */
                 memset(buf + y * nx, 0, (size_t)nx * sizeof *buf);
-                continue;
-            }
-            memset(row, 0, (size_t)nx * sizeof *row);
-            for (; j < nocc && occ[j] < row0 + nx; j++) { /* this row of derm_coupling_deposit */
-                double s = 0.0;
-                for (int64_t q = start[j]; q < start[j + 1]; q++) s += val[rows[q]];
-                row[occ[j] - row0] = s;
-            }
-            box_row_x(row, buf + y * nx, nx, rx, lo, hi, w);
         }
         box_layer_y(buf, tmp + k * nxy, nx, ny, ry);
     }
@@ -321,8 +325,8 @@ void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mo
 
 /* Integer-valued input (counts): every partial sum is an integer below 2^53, so running
  * sums (add the entering element, subtract the leaving one) give exactly the sums of the
- * direct passes above, in O(1) per element instead of O(r). */
-/* One row of the x pass of counts: window sums of row a by running sums (periodic). */
+ * direct passes above, in O(1) per element instead of O(r). count_row_x: one row of the x
+ * pass, window sums of row a by running sums (periodic). */
 static void count_row_x(const double *a, double *o, int64_t nx, int r)
 {
     double sum = box_wrap_sum(a, nx, 0, r, 1.0);
@@ -461,29 +465,19 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
     }
     const int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
     const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
-    const int64_t nocc = b->nocc;
-    const int64_t *restrict occ = b->occ, *restrict start = b->occ_start, *restrict rows = b->rows;
-    const int8_t *restrict ty = a->type;
+    const int8_t *ty = a->type;
     /* x (running sums of each row's counts, made from the bins in a row buffer) and y, layer
      * by layer through cache, into tmp */
-#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) \
-    shared(b, occ, start, rows, ty, tmp, bufs) firstprivate(nx, ny, nxy, nz, rx, ry, nocc, type)
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(b, ty, tmp, bufs) \
+    firstprivate(nx, ny, nxy, nz, rx, ry, type)
     for (int64_t k = 0; k < nz; k++) {
         double *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
         int64_t j = derm_bins_first_at(b, k * nxy);
         for (int64_t y = 0; y < ny; y++) {
-            const int64_t row0 = (k * ny + y) * nx;
-            if (j >= nocc || occ[j] >= row0 + nx) { /* no cell in this row: its sums are all 0 */
+            if (bins_row(b, &j, (k * ny + y) * nx, nx, NULL, ty, type, row))
+                count_row_x(row, buf + y * nx, nx, rx);
+            else /* no cell in this row: its window sums are all 0 */
                 memset(buf + y * nx, 0, (size_t)nx * sizeof *buf);
-                continue;
-            }
-            memset(row, 0, (size_t)nx * sizeof *row);
-            for (; j < nocc && occ[j] < row0 + nx; j++) {
-                int64_t c = 0;
-                for (int64_t q = start[j]; q < start[j + 1]; q++) c += ty[rows[q]] == type;
-                row[occ[j] - row0] = (double)c;
-            }
-            count_row_x(row, buf + y * nx, nx, rx);
         }
         count_layer_y(buf, tmp + k * nxy, nx, ny, ry);
     }
