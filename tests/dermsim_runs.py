@@ -1,5 +1,6 @@
 """Shared helpers of the integration tests that run the dermsim binary several times."""
 import os
+import signal
 import subprocess
 import time
 
@@ -28,3 +29,28 @@ def run_all(jobs, env, parallel=2):
             if proc.poll() is not None:
                 running.remove(item)
                 assert proc.returncode == 0, f"{' '.join(map(str, argv))} failed:\n{open(log).read()}"
+
+
+def signal_after_rows(argv, out, env, rows=20, checkpoint=False, sig=signal.SIGTERM, timeout=120):
+    """Start the run `argv` (writing into `out`) and send it `sig` once out/run.partial.h5
+    holds more than `rows` rows (and, with `checkpoint`, out/checkpoint.h5 exists); after
+    SIGTERM the run must stop with exit 130. Returns its stderr (bytes)."""
+    import h5py
+    proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if not checkpoint or (out / "checkpoint.h5").exists():
+                with h5py.File(out / "run.partial.h5", "r") as f:
+                    if f["time"].shape[0] > rows:
+                        break
+        except (OSError, KeyError):
+            pass
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 130, err
+    return err

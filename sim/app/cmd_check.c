@@ -22,9 +22,9 @@ int app_cmd_check(const struct app_cli *c)
     if (app_threads(&p, p.run_threads, &t, &err) != DERM_OK) return app_fail(DERM_EUSAGE, err.msg);
     double steps = ceil((p.run_age_end_years - p.run_age_start_years) * DERM_HOURS_PER_YEAR / p.run_dt_hours);
     printf("%s: valid; %lld x %lld x %lld voxels of %g um, ages %g to %g y in %.0f steps of %g h, "
-           "about %.0f MiB; %d thread(s)%s\n",
+           "about %.0f MiB (%s fields); %d thread(s)%s\n",
            c->config, (long long)p.domain_nx, (long long)p.domain_ny, (long long)p.domain_nz, p.domain_voxel_um,
            p.run_age_start_years, p.run_age_end_years, steps, p.run_dt_hours,
-           derm_params_memory_estimate(&p) / 1048576.0, t.use, app_threads_note(&t, note, sizeof note));
+           derm_params_memory_estimate(&p) / 1048576.0, DERM_REAL_NAME, t.use, app_threads_note(&t, note, sizeof note));
     return 0;
 }

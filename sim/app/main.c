@@ -89,8 +89,8 @@ int main(int argc, char **argv)
         return app_print_help(!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help") ? "help" : argv[2]);
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-        printf("dermsim %s (%s; %s; HDF5 %s)\n", DERM_VERSION, DERM_GIT_DESCRIBE, DERM_COMPILER,
-               derm_output_hdf5_version());
+        printf("dermsim %s (%s; %s; HDF5 %s; %s fields%s)\n", DERM_VERSION, DERM_GIT_DESCRIBE, DERM_COMPILER,
+               derm_output_hdf5_version(), DERM_REAL_NAME, DERM_REAL_IS_FLOAT ? ", the lean build" : "");
         return 0;
     }
     if (!app_is_command(cmd)) {

@@ -40,7 +40,7 @@ int64_t derm_grid_voxel_of(const struct derm_grid *g, double x, double y, double
     return derm_grid_idx(g, i, j, k);
 }
 
-void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *x)
+void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, derm_real *x)
 {
     const int64_t nxy = g->nx * g->ny, nz = g->nz;
 #pragma omp parallel for schedule(static) default(none) shared(per_layer, x) firstprivate(nxy, nz, scale)
@@ -61,7 +61,7 @@ int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um)
     return best;
 }
 
-void derm_grid_sums8(const double *const p[8], int64_t len, double s[8])
+void derm_grid_sums8(const derm_real *const p[8], int64_t len, double s[8])
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
     for (int64_t v = 0; v < len; v++) { /* independent chains, each in index order */
@@ -79,7 +79,7 @@ void derm_grid_sums8(const double *const p[8], int64_t len, double s[8])
 
 /* Up to 8 sums share one pass (derm_grid_sums8); the arrays are split into about as many
  * groups as threads. A run on a small grid has fewer threads already (app/cli.c). */
-void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum)
+void derm_grid_sums_serial(const derm_real *const *x, int k, int64_t n, double *sum)
 {
     const int threads = omp_get_max_threads();
     int per = (k + threads - 1) / threads;
@@ -90,7 +90,7 @@ void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum
     num_threads(groups < threads ? groups : threads)
     for (int gi = 0; gi < groups; gi++) {
         const int j0 = per * gi, m = k - j0 < per ? k - j0 : per;
-        const double *p[8];
+        const derm_real *p[8];
         for (int j = 0; j < 8; j++) p[j] = x[j0 + (j < m ? j : m - 1)]; /* unused chains repeat the last */
         double sv[8];
         derm_grid_sums8(p, n, sv);

@@ -54,8 +54,8 @@ void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *
 }
 
 void derm_exposure_uv_records(const struct derm_grid *g, const struct derm_uv_coef *uv,
-                              const struct derm_exposure_layers *L, const double *crowd, double dt_h, double *uv_dose,
-                              double *uva_dose, double *dep_elastotic)
+                              const struct derm_exposure_layers *L, const derm_real *crowd, double dt_h,
+                              derm_real *uv_dose, derm_real *uva_dose, derm_real *dep_elastotic)
 {
     const int64_t nxy = g->nx * g->ny;
     for (int64_t k = 0; k < g->nz; k++)
@@ -67,7 +67,7 @@ void derm_exposure_uv_records(const struct derm_grid *g, const struct derm_uv_co
 }
 
 void derm_exposure_uv_memory(const struct derm_grid *g, const struct derm_uv_coef *uv, const double *uv_k, double dt_h,
-                             double *memory)
+                             derm_real *memory)
 {
     const int64_t nxy = g->nx * g->ny;
     const double keep = exp(-dt_h / uv->endo_memory_h);
@@ -78,7 +78,7 @@ void derm_exposure_uv_memory(const struct derm_grid *g, const struct derm_uv_coe
 }
 
 void derm_exposure_add_ros(const struct derm_grid *g, const double *ros_ex_k, double ros_sense, double k_ros,
-                           double *src)
+                           derm_real *src)
 {
     const int64_t nxy = g->nx * g->ny;
     const double scale = ros_sense * k_ros;

@@ -65,14 +65,14 @@ void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedul
 }
 
 /* Add amount (au um, a column) with depth weights w_k (per um) as a source over dt. */
-static void add_column(const struct derm_grid *g, double column, const double *w_k, double dt_h, double *src)
+static void add_column(const struct derm_grid *g, double column, const double *w_k, double dt_h, derm_real *src)
 {
     derm_grid_add_layers(g, w_k, column / dt_h, src);
 }
 
 void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_treatment_coef *c,
                                 const struct derm_schedule *s, const struct derm_exposure *x, double dt_h,
-                                double *const *src, double *mix, double *w_k)
+                                derm_real *const *src, double *mix, double *w_k)
 {
     const double col = c->column_um;
     for (int i = 0; i < s->n; i++) {

@@ -40,6 +40,8 @@ static hid_t file_type(enum derm_ckpt_type t)
     switch (t) {
     case DERM_CKPT_F64:
         return H5T_IEEE_F64LE;
+    case DERM_CKPT_F32:
+        return H5T_IEEE_F32LE;
     case DERM_CKPT_I64:
         return H5T_STD_I64LE;
     case DERM_CKPT_I32:
@@ -54,6 +56,8 @@ static hid_t mem_type(enum derm_ckpt_type t)
     switch (t) {
     case DERM_CKPT_F64:
         return H5T_NATIVE_DOUBLE;
+    case DERM_CKPT_F32:
+        return H5T_NATIVE_FLOAT;
     case DERM_CKPT_I64:
         return H5T_NATIVE_INT64;
     case DERM_CKPT_I32:
@@ -65,7 +69,7 @@ static hid_t mem_type(enum derm_ckpt_type t)
 
 static size_t type_size(enum derm_ckpt_type t)
 {
-    return t == DERM_CKPT_F64 || t == DERM_CKPT_I64 ? 8 : t == DERM_CKPT_I32 ? 4 : 1;
+    return t == DERM_CKPT_F64 || t == DERM_CKPT_I64 ? 8 : t == DERM_CKPT_I32 || t == DERM_CKPT_F32 ? 4 : 1;
 }
 
 static derm_status write_item(hid_t file, const char *file_name, const struct derm_ckpt_item *it, struct derm_err *err)
@@ -97,7 +101,7 @@ static derm_status write_meta(hid_t file, const char *f, const struct derm_ckpt_
     const char *names[5] = {"config_resolved", "config_text", "config_name", "software_version", "git_describe"};
     const char *vals[5] = {m->config_resolved, m->config_text, m->config_name, m->software_version, m->git_describe};
     for (int i = 0; i < 5; i++) DERM_TRY(derm_h5util_write_str(file, "/", names[i], vals[i], f, err));
-    return DERM_OK;
+    return derm_h5util_write_str(file, "/", "storage_precision", DERM_REAL_NAME, f, err);
 }
 
 /* fsync the directory holding path, so a rename in it is durable. */
@@ -254,6 +258,15 @@ static derm_status open_here(const char *path, struct derm_checkpoint **out, str
         snprintf(msg, sizeof msg, "%s", err->msg);
         derm_err_set(err, DERM_ECORRUPT, "damaged checkpoint: %s", msg);
     }
+    /* the voxel-grid arrays' type (core/real.h); a checkpoint without it is float64 */
+    char *prec = NULL;
+    if (st == DERM_OK && H5Aexists(ck->file, "storage_precision") > 0 &&
+        (st = derm_h5util_read_str_attr(ck->file, "storage_precision", &prec, path, err)) == DERM_OK &&
+        strcmp(prec, DERM_REAL_NAME) != 0)
+        st = derm_err_set(err, DERM_EUSAGE,
+                          "%s holds %.16s fields; this dermsim stores %s: resume it with %s, or run again", path, prec,
+                          DERM_REAL_NAME, DERM_REAL_IS_FLOAT ? "dermsim (the default build)" : "dermsim-lean");
+    free(prec);
     if (st != DERM_OK) {
         derm_checkpoint_close(ck);
         return st;
@@ -278,8 +291,9 @@ derm_status derm_checkpoint_len(struct derm_checkpoint *ck, const char *name, en
     int rank = 0;
     hsize_t dims[4] = {0};
     *n = 0;
-    derm_status st = derm_h5util_shape(ck->file, name, type == DERM_CKPT_F64 ? DERM_H5_REAL : DERM_H5_INT, &rank, dims,
-                                       ck->path, err);
+    derm_status st =
+        derm_h5util_shape(ck->file, name, type == DERM_CKPT_F64 || type == DERM_CKPT_F32 ? DERM_H5_REAL : DERM_H5_INT,
+                          &rank, dims, ck->path, err);
     if (st != DERM_OK) return derm_err_set(err, DERM_ECORRUPT, "damaged checkpoint: %s", err->msg);
     hid_t ds = H5Dopen2(ck->file, name, H5P_DEFAULT), t = ds >= 0 ? H5Dget_type(ds) : H5I_INVALID_HID;
     size_t size = t >= 0 ? H5Tget_size(t) : 0;

@@ -137,7 +137,7 @@ struct derm_output {
     hid_t agent, agent_count, acol[NACOLS];
     hid_t x, y, z;
 
-    float *fbuf;  /* one field frame as float32 */
+    float *fbuf;  /* one field frame as float32 (NULL in the lean build: its fields are) */
     double *pbuf; /* one depth profile */
     void *abuf;   /* one agent column converted to float32 */
     size_t abuf_bytes;
@@ -305,6 +305,7 @@ static derm_status write_root_attrs(struct derm_output *o, const struct derm_out
         {"command_line", m->command_line},
         {"index_order", INDEX_ORDER},
         {"omp_wait_policy", m->omp_wait_policy ? m->omp_wait_policy : "runtime default"},
+        {"storage_precision", DERM_REAL_NAME}, /* of the voxel-grid arrays: float32 in dermsim-lean */
     };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         DERM_TRY(derm_h5util_write_str(r, "/", strs[i].name, strs[i].value, f, err));
@@ -547,9 +548,9 @@ static derm_status output_alloc(struct derm_output **out, const char *h5_path, c
     o->path = dup_str(h5_path);
     const int sidecar = xdmf_path && (opts->write_fields || opts->write_agents);
     o->xdmf_path = sidecar ? dup_str(xdmf_path) : NULL;
-    o->fbuf = malloc((size_t)g->n * sizeof *o->fbuf);
+    o->fbuf = DERM_REAL_IS_FLOAT ? NULL : malloc((size_t)g->n * sizeof *o->fbuf);
     o->pbuf = malloc((size_t)g->nz * sizeof *o->pbuf);
-    if (!o->path || (sidecar && !o->xdmf_path) || !o->fbuf || !o->pbuf) {
+    if (!o->path || (sidecar && !o->xdmf_path) || (!DERM_REAL_IS_FLOAT && !o->fbuf) || !o->pbuf) {
         output_free(o);
         return derm_err_set(err, DERM_ENOMEM, "cannot allocate output buffers for %s", h5_path);
     }
@@ -951,12 +952,17 @@ static derm_status write_fields(struct derm_output *o, const struct derm_fields 
     const hsize_t rest3[3] = {(hsize_t)nz, (hsize_t)ny, (hsize_t)nx}, restz = (hsize_t)nz;
     for (int fi = 0; fi < DERM_NFIELDS; fi++) {
         const struct derm_field_desc *d = derm_field_desc(fi);
-        const double *v = derm_fields_get(f, fi);
+        const derm_real *v = derm_fields_get(f, fi);
         if (!v) return derm_err_set(err, DERM_EINTERNAL, "%s: field %s not allocated", o->path, d->name);
         if (o->opts.write_fields) {
+#if DERM_REAL_IS_FLOAT
+            const float *fv = v; /* stored as written */
+#else
             for (int64_t i = 0; i < n; i++) o->fbuf[i] = (float)v[i];
-            *crc = derm_crc_32(*crc, o->fbuf, (size_t)n * sizeof *o->fbuf);
-            DERM_TRY(append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT, o->fbuf, err));
+            const float *fv = o->fbuf;
+#endif
+            *crc = derm_crc_32(*crc, fv, (size_t)n * sizeof *fv);
+            DERM_TRY(append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT, fv, err));
         }
         /* Lateral means, summed serially in index order: independent of thread count. */
         for (int64_t z = 0; z < nz; z++) {

@@ -874,6 +874,8 @@ static void info_header(hid_t file, const char *path, const struct derm_output_s
     free(ver);
     free(git);
     print_str_attr(file, "created:", "created_utc", path, fp);
+    if (H5Aexists(file, "storage_precision") > 0) /* float32 from dermsim-lean; absent before 2026-12-04 */
+        print_str_attr(file, "storage:", "storage_precision", path, fp);
     uint64_t seed = 0;
     int64_t threads = 0;
     if (derm_h5util_read_u64_attr(file, "seed", &seed, path, &e) == DERM_OK)

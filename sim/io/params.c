@@ -180,19 +180,21 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 /* the bins (store/bins.h): rows, the sort's buffer, occupied voxels and their offsets */
 #define BINS_BYTES_PER_AGENT 32.0
 
-/* Doubles per voxel of a run's arrays, each signal counted on its own grid (the rule of
- * derm_signal_grids_choose, solve/signal_grids.h). On the voxel grid: every field (matrix,
- * signals, state), six scratch arrays, one more that is a row of ones during creation
- * (freed before the time loop) and the output's single-precision frame and HDF5 buffers in
- * the run (the bins hold nothing per voxel: they are counted per agent). Per signal on
- * the voxel grid: its source and, if it diffuses, its two per-mode multiplier arrays (about
- * n/2 each); a signal on a grid coarser by f keeps its state, source and multipliers there,
- * 1/f^3 of that. Each grid that solves a diffusing signal adds its transform buffer (about
- * n/2 complex numbers, 1/f^3 of the voxel grid's). */
-static double doubles_per_voxel(const struct derm_params *p)
+/* Bytes per voxel of a run's arrays, each signal counted on its own grid (the rule of
+ * derm_signal_grids_choose, solve/signal_grids.h). Arrays of derm_real (core/real.h: 8 bytes,
+ * 4 in the lean build) on the voxel grid: every field (matrix, signals, state), six scratch
+ * arrays, and one more: a row of ones during creation (freed before the time loop), then
+ * the output's single-precision frame and HDF5 buffers in the run (the bins hold nothing per
+ * voxel: they are counted per agent). Per signal on the voxel grid: its source (derm_real)
+ * and, if it diffuses, its two per-mode multiplier arrays (doubles, about n/2 each); a
+ * signal on a grid coarser by f keeps its state, source and multipliers there, 1/f^3 of
+ * that. Each grid that solves a diffusing signal adds its transform buffer (about n/2
+ * complex doubles, 1/f^3 of the voxel grid's). */
+static double bytes_per_voxel(const struct derm_params *p)
 {
     const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};
-    double d = DERM_NFIELDS + 6.0 + 1.0;
+    const double r = (double)sizeof(derm_real);
+    double d = r * (DERM_NFIELDS + 6.0 + 1.0);
     int64_t fs[DERM_NSIGNAL];
     int nf = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) {
@@ -202,13 +204,13 @@ static double doubles_per_voxel(const struct derm_params *p)
                               ? derm_grid_coarsening(&g, p->domain_signal_voxel_ratio * sqrt(D / k))
                               : 1;
         const double f3 = (double)(f * f * f);
-        d += ((f == 1 ? 1.0 : 2.0) + (spectral ? 1.0 : 0.0)) / f3;
+        d += ((f == 1 ? 1.0 : 2.0) * r + (spectral ? 8.0 : 0.0)) / f3;
         if (!spectral) continue;
         int seen = 0;
         for (int i = 0; i < nf; i++) seen |= fs[i] == f;
         if (!seen) {
             fs[nf++] = f;
-            d += 1.0 / f3; /* the grid's transform buffer */
+            d += 8.0 / f3; /* the grid's transform buffer */
         }
     }
     return d;
@@ -221,7 +223,7 @@ double derm_params_memory_estimate(const struct derm_params *p)
     double volume_mm3 = nvox * voxel_mm * voxel_mm * voxel_mm;
     /* upper bound: the whole domain at papillary density, with 2x room for growth */
     double agents = p->fibroblast_density_per_mm3 * p->fibroblast_papillary_density_ratio * volume_mm3 * 2.0;
-    return nvox * 8.0 * doubles_per_voxel(p) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT);
+    return nvox * bytes_per_voxel(p) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT);
 }
 
 /* Bytes of memory available to a new process: MemAvailable from /proc/meminfo, else the

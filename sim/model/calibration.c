@@ -1,13 +1,16 @@
 /* calibration.c - the homeostatic calibration (principle in calibration.h). */
 #include "derm/model/calibration.h"
 
+#include <stdlib.h>
+
 #include "derm/core/units.h"
 
 /* What young fibroblasts sense of their own ROS (the mean production factor), and each
  * cell's AP-1 at its steady state for that ROS (a young cell with more damage than the mean
  * makes more ROS and has some AP-1 activity), so MMP secretion is calibrated with it. */
 static void young_ros_and_ap1(struct derm_agents *a, const struct derm_fibroblast_coef *c,
-                              const struct derm_step_inputs *young, const double *const *m, struct derm_homeostasis *h)
+                              const struct derm_step_inputs *young, const derm_real *const *m,
+                              struct derm_homeostasis *h)
 {
     double sum = 0.0;
     int64_t nfib = 0;
@@ -24,16 +27,20 @@ static void young_ros_and_ap1(struct derm_agents *a, const struct derm_fibroblas
     }
 }
 
-void derm_calibration_measure(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
-                              const double *const *m, const double *const *ones, struct derm_cell_rates *rates,
-                              struct derm_calibration_mean *out)
+derm_status derm_calibration_measure(const struct derm_grid *g, struct derm_agents *a,
+                                     const struct derm_fibroblast_coef *c, const derm_real *const *m,
+                                     const derm_real *const *ones, struct derm_cell_rates *rates,
+                                     struct derm_calibration_mean *out, struct derm_err *err)
 {
+    double *ones_k = malloc((size_t)g->nz * sizeof *ones_k); /* every layer reference 1 */
+    if (!ones_k) return derm_err_set(err, DERM_ENOMEM, "calibration: out of memory for %lld layers", (long long)g->nz);
+    for (int64_t k = 0; k < g->nz; k++) ones_k[k] = 1.0;
     /* all growth factor made locally, every reference 1, a young-adult step */
     struct derm_fibroblast_coef all_local = *c;
     all_local.gf_autocrine_share = 1.0;
     struct derm_homeostasis unit = {0};
     for (int q = 0; q < DERM_NSIGNAL; q++) unit.secretion_ref[q] = unit.sensed_ref[q] = 1.0;
-    unit.collagen_ref_k = unit.elastin_ref_k = unit.ha_ref_k = ones[0];
+    unit.collagen_ref_k = unit.elastin_ref_k = unit.ha_ref_k = ones_k;
     unit.ros_own_ref = 1.0;
     double own = 0.0;
     int64_t nfib = 0;
@@ -59,6 +66,8 @@ void derm_calibration_measure(const struct derm_grid *g, struct derm_agents *a, 
     x.elastin *= inv;
     x.ha *= inv;
     *out = x;
+    free(ones_k);
+    return DERM_OK;
 }
 
 void derm_calibration_accumulate(struct derm_calibration_mean *sum, const struct derm_calibration_mean *x)
@@ -71,13 +80,13 @@ void derm_calibration_accumulate(struct derm_calibration_mean *sum, const struct
 }
 
 derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_agents *a,
-                                       const struct derm_fibroblast_coef *c, const double *const *m,
-                                       const double *const *ones, const double *decay_h, const double *level,
+                                       const struct derm_fibroblast_coef *c, const derm_real *const *m,
+                                       const derm_real *const *ones, const double *decay_h, const double *level,
                                        const struct derm_calibration_mean *avg, struct derm_cell_rates *rates,
                                        struct derm_homeostasis *h, struct derm_calibration_mean *now,
                                        struct derm_err *err)
 {
-    const double *ci = m[DERM_M_COLLAGEN_INTACT], *cf = m[DERM_M_COLLAGEN_FRAGMENTED];
+    const derm_real *ci = m[DERM_M_COLLAGEN_INTACT], *cf = m[DERM_M_COLLAGEN_FRAGMENTED];
     int64_t nfib = 0;
     for (int64_t r = 0; r < a->n; r++) {
         int64_t v = a->voxel[r];
@@ -92,7 +101,7 @@ derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_ag
     for (int q = 0; q < DERM_NSIGNAL; q++) h->secretion_ref[q] = h->sensed_ref[q] = 1.0;
     const struct derm_step_inputs young = derm_step_inputs_young();
     young_ros_and_ap1(a, c, &young, m, h);
-    derm_calibration_measure(g, a, c, m, ones, rates, now);
+    DERM_TRY(derm_calibration_measure(g, a, c, m, ones, rates, now, err));
     /* per cell, what the young population makes on average (over the spin-up when given) */
     const struct derm_calibration_mean *ref = avg && avg->n > 0 ? avg : now;
     for (int q = 0; q < DERM_NSIGNAL; q++) {
@@ -108,7 +117,7 @@ derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_ag
  * cell's own crowding, growth-factor response and attachment as the rule sees them. */
 double derm_calibration_division(const struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                  const struct derm_calibration_coef *cc, const struct derm_homeostasis *h,
-                                 const double *gf, const double *crowd, double density_scale)
+                                 const derm_real *gf, const derm_real *crowd, double density_scale)
 {
     if (cc->division_per_day > 0.0) return cc->division_per_day / DERM_HOURS_PER_DAY;
     int64_t nstem = 0;
@@ -150,11 +159,11 @@ double derm_calibration_density_scale(const struct derm_grid *g, const struct de
 
 void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                 const struct derm_matrix_coef *mc, const struct derm_calibration_coef *cc,
-                                const double *density_ref_k, const double *crowd, const double *const *m,
-                                const double *const *sig, const double *level, const struct derm_calibration_mean *avg,
-                                const struct derm_calibration_mean *now, struct derm_cell_rates *rates,
-                                double *collagen_ref_k, double *elastin_ref_k, double *ha_ref_k,
-                                struct derm_homeostasis *h)
+                                const double *density_ref_k, const derm_real *crowd, const derm_real *const *m,
+                                const derm_real *const *sig, const double *level,
+                                const struct derm_calibration_mean *avg, const struct derm_calibration_mean *now,
+                                struct derm_cell_rates *rates, double *collagen_ref_k, double *elastin_ref_k,
+                                double *ha_ref_k, struct derm_homeostasis *h)
 {
     /* the population's expected composition instead of the one drawn now: ratios of the
      * average to the present per-cell output, both measured with unit references */

@@ -19,7 +19,7 @@ static inline double occ_sum(const struct derm_bins *b, int64_t j, const double 
     return s;
 }
 
-void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, double *out)
+void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, derm_real *out)
 {
     const int64_t nvox = g->n, nocc = b->nocc;
     memset(out, 0, (size_t)nvox * sizeof *out);
@@ -28,13 +28,13 @@ void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b,
 }
 
 void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bins *b, int n, const double *const *val,
-                                const double *add, double *const *out)
+                                const double *add, derm_real *const *out)
 {
     const int64_t nvox = g->n, nocc = b->nocc;
 #pragma omp parallel default(none) shared(b, val, add, out) firstprivate(nvox, nocc, n)
     {
         for (int i = 0; i < n; i++) {
-            double *o = out[i];
+            derm_real *o = out[i];
             const double a = add ? add[i] : 0.0;
 #pragma omp for schedule(static) nowait
             for (int64_t v = 0; v < nvox; v++) o[v] = a;
@@ -51,7 +51,7 @@ void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bin
 }
 
 void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_bins *b, int64_t f, int n,
-                                  const double *const *val, const double *add, double *const *out)
+                                  const double *const *val, const double *add, derm_real *const *out)
 {
     const int64_t nx = g->nx, ny = g->ny, nxy = g->nx * g->ny, nxc = g->nx / f, pc = (g->nx / f) * (g->ny / f),
                   nzc = g->nz / f;
@@ -59,7 +59,7 @@ void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_b
 #pragma omp parallel for schedule(static) default(none) shared(b, val, add, out) \
     firstprivate(nx, ny, nxy, nxc, pc, nzc, f, n, inv)
     for (int64_t K = 0; K < nzc; K++) {
-        for (int i = 0; i < n; i++) memset(out[i] + K * pc, 0, (size_t)pc * sizeof(double));
+        for (int i = 0; i < n; i++) memset(out[i] + K * pc, 0, (size_t)pc * sizeof(derm_real));
         /* the occupied voxels of the slab's f layers, ascending (the order of a sweep over
          * layers, rows and columns) */
         const int64_t j1 = derm_bins_first_at(b, (K + 1) * f * nxy);
@@ -75,7 +75,7 @@ void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_b
 }
 
 void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
-                         double *out)
+                         derm_real *out)
 {
     /* the agents of the bins (voxel of every row as binned), not the voxels: a count is a
      * sum of ones, exact in any order, so this equals summing each voxel's rows */
@@ -93,7 +93,7 @@ static int cap_radius(int r, int64_t n) { return (int64_t)(2 * r + 1) > n ? (int
  * contiguous rows or planes. */
 /* Window sum of row a at i, d = -r..r in order, indices wrapped (periodic), each element
  * times w (1: unscaled, exact). */
-static inline double box_wrap_sum(const double *a, int64_t nx, int64_t i, int r, double w)
+static inline double box_wrap_sum(const derm_real *a, int64_t nx, int64_t i, int r, double w)
 {
     double sum = 0.0;
     for (int64_t d = -r; d <= r; d++) {
@@ -114,7 +114,8 @@ static double box_layer_weight(int64_t k, int64_t nz, int rz, double lateral)
 /* One row of the x pass: o = window sums of row a, each element times w (the layer's
  * weight when conserving, as it is read: the same values as dividing first). [lo, hi) is
  * the interior, where no window wraps. */
-DERM_SIMD_CLONES static void box_row_x(const double *a, double *o, int64_t nx, int r, int64_t lo, int64_t hi, double w)
+DERM_SIMD_CLONES static void box_row_x(const derm_real *a, derm_real *o, int64_t nx, int r, int64_t lo, int64_t hi,
+                                       double w)
 {
     for (int64_t i = 0; i < lo; i++) o[i] = box_wrap_sum(a, nx, i, r, w);
         /* the interior: the same sums in the same order, vectorised across i */
@@ -129,15 +130,15 @@ DERM_SIMD_CLONES static void box_row_x(const double *a, double *o, int64_t nx, i
 
 /* One layer of the y pass: rows of o = sums of the rows of a within r, d = -r..r in order
  * (periodic). */
-DERM_SIMD_CLONES static void box_layer_y(const double *a, double *o, int64_t nx, int64_t ny, int r)
+DERM_SIMD_CLONES static void box_layer_y(const derm_real *a, derm_real *o, int64_t nx, int64_t ny, int r)
 {
     for (int64_t j = 0; j < ny; j++) {
-        double *oj = o + j * nx;
+        derm_real *oj = o + j * nx;
         for (int64_t i = 0; i < nx; i++) oj[i] = 0.0;
         for (int64_t d = -r; d <= r; d++) {
             int64_t m = j + d;
             m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
-            const double *am = a + m * nx;
+            const derm_real *am = a + m * nx;
 #pragma omp simd
             for (int64_t i = 0; i < nx; i++) oj[i] += am[i];
         }
@@ -147,15 +148,15 @@ DERM_SIMD_CLONES static void box_layer_y(const double *a, double *o, int64_t nx,
 /* The x then y passes of whole layers, each layer through a buffer of one layer per thread
  * (bufs: nthreads x nx ny), so the x pass's output stays in cache instead of making a round
  * trip through memory: the same sums in the same order as box_pass_x then box_pass_y. */
-static void box_pass_xy(const struct derm_grid *g, int rx, int ry, const double *in, double *out, int conserve, int rz,
-                        double lateral, double *bufs, int nthreads)
+static void box_pass_xy(const struct derm_grid *g, int rx, int ry, const derm_real *in, derm_real *out, int conserve,
+                        int rz, double lateral, derm_real *bufs, int nthreads)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = g->nx * g->ny;
     const int64_t lo = rx < nx ? rx : nx, hi = nx - rx > lo ? nx - rx : lo;
 #pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(in, out, bufs) \
     firstprivate(nx, ny, nz, nxy, rx, ry, lo, hi, conserve, rz, lateral)
     for (int64_t k = 0; k < nz; k++) {
-        double *buf = bufs + (int64_t)omp_get_thread_num() * nxy;
+        derm_real *buf = bufs + (int64_t)omp_get_thread_num() * nxy;
         const double w = conserve ? box_layer_weight(k, nz, rz, lateral) : 1.0;
         for (int64_t j = 0; j < ny; j++) box_row_x(in + (k * ny + j) * nx, buf + j * nx, nx, rx, lo, hi, w);
         box_layer_y(buf, out + k * nxy, nx, ny, ry);
@@ -163,7 +164,7 @@ static void box_pass_xy(const struct derm_grid *g, int rx, int ry, const double 
 }
 
 /* The passes one by one through whole-grid arrays (derm_coupling_box_passes). */
-static void box_pass_x(const struct derm_grid *g, int r, const double *in, double *out, int conserve, int rz,
+static void box_pass_x(const struct derm_grid *g, int r, const derm_real *in, derm_real *out, int conserve, int rz,
                        double lateral)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nrows = g->ny * g->nz;
@@ -176,7 +177,7 @@ static void box_pass_x(const struct derm_grid *g, int r, const double *in, doubl
     }
 }
 
-static void box_pass_y(const struct derm_grid *g, int r, const double *in, double *out)
+static void box_pass_y(const struct derm_grid *g, int r, const derm_real *in, derm_real *out)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
 #pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, ny, nz, r)
@@ -189,7 +190,7 @@ enum { BOX_BLOCK = 256 };
 
 /* One block of the z pass: out[k][q0, q0 + len) = the sum over the in-domain layers within
  * r of k, d = -r..r in order. */
-DERM_SIMD_CLONES static void box_block_z(const double *in, double *out, int64_t nxy, int64_t nz, int64_t k, int r,
+DERM_SIMD_CLONES static void box_block_z(const derm_real *in, derm_real *out, int64_t nxy, int64_t nz, int64_t k, int r,
                                          int64_t q0, int64_t len)
 {
     double acc[BOX_BLOCK];
@@ -197,14 +198,17 @@ DERM_SIMD_CLONES static void box_block_z(const double *in, double *out, int64_t 
     for (int64_t d = -r; d <= r; d++) {
         const int64_t m = k + d;
         if (m < 0 || m >= nz) continue;
-        const double *a = in + m * nxy + q0;
+        const derm_real *a = in + m * nxy + q0;
 #pragma omp simd
         for (int64_t q = 0; q < len; q++) acc[q] += a[q];
     }
-    memcpy(out + k * nxy + q0, acc, (size_t)len * sizeof(double));
+    if (DERM_REAL_IS_FLOAT)
+        for (int64_t q = 0; q < len; q++) out[k * nxy + q0 + q] = (derm_real)acc[q];
+    else
+        memcpy(out + k * nxy + q0, acc, (size_t)len * sizeof(double));
 }
 
-static void box_pass_z(const struct derm_grid *g, int r, const double *in, double *out)
+static void box_pass_z(const struct derm_grid *g, int r, const derm_real *in, derm_real *out)
 {
     const int64_t nxy = g->nx * g->ny, nz = g->nz, nb = (nxy + BOX_BLOCK - 1) / BOX_BLOCK;
 #pragma omp parallel for collapse(2) schedule(static) default(none) shared(in, out) firstprivate(nxy, nz, r, nb)
@@ -216,7 +220,7 @@ static void box_pass_z(const struct derm_grid *g, int r, const double *in, doubl
 }
 
 /* out = sums / n_in(k) layer by layer (sums may be out). */
-static void box_mean_scale(const struct derm_grid *g, int rz, double lateral, const double *sums, double *out)
+static void box_mean_scale(const struct derm_grid *g, int rz, double lateral, const derm_real *sums, derm_real *out)
 {
     const int64_t nxy = g->nx * g->ny, nz = g->nz;
     for (int64_t k = 0; k < nz; k++) {
@@ -225,12 +229,12 @@ static void box_mean_scale(const struct derm_grid *g, int rz, double lateral, co
     }
 }
 
-void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
-                       double *tmp)
+void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const derm_real *in, derm_real *out,
+                       derm_real *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny;
     const int nthreads = omp_get_max_threads();
-    double *bufs = r > 0 ? malloc(sizeof(double) * (size_t)nthreads * (size_t)(nx * ny)) : NULL;
+    derm_real *bufs = r > 0 ? malloc(sizeof(derm_real) * (size_t)nthreads * (size_t)(nx * ny)) : NULL;
     if (!bufs) { /* r = 0 (a copy), or no buffers: the same bits, one more whole-grid round trip */
         derm_coupling_box_passes(g, r, mode, in, out, tmp);
         return;
@@ -250,7 +254,7 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
  * occupied voxels, ascending, and is left at the next row's first. Returns 0, row untouched,
  * when the row holds no cell. */
 static int bins_row(const struct derm_bins *b, int64_t *j, int64_t row0, int64_t nx, const double *val,
-                    const int8_t *type_of, int type, double *row)
+                    const int8_t *type_of, int type, derm_real *row)
 {
     const int64_t nocc = b->nocc, *occ = b->occ;
     int64_t jj = *j;
@@ -267,12 +271,12 @@ static int bins_row(const struct derm_bins *b, int64_t *j, int64_t row0, int64_t
 }
 
 void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins *b, const double *val, int r,
-                               enum derm_box_mode mode, double *out, double *tmp)
+                               enum derm_box_mode mode, derm_real *out, derm_real *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = g->nx * g->ny;
     const int nthreads = omp_get_max_threads();
     /* per thread: a layer of the x pass's output and one deposit row */
-    double *bufs = r > 0 ? malloc(sizeof(double) * (size_t)nthreads * (size_t)(nxy + nx)) : NULL;
+    derm_real *bufs = r > 0 ? malloc(sizeof(derm_real) * (size_t)nthreads * (size_t)(nxy + nx)) : NULL;
     if (!bufs) { /* r = 0, or no buffers: the deposit as a whole-grid array, then its box */
         derm_coupling_deposit(g, b, val, out);
         derm_coupling_box(g, r, mode, out, out, tmp);
@@ -285,7 +289,7 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
 #pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(b, val, tmp, bufs) \
     firstprivate(nx, ny, nz, nxy, rx, ry, rz, lo, hi, conserve, lateral)
     for (int64_t k = 0; k < nz; k++) {
-        double *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
+        derm_real *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
         const double w = conserve ? box_layer_weight(k, nz, rz, lateral) : 1.0;
         int64_t j = derm_bins_first_at(b, k * nxy); /* the layer's occupied voxels, ascending */
         for (int64_t y = 0; y < ny; y++) {
@@ -301,8 +305,8 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
     if (mode == DERM_BOX_MEAN) box_mean_scale(g, rz, lateral, out, out);
 }
 
-void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
-                              double *tmp)
+void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mode mode, const derm_real *in,
+                              derm_real *out, derm_real *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny;
     if (r <= 0) {
@@ -327,7 +331,7 @@ void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mo
  * sums (add the entering element, subtract the leaving one) give exactly the sums of the
  * direct passes above, in O(1) per element instead of O(r). count_row_x: one row of the x
  * pass, window sums of row a by running sums (periodic). */
-static void count_row_x(const double *a, double *o, int64_t nx, int r)
+static void count_row_x(const derm_real *a, derm_real *o, int64_t nx, int r)
 {
     double sum = box_wrap_sum(a, nx, 0, r, 1.0);
     o[0] = sum;
@@ -340,7 +344,7 @@ static void count_row_x(const double *a, double *o, int64_t nx, int r)
     }
 }
 
-static void count_pass_x(const struct derm_grid *g, int r, const double *in, double *out)
+static void count_pass_x(const struct derm_grid *g, int r, const derm_real *in, derm_real *out)
 {
     const int64_t nx = g->nx, nrows = g->ny * g->nz;
 #pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, nrows, r)
@@ -348,11 +352,11 @@ static void count_pass_x(const struct derm_grid *g, int r, const double *in, dou
 }
 
 /* One layer of the y pass of counts (running sums over rows). */
-DERM_SIMD_CLONES static void count_layer_y(const double *a, double *o, int64_t nx, int64_t ny, int r)
+DERM_SIMD_CLONES static void count_layer_y(const derm_real *a, derm_real *o, int64_t nx, int64_t ny, int r)
 {
     for (int64_t i = 0; i < nx; i++) o[i] = 0.0;
     for (int64_t d = -r; d <= r; d++) {
-        const double *row = a + (d < 0 ? d + ny : d) * nx;
+        const derm_real *row = a + (d < 0 ? d + ny : d) * nx;
 #pragma omp simd
         for (int64_t i = 0; i < nx; i++) o[i] += row[i];
     }
@@ -360,14 +364,14 @@ DERM_SIMD_CLONES static void count_layer_y(const double *a, double *o, int64_t n
         int64_t add = j + r, sub = j - r - 1;
         add = add >= ny ? add - ny : add;
         sub = sub < 0 ? sub + ny : sub;
-        const double *pa = a + add * nx, *ps = a + sub * nx, *prev = o + (j - 1) * nx;
-        double *oj = o + j * nx;
+        const derm_real *pa = a + add * nx, *ps = a + sub * nx, *prev = o + (j - 1) * nx;
+        derm_real *oj = o + j * nx;
 #pragma omp simd
         for (int64_t i = 0; i < nx; i++) oj[i] = prev[i] + (pa[i] - ps[i]);
     }
 }
 
-static void count_pass_y(const struct derm_grid *g, int r, const double *in, double *out)
+static void count_pass_y(const struct derm_grid *g, int r, const derm_real *in, derm_real *out)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
 #pragma omp parallel for schedule(static) default(none) shared(in, out) firstprivate(nx, ny, nz, r)
@@ -375,8 +379,8 @@ static void count_pass_y(const struct derm_grid *g, int r, const double *in, dou
 }
 
 /* Lateral positions [q0, q1) of the z pass of counts (running sums over layers). */
-DERM_SIMD_CLONES static void count_chunk_z(const double *in, double *out, int64_t nxy, int64_t nz, int r, int64_t q0,
-                                           int64_t q1)
+DERM_SIMD_CLONES static void count_chunk_z(const derm_real *in, derm_real *out, int64_t nxy, int64_t nz, int r,
+                                           int64_t q0, int64_t q1)
 {
     for (int64_t q = q0; q < q1; q++) out[q] = 0.0;
     for (int64_t m = 0; m <= r && m < nz; m++)
@@ -387,15 +391,15 @@ DERM_SIMD_CLONES static void count_chunk_z(const double *in, double *out, int64_
          * layer inside it, which changes no bit of these integer sums */
         const int64_t add = k + r, sub = k - r - 1;
         const double wa = add < nz ? 1.0 : 0.0, ws = sub >= 0 ? 1.0 : 0.0;
-        const double *prev = out + (k - 1) * nxy, *pa = in + (add < nz ? add : k) * nxy,
-                     *ps = in + (sub >= 0 ? sub : k) * nxy;
-        double *ok = out + k * nxy;
+        const derm_real *prev = out + (k - 1) * nxy, *pa = in + (add < nz ? add : k) * nxy,
+                        *ps = in + (sub >= 0 ? sub : k) * nxy;
+        derm_real *ok = out + k * nxy;
 #pragma omp simd
         for (int64_t q = q0; q < q1; q++) ok[q] = (prev[q] + wa * pa[q]) - ws * ps[q];
     }
 }
 
-static void count_pass_z(const struct derm_grid *g, int r, const double *in, double *out)
+static void count_pass_z(const struct derm_grid *g, int r, const derm_real *in, derm_real *out)
 {
     const int64_t nxy = g->nx * g->ny, nz = g->nz, chunk = 512;
     const int64_t nchunks = (nxy + chunk - 1) / chunk;
@@ -406,7 +410,7 @@ static void count_pass_z(const struct derm_grid *g, int r, const double *in, dou
     }
 }
 
-void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in, double *out, double *tmp)
+void derm_coupling_box_counts(const struct derm_grid *g, int r, const derm_real *in, derm_real *out, derm_real *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny;
     if (r <= 0) {
@@ -424,7 +428,7 @@ void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in
 /* Lateral positions [q0, q0 + len) of the z pass of counts, as count_chunk_z, each result
  * then scaled as box_mean_scale and by the layer's factor: out = (sum w(k)) f(k). The running
  * sums stay in acc, so the scaled results can go straight to out. */
-DERM_SIMD_CLONES static void crowd_chunk_z(const double *in, double *out, int64_t nxy, int64_t nz, int r,
+DERM_SIMD_CLONES static void crowd_chunk_z(const derm_real *in, derm_real *out, int64_t nxy, int64_t nz, int r,
                                            double lateral, const double *factor, int64_t q0, int64_t len)
 {
     double acc[BOX_BLOCK];
@@ -436,12 +440,12 @@ DERM_SIMD_CLONES static void crowd_chunk_z(const double *in, double *out, int64_
         if (k > 0) {
             const int64_t add = k + r, sub = k - r - 1;
             const double wa = add < nz ? 1.0 : 0.0, ws = sub >= 0 ? 1.0 : 0.0;
-            const double *pa = in + (add < nz ? add : k) * nxy + q0, *ps = in + (sub >= 0 ? sub : k) * nxy + q0;
+            const derm_real *pa = in + (add < nz ? add : k) * nxy + q0, *ps = in + (sub >= 0 ? sub : k) * nxy + q0;
 #pragma omp simd
             for (int64_t q = 0; q < len; q++) acc[q] = (acc[q] + wa * pa[q]) - ws * ps[q];
         }
         const double w = box_layer_weight(k, nz, r, lateral), f = factor[k];
-        double *ok = out + k * nxy + q0;
+        derm_real *ok = out + k * nxy + q0;
 #pragma omp simd
         for (int64_t q = 0; q < len; q++) {
             const double m = acc[q] * w;
@@ -451,11 +455,11 @@ DERM_SIMD_CLONES static void crowd_chunk_z(const double *in, double *out, int64_
 }
 
 void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
-                            int r, const double *factor, double *out, double *tmp)
+                            int r, const double *factor, derm_real *out, derm_real *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = g->nx * g->ny;
     const int nthreads = omp_get_max_threads();
-    double *bufs = r > 0 ? malloc(sizeof(double) * (size_t)nthreads * (size_t)(nxy + nx)) : NULL;
+    derm_real *bufs = r > 0 ? malloc(sizeof(derm_real) * (size_t)nthreads * (size_t)(nxy + nx)) : NULL;
     if (!bufs) { /* r = 0, or no buffers: the counts as a whole-grid array, their box, the factors */
         derm_coupling_count(g, b, a, type, tmp);
         derm_coupling_box_counts(g, r, tmp, out, tmp);
@@ -471,7 +475,7 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
 #pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(b, ty, tmp, bufs) \
     firstprivate(nx, ny, nxy, nz, rx, ry, type)
     for (int64_t k = 0; k < nz; k++) {
-        double *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
+        derm_real *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
         int64_t j = derm_bins_first_at(b, k * nxy);
         for (int64_t y = 0; y < ny; y++) {
             if (bins_row(b, &j, (k * ny + y) * nx, nx, NULL, ty, type, row))

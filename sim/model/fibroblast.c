@@ -49,14 +49,14 @@ static inline double response(double x, double half)
     return x * (1.0 + half) / (half + x);
 }
 
-static inline double local_frag(const double *const *m, int64_t v)
+static inline double local_frag(const derm_real *const *m, int64_t v)
 {
     double i = m[DERM_M_COLLAGEN_INTACT][v], f = m[DERM_M_COLLAGEN_FRAGMENTED][v];
     return (i + f) > 0.0 ? f / (i + f) : 0.0;
 }
 
 /* RAGE signal: AGE per collagen above the young load, relative to it (0 when young). */
-static inline double age_excess(const struct derm_fibroblast_coef *c, const double *const *m, int64_t v)
+static inline double age_excess(const struct derm_fibroblast_coef *c, const derm_real *const *m, int64_t v)
 {
     const double col = m[DERM_M_COLLAGEN_INTACT][v] + m[DERM_M_COLLAGEN_FRAGMENTED][v];
     const double x = col > 0.0 ? m[DERM_M_AGE_AMOUNT][v] / col : c->age_young;
@@ -64,7 +64,7 @@ static inline double age_excess(const struct derm_fibroblast_coef *c, const doub
 }
 
 double derm_fibroblast_ros_factor(const struct derm_fibroblast_coef *c, const struct derm_step_inputs *in,
-                                  const struct derm_agents *a, int64_t r, const double *const *m)
+                                  const struct derm_agents *a, int64_t r, const derm_real *const *m)
 {
     const int64_t v = a->voxel[r];
     return (a->state[r] == DERM_STATE_SENESCENT ? c->sasp_ros : 1.0) * (1.0 + c->ros_damage_gain * a->damage[r]) *
@@ -73,7 +73,7 @@ double derm_fibroblast_ros_factor(const struct derm_fibroblast_coef *c, const st
 
 double derm_fibroblast_ros_sensed(const struct derm_fibroblast_coef *c, const struct derm_homeostasis *h,
                                   const struct derm_step_inputs *in, const struct derm_agents *a, int64_t r,
-                                  const double *const *m, int64_t nxy)
+                                  const derm_real *const *m, int64_t nxy)
 {
     const double own = derm_fibroblast_ros_factor(c, in, a, r, m) / h->ros_own_ref;
     return own + (in->ros_ex_k ? in->ros_ex_k[a->voxel[r] / nxy] : 0.0);
@@ -150,12 +150,13 @@ static inline void fate(struct derm_agents *a, int64_t r, const struct derm_fibr
 }
 
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
-                            const struct derm_homeostasis *h, const struct derm_step_inputs *in, const double *const *m,
-                            const double *const *sig, const double *crowd, uint64_t seed, int64_t step, double dt_h)
+                            const struct derm_homeostasis *h, const struct derm_step_inputs *in,
+                            const derm_real *const *m, const derm_real *const *sig, const derm_real *crowd,
+                            uint64_t seed, int64_t step, double dt_h)
 {
     const int64_t n = a->n;
     const double dt = dt_h;
-    const double *gf = sig[DERM_S_GF], *exo = sig[DERM_S_EXOSOME];
+    const derm_real *gf = sig[DERM_S_GF], *exo = sig[DERM_S_EXOSOME];
     const double gf_ref = h->sensed_ref[DERM_S_GF];
     const int64_t nxy = g->nx * g->ny;
     const struct keep_factors kf = {exp(-dt / c->ap1_time_h), exp(-dt / c->ap1_adapt_h),
@@ -200,8 +201,9 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
 /* Secretion and synthesis of one live fibroblast in voxel v of layer k. */
 static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t v, int64_t k, int64_t nxy,
                                  const struct derm_fibroblast_coef *c, const struct derm_homeostasis *h,
-                                 const struct derm_step_inputs *in, const double *const *m, const double *const *sig,
-                                 double out[DERM_NSIGNAL], double *col, double *el, double *ha)
+                                 const struct derm_step_inputs *in, const derm_real *const *m,
+                                 const derm_real *const *sig, double out[DERM_NSIGNAL], double *col, double *el,
+                                 double *ha)
 {
     const int st = a->state[r];
     const int sen = st == DERM_STATE_SENESCENT, act = st == DERM_STATE_ACTIVATED;
@@ -253,7 +255,7 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
 
 void derm_fibroblast_secrete(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                              const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                             const double *const *m, const double *const *sig, struct derm_cell_rates *rt)
+                             const derm_real *const *m, const derm_real *const *sig, struct derm_cell_rates *rt)
 {
     const int64_t n = a->n, nxy = g->nx * g->ny;
 #pragma omp parallel for schedule(static) default(none) shared(a, c, h, in, m, sig, rt) firstprivate(n, nxy)

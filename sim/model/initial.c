@@ -63,7 +63,7 @@ derm_status derm_initial_cells(const struct derm_grid *g, struct derm_agents *a,
     return DERM_OK;
 }
 
-void derm_initial_matrix(const struct derm_grid *g, double *const *m, const struct derm_initial_coef *c,
+void derm_initial_matrix(const struct derm_grid *g, derm_real *const *m, const struct derm_initial_coef *c,
                          const struct derm_matrix_coef *mc)
 {
     const double I0 = c->collagen_density;
@@ -102,7 +102,7 @@ static double develop_ratio(const struct derm_subject_coef *sc, int elastin, dou
     return x < 0.05 ? 0.05 : (x > 1.0 ? 1.0 : x);
 }
 
-void derm_initial_develop(const struct derm_grid *g, double *const *m, const struct derm_initial_coef *c,
+void derm_initial_develop(const struct derm_grid *g, derm_real *const *m, const struct derm_initial_coef *c,
                           const struct derm_matrix_coef *mc, const struct derm_subject_coef *sc, double a0)
 {
     if (!(a0 < sc->young_age)) return;

@@ -27,11 +27,11 @@ struct step_const {
 
 /* The arrays one step reads and writes (fields.h order), grid.n each. */
 struct matrix_arrays {
-    double *ci, *cf, *ga, *ef, *ez, *hh, *hl, *ea;
-    const double *m1, *m3, *ti, *ros, *il;
-    const double *dep_col, *dep_el, *dep_ha, *dep_ez; /* dep_ez may be NULL */
-    const double *uvm;                                /* UV memory, SED/day; may be NULL */
-    double *mmp_act;                                  /* may be NULL */
+    derm_real *ci, *cf, *ga, *ef, *ez, *hh, *hl, *ea;
+    const derm_real *m1, *m3, *ti, *ros, *il;
+    const derm_real *dep_col, *dep_el, *dep_ha, *dep_ez; /* dep_ez may be NULL */
+    const derm_real *uvm;                                /* UV memory, SED/day; may be NULL */
+    derm_real *mmp_act;                                  /* may be NULL */
 };
 
 /* The voxel loop runs over strips of a layer in passes, so that each pass is a plain loop
@@ -51,9 +51,12 @@ struct strip {
     double kh[STRIP], rh[STRIP], eh[STRIP], ph[STRIP];
     double x_age[STRIP], act[STRIP], bad[STRIP];
     double flux[DERM_MATRIX_NFLUX][STRIP];
+#if DERM_REAL_IS_FLOAT
+    double io[DERM_NMATRIX][STRIP]; /* the strip of every matrix field, widened (lean build) */
+#endif
 };
 
-static const double zeros[STRIP]; /* stands for an absent array (UV memory, elastotic deposit) */
+static const derm_real zeros[STRIP]; /* stands for an absent array (UV memory, elastotic deposit) */
 
 /* e = e^{-rt}, p = phi1(rt) for n values: derm_chain_decay, bit for bit. */
 DERM_SIMD_CLONES static void decay_strip(int n, const double *restrict rt, double *restrict e, double *restrict p)
@@ -76,10 +79,10 @@ DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t 
                                          const struct derm_matrix_coef *restrict cc,
                                          const struct step_const *restrict K, struct strip *restrict S)
 {
-    const double *restrict ci = A->ci + q0, *restrict cf = A->cf + q0, *restrict ga = A->ga + q0;
-    const double *restrict m1 = A->m1 + q0, *restrict m3 = A->m3 + q0, *restrict ti = A->ti + q0;
-    const double *restrict ros = A->ros + q0, *restrict il = A->il + q0;
-    const double *restrict uvm = A->uvm ? A->uvm + q0 : zeros;
+    const derm_real *restrict ci = A->ci + q0, *restrict cf = A->cf + q0, *restrict ga = A->ga + q0;
+    const derm_real *restrict m1 = A->m1 + q0, *restrict m3 = A->m3 + q0, *restrict ti = A->ti + q0;
+    const derm_real *restrict ros = A->ros + q0, *restrict il = A->il + q0;
+    const derm_real *restrict uvm = A->uvm ? A->uvm + q0 : zeros;
     /* coefficients as locals: a load inside a select's arm would keep the branch */
     const double dt = K->dt, age_ref = cc->age_ref, age_half = cc->age_half, g_num = K->g_num, ki = cc->timp_ki;
     const double k_cleave = cc->k_cleave_h, a0 = K->a0, s1 = cc->mmp1_share, k_clear = cc->k_clear_h, b0 = K->b0;
@@ -89,7 +92,7 @@ DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t 
 #pragma omp simd
     for (int i = 0; i < n; i++) {
         /* collagen: I' = P - a I, F' = a I - b F */
-        const double total0 = ci[i] + cf[i];
+        const double total0 = (double)ci[i] + cf[i];
         const double x_age = total0 > 0.0 ? ga[i] / (total0 > 0.0 ? total0 : 1.0) : age_ref;
         const double g_age = x_age > age_ref ? g_num / (1.0 + x_age / age_half) : 1.0;
         const double a1 = mmp_activity(m1[i], ti[i], ki);
@@ -107,7 +110,7 @@ DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t 
         S->ra[i] = a * dt;
         S->rb[i] = b * dt;
         /* elastin: E' = PE - (kE + o) E, o = kox ROS (linear in ROS) */
-        const double rx = ros[i] > 0.0 ? ros[i] : 0.0;
+        const double rx = ros[i] > 0.0 ? (double)ros[i] : 0.0;
         const double ox = k_ox * rx;
         const double kel = k_el + ox;
         S->kel[i] = kel;
@@ -136,17 +139,20 @@ static inline double flag_negative(double r, double a, double b, double c, doubl
 }
 
 /* Pass 3: the exact chains of voxels q0 .. q0 + n - 1, their AGE loads, the per-voxel flux
- * terms and the bad-voxel flags. */
-DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, int64_t q0, int n,
+ * terms and the bad-voxel flags. io: the strip of each matrix field in fields.h order, read
+ * and written in place (the fields themselves, or their widened copies in the lean build). */
+DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, double *const *io, int64_t q0, int n,
                                            const struct derm_matrix_coef *restrict cc,
                                            const struct step_const *restrict K, struct strip *restrict S)
 {
-    double *restrict ci = A->ci + q0, *restrict cf = A->cf + q0, *restrict ga = A->ga + q0;
-    double *restrict ef = A->ef + q0, *restrict ez = A->ez + q0, *restrict hh = A->hh + q0, *restrict hl = A->hl + q0;
-    double *restrict ea = A->ea + q0;
-    const double *restrict dep_col = A->dep_col + q0, *restrict dep_el = A->dep_el + q0,
-                           *restrict dep_ha = A->dep_ha + q0;
-    const double *restrict dep_ez = A->dep_ez ? A->dep_ez + q0 : zeros;
+    double *restrict ci = io[DERM_M_COLLAGEN_INTACT], *restrict cf = io[DERM_M_COLLAGEN_FRAGMENTED],
+                     *restrict ga = io[DERM_M_AGE_AMOUNT];
+    double *restrict ef = io[DERM_M_ELASTIN_FUNCTIONAL], *restrict ez = io[DERM_M_ELASTIN_ELASTOTIC],
+                     *restrict hh = io[DERM_M_HA_HMW], *restrict hl = io[DERM_M_HA_LMW];
+    double *restrict ea = io[DERM_M_ELASTIN_AGE_AMOUNT];
+    const derm_real *restrict dep_col = A->dep_col + q0, *restrict dep_el = A->dep_el + q0,
+                              *restrict dep_ha = A->dep_ha + q0;
+    const derm_real *restrict dep_ez = A->dep_ez ? A->dep_ez + q0 : zeros;
     /* coefficients as locals: a load inside a select's arm would keep the branch */
     const double dt = K->dt, age_half = cc->age_half, age_form_h = K->age_form_h, age_form_el_h = K->age_form_el_h;
     const double k_ez = cc->k_elastotic_h, e_ez = K->e_ez, p_ez = K->p_ez, phi_ez = K->phi_ez;
@@ -191,21 +197,23 @@ DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, int64_
         const double pz = dep_ez[i]; /* elastotic deposition (UVA): linear, superposed exactly */
         ez[i] = pz > 0.0 ? ez[i] + pz * dt * phi_ez : ez[i];
         const double fe = ef[i], ze = ez[i];
-        S->flux[3][i] = dep_el[i] * dt;
+        const double pe = dep_el[i];
+        S->flux[3][i] = pe * dt;
         S->flux[4][i] = pz * dt;
         S->flux[5][i] = left * S->yz[i];
-        S->flux[6][i] = e0 + (dep_el[i] + pz) * dt - (fe + ze);
+        S->flux[6][i] = e0 + (pe + pz) * dt - (fe + ze);
         /* AGE on elastin: leaves with cleared elastin, forms on all of it */
         const double e1 = fe + ze;
-        double e_out = e0 > 0.0 ? (e0 + (dep_el[i] + pz) * dt - e1) / (e0 > 0.0 ? e0 : 1.0) : 0.0;
+        double e_out = e0 > 0.0 ? (e0 + (pe + pz) * dt - e1) / (e0 > 0.0 ? e0 : 1.0) : 0.0;
         e_out = e_out < 0.0 ? 0.0 : e_out;
         e_out = e_out > 1.0 ? 1.0 : e_out;
         ea[i] = ea[i] * (1.0 - e_out) + age_form_el_h * e1 * dt;
 
         /* hyaluronan (high MW -> low MW -> cleared) */
-        const double h0 = hh[i] + hl[i], made = (dep_ha[i] + ha_supply) * dt;
-        S->flux[8][i] = derm_chain_advance_with(dep_ha[i] + ha_supply, S->kh[i], k_lmw, lmw_yield, dt, S->eh[i],
-                                                S->ph[i], e_hl, p_hl, &hh[i], &hl[i]);
+        const double ph_ = dep_ha[i];
+        const double h0 = hh[i] + hl[i], made = (ph_ + ha_supply) * dt;
+        S->flux[8][i] = derm_chain_advance_with(ph_ + ha_supply, S->kh[i], k_lmw, lmw_yield, dt, S->eh[i], S->ph[i],
+                                                e_hl, p_hl, &hh[i], &hl[i]);
         const double hx = hh[i], hy = hl[i];
         S->flux[7][i] = made;
         S->flux[9][i] = h0 + made - (hx + hy);
@@ -226,12 +234,31 @@ static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, 
     for (int64_t q0 = k * nxy; q0 < (k + 1) * nxy; q0 += STRIP) {
         const int n = (int)((k + 1) * nxy - q0 < STRIP ? (k + 1) * nxy - q0 : STRIP);
         rates_strip(A, q0, n, cc, K, &S);
-        if (A->mmp_act) memcpy(A->mmp_act + q0, S.act, (size_t)n * sizeof(double));
+        if (A->mmp_act) {
+            if (DERM_REAL_IS_FLOAT)
+                for (int i = 0; i < n; i++) A->mmp_act[q0 + i] = (derm_real)S.act[i];
+            else
+                memcpy(A->mmp_act + q0, S.act, (size_t)n * sizeof(double));
+        }
         decay_strip(n, S.ra, S.ea, S.pa);
         decay_strip(n, S.rb, S.eb, S.pb);
         decay_strip(n, S.rk, S.ek, S.pk);
         decay_strip(n, S.rh, S.eh, S.ph);
-        advance_strip(A, q0, n, cc, K, &S);
+        derm_real *const mat[DERM_NMATRIX] = {A->ci, A->cf, A->ga, A->ef, A->ez, A->hh, A->hl, A->ea};
+        double *io[DERM_NMATRIX];
+#if DERM_REAL_IS_FLOAT
+        for (int f = 0; f < DERM_NMATRIX; f++) {
+            for (int i = 0; i < n; i++) S.io[f][i] = mat[f][q0 + i];
+            io[f] = S.io[f];
+        }
+#else
+        for (int f = 0; f < DERM_NMATRIX; f++) io[f] = mat[f] + q0;
+#endif
+        advance_strip(A, io, q0, n, cc, K, &S);
+#if DERM_REAL_IS_FLOAT
+        for (int f = 0; f < DERM_NMATRIX; f++)
+            for (int i = 0; i < n; i++) mat[f][q0 + i] = (derm_real)S.io[f][i];
+#endif
         /* voxel by voxel, the scalar loop's sums: twelve independent chains of additions */
         for (int i = 0; i < n; i++) {
 #pragma GCC unroll 12
@@ -243,9 +270,9 @@ static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, 
     part[DERM_MATRIX_NFLUX] = bad;
 }
 
-derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const double *const *sig,
+derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
                              const struct derm_matrix_deposition *dep, double glucose_ratio, double uptake,
-                             const struct derm_matrix_coef *c, double dt_h, double *mmp_act, double *part,
+                             const struct derm_matrix_coef *c, double dt_h, derm_real *mmp_act, double *part,
                              struct derm_matrix_flux *flux, struct derm_err *err)
 {
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
@@ -299,11 +326,11 @@ derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const 
     return DERM_OK;
 }
 
-void derm_matrix_settle_ha(const struct derm_grid *g, double *const *m, const double *const *sig, const double *dep_ha,
-                           const struct derm_matrix_coef *c)
+void derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
+                           const derm_real *dep_ha, const struct derm_matrix_coef *c)
 {
-    double *hh = m[DERM_M_HA_HMW], *hl = m[DERM_M_HA_LMW];
-    const double *ros = sig[DERM_S_ROS], *il = sig[DERM_S_IL];
+    derm_real *hh = m[DERM_M_HA_HMW], *hl = m[DERM_M_HA_LMW];
+    const derm_real *ros = sig[DERM_S_ROS], *il = sig[DERM_S_IL];
     for (int64_t v = 0; v < g->n; v++) {
         double kh = derm_matrix_ha_rate(c, ros[v], il[v]);
         hh[v] = kh > 0 ? (dep_ha[v] + c->ha_supply) / kh : hh[v];

@@ -59,11 +59,11 @@ static void walk(struct derm_agents *a, int64_t r, uint64_t seed, double t0, dou
 }
 
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
-                        const double *const *m, const double *chem, uint64_t seed, double t0_h, double dt_h)
+                        const derm_real *const *m, const derm_real *chem, uint64_t seed, double t0_h, double dt_h)
 {
     const int64_t n = a->n, nx = g->nx, ny = g->ny, nz = g->nz, nxy = nx * ny, nvox = nxy * nz;
     const double h = g->h_um, lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
-    const double *ci = m[DERM_M_COLLAGEN_INTACT], *cf = m[DERM_M_COLLAGEN_FRAGMENTED];
+    const derm_real *ci = m[DERM_M_COLLAGEN_INTACT], *cf = m[DERM_M_COLLAGEN_FRAGMENTED];
     const double dt = dt_h, t0 = t0_h;
 #pragma omp parallel for schedule(static) default(none) shared(a, c, ci, cf, chem) \
     firstprivate(n, nx, ny, nz, nxy, nvox, h, lx, ly, lz, dt, t0, seed)

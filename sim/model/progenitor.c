@@ -6,11 +6,11 @@
 
 void derm_progenitor_decide(struct derm_agents *a, const struct derm_progenitor_coef *c,
                             const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                            const double *const *sig, uint64_t seed, int64_t step, double dt_h)
+                            const derm_real *const *sig, uint64_t seed, int64_t step, double dt_h)
 {
     const int64_t n = a->n;
     const double dt = dt_h;
-    const double *gf = sig[DERM_S_GF], *exo = sig[DERM_S_EXOSOME];
+    const derm_real *gf = sig[DERM_S_GF], *exo = sig[DERM_S_EXOSOME];
     const double gf_ref = h->sensed_ref[DERM_S_GF];
     double room = 1.0 - (double)in->stem_count / h->stem_niche;
     if (room < 0.0) room = 0.0;

@@ -12,8 +12,8 @@ double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, d
                     c->ha_volume * hr + rest);
 }
 
-DERM_SIMD_CLONES double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const double *ci,
-                                                        const double *cf, const double *ga)
+DERM_SIMD_CLONES double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n,
+                                                        const derm_real *ci, const derm_real *cf, const derm_real *ga)
 {
     /* in strips: the per-voxel weights in a loop that vectorises (core/simd.h), then the two
      * sums voxel by voxel, in order: the bits of one serial loop */
@@ -22,7 +22,7 @@ DERM_SIMD_CLONES double derm_readout_mmp_susceptibility(const struct derm_readou
     double wsum = 0.0, gsum = 0.0, gv[STRIP];
     for (int64_t q0 = 0; q0 < n; q0 += STRIP) {
         const int m = n - q0 < STRIP ? (int)(n - q0) : STRIP;
-        const double *restrict a = ci + q0, *restrict b = cf + q0, *restrict g = ga + q0;
+        const derm_real *restrict a = ci + q0, *restrict b = cf + q0, *restrict g = ga + q0;
 #pragma omp simd
         for (int i = 0; i < m; i++) {
             const double tot = a[i] + b[i];

@@ -74,7 +74,7 @@ void derm_wound_step(const struct derm_grid *g, const struct derm_wound_coef *c,
 }
 
 void derm_wound_add_sources(const struct derm_grid *g, const struct derm_wound_coef *c, const double *open_mean,
-                            double *const *src)
+                            derm_real *const *src)
 {
     for (int s = 0; s < DERM_NSIGNAL; s++)
         if (c->release_h[s] > 0.0) derm_grid_add_layers(g, open_mean, c->release_h[s], src[s]);
@@ -82,7 +82,7 @@ void derm_wound_add_sources(const struct derm_grid *g, const struct derm_wound_c
 
 /* Clear the share d of every field of layer k (voxels q0..q1); returns the layer sums removed
  * per field in rm. */
-static void clear_layer(double *const *m, int64_t q0, int64_t q1, double d, double *rm)
+static void clear_layer(derm_real *const *m, int64_t q0, int64_t q1, double d, double *rm)
 {
     for (int f = 0; f < DERM_NMATRIX; f++) {
         double sum = 0.0;
@@ -105,7 +105,7 @@ static double refill(double e0, double en, double d0, double dn, double *d)
 }
 
 void derm_wound_exchange(const struct derm_grid *g, const struct derm_wound_coef *c, double dt_h,
-                         struct derm_wound_layers *w, double *const *m, struct derm_matrix_flux *flux)
+                         struct derm_wound_layers *w, derm_real *const *m, struct derm_matrix_flux *flux)
 {
     const int64_t nxy = g->nx * g->ny;
     const double e0 = exp(-c->fill_h * dt_h), en = exp(-c->fill_h * (dt_h - w->tau_h));

@@ -18,7 +18,7 @@ static double ratio(double x, double young) { return young > 0 ? x / young : 1.0
 static double layer_mean(const struct derm_sim *s, int f, int64_t k)
 {
     const int64_t nxy = s->grid.nx * s->grid.ny;
-    const double *v = s->f.matrix[f] + k * nxy;
+    const derm_real *v = s->f.matrix[f] + k * nxy;
     double sum = 0.0;
     for (int64_t i = 0; i < nxy; i++) sum += v[i];
     return sum / (double)nxy;
@@ -61,7 +61,7 @@ void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out,
     double *mk = malloc(sizeof(double) * DERM_NMATRIX * (size_t)nz);
     const double nxy = (double)(s->grid.nx * s->grid.ny);
     if (mk) /* the same serial sums per layer, eight fields per loop, the layers in parallel */
-        derm_totals_layer_sums(&s->grid, DERM_NMATRIX, (const double *const *)s->f.matrix, mk);
+        derm_totals_layer_sums(&s->grid, DERM_NMATRIX, (const derm_real *const *)s->f.matrix, mk);
     for (int64_t k = 0; k < nz; k++)
         for (int f = 0; f < DERM_NMATRIX; f++) {
             double v = mk ? mk[k * DERM_NMATRIX + f] / nxy : layer_mean(s, f, k);

@@ -112,7 +112,8 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
     const struct derm_grid *g = &s->grid;
     enum { NDEP = DERM_NSIGNAL };
     const double *val[NDEP];
-    double *out[NDEP], add[NDEP] = {0}, gf_add = 0.0;
+    derm_real *out[NDEP];
+    double add[NDEP] = {0}, gf_add = 0.0;
     int nfine = 0;
     gf_add = derm_vascular_gf_source(&s->c.vascular, s->in.systemic, cigarettes_per_day);
     for (int q = 0; q < DERM_NSIGNAL; q++) {
@@ -144,7 +145,7 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
     }
     /* matrix synthesis, spread over each cell's reach */
     const double *mval[3] = {s->rates.collagen, s->rates.elastin, s->rates.ha};
-    double *mout[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
+    derm_real *mout[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
     for (int i = 0; i < 3; i++)
         derm_coupling_deposit_box(g, &s->bins, mval[i], s->crowd_radius, DERM_BOX_CONSERVE, mout[i], s->tmp);
 }
@@ -163,8 +164,8 @@ static void phase_treatments(struct derm_sim *s)
          * depth layers (a 1 x 1 x nz grid), which then goes onto each signal's own grid */
         const int64_t nz = s->grid.nz;
         const struct derm_grid col = {.nx = 1, .ny = 1, .nz = nz, .h_um = s->grid.h_um, .n = nz};
-        double *colsrc[DERM_NSIGNAL];
-        memset(s->src_col, 0, (size_t)(DERM_NSIGNAL * nz) * sizeof(double));
+        derm_real *colsrc[DERM_NSIGNAL];
+        memset(s->src_col, 0, (size_t)(DERM_NSIGNAL * nz) * sizeof(derm_real));
         for (int q = 0; q < DERM_NSIGNAL; q++) colsrc[q] = s->src_col + q * nz;
         derm_exposure_add_ros(&col, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
                               colsrc[DERM_S_ROS]);
@@ -180,7 +181,7 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
     const struct derm_matrix_deposition dep = {s->dep_collagen, s->dep_elastin, s->dep_ha,
                                                s->in.uv_sed_k ? s->dep_elastotic : NULL,
                                                s->c.matrix.endo_gain > 0.0 ? s->f.state[DERM_ST_UV_MEMORY] : NULL};
-    DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const double *const *)s->f.signal, &dep, s->in.glucose_ratio,
+    DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
                               &s->last_flux, err));
     derm_matrix_flux_add(&s->last_flux, &s->wound_flux); /* the wounds' exchange (phase_wounds) */
@@ -209,8 +210,8 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     const uint64_t seed = (uint64_t)s->p.run_seed;
     const double dt = s->dt_h;
     const double age_mid = derm_sim_age(s, s->step) + 0.5 * dt / DERM_HOURS_PER_YEAR;
-    const double *const *cm = (const double *const *)s->f.matrix;
-    const double *const *cs = (const double *const *)s->f.signal;
+    const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
+    const derm_real *const *cs = (const derm_real *const *)s->f.signal;
     double t = omp_get_wtime();
 
     /* 1. the subject's systemic state at mid-step */
@@ -236,7 +237,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     phase_treatments(s);
     derm_sim_lap(s, DERM_PHASE_DEPOSIT, &t);
     /* 7. signals over the step */
-    DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
+    DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
     derm_sim_lap(s, DERM_PHASE_SIGNALS, &t);
     /* 8. matrix kinetics with the new signals */
     DERM_TRY(phase_matrix(s, err));
@@ -259,9 +260,9 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
 static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
 {
     const size_t n = (size_t)s->grid.n, nz = (size_t)s->grid.nz;
-    double **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->dep_elastotic, &s->crowd, &s->tmp};
+    derm_real **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->dep_elastotic, &s->crowd, &s->tmp};
     for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++)
-        if (!(*grid_arrays[i] = calloc(n, sizeof(double)))) goto fail;
+        if (!(*grid_arrays[i] = calloc(n, sizeof(derm_real)))) goto fail;
     double **layer_arrays[] = {
         &s->density_ref_k, &s->collagen_ref_k,      &s->elastin_ref_k,      &s->ha_ref_k,          &s->layers.uvb_k,
         &s->layers.uva_k,  &s->layers.uv_k,         &s->layers.ros_ex_k,    &s->layers.uv_ap1_k,   &s->w_k,
@@ -272,7 +273,7 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     if (!(s->layer_sums = calloc(DERM_SIM_LAYER_SUMS * nz, sizeof(double)))) goto fail;
     if (!(s->wound.work = calloc(2 * nz, sizeof(double)))) goto fail;
     if (!(s->young_profile = calloc(DERM_NMATRIX * nz, sizeof(double)))) goto fail;
-    if (!(s->ones = malloc(n * sizeof(double)))) goto fail;
+    if (!(s->ones = malloc(n * sizeof(derm_real)))) goto fail;
     for (size_t q = 0; q < n; q++) s->ones[q] = 1.0;
     for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = s->ones;
     return DERM_OK;
@@ -285,13 +286,13 @@ fail:
 static derm_status alloc_sources(struct derm_sim *s, struct derm_err *err)
 {
     for (int q = 0; q < DERM_NSIGNAL; q++) {
-        double *coarse = derm_signal_grids_source(s->diff, q);
+        derm_real *coarse = derm_signal_grids_source(s->diff, q);
         s->src_owned[q] = coarse == NULL;
-        s->src[q] = coarse ? coarse : calloc((size_t)s->grid.n, sizeof(double));
+        s->src[q] = coarse ? coarse : calloc((size_t)s->grid.n, sizeof(derm_real));
         s->coarse_signals |= coarse != NULL;
         if (!s->src[q]) return derm_err_set(err, DERM_ENOMEM, "cannot allocate signal sources");
     }
-    if (!(s->src_col = calloc((size_t)(DERM_NSIGNAL * s->grid.nz), sizeof(double))))
+    if (!(s->src_col = calloc((size_t)(DERM_NSIGNAL * s->grid.nz), sizeof(derm_real))))
         return derm_err_set(err, DERM_ENOMEM, "cannot allocate signal sources");
     return DERM_OK;
 }
@@ -331,16 +332,16 @@ static derm_status calibrate_secretion(struct derm_sim *s, struct derm_err *err)
     const struct derm_grid *g = &s->grid;
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
     DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
-    return derm_calibration_secretion(g, &s->a, &s->c.fibroblast, (const double *const *)s->f.matrix,
-                                      (const double *const *)s->ones_sig, s->c.signal.k_h, s->c.signal.level,
+    return derm_calibration_secretion(g, &s->a, &s->c.fibroblast, (const derm_real *const *)s->f.matrix,
+                                      (const derm_real *const *)s->ones_sig, s->c.signal.k_h, s->c.signal.level,
                                       &s->cal_avg, &s->rates, &s->h, &s->cal_now, err);
 }
 
 /* Secretion and deposition at the current state (no exposures). */
 static void secrete_and_deposit(struct derm_sim *s)
 {
-    derm_fibroblast_secrete(&s->grid, &s->a, &s->c.fibroblast, &s->h, &s->in, (const double *const *)s->f.matrix,
-                            (const double *const *)s->f.signal, &s->rates);
+    derm_fibroblast_secrete(&s->grid, &s->a, &s->c.fibroblast, &s->h, &s->in, (const derm_real *const *)s->f.matrix,
+                            (const derm_real *const *)s->f.signal, &s->rates);
     phase_deposit(s, 0.0);
 }
 
@@ -351,17 +352,17 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
     const struct derm_grid *g = &s->grid;
     phase_subject(s, s->p.subject_young_adult_age_years); /* the calibration is of the young adult */
     secrete_and_deposit(s);
-    for (int q = 0; q < DERM_NSIGNAL; q++) memset(s->f.signal[q], 0, (size_t)g->n * sizeof(double));
+    for (int q = 0; q < DERM_NSIGNAL; q++) memset(s->f.signal[q], 0, (size_t)g->n * sizeof(derm_real));
     if (derm_signal_grids_load(s->diff, s->f.signal) != 0)
         return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation tables");
-    DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const double *const *)s->src, 1e6, err));
+    DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, 1e6, err));
     phase_crowding(s);
     derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k, s->crowd,
-                               (const double *const *)s->f.matrix, (const double *const *)s->f.signal,
+                               (const derm_real *const *)s->f.matrix, (const derm_real *const *)s->f.signal,
                                s->c.signal.level, &s->cal_avg, &s->cal_now, &s->rates, s->collagen_ref_k,
                                s->elastin_ref_k, s->ha_ref_k, &s->h);
     secrete_and_deposit(s);
-    derm_matrix_settle_ha(g, s->f.matrix, (const double *const *)s->f.signal, s->dep_ha, &s->c.matrix);
+    derm_matrix_settle_ha(g, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     return DERM_OK;
 }
 
@@ -376,8 +377,8 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
     const double dt = 168.0;
     const int64_t nsteps = (int64_t)ceil(s->p.run_spinup_years * DERM_HOURS_PER_YEAR / dt - 1e-9);
     const uint64_t seed = (uint64_t)s->p.run_seed;
-    const double *const *cm = (const double *const *)s->f.matrix;
-    const double *const *cs = (const double *const *)s->f.signal;
+    const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
+    const derm_real *const *cs = (const derm_real *const *)s->f.signal;
     const struct derm_step_inputs young = derm_step_inputs_young();
     /* the spin-up's time ends where the settle's begins, whatever the run's step (the walk
      * is keyed by time, so both phases give every step length the same paths) */
@@ -401,7 +402,8 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
             struct derm_calibration_mean x;
             DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
             DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
-            derm_calibration_measure(g, &s->a, &s->c.fibroblast, cm, (const double *const *)s->ones_sig, &s->rates, &x);
+            DERM_TRY(derm_calibration_measure(g, &s->a, &s->c.fibroblast, cm, (const derm_real *const *)s->ones_sig,
+                                              &s->rates, &x, err));
             derm_calibration_accumulate(&s->cal_avg, &x);
         }
     }
@@ -420,8 +422,8 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
     const double dt = s->dt_h, n = (double)g->n; /* the run's own step: its balance is calibrated */
     const int64_t nsteps = (int64_t)ceil(years * DERM_HOURS_PER_YEAR / dt - 1e-9);
     const uint64_t seed = (uint64_t)s->p.run_seed;
-    const double *const *cm = (const double *const *)s->f.matrix;
-    const double *const *cs = (const double *const *)s->f.signal;
+    const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
+    const derm_real *const *cs = (const derm_real *const *)s->f.signal;
     double level[DERM_NSIGNAL] = {0}, dep[3] = {0};
     const double t_end = s->p.subject_young_adult_age_years * DERM_HOURS_PER_YEAR; /* settle ends at the young age */
     for (int64_t i = 0; i < nsteps; i++) {
@@ -435,14 +437,14 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
         derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
         phase_deposit(s, 0.0);
-        DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const double *const *)s->src, dt, err));
+        DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
         const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL};
         DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
                                   s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
                            t_end - (double)(nsteps - i) * dt, dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
-        const double *x[DERM_NSIGNAL + 3]; /* the signals, then the three deposits */
+        const derm_real *x[DERM_NSIGNAL + 3]; /* the signals, then the three deposits */
         double sum[DERM_NSIGNAL + 3];
         for (int q = 0; q < DERM_NSIGNAL; q++) x[q] = s->f.signal[q];
         x[DERM_NSIGNAL] = s->dep_collagen;
@@ -557,14 +559,14 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
         s->in = derm_step_inputs_young();
         phase_subject(s, s->p.subject_young_adult_age_years);
         secrete_and_deposit(s);
-        derm_matrix_settle_ha(&s->grid, s->f.matrix, (const double *const *)s->f.signal, s->dep_ha, &s->c.matrix);
+        derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
     record_young_matrix(s);
     if (s->age0 < p->subject_young_adult_age_years) {
         derm_initial_develop(&s->grid, s->f.matrix, &s->c.initial, &s->c.matrix, &s->c.subject, s->age0);
         phase_subject(s, s->age0);
         secrete_and_deposit(s);
-        derm_matrix_settle_ha(&s->grid, s->f.matrix, (const double *const *)s->f.signal, s->dep_ha, &s->c.matrix);
+        derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
     record_start(s);
     /* the calibration's signals at their reference are no longer read: give their 8 bytes per
@@ -587,35 +589,15 @@ void derm_sim_free(struct derm_sim *s)
     derm_agents_fini(&s->a);
     derm_bins_fini(&s->bins);
     derm_cell_rates_fini(&s->rates);
-    double *arrays[] = {s->dep_collagen,
-                        s->dep_elastin,
-                        s->dep_ha,
-                        s->dep_elastotic,
-                        s->crowd,
-                        s->tmp,
-                        s->density_ref_k,
-                        s->collagen_ref_k,
-                        s->elastin_ref_k,
-                        s->ha_ref_k,
-                        s->layers.uvb_k,
-                        s->layers.uva_k,
-                        s->layers.uv_k,
-                        s->layers.ros_ex_k,
-                        s->layers.uv_ap1_k,
-                        s->w_k,
-                        s->layer_sums,
-                        s->ones,
-                        s->young_profile,
-                        s->wound.open,
-                        s->wound.repair,
-                        s->wound.open_mean,
-                        s->wound.repair_mean,
-                        s->wound.synthesis,
-                        s->wound.work,
-                        s->wound.opened,
-                        s->wound.fill_collagen,
-                        s->wound.fill_elastin,
-                        s->crowd_factor_k};
+    derm_real *grid_arrays[] = {s->dep_collagen, s->dep_elastin, s->dep_ha, s->dep_elastotic,
+                                s->crowd,        s->tmp,         s->ones};
+    for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++) free(grid_arrays[i]);
+    double *arrays[] = {
+        s->density_ref_k,      s->collagen_ref_k,  s->elastin_ref_k,   s->ha_ref_k,        s->layers.uvb_k,
+        s->layers.uva_k,       s->layers.uv_k,     s->layers.ros_ex_k, s->layers.uv_ap1_k, s->w_k,
+        s->layer_sums,         s->young_profile,   s->wound.open,      s->wound.repair,    s->wound.open_mean,
+        s->wound.repair_mean,  s->wound.synthesis, s->wound.work,      s->wound.opened,    s->wound.fill_collagen,
+        s->wound.fill_elastin, s->crowd_factor_k};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) free(arrays[i]);
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (s->src_owned[q]) free(s->src[q]);

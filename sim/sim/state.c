@@ -68,7 +68,7 @@ void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items)
     items[i++] = (struct derm_ckpt_item){"agents.n", DERM_CKPT_I64, 1, &s->a.n};
     for (int f = 0; f < DERM_NFIELDS; f++)
         items[i++] =
-            (struct derm_ckpt_item){derm_field_desc(f)->name, DERM_CKPT_F64, s->grid.n, derm_fields_get(&s->f, f)};
+            (struct derm_ckpt_item){derm_field_desc(f)->name, DERM_CKPT_REAL, s->grid.n, derm_fields_get(&s->f, f)};
 #define DERM_X_COL(name, ctype, kind, units, desc) \
     items[i++] = (struct derm_ckpt_item){"agent." #name, col_type(kind), s->a.n, s->a.name};
     DERM_AGENT_COLUMNS(DERM_X_COL)
@@ -94,7 +94,7 @@ static int signal_item(int q) { return NSCALAR + 1 + DERM_NMATRIX + q; }
 static int rebuilt_on_restore(struct derm_sim *s, int q)
 {
     return derm_signal_grids_factor(s->diff, q) > 1 && derm_signal_grids_fine(s->diff, q, s->tmp) == 0 &&
-           memcmp(s->tmp, s->f.signal[q], (size_t)s->grid.n * sizeof(double)) == 0;
+           memcmp(s->tmp, s->f.signal[q], (size_t)s->grid.n * sizeof(derm_real)) == 0;
 }
 
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,

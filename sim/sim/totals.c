@@ -23,7 +23,7 @@ struct derm_totals_ctx {
 
 /* Per-layer sums of n arrays (derm_totals_layer_sums), then the layers added in order, so
  * the bits depend on neither the thread count nor n. part: nz x n scratch. */
-static void layered_sums(const struct derm_sim *s, int n, const double *const *x, double *part, double *out)
+static void layered_sums(const struct derm_sim *s, int n, const derm_real *const *x, double *part, double *out)
 {
     const int64_t nz = s->grid.nz;
     derm_totals_layer_sums(&s->grid, n, x, part);
@@ -36,13 +36,13 @@ static void layered_sums(const struct derm_sim *s, int n, const double *const *x
 
 /* In each layer (in parallel) a serial sum per array in index order, eight arrays per pass
  * (derm_grid_sums8: a row's ~19 full-grid sums took ~3x longer one by one). */
-void derm_totals_layer_sums(const struct derm_grid *g, int n, const double *const *x, double *part)
+void derm_totals_layer_sums(const struct derm_grid *g, int n, const derm_real *const *x, double *part)
 {
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
 #pragma omp parallel for schedule(static) default(none) shared(part, x) firstprivate(nz, nxy, n)
     for (int64_t k = 0; k < nz; k++)
         for (int j0 = 0; j0 < n; j0 += 8) {
-            const double *p[8];
+            const derm_real *p[8];
             double sv[8];
             for (int j = 0; j < 8; j++) p[j] = x[j0 + j < n ? j0 + j : n - 1] + k * nxy;
             derm_grid_sums8(p, nxy, sv);
@@ -235,7 +235,7 @@ static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
     /* every full-grid sum of the row in one pass */
     enum { NSUM = DERM_NMATRIX + DERM_NSIGNAL + 2 };
     _Static_assert(NSUM <= DERM_SIM_LAYER_SUMS, "the row's sums need more layer scratch (sim.h)");
-    const double *x[NSUM];
+    const derm_real *x[NSUM];
     double out[NSUM];
     for (int q = 0; q < DERM_NMATRIX; q++) x[q] = s->f.matrix[q];
     for (int q = 0; q < DERM_NSIGNAL; q++) x[DERM_NMATRIX + q] = s->f.signal[q];

@@ -452,7 +452,7 @@ static int derm_diffusion_build_mult(const struct derm_diffusion *d, struct derm
  *  with the ghost-cell boundary conditions (the stencil counterpart of lam in spectral
  *  space). Neighbour differences are summed so that a uniform field gives exactly zero. */
 static void derm_diffusion_rate_plane(const struct derm_grid *g, int vascular, double D, double k, int64_t q,
-                                      const double *restrict c, const double *restrict S, double *restrict out)
+                                      const derm_real *restrict c, const derm_real *restrict S, double *restrict out)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, np = nx * ny;
     const double a = D / (g->h_um * g->h_um);
@@ -460,19 +460,20 @@ static void derm_diffusion_rate_plane(const struct derm_grid *g, int vascular, d
     for (int64_t j = 0; j < ny; ++j) {
         const int64_t row = q * np + j * nx;
         const int64_t jm = j == 0 ? ny - 1 : j - 1, jp = j == ny - 1 ? 0 : j + 1;
-        const double *restrict cc = c + row;
-        const double *restrict cym = c + q * np + jm * nx;
-        const double *restrict cyp = c + q * np + jp * nx;
-        const double *restrict czm = q > 0 ? cc - np : cc;
-        const double *restrict czp = q < nz - 1 ? cc + np : cc;
-        const double *restrict ss = S + row;
+        const derm_real *restrict cc = c + row;
+        const derm_real *restrict cym = c + q * np + jm * nx;
+        const derm_real *restrict cyp = c + q * np + jp * nx;
+        const derm_real *restrict czm = q > 0 ? cc - np : cc;
+        const derm_real *restrict czp = q < nz - 1 ? cc + np : cc;
+        const derm_real *restrict ss = S + row;
         double *restrict o = out + j * nx;
-#define DERM_DIFFUSION_RATE(i, im, ip)                                                                                \
-    do {                                                                                                              \
-        const double v_ = cc[i];                                                                                      \
-        const double lap_ =                                                                                           \
-            ((cc[im] - v_) + (cc[ip] - v_)) + ((cym[i] - v_) + (cyp[i] - v_)) + ((czm[i] - v_) + (sp * czp[i] - v_)); \
-        o[i] = ss[i] - k * v_ + a * lap_;                                                                             \
+#define DERM_DIFFUSION_RATE(i, im, ip)                                        \
+    do {                                                                      \
+        const double v_ = cc[i];                                              \
+        const double lap_ = (((double)cc[im] - v_) + ((double)cc[ip] - v_)) + \
+                            (((double)cym[i] - v_) + ((double)cyp[i] - v_)) + \
+                            (((double)czm[i] - v_) + (sp * czp[i] - v_));     \
+        o[i] = ss[i] - k * v_ + a * lap_;                                     \
     } while (0)
         if (nx == 1) {
             DERM_DIFFUSION_RATE(0, 0, 0);
@@ -686,8 +687,8 @@ static void derm_diffusion_z_block(const struct derm_diffusion *d, int64_t blk, 
 
 /** Per-voxel exact update for a signal on the local path, voxels split over nthreads;
  *  returns the non-finite count. */
-static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, double *restrict c, const double *restrict S,
-                                         int nthreads)
+static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, derm_real *restrict c,
+                                         const derm_real *restrict S, int nthreads)
 {
     const double e = exp(-k * dt), f = derm_diffusion_phi(k, dt);
     double bad = 0.0;
@@ -695,24 +696,24 @@ static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, double 
 #pragma omp parallel for simd schedule(static) num_threads(nthreads) default(none) shared(c, S) \
     firstprivate(n, e, f) reduction(+ : bad)
         for (int64_t v = 0; v < n; ++v) {
-            const double x = c[v] * e + S[v] * f;
-            bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
-            c[v] = x;
+            const double x = (double)c[v] * e + (double)S[v] * f;
+            bad += fabs(x) <= DERM_REAL_MAX ? 0.0 : 1.0;
+            c[v] = (derm_real)x;
         }
     } else {
 #pragma omp parallel for simd schedule(static) num_threads(nthreads) default(none) shared(c) firstprivate(n, e) \
     reduction(+ : bad)
         for (int64_t v = 0; v < n; ++v) {
-            const double x = c[v] * e;
-            bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
-            c[v] = x;
+            const double x = (double)c[v] * e;
+            bad += fabs(x) <= DERM_REAL_MAX ? 0.0 : 1.0;
+            c[v] = (derm_real)x;
         }
     }
     return (int64_t)bad;
 }
 
 /** 1 if S is non-NULL and has a non-zero entry (stops at the first). */
-static int derm_diffusion_any_nonzero(int64_t n, const double *S)
+static int derm_diffusion_any_nonzero(int64_t n, const derm_real *S)
 {
     if (!S) return 0;
     for (int64_t v = 0; v < n; ++v)
@@ -723,11 +724,13 @@ static int derm_diffusion_any_nonzero(int64_t n, const double *S)
 /** Forward lateral transform of plane q into z: of c (pure form) or of g = S - A c
  *  (residual form). */
 static void derm_diffusion_forward_plane(const struct derm_diffusion *d, const struct derm_diffusion_signal *sg,
-                                         int64_t q, const double *c, const double *S, double *plane)
+                                         int64_t q, const derm_real *c, const derm_real *S, double *plane)
 {
     const int64_t np = d->g.nx * d->g.ny;
     if (S)
         derm_diffusion_rate_plane(&d->g, d->vascular, sg->D_um2_per_h, sg->k_per_h, q, c, S, plane);
+    else if (DERM_REAL_IS_FLOAT)
+        for (int64_t v = 0; v < np; ++v) plane[v] = c[q * np + v];
     else
         memcpy(plane, c + q * np, (size_t)np * sizeof(double));
     fftw_execute_dft_r2c(d->fwd_xy, plane, d->z + q * d->pstride);
@@ -735,7 +738,7 @@ static void derm_diffusion_forward_plane(const struct derm_diffusion *d, const s
 
 /** Inverse lateral transform of plane q of z, then c = result (pure form) or c += result
  *  (residual form); returns the non-finite count. */
-static double derm_diffusion_inverse_plane(const struct derm_diffusion *d, int64_t q, int with_source, double *c,
+static double derm_diffusion_inverse_plane(const struct derm_diffusion *d, int64_t q, int with_source, derm_real *c,
                                            struct derm_diffusion_scratch *sc)
 {
     const int64_t np = d->g.nx * d->g.ny;
@@ -743,19 +746,19 @@ static double derm_diffusion_inverse_plane(const struct derm_diffusion *d, int64
     double bad = 0.0;
     fftw_execute_dft(d->bwd_y, d->z + q * d->pstride, sc->yt);
     fftw_execute_dft_c2r(d->bwd_x, sc->yt, plane);
-    double *restrict cq = c + q * np;
+    derm_real *restrict cq = c + q * np;
     if (with_source) {
 #pragma omp simd reduction(+ : bad)
         for (int64_t v = 0; v < np; ++v) {
-            const double x = cq[v] + plane[v];
-            bad += fabs(x) <= DBL_MAX ? 0.0 : 1.0;
-            cq[v] = x;
+            const double x = (double)cq[v] + plane[v];
+            bad += fabs(x) <= DERM_REAL_MAX ? 0.0 : 1.0;
+            cq[v] = (derm_real)x;
         }
     } else {
 #pragma omp simd reduction(+ : bad)
         for (int64_t v = 0; v < np; ++v) {
-            bad += fabs(plane[v]) <= DBL_MAX ? 0.0 : 1.0;
-            cq[v] = plane[v];
+            bad += fabs(plane[v]) <= DERM_REAL_MAX ? 0.0 : 1.0;
+            cq[v] = (derm_real)plane[v];
         }
     }
     return bad;
@@ -765,13 +768,13 @@ static double derm_diffusion_inverse_plane(const struct derm_diffusion *d, int64
  *  with its scratch set). Returns the number of non-finite results, or -1 when out of
  *  memory. */
 static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d, struct derm_diffusion_signal *sg, double dt,
-                                            double *c, const double *S, int with_source, int nthreads)
+                                            derm_real *c, const derm_real *S, int with_source, int nthreads)
 {
     const int64_t nz = d->g.nz, nblocks = d->nblocks;
     if (with_source ? !(sg->dt_f_h == dt) : !(sg->dt_e_h == dt))
         if (derm_diffusion_build_mult(d, sg, with_source, dt, nthreads) != 0) return -1;
     const double *m = with_source ? sg->mult_f : sg->mult_e;
-    const double *Sx = with_source ? S : NULL;
+    const derm_real *Sx = with_source ? S : NULL;
     double bad = 0.0;
 #pragma omp parallel num_threads(nthreads) default(none) shared(d, sg, c, Sx, m) firstprivate(nz, nblocks, with_source) \
     reduction(+ : bad)
@@ -787,7 +790,7 @@ static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d, struct der
     return (int64_t)bad;
 }
 
-derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, const double *const *src, double dt_h,
+derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, const derm_real *const *src, double dt_h,
                                 struct derm_err *err)
 {
     if (!d || !c) return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: NULL solver or fields");
@@ -816,7 +819,7 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, cons
     struct derm_diffusion_signal *const sig = d->sig;
     int64_t nomem = 0;
     for (int s = 0; s < nsig; ++s) {
-        const double *S = src ? src[s] : NULL;
+        const derm_real *S = src ? src[s] : NULL;
         if (sig[s].local) {
             sig[s].nbad = derm_diffusion_step_local(n, sig[s].k_per_h, dt_h, c[s], S, nthreads);
             continue;

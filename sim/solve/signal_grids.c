@@ -30,8 +30,8 @@ struct derm_signal_group {
     int n;                         /* signals in the group */
     int *sig;                      /* their indices, ascending */
     struct derm_diffusion *solver; /* exact solver on gc */
-    double **cs;                   /* coarse states (into the state buffer); NULL for f = 1 */
-    double **csrc;                 /* coarse sources; NULL for f = 1 */
+    derm_real **cs;                /* coarse states (into the state buffer); NULL for f = 1 */
+    derm_real **csrc;              /* coarse sources; NULL for f = 1 */
 };
 
 struct derm_signal_grids {
@@ -41,10 +41,10 @@ struct derm_signal_grids {
     int64_t *factor; /* per signal */
     int ngroups;
     struct derm_signal_group *grp;
-    double *state; /* nsig factors, then the coarse states */
+    derm_real *state; /* nsig factors, then the coarse states */
     int64_t state_len;
-    double **cptr; /* per-call pointer lists, nsig each */
-    const double **sptr;
+    derm_real **cptr; /* per-call pointer lists, nsig each */
+    const derm_real **sptr;
 };
 
 int64_t derm_signal_grids_choose(const struct derm_grid *g, double D, double k, double ratio)
@@ -74,7 +74,7 @@ void derm_signal_grids_free(struct derm_signal_grids *sg)
 }
 
 static derm_status make_group(struct derm_signal_grids *sg, struct derm_signal_group *G, int64_t f, const double *D,
-                              const double *k, double **next_state, struct derm_err *err)
+                              const double *k, derm_real **next_state, struct derm_err *err)
 {
     G->f = f;
     for (int s = 0; s < sg->nsig; s++) G->n += sg->factor[s] == f;
@@ -106,7 +106,7 @@ static derm_status make_group(struct derm_signal_grids *sg, struct derm_signal_g
         for (int j = 0; j < G->n; j++) {
             G->cs[j] = *next_state;
             *next_state += G->gc.n;
-            if (!(G->csrc[j] = calloc((size_t)G->gc.n, sizeof(double)))) {
+            if (!(G->csrc[j] = calloc((size_t)G->gc.n, sizeof(derm_real)))) {
                 st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for coarse sources");
                 goto done;
             }
@@ -144,13 +144,13 @@ derm_status derm_signal_grids_create(struct derm_signal_grids **out, const struc
         sg->factor[s] = derm_signal_grids_choose(g, D[s], k[s], ratio);
         if (sg->factor[s] > 1) sg->state_len += g->n / (sg->factor[s] * sg->factor[s] * sg->factor[s]);
     }
-    if (!(sg->state = calloc((size_t)sg->state_len, sizeof(double)))) {
+    if (!(sg->state = calloc((size_t)sg->state_len, sizeof(derm_real)))) {
         st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for coarse states");
         goto fail;
     }
-    for (int s = 0; s < nsignals; s++) sg->state[s] = (double)sg->factor[s];
+    for (int s = 0; s < nsignals; s++) sg->state[s] = (derm_real)sg->factor[s];
     /* groups in ascending factor; states laid out group by group, signal order within */
-    double *next = sg->state + nsignals;
+    derm_real *next = sg->state + nsignals;
     int64_t last = 0;
     for (;;) {
         int64_t f = 0;
@@ -169,7 +169,7 @@ fail:
 
 int64_t derm_signal_grids_factor(const struct derm_signal_grids *sg, int s) { return sg->factor[s]; }
 
-double *derm_signal_grids_state(struct derm_signal_grids *sg, int64_t *len)
+derm_real *derm_signal_grids_state(struct derm_signal_grids *sg, int64_t *len)
 {
     *len = sg->state_len;
     return sg->state;
@@ -178,26 +178,26 @@ double *derm_signal_grids_state(struct derm_signal_grids *sg, int64_t *len)
 derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err)
 {
     for (int s = 0; s < sg->nsig; s++)
-        if (sg->state[s] != (double)sg->factor[s])
+        if (sg->state[s] != (derm_real)sg->factor[s])
             return derm_err_set(err, DERM_ECONFIG,
                                 "the checkpoint solved signal %d on a grid coarser by %g, this run by %lld "
                                 "(domain.signal_voxel_ratio or the signal constants differ)",
-                                s, sg->state[s], (long long)sg->factor[s]);
+                                s, (double)sg->state[s], (long long)sg->factor[s]);
     return DERM_OK;
 }
 
-void derm_signal_grids_restrict(const struct derm_grid *g, int64_t f, const double *fine, double *coarse)
+void derm_signal_grids_restrict(const struct derm_grid *g, int64_t f, const derm_real *fine, derm_real *coarse)
 {
     const int64_t nxc = g->nx / f, nyc = g->ny / f, nzc = g->nz / f, nx = g->nx, ny = g->ny;
     const double inv = 1.0 / (double)(f * f * f);
 #pragma omp parallel for schedule(static)
     for (int64_t K = 0; K < nzc; K++) {
-        double *cp = coarse + K * nxc * nyc;
-        memset(cp, 0, (size_t)(nxc * nyc) * sizeof(double));
+        derm_real *cp = coarse + K * nxc * nyc;
+        memset(cp, 0, (size_t)(nxc * nyc) * sizeof(derm_real));
         for (int64_t k = K * f; k < (K + 1) * f; k++)
             for (int64_t j = 0; j < ny; j++) {
-                const double *row = fine + (k * ny + j) * nx;
-                double *crow = cp + (j / f) * nxc;
+                const derm_real *row = fine + (k * ny + j) * nx;
+                derm_real *crow = cp + (j / f) * nxc;
                 for (int64_t I = 0; I < nxc; I++) {
                     double s = 0.0;
                     for (int64_t i = I * f; i < (I + 1) * f; i++) s += row[i];
@@ -230,25 +230,25 @@ static void axis_table(int64_t n, int64_t f, int periodic, int64_t *lo, int64_t 
 /* One fine layer from the coarse layers P0 and P1 (weights a, b): per fine row, the coarse
  * row interpolated in z and y, then in x (DERM_SIMD_CLONES, core/simd.h: an AVX2 copy with
  * the same bits). */
-DERM_SIMD_CLONES static void prolong_layer(const double *P0, const double *P1, double a, double b, int64_t nx,
+DERM_SIMD_CLONES static void prolong_layer(const derm_real *P0, const derm_real *P1, double a, double b, int64_t nx,
                                            int64_t ny, int64_t nxc, const int64_t *xl, const int64_t *xh,
                                            const double *wx, const int64_t *yl, const int64_t *yh, const double *wy,
-                                           double *restrict row, double *restrict out)
+                                           double *restrict row, derm_real *restrict out)
 {
     for (int64_t j = 0; j < ny; j++) {
-        const double *r00 = P0 + yl[j] * nxc, *r01 = P0 + yh[j] * nxc;
-        const double *r10 = P1 + yl[j] * nxc, *r11 = P1 + yh[j] * nxc;
+        const derm_real *r00 = P0 + yl[j] * nxc, *r01 = P0 + yh[j] * nxc;
+        const derm_real *r10 = P1 + yl[j] * nxc, *r11 = P1 + yh[j] * nxc;
         const double v = wy[j], u = 1.0 - v;
 #pragma omp simd
         for (int64_t I = 0; I < nxc; I++) row[I] = u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
-        double *o = out + j * nx;
+        derm_real *o = out + j * nx;
 #pragma omp simd
         for (int64_t i = 0; i < nx; i++) o[i] = (1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]];
     }
 }
 
-int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_vascular, const double *coarse,
-                              double *fine)
+int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_vascular, const derm_real *coarse,
+                              derm_real *fine)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxc = nx / f, nyc = ny / f, nzc = nz / f;
     const int64_t pc = nxc * nyc;
@@ -279,7 +279,7 @@ int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_v
                 if (bottom_vascular) s1 = -1.0;
             }
             const double a = 1.0 - wz[k], b = wz[k] * s1;
-            const double *P0 = coarse + K0 * pc, *P1 = coarse + K1 * pc;
+            const derm_real *P0 = coarse + K0 * pc, *P1 = coarse + K1 * pc;
             prolong_layer(P0, P1, a, b, nx, ny, nxc, xl, xh, wx, yl, yh, wy, row, fine + k * ny * nx);
         }
     }
@@ -288,7 +288,7 @@ int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_v
     return 0;
 }
 
-derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *c, const double *const *src,
+derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *const *c, const derm_real *const *src,
                                    double dt_h, struct derm_err *err)
 {
     if (!sg || !c) return derm_err_set(err, DERM_EINTERNAL, "signal grids: NULL solver or fields");
@@ -296,7 +296,7 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *
         struct derm_signal_group *G = &sg->grp[q];
         for (int j = 0; j < G->n; j++) {
             const int s = G->sig[j];
-            const double *S = src ? src[s] : NULL;
+            const derm_real *S = src ? src[s] : NULL;
             if (G->f == 1) {
                 sg->cptr[j] = c[s];
                 sg->sptr[j] = S;
@@ -320,7 +320,7 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *
     return DERM_OK;
 }
 
-int derm_signal_grids_load(struct derm_signal_grids *sg, double *const *c)
+int derm_signal_grids_load(struct derm_signal_grids *sg, derm_real *const *c)
 {
     for (int q = 0; q < sg->ngroups; q++) {
         struct derm_signal_group *G = &sg->grp[q];
@@ -345,7 +345,7 @@ static const struct derm_signal_group *coarse_group(const struct derm_signal_gri
     return NULL;
 }
 
-int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, double *fine)
+int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, derm_real *fine)
 {
     int j;
     const struct derm_signal_group *G = coarse_group(sg, s, &j);
@@ -360,18 +360,23 @@ void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r)
         for (int64_t v = 0; v < G->gc.n; v++) G->cs[j][v] *= r;
 }
 
-double *derm_signal_grids_source(struct derm_signal_grids *sg, int s)
+derm_real *derm_signal_grids_source(struct derm_signal_grids *sg, int s)
 {
     int j;
     const struct derm_signal_group *G = coarse_group(sg, s, &j);
     return G ? G->csrc[j] : NULL;
 }
 
-void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const double *per_layer, double *src)
+void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const derm_real *per_layer, derm_real *src)
 {
     const int64_t f = sg->factor[s];
-    if (f == 1) {
-        derm_grid_add_layers(&sg->g, per_layer, 1.0, src);
+    if (f == 1) { /* derm_grid_add_layers with scale 1 */
+        const int64_t nxy = sg->g.nx * sg->g.ny;
+        for (int64_t k = 0; k < sg->g.nz; k++) {
+            const double add = per_layer[k];
+            if (add == 0.0) continue;
+            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) src[q] += add;
+        }
         return;
     }
     const int64_t pc = (sg->g.nx / f) * (sg->g.ny / f), nzc = sg->g.nz / f;

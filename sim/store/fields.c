@@ -25,15 +25,15 @@ derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, s
 {
     *f = (struct derm_fields){.grid = *g};
     for (int m = 0; m < DERM_NMATRIX; m++) {
-        f->matrix[m] = calloc((size_t)g->n, sizeof(double));
+        f->matrix[m] = calloc((size_t)g->n, sizeof(derm_real));
         if (!f->matrix[m]) goto fail;
     }
     for (int s = 0; s < DERM_NSIGNAL; s++) {
-        f->signal[s] = calloc((size_t)g->n, sizeof(double));
+        f->signal[s] = calloc((size_t)g->n, sizeof(derm_real));
         if (!f->signal[s]) goto fail;
     }
     for (int s = 0; s < DERM_NSTATE; s++) {
-        f->state[s] = calloc((size_t)g->n, sizeof(double));
+        f->state[s] = calloc((size_t)g->n, sizeof(derm_real));
         if (!f->state[s]) goto fail;
     }
     return DERM_OK;
@@ -58,7 +58,7 @@ void derm_fields_fini(struct derm_fields *f)
     }
 }
 
-double *derm_fields_get(const struct derm_fields *f, int id)
+derm_real *derm_fields_get(const struct derm_fields *f, int id)
 {
     if (id < 0 || id >= DERM_NFIELDS) return NULL;
     if (id < DERM_NMATRIX) return f->matrix[id];

@@ -2,8 +2,8 @@
 """Reference benchmark: run configs/reference.yaml and print the figures the project tracks.
 
     /usr/bin/python3 tests/bench/bench_reference.py [--bin build/dermsim] [--years N]
-        [--threads T] [--compare-threads] [--sun] [--yearly-frames] [--set KEY=VALUE ...]
-        [--out DIR] [--keep]
+        [--threads T] [--compare-threads] [--compare-lean [--lean-bin B]] [--sun]
+        [--yearly-frames] [--set KEY=VALUE ...] [--out DIR] [--keep]
 
 One run of the reference lifetime (ages 25 to 75, 2609 weekly steps; --years N shortens it
 to ages 25 to 25+N), then:
@@ -23,6 +23,12 @@ to ages 25 to 25+N), then:
 --compare-threads adds runs at --threads 1 and --threads 2 (the first run is reused when it
 had one of those counts) and prints the speed-up of 2 threads over 1 (wall ratio) and
 whether both gave the same results (row and frame checksums).
+--compare-lean adds the same run with dermsim-lean (--lean-bin; default: dermsim-lean beside
+--bin), the build that stores every voxel-grid array as float32, and prints both side by
+side with their ratios (wall, time loop per step, CPU, peak memory); then, for the memory
+per voxel, four short runs (0.1 simulated years: the setup and a few steps), each build on
+the config's grid and on one with nx and ny doubled: the bytes per voxel are the slope of
+the peak between the two (what the agents, libraries and per-layer arrays add cancels).
 --sun adds a run of the same config with a realistic outdoor sun calendar (the schedule of
 configs/validation/Csun_outdoor.yaml over the run's ages: work days, weekends, a two-week
 holiday a year; exposures integrated exactly over each weekly step) and prints its cost
@@ -152,6 +158,7 @@ def read_run(m):
         m["nvox"] = int(np.prod(m["shape"]))
         m["voxel_um"] = float(f.attrs["voxel_um"])
         m["threads"] = int(f.attrs["omp_threads"])
+        m["storage"] = attr_str(f, "storage_precision") or "float64"
         m["wait_policy"] = attr_str(f, "omp_wait_policy") or os.environ.get("OMP_WAIT_POLICY", "runtime default")
         fib = f["fibroblast_count"][:].astype(float)
         prog = f["stem_cell_count"][:].astype(float) if "stem_cell_count" in f else np.zeros_like(fib)
@@ -362,6 +369,54 @@ def compare_threads(runs):
     print(f"same results at 1 and 2 threads (row and frame checksums): {'yes' if same else 'NO'}")
 
 
+def lean_args(args, binary, years=None, sets=()):
+    """A copy of args running `binary` (shortened to `years`, with extra --set values)."""
+    a = argparse.Namespace(**vars(args))
+    a.bin = binary
+    if years is not None:
+        a.years = years
+    a.set = list(args.set or []) + list(sets)
+    return a
+
+
+def compare_lean(args, base, first):
+    lean_bin = args.lean_bin or os.path.join(os.path.dirname(os.path.abspath(args.bin)), "dermsim-lean")
+    if not os.access(lean_bin, os.X_OK):
+        sys.exit(f"bench_reference: --compare-lean: no executable {lean_bin} (build it: DERM_LEAN=ON, the default)")
+    print(f"\n(running again with {lean_bin})", flush=True)
+    lean = read_run(run_dermsim(lean_args(args, lean_bin), args.threads, os.path.join(base, "lean")))
+    print("\nbuild      wall s  time loop ms/step  CPU s  peak MiB  storage")
+    for name, m in (("default", first), ("lean", lean)):
+        loop = m["loop_wall"]
+        ms = f"{1e3 * loop / m['steps']:17.1f}" if loop else "                -"
+        print(f"{name:8s} {m['wall']:8.1f}  {ms}  {m['cpu']:5.1f}  {m['maxrss_kib'] / 1024:8.0f}  {m['storage']}")
+    print(f"default / lean: wall {first['wall'] / lean['wall']:.2f}, CPU {first['cpu'] / lean['cpu']:.2f}, "
+          f"peak memory {first['maxrss_kib'] / lean['maxrss_kib']:.2f}", end="")
+    if first["loop_wall"] and lean["loop_wall"]:
+        print(f", time loop {first['loop_wall'] / first['steps'] / (lean['loop_wall'] / lean['steps']):.2f}", end="")
+    print()
+    if first["phases"] and lean["phases"]:
+        p1, p2 = dict(first["phases"]), dict(lean["phases"])
+        print("  ms per step, default / lean: " + ", ".join(
+            f"{n} {1e3 * p1[n] / first['steps']:.1f}/{1e3 * p2[n] / lean['steps']:.1f}"
+            for n in p1 if p2.get(n, 0) > 0 and p1[n] > 0))
+    nx, ny, _ = first["shape"]
+    peaks = {}
+    for name, binary in (("default", args.bin), ("lean", lean_bin)):
+        for scale in (1, 2):
+            print(f"(memory: {name} at {scale * nx} x {scale * ny} lateral voxels, 0.1 years)", flush=True)
+            a = lean_args(args, binary, 0.1, [f"domain.nx={scale * nx}", f"domain.ny={scale * ny}"])
+            m = read_run(run_dermsim(a, args.threads, os.path.join(base, f"mem_{name}_{scale}")))
+            peaks[(name, scale)] = (m["maxrss_kib"] * 1024.0, m["nvox"])
+    per = {}
+    for name in ("default", "lean"):
+        (b1, n1), (b2, n2) = peaks[(name, 1)], peaks[(name, 2)]
+        per[name] = (b2 - b1) / (n2 - n1)
+        print(f"peak memory per voxel, {name:7s}: {per[name]:6.1f} B ({b1 / 1048576:.0f} MiB at {n1} voxels, "
+              f"{b2 / 1048576:.0f} MiB at {n2})")
+    print(f"bytes per voxel, default / lean: {per['default'] / per['lean']:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "dermsim"))
@@ -370,6 +425,9 @@ def main():
     ap.add_argument("--threads", type=int, default=None, help="threads of the first run (default: dermsim's)")
     ap.add_argument("--compare-threads", action="store_true",
                     help="also run at 1 and 2 threads and print the speed-up")
+    ap.add_argument("--compare-lean", action="store_true",
+                    help="also run dermsim-lean (float32 storage) and print time and memory against the default")
+    ap.add_argument("--lean-bin", default=None, help="the lean binary (default: dermsim-lean beside --bin)")
     ap.add_argument("--sun", action="store_true", help="also run with a realistic outdoor sun calendar and compare")
     ap.add_argument("--yearly-frames", action="store_true",
                     help="also run with a frame every year: bytes and output time per frame, lifetime projection")
@@ -397,6 +455,8 @@ def main():
                     print(f"\n(running again at --threads {t})", flush=True)
                     runs[t] = read_run(run_dermsim(args, t, os.path.join(base, f"threads{t}")))
             compare_threads(runs)
+        if args.compare_lean:
+            compare_lean(args, base, first)
         if args.sun:
             print("\n(running again with the sun calendar)", flush=True)
             cfg = variant_config(args, base, "sun", sun=True)

@@ -27,6 +27,8 @@ import time
 import numpy as np
 import pytest
 
+import dermsim_runs  # tests/dermsim_runs.py (on PYTHONPATH under ctest)
+
 h5py = pytest.importorskip("h5py")
 
 BIN = os.environ.get("DERMSIM_BIN", "")
@@ -271,20 +273,8 @@ def test_kill_test(reference, tmp_path):
 @pytest.mark.parametrize("first, second", [(1, 2), (2, 1)])
 def test_restart_equals_uninterrupted(reference, tmp_path, first, second):
     out = tmp_path / "r"
-    proc = start(reference["cfg"], out, "--threads", str(first))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if (out / "checkpoint.h5").exists():
-            try:
-                with h5py.File(out / "run.partial.h5", "r") as f:
-                    if f["time"].shape[0] > 40:
-                        break
-            except (OSError, KeyError):
-                pass
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
+    dermsim_runs.signal_after_rows([BIN, "run", reference["cfg"], "-o", out, "--quiet", "--threads", first], out, env(),
+                                   rows=40, checkpoint=True, sig=signal.SIGKILL)
     assert not (out / "run.h5").exists()
     p = dermsim("resume", out, "--quiet", "--threads", second)
     assert p.returncode == 0, p.stderr
@@ -302,21 +292,8 @@ def test_restart_equals_uninterrupted(reference, tmp_path, first, second):
 def interrupt_after_rows(cfg, out, threads, rows=20):
     """Start a run, send SIGTERM once it has written more than `rows` rows; return its stderr
     (the run must stop with exit 130)."""
-    proc = start(cfg, out, "--threads", str(threads))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with h5py.File(out / "run.partial.h5", "r") as f:
-                if f["time"].shape[0] > rows:
-                    break
-        except (OSError, KeyError):
-            pass
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    return err
+    return dermsim_runs.signal_after_rows([BIN, "run", cfg, "-o", out, "--quiet", "--threads", threads], out, env(),
+                                           rows)
 
 
 def test_sigterm_then_resume(reference, tmp_path):

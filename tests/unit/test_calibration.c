@@ -148,7 +148,7 @@ static void test_secretion_sources_equal_decay(void **state)
     /* the present population's sample: one sample of the per-cell mean output */
     assert_true(now.n == 1.0);
     struct derm_calibration_mean again;
-    derm_calibration_measure(&w.g, &w.a, &w.fc, M(&w), one.p, &w.rt, &again);
+    assert_int_equal(derm_calibration_measure(&w.g, &w.a, &w.fc, M(&w), one.p, &w.rt, &again, &err), DERM_OK);
     assert_memory_equal(&again, &now, sizeof now);
     /* with every growth factor made locally, sources = decay x level x voxels */
     struct derm_fibroblast_coef local = w.fc;

@@ -18,8 +18,8 @@
  * written here; steps of 6 h to a year; strips that do not divide a layer) and
  * DERM_ENUMERIC on negative or non-finite input; derm_matrix_settle_ha
  * puts HA at the steady state of the step. The chain itself is tested in test_chain.c.
- * The coefficient set is built here from derm_params_defaults with the same unit
- * conversions as sim/coef.c.
+ * The coefficient set is built from derm_params_defaults with the same unit conversions
+ * as sim/coef.c (matrix_coef.h, shared with lean/test_lean_kernels.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,8 +37,7 @@
 #include "derm/model/matrix.h"
 #include "derm/solve/chain.h"
 #include "derm/store/fields.h"
-
-static const double LN2 = 0.6931471805599453;
+#include "matrix_coef.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
@@ -54,34 +53,6 @@ static int rel_close(double got, double want, double rtol)
             fail_msg("%s = %.17g, expected %.17g (rel err %.3g > %.3g)", #got, g_, w_, \
                      fabs(g_ - w_) / fmax(fabs(w_), 1e-300), (double)(rtol));          \
     } while (0)
-
-static struct derm_matrix_coef default_coef(void)
-{
-    struct derm_params p;
-    derm_params_defaults(&p);
-    const double Y = DERM_HOURS_PER_YEAR;
-    struct derm_matrix_coef e = {0};
-    e.k_cleave_h = LN2 / (p.ecm_collagen_half_life_years * Y);
-    e.k_clear_h = LN2 / (p.ecm_fragment_half_life_years * Y);
-    e.mmp1_share = p.ecm_mmp1_share;
-    e.mmp3_share = p.ecm_mmp3_share;
-    e.timp_ki = p.ecm_timp_ki;
-    e.age_form_ref_h = p.ecm_age_formation_per_year / Y; /* at glycation.reference_glucose_mM */
-    e.age_ref = p.ecm_age_initial_pmol_per_mg;
-    e.age_half = p.ecm_age_protection_pmol_per_mg;
-    e.k_elastin_h = LN2 / (p.ecm_elastin_half_life_years * Y);
-    e.k_oxidation_h = p.ecm_elastin_oxidation_per_year / Y;
-    e.k_elastotic_h = LN2 / (p.ecm_elastotic_half_life_years * Y);
-    e.k_ha_h = LN2 / (p.ecm_ha_half_life_days * 24.0);
-    e.k_lmw_h = LN2 / (p.ecm_ha_lmw_half_life_days * 24.0);
-    e.lmw_yield = p.ecm_ha_lmw_yield;
-    e.ha_ros_frag = p.ecm_ha_ros_fragmentation;
-    e.ha_ros_weight = p.ecm_ha_ros_weight;
-    e.uptake_share = p.ecm_fragment_uptake_share;
-    e.endo_gain = p.uv_endo180_suppression;
-    e.ha_supply = (1.0 - p.ecm_ha_fibroblast_share) * e.k_ha_h * p.ecm_ha_density_mg_per_ml;
-    return e;
-}
 
 /* Matrix and signal storage for a small grid, plus deposition arrays, the glucose ratio
  * passed to the step (subject.glucose_mM / glycation.reference_glucose_mM of the defaults),

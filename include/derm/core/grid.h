@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "derm/core/real.h"
+
 #include "derm/core/status.h"
 
 struct derm_grid {
@@ -46,20 +48,20 @@ static inline double derm_grid_layer_inside(const struct derm_grid *g, int64_t k
 }
 
 /** x += scale x per_layer[k] in every voxel of depth layer k (layers adding 0 untouched). */
-void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, double *x);
+void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, double scale, derm_real *x);
 
 /** s[j] = p[j][0] + p[j][1] + ... + p[j][len-1], added one by one in index order from 0.0,
  *  for j = 0..7 in one pass: eight independent chains of additions, which hide the adder's
  *  latency that bounds one serial sum. Pointers may repeat (a short group repeats its last
  *  array: read from cache). The building block of the ordered sums below and of the totals'
  *  layer sums. */
-void derm_grid_sums8(const double *const p[8], int64_t len, double s[8]);
+void derm_grid_sums8(const derm_real *const p[8], int64_t len, double s[8]);
 
 /** sum[j] = the sum of x[j][0 .. n-1] added one by one in index order from 0.0: the same
  *  bits as the plain serial loop, for any thread count. The k sums are split into about as
  *  many groups as threads, and each group adds up to eight arrays in one pass (independent
  *  chains of additions instead of one chain's latency). */
-void derm_grid_sums_serial(const double *const *x, int k, int64_t n, double *sum);
+void derm_grid_sums_serial(const derm_real *const *x, int k, int64_t n, double *sum);
 
 /** The largest common divisor f of nx, ny and nz with f h_um <= length_um (1 if none, or if
  *  length_um is not a positive finite number): the coarsest grid made of whole f x f x f

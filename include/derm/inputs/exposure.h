@@ -75,18 +75,18 @@ void derm_exposure_layers(const struct derm_grid *g, const struct derm_uv_coef *
 /** Add the step's UV to the per-voxel dose records and set the UVA elastosis deposition
  *  (mg/mL/h, grid.n) from the local fibroblast density relative to young (crowd). */
 void derm_exposure_uv_records(const struct derm_grid *g, const struct derm_uv_coef *uv,
-                              const struct derm_exposure_layers *L, const double *crowd, double dt_h, double *uv_dose,
-                              double *uva_dose, double *dep_elastotic);
+                              const struct derm_exposure_layers *L, const derm_real *crowd, double dt_h,
+                              derm_real *uv_dose, derm_real *uva_dose, derm_real *dep_elastotic);
 
 /** Relax the per-voxel dermal UV dose rate memory (SED/day) exactly toward the step's mean
  *  rate in each layer over endo_memory_h (piecewise-constant rate within the step). */
 void derm_exposure_uv_memory(const struct derm_grid *g, const struct derm_uv_coef *uv, const double *uv_k, double dt_h,
-                             double *memory);
+                             derm_real *memory);
 
 /** src += ros_ex_k[k] x ros_sense x k_ros in every voxel of layer k: holds the ROS excess
  *  (ROS is local and decays in milliseconds). */
 void derm_exposure_add_ros(const struct derm_grid *g, const double *ros_ex_k, double ros_sense, double k_ros,
-                           double *src);
+                           derm_real *src);
 
 /** Add what the schedule delivered over [t, t + dt_h) to the cumulative totals. */
 void derm_exposure_accumulate(struct derm_exposure_totals *t, const struct derm_schedule *s,

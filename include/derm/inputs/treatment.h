@@ -48,6 +48,6 @@ void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedul
  *  receives the exosome amounts added by source; w_k: nz scratch. */
 void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_treatment_coef *c,
                                 const struct derm_schedule *s, const struct derm_exposure *x, double dt_h,
-                                double *const *src, double *mix, double *w_k);
+                                derm_real *const *src, double *mix, double *w_k);
 
 #endif

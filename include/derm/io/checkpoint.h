@@ -13,9 +13,12 @@
 
 #include <stdint.h>
 
+#include "derm/core/real.h"
 #include "derm/core/status.h"
 
-enum derm_ckpt_type { DERM_CKPT_F64, DERM_CKPT_I64, DERM_CKPT_I32, DERM_CKPT_I8 };
+enum derm_ckpt_type { DERM_CKPT_F64, DERM_CKPT_I64, DERM_CKPT_I32, DERM_CKPT_I8, DERM_CKPT_F32 };
+/** The type of derm_real arrays (core/real.h): float32 in the lean build. */
+#define DERM_CKPT_REAL (DERM_REAL_IS_FLOAT ? DERM_CKPT_F32 : DERM_CKPT_F64)
 
 /** One array: `n` values of `type` at `data`. */
 struct derm_ckpt_item {

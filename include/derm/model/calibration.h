@@ -45,10 +45,12 @@ struct derm_calibration_mean {
 };
 
 /** One sample of the present population (a->voxel, attachment and AP-1 current); ones:
- *  DERM_NSIGNAL pointers to arrays of at least max(grid.n, nz) ones. */
-void derm_calibration_measure(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
-                              const double *const *m, const double *const *ones, struct derm_cell_rates *rates,
-                              struct derm_calibration_mean *out);
+ *  DERM_NSIGNAL pointers to arrays of grid.n ones. DERM_ENOMEM if its nz layer references
+ *  cannot be allocated. */
+derm_status derm_calibration_measure(const struct derm_grid *g, struct derm_agents *a,
+                                     const struct derm_fibroblast_coef *c, const derm_real *const *m,
+                                     const derm_real *const *ones, struct derm_cell_rates *rates,
+                                     struct derm_calibration_mean *out, struct derm_err *err);
 
 /** sum += x (one more sample). */
 void derm_calibration_accumulate(struct derm_calibration_mean *sum, const struct derm_calibration_mean *x);
@@ -59,8 +61,8 @@ void derm_calibration_accumulate(struct derm_calibration_mean *sum, const struct
  *  making what `avg` says a young cell makes on average (NULL: the present population), and
  *  *now (the present population's sample). DERM_ECONFIG when the domain holds no fibroblast. */
 derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_agents *a,
-                                       const struct derm_fibroblast_coef *c, const double *const *m,
-                                       const double *const *ones, const double *decay_h, const double *level,
+                                       const struct derm_fibroblast_coef *c, const derm_real *const *m,
+                                       const derm_real *const *ones, const double *decay_h, const double *level,
                                        const struct derm_calibration_mean *avg, struct derm_cell_rates *rates,
                                        struct derm_homeostasis *h, struct derm_calibration_mean *now,
                                        struct derm_err *err);
@@ -72,11 +74,11 @@ derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_ag
  *  young fibroblasts per voxel by layer; crowd: local density relative to it, per voxel. */
 void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                 const struct derm_matrix_coef *mc, const struct derm_calibration_coef *cc,
-                                const double *density_ref_k, const double *crowd, const double *const *m,
-                                const double *const *sig, const double *level, const struct derm_calibration_mean *avg,
-                                const struct derm_calibration_mean *now, struct derm_cell_rates *rates,
-                                double *collagen_ref_k, double *elastin_ref_k, double *ha_ref_k,
-                                struct derm_homeostasis *h);
+                                const double *density_ref_k, const derm_real *crowd, const derm_real *const *m,
+                                const derm_real *const *sig, const double *level,
+                                const struct derm_calibration_mean *avg, const struct derm_calibration_mean *now,
+                                struct derm_cell_rates *rates, double *collagen_ref_k, double *elastin_ref_k,
+                                double *ha_ref_k, struct derm_homeostasis *h);
 
 /** The division hazard of an activated cell (1/h) such that births balance losses for the
  *  population as it is (each cell's growth-factor response and attachment; the activation
@@ -87,7 +89,7 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
  *  young density rather than to stay where it drifted. cc->division_per_day when given. */
 double derm_calibration_division(const struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                  const struct derm_calibration_coef *cc, const struct derm_homeostasis *h,
-                                 const double *gf, const double *crowd, double density_scale);
+                                 const derm_real *gf, const derm_real *crowd, double density_scale);
 
 /** Young-adult fibroblast number of the block (density_ref_k, cells per voxel per layer,
  *  times the voxels of each layer) over the present number; 1 when there are none. */

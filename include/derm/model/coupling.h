@@ -19,25 +19,25 @@
 
 /** out[v] = sum over agents in voxel v (row order) of val[row].
  *  `out` has grid.n entries and is overwritten. */
-void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, double *out);
+void derm_coupling_deposit(const struct derm_grid *g, const struct derm_bins *b, const double *val, derm_real *out);
 
 /** For each of n value columns i: out[i][v] = (sum over agents in voxel v, row order, of
  *  val[i][row]) + add[i] (add may be NULL: nothing added). One pass over the bins for all
  *  n (same sums, same bits as n calls of derm_coupling_deposit). */
 void derm_coupling_deposit_many(const struct derm_grid *g, const struct derm_bins *b, int n, const double *const *val,
-                                const double *add, double *const *out);
+                                const double *add, derm_real *const *out);
 
 /** As derm_coupling_deposit_many onto a grid coarser by f (f divides nx, ny, nz): out[i][V]
  *  = add[i] + (sum over the f^3 voxels of coarse cell V, in index order, of their agents'
  *  val[i] in row order) / f^3, i.e. the block mean of what derm_coupling_deposit_many makes
  *  (equal up to rounding). out[i] has n / f^3 entries and is overwritten. */
 void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_bins *b, int64_t f, int n,
-                                  const double *const *val, const double *add, double *const *out);
+                                  const double *const *val, const double *add, derm_real *const *out);
 
 /** Number of agents of `type` in each voxel (as double), from the voxel of every agent of
  *  `a` as b was built from it (derm_bins_build refreshes them). */
 void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
-                         double *out);
+                         derm_real *out);
 
 enum derm_box_mode {
     DERM_BOX_MEAN,    /* out(v) = mean of in over the in-domain neighbourhood of v */
@@ -48,28 +48,28 @@ enum derm_box_mode {
 /** Box filter of half-width r voxels (capped so a periodic window never wraps onto
  *  itself); periodic in x and y, truncated at the z faces. tmp: grid.n scratch. `in` may
  *  be `out` (filtered in place); tmp must differ from both. */
-void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
-                       double *tmp);
+void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode, const derm_real *in, derm_real *out,
+                       derm_real *tmp);
 
 /** derm_coupling_box of what derm_coupling_deposit makes from val, without the deposit as a
  *  whole-grid array: each x row of it is summed from the bins into a row buffer and filtered
  *  there (one whole-grid write and read less per deposit). The same bits as
  *  derm_coupling_deposit then derm_coupling_box. tmp: grid.n scratch, distinct from out. */
 void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins *b, const double *val, int r,
-                               enum derm_box_mode mode, double *out, double *tmp);
+                               enum derm_box_mode mode, derm_real *out, derm_real *tmp);
 
 /** derm_coupling_box with its three passes one by one through whole-grid arrays, the same
  *  bits: what derm_coupling_box does when its per-thread layer buffers (x then y in cache)
  *  cannot be allocated, and the reference its tests compare with. Same arguments. */
-void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out,
-                              double *tmp);
+void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mode mode, const derm_real *in,
+                              derm_real *out, derm_real *tmp);
 
 /** The DERM_BOX_MEAN of derm_coupling_box for integer-valued input (agent counts), with
  *  running sums: bit-identical to derm_coupling_box(..., DERM_BOX_MEAN, ...) on such input
  *  (every partial sum is an exact integer), O(1) per element whatever r. out differs from
  *  in and tmp; tmp may be in (only the first pass reads in, and tmp is first written after
  *  it), so the counts can be made in the scratch itself. */
-void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in, double *out, double *tmp);
+void derm_coupling_box_counts(const struct derm_grid *g, int r, const derm_real *in, derm_real *out, derm_real *tmp);
 
 /** Local crowding: out[v] = factor[k] x the box mean of radius r of the number of agents of
  *  `type` per voxel (k: v's layer), i.e. derm_coupling_count, then derm_coupling_box_counts,
@@ -78,6 +78,6 @@ void derm_coupling_box_counts(const struct derm_grid *g, int r, const double *in
  *  through a layer buffer; the z pass scales as it writes). factor: nz values; tmp: grid.n
  *  scratch, distinct from out. */
 void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
-                            int r, const double *factor, double *out, double *tmp);
+                            int r, const double *factor, derm_real *out, derm_real *tmp);
 
 #endif

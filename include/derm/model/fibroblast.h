@@ -88,14 +88,14 @@ void derm_cell_rates_fini(struct derm_cell_rates *r);
 /** ROS production of fibroblast row r relative to a young quiescent undamaged cell: SASP,
  *  dysfunctional mitochondria with damage, the subject's ROS factor and RAGE. */
 double derm_fibroblast_ros_factor(const struct derm_fibroblast_coef *c, const struct derm_step_inputs *in,
-                                  const struct derm_agents *a, int64_t r, const double *const *m);
+                                  const struct derm_agents *a, int64_t r, const derm_real *const *m);
 
 /** ROS a fibroblast senses, 1 for a young cell: its own production relative to young cells
  *  (ROS acts within micrometres of where it is made, so a cell senses its own, not its voxel
  *  neighbours') plus the exposure excess of its layer (UV, smoking, pollution). */
 double derm_fibroblast_ros_sensed(const struct derm_fibroblast_coef *c, const struct derm_homeostasis *h,
                                   const struct derm_step_inputs *in, const struct derm_agents *a, int64_t r,
-                                  const double *const *m, int64_t nxy);
+                                  const derm_real *const *m, int64_t nxy);
 
 /** Attachment to intact collagen for a local fragmented fraction f. */
 double derm_fibroblast_attachment(const struct derm_fibroblast_coef *c, double frag_fraction);
@@ -105,14 +105,15 @@ double derm_fibroblast_attachment(const struct derm_fibroblast_coef *c, double f
  *  fibroblast density relative to the young layer density, per voxel. Progenitor rows are
  *  left to derm_progenitor_decide. */
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
-                            const struct derm_homeostasis *h, const struct derm_step_inputs *in, const double *const *m,
-                            const double *const *sig, const double *crowd, uint64_t seed, int64_t step, double dt_h);
+                            const struct derm_homeostasis *h, const struct derm_step_inputs *in,
+                            const derm_real *const *m, const derm_real *const *sig, const derm_real *crowd,
+                            uint64_t seed, int64_t step, double dt_h);
 
 /** Each agent's secretion and synthesis for its current state and environment into r (zero
  *  for progenitors and dead cells), and the phenotype output columns (collagen_synthesis in
  *  pg/h, mmp1_secretion). */
 void derm_fibroblast_secrete(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                              const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                             const double *const *m, const double *const *sig, struct derm_cell_rates *r);
+                             const derm_real *const *m, const derm_real *const *sig, struct derm_cell_rates *r);
 
 #endif

@@ -42,7 +42,7 @@ derm_status derm_initial_cells(const struct derm_grid *g, struct derm_agents *a,
                                const double *density_ref_k, struct derm_err *err);
 
 /** Young-adult steady state of every matrix pool in every voxel (m: matrix arrays). */
-void derm_initial_matrix(const struct derm_grid *g, double *const *m, const struct derm_initial_coef *c,
+void derm_initial_matrix(const struct derm_grid *g, derm_real *const *m, const struct derm_initial_coef *c,
                          const struct derm_matrix_coef *mc);
 
 /** A developing dermis at age a0 (below the young-adult age): collagen and functional
@@ -51,7 +51,7 @@ void derm_initial_matrix(const struct derm_grid *g, double *const *m, const stru
  *  turnover reaches the young-adult state at the young-adult age, and AGE loads that grow
  *  in proportion to age (Sell & Monnier 1990: ~linear early). m must hold the young-adult
  *  state. */
-void derm_initial_develop(const struct derm_grid *g, double *const *m, const struct derm_initial_coef *c,
+void derm_initial_develop(const struct derm_grid *g, derm_real *const *m, const struct derm_initial_coef *c,
                           const struct derm_matrix_coef *mc, const struct derm_subject_coef *sc, double a0);
 
 #endif

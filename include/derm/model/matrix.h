@@ -60,9 +60,9 @@ struct derm_matrix_coef {
 
 /** What cells (and UVA) deposit into each voxel over the step, mg/mL/h (grid.n each). */
 struct derm_matrix_deposition {
-    const double *collagen, *elastin, *ha;
-    const double *elastotic; /* UVA elastosis; NULL = none */
-    const double *uv_memory; /* averaged dermal UV dose rate, SED/day (uptake loss); NULL = none */
+    const derm_real *collagen, *elastin, *ha;
+    const derm_real *elastotic; /* UVA elastosis; NULL = none */
+    const derm_real *uv_memory; /* averaged dermal UV dose rate, SED/day (uptake loss); NULL = none */
 };
 
 /** Matrix amounts moved during one step, summed over the domain (mg/mL x voxels), in the
@@ -108,14 +108,14 @@ static inline double derm_matrix_ha_rate(const struct derm_matrix_coef *c, doubl
  *  Fluxes are reduced in a fixed order (per depth layer, then layers in order), so they do
  *  not depend on the thread count. Returns DERM_ENUMERIC if any voxel becomes negative or
  *  non-finite. */
-derm_status derm_matrix_step(const struct derm_grid *g, double *const *m, const double *const *sig,
+derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
                              const struct derm_matrix_deposition *dep, double glucose_ratio, double uptake,
-                             const struct derm_matrix_coef *c, double dt_h, double *mmp_act, double *layer_sums,
+                             const struct derm_matrix_coef *c, double dt_h, derm_real *mmp_act, double *layer_sums,
                              struct derm_matrix_flux *flux, struct derm_err *err);
 
 /** Put high- and low-MW HA of every voxel at their steady state for the given cell
  *  deposition (mg/mL/h) and the current ROS and IL (HA turns over in days). */
-void derm_matrix_settle_ha(const struct derm_grid *g, double *const *m, const double *const *sig, const double *dep_ha,
-                           const struct derm_matrix_coef *c);
+void derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
+                           const derm_real *dep_ha, const struct derm_matrix_coef *c);
 
 #endif

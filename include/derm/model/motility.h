@@ -30,7 +30,7 @@ struct derm_motility_coef {
 /** Move every live agent over [t0_h, t0_h + dt_h) hours of the subject's age (agents flagged
  *  to die stay put). */
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
-                        const double *const *m, const double *chemokine, uint64_t seed, double t0_h, double dt_h);
+                        const derm_real *const *m, const derm_real *chemokine, uint64_t seed, double t0_h, double dt_h);
 
 /** x folded into [0, L) periodically. */
 double derm_motility_wrap(double x, double L);

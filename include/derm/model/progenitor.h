@@ -32,7 +32,7 @@ struct derm_progenitor_coef {
  *  daughter) or 1 (a progenitor daughter). Fibroblast rows are left untouched. */
 void derm_progenitor_decide(struct derm_agents *a, const struct derm_progenitor_coef *c,
                             const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                            const double *const *sig, uint64_t seed, int64_t step, double dt_h);
+                            const derm_real *const *sig, uint64_t seed, int64_t step, double dt_h);
 
 /** Number of live progenitor rows. */
 int64_t derm_progenitor_count(const struct derm_agents *a);

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "derm/core/real.h"
+
 struct derm_readout_coef {
     double collagen_volume, elastin_volume, ha_volume; /* young-adult volume shares of the pools */
     double elastotic_volume_factor;                    /* elastotic volume per mass, relative to elastin */
@@ -28,8 +30,8 @@ double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, d
 
 /** Intact-collagen-weighted mean of 1 / (1 + X / Xh) over n voxels, X = AGE per collagen:
  *  the MMP cleavage rate relative to unglycated collagen at the same activity. */
-double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const double *intact,
-                                       const double *fragmented, const double *age_amount);
+double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const derm_real *intact,
+                                       const derm_real *fragmented, const derm_real *age_amount);
 
 /** Attached cell-surface fraction of a cell in a voxel with the given intact collagen and
  *  its integrin attachment (the collapse switch, 1 / (1 + (f/f50)^n) of the local fragmented

@@ -92,11 +92,11 @@ void derm_wound_advance(const struct derm_wound_coef *c, int64_t nz, double dt_h
  *  elastin_removed, elastin_synth, ha_removed, age_removed. Layers are summed in index
  *  order: the result does not depend on the thread count. */
 void derm_wound_exchange(const struct derm_grid *g, const struct derm_wound_coef *c, double dt_h,
-                         struct derm_wound_layers *w, double *const *m, struct derm_matrix_flux *flux);
+                         struct derm_wound_layers *w, derm_real *const *m, struct derm_matrix_flux *flux);
 
 /** Add the open wounds' signal release (au/h) of the step to the sources. */
 void derm_wound_add_sources(const struct derm_grid *g, const struct derm_wound_coef *c, const double *open_mean,
-                            double *const *src);
+                            derm_real *const *src);
 
 /** Collagen synthesis factor of a layer whose step-mean fractions are open_mean, repair_mean. */
 static inline double derm_wound_synthesis_factor(const struct derm_wound_coef *c, double open_mean, double repair_mean)

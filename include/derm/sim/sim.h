@@ -73,7 +73,7 @@ struct derm_sim {
     struct derm_bins bins;
     struct derm_cell_rates rates;
     struct derm_signal_grids *diff; /* the signals' solvers, each on its grid */
-    double *sig_state;              /* their coarse states (owned by diff), checkpointed */
+    derm_real *sig_state;           /* their coarse states (owned by diff), checkpointed */
     int64_t sig_state_len;
     int64_t step;      /* completed steps */
     double dt_h;       /* step length, h */
@@ -85,16 +85,16 @@ struct derm_sim {
     double *crowd_factor_k; /* 1 / density_ref_k (0 where that is 0): crowding's layer factors */
     double *collagen_ref_k, *elastin_ref_k, *ha_ref_k;
     /* scratch (grid.n each, unless noted) */
-    double *src[DERM_NSIGNAL];   /* sources: grid.n, or a coarse signal's own coarse source */
-    int src_owned[DERM_NSIGNAL]; /* 1: src[q] allocated here; 0: owned by diff */
-    int coarse_signals;          /* any signal on a coarser grid: sources go through src_col */
-    double *src_col;             /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
-    double *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp;
+    derm_real *src[DERM_NSIGNAL]; /* sources: grid.n, or a coarse signal's own coarse source */
+    int src_owned[DERM_NSIGNAL];  /* 1: src[q] allocated here; 0: owned by diff */
+    int coarse_signals;           /* any signal on a coarser grid: sources go through src_col */
+    derm_real *src_col;           /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
+    derm_real *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp;
     double *layer_sums;                   /* DERM_SIM_LAYER_SUMS nz: the matrix step's and a row's sums */
     double *w_k;                          /* nz: a treatment's depth profile */
     int crowd_radius;                     /* voxels */
-    double *ones;                         /* grid.n ones: every signal at its reference (creation only; freed after) */
-    double *ones_sig[DERM_NSIGNAL];       /* ... as signal arrays */
+    derm_real *ones;                      /* grid.n ones: every signal at its reference (creation only; freed after) */
+    derm_real *ones_sig[DERM_NSIGNAL];    /* ... as signal arrays */
     struct derm_calibration_mean cal_avg; /* young output averaged over the spin-up */
     struct derm_calibration_mean cal_now; /* the same, of the population calibrated */
     /* the current step */

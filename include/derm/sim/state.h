@@ -60,7 +60,7 @@
     X("wound.repair", DERM_CKPT_F64, s->grid.nz, s->wound.repair)                                \
     X("wound.fill_collagen", DERM_CKPT_F64, s->grid.nz, s->wound.fill_collagen)                  \
     X("wound.fill_elastin", DERM_CKPT_F64, s->grid.nz, s->wound.fill_elastin)                    \
-    X("signals.coarse", DERM_CKPT_F64, s->sig_state_len, s->sig_state)                           \
+    X("signals.coarse", DERM_CKPT_REAL, s->sig_state_len, s->sig_state)                          \
     X("agents.next_id", DERM_CKPT_I64, 1, &s->a.next_id)
 
 /** Number of items derm_state_items fills for s (its agent count included). */

@@ -146,7 +146,7 @@ const struct derm_series_desc *derm_totals_table(void);
 /** part[k n + j] = the sum of array x[j] over layer k of grid g, serial in index order
  *  (the bits of `for q: sum += x[j][k nxy + q]`), the layers in parallel, several arrays per
  *  loop: part holds nz x n values. */
-void derm_totals_layer_sums(const struct derm_grid *g, int n, const double *const *x, double *part);
+void derm_totals_layer_sums(const struct derm_grid *g, int n, const derm_real *const *x, double *part);
 
 /** Dermal thickness (um) for domain sums msum of every matrix field. */
 double derm_totals_dermal_thickness(const struct derm_sim *s, const double *msum);

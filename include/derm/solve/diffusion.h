@@ -20,6 +20,7 @@
 #define DERM_DIFFUSION_H
 
 #include "derm/core/grid.h"
+#include "derm/core/real.h"
 #include "derm/core/status.h"
 
 struct derm_diffusion;
@@ -35,7 +36,7 @@ void derm_diffusion_free(struct derm_diffusion *d);
  *  src may be NULL or src[s] NULL for no source. Coefficients depending on dt are
  *  cached and rebuilt when dt changes. Returns DERM_ENUMERIC if a non-finite value
  *  appears. */
-derm_status derm_diffusion_step(struct derm_diffusion *d, double *const *c, const double *const *src, double dt_h,
+derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, const derm_real *const *src, double dt_h,
                                 struct derm_err *err);
 
 #endif

@@ -26,6 +26,7 @@
 #define DERM_SOLVE_SIGNAL_GRIDS_H
 
 #include "derm/core/grid.h"
+#include "derm/core/real.h"
 #include "derm/core/status.h"
 
 struct derm_signal_grids;
@@ -44,48 +45,49 @@ int64_t derm_signal_grids_factor(const struct derm_signal_grids *sg, int s);
 
 /** The coarse source array of signal s (gc.n = n / f^3 entries, owned by sg), to deposit
  *  into directly; NULL when s is solved on the voxel grid. */
-double *derm_signal_grids_source(struct derm_signal_grids *sg, int s);
+derm_real *derm_signal_grids_source(struct derm_signal_grids *sg, int s);
 
 /** Add per-layer source values (one per voxel layer of the fine grid, au/h) to signal s's
  *  source `src`: the fine array for a voxel-grid signal, its coarse source for a coarse one
  *  (each coarse layer gets the mean of its f fine layers). */
-void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const double *per_layer, double *src);
+void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const derm_real *per_layer,
+                                  derm_real *src);
 
 /** Advance every signal by dt_h hours; c[s] is a fine-grid array; src[s] is the fine source
  *  (restricted here) or, for a coarse signal, its own coarse source from
  *  derm_signal_grids_source (used as it is); src or src[s] may be NULL for no source.
  *  Coarse signals' fine fields are overwritten by the prolongation of their new coarse
  *  states. */
-derm_status derm_signal_grids_step(struct derm_signal_grids *sg, double *const *c, const double *const *src,
+derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *const *c, const derm_real *const *src,
                                    double dt_h, struct derm_err *err);
 
 /** The fine fields c were set from outside (zeroed, rescaled): each coarse state becomes
  *  the block mean of its fine field, and the fine field its prolongation. Returns -1 (fields
  *  unchanged past the failing signal) if the small interpolation tables cannot be allocated. */
-int derm_signal_grids_load(struct derm_signal_grids *sg, double *const *c);
+int derm_signal_grids_load(struct derm_signal_grids *sg, derm_real *const *c);
 
 /** Signal s's fine field as its coarse state makes it (the prolongation that
  *  derm_signal_grids_step writes) into fine (g.n values): 0; 1 if s is solved on the voxel
  *  grid (fine untouched: its field is its own state); -1 if the small interpolation tables
  *  cannot be allocated. */
-int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, double *fine);
+int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, derm_real *fine);
 
 /** Multiply signal s's coarse state by r (the caller scales the fine field the same way). */
 void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r);
 
 /** The persistent state for checkpoints: the nsignals factors (as doubles) followed by the
  *  coarse states of the coarse signals in signal order; *len receives its length. */
-double *derm_signal_grids_state(struct derm_signal_grids *sg, int64_t *len);
+derm_real *derm_signal_grids_state(struct derm_signal_grids *sg, int64_t *len);
 
 /** Check the factors in a restored state against this solver's; DERM_ECONFIG if they differ. */
 derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err);
 
 /** Block mean of a fine array into a coarse one (factor f; coarse grid nx/f, ny/f, nz/f). */
-void derm_signal_grids_restrict(const struct derm_grid *g, int64_t f, const double *fine, double *coarse);
+void derm_signal_grids_restrict(const struct derm_grid *g, int64_t f, const derm_real *fine, derm_real *coarse);
 
 /** Trilinear prolongation of a coarse array (factor f) onto the fine grid g; -1 if its
  *  small tables cannot be allocated (fine untouched), 0 otherwise. */
-int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_vascular, const double *coarse,
-                              double *fine);
+int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_vascular, const derm_real *coarse,
+                              derm_real *fine);
 
 #endif

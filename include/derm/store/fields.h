@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "derm/core/grid.h"
+#include "derm/core/real.h"
 #include "derm/core/status.h"
 
 /* X(id, name, units, long_name) */
@@ -95,9 +96,9 @@ const struct derm_field_desc *derm_field_desc(int f);
 
 struct derm_fields {
     struct derm_grid grid;
-    double *matrix[DERM_NMATRIX]; /* each grid.n doubles */
-    double *signal[DERM_NSIGNAL]; /* each grid.n doubles */
-    double *state[DERM_NSTATE];   /* each grid.n doubles */
+    derm_real *matrix[DERM_NMATRIX]; /* each grid.n values */
+    derm_real *signal[DERM_NSIGNAL]; /* each grid.n values */
+    derm_real *state[DERM_NSTATE];   /* each grid.n values */
 };
 
 /** Allocate zeroed storage for every field. */
@@ -105,6 +106,6 @@ derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, s
 void derm_fields_fini(struct derm_fields *f);
 
 /** Pointer to field f (registry numbering). */
-double *derm_fields_get(const struct derm_fields *f, int id);
+derm_real *derm_fields_get(const struct derm_fields *f, int id);
 
 #endif
