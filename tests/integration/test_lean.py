@@ -8,8 +8,9 @@ dermsim-lean is the same source with every voxel-grid array stored as float32
   - memory: `dermsim check` estimates at most 0.6x the default build's bytes for the
     reference tissue and for configs/patch_1cm.yaml (the estimate counts every array a run
     allocates; the measured peaks are in the README);
-  - the lean build's own restart: interrupted by SIGTERM and resumed, a lean run equals the
-    uninterrupted lean run in every dataset; a lean checkpoint is refused by the default
+  - thread identity and restart: a lean run at 2 threads equals it at 1 in every dataset;
+    interrupted by SIGTERM at 1 thread and resumed at 2, it equals the uninterrupted run in
+    every dataset and root attribute; a lean checkpoint is refused by the default
     build (and the other way round) with one line naming the build to use, never half-used;
   - agreement: the quickstart at six seeds with each build; for every key series at ages 35,
     55 and 75 the two builds' seed means differ by at most 3x the larger of their seed
@@ -67,8 +68,9 @@ def bins():
     return {"default": binary("DERMSIM_BIN"), "lean": binary("DERMSIM_LEAN_BIN")}
 
 
-def env():
-    return dict(os.environ, OMP_WAIT_POLICY="PASSIVE", DERMSIM_REPORT_HTML="0", HDF5_USE_FILE_LOCKING="FALSE")
+def env():  # threads even on the 216-voxel grid below, so that --threads 2 means two threads
+    return dict(os.environ, OMP_WAIT_POLICY="PASSIVE", DERMSIM_REPORT_HTML="0", HDF5_USE_FILE_LOCKING="FALSE",
+                DERMSIM_VOXELS_PER_THREAD="1")
 
 
 def run(exe, *args, timeout=600):
@@ -127,6 +129,15 @@ def test_lean_files_and_restart(bins, tmp_path):
         p = run(bins[kind], "run", cfg, "-o", tmp_path / f"whole_{kind}", "--quiet", "--threads", "1")
         assert p.returncode == 0, p.stderr
         whole[kind] = read_all(tmp_path / f"whole_{kind}" / "run.h5")
+    # thread identity: the lean run at 2 threads equals it at 1
+    p = run(bins["lean"], "run", cfg, "-o", tmp_path / "whole_lean2", "--quiet", "--threads", "2")
+    assert p.returncode == 0, p.stderr
+    with h5py.File(tmp_path / "whole_lean2" / "run.h5", "r") as f:
+        assert f.attrs["omp_threads"] == 2
+    two = read_all(tmp_path / "whole_lean2" / "run.h5")
+    assert sorted(two[0]) == sorted(whole["lean"][0])
+    for name, ref in whole["lean"][0].items():
+        assert np.array_equal(two[0][name], ref), name
     assert whole["lean"][1]["storage_precision"] == "float32"
     assert whole["default"][1]["storage_precision"] == "float64"
     # the fields differ (float32 state), the layout does not
