@@ -186,7 +186,8 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
  * arrays, and one more: a row of ones during creation (freed before the time loop), then
  * the output's single-precision frame and HDF5 buffers in the run (the bins hold nothing per
  * voxel: they are counted per agent). Per signal on the voxel grid: its source (derm_real)
- * and, if it diffuses, its two per-mode multiplier arrays (doubles, about n/2 each); a
+ * and, if it diffuses, its two per-mode multiplier arrays (doubles, about n/2 each; none in
+ * the lean build, which forms them block by block); a
  * signal on a grid coarser by f keeps its state, source and multipliers there, 1/f^3 of
  * that. Each grid that solves a diffusing signal adds its transform buffer (about n/2
  * complex doubles, 1/f^3 of the voxel grid's). */
@@ -204,7 +205,8 @@ static double bytes_per_voxel(const struct derm_params *p)
                               ? derm_grid_coarsening(&g, p->domain_signal_voxel_ratio * sqrt(D / k))
                               : 1;
         const double f3 = (double)(f * f * f);
-        d += ((f == 1 ? 1.0 : 2.0) * r + (spectral ? 8.0 : 0.0)) / f3;
+        /* the lean build keeps no multiplier arrays (solve/diffusion.c, DERM_DIFFUSION_CACHE_MULT) */
+        d += ((f == 1 ? 1.0 : 2.0) * r + (spectral && !DERM_REAL_IS_FLOAT ? 8.0 : 0.0)) / f3;
         if (!spectral) continue;
         int seen = 0;
         for (int i = 0; i < nf; i++) seen |= fs[i] == f;

@@ -88,6 +88,13 @@ enum derm_diffusion_zkind {
  *  threads than on 1 (2026-12-04: x0.83). */
 #define DERM_DIFFUSION_VOXELS_PER_THREAD 32768
 
+/** 1: each signal keeps its multipliers per mode (two arrays of nz * ny * (nx/2 + 1)
+ *  doubles, rebuilt when dt changes); 0 (the lean build, core/real.h): each z block's
+ *  multipliers are formed as the block is used, into a per-thread buffer of block * nz
+ *  doubles, so no array grows with the grid (one exp per mode per step instead: ~0.1 ms per
+ *  step for the reference's coarse signals). The values are the same either way. */
+#define DERM_DIFFUSION_CACHE_MULT (!DERM_REAL_IS_FLOAT)
+
 /** One signal's constants and its dt-dependent multiplier cache. */
 struct derm_diffusion_signal {
     double D_um2_per_h; /* diffusion coefficient, um^2/h */
@@ -105,6 +112,7 @@ struct derm_diffusion_scratch {
     double *plane;    /* one real x-y plane, nx*ny doubles */
     fftw_complex *yt; /* one plane of lateral coefficients after the inverse y DFT, pc */
     fftw_complex *w;  /* z block buffer, zrows * (block or 2 block) coefficients */
+    double *mb;       /* one block's multipliers, block * nz (only without DERM_DIFFUSION_CACHE_MULT) */
 };
 
 struct derm_diffusion {
@@ -195,10 +203,12 @@ static int derm_diffusion_grow_scratch(struct derm_diffusion *d, int want)
         s->plane = fftw_malloc((size_t)(d->g.nx * d->g.ny) * sizeof(double));
         s->yt = fftw_malloc((size_t)d->pc * sizeof(fftw_complex));
         s->w = fftw_malloc(wlen * sizeof(fftw_complex));
-        if (!s->plane || !s->yt || !s->w) {
+        s->mb = DERM_DIFFUSION_CACHE_MULT ? NULL : fftw_malloc((size_t)(d->block * d->g.nz) * sizeof(double));
+        if (!s->plane || !s->yt || !s->w || (!DERM_DIFFUSION_CACHE_MULT && !s->mb)) {
             fftw_free(s->plane);
             fftw_free(s->yt);
             fftw_free(s->w);
+            fftw_free(s->mb);
             return -1;
         }
         d->nscratch = t + 1;
@@ -219,6 +229,7 @@ void derm_diffusion_free(struct derm_diffusion *d)
         fftw_free(d->scratch[t].plane);
         fftw_free(d->scratch[t].yt);
         fftw_free(d->scratch[t].w);
+        fftw_free(d->scratch[t].mb);
     }
     free(d->scratch);
     fftw_free(d->z);
@@ -411,6 +422,28 @@ derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm
     return DERM_OK;
 }
 
+/** The multipliers of lateral coefficients c0 .. c0 + nb - 1 (c = j*nxh + i), kind 0
+ *  E / norm, kind 1 F / norm, into out in the order the z stage reads them: one contiguous
+ *  column of nz values per coefficient; within it coefficient q sits at slot q, except on
+ *  the DCT-IV path, which reads q = 2p and q = nz-1-2p together (slots 2p, 2p+1). */
+static void derm_diffusion_mult_cols(const struct derm_diffusion *d, const struct derm_diffusion_signal *sg, int kind,
+                                     double dt, int64_t c0, int64_t nb, double *restrict out)
+{
+    const double *restrict mx = d->mu_x, *restrict my = d->mu_y, *restrict mz = d->mu_z;
+    const int64_t nxh = d->nxh, nz = d->g.nz;
+    const int dct4 = d->zkind == DERM_DIFFUSION_Z_DCT4;
+    const double D = sg->D_um2_per_h, k = sg->k_per_h, inv_norm = 1.0 / d->norm;
+    for (int64_t c = c0; c < c0 + nb; ++c) {
+        double *restrict col = out + (c - c0) * nz;
+        const double base = my[c / nxh] + mx[c % nxh];
+        for (int64_t q = 0; q < nz; ++q) {
+            const int64_t slot = !dct4 || q % 2 == 0 ? q : nz - q; /* odd q = nz-1-2p */
+            const double lam = k + D * (base + mz[q]);
+            col[slot] = (kind ? derm_diffusion_phi(lam, dt) : exp(-lam * dt)) * inv_norm;
+        }
+    }
+}
+
 /** Build (or rebuild for a new dt, h) one signal's multipliers: kind 0 E / norm,
  *  kind 1 F / norm, rows split over nthreads. Returns 0, or -1 (no memory). */
 static int derm_diffusion_build_mult(const struct derm_diffusion *d, struct derm_diffusion_signal *sg, int kind,
@@ -421,26 +454,11 @@ static int derm_diffusion_build_mult(const struct derm_diffusion *d, struct derm
         *store = fftw_malloc((size_t)d->nspec * sizeof(double));
         if (!*store) return -1;
     }
-    double *restrict m = *store;
-    const double *restrict mx = d->mu_x, *restrict my = d->mu_y, *restrict mz = d->mu_z;
+    double *m = *store;
     const int64_t nxh = d->nxh, ny = d->g.ny, nz = d->g.nz;
-    const int dct4 = d->zkind == DERM_DIFFUSION_Z_DCT4;
-    const double D = sg->D_um2_per_h, k = sg->k_per_h, inv_norm = 1.0 / d->norm;
-    /* Stored in the order the z stage reads them: one contiguous column of nz values per
-     * lateral coefficient j*nxh + i; within it coefficient q sits at slot q, except on the
-     * DCT-IV path, which reads q = 2p and q = nz-1-2p together (slots 2p, 2p+1). */
-#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(m, mx, my, mz) \
-    firstprivate(nxh, ny, nz, dct4, D, k, inv_norm, kind, dt)
-    for (int64_t j = 0; j < ny; ++j)
-        for (int64_t i = 0; i < nxh; ++i) {
-            double *restrict col = m + (j * nxh + i) * nz;
-            const double base = my[j] + mx[i];
-            for (int64_t q = 0; q < nz; ++q) {
-                const int64_t slot = !dct4 || q % 2 == 0 ? q : nz - q; /* odd q = nz-1-2p */
-                const double lam = k + D * (base + mz[q]);
-                col[slot] = (kind ? derm_diffusion_phi(lam, dt) : exp(-lam * dt)) * inv_norm;
-            }
-        }
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(d, sg, m) \
+    firstprivate(nxh, ny, nz, kind, dt)
+    for (int64_t j = 0; j < ny; ++j) derm_diffusion_mult_cols(d, sg, kind, dt, j * nxh, nxh, m + j * nxh * nz);
     if (kind)
         sg->dt_f_h = dt;
     else
@@ -652,10 +670,11 @@ static void derm_diffusion_r2r_block(const struct derm_diffusion *d, fftw_comple
     }
 }
 
-/** Forward z transform, multiplication by m and inverse z transform of the lateral
- *  coefficients of block blk of z (nz planes, stride pstride), through the buffer w. */
+/** Forward z transform, multiplication by the block's multipliers mb and inverse z
+ *  transform of the lateral coefficients of block blk of z (nz planes, stride pstride),
+ *  through the buffer w. */
 static void derm_diffusion_z_block(const struct derm_diffusion *d, int64_t blk, fftw_complex *z, fftw_complex *w,
-                                   const double *m)
+                                   const double *mb)
 {
     const int64_t c0 = blk * d->block;
     const int last = blk == d->nblocks - 1;
@@ -665,19 +684,19 @@ static void derm_diffusion_z_block(const struct derm_diffusion *d, int64_t blk, 
     case DERM_DIFFUSION_Z_MAKHOUL:
         derm_diffusion_makhoul_gather(d, z, c0, nb, w);
         fftw_execute_dft(pf, w, w);
-        derm_diffusion_makhoul_mid(d, w, nb, m + c0 * d->g.nz);
+        derm_diffusion_makhoul_mid(d, w, nb, mb);
         fftw_execute_dft(pb, w, w);
         derm_diffusion_makhoul_scatter(d, w, c0, nb, z);
         break;
     case DERM_DIFFUSION_Z_DCT4:
         derm_diffusion_dct4_gather(d, z, c0, nb, w);
         fftw_execute_dft(pf, w, w);
-        derm_diffusion_dct4_mid(d, w, nb, m + c0 * d->g.nz);
+        derm_diffusion_dct4_mid(d, w, nb, mb);
         fftw_execute_dft(pf, w, w);
         derm_diffusion_dct4_scatter(d, w, c0, nb, z);
         break;
     case DERM_DIFFUSION_Z_R2R:
-        derm_diffusion_r2r_block(d, z, c0, nb, (double *)w, pf, m + c0 * d->g.nz);
+        derm_diffusion_r2r_block(d, z, c0, nb, (double *)w, pf, mb);
         break;
     }
 }
@@ -771,19 +790,23 @@ static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d, struct der
                                             derm_real *c, const derm_real *S, int with_source, int nthreads)
 {
     const int64_t nz = d->g.nz, nblocks = d->nblocks;
-    if (with_source ? !(sg->dt_f_h == dt) : !(sg->dt_e_h == dt))
+    if (DERM_DIFFUSION_CACHE_MULT && (with_source ? !(sg->dt_f_h == dt) : !(sg->dt_e_h == dt)))
         if (derm_diffusion_build_mult(d, sg, with_source, dt, nthreads) != 0) return -1;
-    const double *m = with_source ? sg->mult_f : sg->mult_e;
+    const double *m = !DERM_DIFFUSION_CACHE_MULT ? NULL : with_source ? sg->mult_f : sg->mult_e;
     const derm_real *Sx = with_source ? S : NULL;
     double bad = 0.0;
-#pragma omp parallel num_threads(nthreads) default(none) shared(d, sg, c, Sx, m) firstprivate(nz, nblocks, with_source) \
-    reduction(+ : bad)
+#pragma omp parallel num_threads(nthreads) default(none) shared(d, sg, c, Sx, m) \
+    firstprivate(nz, nblocks, with_source, dt) reduction(+ : bad)
     {
         struct derm_diffusion_scratch *sc = &d->scratch[omp_get_thread_num()];
 #pragma omp for schedule(static)
         for (int64_t q = 0; q < nz; ++q) derm_diffusion_forward_plane(d, sg, q, c, Sx, sc->plane);
 #pragma omp for schedule(static)
-        for (int64_t blk = 0; blk < nblocks; ++blk) derm_diffusion_z_block(d, blk, d->z, sc->w, m);
+        for (int64_t blk = 0; blk < nblocks; ++blk) {
+            const int64_t c0 = blk * d->block, nb = blk == nblocks - 1 ? d->block_last : d->block;
+            if (!m) derm_diffusion_mult_cols(d, sg, with_source, dt, c0, nb, sc->mb); /* formed as used */
+            derm_diffusion_z_block(d, blk, d->z, sc->w, m ? m + c0 * nz : sc->mb);
+        }
 #pragma omp for schedule(static)
         for (int64_t q = 0; q < nz; ++q) bad += derm_diffusion_inverse_plane(d, q, with_source, c, sc);
     }
