@@ -187,10 +187,10 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
  * the output's single-precision frame and HDF5 buffers in the run (the bins hold nothing per
  * voxel: they are counted per agent). Per signal on the voxel grid: its source (derm_real)
  * and, if it diffuses, its two per-mode multiplier arrays (doubles, about n/2 each; none in
- * the lean build, which forms them block by block); a
- * signal on a grid coarser by f keeps its state, source and multipliers there, 1/f^3 of
- * that. Each grid that solves a diffusing signal adds its transform buffer (about n/2
- * complex doubles, 1/f^3 of the voxel grid's). */
+ * the lean build, which forms them block by block); a signal on a grid coarser by f keeps
+ * its state, source and multipliers there, 1/f^3 of that. Each grid that solves a
+ * diffusing signal adds its transform buffer (about n/2 complex doubles, 1/f^3 of the
+ * voxel grid's). */
 static double bytes_per_voxel(const struct derm_params *p)
 {
     const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};

@@ -569,8 +569,8 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
         derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
     record_start(s);
-    /* the calibration's signals at their reference are no longer read: give their 8 bytes per
-     * voxel back before the time loop (a resumed run builds its own) */
+    /* the calibration's signals at their reference are no longer read: give their bytes per
+     * voxel (one derm_real) back before the time loop (a resumed run builds its own) */
     free(s->ones);
     s->ones = NULL;
     for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = NULL;

@@ -369,17 +369,9 @@ derm_real *derm_signal_grids_source(struct derm_signal_grids *sg, int s)
 
 void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const derm_real *per_layer, derm_real *src)
 {
-    const int64_t f = sg->factor[s];
-    if (f == 1) { /* derm_grid_add_layers with scale 1 */
-        const int64_t nxy = sg->g.nx * sg->g.ny;
-        for (int64_t k = 0; k < sg->g.nz; k++) {
-            const double add = per_layer[k];
-            if (add == 0.0) continue;
-            for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) src[q] += add;
-        }
-        return;
-    }
-    const int64_t pc = (sg->g.nx / f) * (sg->g.ny / f), nzc = sg->g.nz / f;
+    /* f = 1 included: there each layer's mean is its own value, exactly (0 + x, then / 1) */
+    const int64_t f = sg->factor[s], pc = (sg->g.nx / f) * (sg->g.ny / f), nzc = sg->g.nz / f;
+#pragma omp parallel for schedule(static) default(none) shared(per_layer, src) firstprivate(f, pc, nzc)
     for (int64_t K = 0; K < nzc; K++) {
         double add = 0.0;
         for (int64_t k = K * f; k < (K + 1) * f; k++) add += per_layer[k];

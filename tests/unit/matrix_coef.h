@@ -1,9 +1,12 @@
-/* matrix_coef.h - the matrix kinetics' coefficients of the default parameters, for the unit
- * tests of model/matrix (test_matrix.c, lean/test_lean_kernels.c): built from
- * derm_params_defaults with the same unit conversions as sim/sim/coef.c (AGE on elastin is
- * left at 0: a test that wants it sets age_form_el_ref_h). */
+/* matrix_coef.h - for the unit tests of model/matrix (test_matrix.c,
+ * lean/test_lean_kernels.c): the matrix kinetics' coefficients of the default parameters,
+ * built from derm_params_defaults with the same unit conversions as sim/sim/coef.c (AGE on
+ * elastin is left at 0: a test that wants it sets age_form_el_ref_h), and the check that
+ * every pool's budget closes. Include after <cmocka.h>. */
 #ifndef DERM_TEST_MATRIX_COEF_H
 #define DERM_TEST_MATRIX_COEF_H
+
+#include <math.h>
 
 #include "derm/core/units.h"
 #include "derm/io/params.h"
@@ -35,6 +38,28 @@ static inline struct derm_matrix_coef default_coef(void)
     e.endo_gain = p.uv_endo180_suppression;
     e.ha_supply = (1.0 - p.ecm_ha_fibroblast_share) * e.k_ha_h * p.ecm_ha_density_mg_per_ml;
     return e;
+}
+
+/* Every pool's budget over the domain closes: change = made - removed per the 12-member
+ * flux, to tol relative to the pools (m0, m1: the domain totals of the matrix fields, in
+ * fields.h order, before and after the step). */
+static inline void assert_matrix_budgets_close(const double *m0, const double *m1, const struct derm_matrix_flux *fl,
+                                               double tol)
+{
+    const double col0 = m0[DERM_M_COLLAGEN_INTACT] + m0[DERM_M_COLLAGEN_FRAGMENTED];
+    const double col1 = m1[DERM_M_COLLAGEN_INTACT] + m1[DERM_M_COLLAGEN_FRAGMENTED];
+    const double el0 = m0[DERM_M_ELASTIN_FUNCTIONAL] + m0[DERM_M_ELASTIN_ELASTOTIC];
+    const double el1 = m1[DERM_M_ELASTIN_FUNCTIONAL] + m1[DERM_M_ELASTIN_ELASTOTIC];
+    const double ha0 = m0[DERM_M_HA_HMW] + m0[DERM_M_HA_LMW], ha1 = m1[DERM_M_HA_HMW] + m1[DERM_M_HA_LMW];
+    assert_true(fabs((col1 - col0) - (fl->collagen_synth - fl->collagen_clear)) <= tol * (col0 + col1));
+    assert_true(fabs((m1[DERM_M_COLLAGEN_INTACT] - m0[DERM_M_COLLAGEN_INTACT]) -
+                     (fl->collagen_synth - fl->collagen_cleave)) <= tol * (col0 + col1));
+    assert_true(fabs((el1 - el0) - (fl->elastin_synth + fl->elastotic_dep - fl->elastin_removed)) <= tol * (el0 + el1));
+    assert_true(fabs((ha1 - ha0) - (fl->ha_synth - fl->ha_removed)) <= tol * (ha0 + ha1 + fl->ha_synth));
+    assert_true(fabs((m1[DERM_M_HA_HMW] - m0[DERM_M_HA_HMW]) - (fl->ha_synth - fl->ha_degraded)) <=
+                tol * (ha0 + ha1 + fl->ha_synth));
+    assert_true(fabs((m1[DERM_M_AGE_AMOUNT] - m0[DERM_M_AGE_AMOUNT]) - (fl->age_formed - fl->age_removed)) <=
+                tol * (m0[DERM_M_AGE_AMOUNT] + m1[DERM_M_AGE_AMOUNT]));
 }
 
 #endif
