@@ -113,9 +113,10 @@ static derm_status write_row(struct run_state *r, int frame, struct derm_err *er
     struct derm_sim *sim = r->sim;
     double totals[DERM_NTOTALS];
     const double day = (double)(sim->step - sim->out_step0) * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
+    DERM_TRY(derm_sim_sync_fields(sim, err)); /* whole fields for the sums and the frame */
     if (!frame) {
         DERM_TRY(derm_firmness_update(sim, err)); /* the simulated Cutometer, for the cutometer_* series */
-        derm_totals_compute(sim, totals);
+        DERM_TRY(derm_totals_compute(sim, totals, err));
         return derm_output_series(r->out, sim->step, day, age, totals, err);
     }
     /* the layers of the suction mechanics as depth profiles (G0, G1, tau1, eta_f) */

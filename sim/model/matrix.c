@@ -3,6 +3,8 @@
 
 #include <float.h>
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "derm/core/simd.h"
@@ -34,6 +36,17 @@ struct matrix_arrays {
     derm_real *mmp_act;                                  /* may be NULL */
 };
 
+/* The five signals the kernel reads (m1, m3, ti, ros, il) and, for the lazy ones, where
+ * their strips are made (derm_signal_grids_span): per thread, per signal, a cached coarse
+ * row of nx doubles. */
+enum { NSIG_IN = 5 };
+struct signal_in {
+    const struct derm_signal_grids *sg; /* NULL: every array is current */
+    int id[NSIG_IN], lazy[NSIG_IN];
+    int64_t nx;
+    double *rows; /* threads x NSIG_IN x nx */
+};
+
 /* The voxel loop runs over strips of a layer in passes, so that each pass is a plain loop
  * that vectorises: (1) the rates of every pool, (2) their decays over the step (the series
  * for all, then one exponential where the rate times the step is 0.05 or more, a scalar
@@ -51,6 +64,7 @@ struct strip {
     double kh[STRIP], rh[STRIP], eh[STRIP], ph[STRIP];
     double x_age[STRIP], act[STRIP], bad[STRIP];
     double flux[DERM_MATRIX_NFLUX][STRIP];
+    derm_real sig[NSIG_IN][STRIP]; /* the strips of lazy signals */
 #if DERM_REAL_IS_FLOAT
     double io[DERM_NMATRIX][STRIP]; /* the strip of every matrix field, widened (lean build) */
 #endif
@@ -76,12 +90,12 @@ DERM_SIMD_CLONES static void decay_strip(int n, const double *restrict rt, doubl
 
 /* Pass 1: the rates of voxels q0 .. q0 + n - 1. */
 DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t q0, int n,
-                                         const struct derm_matrix_coef *restrict cc,
+                                         const derm_real *const sp[NSIG_IN], const struct derm_matrix_coef *restrict cc,
                                          const struct step_const *restrict K, struct strip *restrict S)
 {
     const derm_real *restrict ci = A->ci + q0, *restrict cf = A->cf + q0, *restrict ga = A->ga + q0;
-    const derm_real *restrict m1 = A->m1 + q0, *restrict m3 = A->m3 + q0, *restrict ti = A->ti + q0;
-    const derm_real *restrict ros = A->ros + q0, *restrict il = A->il + q0;
+    const derm_real *restrict m1 = sp[0], *restrict m3 = sp[1], *restrict ti = sp[2];
+    const derm_real *restrict ros = sp[3], *restrict il = sp[4];
     const derm_real *restrict uvm = A->uvm ? A->uvm + q0 : zeros;
     /* coefficients as locals: a load inside a select's arm would keep the branch */
     const double dt = K->dt, age_ref = cc->age_ref, age_half = cc->age_half, g_num = K->g_num, ki = cc->timp_ki;
@@ -226,14 +240,25 @@ DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, double
 
 /* One depth layer, serially, strip by strip; its flux sums (struct derm_matrix_flux order)
  * into part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
-static void matrix_layer(const struct matrix_arrays *A, int64_t k, int64_t nxy, const struct derm_matrix_coef *cc,
-                         const struct step_const *K, double *part)
+static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *in, int64_t k, int64_t nxy,
+                         const struct derm_matrix_coef *cc, const struct step_const *K, double *part)
 {
     double sums[DERM_MATRIX_NFLUX] = {0}, bad = 0.0;
     struct strip S;
+    const derm_real *const arr[NSIG_IN] = {A->m1, A->m3, A->ti, A->ros, A->il};
+    double *rows = in->sg ? in->rows + (size_t)omp_get_thread_num() * NSIG_IN * (size_t)in->nx : NULL;
+    int64_t key[NSIG_IN] = {-1, -1, -1, -1, -1};
     for (int64_t q0 = k * nxy; q0 < (k + 1) * nxy; q0 += STRIP) {
         const int n = (int)((k + 1) * nxy - q0 < STRIP ? (k + 1) * nxy - q0 : STRIP);
-        rates_strip(A, q0, n, cc, K, &S);
+        const derm_real *sp[NSIG_IN];
+        for (int x = 0; x < NSIG_IN; x++) {
+            sp[x] = arr[x] + q0;
+            if (in->sg && in->lazy[x]) {
+                derm_signal_grids_span(in->sg, in->id[x], q0, n, rows + x * in->nx, &key[x], S.sig[x]);
+                sp[x] = S.sig[x];
+            }
+        }
+        rates_strip(A, q0, n, sp, cc, K, &S);
         if (A->mmp_act) {
             if (DERM_REAL_IS_FLOAT)
                 for (int i = 0; i < n; i++) A->mmp_act[q0 + i] = (derm_real)S.act[i];
@@ -307,8 +332,17 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     derm_chain_decay(c->k_elastotic_h * dt_h, &K.e_ez, &K.p_ez);
     derm_chain_decay(c->k_lmw_h * dt_h, &K.e_hl, &K.p_hl);
     K.phi_ez = derm_chain_phi1(c->k_elastotic_h * dt_h);
-#pragma omp parallel for schedule(static) default(none) shared(A, cc, K, part) firstprivate(nz, nxy)
-    for (int64_t k = 0; k < nz; k++) matrix_layer(&A, k, nxy, &cc, &K, part + (DERM_MATRIX_NFLUX + 1) * k);
+    struct signal_in in = {
+        dep->signals, {DERM_S_MMP1, DERM_S_MMP3, DERM_S_TIMP, DERM_S_ROS, DERM_S_IL}, {0}, g->nx, NULL};
+    int any_lazy = 0;
+    for (int x = 0; x < NSIG_IN; x++) any_lazy |= in.lazy[x] = in.sg && derm_signal_grids_lazy(in.sg, in.id[x]);
+    if (!any_lazy) in.sg = NULL;
+    const int nt = omp_get_max_threads();
+    if (in.sg && !(in.rows = malloc((size_t)nt * NSIG_IN * (size_t)g->nx * sizeof(double))))
+        return derm_err_set(err, DERM_ENOMEM, "matrix: out of memory for the signals' interpolation rows");
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(A, in, cc, K, part) firstprivate(nz, nxy)
+    for (int64_t k = 0; k < nz; k++) matrix_layer(&A, &in, k, nxy, &cc, &K, part + (DERM_MATRIX_NFLUX + 1) * k);
+    free(in.rows);
     double fl[DERM_MATRIX_NFLUX] = {0}, nbad = 0.0;
     for (int64_t k = 0; k < nz; k++) { /* layers added in order: independent of the thread count */
         const double *pk = part + (DERM_MATRIX_NFLUX + 1) * k;

@@ -178,9 +178,12 @@ static void phase_treatments(struct derm_sim *s)
 
 static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
 {
-    const struct derm_matrix_deposition dep = {s->dep_collagen, s->dep_elastin, s->dep_ha,
+    const struct derm_matrix_deposition dep = {s->dep_collagen,
+                                               s->dep_elastin,
+                                               s->dep_ha,
                                                s->in.uv_sed_k ? s->dep_elastotic : NULL,
-                                               s->c.matrix.endo_gain > 0.0 ? s->f.state[DERM_ST_UV_MEMORY] : NULL};
+                                               s->c.matrix.endo_gain > 0.0 ? s->f.state[DERM_ST_UV_MEMORY] : NULL,
+                                               s->fine_stale ? s->diff : NULL};
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
                               &s->last_flux, err));
@@ -188,6 +191,27 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
     /* amounts since the run's start: budgets rebuilt from the output close to round-off (a
      * later start's history, steps before out_step0, is not counted) */
     if (s->step >= s->out_step0) derm_matrix_flux_add(&s->cum_flux, &s->last_flux);
+    return DERM_OK;
+}
+
+/* The fine values of the lazy signals the cells sense (DERM_CELLS_SENSE) at every occupied
+ * voxel, where the cell rules read them, if their fields are behind their coarse states
+ * (derm_sim_sync_fields). */
+static void sample_at_cells(struct derm_sim *s)
+{
+    if (!s->fine_stale) return;
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if ((DERM_CELLS_SENSE >> q & 1u) && derm_signal_grids_lazy(s->diff, q))
+            derm_signal_grids_sample(s->diff, q, s->bins.occ, s->bins.nocc, s->f.signal[q]);
+}
+
+derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err)
+{
+    if (!s->fine_stale) return DERM_OK;
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (derm_signal_grids_lazy(s->diff, q) && derm_signal_grids_fine(s->diff, q, s->f.signal[q]) != 0)
+            return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation tables");
+    s->fine_stale = 0;
     return DERM_OK;
 }
 
@@ -217,9 +241,10 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     /* 1. the subject's systemic state at mid-step */
     phase_subject(s, age_mid);
     derm_sim_lap(s, DERM_PHASE_SUBJECT, &t);
-    /* 2. bin agents by voxel; local crowding */
+    /* 2. bin agents by voxel; local crowding; the lazy signals at the cells' voxels */
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
     phase_crowding(s);
+    sample_at_cells(s);
     derm_sim_lap(s, DERM_PHASE_BINS, &t);
     /* 3. scheduled exposures delivered over this step */
     phase_exposures(s);
@@ -238,6 +263,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     derm_sim_lap(s, DERM_PHASE_DEPOSIT, &t);
     /* 7. signals over the step */
     DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
+    s->fine_stale = s->lazy_signals; /* the lazy signals' fine fields are now behind their states */
     derm_sim_lap(s, DERM_PHASE_SIGNALS, &t);
     /* 8. matrix kinetics with the new signals */
     DERM_TRY(phase_matrix(s, err));
@@ -438,7 +464,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
         phase_deposit(s, 0.0);
         DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
-        const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL};
+        const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL, NULL};
         DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
                                   s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
@@ -569,6 +595,13 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
         derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
     record_start(s);
+    /* from here on, the step writes the fine field of no coarse signal but the chemokine's
+     * (motility reads it around each cell): the cells' voxels are sampled after binning, the
+     * matrix kernel interpolates its strips, and derm_sim_sync_fields makes whole fields */
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        derm_signal_grids_set_lazy(s->diff, q, q != DERM_S_CHEMOKINE);
+        s->lazy_signals |= derm_signal_grids_lazy(s->diff, q);
+    }
     /* the calibration's signals at their reference are no longer read: give their bytes per
      * voxel (one derm_real) back before the time loop (a resumed run builds its own) */
     free(s->ones);

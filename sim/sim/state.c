@@ -100,6 +100,7 @@ static int rebuilt_on_restore(struct derm_sim *s, int q)
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
                             const struct derm_ckpt_item *extra, int nextra, struct derm_err *err)
 {
+    DERM_TRY(derm_sim_sync_fields(s, err)); /* whole fields: the lazy ones are then left out below */
     const int n = derm_state_count();
     struct derm_ckpt_item *items = malloc((size_t)(n + nextra) * sizeof *items);
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");

@@ -269,10 +269,12 @@ static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
     }
 }
 
-void derm_totals_compute(const struct derm_sim *s, double *t)
+derm_status derm_totals_compute(struct derm_sim *s, double *t, struct derm_err *err)
 {
+    DERM_TRY(derm_sim_sync_fields(s, err));
     struct derm_totals_ctx c = {0};
     row_sums(s, &c);
     for (int q = 0; q < DERM_T_SIGNAL_MEAN; q++) t[q] = fns[q](s, &c, 0);
     for (int q = 0; q < DERM_NSIGNAL; q++) t[DERM_T_SIGNAL_MEAN + q] = t_signal_mean(s, &c, q);
+    return DERM_OK;
 }

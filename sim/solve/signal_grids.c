@@ -32,6 +32,10 @@ struct derm_signal_group {
     struct derm_diffusion *solver; /* exact solver on gc */
     derm_real **cs;                /* coarse states (into the state buffer); NULL for f = 1 */
     derm_real **csrc;              /* coarse sources; NULL for f = 1 */
+    /* the prolongation's axis tables (axis_table; NULL for f = 1): fine cell i lies between
+     * coarse cells xl[i] and xh[i] with weight wx[i] on xh[i]; the same for y and z */
+    int64_t *xl, *xh, *yl, *yh, *zl, *zh;
+    double *wx, *wy, *wz;
 };
 
 struct derm_signal_grids {
@@ -39,6 +43,7 @@ struct derm_signal_grids {
     int nsig;
     int vascular;
     int64_t *factor; /* per signal */
+    int *lazy;       /* per signal: a coarse signal whose fine field the step does not write */
     int ngroups;
     struct derm_signal_group *grp;
     derm_real *state; /* nsig factors, then the coarse states */
@@ -63,15 +68,20 @@ void derm_signal_grids_free(struct derm_signal_grids *sg)
             for (int j = 0; j < G->n; j++) free(G->csrc[j]);
         free(G->csrc);
         free(G->cs);
+        free(G->xl);
+        free(G->wx);
         free(G->sig);
     }
     free(sg->grp);
     free(sg->factor);
+    free(sg->lazy);
     free(sg->state);
     free(sg->cptr);
     free(sg->sptr);
     free(sg);
 }
+
+static void axis_table(int64_t n, int64_t f, int periodic, int64_t *lo, int64_t *hi, double *w);
 
 static derm_status make_group(struct derm_signal_grids *sg, struct derm_signal_group *G, int64_t f, const double *D,
                               const double *k, derm_real **next_state, struct derm_err *err)
@@ -103,6 +113,18 @@ static derm_status make_group(struct derm_signal_grids *sg, struct derm_signal_g
             st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory");
             goto done;
         }
+        const int64_t nx = sg->g.nx, ny = sg->g.ny, nz = sg->g.nz;
+        G->xl = malloc((size_t)(2 * (nx + ny + nz)) * sizeof *G->xl);
+        G->wx = malloc((size_t)(nx + ny + nz) * sizeof *G->wx);
+        if (!G->xl || !G->wx) {
+            st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for interpolation tables");
+            goto done;
+        }
+        G->xh = G->xl + nx, G->yl = G->xh + nx, G->yh = G->yl + ny, G->zl = G->yh + ny, G->zh = G->zl + nz;
+        G->wy = G->wx + nx, G->wz = G->wy + ny;
+        axis_table(nx, f, 1, G->xl, G->xh, G->wx);
+        axis_table(ny, f, 1, G->yl, G->yh, G->wy);
+        axis_table(nz, f, 0, G->zl, G->zh, G->wz);
         for (int j = 0; j < G->n; j++) {
             G->cs[j] = *next_state;
             *next_state += G->gc.n;
@@ -131,11 +153,12 @@ derm_status derm_signal_grids_create(struct derm_signal_grids **out, const struc
     sg->nsig = nsignals;
     sg->vascular = bottom_vascular;
     sg->factor = malloc((size_t)nsignals * sizeof *sg->factor);
+    sg->lazy = calloc((size_t)nsignals, sizeof *sg->lazy);
     sg->grp = calloc((size_t)nsignals, sizeof *sg->grp);
     sg->cptr = malloc((size_t)nsignals * sizeof *sg->cptr);
     sg->sptr = malloc((size_t)nsignals * sizeof *sg->sptr);
     derm_status st = DERM_OK;
-    if (!sg->factor || !sg->grp || !sg->cptr || !sg->sptr) {
+    if (!sg->factor || !sg->lazy || !sg->grp || !sg->cptr || !sg->sptr) {
         st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory");
         goto fail;
     }
@@ -314,7 +337,8 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *cons
         DERM_TRY(derm_diffusion_step(G->solver, sg->cptr, sg->sptr, dt_h, err));
         if (G->f > 1)
             for (int j = 0; j < G->n; j++)
-                if (derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], c[G->sig[j]]) != 0)
+                if (!sg->lazy[G->sig[j]] &&
+                    derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], c[G->sig[j]]) != 0)
                     return derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for interpolation tables");
     }
     return DERM_OK;
@@ -378,5 +402,104 @@ void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, con
         add /= (double)f;
         if (add == 0.0) continue;
         for (int64_t V = K * pc; V < (K + 1) * pc; V++) src[V] += add;
+    }
+}
+
+/* ---- fine values made when read (lazy signals) ------------------------------------------ */
+
+void derm_signal_grids_set_lazy(struct derm_signal_grids *sg, int s, int lazy)
+{
+    sg->lazy[s] = lazy && sg->factor[s] > 1;
+}
+
+int derm_signal_grids_lazy(const struct derm_signal_grids *sg, int s) { return sg->lazy[s]; }
+
+/* The coarse layers that fine layer k lies between and their weights, as
+ * derm_signal_grids_prolong takes them (top: c[-1] = c[0]; bottom: c[nz] = c[nz-1], or
+ * -c[nz-1] for the vascular sink). */
+static void z_pair(const struct derm_signal_group *G, int vascular, int64_t k, const derm_real *coarse,
+                   const derm_real **P0, const derm_real **P1, double *a, double *b)
+{
+    const int64_t pc = G->gc.nx * G->gc.ny, nzc = G->gc.nz;
+    int64_t K0 = G->zl[k], K1 = G->zh[k];
+    double s1 = 1.0;
+    if (K0 < 0) K0 = 0;
+    if (K1 >= nzc) {
+        K1 = nzc - 1;
+        if (vascular) s1 = -1.0;
+    }
+    *a = 1.0 - G->wz[k];
+    *b = G->wz[k] * s1;
+    *P0 = coarse + K0 * pc;
+    *P1 = coarse + K1 * pc;
+}
+
+/* Fine row j of fine layer k, its coarse row interpolated in z and y into row (nxc values),
+ * as prolong_layer's first loop makes it. */
+DERM_SIMD_CLONES static void coarse_row(const struct derm_signal_group *G, int vascular, const derm_real *coarse,
+                                        int64_t j, int64_t k, double *restrict row)
+{
+    const derm_real *P0, *P1;
+    double a, b;
+    z_pair(G, vascular, k, coarse, &P0, &P1, &a, &b);
+    const int64_t nxc = G->gc.nx;
+    const derm_real *r00 = P0 + G->yl[j] * nxc, *r01 = P0 + G->yh[j] * nxc;
+    const derm_real *r10 = P1 + G->yl[j] * nxc, *r11 = P1 + G->yh[j] * nxc;
+    const double v = G->wy[j], u = 1.0 - v;
+#pragma omp simd
+    for (int64_t I = 0; I < nxc; I++) row[I] = u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
+}
+
+/* Fine cells i0 .. i1 - 1 of a row from its coarse row (prolong_layer's second loop). */
+DERM_SIMD_CLONES static void fine_row(int64_t i0, int64_t i1, const int64_t *xl, const int64_t *xh, const double *wx,
+                                      const double *row, derm_real *restrict out)
+{
+#pragma omp simd
+    for (int64_t i = i0; i < i1; i++) out[i - i0] = (derm_real)((1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]]);
+}
+
+/* The prolongation at voxel v alone: the same operations as derm_signal_grids_prolong. */
+static double point_value(const struct derm_signal_grids *sg, const struct derm_signal_group *G,
+                          const derm_real *coarse, int64_t v)
+{
+    const int64_t nx = sg->g.nx, ny = sg->g.ny, i = v % nx, j = (v / nx) % ny, k = v / (nx * ny), nxc = G->gc.nx;
+    const derm_real *P0, *P1;
+    double a, b;
+    z_pair(G, sg->vascular, k, coarse, &P0, &P1, &a, &b);
+    const derm_real *r00 = P0 + G->yl[j] * nxc, *r01 = P0 + G->yh[j] * nxc;
+    const derm_real *r10 = P1 + G->yl[j] * nxc, *r11 = P1 + G->yh[j] * nxc;
+    const double w = G->wy[j], u = 1.0 - w;
+    const int64_t I0 = G->xl[i], I1 = G->xh[i];
+    const double lo = u * (a * r00[I0] + b * r10[I0]) + w * (a * r01[I0] + b * r11[I0]);
+    const double hi = u * (a * r00[I1] + b * r10[I1]) + w * (a * r01[I1] + b * r11[I1]);
+    return (1.0 - G->wx[i]) * lo + G->wx[i] * hi;
+}
+
+void derm_signal_grids_sample(const struct derm_signal_grids *sg, int s, const int64_t *vox, int64_t n, derm_real *fine)
+{
+    int j;
+    const struct derm_signal_group *G = coarse_group(sg, s, &j);
+    if (!G) return;
+    const derm_real *coarse = G->cs[j];
+#pragma omp parallel for schedule(static) default(none) shared(sg, G, coarse, vox, fine) firstprivate(n)
+    for (int64_t q = 0; q < n; q++) fine[vox[q]] = (derm_real)point_value(sg, G, coarse, vox[q]);
+}
+
+void derm_signal_grids_span(const struct derm_signal_grids *sg, int s, int64_t q0, int n, double *row, int64_t *row_key,
+                            derm_real *out)
+{
+    int jg;
+    const struct derm_signal_group *G = coarse_group(sg, s, &jg);
+    if (!G) return;
+    const int64_t nx = sg->g.nx, ny = sg->g.ny, nxy = nx * ny, end = q0 + n;
+    for (int64_t v = q0; v < end;) {
+        const int64_t k = v / nxy, j = (v / nx) % ny, i0 = v % nx, start = v - i0;
+        const int64_t i1 = start + nx <= end ? nx : end - start;
+        if (*row_key != k * ny + j) {
+            coarse_row(G, sg->vascular, G->cs[jg], j, k, row);
+            *row_key = k * ny + j;
+        }
+        fine_row(i0, i1, G->xl, G->xh, G->wx, row, out + (v - q0));
+        v = start + i1;
     }
 }

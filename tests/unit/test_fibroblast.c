@@ -373,6 +373,47 @@ static void test_decide_zero_hazards_changes_nothing(void **state)
     world_fini(&w);
 }
 
+/* The cell rules read no signal outside DERM_CELLS_SENSE (the step makes only those current
+ * at the cells' voxels): with every other signal at 1 or at 37, the decisions, the cells'
+ * states and their secretion are the same bits. */
+static void test_cells_sense_only_their_signals(void **state)
+{
+    (void)state;
+    struct world w[2];
+    for (int x = 0; x < 2; x++) {
+        world_init(&w[x], 4, 4, 4, 20.0);
+        populate(&w[x], 40, 17);
+        for (int64_t v = 0; v < w[x].g.n; v++) {
+            w[x].f.matrix[DERM_M_COLLAGEN_INTACT][v] = 200.0 + (double)(v % 7);
+            w[x].f.matrix[DERM_M_COLLAGEN_FRAGMENTED][v] = 10.0 + (double)(v % 3);
+            w[x].f.matrix[DERM_M_AGE_AMOUNT][v] = 210.0 * w[x].fc.age_young * 1.2;
+            for (int q = 0; q < DERM_NSIGNAL; q++)
+                w[x].f.signal[q][v] = (DERM_CELLS_SENSE >> q & 1u) ? 0.5 + 0.25 * (double)(v % 5) : x ? 37.0 : 1.0;
+        }
+        w[x].fc.exo_uptake_h = 0.01;
+        decide_all(&w[x], 9, 3, 168.0);
+        secrete(&w[x]);
+    }
+    const size_t n = (size_t)w[0].a.n;
+    assert_true(n == (size_t)w[1].a.n && n >= 40);
+#define X_CMP(name, ctype, kind, units, desc) assert_memory_equal(w[0].a.name, w[1].a.name, n * sizeof(ctype));
+    DERM_AGENT_COLUMNS(X_CMP)
+#undef X_CMP
+    assert_memory_equal(w[0].a.die, w[1].a.die, n);
+    assert_memory_equal(w[0].a.divide, w[1].a.divide, n);
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        assert_memory_equal(w[0].rt.signal[q], w[1].rt.signal[q], n * sizeof(double));
+    assert_memory_equal(w[0].rt.collagen, w[1].rt.collagen, n * sizeof(double));
+    assert_memory_equal(w[0].rt.elastin, w[1].rt.elastin, n * sizeof(double));
+    assert_memory_equal(w[0].rt.ha, w[1].rt.ha, n * sizeof(double));
+    /* and the sensed ones are read: a sensed signal at another level changes the secretion */
+    for (int64_t v = 0; v < w[1].g.n; v++) w[1].f.signal[DERM_S_TGFB][v] *= 2.0;
+    secrete(&w[1]);
+    assert_memory_not_equal(w[0].rt.collagen, w[1].rt.collagen, n * sizeof(double));
+    world_fini(&w[0]);
+    world_fini(&w[1]);
+}
+
 static void test_decide_damage_accumulates_with_ros(void **state)
 {
     (void)state;
@@ -750,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_uv_ap1_desensitisation),
         cmocka_unit_test(test_secrete_stem_and_apoptotic_silent),
         cmocka_unit_test(test_decide_zero_hazards_changes_nothing),
+        cmocka_unit_test(test_cells_sense_only_their_signals),
         cmocka_unit_test(test_decide_damage_accumulates_with_ros),
         cmocka_unit_test(test_decide_division_flags),
         cmocka_unit_test(test_decide_ap1_lag_and_receptor_loss),

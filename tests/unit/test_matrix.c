@@ -148,7 +148,7 @@ static double total(const double *x, int64_t n)
 static derm_status step(struct state *s, const struct derm_matrix_coef *c, double dt, struct derm_matrix_flux *fl,
                         struct derm_err *err)
 {
-    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm};
+    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm, NULL};
     return derm_matrix_step(&s->g, s->m, (const double *const *)s->sig, &dep, s->glucose_ratio, s->uptake, c, dt, NULL,
                             s->layer_sums, fl, err);
 }
@@ -890,7 +890,7 @@ static void test_step_matches_voxel_formulas(void **state)
             ref_step(&a, &c, dts[d], act_a, fl_ref, &nbad);
             assert_true(nbad == 0.0);
             struct derm_matrix_flux fl;
-            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez, b.uvm};
+            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez, b.uvm, NULL};
             assert_int_equal(derm_matrix_step(&b.g, b.m, (const double *const *)b.sig, &dep, b.glucose_ratio, b.uptake,
                                               &c, dts[d], act_b, b.layer_sums, &fl, NULL),
                              DERM_OK);
@@ -988,7 +988,7 @@ static void test_elastosis_and_mmp_activity_output(void **state)
     double *act = calloc((size_t)s1.g.n, sizeof(double));
     assert_non_null(act);
     const double dt = 8766.0;
-    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL};
+    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL, NULL};
     assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, 1.0, &c, dt,
                                       act, s1.layer_sums, NULL, NULL),
                      DERM_OK);

@@ -245,6 +245,87 @@ static void test_step_threads_and_identity(void **state)
     free(e);
 }
 
+/* A lazy signal: the step leaves its fine field alone, and its sampled voxels, spans (any
+ * start and length, across rows and layers, with the row cache) and whole field are the
+ * prolongation's bits, for both bottom faces and unequal axes. */
+static void test_lazy_values_are_the_prolongation(void **state)
+{
+    (void)state;
+    const struct derm_grid grids[2] = {make_grid(20, 20, 40, 10.0), make_grid(30, 12, 18, 10.0)};
+    const double D[1] = {D_H(10.0)}, k[1] = {K_H(24.0)};
+    for (int gi = 0; gi < 2; gi++)
+        for (int vascular = 0; vascular <= 1; vascular++) {
+            const struct derm_grid g = grids[gi];
+            double *src = calloc((size_t)g.n, sizeof(double)), *a = calloc((size_t)g.n, sizeof(double));
+            double *b = malloc((size_t)g.n * sizeof(double)), *row = malloc((size_t)g.nx * sizeof(double));
+            double *out = malloc(400 * sizeof(double));
+            int64_t *vox = malloc((size_t)g.n * sizeof(int64_t));
+            assert_true(src && a && b && row && out && vox);
+            uint64_t s = 11 + (uint64_t)(2 * gi + vascular);
+            for (int64_t v = 0; v < g.n; v += 7) src[v] = urand(&s);
+            for (int64_t v = 0; v < g.n; v++) b[v] = -7.0;
+            const double *S[1] = {src};
+            struct derm_err err = {0};
+            struct derm_signal_grids *eager = NULL, *lazy = NULL;
+            assert_int_equal(derm_signal_grids_create(&eager, &g, 1, D, k, vascular, 0.125, &err), DERM_OK);
+            assert_int_equal(derm_signal_grids_create(&lazy, &g, 1, D, k, vascular, 0.125, &err), DERM_OK);
+            assert_true(derm_signal_grids_factor(lazy, 0) == (gi == 0 ? 10 : 6));
+            derm_signal_grids_set_lazy(lazy, 0, 1);
+            assert_int_equal(derm_signal_grids_lazy(lazy, 0), 1);
+            assert_int_equal(derm_signal_grids_lazy(eager, 0), 0);
+            for (int step = 0; step < 2; step++) {
+                assert_int_equal(derm_signal_grids_step(eager, &a, S, 30.0, &err), DERM_OK);
+                assert_int_equal(derm_signal_grids_step(lazy, &b, S, 30.0, &err), DERM_OK);
+            }
+            for (int64_t v = 0; v < g.n; v++)
+                if (b[v] != -7.0) fail_msg("the step wrote the lazy field at voxel %lld", (long long)v);
+            /* sampled voxels: every third, at 1 and 2 threads */
+            int64_t nv = 0;
+            for (int64_t v = 1; v < g.n; v += 3) vox[nv++] = v;
+            const int nt = omp_get_max_threads();
+            for (int th = 1; th <= 2; th++) {
+                omp_set_num_threads(th);
+                derm_signal_grids_sample(lazy, 0, vox, nv, b);
+                for (int64_t q = 0; q < nv; q++)
+                    if (memcmp(&b[vox[q]], &a[vox[q]], sizeof(double)) != 0)
+                        fail_msg("sample at %lld: %.17g vs %.17g", (long long)vox[q], b[vox[q]], a[vox[q]]);
+            }
+            omp_set_num_threads(nt);
+            assert_true(b[0] == -7.0); /* not listed: untouched */
+            /* spans: consecutive, of lengths 1 .. 400, sharing one row cache */
+            int64_t key = -1;
+            for (int64_t q0 = 0; q0 < g.n;) {
+                int n = 1 + (int)(urand(&s) * 399.0);
+                if (n > g.n - q0) n = (int)(g.n - q0);
+                derm_signal_grids_span(lazy, 0, q0, n, row, &key, out);
+                assert_memory_equal(out, a + q0, (size_t)n * sizeof(double));
+                q0 += n;
+            }
+            /* a span after a jump: the cache follows */
+            derm_signal_grids_span(lazy, 0, g.n / 2 + 3, 5, row, &key, out);
+            assert_memory_equal(out, a + g.n / 2 + 3, 5 * sizeof(double));
+            /* the whole field */
+            assert_int_equal(derm_signal_grids_fine(lazy, 0, b), 0);
+            assert_memory_equal(a, b, (size_t)g.n * sizeof(double));
+            derm_signal_grids_free(eager);
+            derm_signal_grids_free(lazy);
+            free(src);
+            free(a);
+            free(b);
+            free(row);
+            free(out);
+            free(vox);
+        }
+    /* a signal on the voxel grid is never lazy */
+    const struct derm_grid g = make_grid(8, 8, 8, 10.0);
+    struct derm_signal_grids *sg = NULL;
+    struct derm_err err = {0};
+    assert_int_equal(derm_signal_grids_create(&sg, &g, 1, D, k, 0, 0.0, &err), DERM_OK);
+    derm_signal_grids_set_lazy(sg, 0, 1);
+    assert_int_equal(derm_signal_grids_lazy(sg, 0), 0);
+    derm_signal_grids_free(sg);
+}
+
 /* The checkpointed state: factors first, then the coarse states; a restored state made
  * with other factors is refused; load and scale keep fine = prolongation of coarse. */
 static void test_state_load_scale(void **state)
@@ -347,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_step_threads_and_identity),
         cmocka_unit_test(test_state_load_scale),
         cmocka_unit_test(test_coarse_sources),
+        cmocka_unit_test(test_lazy_values_are_the_prolongation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

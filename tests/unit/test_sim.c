@@ -76,6 +76,13 @@ static struct derm_sim *create(const struct derm_params *p)
     return s;
 }
 
+/* Every series at s's state (derm_totals_compute, which makes the fields current). */
+static void totals_of(struct derm_sim *s, double *t)
+{
+    struct derm_err err = {0};
+    if (derm_totals_compute(s, t, &err) != DERM_OK) fail_msg("derm_totals_compute: %s", err.msg);
+}
+
 static void run(struct derm_sim *s, int nsteps)
 {
     struct derm_err err = {0};
@@ -85,7 +92,7 @@ static void run(struct derm_sim *s, int nsteps)
     }
 }
 
-static void check_state_sane(const struct derm_sim *s)
+static void check_state_sane(struct derm_sim *s)
 {
     const struct derm_grid *g = &s->grid;
     for (int q = 0; q < DERM_NMATRIX; q++)
@@ -118,17 +125,17 @@ static void check_state_sane(const struct derm_sim *s)
     for (int64_t r = 1; r < s->a.n; r++) assert_true(ids[r] > ids[r - 1]);
     free(ids);
     double t[DERM_NTOTALS];
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     for (int q = 0; q < DERM_NTOTALS; q++)
         if (!isfinite(t[q])) fail_msg("total %s = %g", derm_total_desc(q)->name, t[q]);
 }
 
 /* Bitwise comparison of two simulations: totals, every field, every agent column. */
-static void assert_sims_identical(const struct derm_sim *a, const struct derm_sim *b)
+static void assert_sims_identical(struct derm_sim *a, struct derm_sim *b)
 {
     double ta[DERM_NTOTALS], tb[DERM_NTOTALS];
-    derm_totals_compute(a, ta);
-    derm_totals_compute(b, tb);
+    totals_of(a, ta);
+    totals_of(b, tb);
     assert_memory_equal(ta, tb, sizeof ta);
     const size_t nv = (size_t)a->grid.n * sizeof(double);
     for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a->f.matrix[q], b->f.matrix[q], nv);
@@ -197,7 +204,7 @@ static void test_create_young_steady_state(void **state)
     /* fibroblasts at the layer densities: each layer rounds its expectation up or down */
     const double expect = expected_fibroblasts(&p, s);
     double t[DERM_NTOTALS];
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     assert_true(fabs(t[DERM_T_FIBROBLAST_COUNT] - expect) <= (double)p.domain_nz);
     assert_true(fabs(t[DERM_T_STEM_CELL_COUNT] - p.stem_fraction * t[DERM_T_FIBROBLAST_COUNT]) <= 1.0);
     check_young_matrix(&p, s, t);
@@ -219,7 +226,7 @@ static void test_create_young_steady_state(void **state)
     assert_true(p.run_spinup_years > 0.0 && p.run_settle_years > 0.0);
     s = create(&p);
     assert_int_equal(s->step, 0);
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     check_young_matrix(&p, s, t);
     const double e16 = expected_fibroblasts(&p, s);
     if (!(fabs(t[DERM_T_FIBROBLAST_COUNT] / e16 - 1.0) < 0.2))
@@ -259,7 +266,7 @@ static void test_start_ages(void **state)
     assert_int_equal(s->nsteps, (int64_t)ceil(Y / p.run_dt_hours - 1e-9));
     assert_true(derm_sim_age(s, 0) == 15.0);
     double t[DERM_NTOTALS];
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     const double kI = DERM_LN2 / p.ecm_collagen_half_life_years, kF = DERM_LN2 / p.ecm_fragment_half_life_years;
     const double k = kI * kF / (kI + kF), D = ya - 15.0, X = p.subject_collagen_youth_excess;
     const double rc = 1.0 - X * (expm1(k * D) - k * D) / (k * ya);
@@ -272,7 +279,7 @@ static void test_start_ages(void **state)
     /* the growing dermis makes more than it loses */
     run(s, 4);
     double t1[DERM_NTOTALS];
-    derm_totals_compute(s, t1);
+    totals_of(s, t1);
     assert_true(t1[DERM_T_COLLAGEN_TOTAL] > t[DERM_T_COLLAGEN_TOTAL]);
     assert_true(t1[DERM_T_ELASTIN_FUNCTIONAL_TOTAL] > t[DERM_T_ELASTIN_FUNCTIONAL_TOTAL]);
     check_state_sane(s);
@@ -285,7 +292,7 @@ static void test_start_ages(void **state)
     assert_true(s->age0 == ya);
     assert_int_equal(s->out_step0, (int64_t)llround(1.0 * Y / p.run_dt_hours));
     assert_int_equal(s->nsteps, (int64_t)ceil(2.0 * Y / p.run_dt_hours - 1e-9));
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     check_young_matrix(&p, s, t);
     assert_true(fabs(derm_sim_age(s, s->out_step0) - 26.0) <= 0.5 * p.run_dt_hours / Y);
     run(s, (int)s->out_step0);
@@ -311,9 +318,9 @@ static void test_switches_off_keep_young_totals(void **state)
     p.ageing_glycation = 0;
     struct derm_sim *s = create(&p);
     double t0[DERM_NTOTALS], t1[DERM_NTOTALS];
-    derm_totals_compute(s, t0);
+    totals_of(s, t0);
     run(s, (int)s->nsteps);
-    derm_totals_compute(s, t1);
+    totals_of(s, t1);
     check_state_sane(s);
     const struct {
         int id;
@@ -338,9 +345,9 @@ static void test_switches_off_keep_young_totals(void **state)
     p.run_age_end_years = 29.0;
     p.ageing_glycation = 1;
     s = create(&p);
-    derm_totals_compute(s, t0);
+    totals_of(s, t0);
     run(s, (int)s->nsteps);
-    derm_totals_compute(s, t1);
+    totals_of(s, t1);
     const double rise = t1[DERM_T_AGE_CROSSLINKS_MEAN] / t0[DERM_T_AGE_CROSSLINKS_MEAN] - 1.0;
     if (!(rise > 0.1)) fail_msg("AGE per collagen rose by only %.2f %% in 4 years with glycation on", 100.0 * rise);
     derm_sim_free(s);
@@ -357,7 +364,7 @@ static void test_steps_stay_finite_and_non_negative(void **state)
     }
     assert_int_equal(s->step, 20);
     double t[DERM_NTOTALS];
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     /* after 20 weeks the young state has barely moved */
     assert_true(fabs(t[DERM_T_COLLAGEN_FRAGMENTED_FRACTION] - 0.7 / 9.7) < 0.01);
     assert_true(t[DERM_T_FIBROBLAST_COUNT] > 0.0);
@@ -418,9 +425,9 @@ static void test_homeostasis_two_years_at_25(void **state)
     p.domain_ny = 24;
     struct derm_sim *s = create(&p);
     double t0[DERM_NTOTALS], t1[DERM_NTOTALS];
-    derm_totals_compute(s, t0);
+    totals_of(s, t0);
     run(s, (int)s->nsteps);
-    derm_totals_compute(s, t1);
+    totals_of(s, t1);
     assert_true(fabs(derm_sim_age(s, s->step) - 27.0) < p.run_dt_hours / DERM_HOURS_PER_YEAR);
     double dcol = t1[DERM_T_COLLAGEN_TOTAL] / t0[DERM_T_COLLAGEN_TOTAL] - 1.0;
     double dfib = t1[DERM_T_FIBROBLAST_COUNT] / t0[DERM_T_FIBROBLAST_COUNT] - 1.0;

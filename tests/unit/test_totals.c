@@ -323,16 +323,23 @@ static double layer_ordered_sum(const struct derm_grid *g, const double *x)
     return total;
 }
 
+/* Every series at s's state (derm_totals_compute, which makes the fields current). */
+static void totals_of(struct derm_sim *s, double *t)
+{
+    struct derm_err err = {0};
+    if (derm_totals_compute(s, t, &err) != DERM_OK) fail_msg("derm_totals_compute: %s", err.msg);
+}
+
 /* The full-grid means of a row (all summed in one fused pass) have the layer-ordered bits at
  * 1 and 2 threads. */
-static void check_grid_means_bitwise(const struct derm_sim *s)
+static void check_grid_means_bitwise(struct derm_sim *s)
 {
     const double n = (double)s->grid.n;
     double t[DERM_NTOTALS];
     const int saved = omp_get_max_threads();
     for (int th = 1; th <= 2; th++) {
         omp_set_num_threads(th);
-        derm_totals_compute(s, t);
+        totals_of(s, t);
         for (int q = 0; q < DERM_NSIGNAL; q++)
             assert_true(t[DERM_T_SIGNAL_MEAN + q] == layer_ordered_sum(&s->grid, s->f.signal[q]) / n);
         assert_true(t[DERM_T_MMP1_ACTIVITY_MEAN] == layer_ordered_sum(&s->grid, s->f.state[DERM_ST_MMP1_ACTIVITY]) / n);
@@ -351,7 +358,7 @@ static void test_compute_on_a_simulation(void **state)
     struct derm_sim *s = small_sim(&p, 8, 12, 5);
     struct derm_err err = {0};
     double t[DERM_NTOTALS], again[DERM_NTOTALS], t0[DERM_NTOTALS];
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     check_against_state(s, t);
     memcpy(t0, t, sizeof t0);
     /* nothing made or removed yet */
@@ -364,7 +371,7 @@ static void test_compute_on_a_simulation(void **state)
     assert_rel(t[DERM_T_DERMAL_THICKNESS], derm_grid_lz(&s->grid), 1e-12);
     /* the young Cutometer (once brought up to date): C18's bands, water at the young fraction */
     if (derm_firmness_update(s, &err) != DERM_OK) fail_msg("%s", err.msg);
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     assert_true(t[DERM_T_CUTOMETER_R2] > 0.80 && t[DERM_T_CUTOMETER_R2] < 0.90);
     assert_true(t[DERM_T_CUTOMETER_R7] > 0.50 && t[DERM_T_CUTOMETER_R7] < 0.60);
     assert_rel(t[DERM_T_DERMAL_WATER_CONTENT], p.mechanics_water_fraction, 1e-12);
@@ -372,11 +379,11 @@ static void test_compute_on_a_simulation(void **state)
     assert_true(t[DERM_T_UV_DOSE_CUMULATIVE] == 0.0 && t[DERM_T_SMOKING_PACK_YEARS] == 0.0);
     assert_true(t[DERM_T_EXOSOME_DOSE_CUMULATIVE] == 0.0);
     /* computing does not change the simulation: a second call is identical */
-    derm_totals_compute(s, again);
+    totals_of(s, again);
     assert_memory_equal(t, again, sizeof t);
     for (int q = 0; q < 6; q++)
         if (derm_sim_step(s, &err) != DERM_OK) fail_msg("%s", err.msg);
-    derm_totals_compute(s, t);
+    totals_of(s, t);
     check_against_state(s, t);
     check_grid_means_bitwise(s);
     /* budgets since the start: pool(t) - pool(0) = made - removed, to round-off */

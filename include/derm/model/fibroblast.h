@@ -100,6 +100,12 @@ double derm_fibroblast_ros_sensed(const struct derm_fibroblast_coef *c, const st
 /** Attachment to intact collagen for a local fragmented fraction f. */
 double derm_fibroblast_attachment(const struct derm_fibroblast_coef *c, double frag_fraction);
 
+/** The signals the cell rules read, each at its cell's voxel (derm_fibroblast_decide,
+ *  derm_fibroblast_secrete, derm_progenitor_decide), one bit per signal id: the step makes
+ *  these current at the cells' voxels (sim/sim.c, sample_at_cells); test_fibroblast checks
+ *  that the rules read no other signal. */
+#define DERM_CELLS_SENSE ((1u << DERM_S_TGFB) | (1u << DERM_S_IL) | (1u << DERM_S_GF) | (1u << DERM_S_EXOSOME))
+
 /** Decide state changes, deaths and divisions of every fibroblast over dt_h; updates damage,
  *  state, attachment and the per-cell linear states; sets a->die / a->divide. crowd: local
  *  fibroblast density relative to the young layer density, per voxel. Progenitor rows are

@@ -33,6 +33,7 @@
 
 #include "derm/core/grid.h"
 #include "derm/core/status.h"
+#include "derm/solve/signal_grids.h"
 
 /** Rate constants of the matrix kinetics, per hour (built once from the parameters). */
 struct derm_matrix_coef {
@@ -63,6 +64,9 @@ struct derm_matrix_deposition {
     const derm_real *collagen, *elastin, *ha;
     const derm_real *elastotic; /* UVA elastosis; NULL = none */
     const derm_real *uv_memory; /* averaged dermal UV dose rate, SED/day (uptake loss); NULL = none */
+    /* NULL, or the signal solvers: a signal they hold lazy (solve/signal_grids.h) is read
+     * strip by strip from its coarse state, its sig[] array not at all */
+    const struct derm_signal_grids *signals;
 };
 
 /** Matrix amounts moved during one step, summed over the domain (mg/mL x voxels), in the

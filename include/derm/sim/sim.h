@@ -73,6 +73,9 @@ struct derm_sim {
     struct derm_bins bins;
     struct derm_cell_rates rates;
     struct derm_signal_grids *diff; /* the signals' solvers, each on its grid */
+    int lazy_signals;               /* any signal lazy (solve/signal_grids.h): its fine field made when read */
+    int fine_stale;                 /* the lazy signals' fine fields lag their coarse states
+                                     * (valid only at the cells' voxels): derm_sim_sync_fields */
     derm_real *sig_state;           /* their coarse states (owned by diff), checkpointed */
     int64_t sig_state_len;
     int64_t step;      /* completed steps */
@@ -139,7 +142,14 @@ double derm_sim_division_per_day(const struct derm_sim *s);
 /** Add the wall time since *t (omp_get_wtime seconds) to phase ph; *t becomes now. */
 void derm_sim_lap(struct derm_sim *s, enum derm_sim_phase ph, double *t);
 
-/** Advance one step. */
+/** Advance one step. The fine fields of the lazy signals are then current only at the
+ *  cells' voxels: call derm_sim_sync_fields before reading whole fields. */
 derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err);
+
+/** Make every field current: the lazy signals' fine fields become the prolongation of their
+ *  coarse states, the values the step would have written (a no-op when they are). Series
+ *  rows, frames and checkpoints call it; DERM_ENOMEM if the interpolation tables cannot be
+ *  allocated. */
+derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err);
 
 #endif

@@ -151,8 +151,9 @@ void derm_totals_layer_sums(const struct derm_grid *g, int n, const derm_real *c
 /** Dermal thickness (um) for domain sums msum of every matrix field. */
 double derm_totals_dermal_thickness(const struct derm_sim *s, const double *msum);
 
-/** Every series at the current state, DERM_NTOTALS values in registry order. Uses the
+/** Every series at the current state, DERM_NTOTALS values in registry order. Makes the
+ *  fields current first (derm_sim_sync_fields: its only failure, DERM_ENOMEM) and uses the
  *  simulation's layer scratch (s->layer_sums): not to be called while a step runs. */
-void derm_totals_compute(const struct derm_sim *s, double *out);
+derm_status derm_totals_compute(struct derm_sim *s, double *out, struct derm_err *err);
 
 #endif

@@ -79,6 +79,31 @@ void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r);
  *  coarse states of the coarse signals in signal order; *len receives its length. */
 derm_real *derm_signal_grids_state(struct derm_signal_grids *sg, int64_t *len);
 
+/* ---- lazy signals: fine values made where and when they are read ----
+ * A coarse signal set lazy keeps its coarse state as before, but derm_signal_grids_step no
+ * longer writes its fine field (a whole-grid write per signal and step, bound by memory
+ * bandwidth): the caller makes the values it reads with the functions below, which give the
+ * prolongation's values bit for bit (the same operations; no FMA contraction, ISO C), and
+ * calls derm_signal_grids_fine for a whole field. */
+
+/** Mark signal s lazy (or not); a signal on the voxel grid is never lazy. */
+void derm_signal_grids_set_lazy(struct derm_signal_grids *sg, int s, int lazy);
+
+/** 1 if signal s is lazy. */
+int derm_signal_grids_lazy(const struct derm_signal_grids *sg, int s);
+
+/** fine[vox[q]] for the n voxels vox (distinct; in parallel): the prolongation's values
+ *  there. Nothing for a signal on the voxel grid. */
+void derm_signal_grids_sample(const struct derm_signal_grids *sg, int s, const int64_t *vox, int64_t n,
+                              derm_real *fine);
+
+/** out[0 .. n) = the prolongation of signal s at voxels q0 .. q0 + n - 1 (index order; rows
+ *  and layers may be crossed), serially, for use inside a parallel loop. row (nx doubles)
+ *  caches the coarse row of the fine row *row_key (k ny + j; -1: none), so consecutive spans
+ *  of one row interpolate it once; keep one row and key per signal and thread. */
+void derm_signal_grids_span(const struct derm_signal_grids *sg, int s, int64_t q0, int n, double *row, int64_t *row_key,
+                            derm_real *out);
+
 /** Check the factors in a restored state against this solver's; DERM_ECONFIG if they differ. */
 derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err);
 
