@@ -248,16 +248,18 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
     const derm_real *const arr[NSIG_IN] = {A->m1, A->m3, A->ti, A->ros, A->il};
     double *rows = in->sg ? in->rows + (size_t)omp_get_thread_num() * NSIG_IN * (size_t)in->nx : NULL;
     int64_t key[NSIG_IN] = {-1, -1, -1, -1, -1};
+    int lazy_ids[NSIG_IN], nl = 0;
+    derm_real *lazy_out[NSIG_IN];
+    for (int x = 0; x < NSIG_IN; x++)
+        if (in->sg && in->lazy[x]) {
+            lazy_ids[nl] = in->id[x];
+            lazy_out[nl++] = S.sig[x];
+        }
     for (int64_t q0 = k * nxy; q0 < (k + 1) * nxy; q0 += STRIP) {
         const int n = (int)((k + 1) * nxy - q0 < STRIP ? (k + 1) * nxy - q0 : STRIP);
         const derm_real *sp[NSIG_IN];
-        for (int x = 0; x < NSIG_IN; x++) {
-            sp[x] = arr[x] + q0;
-            if (in->sg && in->lazy[x]) {
-                derm_signal_grids_span(in->sg, in->id[x], q0, n, rows + x * in->nx, &key[x], S.sig[x]);
-                sp[x] = S.sig[x];
-            }
-        }
+        if (nl) derm_signal_grids_span(in->sg, nl, lazy_ids, q0, n, rows, key, lazy_out);
+        for (int x = 0; x < NSIG_IN; x++) sp[x] = in->sg && in->lazy[x] ? S.sig[x] : arr[x] + q0;
         rates_strip(A, q0, n, sp, cc, K, &S);
         if (A->mmp_act) {
             if (DERM_REAL_IS_FLOAT)

@@ -200,9 +200,16 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
 static void sample_at_cells(struct derm_sim *s)
 {
     if (!s->fine_stale) return;
+    int ids[DERM_NSIGNAL], n = 0;
+    derm_real *fine[DERM_NSIGNAL];
     for (int q = 0; q < DERM_NSIGNAL; q++)
-        if ((DERM_CELLS_SENSE >> q & 1u) && derm_signal_grids_lazy(s->diff, q))
-            derm_signal_grids_sample(s->diff, q, s->bins.occ, s->bins.nocc, s->f.signal[q]);
+        if ((DERM_CELLS_SENSE >> q & 1u) && derm_signal_grids_lazy(s->diff, q)) {
+            ids[n] = q;
+            fine[n++] = s->f.signal[q];
+        }
+    for (int x = 0; x < n; x += DERM_SIGNAL_GRIDS_MAX_SPAN)
+        derm_signal_grids_sample(s->diff, n - x < DERM_SIGNAL_GRIDS_MAX_SPAN ? n - x : DERM_SIGNAL_GRIDS_MAX_SPAN,
+                                 ids + x, s->bins.occ, s->bins.nocc, fine + x);
 }
 
 derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err)

@@ -458,11 +458,11 @@ DERM_SIMD_CLONES static void fine_row(int64_t i0, int64_t i1, const int64_t *xl,
     for (int64_t i = i0; i < i1; i++) out[i - i0] = (derm_real)((1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]]);
 }
 
-/* The prolongation at voxel v alone: the same operations as derm_signal_grids_prolong. */
+/* The prolongation at voxel (i, j, k) alone: the same operations as derm_signal_grids_prolong. */
 static double point_value(const struct derm_signal_grids *sg, const struct derm_signal_group *G,
-                          const derm_real *coarse, int64_t v)
+                          const derm_real *coarse, int64_t i, int64_t j, int64_t k)
 {
-    const int64_t nx = sg->g.nx, ny = sg->g.ny, i = v % nx, j = (v / nx) % ny, k = v / (nx * ny), nxc = G->gc.nx;
+    const int64_t nxc = G->gc.nx;
     const derm_real *P0, *P1;
     double a, b;
     z_pair(G, sg->vascular, k, coarse, &P0, &P1, &a, &b);
@@ -475,31 +475,53 @@ static double point_value(const struct derm_signal_grids *sg, const struct derm_
     return (1.0 - G->wx[i]) * lo + G->wx[i] * hi;
 }
 
-void derm_signal_grids_sample(const struct derm_signal_grids *sg, int s, const int64_t *vox, int64_t n, derm_real *fine)
+/* The groups and coarse states of signals ids[0 .. n): 0, or -1 if one is not lazy. */
+static int lazy_states(const struct derm_signal_grids *sg, int n, const int *ids, const struct derm_signal_group **G,
+                       const derm_real **coarse)
 {
-    int j;
-    const struct derm_signal_group *G = coarse_group(sg, s, &j);
-    if (!G) return;
-    const derm_real *coarse = G->cs[j];
-#pragma omp parallel for schedule(static) default(none) shared(sg, G, coarse, vox, fine) firstprivate(n)
-    for (int64_t q = 0; q < n; q++) fine[vox[q]] = (derm_real)point_value(sg, G, coarse, vox[q]);
+    for (int x = 0; x < n; x++) {
+        int j;
+        if (!sg->lazy[ids[x]] || !(G[x] = coarse_group(sg, ids[x], &j))) return -1;
+        coarse[x] = G[x]->cs[j];
+    }
+    return 0;
 }
 
-void derm_signal_grids_span(const struct derm_signal_grids *sg, int s, int64_t q0, int n, double *row, int64_t *row_key,
-                            derm_real *out)
+void derm_signal_grids_sample(const struct derm_signal_grids *sg, int n, const int *ids, const int64_t *vox,
+                              int64_t nvox, derm_real *const *fine)
 {
-    int jg;
-    const struct derm_signal_group *G = coarse_group(sg, s, &jg);
-    if (!G) return;
-    const int64_t nx = sg->g.nx, ny = sg->g.ny, nxy = nx * ny, end = q0 + n;
-    for (int64_t v = q0; v < end;) {
-        const int64_t k = v / nxy, j = (v / nx) % ny, i0 = v % nx, start = v - i0;
-        const int64_t i1 = start + nx <= end ? nx : end - start;
-        if (*row_key != k * ny + j) {
-            coarse_row(G, sg->vascular, G->cs[jg], j, k, row);
-            *row_key = k * ny + j;
+    const struct derm_signal_group *G[DERM_SIGNAL_GRIDS_MAX_SPAN];
+    const derm_real *coarse[DERM_SIGNAL_GRIDS_MAX_SPAN];
+    if (n < 1 || n > DERM_SIGNAL_GRIDS_MAX_SPAN || lazy_states(sg, n, ids, G, coarse) != 0) return;
+    const int64_t nx = sg->g.nx, ny = sg->g.ny;
+#pragma omp parallel for schedule(static) default(none) shared(sg, G, coarse, vox, fine) firstprivate(n, nvox, nx, ny)
+    for (int64_t q = 0; q < nvox; q++) {
+        const int64_t v = vox[q], j0 = v / nx, i = v - j0 * nx, k = j0 / ny, j = j0 - k * ny;
+        for (int x = 0; x < n; x++) fine[x][v] = (derm_real)point_value(sg, G[x], coarse[x], i, j, k);
+    }
+}
+
+void derm_signal_grids_span(const struct derm_signal_grids *sg, int n, const int *ids, int64_t q0, int len,
+                            double *rows, int64_t *keys, derm_real *const *out)
+{
+    const struct derm_signal_group *G[DERM_SIGNAL_GRIDS_MAX_SPAN];
+    const derm_real *coarse[DERM_SIGNAL_GRIDS_MAX_SPAN];
+    if (n < 1 || n > DERM_SIGNAL_GRIDS_MAX_SPAN || lazy_states(sg, n, ids, G, coarse) != 0) return;
+    const int64_t nx = sg->g.nx, ny = sg->g.ny, end = q0 + len;
+    const int64_t r0 = q0 / nx; /* the fine row (k ny + j) of q0; the rows after it follow by one */
+    int64_t i0 = q0 - r0 * nx, key = r0, k = r0 / ny, j = r0 - k * ny;
+    for (int64_t v = q0; v < end; key++) {
+        const int64_t i1 = end - (v - i0) < nx ? end - (v - i0) : nx;
+        for (int x = 0; x < n; x++) {
+            double *row = rows + (size_t)x * (size_t)nx;
+            if (keys[x] != key) {
+                coarse_row(G[x], sg->vascular, coarse[x], j, k, row);
+                keys[x] = key;
+            }
+            fine_row(i0, i1, G[x]->xl, G[x]->xh, G[x]->wx, row, out[x] + (v - q0));
         }
-        fine_row(i0, i1, G->xl, G->xh, G->wx, row, out + (v - q0));
-        v = start + i1;
+        v += i1 - i0;
+        i0 = 0;
+        if (++j == ny) j = 0, k++;
     }
 }

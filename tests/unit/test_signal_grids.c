@@ -253,6 +253,7 @@ static void test_lazy_values_are_the_prolongation(void **state)
     (void)state;
     const struct derm_grid grids[2] = {make_grid(20, 20, 40, 10.0), make_grid(30, 12, 18, 10.0)};
     const double D[1] = {D_H(10.0)}, k[1] = {K_H(24.0)};
+    const int id0 = 0;
     for (int gi = 0; gi < 2; gi++)
         for (int vascular = 0; vascular <= 1; vascular++) {
             const struct derm_grid g = grids[gi];
@@ -285,7 +286,7 @@ static void test_lazy_values_are_the_prolongation(void **state)
             const int nt = omp_get_max_threads();
             for (int th = 1; th <= 2; th++) {
                 omp_set_num_threads(th);
-                derm_signal_grids_sample(lazy, 0, vox, nv, b);
+                derm_signal_grids_sample(lazy, 1, &id0, vox, nv, &b);
                 for (int64_t q = 0; q < nv; q++)
                     if (memcmp(&b[vox[q]], &a[vox[q]], sizeof(double)) != 0)
                         fail_msg("sample at %lld: %.17g vs %.17g", (long long)vox[q], b[vox[q]], a[vox[q]]);
@@ -297,12 +298,12 @@ static void test_lazy_values_are_the_prolongation(void **state)
             for (int64_t q0 = 0; q0 < g.n;) {
                 int n = 1 + (int)(urand(&s) * 399.0);
                 if (n > g.n - q0) n = (int)(g.n - q0);
-                derm_signal_grids_span(lazy, 0, q0, n, row, &key, out);
+                derm_signal_grids_span(lazy, 1, &id0, q0, n, row, &key, &out);
                 assert_memory_equal(out, a + q0, (size_t)n * sizeof(double));
                 q0 += n;
             }
             /* a span after a jump: the cache follows */
-            derm_signal_grids_span(lazy, 0, g.n / 2 + 3, 5, row, &key, out);
+            derm_signal_grids_span(lazy, 1, &id0, g.n / 2 + 3, 5, row, &key, &out);
             assert_memory_equal(out, a + g.n / 2 + 3, 5 * sizeof(double));
             /* the whole field */
             assert_int_equal(derm_signal_grids_fine(lazy, 0, b), 0);
@@ -316,6 +317,53 @@ static void test_lazy_values_are_the_prolongation(void **state)
             free(out);
             free(vox);
         }
+    /* two lazy signals on grids of different factors in one call, both bottoms */
+    for (int vascular = 0; vascular <= 1; vascular++) {
+        const struct derm_grid g = make_grid(20, 20, 40, 10.0);
+        const double D2[2] = {D_H(10.0), D_H(5.0)}, k2[2] = {K_H(24.0), K_H(2.0)};
+        const int ids[2] = {0, 1};
+        double *src = calloc((size_t)g.n, sizeof(double)), *a[2], *b[2], *out[2], *rows = malloc(40 * sizeof(double));
+        int64_t *vox = malloc((size_t)g.n * sizeof(int64_t)), keys[2] = {-1, -1}, nv = 0;
+        for (int x = 0; x < 2; x++) {
+            a[x] = calloc((size_t)g.n, sizeof(double));
+            b[x] = calloc((size_t)g.n, sizeof(double));
+            out[x] = malloc(300 * sizeof(double));
+            assert_true(a[x] && b[x] && out[x]);
+        }
+        assert_true(src && rows && vox);
+        uint64_t s = 29;
+        for (int64_t v = 0; v < g.n; v += 5) src[v] = urand(&s);
+        const double *S2[2] = {src, src};
+        struct derm_err err = {0};
+        struct derm_signal_grids *eager = NULL, *lazy = NULL;
+        assert_int_equal(derm_signal_grids_create(&eager, &g, 2, D2, k2, vascular, 0.125, &err), DERM_OK);
+        assert_int_equal(derm_signal_grids_create(&lazy, &g, 2, D2, k2, vascular, 0.125, &err), DERM_OK);
+        assert_true(derm_signal_grids_factor(lazy, 0) == 10 && derm_signal_grids_factor(lazy, 1) == 2);
+        for (int x = 0; x < 2; x++) derm_signal_grids_set_lazy(lazy, x, 1);
+        assert_int_equal(derm_signal_grids_step(eager, a, S2, 20.0, &err), DERM_OK);
+        assert_int_equal(derm_signal_grids_step(lazy, b, S2, 20.0, &err), DERM_OK);
+        for (int64_t q0 = 0; q0 < g.n;) {
+            int n = 1 + (int)(urand(&s) * 299.0);
+            if (n > g.n - q0) n = (int)(g.n - q0);
+            derm_signal_grids_span(lazy, 2, ids, q0, n, rows, keys, out);
+            for (int x = 0; x < 2; x++) assert_memory_equal(out[x], a[x] + q0, (size_t)n * sizeof(double));
+            q0 += n;
+        }
+        for (int64_t v = 2; v < g.n; v += 5) vox[nv++] = v;
+        derm_signal_grids_sample(lazy, 2, ids, vox, nv, b);
+        for (int x = 0; x < 2; x++)
+            for (int64_t q = 0; q < nv; q++) assert_true(memcmp(&b[x][vox[q]], &a[x][vox[q]], sizeof(double)) == 0);
+        derm_signal_grids_free(eager);
+        derm_signal_grids_free(lazy);
+        for (int x = 0; x < 2; x++) {
+            free(a[x]);
+            free(b[x]);
+            free(out[x]);
+        }
+        free(src);
+        free(rows);
+        free(vox);
+    }
     /* a signal on the voxel grid is never lazy */
     const struct derm_grid g = make_grid(8, 8, 8, 10.0);
     struct derm_signal_grids *sg = NULL;

@@ -92,17 +92,22 @@ void derm_signal_grids_set_lazy(struct derm_signal_grids *sg, int s, int lazy);
 /** 1 if signal s is lazy. */
 int derm_signal_grids_lazy(const struct derm_signal_grids *sg, int s);
 
-/** fine[vox[q]] for the n voxels vox (distinct; in parallel): the prolongation's values
- *  there. Nothing for a signal on the voxel grid. */
-void derm_signal_grids_sample(const struct derm_signal_grids *sg, int s, const int64_t *vox, int64_t n,
-                              derm_real *fine);
+/** Most signals one call of derm_signal_grids_sample or _span takes. */
+#define DERM_SIGNAL_GRIDS_MAX_SPAN 8
 
-/** out[0 .. n) = the prolongation of signal s at voxels q0 .. q0 + n - 1 (index order; rows
- *  and layers may be crossed), serially, for use inside a parallel loop. row (nx doubles)
- *  caches the coarse row of the fine row *row_key (k ny + j; -1: none), so consecutive spans
- *  of one row interpolate it once; keep one row and key per signal and thread. */
-void derm_signal_grids_span(const struct derm_signal_grids *sg, int s, int64_t q0, int n, double *row, int64_t *row_key,
-                            derm_real *out);
+/** For the n lazy signals ids (n <= DERM_SIGNAL_GRIDS_MAX_SPAN), fine[x][vox[q]] at the nvox
+ *  voxels vox (distinct; in parallel): the prolongation's values there. Nothing if a signal
+ *  is not lazy. */
+void derm_signal_grids_sample(const struct derm_signal_grids *sg, int n, const int *ids, const int64_t *vox,
+                              int64_t nvox, derm_real *const *fine);
+
+/** For the n lazy signals ids, out[x][0 .. len) = the prolongation of signal ids[x] at voxels
+ *  q0 .. q0 + len - 1 (index order; rows and layers may be crossed), serially, for use inside
+ *  a parallel loop. rows (n x nx doubles) caches each signal's coarse row of the fine row
+ *  keys[x] (k ny + j; -1: none), so consecutive spans of a row interpolate it once; keep one
+ *  rows and keys per thread. Nothing if a signal is not lazy. */
+void derm_signal_grids_span(const struct derm_signal_grids *sg, int n, const int *ids, int64_t q0, int len,
+                            double *rows, int64_t *keys, derm_real *const *out);
 
 /** Check the factors in a restored state against this solver's; DERM_ECONFIG if they differ. */
 derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err);
