@@ -17,7 +17,8 @@
  *      the coarse total, so the signal's amount is kept; weights are non-negative, so is
  *      the field.
  * The coarse states are the prognostic variables (they are checkpointed); the fine fields
- * are always their prolongation. Signals with f = 1 are solved on the voxel grid as
+ * are always their prolongation, except that a signal set lazy (below) has its fine field
+ * made only where and when the caller reads it. Signals with f = 1 are solved on the voxel grid as
  * before. Every loop writes each output from a fixed order of inputs, so results do not
  * depend on the thread count.
  * Does not: build sources, choose the ratio, or own the fine fields.
