@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 struct h5_walk {
     char *buf;
@@ -577,4 +578,48 @@ derm_status derm_h5util_isolated(const char *path, derm_status (*fn)(void *arg, 
     e.msg[sizeof e.msg - 1] = '\0';
     if (e.code != DERM_OK && err) *err = e;
     return e.code;
+}
+
+/* ---- the chunk filters of a field frame, outside HDF5 --------------------------------------- */
+
+uint32_t derm_h5util_fletcher32(const unsigned char *data, size_t nbytes)
+{
+    size_t len = nbytes / 2;
+    uint32_t sum1 = 0, sum2 = 0;
+    while (len) { /* 360 sums at most between reductions: no overflow */
+        size_t t = len > 360 ? 360 : len;
+        len -= t;
+        do {
+            sum1 += ((uint32_t)data[0] << 8) | (uint32_t)data[1];
+            data += 2;
+            sum2 += sum1;
+        } while (--t);
+        sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+        sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    }
+    if (nbytes % 2) {
+        sum1 += (uint32_t)data[0] << 8;
+        sum2 += sum1;
+        sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+        sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    }
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    return (sum2 << 16) | sum1;
+}
+
+size_t derm_h5util_chunk_bound(size_t n) { return (size_t)compressBound((uLong)(4 * n)) + 4; }
+
+size_t derm_h5util_filter_chunk(const float *vals, size_t n, int level, unsigned char *scratch, unsigned char *out,
+                                size_t cap)
+{
+    const unsigned char *b = (const unsigned char *)vals;
+    for (size_t i = 0; i < n; i++) /* little-endian float32: the file type's bytes */
+        for (size_t k = 0; k < 4; k++) scratch[k * n + i] = b[4 * i + k];
+    if (cap < 4) return 0;
+    uLongf len = (uLongf)(cap - 4);
+    if (compress2(out, &len, scratch, (uLong)(4 * n), level) != Z_OK) return 0;
+    const uint32_t c = derm_h5util_fletcher32(out, (size_t)len);
+    for (int k = 0; k < 4; k++) out[len + (uLongf)k] = (unsigned char)(c >> (8 * k));
+    return (size_t)len + 4;
 }

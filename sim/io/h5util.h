@@ -106,4 +106,22 @@ derm_status derm_h5util_read_1d(hid_t file, const char *name, enum derm_h5_kind 
 derm_status derm_h5util_read_rows(hid_t ds, const char *name, hid_t mtype, int64_t r0, int64_t n, void *buf,
                                   const char *file_name, struct derm_err *err);
 
+/** The stored bytes of one chunk of n float32 values (HDF5 little-endian, in chunk order)
+ *  under the pipeline shuffle (element size 4) + deflate at `level` + Fletcher32, i.e. what
+ *  HDF5 itself writes through H5Pset_shuffle, H5Pset_deflate and H5Pset_fletcher32, so that
+ *  chunks can be filtered in parallel and stored with H5Dwrite_chunk: the bytes shuffled
+ *  into scratch (4 n bytes; byte b of value i at b n + i), compressed by zlib's compress2 as
+ *  HDF5's deflate filter does, then the Fletcher32 of the compressed bytes appended
+ *  (little-endian). out holds cap bytes (derm_h5util_chunk_bound). Returns the stored size,
+ *  0 if zlib fails or cap is too small. */
+size_t derm_h5util_filter_chunk(const float *vals, size_t n, int level, unsigned char *scratch, unsigned char *out,
+                                size_t cap);
+
+/** Bytes that derm_h5util_filter_chunk may need for n values. */
+size_t derm_h5util_chunk_bound(size_t n);
+
+/** HDF5's Fletcher32 checksum of nbytes bytes (16-bit big-endian words, sums reduced
+ *  every 360 words; an odd last byte is the high byte of a word). */
+uint32_t derm_h5util_fletcher32(const unsigned char *data, size_t nbytes);
+
 #endif

@@ -45,6 +45,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,7 +64,12 @@
 #define SERIES_CHUNK_ROWS 128            /* rows per chunk of appended 1-D variables (unfiltered) */
 #define AGENT_CHUNK_ROWS 1024            /* rows per chunk of every agent column (unfiltered) */
 #define FIELD_CHUNK_MAX_BYTES (4u << 20) /* cap of one 4-D field chunk (one frame or less) */
-#define RESERVE_SLACK (1u << 20)         /* disk reserved beyond a row's or frame's data: metadata */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define DERM_OUTPUT_LITTLE_ENDIAN 1 /* native float32 bytes are the file type's (H5T_IEEE_F32LE) */
+#else
+#define DERM_OUTPUT_LITTLE_ENDIAN 0
+#endif
+#define RESERVE_SLACK (1u << 20) /* disk reserved beyond a row's or frame's data: metadata */
 #define FRAME_COORDS "frame_time frame_step frame_age_years"
 #define TIME_COORDS "step age_years"
 #define INDEX_ORDER "idx = (k*ny + j)*nx + i; x fastest; z = depth below the DEJ"
@@ -945,15 +951,133 @@ static derm_status write_agents(struct derm_output *o, const struct derm_agents 
 
 /* Fields (if written), the depth profile of every field and the computed profiles, for
  * frame k; *crc continues over them as written. */
+/* ---- a frame's field chunks filtered in parallel -------------------------------------------- */
+
+/* The deflate level of ds if its filters are exactly shuffle, deflate, Fletcher32 (what
+ * make_ds sets for a field with compression), else -1. */
+static int chunk_pipeline_level(hid_t ds)
+{
+    hid_t dcpl = H5Dget_create_plist(ds);
+    if (dcpl < 0) return -1;
+    int level = -1;
+    if (H5Pget_nfilters(dcpl) == 3) {
+        H5Z_filter_t id[3];
+        unsigned cd[3][4], flags;
+        size_t ncd[3] = {4, 4, 4};
+        char name[32];
+        for (unsigned i = 0; i < 3; i++)
+            id[i] = H5Pget_filter2(dcpl, i, &flags, &ncd[i], cd[i], sizeof name, name, NULL);
+        if (id[0] == H5Z_FILTER_SHUFFLE && id[1] == H5Z_FILTER_DEFLATE && id[2] == H5Z_FILTER_FLETCHER32 &&
+            ncd[1] >= 1 && cd[1][0] <= 9)
+            level = (int)cd[1][0];
+    }
+    H5Pclose(dcpl);
+    return level;
+}
+
+/* The float32 values of the chunk of v at (z0, y0, x0), in chunk order; the part beyond the
+ * grid +0 (the fill HDF5 gives an edge chunk). */
+static void gather_chunk(const derm_real *v, const struct derm_grid *g, const hsize_t c[4], int64_t z0, int64_t y0,
+                         int64_t x0, float *out)
+{
+    const int64_t cz = (int64_t)c[1], cy = (int64_t)c[2], cx = (int64_t)c[3];
+    for (int64_t z = 0; z < cz; z++)
+        for (int64_t y = 0; y < cy; y++) {
+            float *o = out + (z * cy + y) * cx;
+            const int64_t gz = z0 + z, gy = y0 + y;
+            for (int64_t x = 0; x < cx; x++)
+                o[x] = gz < g->nz && gy < g->ny && x0 + x < g->nx ? (float)v[(gz * g->ny + gy) * g->nx + x0 + x] : 0.0f;
+        }
+}
+
+/* Every field of frame k, its chunks filtered in parallel (derm_h5util_filter_chunk: the
+ * bytes HDF5's own pipeline makes, checked by test_io) and stored in order with
+ * H5Dwrite_chunk, in batches of one chunk per thread so the extra memory stays a few chunks.
+ * Deflate was most of a frame's time and ran on one thread. Returns DERM_OK, or DERM_ENOMEM
+ * with nothing written when its buffers cannot be had (the caller then writes serially). */
+static derm_status write_field_chunks(struct derm_output *o, const struct derm_fields *f, hsize_t k, int level,
+                                      struct derm_err *err)
+{
+    derm_status st = DERM_OK;
+    const char *file_name = o->path, *name = "";
+    hsize_t c[4];
+    field_chunk(&o->g, c);
+    const int64_t ncz = (o->g.nz + (int64_t)c[1] - 1) / (int64_t)c[1],
+                  ncy = (o->g.ny + (int64_t)c[2] - 1) / (int64_t)c[2];
+    const int64_t ncx = (o->g.nx + (int64_t)c[3] - 1) / (int64_t)c[3], per = ncz * ncy * ncx;
+    const int64_t ntask = DERM_NFIELDS * per;
+    const size_t cn = (size_t)(c[1] * c[2] * c[3]), bound = derm_h5util_chunk_bound(cn);
+    int nt = omp_get_max_threads();
+    if (nt > ntask) nt = (int)ntask;
+    float *vals = malloc((size_t)nt * cn * sizeof *vals);
+    unsigned char *scratch = malloc((size_t)nt * cn * 4), *bytes = malloc((size_t)nt * bound);
+    size_t *len = malloc((size_t)nt * sizeof *len);
+    if (!vals || !scratch || !bytes || !len) {
+        st = DERM_ENOMEM;
+        goto done;
+    }
+    const hsize_t rest3[3] = {(hsize_t)o->g.nz, (hsize_t)o->g.ny, (hsize_t)o->g.nx};
+    for (int fi = 0; fi < DERM_NFIELDS && st == DERM_OK; fi++)
+        st = extend(o, o->field[fi], derm_field_desc(fi)->name, 4, rest3, k + 1, err);
+    for (int64_t t0 = 0; t0 < ntask && st == DERM_OK; t0 += nt) {
+        const int nb = ntask - t0 < nt ? (int)(ntask - t0) : nt;
+#pragma omp parallel for schedule(static, 1) num_threads(nb) default(none) shared(o, f, c, vals, scratch, bytes, len) \
+    firstprivate(nb, t0, per, ncy, ncx, cn, bound, level)
+        for (int b = 0; b < nb; b++) {
+            const int64_t task = t0 + b, ch = task % per;
+            const int64_t z0 = ch / (ncy * ncx) * (int64_t)c[1], y0 = ch / ncx % ncy * (int64_t)c[2];
+            const int64_t x0 = ch % ncx * (int64_t)c[3];
+            gather_chunk(derm_fields_get(f, (int)(task / per)), &o->g, c, z0, y0, x0, vals + (size_t)b * cn);
+            len[b] = derm_h5util_filter_chunk(vals + (size_t)b * cn, cn, level, scratch + (size_t)b * cn * 4,
+                                              bytes + (size_t)b * bound, bound);
+        }
+        for (int b = 0; b < nb; b++) {
+            const int64_t task = t0 + b, ch = task % per;
+            const int fi = (int)(task / per);
+            name = derm_field_desc(fi)->name;
+            const hsize_t off[4] = {k, (hsize_t)(ch / (ncy * ncx)) * c[1], (hsize_t)(ch / ncx % ncy) * c[2],
+                                    (hsize_t)(ch % ncx) * c[3]};
+            if (!len[b]) {
+                st = derm_err_set(err, DERM_EIO, "%s: deflate failed for a chunk of %s", o->path, name);
+                break;
+            }
+            HCHECK(H5Dwrite_chunk(o->field[fi], H5P_DEFAULT, 0, off, len[b], bytes + (size_t)b * bound),
+                   "write chunk of dataset", name);
+        }
+    }
+done:
+    free(vals);
+    free(scratch);
+    free(bytes);
+    free(len);
+    return st == DERM_ENOMEM ? st : disk_check(o, st, err);
+}
+
 static derm_status write_fields(struct derm_output *o, const struct derm_fields *f, const double *xp, hsize_t k,
                                 uint32_t *crc, struct derm_err *err)
 {
     const int64_t nx = o->g.nx, ny = o->g.ny, nz = o->g.nz, nxy = nx * ny, n = o->g.n;
     const hsize_t rest3[3] = {(hsize_t)nz, (hsize_t)ny, (hsize_t)nx}, restz = (hsize_t)nz;
+    for (int fi = 0; fi < DERM_NFIELDS; fi++)
+        if (!derm_fields_get(f, fi))
+            return derm_err_set(err, DERM_EINTERNAL, "%s: field %s not allocated", o->path, derm_field_desc(fi)->name);
+    /* the chunks in parallel when the datasets filter as make_ds sets them (little-endian
+     * hosts: the chunk bytes are the file type's) */
+    int chunked = 0;
+    if (o->opts.write_fields && DERM_OUTPUT_LITTLE_ENDIAN) {
+        const int level = chunk_pipeline_level(o->field[0]);
+        for (int fi = 1; fi < DERM_NFIELDS && level > 0; fi++)
+            if (chunk_pipeline_level(o->field[fi]) != level)
+                return derm_err_set(err, DERM_ECORRUPT, "%s: the field datasets' filters differ", o->path);
+        if (level > 0) {
+            const derm_status st = write_field_chunks(o, f, k, level, err);
+            if (st != DERM_OK && st != DERM_ENOMEM) return st;
+            chunked = st == DERM_OK;
+        }
+    }
     for (int fi = 0; fi < DERM_NFIELDS; fi++) {
         const struct derm_field_desc *d = derm_field_desc(fi);
         const derm_real *v = derm_fields_get(f, fi);
-        if (!v) return derm_err_set(err, DERM_EINTERNAL, "%s: field %s not allocated", o->path, d->name);
         if (o->opts.write_fields) {
 #if DERM_REAL_IS_FLOAT
             const float *fv = v; /* stored as written */
@@ -962,7 +1086,7 @@ static derm_status write_fields(struct derm_output *o, const struct derm_fields 
             const float *fv = o->fbuf;
 #endif
             *crc = derm_crc_32(*crc, fv, (size_t)n * sizeof *fv);
-            DERM_TRY(append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT, fv, err));
+            if (!chunked) DERM_TRY(append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT, fv, err));
         }
         /* Lateral means, summed serially in index order: independent of thread count. */
         for (int64_t z = 0; z < nz; z++) {
