@@ -616,9 +616,15 @@ size_t derm_h5util_filter_chunk(const float *vals, size_t n, int level, unsigned
     const unsigned char *b = (const unsigned char *)vals;
     for (size_t i = 0; i < n; i++) /* little-endian float32: the file type's bytes */
         for (size_t k = 0; k < 4; k++) scratch[k * n + i] = b[4 * i + k];
+    return derm_h5util_deflate_chunk(scratch, 4 * n, level, out, cap);
+}
+
+size_t derm_h5util_deflate_chunk(const unsigned char *shuffled, size_t nbytes, int level, unsigned char *out,
+                                 size_t cap)
+{
     if (cap < 4) return 0;
     uLongf len = (uLongf)(cap - 4);
-    if (compress2(out, &len, scratch, (uLong)(4 * n), level) != Z_OK) return 0;
+    if (compress2(out, &len, shuffled, (uLong)nbytes, level) != Z_OK) return 0;
     const uint32_t c = derm_h5util_fletcher32(out, (size_t)len);
     for (int k = 0; k < 4; k++) out[len + (uLongf)k] = (unsigned char)(c >> (8 * k));
     return (size_t)len + 4;

@@ -117,6 +117,11 @@ derm_status derm_h5util_read_rows(hid_t ds, const char *name, hid_t mtype, int64
 size_t derm_h5util_filter_chunk(const float *vals, size_t n, int level, unsigned char *scratch, unsigned char *out,
                                 size_t cap);
 
+/** The deflate and Fletcher32 steps of derm_h5util_filter_chunk alone, on nbytes bytes
+ *  already shuffled. */
+size_t derm_h5util_deflate_chunk(const unsigned char *shuffled, size_t nbytes, int level, unsigned char *out,
+                                 size_t cap);
+
 /** Bytes that derm_h5util_filter_chunk may need for n values. */
 size_t derm_h5util_chunk_bound(size_t n);
 

@@ -975,25 +975,32 @@ static int chunk_pipeline_level(hid_t ds)
     return level;
 }
 
-/* The float32 values of the chunk of v at (z0, y0, x0), in chunk order; the part beyond the
- * grid +0 (the fill HDF5 gives an edge chunk). */
-static void gather_chunk(const derm_real *v, const struct derm_grid *g, const hsize_t c[4], int64_t z0, int64_t y0,
-                         int64_t x0, float *out)
+/* The chunk of v at (z0, y0, x0) as float32 in chunk order, its bytes shuffled into sh
+ * (byte b of value i at b cn + i: the shuffle filter's layout, on a little-endian host the
+ * file type's bytes); the part beyond the grid +0 (the fill HDF5 gives an edge chunk). */
+static void gather_shuffled(const derm_real *v, const struct derm_grid *g, const hsize_t c[4], int64_t z0, int64_t y0,
+                            int64_t x0, unsigned char *sh)
 {
-    const int64_t cz = (int64_t)c[1], cy = (int64_t)c[2], cx = (int64_t)c[3];
+    const int64_t cz = (int64_t)c[1], cy = (int64_t)c[2], cx = (int64_t)c[3], cn = cz * cy * cx;
     for (int64_t z = 0; z < cz; z++)
         for (int64_t y = 0; y < cy; y++) {
-            float *o = out + (z * cy + y) * cx;
-            const int64_t gz = z0 + z, gy = y0 + y;
-            for (int64_t x = 0; x < cx; x++)
-                o[x] = gz < g->nz && gy < g->ny && x0 + x < g->nx ? (float)v[(gz * g->ny + gy) * g->nx + x0 + x] : 0.0f;
+            const int64_t gz = z0 + z, gy = y0 + y, i0 = (z * cy + y) * cx;
+            for (int64_t x = 0; x < cx; x++) {
+                const float val =
+                    gz < g->nz && gy < g->ny && x0 + x < g->nx ? (float)v[(gz * g->ny + gy) * g->nx + x0 + x] : 0.0f;
+                unsigned char b[4];
+                memcpy(b, &val, 4);
+                for (int k = 0; k < 4; k++) sh[k * cn + i0 + x] = b[k];
+            }
         }
 }
 
-/* Every field of frame k, its chunks filtered in parallel (derm_h5util_filter_chunk: the
- * bytes HDF5's own pipeline makes, checked by test_io) and stored in order with
- * H5Dwrite_chunk, in batches of one chunk per thread so the extra memory stays a few chunks.
- * Deflate was most of a frame's time and ran on one thread. Returns DERM_OK, or DERM_ENOMEM
+/* Every field of frame k, its chunks filtered in parallel (shuffled as gathered, then
+ * derm_h5util_deflate_chunk: together derm_h5util_filter_chunk, the bytes HDF5's own
+ * pipeline makes, checked by test_io) and stored in order with H5Dwrite_chunk, in batches of
+ * one chunk per thread so the extra memory stays a few chunks.
+ * Deflate was most of a frame's time and ran on one thread. Per thread: a chunk of
+ * shuffled bytes and its compressed copy (at most 2 x 4 MiB, FIELD_CHUNK_MAX_BYTES). Returns DERM_OK, or DERM_ENOMEM
  * with nothing written when its buffers cannot be had (the caller then writes serially). */
 static derm_status write_field_chunks(struct derm_output *o, const struct derm_fields *f, hsize_t k, int level,
                                       struct derm_err *err)
@@ -1009,10 +1016,9 @@ static derm_status write_field_chunks(struct derm_output *o, const struct derm_f
     const size_t cn = (size_t)(c[1] * c[2] * c[3]), bound = derm_h5util_chunk_bound(cn);
     int nt = omp_get_max_threads();
     if (nt > ntask) nt = (int)ntask;
-    float *vals = malloc((size_t)nt * cn * sizeof *vals);
     unsigned char *scratch = malloc((size_t)nt * cn * 4), *bytes = malloc((size_t)nt * bound);
     size_t *len = malloc((size_t)nt * sizeof *len);
-    if (!vals || !scratch || !bytes || !len) {
+    if (!scratch || !bytes || !len) {
         st = DERM_ENOMEM;
         goto done;
     }
@@ -1021,15 +1027,15 @@ static derm_status write_field_chunks(struct derm_output *o, const struct derm_f
         st = extend(o, o->field[fi], derm_field_desc(fi)->name, 4, rest3, k + 1, err);
     for (int64_t t0 = 0; t0 < ntask && st == DERM_OK; t0 += nt) {
         const int nb = ntask - t0 < nt ? (int)(ntask - t0) : nt;
-#pragma omp parallel for schedule(static, 1) num_threads(nb) default(none) shared(o, f, c, vals, scratch, bytes, len) \
+#pragma omp parallel for schedule(static, 1) num_threads(nb) default(none) shared(o, f, c, scratch, bytes, len) \
     firstprivate(nb, t0, per, ncy, ncx, cn, bound, level)
         for (int b = 0; b < nb; b++) {
             const int64_t task = t0 + b, ch = task % per;
             const int64_t z0 = ch / (ncy * ncx) * (int64_t)c[1], y0 = ch / ncx % ncy * (int64_t)c[2];
             const int64_t x0 = ch % ncx * (int64_t)c[3];
-            gather_chunk(derm_fields_get(f, (int)(task / per)), &o->g, c, z0, y0, x0, vals + (size_t)b * cn);
-            len[b] = derm_h5util_filter_chunk(vals + (size_t)b * cn, cn, level, scratch + (size_t)b * cn * 4,
-                                              bytes + (size_t)b * bound, bound);
+            unsigned char *sh = scratch + (size_t)b * cn * 4;
+            gather_shuffled(derm_fields_get(f, (int)(task / per)), &o->g, c, z0, y0, x0, sh);
+            len[b] = derm_h5util_deflate_chunk(sh, cn * 4, level, bytes + (size_t)b * bound, bound);
         }
         for (int b = 0; b < nb; b++) {
             const int64_t task = t0 + b, ch = task % per;
@@ -1046,7 +1052,6 @@ static derm_status write_field_chunks(struct derm_output *o, const struct derm_f
         }
     }
 done:
-    free(vals);
     free(scratch);
     free(bytes);
     free(len);
