@@ -61,9 +61,8 @@
 
 /* ---- layout constants ------------------------------------------------------------------ */
 
-#define SERIES_CHUNK_ROWS 128            /* rows per chunk of appended 1-D variables (unfiltered) */
-#define AGENT_CHUNK_ROWS 1024            /* rows per chunk of every agent column (unfiltered) */
-#define FIELD_CHUNK_MAX_BYTES (4u << 20) /* cap of one 4-D field chunk (one frame or less) */
+#define SERIES_CHUNK_ROWS 128 /* rows per chunk of appended 1-D variables (unfiltered) */
+#define AGENT_CHUNK_ROWS 1024 /* rows per chunk of every agent column (unfiltered) */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define DERM_OUTPUT_LITTLE_ENDIAN 1 /* native float32 bytes are the file type's (H5T_IEEE_F32LE) */
 #else
@@ -376,11 +375,11 @@ static derm_status make_series(struct derm_output *o, const char *name, hid_t ft
     return attach(o, *out, name, 1, &dim_scale, err);
 }
 
-/* Chunk of one field frame: (1, cz, cy, cx) of at most FIELD_CHUNK_MAX_BYTES, splitting
+/* Chunk of one field frame: (1, cz, cy, cx) of at most DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES, splitting
  * along z first, then y, then x. */
 static void field_chunk(const struct derm_grid *g, hsize_t chunk[4])
 {
-    const hsize_t cap = FIELD_CHUNK_MAX_BYTES / sizeof(float);
+    const hsize_t cap = DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES / sizeof(float);
     hsize_t nx = (hsize_t)g->nx, ny = (hsize_t)g->ny, nz = (hsize_t)g->nz;
     hsize_t cx = nx < cap ? nx : cap;
     hsize_t cy = cap / cx < ny ? cap / cx : ny;
@@ -1000,8 +999,8 @@ static void gather_shuffled(const derm_real *v, const struct derm_grid *g, const
  * pipeline makes, checked by test_io) and stored in order with H5Dwrite_chunk, in batches of
  * one chunk per thread so the extra memory stays a few chunks.
  * Deflate was most of a frame's time and ran on one thread. Per thread: a chunk of
- * shuffled bytes and its compressed copy (at most 2 x 4 MiB, FIELD_CHUNK_MAX_BYTES). Returns DERM_OK, or DERM_ENOMEM
- * with nothing written when its buffers cannot be had (the caller then writes serially). */
+ * shuffled bytes and its compressed copy (at most 2 x 4 MiB, DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES). Returns DERM_OK, or
+ * DERM_ENOMEM with nothing written when its buffers cannot be had (the caller then writes serially). */
 static derm_status write_field_chunks(struct derm_output *o, const struct derm_fields *f, hsize_t k, int level,
                                       struct derm_err *err)
 {

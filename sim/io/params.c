@@ -13,6 +13,8 @@
 
 #include "derm/io/params.h"
 
+#include "derm/io/output.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -225,7 +227,13 @@ double derm_params_memory_estimate(const struct derm_params *p)
     double volume_mm3 = nvox * voxel_mm * voxel_mm * voxel_mm;
     /* upper bound: the whole domain at papillary density, with 2x room for growth */
     double agents = p->fibroblast_density_per_mm3 * p->fibroblast_papillary_density_ratio * volume_mm3 * 2.0;
-    return nvox * bytes_per_voxel(p) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT);
+    /* a frame's field chunks in flight (io/output.c): per thread the shuffled bytes and the
+     * compressed copy of one chunk; the threads as asked, else every processor (at most) */
+    const long procs = sysconf(_SC_NPROCESSORS_ONLN);
+    const double threads = p->run_threads > 0 ? (double)p->run_threads : (procs > 0 ? (double)procs : 1.0);
+    const double chunk = fmin(4.0 * nvox, (double)DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES);
+    return nvox * bytes_per_voxel(p) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT) +
+           (p->output_write_fields ? threads * 2.0 * 1.01 * chunk : 0.0);
 }
 
 /* Bytes of memory available to a new process: MemAvailable from /proc/meminfo, else the

@@ -511,15 +511,24 @@ static void test_validate_grid_memory(void **state)
     /* the estimate is the documented closed form: with every signal on the voxel grid, the
      * fields, 6 scratch arrays, 1 for the ones of the creation or the output's buffers; per
      * signal a source, and for the 8 that diffuse (ROS does not) their multipliers; one
-     * transform buffer; the agents (200 B) and their bins (32 B), nothing per voxel */
+     * transform buffer; the agents (200 B) and their bins (32 B), nothing per voxel; a frame's
+     * chunk buffers, two per thread (here one thread, the whole frame of a field in a chunk) */
     double nvox = 16.0 * 16 * 32, vol = nvox * 0.02 * 0.02 * 0.02;
     double agents = 1.2e4 * 2.0 * vol * 2 * (200 + 32);
     p.domain_signal_voxel_ratio = 0;
-    double expect = nvox * 8 * (DERM_NFIELDS + 6 + 1 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents;
+    p.run_threads = 1;
+    double expect =
+        nvox * 8 * (DERM_NFIELDS + 6 + 1 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents + 2.0 * 1.01 * 4.0 * nvox;
     assert_true(fabs(derm_params_memory_estimate(&p) - expect) <= 1e-9 * expect);
+    p.output_write_fields = 0; /* no frames of fields: no chunk buffers */
+    assert_true(fabs(derm_params_memory_estimate(&p) - (expect - 2.0 * 1.01 * 4.0 * nvox)) <= 1e-9 * expect);
+    p.output_write_fields = 1;
+    p.run_threads = 3; /* two more threads: four more chunks */
+    assert_true(fabs(derm_params_memory_estimate(&p) - (expect + 4.0 * 1.01 * 4.0 * nvox)) <= 1e-9 * expect);
     /* on coarser grids (the default): less, but never below the voxel-grid fields */
     derm_params_defaults(&p);
     assert_true(p.domain_signal_voxel_ratio == 0.125);
+    p.run_threads = 1; /* as above (0 would count every processor of the machine) */
     const double coarse = derm_params_memory_estimate(&p);
     assert_true(coarse < expect - nvox * 8 * 8);
     assert_true(coarse > nvox * 8 * (DERM_NFIELDS + 6 + 1) + agents);

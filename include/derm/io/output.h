@@ -83,6 +83,10 @@ struct derm_output_opts {
     int compression;  /* deflate level 0..9 */
 };
 
+/** The largest chunk of a 4-D field dataset (one frame or less), bytes of float32. A frame
+ *  keeps two buffers of one chunk per thread while its chunks are filtered in parallel. */
+#define DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES (4u << 20)
+
 /** How much of a run file is written: series rows, frames, rows of the agent table. */
 struct derm_output_pos {
     int64_t rows, frames, agent_rows;
