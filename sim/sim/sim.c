@@ -207,9 +207,8 @@ static void sample_at_cells(struct derm_sim *s)
             ids[n] = q;
             fine[n++] = s->f.signal[q];
         }
-    for (int x = 0; x < n; x += DERM_SIGNAL_GRIDS_MAX_SPAN)
-        derm_signal_grids_sample(s->diff, n - x < DERM_SIGNAL_GRIDS_MAX_SPAN ? n - x : DERM_SIGNAL_GRIDS_MAX_SPAN,
-                                 ids + x, s->bins.occ, s->bins.nocc, fine + x);
+    _Static_assert(DERM_NSIGNAL <= DERM_SIGNAL_GRIDS_MAX_SPAN, "every signal fits one call");
+    derm_signal_grids_sample(s->diff, n, ids, s->bins.occ, s->bins.nocc, fine);
 }
 
 derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err)
@@ -217,7 +216,7 @@ derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err)
     if (!s->fine_stale) return DERM_OK;
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (derm_signal_grids_lazy(s->diff, q) && derm_signal_grids_fine(s->diff, q, s->f.signal[q]) != 0)
-            return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation tables");
+            return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
     s->fine_stale = 0;
     return DERM_OK;
 }
@@ -387,7 +386,7 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
     secrete_and_deposit(s);
     for (int q = 0; q < DERM_NSIGNAL; q++) memset(s->f.signal[q], 0, (size_t)g->n * sizeof(derm_real));
     if (derm_signal_grids_load(s->diff, s->f.signal) != 0)
-        return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation tables");
+        return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
     DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, 1e6, err));
     phase_crowding(s);
     derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k, s->crowd,

@@ -24,6 +24,17 @@
 #include "derm/core/simd.h"
 #include "derm/solve/diffusion.h"
 
+/* The prolongation onto the fine grid g from the grid coarser by f: along each axis fine cell
+ * i lies between coarse cells xl[i] and xh[i] with weight wx[i] on xh[i] (axis_table); the
+ * same for y and z. One set per coarse group, made once. */
+struct prolong_tables {
+    struct derm_grid g;
+    int64_t nxc, nyc, nzc;
+    int vascular;
+    int64_t *xl, *xh, *yl, *yh, *zl, *zh;
+    double *wx, *wy, *wz;
+};
+
 struct derm_signal_group {
     int64_t f;                     /* coarsening factor (1: the voxel grid) */
     struct derm_grid gc;           /* the group's grid */
@@ -32,10 +43,7 @@ struct derm_signal_group {
     struct derm_diffusion *solver; /* exact solver on gc */
     derm_real **cs;                /* coarse states (into the state buffer); NULL for f = 1 */
     derm_real **csrc;              /* coarse sources; NULL for f = 1 */
-    /* the prolongation's axis tables (axis_table; NULL for f = 1): fine cell i lies between
-     * coarse cells xl[i] and xh[i] with weight wx[i] on xh[i]; the same for y and z */
-    int64_t *xl, *xh, *yl, *yh, *zl, *zh;
-    double *wx, *wy, *wz;
+    struct prolong_tables t;       /* its prolongation (f > 1) */
 };
 
 struct derm_signal_grids {
@@ -51,6 +59,9 @@ struct derm_signal_grids {
     derm_real **cptr; /* per-call pointer lists, nsig each */
     const derm_real **sptr;
 };
+
+static int prolong_tables_init(struct prolong_tables *T, const struct derm_grid *g, int64_t f, int vascular);
+static void prolong_tables_fini(struct prolong_tables *T);
 
 int64_t derm_signal_grids_choose(const struct derm_grid *g, double D, double k, double ratio)
 {
@@ -68,8 +79,7 @@ void derm_signal_grids_free(struct derm_signal_grids *sg)
             for (int j = 0; j < G->n; j++) free(G->csrc[j]);
         free(G->csrc);
         free(G->cs);
-        free(G->xl);
-        free(G->wx);
+        prolong_tables_fini(&G->t);
         free(G->sig);
     }
     free(sg->grp);
@@ -80,8 +90,6 @@ void derm_signal_grids_free(struct derm_signal_grids *sg)
     free(sg->sptr);
     free(sg);
 }
-
-static void axis_table(int64_t n, int64_t f, int periodic, int64_t *lo, int64_t *hi, double *w);
 
 static derm_status make_group(struct derm_signal_grids *sg, struct derm_signal_group *G, int64_t f, const double *D,
                               const double *k, derm_real **next_state, struct derm_err *err)
@@ -113,18 +121,10 @@ static derm_status make_group(struct derm_signal_grids *sg, struct derm_signal_g
             st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory");
             goto done;
         }
-        const int64_t nx = sg->g.nx, ny = sg->g.ny, nz = sg->g.nz;
-        G->xl = malloc((size_t)(2 * (nx + ny + nz)) * sizeof *G->xl);
-        G->wx = malloc((size_t)(nx + ny + nz) * sizeof *G->wx);
-        if (!G->xl || !G->wx) {
+        if (prolong_tables_init(&G->t, &sg->g, f, sg->vascular) != 0) {
             st = derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for interpolation tables");
             goto done;
         }
-        G->xh = G->xl + nx, G->yl = G->xh + nx, G->yh = G->yl + ny, G->zl = G->yh + ny, G->zh = G->zl + nz;
-        G->wy = G->wx + nx, G->wz = G->wy + ny;
-        axis_table(nx, f, 1, G->xl, G->xh, G->wx);
-        axis_table(ny, f, 1, G->yl, G->yh, G->wy);
-        axis_table(nz, f, 0, G->zl, G->zh, G->wz);
         for (int j = 0; j < G->n; j++) {
             G->cs[j] = *next_state;
             *next_state += G->gc.n;
@@ -250,65 +250,114 @@ static void axis_table(int64_t n, int64_t f, int periodic, int64_t *lo, int64_t 
     }
 }
 
-/* One fine layer from the coarse layers P0 and P1 (weights a, b): per fine row, the coarse
- * row interpolated in z and y, then in x (DERM_SIMD_CLONES, core/simd.h: an AVX2 copy with
- * the same bits). */
-DERM_SIMD_CLONES static void prolong_layer(const derm_real *P0, const derm_real *P1, double a, double b, int64_t nx,
-                                           int64_t ny, int64_t nxc, const int64_t *xl, const int64_t *xh,
-                                           const double *wx, const int64_t *yl, const int64_t *yh, const double *wy,
-                                           double *restrict row, derm_real *restrict out)
+static void prolong_tables_fini(struct prolong_tables *T)
 {
-    for (int64_t j = 0; j < ny; j++) {
-        const derm_real *r00 = P0 + yl[j] * nxc, *r01 = P0 + yh[j] * nxc;
-        const derm_real *r10 = P1 + yl[j] * nxc, *r11 = P1 + yh[j] * nxc;
-        const double v = wy[j], u = 1.0 - v;
-#pragma omp simd
-        for (int64_t I = 0; I < nxc; I++) row[I] = u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
-        derm_real *o = out + j * nx;
-#pragma omp simd
-        for (int64_t i = 0; i < nx; i++) o[i] = (1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]];
+    free(T->xl);
+    free(T->wx);
+    T->xl = NULL;
+    T->wx = NULL;
+}
+
+/* 0, or -1 (T unset) when out of memory. */
+static int prolong_tables_init(struct prolong_tables *T, const struct derm_grid *g, int64_t f, int vascular)
+{
+    const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
+    *T = (struct prolong_tables){.g = *g, .nxc = nx / f, .nyc = ny / f, .nzc = nz / f, .vascular = vascular};
+    T->xl = malloc((size_t)(2 * (nx + ny + nz)) * sizeof *T->xl);
+    T->wx = malloc((size_t)(nx + ny + nz) * sizeof *T->wx);
+    if (!T->xl || !T->wx) {
+        prolong_tables_fini(T);
+        return -1;
     }
+    T->xh = T->xl + nx, T->yl = T->xh + nx, T->yh = T->yl + ny, T->zl = T->yh + ny, T->zh = T->zl + nz;
+    T->wy = T->wx + nx, T->wz = T->wy + ny;
+    axis_table(nx, f, 1, T->xl, T->xh, T->wx);
+    axis_table(ny, f, 1, T->yl, T->yh, T->wy);
+    axis_table(nz, f, 0, T->zl, T->zh, T->wz);
+    return 0;
+}
+
+/* The coarse layers that fine layer k lies between and their weights (top: c[-1] = c[0];
+ * bottom: c[nz] = c[nz-1] for no flux, -c[nz-1] for the vascular sink, i.e. linear to zero
+ * at the face). */
+static void z_pair(const struct prolong_tables *T, int64_t k, const derm_real *coarse, const derm_real **P0,
+                   const derm_real **P1, double *a, double *b)
+{
+    int64_t K0 = T->zl[k], K1 = T->zh[k];
+    double s1 = 1.0;
+    if (K0 < 0) K0 = 0;
+    if (K1 >= T->nzc) {
+        K1 = T->nzc - 1;
+        if (T->vascular) s1 = -1.0;
+    }
+    *a = 1.0 - T->wz[k];
+    *b = T->wz[k] * s1;
+    *P0 = coarse + K0 * T->nxc * T->nyc;
+    *P1 = coarse + K1 * T->nxc * T->nyc;
+}
+
+/* Coarse column I interpolated in z (a, b) and y (u, v): the one formula of the
+ * prolongation before x, shared by rows and points so their bits agree. */
+static inline double zy_value(const derm_real *r00, const derm_real *r01, const derm_real *r10, const derm_real *r11,
+                              double a, double b, double u, double v, int64_t I)
+{
+    return u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
+}
+
+/* The coarse row of fine row j of fine layer k, interpolated in z and y (nxc values). */
+DERM_SIMD_CLONES static void coarse_row(const struct prolong_tables *T, const derm_real *coarse, int64_t j, int64_t k,
+                                        double *restrict row)
+{
+    const derm_real *P0, *P1;
+    double a, b;
+    z_pair(T, k, coarse, &P0, &P1, &a, &b);
+    const int64_t nxc = T->nxc;
+    const derm_real *r00 = P0 + T->yl[j] * nxc, *r01 = P0 + T->yh[j] * nxc;
+    const derm_real *r10 = P1 + T->yl[j] * nxc, *r11 = P1 + T->yh[j] * nxc;
+    const double v = T->wy[j], u = 1.0 - v;
+#pragma omp simd
+    for (int64_t I = 0; I < nxc; I++) row[I] = zy_value(r00, r01, r10, r11, a, b, u, v, I);
+}
+
+/* Fine cells i0 .. i1 - 1 of a row from its coarse row, interpolated in x (DERM_SIMD_CLONES,
+ * core/simd.h: an AVX2 copy with the same bits). */
+DERM_SIMD_CLONES static void fine_row(int64_t i0, int64_t i1, const int64_t *xl, const int64_t *xh, const double *wx,
+                                      const double *row, derm_real *restrict out)
+{
+#pragma omp simd
+    for (int64_t i = i0; i < i1; i++) out[i - i0] = (derm_real)((1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]]);
+}
+
+/* The whole fine field from coarse through T, layers in parallel, a coarse row per thread:
+ * 0, or -1 when the rows cannot be allocated (fine untouched). */
+static int prolong_with(const struct prolong_tables *T, const derm_real *coarse, derm_real *fine)
+{
+    const int64_t nx = T->g.nx, ny = T->g.ny, nz = T->g.nz, nxc = T->nxc;
+    const int nt = omp_get_max_threads();
+    double *rows = malloc((size_t)nt * (size_t)nxc * sizeof *rows);
+    if (!rows) return -1;
+#pragma omp parallel num_threads(nt) default(none) shared(T, coarse, fine, rows) firstprivate(nx, ny, nz, nxc)
+    {
+        double *row = rows + (size_t)omp_get_thread_num() * (size_t)nxc;
+#pragma omp for schedule(static)
+        for (int64_t k = 0; k < nz; k++)
+            for (int64_t j = 0; j < ny; j++) {
+                coarse_row(T, coarse, j, k, row);
+                fine_row(0, nx, T->xl, T->xh, T->wx, row, fine + (k * ny + j) * nx);
+            }
+    }
+    free(rows);
+    return 0;
 }
 
 int derm_signal_grids_prolong(const struct derm_grid *g, int64_t f, int bottom_vascular, const derm_real *coarse,
                               derm_real *fine)
 {
-    const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxc = nx / f, nyc = ny / f, nzc = nz / f;
-    const int64_t pc = nxc * nyc;
-    const int nt = omp_get_max_threads();
-    const size_t nint = (size_t)(2 * (nx + ny + nz)), ndbl = (size_t)(nx + ny + nz) + (size_t)nt * (size_t)nxc;
-    int64_t *ib = malloc(nint * sizeof *ib);
-    double *db = malloc(ndbl * sizeof *db);
-    if (!ib || !db) {
-        free(ib);
-        free(db);
-        return -1;
-    }
-    int64_t *xl = ib, *xh = xl + nx, *yl = xh + nx, *yh = yl + ny, *zl = yh + ny, *zh = zl + nz;
-    double *wx = db, *wy = wx + nx, *wz = wy + ny, *rows = wz + nz;
-    axis_table(nx, f, 1, xl, xh, wx);
-    axis_table(ny, f, 1, yl, yh, wy);
-    axis_table(nz, f, 0, zl, zh, wz);
-#pragma omp parallel num_threads(nt)
-    {
-        double *row = rows + (size_t)omp_get_thread_num() * (size_t)nxc; /* coarse row at (j, k) */
-#pragma omp for schedule(static)
-        for (int64_t k = 0; k < nz; k++) {
-            int64_t K0 = zl[k], K1 = zh[k];
-            double s1 = 1.0;
-            if (K0 < 0) K0 = 0; /* top: c[-1] = c[0] */
-            if (K1 >= nzc) {    /* bottom: c[nz] = c[nz-1] (no flux) or -c[nz-1] (sink) */
-                K1 = nzc - 1;
-                if (bottom_vascular) s1 = -1.0;
-            }
-            const double a = 1.0 - wz[k], b = wz[k] * s1;
-            const derm_real *P0 = coarse + K0 * pc, *P1 = coarse + K1 * pc;
-            prolong_layer(P0, P1, a, b, nx, ny, nxc, xl, xh, wx, yl, yh, wy, row, fine + k * ny * nx);
-        }
-    }
-    free(ib);
-    free(db);
-    return 0;
+    struct prolong_tables T;
+    if (prolong_tables_init(&T, g, f, bottom_vascular) != 0) return -1;
+    const int r = prolong_with(&T, coarse, fine);
+    prolong_tables_fini(&T);
+    return r;
 }
 
 derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *const *c, const derm_real *const *src,
@@ -337,9 +386,8 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *cons
         DERM_TRY(derm_diffusion_step(G->solver, sg->cptr, sg->sptr, dt_h, err));
         if (G->f > 1)
             for (int j = 0; j < G->n; j++)
-                if (!sg->lazy[G->sig[j]] &&
-                    derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], c[G->sig[j]]) != 0)
-                    return derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for interpolation tables");
+                if (!sg->lazy[G->sig[j]] && prolong_with(&G->t, G->cs[j], c[G->sig[j]]) != 0)
+                    return derm_err_set(err, DERM_ENOMEM, "signal grids: out of memory for interpolation rows");
     }
     return DERM_OK;
 }
@@ -351,7 +399,7 @@ int derm_signal_grids_load(struct derm_signal_grids *sg, derm_real *const *c)
         if (G->f == 1) continue;
         for (int j = 0; j < G->n; j++) {
             derm_signal_grids_restrict(&sg->g, G->f, c[G->sig[j]], G->cs[j]);
-            if (derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], c[G->sig[j]]) != 0) return -1;
+            if (prolong_with(&G->t, G->cs[j], c[G->sig[j]]) != 0) return -1;
         }
     }
     return 0;
@@ -373,7 +421,7 @@ int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, derm_real 
 {
     int j;
     const struct derm_signal_group *G = coarse_group(sg, s, &j);
-    return G ? derm_signal_grids_prolong(&sg->g, G->f, sg->vascular, G->cs[j], fine) : 1;
+    return G ? prolong_with(&G->t, G->cs[j], fine) : 1;
 }
 
 void derm_signal_grids_scale(struct derm_signal_grids *sg, int s, double r)
@@ -414,65 +462,19 @@ void derm_signal_grids_set_lazy(struct derm_signal_grids *sg, int s, int lazy)
 
 int derm_signal_grids_lazy(const struct derm_signal_grids *sg, int s) { return sg->lazy[s]; }
 
-/* The coarse layers that fine layer k lies between and their weights, as
- * derm_signal_grids_prolong takes them (top: c[-1] = c[0]; bottom: c[nz] = c[nz-1], or
- * -c[nz-1] for the vascular sink). */
-static void z_pair(const struct derm_signal_group *G, int vascular, int64_t k, const derm_real *coarse,
-                   const derm_real **P0, const derm_real **P1, double *a, double *b)
-{
-    const int64_t pc = G->gc.nx * G->gc.ny, nzc = G->gc.nz;
-    int64_t K0 = G->zl[k], K1 = G->zh[k];
-    double s1 = 1.0;
-    if (K0 < 0) K0 = 0;
-    if (K1 >= nzc) {
-        K1 = nzc - 1;
-        if (vascular) s1 = -1.0;
-    }
-    *a = 1.0 - G->wz[k];
-    *b = G->wz[k] * s1;
-    *P0 = coarse + K0 * pc;
-    *P1 = coarse + K1 * pc;
-}
-
-/* Fine row j of fine layer k, its coarse row interpolated in z and y into row (nxc values),
- * as prolong_layer's first loop makes it. */
-DERM_SIMD_CLONES static void coarse_row(const struct derm_signal_group *G, int vascular, const derm_real *coarse,
-                                        int64_t j, int64_t k, double *restrict row)
+/* The prolongation at voxel (i, j, k) alone: the operations of coarse_row and fine_row. */
+static double point_value(const struct prolong_tables *T, const derm_real *coarse, int64_t i, int64_t j, int64_t k)
 {
     const derm_real *P0, *P1;
     double a, b;
-    z_pair(G, vascular, k, coarse, &P0, &P1, &a, &b);
-    const int64_t nxc = G->gc.nx;
-    const derm_real *r00 = P0 + G->yl[j] * nxc, *r01 = P0 + G->yh[j] * nxc;
-    const derm_real *r10 = P1 + G->yl[j] * nxc, *r11 = P1 + G->yh[j] * nxc;
-    const double v = G->wy[j], u = 1.0 - v;
-#pragma omp simd
-    for (int64_t I = 0; I < nxc; I++) row[I] = u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
-}
-
-/* Fine cells i0 .. i1 - 1 of a row from its coarse row (prolong_layer's second loop). */
-DERM_SIMD_CLONES static void fine_row(int64_t i0, int64_t i1, const int64_t *xl, const int64_t *xh, const double *wx,
-                                      const double *row, derm_real *restrict out)
-{
-#pragma omp simd
-    for (int64_t i = i0; i < i1; i++) out[i - i0] = (derm_real)((1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]]);
-}
-
-/* The prolongation at voxel (i, j, k) alone: the same operations as derm_signal_grids_prolong. */
-static double point_value(const struct derm_signal_grids *sg, const struct derm_signal_group *G,
-                          const derm_real *coarse, int64_t i, int64_t j, int64_t k)
-{
-    const int64_t nxc = G->gc.nx;
-    const derm_real *P0, *P1;
-    double a, b;
-    z_pair(G, sg->vascular, k, coarse, &P0, &P1, &a, &b);
-    const derm_real *r00 = P0 + G->yl[j] * nxc, *r01 = P0 + G->yh[j] * nxc;
-    const derm_real *r10 = P1 + G->yl[j] * nxc, *r11 = P1 + G->yh[j] * nxc;
-    const double w = G->wy[j], u = 1.0 - w;
-    const int64_t I0 = G->xl[i], I1 = G->xh[i];
-    const double lo = u * (a * r00[I0] + b * r10[I0]) + w * (a * r01[I0] + b * r11[I0]);
-    const double hi = u * (a * r00[I1] + b * r10[I1]) + w * (a * r01[I1] + b * r11[I1]);
-    return (1.0 - G->wx[i]) * lo + G->wx[i] * hi;
+    z_pair(T, k, coarse, &P0, &P1, &a, &b);
+    const int64_t nxc = T->nxc;
+    const derm_real *r00 = P0 + T->yl[j] * nxc, *r01 = P0 + T->yh[j] * nxc;
+    const derm_real *r10 = P1 + T->yl[j] * nxc, *r11 = P1 + T->yh[j] * nxc;
+    const double v = T->wy[j], u = 1.0 - v;
+    const double lo = zy_value(r00, r01, r10, r11, a, b, u, v, T->xl[i]);
+    const double hi = zy_value(r00, r01, r10, r11, a, b, u, v, T->xh[i]);
+    return (1.0 - T->wx[i]) * lo + T->wx[i] * hi;
 }
 
 /* The groups and coarse states of signals ids[0 .. n): 0, or -1 if one is not lazy. */
@@ -497,7 +499,7 @@ void derm_signal_grids_sample(const struct derm_signal_grids *sg, int n, const i
 #pragma omp parallel for schedule(static) default(none) shared(sg, G, coarse, vox, fine) firstprivate(n, nvox, nx, ny)
     for (int64_t q = 0; q < nvox; q++) {
         const int64_t v = vox[q], j0 = v / nx, i = v - j0 * nx, k = j0 / ny, j = j0 - k * ny;
-        for (int x = 0; x < n; x++) fine[x][v] = (derm_real)point_value(sg, G[x], coarse[x], i, j, k);
+        for (int x = 0; x < n; x++) fine[x][v] = (derm_real)point_value(&G[x]->t, coarse[x], i, j, k);
     }
 }
 
@@ -515,10 +517,10 @@ void derm_signal_grids_span(const struct derm_signal_grids *sg, int n, const int
         for (int x = 0; x < n; x++) {
             double *row = rows + (size_t)x * (size_t)nx;
             if (keys[x] != key) {
-                coarse_row(G[x], sg->vascular, coarse[x], j, k, row);
+                coarse_row(&G[x]->t, coarse[x], j, k, row);
                 keys[x] = key;
             }
-            fine_row(i0, i1, G[x]->xl, G[x]->xh, G[x]->wx, row, out[x] + (v - q0));
+            fine_row(i0, i1, G[x]->t.xl, G[x]->t.xh, G[x]->t.wx, row, out[x] + (v - q0));
         }
         v += i1 - i0;
         i0 = 0;

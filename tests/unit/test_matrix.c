@@ -36,6 +36,7 @@
 #include "derm/io/params.h"
 #include "derm/model/matrix.h"
 #include "derm/solve/chain.h"
+#include "derm/solve/signal_grids.h"
 #include "derm/store/fields.h"
 #include "matrix_coef.h"
 
@@ -655,6 +656,67 @@ static void test_step_age_bounded_when_collagen_collapses(void **state)
         fail_msg("AGE per collagen after the step = %.6g pmol/mg, below %.6g", x1, x0 + form * dt);
 }
 
+/* Signals held lazy (solve/signal_grids.h) are read from their coarse states strip by strip:
+ * the step gives the bits it gives with their prolonged fields, and never reads their fine
+ * arrays (NaN here), at 1 and 2 threads; strips cross rows (nx 20 < 128). */
+static void test_step_lazy_signals_same_bits(void **state)
+{
+    (void)state;
+    struct derm_matrix_coef c = default_coef();
+    struct state a, b;
+    state_init(&a, 20, 20, 40);
+    state_init(&b, 20, 20, 40);
+    random_state(&a, &c, 77);
+    random_state(&b, &c, 77);
+    /* MMP-1, MMP-3, TIMP and IL on a grid coarser by 5 (20 um voxels), the others on the voxel grid */
+    double D[DERM_NSIGNAL], k[DERM_NSIGNAL];
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        const int coarse = q == DERM_S_MMP1 || q == DERM_S_MMP3 || q == DERM_S_TIMP || q == DERM_S_IL;
+        D[q] = coarse ? 10.0 * 3600.0 : 0.0;
+        k[q] = log(2.0) / 24.0;
+    }
+    struct derm_err err = {0};
+    struct derm_signal_grids *eager = NULL, *lazy = NULL;
+    assert_int_equal(derm_signal_grids_create(&eager, &a.g, DERM_NSIGNAL, D, k, 0, 0.125, &err), DERM_OK);
+    assert_int_equal(derm_signal_grids_create(&lazy, &a.g, DERM_NSIGNAL, D, k, 0, 0.125, &err), DERM_OK);
+    assert_true(derm_signal_grids_factor(lazy, DERM_S_MMP1) == 5 && derm_signal_grids_factor(lazy, DERM_S_ROS) == 1);
+    for (int q = 0; q < DERM_NSIGNAL; q++) derm_signal_grids_set_lazy(lazy, q, 1);
+    /* both from the random fields as sources; a's fine fields are the prolongation */
+    assert_int_equal(derm_signal_grids_step(eager, a.sig, (const double *const *)b.sig, 48.0, &err), DERM_OK);
+    assert_int_equal(derm_signal_grids_step(lazy, b.sig, (const double *const *)b.sig, 48.0, &err), DERM_OK);
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (derm_signal_grids_lazy(lazy, q))
+            for (int64_t v = 0; v < b.g.n; v++) b.sig[q][v] = NAN;
+        else
+            memcpy(b.sig[q], a.sig[q], (size_t)a.g.n * sizeof(double));
+    const int nt = omp_get_max_threads();
+    for (int th = 1; th <= 2; th++) {
+        omp_set_num_threads(th);
+        struct state *st[2] = {&a, &b};
+        struct derm_matrix_flux fl[2];
+        double *act[2] = {malloc((size_t)a.g.n * sizeof(double)), malloc((size_t)a.g.n * sizeof(double))};
+        for (int x = 0; x < 2; x++) {
+            const struct derm_matrix_deposition dep = {st[x]->dep_col, st[x]->dep_el, st[x]->dep_ha,
+                                                       NULL,           NULL,          x ? lazy : NULL};
+            assert_non_null(act[x]);
+            assert_int_equal(derm_matrix_step(&st[x]->g, st[x]->m, (const double *const *)st[x]->sig, &dep,
+                                              st[x]->glucose_ratio, st[x]->uptake, &c, 168.0, act[x], st[x]->layer_sums,
+                                              &fl[x], &err),
+                             DERM_OK);
+        }
+        for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a.m[q], b.m[q], (size_t)a.g.n * sizeof(double));
+        assert_memory_equal(act[0], act[1], (size_t)a.g.n * sizeof(double));
+        assert_memory_equal(&fl[0], &fl[1], sizeof fl[0]);
+        free(act[0]);
+        free(act[1]);
+    }
+    omp_set_num_threads(nt);
+    derm_signal_grids_free(eager);
+    derm_signal_grids_free(lazy);
+    state_fini(&a);
+    state_fini(&b);
+}
+
 static void test_step_thread_invariant(void **state)
 {
     (void)state;
@@ -1056,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_step_uv_memory_lowers_uptake),
         cmocka_unit_test(test_step_halving_invariance),
         cmocka_unit_test(test_step_age_bounded_when_collagen_collapses),
+        cmocka_unit_test(test_step_lazy_signals_same_bits),
         cmocka_unit_test(test_step_thread_invariant),
         cmocka_unit_test(test_step_reports_numeric_errors),
         cmocka_unit_test(test_step_matches_voxel_formulas),

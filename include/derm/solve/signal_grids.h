@@ -64,12 +64,12 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *cons
 
 /** The fine fields c were set from outside (zeroed, rescaled): each coarse state becomes
  *  the block mean of its fine field, and the fine field its prolongation. Returns -1 (fields
- *  unchanged past the failing signal) if the small interpolation tables cannot be allocated. */
+ *  unchanged past the failing signal) if its interpolation rows cannot be allocated. */
 int derm_signal_grids_load(struct derm_signal_grids *sg, derm_real *const *c);
 
 /** Signal s's fine field as its coarse state makes it (the prolongation that
  *  derm_signal_grids_step writes) into fine (g.n values): 0; 1 if s is solved on the voxel
- *  grid (fine untouched: its field is its own state); -1 if the small interpolation tables
+ *  grid (fine untouched: its field is its own state); -1 if its interpolation rows
  *  cannot be allocated. */
 int derm_signal_grids_fine(const struct derm_signal_grids *sg, int s, derm_real *fine);
 
@@ -94,7 +94,7 @@ void derm_signal_grids_set_lazy(struct derm_signal_grids *sg, int s, int lazy);
 int derm_signal_grids_lazy(const struct derm_signal_grids *sg, int s);
 
 /** Most signals one call of derm_signal_grids_sample or _span takes. */
-#define DERM_SIGNAL_GRIDS_MAX_SPAN 8
+#define DERM_SIGNAL_GRIDS_MAX_SPAN 16
 
 /** For the n lazy signals ids (n <= DERM_SIGNAL_GRIDS_MAX_SPAN), fine[x][vox[q]] at the nvox
  *  voxels vox (distinct; in parallel): the prolongation's values there. Nothing if a signal
