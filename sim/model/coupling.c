@@ -493,6 +493,23 @@ DERM_SIMD_CLONES static void crowd_chunk_z(const derm_real *in, derm_real *out, 
     }
 }
 
+/* The lateral box counts of layer k (radii rx, ry) into o (nxy): x, the running sums of each
+ * row's counts made from the bins in a row buffer, then y through buf (nxy + nx scratch). */
+static void crowd_layer_xy(const struct derm_grid *g, const struct derm_bins *b, const int8_t *ty, int type, int64_t k,
+                           int rx, int ry, derm_real *buf, derm_real *o)
+{
+    const int64_t nx = g->nx, ny = g->ny;
+    derm_real *row = buf + nx * ny;
+    int64_t j = derm_bins_first_at(b, k * nx * ny);
+    for (int64_t y = 0; y < ny; y++) {
+        if (bins_row(b, &j, (k * ny + y) * nx, nx, NULL, ty, type, row))
+            count_row_x(row, buf + y * nx, nx, rx);
+        else /* no cell in this row: its window sums are all 0 */
+            memset(buf + y * nx, 0, (size_t)nx * sizeof *buf);
+    }
+    count_layer_y(buf, o, nx, ny, ry);
+}
+
 void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
                             int r, const double *factor, derm_real *out, derm_real *tmp)
 {
@@ -509,21 +526,11 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
     const int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
     const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
     const int8_t *ty = a->type;
-    /* x (running sums of each row's counts, made from the bins in a row buffer) and y, layer
-     * by layer through cache, into tmp */
-#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(b, ty, tmp, bufs) \
-    firstprivate(nx, ny, nxy, nz, rx, ry, type)
-    for (int64_t k = 0; k < nz; k++) {
-        derm_real *buf = bufs + (int64_t)omp_get_thread_num() * (nxy + nx), *row = buf + nxy;
-        int64_t j = derm_bins_first_at(b, k * nxy);
-        for (int64_t y = 0; y < ny; y++) {
-            if (bins_row(b, &j, (k * ny + y) * nx, nx, NULL, ty, type, row))
-                count_row_x(row, buf + y * nx, nx, rx);
-            else /* no cell in this row: its window sums are all 0 */
-                memset(buf + y * nx, 0, (size_t)nx * sizeof *buf);
-        }
-        count_layer_y(buf, tmp + k * nxy, nx, ny, ry);
-    }
+    /* x and y, layer by layer through cache, into tmp */
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(g, b, ty, tmp, bufs) \
+    firstprivate(nx, nxy, nz, rx, ry, type)
+    for (int64_t k = 0; k < nz; k++)
+        crowd_layer_xy(g, b, ty, type, k, rx, ry, bufs + (int64_t)omp_get_thread_num() * (nxy + nx), tmp + k * nxy);
     free(bufs);
     /* z, scaled to the mean and by the layer factors, into out */
     const int64_t nb = (nxy + BOX_BLOCK - 1) / BOX_BLOCK;
@@ -531,5 +538,52 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
     for (int64_t c = 0; c < nb; c++) {
         const int64_t q0 = c * BOX_BLOCK, len = q0 + BOX_BLOCK <= nxy ? BOX_BLOCK : nxy - q0;
         crowd_chunk_z(tmp, out, nxy, nz, rz, lateral, factor, q0, len);
+    }
+}
+
+/* Layers [k0, k1) of derm_coupling_crowding_cells on one thread: the lateral counts of the
+ * layers k0 - rz .. k1 - 1 + rz in turn into a ring of 2 rz + 1 layers, and each layer's
+ * occupied voxels, once the layers of their window are in the ring, summed over it. */
+static void crowd_cells_range(const struct derm_grid *g, const struct derm_bins *b, const int8_t *ty, int type, int rx,
+                              int ry, int rz, double lateral, const double *factor, int64_t k0, int64_t k1,
+                              derm_real *ring, derm_real *buf, derm_real *out)
+{
+    const int64_t nxy = g->nx * g->ny, nz = g->nz, R = 2 * (int64_t)rz + 1;
+    int64_t next = k0 - rz < 0 ? 0 : k0 - rz; /* the next layer to count */
+    for (int64_t k = k0; k < k1; k++) {
+        const int64_t lo = k - rz < 0 ? 0 : k - rz, hi = k + rz >= nz ? nz - 1 : k + rz;
+        for (; next <= hi; next++) crowd_layer_xy(g, b, ty, type, next, rx, ry, buf, ring + (next % R) * nxy);
+        const double w = box_layer_weight(k, nz, rz, lateral), f = factor[k];
+        for (int64_t j = derm_bins_first_at(b, k * nxy); j < b->nocc && b->occ[j] < (k + 1) * nxy; j++) {
+            const int64_t q = b->occ[j] - k * nxy;
+            double acc = 0.0; /* an exact integer, in any order */
+            for (int64_t m = lo; m <= hi; m++) acc += ring[(m % R) * nxy + q];
+            const double mean = acc * w;
+            out[b->occ[j]] = mean * f;
+        }
+    }
+}
+
+void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
+                                  int type, int r, const double *factor, derm_real *out, derm_real *tmp)
+{
+    const int64_t nx = g->nx, nxy = g->nx * g->ny, nz = g->nz;
+    const int nthreads = omp_get_max_threads();
+    const int rz = r > 0 ? r : 0, rx = cap_radius(rz, nx), ry = cap_radius(rz, g->ny);
+    const int64_t R = 2 * (int64_t)rz + 1, per_thread = (R < nz ? R : nz) * nxy + nxy + nx;
+    if ((double)nthreads * (double)per_thread > (double)g->n) { /* the rings do not fit in tmp */
+        derm_coupling_crowding(g, b, a, type, r, factor, out, tmp);
+        return;
+    }
+    derm_real *bufs = tmp;
+    const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
+    const int8_t *ty = a->type;
+#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, bufs) \
+    firstprivate(type, rx, ry, rz, lateral, nz, nxy, per_thread, R)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const int64_t k0 = nz * t / nt, k1 = nz * (t + 1) / nt;
+        derm_real *ring = bufs + (int64_t)t * per_thread, *buf = ring + (R < nz ? R : nz) * nxy;
+        if (k0 < k1) crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring, buf, out);
     }
 }

@@ -40,14 +40,19 @@ static void phase_subject(struct derm_sim *s, double age)
     s->in.stem_count = derm_progenitor_count(&s->a);
 }
 
-/* Crowding: local fibroblast density (box mean) relative to the young layer density. */
-static void phase_crowding(struct derm_sim *s)
+/* Crowding: local fibroblast density (box mean) relative to the young layer density, at the
+ * cells' voxels (what the cell rules and calibrations read), or at every voxel (whole). */
+static void phase_crowding(struct derm_sim *s, int whole)
 {
     const struct derm_grid *g = &s->grid;
     for (int64_t k = 0; k < g->nz; k++)
         s->crowd_factor_k[k] = s->density_ref_k[k] > 0 ? 1.0 / s->density_ref_k[k] : 0.0;
-    derm_coupling_crowding(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->crowd_radius, s->crowd_factor_k, s->crowd,
-                           s->tmp);
+    if (whole)
+        derm_coupling_crowding(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->crowd_radius, s->crowd_factor_k, s->crowd,
+                               s->tmp);
+    else
+        derm_coupling_crowding_cells(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->crowd_radius, s->crowd_factor_k,
+                                     s->crowd, s->tmp);
 }
 
 /* Microneedling sessions of the step open wounds at their (dose-weighted) time inside it;
@@ -87,9 +92,11 @@ static void phase_exposures(struct derm_sim *s)
     s->in.glucose_ratio = x->glucose_mM / s->p.glycation_reference_glucose_mM;
     const double adapt = derm_exposure_photoadapt(&s->c.uv, x, dt, &s->photoadaptation);
     derm_exposure_layers(g, &s->c.uv, &s->c.oxidative, x, adapt, dt, &s->layers);
-    if (s->layers.any_uv)
+    if (s->layers.any_uv) { /* UV elastosis reads crowding at every voxel */
+        phase_crowding(s, 1);
         derm_exposure_uv_records(g, &s->c.uv, &s->layers, s->crowd, dt, s->f.state[DERM_ST_UV_DOSE],
                                  s->f.state[DERM_ST_UVA_DOSE], s->dep_elastotic);
+    }
     const int uv_memory_on = s->c.matrix.endo_gain > 0.0; /* the memory only lowers uptake */
     if (uv_memory_on)
         derm_exposure_uv_memory(g, &s->c.uv, s->layers.any_uv ? s->layers.uv_k : NULL, dt,
@@ -249,7 +256,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     derm_sim_lap(s, DERM_PHASE_SUBJECT, &t);
     /* 2. bin agents by voxel; local crowding; the lazy signals at the cells' voxels */
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
-    phase_crowding(s);
+    phase_crowding(s, 0);
     sample_at_cells(s);
     derm_sim_lap(s, DERM_PHASE_BINS, &t);
     /* 3. scheduled exposures delivered over this step */
@@ -388,7 +395,7 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
     if (derm_signal_grids_load(s->diff, s->f.signal) != 0)
         return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
     DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, 1e6, err));
-    phase_crowding(s);
+    phase_crowding(s, 0);
     derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k, s->crowd,
                                (const derm_real *const *)s->f.matrix, (const derm_real *const *)s->f.signal,
                                s->c.signal.level, &s->cal_avg, &s->cal_now, &s->rates, s->collagen_ref_k,
@@ -420,7 +427,7 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
         struct derm_step_inputs in = young;
         in.stem_count = derm_progenitor_count(&s->a);
         DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
-        phase_crowding(s);
+        phase_crowding(s, 0);
         if (i == nsteps / 2)
             s->h.division_h =
                 derm_calibration_division(&s->a, &s->c.fibroblast, &s->c.calibration, &s->h, s->f.signal[DERM_S_GF],
@@ -463,7 +470,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         s->in = derm_step_inputs_young();
         s->in.stem_count = derm_progenitor_count(&s->a);
         DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
-        phase_crowding(s);
+        phase_crowding(s, 0);
         derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, s->crowd, seed, key, dt);
         derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, cs, seed, key, dt);
         DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));

@@ -80,4 +80,15 @@ void derm_coupling_box_counts(const struct derm_grid *g, int r, const derm_real 
 void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
                             int r, const double *factor, derm_real *out, derm_real *tmp);
 
+/** derm_coupling_crowding at the occupied voxels of the bins alone, the same bits there;
+ *  every other element of out is left as it was (except in the fallback below). The cell
+ *  rules and the calibrations read crowding only where cells are; a reader of the whole
+ *  grid (UV elastosis) needs derm_coupling_crowding. Per thread, the lateral counts of a
+ *  range of layers go through a ring of 2r + 1 layers held in tmp (grid.n scratch, distinct
+ *  from out), and nothing is written per voxel but the cells' own. When the threads' rings
+ *  do not fit in tmp (many threads, few layers) it is derm_coupling_crowding, which writes
+ *  every voxel. */
+void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
+                                  int type, int r, const double *factor, derm_real *out, derm_real *tmp);
+
 #endif
