@@ -98,7 +98,8 @@ static void phase_exposures(struct derm_sim *s)
                                  s->f.state[DERM_ST_UVA_DOSE], s->dep_elastotic);
     }
     const int uv_memory_on = s->c.matrix.endo_gain > 0.0; /* the memory only lowers uptake */
-    if (uv_memory_on)
+    if (uv_memory_on && s->layers.any_uv) s->uv_memory_zero = 0;
+    if (uv_memory_on && !s->uv_memory_zero)
         derm_exposure_uv_memory(g, &s->c.uv, s->layers.any_uv ? s->layers.uv_k : NULL, dt,
                                 s->f.state[DERM_ST_UV_MEMORY]);
     s->in.uv_sed_k = s->layers.any_uv ? s->layers.uv_k : NULL;
@@ -185,12 +186,13 @@ static void phase_treatments(struct derm_sim *s)
 
 static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
 {
-    const struct derm_matrix_deposition dep = {s->dep_collagen,
-                                               s->dep_elastin,
-                                               s->dep_ha,
-                                               s->in.uv_sed_k ? s->dep_elastotic : NULL,
-                                               s->c.matrix.endo_gain > 0.0 ? s->f.state[DERM_ST_UV_MEMORY] : NULL,
-                                               s->fine_stale ? s->diff : NULL};
+    const struct derm_matrix_deposition dep = {
+        s->dep_collagen,
+        s->dep_elastin,
+        s->dep_ha,
+        s->in.uv_sed_k ? s->dep_elastotic : NULL,
+        s->c.matrix.endo_gain > 0.0 && !s->uv_memory_zero ? s->f.state[DERM_ST_UV_MEMORY] : NULL, /* NULL reads as +0 */
+        s->fine_stale ? s->diff : NULL};
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
                               &s->last_flux, err));
@@ -216,6 +218,14 @@ static void sample_at_cells(struct derm_sim *s)
         }
     _Static_assert(DERM_NSIGNAL <= DERM_SIGNAL_GRIDS_MAX_SPAN, "every signal fits one call");
     derm_signal_grids_sample(s->diff, n, ids, s->bins.occ, s->bins.nocc, fine);
+}
+
+void derm_sim_note_uv_memory(struct derm_sim *s)
+{
+    const derm_real *m = s->f.state[DERM_ST_UV_MEMORY];
+    int zero = 1;
+    for (int64_t v = 0; v < s->grid.n && zero; v++) zero = m[v] == 0.0 && !signbit(m[v]);
+    s->uv_memory_zero = zero;
 }
 
 derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err)
@@ -608,6 +618,7 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
         derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
     record_start(s);
+    derm_sim_note_uv_memory(s);
     /* from here on, the step writes the fine field of no coarse signal but the chemokine's
      * (motility reads it around each cell): the cells' voxels are sampled after binning, the
      * matrix kernel interpolates its strips, and derm_sim_sync_fields makes whole fields */

@@ -146,6 +146,7 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (rebuild[q] && derm_signal_grids_fine(s->diff, q, s->f.signal[q]) != 0)
             return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation tables");
+    derm_sim_note_uv_memory(s);
     /* intent flags are rebuilt every step; clear them as a fresh append would */
     memset(s->a.divide, 0, (size_t)s->a.n);
     memset(s->a.die, 0, (size_t)s->a.n);

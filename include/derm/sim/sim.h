@@ -78,6 +78,9 @@ struct derm_sim {
                                      * (valid only at the cells' voxels): derm_sim_sync_fields */
     derm_real *sig_state;           /* their coarse states (owned by diff), checkpointed */
     int64_t sig_state_len;
+    /* the UV memory field is +0 at every voxel (no UV so far): the step skips its update (+0
+     * stays +0 without UV) and the matrix kernel's read of it (derm_sim_note_uv_memory) */
+    int uv_memory_zero;
     int64_t step;      /* completed steps */
     double dt_h;       /* step length, h */
     int64_t nsteps;    /* steps from the model's first age to age_end */
@@ -145,6 +148,10 @@ void derm_sim_lap(struct derm_sim *s, enum derm_sim_phase ph, double *t);
 /** Advance one step. The fine fields of the lazy signals are then current only at the
  *  cells' voxels: call derm_sim_sync_fields before reading whole fields. */
 derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err);
+
+/** Set uv_memory_zero from the UV memory field (after creation and after a restore): the step
+ *  then leaves the field and its read alone until UV first reaches the dermis. */
+void derm_sim_note_uv_memory(struct derm_sim *s);
 
 /** Make every field current: the lazy signals' fine fields become the prolongation of their
  *  coarse states, the values the step would have written (a no-op when they are). Series
