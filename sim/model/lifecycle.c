@@ -38,7 +38,7 @@ derm_status derm_lifecycle_apply(const struct derm_grid *g, struct derm_agents *
         const uint32_t purpose = kind == 2 ? DERM_RNG_STEM : DERM_RNG_DAUGHTER;
         a->lineage[d] = (int64_t)derm_rng_key(pid, nth, purpose);
         for (int q = 0; q < 3; q++) a->walk[q][d] = 0.0;
-        a->walk_window[d] = INT64_MIN;
+        a->walk_window[d] = a->walk_end_window[d] = INT64_MIN; /* a new lineage, a new path */
         a->die[d] = 0; /* the daughter of a cell that divided and then died lives */
         if (a->state[d] == DERM_STATE_APOPTOTIC) a->state[d] = DERM_STATE_QUIESCENT;
         double off[3];

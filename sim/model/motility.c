@@ -41,7 +41,13 @@ static void walk(struct derm_agents *a, int64_t r, uint64_t seed, double t0, dou
         const double e = (t1 < T + W ? t1 - T : W) / W;
         double z1[3], ze[3] = {0, 0, 0}, zb[3] = {0, 0, 0};
         const int entering = a->walk_window[r] != w, bridged = e < 1.0;
-        derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE, 0u, z1);
+        if (a->walk_end_window[r] == w) { /* drawn by the step before, which ended in this window */
+            for (int q = 0; q < 3; q++) z1[q] = a->walk_end[q][r];
+        } else {
+            derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE, 0u, z1);
+            for (int q = 0; q < 3; q++) a->walk_end[q][r] = z1[q];
+            a->walk_end_window[r] = w;
+        }
         if (entering && s > 0.0) derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE_ENTRY, 0u, ze);
         if (bridged) derm_rng_normal3(seed, key, (uint64_t)w, DERM_RNG_MOVE_BRIDGE, (uint32_t)(e * 1048576.0), zb);
         for (int q = 0; q < 3; q++) {
@@ -65,6 +71,10 @@ void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const 
     const double h = g->h_um, lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
     const derm_real *ci = m[DERM_M_COLLAGEN_INTACT], *cf = m[DERM_M_COLLAGEN_FRAGMENTED];
     const double dt = dt_h, t0 = t0_h;
+    if (a->walk_end_seed != seed) { /* the kept end values are of another seed's paths */
+        for (int64_t r = 0; r < n; r++) a->walk_end_window[r] = INT64_MIN;
+        a->walk_end_seed = seed;
+    }
 #pragma omp parallel for schedule(static) default(none) shared(a, c, ci, cf, chem) \
     firstprivate(n, nx, ny, nz, nxy, nvox, h, lx, ly, lz, dt, t0, seed)
     for (int64_t r = 0; r < n; r++) {

@@ -13,15 +13,16 @@ _Static_assert(sizeof(struct derm_calibration_mean) == (DERM_NSIGNAL + 4) * size
  * per-layer arrays it points to as density_ref_k .. ha_ref_k. A new member fails here. */
 _Static_assert(sizeof(struct derm_homeostasis) == (2 * DERM_NSIGNAL + 3) * sizeof(double) + 3 * sizeof(double *),
                "struct derm_homeostasis changed: list the new member in DERM_SIM_STATE (state.h)");
-/* Every per-row array of struct derm_agents is saved (AGENT_ARRAYS below) or rebuilt (the
- * intent flags divide, die). A new array fails here. */
+/* Every per-row array of struct derm_agents is saved (AGENT_ARRAYS below), rebuilt (the
+ * intent flags divide, die) or drawn again (the kept window ends walk_end, walk_end_window,
+ * with the scalar walk_end_seed: marked none on restore). A new array fails here. */
 enum {
 #define DERM_X_COUNT(name, ctype, kind, units, desc) +1
     NCOLS = 0 DERM_AGENT_COLUMNS(DERM_X_COUNT)
 #undef DERM_X_COUNT
 };
 _Static_assert(sizeof(struct derm_agents) ==
-                   3 * sizeof(int64_t) + (NCOLS + 2 * DERM_NCLOCK + 3 + 1 + 1 + 2) * sizeof(void *),
+                   4 * sizeof(int64_t) + (NCOLS + 2 * DERM_NCLOCK + 3 + 1 + 1 + 2 + 3 + 1) * sizeof(void *),
                "struct derm_agents changed: save the new per-row array in state.c");
 
 /* The agents' per-row arrays outside the column registry. */
@@ -147,6 +148,7 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
         if (rebuild[q] && derm_signal_grids_fine(s->diff, q, s->f.signal[q]) != 0)
             return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation tables");
     derm_sim_note_uv_memory(s);
+    for (int64_t r = 0; r < s->a.n; r++) s->a.walk_end_window[r] = INT64_MIN; /* not checkpointed: drawn again */
     /* intent flags are rebuilt every step; clear them as a fresh append would */
     memset(s->a.divide, 0, (size_t)s->a.n);
     memset(s->a.die, 0, (size_t)s->a.n);

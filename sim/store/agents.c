@@ -30,10 +30,18 @@ static derm_status grow(struct derm_agents *a, int64_t cap, struct derm_err *err
         if (!p_) goto fail;
         a->walk[k] = p_;
     }
+    for (int k = 0; k < 3; k++) {
+        void *p_ = realloc(a->walk_end[k], (size_t)cap * sizeof *a->walk_end[k]);
+        if (!p_) goto fail;
+        a->walk_end[k] = p_;
+    }
     {
         void *p_ = realloc(a->walk_window, (size_t)cap * sizeof *a->walk_window);
         if (!p_) goto fail;
         a->walk_window = p_;
+        p_ = realloc(a->walk_end_window, (size_t)cap * sizeof *a->walk_end_window);
+        if (!p_) goto fail;
+        a->walk_end_window = p_;
     }
     {
         void *p_ = realloc(a->voxel, (size_t)cap * sizeof *a->voxel);
@@ -70,8 +78,12 @@ void derm_agents_fini(struct derm_agents *a)
         free(a->clock[k]);
         free(a->clock_n[k]);
     }
-    for (int k = 0; k < 3; k++) free(a->walk[k]);
+    for (int k = 0; k < 3; k++) {
+        free(a->walk[k]);
+        free(a->walk_end[k]);
+    }
     free(a->walk_window);
+    free(a->walk_end_window);
     free(a->voxel);
     free(a->divide);
     free(a->die);
@@ -98,8 +110,8 @@ derm_status derm_agents_append(struct derm_agents *a, int64_t *row, struct derm_
         a->clock[k][r] = NAN; /* drawn when first needed */
         a->clock_n[k][r] = 0;
     }
-    for (int k = 0; k < 3; k++) a->walk[k][r] = 0.0;
-    a->walk_window[r] = INT64_MIN;
+    for (int k = 0; k < 3; k++) a->walk[k][r] = a->walk_end[k][r] = 0.0;
+    a->walk_window[r] = a->walk_end_window[r] = INT64_MIN;
     a->voxel[r] = 0;
     a->divide[r] = 0;
     a->die[r] = 0;
@@ -119,8 +131,12 @@ void derm_agents_copy_row(struct derm_agents *a, int64_t dst, int64_t src)
         a->clock[k][dst] = a->clock[k][src];
         a->clock_n[k][dst] = a->clock_n[k][src];
     }
-    for (int k = 0; k < 3; k++) a->walk[k][dst] = a->walk[k][src];
+    for (int k = 0; k < 3; k++) {
+        a->walk[k][dst] = a->walk[k][src];
+        a->walk_end[k][dst] = a->walk_end[k][src];
+    }
     a->walk_window[dst] = a->walk_window[src];
+    a->walk_end_window[dst] = a->walk_end_window[src];
     a->voxel[dst] = a->voxel[src];
     a->divide[dst] = a->divide[src];
     a->die[dst] = a->die[src];

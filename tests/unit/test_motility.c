@@ -429,6 +429,41 @@ static void test_move_thread_invariant(void **state)
     derm_agents_fini(&a2);
 }
 
+/* The window ends a step keeps (walk_end) give the same paths as drawing every end again:
+ * steps that end inside windows (a weekly step out of phase with the windows, short steps,
+ * a step longer than a window) and a change of seed, against the same moves with the kept
+ * ends cleared before each; the kept ends were used (the first step keeps some). */
+static void test_kept_window_ends_same_paths(void **state)
+{
+    (void)state;
+    struct world w1, w2;
+    world_init(&w1, 8, 8, 8, 20.0);
+    world_init(&w2, 8, 8, 8, 20.0);
+    populate(&w1, 300, 31);
+    populate(&w2, 300, 31);
+    const double steps[][2] = {{1000.0, 168.0}, {1168.0, 168.0}, {1336.0, 5.0},  {1341.0, 400.0},
+                               {1741.0, 168.0}, {1909.0, 24.0},  {1933.0, 168.0}};
+    int64_t kept = 0;
+    for (int i = 0; i < 7; i++) {
+        const uint64_t seed = i < 5 ? 99 : 100;
+        for (int64_t r = 0; r < w2.a.n; r++) w2.a.walk_end_window[r] = INT64_MIN;
+        for (int64_t r = 0; r < w1.a.n; r++) {
+            const int64_t w = (int64_t)floor(steps[i][0] / DERM_MOTILITY_WINDOW_H);
+            kept += w1.a.walk_end_window[r] == w && w1.a.walk_end_seed == seed;
+        }
+        move(&w1, w1.f.signal[DERM_S_CHEMOKINE], seed, steps[i][0], steps[i][1]);
+        move(&w2, w2.f.signal[DERM_S_CHEMOKINE], seed, steps[i][0], steps[i][1]);
+        const size_t n = (size_t)w1.a.n;
+        assert_memory_equal(w1.a.x, w2.a.x, n * sizeof(double));
+        assert_memory_equal(w1.a.y, w2.a.y, n * sizeof(double));
+        assert_memory_equal(w1.a.z, w2.a.z, n * sizeof(double));
+        for (int k = 0; k < 3; k++) assert_memory_equal(w1.a.walk[k], w2.a.walk[k], n * sizeof(double));
+    }
+    assert_true(kept >= 4 * 300); /* steps 2, 3, 4 and 5 start in a window whose end was kept */
+    world_fini(&w1);
+    world_fini(&w2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_walk_meets_at_window_ends),
         cmocka_unit_test(test_walk_variance),
         cmocka_unit_test(test_move_thread_invariant),
+        cmocka_unit_test(test_kept_window_ends_same_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

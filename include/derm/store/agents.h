@@ -80,8 +80,16 @@ struct derm_agents {
     int32_t *clock_n[DERM_NCLOCK]; /* events of that kind so far (keys the next draw) */
     double *walk[3];               /* random walk: standard Brownian value within the current window */
     int64_t *walk_window;          /* the window walk[] belongs to (INT64_MIN: none) */
-    int64_t *voxel;                /* voxel index of the row (refreshed by binning) */
-    uint8_t *divide;               /* intent flags written by rules, applied by derm_agents_apply */
+    /* the end value of window walk_end_window of the cell's path as drawn with seed
+     * walk_end_seed (a pure function of seed, lineage and window: model/motility.c), kept
+     * because a step that ends inside a window draws it and the next step needs it again.
+     * Not checkpointed (it is drawn again); whoever changes a row's lineage sets its
+     * walk_end_window to INT64_MIN (none) */
+    double *walk_end[3];
+    int64_t *walk_end_window;
+    uint64_t walk_end_seed;
+    int64_t *voxel;  /* voxel index of the row (refreshed by binning) */
+    uint8_t *divide; /* intent flags written by rules, applied by derm_agents_apply */
     uint8_t *die;
 };
 
