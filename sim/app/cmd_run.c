@@ -113,12 +113,12 @@ static derm_status write_row(struct run_state *r, int frame, struct derm_err *er
     struct derm_sim *sim = r->sim;
     double totals[DERM_NTOTALS];
     const double day = (double)(sim->step - sim->out_step0) * sim->dt_h / 24.0, age = derm_sim_age(sim, sim->step);
-    DERM_TRY(derm_sim_sync_fields(sim, err)); /* whole fields for the sums and the frame */
-    if (!frame) {
-        DERM_TRY(derm_firmness_update(sim, err)); /* the simulated Cutometer, for the cutometer_* series */
-        DERM_TRY(derm_totals_compute(sim, totals, err));
+    if (!frame) { /* the simulated Cutometer (cutometer_* series) and every series, the lazy
+                   * signals summed from their coarse states */
+        DERM_TRY(derm_totals_row(sim, totals, err));
         return derm_output_series(r->out, sim->step, day, age, totals, err);
     }
+    DERM_TRY(derm_sim_sync_fields(sim, err)); /* whole fields for the frame */
     /* the layers of the suction mechanics as depth profiles (G0, G1, tau1, eta_f) */
     const int64_t nz = sim->grid.nz;
     double *prof = malloc(sizeof(double) * DERM_NFRAME_PROFILES * (size_t)nz);
@@ -196,6 +196,8 @@ static derm_status run_loop(struct run_state *r, struct derm_err *err)
         if (!r->skip_writes && r->ckpt_every > 0 && step > 0 && step % r->ckpt_every == 0) DERM_TRY(checkpoint(r, err));
         derm_sim_lap(sim, DERM_PHASE_OUTPUT, &t);
         r->skip_writes = 0;
+        /* a series row after this step: the matrix kernel sums its fields as it goes */
+        sim->want_field_sums = (rel + 1) % r->series_every == 0 || step + 1 >= sim->nsteps;
         DERM_TRY(derm_sim_step(sim, err));
         show_progress(r, &t_last);
     }

@@ -241,9 +241,9 @@ DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, double
 /* One depth layer, serially, strip by strip; its flux sums (struct derm_matrix_flux order)
  * into part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
 static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *in, int64_t k, int64_t nxy,
-                         const struct derm_matrix_coef *cc, const struct step_const *K, double *part)
+                         const struct derm_matrix_coef *cc, const struct step_const *K, double *part, double *fsum)
 {
-    double sums[DERM_MATRIX_NFLUX] = {0}, bad = 0.0;
+    double sums[DERM_MATRIX_NFLUX] = {0}, bad = 0.0, fs[DERM_NMATRIX + 1] = {0};
     struct strip S;
     const derm_real *const arr[NSIG_IN] = {A->m1, A->m3, A->ti, A->ros, A->il};
     double *rows = in->sg ? in->rows + (size_t)omp_get_thread_num() * NSIG_IN * (size_t)in->nx : NULL;
@@ -286,6 +286,12 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
         for (int f = 0; f < DERM_NMATRIX; f++)
             for (int i = 0; i < n; i++) mat[f][q0 + i] = (derm_real)S.io[f][i];
 #endif
+        if (fsum) { /* the stored values, in index order: one chain per array */
+            for (int f = 0; f < DERM_NMATRIX; f++)
+                for (int i = 0; i < n; i++) fs[f] += mat[f][q0 + i];
+            if (A->mmp_act)
+                for (int i = 0; i < n; i++) fs[DERM_NMATRIX] += A->mmp_act[q0 + i];
+        }
         /* voxel by voxel, the scalar loop's sums: twelve independent chains of additions */
         for (int i = 0; i < n; i++) {
 #pragma GCC unroll 12
@@ -295,6 +301,8 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
     }
     for (int i = 0; i < DERM_MATRIX_NFLUX; i++) part[i] = sums[i];
     part[DERM_MATRIX_NFLUX] = bad;
+    if (fsum)
+        for (int f = 0; f <= DERM_NMATRIX; f++) fsum[f] = fs[f];
 }
 
 derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
@@ -342,8 +350,12 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     const int nt = omp_get_max_threads();
     if (in.sg && !(in.rows = malloc((size_t)nt * NSIG_IN * (size_t)g->nx * sizeof(double))))
         return derm_err_set(err, DERM_ENOMEM, "matrix: out of memory for the signals' interpolation rows");
-#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(A, in, cc, K, part) firstprivate(nz, nxy)
-    for (int64_t k = 0; k < nz; k++) matrix_layer(&A, &in, k, nxy, &cc, &K, part + (DERM_MATRIX_NFLUX + 1) * k);
+    double *fsum = dep->field_sums;
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(A, in, cc, K, part, fsum) \
+    firstprivate(nz, nxy)
+    for (int64_t k = 0; k < nz; k++)
+        matrix_layer(&A, &in, k, nxy, &cc, &K, part + (DERM_MATRIX_NFLUX + 1) * k,
+                     fsum ? fsum + (DERM_NMATRIX + 1) * k : NULL);
     free(in.rows);
     double fl[DERM_MATRIX_NFLUX] = {0}, nbad = 0.0;
     for (int64_t k = 0; k < nz; k++) { /* layers added in order: independent of the thread count */

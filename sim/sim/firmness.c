@@ -54,13 +54,22 @@ static struct derm_mech_composition layer_composition(const double *m, const dou
 
 void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out, double *dermis_mm, double *water)
 {
+    derm_firmness_layers_from(s, NULL, 0, out, dermis_mm, water);
+}
+
+void derm_firmness_layers_from(const struct derm_sim *s, const double *sums, int stride, struct derm_mech_layer *out,
+                               double *dermis_mm, double *water)
+{
     const int64_t nz = s->grid.nz;
     double msum[DERM_NMATRIX] = {0};
     /* the layer means first: the relative thickness needs every layer's (if the array cannot
      * be had, the second pass takes the means again) */
     double *mk = malloc(sizeof(double) * DERM_NMATRIX * (size_t)nz);
     const double nxy = (double)(s->grid.nx * s->grid.ny);
-    if (mk) /* the same serial sums per layer, eight fields per loop, the layers in parallel */
+    if (mk && sums) /* the caller's layer sums */
+        for (int64_t k = 0; k < nz; k++)
+            for (int f = 0; f < DERM_NMATRIX; f++) mk[k * DERM_NMATRIX + f] = sums[k * stride + f];
+    else if (mk) /* the same serial sums per layer, eight fields per loop, the layers in parallel */
         derm_totals_layer_sums(&s->grid, DERM_NMATRIX, (const derm_real *const *)s->f.matrix, mk);
     for (int64_t k = 0; k < nz; k++)
         for (int f = 0; f < DERM_NMATRIX; f++) {
@@ -100,11 +109,16 @@ static int moved(const struct derm_firmness *f, const double *key, int nkey, dou
 
 derm_status derm_firmness_update(struct derm_sim *s, struct derm_err *err)
 {
+    return derm_firmness_update_from(s, NULL, 0, err);
+}
+
+derm_status derm_firmness_update_from(struct derm_sim *s, const double *sums, int stride, struct derm_err *err)
+{
     const int64_t nz = s->grid.nz;
     struct derm_mech_layer *d = malloc(sizeof *d * (size_t)nz), col[DERM_FIRMNESS_MAX_LAYERS];
     if (!d) return derm_err_set(err, DERM_ENOMEM, "out of memory (firmness)");
     double dermis_mm, water;
-    derm_firmness_layers(s, d, &dermis_mm, &water);
+    derm_firmness_layers_from(s, sums, stride, d, &dermis_mm, &water);
     int n = derm_tissue_column(&s->c.mech, d, (int)nz, dermis_mm, col);
     free(d);
     struct derm_firmness *f = &s->firm;

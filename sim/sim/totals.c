@@ -1,11 +1,14 @@
 /* totals.c - the series registry and one function per series (see totals.h). */
 #include "derm/sim/totals.h"
 
+#include <omp.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "derm/core/units.h"
 #include "derm/model/readouts.h"
 #include "derm/model/subject.h"
+#include "derm/sim/firmness.h"
 #include "derm/sim/sim.h"
 
 /* What every row needs, computed once per row. */
@@ -21,17 +24,83 @@ struct derm_totals_ctx {
     double syn, att, area, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
 };
 
-/* Per-layer sums of n arrays (derm_totals_layer_sums), then the layers added in order, so
- * the bits depend on neither the thread count nor n. part: nz x n scratch. */
-static void layered_sums(const struct derm_sim *s, int n, const derm_real *const *x, double *part, double *out)
+/* The row's full-grid sums: every matrix field, every signal, the MMP-1 activity and the
+ * dermal UV dose. */
+enum { NSUM = DERM_NMATRIX + DERM_NSIGNAL + 2 };
+_Static_assert(NSUM <= DERM_SIM_LAYER_SUMS, "the row's sums need more layer scratch (sim.h)");
+_Static_assert(DERM_NSIGNAL <= DERM_SIGNAL_GRIDS_MAX_SPAN, "every signal fits one span call");
+enum { SPAN = 256 }; /* voxels a lazy signal is made at a time */
+
+/* The sums of the lazy signals ids over layer k: each made strip by strip from its coarse
+ * state (derm_signal_grids_span, the values derm_sim_sync_fields would write) and added in
+ * index order, as derm_grid_sums8 adds a written field: the same bits, nothing written. */
+static void lazy_layer(const struct derm_sim *s, int nl, const int *ids, int64_t k, double *rows, double *acc)
 {
-    const int64_t nz = s->grid.nz;
-    derm_totals_layer_sums(&s->grid, n, x, part);
-    for (int j = 0; j < n; j++) {
-        double sum = 0.0;
-        for (int64_t k = 0; k < nz; k++) sum += part[k * n + j];
-        out[j] = sum;
+    const int64_t nxy = s->grid.nx * s->grid.ny;
+    derm_real buf[DERM_SIGNAL_GRIDS_MAX_SPAN][SPAN], *out[DERM_SIGNAL_GRIDS_MAX_SPAN];
+    int64_t keys[DERM_SIGNAL_GRIDS_MAX_SPAN];
+    for (int x = 0; x < nl; x++) {
+        out[x] = buf[x];
+        keys[x] = -1;
+        acc[x] = 0.0;
     }
+    for (int64_t q0 = k * nxy; q0 < (k + 1) * nxy; q0 += SPAN) {
+        const int len = (int)((k + 1) * nxy - q0 < SPAN ? (k + 1) * nxy - q0 : SPAN);
+        derm_signal_grids_span(s->diff, nl, ids, q0, len, rows, keys, out);
+        for (int x = 0; x < nl; x++)
+            for (int i = 0; i < len; i++) acc[x] += buf[x][i];
+    }
+}
+
+/* part[k NSUM + j] = the sum of the row's array j over layer k, serial in index order (as
+ * derm_totals_layer_sums), the layers in parallel; a lazy signal whose field lags its
+ * coarse state (s->fine_stale) is summed from that state without being written, and the
+ * matrix fields and MMP-1 activity are copied from fsum (the matrix kernel's) if given. */
+static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, double *part, struct derm_err *err)
+{
+    const struct derm_grid *g = &s->grid;
+    const int64_t nz = g->nz, nxy = g->nx * g->ny;
+    const derm_real *x[NSUM];
+    int col[NSUM], ids[DERM_NSIGNAL], lcol[DERM_NSIGNAL], ne = 0, nl = 0;
+    for (int j = 0; j < NSUM; j++) {
+        const int q = j - DERM_NMATRIX;
+        const derm_real *a = j < DERM_NMATRIX   ? s->f.matrix[j]
+                             : q < DERM_NSIGNAL ? s->f.signal[q]
+                             : j == NSUM - 2    ? s->f.state[DERM_ST_MMP1_ACTIVITY]
+                                                : s->f.state[DERM_ST_UV_DOSE];
+        if (fsum && (j < DERM_NMATRIX || j == NSUM - 2)) { /* the matrix kernel's (derm_matrix_step) */
+            const int f = j < DERM_NMATRIX ? j : DERM_NMATRIX;
+            for (int64_t k = 0; k < nz; k++) part[k * NSUM + j] = fsum[k * (DERM_NMATRIX + 1) + f];
+        } else if (q >= 0 && q < DERM_NSIGNAL && s->fine_stale && derm_signal_grids_lazy(s->diff, q)) {
+            ids[nl] = q;
+            lcol[nl++] = j;
+        } else {
+            x[ne] = a;
+            col[ne++] = j;
+        }
+    }
+    const int nt = omp_get_max_threads();
+    double *rows = nl ? malloc(sizeof(double) * (size_t)nt * (size_t)nl * (size_t)g->nx) : NULL;
+    if (nl && !rows) return derm_err_set(err, DERM_ENOMEM, "out of memory for the signals' interpolation rows");
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(s, part, x, col, ids, lcol, rows) \
+    firstprivate(nz, nxy, ne, nl)
+    for (int64_t k = 0; k < nz; k++) {
+        double *pk = part + k * NSUM;
+        for (int j0 = 0; j0 < ne; j0 += 8) { /* eight written arrays per pass */
+            const derm_real *p[8];
+            double sv[8];
+            for (int j = 0; j < 8; j++) p[j] = x[j0 + j < ne ? j0 + j : ne - 1] + k * nxy;
+            derm_grid_sums8(p, nxy, sv);
+            for (int j = 0; j < 8 && j0 + j < ne; j++) pk[col[j0 + j]] = sv[j];
+        }
+        if (nl) {
+            double acc[DERM_NSIGNAL];
+            lazy_layer(s, nl, ids, k, rows + (size_t)omp_get_thread_num() * (size_t)nl * (size_t)s->grid.nx, acc);
+            for (int i = 0; i < nl; i++) pk[lcol[i]] = acc[i];
+        }
+    }
+    free(rows);
+    return DERM_OK;
 }
 
 /* In each layer (in parallel) a serial sum per array in index order, eight arrays per pass
@@ -226,22 +295,19 @@ const struct derm_series_desc *derm_total_desc(int t)
 
 const struct derm_series_desc *derm_totals_table(void) { return table; }
 
-static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
+/* The row's context from its layer sums (part, row_layer_sums) and the agents. */
+static void row_sums(const struct derm_sim *s, const double *part, struct derm_totals_ctx *c)
 {
     const struct derm_grid *g = &s->grid;
     c->n = (double)g->n;
     c->areal = derm_grid_lz(g) * 1e-4 / c->n;
     c->per_year = DERM_HOURS_PER_YEAR / s->dt_h;
-    /* every full-grid sum of the row in one pass */
-    enum { NSUM = DERM_NMATRIX + DERM_NSIGNAL + 2 };
-    _Static_assert(NSUM <= DERM_SIM_LAYER_SUMS, "the row's sums need more layer scratch (sim.h)");
-    const derm_real *x[NSUM];
     double out[NSUM];
-    for (int q = 0; q < DERM_NMATRIX; q++) x[q] = s->f.matrix[q];
-    for (int q = 0; q < DERM_NSIGNAL; q++) x[DERM_NMATRIX + q] = s->f.signal[q];
-    x[NSUM - 2] = s->f.state[DERM_ST_MMP1_ACTIVITY];
-    x[NSUM - 1] = s->f.state[DERM_ST_UV_DOSE];
-    layered_sums(s, NSUM, x, s->layer_sums, out);
+    for (int j = 0; j < NSUM; j++) { /* the layers added in order: the bits do not depend on the threads */
+        double sum = 0.0;
+        for (int64_t k = 0; k < g->nz; k++) sum += part[k * NSUM + j];
+        out[j] = sum;
+    }
     for (int q = 0; q < DERM_NMATRIX; q++) c->msum[q] = out[q];
     for (int q = 0; q < DERM_NSIGNAL; q++) c->ssum[q] = out[DERM_NMATRIX + q];
     c->act_sum = out[NSUM - 2];
@@ -269,12 +335,30 @@ static void row_sums(const struct derm_sim *s, struct derm_totals_ctx *c)
     }
 }
 
+static void totals_from(struct derm_sim *s, const double *part, double *t)
+{
+    struct derm_totals_ctx c = {0};
+    row_sums(s, part, &c);
+    for (int q = 0; q < DERM_T_SIGNAL_MEAN; q++) t[q] = fns[q](s, &c, 0);
+    for (int q = 0; q < DERM_NSIGNAL; q++) t[DERM_T_SIGNAL_MEAN + q] = t_signal_mean(s, &c, q);
+}
+
 derm_status derm_totals_compute(struct derm_sim *s, double *t, struct derm_err *err)
 {
     DERM_TRY(derm_sim_sync_fields(s, err));
-    struct derm_totals_ctx c = {0};
-    row_sums(s, &c);
-    for (int q = 0; q < DERM_T_SIGNAL_MEAN; q++) t[q] = fns[q](s, &c, 0);
-    for (int q = 0; q < DERM_NSIGNAL; q++) t[DERM_T_SIGNAL_MEAN + q] = t_signal_mean(s, &c, q);
+    DERM_TRY(row_layer_sums(s, NULL, s->layer_sums, err));
+    totals_from(s, s->layer_sums, t);
+    return DERM_OK;
+}
+
+derm_status derm_totals_row(struct derm_sim *s, double *t, struct derm_err *err)
+{
+    /* the matrix fields' and the MMP-1 activity's layer sums from the step's kernel if it made
+     * them for this state, used once */
+    const double *fsum = s->field_sums_step == s->step ? s->field_sums : NULL;
+    s->field_sums_step = -1;
+    DERM_TRY(row_layer_sums(s, fsum, s->layer_sums, err));
+    DERM_TRY(derm_firmness_update_from(s, s->layer_sums, NSUM, err)); /* the matrix fields come first */
+    totals_from(s, s->layer_sums, t);
     return DERM_OK;
 }

@@ -35,6 +35,7 @@
 
 #include "derm/io/params.h"
 #include "derm/model/matrix.h"
+#include "derm/sim/totals.h"
 #include "derm/solve/chain.h"
 #include "derm/solve/signal_grids.h"
 #include "derm/store/fields.h"
@@ -149,7 +150,7 @@ static double total(const double *x, int64_t n)
 static derm_status step(struct state *s, const struct derm_matrix_coef *c, double dt, struct derm_matrix_flux *fl,
                         struct derm_err *err)
 {
-    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm, NULL};
+    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm, NULL, NULL};
     return derm_matrix_step(&s->g, s->m, (const double *const *)s->sig, &dep, s->glucose_ratio, s->uptake, c, dt, NULL,
                             s->layer_sums, fl, err);
 }
@@ -696,8 +697,8 @@ static void test_step_lazy_signals_same_bits(void **state)
         struct derm_matrix_flux fl[2];
         double *act[2] = {malloc((size_t)a.g.n * sizeof(double)), malloc((size_t)a.g.n * sizeof(double))};
         for (int x = 0; x < 2; x++) {
-            const struct derm_matrix_deposition dep = {st[x]->dep_col, st[x]->dep_el, st[x]->dep_ha,
-                                                       NULL,           NULL,          x ? lazy : NULL};
+            const struct derm_matrix_deposition dep = {st[x]->dep_col, st[x]->dep_el,   st[x]->dep_ha, NULL,
+                                                       NULL,           x ? lazy : NULL, NULL};
             assert_non_null(act[x]);
             assert_int_equal(derm_matrix_step(&st[x]->g, st[x]->m, (const double *const *)st[x]->sig, &dep,
                                               st[x]->glucose_ratio, st[x]->uptake, &c, 168.0, act[x], st[x]->layer_sums,
@@ -735,6 +736,51 @@ static void test_step_thread_invariant(void **state)
     omp_set_num_threads(saved);
     for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a.m[q], b.m[q], (size_t)a.g.n * sizeof(double));
     assert_memory_equal(&fa, &fb, sizeof fa);
+    state_fini(&a);
+    state_fini(&b);
+}
+
+/* The layer sums the kernel makes on request (field_sums) are derm_totals_layer_sums of the
+ * fields and the MMP-1 activity it wrote, bitwise, on strips that do not divide the layer
+ * (13 x 11 voxels), at 1 and 2 threads; without the request the step's fields are the same. */
+static void test_step_field_sums(void **state)
+{
+    (void)state;
+    struct derm_matrix_coef c = default_coef();
+    struct state a, b;
+    state_init(&a, 13, 11, 9);
+    state_init(&b, 13, 11, 9);
+    random_state(&a, &c, 57);
+    random_state(&b, &c, 57);
+    const int64_t nz = a.g.nz, n = a.g.n;
+    double *fsum = calloc((size_t)((DERM_NMATRIX + 1) * nz), sizeof(double));
+    double *ref = calloc((size_t)((DERM_NMATRIX + 1) * nz), sizeof(double));
+    double *act = calloc((size_t)n, sizeof(double)), *act_b = calloc((size_t)n, sizeof(double));
+    assert_true(fsum && ref && act && act_b);
+    const int saved = omp_get_max_threads();
+    for (int threads = 1; threads <= 2; threads++) {
+        omp_set_num_threads(threads);
+        const struct derm_matrix_deposition da = {a.dep_col, a.dep_el, a.dep_ha, NULL, NULL, NULL, fsum};
+        const struct derm_matrix_deposition db = {b.dep_col, b.dep_el, b.dep_ha, NULL, NULL, NULL, NULL};
+        assert_int_equal(derm_matrix_step(&a.g, a.m, (const double *const *)a.sig, &da, a.glucose_ratio, a.uptake, &c,
+                                          168.0, act, a.layer_sums, NULL, NULL),
+                         DERM_OK);
+        assert_int_equal(derm_matrix_step(&b.g, b.m, (const double *const *)b.sig, &db, b.glucose_ratio, b.uptake, &c,
+                                          168.0, act_b, b.layer_sums, NULL, NULL),
+                         DERM_OK);
+        for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a.m[q], b.m[q], (size_t)n * sizeof(double));
+        const double *x[DERM_NMATRIX + 1];
+        for (int q = 0; q < DERM_NMATRIX; q++) x[q] = a.m[q];
+        x[DERM_NMATRIX] = act;
+        derm_totals_layer_sums(&a.g, DERM_NMATRIX + 1, x, ref);
+        assert_memory_equal(fsum, ref, sizeof(double) * (size_t)((DERM_NMATRIX + 1) * nz));
+        assert_true(fsum[DERM_M_COLLAGEN_INTACT] > 0.0 && fsum[DERM_NMATRIX] > 0.0);
+    }
+    omp_set_num_threads(saved);
+    free(fsum);
+    free(ref);
+    free(act);
+    free(act_b);
     state_fini(&a);
     state_fini(&b);
 }
@@ -952,7 +998,7 @@ static void test_step_matches_voxel_formulas(void **state)
             ref_step(&a, &c, dts[d], act_a, fl_ref, &nbad);
             assert_true(nbad == 0.0);
             struct derm_matrix_flux fl;
-            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez, b.uvm, NULL};
+            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez, b.uvm, NULL, NULL};
             assert_int_equal(derm_matrix_step(&b.g, b.m, (const double *const *)b.sig, &dep, b.glucose_ratio, b.uptake,
                                               &c, dts[d], act_b, b.layer_sums, &fl, NULL),
                              DERM_OK);
@@ -1050,7 +1096,7 @@ static void test_elastosis_and_mmp_activity_output(void **state)
     double *act = calloc((size_t)s1.g.n, sizeof(double));
     assert_non_null(act);
     const double dt = 8766.0;
-    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL, NULL};
+    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL, NULL, NULL};
     assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, 1.0, &c, dt,
                                       act, s1.layer_sums, NULL, NULL),
                      DERM_OK);
@@ -1120,6 +1166,7 @@ int main(void)
         cmocka_unit_test(test_step_age_bounded_when_collagen_collapses),
         cmocka_unit_test(test_step_lazy_signals_same_bits),
         cmocka_unit_test(test_step_thread_invariant),
+        cmocka_unit_test(test_step_field_sums),
         cmocka_unit_test(test_step_reports_numeric_errors),
         cmocka_unit_test(test_step_matches_voxel_formulas),
         cmocka_unit_test(test_ha_ros_weight),

@@ -351,6 +351,36 @@ static void check_grid_means_bitwise(struct derm_sim *s)
     omp_set_num_threads(saved);
 }
 
+/* A series row (derm_totals_row: one pass of sums, the matrix fields' from the step's kernel,
+ * the lazy signals summed from their coarse states, their fields left behind) equals bringing the Cutometer up to date
+ * and computing every series on the synced fields, bitwise, at 2 threads against 1. */
+static void test_row_equals_firmness_and_compute(void **state)
+{
+    (void)state;
+    struct derm_params p;
+    struct derm_sim *a = small_sim(&p, 16, 12, 9), *b = small_sim(&p, 16, 12, 9);
+    struct derm_err err = {0};
+    for (int i = 0; i < 3; i++) {
+        a->want_field_sums = i == 2; /* the kernel's layer sums for the row */
+        if (derm_sim_step(a, &err) != DERM_OK || derm_sim_step(b, &err) != DERM_OK) fail_msg("%s", err.msg);
+    }
+    assert_true(a->fine_stale);                 /* some signals are lazy, and behind */
+    assert_true(a->field_sums_step == a->step); /* the row will take the kernel's sums */
+    double ta[DERM_NTOTALS], tb[DERM_NTOTALS];
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    if (derm_totals_row(a, ta, &err) != DERM_OK) fail_msg("derm_totals_row: %s", err.msg);
+    assert_true(a->fine_stale && a->field_sums_step == -1); /* nothing was written; the sums were used */
+    omp_set_num_threads(1);
+    if (derm_firmness_update(b, &err) != DERM_OK) fail_msg("%s", err.msg);
+    totals_of(b, tb);
+    omp_set_num_threads(saved);
+    assert_memory_equal(ta, tb, sizeof ta);
+    assert_memory_equal(&a->firm, &b->firm, sizeof a->firm);
+    derm_sim_free(a);
+    derm_sim_free(b);
+}
+
 static void test_compute_on_a_simulation(void **state)
 {
     (void)state;
@@ -459,8 +489,11 @@ static void test_mechanics_read_compacted_tissue(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry_rows_complete_and_unique), cmocka_unit_test(test_signal_means_generated),
-        cmocka_unit_test(test_names_and_units_unchanged),         cmocka_unit_test(test_compute_on_a_simulation),
+        cmocka_unit_test(test_registry_rows_complete_and_unique),
+        cmocka_unit_test(test_signal_means_generated),
+        cmocka_unit_test(test_names_and_units_unchanged),
+        cmocka_unit_test(test_compute_on_a_simulation),
+        cmocka_unit_test(test_row_equals_firmness_and_compute),
         cmocka_unit_test(test_mechanics_read_compacted_tissue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,6 +67,11 @@ struct derm_matrix_deposition {
     /* NULL, or the signal solvers: a signal they hold lazy (solve/signal_grids.h) is read
      * strip by strip from its coarse state, its sig[] array not at all */
     const struct derm_signal_grids *signals;
+    /* NULL, or nz x (DERM_NMATRIX + 1) doubles receiving, per layer k, the sum of every
+     * matrix field after the step over the layer, serial in index order (the bits of
+     * derm_totals_layer_sums), at [k (DERM_NMATRIX + 1) + f], then the same sum of mmp_act
+     * (if given): a series row after the step needs them, and the kernel has the values */
+    double *field_sums;
 };
 
 /** Matrix amounts moved during one step, summed over the domain (mg/mL x voxels), in the

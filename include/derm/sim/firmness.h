@@ -39,6 +39,14 @@ derm_status derm_firmness_update(struct derm_sim *s, struct derm_err *err);
  *  thickness of the column, mm. */
 void derm_firmness_layers(const struct derm_sim *s, struct derm_mech_layer *out, double *dermis_mm, double *water);
 
+/** derm_firmness_update and derm_firmness_layers given the matrix fields' layer sums:
+ *  sums[k stride + f] = the sum of matrix field f over layer k, as derm_totals_layer_sums
+ *  makes it (the same bits then), for the callers that have them already (a series row);
+ *  NULL: taken here. */
+derm_status derm_firmness_update_from(struct derm_sim *s, const double *sums, int stride, struct derm_err *err);
+void derm_firmness_layers_from(const struct derm_sim *s, const double *sums, int stride, struct derm_mech_layer *out,
+                               double *dermis_mm, double *water);
+
 /** The readouts of s->firm as a struct. */
 struct derm_cutometer derm_firmness_readouts(const struct derm_sim *s);
 

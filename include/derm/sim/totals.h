@@ -156,4 +156,11 @@ double derm_totals_dermal_thickness(const struct derm_sim *s, const double *msum
  *  simulation's layer scratch (s->layer_sums): not to be called while a step runs. */
 derm_status derm_totals_compute(struct derm_sim *s, double *out, struct derm_err *err);
 
+/** A series row: the simulated Cutometer brought up to date (derm_firmness_update), then
+ *  every series, as derm_firmness_update and derm_totals_compute give them (the same bits),
+ *  with one pass of sums for both, and the lazy signals summed from their coarse states:
+ *  their fields are neither made current nor read (DERM_ENOMEM if the interpolation rows
+ *  cannot be had). Uses s->layer_sums, as derm_totals_compute. */
+derm_status derm_totals_row(struct derm_sim *s, double *out, struct derm_err *err);
+
 #endif
