@@ -732,13 +732,21 @@ static int64_t derm_diffusion_step_local(int64_t n, double k, double dt, derm_re
     return (int64_t)bad;
 }
 
-/** 1 if S is non-NULL and has a non-zero entry (stops at the first). */
-static int derm_diffusion_any_nonzero(int64_t n, const derm_real *S)
+/** 1 if S is non-NULL and has a non-zero entry. The first block serially, stopping at the
+ *  first (a source usually has one there), then the rest in parallel: an idle signal's
+ *  zero field and source (no exosomes) are read whole every step. */
+static int derm_diffusion_any_nonzero(int64_t n, const derm_real *S, int nthreads)
 {
     if (!S) return 0;
-    for (int64_t v = 0; v < n; ++v)
+    const int64_t head = n < 65536 ? n : 65536;
+    for (int64_t v = 0; v < head; ++v)
         if (S[v] != 0.0) return 1;
-    return 0;
+    int any = 0;
+#pragma omp parallel for schedule(static) num_threads(nthreads) reduction(|                              \
+                                                                          : any) default(none) shared(S) \
+    firstprivate(head, n)
+    for (int64_t v = head; v < n; ++v) any |= S[v] != 0.0;
+    return any;
 }
 
 /** Forward lateral transform of plane q into z: of c (pure form) or of g = S - A c
@@ -848,8 +856,8 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, c
             sig[s].nbad = derm_diffusion_step_local(n, sig[s].k_per_h, dt_h, c[s], S, nthreads);
             continue;
         }
-        const int with_source = derm_diffusion_any_nonzero(n, S); /* scanned once per signal */
-        if (!with_source && !derm_diffusion_any_nonzero(n, c[s])) {
+        const int with_source = derm_diffusion_any_nonzero(n, S, nthreads); /* scanned once per signal */
+        if (!with_source && !derm_diffusion_any_nonzero(n, c[s], nthreads)) {
             sig[s].nbad = 0; /* zero field, no source: stays exactly zero (e.g. no exosomes) */
         } else {
             const int64_t b = derm_diffusion_step_spectral(d, &sig[s], dt_h, c[s], S, with_source, nthreads);
