@@ -68,6 +68,16 @@ static void add_random_agents(struct derm_agents *a, const struct derm_grid *g, 
     }
 }
 
+/* n random agents (add_random_agents) in a and binned in b, both initialised here. */
+static void binned_agents(const struct derm_grid *g, struct derm_agents *a, struct derm_bins *b, int64_t n,
+                          uint64_t seed)
+{
+    assert_int_equal(derm_agents_init(a, 16, NULL), DERM_OK);
+    assert_int_equal(derm_bins_init(b, g, NULL), DERM_OK);
+    add_random_agents(a, g, n, seed);
+    assert_int_equal(derm_bins_build(b, g, a, NULL), DERM_OK);
+}
+
 /* Brute-force box filter: periodic x, y with radius capped to (n - 1) / 2, truncated z. */
 static void box_reference(const struct derm_grid *g, int r, enum derm_box_mode mode, const double *in, double *out)
 {
@@ -478,10 +488,7 @@ static void test_deposit_box_equals_deposit_then_box(void **state)
         struct derm_grid g = make_grid(dims[c][0], dims[c][1], dims[c][2], 20.0);
         struct derm_agents a;
         struct derm_bins b;
-        assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
-        assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
-        add_random_agents(&a, &g, counts[c], 31 + c);
-        assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+        binned_agents(&g, &a, &b, counts[c], 31 + c);
         double *val = alloc_d(a.n), *ref = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n);
         uint64_t s = 17;
         for (int64_t r = 0; r < a.n; r++) val[r] = pow(10.0, 6.0 * urand(&s) - 3.0);
@@ -508,54 +515,12 @@ static void test_deposit_box_equals_deposit_then_box(void **state)
 }
 
 /* Crowding in one fused pass equals counting, the box mean of the counts and the layer
- * factors one after the other, bitwise: sparse and crowded grids, radii 3, 0 and one capped
- * by the grid, a zero factor, 1 and 2 threads. */
+ * factors one after the other, bitwise; crowding at the cells equals it at every occupied
+ * voxel and, when the rings fit in the scratch, writes nothing else (else it is the
+ * whole-grid crowding). Sparse and crowded grids, a thin domain (fewer layers than the
+ * ring), radii 3, 0 and one capped by the grid, a zero factor, 1 to 3 threads (layer ranges
+ * that cut the rings differently). */
 static void test_crowding_equals_count_box_factor(void **state)
-{
-    (void)state;
-    const int64_t dims[][3] = {{12, 9, 12}, {6, 5, 4}};
-    const int64_t counts[] = {60, 3000};
-    const int radii[] = {3, 0, 9};
-    for (int c = 0; c < 2; c++) {
-        struct derm_grid g = make_grid(dims[c][0], dims[c][1], dims[c][2], 20.0);
-        const int64_t nxy = g.nx * g.ny;
-        struct derm_agents a;
-        struct derm_bins b;
-        assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
-        assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
-        add_random_agents(&a, &g, counts[c], 41 + c);
-        assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
-        double *ref = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n), *factor = alloc_d(g.nz);
-        for (int64_t k = 0; k < g.nz; k++) factor[k] = k == 1 ? 0.0 : 1.0 / (0.37 + 0.11 * (double)k);
-        for (int ri = 0; ri < 3; ri++)
-            for (int type = 0; type <= 1; type++)
-                for (int threads = 1; threads <= 2; threads++) {
-                    omp_set_num_threads(1);
-                    derm_coupling_count(&g, &b, &a, type, tmp);
-                    derm_coupling_box_counts(&g, radii[ri], tmp, ref, tmp);
-                    for (int64_t k = 0; k < g.nz; k++)
-                        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) ref[q] *= factor[k];
-                    omp_set_num_threads(threads);
-                    for (int64_t v = 0; v < g.n; v++) out[v] = NAN;
-                    derm_coupling_crowding(&g, &b, &a, type, radii[ri], factor, out, tmp);
-                    assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
-                }
-        omp_set_num_threads(2);
-        free(ref);
-        free(out);
-        free(tmp);
-        free(factor);
-        derm_bins_fini(&b);
-        derm_agents_fini(&a);
-    }
-}
-
-/* Crowding at the cells equals the whole-grid crowding at every occupied voxel, bitwise,
- * and, when the rings fit in the scratch, writes nothing else (else it is the whole-grid
- * crowding): sparse and crowded grids, a thin domain (fewer layers than the ring), radii 3,
- * 0 and one capped by the grid, a zero factor, 1 to 3 threads (layer ranges that cut the
- * rings differently). */
-static void test_crowding_cells_equals_whole(void **state)
 {
     (void)state;
     const int64_t dims[][3] = {{12, 9, 12}, {6, 5, 4}, {40, 40, 40}};
@@ -564,12 +529,10 @@ static void test_crowding_cells_equals_whole(void **state)
     int rings = 0;
     for (int c = 0; c < 3; c++) {
         struct derm_grid g = make_grid(dims[c][0], dims[c][1], dims[c][2], 20.0);
+        const int64_t nxy = g.nx * g.ny;
         struct derm_agents a;
         struct derm_bins b;
-        assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
-        assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
-        add_random_agents(&a, &g, counts[c], 43 + c);
-        assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+        binned_agents(&g, &a, &b, counts[c], 41 + c);
         double *ref = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n), *factor = alloc_d(g.nz);
         char *occupied = calloc((size_t)g.n, 1);
         assert_non_null(occupied);
@@ -579,24 +542,25 @@ static void test_crowding_cells_equals_whole(void **state)
             for (int type = 0; type <= 1; type++)
                 for (int threads = 1; threads <= 3; threads++) {
                     omp_set_num_threads(1);
-                    derm_coupling_crowding(&g, &b, &a, type, radii[ri], factor, ref, tmp);
+                    derm_coupling_count(&g, &b, &a, type, tmp);
+                    derm_coupling_box_counts(&g, radii[ri], tmp, ref, tmp);
+                    for (int64_t k = 0; k < g.nz; k++)
+                        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) ref[q] *= factor[k];
                     omp_set_num_threads(threads);
+                    for (int64_t v = 0; v < g.n; v++) out[v] = NAN;
+                    derm_coupling_crowding(&g, &b, &a, type, radii[ri], factor, out, tmp);
+                    assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
+                    /* at the cells: the rings fit in tmp, nothing but the cells' voxels is written */
+                    const int64_t rr = 2 * radii[ri] + 1 < g.nz ? 2 * radii[ri] + 1 : g.nz;
+                    const int ring = threads * (rr * nxy + nxy + g.nx) <= g.n;
+                    rings += ring;
                     for (int64_t v = 0; v < g.n; v++) out[v] = -7.0;
                     derm_coupling_crowding_cells(&g, &b, &a, type, radii[ri], factor, out, tmp);
-                    /* the rings fit in tmp: nothing but the cells' voxels is written */
-                    const int64_t rr = 2 * radii[ri] + 1 < g.nz ? 2 * radii[ri] + 1 : g.nz;
-                    const int ring = threads * (rr * g.nx * g.ny + g.nx * g.ny + g.nx) <= g.n;
-                    rings += ring;
                     int64_t nonzero = 0;
                     for (int64_t v = 0; v < g.n; v++) {
-                        if (occupied[v]) {
-                            assert_memory_equal(&out[v], &ref[v], sizeof(double));
-                            nonzero += out[v] > 0.0;
-                        } else if (ring) {
-                            assert_true(out[v] == -7.0);
-                        } else {
-                            assert_memory_equal(&out[v], &ref[v], sizeof(double));
-                        }
+                        if (occupied[v] || !ring) assert_memory_equal(&out[v], &ref[v], sizeof(double));
+                        if (!occupied[v] && ring) assert_true(out[v] == -7.0);
+                        nonzero += occupied[v] && out[v] > 0.0;
                     }
                     if (type == 0) assert_true(nonzero > 0); /* the check saw counts, not only zeros */
                 }
@@ -715,7 +679,6 @@ int main(void)
         cmocka_unit_test(test_deposit_sparse_grid_bitwise),
         cmocka_unit_test(test_deposit_box_equals_deposit_then_box),
         cmocka_unit_test(test_crowding_equals_count_box_factor),
-        cmocka_unit_test(test_crowding_cells_equals_whole),
         cmocka_unit_test(test_box_in_place_equals_out_of_place),
         cmocka_unit_test(test_box_counts_bitwise_equal_to_box_mean),
     };

@@ -140,6 +140,16 @@ static void random_state(struct state *s, const struct derm_matrix_coef *c, uint
     }
 }
 
+/* Two identical random states (random_state with the same seed) of nx x ny x nz voxels. */
+static void twin_states(struct state *a, struct state *b, const struct derm_matrix_coef *c, int64_t nx, int64_t ny,
+                        int64_t nz, uint64_t seed)
+{
+    state_init(a, nx, ny, nz);
+    state_init(b, nx, ny, nz);
+    random_state(a, c, seed);
+    random_state(b, c, seed);
+}
+
 static double total(const double *x, int64_t n)
 {
     double s = 0.0;
@@ -560,10 +570,7 @@ static void test_step_uv_memory_lowers_uptake(void **state)
     c.endo_gain = 40.0;
     const double M = 0.03, u = 0.8;
     struct state a, b;
-    state_init(&a, 3, 2, 2);
-    state_init(&b, 3, 2, 2);
-    random_state(&a, &c, 11);
-    random_state(&b, &c, 11);
+    twin_states(&a, &b, &c, 3, 2, 2, 11);
     double *mem = calloc((size_t)a.g.n, sizeof(double));
     assert_non_null(mem);
     for (int64_t v = 0; v < a.g.n; v++) mem[v] = M;
@@ -607,10 +614,7 @@ static void test_step_halving_invariance(void **state)
     c.age_form_ref_h = 0.0;
     c.age_half = 1e300;
     struct state a, b;
-    state_init(&a, 4, 3, 3);
-    state_init(&b, 4, 3, 3);
-    random_state(&a, &c, 21);
-    random_state(&b, &c, 21);
+    twin_states(&a, &b, &c, 4, 3, 3, 21);
     const double dt = 4.0 * 168.0;
     assert_int_equal(step(&a, &c, dt, NULL, NULL), DERM_OK);
     assert_int_equal(step(&b, &c, 0.5 * dt, NULL, NULL), DERM_OK);
@@ -665,10 +669,7 @@ static void test_step_lazy_signals_same_bits(void **state)
     (void)state;
     struct derm_matrix_coef c = default_coef();
     struct state a, b;
-    state_init(&a, 20, 20, 40);
-    state_init(&b, 20, 20, 40);
-    random_state(&a, &c, 77);
-    random_state(&b, &c, 77);
+    twin_states(&a, &b, &c, 20, 20, 40, 77);
     /* MMP-1, MMP-3, TIMP and IL on a grid coarser by 5 (20 um voxels), the others on the voxel grid */
     double D[DERM_NSIGNAL], k[DERM_NSIGNAL];
     for (int q = 0; q < DERM_NSIGNAL; q++) {
@@ -723,10 +724,7 @@ static void test_step_thread_invariant(void **state)
     (void)state;
     struct derm_matrix_coef c = default_coef();
     struct state a, b;
-    state_init(&a, 12, 10, 16);
-    state_init(&b, 12, 10, 16);
-    random_state(&a, &c, 31);
-    random_state(&b, &c, 31);
+    twin_states(&a, &b, &c, 12, 10, 16, 31);
     struct derm_matrix_flux fa, fb;
     int saved = omp_get_max_threads();
     omp_set_num_threads(1);
@@ -748,10 +746,7 @@ static void test_step_field_sums(void **state)
     (void)state;
     struct derm_matrix_coef c = default_coef();
     struct state a, b;
-    state_init(&a, 13, 11, 9);
-    state_init(&b, 13, 11, 9);
-    random_state(&a, &c, 57);
-    random_state(&b, &c, 57);
+    twin_states(&a, &b, &c, 13, 11, 9, 57);
     const int64_t nz = a.g.nz, n = a.g.n;
     double *fsum = calloc((size_t)((DERM_NMATRIX + 1) * nz), sizeof(double));
     double *ref = calloc((size_t)((DERM_NMATRIX + 1) * nz), sizeof(double));
