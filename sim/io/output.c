@@ -375,8 +375,8 @@ static derm_status make_series(struct derm_output *o, const char *name, hid_t ft
     return attach(o, *out, name, 1, &dim_scale, err);
 }
 
-/* Chunk of one field frame: (1, cz, cy, cx) of at most DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES, splitting
- * along z first, then y, then x. */
+/* Chunk of one field frame: (1, cz, cy, cx) of at most DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES,
+ * splitting along z first, then y, then x. */
 static void field_chunk(const struct derm_grid *g, hsize_t chunk[4])
 {
     const hsize_t cap = DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES / sizeof(float);
@@ -997,10 +997,10 @@ static void gather_shuffled(const derm_real *v, const struct derm_grid *g, const
 /* Every field of frame k, its chunks filtered in parallel (shuffled as gathered, then
  * derm_h5util_deflate_chunk: together derm_h5util_filter_chunk, the bytes HDF5's own
  * pipeline makes, checked by test_io) and stored in order with H5Dwrite_chunk, in batches of
- * one chunk per thread so the extra memory stays a few chunks.
- * Deflate was most of a frame's time and ran on one thread. Per thread: a chunk of
- * shuffled bytes and its compressed copy (at most 2 x 4 MiB, DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES). Returns DERM_OK, or
- * DERM_ENOMEM with nothing written when its buffers cannot be had (the caller then writes serially). */
+ * one chunk per thread so the extra memory stays a few chunks: per thread a chunk of
+ * shuffled bytes and its compressed copy (at most 2 x DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES).
+ * Deflate was most of a frame's time and ran on one thread. Returns DERM_OK, or DERM_ENOMEM
+ * with nothing written when its buffers cannot be had (the caller then writes serially). */
 static derm_status write_field_chunks(struct derm_output *o, const struct derm_fields *f, hsize_t k, int level,
                                       struct derm_err *err)
 {

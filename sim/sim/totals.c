@@ -31,6 +31,20 @@ _Static_assert(NSUM <= DERM_SIM_LAYER_SUMS, "the row's sums need more layer scra
 _Static_assert(DERM_NSIGNAL <= DERM_SIGNAL_GRIDS_MAX_SPAN, "every signal fits one span call");
 enum { SPAN = 256 }; /* voxels a lazy signal is made at a time */
 
+/* The sums of the n arrays x over layer k, each serial in index order, eight arrays per pass
+ * (derm_grid_sums8: a row's ~19 full-grid sums took ~3x longer one by one), into
+ * pk[col[j]] (col NULL: pk[j]). */
+static void layer_sums(int n, const derm_real *const *x, int64_t k, int64_t nxy, const int *col, double *pk)
+{
+    for (int j0 = 0; j0 < n; j0 += 8) {
+        const derm_real *p[8];
+        double sv[8];
+        for (int j = 0; j < 8; j++) p[j] = x[j0 + j < n ? j0 + j : n - 1] + k * nxy;
+        derm_grid_sums8(p, nxy, sv);
+        for (int j = 0; j < 8 && j0 + j < n; j++) pk[col ? col[j0 + j] : j0 + j] = sv[j];
+    }
+}
+
 /* The sums of the lazy signals ids over layer k: each made strip by strip from its coarse
  * state (derm_signal_grids_span, the values derm_sim_sync_fields would write) and added in
  * index order, as derm_grid_sums8 adds a written field: the same bits, nothing written. */
@@ -86,13 +100,7 @@ static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, 
     firstprivate(nz, nxy, ne, nl)
     for (int64_t k = 0; k < nz; k++) {
         double *pk = part + k * NSUM;
-        for (int j0 = 0; j0 < ne; j0 += 8) { /* eight written arrays per pass */
-            const derm_real *p[8];
-            double sv[8];
-            for (int j = 0; j < 8; j++) p[j] = x[j0 + j < ne ? j0 + j : ne - 1] + k * nxy;
-            derm_grid_sums8(p, nxy, sv);
-            for (int j = 0; j < 8 && j0 + j < ne; j++) pk[col[j0 + j]] = sv[j];
-        }
+        if (ne) layer_sums(ne, x, k, nxy, col, pk);
         if (nl) {
             double acc[DERM_NSIGNAL];
             lazy_layer(s, nl, ids, k, rows + (size_t)omp_get_thread_num() * (size_t)nl * (size_t)s->grid.nx, acc);
@@ -103,20 +111,11 @@ static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, 
     return DERM_OK;
 }
 
-/* In each layer (in parallel) a serial sum per array in index order, eight arrays per pass
- * (derm_grid_sums8: a row's ~19 full-grid sums took ~3x longer one by one). */
 void derm_totals_layer_sums(const struct derm_grid *g, int n, const derm_real *const *x, double *part)
 {
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
 #pragma omp parallel for schedule(static) default(none) shared(part, x) firstprivate(nz, nxy, n)
-    for (int64_t k = 0; k < nz; k++)
-        for (int j0 = 0; j0 < n; j0 += 8) {
-            const derm_real *p[8];
-            double sv[8];
-            for (int j = 0; j < 8; j++) p[j] = x[j0 + j < n ? j0 + j : n - 1] + k * nxy;
-            derm_grid_sums8(p, nxy, sv);
-            for (int j = 0; j < 8 && j0 + j < n; j++) part[k * n + j0 + j] = sv[j];
-        }
+    for (int64_t k = 0; k < nz; k++) layer_sums(n, x, k, nxy, NULL, part + k * n);
 }
 
 static double mean_f(const struct derm_totals_ctx *c, double sum) { return c->nf ? sum / (double)c->nf : 0.0; }

@@ -741,12 +741,11 @@ static int derm_diffusion_any_nonzero(int64_t n, const derm_real *S, int nthread
     const int64_t head = n < 65536 ? n : 65536;
     for (int64_t v = 0; v < head; ++v)
         if (S[v] != 0.0) return 1;
-    int any = 0;
-#pragma omp parallel for schedule(static) num_threads(nthreads) reduction(|                              \
-                                                                          : any) default(none) shared(S) \
-    firstprivate(head, n)
-    for (int64_t v = head; v < n; ++v) any |= S[v] != 0.0;
-    return any;
+    int64_t nonzero = 0;
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(S) firstprivate(head, n) \
+    reduction(+ : nonzero)
+    for (int64_t v = head; v < n; ++v) nonzero += S[v] != 0.0;
+    return nonzero > 0;
 }
 
 /** Forward lateral transform of plane q into z: of c (pure form) or of g = S - A c

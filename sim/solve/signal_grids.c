@@ -296,27 +296,40 @@ static void z_pair(const struct prolong_tables *T, int64_t k, const derm_real *c
     *P1 = coarse + K1 * T->nxc * T->nyc;
 }
 
-/* Coarse column I interpolated in z (a, b) and y (u, v): the one formula of the
- * prolongation before x, shared by rows and points so their bits agree. */
-static inline double zy_value(const derm_real *r00, const derm_real *r01, const derm_real *r10, const derm_real *r11,
-                              double a, double b, double u, double v, int64_t I)
+/* The four coarse rows fine row j of fine layer k lies between, with their weights in z
+ * (a, b) and y (u, v). */
+struct zy_rows {
+    const derm_real *r00, *r01, *r10, *r11;
+    double a, b, u, v;
+};
+
+static inline struct zy_rows zy_rows_at(const struct prolong_tables *T, const derm_real *coarse, int64_t j, int64_t k)
 {
-    return u * (a * r00[I] + b * r10[I]) + v * (a * r01[I] + b * r11[I]);
+    struct zy_rows R;
+    const derm_real *P0, *P1;
+    z_pair(T, k, coarse, &P0, &P1, &R.a, &R.b);
+    const int64_t nxc = T->nxc;
+    R.r00 = P0 + T->yl[j] * nxc, R.r01 = P0 + T->yh[j] * nxc;
+    R.r10 = P1 + T->yl[j] * nxc, R.r11 = P1 + T->yh[j] * nxc;
+    R.v = T->wy[j], R.u = 1.0 - R.v;
+    return R;
+}
+
+/* Coarse column I interpolated in z and y: the one formula of the prolongation before x,
+ * shared by rows and points so their bits agree. */
+static inline double zy_value(const struct zy_rows *R, int64_t I)
+{
+    return R->u * (R->a * R->r00[I] + R->b * R->r10[I]) + R->v * (R->a * R->r01[I] + R->b * R->r11[I]);
 }
 
 /* The coarse row of fine row j of fine layer k, interpolated in z and y (nxc values). */
 DERM_SIMD_CLONES static void coarse_row(const struct prolong_tables *T, const derm_real *coarse, int64_t j, int64_t k,
                                         double *restrict row)
 {
-    const derm_real *P0, *P1;
-    double a, b;
-    z_pair(T, k, coarse, &P0, &P1, &a, &b);
+    const struct zy_rows R = zy_rows_at(T, coarse, j, k);
     const int64_t nxc = T->nxc;
-    const derm_real *r00 = P0 + T->yl[j] * nxc, *r01 = P0 + T->yh[j] * nxc;
-    const derm_real *r10 = P1 + T->yl[j] * nxc, *r11 = P1 + T->yh[j] * nxc;
-    const double v = T->wy[j], u = 1.0 - v;
 #pragma omp simd
-    for (int64_t I = 0; I < nxc; I++) row[I] = zy_value(r00, r01, r10, r11, a, b, u, v, I);
+    for (int64_t I = 0; I < nxc; I++) row[I] = zy_value(&R, I);
 }
 
 /* Fine cells i0 .. i1 - 1 of a row from its coarse row, interpolated in x (DERM_SIMD_CLONES,
@@ -465,15 +478,8 @@ int derm_signal_grids_lazy(const struct derm_signal_grids *sg, int s) { return s
 /* The prolongation at voxel (i, j, k) alone: the operations of coarse_row and fine_row. */
 static double point_value(const struct prolong_tables *T, const derm_real *coarse, int64_t i, int64_t j, int64_t k)
 {
-    const derm_real *P0, *P1;
-    double a, b;
-    z_pair(T, k, coarse, &P0, &P1, &a, &b);
-    const int64_t nxc = T->nxc;
-    const derm_real *r00 = P0 + T->yl[j] * nxc, *r01 = P0 + T->yh[j] * nxc;
-    const derm_real *r10 = P1 + T->yl[j] * nxc, *r11 = P1 + T->yh[j] * nxc;
-    const double v = T->wy[j], u = 1.0 - v;
-    const double lo = zy_value(r00, r01, r10, r11, a, b, u, v, T->xl[i]);
-    const double hi = zy_value(r00, r01, r10, r11, a, b, u, v, T->xh[i]);
+    const struct zy_rows R = zy_rows_at(T, coarse, j, k);
+    const double lo = zy_value(&R, T->xl[i]), hi = zy_value(&R, T->xh[i]);
     return (1.0 - T->wx[i]) * lo + T->wx[i] * hi;
 }
 
