@@ -238,12 +238,74 @@ DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, double
     }
 }
 
+/* fs[f] += the n stored values of matrix field f from q0, in index order, and fs[DERM_NMATRIX]
+ * those of act (when not NULL): a chain of additions per array, the chains advanced voxel by
+ * voxel together rather than one after the other (the same sums; a lone chain waits on each
+ * addition's latency). */
+static void strip_sums(derm_real *const *mat, const derm_real *act, int64_t q0, int n, double *fs)
+{
+    if (act)
+        for (int i = 0; i < n; i++) {
+#pragma GCC unroll 8
+            for (int f = 0; f < DERM_NMATRIX; f++) fs[f] += mat[f][q0 + i];
+            fs[DERM_NMATRIX] += act[q0 + i];
+        }
+    else
+        for (int i = 0; i < n; i++) {
+#pragma GCC unroll 8
+            for (int f = 0; f < DERM_NMATRIX; f++) fs[f] += mat[f][q0 + i];
+        }
+}
+
+/* The flux sums of a layer go in FLUX_LANES partial sums per flux: voxel i of the layer
+ * (strips start at multiples of STRIP) adds to lane i % FLUX_LANES, in index order, and
+ * the lanes are added pairwise at the end of the layer. Twelve four-wide chains advance
+ * together, a vector addition each (one chain per flux, voxel by voxel, waited on each
+ * addition's latency). The sums are diagnostics (budgets, rates in the series): nothing
+ * in the model reads them. */
+enum { FLUX_LANES = 4 };
+_Static_assert(STRIP % FLUX_LANES == 0, "strips start on a lane boundary");
+
+#if defined(__GNUC__)
+/* four doubles added lane by lane (GCC and Clang vector extension): one AVX2 addition, or
+ * two SSE2 ones; the same IEEE additions as the loop below */
+typedef double flux_lanes __attribute__((vector_size(FLUX_LANES * sizeof(double))));
+
+DERM_SIMD_CLONES static void flux_sums(const struct strip *S, int n, double sums[DERM_MATRIX_NFLUX][FLUX_LANES])
+{
+    flux_lanes acc[DERM_MATRIX_NFLUX];
+    memcpy(acc, sums, sizeof acc);
+    int i = 0;
+    for (; i + FLUX_LANES <= n; i += FLUX_LANES) {
+#pragma GCC unroll 12
+        for (int j = 0; j < DERM_MATRIX_NFLUX; j++) {
+            flux_lanes v;
+            memcpy(&v, &S->flux[j][i], sizeof v);
+            acc[j] += v;
+        }
+    }
+    memcpy(sums, acc, sizeof acc);
+    for (int j = 0; j < DERM_MATRIX_NFLUX; j++)
+        for (int l = 0; i + l < n; l++) sums[j][l] += S->flux[j][i + l];
+}
+#else
+static void flux_sums(const struct strip *S, int n, double sums[DERM_MATRIX_NFLUX][FLUX_LANES])
+{
+    int i = 0;
+    for (; i + FLUX_LANES <= n; i += FLUX_LANES)
+        for (int j = 0; j < DERM_MATRIX_NFLUX; j++)
+            for (int l = 0; l < FLUX_LANES; l++) sums[j][l] += S->flux[j][i + l];
+    for (int j = 0; j < DERM_MATRIX_NFLUX; j++)
+        for (int l = 0; i + l < n; l++) sums[j][l] += S->flux[j][i + l];
+}
+#endif
+
 /* One depth layer, serially, strip by strip; its flux sums (struct derm_matrix_flux order)
  * into part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
 static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *in, int64_t k, int64_t nxy,
                          const struct derm_matrix_coef *cc, const struct step_const *K, double *part, double *fsum)
 {
-    double sums[DERM_MATRIX_NFLUX] = {0}, bad = 0.0, fs[DERM_NMATRIX + 1] = {0};
+    double sums[DERM_MATRIX_NFLUX][FLUX_LANES] = {{0}}, bad = 0.0, fs[DERM_NMATRIX + 1] = {0};
     struct strip S;
     const derm_real *const arr[NSIG_IN] = {A->m1, A->m3, A->ti, A->ros, A->il};
     double *rows = in->sg ? in->rows + (size_t)omp_get_thread_num() * NSIG_IN * (size_t)in->nx : NULL;
@@ -286,20 +348,12 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
         for (int f = 0; f < DERM_NMATRIX; f++)
             for (int i = 0; i < n; i++) mat[f][q0 + i] = (derm_real)S.io[f][i];
 #endif
-        if (fsum) { /* the stored values, in index order: one chain per array */
-            for (int f = 0; f < DERM_NMATRIX; f++)
-                for (int i = 0; i < n; i++) fs[f] += mat[f][q0 + i];
-            if (A->mmp_act)
-                for (int i = 0; i < n; i++) fs[DERM_NMATRIX] += A->mmp_act[q0 + i];
-        }
-        /* voxel by voxel, the scalar loop's sums: twelve independent chains of additions */
-        for (int i = 0; i < n; i++) {
-#pragma GCC unroll 12
-            for (int j = 0; j < DERM_MATRIX_NFLUX; j++) sums[j] += S.flux[j][i];
-            bad += S.bad[i];
-        }
+        if (fsum) /* the stored values, in index order: one chain per array, advanced together */
+            strip_sums(mat, A->mmp_act, q0, n, fs);
+        flux_sums(&S, n, sums);
+        for (int i = 0; i < n; i++) bad += S.bad[i]; /* 0 or 1 each: exact in any order */
     }
-    for (int i = 0; i < DERM_MATRIX_NFLUX; i++) part[i] = sums[i];
+    for (int j = 0; j < DERM_MATRIX_NFLUX; j++) part[j] = (sums[j][0] + sums[j][1]) + (sums[j][2] + sums[j][3]);
     part[DERM_MATRIX_NFLUX] = bad;
     if (fsum)
         for (int f = 0; f <= DERM_NMATRIX; f++) fsum[f] = fs[f];

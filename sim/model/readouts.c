@@ -12,8 +12,9 @@ double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, d
                     c->ha_volume * hr + rest);
 }
 
-DERM_SIMD_CLONES double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n,
-                                                        const derm_real *ci, const derm_real *cf, const derm_real *ga)
+DERM_SIMD_CLONES void derm_readout_mmp_susceptibility_sums(const struct derm_readout_coef *c, int64_t n,
+                                                           const derm_real *ci, const derm_real *cf,
+                                                           const derm_real *ga, double sums[2])
 {
     /* in strips: the per-voxel weights in a loop that vectorises (core/simd.h), then the two
      * sums voxel by voxel, in order: the bits of one serial loop */
@@ -34,7 +35,18 @@ DERM_SIMD_CLONES double derm_readout_mmp_susceptibility(const struct derm_readou
             gsum += gv[i];
         }
     }
-    return wsum > 0 ? gsum / wsum : 1.0;
+    sums[0] = wsum;
+    sums[1] = gsum;
+}
+
+double derm_readout_mmp_susceptibility_of(const double sums[2]) { return sums[0] > 0 ? sums[1] / sums[0] : 1.0; }
+
+double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const derm_real *ci,
+                                       const derm_real *cf, const derm_real *ga)
+{
+    double sums[2];
+    derm_readout_mmp_susceptibility_sums(c, n, ci, cf, ga, sums);
+    return derm_readout_mmp_susceptibility_of(sums);
 }
 
 double derm_readout_attached_area(const struct derm_readout_coef *c, double intact_mg_per_ml, double attachment)

@@ -19,14 +19,20 @@ struct derm_totals_ctx {
     double msum[DERM_NMATRIX]; /* layer-ordered sums of every matrix field */
     double ssum[DERM_NSIGNAL]; /* ... of every signal (voxel grid) */
     double act_sum, uv_sum;    /* ... of the MMP-1 activity and of the dermal UV dose */
+    double susc[2];            /* ... of the MMP susceptibility's two sums (readouts.h) */
     double col;                /* collagen intact + fragmented, summed */
     int64_t nf, nq, na, ns, nstem;
     double syn, att, area, mmp, ap1, tgr, dmg, exo; /* sums over fibroblasts, row order */
 };
 
-/* The row's full-grid sums: every matrix field, every signal, the MMP-1 activity and the
- * dermal UV dose. */
-enum { NSUM = DERM_NMATRIX + DERM_NSIGNAL + 2 };
+/* The row's full-grid sums, as columns of the layer sums: every matrix field, every signal,
+ * the MMP-1 activity, the dermal UV dose and the MMP susceptibility's two sums. */
+enum {
+    COL_ACT = DERM_NMATRIX + DERM_NSIGNAL,
+    COL_UV,
+    COL_SUSC, /* and COL_SUSC + 1 */
+    NSUM = COL_SUSC + 2
+};
 _Static_assert(NSUM <= DERM_SIM_LAYER_SUMS, "the row's sums need more layer scratch (sim.h)");
 _Static_assert(DERM_NSIGNAL <= DERM_SIGNAL_GRIDS_MAX_SPAN, "every signal fits one span call");
 enum { SPAN = 256 }; /* voxels a lazy signal is made at a time */
@@ -53,36 +59,49 @@ static void lazy_layer(const struct derm_sim *s, int nl, const int *ids, int64_t
     const int64_t nxy = s->grid.nx * s->grid.ny;
     derm_real buf[DERM_SIGNAL_GRIDS_MAX_SPAN][SPAN], *out[DERM_SIGNAL_GRIDS_MAX_SPAN];
     int64_t keys[DERM_SIGNAL_GRIDS_MAX_SPAN];
+    double a[DERM_SIGNAL_GRIDS_MAX_SPAN] = {0};
     for (int x = 0; x < nl; x++) {
         out[x] = buf[x];
         keys[x] = -1;
-        acc[x] = 0.0;
     }
     for (int64_t q0 = k * nxy; q0 < (k + 1) * nxy; q0 += SPAN) {
         const int len = (int)((k + 1) * nxy - q0 < SPAN ? (k + 1) * nxy - q0 : SPAN);
         derm_signal_grids_span(s->diff, nl, ids, q0, len, rows, keys, out);
-        for (int x = 0; x < nl; x++)
-            for (int i = 0; i < len; i++) acc[x] += buf[x][i];
+        /* one chain per signal, the chains advanced together (a lone chain waits on each
+         * addition's latency), in registers */
+        for (int x0 = 0; x0 < nl; x0 += 8) {
+            double r[8];
+            for (int x = 0; x < 8; x++) r[x] = x0 + x < nl ? a[x0 + x] : 0.0;
+            for (int i = 0; i < len; i++) {
+#pragma GCC unroll 8
+                for (int x = 0; x < 8; x++)
+                    if (x0 + x < nl) r[x] += buf[x0 + x][i];
+            }
+            for (int x = 0; x < 8 && x0 + x < nl; x++) a[x0 + x] = r[x];
+        }
     }
+    for (int x = 0; x < nl; x++) acc[x] = a[x];
 }
 
 /* part[k NSUM + j] = the sum of the row's array j over layer k, serial in index order (as
  * derm_totals_layer_sums), the layers in parallel; a lazy signal whose field lags its
- * coarse state (s->fine_stale) is summed from that state without being written, and the
- * matrix fields and MMP-1 activity are copied from fsum (the matrix kernel's) if given. */
+ * coarse state (s->fine_stale) is summed from that state without being written, the
+ * matrix fields and MMP-1 activity are copied from fsum (the matrix kernel's) if given, and
+ * the MMP susceptibility's two sums are made layer by layer (the mean of the whole block
+ * from the layers' sums added in order: the same for any thread count). */
 static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, double *part, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
     const derm_real *x[NSUM];
     int col[NSUM], ids[DERM_NSIGNAL], lcol[DERM_NSIGNAL], ne = 0, nl = 0;
-    for (int j = 0; j < NSUM; j++) {
+    for (int j = 0; j < COL_SUSC; j++) {
         const int q = j - DERM_NMATRIX;
         const derm_real *a = j < DERM_NMATRIX   ? s->f.matrix[j]
                              : q < DERM_NSIGNAL ? s->f.signal[q]
-                             : j == NSUM - 2    ? s->f.state[DERM_ST_MMP1_ACTIVITY]
+                             : j == COL_ACT     ? s->f.state[DERM_ST_MMP1_ACTIVITY]
                                                 : s->f.state[DERM_ST_UV_DOSE];
-        if (fsum && (j < DERM_NMATRIX || j == NSUM - 2)) { /* the matrix kernel's (derm_matrix_step) */
+        if (fsum && (j < DERM_NMATRIX || j == COL_ACT)) { /* the matrix kernel's (derm_matrix_step) */
             const int f = j < DERM_NMATRIX ? j : DERM_NMATRIX;
             for (int64_t k = 0; k < nz; k++) part[k * NSUM + j] = fsum[k * (DERM_NMATRIX + 1) + f];
         } else if (q >= 0 && q < DERM_NSIGNAL && s->fine_stale && derm_signal_grids_lazy(s->diff, q)) {
@@ -96,11 +115,15 @@ static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, 
     const int nt = omp_get_max_threads();
     double *rows = nl ? malloc(sizeof(double) * (size_t)nt * (size_t)nl * (size_t)g->nx) : NULL;
     if (nl && !rows) return derm_err_set(err, DERM_ENOMEM, "out of memory for the signals' interpolation rows");
-#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(s, part, x, col, ids, lcol, rows) \
+    derm_real *const *m = s->f.matrix;
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(s, part, x, col, ids, lcol, rows, m) \
     firstprivate(nz, nxy, ne, nl)
     for (int64_t k = 0; k < nz; k++) {
         double *pk = part + k * NSUM;
         if (ne) layer_sums(ne, x, k, nxy, col, pk);
+        derm_readout_mmp_susceptibility_sums(&s->c.readout, nxy, m[DERM_M_COLLAGEN_INTACT] + k * nxy,
+                                             m[DERM_M_COLLAGEN_FRAGMENTED] + k * nxy, m[DERM_M_AGE_AMOUNT] + k * nxy,
+                                             pk + COL_SUSC);
         if (nl) {
             double acc[DERM_NSIGNAL];
             lazy_layer(s, nl, ids, k, rows + (size_t)omp_get_thread_num() * (size_t)nl * (size_t)s->grid.nx, acc);
@@ -242,11 +265,7 @@ static double t_elastin_total(S *s, C *c, int a)
 }
 static double t_ha_total(S *s, C *c, int a) { return (c->msum[DERM_M_HA_HMW] + c->msum[DERM_M_HA_LMW]) * c->areal; }
 static double t_age_total(S *s, C *c, int a) { return c->msum[DERM_M_AGE_AMOUNT] * c->areal; }
-static double t_collagen_mmp_susceptibility(S *s, C *c, int a)
-{
-    return derm_readout_mmp_susceptibility(&s->c.readout, s->grid.n, s->f.matrix[DERM_M_COLLAGEN_INTACT],
-                                           s->f.matrix[DERM_M_COLLAGEN_FRAGMENTED], s->f.matrix[DERM_M_AGE_AMOUNT]);
-}
+static double t_collagen_mmp_susceptibility(S *s, C *c, int a) { return derm_readout_mmp_susceptibility_of(c->susc); }
 static double t_mmp1_activity_mean(S *s, C *c, int a) { return c->act_sum / c->n; }
 
 /* ---- subject and exposures ------------------------------------------------------- */
@@ -309,8 +328,10 @@ static void row_sums(const struct derm_sim *s, const double *part, struct derm_t
     }
     for (int q = 0; q < DERM_NMATRIX; q++) c->msum[q] = out[q];
     for (int q = 0; q < DERM_NSIGNAL; q++) c->ssum[q] = out[DERM_NMATRIX + q];
-    c->act_sum = out[NSUM - 2];
-    c->uv_sum = out[NSUM - 1];
+    c->act_sum = out[COL_ACT];
+    c->uv_sum = out[COL_UV];
+    c->susc[0] = out[COL_SUSC];
+    c->susc[1] = out[COL_SUSC + 1];
     c->col = c->msum[DERM_M_COLLAGEN_INTACT] + c->msum[DERM_M_COLLAGEN_FRAGMENTED];
     const struct derm_agents *ag = &s->a;
     for (int64_t r = 0; r < ag->n; r++) {

@@ -875,8 +875,10 @@ static void ref_step(struct state *s, const struct derm_matrix_coef *cc, double 
     for (int i = 0; i < DERM_MATRIX_NFLUX; i++) fl[i] = 0.0;
     *nbad = 0.0;
     for (int64_t k = 0; k < s->g.nz; k++) {
-        double sums[DERM_MATRIX_NFLUX] = {0};
+        /* each flux in four partial sums, voxel q of the layer in lane q % 4 (matrix.c) */
+        double lanes[DERM_MATRIX_NFLUX][4] = {{0}};
         for (int64_t q = k * s->g.nx * s->g.ny; q < (k + 1) * s->g.nx * s->g.ny; q++) {
+            const int64_t l = (q - k * s->g.nx * s->g.ny) % 4;
             const int bad_in = ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 || ez[q] < 0.0 || hh[q] < 0.0 ||
                                hl[q] < 0.0 || ea[q] < 0.0;
             /* collagen */
@@ -898,17 +900,17 @@ static void ref_step(struct state *s, const struct derm_matrix_coef *cc, double 
             const double cleaved = ref_chain(P, a, b, 1.0, dt, e1a, p1a, e1b, p1b, &ci[q], &cf[q]);
             double cleared = cleaved - (cf[q] - f0);
             if (cleared < 0.0) cleared = 0.0;
-            sums[0] += P * dt;
-            sums[1] += cleaved;
-            sums[2] += cleared;
+            lanes[0][l] += P * dt;
+            lanes[1][l] += cleaved;
+            lanes[2][l] += cleared;
             const double load_out = 1.0 / (1.0 + x_age / cc->age_half);
             double frac_out = total0 > 0.0 ? cleared / total0 * load_out : 0.0;
             if (frac_out > 1.0) frac_out = 1.0;
             const double total1 = ci[q] + cf[q];
             const double age_out = ga[q] * frac_out, age_in = age_form_h * total1 * dt;
             ga[q] = ga[q] - age_out + age_in;
-            sums[10] += age_in;
-            sums[11] += age_out;
+            lanes[10][l] += age_in;
+            lanes[11][l] += age_out;
             /* elastin */
             const double rx = s->sig[DERM_S_ROS][q] > 0.0 ? s->sig[DERM_S_ROS][q] : 0.0;
             const double ox = cc->k_oxidation_h * rx, kel = cc->k_elastin_h + ox;
@@ -920,10 +922,10 @@ static void ref_step(struct state *s, const struct derm_matrix_coef *cc, double 
                 ref_chain(s->dep_el[q], kel, cc->k_elastotic_h, yz, dt, ee, pe, e_ez, p_ez, &ef[q], &ez[q]);
             const double pz = s->dep_ez ? s->dep_ez[q] : 0.0;
             if (pz > 0.0) ez[q] += pz * dt * derm_chain_phi1(cc->k_elastotic_h * dt);
-            sums[3] += s->dep_el[q] * dt;
-            sums[4] += pz * dt;
-            sums[5] += left * yz;
-            sums[6] += e0 + (s->dep_el[q] + pz) * dt - (ef[q] + ez[q]);
+            lanes[3][l] += s->dep_el[q] * dt;
+            lanes[4][l] += pz * dt;
+            lanes[5][l] += left * yz;
+            lanes[6][l] += e0 + (s->dep_el[q] + pz) * dt - (ef[q] + ez[q]);
             const double e1 = ef[q] + ez[q];
             double e_out = e0 > 0.0 ? (e0 + (s->dep_el[q] + pz) * dt - e1) / e0 : 0.0;
             if (e_out < 0.0) e_out = 0.0;
@@ -934,16 +936,16 @@ static void ref_step(struct state *s, const struct derm_matrix_coef *cc, double 
             const double kh = derm_matrix_ha_rate(cc, s->sig[DERM_S_ROS][q], s->sig[DERM_S_IL][q]);
             double eh, ph;
             derm_chain_decay(kh * dt, &eh, &ph);
-            sums[8] += ref_chain(s->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, eh, ph, e_hl, p_hl,
-                                 &hh[q], &hl[q]);
-            sums[7] += made;
-            sums[9] += h0 + made - (hh[q] + hl[q]);
+            lanes[8][l] += ref_chain(s->dep_ha[q] + cc->ha_supply, kh, cc->k_lmw_h, cc->lmw_yield, dt, eh, ph, e_hl,
+                                     p_hl, &hh[q], &hl[q]);
+            lanes[7][l] += made;
+            lanes[9][l] += h0 + made - (hh[q] + hl[q]);
             const double chk = ci[q] + cf[q] + ga[q] + ef[q] + ez[q] + hh[q] + hl[q] + ea[q];
             const int bad_out = ci[q] < 0.0 || cf[q] < 0.0 || ga[q] < 0.0 || ef[q] < 0.0 || ez[q] < 0.0 ||
                                 hh[q] < 0.0 || hl[q] < 0.0 || ea[q] < 0.0;
             if (bad_in || !isfinite(chk) || bad_out) *nbad += 1.0;
         }
-        for (int i = 0; i < DERM_MATRIX_NFLUX; i++) fl[i] += sums[i];
+        for (int i = 0; i < DERM_MATRIX_NFLUX; i++) fl[i] += (lanes[i][0] + lanes[i][1]) + (lanes[i][2] + lanes[i][3]);
     }
 }
 

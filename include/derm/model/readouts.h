@@ -33,6 +33,15 @@ double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, d
 double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_t n, const derm_real *intact,
                                        const derm_real *fragmented, const derm_real *age_amount);
 
+/** Its two sums over n voxels, each in index order: sums[0] the intact collagen, sums[1]
+ *  the intact collagen times 1 / (1 + X / Xh). Sums of parts (depth layers, say) added up
+ *  give the mean by derm_readout_mmp_susceptibility_of. */
+void derm_readout_mmp_susceptibility_sums(const struct derm_readout_coef *c, int64_t n, const derm_real *intact,
+                                          const derm_real *fragmented, const derm_real *age_amount, double sums[2]);
+
+/** The mean from the two sums: sums[1] / sums[0], 1 without intact collagen. */
+double derm_readout_mmp_susceptibility_of(const double sums[2]);
+
 /** Attached cell-surface fraction of a cell in a voxel with the given intact collagen and
  *  its integrin attachment (the collapse switch, 1 / (1 + (f/f50)^n) of the local fragmented
  *  fraction f): the share of its contacts that find intact fibrils, C / (C + Kb), on the
