@@ -115,6 +115,14 @@ static void phase_exposures(struct derm_sim *s)
  * synthesis spread over each cell's reach: the voxel-grid signals in one pass over the bins,
  * the coarse ones in one pass per coarsening factor, each matrix deposit filtered row by row
  * as it is summed (never a whole-grid array before its box). */
+/* 1 if the n values are all zero (+0 or -0). */
+static int all_zero(const double *v, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (v[i] != 0.0) return 0;
+    return 1;
+}
+
 static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
 {
     const struct derm_grid *g = &s->grid;
@@ -126,9 +134,15 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
     gf_add = derm_vascular_gf_source(&s->c.vascular, s->in.systemic, cigarettes_per_day);
     for (int q = 0; q < DERM_NSIGNAL; q++) {
         if (derm_signal_grids_factor(s->diff, q) > 1) continue; /* deposited on its own grid below */
+        const double a = q == DERM_S_GF ? gf_add : 0.0;
+        /* a deposit of nothing writes +0 everywhere (0 + 0 and sums of zeros are +0): an
+         * array that is +0 already is left alone (the exosomes without a treatment) */
+        const int nothing = a == 0.0 && all_zero(s->rates.signal[q], s->a.n);
+        if (nothing && s->src_zero[q]) continue;
+        s->src_zero[q] = nothing;
         val[nfine] = s->rates.signal[q];
         out[nfine] = s->src[q];
-        add[nfine] = q == DERM_S_GF ? gf_add : 0.0;
+        add[nfine] = a;
         nfine++;
     }
     derm_coupling_deposit_many(g, &s->bins, nfine, val, add, out);
@@ -167,6 +181,7 @@ static void phase_treatments(struct derm_sim *s)
         derm_treatment_add_sources(&s->grid, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, s->src, s->exo_mix,
                                    s->w_k);
         if (s->wound_on) derm_wound_add_sources(&s->grid, &s->c.wound, s->wound.open_mean, s->src);
+        memset(s->src_zero, 0, sizeof s->src_zero); /* written in place: no longer known */
     } else {
         /* these sources are uniform in each layer: the same kernels write one column of the
          * depth layers (a 1 x 1 x nz grid), which then goes onto each signal's own grid */
@@ -179,7 +194,10 @@ static void phase_treatments(struct derm_sim *s)
                               colsrc[DERM_S_ROS]);
         derm_treatment_add_sources(&col, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, colsrc, s->exo_mix, s->w_k);
         if (s->wound_on) derm_wound_add_sources(&col, &s->c.wound, s->wound.open_mean, colsrc);
-        for (int q = 0; q < DERM_NSIGNAL; q++) derm_signal_grids_add_layers(s->diff, q, colsrc[q], s->src[q]);
+        for (int q = 0; q < DERM_NSIGNAL; q++) {
+            derm_signal_grids_add_layers(s->diff, q, colsrc[q], s->src[q]); /* adds the non-zero layers */
+            for (int64_t k = 0; k < nz && s->src_zero[q]; k++) s->src_zero[q] = colsrc[q][k] == 0.0;
+        }
     }
     derm_treatment_mix_emphasis(&s->c.treatment, s->exo_mix, s->exo_mult);
 }
@@ -288,8 +306,10 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     phase_deposit(s, s->expo.cigarettes_per_day);
     phase_treatments(s);
     derm_sim_lap(s, DERM_PHASE_DEPOSIT, &t);
-    /* 7. signals over the step */
-    DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
+    /* 7. signals over the step (a source known to be +0 as NULL: the same step, unscanned) */
+    const derm_real *src[DERM_NSIGNAL];
+    for (int q = 0; q < DERM_NSIGNAL; q++) src[q] = s->src_zero[q] ? NULL : s->src[q];
+    DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, src, dt, err));
     s->fine_stale = s->lazy_signals; /* the lazy signals' fine fields are now behind their states */
     derm_sim_lap(s, DERM_PHASE_SIGNALS, &t);
     /* 8. matrix kinetics with the new signals */

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derm/io/config.h"
 #include "derm/sim/sim.h"
 #include "derm/sim/totals.h"
 
@@ -440,6 +441,43 @@ static void test_homeostasis_two_years_at_25(void **state)
     derm_sim_free(s);
 }
 
+/* A source the step knows to be +0 (src_zero: the deposit skips it, the solver gets NULL)
+ * is +0 after every step, bit for bit: an exosome source idle, then two intradermal doses
+ * (written by the treatment in place), then idle again; the flag must be seen set before
+ * and after the doses and cleared by them. */
+static void test_idle_sources_known_zero(void **state)
+{
+    (void)state;
+    const char *text = "run: {age_start_years: 25, age_end_years: 26, dt_hours: 24}\n"
+                       "domain: {nx: 8, ny: 8, nz: 12, voxel_um: 20}\n"
+                       "schedule:\n"
+                       "  exo: {input: exosome, dose: 1, at_age: 25.02, count: 2, every_days: 3, route: intradermal}\n";
+    struct derm_params p;
+    derm_params_defaults(&p);
+    static struct derm_schedule sched; /* zero: n = 0 */
+    struct derm_err err = {0};
+    if (derm_config_load_string(text, "idle.yaml", &p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    struct derm_sim *s = NULL;
+    if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) fail_msg("derm_sim_create: %s", err.msg);
+    int idle_before = 0, dosed = 0, idle_after = 0;
+    for (int step = 0; step < 40; step++) {
+        run(s, 1);
+        for (int q = 0; q < DERM_NSIGNAL; q++) {
+            if (!s->src_zero[q]) continue;
+            for (int64_t v = 0; v < s->grid.n; v++)
+                if (s->src[q][v] != 0.0 || signbit(s->src[q][v]))
+                    fail_msg("step %d: signal %d's source is known +0 but holds %g at voxel %lld", step, q,
+                             (double)s->src[q][v], (long long)v);
+        }
+        const int zero = s->src_zero[DERM_S_EXOSOME];
+        idle_before += zero && !dosed;
+        dosed += !zero;
+        idle_after += zero && dosed;
+    }
+    assert_true(idle_before > 0 && dosed > 0 && idle_after > 0);
+    derm_sim_free(s);
+}
+
 static void test_impossible_domains_fail(void **state)
 {
     (void)state;
@@ -510,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_thread_count_invariance),
         cmocka_unit_test(test_homeostasis_two_years_at_25),
         cmocka_unit_test(test_impossible_domains_fail),
+        cmocka_unit_test(test_idle_sources_known_zero),
         cmocka_unit_test(test_params_copy_untouched_and_division),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

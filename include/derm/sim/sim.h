@@ -99,6 +99,9 @@ struct derm_sim {
     /* scratch (grid.n each, unless noted) */
     derm_real *src[DERM_NSIGNAL]; /* sources: grid.n, or a coarse signal's own coarse source */
     int src_owned[DERM_NSIGNAL];  /* 1: src[q] allocated here; 0: owned by diff */
+    int src_zero[DERM_NSIGNAL];   /* 1: src[q] (on the voxel grid) is all +0, as the last deposit and
+                                     treatments left it: skipped by the next deposit of nothing and
+                                     passed to the solver as NULL (no scan) */
     int coarse_signals;           /* any signal on a coarser grid: sources go through src_col */
     derm_real *src_col;           /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
     derm_real *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp;
