@@ -63,7 +63,13 @@ int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um)
 
 void derm_grid_sums8(const derm_real *const p[8], int64_t len, double s[8])
 {
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0;
+    for (int j = 0; j < 8; j++) s[j] = 0.0;
+    derm_grid_sums8_add(p, len, s);
+}
+
+void derm_grid_sums8_add(const derm_real *const p[8], int64_t len, double s[8])
+{
+    double s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], s6 = s[6], s7 = s[7];
     for (int64_t v = 0; v < len; v++) { /* independent chains, each in index order */
         s0 += p[0][v];
         s1 += p[1][v];

@@ -241,7 +241,8 @@ DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, double
 /* fs[f] += the n stored values of matrix field f from q0, in index order, and fs[DERM_NMATRIX]
  * those of act (when not NULL): a chain of additions per array, the chains advanced voxel by
  * voxel together rather than one after the other (the same sums; a lone chain waits on each
- * addition's latency). */
+ * addition's latency). Nine chains, not derm_grid_sums8's eight, so that the MMP-1
+ * activity's is not left alone. */
 static void strip_sums(derm_real *const *mat, const derm_real *act, int64_t q0, int n, double *fs)
 {
     if (act)
@@ -268,14 +269,16 @@ _Static_assert(STRIP % FLUX_LANES == 0, "strips start on a lane boundary");
 
 #if defined(__GNUC__)
 /* four doubles added lane by lane (GCC and Clang vector extension): one AVX2 addition, or
- * two SSE2 ones; the same IEEE additions as the loop below */
+ * two SSE2 ones; the same IEEE additions as the plain loop below */
 typedef double flux_lanes __attribute__((vector_size(FLUX_LANES * sizeof(double))));
+#endif
 
 DERM_SIMD_CLONES static void flux_sums(const struct strip *S, int n, double sums[DERM_MATRIX_NFLUX][FLUX_LANES])
 {
+    int i = 0;
+#if defined(__GNUC__)
     flux_lanes acc[DERM_MATRIX_NFLUX];
     memcpy(acc, sums, sizeof acc);
-    int i = 0;
     for (; i + FLUX_LANES <= n; i += FLUX_LANES) {
 #pragma GCC unroll 12
         for (int j = 0; j < DERM_MATRIX_NFLUX; j++) {
@@ -285,20 +288,14 @@ DERM_SIMD_CLONES static void flux_sums(const struct strip *S, int n, double sums
         }
     }
     memcpy(sums, acc, sizeof acc);
-    for (int j = 0; j < DERM_MATRIX_NFLUX; j++)
-        for (int l = 0; i + l < n; l++) sums[j][l] += S->flux[j][i + l];
-}
 #else
-static void flux_sums(const struct strip *S, int n, double sums[DERM_MATRIX_NFLUX][FLUX_LANES])
-{
-    int i = 0;
     for (; i + FLUX_LANES <= n; i += FLUX_LANES)
         for (int j = 0; j < DERM_MATRIX_NFLUX; j++)
             for (int l = 0; l < FLUX_LANES; l++) sums[j][l] += S->flux[j][i + l];
-    for (int j = 0; j < DERM_MATRIX_NFLUX; j++)
+#endif
+    for (int j = 0; j < DERM_MATRIX_NFLUX; j++) /* the strip's last n % FLUX_LANES voxels */
         for (int l = 0; i + l < n; l++) sums[j][l] += S->flux[j][i + l];
 }
-#endif
 
 /* One depth layer, serially, strip by strip; its flux sums (struct derm_matrix_flux order)
  * into part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */

@@ -111,10 +111,6 @@ static void phase_exposures(struct derm_sim *s)
     phase_wounds(s);
 }
 
-/* Per-agent secretion into signal sources, the systemic growth factor, and matrix
- * synthesis spread over each cell's reach: the voxel-grid signals in one pass over the bins,
- * the coarse ones in one pass per coarsening factor, each matrix deposit filtered row by row
- * as it is summed (never a whole-grid array before its box). */
 /* 1 if the n values are all zero (+0 or -0). */
 static int all_zero(const double *v, int64_t n)
 {
@@ -123,6 +119,10 @@ static int all_zero(const double *v, int64_t n)
     return 1;
 }
 
+/* Per-agent secretion into signal sources, the systemic growth factor, and matrix
+ * synthesis spread over each cell's reach: the voxel-grid signals in one pass over the bins,
+ * the coarse ones in one pass per coarsening factor, each matrix deposit filtered row by row
+ * as it is summed (never a whole-grid array before its box). */
 static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
 {
     const struct derm_grid *g = &s->grid;

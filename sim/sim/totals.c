@@ -53,13 +53,14 @@ static void layer_sums(int n, const derm_real *const *x, int64_t k, int64_t nxy,
 
 /* The sums of the lazy signals ids over layer k: each made strip by strip from its coarse
  * state (derm_signal_grids_span, the values derm_sim_sync_fields would write) and added in
- * index order, as derm_grid_sums8 adds a written field: the same bits, nothing written. */
+ * index order, eight chains per pass continued from strip to strip (derm_grid_sums8_add), as
+ * derm_grid_sums8 adds a written field: the same bits, nothing written. */
 static void lazy_layer(const struct derm_sim *s, int nl, const int *ids, int64_t k, double *rows, double *acc)
 {
     const int64_t nxy = s->grid.nx * s->grid.ny;
     derm_real buf[DERM_SIGNAL_GRIDS_MAX_SPAN][SPAN], *out[DERM_SIGNAL_GRIDS_MAX_SPAN];
     int64_t keys[DERM_SIGNAL_GRIDS_MAX_SPAN];
-    double a[DERM_SIGNAL_GRIDS_MAX_SPAN] = {0};
+    double sv[DERM_SIGNAL_GRIDS_MAX_SPAN + 8] = {0}; /* the chains, and room for a group's unused ones */
     for (int x = 0; x < nl; x++) {
         out[x] = buf[x];
         keys[x] = -1;
@@ -67,20 +68,13 @@ static void lazy_layer(const struct derm_sim *s, int nl, const int *ids, int64_t
     for (int64_t q0 = k * nxy; q0 < (k + 1) * nxy; q0 += SPAN) {
         const int len = (int)((k + 1) * nxy - q0 < SPAN ? (k + 1) * nxy - q0 : SPAN);
         derm_signal_grids_span(s->diff, nl, ids, q0, len, rows, keys, out);
-        /* one chain per signal, the chains advanced together (a lone chain waits on each
-         * addition's latency), in registers */
         for (int x0 = 0; x0 < nl; x0 += 8) {
-            double r[8];
-            for (int x = 0; x < 8; x++) r[x] = x0 + x < nl ? a[x0 + x] : 0.0;
-            for (int i = 0; i < len; i++) {
-#pragma GCC unroll 8
-                for (int x = 0; x < 8; x++)
-                    if (x0 + x < nl) r[x] += buf[x0 + x][i];
-            }
-            for (int x = 0; x < 8 && x0 + x < nl; x++) a[x0 + x] = r[x];
+            const derm_real *p[8];
+            for (int j = 0; j < 8; j++) p[j] = buf[x0 + j < nl ? x0 + j : nl - 1]; /* unused chains repeat the last */
+            derm_grid_sums8_add(p, len, sv + x0);
         }
     }
-    for (int x = 0; x < nl; x++) acc[x] = a[x];
+    for (int x = 0; x < nl; x++) acc[x] = sv[x];
 }
 
 /* part[k NSUM + j] = the sum of the row's array j over layer k, serial in index order (as

@@ -7,7 +7,8 @@
  * and a message, leaving the grid unchanged; extents and
  * voxel volume follow from nx, ny, nz and h. All comparisons are exact (integers) or to
  * 1e-15 relative (extents, volume). derm_grid_sums_serial equals the plain serial loop bit
- * for bit, for 1 to 13 arrays, lengths 0 to 40000 and 1 to 3 threads.
+ * for bit, for 1 to 13 arrays, lengths 0 to 40000 and 1 to 3 threads, and
+ * derm_grid_sums8_add over strips equals derm_grid_sums8 over the whole.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -235,6 +236,19 @@ static void test_sums_serial_bitwise(void **state)
     double reversed = 0.0; /* the check can fail: another order gives other bits */
     for (int64_t v = 39999; v >= 0; v--) reversed += x[0][v];
     assert_true(reversed != pair[0]);
+    /* derm_grid_sums8_add over strips of 256, 97 and the rest continues each chain: the bits
+     * of one pass */
+    const derm_real *p8[8];
+    double whole[8], parts[8] = {0};
+    for (int j = 0; j < 8; j++) p8[j] = x[j];
+    derm_grid_sums8(p8, 40000, whole);
+    const int64_t cut[] = {0, 256, 353, 40000};
+    for (int c = 0; c < 3; c++) {
+        const derm_real *q8[8];
+        for (int j = 0; j < 8; j++) q8[j] = x[j] + cut[c];
+        derm_grid_sums8_add(q8, cut[c + 1] - cut[c], parts);
+    }
+    assert_memory_equal(parts, whole, sizeof whole);
     for (int j = 0; j < K; j++) free(x[j]);
 }
 

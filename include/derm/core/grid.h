@@ -57,6 +57,10 @@ void derm_grid_add_layers(const struct derm_grid *g, const double *per_layer, do
  *  layer sums. */
 void derm_grid_sums8(const derm_real *const p[8], int64_t len, double s[8]);
 
+/** derm_grid_sums8 continuing each chain from s[j] instead of 0.0: the sums of an array
+ *  made part by part (strips, say) in index order have the bits of one pass over it. */
+void derm_grid_sums8_add(const derm_real *const p[8], int64_t len, double s[8]);
+
 /** sum[j] = the sum of x[j][0 .. n-1] added one by one in index order from 0.0: the same
  *  bits as the plain serial loop, for any thread count. The k sums are split into about as
  *  many groups as threads, and each group adds up to eight arrays in one pass (independent
