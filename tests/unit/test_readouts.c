@@ -101,6 +101,17 @@ static void test_mmp_susceptibility(void **state)
     assert_rel(derm_readout_mmp_susceptibility(&c, 3, zero, cf, ga), 1.0, 1e-15);
     double ci2[2] = {0.0, 80.0}, cf2[2] = {0.0, 0.0}, ga2[2] = {5.0, 0.0};
     assert_rel(derm_readout_mmp_susceptibility(&c, 2, ci2, cf2, ga2), 1.0, 1e-15);
+    /* the sums of parts (voxel 0, then voxels 1 and 2), added, give the same mean (the
+     * series row sums the layers this way) */
+    double part[2], sums[2] = {0.0, 0.0};
+    derm_readout_mmp_susceptibility_sums(&c, 1, ci, cf, ga, part);
+    sums[0] += part[0], sums[1] += part[1];
+    derm_readout_mmp_susceptibility_sums(&c, 2, ci + 1, cf + 1, ga + 1, part);
+    sums[0] += part[0], sums[1] += part[1];
+    assert_rel(sums[0], 350.0, 1e-15);
+    assert_rel(derm_readout_mmp_susceptibility_of(sums), want, 1e-14);
+    const double none[2] = {0.0, 0.0};
+    assert_true(derm_readout_mmp_susceptibility_of(none) == 1.0);
 }
 
 static void test_attached_area(void **state)
