@@ -11,11 +11,12 @@
 #include "derm/solve/chain.h"
 #include "derm/store/fields.h"
 
-static inline double mmp_activity(double mmp, double timp, double ki)
+/* The MMP activity per unit MMP left free by TIMP (matrix.h): (1 + 1/Ki) / (1 + TIMP/Ki),
+ * one division for MMP-1 and MMP-3 alike. c1 = 1 + 1/Ki, inv_ki = 1/Ki. */
+static inline double free_share(double timp, double c1, double inv_ki)
 {
-    mmp = mmp < 0.0 ? 0.0 : mmp;
     timp = timp < 0.0 ? 0.0 : timp;
-    return (mmp / (1.0 + timp / ki)) * (1.0 + 1.0 / ki);
+    return c1 / (1.0 + timp * inv_ki);
 }
 
 /* Per-step constants: the decays of the rates that are the same in every voxel (elastotic
@@ -23,7 +24,8 @@ static inline double mmp_activity(double mmp, double timp, double ki)
  * the constant parts of the collagen rates. */
 struct step_const {
     double e_ez, p_ez, e_hl, p_hl, phi_ez;
-    double a0, b0, g_num; /* 1 - s1, 1 - s3 - su, 1 + X0/Xh */
+    double a0, b0, g_num;            /* 1 - s1, 1 - s3 - su, 1 + X0/Xh */
+    double inv_age_half, c1, inv_ki; /* 1/Xh, 1 + 1/Ki, 1/Ki */
     double age_form_h, age_form_el_h, uptake, dt;
 };
 
@@ -48,10 +50,11 @@ struct signal_in {
 };
 
 /* The voxel loop runs over strips of a layer in passes, so that each pass is a plain loop
- * that vectorises: (1) the rates of every pool, (2) their decays over the step (the series
- * for all, then one exponential where the rate times the step is 0.05 or more, a scalar
- * loop), (3) the exact chains and the AGE loads, with selects instead of branches, and
- * (4) the flux sums, added voxel by voxel in the order of the scalar loop. Every voxel's
+ * that vectorises: (1) the rates of every pool (one division for the free share of both
+ * MMPs, one for the AGE load), (2) their decays over the step (the series where the rate
+ * times the step is below 0.05, derm_exp_neg where it is not: each loop only when a value
+ * of the strip needs it), (3) the exact chains and the AGE loads, with selects instead of
+ * branches, and (4) the flux sums, in four lanes per layer. Every voxel's
  * arithmetic is the scalar loop's, operation for operation, so the bits do not depend on
  * the vector width (no FMA contraction: ISO C, -ffp-contract=off) nor on the strip. */
 enum { STRIP = 128 };
@@ -62,7 +65,7 @@ struct strip {
     double a[STRIP], b[STRIP], ra[STRIP], rb[STRIP], ea[STRIP], pa[STRIP], eb[STRIP], pb[STRIP];
     double kel[STRIP], yz[STRIP], rk[STRIP], ek[STRIP], pk[STRIP];
     double kh[STRIP], rh[STRIP], eh[STRIP], ph[STRIP];
-    double x_age[STRIP], act[STRIP], bad[STRIP];
+    double load_out[STRIP], act[STRIP], bad[STRIP];
     double flux[DERM_MATRIX_NFLUX][STRIP];
     derm_real sig[NSIG_IN][STRIP]; /* the strips of lazy signals */
 #if DERM_REAL_IS_FLOAT
@@ -72,19 +75,28 @@ struct strip {
 
 static const derm_real zeros[STRIP]; /* stands for an absent array (UV memory, elastotic deposit) */
 
-/* e = e^{-rt}, p = phi1(rt) for n values: derm_chain_decay, bit for bit. */
+/* e = e^{-rt}, p = phi1(rt) for n values: derm_chain_decay, bit for bit. The series where
+ * |rt| < 0.05, the exponential elsewhere, each loop only when a value of the strip needs it
+ * (collagen and elastin rates are small, HA's large). */
 DERM_SIMD_CLONES static void decay_strip(int n, const double *restrict rt, double *restrict e, double *restrict p)
 {
+    int nfar = 0;
+#pragma omp simd reduction(+ : nfar)
+    for (int i = 0; i < n; i++) nfar += !(fabs(rt[i]) < 0.05);
+    if (nfar < n)
 #pragma omp simd
-    for (int i = 0; i < n; i++) {
-        const double ps = derm_chain_phi1_series(rt[i]);
-        p[i] = ps;
-        e[i] = 1.0 - rt[i] * ps;
-    }
-    for (int i = 0; i < n; i++)
-        if (!(fabs(rt[i]) < 0.05)) {
-            e[i] = exp(-rt[i]);
-            p[i] = (1.0 - e[i]) / rt[i];
+        for (int i = 0; i < n; i++) {
+            const double ps = derm_chain_phi1_series(rt[i]);
+            p[i] = ps;
+            e[i] = 1.0 - rt[i] * ps;
+        }
+    if (nfar > 0)
+#pragma omp simd
+        for (int i = 0; i < n; i++) {
+            const int far = !(fabs(rt[i]) < 0.05);
+            const double x = far ? rt[i] : 1.0, ex = derm_exp_neg(x);
+            e[i] = far ? ex : e[i];
+            p[i] = far ? (1.0 - ex) / x : p[i];
         }
 }
 
@@ -98,7 +110,8 @@ DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t 
     const derm_real *restrict ros = sp[3], *restrict il = sp[4];
     const derm_real *restrict uvm = A->uvm ? A->uvm + q0 : zeros;
     /* coefficients as locals: a load inside a select's arm would keep the branch */
-    const double dt = K->dt, age_ref = cc->age_ref, age_half = cc->age_half, g_num = K->g_num, ki = cc->timp_ki;
+    const double dt = K->dt, age_ref = cc->age_ref, inv_age_half = K->inv_age_half, g_num = K->g_num;
+    const double c1 = K->c1, inv_ki = K->inv_ki;
     const double k_cleave = cc->k_cleave_h, a0 = K->a0, s1 = cc->mmp1_share, k_clear = cc->k_clear_h, b0 = K->b0;
     const double s3 = cc->mmp3_share, su = cc->uptake_share, uptake = K->uptake, endo = cc->endo_gain;
     const double k_ox = cc->k_oxidation_h, k_el = cc->k_elastin_h;
@@ -108,16 +121,20 @@ DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t 
         /* collagen: I' = P - a I, F' = a I - b F */
         const double total0 = (double)ci[i] + cf[i];
         const double x_age = total0 > 0.0 ? ga[i] / (total0 > 0.0 ? total0 : 1.0) : age_ref;
-        const double g_age = x_age > age_ref ? g_num / (1.0 + x_age / age_half) : 1.0;
-        const double a1 = mmp_activity(m1[i], ti[i], ki);
-        const double a3 = mmp_activity(m3[i], ti[i], ki);
+        /* 1 / (1 + X/Xh): the AGE load of what clearance removes (advance_strip), and
+         * with g_num the MMPs' relative susceptibility g above the reference load */
+        const double load = 1.0 / (1.0 + x_age * inv_age_half);
+        const double g_age = x_age > age_ref ? g_num * load : 1.0;
+        const double free = free_share(ti[i], c1, inv_ki);
+        const double a1 = (m1[i] < 0.0 ? 0.0 : (double)m1[i]) * free; /* NaN stays NaN: reported */
+        const double a3 = (m3[i] < 0.0 ? 0.0 : (double)m3[i]) * free;
         /* AGE cross-links protect against the MMPs (Bourne 2014), not the other routes */
         const double a = k_cleave * (a0 + s1 * a1 * g_age);
         /* UV lowers the fibroblasts' fragment receptor Endo180 (Tang 2013); without UV
          * memory uptake / (1 + 0) is uptake exactly */
         const double up = uptake / (1.0 + endo * uvm[i]);
         const double b = k_clear * (b0 + s3 * a3 * g_age + su * up);
-        S->x_age[i] = x_age;
+        S->load_out[i] = load;
         S->act[i] = a1;
         S->a[i] = a;
         S->b[i] = b;
@@ -168,7 +185,7 @@ DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, double
                               *restrict dep_ha = A->dep_ha + q0;
     const derm_real *restrict dep_ez = A->dep_ez ? A->dep_ez + q0 : zeros;
     /* coefficients as locals: a load inside a select's arm would keep the branch */
-    const double dt = K->dt, age_half = cc->age_half, age_form_h = K->age_form_h, age_form_el_h = K->age_form_el_h;
+    const double dt = K->dt, age_form_h = K->age_form_h, age_form_el_h = K->age_form_el_h;
     const double k_ez = cc->k_elastotic_h, e_ez = K->e_ez, p_ez = K->p_ez, phi_ez = K->phi_ez;
     const double ha_supply = cc->ha_supply, k_lmw = cc->k_lmw_h, lmw_yield = cc->lmw_yield, e_hl = K->e_hl,
                  p_hl = K->p_hl;
@@ -192,8 +209,7 @@ DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, double
          * proportion to exp(-y/h) has the relative mean susceptibility g, and what it
          * removes carries 1/(1 + x/h) of the mean load. The collagen fluxes are not changed
          * by this choice of molecules, only the AGE that leaves with them. */
-        const double load_out = 1.0 / (1.0 + S->x_age[i] / age_half);
-        double frac_out = total0 > 0.0 ? cleared / (total0 > 0.0 ? total0 : 1.0) * load_out : 0.0;
+        double frac_out = total0 > 0.0 ? cleared / (total0 > 0.0 ? total0 : 1.0) * S->load_out[i] : 0.0;
         frac_out = frac_out > 1.0 ? 1.0 : frac_out;
         const double total1 = x + y;
         const double age_out = ga[i] * frac_out, age_in = age_form_h * total1 * dt;
@@ -390,6 +406,9 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     K.a0 = 1.0 - c->mmp1_share;
     K.b0 = 1.0 - c->mmp3_share - c->uptake_share;
     K.g_num = 1.0 + c->age_ref / c->age_half;
+    K.inv_age_half = 1.0 / c->age_half;
+    K.c1 = 1.0 + 1.0 / c->timp_ki;
+    K.inv_ki = 1.0 / c->timp_ki;
     derm_chain_decay(c->k_elastotic_h * dt_h, &K.e_ez, &K.p_ez);
     derm_chain_decay(c->k_lmw_h * dt_h, &K.e_hl, &K.p_hl);
     K.phi_ez = derm_chain_phi1(c->k_elastotic_h * dt_h);

@@ -5,8 +5,9 @@
  * series / exponential switch (a t, b t and |a - b| t around 0.05), against a fine RK4
  * integration (1e-9 relative), for mass balance (P t = dx + out, 1e-12) and for step
  * invariance (one step of t equals two of t/2 for constant coefficients, 1e-12).
- * derm_chain_phi1 is checked against -expm1(-x)/x on both sides of its series switch, and
- * the inline derm_chain_advance against derm_chain_step (bitwise).
+ * derm_chain_phi1 is checked against -expm1(-x)/x on both sides of its series switch, the
+ * inline derm_chain_advance against derm_chain_step (bitwise), and derm_exp_neg (the
+ * exponential of the decays) against libm's exp within 1 ulp.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -202,12 +203,36 @@ static void test_phi1_and_inline_form(void **state)
     }
 }
 
+/* derm_exp_neg, the matrix kernel's vectorisable e^{-x}: within 1 ulp of libm's exp(-x)
+ * (itself within a fraction of an ulp) on a dense sweep of [-700, 708] and at the ends; 1 at
+ * 0; arguments above 708 give e^{-708}. */
+static void test_exp_neg(void **state)
+{
+    (void)state;
+    double worst = 0.0;
+    for (double x = -700.0; x <= 708.0; x += 0.0013717) {
+        const double want = exp(-x), ulp = nextafter(want, INFINITY) - want;
+        const double err = fabs(derm_exp_neg(x) - want) / ulp;
+        worst = err > worst ? err : worst;
+    }
+    const double ends[] = {0.05, 1e-300, 0.3465735902799727, 0.34657359027997264, 707.9999999, 708.0};
+    for (size_t q = 0; q < sizeof ends / sizeof *ends; q++) {
+        const double want = exp(-ends[q]), ulp = nextafter(want, INFINITY) - want;
+        const double err = fabs(derm_exp_neg(ends[q]) - want) / ulp;
+        worst = err > worst ? err : worst;
+    }
+    if (worst > 1.0) fail_msg("derm_exp_neg is %.3g ulp from exp(-x)", worst);
+    assert_true(derm_exp_neg(0.0) == 1.0);
+    assert_true(derm_exp_neg(1e4) == derm_exp_neg(708.0) && derm_exp_neg(708.0) > 0.0);
+    assert_true(derm_exp_neg(INFINITY) == derm_exp_neg(708.0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_closed_forms),   cmocka_unit_test(test_chain_against_rk4),
         cmocka_unit_test(test_chain_mass_balance),   cmocka_unit_test(test_chain_step_invariance),
-        cmocka_unit_test(test_phi1_and_inline_form),
+        cmocka_unit_test(test_phi1_and_inline_form), cmocka_unit_test(test_exp_neg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

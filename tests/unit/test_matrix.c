@@ -852,11 +852,12 @@ static double ref_chain(double P, double a, double b, double yield, double t, do
     return out;
 }
 
+/* MMP activity: MMP x (1 + 1/Ki) / (1 + TIMP/Ki), the free share formed once per voxel */
 static double ref_activity(double mmp, double timp, double ki)
 {
     if (mmp < 0.0) mmp = 0.0;
     if (timp < 0.0) timp = 0.0;
-    return (mmp / (1.0 + timp / ki)) * (1.0 + 1.0 / ki);
+    return mmp * ((1.0 + 1.0 / ki) / (1.0 + timp * (1.0 / ki)));
 }
 
 /* The matrix step voxel by voxel, in the scalar loop's order (equations in matrix.h). */
@@ -884,8 +885,8 @@ static void ref_step(struct state *s, const struct derm_matrix_coef *cc, double 
             /* collagen */
             const double total0 = ci[q] + cf[q];
             const double x_age = total0 > 0.0 ? ga[q] / total0 : cc->age_ref;
-            const double g_age =
-                x_age > cc->age_ref ? (1.0 + cc->age_ref / cc->age_half) / (1.0 + x_age / cc->age_half) : 1.0;
+            const double load_out = 1.0 / (1.0 + x_age * (1.0 / cc->age_half));
+            const double g_age = x_age > cc->age_ref ? (1.0 + cc->age_ref / cc->age_half) * load_out : 1.0;
             const double a1 = ref_activity(s->sig[DERM_S_MMP1][q], s->sig[DERM_S_TIMP][q], cc->timp_ki);
             const double a3 = ref_activity(s->sig[DERM_S_MMP3][q], s->sig[DERM_S_TIMP][q], cc->timp_ki);
             if (act) act[q] = a1;
@@ -903,7 +904,6 @@ static void ref_step(struct state *s, const struct derm_matrix_coef *cc, double 
             lanes[0][l] += P * dt;
             lanes[1][l] += cleaved;
             lanes[2][l] += cleared;
-            const double load_out = 1.0 / (1.0 + x_age / cc->age_half);
             double frac_out = total0 > 0.0 ? cleared / total0 * load_out : 0.0;
             if (frac_out > 1.0) frac_out = 1.0;
             const double total1 = ci[q] + cf[q];

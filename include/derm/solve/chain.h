@@ -11,6 +11,8 @@
 #define DERM_SOLVE_CHAIN_H
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 /* The 8-term series of (1 - e^{-x}) / x (truncation < x^8/9! < 1e-16 for |x| < 0.05),
  * branch-free so that voxel loops vectorise (model/matrix.c). */
@@ -19,6 +21,43 @@ static inline double derm_chain_phi1_series(double x)
     return 1.0 - x * (1.0 / 2 -
                       x * (1.0 / 6 -
                            x * (1.0 / 24 - x * (1.0 / 120 - x * (1.0 / 720 - x * (1.0 / 5040 - x * (1.0 / 40320)))))));
+}
+
+/* e^{-x} for x >= -708 (x above 708 is taken as 708: e^{-708} ~ 3e-308 stands for
+ * anything smaller), branch-free so that voxel loops vectorise it (glibc's exp is a call
+ * per value): x = k ln2 + r with |r| <= ln2 / 2 (ln2 in two parts, Cody-Waite), so
+ * e^{-x} = 2^-k e^{-r}; e^{-r} by its Taylor polynomial of degree 13 (truncation below
+ * 1e-17), and 2^-k written into the exponent bits. Within 1 ulp of the correctly rounded
+ * value over [0, 708] (tests/unit/test_chain.c). Plain multiplications and additions
+ * (no FMA: -ffp-contract=off), so scalar and vector copies give the same bits. */
+static inline double derm_exp_neg(double x)
+{
+    x = x < 708.0 ? x : 708.0;
+    const double y = -x, shifter = 0x1.8p52; /* 1.5 2^52: y / ln2 + shifter has k in its low bits */
+    const double t = y * 0x1.71547652b82fep0 + shifter;
+    const double kd = t - shifter;
+    const double r = (y - kd * 0x1.62e42fefa3800p-1) - kd * 0x1.ef35793c7673p-45;
+    double q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    q = q * r + 1.0;
+    q = q * r + 1.0;
+    int64_t tb, sb, bits;
+    memcpy(&tb, &t, sizeof tb);
+    memcpy(&sb, &shifter, sizeof sb);
+    bits = (tb - sb + 1023) * ((int64_t)1 << 52); /* 2^k, k = tb - sb in [-1021, 1022] */
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return q * scale;
 }
 
 /* (1 - e^{-x}) / x. For |x| < 0.05 the series above: collagen and elastin rates times a
@@ -31,14 +70,14 @@ static inline double derm_chain_phi1(double x)
 }
 
 /* e = e^{-rt} and p = derm_chain_phi1(rt) for a rate times a time rt: by the series below
- * 0.05, from one exponential above. */
+ * 0.05, from one exponential (derm_exp_neg) above. */
 static inline void derm_chain_decay(double rt, double *e, double *p)
 {
     if (fabs(rt) < 0.05) {
         *p = derm_chain_phi1(rt);
         *e = 1.0 - rt * *p;
     } else {
-        *e = exp(-rt);
+        *e = derm_exp_neg(rt);
         *p = (1.0 - *e) / rt;
     }
 }
