@@ -26,12 +26,15 @@
 
 /* The prolongation onto the fine grid g from the grid coarser by f: along each axis fine cell
  * i lies between coarse cells xl[i] and xh[i] with weight wx[i] on xh[i] (axis_table); the
- * same for y and z. One set per coarse group, made once. */
+ * same for y and z. Along x the fine cells come in runs with the same pair of coarse cells:
+ * run b is fine cells xb[b] .. xb[b + 1] - 1, and fine cell i is in run xr[i]. One set per
+ * coarse group, made once. */
 struct prolong_tables {
     struct derm_grid g;
-    int64_t nxc, nyc, nzc;
+    int64_t f, nxc, nyc, nzc;
     int vascular;
     int64_t *xl, *xh, *yl, *yh, *zl, *zh;
+    int64_t *xb, *xr;
     double *wx, *wy, *wz;
 };
 
@@ -262,16 +265,23 @@ static void prolong_tables_fini(struct prolong_tables *T)
 static int prolong_tables_init(struct prolong_tables *T, const struct derm_grid *g, int64_t f, int vascular)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz;
-    *T = (struct prolong_tables){.g = *g, .nxc = nx / f, .nyc = ny / f, .nzc = nz / f, .vascular = vascular};
-    T->xl = malloc((size_t)(2 * (nx + ny + nz)) * sizeof *T->xl);
+    *T = (struct prolong_tables){.g = *g, .f = f, .nxc = nx / f, .nyc = ny / f, .nzc = nz / f, .vascular = vascular};
+    T->xl = malloc((size_t)(2 * (nx + ny + nz) + 2 * nx + 1) * sizeof *T->xl);
     T->wx = malloc((size_t)(nx + ny + nz) * sizeof *T->wx);
     if (!T->xl || !T->wx) {
         prolong_tables_fini(T);
         return -1;
     }
     T->xh = T->xl + nx, T->yl = T->xh + nx, T->yh = T->yl + ny, T->zl = T->yh + ny, T->zh = T->zl + nz;
+    T->xr = T->zh + nz, T->xb = T->xr + nx;
     T->wy = T->wx + nx, T->wz = T->wy + ny;
     axis_table(nx, f, 1, T->xl, T->xh, T->wx);
+    int64_t nb = 0; /* the runs of equal coarse pairs along x (xh follows from xl) */
+    for (int64_t i = 0; i < nx; i++) {
+        if (i == 0 || T->xl[i] != T->xl[i - 1]) T->xb[nb++] = i;
+        T->xr[i] = nb - 1;
+    }
+    T->xb[nb] = nx;
     axis_table(ny, f, 1, T->yl, T->yh, T->wy);
     axis_table(nz, f, 0, T->zl, T->zh, T->wz);
     return 0;
@@ -333,12 +343,26 @@ DERM_SIMD_CLONES static void coarse_row(const struct prolong_tables *T, const de
 }
 
 /* Fine cells i0 .. i1 - 1 of a row from its coarse row, interpolated in x (DERM_SIMD_CLONES,
- * core/simd.h: an AVX2 copy with the same bits). */
-DERM_SIMD_CLONES static void fine_row(int64_t i0, int64_t i1, const int64_t *xl, const int64_t *xh, const double *wx,
-                                      const double *row, derm_real *restrict out)
+ * core/simd.h: an AVX2 copy with the same bits). From a factor of 4 up, run by run of x (see
+ * prolong_tables): the run's two coarse values are loaded once, not gathered per cell; the
+ * same operations on the same values, so the same bits. */
+DERM_SIMD_CLONES static void fine_row(const struct prolong_tables *T, int64_t i0, int64_t i1, const double *row,
+                                      derm_real *restrict out)
 {
+    const int64_t *xl = T->xl, *xh = T->xh, *xb = T->xb;
+    const double *wx = T->wx;
+    if (T->f < 4) {
 #pragma omp simd
-    for (int64_t i = i0; i < i1; i++) out[i - i0] = (derm_real)((1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]]);
+        for (int64_t i = i0; i < i1; i++) out[i - i0] = (derm_real)((1.0 - wx[i]) * row[xl[i]] + wx[i] * row[xh[i]]);
+        return;
+    }
+    for (int64_t b = i0 < i1 ? T->xr[i0] : 0, s = i0; s < i1; s = xb[++b]) {
+        const int64_t e = xb[b + 1] < i1 ? xb[b + 1] : i1;
+        const double lo = row[xl[s]], hi = row[xh[s]];
+        derm_real *restrict o = out + (s - i0);
+#pragma omp simd
+        for (int64_t i = s; i < e; i++) o[i - s] = (derm_real)((1.0 - wx[i]) * lo + wx[i] * hi);
+    }
 }
 
 /* The whole fine field from coarse through T, layers in parallel, a coarse row per thread:
@@ -356,7 +380,7 @@ static int prolong_with(const struct prolong_tables *T, const derm_real *coarse,
         for (int64_t k = 0; k < nz; k++)
             for (int64_t j = 0; j < ny; j++) {
                 coarse_row(T, coarse, j, k, row);
-                fine_row(0, nx, T->xl, T->xh, T->wx, row, fine + (k * ny + j) * nx);
+                fine_row(T, 0, nx, row, fine + (k * ny + j) * nx);
             }
     }
     free(rows);
@@ -526,7 +550,7 @@ void derm_signal_grids_span(const struct derm_signal_grids *sg, int n, const int
                 coarse_row(&G[x]->t, coarse[x], j, k, row);
                 keys[x] = key;
             }
-            fine_row(i0, i1, G[x]->t.xl, G[x]->t.xh, G[x]->t.wx, row, out[x] + (v - q0));
+            fine_row(&G[x]->t, i0, i1, row, out[x] + (v - q0));
         }
         v += i1 - i0;
         i0 = 0;
