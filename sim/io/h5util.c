@@ -10,6 +10,7 @@
 #include "h5util.h"
 
 #include <errno.h>
+#include <libdeflate.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -608,7 +609,7 @@ uint32_t derm_h5util_fletcher32(const unsigned char *data, size_t nbytes)
     return (sum2 << 16) | sum1;
 }
 
-size_t derm_h5util_chunk_bound(size_t n) { return (size_t)compressBound((uLong)(4 * n)) + 4; }
+size_t derm_h5util_chunk_bound(size_t n) { return libdeflate_zlib_compress_bound(NULL, 4 * n) + 4; }
 
 size_t derm_h5util_filter_chunk(const float *vals, size_t n, int level, unsigned char *scratch, unsigned char *out,
                                 size_t cap)
@@ -622,10 +623,16 @@ size_t derm_h5util_filter_chunk(const float *vals, size_t n, int level, unsigned
 size_t derm_h5util_deflate_chunk(const unsigned char *shuffled, size_t nbytes, int level, unsigned char *out,
                                  size_t cap)
 {
-    if (cap < 4) return 0;
-    uLongf len = (uLongf)(cap - 4);
-    if (compress2(out, &len, shuffled, (uLong)nbytes, level) != Z_OK) return 0;
-    const uint32_t c = derm_h5util_fletcher32(out, (size_t)len);
-    for (int k = 0; k < 4; k++) out[len + (uLongf)k] = (unsigned char)(c >> (8 * k));
-    return (size_t)len + 4;
+    if (cap < 4 || level < 1 || level > 9) return 0;
+    /* libdeflate: the zlib format HDF5's deflate filter reads, about twice as fast as
+     * zlib's compress2 at the same level (and no larger); a compressor per chunk (its
+     * tables, ~1 MiB, against a chunk of up to 4 MiB) keeps the call free of state */
+    struct libdeflate_compressor *z = libdeflate_alloc_compressor(level);
+    if (!z) return 0;
+    const size_t len = libdeflate_zlib_compress(z, shuffled, nbytes, out, cap - 4);
+    libdeflate_free_compressor(z);
+    if (len == 0) return 0;
+    const uint32_t c = derm_h5util_fletcher32(out, len);
+    for (size_t k = 0; k < 4; k++) out[len + k] = (unsigned char)(c >> (8 * k));
+    return len + 4;
 }

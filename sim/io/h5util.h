@@ -110,10 +110,11 @@ derm_status derm_h5util_read_rows(hid_t ds, const char *name, hid_t mtype, int64
  *  under the pipeline shuffle (element size 4) + deflate at `level` + Fletcher32, i.e. what
  *  HDF5 itself writes through H5Pset_shuffle, H5Pset_deflate and H5Pset_fletcher32, so that
  *  chunks can be filtered in parallel and stored with H5Dwrite_chunk: the bytes shuffled
- *  into scratch (4 n bytes; byte b of value i at b n + i), compressed by zlib's compress2 as
- *  HDF5's deflate filter does, then the Fletcher32 of the compressed bytes appended
- *  (little-endian). out holds cap bytes (derm_h5util_chunk_bound). Returns the stored size,
- *  0 if zlib fails or cap is too small. */
+ *  into scratch (4 n bytes; byte b of value i at b n + i), compressed in the zlib format
+ *  HDF5's deflate filter reads (libdeflate's libdeflate_zlib_compress; other bytes than zlib's
+ *  compress2, the same values when read), then the Fletcher32 of the compressed bytes
+ *  appended (little-endian). out holds cap bytes (derm_h5util_chunk_bound). Returns the
+ *  stored size, 0 if the compressor fails, the level is not 1..9 or cap is too small. */
 size_t derm_h5util_filter_chunk(const float *vals, size_t n, int level, unsigned char *scratch, unsigned char *out,
                                 size_t cap);
 

@@ -995,8 +995,8 @@ static void gather_shuffled(const derm_real *v, const struct derm_grid *g, const
 }
 
 /* Every field of frame k, its chunks filtered in parallel (shuffled as gathered, then
- * derm_h5util_deflate_chunk: together derm_h5util_filter_chunk, the bytes HDF5's own
- * pipeline makes, checked by test_io) and stored in order with H5Dwrite_chunk, in batches of
+ * derm_h5util_deflate_chunk: together derm_h5util_filter_chunk, chunks that HDF5's own
+ * pipeline reads back, checked by test_io) and stored in order with H5Dwrite_chunk, in batches of
  * one chunk per thread so the extra memory stays a few chunks: per thread a chunk of
  * shuffled bytes and its compressed copy (at most 2 x DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES).
  * Deflate was most of a frame's time and ran on one thread. Returns DERM_OK, or DERM_ENOMEM

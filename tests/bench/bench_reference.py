@@ -28,7 +28,8 @@ whether both gave the same results (row and frame checksums).
 side with their ratios (wall, time loop per step, CPU, peak memory); then, for the memory
 per voxel, four short runs (0.1 simulated years: the setup and a few steps), each build on
 the config's grid and on one with nx and ny doubled: the bytes per voxel are the slope of
-the peak between the two (what the agents, libraries and per-layer arrays add cancels).
+the peak between the two (what the libraries and per-layer arrays add cancels; the cells
+scale with the volume, so their bytes, the same in both builds, stay in the slope).
 --sun adds a run of the same config with a realistic outdoor sun calendar (the schedule of
 configs/validation/Csun_outdoor.yaml over the run's ages: work days, weekends, a two-week
 holiday a year; exposures integrated exactly over each weekly step) and prints its cost
