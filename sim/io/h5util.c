@@ -20,7 +20,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 struct h5_walk {
     char *buf;
@@ -625,8 +624,9 @@ size_t derm_h5util_deflate_chunk(const unsigned char *shuffled, size_t nbytes, i
 {
     if (cap < 4 || level < 1 || level > 9) return 0;
     /* libdeflate: the zlib format HDF5's deflate filter reads, about twice as fast as
-     * zlib's compress2 at the same level (and no larger); a compressor per chunk (its
-     * tables, ~1 MiB, against a chunk of up to 4 MiB) keeps the call free of state */
+     * zlib's compress2 at the same level (and on a run's fields no larger); a compressor per
+     * chunk (a few microseconds to make, against milliseconds to compress a chunk) keeps the
+     * call free of state */
     struct libdeflate_compressor *z = libdeflate_alloc_compressor(level);
     if (!z) return 0;
     const size_t len = libdeflate_zlib_compress(z, shuffled, nbytes, out, cap - 4);

@@ -12,11 +12,11 @@
 #include "derm/store/fields.h"
 
 /* The MMP activity per unit MMP left free by TIMP (matrix.h): (1 + 1/Ki) / (1 + TIMP/Ki),
- * one division for MMP-1 and MMP-3 alike. c1 = 1 + 1/Ki, inv_ki = 1/Ki. */
-static inline double free_share(double timp, double c1, double inv_ki)
+ * one division for MMP-1 and MMP-3 alike. free_num = 1 + 1/Ki, inv_ki = 1/Ki. */
+static inline double free_share(double timp, double free_num, double inv_ki)
 {
     timp = timp < 0.0 ? 0.0 : timp;
-    return c1 / (1.0 + timp * inv_ki);
+    return free_num / (1.0 + timp * inv_ki);
 }
 
 /* Per-step constants: the decays of the rates that are the same in every voxel (elastotic
@@ -24,8 +24,8 @@ static inline double free_share(double timp, double c1, double inv_ki)
  * the constant parts of the collagen rates. */
 struct step_const {
     double e_ez, p_ez, e_hl, p_hl, phi_ez;
-    double a0, b0, g_num;            /* 1 - s1, 1 - s3 - su, 1 + X0/Xh */
-    double inv_age_half, c1, inv_ki; /* 1/Xh, 1 + 1/Ki, 1/Ki */
+    double a0, b0, g_num;                  /* 1 - s1, 1 - s3 - su, 1 + X0/Xh */
+    double inv_age_half, free_num, inv_ki; /* 1/Xh, 1 + 1/Ki, 1/Ki */
     double age_form_h, age_form_el_h, uptake, dt;
 };
 
@@ -111,7 +111,7 @@ DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t 
     const derm_real *restrict uvm = A->uvm ? A->uvm + q0 : zeros;
     /* coefficients as locals: a load inside a select's arm would keep the branch */
     const double dt = K->dt, age_ref = cc->age_ref, inv_age_half = K->inv_age_half, g_num = K->g_num;
-    const double c1 = K->c1, inv_ki = K->inv_ki;
+    const double free_num = K->free_num, inv_ki = K->inv_ki;
     const double k_cleave = cc->k_cleave_h, a0 = K->a0, s1 = cc->mmp1_share, k_clear = cc->k_clear_h, b0 = K->b0;
     const double s3 = cc->mmp3_share, su = cc->uptake_share, uptake = K->uptake, endo = cc->endo_gain;
     const double k_ox = cc->k_oxidation_h, k_el = cc->k_elastin_h;
@@ -125,7 +125,7 @@ DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t 
          * with g_num the MMPs' relative susceptibility g above the reference load */
         const double load = 1.0 / (1.0 + x_age * inv_age_half);
         const double g_age = x_age > age_ref ? g_num * load : 1.0;
-        const double free = free_share(ti[i], c1, inv_ki);
+        const double free = free_share(ti[i], free_num, inv_ki);
         const double a1 = (m1[i] < 0.0 ? 0.0 : (double)m1[i]) * free; /* NaN stays NaN: reported */
         const double a3 = (m3[i] < 0.0 ? 0.0 : (double)m3[i]) * free;
         /* AGE cross-links protect against the MMPs (Bourne 2014), not the other routes */
@@ -407,7 +407,7 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     K.b0 = 1.0 - c->mmp3_share - c->uptake_share;
     K.g_num = 1.0 + c->age_ref / c->age_half;
     K.inv_age_half = 1.0 / c->age_half;
-    K.c1 = 1.0 + 1.0 / c->timp_ki;
+    K.free_num = 1.0 + 1.0 / c->timp_ki;
     K.inv_ki = 1.0 / c->timp_ki;
     derm_chain_decay(c->k_elastotic_h * dt_h, &K.e_ez, &K.p_ez);
     derm_chain_decay(c->k_lmw_h * dt_h, &K.e_hl, &K.p_hl);
