@@ -36,12 +36,15 @@ struct matrix_arrays {
     const derm_real *dep_col, *dep_el, *dep_ha, *dep_ez; /* dep_ez may be NULL */
     const derm_real *uvm;                                /* UV memory, SED/day; may be NULL */
     derm_real *mmp_act;                                  /* may be NULL */
+    const struct derm_readout_coef *readout;             /* with field sums; may be NULL */
 };
 
 /* The five signals the kernel reads (m1, m3, ti, ros, il) and, for the lazy ones, where
  * their strips are made (derm_signal_grids_span): per thread, per signal, a cached coarse
  * row of nx doubles. */
-enum { NSIG_IN = 5 };
+enum { NSIG_IN = DERM_MATRIX_NSIGNAL_IN };
+const int derm_matrix_signal_in[DERM_MATRIX_NSIGNAL_IN] = {DERM_S_MMP1, DERM_S_MMP3, DERM_S_TIMP, DERM_S_ROS,
+                                                           DERM_S_IL};
 struct signal_in {
     const struct derm_signal_grids *sg; /* NULL: every array is current */
     int id[NSIG_IN], lazy[NSIG_IN];
@@ -274,6 +277,14 @@ static void strip_sums(derm_real *const *mat, const derm_real *act, int64_t q0, 
         }
 }
 
+/* fs[x] += the n values of strip sp[x] of the signals the kernel reads, in index order: five
+ * chains advanced together. */
+static void signal_sums(const derm_real *const sp[NSIG_IN], int n, double *fs)
+{
+    for (int i = 0; i < n; i++)
+        for (int x = 0; x < NSIG_IN; x++) fs[x] += sp[x][i];
+}
+
 /* The flux sums of a layer go in FLUX_LANES partial sums per flux: voxel i of the layer
  * (strips start at multiples of STRIP) adds to lane i % FLUX_LANES, in index order, and
  * the lanes are added pairwise at the end of the layer. Twelve four-wide chains advance
@@ -318,7 +329,7 @@ DERM_SIMD_CLONES static void flux_sums(const struct strip *S, int n, double sums
 static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *in, int64_t k, int64_t nxy,
                          const struct derm_matrix_coef *cc, const struct step_const *K, double *part, double *fsum)
 {
-    double sums[DERM_MATRIX_NFLUX][FLUX_LANES] = {{0}}, bad = 0.0, fs[DERM_NMATRIX + 1] = {0};
+    double sums[DERM_MATRIX_NFLUX][FLUX_LANES] = {{0}}, bad = 0.0, fs[DERM_MATRIX_NSUMS] = {0};
     struct strip S;
     const derm_real *const arr[NSIG_IN] = {A->m1, A->m3, A->ti, A->ros, A->il};
     double *rows = in->sg ? in->rows + (size_t)omp_get_thread_num() * NSIG_IN * (size_t)in->nx : NULL;
@@ -335,6 +346,7 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
         const derm_real *sp[NSIG_IN];
         if (nl) derm_signal_grids_span(in->sg, nl, lazy_ids, q0, n, rows, key, lazy_out);
         for (int x = 0; x < NSIG_IN; x++) sp[x] = in->sg && in->lazy[x] ? S.sig[x] : arr[x] + q0;
+        if (fsum) signal_sums(sp, n, fs + DERM_MATRIX_SUM_SIGNAL);
         rates_strip(A, q0, n, sp, cc, K, &S);
         if (A->mmp_act) {
             if (DERM_REAL_IS_FLOAT)
@@ -361,15 +373,20 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
         for (int f = 0; f < DERM_NMATRIX; f++)
             for (int i = 0; i < n; i++) mat[f][q0 + i] = (derm_real)S.io[f][i];
 #endif
-        if (fsum) /* the stored values, in index order: one chain per array, advanced together */
+        if (fsum) { /* the stored values, in index order: one chain per array, advanced together */
             strip_sums(mat, A->mmp_act, q0, n, fs);
+            if (A->readout)
+                derm_readout_mmp_susceptibility_add(A->readout, n, mat[DERM_M_COLLAGEN_INTACT] + q0,
+                                                    mat[DERM_M_COLLAGEN_FRAGMENTED] + q0, mat[DERM_M_AGE_AMOUNT] + q0,
+                                                    fs + DERM_MATRIX_SUM_SUSC);
+        }
         flux_sums(&S, n, sums);
         for (int i = 0; i < n; i++) bad += S.bad[i]; /* 0 or 1 each: exact in any order */
     }
     for (int j = 0; j < DERM_MATRIX_NFLUX; j++) part[j] = (sums[j][0] + sums[j][1]) + (sums[j][2] + sums[j][3]);
     part[DERM_MATRIX_NFLUX] = bad;
     if (fsum)
-        for (int f = 0; f <= DERM_NMATRIX; f++) fsum[f] = fs[f];
+        for (int f = 0; f < DERM_MATRIX_NSUMS; f++) fsum[f] = fs[f];
 }
 
 derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
@@ -396,7 +413,8 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
                                     dep->ha,
                                     dep->elastotic,
                                     dep->uv_memory,
-                                    mmp_act};
+                                    mmp_act,
+                                    dep->readout};
     const struct derm_matrix_coef cc = *c;
     struct step_const K;
     K.age_form_h = c->age_form_ref_h * glucose_ratio;       /* pmol/mg/h at this glucose */
@@ -412,8 +430,8 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     derm_chain_decay(c->k_elastotic_h * dt_h, &K.e_ez, &K.p_ez);
     derm_chain_decay(c->k_lmw_h * dt_h, &K.e_hl, &K.p_hl);
     K.phi_ez = derm_chain_phi1(c->k_elastotic_h * dt_h);
-    struct signal_in in = {
-        dep->signals, {DERM_S_MMP1, DERM_S_MMP3, DERM_S_TIMP, DERM_S_ROS, DERM_S_IL}, {0}, g->nx, NULL};
+    struct signal_in in = {dep->signals, {0}, {0}, g->nx, NULL};
+    for (int x = 0; x < NSIG_IN; x++) in.id[x] = derm_matrix_signal_in[x];
     int any_lazy = 0;
     for (int x = 0; x < NSIG_IN; x++) any_lazy |= in.lazy[x] = in.sg && derm_signal_grids_lazy(in.sg, in.id[x]);
     if (!any_lazy) in.sg = NULL;
@@ -425,7 +443,7 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     firstprivate(nz, nxy)
     for (int64_t k = 0; k < nz; k++)
         matrix_layer(&A, &in, k, nxy, &cc, &K, part + (DERM_MATRIX_NFLUX + 1) * k,
-                     fsum ? fsum + (DERM_NMATRIX + 1) * k : NULL);
+                     fsum ? fsum + DERM_MATRIX_NSUMS * k : NULL);
     free(in.rows);
     double fl[DERM_MATRIX_NFLUX] = {0}, nbad = 0.0;
     for (int64_t k = 0; k < nz; k++) { /* layers added in order: independent of the thread count */

@@ -12,15 +12,22 @@ double derm_readout_thickness(const struct derm_readout_coef *c, double lz_um, d
                     c->ha_volume * hr + rest);
 }
 
-DERM_SIMD_CLONES void derm_readout_mmp_susceptibility_sums(const struct derm_readout_coef *c, int64_t n,
-                                                           const derm_real *ci, const derm_real *cf,
-                                                           const derm_real *ga, double sums[2])
+void derm_readout_mmp_susceptibility_sums(const struct derm_readout_coef *c, int64_t n, const derm_real *ci,
+                                          const derm_real *cf, const derm_real *ga, double sums[2])
+{
+    sums[0] = sums[1] = 0.0;
+    derm_readout_mmp_susceptibility_add(c, n, ci, cf, ga, sums);
+}
+
+DERM_SIMD_CLONES void derm_readout_mmp_susceptibility_add(const struct derm_readout_coef *c, int64_t n,
+                                                          const derm_real *ci, const derm_real *cf, const derm_real *ga,
+                                                          double sums[2])
 {
     /* in strips: the per-voxel weights in a loop that vectorises (core/simd.h), then the two
      * sums voxel by voxel, in order: the bits of one serial loop */
     enum { STRIP = 256 };
     const double xh = c->age_protection;
-    double wsum = 0.0, gsum = 0.0, gv[STRIP];
+    double wsum = sums[0], gsum = sums[1], gv[STRIP];
     for (int64_t q0 = 0; q0 < n; q0 += STRIP) {
         const int m = n - q0 < STRIP ? (int)(n - q0) : STRIP;
         const derm_real *restrict a = ci + q0, *restrict b = cf + q0, *restrict g = ga + q0;

@@ -211,7 +211,8 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
         s->in.uv_sed_k ? s->dep_elastotic : NULL,
         s->c.matrix.endo_gain > 0.0 && !s->uv_memory_zero ? s->f.state[DERM_ST_UV_MEMORY] : NULL, /* NULL reads as +0 */
         s->fine_stale ? s->diff : NULL,
-        s->want_field_sums ? s->field_sums : NULL};
+        s->want_field_sums ? s->field_sums : NULL,
+        &s->c.readout};
     s->field_sums_step = -1;
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
@@ -346,7 +347,7 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     if (!(s->layer_sums = calloc(DERM_SIM_LAYER_SUMS * nz, sizeof(double)))) goto fail;
     if (!(s->wound.work = calloc(2 * nz, sizeof(double)))) goto fail;
     if (!(s->young_profile = calloc(DERM_NMATRIX * nz, sizeof(double)))) goto fail;
-    if (!(s->field_sums = calloc((DERM_NMATRIX + 1) * nz, sizeof(double)))) goto fail;
+    if (!(s->field_sums = calloc(DERM_MATRIX_NSUMS * nz, sizeof(double)))) goto fail;
     s->field_sums_step = -1;
     if (!(s->ones = malloc(n * sizeof(derm_real)))) goto fail;
     for (size_t q = 0; q < n; q++) s->ones[q] = 1.0;
@@ -513,7 +514,8 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
         phase_deposit(s, 0.0);
         DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
-        const struct derm_matrix_deposition md = {s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL, NULL, NULL};
+        const struct derm_matrix_deposition md = {
+            s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL, NULL, NULL, NULL};
         DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
                                   s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,

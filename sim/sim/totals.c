@@ -77,27 +77,41 @@ static void lazy_layer(const struct derm_sim *s, int nl, const int *ids, int64_t
     for (int x = 0; x < nl; x++) acc[x] = sv[x];
 }
 
+/* The column of derm_matrix_deposition.field_sums that holds row column j, or -1: the
+ * matrix fields, the MMP-1 activity, the MMP susceptibility and the signals the kernel
+ * reads. */
+static int kernel_column(int j)
+{
+    if (j < DERM_NMATRIX) return j;
+    if (j == COL_ACT) return DERM_MATRIX_SUM_ACT;
+    if (j >= COL_SUSC) return DERM_MATRIX_SUM_SUSC + (j - COL_SUSC);
+    for (int x = 0; x < DERM_MATRIX_NSIGNAL_IN; x++)
+        if (j == DERM_NMATRIX + derm_matrix_signal_in[x]) return DERM_MATRIX_SUM_SIGNAL + x;
+    return -1;
+}
+
 /* part[k NSUM + j] = the sum of the row's array j over layer k, serial in index order (as
  * derm_totals_layer_sums), the layers in parallel; a lazy signal whose field lags its
- * coarse state (s->fine_stale) is summed from that state without being written, the
- * matrix fields and MMP-1 activity are copied from fsum (the matrix kernel's) if given, and
- * the MMP susceptibility's two sums are made layer by layer (the mean of the whole block
- * from the layers' sums added in order: the same for any thread count). */
+ * coarse state (s->fine_stale) is summed from that state without being written, and the
+ * MMP susceptibility's two sums are made layer by layer (the mean of the whole block from
+ * the layers' sums added in order: the same for any thread count); the columns the matrix
+ * kernel made (kernel_column) are copied from fsum if given. */
 static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, double *part, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
     const derm_real *x[NSUM];
     int col[NSUM], ids[DERM_NSIGNAL], lcol[DERM_NSIGNAL], ne = 0, nl = 0;
-    for (int j = 0; j < COL_SUSC; j++) {
-        const int q = j - DERM_NMATRIX;
+    for (int j = 0; j < NSUM; j++) {
+        const int q = j - DERM_NMATRIX, f = fsum ? kernel_column(j) : -1;
         const derm_real *a = j < DERM_NMATRIX   ? s->f.matrix[j]
                              : q < DERM_NSIGNAL ? s->f.signal[q]
                              : j == COL_ACT     ? s->f.state[DERM_ST_MMP1_ACTIVITY]
                                                 : s->f.state[DERM_ST_UV_DOSE];
-        if (fsum && (j < DERM_NMATRIX || j == COL_ACT)) { /* the matrix kernel's (derm_matrix_step) */
-            const int f = j < DERM_NMATRIX ? j : DERM_NMATRIX;
-            for (int64_t k = 0; k < nz; k++) part[k * NSUM + j] = fsum[k * (DERM_NMATRIX + 1) + f];
+        if (f >= 0) { /* the matrix kernel's (derm_matrix_step) */
+            for (int64_t k = 0; k < nz; k++) part[k * NSUM + j] = fsum[k * DERM_MATRIX_NSUMS + f];
+        } else if (j >= COL_SUSC) { /* the susceptibility's sums, below */
+            continue;
         } else if (q >= 0 && q < DERM_NSIGNAL && s->fine_stale && derm_signal_grids_lazy(s->diff, q)) {
             ids[nl] = q;
             lcol[nl++] = j;
@@ -110,14 +124,15 @@ static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, 
     double *rows = nl ? malloc(sizeof(double) * (size_t)nt * (size_t)nl * (size_t)g->nx) : NULL;
     if (nl && !rows) return derm_err_set(err, DERM_ENOMEM, "out of memory for the signals' interpolation rows");
     derm_real *const *m = s->f.matrix;
-#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(s, part, x, col, ids, lcol, rows, m) \
-    firstprivate(nz, nxy, ne, nl)
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) \
+    shared(s, part, x, col, ids, lcol, rows, m, fsum) firstprivate(nz, nxy, ne, nl)
     for (int64_t k = 0; k < nz; k++) {
         double *pk = part + k * NSUM;
         if (ne) layer_sums(ne, x, k, nxy, col, pk);
-        derm_readout_mmp_susceptibility_sums(&s->c.readout, nxy, m[DERM_M_COLLAGEN_INTACT] + k * nxy,
-                                             m[DERM_M_COLLAGEN_FRAGMENTED] + k * nxy, m[DERM_M_AGE_AMOUNT] + k * nxy,
-                                             pk + COL_SUSC);
+        if (!fsum)
+            derm_readout_mmp_susceptibility_sums(&s->c.readout, nxy, m[DERM_M_COLLAGEN_INTACT] + k * nxy,
+                                                 m[DERM_M_COLLAGEN_FRAGMENTED] + k * nxy,
+                                                 m[DERM_M_AGE_AMOUNT] + k * nxy, pk + COL_SUSC);
         if (nl) {
             double acc[DERM_NSIGNAL];
             lazy_layer(s, nl, ids, k, rows + (size_t)omp_get_thread_num() * (size_t)nl * (size_t)s->grid.nx, acc);

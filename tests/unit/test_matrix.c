@@ -160,7 +160,7 @@ static double total(const double *x, int64_t n)
 static derm_status step(struct state *s, const struct derm_matrix_coef *c, double dt, struct derm_matrix_flux *fl,
                         struct derm_err *err)
 {
-    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm, NULL, NULL};
+    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm, NULL, NULL, NULL};
     return derm_matrix_step(&s->g, s->m, (const double *const *)s->sig, &dep, s->glucose_ratio, s->uptake, c, dt, NULL,
                             s->layer_sums, fl, err);
 }
@@ -699,7 +699,7 @@ static void test_step_lazy_signals_same_bits(void **state)
         double *act[2] = {malloc((size_t)a.g.n * sizeof(double)), malloc((size_t)a.g.n * sizeof(double))};
         for (int x = 0; x < 2; x++) {
             const struct derm_matrix_deposition dep = {st[x]->dep_col, st[x]->dep_el,   st[x]->dep_ha, NULL,
-                                                       NULL,           x ? lazy : NULL, NULL};
+                                                       NULL,           x ? lazy : NULL, NULL,          NULL};
             assert_non_null(act[x]);
             assert_int_equal(derm_matrix_step(&st[x]->g, st[x]->m, (const double *const *)st[x]->sig, &dep,
                                               st[x]->glucose_ratio, st[x]->uptake, &c, 168.0, act[x], st[x]->layer_sums,
@@ -739,24 +739,28 @@ static void test_step_thread_invariant(void **state)
 }
 
 /* The layer sums the kernel makes on request (field_sums) are derm_totals_layer_sums of the
- * fields and the MMP-1 activity it wrote, bitwise, on strips that do not divide the layer
- * (13 x 11 voxels), at 1 and 2 threads; without the request the step's fields are the same. */
+ * fields and the MMP-1 activity it wrote, derm_readout_mmp_susceptibility_sums of the fields
+ * and derm_totals_layer_sums of the signals it read, bitwise, on strips that do not divide
+ * the layer (13 x 11 voxels), at 1 and 2 threads; without the request the step's fields are
+ * the same. */
 static void test_step_field_sums(void **state)
 {
     (void)state;
     struct derm_matrix_coef c = default_coef();
+    const struct derm_readout_coef rc = {.age_protection = 40.0};
     struct state a, b;
     twin_states(&a, &b, &c, 13, 11, 9, 57);
-    const int64_t nz = a.g.nz, n = a.g.n;
-    double *fsum = calloc((size_t)((DERM_NMATRIX + 1) * nz), sizeof(double));
+    const int64_t nz = a.g.nz, n = a.g.n, nxy = a.g.nx * a.g.ny, ns = DERM_MATRIX_NSUMS;
+    double *fsum = calloc((size_t)(ns * nz), sizeof(double));
     double *ref = calloc((size_t)((DERM_NMATRIX + 1) * nz), sizeof(double));
+    double *sref = calloc((size_t)(DERM_MATRIX_NSIGNAL_IN * nz), sizeof(double));
     double *act = calloc((size_t)n, sizeof(double)), *act_b = calloc((size_t)n, sizeof(double));
-    assert_true(fsum && ref && act && act_b);
+    assert_true(fsum && ref && sref && act && act_b);
     const int saved = omp_get_max_threads();
     for (int threads = 1; threads <= 2; threads++) {
         omp_set_num_threads(threads);
-        const struct derm_matrix_deposition da = {a.dep_col, a.dep_el, a.dep_ha, NULL, NULL, NULL, fsum};
-        const struct derm_matrix_deposition db = {b.dep_col, b.dep_el, b.dep_ha, NULL, NULL, NULL, NULL};
+        const struct derm_matrix_deposition da = {a.dep_col, a.dep_el, a.dep_ha, NULL, NULL, NULL, fsum, &rc};
+        const struct derm_matrix_deposition db = {b.dep_col, b.dep_el, b.dep_ha, NULL, NULL, NULL, NULL, NULL};
         assert_int_equal(derm_matrix_step(&a.g, a.m, (const double *const *)a.sig, &da, a.glucose_ratio, a.uptake, &c,
                                           168.0, act, a.layer_sums, NULL, NULL),
                          DERM_OK);
@@ -764,16 +768,31 @@ static void test_step_field_sums(void **state)
                                           168.0, act_b, b.layer_sums, NULL, NULL),
                          DERM_OK);
         for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a.m[q], b.m[q], (size_t)n * sizeof(double));
-        const double *x[DERM_NMATRIX + 1];
+        const double *x[DERM_NMATRIX + 1], *sx[DERM_MATRIX_NSIGNAL_IN];
         for (int q = 0; q < DERM_NMATRIX; q++) x[q] = a.m[q];
         x[DERM_NMATRIX] = act;
+        for (int i = 0; i < DERM_MATRIX_NSIGNAL_IN; i++) sx[i] = a.sig[derm_matrix_signal_in[i]];
         derm_totals_layer_sums(&a.g, DERM_NMATRIX + 1, x, ref);
-        assert_memory_equal(fsum, ref, sizeof(double) * (size_t)((DERM_NMATRIX + 1) * nz));
-        assert_true(fsum[DERM_M_COLLAGEN_INTACT] > 0.0 && fsum[DERM_NMATRIX] > 0.0);
+        derm_totals_layer_sums(&a.g, DERM_MATRIX_NSIGNAL_IN, sx, sref);
+        for (int64_t k = 0; k < nz; k++) {
+            const double *fk = fsum + k * ns;
+            assert_memory_equal(fk, ref + k * (DERM_NMATRIX + 1), sizeof(double) * (DERM_NMATRIX + 1));
+            double susc[2];
+            derm_readout_mmp_susceptibility_sums(&rc, nxy, a.m[DERM_M_COLLAGEN_INTACT] + k * nxy,
+                                                 a.m[DERM_M_COLLAGEN_FRAGMENTED] + k * nxy,
+                                                 a.m[DERM_M_AGE_AMOUNT] + k * nxy, susc);
+            assert_memory_equal(fk + DERM_MATRIX_SUM_SUSC, susc, sizeof susc);
+            assert_true(susc[0] > 0.0 && susc[1] > 0.0 && susc[1] < susc[0]); /* AGE protects */
+            assert_memory_equal(fk + DERM_MATRIX_SUM_SIGNAL, sref + k * DERM_MATRIX_NSIGNAL_IN,
+                                sizeof(double) * DERM_MATRIX_NSIGNAL_IN);
+        }
+        assert_true(fsum[DERM_M_COLLAGEN_INTACT] > 0.0 && fsum[DERM_MATRIX_SUM_ACT] > 0.0);
+        for (int i = 0; i < DERM_MATRIX_NSIGNAL_IN; i++) assert_true(fsum[DERM_MATRIX_SUM_SIGNAL + i] > 0.0);
     }
     omp_set_num_threads(saved);
     free(fsum);
     free(ref);
+    free(sref);
     free(act);
     free(act_b);
     state_fini(&a);
@@ -995,7 +1014,8 @@ static void test_step_matches_voxel_formulas(void **state)
             ref_step(&a, &c, dts[d], act_a, fl_ref, &nbad);
             assert_true(nbad == 0.0);
             struct derm_matrix_flux fl;
-            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez, b.uvm, NULL, NULL};
+            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez,
+                                                       b.uvm,     NULL,     NULL,     NULL};
             assert_int_equal(derm_matrix_step(&b.g, b.m, (const double *const *)b.sig, &dep, b.glucose_ratio, b.uptake,
                                               &c, dts[d], act_b, b.layer_sums, &fl, NULL),
                              DERM_OK);
@@ -1093,7 +1113,7 @@ static void test_elastosis_and_mmp_activity_output(void **state)
     double *act = calloc((size_t)s1.g.n, sizeof(double));
     assert_non_null(act);
     const double dt = 8766.0;
-    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL, NULL, NULL};
+    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, 1.0, &c, dt,
                                       act, s1.layer_sums, NULL, NULL),
                      DERM_OK);

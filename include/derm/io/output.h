@@ -16,8 +16,9 @@
  * chunk in place with identical bytes for the rows already there, and their integrity is
  * checked by two CRC-32 variables: row_checksum(time) over each series row and
  * frame_checksum(frame) over each frame's coordinates and agent rows. The file is flushed
- * after every row and frame (and fsync'd after every frame), disk space is reserved before
- * each row and frame, and the first failed write freezes the file at its last flushed
+ * after every batch of series rows (at most 32 rows or 2 s of wall time) and every frame
+ * (and fsync'd after every frame), disk space is reserved before each batch of rows and
+ * each frame, and the first failed write freezes the file at its last flushed
  * state (io/h5file.c), so a killed run, a full disk or a read-only file system leaves a file
  * that reads correctly up to its last complete row and frame. HDF5 1.10 flushes in its own
  * order and a kill can tear a write, so every flush is made atomic by an undo log
@@ -113,10 +114,13 @@ derm_status derm_output_reopen(struct derm_output **out, const char *h5_path, co
  *  Only for a file no process writes. DERM_EIO with one line naming the file if that fails. */
 derm_status derm_output_recover(const char *h5_path, struct derm_err *err);
 
-/** What has been written so far. */
+/** What is in the file so far (series rows still kept in memory are not: derm_output_sync
+ *  writes them). */
 void derm_output_get_pos(const struct derm_output *o, struct derm_output_pos *pos);
 
-/** Append one row of the time series: step, time (day), age (years), totals[nseries]. */
+/** Append one row of the time series: step, time (day), age (years), totals[nseries]. The
+ *  rows are kept in memory and written together: every 32 rows, 2 s of wall time after the
+ *  first kept one, and at every frame, derm_output_sync and derm_output_close. */
 derm_status derm_output_series(struct derm_output *o, int64_t step, double time_day, double age_years,
                                const double *totals, struct derm_err *err);
 

@@ -33,7 +33,9 @@
 
 #include "derm/core/grid.h"
 #include "derm/core/status.h"
+#include "derm/model/readouts.h"
 #include "derm/solve/signal_grids.h"
+#include "derm/store/fields.h"
 
 /** Rate constants of the matrix kinetics, per hour (built once from the parameters). */
 struct derm_matrix_coef {
@@ -67,12 +69,26 @@ struct derm_matrix_deposition {
     /* NULL, or the signal solvers: a signal they hold lazy (solve/signal_grids.h) is read
      * strip by strip from its coarse state, its sig[] array not at all */
     const struct derm_signal_grids *signals;
-    /* NULL, or nz x (DERM_NMATRIX + 1) doubles receiving, per layer k, the sum of every
-     * matrix field after the step over the layer, serial in index order (the bits of
-     * derm_totals_layer_sums), at [k (DERM_NMATRIX + 1) + f], then the same sum of mmp_act
-     * (if given): a series row after the step needs them, and the kernel has the values */
+    /* NULL, or nz x DERM_MATRIX_NSUMS doubles receiving, per layer k at [k DERM_MATRIX_NSUMS
+     * + column], sums over the layer, each serial in index order (the bits of
+     * derm_totals_layer_sums): every matrix field after the step (column f), mmp_act (if
+     * given), the MMP susceptibility's two sums of the fields after the step (with readout;
+     * derm_readout_mmp_susceptibility_sums) and the signals the kernel reads
+     * (derm_matrix_signal_in), lazy ones as interpolated. A series row after the step needs
+     * them, and the kernel has the values in cache */
     double *field_sums;
+    const struct derm_readout_coef *readout; /* NULL: the susceptibility's sums are +0 */
 };
+
+/** The columns of derm_matrix_deposition.field_sums. */
+enum {
+    DERM_MATRIX_SUM_ACT = DERM_NMATRIX,                /* mmp_act */
+    DERM_MATRIX_SUM_SUSC,                              /* and + 1 */
+    DERM_MATRIX_SUM_SIGNAL = DERM_MATRIX_SUM_SUSC + 2, /* + x: signal derm_matrix_signal_in[x] */
+    DERM_MATRIX_NSIGNAL_IN = 5,                        /* the signals the kernel reads */
+    DERM_MATRIX_NSUMS = DERM_MATRIX_SUM_SIGNAL + DERM_MATRIX_NSIGNAL_IN
+};
+extern const int derm_matrix_signal_in[DERM_MATRIX_NSIGNAL_IN]; /* MMP-1, MMP-3, TIMP, ROS, IL */
 
 /** Matrix amounts moved during one step, summed over the domain (mg/mL x voxels), in the
  *  pools' own units. Each pool's change over the step is made - removed exactly (to

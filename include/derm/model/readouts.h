@@ -39,6 +39,12 @@ double derm_readout_mmp_susceptibility(const struct derm_readout_coef *c, int64_
 void derm_readout_mmp_susceptibility_sums(const struct derm_readout_coef *c, int64_t n, const derm_real *intact,
                                           const derm_real *fragmented, const derm_real *age_amount, double sums[2]);
 
+/** derm_readout_mmp_susceptibility_sums continued: adds the n voxels to sums, each sum in
+ *  index order, so that calls over consecutive runs of voxels give the bits of one call over
+ *  all of them (the matrix kernel sums its strips as it writes them). */
+void derm_readout_mmp_susceptibility_add(const struct derm_readout_coef *c, int64_t n, const derm_real *intact,
+                                         const derm_real *fragmented, const derm_real *age_amount, double sums[2]);
+
 /** The mean from the two sums: sums[1] / sums[0], 1 without intact collagen. */
 double derm_readout_mmp_susceptibility_of(const double sums[2]);
 

@@ -81,8 +81,8 @@ struct derm_sim {
     /* the UV memory field is +0 at every voxel (no UV so far): the step skips its update (+0
      * stays +0 without UV) and the matrix kernel's read of it (derm_sim_note_uv_memory) */
     int uv_memory_zero;
-    /* the matrix kernel's layer sums (derm_matrix_deposition.field_sums, nz x (DERM_NMATRIX
-     * + 1)) for a series row: made by a step when want_field_sums was set before it (one
+    /* the matrix kernel's layer sums (derm_matrix_deposition.field_sums, nz x
+     * DERM_MATRIX_NSUMS) for a series row: made by a step when want_field_sums was set before it (one
      * step only), valid while field_sums_step == step, used once (derm_totals_row) */
     double *field_sums;
     int want_field_sums;
