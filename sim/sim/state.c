@@ -101,13 +101,15 @@ static int rebuilt_on_restore(struct derm_sim *s, int q)
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
                             const struct derm_ckpt_item *extra, int nextra, struct derm_err *err)
 {
-    DERM_TRY(derm_sim_sync_fields(s, err)); /* whole fields: the lazy ones are then left out below */
     const int n = derm_state_count();
     struct derm_ckpt_item *items = malloc((size_t)(n + nextra) * sizeof *items);
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
     derm_state_items(s, items);
     int skip[DERM_NSIGNAL], kept = 0;
-    for (int q = 0; q < DERM_NSIGNAL; q++) skip[q] = rebuilt_on_restore(s, q);
+    /* a lazy signal's field behind its state (s->fine_stale) is that state's prolongation by
+     * definition: left out without being made */
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        skip[q] = (s->fine_stale && derm_signal_grids_lazy(s->diff, q)) || rebuilt_on_restore(s, q);
     for (int i = 0; i < n; i++) {
         const int q = i - signal_item(0);
         if (!(q >= 0 && q < DERM_NSIGNAL && skip[q])) items[kept++] = items[i];
