@@ -62,12 +62,6 @@
 /* ---- layout constants ------------------------------------------------------------------ */
 
 #define SERIES_CHUNK_ROWS 128 /* rows per chunk of appended 1-D variables (unfiltered) */
-/* Series rows are kept in memory and appended together: at most OUTPUT_ROW_BATCH rows or
- * OUTPUT_ROW_SECONDS of wall time after the first kept row, and at every frame, sync and
- * close. One row's append and flush (~150 variables, their headers rewritten through the
- * undo log) took ~3 ms, as long as a third of a step of the reference tissue. */
-#define OUTPUT_ROW_BATCH 32
-#define OUTPUT_ROW_SECONDS 2.0
 #define AGENT_CHUNK_ROWS 1024 /* rows per chunk of every agent column (unfiltered) */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define DERM_OUTPUT_LITTLE_ENDIAN 1 /* native float32 bytes are the file type's (H5T_IEEE_F32LE) */
@@ -149,11 +143,11 @@ struct derm_output {
     hid_t x, y, z;
 
     /* series rows not yet in the file (flush_rows): column by column, row i of series t at
-     * rb_total[t * OUTPUT_ROW_BATCH + i] */
+     * rb_total[t * DERM_OUTPUT_ROW_BATCH + i] */
     int nbuf;
-    double rb_time[OUTPUT_ROW_BATCH], rb_age[OUTPUT_ROW_BATCH], *rb_total, rb_since;
-    int64_t rb_step[OUTPUT_ROW_BATCH];
-    uint32_t rb_crc[OUTPUT_ROW_BATCH];
+    double rb_time[DERM_OUTPUT_ROW_BATCH], rb_age[DERM_OUTPUT_ROW_BATCH], *rb_total, rb_since;
+    int64_t rb_step[DERM_OUTPUT_ROW_BATCH];
+    uint32_t rb_crc[DERM_OUTPUT_ROW_BATCH];
 
     float *fbuf;  /* one field frame as float32 (NULL in the lean build: its fields are) */
     double *pbuf; /* one depth profile */
@@ -559,7 +553,7 @@ static derm_status output_alloc(struct derm_output **out, const char *h5_path, c
     o->series = opts->series;
     o->nseries = opts->nseries;
     o->total = malloc((size_t)(opts->nseries > 0 ? opts->nseries : 1) * sizeof *o->total);
-    o->rb_total = malloc((size_t)(opts->nseries > 0 ? opts->nseries : 1) * OUTPUT_ROW_BATCH * sizeof *o->rb_total);
+    o->rb_total = malloc((size_t)(opts->nseries > 0 ? opts->nseries : 1) * DERM_OUTPUT_ROW_BATCH * sizeof *o->rb_total);
     if (!o->total || !o->rb_total) {
         output_free(o);
         return derm_err_set(err, DERM_ENOMEM, "cannot allocate output series for %s", h5_path);
@@ -887,7 +881,7 @@ static derm_status append_kept_rows(struct derm_output *o, struct derm_err *err)
     DERM_TRY(reserve(o, (uint64_t)(o->nseries + 4) * (SERIES_CHUNK_ROWS + n) * 8u, err));
     for (int t = 0; t < o->nseries; t++)
         DERM_TRY(append_rows(o, o->total[t], o->series[t].name, 1, r, n, NULL, H5T_NATIVE_DOUBLE,
-                             o->rb_total + (size_t)t * OUTPUT_ROW_BATCH, err));
+                             o->rb_total + (size_t)t * DERM_OUTPUT_ROW_BATCH, err));
     DERM_TRY(append_rows(o, o->step, "step", 1, r, n, NULL, H5T_NATIVE_INT64, o->rb_step, err));
     DERM_TRY(append_rows(o, o->age, "age_years", 1, r, n, NULL, H5T_NATIVE_DOUBLE, o->rb_age, err));
     DERM_TRY(append_rows(o, o->row_crc, "row_checksum", 1, r, n, NULL, H5T_NATIVE_UINT32, o->rb_crc, err));
@@ -915,14 +909,14 @@ derm_status derm_output_series(struct derm_output *o, int64_t step, double time_
     crc = derm_crc_32(crc, &age_years, sizeof age_years);
     crc = derm_crc_32(crc, totals, (size_t)o->nseries * sizeof *totals);
     const int i = o->nbuf++;
-    for (int t = 0; t < o->nseries; t++) o->rb_total[(size_t)t * OUTPUT_ROW_BATCH + i] = totals[t];
+    for (int t = 0; t < o->nseries; t++) o->rb_total[(size_t)t * DERM_OUTPUT_ROW_BATCH + i] = totals[t];
     o->rb_step[i] = step;
     o->rb_time[i] = time_day;
     o->rb_age[i] = age_years;
     o->rb_crc[i] = crc;
     const double now = omp_get_wtime();
     if (i == 0) o->rb_since = now;
-    if (o->nbuf < OUTPUT_ROW_BATCH && now - o->rb_since < OUTPUT_ROW_SECONDS) return DERM_OK;
+    if (o->nbuf < DERM_OUTPUT_ROW_BATCH && now - o->rb_since < DERM_OUTPUT_ROW_SECONDS) return DERM_OK;
     return flush_rows(o, 0, err);
 }
 

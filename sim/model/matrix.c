@@ -36,7 +36,7 @@ struct matrix_arrays {
     const derm_real *dep_col, *dep_el, *dep_ha, *dep_ez; /* dep_ez may be NULL */
     const derm_real *uvm;                                /* UV memory, SED/day; may be NULL */
     derm_real *mmp_act;                                  /* may be NULL */
-    const struct derm_readout_coef *readout;             /* with field sums; may be NULL */
+    const struct derm_readout_coef *readout;             /* with field sums */
 };
 
 /* The five signals the kernel reads (m1, m3, ti, ros, il) and, for the lazy ones, where
@@ -375,10 +375,9 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
 #endif
         if (fsum) { /* the stored values, in index order: one chain per array, advanced together */
             strip_sums(mat, A->mmp_act, q0, n, fs);
-            if (A->readout)
-                derm_readout_mmp_susceptibility_add(A->readout, n, mat[DERM_M_COLLAGEN_INTACT] + q0,
-                                                    mat[DERM_M_COLLAGEN_FRAGMENTED] + q0, mat[DERM_M_AGE_AMOUNT] + q0,
-                                                    fs + DERM_MATRIX_SUM_SUSC);
+            derm_readout_mmp_susceptibility_add(A->readout, n, mat[DERM_M_COLLAGEN_INTACT] + q0,
+                                                mat[DERM_M_COLLAGEN_FRAGMENTED] + q0, mat[DERM_M_AGE_AMOUNT] + q0,
+                                                fs + DERM_MATRIX_SUM_SUSC);
         }
         flux_sums(&S, n, sums);
         for (int i = 0; i < n; i++) bad += S.bad[i]; /* 0 or 1 each: exact in any order */
@@ -394,6 +393,8 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
                              const struct derm_matrix_coef *c, double dt_h, derm_real *mmp_act, double *part,
                              struct derm_matrix_flux *flux, struct derm_err *err)
 {
+    if (dep->field_sums && !dep->readout)
+        return derm_err_set(err, DERM_EINTERNAL, "matrix: field sums asked for without the readout coefficients");
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
     const struct matrix_arrays A = {m[DERM_M_COLLAGEN_INTACT],
                                     m[DERM_M_COLLAGEN_FRAGMENTED],
@@ -431,9 +432,11 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     derm_chain_decay(c->k_lmw_h * dt_h, &K.e_hl, &K.p_hl);
     K.phi_ez = derm_chain_phi1(c->k_elastotic_h * dt_h);
     struct signal_in in = {dep->signals, {0}, {0}, g->nx, NULL};
-    for (int x = 0; x < NSIG_IN; x++) in.id[x] = derm_matrix_signal_in[x];
     int any_lazy = 0;
-    for (int x = 0; x < NSIG_IN; x++) any_lazy |= in.lazy[x] = in.sg && derm_signal_grids_lazy(in.sg, in.id[x]);
+    for (int x = 0; x < NSIG_IN; x++) {
+        in.id[x] = derm_matrix_signal_in[x];
+        any_lazy |= in.lazy[x] = in.sg && derm_signal_grids_lazy(in.sg, in.id[x]);
+    }
     if (!any_lazy) in.sg = NULL;
     const int nt = omp_get_max_threads();
     if (in.sg && !(in.rows = malloc((size_t)nt * NSIG_IN * (size_t)g->nx * sizeof(double))))

@@ -756,6 +756,14 @@ static void test_step_field_sums(void **state)
     double *sref = calloc((size_t)(DERM_MATRIX_NSIGNAL_IN * nz), sizeof(double));
     double *act = calloc((size_t)n, sizeof(double)), *act_b = calloc((size_t)n, sizeof(double));
     assert_true(fsum && ref && sref && act && act_b);
+    { /* the susceptibility's sums need the readout coefficients: refused, nothing changed */
+        const struct derm_matrix_deposition bad = {a.dep_col, a.dep_el, a.dep_ha, NULL, NULL, NULL, fsum, NULL};
+        struct derm_err err = {0};
+        assert_int_equal(derm_matrix_step(&a.g, a.m, (const double *const *)a.sig, &bad, a.glucose_ratio, a.uptake, &c,
+                                          168.0, act, a.layer_sums, NULL, &err),
+                         DERM_EINTERNAL);
+        for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a.m[q], b.m[q], (size_t)n * sizeof(double));
+    }
     const int saved = omp_get_max_threads();
     for (int threads = 1; threads <= 2; threads++) {
         omp_set_num_threads(threads);

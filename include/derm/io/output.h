@@ -16,7 +16,7 @@
  * chunk in place with identical bytes for the rows already there, and their integrity is
  * checked by two CRC-32 variables: row_checksum(time) over each series row and
  * frame_checksum(frame) over each frame's coordinates and agent rows. The file is flushed
- * after every batch of series rows (at most 32 rows or 2 s of wall time) and every frame
+ * after every batch of series rows (DERM_OUTPUT_ROW_BATCH) and every frame
  * (and fsync'd after every frame), disk space is reserved before each batch of rows and
  * each frame, and the first failed write freezes the file at its last flushed
  * state (io/h5file.c), so a killed run, a full disk or a read-only file system leaves a file
@@ -88,6 +88,14 @@ struct derm_output_opts {
  *  keeps two buffers of one chunk per thread while its chunks are filtered in parallel. */
 #define DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES (4u << 20)
 
+/** Series rows are kept in memory and appended together: at most DERM_OUTPUT_ROW_BATCH rows
+ *  or DERM_OUTPUT_ROW_SECONDS of wall time after the first kept row, and at every frame,
+ *  derm_output_sync and derm_output_close. One row's append and flush (~150 variables, their
+ *  headers rewritten through the undo log) took ~3 ms, a tenth of a step of the reference
+ *  tissue. */
+#define DERM_OUTPUT_ROW_BATCH 32
+#define DERM_OUTPUT_ROW_SECONDS 2.0
+
 /** How much of a run file is written: series rows, frames, rows of the agent table. */
 struct derm_output_pos {
     int64_t rows, frames, agent_rows;
@@ -118,9 +126,8 @@ derm_status derm_output_recover(const char *h5_path, struct derm_err *err);
  *  writes them). */
 void derm_output_get_pos(const struct derm_output *o, struct derm_output_pos *pos);
 
-/** Append one row of the time series: step, time (day), age (years), totals[nseries]. The
- *  rows are kept in memory and written together: every 32 rows, 2 s of wall time after the
- *  first kept one, and at every frame, derm_output_sync and derm_output_close. */
+/** Append one row of the time series: step, time (day), age (years), totals[nseries]; kept
+ *  in memory until its batch is written (DERM_OUTPUT_ROW_BATCH). */
 derm_status derm_output_series(struct derm_output *o, int64_t step, double time_day, double age_years,
                                const double *totals, struct derm_err *err);
 

@@ -72,12 +72,12 @@ struct derm_matrix_deposition {
     /* NULL, or nz x DERM_MATRIX_NSUMS doubles receiving, per layer k at [k DERM_MATRIX_NSUMS
      * + column], sums over the layer, each serial in index order (the bits of
      * derm_totals_layer_sums): every matrix field after the step (column f), mmp_act (if
-     * given), the MMP susceptibility's two sums of the fields after the step (with readout;
-     * derm_readout_mmp_susceptibility_sums) and the signals the kernel reads
+     * given), the MMP susceptibility's two sums of the fields after the step
+     * (derm_readout_mmp_susceptibility_sums with readout) and the signals the kernel reads
      * (derm_matrix_signal_in), lazy ones as interpolated. A series row after the step needs
      * them, and the kernel has the values in cache */
     double *field_sums;
-    const struct derm_readout_coef *readout; /* NULL: the susceptibility's sums are +0 */
+    const struct derm_readout_coef *readout; /* required with field_sums, else unused */
 };
 
 /** The columns of derm_matrix_deposition.field_sums. */
