@@ -633,6 +633,57 @@ static void test_incomplete_run(void **state)
     remove("test_io_open.h5");
 }
 
+/* Series rows are kept in memory and written in batches: what the file holds is always what
+ * derm_output_get_pos says, derm_output_sync writes every kept row, and close writes the
+ * rest; every row verifies and reads back in order. */
+static void test_series_rows_in_batches(void **state)
+{
+    (void)state;
+    const char *p = "test_io_batches.h5";
+    const struct derm_output_opts opts = {.series = derm_totals_table(), .nseries = DERM_NTOTALS, .compression = 1};
+    struct derm_err err = {0};
+    struct derm_grid g = test_grid();
+    struct derm_output_meta meta = test_meta();
+    struct derm_output *o = NULL;
+    remove(p);
+    assert_int_equal(derm_output_create(&o, p, NULL, &meta, &g, &opts, &err), DERM_OK);
+    double totals[DERM_NTOTALS];
+    const int nrows = DERM_OUTPUT_ROW_BATCH + 5;
+    struct derm_output_pos pos;
+    struct derm_output_summary sum;
+    for (int r = 0; r < nrows; r++) {
+        for (int t = 0; t < DERM_NTOTALS; t++) totals[t] = total_value(r, t);
+        assert_int_equal(derm_output_series(o, 10 * r, row_time(r), row_age(r), totals, &err), DERM_OK);
+        derm_output_get_pos(o, &pos);
+        assert_true(pos.rows <= r + 1 && pos.rows > r - DERM_OUTPUT_ROW_BATCH); /* at most a batch kept */
+        if (r == 2 || r == DERM_OUTPUT_ROW_BATCH + 1) { /* the file holds exactly the rows written */
+            assert_int_equal(derm_output_verify(p, 0, &sum, &err), DERM_OK);
+            assert_int_equal(sum.rows, pos.rows);
+        }
+        if (r == 2) { /* a sync writes the kept rows */
+            assert_int_equal(derm_output_sync(o, &err), DERM_OK);
+            derm_output_get_pos(o, &pos);
+            assert_int_equal(pos.rows, 3);
+            assert_int_equal(derm_output_verify(p, 0, &sum, &err), DERM_OK);
+            assert_int_equal(sum.rows, 3);
+            assert_int_equal(sum.last_step, 20);
+        }
+    }
+    assert_int_equal(derm_output_close(o, 1, &err), DERM_OK); /* and close the rest */
+    assert_int_equal(derm_output_verify(p, 1, &sum, &err), DERM_OK);
+    assert_int_equal(sum.rows, nrows);
+    assert_int_equal(sum.last_step, 10 * (nrows - 1));
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    double *time = malloc(sizeof(double) * (size_t)nrows);
+    assert_non_null(time);
+    assert_true(H5LTread_dataset_double(f, "time", time) >= 0);
+    for (int r = 0; r < nrows; r++) assert_true(time[r] == row_time(r));
+    free(time);
+    H5Fclose(f);
+    remove(p);
+}
+
 static void test_optional_parts(void **state)
 {
     (void)state;
@@ -1060,6 +1111,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_and_round_trip),
         cmocka_unit_test(test_incomplete_run),
+        cmocka_unit_test(test_series_rows_in_batches),
         cmocka_unit_test(test_optional_parts),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_field_chunks),
