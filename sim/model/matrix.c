@@ -62,7 +62,8 @@ struct signal_in {
  * the vector width (no FMA contraction: ISO C, -ffp-contract=off) nor on the strip. */
 enum { STRIP = 128 };
 
-/* DERM_SIMD_CLONES (core/simd.h): the passes are also built for AVX2, with the same bits. */
+/* DERM_SIMD_CLONES_512 (core/simd.h): the passes are also built for AVX-512F and AVX2, with
+ * the same bits. */
 
 struct strip {
     double a[STRIP], b[STRIP], ra[STRIP], rb[STRIP], ea[STRIP], pa[STRIP], eb[STRIP], pb[STRIP];
@@ -81,7 +82,7 @@ static const derm_real zeros[STRIP]; /* stands for an absent array (UV memory, e
 /* e = e^{-rt}, p = phi1(rt) for n values: derm_chain_decay, bit for bit. The series where
  * |rt| < 0.05, the exponential elsewhere, each loop only when a value of the strip needs it
  * (collagen and elastin rates are small, HA's large). */
-DERM_SIMD_CLONES static void decay_strip(int n, const double *restrict rt, double *restrict e, double *restrict p)
+DERM_SIMD_CLONES_512 static void decay_strip(int n, const double *restrict rt, double *restrict e, double *restrict p)
 {
     int nfar = 0;
 #pragma omp simd reduction(+ : nfar)
@@ -104,9 +105,10 @@ DERM_SIMD_CLONES static void decay_strip(int n, const double *restrict rt, doubl
 }
 
 /* Pass 1: the rates of voxels q0 .. q0 + n - 1. */
-DERM_SIMD_CLONES static void rates_strip(const struct matrix_arrays *A, int64_t q0, int n,
-                                         const derm_real *const sp[NSIG_IN], const struct derm_matrix_coef *restrict cc,
-                                         const struct step_const *restrict K, struct strip *restrict S)
+DERM_SIMD_CLONES_512 static void rates_strip(const struct matrix_arrays *A, int64_t q0, int n,
+                                             const derm_real *const sp[NSIG_IN],
+                                             const struct derm_matrix_coef *restrict cc,
+                                             const struct step_const *restrict K, struct strip *restrict S)
 {
     const derm_real *restrict ci = A->ci + q0, *restrict cf = A->cf + q0, *restrict ga = A->ga + q0;
     const derm_real *restrict m1 = sp[0], *restrict m3 = sp[1], *restrict ti = sp[2];
@@ -175,9 +177,9 @@ static inline double flag_negative(double r, double a, double b, double c, doubl
 /* Pass 3: the exact chains of voxels q0 .. q0 + n - 1, their AGE loads, the per-voxel flux
  * terms and the bad-voxel flags. io: the strip of each matrix field in fields.h order, read
  * and written in place (the fields themselves, or their widened copies in the lean build). */
-DERM_SIMD_CLONES static void advance_strip(const struct matrix_arrays *A, double *const *io, int64_t q0, int n,
-                                           const struct derm_matrix_coef *restrict cc,
-                                           const struct step_const *restrict K, struct strip *restrict S)
+DERM_SIMD_CLONES_512 static void advance_strip(const struct matrix_arrays *A, double *const *io, int64_t q0, int n,
+                                               const struct derm_matrix_coef *restrict cc,
+                                               const struct step_const *restrict K, struct strip *restrict S)
 {
     double *restrict ci = io[DERM_M_COLLAGEN_INTACT], *restrict cf = io[DERM_M_COLLAGEN_FRAGMENTED],
                      *restrict ga = io[DERM_M_AGE_AMOUNT];
@@ -300,7 +302,7 @@ _Static_assert(STRIP % FLUX_LANES == 0, "strips start on a lane boundary");
 typedef double flux_lanes __attribute__((vector_size(FLUX_LANES * sizeof(double))));
 #endif
 
-DERM_SIMD_CLONES static void flux_sums(const struct strip *S, int n, double sums[DERM_MATRIX_NFLUX][FLUX_LANES])
+DERM_SIMD_CLONES_512 static void flux_sums(const struct strip *S, int n, double sums[DERM_MATRIX_NFLUX][FLUX_LANES])
 {
     int i = 0;
 #if defined(__GNUC__)
