@@ -28,13 +28,14 @@
 #ifndef DERM_CORE_SIMD_H
 #define DERM_CORE_SIMD_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(DERM_SIMD_ONLY_AVX2)
-/* one copy, for AVX2 (tests: the copy the loader would not pick on an AVX-512 machine) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(DERM_NO_CLONES)
+#if defined(DERM_SIMD_ONLY_AVX2) /* one copy, for AVX2 (tests: the copy an AVX-512 machine skips) */
 #define DERM_SIMD_CLONES __attribute__((target("avx2")))
-#define DERM_SIMD_CLONES_512 __attribute__((target("avx2")))
-#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(DERM_NO_CLONES)
+#define DERM_SIMD_CLONES_512 DERM_SIMD_CLONES
+#else
 #define DERM_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #define DERM_SIMD_CLONES_512 __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 #else
 #define DERM_SIMD_CLONES
 #define DERM_SIMD_CLONES_512
