@@ -3,8 +3,13 @@
 Issue 8's acceptance: every calibration target passes at the default step (168 h) and at a
 4x smaller one. The full validation at both steps takes too long for CI (README, Validation),
 so CI runs it at the default step (test_validation.py) and, here, the lifetime calibration
-targets C1, C6, C7 and C8 (one intrinsic-ageing scenario, three replicates) at
-run.dt_hours = 42 h:
+targets C1, C6, C7 and C8 (one intrinsic-ageing scenario, twelve replicates) at
+run.dt_hours = 42 h. Twelve, not the table's three: C6's per-cell synthesis sits near its
+band's lower edge (0.55), and three replicates leave it a standard error of ~0.017, so a
+different realisation of the same model (other random paths: a change to how a stream is
+keyed, the float32 build) passes or misses it by chance; twelve leave ~0.01 (measured
+2026-12-05: 0.574 +- sd 0.039 at 42 h, and 0.568 +- 0.033 for a build whose random walk
+draws other paths; with its first three seeds alone that build gave 0.543):
 
   - validate.py --dt-hours 42 --targets C1,C6,C7,C8 exits 0 and every row of those targets
     was computed from runs at 42 h;
@@ -34,6 +39,7 @@ EXPECTED = SOURCE_DIR / "tests" / "validation" / "expected_pass.txt"
 PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
 FINE_DT_HOURS = 42.0  # 168 h / 4
 TARGETS = ("C1", "C6", "C7", "C8")
+REPLICATES = 12  # seeds of the scenario (validate.py --replicates; the table uses 3)
 
 
 def dermsim_bin():
@@ -60,7 +66,7 @@ def fine(tmp_path_factory):
     t0 = time.monotonic()
     p = subprocess.run([PYTHON, str(VALIDATE), "--bin", dermsim_bin(), "--out", str(d / "runs"), "-j", "2",
                         "--threads", "1", "--dt-hours", f"{FINE_DT_HOURS:g}", "--targets", ",".join(TARGETS),
-                        "--json", str(js)],
+                        "--replicates", str(REPLICATES), "--json", str(js)],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=2200,
                        env=dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE", OMP_WAIT_POLICY="PASSIVE"))
     print(f"\nvalidate.py --dt-hours {FINE_DT_HOURS:g}: exit {p.returncode} in {time.monotonic() - t0:.1f} s")
@@ -78,7 +84,7 @@ def test_runs_at_the_smaller_step(fine):
     assert got == set(TARGETS), f"targets evaluated: {sorted(got)}"
     assert all(r["dt_hours"] == FINE_DT_HOURS for r in doc["rows"]), "a row was not computed at the smaller step"
     assert all(run["dt_hours"] == FINE_DT_HOURS for run in doc["runs"]), "a run did not use the smaller step"
-    assert all(r["replicates"] == 3 for r in doc["rows"])
+    assert all(r["replicates"] == REPLICATES for r in doc["rows"])
 
 
 def test_expected_passes_hold_at_the_smaller_step(fine):
