@@ -979,11 +979,10 @@ static void ref_step(struct state *s, const struct derm_matrix_coef *cc, double 
 /* derm_matrix_step runs its voxels in strips of vectorised passes (and, on x86-64, in an
  * AVX-512F or AVX2 copy where the processor has one; test_matrix_avx2 and test_matrix_sse2
  * run this file on the AVX2 copy alone and on the baseline alone). It must give the scalar
- * loop's bits: every field,
- * the MMP-1 activity and the flux sums, over strips that do not divide a layer (13 x 11 =
- * 143 voxels: 128 + 15), for steps from 6 h to a year (series and exponential paths of
- * every decay), with and without UV memory and elastotic deposition, empty and glycated
- * voxels, and negative signals. */
+ * loop's bits: every field, the MMP-1 activity and the flux sums, over strips that do not
+ * divide a layer (13 x 11 = 143 voxels: 128 + 15), for steps from 6 h to a year (series and
+ * exponential paths of every decay), with and without UV memory and elastotic deposition,
+ * empty and glycated voxels, and negative signals. */
 static void test_step_matches_voxel_formulas(void **state)
 {
     (void)state;
