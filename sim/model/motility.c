@@ -60,7 +60,10 @@ static void walk(struct derm_agents *a, int64_t r, uint64_t seed, double t0, dou
             a->walk[q][r] = bridged ? bn : 0.0;
         }
         a->walk_window[r] = e < 1.0 ? w : w + 1;
-        t = T + e * W;
+        /* on to the next window, or done: a step that ends inside this window ends at t1
+         * itself (T + e W can fall an ulp short of t1 and would redo the window, with a
+         * bridge of zero length, until the guard) */
+        t = e < 1.0 ? t1 : T + W;
     }
 }
 

@@ -15,7 +15,9 @@
  * displacement over a window has variance 1 per axis in units of sqrt(2 D W), within a
  * window the Brownian bridge gives variance e (the elapsed share) and a cell entering a
  * window part-way moves with variance 1 - s to its end; a cell that leaves the window
- * state (walk, window) as the store documents; the step number plays no part (only time).
+ * state (walk, window) as the store documents; the step number plays no part (only time); a
+ * step draws at most three normal triples per cell and window it touches, whatever its ends
+ * (the draws counted through a link-time wrapper of derm_rng_normal3).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,6 +34,21 @@
 #include "derm/core/rng.h"
 
 #include "cell_world.h"
+
+/* Every normal triple the walk draws passes here: the test executable is linked with
+ * -Wl,--wrap=derm_rng_normal3 (CMakeLists.txt), so the library's calls come to
+ * __wrap_derm_rng_normal3, which counts them and draws through the real function. */
+void __real_derm_rng_normal3(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t block,
+                             double out[3]);
+void __wrap_derm_rng_normal3(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t block,
+                             double out[3]);
+static long long normal3_calls;
+void __wrap_derm_rng_normal3(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t block,
+                             double out[3])
+{
+    __atomic_add_fetch(&normal3_calls, 1, __ATOMIC_RELAXED);
+    __real_derm_rng_normal3(seed, id, step, purpose, block, out);
+}
 
 static void test_move_stays_in_domain(void **state)
 {
@@ -464,6 +481,39 @@ static void test_kept_window_ends_same_paths(void **state)
     world_fini(&w2);
 }
 
+/* A step draws at most three normal triples per cell for each window it touches (the
+ * window's end, the bridge inside it, the entry part-way), however its ends round: hourly
+ * steps over a week of clock values on both sides of 0 (where T + e W falls an ulp short of
+ * the step's end for some of them, e.g. [-72, -71): the walk redid that window with bridges
+ * of zero length up to its guard, a million times per cell), quarter hours, and steps of
+ * 5, 42, 168 and 400 h at clock values of every sign. */
+static void test_walk_draws_bounded(void **state)
+{
+    (void)state;
+    const double W = DERM_MOTILITY_WINDOW_H;
+    struct world w;
+    world_init(&w, 4, 4, 4, 200.0);
+    populate(&w, 20, 5);
+    const double starts[] = {-13149.0, -1.0e5 - 0.3, -336.0, 0.0, 219144.0, 1304.46 * 168.0};
+    const double dts[] = {1.0, 0.25, 5.0, 42.0, 168.0, 400.0};
+    for (size_t di = 0; di < sizeof dts / sizeof *dts; di++)
+        for (size_t si = 0; si < sizeof starts / sizeof *starts; si++) {
+            const int nsteps = dts[di] < 2.0 ? (int)(200.0 / dts[di]) : 12;
+            double t0 = starts[si];
+            if (si == 0 && di == 0) t0 = -200.0; /* hourly through -72, -67, -51, -46 */
+            for (int i = 0; i < nsteps; i++) {
+                const double a = t0 + (double)i * dts[di], b = a + dts[di];
+                const long long windows = (long long)(ceil(b / W) - floor(a / W));
+                normal3_calls = 0;
+                move(&w, w.f.signal[DERM_S_CHEMOKINE], 7, a, dts[di]);
+                if (normal3_calls > 3LL * windows * w.a.n)
+                    fail_msg("step [%.17g, %.17g): %lld normal triples for %lld cells over %lld windows", a, b,
+                             normal3_calls, (long long)w.a.n, windows);
+            }
+        }
+    world_fini(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_walk_variance),
         cmocka_unit_test(test_move_thread_invariant),
         cmocka_unit_test(test_kept_window_ends_same_paths),
+        cmocka_unit_test(test_walk_draws_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
