@@ -43,8 +43,7 @@ void __real_derm_rng_normal3(uint64_t seed, uint64_t id, uint64_t step, uint32_t
 void __wrap_derm_rng_normal3(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t block,
                              double out[3]);
 static long long normal3_calls;
-void __wrap_derm_rng_normal3(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t block,
-                             double out[3])
+void __wrap_derm_rng_normal3(uint64_t seed, uint64_t id, uint64_t step, uint32_t purpose, uint32_t block, double out[3])
 {
     __atomic_add_fetch(&normal3_calls, 1, __ATOMIC_RELAXED);
     __real_derm_rng_normal3(seed, id, step, purpose, block, out);
