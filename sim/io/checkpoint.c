@@ -23,7 +23,9 @@
 #include "h5util.h"
 
 #define CKPT_KIND "dermsim checkpoint"
-#define CKPT_FORMAT 1
+/* 2: the cells' random-walk windows count hours from the simulation's first step, no longer
+ * the subject's age, so a format-1 checkpoint's walk states belong to other windows */
+#define CKPT_FORMAT 2
 /* values per chunk: 512 KiB, so the Fletcher32 filter's copy of a chunk stays small (1 << 20
  * added 16 MiB to the peak memory while writing) and the check reads whole chunks */
 #define CKPT_CHUNK (INT64_C(1) << 16)
@@ -247,8 +249,13 @@ static derm_status open_here(const char *path, struct derm_checkpoint **out, str
         st = derm_h5util_fail(err, path, "open file", path);
     if (st == DERM_OK) st = derm_h5util_read_str_attr(ck->file, "kind", &kind, path, err);
     if (st == DERM_OK) st = derm_h5util_read_int_attr(ck->file, "format_version", &format, path, err);
-    if (st == DERM_OK && (strcmp(kind, CKPT_KIND) != 0 || format != CKPT_FORMAT))
+    if (st == DERM_OK && strcmp(kind, CKPT_KIND) != 0)
         st = derm_err_set(err, DERM_ECORRUPT, "%s: not a dermsim checkpoint of format %d", path, CKPT_FORMAT);
+    else if (st == DERM_OK && format != CKPT_FORMAT)
+        st = derm_err_set(err, DERM_EUSAGE,
+                          "%s: a dermsim checkpoint of format %lld; this dermsim resumes format %d only: resume it "
+                          "with the dermsim that wrote it (software_version in the file), or run again",
+                          path, (long long)format, CKPT_FORMAT);
     free(kind);
     const char *names[5] = {"config_resolved", "config_text", "config_name", "software_version", "git_describe"};
     for (int i = 0; i < 5 && st == DERM_OK; i++)

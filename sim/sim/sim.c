@@ -29,6 +29,20 @@ double derm_sim_begin_age(const struct derm_params *p)
                                                                      : p->subject_young_adult_age_years;
 }
 
+/* The random walk's clock (model/motility.h): hours since the simulation's first step, so
+ * step k of the run starts at k * dt exactly and a weekly step is one whole window. */
+static double walk_hours(const struct derm_sim *s, int64_t step) { return (double)step * s->dt_h; }
+
+/* Where the settle's walk time ends (the young adult age) and begins, on that clock. */
+static double settle_end_hours(const struct derm_sim *s)
+{
+    return (s->p.subject_young_adult_age_years - s->age0) * DERM_HOURS_PER_YEAR;
+}
+static int64_t settle_steps(const struct derm_sim *s, double years)
+{
+    return (int64_t)ceil(years * DERM_HOURS_PER_YEAR / s->dt_h - 1e-9);
+}
+
 double derm_sim_division_per_day(const struct derm_sim *s) { return s->h.division_h * DERM_HOURS_PER_DAY; }
 
 /* ---- phases of the step -------------------------------------------------------------- */
@@ -317,8 +331,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(phase_matrix(s, err));
     derm_sim_lap(s, DERM_PHASE_MATRIX, &t);
     /* 9. motility and chemotaxis */
-    derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
-                       derm_sim_age(s, s->step) * DERM_HOURS_PER_YEAR, dt);
+    derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed, walk_hours(s, s->step), dt);
     derm_sim_lap(s, DERM_PHASE_MOTILITY, &t);
     /* 10. births then deaths, in a fixed order */
     DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, s->step, &s->births, &s->deaths, err));
@@ -456,9 +469,11 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
     const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
     const derm_real *const *cs = (const derm_real *const *)s->f.signal;
     const struct derm_step_inputs young = derm_step_inputs_young();
-    /* the spin-up's time ends where the settle's begins, whatever the run's step (the walk
-     * is keyed by time, so both phases give every step length the same paths) */
-    const double t_end = (s->p.subject_young_adult_age_years - s->p.run_settle_years) * DERM_HOURS_PER_YEAR;
+    /* the spin-up's time ends at the last window end at or before the settle's start, whatever
+     * the run's step (the walk is keyed by time, so both phases give every step length the
+     * same paths; its weekly steps are then whole windows) */
+    const double settle_start = settle_end_hours(s) - (double)settle_steps(s, s->p.run_settle_years) * s->dt_h;
+    const double t_end = DERM_MOTILITY_WINDOW_H * floor(settle_start / DERM_MOTILITY_WINDOW_H);
     for (int64_t i = 0; i < nsteps; i++) {
         const int64_t key = -(nsteps - i); /* steps -nsteps .. -1 */
         struct derm_step_inputs in = young;
@@ -496,12 +511,12 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
 {
     const struct derm_grid *g = &s->grid;
     const double dt = s->dt_h, n = (double)g->n; /* the run's own step: its balance is calibrated */
-    const int64_t nsteps = (int64_t)ceil(years * DERM_HOURS_PER_YEAR / dt - 1e-9);
+    const int64_t nsteps = settle_steps(s, years);
     const uint64_t seed = (uint64_t)s->p.run_seed;
     const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
     const derm_real *const *cs = (const derm_real *const *)s->f.signal;
     double level[DERM_NSIGNAL] = {0}, dep[3] = {0};
-    const double t_end = s->p.subject_young_adult_age_years * DERM_HOURS_PER_YEAR; /* settle ends at the young age */
+    const double t_end = settle_end_hours(s); /* settle ends at the young age */
     for (int64_t i = 0; i < nsteps; i++) {
         const int64_t key = -(nsteps - i) - ((int64_t)1 << 40); /* disjoint from the spin-up's steps */
         s->in = derm_step_inputs_young();

@@ -250,7 +250,7 @@ static inline void secrete(struct world *w)
     derm_fibroblast_secrete(&w->g, &w->a, &w->fc, &w->h, &w->in, M(w), S(w), &w->rt);
 }
 
-/* Move every agent over [t0_h, t0_h + dt) hours of absolute time (the walk is keyed by time). */
+/* Move every agent over [t0_h, t0_h + dt) hours of the walk's clock (the walk is keyed by time). */
 static inline void move(struct world *w, const double *chem, uint64_t seed, double t0_h, double dt)
 {
     rebin(w);

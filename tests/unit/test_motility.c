@@ -8,7 +8,7 @@
  * (central differences, one-sided at the z faces); agents flagged to die stay put;
  * derm_motility_wrap / derm_motility_reflect fold exactly into [0, L); the result does not
  * depend on the thread count (bitwise). The walk is keyed by the cell's lineage key and by
- * windows of DERM_MOTILITY_WINDOW_H hours of absolute time: over a whole window the same cell
+ * windows of DERM_MOTILITY_WINDOW_H hours of the walk's clock: over a whole window the same cell
  * (seed, window) moves by the same standard walk scaled by sqrt(2 D W), so a hindered cell's
  * displacement is sqrt(D'/D) times the free one's exactly; runs at different steps
  * (168, 42, 12 h) meet at every window end (same cell, same seed, uniform D); the
@@ -221,7 +221,7 @@ static void test_wrap_and_reflect(void **state)
 }
 
 /* n cells at the centre of voxel (1, 2, 1) of a 4 mm cube, moved over one whole window of
- * absolute time (window 1000) with D / (1 + h C / C0); displacements into d[3 n]. */
+ * the walk's clock (window 1000) with D / (1 + h C / C0); displacements into d[3 n]. */
 static void hindered_window(int n, double D, double hindrance, double intact, double fragmented, double *d,
                             int64_t *window_after)
 {

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <hdf5.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,21 @@ static void test_restore_continues_bitwise(void **state)
     state_equal(a, b);
     assert_true(a->cum.dose[DERM_IN_UV] > 0.0 && a->exo_mix[DERM_SOURCE_COUNT - 1] >= 0.0);
     assert_true(a->photoadaptation > 0.0 && a->cum_flux.collagen_synth > 0.0);
+
+    /* a checkpoint of another format (1: random-walk windows on the subject's age) is
+     * refused with the format it holds, not resumed on a different clock */
+    {
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        assert_true(f >= 0);
+        hid_t at = H5Aopen(f, "format_version", H5P_DEFAULT);
+        const int32_t one = 1;
+        assert_true(at >= 0 && H5Awrite(at, H5T_NATIVE_INT32, &one) >= 0);
+        H5Aclose(at);
+        H5Fclose(f);
+        assert_int_equal(derm_checkpoint_open(path, &ck, &err), DERM_EUSAGE);
+        assert_non_null(strstr(err.msg, "checkpoint of format 1; this dermsim resumes format 2 only"));
+        assert_null(ck);
+    }
 
     /* a file that is not a checkpoint */
     FILE *fp = fopen(path, "w");

@@ -22,12 +22,14 @@ struct derm_motility_coef {
     double chemotaxis;         /* drift per unit chemokine gradient, um^2/h/au */
 };
 
-/* The random walk is keyed by the cell and by windows of this many hours of absolute time
- * (the subject's age), never by the step: runs at different steps share their paths at every
- * window end and differ only inside a window (a Brownian bridge). */
+/* The random walk is keyed by the cell and by windows of this many hours of the walk's
+ * clock, never by the step: runs at different steps share their paths at every window end
+ * and differ only inside a window (a Brownian bridge). The simulation's clock counts hours
+ * from its first step (sim/sim.c), so a weekly step is one whole window and draws one normal
+ * triple per cell; a step that ends inside a window also draws the bridge to its end. */
 #define DERM_MOTILITY_WINDOW_H 168.0
 
-/** Move every live agent over [t0_h, t0_h + dt_h) hours of the subject's age (agents flagged
+/** Move every live agent over [t0_h, t0_h + dt_h) hours of the walk's clock (agents flagged
  *  to die stay put). */
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
                         const derm_real *const *m, const derm_real *chemokine, uint64_t seed, double t0_h, double dt_h);
