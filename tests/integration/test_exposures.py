@@ -102,7 +102,14 @@ def test_uv_directions_and_depth(tmp_path):
     assert uv["collagen_synthesis_rate"][-1] < ctl["collagen_synthesis_rate"][-1]
     assert uv["collagen_total"][-1] < ctl["collagen_total"][-1]
     assert uv["elastin_elastotic_total"][-1] > 10 * max(ctl["elastin_elastotic_total"][-1], 1e-12)
-    assert uv["damage_mean"][-1] > ctl["damage_mean"][-1]
+    # UV's DNA damage reaches the cells: at the calibrated uv.damage_per_sed (1.5e-4 au/SED;
+    # exact per cell in test_fibroblast) two years of daily sun add ~0.01 to the population's
+    # mean damage, less than this block's turnover noise (cells that gather damage senesce or
+    # die and are replaced; paired seeds here differ by -0.02 to +0.02; over 50 years of
+    # outdoor sun the validation blocks gain ~+0.02 at 70, 9 of 12 replicates up). With
+    # twenty times the damage per SED the same path gives +0.05 to +0.10 over the last year
+    uvd = series(run(tmp_path, "uv_damage", cfg(end=32, dt=168, schedule=sun) + "uv: {damage_per_sed: 0.003}\n"))
+    assert np.mean(uvd["damage_mean"][last]) > np.mean(ctl["damage_mean"][last]) + 0.03
     assert uv["ap1_mean"][-1] > ctl["ap1_mean"][-1]
     prof, uva = uv["last:uv_dose_profile"], uv["last:uva_dose_profile"]
     assert np.all(np.diff(prof) < 0), "UV dose must fall with depth"
