@@ -493,15 +493,14 @@ static void test_walk_draws_bounded(void **state)
     struct world w;
     world_init(&w, 4, 4, 4, 200.0);
     populate(&w, 20, 5);
-    const double starts[] = {-13149.0, -1.0e5 - 0.3, -336.0, 0.0, 219144.0, 1304.46 * 168.0};
+    /* -200: hourly through -72, -67, -51 and -46 h */
+    const double starts[] = {-200.0, -13149.0, -1.0e5 - 0.3, -336.0, 0.0, 219144.0, 1304.46 * 168.0};
     const double dts[] = {1.0, 0.25, 5.0, 42.0, 168.0, 400.0};
     for (size_t di = 0; di < sizeof dts / sizeof *dts; di++)
         for (size_t si = 0; si < sizeof starts / sizeof *starts; si++) {
             const int nsteps = dts[di] < 2.0 ? (int)(200.0 / dts[di]) : 12;
-            double t0 = starts[si];
-            if (si == 0 && di == 0) t0 = -200.0; /* hourly through -72, -67, -51, -46 */
             for (int i = 0; i < nsteps; i++) {
-                const double a = t0 + (double)i * dts[di], b = a + dts[di];
+                const double a = starts[si] + (double)i * dts[di], b = a + dts[di];
                 const long long windows = (long long)(ceil(b / W) - floor(a / W));
                 normal3_calls = 0;
                 move(&w, w.f.signal[DERM_S_CHEMOKINE], 7, a, dts[di]);
