@@ -86,6 +86,9 @@ void derm_coupling_count(const struct derm_grid *g, const struct derm_bins *b, c
         if (a->type[r] == type) out[a->voxel[r]] += 1.0;
 }
 
+/* Sums made side by side in registers by the window sums below (vectors of them). */
+enum { SUM_LANES = 16 };
+
 static int cap_radius(int r, int64_t n) { return (int64_t)(2 * r + 1) > n ? (int)((n - 1) / 2) : r; }
 
 /* The three passes of the box filter. Each output element is the sum of its window in
@@ -134,13 +137,37 @@ DERM_SIMD_CLONES static void box_row_x(const derm_real *a, derm_real *o, int64_t
 DERM_SIMD_CLONES static void box_layer_y(const derm_real *a, derm_real *o, int64_t nx, int64_t ny, int r,
                                          const unsigned char *nonzero)
 {
+    enum { MAXR = 64 }; /* rows summed in registers; wider windows add through the output row */
     for (int64_t j = 0; j < ny; j++) {
         derm_real *oj = o + j * nx;
+        const derm_real *rows[2 * MAXR + 1];
+        int np = 0;
+        for (int64_t d = -r; d <= r && r <= MAXR; d++) {
+            int64_t m = j + d;
+            m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
+            if (nonzero && !nonzero[m]) continue; /* a row of +0: adding it changes no bit */
+            rows[np++] = a + m * nx;
+        }
+        if (r <= MAXR) { /* the sums in registers, the rows in the same order: the same bits */
+            int64_t i = 0;
+            for (; i + SUM_LANES <= nx; i += SUM_LANES) {
+                derm_real sum[SUM_LANES] = {0};
+                for (int p = 0; p < np; p++)
+                    for (int l = 0; l < SUM_LANES; l++) sum[l] += rows[p][i + l];
+                for (int l = 0; l < SUM_LANES; l++) oj[i + l] = sum[l];
+            }
+            for (; i < nx; i++) {
+                derm_real sum = 0.0;
+                for (int p = 0; p < np; p++) sum += rows[p][i];
+                oj[i] = sum;
+            }
+            continue;
+        }
         for (int64_t i = 0; i < nx; i++) oj[i] = 0.0;
         for (int64_t d = -r; d <= r; d++) {
             int64_t m = j + d;
             m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
-            if (nonzero && !nonzero[m]) continue; /* a row of +0: adding it changes no bit */
+            if (nonzero && !nonzero[m]) continue;
             const derm_real *am = a + m * nx;
 #pragma omp simd
             for (int64_t i = 0; i < nx; i++) oj[i] += am[i];
@@ -191,11 +218,51 @@ static void box_pass_y(const struct derm_grid *g, int r, const derm_real *in, de
  * same order as adding whole planes). */
 enum { BOX_BLOCK = 256 };
 
+/* The largest radius with which derm_coupling_deposit_box sums over a ring of layers, and
+ * the most scratch per thread the rings take (derm_coupling_set_ring_budget). */
+#define DERM_COUPLING_RING_MAX_R 32
+static size_t ring_budget = DERM_COUPLING_RING_BYTES;
+
+size_t derm_coupling_set_ring_budget(size_t bytes)
+{
+    const size_t old = ring_budget;
+    ring_budget = bytes;
+    return old;
+}
+
+/* o[0 .. len) = the sums of planes[0 .. np)[q] in that order, from +0, in double: the sums
+ * made side by side in registers, SUM_LANES at a time (the same bits as adding whole planes
+ * into a row of sums one after the other, with a store and a load less per term). */
+DERM_SIMD_CLONES static void sum_planes(const derm_real *const *planes, int np, int64_t len, derm_real *restrict o)
+{
+    int64_t q = 0;
+    for (; q + SUM_LANES <= len; q += SUM_LANES) {
+        double acc[SUM_LANES] = {0};
+        for (int p = 0; p < np; p++)
+            for (int l = 0; l < SUM_LANES; l++) acc[l] += planes[p][q + l];
+        for (int l = 0; l < SUM_LANES; l++) o[q + l] = (derm_real)acc[l];
+    }
+    for (; q < len; q++) {
+        double acc = 0.0;
+        for (int p = 0; p < np; p++) acc += planes[p][q];
+        o[q] = (derm_real)acc;
+    }
+}
+
 /* One block of the z pass: out[k][q0, q0 + len) = the sum over the in-domain layers within
- * r of k, d = -r..r in order. */
+ * r of k, d = -r..r in order (r <= DERM_COUPLING_RING_MAX_R: the planes' list; wider, the
+ * planes added into a row of sums one by one, the same bits). */
 DERM_SIMD_CLONES static void box_block_z(const derm_real *in, derm_real *out, int64_t nxy, int64_t nz, int64_t k, int r,
                                          int64_t q0, int64_t len)
 {
+    if (r <= DERM_COUPLING_RING_MAX_R) {
+        const derm_real *planes[2 * DERM_COUPLING_RING_MAX_R + 1];
+        int np = 0;
+        for (int64_t d = -r; d <= r; d++)
+            if (k + d >= 0 && k + d < nz) planes[np++] = in + (k + d) * nxy + q0;
+        sum_planes(planes, np, len, out + k * nxy + q0);
+        return;
+    }
     double acc[BOX_BLOCK];
     for (int64_t q = 0; q < len; q++) acc[q] = 0.0;
     for (int64_t d = -r; d <= r; d++) {
@@ -299,17 +366,99 @@ static int deposit_row_x(const struct derm_bins *b, int64_t *j, int64_t row0, in
     return 1;
 }
 
+/* Layer k of the x then y passes of the bins' deposit into o (nxy): each x row summed from
+ * the bins and filtered in a row buffer (deposit_row_x), the rows of the layer into buf,
+ * then y (box_layer_y, skipping the rows known to be +0). Scratch: buf (nxy), vals (nx),
+ * acc (nx doubles), nonzero (ny flags). */
+static void deposit_layer_xy(const struct derm_grid *g, const struct derm_bins *b, const double *val, int64_t k, int rx,
+                             int ry, int rz, int conserve, double lateral, derm_real *buf, derm_real *vals, double *acc,
+                             unsigned char *nonzero, derm_real *o)
+{
+    const int64_t nx = g->nx, ny = g->ny, nxy = g->nx * g->ny;
+    const double w = conserve ? box_layer_weight(k, g->nz, rz, lateral) : 1.0;
+    int64_t j = derm_bins_first_at(b, k * nxy); /* the layer's occupied voxels, ascending */
+    for (int64_t y = 0; y < ny; y++) {
+        nonzero[y] = (unsigned char)deposit_row_x(b, &j, (k * ny + y) * nx, nx, val, rx, w, vals, acc, buf + y * nx);
+        if (!nonzero[y]) /* no cell in this row: its window sums are all +0 */
+            memset(buf + y * nx, 0, (size_t)nx * sizeof *buf);
+    }
+    box_layer_y(buf, o, nx, ny, ry, nonzero);
+}
+
+/* Layer k of the z pass from a ring of R layers (layer m in slot m % R; r <=
+ * DERM_COUPLING_RING_MAX_R): box_block_z's sums, term for term. */
+static void box_layer_ring(const derm_real *ring, int64_t R, int64_t nxy, int64_t nz, int64_t k, int r, derm_real *out)
+{
+    const derm_real *planes[2 * DERM_COUPLING_RING_MAX_R + 1];
+    int np = 0;
+    for (int64_t d = -r; d <= r; d++)
+        if (k + d >= 0 && k + d < nz) planes[np++] = ring + ((k + d) % R) * nxy;
+    sum_planes(planes, np, nxy, out + k * nxy);
+}
+
+/* Output layers [k0, k1) of derm_coupling_deposit_box on one thread: the x and y passes of
+ * layers k0 - rz .. k1 - 1 + rz in turn into a ring of R = 2 rz + 1 layers (the thread's
+ * layers of the two-pass path plus rz on each side, made again by each neighbour), and
+ * each output layer summed over the ring once its window is there, so the x-y output never
+ * goes through a whole-grid array. */
+static void deposit_box_range(const struct derm_grid *g, const struct derm_bins *b, const double *val, int rx, int ry,
+                              int rz, int conserve, double lateral, int64_t k0, int64_t k1, derm_real *ring,
+                              derm_real *buf, derm_real *vals, double *acc, unsigned char *nonzero, derm_real *out)
+{
+    const int64_t nxy = g->nx * g->ny, nz = g->nz, R = 2 * (int64_t)rz + 1;
+    int64_t next = k0 - rz < 0 ? 0 : k0 - rz; /* the next layer to make */
+    for (int64_t k = k0; k < k1; k++) {
+        const int64_t hi = k + rz >= nz ? nz - 1 : k + rz;
+        for (; next <= hi; next++)
+            deposit_layer_xy(g, b, val, next, rx, ry, rz, conserve, lateral, buf, vals, acc, nonzero,
+                             ring + (next % R) * nxy);
+        box_layer_ring(ring, R, nxy, nz, k, rz, out);
+    }
+}
+
 void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins *b, const double *val, int r,
                                enum derm_box_mode mode, derm_real *out, derm_real *tmp)
 {
     const int64_t nx = g->nx, ny = g->ny, nz = g->nz, nxy = g->nx * g->ny;
     const int nthreads = omp_get_max_threads();
-    /* per thread: a layer of the x pass's output and a row of values; a row of sums; a flag
-     * per row of the layer */
-    derm_real *bufs = r > 0 ? malloc(sizeof(derm_real) * (size_t)nthreads * (size_t)(nxy + nx)) : NULL;
+    const int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
+    const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
+    const int conserve = mode == DERM_BOX_CONSERVE;
+    /* The fused path: each thread its own scratch, allocated and first written by itself so
+     * that its lines stay in its core's caches (a ring in the shared tmp, whose lines other
+     * phases' threads wrote last, ran 1.3-1.8x slower on the second thread: bench_deposit):
+     * a ring of R layers, a layer, a row of values, a row of sums and a flag per row. */
+    const int64_t R = 2 * (int64_t)(r > 0 ? r : 0) + 1;
+    const size_t reals = (size_t)(R * nxy + nxy + nx), off_acc = (reals * sizeof(derm_real) + 63) / 64 * 64,
+                 off_flags = off_acc + (size_t)nx * sizeof(double), bytes = off_flags + (size_t)ny;
+    if (r > 0 && r <= DERM_COUPLING_RING_MAX_R && bytes <= ring_budget) {
+        int failed = 0;
+#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, val, out, failed) \
+    firstprivate(nz, nxy, rx, ry, rz, conserve, lateral, R, off_acc, off_flags, bytes)
+        {
+            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            const int64_t k0 = nz * t / nt, k1 = nz * (t + 1) / nt;
+            unsigned char *mem = k0 < k1 ? malloc(bytes) : NULL;
+            if (mem) {
+                derm_real *ring = (derm_real *)mem, *buf = ring + R * nxy, *vals = buf + nxy;
+                deposit_box_range(g, b, val, rx, ry, rz, conserve, lateral, k0, k1, ring, buf, vals,
+                                  (double *)(mem + off_acc), mem + off_flags, out);
+                free(mem);
+            } else if (k0 < k1) {
+#pragma omp atomic write
+                failed = 1;
+            }
+        }
+        if (!failed) {
+            if (mode == DERM_BOX_MEAN) box_mean_scale(g, rz, lateral, out, out);
+            return;
+        } /* a thread without scratch: out is written again whole below (the same bits) */
+    }
     double *accs = r > 0 ? malloc(sizeof(double) * (size_t)nthreads * (size_t)nx) : NULL;
     unsigned char *flags = r > 0 ? malloc((size_t)nthreads * (size_t)ny) : NULL;
-    if (!bufs || !accs || !flags) { /* r = 0, or no buffers: the deposit as a whole-grid array, then its box */
+    /* per thread: a layer of the x pass's output and a row of values */
+    derm_real *bufs = accs && flags ? malloc(sizeof(derm_real) * (size_t)nthreads * (size_t)(nxy + nx)) : NULL;
+    if (!bufs) { /* r = 0, or no buffers: the deposit as a whole-grid array, then its box */
         free(bufs);
         free(accs);
         free(flags);
@@ -317,25 +466,15 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
         derm_coupling_box(g, r, mode, out, out, tmp);
         return;
     }
-    const int rx = cap_radius(r, nx), ry = cap_radius(r, ny), rz = r;
-    const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
-    const int conserve = mode == DERM_BOX_CONSERVE;
-#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) shared(b, val, tmp, bufs, accs, flags) \
-    firstprivate(nx, ny, nz, nxy, rx, ry, rz, conserve, lateral)
+    /* r or the ring too large for the fused path, or no scratch: x and y layer by layer into
+     * tmp, then z into out */
+#pragma omp parallel for schedule(static) num_threads(nthreads) default(none) \
+    shared(g, b, val, tmp, bufs, accs, flags) firstprivate(nxy, nx, ny, nz, rx, ry, rz, conserve, lateral)
     for (int64_t k = 0; k < nz; k++) {
         const int t = omp_get_thread_num();
-        derm_real *buf = bufs + (size_t)t * (size_t)(nxy + nx), *vals = buf + nxy;
-        double *acc = accs + (size_t)t * (size_t)nx;
-        unsigned char *nonzero = flags + (size_t)t * (size_t)ny;
-        const double w = conserve ? box_layer_weight(k, nz, rz, lateral) : 1.0;
-        int64_t j = derm_bins_first_at(b, k * nxy); /* the layer's occupied voxels, ascending */
-        for (int64_t y = 0; y < ny; y++) {
-            nonzero[y] =
-                (unsigned char)deposit_row_x(b, &j, (k * ny + y) * nx, nx, val, rx, w, vals, acc, buf + y * nx);
-            if (!nonzero[y]) /* no cell in this row: its window sums are all +0 */
-                memset(buf + y * nx, 0, (size_t)nx * sizeof *buf);
-        }
-        box_layer_y(buf, tmp + k * nxy, nx, ny, ry, nonzero);
+        derm_real *buf = bufs + (size_t)t * (size_t)(nxy + nx);
+        deposit_layer_xy(g, b, val, k, rx, ry, rz, conserve, lateral, buf, buf + nxy, accs + (size_t)t * (size_t)nx,
+                         flags + (size_t)t * (size_t)ny, tmp + k * nxy);
     }
     free(bufs);
     free(accs);
@@ -571,19 +710,29 @@ void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_b
     const int nthreads = omp_get_max_threads();
     const int rz = r > 0 ? r : 0, rx = cap_radius(rz, nx), ry = cap_radius(rz, g->ny);
     const int64_t R = 2 * (int64_t)rz + 1, per_thread = (R < nz ? R : nz) * nxy + nxy + nx;
-    if ((double)nthreads * (double)per_thread > (double)g->n) { /* the rings do not fit in tmp */
+    /* each thread its own ring, allocated and first written by itself (see
+     * derm_coupling_deposit_box) */
+    const size_t bytes = (size_t)per_thread * sizeof(derm_real);
+    int failed = bytes > ring_budget;
+    if (!failed) {
+        const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
+        const int8_t *ty = a->type;
+#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, failed) \
+    firstprivate(type, rx, ry, rz, lateral, nz, nxy, R, bytes)
+        {
+            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            const int64_t k0 = nz * t / nt, k1 = nz * (t + 1) / nt;
+            derm_real *ring = k0 < k1 ? malloc(bytes) : NULL;
+            if (ring) {
+                crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring,
+                                  ring + (R < nz ? R : nz) * nxy, out);
+                free(ring);
+            } else if (k0 < k1) {
+#pragma omp atomic write
+                failed = 1;
+            }
+        }
+    }
+    if (failed) /* a ring too big to stay in cache, or no memory for one: the whole-grid crowding */
         derm_coupling_crowding(g, b, a, type, r, factor, out, tmp);
-        return;
-    }
-    derm_real *bufs = tmp;
-    const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
-    const int8_t *ty = a->type;
-#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, bufs) \
-    firstprivate(type, rx, ry, rz, lateral, nz, nxy, per_thread, R)
-    {
-        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        const int64_t k0 = nz * t / nt, k1 = nz * (t + 1) / nt;
-        derm_real *ring = bufs + (int64_t)t * per_thread, *buf = ring + (R < nz ? R : nz) * nxy;
-        if (k0 < k1) crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring, buf, out);
-    }
 }

@@ -477,14 +477,16 @@ static void test_deposit_sparse_grid_bitwise(void **state)
 }
 
 /* The deposit filtered as it is summed equals the deposit then its box, bitwise: sparse and
- * crowded grids, both modes, a radius capped by the grid, r = 0, 1 and 2 threads. */
+ * crowded grids, both modes, a radius capped by the grid, r = 0, 1 to 3 threads (layer
+ * ranges that cut the rings differently), the rings and, with a budget of 0, the passes
+ * through tmp. */
 static void test_deposit_box_equals_deposit_then_box(void **state)
 {
     (void)state;
-    const int64_t dims[][3] = {{12, 9, 12}, {6, 5, 4}};
-    const int64_t counts[] = {40, 3000};
+    const int64_t dims[][3] = {{12, 9, 12}, {6, 5, 4}, {40, 40, 40}};
+    const int64_t counts[] = {40, 3000, 900};
     const int radii[] = {3, 0, 9};
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < 3; c++) {
         struct derm_grid g = make_grid(dims[c][0], dims[c][1], dims[c][2], 20.0);
         struct derm_agents a;
         struct derm_bins b;
@@ -494,16 +496,19 @@ static void test_deposit_box_equals_deposit_then_box(void **state)
         for (int64_t r = 0; r < a.n; r++) val[r] = pow(10.0, 6.0 * urand(&s) - 3.0);
         for (int ri = 0; ri < 3; ri++)
             for (int mode = 0; mode < 2; mode++)
-                for (int threads = 1; threads <= 2; threads++) {
-                    const enum derm_box_mode m = mode ? DERM_BOX_CONSERVE : DERM_BOX_MEAN;
-                    omp_set_num_threads(1);
-                    derm_coupling_deposit(&g, &b, val, ref);
-                    derm_coupling_box(&g, radii[ri], m, ref, ref, tmp);
-                    omp_set_num_threads(threads);
-                    for (int64_t v = 0; v < g.n; v++) out[v] = NAN;
-                    derm_coupling_deposit_box(&g, &b, val, radii[ri], m, out, tmp);
-                    assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
-                }
+                for (int threads = 1; threads <= 3; threads++)
+                    for (int budget = 0; budget < 2; budget++) {
+                        const enum derm_box_mode m = mode ? DERM_BOX_CONSERVE : DERM_BOX_MEAN;
+                        omp_set_num_threads(1);
+                        derm_coupling_deposit(&g, &b, val, ref);
+                        derm_coupling_box(&g, radii[ri], m, ref, ref, tmp);
+                        omp_set_num_threads(threads);
+                        for (int64_t v = 0; v < g.n; v++) out[v] = NAN;
+                        derm_coupling_set_ring_budget(budget ? DERM_COUPLING_RING_BYTES : 0);
+                        derm_coupling_deposit_box(&g, &b, val, radii[ri], m, out, tmp);
+                        derm_coupling_set_ring_budget(DERM_COUPLING_RING_BYTES);
+                        assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
+                    }
         omp_set_num_threads(2);
         free(val);
         free(ref);
@@ -516,7 +521,7 @@ static void test_deposit_box_equals_deposit_then_box(void **state)
 
 /* Crowding in one fused pass equals counting, the box mean of the counts and the layer
  * factors one after the other, bitwise; crowding at the cells equals it at every occupied
- * voxel and, when the rings fit in the scratch, writes nothing else (else it is the
+ * voxel and, with its rings, writes nothing else (with a ring budget of 0 it is the
  * whole-grid crowding). Sparse and crowded grids, a thin domain (fewer layers than the
  * ring), radii 3, 0 and one capped by the grid, a zero factor, 1 to 3 threads (layer ranges
  * that cut the rings differently). */
@@ -550,12 +555,14 @@ static void test_crowding_equals_count_box_factor(void **state)
                     for (int64_t v = 0; v < g.n; v++) out[v] = NAN;
                     derm_coupling_crowding(&g, &b, &a, type, radii[ri], factor, out, tmp);
                     assert_memory_equal(out, ref, (size_t)g.n * sizeof(double));
-                    /* at the cells: the rings fit in tmp, nothing but the cells' voxels is written */
-                    const int64_t rr = 2 * radii[ri] + 1 < g.nz ? 2 * radii[ri] + 1 : g.nz;
-                    const int ring = threads * (rr * nxy + nxy + g.nx) <= g.n;
+                    /* at the cells: with the rings, nothing but the cells' voxels is written
+                     * (every other case takes them once and the whole-grid path once) */
+                    const int ring = (ri + type + threads) % 2 == 0;
                     rings += ring;
                     for (int64_t v = 0; v < g.n; v++) out[v] = -7.0;
+                    derm_coupling_set_ring_budget(ring ? DERM_COUPLING_RING_BYTES : 0);
                     derm_coupling_crowding_cells(&g, &b, &a, type, radii[ri], factor, out, tmp);
+                    derm_coupling_set_ring_budget(DERM_COUPLING_RING_BYTES);
                     int64_t nonzero = 0;
                     for (int64_t v = 0; v < g.n; v++) {
                         if (occupied[v] || !ring) assert_memory_equal(&out[v], &ref[v], sizeof(double));
@@ -573,7 +580,7 @@ static void test_crowding_equals_count_box_factor(void **state)
         derm_bins_fini(&b);
         derm_agents_fini(&a);
     }
-    assert_true(rings >= 12); /* both ways were taken */
+    assert_true(rings >= 12 && rings <= 3 * 3 * 2 * 3 - 12); /* both ways were taken */
 }
 
 static void test_box_in_place_equals_out_of_place(void **state)

@@ -9,6 +9,7 @@
 #ifndef DERM_MODEL_COUPLING_H
 #define DERM_MODEL_COUPLING_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "derm/core/grid.h"
@@ -53,8 +54,12 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
 
 /** derm_coupling_box of what derm_coupling_deposit makes from val, without the deposit as a
  *  whole-grid array: each x row of it is summed from the bins into a row buffer and filtered
- *  there (one whole-grid write and read less per deposit). The same bits as
- *  derm_coupling_deposit then derm_coupling_box. tmp: grid.n scratch, distinct from out. */
+ *  there. Each thread makes the x-y output of its range of layers (and r layers on each
+ *  side) into a ring of 2r + 1 layers of its own and sums each output layer's z window from
+ *  the ring, so the x-y output makes no round trip through memory (r <= 32 and a ring within
+ *  the budget, derm_coupling_set_ring_budget; else the x-y output goes through tmp). The
+ *  same bits as derm_coupling_deposit then derm_coupling_box, for any thread count. tmp:
+ *  grid.n scratch, distinct from out. */
 void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins *b, const double *val, int r,
                                enum derm_box_mode mode, derm_real *out, derm_real *tmp);
 
@@ -84,11 +89,25 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
  *  every other element of out is left as it was (except in the fallback below). The cell
  *  rules and the calibrations read crowding only where cells are; a reader of the whole
  *  grid (UV elastosis) needs derm_coupling_crowding. Per thread, the lateral counts of a
- *  range of layers go through a ring of 2r + 1 layers held in tmp (grid.n scratch, distinct
- *  from out), and nothing is written per voxel but the cells' own. When the threads' rings
- *  do not fit in tmp (many threads, few layers) it is derm_coupling_crowding, which writes
- *  every voxel. */
+ *  range of layers go through a ring of 2r + 1 layers of the thread's own, and nothing is
+ *  written per voxel but the cells' own. When a ring exceeds the budget
+ *  (derm_coupling_set_ring_budget) or cannot be allocated it is derm_coupling_crowding,
+ *  which writes every voxel (tmp: grid.n scratch, distinct from out). */
 void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
                                   int type, int r, const double *factor, derm_real *out, derm_real *tmp);
+
+/** The default of the most bytes of scratch per thread that the rings of
+ *  derm_coupling_deposit_box and derm_coupling_crowding_cells take: each thread allocates
+ *  its ring and first writes it itself, so its lines sit in that core's cache (in the shared
+ *  whole-grid scratch, whose lines other phases' threads wrote last, the second thread ran
+ *  1.3-1.8x slower: tests/bench/bench_deposit.c). A ring bigger than a core's cache (1 MiB of
+ *  L2 on the development machine; 0.64 MiB for the reference's radius 3 on 100 x 100 layers)
+ *  gains nothing over the whole-grid passes. */
+#define DERM_COUPLING_RING_BYTES ((size_t)8 << 20)
+
+/** Set the ring budget (bytes per thread; beyond it the whole-grid paths, the same bits) and
+ *  return the previous one: for tests and benchmarks that take both paths. Set it outside
+ *  parallel regions. */
+size_t derm_coupling_set_ring_budget(size_t bytes);
 
 #endif
