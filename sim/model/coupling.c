@@ -711,12 +711,14 @@ void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_b
     const int rz = r > 0 ? r : 0, rx = cap_radius(rz, nx), ry = cap_radius(rz, g->ny);
     const int64_t R = 2 * (int64_t)rz + 1, per_thread = (R < nz ? R : nz) * nxy + nxy + nx;
     /* each thread its own ring, allocated and first written by itself (see
-     * derm_coupling_deposit_box) */
+     * derm_coupling_deposit_box); beyond the budget, or without memory for one, the rings in
+     * tmp when they fit there (every thread's), else the whole-grid crowding */
     const size_t bytes = (size_t)per_thread * sizeof(derm_real);
+    const int in_tmp = (double)nthreads * (double)per_thread <= (double)g->n;
     int failed = bytes > ring_budget;
+    const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
+    const int8_t *ty = a->type;
     if (!failed) {
-        const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
-        const int8_t *ty = a->type;
 #pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, failed) \
     firstprivate(type, rx, ry, rz, lateral, nz, nxy, R, bytes)
         {
@@ -732,7 +734,18 @@ void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_b
                 failed = 1;
             }
         }
+        if (!failed) return;
     }
-    if (failed) /* a ring too big to stay in cache, or no memory for one: the whole-grid crowding */
+    if (!in_tmp) { /* many threads, few layers, or no memory: the whole-grid crowding */
         derm_coupling_crowding(g, b, a, type, r, factor, out, tmp);
+        return;
+    }
+#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, tmp) \
+    firstprivate(type, rx, ry, rz, lateral, nz, nxy, per_thread, R)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const int64_t k0 = nz * t / nt, k1 = nz * (t + 1) / nt;
+        derm_real *ring = tmp + (int64_t)t * per_thread, *buf = ring + (R < nz ? R : nz) * nxy;
+        if (k0 < k1) crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring, buf, out);
+    }
 }

@@ -91,8 +91,9 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
  *  grid (UV elastosis) needs derm_coupling_crowding. Per thread, the lateral counts of a
  *  range of layers go through a ring of 2r + 1 layers of the thread's own, and nothing is
  *  written per voxel but the cells' own. When a ring exceeds the budget
- *  (derm_coupling_set_ring_budget) or cannot be allocated it is derm_coupling_crowding,
- *  which writes every voxel (tmp: grid.n scratch, distinct from out). */
+ *  (derm_coupling_set_ring_budget) or cannot be allocated, the rings are held in tmp (grid.n
+ *  scratch, distinct from out), the same writes; when they do not fit there either (many
+ *  threads, few layers) it is derm_coupling_crowding, which writes every voxel. */
 void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
                                   int type, int r, const double *factor, derm_real *out, derm_real *tmp);
 
