@@ -13,6 +13,7 @@
 
 #include "derm/io/params.h"
 
+#include "derm/core/grid.h"
 #include "derm/io/output.h"
 
 #include <errno.h>
@@ -220,6 +221,20 @@ static double bytes_per_voxel(const struct derm_params *p)
     return d;
 }
 
+/* Bytes of layer scratch per thread for the matrix deposits (model/coupling.c, the largest
+ * such scratch of a step; core/grid.h): the ring of 2r + 1 layers, a layer and a row of values (derm_real)
+ * with a row of sums (doubles) and a flag per row, r the crowding radius in voxels; beyond
+ * the ring budget (or r > DERM_GRID_RING_MAX_R) the two-pass path's layer and rows instead; none for r = 0. */
+static double layer_scratch_per_thread(const struct derm_params *p)
+{
+    const double nx = (double)p->domain_nx, ny = (double)p->domain_ny, nxy = nx * ny, rb = (double)sizeof(derm_real);
+    const int r = (int)floor(p->fibroblast_crowding_radius_um / p->domain_voxel_um + 0.5);
+    if (r < 1) return 0.0;
+    const double ring = ceil(((2.0 * r + 1.0) * nxy + nxy + nx) * rb / 64.0) * 64.0 + nx * 8.0 + ny;
+    if (r <= DERM_GRID_RING_MAX_R && ring <= (double)DERM_GRID_RING_BYTES) return ring;
+    return (nxy + nx) * rb + nx * 8.0 + ny;
+}
+
 double derm_params_memory_estimate(const struct derm_params *p)
 {
     double nvox = (double)p->domain_nx * (double)p->domain_ny * (double)p->domain_nz;
@@ -228,12 +243,13 @@ double derm_params_memory_estimate(const struct derm_params *p)
     /* upper bound: the whole domain at papillary density, with 2x room for growth */
     double agents = p->fibroblast_density_per_mm3 * p->fibroblast_papillary_density_ratio * volume_mm3 * 2.0;
     /* a frame's field chunks in flight (io/output.c): per thread the shuffled bytes and the
-     * compressed copy of one chunk; the threads as asked, else every processor (at most) */
+     * compressed copy of one chunk; the threads as asked, else every processor (at most);
+     * and per thread the deposits' layer scratch */
     const long procs = sysconf(_SC_NPROCESSORS_ONLN);
     const double threads = p->run_threads > 0 ? (double)p->run_threads : (procs > 0 ? (double)procs : 1.0);
     const double chunk = fmin(4.0 * nvox, (double)DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES);
     return nvox * bytes_per_voxel(p) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT) +
-           (p->output_write_fields ? threads * 2.0 * 1.01 * chunk : 0.0);
+           (p->output_write_fields ? threads * 2.0 * 1.01 * chunk : 0.0) + threads * layer_scratch_per_thread(p);
 }
 
 /* Bytes of memory available to a new process: MemAvailable from /proc/meminfo, else the

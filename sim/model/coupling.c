@@ -220,7 +220,7 @@ enum { BOX_BLOCK = 256 };
 
 /* The largest radius with which derm_coupling_deposit_box sums over a ring of layers, and
  * the most scratch per thread the rings take (derm_coupling_set_ring_budget). */
-#define DERM_COUPLING_RING_MAX_R 32
+#define DERM_COUPLING_RING_MAX_R DERM_GRID_RING_MAX_R
 static size_t ring_budget = DERM_COUPLING_RING_BYTES;
 
 size_t derm_coupling_set_ring_budget(size_t bytes)

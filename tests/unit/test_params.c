@@ -512,19 +512,27 @@ static void test_validate_grid_memory(void **state)
      * fields, 6 scratch arrays, 1 for the ones of the creation or the output's buffers; per
      * signal a source, and for the 8 that diffuse (ROS does not) their multipliers; one
      * transform buffer; the agents (200 B) and their bins (32 B), nothing per voxel; a frame's
-     * chunk buffers, two per thread (here one thread, the whole frame of a field in a chunk) */
+     * chunk buffers, two per thread (here one thread, the whole frame of a field in a chunk);
+     * per thread the deposits' ring: the crowding radius of 30 um is r = 2 voxels of 20 um,
+     * so 5 + 1 layers of 16 x 16 and a row of 16 values (8 B each: 12416 B, a multiple of 64),
+     * a row of 16 sums (8 B) and 16 flags */
     double nvox = 16.0 * 16 * 32, vol = nvox * 0.02 * 0.02 * 0.02;
-    double agents = 1.2e4 * 2.0 * vol * 2 * (200 + 32);
+    double agents = 1.2e4 * 2.0 * vol * 2 * (200 + 32), ring = (6.0 * 256 + 16) * 8 + 16 * 8 + 16;
+    assert_true(p.fibroblast_crowding_radius_um == 30.0 && p.domain_voxel_um == 20.0);
     p.domain_signal_voxel_ratio = 0;
     p.run_threads = 1;
-    double expect =
-        nvox * 8 * (DERM_NFIELDS + 6 + 1 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents + 2.0 * 1.01 * 4.0 * nvox;
+    double expect = nvox * 8 * (DERM_NFIELDS + 6 + 1 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents +
+                    2.0 * 1.01 * 4.0 * nvox + ring;
     assert_true(fabs(derm_params_memory_estimate(&p) - expect) <= 1e-9 * expect);
     p.output_write_fields = 0; /* no frames of fields: no chunk buffers */
     assert_true(fabs(derm_params_memory_estimate(&p) - (expect - 2.0 * 1.01 * 4.0 * nvox)) <= 1e-9 * expect);
     p.output_write_fields = 1;
-    p.run_threads = 3; /* two more threads: four more chunks */
-    assert_true(fabs(derm_params_memory_estimate(&p) - (expect + 4.0 * 1.01 * 4.0 * nvox)) <= 1e-9 * expect);
+    p.run_threads = 3; /* two more threads: four more chunks and two more rings */
+    const double three = expect + 4.0 * 1.01 * 4.0 * nvox + 2.0 * ring;
+    assert_true(fabs(derm_params_memory_estimate(&p) - three) <= 1e-9 * expect);
+    p.fibroblast_crowding_radius_um = 0; /* no spreading: no ring */
+    assert_true(fabs(derm_params_memory_estimate(&p) - (three - 3.0 * ring)) <= 1e-9 * expect);
+    p.fibroblast_crowding_radius_um = 30;
     /* on coarser grids (the default): less, but never below the voxel-grid fields */
     derm_params_defaults(&p);
     assert_true(p.domain_signal_voxel_ratio == 0.125);

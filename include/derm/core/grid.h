@@ -72,4 +72,11 @@ void derm_grid_sums_serial(const derm_real *const *x, int k, int64_t n, double *
  *  blocks whose voxel is no longer than length_um. */
 int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um);
 
+/* The layer rings of the box filters (model/coupling.c: derm_coupling_deposit_box and
+ * derm_coupling_crowding_cells): the most bytes of scratch per thread they take by default,
+ * and the largest radius summed over a ring; here so that the memory estimate
+ * (io/params.c) counts them. */
+#define DERM_GRID_RING_BYTES ((size_t)8 << 20)
+#define DERM_GRID_RING_MAX_R 32
+
 #endif

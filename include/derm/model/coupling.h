@@ -104,7 +104,7 @@ void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_b
  *  1.3-1.8x slower: tests/bench/bench_deposit.c). A ring bigger than a core's cache (1 MiB of
  *  L2 on the development machine; 0.64 MiB for the reference's radius 3 on 100 x 100 layers)
  *  gains nothing over the whole-grid passes. */
-#define DERM_COUPLING_RING_BYTES ((size_t)8 << 20)
+#define DERM_COUPLING_RING_BYTES DERM_GRID_RING_BYTES
 
 /** Set the ring budget (bytes per thread; beyond it the whole-grid paths, the same bits) and
  *  return the previous one: for tests and benchmarks that take both paths. Set it outside
