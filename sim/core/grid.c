@@ -103,3 +103,12 @@ void derm_grid_sums_serial(const derm_real *const *x, int k, int64_t n, double *
         for (int j = 0; j < m; j++) sum[j0 + j] = sv[j];
     }
 }
+
+size_t derm_grid_ring_bytes(int64_t nx, int64_t ny, int r, size_t *off_acc, size_t *off_flags)
+{
+    const size_t reals = (size_t)((2 * (int64_t)r + 1) * nx * ny + nx * ny + nx);
+    const size_t acc = (reals * sizeof(derm_real) + 63) / 64 * 64, flags = acc + (size_t)nx * sizeof(double);
+    if (off_acc) *off_acc = acc;
+    if (off_flags) *off_flags = flags;
+    return flags + (size_t)ny;
+}

@@ -222,15 +222,15 @@ static double bytes_per_voxel(const struct derm_params *p)
 }
 
 /* Bytes of layer scratch per thread for the matrix deposits (model/coupling.c, the largest
- * such scratch of a step; core/grid.h): the ring of 2r + 1 layers, a layer and a row of values (derm_real)
- * with a row of sums (doubles) and a flag per row, r the crowding radius in voxels; beyond
- * the ring budget (or r > DERM_GRID_RING_MAX_R) the two-pass path's layer and rows instead; none for r = 0. */
+ * such scratch of a step): the ring's (derm_grid_ring_bytes), r the crowding radius in
+ * voxels; beyond the ring budget (or r > DERM_GRID_RING_MAX_R) the two-pass path's layer and
+ * rows instead; none for r = 0. */
 static double layer_scratch_per_thread(const struct derm_params *p)
 {
     const double nx = (double)p->domain_nx, ny = (double)p->domain_ny, nxy = nx * ny, rb = (double)sizeof(derm_real);
     const int r = (int)floor(p->fibroblast_crowding_radius_um / p->domain_voxel_um + 0.5);
     if (r < 1) return 0.0;
-    const double ring = ceil(((2.0 * r + 1.0) * nxy + nxy + nx) * rb / 64.0) * 64.0 + nx * 8.0 + ny;
+    const double ring = (double)derm_grid_ring_bytes(p->domain_nx, p->domain_ny, r, NULL, NULL);
     if (r <= DERM_GRID_RING_MAX_R && ring <= (double)DERM_GRID_RING_BYTES) return ring;
     return (nxy + nx) * rb + nx * 8.0 + ny;
 }

@@ -140,15 +140,15 @@ DERM_SIMD_CLONES static void box_layer_y(const derm_real *a, derm_real *o, int64
     enum { MAXR = 64 }; /* rows summed in registers; wider windows add through the output row */
     for (int64_t j = 0; j < ny; j++) {
         derm_real *oj = o + j * nx;
-        const derm_real *rows[2 * MAXR + 1];
-        int np = 0;
-        for (int64_t d = -r; d <= r && r <= MAXR; d++) {
-            int64_t m = j + d;
-            m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
-            if (nonzero && !nonzero[m]) continue; /* a row of +0: adding it changes no bit */
-            rows[np++] = a + m * nx;
-        }
         if (r <= MAXR) { /* the sums in registers, the rows in the same order: the same bits */
+            const derm_real *rows[2 * MAXR + 1];
+            int np = 0;
+            for (int64_t d = -r; d <= r; d++) {
+                int64_t m = j + d;
+                m = m < 0 ? m + ny : (m >= ny ? m - ny : m);
+                if (nonzero && !nonzero[m]) continue; /* a row of +0: adding it changes no bit */
+                rows[np++] = a + m * nx;
+            }
             int64_t i = 0;
             for (; i + SUM_LANES <= nx; i += SUM_LANES) {
                 derm_real sum[SUM_LANES] = {0};
@@ -429,8 +429,8 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
      * phases' threads wrote last, ran 1.3-1.8x slower on the second thread: bench_deposit):
      * a ring of R layers, a layer, a row of values, a row of sums and a flag per row. */
     const int64_t R = 2 * (int64_t)(r > 0 ? r : 0) + 1;
-    const size_t reals = (size_t)(R * nxy + nxy + nx), off_acc = (reals * sizeof(derm_real) + 63) / 64 * 64,
-                 off_flags = off_acc + (size_t)nx * sizeof(double), bytes = off_flags + (size_t)ny;
+    size_t off_acc, off_flags;
+    const size_t bytes = derm_grid_ring_bytes(nx, ny, r > 0 ? r : 0, &off_acc, &off_flags);
     if (r > 0 && r <= DERM_COUPLING_RING_MAX_R && bytes <= ring_budget) {
         int failed = 0;
 #pragma omp parallel num_threads(nthreads) default(none) shared(g, b, val, out, failed) \
@@ -711,41 +711,33 @@ void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_b
     const int rz = r > 0 ? r : 0, rx = cap_radius(rz, nx), ry = cap_radius(rz, g->ny);
     const int64_t R = 2 * (int64_t)rz + 1, per_thread = (R < nz ? R : nz) * nxy + nxy + nx;
     /* each thread its own ring, allocated and first written by itself (see
-     * derm_coupling_deposit_box); beyond the budget, or without memory for one, the rings in
-     * tmp when they fit there (every thread's), else the whole-grid crowding */
+     * derm_coupling_deposit_box); beyond the budget, or without memory for one, its slot of
+     * tmp when every thread's fits there; else the whole-grid crowding */
     const size_t bytes = (size_t)per_thread * sizeof(derm_real);
-    const int in_tmp = (double)nthreads * (double)per_thread <= (double)g->n;
-    int failed = bytes > ring_budget;
+    const int own = bytes <= ring_budget, in_tmp = (double)nthreads * (double)per_thread <= (double)g->n;
+    int failed = !own && !in_tmp;
     const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
     const int8_t *ty = a->type;
     if (!failed) {
-#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, failed) \
-    firstprivate(type, rx, ry, rz, lateral, nz, nxy, R, bytes)
+#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, tmp, failed) \
+    firstprivate(type, rx, ry, rz, lateral, nz, nxy, R, per_thread, bytes, own, in_tmp)
         {
             const int t = omp_get_thread_num(), nt = omp_get_num_threads();
             const int64_t k0 = nz * t / nt, k1 = nz * (t + 1) / nt;
-            derm_real *ring = k0 < k1 ? malloc(bytes) : NULL;
-            if (ring) {
-                crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring,
-                                  ring + (R < nz ? R : nz) * nxy, out);
-                free(ring);
-            } else if (k0 < k1) {
+            if (k0 < k1) {
+                derm_real *mine = own ? malloc(bytes) : NULL;
+                derm_real *ring = mine ? mine : in_tmp ? tmp + (int64_t)t * per_thread : NULL;
+                if (ring) {
+                    crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring,
+                                      ring + (R < nz ? R : nz) * nxy, out);
+                } else {
 #pragma omp atomic write
-                failed = 1;
+                    failed = 1;
+                }
+                free(mine);
             }
         }
-        if (!failed) return;
     }
-    if (!in_tmp) { /* many threads, few layers, or no memory: the whole-grid crowding */
+    if (failed) /* many threads, few layers, or no memory: the whole-grid crowding */
         derm_coupling_crowding(g, b, a, type, r, factor, out, tmp);
-        return;
-    }
-#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, tmp) \
-    firstprivate(type, rx, ry, rz, lateral, nz, nxy, per_thread, R)
-    {
-        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        const int64_t k0 = nz * t / nt, k1 = nz * (t + 1) / nt;
-        derm_real *ring = tmp + (int64_t)t * per_thread, *buf = ring + (R < nz ? R : nz) * nxy;
-        if (k0 < k1) crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring, buf, out);
-    }
 }

@@ -79,4 +79,10 @@ int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um);
 #define DERM_GRID_RING_BYTES ((size_t)8 << 20)
 #define DERM_GRID_RING_MAX_R 32
 
+/** Bytes of the layer scratch one thread of those rings takes for nx x ny layers and radius
+ *  r: a ring of 2r + 1 layers, a layer and a row of nx values (derm_real), then, from
+ *  *off_acc (64-byte aligned), a row of nx sums (double), then, from *off_flags, ny flags.
+ *  The one layout of model/coupling.c's allocation and io/params.c's estimate. */
+size_t derm_grid_ring_bytes(int64_t nx, int64_t ny, int r, size_t *off_acc, size_t *off_flags);
+
 #endif
