@@ -9,9 +9,11 @@ directory by an earlier unit-test run is used instead.
 """
 import json
 import os
+import select
 import shutil
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -226,21 +228,74 @@ def pvpython():
     return pv
 
 
+class VirtualDisplay:
+    """An Xvfb server of our own for ParaView's screenshots (Debian's ParaView renders through X).
+
+    Xvfb picks a free display number itself (-displayfd) and writes it only once it accepts
+    connections, so there is no race on numbers or readiness (xvfb-run -a has both, and once
+    failed all three tries under a loaded CI machine). Its log goes to a file that a failing
+    assertion shows."""
+
+    def __init__(self, log_path):
+        if shutil.which("Xvfb") is None:
+            pytest.skip("Xvfb not on PATH (Debian package xvfb)")
+        self.log_path = log_path
+        rfd, wfd = os.pipe()
+        with open(log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                ["Xvfb", "-displayfd", str(wfd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                pass_fds=(wfd,), stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        os.close(wfd)
+        number = b""
+        deadline = time.monotonic() + 120
+        try:
+            while not number.endswith(b"\n") and time.monotonic() < deadline:
+                ready, _, _ = select.select([rfd], [], [], 1.0)
+                if ready:
+                    chunk = os.read(rfd, 16)
+                    if not chunk:
+                        break        # the server exited before it was ready
+                    number += chunk
+        finally:
+            os.close(rfd)
+        self.display = ":" + number.decode().strip() if number.endswith(b"\n") else None
+
+    def log(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 def run_pv(args, tmp_path, script, xvfb=False):
     path = tmp_path / "pv_script.py"
     path.write_text(script)
     cmd = [pvpython(), str(path), *map(str, args)]
-    if xvfb and shutil.which("xvfb-run") is None:
-        pytest.skip("xvfb-run not on PATH (Debian packages xvfb and xauth)")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    for attempt in range(3):
-        # Debian's ParaView renders through X: a virtual display, numbered away from the
-        # usual :99 (two xvfb-run -a starting together can pick the same free number)
-        full = ["xvfb-run", "-a", "-n", str(100 + (os.getpid() * 7 + attempt * 131) % 800)] + cmd if xvfb else cmd
-        r = subprocess.run(full, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
-        if not (xvfb and r.returncode != 0 and "bad X server connection" in r.stdout + r.stderr):
-            break
-    assert r.returncode == 0, r.stdout + r.stderr
+    if not xvfb:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+        assert r.returncode == 0, r.stdout + r.stderr
+    else:
+        for attempt in range(3):
+            x = VirtualDisplay(tmp_path / f"xvfb{attempt}.log")
+            try:
+                if x.display is None:
+                    r = None
+                    continue
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                                   env=dict(env, DISPLAY=x.display), cwd=tmp_path)
+            finally:
+                x.close()
+            if not (r.returncode != 0 and "bad X server connection" in r.stdout + r.stderr):
+                break
+        assert r is not None, "Xvfb never became ready; its log:\n" + x.log()
+        assert r.returncode == 0, r.stdout + r.stderr + "\nXvfb log:\n" + x.log()
     # ParaView's Xdmf2 reader reports failed slab reads on stderr but still returns
     assert "Error" not in r.stdout + r.stderr, r.stdout + r.stderr
     lines = [l for l in r.stdout.splitlines() if l.startswith("JSON")]
