@@ -24,6 +24,7 @@ import os
 import pathlib
 import random
 import resource
+import select
 import shutil
 import signal
 import stat
@@ -385,11 +386,23 @@ def content(path):
             pickle.dump(out, f)
         os._exit(0)
     os.close(w)
+    # the library may also loop on a damaged file: a reader that has not answered within the
+    # deadline is killed and the file counts as unreadable (never a hung test)
+    raw, deadline = b"", time.monotonic() + 120
     with os.fdopen(r, "rb") as f:
-        raw = f.read()
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([f], [], [], 1.0)
+            if ready:
+                chunk = os.read(f.fileno(), 1 << 20)
+                if not chunk:
+                    break
+                raw += chunk
+        else:
+            os.kill(pid, signal.SIGKILL)
+            raw = b""
     _, status = os.waitpid(pid, 0)
     if status != 0 or not raw:
-        return None  # the reader crashed: unreadable
+        return None  # the reader crashed or hung: unreadable
     return pickle.loads(raw)
 
 
