@@ -67,8 +67,16 @@ static void walk(struct derm_agents *a, int64_t r, uint64_t seed, double t0, dou
     }
 }
 
+/* The chemokine at voxel (i, j, k) (flat index v): its field, or its prolongation. */
+static inline derm_real chem_at(const derm_real *chem, const struct derm_signal_probe *probe, int64_t v, int64_t i,
+                                int64_t j, int64_t k)
+{
+    return probe ? derm_signal_probe_at(probe, i, j, k) : chem[v];
+}
+
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
-                        const derm_real *const *m, const derm_real *chem, uint64_t seed, double t0_h, double dt_h)
+                        const derm_real *const *m, const derm_real *chem, const struct derm_signal_probe *chem_probe,
+                        uint64_t seed, double t0_h, double dt_h)
 {
     const int64_t n = a->n, nx = g->nx, ny = g->ny, nz = g->nz, nxy = nx * ny, nvox = nxy * nz;
     const double h = g->h_um, lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
@@ -78,19 +86,21 @@ void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const 
         for (int64_t r = 0; r < n; r++) a->walk_end_window[r] = INT64_MIN;
         a->walk_end_seed = seed;
     }
-#pragma omp parallel for schedule(static) default(none) shared(a, c, ci, cf, chem) \
+    const struct derm_signal_probe *probe = chem_probe;
+#pragma omp parallel for schedule(static) default(none) shared(a, c, ci, cf, chem, probe) \
     firstprivate(n, nx, ny, nz, nxy, nvox, h, lx, ly, lz, dt, t0, seed)
     for (int64_t r = 0; r < n; r++) {
         if (r + DERM_PREFETCH_ROWS < n) { /* what this loop reads at a later row's voxel */
             const int64_t vp = a->voxel[r + DERM_PREFETCH_ROWS];
             DERM_PREFETCH(ci + vp);
             DERM_PREFETCH(cf + vp);
-            DERM_PREFETCH(chem + vp);
-            /* the gradient's neighbours: other cache lines (x's mostly share vp's) */
-            if (vp >= nx) DERM_PREFETCH(chem + vp - nx);
-            if (vp + nx < nvox) DERM_PREFETCH(chem + vp + nx);
-            if (vp >= nxy) DERM_PREFETCH(chem + vp - nxy);
-            if (vp + nxy < nvox) DERM_PREFETCH(chem + vp + nxy);
+            if (!probe) { /* the gradient's neighbours: other cache lines (x's mostly share vp's) */
+                DERM_PREFETCH(chem + vp);
+                if (vp >= nx) DERM_PREFETCH(chem + vp - nx);
+                if (vp + nx < nvox) DERM_PREFETCH(chem + vp + nx);
+                if (vp >= nxy) DERM_PREFETCH(chem + vp - nxy);
+                if (vp + nxy < nvox) DERM_PREFETCH(chem + vp + nxy);
+            }
         }
         if (a->die[r]) continue;
         const int64_t v = a->voxel[r];
@@ -102,15 +112,23 @@ void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const 
         double gx = 0, gy = 0, gz = 0;
         if (nx > 1) {
             int64_t ip = (i + 1) % nx, im = (i + nx - 1) % nx;
-            gx = (chem[v - i + ip] - chem[v - i + im]) / (2.0 * h);
+            const derm_real p = chem_at(chem, probe, v - i + ip, ip, j, k),
+                            q = chem_at(chem, probe, v - i + im, im, j, k);
+            gx = (p - q) / (2.0 * h);
         }
         if (ny > 1) {
             int64_t jp = (j + 1) % ny, jm = (j + ny - 1) % ny;
-            gy = (chem[v + (jp - j) * nx] - chem[v + (jm - j) * nx]) / (2.0 * h);
+            const derm_real p = chem_at(chem, probe, v + (jp - j) * nx, i, jp, k),
+                            q = chem_at(chem, probe, v + (jm - j) * nx, i, jm, k);
+            gy = (p - q) / (2.0 * h);
         }
         {
             int64_t kp = k + 1 < nz ? k + 1 : k, km = k > 0 ? k - 1 : k;
-            if (kp != km) gz = (chem[v + (kp - k) * nx * ny] - chem[v + (km - k) * nx * ny]) / ((double)(kp - km) * h);
+            if (kp != km) {
+                const derm_real p = chem_at(chem, probe, v + (kp - k) * nx * ny, i, j, kp),
+                                q = chem_at(chem, probe, v + (km - k) * nx * ny, i, j, km);
+                gz = (p - q) / ((double)(kp - km) * h);
+            }
         }
         double inc[3];
         walk(a, r, seed, t0, t0 + dt, inc);

@@ -257,6 +257,13 @@ static void sample_at_cells(struct derm_sim *s)
     derm_signal_grids_sample(s->diff, n, ids, s->bins.occ, s->bins.nocc, fine);
 }
 
+/* The chemokine as motility reads it: NULL when its field is current, else a probe of its
+ * coarse state (the same values at the voxels it reads, bit for bit). */
+static const struct derm_signal_probe *chem_probe(const struct derm_sim *s, struct derm_signal_probe *p)
+{
+    return s->fine_stale && derm_signal_grids_probe(s->diff, DERM_S_CHEMOKINE, p) == 0 ? p : NULL;
+}
+
 void derm_sim_note_uv_memory(struct derm_sim *s)
 {
     const derm_real *m = s->f.state[DERM_ST_UV_MEMORY];
@@ -296,6 +303,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     const double age_mid = derm_sim_age(s, s->step) + 0.5 * dt / DERM_HOURS_PER_YEAR;
     const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
     const derm_real *const *cs = (const derm_real *const *)s->f.signal;
+    struct derm_signal_probe probe; /* the chemokine read from its coarse state (chem_probe) */
     double t = omp_get_wtime();
 
     /* 1. the subject's systemic state at mid-step */
@@ -331,7 +339,8 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(phase_matrix(s, err));
     derm_sim_lap(s, DERM_PHASE_MATRIX, &t);
     /* 9. motility and chemotaxis */
-    derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed, walk_hours(s, s->step), dt);
+    derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], chem_probe(s, &probe), seed,
+                       walk_hours(s, s->step), dt);
     derm_sim_lap(s, DERM_PHASE_MOTILITY, &t);
     /* 10. births then deaths, in a fixed order */
     DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, s->step, &s->births, &s->deaths, err));
@@ -468,6 +477,7 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
     const uint64_t seed = (uint64_t)s->p.run_seed;
     const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
     const derm_real *const *cs = (const derm_real *const *)s->f.signal;
+    struct derm_signal_probe probe; /* the chemokine read from its coarse state (chem_probe) */
     const struct derm_step_inputs young = derm_step_inputs_young();
     /* the spin-up's time ends at the last window end at or before the settle's start, whatever
      * the run's step (the walk is keyed by time, so both phases give every step length the
@@ -486,8 +496,8 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
                                           s->crowd, derm_calibration_density_scale(g, &s->a, s->density_ref_k));
         derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &in, cm, cs, s->crowd, seed, key, dt);
         derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &in, cs, seed, key, dt);
-        derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed, t_end + (double)key * dt,
-                           dt);
+        derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], chem_probe(s, &probe), seed,
+                           t_end + (double)key * dt, dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
         if (i >= nsteps / 2) { /* the young population's average output, for the calibration */
             struct derm_calibration_mean x;
@@ -515,6 +525,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
     const uint64_t seed = (uint64_t)s->p.run_seed;
     const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
     const derm_real *const *cs = (const derm_real *const *)s->f.signal;
+    struct derm_signal_probe probe; /* the chemokine read from its coarse state (chem_probe) */
     double level[DERM_NSIGNAL] = {0}, dep[3] = {0};
     const double t_end = settle_end_hours(s); /* settle ends at the young age */
     for (int64_t i = 0; i < nsteps; i++) {
@@ -533,7 +544,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
             s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL, NULL, NULL, NULL};
         DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
                                   s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
-        derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], seed,
+        derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], chem_probe(s, &probe), seed,
                            t_end - (double)(nsteps - i) * dt, dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
         const derm_real *x[DERM_NSIGNAL + 3]; /* the signals, then the three deposits */
@@ -662,11 +673,12 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
     }
     record_start(s);
     derm_sim_note_uv_memory(s);
-    /* from here on, the step writes the fine field of no coarse signal but the chemokine's
-     * (motility reads it around each cell): the cells' voxels are sampled after binning, the
-     * matrix kernel interpolates its strips, and derm_sim_sync_fields makes whole fields */
+    /* from here on, the step writes the fine field of no coarse signal: the cells' voxels
+     * are sampled after binning, motility reads the chemokine at the six neighbours of each
+     * cell's voxel (chem_probe), the matrix kernel interpolates its strips, and
+     * derm_sim_sync_fields makes whole fields */
     for (int q = 0; q < DERM_NSIGNAL; q++) {
-        derm_signal_grids_set_lazy(s->diff, q, q != DERM_S_CHEMOKINE);
+        derm_signal_grids_set_lazy(s->diff, q, 1);
         s->lazy_signals |= derm_signal_grids_lazy(s->diff, q);
     }
     /* the calibration's signals at their reference are no longer read: give their bytes per

@@ -533,6 +533,20 @@ void derm_signal_grids_sample(const struct derm_signal_grids *sg, int n, const i
     }
 }
 
+int derm_signal_grids_probe(const struct derm_signal_grids *sg, int s, struct derm_signal_probe *p)
+{
+    const struct derm_signal_group *G;
+    const derm_real *coarse;
+    if (!sg || s < 0 || s >= sg->nsig || lazy_states(sg, 1, &s, &G, &coarse) != 0) return -1;
+    *p = (struct derm_signal_probe){.tables = &G->t, .state = coarse};
+    return 0;
+}
+
+derm_real derm_signal_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k)
+{
+    return (derm_real)point_value(p->tables, p->state, i, j, k);
+}
+
 void derm_signal_grids_span(const struct derm_signal_grids *sg, int n, const int *ids, int64_t q0, int len,
                             double *rows, int64_t *keys, derm_real *const *out)
 {

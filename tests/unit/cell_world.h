@@ -254,7 +254,7 @@ static inline void secrete(struct world *w)
 static inline void move(struct world *w, const double *chem, uint64_t seed, double t0_h, double dt)
 {
     rebin(w);
-    derm_motility_move(&w->g, &w->a, &w->mc, M(w), chem, seed, t0_h, dt);
+    derm_motility_move(&w->g, &w->a, &w->mc, M(w), chem, NULL, seed, t0_h, dt);
 }
 
 static inline derm_status apply(struct world *w, uint64_t seed, int64_t step, int64_t *births, int64_t *deaths)

@@ -372,7 +372,7 @@ static void run_rules(int threads, struct snapshot *out)
     for (int step = 0; step < 5; step++) {
         decide_all(&w, 99, step, 1.0);
         secrete(&w);
-        derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 99, (double)step * 1.0, 1.0);
+        derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], NULL, 99, (double)step * 1.0, 1.0);
         assert_int_equal(apply(&w, 99, step, NULL, NULL), DERM_OK);
     }
     decide_all(&w, 99, 5, 1.0);

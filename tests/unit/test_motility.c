@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "derm/core/rng.h"
+#include "derm/solve/signal_grids.h"
 
 #include "cell_world.h"
 
@@ -60,7 +61,7 @@ static void test_move_stays_in_domain(void **state)
     for (int64_t r = 0; r < w.a.n; r++) w.a.z[r] = (r % 2) ? 1e-9 : derm_grid_lz(&w.g) - 1e-9;
     for (int step = 0; step < 30; step++) {
         rebin(&w);
-        derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 4, (double)step, 1.0);
+        derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], NULL, 4, (double)step, 1.0);
         check_in_domain(&w);
     }
     world_fini(&w);
@@ -87,7 +88,7 @@ static void test_move_mean_square_displacement(void **state)
         x0[3 * r + 2] = w.a.z[r];
     }
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 21, 0, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], NULL, 21, 0, dt);
     double msd = 0.0, mx = 0.0, msd_ax[3] = {0};
     for (int r = 0; r < n; r++) {
         double d[3] = {w.a.x[r] - x0[3 * r], w.a.y[r] - x0[3 * r + 1], w.a.z[r] - x0[3 * r + 2]};
@@ -112,7 +113,7 @@ static void test_move_mean_square_displacement(void **state)
         x0[3 * r + 2] = w.a.z[r];
     }
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 21, dt, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], NULL, 21, dt, dt);
     msd = 0.0;
     for (int r = 0; r < n; r++) {
         double dx = w.a.x[r] - x0[3 * r], dy = w.a.y[r] - x0[3 * r + 1], dz = w.a.z[r] - x0[3 * r + 2];
@@ -132,7 +133,7 @@ static void test_move_mean_square_displacement(void **state)
         x0[3 * r + 2] = w.a.z[r];
     }
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], 21, 2.0 * dt, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), w.f.signal[DERM_S_CHEMOKINE], NULL, 21, 2.0 * dt, dt);
     double msd_type[2] = {0};
     for (int r = 0; r < n; r++) {
         double dx = w.a.x[r] - x0[3 * r], dy = w.a.y[r] - x0[3 * r + 1], dz = w.a.z[r] - x0[3 * r + 2];
@@ -164,7 +165,7 @@ static void test_move_chemotaxis_reflect_wrap(void **state)
     w.a.die[dead] = 1; /* agents about to die do not move */
     rebin(&w);
     double xm = w.a.x[mid], zm = w.a.z[mid], zd = w.a.z[dead];
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, 1, 0, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, NULL, 1, 0, dt);
     assert_rel(w.a.z[mid], zm + 12.0, 1e-12);
     assert_rel(w.a.x[mid], xm, 1e-15);
     assert_rel(w.a.z[bot], lz - 7.0, 1e-12); /* Lz - 5 + 12 reflected at Lz */
@@ -174,7 +175,7 @@ static void test_move_chemotaxis_reflect_wrap(void **state)
         for (int64_t q = 0; q < 16; q++) chem[k * 16 + q] = slope * (lz - ((double)k + 0.5) * h);
     w.a.z[mid] = 5.0;
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, 1, dt, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, NULL, 1, dt, dt);
     assert_rel(w.a.z[mid], 7.0, 1e-12);
     /* lateral drift wraps periodically: chem linear in x across columns 1..3 */
     for (int64_t v = 0; v < w.g.n; v++) chem[v] = slope * ((double)(v % 4) + 0.5) * h;
@@ -182,7 +183,7 @@ static void test_move_chemotaxis_reflect_wrap(void **state)
     w.a.x[mid] = 2.5 * h;   /* 50 um (column 2) -> 98 um = 18 um after wrapping at 80 */
     w.a.z[mid] = 2.5 * h;
     rebin(&w);
-    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, 1, 2.0 * dt, dt);
+    derm_motility_move(&w.g, &w.a, &w.mc, M(&w), chem, NULL, 1, 2.0 * dt, dt);
     assert_rel(w.a.x[mid], 2.5 * h + 48.0 - lx, 1e-12);
     assert_rel(w.a.z[mid], 2.5 * h, 1e-15);
     world_fini(&w);
@@ -445,6 +446,75 @@ static void test_move_thread_invariant(void **state)
     derm_agents_fini(&a2);
 }
 
+/* The chemokine read through a probe of a lazy coarse signal (the run's path) moves every
+ * cell exactly as its prolonged field does (the path of the tests above), for both bottom
+ * faces, at 1 and 2 threads; cells in every layer, the faces included. */
+static void test_move_probe_same_bits(void **state)
+{
+    (void)state;
+    for (int vascular = 0; vascular <= 1; vascular++) {
+        struct world w[2];
+        struct derm_signal_grids *eager = NULL, *lazy = NULL;
+        struct derm_err err = {0};
+        for (int x = 0; x < 2; x++) {
+            world_init(&w[x], 20, 20, 15, 10.0);
+            populate(&w[x], 600, 31);
+        }
+        const struct derm_grid g = w[0].g;
+        const double D[1] = {30.0 * 3600.0}, k[1] = {log(2.0) / 4.0}; /* the chemokine's defaults */
+        assert_int_equal(derm_signal_grids_create(&eager, &g, 1, D, k, vascular, 0.125, &err), DERM_OK);
+        assert_int_equal(derm_signal_grids_create(&lazy, &g, 1, D, k, vascular, 0.125, &err), DERM_OK);
+        assert_int_equal(derm_signal_grids_factor(lazy, 0), 5);
+        derm_signal_grids_set_lazy(lazy, 0, 1);
+        double *src = calloc((size_t)g.n, sizeof(double)), *scratch = calloc((size_t)g.n, sizeof(double));
+        assert_true(src && scratch);
+        uint64_t s = 3 + (uint64_t)vascular;
+        for (int64_t v = 0; v < g.n; v += 3) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            src[v] = (double)(s >> 11) * 0x1.0p-53;
+        }
+        const double *S1[1] = {src};
+        double *fine = w[0].f.signal[DERM_S_CHEMOKINE];
+        for (int step = 0; step < 2; step++) {
+            assert_int_equal(derm_signal_grids_step(eager, &fine, S1, 24.0, &err), DERM_OK);
+            assert_int_equal(derm_signal_grids_step(lazy, &scratch, S1, 24.0, &err), DERM_OK);
+        }
+        struct derm_signal_probe pr;
+        assert_int_equal(derm_signal_grids_probe(eager, 0, &pr), -1); /* not lazy: no probe */
+        assert_int_equal(derm_signal_grids_probe(lazy, 0, &pr), 0);
+        /* strong chemotaxis so that the gradient moves cells by many ulps */
+        for (int x = 0; x < 2; x++) w[x].mc.chemotaxis = 1e5;
+        const int nt = omp_get_max_threads();
+        for (int step = 0; step < 4; step++) {
+            omp_set_num_threads(1 + step % 2);
+            derm_motility_move(&w[0].g, &w[0].a, &w[0].mc, M(&w[0]), fine, NULL, 5, (double)step * 30.0, 30.0);
+            derm_motility_move(&w[1].g, &w[1].a, &w[1].mc, M(&w[1]), NULL, &pr, 5, (double)step * 30.0, 30.0);
+        }
+        omp_set_num_threads(nt);
+        const size_t n = (size_t)w[0].a.n;
+        assert_memory_equal(w[0].a.x, w[1].a.x, n * sizeof(double));
+        assert_memory_equal(w[0].a.y, w[1].a.y, n * sizeof(double));
+        assert_memory_equal(w[0].a.z, w[1].a.z, n * sizeof(double));
+        /* and the gradient did move them: against a flat chemokine, positions differ */
+        struct world flat;
+        world_init(&flat, 20, 20, 15, 10.0);
+        populate(&flat, 600, 31);
+        flat.mc.chemotaxis = 1e5;
+        for (int step = 0; step < 4; step++)
+            derm_motility_move(&flat.g, &flat.a, &flat.mc, M(&flat), flat.f.signal[DERM_S_CHEMOKINE], NULL, 5,
+                               (double)step * 30.0, 30.0);
+        int64_t moved = 0;
+        for (size_t r = 0; r < n; r++) moved += flat.a.x[r] != w[0].a.x[r] || flat.a.z[r] != w[0].a.z[r];
+        assert_true(moved > (int64_t)n / 2);
+        world_fini(&flat);
+        for (int x = 0; x < 2; x++) world_fini(&w[x]);
+        derm_signal_grids_free(eager);
+        derm_signal_grids_free(lazy);
+        free(src);
+        free(scratch);
+    }
+}
+
 /* The window ends a step keeps (walk_end) give the same paths as drawing every end again:
  * steps that end inside windows (a weekly step out of phase with the windows, short steps,
  * a step longer than a window) and a change of seed, against the same moves with the kept
@@ -523,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_walk_meets_at_window_ends),
         cmocka_unit_test(test_walk_variance),
         cmocka_unit_test(test_move_thread_invariant),
+        cmocka_unit_test(test_move_probe_same_bits),
         cmocka_unit_test(test_kept_window_ends_same_paths),
         cmocka_unit_test(test_walk_draws_bounded),
     };

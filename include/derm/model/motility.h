@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "derm/core/grid.h"
+#include "derm/solve/signal_grids.h"
 #include "derm/store/agents.h"
 
 struct derm_motility_coef {
@@ -30,9 +31,13 @@ struct derm_motility_coef {
 #define DERM_MOTILITY_WINDOW_H 168.0
 
 /** Move every live agent over [t0_h, t0_h + dt_h) hours of the walk's clock (agents flagged
- *  to die stay put). */
+ *  to die stay put). The chemokine's gradient is read from its field `chemokine` or, when
+ *  `chem_probe` is not NULL (a lazy signal, solve/signal_grids.h), from the prolongation of
+ *  its coarse state at the six neighbours of each cell's voxel: the same values bit for
+ *  bit, without a whole fine field written per step. */
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
-                        const derm_real *const *m, const derm_real *chemokine, uint64_t seed, double t0_h, double dt_h);
+                        const derm_real *const *m, const derm_real *chemokine,
+                        const struct derm_signal_probe *chem_probe, uint64_t seed, double t0_h, double dt_h);
 
 /** x folded into [0, L) periodically. */
 double derm_motility_wrap(double x, double L);

@@ -110,6 +110,20 @@ void derm_signal_grids_sample(const struct derm_signal_grids *sg, int n, const i
 void derm_signal_grids_span(const struct derm_signal_grids *sg, int n, const int *ids, int64_t q0, int len,
                             double *rows, int64_t *keys, derm_real *const *out);
 
+/** One lazy signal read at single voxels (derm_signal_grids_probe): its coarse state and
+ *  prolongation tables. Valid until the solver is freed; the values follow the state. */
+struct derm_signal_probe {
+    const void *tables;     /* the group's prolongation tables */
+    const derm_real *state; /* the signal's coarse state */
+};
+
+/** Set *p to read signal s at single voxels: 0, or -1 (p untouched) if s is not lazy. */
+int derm_signal_grids_probe(const struct derm_signal_grids *sg, int s, struct derm_signal_probe *p);
+
+/** The prolongation of the probe's signal at voxel (i, j, k): the value derm_signal_grids_fine
+ *  writes there, bit for bit (safe to call from many threads). */
+derm_real derm_signal_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k);
+
 /** Check the factors in a restored state against this solver's; DERM_ECONFIG if they differ. */
 derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err);
 
