@@ -71,7 +71,7 @@ static void walk(struct derm_agents *a, int64_t r, uint64_t seed, double t0, dou
 static inline derm_real chem_at(const derm_real *chem, const struct derm_signal_probe *probe, int64_t v, int64_t i,
                                 int64_t j, int64_t k)
 {
-    return probe ? derm_signal_probe_at(probe, i, j, k) : chem[v];
+    return probe ? derm_signal_grids_probe_at(probe, i, j, k) : chem[v];
 }
 
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,

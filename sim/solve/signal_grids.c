@@ -542,7 +542,7 @@ int derm_signal_grids_probe(const struct derm_signal_grids *sg, int s, struct de
     return 0;
 }
 
-derm_real derm_signal_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k)
+derm_real derm_signal_grids_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k)
 {
     return (derm_real)point_value(p->tables, p->state, i, j, k);
 }

@@ -315,7 +315,7 @@ static void test_lazy_values_are_the_prolongation(void **state)
             assert_int_equal(derm_signal_grids_probe(lazy, 0, &pr), 0);
             for (int64_t v = 0; v < g.n; v++) {
                 const int64_t i = v % g.nx, j = v / g.nx % g.ny, kk = v / (g.nx * g.ny);
-                const double x = derm_signal_probe_at(&pr, i, j, kk);
+                const double x = derm_signal_grids_probe_at(&pr, i, j, kk);
                 if (memcmp(&x, &a[v], sizeof x) != 0) fail_msg("probe at %lld: %.17g vs %.17g", (long long)v, x, a[v]);
             }
             derm_signal_grids_free(eager);

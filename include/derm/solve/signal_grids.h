@@ -122,7 +122,7 @@ int derm_signal_grids_probe(const struct derm_signal_grids *sg, int s, struct de
 
 /** The prolongation of the probe's signal at voxel (i, j, k): the value derm_signal_grids_fine
  *  writes there, bit for bit (safe to call from many threads). */
-derm_real derm_signal_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k);
+derm_real derm_signal_grids_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k);
 
 /** Check the factors in a restored state against this solver's; DERM_ECONFIG if they differ. */
 derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err);
