@@ -9,12 +9,16 @@
 
 double derm_motility_wrap(double x, double L)
 {
+    /* within one period of the domain (nearly every call) fmod(x, L) is x itself, exactly:
+     * the same result without the call (x = -L is left to fmod, which gives -0) */
+    if (x > -L && x < L) return x < 0.0 ? x + L : x;
     x = fmod(x, L);
     return x < 0.0 ? x + L : x;
 }
 
 double derm_motility_reflect(double z, double L)
 {
+    if (z >= 0.0 && z < L) return z; /* inside (nearly every call): what the folding below gives */
     /* fold into [0, L) by mirror reflection at both faces */
     double p = fmod(z, 2.0 * L);
     if (p < 0.0) p += 2.0 * L;

@@ -219,6 +219,34 @@ static void test_wrap_and_reflect(void **state)
         double f = fmod(fabs(x), 2.0 * L);
         assert_true(fabs(rz - (f < L ? f : 2.0 * L - f)) < 1e-9);
     }
+    /* the shortcuts inside one period give fmod's folding bit for bit: signed zeros, the
+     * ends of the period, values an ulp away, and random values across several periods */
+    const double Ls[3] = {80.0, 1000.0, 0.1 * 3.0};
+    for (int li = 0; li < 3; li++) {
+        const double Lq = Ls[li];
+        double xs[64];
+        int nxs = 0;
+        const double edges[] = {0.0, -0.0, Lq, -Lq, 2.0 * Lq, -2.0 * Lq, 0.5 * Lq, -0.5 * Lq};
+        for (int e = 0; e < 8; e++) {
+            xs[nxs++] = edges[e];
+            xs[nxs++] = nextafter(edges[e], INFINITY);
+            xs[nxs++] = nextafter(edges[e], -INFINITY);
+        }
+        uint64_t s = 17 + (uint64_t)li;
+        for (int q = 0; q < 4000; q++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            const double x = q < nxs ? xs[q] : ((double)(s >> 11) * 0x1.0p-53 - 0.5) * 6.0 * Lq;
+            double w = fmod(x, Lq);
+            w = w < 0.0 ? w + Lq : w;
+            double p = fmod(x, 2.0 * Lq);
+            if (p < 0.0) p += 2.0 * Lq;
+            if (p >= Lq) p = 2.0 * Lq - p;
+            if (p >= Lq) p = nextafter(Lq, 0.0);
+            const double gw = derm_motility_wrap(x, Lq), gr = derm_motility_reflect(x, Lq);
+            if (memcmp(&gw, &w, sizeof w) != 0) fail_msg("wrap(%a, %a) = %a, fmod gives %a", x, Lq, gw, w);
+            if (memcmp(&gr, &p, sizeof p) != 0) fail_msg("reflect(%a, %a) = %a, fmod gives %a", x, Lq, gr, p);
+        }
+    }
 }
 
 /* n cells at the centre of voxel (1, 2, 1) of a 4 mm cube, moved over one whole window of
