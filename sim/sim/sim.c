@@ -332,6 +332,10 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     /* 7. signals over the step (a source known to be +0 as NULL: the same step, unscanned) */
     const derm_real *src[DERM_NSIGNAL];
     for (int q = 0; q < DERM_NSIGNAL; q++) src[q] = s->src_zero[q] ? NULL : s->src[q];
+    /* nothing but the solvers writes a signal's field or coarse state within the time loop:
+     * idle signals (no exosomes) need no scan of their fields to stay idle */
+    if (!s->signals_touched) derm_signal_grids_promise_unchanged(s->diff);
+    s->signals_touched = 0;
     DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, src, dt, err));
     s->fine_stale = s->lazy_signals; /* the lazy signals' fine fields are now behind their states */
     derm_sim_lap(s, DERM_PHASE_SIGNALS, &t);
@@ -686,6 +690,7 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
     free(s->ones);
     s->ones = NULL;
     for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = NULL;
+    s->signals_touched = 1; /* the settle loaded and rescaled them */
     *out = s;
     return DERM_OK;
 fail:

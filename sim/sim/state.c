@@ -150,6 +150,7 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
         if (rebuild[q] && derm_signal_grids_fine(s->diff, q, s->f.signal[q]) != 0)
             return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
     derm_sim_note_uv_memory(s);
+    s->signals_touched = 1;  /* fields and coarse states read from the file, not stepped */
     s->field_sums_step = -1; /* the restored fields are not the kernel's last */
     for (int64_t r = 0; r < s->a.n; r++) s->a.walk_end_window[r] = INT64_MIN; /* not checkpointed: drawn again */
     /* intent flags are rebuilt every step; clear them as a fresh append would */

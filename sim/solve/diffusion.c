@@ -106,6 +106,7 @@ struct derm_diffusion_signal {
     double dt_e_h;      /* dt the E array was built for, h; NAN when not built */
     double dt_f_h;      /* dt the F array was built for, h; NAN when not built */
     int64_t nbad;       /* non-finite values produced in the last step */
+    int idle;           /* the last step found the field exactly zero and no source */
 };
 
 /** Per-thread scratch: all from fftw_malloc so every execution sees the planning alignment. */
@@ -145,6 +146,7 @@ struct derm_diffusion {
 
     fftw_complex *z;                        /* lateral spectrum of every plane of the signal being solved (shared by
                                              * the threads), nz planes of pstride coefficients */
+    int unchanged;                          /* derm_diffusion_promise_unchanged, for the next step */
     int nscratch;                           /* number of per-thread scratch sets */
     struct derm_diffusion_scratch *scratch; /* [nscratch] */
 };
@@ -821,6 +823,11 @@ static int64_t derm_diffusion_step_spectral(struct derm_diffusion *d, struct der
     return (int64_t)bad;
 }
 
+void derm_diffusion_promise_unchanged(struct derm_diffusion *d)
+{
+    if (d) d->unchanged = 1;
+}
+
 derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, const derm_real *const *src, double dt_h,
                                 struct derm_err *err)
 {
@@ -829,6 +836,8 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, c
         return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: dt = %g h, need finite >= 0", dt_h);
     for (int s = 0; s < d->nsig; ++s)
         if (!c[s]) return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: field of signal %d is NULL", s);
+    const int unchanged = d->unchanged; /* the promise holds for this step only */
+    d->unchanged = 0;
     if (dt_h == 0.0) return DERM_OK;
 
     /* Signals one after the other, the threads sharing each (up to one per plane, each
@@ -856,7 +865,10 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, c
             continue;
         }
         const int with_source = derm_diffusion_any_nonzero(n, S, nthreads); /* scanned once per signal */
-        if (!with_source && !derm_diffusion_any_nonzero(n, c[s], nthreads)) {
+        /* an idle field left alone since (the caller's promise) is still zero: not scanned */
+        const int zero = !with_source && ((unchanged && sig[s].idle) || !derm_diffusion_any_nonzero(n, c[s], nthreads));
+        sig[s].idle = zero;
+        if (zero) {
             sig[s].nbad = 0; /* zero field, no source: stays exactly zero (e.g. no exosomes) */
         } else {
             const int64_t b = derm_diffusion_step_spectral(d, &sig[s], dt_h, c[s], S, with_source, nthreads);

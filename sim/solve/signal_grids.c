@@ -429,6 +429,11 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *cons
     return DERM_OK;
 }
 
+void derm_signal_grids_promise_unchanged(struct derm_signal_grids *sg)
+{
+    for (int q = 0; q < sg->ngroups; q++) derm_diffusion_promise_unchanged(sg->grp[q].solver);
+}
+
 int derm_signal_grids_load(struct derm_signal_grids *sg, derm_real *const *c)
 {
     for (int q = 0; q < sg->ngroups; q++) {

@@ -669,6 +669,43 @@ static void test_zero_source_equals_null(void **state)
     derm_diffusion_free(d);
 }
 
+/* An idle signal (zero field, no source) stays idle without its scan only under the
+ * caller's promise, for one step: a field written from outside after a false promise is
+ * left as it is (so the scan was skipped), and without the promise it is stepped; a field
+ * that had a source is stepped even under the promise. */
+static void test_idle_promise(void **state)
+{
+    (void)state;
+    const struct derm_grid g = make_grid(8, 6, 10, 2.0);
+    const double D[1] = {3.0}, k[1] = {0.1};
+    struct derm_diffusion *d = create_or_fail(&g, 1, D, k, 0);
+    double *c[1] = {alloc_field(g.n)}, *src[1] = {alloc_field(g.n)};
+    step_or_fail(d, c, NULL, 2.0); /* scanned: idle */
+    derm_diffusion_promise_unchanged(d);
+    step_or_fail(d, c, NULL, 2.0); /* idle without the scan */
+    for (int64_t v = 0; v < g.n; v++) assert_true(c[0][v] == 0.0);
+    c[0][g.n / 2] = 1.0; /* written from outside ... */
+    derm_diffusion_promise_unchanged(d);
+    step_or_fail(d, c, NULL, 2.0); /* ... under a false promise: not seen */
+    assert_true(c[0][g.n / 2] == 1.0);
+    step_or_fail(d, c, NULL, 2.0); /* the promise held for one step: scanned and stepped */
+    assert_true(c[0][g.n / 2] < 1.0 && c[0][g.n / 2] > 0.0);
+    const double total = sum_field(c[0], g.n);
+    assert_true(fabs(total - exp(-0.1 * 2.0)) < 1e-9); /* no-flux faces: the amount decays as e^-k dt */
+    /* a source, then the promise: not idle, so stepped (decays) */
+    memset(c[0], 0, (size_t)g.n * sizeof(double));
+    src[0][3] = 1.0;
+    step_or_fail(d, c, src, 2.0);
+    const double after_source = sum_field(c[0], g.n);
+    assert_true(after_source > 0.0);
+    derm_diffusion_promise_unchanged(d);
+    step_or_fail(d, c, NULL, 2.0);
+    assert_true(sum_field(c[0], g.n) < after_source);
+    free(c[0]);
+    free(src[0]);
+    derm_diffusion_free(d);
+}
+
 static void test_invalid_arguments(void **state)
 {
     (void)state;
@@ -764,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_nonnegativity),
         cmocka_unit_test(test_dt_change_matches_fresh_solver),
         cmocka_unit_test(test_zero_source_equals_null),
+        cmocka_unit_test(test_idle_promise),
         cmocka_unit_test(test_invalid_arguments),
         cmocka_unit_test(test_nonfinite_reported),
     };

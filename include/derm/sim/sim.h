@@ -76,6 +76,9 @@ struct derm_sim {
     int lazy_signals;               /* any signal lazy (solve/signal_grids.h): its fine field made when read */
     int fine_stale;                 /* the lazy signals' fine fields lag their coarse states
                                      * (valid only at the cells' voxels): derm_sim_sync_fields */
+    int signals_touched;            /* a signal's field or coarse state was written outside its solver
+                                     * since the solver's last step (creation, restore): the next
+                                     * step does not promise them unchanged (derm_signal_grids_promise_unchanged) */
     derm_real *sig_state;           /* their coarse states (owned by diff), checkpointed */
     int64_t sig_state_len;
     /* the UV memory field is +0 at every voxel (no UV so far): the step skips its update (+0

@@ -39,4 +39,11 @@ void derm_diffusion_free(struct derm_diffusion *d);
 derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, const derm_real *const *src, double dt_h,
                                 struct derm_err *err);
 
+/** The caller's promise for the next derm_diffusion_step only: no field c[s] has been written
+ *  outside this solver since its last step. A signal that step found idle (its field exactly
+ *  zero and no source: nothing makes it, e.g. no exosomes) then stays idle without the scan
+ *  of its whole field that otherwise proves the field still zero. Without the promise every
+ *  field is scanned. */
+void derm_diffusion_promise_unchanged(struct derm_diffusion *d);
+
 #endif

@@ -62,6 +62,12 @@ void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, con
 derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *const *c, const derm_real *const *src,
                                    double dt_h, struct derm_err *err);
 
+/** The caller's promise for the next derm_signal_grids_step only (call it just before): no
+ *  field of a voxel-grid signal and no coarse state has been written outside the solver since
+ *  its last step (no load, scale or restore). Idle signals then skip the scan of their whole
+ *  field (derm_diffusion_promise_unchanged). */
+void derm_signal_grids_promise_unchanged(struct derm_signal_grids *sg);
+
 /** The fine fields c were set from outside (zeroed, rescaled): each coarse state becomes
  *  the block mean of its fine field, and the fine field its prolongation. Returns -1 (fields
  *  unchanged past the failing signal) if its interpolation rows cannot be allocated. */
