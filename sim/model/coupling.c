@@ -218,9 +218,9 @@ static void box_pass_y(const struct derm_grid *g, int r, const derm_real *in, de
  * same order as adding whole planes). */
 enum { BOX_BLOCK = 256 };
 
-/* The largest radius with which derm_coupling_deposit_box sums over a ring of layers, and
- * the most scratch per thread the rings take (derm_coupling_set_ring_budget). */
-#define DERM_COUPLING_RING_MAX_R DERM_GRID_RING_MAX_R
+/* The most scratch per thread the rings take (derm_coupling_set_ring_budget); the largest
+ * radius summed over a ring is DERM_GRID_RING_MAX_R (core/grid.h, which the memory estimate
+ * reads too). */
 static size_t ring_budget = DERM_COUPLING_RING_BYTES;
 
 size_t derm_coupling_set_ring_budget(size_t bytes)
@@ -250,13 +250,13 @@ DERM_SIMD_CLONES static void sum_planes(const derm_real *const *planes, int np, 
 }
 
 /* One block of the z pass: out[k][q0, q0 + len) = the sum over the in-domain layers within
- * r of k, d = -r..r in order (r <= DERM_COUPLING_RING_MAX_R: the planes' list; wider, the
+ * r of k, d = -r..r in order (r <= DERM_GRID_RING_MAX_R: the planes' list; wider, the
  * planes added into a row of sums one by one, the same bits). */
 DERM_SIMD_CLONES static void box_block_z(const derm_real *in, derm_real *out, int64_t nxy, int64_t nz, int64_t k, int r,
                                          int64_t q0, int64_t len)
 {
-    if (r <= DERM_COUPLING_RING_MAX_R) {
-        const derm_real *planes[2 * DERM_COUPLING_RING_MAX_R + 1];
+    if (r <= DERM_GRID_RING_MAX_R) {
+        const derm_real *planes[2 * DERM_GRID_RING_MAX_R + 1];
         int np = 0;
         for (int64_t d = -r; d <= r; d++)
             if (k + d >= 0 && k + d < nz) planes[np++] = in + (k + d) * nxy + q0;
@@ -386,10 +386,10 @@ static void deposit_layer_xy(const struct derm_grid *g, const struct derm_bins *
 }
 
 /* Layer k of the z pass from a ring of R layers (layer m in slot m % R; r <=
- * DERM_COUPLING_RING_MAX_R): box_block_z's sums, term for term. */
+ * DERM_GRID_RING_MAX_R): box_block_z's sums, term for term. */
 static void box_layer_ring(const derm_real *ring, int64_t R, int64_t nxy, int64_t nz, int64_t k, int r, derm_real *out)
 {
-    const derm_real *planes[2 * DERM_COUPLING_RING_MAX_R + 1];
+    const derm_real *planes[2 * DERM_GRID_RING_MAX_R + 1];
     int np = 0;
     for (int64_t d = -r; d <= r; d++)
         if (k + d >= 0 && k + d < nz) planes[np++] = ring + ((k + d) % R) * nxy;
@@ -431,7 +431,7 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
     const int64_t R = 2 * (int64_t)(r > 0 ? r : 0) + 1;
     size_t off_acc, off_flags;
     const size_t bytes = derm_grid_ring_bytes(nx, ny, r > 0 ? r : 0, &off_acc, &off_flags);
-    if (r > 0 && r <= DERM_COUPLING_RING_MAX_R && bytes <= ring_budget) {
+    if (r > 0 && r <= DERM_GRID_RING_MAX_R && bytes <= ring_budget) {
         int failed = 0;
 #pragma omp parallel num_threads(nthreads) default(none) shared(g, b, val, out, failed) \
     firstprivate(nz, nxy, rx, ry, rz, conserve, lateral, R, off_acc, off_flags, bytes)

@@ -282,20 +282,20 @@ def run_pv(args, tmp_path, script, xvfb=False):
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
         assert r.returncode == 0, r.stdout + r.stderr
     else:
+        r, log = None, ""  # the last pvpython run, and the log of the last Xvfb
         for attempt in range(3):
             x = VirtualDisplay(tmp_path / f"xvfb{attempt}.log")
             try:
-                if x.display is None:
-                    r = None
-                    continue
-                r = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                                   env=dict(env, DISPLAY=x.display), cwd=tmp_path)
+                if x.display is not None:
+                    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                                       env=dict(env, DISPLAY=x.display), cwd=tmp_path)
             finally:
                 x.close()
-            if not (r.returncode != 0 and "bad X server connection" in r.stdout + r.stderr):
-                break
-        assert r is not None, "Xvfb never became ready; its log:\n" + x.log()
-        assert r.returncode == 0, r.stdout + r.stderr + "\nXvfb log:\n" + x.log()
+                log = x.log()
+            if x.display is not None and "bad X server connection" not in r.stdout + r.stderr:
+                break  # done, or failed for another reason than the display
+        assert r is not None, "Xvfb never became ready; its log:\n" + log
+        assert r.returncode == 0, r.stdout + r.stderr + "\nXvfb log:\n" + log
     # ParaView's Xdmf2 reader reports failed slab reads on stderr but still returns
     assert "Error" not in r.stdout + r.stderr, r.stdout + r.stderr
     lines = [l for l in r.stdout.splitlines() if l.startswith("JSON")]
