@@ -132,7 +132,7 @@ double derm_calibration_division(const struct derm_agents *a, const struct derm_
         }
         loss += c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * a->damage[r]);
         const int64_t v = a->voxel[r];
-        double gfl = gf[v] / h->sensed_ref[DERM_S_GF];
+        double gfl = gf[r] / h->sensed_ref[DERM_S_GF];
         if (gfl < 0.0) gfl = 0.0;
         /* the share of time activated at the activation balance, not the state drawn now */
         const double ka = c->activation_h * gfl, p_act = ka + c->deactivation_h > 0 ? ka / (ka + c->deactivation_h) : 0;
@@ -160,7 +160,7 @@ double derm_calibration_density_scale(const struct derm_grid *g, const struct de
 void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                 const struct derm_matrix_coef *mc, const struct derm_calibration_coef *cc,
                                 const double *density_ref_k, const derm_real *crowd, const derm_real *const *m,
-                                const derm_real *const *sig, const double *level,
+                                const derm_real *const *sensed, const double *level,
                                 const struct derm_calibration_mean *avg, const struct derm_calibration_mean *now,
                                 struct derm_cell_rates *rates, double *collagen_ref_k, double *elastin_ref_k,
                                 double *ha_ref_k, struct derm_homeostasis *h)
@@ -177,17 +177,17 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
         if (now->ha > 0) fh = avg->ha / avg->n / now->ha;
     }
     int64_t nfib = 0, nstem = 0;
-    double sensed[DERM_NSIGNAL] = {0};
+    double sum[DERM_NSIGNAL] = {0};
     for (int64_t r = 0; r < a->n; r++) {
         if (a->type[r] != DERM_AGENT_FIBROBLAST) {
             nstem++;
             continue;
         }
         nfib++;
-        for (int q = 0; q < DERM_NSIGNAL; q++) sensed[q] += sig[q][a->voxel[r]];
+        for (int q = 0; q < DERM_NSIGNAL; q++) sum[q] += sensed[q][r];
     }
     for (int q = 0; q < DERM_NSIGNAL; q++) {
-        double mean = nfib ? sensed[q] / (double)nfib : 0.0;
+        double mean = nfib ? sum[q] / (double)nfib : 0.0;
         h->sensed_ref[q] = (level[q] > 0 && mean > 0) ? mean / level[q] * fs[q] : 1.0;
     }
     /* matrix synthesis: measure mean modifiers with unit per-layer references */
@@ -196,7 +196,7 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
     h->elastin_ref_k = elastin_ref_k;
     h->ha_ref_k = ha_ref_k;
     const struct derm_step_inputs young = derm_step_inputs_young();
-    derm_fibroblast_secrete(g, a, c, h, &young, m, sig, rates);
+    derm_fibroblast_secrete(g, a, c, h, &young, m, sensed, rates);
     double sum_col = 0, sum_el = 0, sum_ha = 0;
     for (int64_t r = 0; r < a->n; r++) {
         if (a->type[r] != DERM_AGENT_FIBROBLAST) continue;
@@ -213,7 +213,7 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
         elastin_ref_k[kk] = rho > 0 ? mc->k_elastin_h * E0 / (rho * m_el) : 0.0;
         ha_ref_k[kk] = rho > 0 ? cc->ha_fibroblast_share * mc->k_ha_h * H0 / (rho * m_ha) : 0.0;
     }
-    h->division_h = derm_calibration_division(a, c, cc, h, sig[DERM_S_GF], crowd,
+    h->division_h = derm_calibration_division(a, c, cc, h, sensed[DERM_S_GF], crowd,
                                               derm_calibration_density_scale(g, a, density_ref_k));
     /* progenitor niche: the initial pool is the logistic equilibrium at young vigour */
     double sr = cc->stem_self_renewal_per_year, sd = cc->stem_death_per_year;

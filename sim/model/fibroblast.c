@@ -36,6 +36,27 @@ void derm_cell_rates_fini(struct derm_cell_rates *r)
     memset(r, 0, sizeof *r);
 }
 
+derm_status derm_cell_sensed_reserve(struct derm_cell_sensed *s, int64_t cap, struct derm_err *err)
+{
+    if (cap <= s->cap) return DERM_OK;
+    cap = cap + cap / 2 + 64;
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        derm_real *p = realloc(s->signal[q], (size_t)cap * sizeof(derm_real));
+        if (!p)
+            return derm_err_set(err, DERM_ENOMEM, "cells: cannot allocate sensed signals for %lld agents",
+                                (long long)cap);
+        s->signal[q] = p;
+    }
+    s->cap = cap;
+    return DERM_OK;
+}
+
+void derm_cell_sensed_fini(struct derm_cell_sensed *s)
+{
+    for (int q = 0; q < DERM_NSIGNAL; q++) free(s->signal[q]);
+    memset(s, 0, sizeof *s);
+}
+
 double derm_fibroblast_attachment(const struct derm_fibroblast_coef *c, double f)
 {
     if (!(f > 0.0)) return 1.0;
@@ -151,12 +172,12 @@ static inline void fate(struct derm_agents *a, int64_t r, const struct derm_fibr
 
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                             const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                            const derm_real *const *m, const derm_real *const *sig, const derm_real *crowd,
+                            const derm_real *const *m, const derm_real *const *sensed, const derm_real *crowd,
                             uint64_t seed, int64_t step, double dt_h)
 {
     const int64_t n = a->n;
     const double dt = dt_h;
-    const derm_real *gf = sig[DERM_S_GF], *exo = sig[DERM_S_EXOSOME];
+    const derm_real *gf = sensed[DERM_S_GF], *exo = sensed[DERM_S_EXOSOME];
     const double gf_ref = h->sensed_ref[DERM_S_GF];
     const int64_t nxy = g->nx * g->ny;
     const struct keep_factors kf = {exp(-dt / c->ap1_time_h), exp(-dt / c->ap1_adapt_h),
@@ -166,8 +187,6 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
     for (int64_t r = 0; r < n; r++) {
         if (r + DERM_PREFETCH_ROWS < n) { /* the fields this loop reads at a later row's voxel */
             const int64_t vp = a->voxel[r + DERM_PREFETCH_ROWS];
-            DERM_PREFETCH(gf + vp);
-            DERM_PREFETCH(exo + vp);
             DERM_PREFETCH(crowd + vp);
             DERM_PREFETCH(m[DERM_M_COLLAGEN_INTACT] + vp); /* local_frag, age_excess */
             DERM_PREFETCH(m[DERM_M_COLLAGEN_FRAGMENTED] + vp);
@@ -177,12 +196,12 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
         const int64_t v = a->voxel[r];
         a->die[r] = 0;
         a->divide[r] = 0;
-        const double gfl = gf[v] / gf_ref;
+        const double gfl = gf[r] / gf_ref;
         const double att = derm_fibroblast_attachment(c, local_frag(m, v));
         a->attachment[r] = att;
         /* per-cell linear states, for every fibroblast (senescent cells keep signalling) */
         const double rl = derm_fibroblast_ros_sensed(c, h, in, a, r, m, nxy);
-        linear_states(a, r, c, rl, in->uv_ap1_k ? in->uv_ap1_k[v / nxy] : 0.0, exo[v], &kf, dt);
+        linear_states(a, r, c, rl, in->uv_ap1_k ? in->uv_ap1_k[v / nxy] : 0.0, exo[r], &kf, dt);
         if (a->state[r] == DERM_STATE_SENESCENT) {
             const int kind = DERM_CLOCK_DEATH;
             const double hz = c->clearance_h * in->immune;
@@ -202,13 +221,13 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
 static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t v, int64_t k, int64_t nxy,
                                  const struct derm_fibroblast_coef *c, const struct derm_homeostasis *h,
                                  const struct derm_step_inputs *in, const derm_real *const *m,
-                                 const derm_real *const *sig, double out[DERM_NSIGNAL], double *col, double *el,
+                                 const derm_real *const *sensed, double out[DERM_NSIGNAL], double *col, double *el,
                                  double *ha)
 {
     const int st = a->state[r];
     const int sen = st == DERM_STATE_SENESCENT, act = st == DERM_STATE_ACTIVATED;
     const double att = a->attachment[r];
-    const double il = sig[DERM_S_IL][v] > 0 ? sig[DERM_S_IL][v] / h->sensed_ref[DERM_S_IL] : 0;
+    const double il = sensed[DERM_S_IL][r] > 0 ? sensed[DERM_S_IL][r] / h->sensed_ref[DERM_S_IL] : 0;
     const double ros = derm_fibroblast_ros_sensed(c, h, in, a, r, m, nxy);
     const double il_ex = il > 1.0 ? il - 1.0 : 0.0;
     const double ap1 = a->ap1[r];
@@ -220,7 +239,7 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
     const double exo_il = 1.0 / (1.0 + c->exo_il_inh * in->exo_mult[DERM_EXO_IL] * es);
     /* matrix synthesis */
     double state_syn = sen ? c->senescent_synthesis : (act ? c->activated_synthesis : 1.0);
-    double tgfb = sig[DERM_S_TGFB][v] / h->sensed_ref[DERM_S_TGFB] * a->tgfb_response[r];
+    double tgfb = sensed[DERM_S_TGFB][r] / h->sensed_ref[DERM_S_TGFB] * a->tgfb_response[r];
     double syn_mod = state_syn * in->estrogen_synthesis * in->collagen_synthesis *
                      (1.0 - c->collapse_synthesis_loss * (1.0 - att)) * (1.0 + c->il_inhibition) /
                      (1.0 + c->il_inhibition * il) * (1.0 + c->ros_inhibition) / (1.0 + c->ros_inhibition * ros);
@@ -255,15 +274,13 @@ static inline double secrete_one(const struct derm_agents *a, int64_t r, int64_t
 
 void derm_fibroblast_secrete(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                              const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                             const derm_real *const *m, const derm_real *const *sig, struct derm_cell_rates *rt)
+                             const derm_real *const *m, const derm_real *const *sensed, struct derm_cell_rates *rt)
 {
     const int64_t n = a->n, nxy = g->nx * g->ny;
-#pragma omp parallel for schedule(static) default(none) shared(a, c, h, in, m, sig, rt) firstprivate(n, nxy)
+#pragma omp parallel for schedule(static) default(none) shared(a, c, h, in, m, sensed, rt) firstprivate(n, nxy)
     for (int64_t r = 0; r < n; r++) {
         if (r + DERM_PREFETCH_ROWS < n) { /* what secrete_one reads at a later row's voxel */
             const int64_t vp = a->voxel[r + DERM_PREFETCH_ROWS];
-            DERM_PREFETCH(sig[DERM_S_IL] + vp);
-            DERM_PREFETCH(sig[DERM_S_TGFB] + vp);
             DERM_PREFETCH(m[DERM_M_COLLAGEN_INTACT] + vp); /* age_excess, the ROS factor */
             DERM_PREFETCH(m[DERM_M_COLLAGEN_FRAGMENTED] + vp);
             DERM_PREFETCH(m[DERM_M_AGE_AMOUNT] + vp);
@@ -272,7 +289,7 @@ void derm_fibroblast_secrete(const struct derm_grid *g, struct derm_agents *a, c
         double out[DERM_NSIGNAL] = {0};
         double col = 0.0, el = 0.0, ha = 0.0, mmp1_rel = 0.0;
         if (a->type[r] == DERM_AGENT_FIBROBLAST && a->state[r] != DERM_STATE_APOPTOTIC)
-            mmp1_rel = secrete_one(a, r, v, v / nxy, nxy, c, h, in, m, sig, out, &col, &el, &ha);
+            mmp1_rel = secrete_one(a, r, v, v / nxy, nxy, c, h, in, m, sensed, out, &col, &el, &ha);
         for (int s = 0; s < DERM_NSIGNAL; s++) rt->signal[s][r] = out[s];
         rt->collagen[r] = col;
         rt->elastin[r] = el;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derm/core/simd.h"
 #include "derm/core/units.h"
 #include "derm/inputs/treatment.h"
 #include "derm/model/calibration.h"
@@ -240,21 +241,53 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
     return DERM_OK;
 }
 
-/* The fine values of the lazy signals the cells sense (DERM_CELLS_SENSE) at every occupied
- * voxel, where the cell rules read them, if their fields are behind their coarse states
- * (derm_sim_sync_fields). */
-static void sample_at_cells(struct derm_sim *s)
+/* The signals in mask at every agent row's voxel, into s->sensed (the rules read them per
+ * row): a lazy signal whose field lags its coarse state (s->fine_stale) from that state (the
+ * values derm_sim_sync_fields would write there, bit for bit), any other from its field.
+ * Call after the rows last changed and, for a field, after it was last written. */
+static derm_status sense(struct derm_sim *s, unsigned mask, struct derm_err *err)
 {
-    if (!s->fine_stale) return;
-    int ids[DERM_NSIGNAL], n = 0;
-    derm_real *fine[DERM_NSIGNAL];
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        if ((DERM_CELLS_SENSE >> q & 1u) && derm_signal_grids_lazy(s->diff, q)) {
-            ids[n] = q;
-            fine[n++] = s->f.signal[q];
+    DERM_TRY(derm_cell_sensed_reserve(&s->sensed, s->a.cap, err));
+    int lazy[DERM_NSIGNAL], nl = 0, nf = 0;
+    derm_real *lout[DERM_NSIGNAL], *fout[DERM_NSIGNAL];
+    const derm_real *fin[DERM_NSIGNAL];
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        if (!(mask >> q & 1u)) continue;
+        if (s->fine_stale && derm_signal_grids_lazy(s->diff, q)) {
+            lazy[nl] = q;
+            lout[nl++] = s->sensed.signal[q];
+        } else {
+            fin[nf] = s->f.signal[q];
+            fout[nf++] = s->sensed.signal[q];
         }
+    }
     _Static_assert(DERM_NSIGNAL <= DERM_SIGNAL_GRIDS_MAX_SPAN, "every signal fits one call");
-    derm_signal_grids_sample(s->diff, n, ids, s->bins.occ, s->bins.nocc, fine);
+    const int64_t na = s->a.n, *vox = s->a.voxel;
+    if (nl) derm_signal_grids_gather(s->diff, nl, lazy, vox, na, lout);
+    if (nf) {
+#pragma omp parallel for schedule(static) default(none) shared(fin, fout, vox) firstprivate(na, nf)
+        for (int64_t r = 0; r < na; r++) {
+            if (r + DERM_PREFETCH_ROWS < na)
+                for (int x = 0; x < nf; x++) DERM_PREFETCH(fin[x] + vox[r + DERM_PREFETCH_ROWS]);
+            for (int x = 0; x < nf; x++) fout[x][r] = fin[x][vox[r]];
+        }
+    }
+    return DERM_OK;
+}
+
+/* Every signal at its reference (1) for each agent row, as s->ones_sig. */
+static derm_status ones_at_rows(struct derm_sim *s, struct derm_err *err)
+{
+    if (s->a.n > s->ones_cap) {
+        const int64_t cap = s->a.cap > s->a.n ? s->a.cap : s->a.n;
+        derm_real *p = realloc(s->ones, (size_t)cap * sizeof *p);
+        if (!p) return derm_err_set(err, DERM_ENOMEM, "cannot allocate the calibration's unit signals");
+        s->ones = p;
+        s->ones_cap = cap;
+    }
+    for (int64_t r = 0; r < s->ones_cap; r++) s->ones[r] = 1.0;
+    for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = s->ones;
+    return DERM_OK;
 }
 
 /* The chemokine as motility reads it: NULL when its field is current, else a probe of its
@@ -302,28 +335,28 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     const double dt = s->dt_h;
     const double age_mid = derm_sim_age(s, s->step) + 0.5 * dt / DERM_HOURS_PER_YEAR;
     const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
-    const derm_real *const *cs = (const derm_real *const *)s->f.signal;
+    const derm_real *const *sn = (const derm_real *const *)s->sensed.signal;
     struct derm_signal_probe probe; /* the chemokine read from its coarse state (chem_probe) */
     double t = omp_get_wtime();
 
     /* 1. the subject's systemic state at mid-step */
     phase_subject(s, age_mid);
     derm_sim_lap(s, DERM_PHASE_SUBJECT, &t);
-    /* 2. bin agents by voxel; local crowding; the lazy signals at the cells' voxels */
+    /* 2. bin agents by voxel; local crowding; the signals at the cells' voxels */
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
     phase_crowding(s, 0);
-    sample_at_cells(s);
+    DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
     derm_sim_lap(s, DERM_PHASE_BINS, &t);
     /* 3. scheduled exposures delivered over this step */
     phase_exposures(s);
     derm_sim_lap(s, DERM_PHASE_EXPOSURES, &t);
     /* 4. cell rules write intents (state changes, deaths, divisions) */
-    derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, s->crowd, seed, s->step, dt);
-    derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, cs, seed, s->step, dt);
+    derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, s->crowd, seed, s->step, dt);
+    derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, sn, seed, s->step, dt);
     derm_sim_lap(s, DERM_PHASE_CELL_RULES, &t);
     /* 5. secretion and synthesis for the new states */
     DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
-    derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
+    derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, &s->rates);
     derm_sim_lap(s, DERM_PHASE_SECRETION, &t);
     /* 6. deposition into signal sources and matrix synthesis; exposure and treatment sources */
     phase_deposit(s, s->expo.cigarettes_per_day);
@@ -375,9 +408,6 @@ static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
     if (!(s->young_profile = calloc(DERM_NMATRIX * nz, sizeof(double)))) goto fail;
     if (!(s->field_sums = calloc(DERM_MATRIX_NSUMS * nz, sizeof(double)))) goto fail;
     s->field_sums_step = -1;
-    if (!(s->ones = malloc(n * sizeof(derm_real)))) goto fail;
-    for (size_t q = 0; q < n; q++) s->ones[q] = 1.0;
-    for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = s->ones;
     return DERM_OK;
 fail:
     return derm_err_set(err, DERM_ENOMEM, "cannot allocate scratch arrays for %lld voxels", (long long)s->grid.n);
@@ -434,17 +464,20 @@ static derm_status calibrate_secretion(struct derm_sim *s, struct derm_err *err)
     const struct derm_grid *g = &s->grid;
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
     DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
+    DERM_TRY(ones_at_rows(s, err));
     return derm_calibration_secretion(g, &s->a, &s->c.fibroblast, (const derm_real *const *)s->f.matrix,
                                       (const derm_real *const *)s->ones_sig, s->c.signal.k_h, s->c.signal.level,
                                       &s->cal_avg, &s->rates, &s->h, &s->cal_now, err);
 }
 
 /* Secretion and deposition at the current state (no exposures). */
-static void secrete_and_deposit(struct derm_sim *s)
+static derm_status secrete_and_deposit(struct derm_sim *s, struct derm_err *err)
 {
+    DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
     derm_fibroblast_secrete(&s->grid, &s->a, &s->c.fibroblast, &s->h, &s->in, (const derm_real *const *)s->f.matrix,
-                            (const derm_real *const *)s->f.signal, &s->rates);
+                            (const derm_real *const *)s->sensed.signal, &s->rates);
     phase_deposit(s, 0.0);
+    return DERM_OK;
 }
 
 /* The signals at the quasi-steady state of the initial secretion; then what cells sense,
@@ -453,17 +486,18 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
     phase_subject(s, s->p.subject_young_adult_age_years); /* the calibration is of the young adult */
-    secrete_and_deposit(s);
+    DERM_TRY(secrete_and_deposit(s, err));
     for (int q = 0; q < DERM_NSIGNAL; q++) memset(s->f.signal[q], 0, (size_t)g->n * sizeof(derm_real));
     if (derm_signal_grids_load(s->diff, s->f.signal) != 0)
         return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
     DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, 1e6, err));
     phase_crowding(s, 0);
+    DERM_TRY(sense(s, (1u << DERM_NSIGNAL) - 1u, err)); /* the calibration reads every signal */
     derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k, s->crowd,
-                               (const derm_real *const *)s->f.matrix, (const derm_real *const *)s->f.signal,
+                               (const derm_real *const *)s->f.matrix, (const derm_real *const *)s->sensed.signal,
                                s->c.signal.level, &s->cal_avg, &s->cal_now, &s->rates, s->collagen_ref_k,
                                s->elastin_ref_k, s->ha_ref_k, &s->h);
-    secrete_and_deposit(s);
+    DERM_TRY(secrete_and_deposit(s, err));
     derm_matrix_settle_ha(g, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     return DERM_OK;
 }
@@ -480,7 +514,7 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
     const int64_t nsteps = (int64_t)ceil(s->p.run_spinup_years * DERM_HOURS_PER_YEAR / dt - 1e-9);
     const uint64_t seed = (uint64_t)s->p.run_seed;
     const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
-    const derm_real *const *cs = (const derm_real *const *)s->f.signal;
+    const derm_real *const *sn = (const derm_real *const *)s->sensed.signal;
     struct derm_signal_probe probe; /* the chemokine read from its coarse state (chem_probe) */
     const struct derm_step_inputs young = derm_step_inputs_young();
     /* the spin-up's time ends at the last window end at or before the settle's start, whatever
@@ -494,12 +528,13 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
         in.stem_count = derm_progenitor_count(&s->a);
         DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
         phase_crowding(s, 0);
+        DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
         if (i == nsteps / 2)
             s->h.division_h =
-                derm_calibration_division(&s->a, &s->c.fibroblast, &s->c.calibration, &s->h, s->f.signal[DERM_S_GF],
-                                          s->crowd, derm_calibration_density_scale(g, &s->a, s->density_ref_k));
-        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &in, cm, cs, s->crowd, seed, key, dt);
-        derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &in, cs, seed, key, dt);
+                derm_calibration_division(&s->a, &s->c.fibroblast, &s->c.calibration, &s->h, sn[DERM_S_GF], s->crowd,
+                                          derm_calibration_density_scale(g, &s->a, s->density_ref_k));
+        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &in, cm, sn, s->crowd, seed, key, dt);
+        derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &in, sn, seed, key, dt);
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], chem_probe(s, &probe), seed,
                            t_end + (double)key * dt, dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
@@ -507,6 +542,7 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
             struct derm_calibration_mean x;
             DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
             DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
+            DERM_TRY(ones_at_rows(s, err));
             DERM_TRY(derm_calibration_measure(g, &s->a, &s->c.fibroblast, cm, (const derm_real *const *)s->ones_sig,
                                               &s->rates, &x, err));
             derm_calibration_accumulate(&s->cal_avg, &x);
@@ -529,6 +565,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
     const uint64_t seed = (uint64_t)s->p.run_seed;
     const derm_real *const *cm = (const derm_real *const *)s->f.matrix;
     const derm_real *const *cs = (const derm_real *const *)s->f.signal;
+    const derm_real *const *sn = (const derm_real *const *)s->sensed.signal;
     struct derm_signal_probe probe; /* the chemokine read from its coarse state (chem_probe) */
     double level[DERM_NSIGNAL] = {0}, dep[3] = {0};
     const double t_end = settle_end_hours(s); /* settle ends at the young age */
@@ -538,10 +575,11 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         s->in.stem_count = derm_progenitor_count(&s->a);
         DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
         phase_crowding(s, 0);
-        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, s->crowd, seed, key, dt);
-        derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, cs, seed, key, dt);
+        DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
+        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, s->crowd, seed, key, dt);
+        derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, sn, seed, key, dt);
         DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
-        derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, cs, &s->rates);
+        derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, &s->rates);
         phase_deposit(s, 0.0);
         DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
         const struct derm_matrix_deposition md = {
@@ -665,14 +703,14 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
         if ((st = settle_model(s, p->run_settle_years, err)) != DERM_OK) goto fail;
         s->in = derm_step_inputs_young();
         phase_subject(s, s->p.subject_young_adult_age_years);
-        secrete_and_deposit(s);
+        if ((st = secrete_and_deposit(s, err)) != DERM_OK) goto fail;
         derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
     record_young_matrix(s);
     if (s->age0 < p->subject_young_adult_age_years) {
         derm_initial_develop(&s->grid, s->f.matrix, &s->c.initial, &s->c.matrix, &s->c.subject, s->age0);
         phase_subject(s, s->age0);
-        secrete_and_deposit(s);
+        if ((st = secrete_and_deposit(s, err)) != DERM_OK) goto fail;
         derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
     }
     record_start(s);
@@ -689,6 +727,7 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
      * voxel (one derm_real) back before the time loop (a resumed run builds its own) */
     free(s->ones);
     s->ones = NULL;
+    s->ones_cap = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = NULL;
     s->signals_touched = 1; /* the settle loaded and rescaled them */
     *out = s;
@@ -706,6 +745,7 @@ void derm_sim_free(struct derm_sim *s)
     derm_agents_fini(&s->a);
     derm_bins_fini(&s->bins);
     derm_cell_rates_fini(&s->rates);
+    derm_cell_sensed_fini(&s->sensed);
     derm_real *grid_arrays[] = {s->dep_collagen, s->dep_elastin, s->dep_ha, s->dep_elastotic,
                                 s->crowd,        s->tmp,         s->ones};
     for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++) free(grid_arrays[i]);

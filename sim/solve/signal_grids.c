@@ -524,17 +524,17 @@ static int lazy_states(const struct derm_signal_grids *sg, int n, const int *ids
     return 0;
 }
 
-void derm_signal_grids_sample(const struct derm_signal_grids *sg, int n, const int *ids, const int64_t *vox,
-                              int64_t nvox, derm_real *const *fine)
+void derm_signal_grids_gather(const struct derm_signal_grids *sg, int n, const int *ids, const int64_t *vox,
+                              int64_t nvox, derm_real *const *out)
 {
     const struct derm_signal_group *G[DERM_SIGNAL_GRIDS_MAX_SPAN];
     const derm_real *coarse[DERM_SIGNAL_GRIDS_MAX_SPAN];
     if (n < 1 || n > DERM_SIGNAL_GRIDS_MAX_SPAN || lazy_states(sg, n, ids, G, coarse) != 0) return;
     const int64_t nx = sg->g.nx, ny = sg->g.ny;
-#pragma omp parallel for schedule(static) default(none) shared(sg, G, coarse, vox, fine) firstprivate(n, nvox, nx, ny)
+#pragma omp parallel for schedule(static) default(none) shared(sg, G, coarse, vox, out) firstprivate(n, nvox, nx, ny)
     for (int64_t q = 0; q < nvox; q++) {
         const int64_t v = vox[q], j0 = v / nx, i = v - j0 * nx, k = j0 / ny, j = j0 - k * ny;
-        for (int x = 0; x < n; x++) fine[x][v] = (derm_real)point_value(&G[x]->t, coarse[x], i, j, k);
+        for (int x = 0; x < n; x++) out[x][q] = (derm_real)point_value(&G[x]->t, coarse[x], i, j, k);
     }
 }
 

@@ -82,7 +82,7 @@ def test_hdf5_only_in_io_output():
 
 
 # module prefixes beyond derm_<file stem>_ (singular/plural forms are accepted too)
-ALIASES = {"status": ["derm_err_"], "fibroblast": ["derm_cell_rates_"], "totals": ["derm_total_"],
+ALIASES = {"status": ["derm_err_"], "fibroblast": ["derm_cell_rates_", "derm_cell_sensed_"], "totals": ["derm_total_"],
            "fields": ["derm_field_"], "sweep_run": ["derm_sweep_"], "sweep_collect": ["derm_sweep_"],
            "sweep_plan": ["derm_sweep_"],
            "output_read": ["derm_output_"]}

@@ -39,6 +39,7 @@ struct world {
     struct derm_agents a;
     struct derm_bins b;
     struct derm_cell_rates rt;
+    struct derm_cell_sensed sn; /* the signals per agent row, gathered from f by S() */
     struct derm_fibroblast_coef fc;
     struct derm_progenitor_coef pc;
     struct derm_motility_coef mc;
@@ -178,6 +179,7 @@ static inline void world_fini(struct world *w)
     derm_agents_fini(&w->a);
     derm_bins_fini(&w->b);
     derm_cell_rates_fini(&w->rt);
+    derm_cell_sensed_fini(&w->sn);
     free(w->crowd);
 }
 
@@ -220,7 +222,15 @@ static inline void rebin(struct world *w)
 }
 
 static inline const double *const *M(const struct world *w) { return (const double *const *)w->f.matrix; }
-static inline const double *const *S(const struct world *w) { return (const double *const *)w->f.signal; }
+/* The signals as the rules read them: each field at every agent row's voxel (a->voxel, set by
+ * rebin), gathered now into w->sn, as the simulation does after binning. */
+static inline const double *const *S(struct world *w)
+{
+    assert_int_equal(derm_cell_sensed_reserve(&w->sn, w->a.cap, NULL), DERM_OK);
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        for (int64_t r = 0; r < w->a.n; r++) w->sn.signal[q][r] = w->f.signal[q][w->a.voxel[r]];
+    return (const double *const *)w->sn.signal;
+}
 
 /* The fibroblast rules only (progenitor rows untouched). */
 static inline void decide_fibroblasts(struct world *w, uint64_t seed, int64_t step, double dt)

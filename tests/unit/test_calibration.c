@@ -285,7 +285,7 @@ static void test_synthesis_balances_turnover_per_layer(void **state)
     derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, w.crowd, M(&w), S(&w), level, NULL, NULL, &w.rt, col_k,
                                el_k, ha_k, &w.h);
     assert_rel(w.h.division_h, 0.02 / DERM_HOURS_PER_DAY, 1e-15);
-    assert_rel(derm_calibration_division(&w.a, &w.fc, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0),
+    assert_rel(derm_calibration_division(&w.a, &w.fc, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, 1.0),
                0.02 / DERM_HOURS_PER_DAY, 1e-15);
     world_fini(&w);
 }
@@ -340,7 +340,7 @@ static void test_division_balances_losses_per_cell(void **state)
     w.a.attachment[7] = 0.3;
     w.a.state[9] = DERM_STATE_ACTIVATED; /* the state drawn now does not matter */
     const struct derm_fibroblast_coef *c = &w.fc;
-    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0);
+    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, 1.0);
     assert_true(h > 0.0 && isfinite(h));
     double births, losses;
     births_and_losses(&w, c, h, w.crowd, &births, &losses);
@@ -348,7 +348,7 @@ static void test_division_balances_losses_per_cell(void **state)
     assert_rel(births, losses - inflow, 1e-12);
     /* losses below the progenitor inflow: no division needed */
     cc.stem_differentiation_per_year = 1e9;
-    assert_true(derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0) == 0.0);
+    assert_true(derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, 1.0) == 0.0);
     world_fini(&w);
 }
 
@@ -379,16 +379,16 @@ static void test_division_at_young_density(void **state)
     }
     const struct derm_fibroblast_coef *c = &w.fc;
     cc.stem_differentiation_per_year = 0.0;
-    const double h_s = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, scale);
-    assert_rel(h_s, derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], crowd2, 1.0), 1e-14);
+    const double h_s = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, scale);
+    assert_rel(h_s, derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], crowd2, 1.0), 1e-14);
     /* a drifted-down population (less crowded now) gets a lower hazard than 'as it is' would
      * give it, so it is not held at the drifted number */
-    assert_true(h_s > derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, 1.0));
+    assert_true(h_s > derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, 1.0));
     /* with progenitors: births at the young crowding balance losses less inflow / scale */
     add_cell(&w, DERM_AGENT_STEM, DERM_STATE_QUIESCENT, 0, 0, 0);
     rebin(&w);
     cc.stem_differentiation_per_year = 2.0;
-    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, w.f.signal[DERM_S_GF], w.crowd, scale);
+    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, scale);
     double births, losses;
     births_and_losses(&w, c, h, crowd2, &births, &losses);
     assert_rel(births, losses - 2.0 / DERM_HOURS_PER_YEAR / scale, 1e-12);

@@ -45,7 +45,8 @@ struct derm_calibration_mean {
 };
 
 /** One sample of the present population (a->voxel, attachment and AP-1 current); ones:
- *  DERM_NSIGNAL pointers to arrays of grid.n ones. DERM_ENOMEM if its nz layer references
+ *  DERM_NSIGNAL pointers to arrays of a->n ones (every signal at its reference, per agent
+ *  row). DERM_ENOMEM if its nz layer references
  *  cannot be allocated. */
 derm_status derm_calibration_measure(const struct derm_grid *g, struct derm_agents *a,
                                      const struct derm_fibroblast_coef *c, const derm_real *const *m,
@@ -71,11 +72,12 @@ derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_ag
  *  synthesis references (written into the nz arrays collagen_ref_k, elastin_ref_k,
  *  ha_ref_k, which h then points to), h->division_h and h->stem_niche, each for the
  *  expected composition of the population (avg against now; NULL: as it is). density_ref_k:
- *  young fibroblasts per voxel by layer; crowd: local density relative to it, per voxel. */
+ *  young fibroblasts per voxel by layer; crowd: local density relative to it, per voxel;
+ *  sensed: every signal per agent row (struct derm_cell_sensed, model/fibroblast.h). */
 void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                 const struct derm_matrix_coef *mc, const struct derm_calibration_coef *cc,
                                 const double *density_ref_k, const derm_real *crowd, const derm_real *const *m,
-                                const derm_real *const *sig, const double *level,
+                                const derm_real *const *sensed, const double *level,
                                 const struct derm_calibration_mean *avg, const struct derm_calibration_mean *now,
                                 struct derm_cell_rates *rates, double *collagen_ref_k, double *elastin_ref_k,
                                 double *ha_ref_k, struct derm_homeostasis *h);
@@ -86,7 +88,8 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
  *  multiplied by density_scale (young-adult over present fibroblast number,
  *  derm_calibration_density_scale; 1 = the population as it is) and the progenitor inflow
  *  divided by it, so a population that drifted by chance is calibrated to return to the
- *  young density rather than to stay where it drifted. cc->division_per_day when given. */
+ *  young density rather than to stay where it drifted. cc->division_per_day when given. gf:
+ *  the growth factor per agent row (struct derm_cell_sensed); crowd: per voxel. */
 double derm_calibration_division(const struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                  const struct derm_calibration_coef *cc, const struct derm_homeostasis *h,
                                  const derm_real *gf, const derm_real *crowd, double density_scale);

@@ -85,6 +85,20 @@ struct derm_homeostasis {
 derm_status derm_cell_rates_reserve(struct derm_cell_rates *r, int64_t cap, struct derm_err *err);
 void derm_cell_rates_fini(struct derm_cell_rates *r);
 
+/** What each agent row senses: signal[s][r] is signal s at the voxel of row r. The caller
+ *  makes the values the rules read (DERM_CELLS_SENSE; every signal for the calibration)
+ *  after the agents were binned and before a row is added or removed: a field's value at
+ *  the voxel, or a lazy signal's there (solve/signal_grids.h). The rules read them in row
+ *  order, not scattered over the voxel grid. */
+struct derm_cell_sensed {
+    derm_real *signal[DERM_NSIGNAL];
+    int64_t cap;
+};
+
+/** Room for cap rows in every signal's array (contents of new rows undefined). */
+derm_status derm_cell_sensed_reserve(struct derm_cell_sensed *s, int64_t cap, struct derm_err *err);
+void derm_cell_sensed_fini(struct derm_cell_sensed *s);
+
 /** ROS production of fibroblast row r relative to a young quiescent undamaged cell: SASP,
  *  dysfunctional mitochondria with damage, the subject's ROS factor and RAGE. */
 double derm_fibroblast_ros_factor(const struct derm_fibroblast_coef *c, const struct derm_step_inputs *in,
@@ -102,24 +116,25 @@ double derm_fibroblast_attachment(const struct derm_fibroblast_coef *c, double f
 
 /** The signals the cell rules read, each at its cell's voxel (derm_fibroblast_decide,
  *  derm_fibroblast_secrete, derm_progenitor_decide), one bit per signal id: the step makes
- *  these current at the cells' voxels (sim/sim.c, sample_at_cells); test_fibroblast checks
+ *  these current in its struct derm_cell_sensed (sim/sim.c, sense); test_fibroblast checks
  *  that the rules read no other signal. */
 #define DERM_CELLS_SENSE ((1u << DERM_S_TGFB) | (1u << DERM_S_IL) | (1u << DERM_S_GF) | (1u << DERM_S_EXOSOME))
 
 /** Decide state changes, deaths and divisions of every fibroblast over dt_h; updates damage,
- *  state, attachment and the per-cell linear states; sets a->die / a->divide. crowd: local
- *  fibroblast density relative to the young layer density, per voxel. Progenitor rows are
- *  left to derm_progenitor_decide. */
+ *  state, attachment and the per-cell linear states; sets a->die / a->divide. sensed: the
+ *  signals per agent row (struct derm_cell_sensed's arrays). crowd: local fibroblast
+ *  density relative to the young layer density, per voxel. Progenitor rows are left to
+ *  derm_progenitor_decide. */
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                             const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                            const derm_real *const *m, const derm_real *const *sig, const derm_real *crowd,
+                            const derm_real *const *m, const derm_real *const *sensed, const derm_real *crowd,
                             uint64_t seed, int64_t step, double dt_h);
 
 /** Each agent's secretion and synthesis for its current state and environment into r (zero
  *  for progenitors and dead cells), and the phenotype output columns (collagen_synthesis in
- *  pg/h, mmp1_secretion). */
+ *  pg/h, mmp1_secretion). sensed: the signals per agent row (struct derm_cell_sensed). */
 void derm_fibroblast_secrete(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                              const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                             const derm_real *const *m, const derm_real *const *sig, struct derm_cell_rates *r);
+                             const derm_real *const *m, const derm_real *const *sensed, struct derm_cell_rates *r);
 
 #endif

@@ -29,10 +29,11 @@ struct derm_progenitor_coef {
 };
 
 /** Decide every progenitor row over dt_h: sets a->die, or a->divide = 2 (a fibroblast
- *  daughter) or 1 (a progenitor daughter). Fibroblast rows are left untouched. */
+ *  daughter) or 1 (a progenitor daughter). Fibroblast rows are left untouched. sensed: the
+ *  signals per agent row (struct derm_cell_sensed, model/fibroblast.h). */
 void derm_progenitor_decide(struct derm_agents *a, const struct derm_progenitor_coef *c,
                             const struct derm_homeostasis *h, const struct derm_step_inputs *in,
-                            const derm_real *const *sig, uint64_t seed, int64_t step, double dt_h);
+                            const derm_real *const *sensed, uint64_t seed, int64_t step, double dt_h);
 
 /** Number of live progenitor rows. */
 int64_t derm_progenitor_count(const struct derm_agents *a);

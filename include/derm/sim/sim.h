@@ -74,8 +74,8 @@ struct derm_sim {
     struct derm_cell_rates rates;
     struct derm_signal_grids *diff; /* the signals' solvers, each on its grid */
     int lazy_signals;               /* any signal lazy (solve/signal_grids.h): its fine field made when read */
-    int fine_stale;                 /* the lazy signals' fine fields lag their coarse states
-                                     * (valid only at the cells' voxels): derm_sim_sync_fields */
+    int fine_stale;                 /* the lazy signals' fine fields lag their coarse states (read
+                                     * from those: sense, chem_probe): derm_sim_sync_fields */
     int signals_touched;            /* a signal's field or coarse state was written outside its solver
                                      * since the solver's last step (creation, restore): the next
                                      * step does not promise them unchanged (derm_signal_grids_promise_unchanged) */
@@ -108,11 +108,14 @@ struct derm_sim {
     int coarse_signals;           /* any signal on a coarser grid: sources go through src_col */
     derm_real *src_col;           /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
     derm_real *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp;
-    double *layer_sums;                   /* DERM_SIM_LAYER_SUMS nz: the matrix step's and a row's sums */
-    double *w_k;                          /* nz: a treatment's depth profile */
-    int crowd_radius;                     /* voxels */
-    derm_real *ones;                      /* grid.n ones: every signal at its reference (creation only; freed after) */
-    derm_real *ones_sig[DERM_NSIGNAL];    /* ... as signal arrays */
+    double *layer_sums; /* DERM_SIM_LAYER_SUMS nz: the matrix step's and a row's sums */
+    double *w_k;        /* nz: a treatment's depth profile */
+    int crowd_radius;   /* voxels */
+    derm_real *ones;    /* ones_cap ones: every signal at its reference, per agent row
+                           (creation only; freed after) */
+    int64_t ones_cap;
+    derm_real *ones_sig[DERM_NSIGNAL];    /* ... as sensed signals */
+    struct derm_cell_sensed sensed;       /* the signals at each agent row's voxel, as the rules read them */
     struct derm_calibration_mean cal_avg; /* young output averaged over the spin-up */
     struct derm_calibration_mean cal_now; /* the same, of the population calibrated */
     /* the current step */

@@ -99,15 +99,14 @@ void derm_signal_grids_set_lazy(struct derm_signal_grids *sg, int s, int lazy);
 /** 1 if signal s is lazy. */
 int derm_signal_grids_lazy(const struct derm_signal_grids *sg, int s);
 
-/** Most signals one call of derm_signal_grids_sample or _span takes. */
+/** Most signals one call of derm_signal_grids_gather or _span takes. */
 #define DERM_SIGNAL_GRIDS_MAX_SPAN 16
 
-/** For the n lazy signals ids (n <= DERM_SIGNAL_GRIDS_MAX_SPAN), fine[x][vox[q]] at the nvox
- *  voxels vox (distinct; in parallel): the prolongation's values there. Nothing if a signal
- *  is not lazy. */
-void derm_signal_grids_sample(const struct derm_signal_grids *sg, int n, const int *ids, const int64_t *vox,
-                              int64_t nvox, derm_real *const *fine);
-
+/** For the n lazy signals ids (n <= DERM_SIGNAL_GRIDS_MAX_SPAN), out[x][q] = the
+ *  prolongation of signal ids[x] at voxel vox[q], q < nvox (repeats allowed; in parallel).
+ *  Nothing if a signal is not lazy. */
+void derm_signal_grids_gather(const struct derm_signal_grids *sg, int n, const int *ids, const int64_t *vox,
+                              int64_t nvox, derm_real *const *out);
 /** For the n lazy signals ids, out[x][0 .. len) = the prolongation of signal ids[x] at voxels
  *  q0 .. q0 + len - 1 (index order; rows and layers may be crossed), serially, for use inside
  *  a parallel loop. rows (n x nx doubles) caches each signal's coarse row of the fine row
