@@ -118,7 +118,6 @@ static derm_status write_row(struct run_state *r, int frame, struct derm_err *er
         DERM_TRY(derm_totals_row(sim, totals, err));
         return derm_output_series(r->out, sim->step, day, age, totals, err);
     }
-    DERM_TRY(derm_sim_sync_fields(sim, err)); /* whole fields for the frame */
     /* the layers of the suction mechanics as depth profiles (G0, G1, tau1, eta_f) */
     const int64_t nz = sim->grid.nz;
     double *prof = malloc(sizeof(double) * DERM_NFRAME_PROFILES * (size_t)nz);
@@ -137,7 +136,9 @@ static derm_status write_row(struct run_state *r, int frame, struct derm_err *er
         prof[3 * nz + k] = lay[k].eta_f;
     }
     _Static_assert(DERM_NFRAME_PROFILES == 4, "fill the new frame profile here");
-    derm_status st = derm_output_frame(r->out, sim->step, day, age, &sim->f, prof, &sim->a, err);
+    struct derm_fields fields; /* the lazy signals made from their coarse states as they are written */
+    derm_sim_frame_fields(sim, &fields);
+    derm_status st = derm_output_frame(r->out, sim->step, day, age, &fields, prof, &sim->a, err);
     free(prof);
     free(lay);
     return st;

@@ -149,7 +149,7 @@ struct derm_output {
     int64_t rb_step[DERM_OUTPUT_ROW_BATCH];
     uint32_t rb_crc[DERM_OUTPUT_ROW_BATCH];
 
-    float *fbuf;  /* one field frame as float32 (NULL in the lean build: its fields are) */
+    float *fbuf;  /* one field frame as float32, for a frame written whole (allocated then) */
     double *pbuf; /* one depth profile */
     void *abuf;   /* one agent column converted to float32 */
     size_t abuf_bytes;
@@ -562,9 +562,9 @@ static derm_status output_alloc(struct derm_output **out, const char *h5_path, c
     o->path = dup_str(h5_path);
     const int sidecar = xdmf_path && (opts->write_fields || opts->write_agents);
     o->xdmf_path = sidecar ? dup_str(xdmf_path) : NULL;
-    o->fbuf = DERM_REAL_IS_FLOAT ? NULL : malloc((size_t)g->n * sizeof *o->fbuf);
+    o->fbuf = NULL; /* whole_frame: only for frames written whole, not chunk by chunk */
     o->pbuf = malloc((size_t)g->nz * sizeof *o->pbuf);
-    if (!o->path || (sidecar && !o->xdmf_path) || (!DERM_REAL_IS_FLOAT && !o->fbuf) || !o->pbuf) {
+    if (!o->path || (sidecar && !o->xdmf_path) || !o->pbuf) {
         output_free(o);
         return derm_err_set(err, DERM_ENOMEM, "cannot allocate output buffers for %s", h5_path);
     }
@@ -1009,24 +1009,39 @@ static int chunk_pipeline_level(hid_t ds)
     return level;
 }
 
-/* The chunk of v at (z0, y0, x0) as float32 in chunk order, its bytes shuffled into sh
- * (byte b of value i at b cn + i: the shuffle filter's layout, on a little-endian host the
- * file type's bytes); the part beyond the grid +0 (the fill HDF5 gives an edge chunk). */
-static void gather_shuffled(const derm_real *v, const struct derm_grid *g, const hsize_t c[4], int64_t z0, int64_t y0,
-                            int64_t x0, unsigned char *sh)
+/* Field fi's values at voxels q0 .. q0 + len - 1 (one x row): its array there, or made
+ * into buf (len values) by f->make; NULL if they could not be made. */
+static const derm_real *field_row(const struct derm_fields *f, int fi, int64_t q0, int64_t len, derm_real *buf)
+{
+    const derm_real *v = derm_fields_get(f, fi);
+    if (v) return v + q0;
+    return f->make && f->make(f->make_ctx, fi, q0, len, buf) == 0 ? buf : NULL;
+}
+
+/* The chunk of field fi at (z0, y0, x0) as float32 in chunk order, its bytes shuffled into
+ * sh (byte b of value i at b cn + i: the shuffle filter's layout, on a little-endian host
+ * the file type's bytes); the part beyond the grid +0 (the fill HDF5 gives an edge chunk).
+ * row: room for c[3] values of a field made when read. 0, or -1 if its values could not
+ * be made. */
+static int gather_shuffled(const struct derm_fields *f, int fi, const struct derm_grid *g, const hsize_t c[4],
+                           int64_t z0, int64_t y0, int64_t x0, derm_real *row, unsigned char *sh)
 {
     const int64_t cz = (int64_t)c[1], cy = (int64_t)c[2], cx = (int64_t)c[3], cn = cz * cy * cx;
+    const int64_t nxr = g->nx - x0 < cx ? g->nx - x0 : cx; /* of the chunk's x extent, inside the grid */
     for (int64_t z = 0; z < cz; z++)
         for (int64_t y = 0; y < cy; y++) {
             const int64_t gz = z0 + z, gy = y0 + y, i0 = (z * cy + y) * cx;
+            const int inside = gz < g->nz && gy < g->ny;
+            const derm_real *v = inside ? field_row(f, fi, (gz * g->ny + gy) * g->nx + x0, nxr, row) : NULL;
+            if (inside && !v) return -1;
             for (int64_t x = 0; x < cx; x++) {
-                const float val =
-                    gz < g->nz && gy < g->ny && x0 + x < g->nx ? (float)v[(gz * g->ny + gy) * g->nx + x0 + x] : 0.0f;
+                const float val = inside && x < nxr ? (float)v[x] : 0.0f;
                 unsigned char b[4];
                 memcpy(b, &val, 4);
                 for (int k = 0; k < 4; k++) sh[k * cn + i0 + x] = b[k];
             }
         }
+    return 0;
 }
 
 /* Every field of frame k, its chunks filtered in parallel (shuffled as gathered, then
@@ -1052,7 +1067,8 @@ static derm_status write_field_chunks(struct derm_output *o, const struct derm_f
     if (nt > ntask) nt = (int)ntask;
     unsigned char *scratch = malloc((size_t)nt * cn * 4), *bytes = malloc((size_t)nt * bound);
     size_t *len = malloc((size_t)nt * sizeof *len);
-    if (!scratch || !bytes || !len) {
+    derm_real *rows = malloc((size_t)nt * (size_t)c[3] * sizeof *rows); /* a made row per thread */
+    if (!scratch || !bytes || !len || !rows) {
         st = DERM_ENOMEM;
         goto done;
     }
@@ -1061,15 +1077,18 @@ static derm_status write_field_chunks(struct derm_output *o, const struct derm_f
         st = extend(o, o->field[fi], derm_field_desc(fi)->name, 4, rest3, k + 1, err);
     for (int64_t t0 = 0; t0 < ntask && st == DERM_OK; t0 += nt) {
         const int nb = ntask - t0 < nt ? (int)(ntask - t0) : nt;
-#pragma omp parallel for schedule(static, 1) num_threads(nb) default(none) shared(o, f, c, scratch, bytes, len) \
+#pragma omp parallel for schedule(static, 1) num_threads(nb) default(none) shared(o, f, c, scratch, bytes, len, rows) \
     firstprivate(nb, t0, per, ncy, ncx, cn, bound, level)
         for (int b = 0; b < nb; b++) {
             const int64_t task = t0 + b, ch = task % per;
             const int64_t z0 = ch / (ncy * ncx) * (int64_t)c[1], y0 = ch / ncx % ncy * (int64_t)c[2];
             const int64_t x0 = ch % ncx * (int64_t)c[3];
             unsigned char *sh = scratch + (size_t)b * cn * 4;
-            gather_shuffled(derm_fields_get(f, (int)(task / per)), &o->g, c, z0, y0, x0, sh);
-            len[b] = derm_h5util_deflate_chunk(sh, cn * 4, level, bytes + (size_t)b * bound, bound);
+            len[b] = 0;
+            if (gather_shuffled(f, (int)(task / per), &o->g, c, z0, y0, x0, rows + (size_t)b * (size_t)c[3], sh) == 0)
+                len[b] = derm_h5util_deflate_chunk(sh, cn * 4, level, bytes + (size_t)b * bound, bound);
+            else
+                len[b] = (size_t)-1; /* its values could not be made */
         }
         for (int b = 0; b < nb; b++) {
             const int64_t task = t0 + b, ch = task % per;
@@ -1077,6 +1096,10 @@ static derm_status write_field_chunks(struct derm_output *o, const struct derm_f
             name = derm_field_desc(fi)->name;
             const hsize_t off[4] = {k, (hsize_t)(ch / (ncy * ncx)) * c[1], (hsize_t)(ch / ncx % ncy) * c[2],
                                     (hsize_t)(ch % ncx) * c[3]};
+            if (len[b] == (size_t)-1) {
+                st = derm_err_set(err, DERM_ENOMEM, "%s: out of memory making field %s for a frame", o->path, name);
+                break;
+            }
             if (!len[b]) {
                 st = derm_err_set(err, DERM_EIO, "%s: deflate failed for a chunk of %s", o->path, name);
                 break;
@@ -1089,16 +1112,35 @@ done:
     free(scratch);
     free(bytes);
     free(len);
+    free(rows);
     return st == DERM_ENOMEM ? st : disk_check(o, st, err);
+}
+
+/* The float32 frame of field fi for a write of the whole field (not chunk by chunk): its
+ * array in the lean build, else o->fbuf (allocated at the first such write) filled by the
+ * caller. NULL when o->fbuf cannot be allocated. */
+static float *whole_frame(struct derm_output *o, const struct derm_fields *f, int fi, int *fill)
+{
+#if DERM_REAL_IS_FLOAT
+    float *v = derm_fields_get(f, fi);
+    *fill = v == NULL;
+    if (v) return v; /* stored as written */
+#else
+    (void)f;
+    (void)fi;
+    *fill = 1;
+#endif
+    if (!o->fbuf) o->fbuf = malloc((size_t)o->g.n * sizeof *o->fbuf);
+    return o->fbuf;
 }
 
 static derm_status write_fields(struct derm_output *o, const struct derm_fields *f, const double *xp, hsize_t k,
                                 uint32_t *crc, struct derm_err *err)
 {
-    const int64_t nx = o->g.nx, ny = o->g.ny, nz = o->g.nz, nxy = nx * ny, n = o->g.n;
+    const int64_t nx = o->g.nx, ny = o->g.ny, nz = o->g.nz, nxy = nx * ny;
     const hsize_t rest3[3] = {(hsize_t)nz, (hsize_t)ny, (hsize_t)nx}, restz = (hsize_t)nz;
     for (int fi = 0; fi < DERM_NFIELDS; fi++)
-        if (!derm_fields_get(f, fi))
+        if (!derm_fields_get(f, fi) && !f->make)
             return derm_err_set(err, DERM_EINTERNAL, "%s: field %s not allocated", o->path, derm_field_desc(fi)->name);
     /* the chunks in parallel when the datasets filter as make_ds sets them (little-endian
      * hosts: the chunk bytes are the file type's) */
@@ -1114,30 +1156,49 @@ static derm_status write_fields(struct derm_output *o, const struct derm_fields 
             chunked = st == DERM_OK;
         }
     }
-    for (int fi = 0; fi < DERM_NFIELDS; fi++) {
+    /* row by row: the frame's checksum (over its float32 values in index order) and the
+     * lateral means (summed serially in index order: independent of thread count) */
+    derm_real *row = malloc((size_t)nx * sizeof *row);
+    float *rowf = malloc((size_t)nx * sizeof *rowf);
+    derm_status st = row && rowf ? DERM_OK : derm_err_set(err, DERM_ENOMEM, "%s: out of memory for a frame", o->path);
+    for (int fi = 0; fi < DERM_NFIELDS && st == DERM_OK; fi++) {
         const struct derm_field_desc *d = derm_field_desc(fi);
-        const derm_real *v = derm_fields_get(f, fi);
-        if (o->opts.write_fields) {
-#if DERM_REAL_IS_FLOAT
-            const float *fv = v; /* stored as written */
-#else
-            for (int64_t i = 0; i < n; i++) o->fbuf[i] = (float)v[i];
-            const float *fv = o->fbuf;
-#endif
-            *crc = derm_crc_32(*crc, fv, (size_t)n * sizeof *fv);
-            if (!chunked) DERM_TRY(append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT, fv, err));
+        int fill = 0;
+        float *frame = o->opts.write_fields && !chunked ? whole_frame(o, f, fi, &fill) : NULL;
+        if (o->opts.write_fields && !chunked && !frame) {
+            st = derm_err_set(err, DERM_ENOMEM, "%s: out of memory for a frame of %s", o->path, d->name);
+            break;
         }
-        /* Lateral means, summed serially in index order: independent of thread count. */
-        for (int64_t z = 0; z < nz; z++) {
-            double s = 0.0;
-            for (int64_t i = 0; i < nxy; i++) s += v[z * nxy + i];
-            o->pbuf[z] = s / (double)nxy;
+        for (int64_t z = 0; z < nz && st == DERM_OK; z++) {
+            double sum = 0.0;
+            for (int64_t y = 0; y < ny; y++) {
+                const int64_t q0 = (z * ny + y) * nx;
+                const derm_real *v = field_row(f, fi, q0, nx, row);
+                if (!v) {
+                    st = derm_err_set(err, DERM_ENOMEM, "%s: out of memory making field %s for a frame", o->path,
+                                      d->name);
+                    break;
+                }
+                if (o->opts.write_fields) {
+                    for (int64_t x = 0; x < nx; x++) rowf[x] = (float)v[x];
+                    *crc = derm_crc_32(*crc, rowf, (size_t)nx * sizeof *rowf);
+                    if (fill) memcpy(frame + q0, rowf, (size_t)nx * sizeof *rowf);
+                }
+                for (int64_t x = 0; x < nx; x++) sum += v[x];
+            }
+            o->pbuf[z] = sum / (double)nxy;
         }
+        if (st != DERM_OK) break;
+        if (frame) st = append_rows(o, o->field[fi], d->name, 4, k, 1, rest3, H5T_NATIVE_FLOAT, frame, err);
+        if (st != DERM_OK) break;
         char name[128];
         snprintf(name, sizeof name, "%s_profile", d->name);
         *crc = derm_crc_32(*crc, o->pbuf, (size_t)nz * sizeof *o->pbuf);
-        DERM_TRY(append_rows(o, o->profile[fi], name, 2, k, 1, &restz, H5T_NATIVE_DOUBLE, o->pbuf, err));
+        st = append_rows(o, o->profile[fi], name, 2, k, 1, &restz, H5T_NATIVE_DOUBLE, o->pbuf, err);
     }
+    free(row);
+    free(rowf);
+    if (st != DERM_OK) return st;
     for (int i = 0; i < DERM_NFRAME_PROFILES; i++) {
         for (int64_t z = 0; z < nz; z++) o->pbuf[z] = xp ? xp[i * nz + z] : 0.0;
         *crc = derm_crc_32(*crc, o->pbuf, (size_t)nz * sizeof *o->pbuf);

@@ -305,6 +305,31 @@ void derm_sim_note_uv_memory(struct derm_sim *s)
     s->uv_memory_zero = zero;
 }
 
+/* derm_fields_make_fn of derm_sim_frame_fields: a lazy signal's prolongation along one row. */
+static int make_lazy_row(const void *ctx, int id, int64_t q0, int64_t len, derm_real *out)
+{
+    const struct derm_sim *s = ctx;
+    const int q = id - DERM_NMATRIX;
+    if (q < 0 || q >= DERM_NSIGNAL || !derm_signal_grids_lazy(s->diff, q)) return -1;
+    enum { ROW_ON_STACK = 1024 };
+    double stack[ROW_ON_STACK], *rows = s->grid.nx <= ROW_ON_STACK ? stack : malloc((size_t)s->grid.nx * sizeof *rows);
+    if (!rows) return -1;
+    int64_t key = -1;
+    derm_signal_grids_span(s->diff, 1, &q, q0, (int)len, rows, &key, &out);
+    if (rows != stack) free(rows);
+    return 0;
+}
+
+void derm_sim_frame_fields(const struct derm_sim *s, struct derm_fields *out)
+{
+    *out = s->f;
+    if (!s->fine_stale) return;
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (derm_signal_grids_lazy(s->diff, q)) out->signal[q] = NULL;
+    out->make = make_lazy_row;
+    out->make_ctx = s;
+}
+
 derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err)
 {
     if (!s->fine_stale) return DERM_OK;

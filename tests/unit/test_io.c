@@ -946,6 +946,101 @@ static void test_write_failure(void **state)
     remove(p);
 }
 
+/* struct derm_fields's make for test_fields_made_when_read: field_value of frame *ctx, or
+ * failure when *ctx < 0. */
+static int make_value(const void *ctx, int id, int64_t q0, int64_t len, derm_real *out)
+{
+    const int frame = *(const int *)ctx;
+    if (frame < 0) return -1;
+    for (int64_t i = 0; i < len; i++) out[i] = (derm_real)field_value(frame, id, q0 + i);
+    return 0;
+}
+
+/* A frame whose signal fields have no arrays but are made when read (struct derm_fields's
+ * make, as the simulation gives its lazy signals) is the same file content as one written
+ * from arrays holding those values, chunk by chunk (compression) and whole (none), and a
+ * make that fails is an error naming the field, not a crash or a frame passed as written. */
+static void test_fields_made_when_read(void **state)
+{
+    (void)state;
+    struct derm_err err = {0};
+    const struct derm_grid g = test_grid();
+    const struct derm_output_meta meta = test_meta();
+    for (int comp = 0; comp <= 4; comp += 4) {
+        uint32_t crc[2][NFRAMES];
+        float *vals[2][2];
+        const char *path[2] = {"test_io_made_a.h5", "test_io_made_b.h5"};
+        for (int made = 0; made < 2; made++) {
+            const struct derm_output_opts opts = {.series = derm_totals_table(),
+                                                  .nseries = DERM_NTOTALS,
+                                                  .write_fields = 1,
+                                                  .write_agents = 0,
+                                                  .compression = comp};
+            struct derm_output *o = NULL;
+            remove(path[made]);
+            assert_int_equal(derm_output_create(&o, path[made], NULL, &meta, &g, &opts, &err), DERM_OK);
+            struct derm_fields f;
+            assert_int_equal(derm_fields_init(&f, &g, &err), DERM_OK);
+            int frame = 0;
+            struct derm_fields view = f;
+            if (made) { /* every other signal made when read */
+                for (int q = 0; q < DERM_NSIGNAL; q += 2) view.signal[q] = NULL;
+                view.make = make_value;
+                view.make_ctx = &frame;
+            }
+            for (frame = 0; frame < NFRAMES; frame++) {
+                fill_fields(&f, frame);
+                assert_int_equal(
+                    derm_output_frame(o, frame_step(frame), frame_time(frame), row_age(frame), &view, NULL, NULL, &err),
+                    DERM_OK);
+            }
+            if (made) { /* a failing make: an error naming the field and the file */
+                frame = -1;
+                assert_int_equal(derm_output_frame(o, 99, 99.0, 31.0, &view, NULL, NULL, &err), DERM_ENOMEM);
+                assert_non_null(strstr(err.msg, derm_field_desc(DERM_NMATRIX)->name));
+                assert_non_null(strstr(err.msg, path[made]));
+            }
+            assert_int_equal(derm_output_close(o, 1, &err), DERM_OK);
+            derm_fields_fini(&f);
+            hid_t file = H5Fopen(path[made], H5F_ACC_RDONLY, H5P_DEFAULT);
+            assert_true(file >= 0);
+            hsize_t nf = 0;
+            hid_t ds = H5Dopen2(file, "frame_checksum", H5P_DEFAULT);
+            hid_t sp = H5Dget_space(ds);
+            H5Sget_simple_extent_dims(sp, &nf, NULL);
+            H5Sclose(sp);
+            H5Dclose(ds);
+            assert_int_equal(nf, NFRAMES); /* the failed frame is not in the file */
+            read_ds(file, "frame_checksum", H5T_NATIVE_UINT32, crc[made]);
+            for (int x = 0; x < 2; x++) { /* a made signal and a stored one (the failed frame may have
+                                           * extended them: its frame coordinates say it is not there) */
+                const char *name = derm_field_desc(DERM_NMATRIX + x)->name;
+                hsize_t d[4] = {0};
+                ds = H5Dopen2(file, name, H5P_DEFAULT);
+                sp = H5Dget_space(ds);
+                assert_int_equal(H5Sget_simple_extent_dims(sp, d, NULL), 4);
+                assert_true(d[0] >= NFRAMES && d[0] <= NFRAMES + 1);
+                H5Sclose(sp);
+                H5Dclose(ds);
+                vals[made][x] = malloc((size_t)d[0] * (size_t)g.n * sizeof(float));
+                assert_non_null(vals[made][x]);
+                read_ds(file, name, H5T_NATIVE_FLOAT, vals[made][x]);
+            }
+            H5Fclose(file);
+        }
+        assert_memory_equal(crc[0], crc[1], sizeof crc[0]);
+        for (int x = 0; x < 2; x++) {
+            assert_memory_equal(vals[0][x], vals[1][x], (size_t)NFRAMES * (size_t)g.n * sizeof(float));
+            for (int64_t i = 0; i < g.n; i++)
+                assert_true(vals[1][x][g.n + i] == (float)field_value(1, DERM_NMATRIX + x, i));
+            free(vals[0][x]);
+            free(vals[1][x]);
+        }
+        remove(path[0]);
+        remove(path[1]);
+    }
+}
+
 /* The writer writes exactly the series it is given, in order, with their units and long
  * names; a series list is required when nseries > 0. */
 static void test_custom_series(void **state)
@@ -1117,6 +1212,7 @@ int main(void)
         cmocka_unit_test(test_field_chunks),
         cmocka_unit_test(test_write_failure),
         cmocka_unit_test(test_custom_series),
+        cmocka_unit_test(test_fields_made_when_read),
         cmocka_unit_test(test_isolated_reader_failures),
         cmocka_unit_test(test_chunk_filter_matches_hdf5),
         cmocka_unit_test(test_chunk_filter_size),

@@ -94,18 +94,25 @@ struct derm_field_desc {
  *  then DERM_NMATRIX + DERM_NSIGNAL + state id. */
 const struct derm_field_desc *derm_field_desc(int f);
 
+/** Makes the values of a field kept without an array: out[0 .. len) = field id's values
+ *  (registry numbering) at voxels q0 .. q0 + len - 1, all in one x row of the grid. Safe to
+ *  call from many threads at once; 0, or -1 if it ran out of memory. */
+typedef int derm_fields_make_fn(const void *ctx, int id, int64_t q0, int64_t len, derm_real *out);
+
 struct derm_fields {
     struct derm_grid grid;
     derm_real *matrix[DERM_NMATRIX]; /* each grid.n values */
-    derm_real *signal[DERM_NSIGNAL]; /* each grid.n values */
+    derm_real *signal[DERM_NSIGNAL]; /* each grid.n values, or NULL: made by `make` */
     derm_real *state[DERM_NSTATE];   /* each grid.n values */
+    derm_fields_make_fn *make;       /* the values of the fields whose arrays are NULL (or NULL) */
+    const void *make_ctx;            /* its first argument */
 };
 
 /** Allocate zeroed storage for every field. */
 derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, struct derm_err *err);
 void derm_fields_fini(struct derm_fields *f);
 
-/** Pointer to field f (registry numbering). */
+/** Pointer to field f (registry numbering): NULL for one made when read (f->make). */
 derm_real *derm_fields_get(const struct derm_fields *f, int id);
 
 #endif
