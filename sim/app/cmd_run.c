@@ -136,9 +136,8 @@ static derm_status write_row(struct run_state *r, int frame, struct derm_err *er
         prof[3 * nz + k] = lay[k].eta_f;
     }
     _Static_assert(DERM_NFRAME_PROFILES == 4, "fill the new frame profile here");
-    struct derm_fields fields; /* the lazy signals made from their coarse states as they are written */
-    derm_sim_frame_fields(sim, &fields);
-    derm_status st = derm_output_frame(r->out, sim->step, day, age, &fields, prof, &sim->a, err);
+    /* the lazy signals made from their coarse states as they are written (sim->f.make) */
+    derm_status st = derm_output_frame(r->out, sim->step, day, age, &sim->f, prof, &sim->a, err);
     free(prof);
     free(lay);
     return st;

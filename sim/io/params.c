@@ -185,20 +185,21 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 
 /* Bytes per voxel of a run's arrays, each signal counted on its own grid (the rule of
  * derm_signal_grids_choose, solve/signal_grids.h). Arrays of derm_real (core/real.h: 8 bytes,
- * 4 in the lean build) on the voxel grid: every field (matrix, signals, state), six scratch
- * arrays, and one more: a row of ones during creation (freed before the time loop), then
- * the output's single-precision frame and HDF5 buffers in the run (the bins hold nothing per
- * voxel: they are counted per agent). Per signal on the voxel grid: its source (derm_real)
- * and, if it diffuses, its two per-mode multiplier arrays (doubles, about n/2 each; none in
- * the lean build, which forms them block by block); a signal on a grid coarser by f keeps
- * its state, source and multipliers there, 1/f^3 of that. Each grid that solves a
- * diffusing signal adds its transform buffer (about n/2 complex doubles, 1/f^3 of the
- * voxel grid's). */
+ * 4 in the lean build) on the voxel grid: every matrix and state field, the field of every
+ * signal on the voxel grid (a signal on a coarser grid has none: sim/sim.c keeps it lazy),
+ * six scratch arrays, and, when frames of fields are written uncompressed, their float32
+ * buffer (4 bytes; the bins hold nothing per voxel: they are counted per agent). Per signal
+ * on the voxel grid: its source (derm_real) and, if it diffuses, its two per-mode multiplier
+ * arrays (doubles, about n/2 each; none in the lean build, which forms them block by
+ * block); a signal on a grid coarser by f keeps its state, source and multipliers there,
+ * 1/f^3 of that. Each grid that solves a diffusing signal adds its transform buffer (about
+ * n/2 complex doubles, 1/f^3 of the voxel grid's). */
 static double bytes_per_voxel(const struct derm_params *p)
 {
     const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};
     const double r = (double)sizeof(derm_real);
-    double d = r * (DERM_NFIELDS + 6.0 + 1.0);
+    double d =
+        r * (DERM_NMATRIX + DERM_NSTATE + 6.0) + (p->output_write_fields && p->output_compression == 0 ? 4.0 : 0.0);
     int64_t fs[DERM_NSIGNAL];
     int nf = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) {
@@ -208,6 +209,7 @@ static double bytes_per_voxel(const struct derm_params *p)
                               ? derm_grid_coarsening(&g, p->domain_signal_voxel_ratio * sqrt(D / k))
                               : 1;
         const double f3 = (double)(f * f * f);
+        if (f == 1) d += r; /* its field */
         /* the lean build keeps no multiplier arrays (solve/diffusion.c, DERM_DIFFUSION_CACHE_MULT) */
         d += ((f == 1 ? 1.0 : 2.0) * r + (spectral && !DERM_REAL_IS_FLOAT ? 8.0 : 0.0)) / f3;
         if (!spectral) continue;

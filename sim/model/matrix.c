@@ -467,14 +467,39 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     return DERM_OK;
 }
 
-void derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
-                           const derm_real *dep_ha, const struct derm_matrix_coef *c)
+derm_status derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
+                                  const struct derm_signal_grids *signals, const derm_real *dep_ha,
+                                  const struct derm_matrix_coef *c, struct derm_err *err)
 {
     derm_real *hh = m[DERM_M_HA_HMW], *hl = m[DERM_M_HA_LMW];
-    const derm_real *ros = sig[DERM_S_ROS], *il = sig[DERM_S_IL];
-    for (int64_t v = 0; v < g->n; v++) {
-        double kh = derm_matrix_ha_rate(c, ros[v], il[v]);
-        hh[v] = kh > 0 ? (dep_ha[v] + c->ha_supply) / kh : hh[v];
-        hl[v] = c->lmw_yield * kh * hh[v] / c->k_lmw_h;
+    const int id[2] = {DERM_S_ROS, DERM_S_IL}; /* the signals read, each a row at a time */
+    const int64_t nx = g->nx;
+    int lazy[2];
+    for (int x = 0; x < 2; x++) lazy[x] = signals && derm_signal_grids_lazy(signals, id[x]);
+    double *rows = malloc(2 * (size_t)nx * sizeof *rows);
+    derm_real *made = malloc(2 * (size_t)nx * sizeof *made);
+    if (!rows || !made) {
+        free(rows);
+        free(made);
+        return derm_err_set(err, DERM_ENOMEM, "matrix: out of memory for the HA settle's signal rows");
     }
+    int64_t keys[2] = {-1, -1};
+    for (int64_t q0 = 0; q0 < g->n; q0 += nx) {
+        const derm_real *p[2];
+        for (int x = 0; x < 2; x++) {
+            derm_real *out = made + (size_t)x * (size_t)nx;
+            if (lazy[x])
+                derm_signal_grids_span(signals, 1, &id[x], q0, (int)nx, rows + (size_t)x * (size_t)nx, &keys[x], &out);
+            p[x] = lazy[x] ? out : sig[id[x]] + q0;
+        }
+        for (int64_t i = 0; i < nx; i++) {
+            const int64_t v = q0 + i;
+            double kh = derm_matrix_ha_rate(c, p[0][i], p[1][i]);
+            hh[v] = kh > 0 ? (dep_ha[v] + c->ha_supply) / kh : hh[v];
+            hl[v] = c->lmw_yield * kh * hh[v] / c->k_lmw_h;
+        }
+    }
+    free(rows);
+    free(made);
+    return DERM_OK;
 }

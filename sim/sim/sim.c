@@ -18,6 +18,7 @@
 #include "derm/model/subject.h"
 #include "derm/model/vascular.h"
 #include "derm/model/wound.h"
+#include "derm/sim/totals.h"
 
 double derm_sim_age(const struct derm_sim *s, int64_t step)
 {
@@ -225,7 +226,7 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
         s->dep_ha,
         s->in.uv_sed_k ? s->dep_elastotic : NULL,
         s->c.matrix.endo_gain > 0.0 && !s->uv_memory_zero ? s->f.state[DERM_ST_UV_MEMORY] : NULL, /* NULL reads as +0 */
-        s->fine_stale ? s->diff : NULL,
+        s->lazy_signals ? s->diff : NULL,
         s->want_field_sums ? s->field_sums : NULL,
         &s->c.readout};
     s->field_sums_step = -1;
@@ -242,9 +243,8 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
 }
 
 /* The signals in mask at every agent row's voxel, into s->sensed (the rules read them per
- * row): a lazy signal whose field lags its coarse state (s->fine_stale) from that state (the
- * values derm_sim_sync_fields would write there, bit for bit), any other from its field.
- * Call after the rows last changed and, for a field, after it was last written. */
+ * row): a lazy signal from its coarse state (its prolongation there, bit for bit), any other
+ * from its field. Call after the rows last changed and the signals were last written. */
 static derm_status sense(struct derm_sim *s, unsigned mask, struct derm_err *err)
 {
     DERM_TRY(derm_cell_sensed_reserve(&s->sensed, s->a.cap, err));
@@ -253,7 +253,7 @@ static derm_status sense(struct derm_sim *s, unsigned mask, struct derm_err *err
     const derm_real *fin[DERM_NSIGNAL];
     for (int q = 0; q < DERM_NSIGNAL; q++) {
         if (!(mask >> q & 1u)) continue;
-        if (s->fine_stale && derm_signal_grids_lazy(s->diff, q)) {
+        if (derm_signal_grids_lazy(s->diff, q)) {
             lazy[nl] = q;
             lout[nl++] = s->sensed.signal[q];
         } else {
@@ -294,7 +294,7 @@ static derm_status ones_at_rows(struct derm_sim *s, struct derm_err *err)
  * coarse state (the same values at the voxels it reads, bit for bit). */
 static const struct derm_signal_probe *chem_probe(const struct derm_sim *s, struct derm_signal_probe *p)
 {
-    return s->fine_stale && derm_signal_grids_probe(s->diff, DERM_S_CHEMOKINE, p) == 0 ? p : NULL;
+    return derm_signal_grids_probe(s->diff, DERM_S_CHEMOKINE, p) == 0 ? p : NULL;
 }
 
 void derm_sim_note_uv_memory(struct derm_sim *s)
@@ -305,7 +305,7 @@ void derm_sim_note_uv_memory(struct derm_sim *s)
     s->uv_memory_zero = zero;
 }
 
-/* derm_fields_make_fn of derm_sim_frame_fields: a lazy signal's prolongation along one row. */
+/* derm_fields_make_fn of s->f: a lazy signal's prolongation along one row. */
 static int make_lazy_row(const void *ctx, int id, int64_t q0, int64_t len, derm_real *out)
 {
     const struct derm_sim *s = ctx;
@@ -318,26 +318,6 @@ static int make_lazy_row(const void *ctx, int id, int64_t q0, int64_t len, derm_
     derm_signal_grids_span(s->diff, 1, &q, q0, (int)len, rows, &key, &out);
     if (rows != stack) free(rows);
     return 0;
-}
-
-void derm_sim_frame_fields(const struct derm_sim *s, struct derm_fields *out)
-{
-    *out = s->f;
-    if (!s->fine_stale) return;
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        if (derm_signal_grids_lazy(s->diff, q)) out->signal[q] = NULL;
-    out->make = make_lazy_row;
-    out->make_ctx = s;
-}
-
-derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err)
-{
-    if (!s->fine_stale) return DERM_OK;
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        if (derm_signal_grids_lazy(s->diff, q) && derm_signal_grids_fine(s->diff, q, s->f.signal[q]) != 0)
-            return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
-    s->fine_stale = 0;
-    return DERM_OK;
 }
 
 const char *const derm_sim_phase_name[DERM_SIM_NPHASE] = {
@@ -395,7 +375,6 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     if (!s->signals_touched) derm_signal_grids_promise_unchanged(s->diff);
     s->signals_touched = 0;
     DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, src, dt, err));
-    s->fine_stale = s->lazy_signals; /* the lazy signals' fine fields are now behind their states */
     derm_sim_lap(s, DERM_PHASE_SIGNALS, &t);
     /* 8. matrix kinetics with the new signals */
     DERM_TRY(phase_matrix(s, err));
@@ -495,6 +474,13 @@ static derm_status calibrate_secretion(struct derm_sim *s, struct derm_err *err)
                                       &s->cal_avg, &s->rates, &s->h, &s->cal_now, err);
 }
 
+/* HA at its local steady state for the present deposition and signals. */
+static derm_status settle_ha(struct derm_sim *s, struct derm_err *err)
+{
+    return derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal,
+                                 s->lazy_signals ? s->diff : NULL, s->dep_ha, &s->c.matrix, err);
+}
+
 /* Secretion and deposition at the current state (no exposures). */
 static derm_status secrete_and_deposit(struct derm_sim *s, struct derm_err *err)
 {
@@ -512,8 +498,9 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
     const struct derm_grid *g = &s->grid;
     phase_subject(s, s->p.subject_young_adult_age_years); /* the calibration is of the young adult */
     DERM_TRY(secrete_and_deposit(s, err));
-    for (int q = 0; q < DERM_NSIGNAL; q++) memset(s->f.signal[q], 0, (size_t)g->n * sizeof(derm_real));
-    if (derm_signal_grids_load(s->diff, s->f.signal) != 0)
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (s->f.signal[q]) memset(s->f.signal[q], 0, (size_t)g->n * sizeof(derm_real));
+    if (derm_signal_grids_load(s->diff, s->f.signal) != 0) /* the lazy signals' coarse states zeroed */
         return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
     DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, 1e6, err));
     phase_crowding(s, 0);
@@ -523,8 +510,7 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
                                s->c.signal.level, &s->cal_avg, &s->cal_now, &s->rates, s->collagen_ref_k,
                                s->elastin_ref_k, s->ha_ref_k, &s->h);
     DERM_TRY(secrete_and_deposit(s, err));
-    derm_matrix_settle_ha(g, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
-    return DERM_OK;
+    return settle_ha(s, err);
 }
 
 /* The young adult's own cell population: from the placed cells, run the cell rules alone
@@ -608,29 +594,27 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         phase_deposit(s, 0.0);
         DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
         const struct derm_matrix_deposition md = {
-            s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL, NULL, NULL, NULL};
+            s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL, s->lazy_signals ? s->diff : NULL, NULL, NULL};
         DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
                                   s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], chem_probe(s, &probe), seed,
                            t_end - (double)(nsteps - i) * dt, dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
-        const derm_real *x[DERM_NSIGNAL + 3]; /* the signals, then the three deposits */
-        double sum[DERM_NSIGNAL + 3];
-        for (int q = 0; q < DERM_NSIGNAL; q++) x[q] = s->f.signal[q];
-        x[DERM_NSIGNAL] = s->dep_collagen;
-        x[DERM_NSIGNAL + 1] = s->dep_elastin;
-        x[DERM_NSIGNAL + 2] = s->dep_ha;
-        derm_grid_sums_serial(x, DERM_NSIGNAL + 3, g->n, sum); /* each in index order */
+        double sum[DERM_NSIGNAL], dsum[3];
+        DERM_TRY(derm_totals_signal_sums(s, sum, err));
+        const derm_real *x[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
+        derm_grid_sums_serial(x, 3, g->n, dsum); /* each in index order */
         for (int q = 0; q < DERM_NSIGNAL; q++) level[q] += sum[q] / n / (double)nsteps;
-        for (int j = 0; j < 3; j++) dep[j] += sum[DERM_NSIGNAL + j] / n / (double)nsteps;
+        for (int j = 0; j < 3; j++) dep[j] += dsum[j] / n / (double)nsteps;
     }
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (level[q] > 0.0 && s->c.signal.level[q] > 0.0) {
             /* sources and the fields they made scale together (linear diffusion and decay) */
             const double r = s->c.signal.level[q] / level[q];
             s->h.secretion_ref[q] *= r;
-            for (int64_t v = 0; v < g->n; v++) s->f.signal[q][v] *= r;
-            derm_signal_grids_scale(s->diff, q, r); /* and the coarse state the field is made from */
+            if (s->f.signal[q]) /* a field on the voxel grid */
+                for (int64_t v = 0; v < g->n; v++) s->f.signal[q][v] *= r;
+            derm_signal_grids_scale(s->diff, q, r); /* a coarse state (lazy: its field is made from it) */
         }
     const struct derm_calibration_coef *cc = &s->c.calibration;
     const struct derm_matrix_coef *mc = &s->c.matrix;
@@ -716,6 +700,19 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
                                        err)) != DERM_OK)
         goto fail;
     s->sig_state = derm_signal_grids_state(s->diff, &s->sig_state_len);
+    /* every coarse signal lazy: kept as its coarse state alone, its voxel-grid values made
+     * where they are read (the cells' voxels: sense; the chemokine's neighbours: chem_probe;
+     * the matrix kernel's strips; a series row's sums; a frame's rows: s->f.make). Its fine
+     * array is never written: given back (8 bytes per voxel each in dermsim, 4 in dermsim-lean) */
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        derm_signal_grids_set_lazy(s->diff, q, 1);
+        if (!derm_signal_grids_lazy(s->diff, q)) continue;
+        s->lazy_signals = 1;
+        free(s->f.signal[q]);
+        s->f.signal[q] = NULL;
+    }
+    s->f.make = make_lazy_row;
+    s->f.make_ctx = s;
     if ((st = alloc_sources(s, err)) != DERM_OK) goto fail;
     if ((st = settle_signals(s, err)) != DERM_OK) goto fail;
     if (p->run_spinup_years > 0.0) {
@@ -728,28 +725,17 @@ derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, 
         if ((st = settle_model(s, p->run_settle_years, err)) != DERM_OK) goto fail;
         s->in = derm_step_inputs_young();
         phase_subject(s, s->p.subject_young_adult_age_years);
-        if ((st = secrete_and_deposit(s, err)) != DERM_OK) goto fail;
-        derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
+        if ((st = secrete_and_deposit(s, err)) != DERM_OK || (st = settle_ha(s, err)) != DERM_OK) goto fail;
     }
     record_young_matrix(s);
     if (s->age0 < p->subject_young_adult_age_years) {
         derm_initial_develop(&s->grid, s->f.matrix, &s->c.initial, &s->c.matrix, &s->c.subject, s->age0);
         phase_subject(s, s->age0);
-        if ((st = secrete_and_deposit(s, err)) != DERM_OK) goto fail;
-        derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, s->dep_ha, &s->c.matrix);
+        if ((st = secrete_and_deposit(s, err)) != DERM_OK || (st = settle_ha(s, err)) != DERM_OK) goto fail;
     }
     record_start(s);
     derm_sim_note_uv_memory(s);
-    /* from here on, the step writes the fine field of no coarse signal: the cells' voxels
-     * are sampled after binning, motility reads the chemokine at the six neighbours of each
-     * cell's voxel (chem_probe), the matrix kernel interpolates its strips, and
-     * derm_sim_sync_fields makes whole fields */
-    for (int q = 0; q < DERM_NSIGNAL; q++) {
-        derm_signal_grids_set_lazy(s->diff, q, 1);
-        s->lazy_signals |= derm_signal_grids_lazy(s->diff, q);
-    }
-    /* the calibration's signals at their reference are no longer read: give their bytes per
-     * voxel (one derm_real) back before the time loop (a resumed run builds its own) */
+    /* the calibration's signals at their reference (one per agent row) are no longer read */
     free(s->ones);
     s->ones = NULL;
     s->ones_cap = 0;

@@ -87,15 +87,13 @@ void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items)
 /* The item of signal q's field in derm_state_items. */
 static int signal_item(int q) { return NSCALAR + 1 + DERM_NMATRIX + q; }
 
-/* A coarse signal's fine field is, after every step, the prolongation of its coarse state
- * (saved in signals.coarse): it is left out of a checkpoint when it is that prolongation bit
- * for bit (checked here, through the scratch s->tmp) and rebuilt on restore, a third less to
- * write for the reference run. Right after creation the settle's rescaling of field and
- * state can leave it a rounding away: then it is saved. */
-static int rebuilt_on_restore(struct derm_sim *s, int q)
+/* A lazy signal (every signal on a coarser grid) has no fine array: its state is its coarse
+ * state, saved in signals.coarse, and its item is left out of a checkpoint (and not read
+ * from one, should one hold it). */
+static int lazy_item(const struct derm_sim *s, int i)
 {
-    return derm_signal_grids_factor(s->diff, q) > 1 && derm_signal_grids_fine(s->diff, q, s->tmp) == 0 &&
-           memcmp(s->tmp, s->f.signal[q], (size_t)s->grid.n * sizeof(derm_real)) == 0;
+    const int q = i - signal_item(0);
+    return q >= 0 && q < DERM_NSIGNAL && derm_signal_grids_lazy(s->diff, q);
 }
 
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
@@ -105,15 +103,9 @@ derm_status derm_state_save(struct derm_sim *s, const char *path, const struct d
     struct derm_ckpt_item *items = malloc((size_t)(n + nextra) * sizeof *items);
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
     derm_state_items(s, items);
-    int skip[DERM_NSIGNAL], kept = 0;
-    /* a lazy signal's field behind its state (s->fine_stale) is that state's prolongation by
-     * definition: left out without being made */
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        skip[q] = (s->fine_stale && derm_signal_grids_lazy(s->diff, q)) || rebuilt_on_restore(s, q);
-    for (int i = 0; i < n; i++) {
-        const int q = i - signal_item(0);
-        if (!(q >= 0 && q < DERM_NSIGNAL && skip[q])) items[kept++] = items[i];
-    }
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        if (!lazy_item(s, i)) items[kept++] = items[i];
     if (nextra > 0) memcpy(items + kept, extra, (size_t)nextra * sizeof *items);
     derm_status st = derm_checkpoint_write(path, meta, items, kept + nextra, err);
     free(items);
@@ -134,21 +126,12 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
     derm_state_items(s, items);
     derm_status st = DERM_OK;
-    int rebuild[DERM_NSIGNAL] = {0};
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        rebuild[q] = derm_signal_grids_factor(s->diff, q) > 1 && !derm_checkpoint_has(ck, items[signal_item(q)].name);
-    for (int i = 0; i < n && st == DERM_OK; i++) {
-        const int q = i - signal_item(0);
-        if (strcmp(items[i].name, "agents.n") != 0 && !(q >= 0 && q < DERM_NSIGNAL && rebuild[q]))
+    for (int i = 0; i < n && st == DERM_OK; i++)
+        if (strcmp(items[i].name, "agents.n") != 0 && !lazy_item(s, i))
             st = derm_checkpoint_read(ck, items[i].name, items[i].type, items[i].n, items[i].data, err);
-    }
     free(items);
     if (st != DERM_OK) return st;
     DERM_TRY(derm_signal_grids_check_state(s->diff, err));
-    /* coarse signals' fine fields left out of the checkpoint: their prolongation, as saved */
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        if (rebuild[q] && derm_signal_grids_fine(s->diff, q, s->f.signal[q]) != 0)
-            return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
     derm_sim_note_uv_memory(s);
     s->signals_touched = 1;  /* fields and coarse states read from the file, not stepped */
     s->field_sums_step = -1; /* the restored fields are not the kernel's last */

@@ -52,7 +52,7 @@ static void layer_sums(int n, const derm_real *const *x, int64_t k, int64_t nxy,
 }
 
 /* The sums of the lazy signals ids over layer k: each made strip by strip from its coarse
- * state (derm_signal_grids_span, the values derm_sim_sync_fields would write) and added in
+ * state (derm_signal_grids_span: the values of its prolongation) and added in
  * index order, eight chains per pass continued from strip to strip (derm_grid_sums8_add), as
  * derm_grid_sums8 adds a written field: the same bits, nothing written. */
 static void lazy_layer(const struct derm_sim *s, int nl, const int *ids, int64_t k, double *rows, double *acc)
@@ -91,8 +91,8 @@ static int kernel_column(int j)
 }
 
 /* part[k NSUM + j] = the sum of the row's array j over layer k, serial in index order (as
- * derm_totals_layer_sums), the layers in parallel; a lazy signal whose field lags its
- * coarse state (s->fine_stale) is summed from that state without being written, and the
+ * derm_totals_layer_sums), the layers in parallel; a lazy signal (it has no fine array) is
+ * summed from its coarse state, and the
  * MMP susceptibility's two sums are made layer by layer (the mean of the whole block from
  * the layers' sums added in order: the same for any thread count); the columns the matrix
  * kernel made (kernel_column) are copied from fsum if given. */
@@ -112,7 +112,7 @@ static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, 
             for (int64_t k = 0; k < nz; k++) part[k * NSUM + j] = fsum[k * DERM_MATRIX_NSUMS + f];
         } else if (j >= COL_SUSC) { /* the susceptibility's sums, below */
             continue;
-        } else if (q >= 0 && q < DERM_NSIGNAL && s->fine_stale && derm_signal_grids_lazy(s->diff, q)) {
+        } else if (q >= 0 && q < DERM_NSIGNAL && derm_signal_grids_lazy(s->diff, q)) {
             ids[nl] = q;
             lcol[nl++] = j;
         } else {
@@ -374,9 +374,45 @@ static void totals_from(struct derm_sim *s, const double *part, double *t)
 
 derm_status derm_totals_compute(struct derm_sim *s, double *t, struct derm_err *err)
 {
-    DERM_TRY(derm_sim_sync_fields(s, err));
     DERM_TRY(row_layer_sums(s, NULL, s->layer_sums, err));
     totals_from(s, s->layer_sums, t);
+    return DERM_OK;
+}
+
+derm_status derm_totals_signal_sums(struct derm_sim *s, double *sum, struct derm_err *err)
+{
+    const int64_t nz = s->grid.nz, nxy = s->grid.nx * s->grid.ny;
+    const derm_real *x[DERM_NSIGNAL];
+    int col[DERM_NSIGNAL], ids[DERM_NSIGNAL], lcol[DERM_NSIGNAL], ne = 0, nl = 0;
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (derm_signal_grids_lazy(s->diff, q)) {
+            ids[nl] = q;
+            lcol[nl++] = q;
+        } else {
+            x[ne] = s->f.signal[q];
+            col[ne++] = q;
+        }
+    const int nt = omp_get_max_threads();
+    double *rows = nl ? malloc(sizeof(double) * (size_t)nt * (size_t)nl * (size_t)s->grid.nx) : NULL;
+    if (nl && !rows) return derm_err_set(err, DERM_ENOMEM, "out of memory for the signals' interpolation rows");
+    double *part = s->layer_sums; /* nz x DERM_NSIGNAL of DERM_SIM_LAYER_SUMS x nz */
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(s, part, x, col, ids, lcol, rows) \
+    firstprivate(nz, nxy, ne, nl)
+    for (int64_t k = 0; k < nz; k++) {
+        double *pk = part + k * DERM_NSIGNAL;
+        if (ne) layer_sums(ne, x, k, nxy, col, pk);
+        if (nl) {
+            double acc[DERM_NSIGNAL];
+            lazy_layer(s, nl, ids, k, rows + (size_t)omp_get_thread_num() * (size_t)nl * (size_t)s->grid.nx, acc);
+            for (int i = 0; i < nl; i++) pk[lcol[i]] = acc[i];
+        }
+    }
+    free(rows);
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        double t = 0.0;
+        for (int64_t k = 0; k < nz; k++) t += part[k * DERM_NSIGNAL + q];
+        sum[q] = t;
+    }
     return DERM_OK;
 }
 

@@ -440,6 +440,10 @@ int derm_signal_grids_load(struct derm_signal_grids *sg, derm_real *const *c)
         struct derm_signal_group *G = &sg->grp[q];
         if (G->f == 1) continue;
         for (int j = 0; j < G->n; j++) {
+            if (!c[G->sig[j]]) { /* no fine field: zero */
+                memset(G->cs[j], 0, (size_t)G->gc.n * sizeof(derm_real));
+                continue;
+            }
             derm_signal_grids_restrict(&sg->g, G->f, c[G->sig[j]], G->cs[j]);
             if (prolong_with(&G->t, G->cs[j], c[G->sig[j]]) != 0) return -1;
         }

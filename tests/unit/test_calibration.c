@@ -41,6 +41,7 @@
 #include "derm/sim/sim.h"
 
 #include "cell_world.h"
+#include "sim_fields.h"
 
 static struct derm_matrix_coef matrix_coef(const struct derm_params *p)
 {
@@ -464,10 +465,14 @@ static void sim_young_state(double spinup_years)
     assert_true(fabs(de / (mc->k_elastin_h * E0 * n) - 1.0) < tol);
     assert_true(fabs(dh / (share * mc->k_ha_h * H0 * n) - 1.0) < tol);
     /* HA settled: degradation = deposition + supply in every voxel */
+    derm_real *rb = signal_buffer(s), *ib = signal_buffer(s);
+    const derm_real *ros = signal_field(s, DERM_S_ROS, rb), *il = signal_field(s, DERM_S_IL, ib);
     for (int64_t v = 0; v < g->n; v++) {
-        const double kh = derm_matrix_ha_rate(mc, s->f.signal[DERM_S_ROS][v], s->f.signal[DERM_S_IL][v]);
+        const double kh = derm_matrix_ha_rate(mc, ros[v], il[v]);
         assert_rel(s->f.matrix[DERM_M_HA_HMW][v] * kh, s->dep_ha[v] + mc->ha_supply, 1e-12);
     }
+    free(rb);
+    free(ib);
     /* the calibration rewrote no coefficient: the set equals a fresh build */
     static struct derm_coefs fresh;
     derm_coef_build(&p, g, &fresh);

@@ -663,7 +663,8 @@ static void test_step_age_bounded_when_collagen_collapses(void **state)
 
 /* Signals held lazy (solve/signal_grids.h) are read from their coarse states strip by strip:
  * the step gives the bits it gives with their prolonged fields, and never reads their fine
- * arrays (NaN here), at 1 and 2 threads; strips cross rows (nx 20 < 128). */
+ * arrays (NaN here), at 1 and 2 threads; strips cross rows (nx 20 < 128). So does the HA
+ * settle (derm_matrix_settle_ha). */
 static void test_step_lazy_signals_same_bits(void **state)
 {
     (void)state;
@@ -713,6 +714,14 @@ static void test_step_lazy_signals_same_bits(void **state)
         free(act[1]);
     }
     omp_set_num_threads(nt);
+    /* the HA settle reads IL (lazy here) from its coarse state too: the same bits, its NaN
+     * array unread */
+    assert_int_equal(derm_matrix_settle_ha(&a.g, a.m, (const double *const *)a.sig, NULL, a.dep_ha, &c, &err), DERM_OK);
+    assert_int_equal(derm_matrix_settle_ha(&b.g, b.m, (const double *const *)b.sig, lazy, b.dep_ha, &c, &err), DERM_OK);
+    assert_true(derm_signal_grids_lazy(lazy, DERM_S_IL));
+    assert_memory_equal(a.m[DERM_M_HA_HMW], b.m[DERM_M_HA_HMW], (size_t)a.g.n * sizeof(double));
+    assert_memory_equal(a.m[DERM_M_HA_LMW], b.m[DERM_M_HA_LMW], (size_t)a.g.n * sizeof(double));
+    assert_false(isnan(b.m[DERM_M_HA_HMW][0]));
     derm_signal_grids_free(eager);
     derm_signal_grids_free(lazy);
     state_fini(&a);
@@ -1156,7 +1165,7 @@ static void test_settle_ha_is_steady(void **state)
     struct state s;
     state_init(&s, 4, 3, 2);
     random_state(&s, &c, 51);
-    derm_matrix_settle_ha(&s.g, s.m, (const double *const *)s.sig, s.dep_ha, &c);
+    assert_int_equal(derm_matrix_settle_ha(&s.g, s.m, (const double *const *)s.sig, NULL, s.dep_ha, &c, NULL), DERM_OK);
     double *h0 = malloc(2 * (size_t)s.g.n * sizeof(double));
     assert_non_null(h0);
     for (int64_t v = 0; v < s.g.n; v++) {

@@ -509,8 +509,8 @@ static void test_validate_grid_memory(void **state)
     derm_params_defaults(&p);
 
     /* the estimate is the documented closed form: with every signal on the voxel grid, the
-     * fields, 6 scratch arrays, 1 for the ones of the creation or the output's buffers; per
-     * signal a source, and for the 8 that diffuse (ROS does not) their multipliers; one
+     * fields, 6 scratch arrays (and 4 bytes of a float32 frame when frames are written
+     * uncompressed); per signal a source, and for the 8 that diffuse (ROS does not) their multipliers; one
      * transform buffer; the agents (200 B) and their bins (32 B), nothing per voxel; a frame's
      * chunk buffers, two per thread (here one thread, the whole frame of a field in a chunk);
      * per thread the deposits' ring: the crowding radius of 30 um is r = 2 voxels of 20 um,
@@ -521,9 +521,13 @@ static void test_validate_grid_memory(void **state)
     assert_true(p.fibroblast_crowding_radius_um == 30.0 && p.domain_voxel_um == 20.0);
     p.domain_signal_voxel_ratio = 0;
     p.run_threads = 1;
-    double expect = nvox * 8 * (DERM_NFIELDS + 6 + 1 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents +
-                    2.0 * 1.01 * 4.0 * nvox + ring;
+    double expect =
+        nvox * 8 * (DERM_NFIELDS + 6 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents + 2.0 * 1.01 * 4.0 * nvox + ring;
+    assert_true(p.output_compression > 0);
     assert_true(fabs(derm_params_memory_estimate(&p) - expect) <= 1e-9 * expect);
+    p.output_compression = 0; /* frames written whole: their float32 buffer */
+    assert_true(fabs(derm_params_memory_estimate(&p) - (expect + 4.0 * nvox)) <= 1e-9 * expect);
+    p.output_compression = 4;
     p.output_write_fields = 0; /* no frames of fields: no chunk buffers */
     assert_true(fabs(derm_params_memory_estimate(&p) - (expect - 2.0 * 1.01 * 4.0 * nvox)) <= 1e-9 * expect);
     p.output_write_fields = 1;
@@ -533,13 +537,14 @@ static void test_validate_grid_memory(void **state)
     p.fibroblast_crowding_radius_um = 0; /* no spreading: no ring */
     assert_true(fabs(derm_params_memory_estimate(&p) - (three - 3.0 * ring)) <= 1e-9 * expect);
     p.fibroblast_crowding_radius_um = 30;
-    /* on coarser grids (the default): less, but never below the voxel-grid fields */
+    /* on coarser grids (the default): less (a coarse signal has no voxel-grid field), but never
+     * below the matrix and state fields and the scratch */
     derm_params_defaults(&p);
     assert_true(p.domain_signal_voxel_ratio == 0.125);
     p.run_threads = 1; /* as above (0 would count every processor of the machine) */
     const double coarse = derm_params_memory_estimate(&p);
     assert_true(coarse < expect - nvox * 8 * 8);
-    assert_true(coarse > nvox * 8 * (DERM_NFIELDS + 6 + 1) + agents);
+    assert_true(coarse > nvox * 8 * (DERM_NMATRIX + DERM_NSTATE + 6) + agents);
 
     p.domain_nx = p.domain_ny = p.domain_nz = 4096;
     set_origin(o, "domain.nx", "big.yaml:3:3");

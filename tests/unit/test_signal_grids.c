@@ -245,7 +245,7 @@ static void test_step_threads_and_identity(void **state)
     free(e);
 }
 
-/* A lazy signal: the step leaves its fine field alone, and its sampled voxels, spans (any
+/* A lazy signal: the step leaves its fine field alone, and its gathered voxels, spans (any
  * start and length, across rows and layers, with the row cache) and whole field are the
  * prolongation's bits, for both bottom faces and unequal axes. */
 static void test_lazy_values_are_the_prolongation(void **state)

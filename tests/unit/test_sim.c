@@ -39,6 +39,7 @@
 #include "derm/io/config.h"
 #include "derm/sim/sim.h"
 #include "derm/sim/totals.h"
+#include "sim_fields.h"
 
 #define assert_rel(got, want, rtol)                                                                                  \
     do {                                                                                                             \
@@ -77,7 +78,7 @@ static struct derm_sim *create(const struct derm_params *p)
     return s;
 }
 
-/* Every series at s's state (derm_totals_compute, which makes the fields current). */
+/* Every series at s's state (derm_totals_compute). */
 static void totals_of(struct derm_sim *s, double *t)
 {
     struct derm_err err = {0};
@@ -100,10 +101,13 @@ static void check_state_sane(struct derm_sim *s)
         for (int64_t v = 0; v < g->n; v++)
             if (!(isfinite(s->f.matrix[q][v]) && s->f.matrix[q][v] >= 0.0))
                 fail_msg("matrix field %d voxel %lld = %g", q, (long long)v, s->f.matrix[q][v]);
-    for (int q = 0; q < DERM_NSIGNAL; q++)
+    derm_real *buf = signal_buffer(s);
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        const derm_real *c = signal_field(s, q, buf);
         for (int64_t v = 0; v < g->n; v++)
-            if (!(isfinite(s->f.signal[q][v]) && s->f.signal[q][v] >= 0.0))
-                fail_msg("signal field %d voxel %lld = %g", q, (long long)v, s->f.signal[q][v]);
+            if (!(isfinite(c[v]) && c[v] >= 0.0)) fail_msg("signal field %d voxel %lld = %g", q, (long long)v, c[v]);
+    }
+    free(buf);
     const double lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
     for (int64_t r = 0; r < s->a.n; r++) {
         assert_true(s->a.x[r] >= 0.0 && s->a.x[r] < lx);
@@ -140,7 +144,10 @@ static void assert_sims_identical(struct derm_sim *a, struct derm_sim *b)
     assert_memory_equal(ta, tb, sizeof ta);
     const size_t nv = (size_t)a->grid.n * sizeof(double);
     for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a->f.matrix[q], b->f.matrix[q], nv);
-    for (int q = 0; q < DERM_NSIGNAL; q++) assert_memory_equal(a->f.signal[q], b->f.signal[q], nv);
+    derm_real *ba = signal_buffer(a), *bb = signal_buffer(b);
+    for (int q = 0; q < DERM_NSIGNAL; q++) assert_memory_equal(signal_field(a, q, ba), signal_field(b, q, bb), nv);
+    free(ba);
+    free(bb);
     assert_int_equal(a->a.n, b->a.n);
     assert_int_equal(a->a.next_id, b->a.next_id);
     const size_t n = (size_t)a->a.n;
@@ -478,6 +485,42 @@ static void test_idle_sources_known_zero(void **state)
     derm_sim_free(s);
 }
 
+/* A coarse signal is kept as its coarse state alone: no voxel-grid array from the creation
+ * on; a frame's rows (f.make) are its prolongation's, bit for bit, at 1 and 2 threads (the
+ * cells' values: test_signal_grids, the series: test_totals). */
+static void test_coarse_signals_without_arrays(void **state)
+{
+    (void)state;
+    struct derm_params p = small_params();
+    struct derm_sim *s = create(&p);
+    int ncoarse = 0;
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        const int coarse = derm_signal_grids_factor(s->diff, q) > 1;
+        ncoarse += coarse;
+        assert_int_equal(derm_signal_grids_lazy(s->diff, q), coarse);
+        assert_int_equal(s->f.signal[q] == NULL, coarse);
+    }
+    assert_true(ncoarse >= 4 && s->lazy_signals && s->f.make);
+    derm_real *buf = signal_buffer(s), *row = signal_buffer(s);
+    const int saved = omp_get_max_threads();
+    for (int th = 1; th <= 2; th++) {
+        omp_set_num_threads(th);
+        run(s, 3);
+        for (int q = 0; q < DERM_NSIGNAL; q++) {
+            if (s->f.signal[q]) continue;
+            const derm_real *c = signal_field(s, q, buf);
+            for (int64_t q0 = 0; q0 < s->grid.n; q0 += s->grid.nx)
+                assert_int_equal(s->f.make(s->f.make_ctx, DERM_NMATRIX + q, q0, s->grid.nx, row + q0), 0);
+            assert_memory_equal(row, c, (size_t)s->grid.n * sizeof c[0]);
+        }
+    }
+    omp_set_num_threads(saved);
+    assert_int_equal(s->f.make(s->f.make_ctx, 0, 0, s->grid.nx, row), -1); /* a field with an array: not made */
+    free(buf);
+    free(row);
+    derm_sim_free(s);
+}
+
 static void test_impossible_domains_fail(void **state)
 {
     (void)state;
@@ -549,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_homeostasis_two_years_at_25),
         cmocka_unit_test(test_impossible_domains_fail),
         cmocka_unit_test(test_idle_sources_known_zero),
+        cmocka_unit_test(test_coarse_signals_without_arrays),
         cmocka_unit_test(test_params_copy_untouched_and_division),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,7 @@
 #include "derm/model/subject.h"
 #include "derm/sim/sim.h"
 #include "derm/sim/totals.h"
+#include "sim_fields.h"
 
 #define assert_rel(got, want, rtol)                                                                                  \
     do {                                                                                                             \
@@ -272,14 +273,17 @@ static void check_against_state(const struct derm_sim *s, const double *t)
     /* the attached surface of each cell: its attachment times the intact-fibril share of its voxel */
     assert_rel(t[DERM_T_ATTACHED_AREA_MEAN], area / (double)nf, 1e-12);
     if (dmg > 0.0) assert_rel(t[DERM_T_DAMAGE_MEAN], dmg / (double)nf, 1e-12);
+    derm_real *buf = signal_buffer(s);
     for (int q = 0; q < DERM_NSIGNAL; q++) {
         double sum = 0.0;
-        for (int64_t v = 0; v < g->n; v++) sum += s->f.signal[q][v];
+        const derm_real *c = signal_field(s, q, buf);
+        for (int64_t v = 0; v < g->n; v++) sum += c[v];
         if (sum == 0.0)
             assert_true(t[DERM_T_SIGNAL_MEAN + q] == 0.0);
         else
             assert_rel(t[DERM_T_SIGNAL_MEAN + q], sum / n, 1e-12);
     }
+    free(buf);
     const double age = derm_sim_age(s, s->step);
     assert_true(t[DERM_T_ESTROGEN] == derm_subject_estrogen(&s->c.subject, age));
     assert_true(t[DERM_T_GLUCOSE] == s->glucose_mM);
@@ -336,12 +340,13 @@ static void check_grid_means_bitwise(struct derm_sim *s)
 {
     const double n = (double)s->grid.n;
     double t[DERM_NTOTALS];
+    derm_real *buf = signal_buffer(s);
     const int saved = omp_get_max_threads();
     for (int th = 1; th <= 2; th++) {
         omp_set_num_threads(th);
         totals_of(s, t);
         for (int q = 0; q < DERM_NSIGNAL; q++)
-            assert_true(t[DERM_T_SIGNAL_MEAN + q] == layer_ordered_sum(&s->grid, s->f.signal[q]) / n);
+            assert_true(t[DERM_T_SIGNAL_MEAN + q] == layer_ordered_sum(&s->grid, signal_field(s, q, buf)) / n);
         assert_true(t[DERM_T_MMP1_ACTIVITY_MEAN] == layer_ordered_sum(&s->grid, s->f.state[DERM_ST_MMP1_ACTIVITY]) / n);
         assert_true(t[DERM_T_UV_DOSE_DERMAL_CUMULATIVE] ==
                     layer_ordered_sum(&s->grid, s->f.state[DERM_ST_UV_DOSE]) / n);
@@ -349,11 +354,12 @@ static void check_grid_means_bitwise(struct derm_sim *s)
                     layer_ordered_sum(&s->grid, s->f.matrix[DERM_M_AGE_AMOUNT]) * (derm_grid_lz(&s->grid) * 1e-4 / n));
     }
     omp_set_num_threads(saved);
+    free(buf);
 }
 
 /* A series row (derm_totals_row: one pass of sums, the matrix fields' from the step's kernel,
- * the lazy signals summed from their coarse states, their fields left behind) equals bringing the Cutometer up to date
- * and computing every series on the synced fields, bitwise, at 2 threads against 1. */
+ * the lazy signals summed from their coarse states) equals bringing the Cutometer up to date
+ * and computing every series (derm_totals_compute), bitwise, at 2 threads against 1. */
 static void test_row_equals_firmness_and_compute(void **state)
 {
     (void)state;
@@ -364,13 +370,13 @@ static void test_row_equals_firmness_and_compute(void **state)
         a->want_field_sums = i == 2; /* the kernel's layer sums for the row */
         if (derm_sim_step(a, &err) != DERM_OK || derm_sim_step(b, &err) != DERM_OK) fail_msg("%s", err.msg);
     }
-    assert_true(a->fine_stale);                 /* some signals are lazy, and behind */
+    assert_true(a->lazy_signals);               /* some signals are lazy: no fine arrays */
     assert_true(a->field_sums_step == a->step); /* the row will take the kernel's sums */
     double ta[DERM_NTOTALS], tb[DERM_NTOTALS];
     const int saved = omp_get_max_threads();
     omp_set_num_threads(2);
     if (derm_totals_row(a, ta, &err) != DERM_OK) fail_msg("derm_totals_row: %s", err.msg);
-    assert_true(a->fine_stale && a->field_sums_step == -1); /* nothing was written; the sums were used */
+    assert_true(a->field_sums_step == -1); /* the sums were used */
     omp_set_num_threads(1);
     if (derm_firmness_update(b, &err) != DERM_OK) fail_msg("%s", err.msg);
     totals_of(b, tb);

@@ -139,8 +139,11 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
                              struct derm_matrix_flux *flux, struct derm_err *err);
 
 /** Put high- and low-MW HA of every voxel at their steady state for the given cell
- *  deposition (mg/mL/h) and the current ROS and IL (HA turns over in days). */
-void derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
-                           const derm_real *dep_ha, const struct derm_matrix_coef *c);
+ *  deposition (mg/mL/h) and the current ROS and IL (HA turns over in days). signals: NULL,
+ *  or the signal solvers, whose lazy signals are read from their coarse states (their sig[]
+ *  arrays not at all). DERM_ENOMEM if the rows for that cannot be allocated (HA untouched). */
+derm_status derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
+                                  const struct derm_signal_grids *signals, const derm_real *dep_ha,
+                                  const struct derm_matrix_coef *c, struct derm_err *err);
 
 #endif

@@ -73,9 +73,8 @@ struct derm_sim {
     struct derm_bins bins;
     struct derm_cell_rates rates;
     struct derm_signal_grids *diff; /* the signals' solvers, each on its grid */
-    int lazy_signals;               /* any signal lazy (solve/signal_grids.h): its fine field made when read */
-    int fine_stale;                 /* the lazy signals' fine fields lag their coarse states (read
-                                     * from those: sense, chem_probe): derm_sim_sync_fields */
+    int lazy_signals;               /* any signal lazy (solve/signal_grids.h): kept as its coarse state,
+                                     * with no array in f (f.make gives its values) */
     int signals_touched;            /* a signal's field or coarse state was written outside its solver
                                      * since the solver's last step (creation, restore): the next
                                      * step does not promise them unchanged (derm_signal_grids_promise_unchanged) */
@@ -160,24 +159,11 @@ double derm_sim_division_per_day(const struct derm_sim *s);
 /** Add the wall time since *t (omp_get_wtime seconds) to phase ph; *t becomes now. */
 void derm_sim_lap(struct derm_sim *s, enum derm_sim_phase ph, double *t);
 
-/** Advance one step. The fine fields of the lazy signals then lag their coarse states (the
- *  step reads them from those): call derm_sim_sync_fields before reading whole fields. */
+/** Advance one step. */
 derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err);
 
 /** Set uv_memory_zero from the UV memory field (after creation and after a restore): the step
  *  then leaves the field and its read alone until UV first reaches the dermis. */
 void derm_sim_note_uv_memory(struct derm_sim *s);
-
-/** Make every field current: the lazy signals' fine fields become the prolongation of their
- *  coarse states, the values the step would have written (a no-op when they are). Series
- *  rows, frames and checkpoints need not (they read those states); DERM_ENOMEM if the
- *  interpolation tables cannot be allocated. */
-derm_status derm_sim_sync_fields(struct derm_sim *s, struct derm_err *err);
-
-/** The fields as a frame writes them: s->f, but each lazy signal whose field lags its
- *  coarse state made from that state when read (struct derm_fields's make: the values
- *  derm_sim_sync_fields would write, bit for bit, without writing them). Valid while s is
- *  unchanged. */
-void derm_sim_frame_fields(const struct derm_sim *s, struct derm_fields *out);
 
 #endif

@@ -151,16 +151,21 @@ void derm_totals_layer_sums(const struct derm_grid *g, int n, const derm_real *c
 /** Dermal thickness (um) for domain sums msum of every matrix field. */
 double derm_totals_dermal_thickness(const struct derm_sim *s, const double *msum);
 
-/** Every series at the current state, DERM_NTOTALS values in registry order. Makes the
- *  fields current first (derm_sim_sync_fields: its only failure, DERM_ENOMEM) and uses the
- *  simulation's layer scratch (s->layer_sums): not to be called while a step runs. */
+/** Every series at the current state, DERM_NTOTALS values in registry order (the lazy
+ *  signals summed from their coarse states; DERM_ENOMEM if the interpolation rows cannot be
+ *  had). Uses the simulation's layer scratch (s->layer_sums): not to be called while a step
+ *  runs. */
 derm_status derm_totals_compute(struct derm_sim *s, double *out, struct derm_err *err);
+
+/** The domain sum of every signal (DERM_NSIGNAL values), each the sum of its layers' serial
+ *  sums in layer order (a lazy signal's made from its coarse state): the same for any thread
+ *  count. Uses s->layer_sums, as derm_totals_compute. */
+derm_status derm_totals_signal_sums(struct derm_sim *s, double *sum, struct derm_err *err);
 
 /** A series row: the simulated Cutometer brought up to date (derm_firmness_update), then
  *  every series, as derm_firmness_update and derm_totals_compute give them (the same bits),
- *  with one pass of sums for both, and the lazy signals summed from their coarse states:
- *  their fields are neither made current nor read (DERM_ENOMEM if the interpolation rows
- *  cannot be had). Uses s->layer_sums, as derm_totals_compute. */
+ *  with one pass of sums for both, and the lazy signals summed from their coarse states
+ *  (DERM_ENOMEM if the interpolation rows cannot be had). Uses s->layer_sums, as derm_totals_compute. */
 derm_status derm_totals_row(struct derm_sim *s, double *out, struct derm_err *err);
 
 #endif

@@ -54,11 +54,11 @@ derm_real *derm_signal_grids_source(struct derm_signal_grids *sg, int s);
 void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, const derm_real *per_layer,
                                   derm_real *src);
 
-/** Advance every signal by dt_h hours; c[s] is a fine-grid array; src[s] is the fine source
- *  (restricted here) or, for a coarse signal, its own coarse source from
- *  derm_signal_grids_source (used as it is); src or src[s] may be NULL for no source.
- *  Coarse signals' fine fields are overwritten by the prolongation of their new coarse
- *  states. */
+/** Advance every signal by dt_h hours; c[s] is a fine-grid array (NULL allowed for a lazy
+ *  signal); src[s] is the fine source (restricted here) or, for a coarse signal, its own
+ *  coarse source from derm_signal_grids_source (used as it is); src or src[s] may be NULL
+ *  for no source. Coarse signals' fine fields, unless lazy, are overwritten by the
+ *  prolongation of their new coarse states. */
 derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *const *c, const derm_real *const *src,
                                    double dt_h, struct derm_err *err);
 
@@ -69,8 +69,10 @@ derm_status derm_signal_grids_step(struct derm_signal_grids *sg, derm_real *cons
 void derm_signal_grids_promise_unchanged(struct derm_signal_grids *sg);
 
 /** The fine fields c were set from outside (zeroed, rescaled): each coarse state becomes
- *  the block mean of its fine field, and the fine field its prolongation. Returns -1 (fields
- *  unchanged past the failing signal) if its interpolation rows cannot be allocated. */
+ *  the block mean of its fine field, and the fine field its prolongation; a coarse signal
+ *  with no fine field (c[s] NULL: a lazy signal kept without one) becomes zero. Returns -1
+ *  (fields unchanged past the failing signal) if its interpolation rows cannot be
+ *  allocated. */
 int derm_signal_grids_load(struct derm_signal_grids *sg, derm_real *const *c);
 
 /** Signal s's fine field as its coarse state makes it (the prolongation that
