@@ -101,8 +101,8 @@ static void test_secretion_sources_equal_decay(void **state)
     const int counts[4] = {12, 6, 6, 3};
     double rho[4];
     layered_world(&w, counts, rho);
-    struct ones one;
-    ones_init(&one, w.g.n);
+    struct ones one; /* per agent row: this world has more rows than voxels */
+    ones_init(&one, w.a.cap > w.g.n ? w.a.cap : w.g.n);
     /* a mixed population on a partly fragmented matrix */
     w.a.state[1] = DERM_STATE_SENESCENT;
     w.a.state[7] = DERM_STATE_ACTIVATED;
