@@ -1084,7 +1084,6 @@ static derm_status write_field_chunks(struct derm_output *o, const struct derm_f
             const int64_t z0 = ch / (ncy * ncx) * (int64_t)c[1], y0 = ch / ncx % ncy * (int64_t)c[2];
             const int64_t x0 = ch % ncx * (int64_t)c[3];
             unsigned char *sh = scratch + (size_t)b * cn * 4;
-            len[b] = 0;
             if (gather_shuffled(f, (int)(task / per), &o->g, c, z0, y0, x0, rows + (size_t)b * (size_t)c[3], sh) == 0)
                 len[b] = derm_h5util_deflate_chunk(sh, cn * 4, level, bytes + (size_t)b * bound, bound);
             else

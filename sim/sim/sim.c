@@ -275,17 +275,18 @@ static derm_status sense(struct derm_sim *s, unsigned mask, struct derm_err *err
     return DERM_OK;
 }
 
-/* Every signal at its reference (1) for each agent row, as s->ones_sig. */
+/* Every signal at its reference (1) for each agent row, as s->ones_sig (grown, and the new
+ * rows set, only when the rows outgrow it). */
 static derm_status ones_at_rows(struct derm_sim *s, struct derm_err *err)
 {
     if (s->a.n > s->ones_cap) {
         const int64_t cap = s->a.cap > s->a.n ? s->a.cap : s->a.n;
         derm_real *p = realloc(s->ones, (size_t)cap * sizeof *p);
         if (!p) return derm_err_set(err, DERM_ENOMEM, "cannot allocate the calibration's unit signals");
+        for (int64_t r = s->ones_cap; r < cap; r++) p[r] = 1.0;
         s->ones = p;
         s->ones_cap = cap;
     }
-    for (int64_t r = 0; r < s->ones_cap; r++) s->ones[r] = 1.0;
     for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = s->ones;
     return DERM_OK;
 }

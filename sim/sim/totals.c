@@ -90,19 +90,21 @@ static int kernel_column(int j)
     return -1;
 }
 
-/* part[k NSUM + j] = the sum of the row's array j over layer k, serial in index order (as
- * derm_totals_layer_sums), the layers in parallel; a lazy signal (it has no fine array) is
- * summed from its coarse state, and the
- * MMP susceptibility's two sums are made layer by layer (the mean of the whole block from
- * the layers' sums added in order: the same for any thread count); the columns the matrix
+/* part[k NSUM + j] = the sum of the row's array j over layer k for the columns j0 <= j <
+ * j1, serial in index order (as derm_totals_layer_sums), the layers in parallel; a lazy
+ * signal (it has no fine array) is summed from its coarse state, and the MMP
+ * susceptibility's two sums are made layer by layer (the mean of the whole block from the
+ * layers' sums added in order: the same for any thread count); the columns the matrix
  * kernel made (kernel_column) are copied from fsum if given. */
-static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, double *part, struct derm_err *err)
+static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, int j0, int j1, double *part,
+                                  struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
     const int64_t nz = g->nz, nxy = g->nx * g->ny;
     const derm_real *x[NSUM];
     int col[NSUM], ids[DERM_NSIGNAL], lcol[DERM_NSIGNAL], ne = 0, nl = 0;
-    for (int j = 0; j < NSUM; j++) {
+    const int susc = !fsum && j0 <= COL_SUSC && COL_SUSC < j1; /* the susceptibility's sums wanted */
+    for (int j = j0; j < j1; j++) {
         const int q = j - DERM_NMATRIX, f = fsum ? kernel_column(j) : -1;
         const derm_real *a = j < DERM_NMATRIX   ? s->f.matrix[j]
                              : q < DERM_NSIGNAL ? s->f.signal[q]
@@ -124,12 +126,12 @@ static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, 
     double *rows = nl ? malloc(sizeof(double) * (size_t)nt * (size_t)nl * (size_t)g->nx) : NULL;
     if (nl && !rows) return derm_err_set(err, DERM_ENOMEM, "out of memory for the signals' interpolation rows");
     derm_real *const *m = s->f.matrix;
-#pragma omp parallel for schedule(static) num_threads(nt) default(none) \
-    shared(s, part, x, col, ids, lcol, rows, m, fsum) firstprivate(nz, nxy, ne, nl)
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(s, part, x, col, ids, lcol, rows, m) \
+    firstprivate(nz, nxy, ne, nl, susc)
     for (int64_t k = 0; k < nz; k++) {
         double *pk = part + k * NSUM;
         if (ne) layer_sums(ne, x, k, nxy, col, pk);
-        if (!fsum)
+        if (susc)
             derm_readout_mmp_susceptibility_sums(&s->c.readout, nxy, m[DERM_M_COLLAGEN_INTACT] + k * nxy,
                                                  m[DERM_M_COLLAGEN_FRAGMENTED] + k * nxy,
                                                  m[DERM_M_AGE_AMOUNT] + k * nxy, pk + COL_SUSC);
@@ -374,43 +376,17 @@ static void totals_from(struct derm_sim *s, const double *part, double *t)
 
 derm_status derm_totals_compute(struct derm_sim *s, double *t, struct derm_err *err)
 {
-    DERM_TRY(row_layer_sums(s, NULL, s->layer_sums, err));
+    DERM_TRY(row_layer_sums(s, NULL, 0, NSUM, s->layer_sums, err));
     totals_from(s, s->layer_sums, t);
     return DERM_OK;
 }
 
 derm_status derm_totals_signal_sums(struct derm_sim *s, double *sum, struct derm_err *err)
 {
-    const int64_t nz = s->grid.nz, nxy = s->grid.nx * s->grid.ny;
-    const derm_real *x[DERM_NSIGNAL];
-    int col[DERM_NSIGNAL], ids[DERM_NSIGNAL], lcol[DERM_NSIGNAL], ne = 0, nl = 0;
-    for (int q = 0; q < DERM_NSIGNAL; q++)
-        if (derm_signal_grids_lazy(s->diff, q)) {
-            ids[nl] = q;
-            lcol[nl++] = q;
-        } else {
-            x[ne] = s->f.signal[q];
-            col[ne++] = q;
-        }
-    const int nt = omp_get_max_threads();
-    double *rows = nl ? malloc(sizeof(double) * (size_t)nt * (size_t)nl * (size_t)s->grid.nx) : NULL;
-    if (nl && !rows) return derm_err_set(err, DERM_ENOMEM, "out of memory for the signals' interpolation rows");
-    double *part = s->layer_sums; /* nz x DERM_NSIGNAL of DERM_SIM_LAYER_SUMS x nz */
-#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(s, part, x, col, ids, lcol, rows) \
-    firstprivate(nz, nxy, ne, nl)
-    for (int64_t k = 0; k < nz; k++) {
-        double *pk = part + k * DERM_NSIGNAL;
-        if (ne) layer_sums(ne, x, k, nxy, col, pk);
-        if (nl) {
-            double acc[DERM_NSIGNAL];
-            lazy_layer(s, nl, ids, k, rows + (size_t)omp_get_thread_num() * (size_t)nl * (size_t)s->grid.nx, acc);
-            for (int i = 0; i < nl; i++) pk[lcol[i]] = acc[i];
-        }
-    }
-    free(rows);
+    DERM_TRY(row_layer_sums(s, NULL, DERM_NMATRIX, DERM_NMATRIX + DERM_NSIGNAL, s->layer_sums, err));
     for (int q = 0; q < DERM_NSIGNAL; q++) {
         double t = 0.0;
-        for (int64_t k = 0; k < nz; k++) t += part[k * DERM_NSIGNAL + q];
+        for (int64_t k = 0; k < s->grid.nz; k++) t += s->layer_sums[k * NSUM + DERM_NMATRIX + q];
         sum[q] = t;
     }
     return DERM_OK;
@@ -422,7 +398,7 @@ derm_status derm_totals_row(struct derm_sim *s, double *t, struct derm_err *err)
      * them for this state, used once */
     const double *fsum = s->field_sums_step == s->step ? s->field_sums : NULL;
     s->field_sums_step = -1;
-    DERM_TRY(row_layer_sums(s, fsum, s->layer_sums, err));
+    DERM_TRY(row_layer_sums(s, fsum, 0, NSUM, s->layer_sums, err));
     DERM_TRY(derm_firmness_update_from(s, s->layer_sums, NSUM, err)); /* the matrix fields come first */
     totals_from(s, s->layer_sums, t);
     return DERM_OK;
