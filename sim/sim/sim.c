@@ -94,10 +94,30 @@ static void phase_wounds(struct derm_sim *s)
     s->in.wound_synthesis_k = s->wound.synthesis;
 }
 
+/* The UV records (the cumulative doses and the UV memory, states of s->f) and the elastotic
+ * deposit they drive are +0 everywhere until the first step with UV: absent (NULL, read as
+ * +0 by the series, the frames and the matrix kernel) until then, so a run without sun holds
+ * none of these four voxel-grid arrays (sim.h). */
+static const int uv_record_ids[] = {DERM_ST_UV_DOSE, DERM_ST_UVA_DOSE, DERM_ST_UV_MEMORY};
+enum { N_UV_RECORDS = sizeof uv_record_ids / sizeof *uv_record_ids };
+
+derm_status derm_sim_uv_records(struct derm_sim *s, struct derm_err *err)
+{
+    const size_t n = (size_t)s->grid.n;
+    for (int i = 0; i < N_UV_RECORDS; i++) {
+        derm_real **a = &s->f.state[uv_record_ids[i]];
+        if (!*a && !(*a = calloc(n, sizeof **a))) goto fail;
+    }
+    if (!s->dep_elastotic && !(s->dep_elastotic = calloc(n, sizeof *s->dep_elastotic))) goto fail;
+    return DERM_OK;
+fail:
+    return derm_err_set(err, DERM_ENOMEM, "cannot allocate the UV records for %lld voxels", (long long)s->grid.n);
+}
+
 /* What the schedule delivers over [t, t + dt): glucose, UV per layer (dose records, UVA
  * elastosis), the ROS excess and AP-1 drive per layer, cumulative doses; the exosome mix
  * ages. Treatment sources follow deposition (phase_treatments). */
-static void phase_exposures(struct derm_sim *s)
+static derm_status phase_exposures(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
     const double dt = s->dt_h;
@@ -109,6 +129,7 @@ static void phase_exposures(struct derm_sim *s)
     const double adapt = derm_exposure_photoadapt(&s->c.uv, x, dt, &s->photoadaptation);
     derm_exposure_layers(g, &s->c.uv, &s->c.oxidative, x, adapt, dt, &s->layers);
     if (s->layers.any_uv) { /* UV elastosis reads crowding at every voxel */
+        DERM_TRY(derm_sim_uv_records(s, err));
         phase_crowding(s, 1);
         derm_exposure_uv_records(g, &s->c.uv, &s->layers, s->crowd, dt, s->f.state[DERM_ST_UV_DOSE],
                                  s->f.state[DERM_ST_UVA_DOSE], s->dep_elastotic);
@@ -125,6 +146,7 @@ static void phase_exposures(struct derm_sim *s)
     derm_treatment_decay_mix(&s->c.treatment, dt, s->exo_mix);
     memcpy(s->in.exo_mult, s->exo_mult, sizeof s->exo_mult);
     phase_wounds(s);
+    return DERM_OK;
 }
 
 /* 1 if the n values are all zero (+0 or -0). */
@@ -302,15 +324,24 @@ void derm_sim_note_uv_memory(struct derm_sim *s)
 {
     const derm_real *m = s->f.state[DERM_ST_UV_MEMORY];
     int zero = 1;
-    for (int64_t v = 0; v < s->grid.n && zero; v++) zero = m[v] == 0.0 && !signbit(m[v]);
+    for (int64_t v = 0; m && v < s->grid.n && zero; v++) zero = m[v] == 0.0 && !signbit(m[v]);
     s->uv_memory_zero = zero;
 }
 
-/* derm_fields_make_fn of s->f: a lazy signal's prolongation along one row. */
+/* derm_fields_make_fn of s->f: along one row, a lazy signal's prolongation, or +0 for a UV
+ * record not yet allocated (derm_sim_uv_records). */
 static int make_lazy_row(const void *ctx, int id, int64_t q0, int64_t len, derm_real *out)
 {
     const struct derm_sim *s = ctx;
-    const int q = id - DERM_NMATRIX;
+    const int q = id - DERM_NMATRIX, st = id - DERM_NMATRIX - DERM_NSIGNAL;
+    if (st >= 0 && st < DERM_NSTATE && !s->f.state[st]) {
+        for (int i = 0; i < N_UV_RECORDS; i++)
+            if (uv_record_ids[i] == st) {
+                memset(out, 0, (size_t)len * sizeof *out);
+                return 0;
+            }
+        return -1;
+    }
     if (q < 0 || q >= DERM_NSIGNAL || !derm_signal_grids_lazy(s->diff, q)) return -1;
     enum { ROW_ON_STACK = 1024 };
     double stack[ROW_ON_STACK], *rows = s->grid.nx <= ROW_ON_STACK ? stack : malloc((size_t)s->grid.nx * sizeof *rows);
@@ -354,7 +385,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
     derm_sim_lap(s, DERM_PHASE_BINS, &t);
     /* 3. scheduled exposures delivered over this step */
-    phase_exposures(s);
+    DERM_TRY(phase_exposures(s, err));
     derm_sim_lap(s, DERM_PHASE_EXPOSURES, &t);
     /* 4. cell rules write intents (state changes, deaths, divisions) */
     derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, s->crowd, seed, s->step, dt);
@@ -398,7 +429,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
 static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
 {
     const size_t n = (size_t)s->grid.n, nz = (size_t)s->grid.nz;
-    derm_real **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->dep_elastotic, &s->crowd, &s->tmp};
+    derm_real **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->crowd, &s->tmp};
     for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++)
         if (!(*grid_arrays[i] = calloc(n, sizeof(derm_real)))) goto fail;
     double **layer_arrays[] = {
@@ -450,6 +481,10 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
     s->out_step0 = (int64_t)llround((p->run_age_start_years - s->age0) * DERM_HOURS_PER_YEAR / s->dt_h);
     if (s->out_step0 >= s->nsteps) s->out_step0 = s->nsteps - 1;
     DERM_TRY(derm_fields_init(&s->f, g, err));
+    for (int i = 0; i < N_UV_RECORDS; i++) { /* absent until the first UV (derm_sim_uv_records) */
+        free(s->f.state[uv_record_ids[i]]);
+        s->f.state[uv_record_ids[i]] = NULL;
+    }
     DERM_TRY(alloc_scratch(s, err));
     DERM_TRY(derm_bins_init(&s->bins, g, err));
     const double vol = derm_grid_voxel_mm3(g);

@@ -84,16 +84,22 @@ void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items)
     items[i++] = (struct derm_ckpt_item){"agent.voxel", DERM_CKPT_I64, s->a.n, s->a.voxel};
 }
 
+/* The UV records (derm_sim_uv_records), as state ids. */
+static const int uv_items[] = {DERM_ST_UV_DOSE, DERM_ST_UVA_DOSE, DERM_ST_UV_MEMORY};
+enum { N_UV_ITEMS = sizeof uv_items / sizeof *uv_items };
+
 /* The item of signal q's field in derm_state_items. */
 static int signal_item(int q) { return NSCALAR + 1 + DERM_NMATRIX + q; }
 
 /* A lazy signal (every signal on a coarser grid) has no fine array: its state is its coarse
  * state, saved in signals.coarse, and its item is left out of a checkpoint (and not read
- * from one, should one hold it). */
-static int lazy_item(const struct derm_sim *s, int i)
+ * from one, should one hold it). A UV record not yet allocated (derm_sim_uv_records: +0
+ * until the first UV) is left out too; a restore allocates it when the file holds it. */
+static int lazy_item(const struct derm_sim *s, const struct derm_ckpt_item *items, int i)
 {
     const int q = i - signal_item(0);
-    return q >= 0 && q < DERM_NSIGNAL && derm_signal_grids_lazy(s->diff, q);
+    if (q >= 0 && q < DERM_NSIGNAL && derm_signal_grids_lazy(s->diff, q)) return 1;
+    return items[i].data == NULL;
 }
 
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
@@ -105,7 +111,7 @@ derm_status derm_state_save(struct derm_sim *s, const char *path, const struct d
     derm_state_items(s, items);
     int kept = 0;
     for (int i = 0; i < n; i++)
-        if (!lazy_item(s, i)) items[kept++] = items[i];
+        if (!lazy_item(s, items, i)) items[kept++] = items[i];
     if (nextra > 0) memcpy(items + kept, extra, (size_t)nextra * sizeof *items);
     derm_status st = derm_checkpoint_write(path, meta, items, kept + nextra, err);
     free(items);
@@ -121,13 +127,25 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
     /* room for every agent first, so the column pointers below are final */
     if (na > s->a.n) DERM_TRY(derm_agents_reserve(&s->a, na - s->a.n, err));
     s->a.n = na;
-    const int n = derm_state_count();
+    /* the UV records: read when the file holds them (a run that had met UV), else +0 (a
+     * file written before the first UV, or by a run without it) */
+    const int n = derm_state_count(), uv0 = NSCALAR + 1 + DERM_NMATRIX + DERM_NSIGNAL;
+    int uv_in_file = 0;
+    for (int i = 0; i < N_UV_ITEMS; i++)
+        uv_in_file |= derm_checkpoint_has(ck, derm_field_desc(DERM_NMATRIX + DERM_NSIGNAL + uv_items[i])->name);
+    if (uv_in_file) DERM_TRY(derm_sim_uv_records(s, err));
     struct derm_ckpt_item *items = malloc((size_t)n * sizeof *items);
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
     derm_state_items(s, items);
+    if (!uv_in_file)
+        for (int i = 0; i < N_UV_ITEMS; i++) {
+            struct derm_ckpt_item *it = &items[uv0 + uv_items[i]];
+            if (it->data) memset(it->data, 0, (size_t)it->n * sizeof(derm_real));
+            it->data = NULL; /* not read */
+        }
     derm_status st = DERM_OK;
     for (int i = 0; i < n && st == DERM_OK; i++)
-        if (strcmp(items[i].name, "agents.n") != 0 && !lazy_item(s, i))
+        if (strcmp(items[i].name, "agents.n") != 0 && !lazy_item(s, items, i))
             st = derm_checkpoint_read(ck, items[i].name, items[i].type, items[i].n, items[i].data, err);
     free(items);
     if (st != DERM_OK) return st;

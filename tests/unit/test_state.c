@@ -11,7 +11,10 @@
  *   the state table (fields, agent columns, event clocks, walk state, counters, cumulative
  *   fluxes, photoadaptation, calibrated references) and every total is bitwise equal, so
  *   nothing that carries over between steps is missing from the table;
- * - a checkpoint with an item of the wrong length, or missing, is refused as damaged.
+ * - a checkpoint with an item of the wrong length, or missing, is refused as damaged;
+ * - the UV records (uv_dose, uva_dose, uv_memory and the elastotic deposit) are absent until
+ *   the first step with UV: a checkpoint before it leaves them out, a restore from it into a
+ *   fresh simulation continues bitwise, and into one that had met UV zeroes them.
  */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include <setjmp.h>
@@ -22,6 +25,7 @@
 #include <cmocka.h>
 #include <hdf5.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,12 +272,98 @@ static void test_coarse_signal_fields_rebuilt(void **state)
     free(c);
 }
 
+static int uv_absent(const struct derm_sim *s)
+{
+    return !s->f.state[DERM_ST_UV_DOSE] && !s->f.state[DERM_ST_UVA_DOSE] && !s->f.state[DERM_ST_UV_MEMORY] &&
+           !s->dep_elastotic;
+}
+
+static int all_zero(const derm_real *v, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (v[i] != 0.0 || signbit(v[i])) return 0;
+    return 1;
+}
+
+/* The UV records are absent (NULL, read as +0) until the first step with UV. */
+static void test_uv_records_absent_until_uv(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/derm_test_state_XXXXXX", path[256];
+    temp_checkpoint(dir, path, sizeof path);
+    static const char *const text = /* the sun from the ninth day: steps 0-7 without UV */
+        "run: {seed: 3, age_start_years: 25, age_end_years: 25.2, dt_hours: 24}\n"
+        "domain: {nx: 8, ny: 8, nz: 10, voxel_um: 20}\n"
+        "schedule:\n"
+        "  sun: {input: uv, dose: 2, from_age: 25.022, days_per_week: 7, hour_from: 9, hour_to: 17}\n";
+    struct cfg *c = load_text(text);
+    struct derm_ckpt_meta meta = {"resolved", "text", "state.yaml", "0.0", "git"};
+    struct derm_err err = {0};
+    struct derm_sim *a = create(c);
+    const int64_t n = a->grid.n;
+    assert_true(uv_absent(a));
+    steps(a, 7);
+    assert_true(uv_absent(a));
+    /* read as +0: the series and the frames' rows */
+    double t[DERM_NTOTALS];
+    if (derm_totals_compute(a, t, &err) != DERM_OK) fail_msg("totals: %s", err.msg);
+    assert_true(t[DERM_T_UV_DOSE_DERMAL_CUMULATIVE] == 0.0 && !signbit(t[DERM_T_UV_DOSE_DERMAL_CUMULATIVE]));
+    derm_real row[8];
+    for (int i = 0; i < 3; i++) {
+        const int id = DERM_NMATRIX + DERM_NSIGNAL + (int[]){DERM_ST_UV_DOSE, DERM_ST_UVA_DOSE, DERM_ST_UV_MEMORY}[i];
+        memset(row, 0xff, sizeof row);
+        assert_int_equal(a->f.make(a->f.make_ctx, id, 8, 8, row), 0);
+        assert_true(all_zero(row, 8));
+    }
+    /* a checkpoint before the first UV leaves them out */
+    if (derm_state_save(a, path, &meta, NULL, 0, &err) != DERM_OK) fail_msg("save: %s", err.msg);
+    steps(a, 5);
+    assert_false(uv_absent(a));
+    assert_false(all_zero(a->f.state[DERM_ST_UV_DOSE], n));
+    assert_false(all_zero(a->f.state[DERM_ST_UVA_DOSE], n));
+    struct derm_checkpoint *ck = NULL;
+    if (derm_checkpoint_open(path, &ck, &err) != DERM_OK) fail_msg("open: %s", err.msg);
+    assert_false(derm_checkpoint_has(ck, "uv_dose") || derm_checkpoint_has(ck, "uva_dose") ||
+                 derm_checkpoint_has(ck, "uv_memory"));
+    /* into a fresh simulation: still absent, and on from there as the first went */
+    struct derm_sim *b = create(c);
+    if (derm_state_restore(b, ck, &err) != DERM_OK) fail_msg("restore: %s", err.msg);
+    assert_true(uv_absent(b));
+    steps(b, 5);
+    state_equal(a, b);
+    /* into one that has met UV: its records back to +0 */
+    if (derm_state_restore(a, ck, &err) != DERM_OK) fail_msg("restore: %s", err.msg);
+    derm_checkpoint_close(ck);
+    assert_true(all_zero(a->f.state[DERM_ST_UV_DOSE], n) && all_zero(a->f.state[DERM_ST_UVA_DOSE], n) &&
+                all_zero(a->f.state[DERM_ST_UV_MEMORY], n));
+    assert_int_equal(a->uv_memory_zero, 1);
+    /* a checkpoint after the first UV holds them, and a restore allocates them */
+    if (derm_state_save(b, path, &meta, NULL, 0, &err) != DERM_OK) fail_msg("save: %s", err.msg);
+    struct derm_sim *d = create(c);
+    if (derm_checkpoint_open(path, &ck, &err) != DERM_OK) fail_msg("open: %s", err.msg);
+    assert_true(derm_checkpoint_has(ck, "uv_dose") && derm_checkpoint_has(ck, "uva_dose") &&
+                derm_checkpoint_has(ck, "uv_memory"));
+    if (derm_state_restore(d, ck, &err) != DERM_OK) fail_msg("restore: %s", err.msg);
+    derm_checkpoint_close(ck);
+    assert_false(uv_absent(d));
+    steps(b, 3);
+    steps(d, 3);
+    state_equal(b, d);
+    remove(path);
+    rmdir(dir);
+    derm_sim_free(a);
+    derm_sim_free(b);
+    derm_sim_free(d);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_derived_is_not_state),
         cmocka_unit_test(test_restore_continues_bitwise),
         cmocka_unit_test(test_coarse_signal_fields_rebuilt),
+        cmocka_unit_test(test_uv_records_absent_until_uv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,4 +166,10 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err);
  *  then leaves the field and its read alone until UV first reaches the dermis. */
 void derm_sim_note_uv_memory(struct derm_sim *s);
 
+/** The UV records (states uv_dose, uva_dose, uv_memory) and the elastotic deposit, allocated
+ *  and zeroed if absent. They are +0 until UV first reaches the dermis, and absent (NULL,
+ *  read as +0) until then: the first step with UV allocates them, as does a restore from a
+ *  checkpoint that holds them. */
+derm_status derm_sim_uv_records(struct derm_sim *s, struct derm_err *err);
+
 #endif
