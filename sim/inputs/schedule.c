@@ -415,6 +415,13 @@ static derm_status check_inert_keys(const struct derm_schedule_entry *e, const c
     return DERM_OK;
 }
 
+int derm_schedule_has_uv(const struct derm_schedule *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->e[i].input == DERM_IN_UV && s->e[i].dose > 0.0) return 1;
+    return 0;
+}
+
 derm_status derm_schedule_validate(const struct derm_schedule *s, double age_start, double age_end,
                                    struct derm_err *err)
 {

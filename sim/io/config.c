@@ -654,7 +654,9 @@ derm_status derm_config_validate(const struct derm_params *p, const struct derm_
     /* the model begins at the young-adult age when the run starts later (the history is simulated) */
     const double begin = p->run_age_start_years < p->subject_young_adult_age_years ? p->run_age_start_years
                                                                                    : p->subject_young_adult_age_years;
-    return derm_schedule_validate(sched, begin, p->run_age_end_years, err);
+    DERM_TRY(derm_schedule_validate(sched, begin, p->run_age_end_years, err));
+    /* the memory the run needs, with the UV records only if its schedule delivers UV */
+    return derm_params_check_memory(p, origins, derm_schedule_has_uv(sched), err);
 }
 
 void derm_config_write_yaml(const struct derm_params *p, const struct derm_schedule *sched, FILE *fp)

@@ -182,10 +182,14 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 #define BYTES_PER_AGENT 200.0
 /* the bins (store/bins.h): rows, the sort's buffer, occupied voxels and their offsets */
 #define BINS_BYTES_PER_AGENT 32.0
+/* the UV records (uv_dose, uva_dose, uv_memory and the elastotic deposit: sim/sim.h) */
+#define UV_RECORD_ARRAYS 4.0
 
 /* Bytes per voxel of a run's arrays, each signal counted on its own grid (the rule of
  * derm_signal_grids_choose, solve/signal_grids.h). Arrays of derm_real (core/real.h: 8 bytes,
- * 4 in the lean build) on the voxel grid: every matrix and state field, the field of every
+ * 4 in the lean build) on the voxel grid: every matrix and state field (without uv, the UV
+ * records, three states and a scratch array, are left out: sim/sim.c derm_sim_uv_records),
+ * the field of every
  * signal on the voxel grid (a signal on a coarser grid has none: sim/sim.c keeps it lazy),
  * six scratch arrays, and, when frames of fields are written uncompressed, their float32
  * buffer (4 bytes; the bins hold nothing per voxel: they are counted per agent). Per signal
@@ -194,12 +198,12 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
  * block); a signal on a grid coarser by f keeps its state, source and multipliers there,
  * 1/f^3 of that. Each grid that solves a diffusing signal adds its transform buffer (about
  * n/2 complex doubles, 1/f^3 of the voxel grid's). */
-static double bytes_per_voxel(const struct derm_params *p)
+static double bytes_per_voxel(const struct derm_params *p, int uv)
 {
     const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};
     const double r = (double)sizeof(derm_real);
-    double d =
-        r * (DERM_NMATRIX + DERM_NSTATE + 6.0) + (p->output_write_fields && p->output_compression == 0 ? 4.0 : 0.0);
+    double d = r * (DERM_NMATRIX + DERM_NSTATE + 6.0 - (uv ? 0.0 : UV_RECORD_ARRAYS)) +
+               (p->output_write_fields && p->output_compression == 0 ? 4.0 : 0.0);
     int64_t fs[DERM_NSIGNAL];
     int nf = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) {
@@ -237,7 +241,7 @@ static double layer_scratch_per_thread(const struct derm_params *p)
     return (nxy + nx) * rb + nx * 8.0 + ny;
 }
 
-double derm_params_memory_estimate(const struct derm_params *p)
+double derm_params_memory_estimate(const struct derm_params *p, int uv)
 {
     double nvox = (double)p->domain_nx * (double)p->domain_ny * (double)p->domain_nz;
     double voxel_mm = p->domain_voxel_um * 1e-3;
@@ -250,7 +254,7 @@ double derm_params_memory_estimate(const struct derm_params *p)
     const long procs = sysconf(_SC_NPROCESSORS_ONLN);
     const double threads = p->run_threads > 0 ? (double)p->run_threads : (procs > 0 ? (double)procs : 1.0);
     const double chunk = fmin(4.0 * nvox, (double)DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES);
-    return nvox * bytes_per_voxel(p) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT) +
+    return nvox * bytes_per_voxel(p, uv) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT) +
            (p->output_write_fields ? threads * 2.0 * 1.01 * chunk : 0.0) + threads * layer_scratch_per_thread(p);
 }
 
@@ -275,19 +279,21 @@ static double available_memory_bytes(void)
     return 0;
 }
 
+/* The grid key the configuration set first (defaults alone cannot be too large). */
+static const struct derm_param_desc *cited_grid_key(const struct derm_param_origin *origins)
+{
+    static const char *const grid_keys[] = {"domain.nx", "domain.ny", "domain.nz", "domain.voxel_um"};
+    for (size_t i = 0; i < sizeof grid_keys / sizeof grid_keys[0]; i++) {
+        const struct derm_param_desc *d = derm_params_find(grid_keys[i]);
+        if (d && has_origin(origins, d)) return d;
+    }
+    return derm_params_find("domain.nx");
+}
+
 static derm_status check_grid(const struct derm_params *p, const struct derm_param_origin *origins,
                               struct derm_err *err)
 {
-    /* cite the first grid key the user set; defaults alone cannot be too large */
-    static const char *const grid_keys[] = {"domain.nx", "domain.ny", "domain.nz", "domain.voxel_um"};
-    const struct derm_param_desc *cited = derm_params_find("domain.nx");
-    for (size_t i = 0; i < sizeof grid_keys / sizeof grid_keys[0]; i++) {
-        const struct derm_param_desc *d = derm_params_find(grid_keys[i]);
-        if (d && has_origin(origins, d)) {
-            cited = d;
-            break;
-        }
-    }
+    const struct derm_param_desc *cited = cited_grid_key(origins);
     const char *where = origin_of(origins, cited);
     int64_t nx = p->domain_nx, ny = p->domain_ny, nz = p->domain_nz;
     if (nx < 1 || ny < 1 || nz < 1)
@@ -303,7 +309,15 @@ static derm_status check_grid(const struct derm_params *p, const struct derm_par
                             "%s: key '%s': grid %lld x %lld x %lld has too many voxels to "
                             "address; expected a smaller grid",
                             where, cited->path, (long long)nx, (long long)ny, (long long)nz);
-    double need = derm_params_memory_estimate(p);
+    return DERM_OK;
+}
+
+derm_status derm_params_check_memory(const struct derm_params *p, const struct derm_param_origin *origins, int uv,
+                                     struct derm_err *err)
+{
+    const struct derm_param_desc *cited = cited_grid_key(origins);
+    const int64_t nx = p->domain_nx, ny = p->domain_ny, nz = p->domain_nz;
+    double need = derm_params_memory_estimate(p, uv);
     double avail = available_memory_bytes();
     if (avail > 0 && need > 0.8 * avail) {
         const double gib = 1024.0 * 1024.0 * 1024.0;
@@ -312,7 +326,7 @@ static derm_status check_grid(const struct derm_params *p, const struct derm_par
                             "about %.1f GiB but only %.1f GiB is available (80 %% of %.1f GiB "
                             "free); expected a smaller grid (domain.nx, domain.ny, domain.nz) or "
                             "the same tissue with a larger domain.voxel_um",
-                            where, cited->path, (long long)nx, (long long)ny, (long long)nz,
+                            origin_of(origins, cited), cited->path, (long long)nx, (long long)ny, (long long)nz,
                             (double)nx * (double)ny * (double)nz, p->domain_voxel_um, need / gib, 0.8 * avail / gib,
                             avail / gib);
     }

@@ -58,6 +58,10 @@ derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *k
 /** "--set schedule.NAME.KEY=VALUE" for an existing entry, or a new one when KEY is `input`. */
 derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text, struct derm_err *err);
 
+/** 1 if an entry delivers UV (input uv with a dose above 0): a run without one never
+ *  allocates its UV records (sim/sim.h, derm_sim_uv_records). */
+int derm_schedule_has_uv(const struct derm_schedule *s);
+
 /** Whole-schedule checks for a run from age_start to age_end (years): an input for every
  *  entry, active periods inside the run and not empty, windows that make sense, courses
  *  with an interval, keys that do not apply to the input, level inputs overlapping in time.

@@ -84,8 +84,17 @@ derm_status derm_params_validate(const struct derm_params *p, const struct derm_
 /** Estimated peak memory of a run with these parameters, bytes: the arrays on the voxel grid,
  *  each signal's arrays on its own grid (domain.signal_voxel_ratio), and the agents at twice
  *  the papillary density everywhere (within ~3 % of the measured peak of the reference run,
- *  at ratio 0.125 and 0). */
-double derm_params_memory_estimate(const struct derm_params *p);
+ *  at ratio 0.125 and 0). uv: 1 if the run's schedule delivers UV (derm_schedule_has_uv;
+ *  1 when unknown), 0 if not: such a run never allocates its UV records (four voxel-grid
+ *  arrays, sim/sim.h derm_sim_uv_records). */
+double derm_params_memory_estimate(const struct derm_params *p, int uv);
+
+/** DERM_ECONFIG, citing the first grid key the configuration set, when the estimate
+ *  (derm_params_memory_estimate with uv) exceeds 80 % of the memory available to a new
+ *  process; DERM_OK otherwise or when that is unknown. derm_config_validate runs it with the
+ *  schedule's uv. */
+derm_status derm_params_check_memory(const struct derm_params *p, const struct derm_param_origin *origins, int uv,
+                                     struct derm_err *err);
 
 /** Write the full resolved parameter set as nested YAML with units comments. */
 void derm_params_write_yaml(const struct derm_params *p, FILE *fp);
