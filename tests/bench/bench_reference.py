@@ -11,7 +11,10 @@ to ages 25 to 25+N), then:
   (parameters, the 20-year cell spin-up and 4-year settle that build the young adult) and
   the time loop with the finish (report.md); the same split of the CPU time (user+sys, from
   /proc while it runs and wait4 at the end);
-- peak memory (max RSS), simulated years per wall minute, ms per step;
+- peak memory (max RSS), simulated years per wall minute, ms per step; whether this kernel
+  maps reads of never-written memory to its shared zero page (then an array a run reads but
+  never writes costs nothing) or gives each such page its own memory (then it counts in
+  every peak: some VMs' kernels do);
 - the signals as the run treats them, read from the file (its resolved configuration and
   the *_mean series): transformed, per voxel (D = 0 or 12 D/h^2 < 1e-3 k) and idle (zero
   throughout: no source, so the solver skips it); signal voxel-updates per second counting
@@ -71,6 +74,33 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 HOURS_PER_YEAR = 365.25 * 24.0
 # phases that run the agents' rules (for agent-steps per second per core)
 AGENT_PHASES = ("cell_rules", "secretion", "motility", "lifecycle")
+
+
+def reads_allocate(mib=64):
+    """True if reading never-written anonymous memory raises this process's RSS (the kernel
+    gives each page read its own memory), False if it stays (the shared zero page), None if
+    unknown."""
+    import mmap
+    def rss_kib():
+        try:
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, ValueError, IndexError):
+            return None
+    n = mib << 20
+    m = mmap.mmap(-1, n)
+    try:
+        before = rss_kib()
+        page = mmap.PAGESIZE
+        total = 0
+        for i in range(0, n, page):
+            total += m[i]
+        after = rss_kib()
+    finally:
+        m.close()
+    if before is None or after is None or total != 0:
+        return None
+    return after - before > (mib * 1024) // 2
 
 
 def cpu_seconds_proc(pid):
@@ -221,6 +251,12 @@ def report(m, config_rel):
     else:
         print(f"CPU time (user+sys)       {cpu:.1f} s{busy}")
     print(f"peak memory (max RSS)     {m['maxrss_kib'] / 1024:.0f} MiB")
+    zp = reads_allocate()
+    if zp is not None:
+        print("  this kernel " + ("gives every page read but never written its own memory (no shared zero "
+                                  "page): an array a run only reads counts in the peak" if zp else
+                                  "maps pages read but never written to its shared zero page: an array a run "
+                                  "only reads costs nothing"))
     line = f"simulated years / minute  {m['years'] / (wall / 60):.2f} (whole process)"
     if loop:
         line += f", {m['years'] / (loop / 60):.2f} (time loop)"
