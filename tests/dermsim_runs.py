@@ -31,10 +31,10 @@ def run_all(jobs, env, parallel=2):
                 assert proc.returncode == 0, f"{' '.join(map(str, argv))} failed:\n{open(log).read()}"
 
 
-def signal_after_rows(argv, out, env, rows=20, checkpoint=False, sig=signal.SIGTERM, timeout=120):
-    """Start the run `argv` (writing into `out`) and send it `sig` once out/run.partial.h5
-    holds more than `rows` rows (and, with `checkpoint`, out/checkpoint.h5 exists); after
-    SIGTERM the run must stop with exit 130. Returns its stderr (bytes)."""
+def signal_after_rows(argv, out, env, rows=20, checkpoint=False, sig=signal.SIGTERM, timeout=120, delay=0.0):
+    """Start the run `argv` (writing into `out`) and send it `sig` `delay` seconds after
+    out/run.partial.h5 holds more than `rows` rows (and, with `checkpoint`, out/checkpoint.h5
+    exists); after SIGTERM the run must stop with exit 130. Returns its stderr (bytes)."""
     import h5py
     proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
@@ -48,6 +48,8 @@ def signal_after_rows(argv, out, env, rows=20, checkpoint=False, sig=signal.SIGT
         except Exception:  # noqa: BLE001 - not there yet, or caught mid-write
             pass
         time.sleep(0.01)
+    if delay > 0:
+        time.sleep(delay)
     assert proc.poll() is None, "the run finished before it could be interrupted"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)

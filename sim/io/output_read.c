@@ -787,7 +787,9 @@ static derm_status verify_here(const char *h5_path, int full, const struct derm_
     derm_status st = verify_structure(&V);
     if (st == DERM_OK) st = verify_rows(&V);
     if (st == DERM_OK) st = verify_frames(&V, full);
-    if (st == DERM_OK && s.frames > 0 && s.last_frame_step > s.last_step)
+    /* a completed run ends with a row and a frame at its last step; an interrupted one stops
+     * after the frame of its step, which is not a series step when the intervals differ */
+    if (st == DERM_OK && s.completed && s.frames > 0 && s.last_frame_step > s.last_step)
         st = derm_err_set(err, DERM_ECORRUPT,
                           "%s: the last frame (step %" PRId64 ") is newer than the last series row (step %" PRId64 ")",
                           h5_path, s.last_frame_step, s.last_step);

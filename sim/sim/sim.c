@@ -480,11 +480,9 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
     if (s->nsteps < 1) s->nsteps = 1;
     s->out_step0 = (int64_t)llround((p->run_age_start_years - s->age0) * DERM_HOURS_PER_YEAR / s->dt_h);
     if (s->out_step0 >= s->nsteps) s->out_step0 = s->nsteps - 1;
-    DERM_TRY(derm_fields_init(&s->f, g, err));
-    for (int i = 0; i < N_UV_RECORDS; i++) { /* absent until the first UV (derm_sim_uv_records) */
-        free(s->f.state[uv_record_ids[i]]);
-        s->f.state[uv_record_ids[i]] = NULL;
-    }
+    unsigned absent = 0; /* the UV records, until the first UV (derm_sim_uv_records) */
+    for (int i = 0; i < N_UV_RECORDS; i++) absent |= 1u << uv_record_ids[i];
+    DERM_TRY(derm_fields_init(&s->f, g, absent, err));
     DERM_TRY(alloc_scratch(s, err));
     DERM_TRY(derm_bins_init(&s->bins, g, err));
     const double vol = derm_grid_voxel_mm3(g);

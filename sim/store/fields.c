@@ -21,7 +21,8 @@ const struct derm_field_desc *derm_field_desc(int f)
     return &field_table[f];
 }
 
-derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, struct derm_err *err)
+derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, unsigned absent_states,
+                             struct derm_err *err)
 {
     *f = (struct derm_fields){.grid = *g};
     for (int m = 0; m < DERM_NMATRIX; m++) {
@@ -33,6 +34,7 @@ derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, s
         if (!f->signal[s]) goto fail;
     }
     for (int s = 0; s < DERM_NSTATE; s++) {
+        if (absent_states >> s & 1u) continue; /* NULL: made by `make` (the caller's) */
         f->state[s] = calloc((size_t)g->n, sizeof(derm_real));
         if (!f->state[s]) goto fail;
     }

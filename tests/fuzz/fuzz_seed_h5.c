@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     if (derm_output_create(&o, path, NULL, &meta, &g, &opts, &err) != DERM_OK) return fail(&err);
     struct derm_fields f;
     struct derm_agents a;
-    derm_fields_init(&f, &g, &err);
+    derm_fields_init(&f, &g, 0, &err);
     derm_agents_init(&a, 4, &err);
     for (int k = 0; k < 3; k++) {
         double t[2] = {1.5 + k, 10.0 - k};

@@ -469,3 +469,37 @@ def test_signal_grids_resume_both_ways(reference, tmp_path):
     assert_same_run(out / "run.h5", tmp_path / "whole" / "run.h5")
     with h5py.File(out / "run.h5", "r") as a, h5py.File(reference["h5"], "r") as b:
         assert not np.array_equal(a["mmp1_mean"][()], b["mmp1_mean"][()])
+
+
+UNALIGNED = """\
+run: {seed: 5, age_start_years: 25, age_end_years: 25.5, dt_hours: 24}
+output: {series_interval_days: 7, frame_interval_days: 1, checkpoint_interval_days: 50}
+domain: {nx: 24, ny: 24, nz: 12, voxel_um: 20}
+"""
+
+
+def test_resume_at_a_frame_step_between_rows(tmp_path):
+    """Frames every step, series rows every seventh: a run stopped at a step that is not a
+    series step (its file ends in a frame newer than its last row) resumes, and ends as the
+    uninterrupted run. Until 2026-12-06 such a file was refused as damaged. A row becomes
+    visible with the frame of its step, so the signal waits a little to land a few steps
+    later, between rows."""
+    need_bin()
+    cfg = tmp_path / "unaligned.yaml"
+    cfg.write_text(UNALIGNED)
+    p = dermsim("run", cfg, "-o", tmp_path / "ref", "--quiet", "--threads", "1")
+    assert p.returncode == 0, p.stderr
+    met = 0
+    for attempt, delay in enumerate((0.03, 0.015, 0.06, 0.1, 0.045)):
+        out = tmp_path / f"t{attempt}"
+        dermsim_runs.signal_after_rows([BIN, "run", cfg, "-o", out, "--quiet", "--threads", "1"], out, env(),
+                                       rows=3 + attempt, delay=delay)
+        with h5py.File(out / "checkpoint.h5", "r") as f:
+            step = int(np.asarray(f["step"][()]).ravel()[0])
+        p = dermsim("resume", out, "--quiet")
+        assert p.returncode == 0, p.stderr
+        assert_same_run(out / "run.h5", tmp_path / "ref" / "run.h5")
+        met += step % 7 != 0
+        if met:
+            break
+    assert met, "no stop landed between two series rows"

@@ -160,7 +160,7 @@ static inline void world_init(struct world *w, int64_t nx, int64_t ny, int64_t n
     memset(w, 0, sizeof *w);
     assert_true(nz <= MAXNZ);
     assert_int_equal(derm_grid_init(&w->g, nx, ny, nz, h, NULL), DERM_OK);
-    assert_int_equal(derm_fields_init(&w->f, &w->g, NULL), DERM_OK);
+    assert_int_equal(derm_fields_init(&w->f, &w->g, 0, NULL), DERM_OK);
     assert_int_equal(derm_agents_init(&w->a, 16, NULL), DERM_OK);
     assert_int_equal(derm_bins_init(&w->b, &w->g, NULL), DERM_OK);
     assert_non_null(w->crowd = calloc((size_t)w->g.n, sizeof(double)));

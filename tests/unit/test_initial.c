@@ -157,7 +157,7 @@ static void test_matrix_steady_state(void **state)
     struct derm_grid g;
     assert_int_equal(derm_grid_init(&g, 3, 2, 2, 20.0, NULL), DERM_OK);
     struct derm_fields f;
-    assert_int_equal(derm_fields_init(&f, &g, NULL), DERM_OK);
+    assert_int_equal(derm_fields_init(&f, &g, 0, NULL), DERM_OK);
     const struct derm_initial_coef c = coef();
     struct derm_matrix_coef mc = {0};
     mc.k_cleave_h = 1e-5;
@@ -281,8 +281,8 @@ static void test_develop_reaches_young_adult(void **state)
     struct derm_grid g;
     assert_int_equal(derm_grid_init(&g, 2, 2, 2, 20.0, NULL), DERM_OK);
     struct derm_fields young, f;
-    assert_int_equal(derm_fields_init(&young, &g, NULL), DERM_OK);
-    assert_int_equal(derm_fields_init(&f, &g, NULL), DERM_OK);
+    assert_int_equal(derm_fields_init(&young, &g, 0, NULL), DERM_OK);
+    assert_int_equal(derm_fields_init(&f, &g, 0, NULL), DERM_OK);
     derm_initial_matrix(&g, young.matrix, &d.ic, &d.mc);
     const double ages[] = {10.0, 15.0, 20.0, 24.5};
     for (size_t i = 0; i < sizeof ages / sizeof *ages; i++) {
@@ -322,7 +322,7 @@ static void test_develop_reaches_young_adult(void **state)
         /* younger starts hold less */
         if (i) {
             struct derm_fields prev;
-            assert_int_equal(derm_fields_init(&prev, &g, NULL), DERM_OK);
+            assert_int_equal(derm_fields_init(&prev, &g, 0, NULL), DERM_OK);
             derm_initial_matrix(&g, prev.matrix, &d.ic, &d.mc);
             derm_initial_develop(&g, prev.matrix, &d.ic, &d.mc, &d.sc, ages[i - 1]);
             assert_true(prev.matrix[DERM_M_COLLAGEN_INTACT][0] < f.matrix[DERM_M_COLLAGEN_INTACT][0]);
@@ -363,7 +363,7 @@ static void test_develop_with_matrix_kinetics(void **state)
     struct derm_grid g;
     assert_int_equal(derm_grid_init(&g, 1, 1, 1, 20.0, NULL), DERM_OK);
     struct derm_fields f;
-    assert_int_equal(derm_fields_init(&f, &g, NULL), DERM_OK);
+    assert_int_equal(derm_fields_init(&f, &g, 0, NULL), DERM_OK);
     const double a0 = 10.0, y = d.sc.young_age, dt = 168.0;
     derm_initial_matrix(&g, f.matrix, &d.ic, &d.mc);
     const double I0 = f.matrix[DERM_M_COLLAGEN_INTACT][0], F0 = f.matrix[DERM_M_COLLAGEN_FRAGMENTED][0];

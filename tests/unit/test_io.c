@@ -145,7 +145,7 @@ static struct derm_output *write_run(const char *h5, const char *xdmf, const str
 
     struct derm_fields f;
     struct derm_agents a;
-    assert_int_equal(derm_fields_init(&f, &g, &err), DERM_OK);
+    assert_int_equal(derm_fields_init(&f, &g, 0, &err), DERM_OK);
     assert_int_equal(derm_agents_init(&a, 4, &err), DERM_OK);
     for (int k = 0; k < NFRAMES; k++) {
         fill_fields(&f, k);
@@ -894,7 +894,7 @@ static void test_write_failure(void **state)
 
     struct derm_fields f;
     struct derm_agents a;
-    assert_int_equal(derm_fields_init(&f, &g, &err), DERM_OK);
+    assert_int_equal(derm_fields_init(&f, &g, 0, &err), DERM_OK);
     assert_int_equal(derm_agents_init(&a, 4, &err), DERM_OK);
     fill_fields(&f, 0);
     set_agents(&a, 0);
@@ -980,7 +980,7 @@ static void test_fields_made_when_read(void **state)
             remove(path[made]);
             assert_int_equal(derm_output_create(&o, path[made], NULL, &meta, &g, &opts, &err), DERM_OK);
             struct derm_fields f;
-            assert_int_equal(derm_fields_init(&f, &g, &err), DERM_OK);
+            assert_int_equal(derm_fields_init(&f, &g, 0, &err), DERM_OK);
             int frame = 0;
             struct derm_fields view = f;
             if (made) { /* every other signal made when read */

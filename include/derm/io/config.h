@@ -53,7 +53,8 @@ derm_status derm_config_load_string(const char *text, const char *name, struct d
 derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched, struct derm_param_origin *origins,
                                   const char *assignment, struct derm_err *err);
 
-/** Parameter cross-checks, then the schedule against the run's ages. */
+/** Parameter cross-checks, then the schedule against the run's ages, then the memory the
+ *  run needs against what is available (derm_params_check_memory, with the schedule's UV). */
 derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,
                                  const struct derm_param_origin *origins, struct derm_err *err);
 

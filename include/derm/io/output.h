@@ -175,7 +175,8 @@ struct derm_output_summary {
 
 /** Check a run file: its structure (every variable the writer makes, with the types and
  *  shapes it writes), that lengths agree, the row and frame checksums, that the last
- *  frame is not newer than the last series row, and that compressed chunks decompress and
+ *  frame is not newer than the last series row (in a completed run's file), and that
+ *  compressed chunks decompress and
  *  pass their Fletcher32 checksum: every chunk if `full`, else the last frame's. A file of
  *  a run that did not complete may end in one unfinished row and one unfinished frame
  *  (killed while HDF5 flushed them, in HDF5's own order: lengths, chunks or values not all

@@ -74,7 +74,8 @@ struct derm_param_origin {
 };
 
 /** Cross-parameter checks: age_end > age_start, hrt period inside the run, output
- *  intervals, grid size overflow and memory (estimated bytes vs available memory), ...
+ *  intervals, grid size overflow (the memory a run needs is checked with its schedule:
+ *  derm_params_check_memory, from derm_config_validate), ...
  *  `origins` (may be NULL) lets the message cite the offending key's location, as in
  *  "cfg.yaml:4:18: key 'run.age_end_years': 20 is not after run.age_start_years (25);
  *  expected a value > 25". The schedule is validated beside it (derm_schedule_validate). */

@@ -72,7 +72,10 @@ void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items);
 
 /** Write s's state and the caller's `extra` items to checkpoint `path`. The field of a
  *  signal on a coarser grid is left out when it is the prolongation of its coarse state (as
- *  after every step) and rebuilt by derm_state_restore. */
+ *  after every step) and rebuilt by derm_state_restore. The UV records are left out while
+ *  they are absent (before the first UV: derm_sim_uv_records), and the item `uv_records`
+ *  (int64, 0 or 1) says whether the file holds them; derm_state_restore allocates them when
+ *  it does, and refuses the file as damaged when it says so but one is missing. */
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
                             const struct derm_ckpt_item *extra, int nextra, struct derm_err *err);
 

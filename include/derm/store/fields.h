@@ -103,13 +103,15 @@ struct derm_fields {
     struct derm_grid grid;
     derm_real *matrix[DERM_NMATRIX]; /* each grid.n values */
     derm_real *signal[DERM_NSIGNAL]; /* each grid.n values, or NULL: made by `make` */
-    derm_real *state[DERM_NSTATE];   /* each grid.n values */
+    derm_real *state[DERM_NSTATE];   /* each grid.n values, or NULL: made by `make` */
     derm_fields_make_fn *make;       /* the values of the fields whose arrays are NULL (or NULL) */
     const void *make_ctx;            /* its first argument */
 };
 
-/** Allocate zeroed storage for every field. */
-derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, struct derm_err *err);
+/** Allocate zeroed storage for every field but the states whose bits are set in
+ *  absent_states (bit s: state s left NULL, for the caller's `make`). */
+derm_status derm_fields_init(struct derm_fields *f, const struct derm_grid *g, unsigned absent_states,
+                             struct derm_err *err);
 void derm_fields_fini(struct derm_fields *f);
 
 /** Pointer to field f (registry numbering): NULL for one made when read (f->make). */

@@ -71,7 +71,7 @@ static void test_storage_is_float32(void **state)
     assert_string_equal(DERM_REAL_NAME, "float32");
     struct derm_fields f;
     const struct derm_grid g = make_grid(3, 2, 2, 10.0);
-    assert_int_equal(derm_fields_init(&f, &g, NULL), DERM_OK);
+    assert_int_equal(derm_fields_init(&f, &g, 0, NULL), DERM_OK);
     f.matrix[0][g.n - 1] = 1.0f; /* allocated as g.n float32 values */
     derm_fields_fini(&f);
 }
