@@ -182,15 +182,13 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 #define BYTES_PER_AGENT 200.0
 /* the bins (store/bins.h): rows, the sort's buffer, occupied voxels and their offsets */
 #define BINS_BYTES_PER_AGENT 32.0
-/* the UV records (uv_dose, uva_dose, uv_memory and the elastotic deposit: sim/sim.h) */
-#define UV_RECORD_ARRAYS 4.0
 
 /* Bytes per voxel of a run's arrays, each signal counted on its own grid (the rule of
  * derm_signal_grids_choose, solve/signal_grids.h). Arrays of derm_real (core/real.h: 8 bytes,
  * 4 in the lean build) on the voxel grid: every matrix and state field (without uv, the UV
- * records, three states and a scratch array, are left out: sim/sim.c derm_sim_uv_records),
- * the field of every
- * signal on the voxel grid (a signal on a coarser grid has none: sim/sim.c keeps it lazy),
+ * records DERM_ST_UV_RECORDS and the elastotic deposit are left out: sim/sim.c
+ * derm_sim_uv_records), the field of every signal on the voxel grid (a signal on a coarser
+ * grid has none: sim/sim.c keeps it lazy),
  * six scratch arrays, and, when frames of fields are written uncompressed, their float32
  * buffer (4 bytes; the bins hold nothing per voxel: they are counted per agent). Per signal
  * on the voxel grid: its source (derm_real) and, if it diffuses, its two per-mode multiplier
@@ -202,7 +200,9 @@ static double bytes_per_voxel(const struct derm_params *p, int uv)
 {
     const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};
     const double r = (double)sizeof(derm_real);
-    double d = r * (DERM_NMATRIX + DERM_NSTATE + 6.0 - (uv ? 0.0 : UV_RECORD_ARRAYS)) +
+    int uv_arrays = 1; /* the UV records and the elastotic deposit */
+    for (int st = 0; st < DERM_NSTATE; st++) uv_arrays += DERM_ST_UV_RECORDS >> st & 1u;
+    double d = r * (DERM_NMATRIX + DERM_NSTATE + 6.0 - (uv ? 0 : uv_arrays)) +
                (p->output_write_fields && p->output_compression == 0 ? 4.0 : 0.0);
     int64_t fs[DERM_NSIGNAL];
     int nf = 0;

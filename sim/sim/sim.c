@@ -94,24 +94,31 @@ static void phase_wounds(struct derm_sim *s)
     s->in.wound_synthesis_k = s->wound.synthesis;
 }
 
-/* The UV records (the cumulative doses and the UV memory, states of s->f) and the elastotic
- * deposit they drive are +0 everywhere until the first step with UV: absent (NULL, read as
- * +0 by the series, the frames and the matrix kernel) until then, so a run without sun holds
- * none of these four voxel-grid arrays (sim.h). */
-static const int uv_record_ids[] = {DERM_ST_UV_DOSE, DERM_ST_UVA_DOSE, DERM_ST_UV_MEMORY};
-enum { N_UV_RECORDS = sizeof uv_record_ids / sizeof *uv_record_ids };
-
+/* The UV records (the states DERM_ST_UV_RECORDS of s->f) and the elastotic deposit they
+ * drive are +0 everywhere until the first step with UV: absent (NULL, read as +0 by the
+ * series, the frames and the matrix kernel) until then, so a run without sun holds none of
+ * these four voxel-grid arrays (sim.h). */
 derm_status derm_sim_uv_records(struct derm_sim *s, struct derm_err *err)
 {
     const size_t n = (size_t)s->grid.n;
-    for (int i = 0; i < N_UV_RECORDS; i++) {
-        derm_real **a = &s->f.state[uv_record_ids[i]];
-        if (!*a && !(*a = calloc(n, sizeof **a))) goto fail;
-    }
+    for (int st = 0; st < DERM_NSTATE; st++)
+        if (DERM_ST_UV_RECORDS >> st & 1u && !s->f.state[st] && !(s->f.state[st] = calloc(n, sizeof(derm_real))))
+            goto fail;
     if (!s->dep_elastotic && !(s->dep_elastotic = calloc(n, sizeof *s->dep_elastotic))) goto fail;
     return DERM_OK;
 fail:
     return derm_err_set(err, DERM_ENOMEM, "cannot allocate the UV records for %lld voxels", (long long)s->grid.n);
+}
+
+void derm_sim_uv_records_free(struct derm_sim *s)
+{
+    for (int st = 0; st < DERM_NSTATE; st++)
+        if (DERM_ST_UV_RECORDS >> st & 1u) {
+            free(s->f.state[st]);
+            s->f.state[st] = NULL;
+        }
+    free(s->dep_elastotic);
+    s->dep_elastotic = NULL;
 }
 
 /* What the schedule delivers over [t, t + dt): glucose, UV per layer (dose records, UVA
@@ -335,12 +342,9 @@ static int make_lazy_row(const void *ctx, int id, int64_t q0, int64_t len, derm_
     const struct derm_sim *s = ctx;
     const int q = id - DERM_NMATRIX, st = id - DERM_NMATRIX - DERM_NSIGNAL;
     if (st >= 0 && st < DERM_NSTATE && !s->f.state[st]) {
-        for (int i = 0; i < N_UV_RECORDS; i++)
-            if (uv_record_ids[i] == st) {
-                memset(out, 0, (size_t)len * sizeof *out);
-                return 0;
-            }
-        return -1;
+        if (!(DERM_ST_UV_RECORDS >> st & 1u)) return -1;
+        memset(out, 0, (size_t)len * sizeof *out);
+        return 0;
     }
     if (q < 0 || q >= DERM_NSIGNAL || !derm_signal_grids_lazy(s->diff, q)) return -1;
     enum { ROW_ON_STACK = 1024 };
@@ -480,9 +484,7 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
     if (s->nsteps < 1) s->nsteps = 1;
     s->out_step0 = (int64_t)llround((p->run_age_start_years - s->age0) * DERM_HOURS_PER_YEAR / s->dt_h);
     if (s->out_step0 >= s->nsteps) s->out_step0 = s->nsteps - 1;
-    unsigned absent = 0; /* the UV records, until the first UV (derm_sim_uv_records) */
-    for (int i = 0; i < N_UV_RECORDS; i++) absent |= 1u << uv_record_ids[i];
-    DERM_TRY(derm_fields_init(&s->f, g, absent, err));
+    DERM_TRY(derm_fields_init(&s->f, g, DERM_ST_UV_RECORDS, err)); /* until the first UV */
     DERM_TRY(alloc_scratch(s, err));
     DERM_TRY(derm_bins_init(&s->bins, g, err));
     const double vol = derm_grid_voxel_mm3(g);

@@ -84,15 +84,15 @@ void derm_state_items(struct derm_sim *s, struct derm_ckpt_item *items)
     items[i++] = (struct derm_ckpt_item){"agent.voxel", DERM_CKPT_I64, s->a.n, s->a.voxel};
 }
 
-/* The UV records (derm_sim_uv_records), as state ids. */
-static const int uv_items[] = {DERM_ST_UV_DOSE, DERM_ST_UVA_DOSE, DERM_ST_UV_MEMORY};
-enum { N_UV_ITEMS = sizeof uv_items / sizeof *uv_items };
-
 /* The item of signal q's field in derm_state_items. */
 static int signal_item(int q) { return NSCALAR + 1 + DERM_NMATRIX + q; }
 
-/* The item of UV record i (uv_items) in derm_state_items. */
-static int uv_item(int i) { return NSCALAR + 1 + DERM_NMATRIX + DERM_NSIGNAL + uv_items[i]; }
+/* The state field of item i in derm_state_items, or -1. */
+static int state_of_item(int i)
+{
+    const int st = i - (NSCALAR + 1 + DERM_NMATRIX + DERM_NSIGNAL);
+    return st >= 0 && st < DERM_NSTATE ? st : -1;
+}
 
 /* The checkpoint's marker of the UV records: 1 if it holds them, 0 if the run had not met
  * UV when it was written (a file without the marker predates it: then what it holds). */
@@ -106,9 +106,8 @@ static int lazy_item(const struct derm_sim *s, const struct derm_ckpt_item *item
 {
     const int q = i - signal_item(0);
     if (q >= 0 && q < DERM_NSIGNAL && derm_signal_grids_lazy(s->diff, q)) return 1;
-    for (int u = 0; u < N_UV_ITEMS; u++)
-        if (i == uv_item(u)) return items[i].data == NULL;
-    return 0;
+    const int st = state_of_item(i);
+    return st >= 0 && DERM_ST_UV_RECORDS >> st & 1u && items[i].data == NULL;
 }
 
 derm_status derm_state_save(struct derm_sim *s, const char *path, const struct derm_ckpt_meta *meta,
@@ -121,7 +120,7 @@ derm_status derm_state_save(struct derm_sim *s, const char *path, const struct d
     int kept = 0;
     for (int i = 0; i < n; i++)
         if (!lazy_item(s, items, i)) items[kept++] = items[i];
-    int64_t uv_records = s->f.state[uv_items[0]] != NULL;
+    int64_t uv_records = s->f.state[DERM_ST_UV_DOSE] != NULL; /* the records come and go together */
     items[kept++] = (struct derm_ckpt_item){UV_RECORDS_ITEM, DERM_CKPT_I64, 1, &uv_records};
     if (nextra > 0) memcpy(items + kept, extra, (size_t)nextra * sizeof *items);
     derm_status st = derm_checkpoint_write(path, meta, items, kept + nextra, err);
@@ -138,32 +137,24 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
     /* room for every agent first, so the column pointers below are final */
     if (na > s->a.n) DERM_TRY(derm_agents_reserve(&s->a, na - s->a.n, err));
     s->a.n = na;
-    /* the UV records: read when the file holds them (a run that had met UV: its marker says
-     * so, and an item missing then is damage), else +0 (a file written before the first UV) */
+    /* the UV records: read when the file holds them (its marker says so, and an item missing
+     * then is damage; a file without the marker predates it and holds every item), else
+     * absent (a file written before the first UV) */
     const int n = derm_state_count();
-    int64_t uv_in_file = 0;
+    int64_t uv_in_file = 1;
     if (derm_checkpoint_has(ck, UV_RECORDS_ITEM)) {
         DERM_TRY(derm_checkpoint_read(ck, UV_RECORDS_ITEM, DERM_CKPT_I64, 1, &uv_in_file, err));
         if (uv_in_file != 0 && uv_in_file != 1)
             return derm_err_set(err, DERM_ECORRUPT, "damaged checkpoint: %s = %lld, expected 0 or 1", UV_RECORDS_ITEM,
                                 (long long)uv_in_file);
-    } else { /* written before the marker: every item was written then */
-        for (int i = 0; i < N_UV_ITEMS; i++)
-            uv_in_file |= derm_checkpoint_has(ck, derm_field_desc(DERM_NMATRIX + DERM_NSIGNAL + uv_items[i])->name);
     }
-    if (uv_in_file) DERM_TRY(derm_sim_uv_records(s, err));
+    if (uv_in_file)
+        DERM_TRY(derm_sim_uv_records(s, err));
+    else
+        derm_sim_uv_records_free(s);
     struct derm_ckpt_item *items = malloc((size_t)n * sizeof *items);
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
-    derm_state_items(s, items);
-    if (!uv_in_file) { /* absent again, as in a simulation that has not met UV */
-        for (int i = 0; i < N_UV_ITEMS; i++) {
-            free(s->f.state[uv_items[i]]);
-            s->f.state[uv_items[i]] = NULL;
-            items[uv_item(i)].data = NULL; /* not read */
-        }
-        free(s->dep_elastotic);
-        s->dep_elastotic = NULL;
-    }
+    derm_state_items(s, items); /* absent records: NULL, not read (lazy_item) */
     derm_status st = DERM_OK;
     for (int i = 0; i < n && st == DERM_OK; i++)
         if (strcmp(items[i].name, "agents.n") != 0 && !lazy_item(s, items, i))

@@ -176,9 +176,9 @@ struct derm_output_summary {
 /** Check a run file: its structure (every variable the writer makes, with the types and
  *  shapes it writes), that lengths agree, the row and frame checksums, that the last
  *  frame is not newer than the last series row (in a completed run's file), and that
- *  compressed chunks decompress and
- *  pass their Fletcher32 checksum: every chunk if `full`, else the last frame's. A file of
- *  a run that did not complete may end in one unfinished row and one unfinished frame
+ *  compressed chunks decompress and pass their Fletcher32 checksum: every chunk if `full`,
+ *  else the last frame's. A file of a run that did not complete may end in one unfinished
+ *  row and one unfinished frame
  *  (killed while HDF5 flushed them, in HDF5's own order: lengths, chunks or values not all
  *  on disk); those are not counted (s->trailing) and everything before them must verify.
  *  A damaged file is DERM_ECORRUPT with one line naming the file and what is wrong; a file

@@ -172,4 +172,7 @@ void derm_sim_note_uv_memory(struct derm_sim *s);
  *  checkpoint that holds them. */
 derm_status derm_sim_uv_records(struct derm_sim *s, struct derm_err *err);
 
+/** The UV records absent again (freed, NULL), as in a simulation that has not met UV. */
+void derm_sim_uv_records_free(struct derm_sim *s);
+
 #endif

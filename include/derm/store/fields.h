@@ -82,6 +82,11 @@ enum derm_state_id {
         DERM_NSTATE
 };
 
+/** The UV records: states that stay +0 until UV first reaches the dermis, so a simulation
+ *  leaves them unallocated until then (derm_fields_init's absent_states; sim/sim.h
+ *  derm_sim_uv_records). Bit s for state s. */
+#define DERM_ST_UV_RECORDS ((1u << DERM_ST_UV_DOSE) | (1u << DERM_ST_UVA_DOSE) | (1u << DERM_ST_UV_MEMORY))
+
 /** Total number of output fields: matrix first, then signals, then state. */
 #define DERM_NFIELDS (DERM_NMATRIX + DERM_NSIGNAL + DERM_NSTATE)
 
