@@ -49,17 +49,26 @@ int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_
 struct app_threads {
     int use;     /* at most one per `per` voxels */
     int wanted;  /* asked for (run.threads, --threads), else OpenMP's default */
-    int64_t per; /* DERMSIM_VOXELS_PER_THREAD, default 16384 */
+    int64_t per; /* DERMSIM_VOXELS_PER_THREAD, else APP_VOXELS_PER_THREAD(_ASLEEP) */
 };
 
+/** Voxels per thread at most, by default: waking a thread that sleeps costs more than a small
+ *  grid's work between two barriers. Measured on the 2-core VM (quickstart-like runs, N x N
+ *  x 40 voxels, wall time on 1 thread over 2; tests/bench/bench_threads_small.py): with
+ *  dermsim's default waiting (a waiter checks for work GOMP_SPINCOUNT=1000 times, about
+ *  10-20 us, before it sleeps; main.c), 2026-12-06: 5760 voxels 1.02, 10240 1.10, 16000 1.20-1.26,
+ *  31360 1.28; with waiters that sleep at once (OMP_WAIT_POLICY=PASSIVE set by the user,
+ *  no spin count; about 20 us to wake one), 2026-12-04 and 06: 16000 voxels 0.71-0.88,
+ *  23040 0.93, 31360 1.03-1.09, 40960 1.20, 92160 1.29-1.37; a 216-voxel test run 1.7 s on 1
+ *  thread and 4.4 s on 2. */
+#define APP_VOXELS_PER_THREAD 5000
+#define APP_VOXELS_PER_THREAD_ASLEEP 16384
+
 /** The threads a run of p uses: those asked for (requested > 0, else OpenMP's default), but at
- *  most one per DERMSIM_VOXELS_PER_THREAD voxels (default 16384). Waking a sleeping thread
- *  costs tens of microseconds, more than a small grid's work between two barriers. Measured
- *  on the 2-core VM (quickstart-like runs, wall time on 2 threads over 1;
- *  tests/bench/bench_threads_small.py): 16000 voxels 1.2-1.4x slower, 23040 1.08x slower,
- *  31360 1.1x faster, 40960 1.15x, 92160 1.4x; a 216-voxel test run 1.7 s on 1 thread and 4.4 s
- *  on 2. Results never depend on the count; the variable lets tests of that run small grids on
- *  several threads. A malformed variable is DERM_EUSAGE. Sets nothing. */
+ *  most one per DERMSIM_VOXELS_PER_THREAD voxels (default APP_VOXELS_PER_THREAD, or
+ *  APP_VOXELS_PER_THREAD_ASLEEP when OMP_WAIT_POLICY is PASSIVE without a positive
+ *  GOMP_SPINCOUNT). Results never depend on the count; the variable lets tests of that run
+ *  small grids on several threads. A malformed variable is DERM_EUSAGE. Sets nothing. */
 derm_status app_threads(const struct derm_params *p, int64_t requested, struct app_threads *t, struct derm_err *err);
 
 /** " (at most one per N voxels, not W)" when t uses fewer threads than wanted, else "". */

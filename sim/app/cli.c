@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "derm/io/config.h"
@@ -115,9 +116,18 @@ int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_
     return rc;
 }
 
+/* 1 if waiting OpenMP threads sleep at once: OMP_WAIT_POLICY passive (any case) without a
+ * positive GOMP_SPINCOUNT (libgomp then checks 0 times before sleeping). */
+static int waits_asleep(void)
+{
+    const char *w = getenv("OMP_WAIT_POLICY"), *c = getenv("GOMP_SPINCOUNT");
+    if (!w || strcasecmp(w, "PASSIVE") != 0) return 0;
+    return !c || strtod(c, NULL) <= 0.0;
+}
+
 derm_status app_threads(const struct derm_params *p, int64_t requested, struct app_threads *t, struct derm_err *err)
 {
-    t->per = 16384;
+    t->per = waits_asleep() ? APP_VOXELS_PER_THREAD_ASLEEP : APP_VOXELS_PER_THREAD;
     const char *v = getenv("DERMSIM_VOXELS_PER_THREAD");
     if (v) {
         char *end = NULL;
@@ -126,8 +136,8 @@ derm_status app_threads(const struct derm_params *p, int64_t requested, struct a
         if (!*v || *end || errno || n < 1 || n > 1000000000000LL)
             return derm_err_set(err, DERM_EUSAGE,
                                 "environment variable DERMSIM_VOXELS_PER_THREAD is '%.80s'; expected a whole number "
-                                "of voxels from 1 to 1e12 (default 16384)",
-                                v);
+                                "of voxels from 1 to 1e12 (default %d, %d when threads sleep at once)",
+                                v, APP_VOXELS_PER_THREAD, APP_VOXELS_PER_THREAD_ASLEEP);
         t->per = n;
     }
     const int64_t voxels = p->domain_nx * p->domain_ny * p->domain_nz;

@@ -267,6 +267,16 @@ static derm_status start_run(struct run_state *r, const struct app_cli *c, int a
         strncat(r->cmdline, " ", sizeof r->cmdline - strlen(r->cmdline) - 1);
     }
     snprintf(r->title, sizeof r->title, "dermsim run of %s", c->config);
+    /* the OpenMP waiting in effect (main.c prefer_passive_waiting): the policy, and libgomp's
+     * checks before a waiter sleeps when set */
+    const char *policy = getenv("OMP_WAIT_POLICY"), *spin = getenv("GOMP_SPINCOUNT");
+    char waiting[128];
+    if (policy && spin)
+        snprintf(waiting, sizeof waiting, "%s, GOMP_SPINCOUNT=%s", policy, spin);
+    else if (spin)
+        snprintf(waiting, sizeof waiting, "GOMP_SPINCOUNT=%s", spin);
+    else
+        snprintf(waiting, sizeof waiting, "%s", policy ? policy : "");
     struct derm_output_meta meta = {.title = r->title,
                                     .software_version = DERM_VERSION,
                                     .git_describe = DERM_GIT_DESCRIBE,
@@ -277,7 +287,7 @@ static derm_status start_run(struct run_state *r, const struct app_cli *c, int a
                                     .command_line = r->cmdline,
                                     .seed = (uint64_t)r->p.run_seed,
                                     .omp_threads = r->threads.use,
-                                    .omp_wait_policy = getenv("OMP_WAIT_POLICY"),
+                                    .omp_wait_policy = policy || spin ? waiting : NULL,
                                     .voxel_um = r->p.domain_voxel_um};
     struct derm_output_opts opts = output_opts(r);
     DERM_TRY(derm_output_create(&r->out, r->P.part_h5, r->P.part_xdmf, &meta, &r->sim->grid, &opts, err));

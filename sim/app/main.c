@@ -52,15 +52,23 @@ const char *const app_usage =
     "130 interrupted (the output is closed and marked incomplete)\n";
 
 /* OpenMP threads that wait at a barrier sleep instead of spinning, unless the user chose
- * (OMP_WAIT_POLICY set to anything). libgomp reads the variable once, when it is loaded,
- * so the process sets it and executes itself again (about a millisecond, once). Spinning
+ * (OMP_WAIT_POLICY set to anything). libgomp reads the variables once, when it is loaded,
+ * so the process sets them and executes itself again (about a millisecond, once). Spinning
  * waiters cost a shared 2-core machine dearly: 2 threads were measured 1.6x slower than 1
- * with 37 % of the samples spinning (issue 10). Results never depend on it. If the exec
- * fails the run goes on with the runtime's default. */
-static void prefer_passive_waiting(char **argv)
+ * with 37 % of the samples spinning (issue 10), with libgomp's default of 300000 checks
+ * before sleeping. Sleeping at once costs a wake-up of about 20 us at each of the step's
+ * ~65 parallel loops on 2 threads (tests/bench/bench_machine.c: 1.3 us on one thread, 3 us
+ * when the waiter still spins), so a waiter first checks DERM_SPIN_CHECKS times (GOMP_SPINCOUNT,
+ * unless the user set it; about 10-20 us here) and then sleeps: the back-to-back loops of a
+ * step find it awake, a busy core loses at most that much to it at each wait. `sweep` runs
+ * several simulations at once and keeps them strictly passive (spin: 0). Results never
+ * depend on it. If the exec fails the run goes on with the runtime's default. */
+#define DERM_SPIN_CHECKS "1000"
+static void prefer_passive_waiting(char **argv, int spin)
 {
     if (getenv("OMP_WAIT_POLICY")) return;
     if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
+    if (spin && !getenv("GOMP_SPINCOUNT") && setenv("GOMP_SPINCOUNT", DERM_SPIN_CHECKS, 1) != 0) return;
     execv("/proc/self/exe", argv);
 }
 
@@ -102,7 +110,7 @@ int main(int argc, char **argv)
         return app_usage_error("unknown command '%s'", cmd);
     }
     if (app_wants_help(argc, argv)) return app_print_help(cmd);
-    if (computes(cmd)) prefer_passive_waiting(argv);
+    if (computes(cmd)) prefer_passive_waiting(argv, strcmp(cmd, "sweep") != 0);
     if (!strcmp(cmd, "params")) return app_cmd_params(argc, argv);
     if (!strcmp(cmd, "info")) return app_cmd_info(argc, argv);
     if (!strcmp(cmd, "sweep")) return app_cmd_sweep(argc, argv);

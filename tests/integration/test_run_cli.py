@@ -164,14 +164,20 @@ def test_phase_timing_attributes(base):
 
 
 def test_openmp_waits_passively_unless_the_user_chose(tmp_path):
-    """Without OMP_WAIT_POLICY dermsim runs with PASSIVE waiting (it sets the variable and
-    executes itself again); a value the user set is kept. The file records which."""
-    env = {k: v for k, v in child_env().items() if k != "OMP_WAIT_POLICY"}
-    for policy, expect in ((None, "PASSIVE"), ("active", "active")):
+    """Without OMP_WAIT_POLICY dermsim runs with PASSIVE waiting after a short spin (it sets
+    OMP_WAIT_POLICY=PASSIVE and libgomp's GOMP_SPINCOUNT=1000, then executes itself again); a
+    policy the user set is kept as it is, without a spin added, and so is a spin count the
+    user set. The file records which."""
+    env = {k: v for k, v in child_env().items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    cases = ((None, None, "PASSIVE, GOMP_SPINCOUNT=1000"), ("active", None, "active"),
+             ("PASSIVE", None, "PASSIVE"), (None, "0", "PASSIVE, GOMP_SPINCOUNT=0"))
+    for policy, spin, expect in cases:
         e = dict(env)
         if policy:
             e["OMP_WAIT_POLICY"] = policy
-        out = tmp_path / (policy or "unset")
+        if spin:
+            e["GOMP_SPINCOUNT"] = spin
+        out = tmp_path / f"{policy or 'unset'}_{spin or 'unset'}"
         proc = subprocess.run([dermsim_bin(), "run", TINY, "-o", out, "--quiet", "--set", "run.age_end_years=25.2"],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, env=e, timeout=300)
         assert proc.returncode == 0, proc.stderr

@@ -40,7 +40,9 @@ def dermsim_bin():
 
 
 def dermsim(*args, timeout=300, check=None):
-    env = dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE")
+    # dermsim's own OpenMP waiting (test_run_writes_every_run checks what the runs got)
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env["HDF5_USE_FILE_LOCKING"] = "FALSE"
     p = subprocess.run([dermsim_bin(), *map(str, args)], capture_output=True, text=True, timeout=timeout,
                        stdin=subprocess.DEVNULL, env=env)
     if check is not None:
@@ -165,6 +167,10 @@ def test_run_writes_every_run(grid_run):
             assert int(np.asarray(f.attrs["seed"]).ravel()[0]) == int(r["seed"])
             cmd = f.attrs["command_line"]
             cmd = cmd.decode() if isinstance(cmd, bytes) else str(cmd)
+            policy = f.attrs["omp_wait_policy"]
+            policy = policy.decode() if isinstance(policy, bytes) else str(policy)
+        # concurrent runs wait strictly passively: no spin before sleeping (main.c)
+        assert policy == "PASSIVE", policy
         assert f"--set subject.glucose_mM={r['subject.glucose_mM']}" in cmd
         assert f"--set fibroblast.lifespan_years={r['fibroblast.lifespan_years']}" in cmd
         assert "--set run.age_end_years=31" in cmd  # the sweep's fixed `set:`
