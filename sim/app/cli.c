@@ -1,6 +1,8 @@
 /* cli.c - options, configuration loading and messages shared by the commands (app.h). */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,18 +118,68 @@ int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_
     return rc;
 }
 
-/* 1 if waiting OpenMP threads sleep at once: OMP_WAIT_POLICY passive (any case) without a
- * positive GOMP_SPINCOUNT (libgomp then checks 0 times before sleeping). */
-static int waits_asleep(void)
+/* OMP_WAIT_POLICY as libgomp reads it: 1 passive, 0 active, -1 unset or invalid (spaces
+ * around the word allowed, any case). */
+static int passive_policy(const char *w)
+{
+    if (!w) return -1;
+    while (isspace((unsigned char)*w)) w++;
+    int r = -1;
+    if (!strncasecmp(w, "passive", 7)) {
+        r = 1;
+        w += 7;
+    } else if (!strncasecmp(w, "active", 6)) {
+        r = 0;
+        w += 6;
+    }
+    while (isspace((unsigned char)*w)) w++;
+    return *w ? -1 : r;
+}
+
+/* GOMP_SPINCOUNT as libgomp reads it (env.c parse_spincount): "infinite"/"infinity", or a
+ * whole decimal number with one optional k, M, G or T suffix, spaces around; anything else
+ * counts 0 (and libgomp says it is invalid). */
+static unsigned long long spin_count(const char *c)
+{
+    while (isspace((unsigned char)*c)) c++;
+    if (!strncasecmp(c, "infinite", 8) || !strncasecmp(c, "infinity", 8)) return ULLONG_MAX;
+    if (!*c) return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(c, &end, 10);
+    if (errno || end == c) return 0;
+    unsigned long long mult = 1;
+    if (*end == 'k' || *end == 'K')
+        mult = 1000ULL;
+    else if (*end == 'M')
+        mult = 1000000ULL;
+    else if (*end == 'G')
+        mult = 1000000000ULL;
+    else if (*end == 'T')
+        mult = 1000000000000ULL;
+    if (mult > 1) end++;
+    while (isspace((unsigned char)*end)) end++;
+    if (*end) return 0;
+    return v > ULLONG_MAX / mult ? ULLONG_MAX : v * mult;
+}
+
+int app_waits_asleep(void)
 {
     const char *w = getenv("OMP_WAIT_POLICY"), *c = getenv("GOMP_SPINCOUNT");
-    if (!w || strcasecmp(w, "PASSIVE") != 0) return 0;
-    return !c || strtod(c, NULL) <= 0.0;
+    const int passive = passive_policy(w);
+#if defined(DERM_OMP_LIBGOMP)
+    if (!w) return spin_count(c ? c : APP_SPIN_CHECKS) == 0; /* main.c sets PASSIVE, and the spin count if unset */
+    if (passive <= 0) return 0;                              /* active, or unparsable: libgomp's default spins */
+    return !c || spin_count(c) == 0;
+#else
+    (void)c;
+    return passive != 0;
+#endif
 }
 
 derm_status app_threads(const struct derm_params *p, int64_t requested, struct app_threads *t, struct derm_err *err)
 {
-    t->per = waits_asleep() ? APP_VOXELS_PER_THREAD_ASLEEP : APP_VOXELS_PER_THREAD;
+    t->per = app_waits_asleep() ? APP_VOXELS_PER_THREAD_ASLEEP : APP_VOXELS_PER_THREAD;
     const char *v = getenv("DERMSIM_VOXELS_PER_THREAD");
     if (v) {
         char *end = NULL;

@@ -58,18 +58,31 @@ const char *const app_usage =
  * with 37 % of the samples spinning (issue 10), with libgomp's default of 300000 checks
  * before sleeping. Sleeping at once costs a wake-up of about 20 us at each of the step's
  * ~65 parallel loops on 2 threads (tests/bench/bench_machine.c: 1.3 us on one thread, 3 us
- * when the waiter still spins), so a waiter first checks DERM_SPIN_CHECKS times (GOMP_SPINCOUNT,
+ * when the waiter still spins), so a waiter first checks APP_SPIN_CHECKS times (GOMP_SPINCOUNT,
  * unless the user set it; about 10-20 us here) and then sleeps: the back-to-back loops of a
  * step find it awake, a busy core loses at most that much to it at each wait. `sweep` runs
  * several simulations at once and keeps them strictly passive (spin: 0). Results never
- * depend on it. If the exec fails the run goes on with the runtime's default. */
-#define DERM_SPIN_CHECKS "1000"
+ * depend on it. If the exec fails the run goes on with the runtime's default. GOMP_SPINCOUNT
+ * is libgomp's: other runtimes get PASSIVE alone. */
+#if defined(DERM_OMP_LIBGOMP)
+#define DERM_OMP_SPINCOUNT_READ 1
+#else
+#define DERM_OMP_SPINCOUNT_READ 0
+#endif
 static void prefer_passive_waiting(char **argv, int spin)
 {
     if (getenv("OMP_WAIT_POLICY")) return;
+    const int set_spin = DERM_OMP_SPINCOUNT_READ && spin && !getenv("GOMP_SPINCOUNT");
     if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
-    if (spin && !getenv("GOMP_SPINCOUNT") && setenv("GOMP_SPINCOUNT", DERM_SPIN_CHECKS, 1) != 0) return;
+    if (set_spin && setenv("GOMP_SPINCOUNT", APP_SPIN_CHECKS, 1) != 0) {
+        unsetenv("OMP_WAIT_POLICY");
+        return;
+    }
     execv("/proc/self/exe", argv);
+    /* still here: the runtime keeps its default; the environment must not claim otherwise
+     * (run.h5's record, app_threads) */
+    unsetenv("OMP_WAIT_POLICY");
+    if (set_spin) unsetenv("GOMP_SPINCOUNT");
 }
 
 /* The commands that compute (and so start OpenMP threads). */

@@ -3,10 +3,10 @@
  * The 2-thread target of issue 10 (>= 1.8x of 1 thread on the reference step) is bounded
  * by the machine as well as by the code: a phase that streams the voxel grid from memory
  * cannot scale past the memory system, and a phase of many short parallel loops pays the
- * wake-up of the sleeping threads at every loop (OMP_WAIT_POLICY=PASSIVE, dermsim's
- * default). This benchmark measures those ceilings with plain loops, no dermsim code, each
- * at 1 thread and at N = omp_get_max_threads() threads, printing the median and minimum
- * wall time and the speed-up N over 1 (of the minima):
+ * wake-up of the sleeping threads at every loop (OMP_WAIT_POLICY=PASSIVE alone; dermsim's
+ * default adds GOMP_SPINCOUNT=1000: README, Threads). This benchmark measures those ceilings with plain loops, no
+ * dermsim code, each at 1 thread and at N = omp_get_max_threads() threads, printing the median and minimum wall time
+ * and the speed-up N over 1 (of the minima):
  *   - stream: the matrix kernel's traffic, K arrays of n doubles (default 8 of 10^6: the
  *     reference's eight matrix fields, 64 MB, far beyond the caches) each read and
  *     written back (x = a x + b), plus four arrays only read (the deposits and a signal),
@@ -134,8 +134,9 @@ int main(int argc, char **argv)
     }
     const int N = omp_get_max_threads();
     const double bytes = (double)n * (double)(2 * K + NREAD) * sizeof(double);
-    printf("bench_machine: %d threads against 1 (OMP_WAIT_POLICY %s); %d reps, median / min\n", N,
-           getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "(unset)", reps);
+    printf("bench_machine: %d threads against 1 (OMP_WAIT_POLICY %s, GOMP_SPINCOUNT %s); %d reps, median / min\n", N,
+           getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "(unset)",
+           getenv("GOMP_SPINCOUNT") ? getenv("GOMP_SPINCOUNT") : "(unset)", reps);
     printf("%-9s %-44s %18s %18s %8s\n", "kind", "what", "1 thread", "N threads", "N / 1");
     const char *const kinds[4] = {"stream", "compute", "gather", "regions"};
     for (int kind = 0; kind < 4; kind++) {

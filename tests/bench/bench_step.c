@@ -14,6 +14,7 @@
  * age: two warm-up blocks, then `pairs` pairs of blocks.
  * Usage: bench_step [-c CONFIG] [--set key=value ...] [pairs [block]]   (default 20 pairs of 10 steps)
  */
+#include <errno.h>
 #include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,17 @@ static int cmp(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* 1 if a is a whole number from 1 to 100000 (then in *v). */
+static int whole(const char *a, long *v)
+{
+    char *end = NULL;
+    errno = 0;
+    const long x = strtol(a, &end, 10);
+    if (errno || end == a || *end || x < 1 || x > 100000) return 0;
+    *v = x;
+    return 1;
 }
 
 /* Runs `n` steps at `threads`; adds the wall seconds of the step and of each phase. */
@@ -63,10 +75,10 @@ int main(int argc, char **argv)
             config = argv[++i];
         else if (!strcmp(argv[i], "--set") && i + 1 < argc && nsets < 64)
             sets[nsets++] = argv[++i];
-        else if (pos < 2 && atol(argv[i]) > 0)
-            args[pos++] = atol(argv[i]);
+        else if (pos < 2 && whole(argv[i], &args[pos]))
+            pos++;
         else {
-            fprintf(stderr, "usage: bench_step [-c CONFIG] [--set key=value ...] [pairs >= 1 [block >= 1]]\n");
+            fprintf(stderr, "usage: bench_step [-c CONFIG] [--set key=value ...] [pairs [block]] (each 1..100000)\n");
             return 2;
         }
     }
@@ -86,8 +98,11 @@ int main(int argc, char **argv)
     }
     const int N = omp_get_max_threads();
     struct derm_sim *s = NULL;
-    printf("bench_step: %s, %lld x %lld x %lld voxels; setup at %d threads (untimed)...\n", config,
-           (long long)p.domain_nx, (long long)p.domain_ny, (long long)p.domain_nz, N);
+    printf("bench_step: %s, %lld x %lld x %lld voxels; OMP_WAIT_POLICY %s, GOMP_SPINCOUNT %s; setup at %d threads "
+           "(untimed)...\n",
+           config, (long long)p.domain_nx, (long long)p.domain_ny, (long long)p.domain_nz,
+           getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "(unset)",
+           getenv("GOMP_SPINCOUNT") ? getenv("GOMP_SPINCOUNT") : "(unset)", N);
     fflush(stdout);
     if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) {
         fprintf(stderr, "bench_step: %s\n", err.msg);

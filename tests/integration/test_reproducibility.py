@@ -8,7 +8,7 @@ runs (numpy array_equal over all datasets, and `h5diff -q` with the root attribu
 excluded, since created_utc / omp_threads / command_line legitimately differ); the other
 root attributes must be equal too (config_resolved up to its run.threads line). A
 different seed must give different data, which h5diff must also see (so the h5diff check
-is not vacuous). tiny.yaml has fewer voxels than dermsim gives a second thread (2 x 16384), so these runs
+is not vacuous). tiny.yaml has fewer voxels than dermsim gives a second thread (2 x 5000; 2 x 16384 when threads sleep at once), so these runs
 set DERMSIM_VOXELS_PER_THREAD=1 to use the threads asked for; one run without it checks that
 the limit takes effect and changes nothing else.
 
@@ -163,6 +163,11 @@ def test_bad_voxels_per_thread(tmp_path, value):
     ("ACTIVE", None, None, 2),
     ("PASSIVE", None, "8000", 2),     # the variable overrides either
     (None, None, "16001", 1),
+    (None, "0", None, 1),             # the user's spin count with dermsim's PASSIVE
+    (None, "10k", None, 2),
+    (" passive ", None, None, 1),     # read as libgomp reads it
+    ("passive", "1e3", None, 1),      # not a count for libgomp: 0
+    ("PASSIVE", "infinite", None, 2),
 ])
 def test_threads_for_a_small_grid(policy, spin, per, expect):
     """The quickstart's 16000 voxels get a second thread when waiting threads spin a little

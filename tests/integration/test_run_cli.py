@@ -183,6 +183,19 @@ def test_openmp_waits_passively_unless_the_user_chose(tmp_path):
         assert proc.returncode == 0, proc.stderr
         with h5py.File(out / "run.h5", "r") as f:
             assert as_str(f.attrs["omp_wait_policy"]) == expect
+            gcc = as_str(f.attrs["compiler"]).startswith("GNU")
+    # the runtime itself took the default (the re-execution happened): libgomp prints its
+    # settings at start-up with OMP_DISPLAY_ENV, before the exec (300000, its own default) and
+    # after it (1000)
+    if not gcc:
+        pytest.skip("GOMP_SPINCOUNT is libgomp's (GCC builds)")
+    e = dict(env, OMP_DISPLAY_ENV="VERBOSE")
+    proc = subprocess.run([dermsim_bin(), "run", TINY, "-o", tmp_path / "display", "--quiet", "--set",
+                           "run.age_end_years=25.2"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          env=e, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    spins = re.findall(r"GOMP_SPINCOUNT = '(\d+)'", proc.stderr)
+    assert spins and spins[-1] == "1000", proc.stderr[-2000:]
 
 
 # ---------------------------------------------------------------- series
@@ -610,12 +623,16 @@ def test_patch_1cm_memory_estimate_is_shown():
 
 
 def test_check_names_the_threads():
-    """`check` says how many threads a run would use: at most one per 16384 voxels (so the
+    """`check` says how many threads a run would use: with threads that sleep at once
+    (OMP_WAIT_POLICY=PASSIVE, as ctest sets it) at most one per 16384 voxels (so the
     quickstart's 16000 run on one, whatever is asked), the limit from DERMSIM_VOXELS_PER_THREAD,
-    and a malformed value is one line and exit 2."""
+    and a malformed value is one line and exit 2 (dermsim's default waiting:
+    test_reproducibility.py::test_threads_for_a_small_grid)."""
     quick = SOURCE_DIR / "configs" / "quickstart.yaml"
+    asleep = {k: v for k, v in child_env().items() if k != "GOMP_SPINCOUNT"}
+    asleep["OMP_WAIT_POLICY"] = "PASSIVE"
     p = subprocess.run([dermsim_bin(), "check", str(quick), "--set", "run.threads=2"], stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, env=child_env(), timeout=60)
+                       capture_output=True, text=True, env=asleep, timeout=60)
     assert p.returncode == 0 and "; 1 thread(s) (at most one per 16384 voxels, not 2)" in p.stdout, p.stdout
     p = subprocess.run([dermsim_bin(), "check", str(quick), "--set", "run.threads=2"], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, env=child_env(DERMSIM_VOXELS_PER_THREAD="8000"), timeout=60)
