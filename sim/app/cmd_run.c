@@ -233,7 +233,7 @@ static derm_status make_sim(struct run_state *r, struct derm_err *err)
     DERM_TRY(use_threads(r, r->p.run_threads, err));
     if (!r->creation && !(r->creation = yaml_of(&r->p, &r->sched)))
         return derm_err_set(err, DERM_ENOMEM, "out of memory");
-    DERM_TRY(derm_sim_create(&r->sim, &r->p, &r->sched, err));
+    DERM_TRY(derm_sim_create_until(&r->sim, &r->p, &r->sched, &app_interrupted, err)); /* Ctrl-C in the setup */
     /* a derived division hazard (0) stays 'derive' in resolved.yaml: the spin-up adapts it
      * as the young population forms, so a fixed value would not reproduce the run */
     if (!(r->resolved = yaml_of(&r->p, &r->sched))) return derm_err_set(err, DERM_ENOMEM, "out of memory");
@@ -361,7 +361,7 @@ int app_cmd_run(const struct app_cli *c, int argc, char **argv)
     struct run_state *r = run_state_new();
     if (!r) return app_fail(DERM_ENOMEM, "out of memory");
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error (EFBIG), not a kill */
-    app_catch_signals();      /* from here an interrupt ends the run at its first step, checkpointed */
+    app_catch_signals(); /* from here an interrupt ends the setup (nothing kept) or the run at its step, checkpointed */
     int rc = app_load_config(c, &r->p, &r->sched, r->orig, &r->text);
     if (rc != 0) { /* the configuration's errors are printed; nothing is written */
         run_state_free(r);

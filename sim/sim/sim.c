@@ -570,6 +570,9 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
     const double settle_start = settle_end_hours(s) - (double)settle_steps(s, s->p.run_settle_years) * s->dt_h;
     const double t_end = DERM_MOTILITY_WINDOW_H * floor(settle_start / DERM_MOTILITY_WINDOW_H);
     for (int64_t i = 0; i < nsteps; i++) {
+        if (s->stop && *s->stop)
+            return derm_err_set(err, DERM_EINTR, "interrupted during the setup (the cells' spin-up, step %lld of %lld)",
+                                (long long)i, (long long)nsteps);
         const int64_t key = -(nsteps - i); /* steps -nsteps .. -1 */
         struct derm_step_inputs in = young;
         in.stem_count = derm_progenitor_count(&s->a);
@@ -617,6 +620,9 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
     double level[DERM_NSIGNAL] = {0}, dep[3] = {0};
     const double t_end = settle_end_hours(s); /* settle ends at the young age */
     for (int64_t i = 0; i < nsteps; i++) {
+        if (s->stop && *s->stop)
+            return derm_err_set(err, DERM_EINTR, "interrupted during the setup (the settle, step %lld of %lld)",
+                                (long long)i, (long long)nsteps);
         const int64_t key = -(nsteps - i) - ((int64_t)1 << 40); /* disjoint from the spin-up's steps */
         s->in = derm_step_inputs_young();
         s->in.stem_count = derm_progenitor_count(&s->a);
@@ -713,9 +719,16 @@ static void record_start(struct derm_sim *s)
 derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, const struct derm_schedule *sched,
                             struct derm_err *err)
 {
+    return derm_sim_create_until(out, p, sched, NULL, err);
+}
+
+derm_status derm_sim_create_until(struct derm_sim **out, const struct derm_params *p, const struct derm_schedule *sched,
+                                  const volatile sig_atomic_t *stop, struct derm_err *err)
+{
     *out = NULL;
     struct derm_sim *s = calloc(1, sizeof *s);
     if (!s) return derm_err_set(err, DERM_ENOMEM, "cannot allocate the simulation");
+    s->stop = stop;
     s->p = *p;
     s->schedule = *sched;
     derm_status st = DERM_OK;

@@ -503,3 +503,28 @@ def test_resume_at_a_frame_step_between_rows(tmp_path):
         if met:
             break
     assert met, "no stop landed between two series rows"
+
+
+def test_interrupt_during_the_setup(tmp_path):
+    """Ctrl-C during the setup ends the run there: exit 130, one line saying where, and the
+    output directory the run made removed (nothing was written yet). The reference with a
+    200-year spin-up keeps the setup busy for tens of seconds, so the signal lands in it and a
+    setup that ignored it would overrun the wait."""
+    need_bin()
+    src = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
+    out = tmp_path / "o"
+    proc = start(src / "configs" / "reference.yaml", out, "--set", "run.spinup_years=200", "--set",
+                 "run.age_end_years=25.1")
+    time.sleep(2.0)
+    assert proc.poll() is None, proc.communicate()[1]
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the setup did not stop within 20 s of SIGINT")
+    err = err.decode(errors="replace")
+    assert proc.returncode == 130, err
+    assert "interrupted during the setup" in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()

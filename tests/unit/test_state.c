@@ -371,13 +371,34 @@ static void test_uv_records_absent_until_uv(void **state)
     free(c);
 }
 
+/* A set stop flag ends the setup at its first spin-up step: DERM_EINTR, nothing returned; a
+ * clear one changes nothing (the same creation as derm_sim_create, checked on a few sums). */
+static void test_create_until_stops(void **state)
+{
+    (void)state;
+    struct cfg *c = load();
+    struct derm_err err = {0};
+    volatile sig_atomic_t stop = 1;
+    struct derm_sim *s = (struct derm_sim *)&err; /* overwritten: NULL on failure */
+    assert_int_equal(derm_sim_create_until(&s, &c->p, &c->sched, &stop, &err), DERM_EINTR);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "interrupted during the setup (the cells' spin-up, step 0 of"));
+    stop = 0;
+    struct derm_sim *a = NULL, *b = create(c);
+    assert_int_equal(derm_sim_create_until(&a, &c->p, &c->sched, &stop, &err), DERM_OK);
+    assert_int_equal(a->a.n, b->a.n);
+    for (int f = 0; f < DERM_NMATRIX; f++) assert_true(a->young_matrix[f] == b->young_matrix[f]);
+    derm_sim_free(a);
+    derm_sim_free(b);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_derived_is_not_state),
-        cmocka_unit_test(test_restore_continues_bitwise),
-        cmocka_unit_test(test_coarse_signal_fields_rebuilt),
-        cmocka_unit_test(test_uv_records_absent_until_uv),
+        cmocka_unit_test(test_derived_is_not_state),         cmocka_unit_test(test_restore_continues_bitwise),
+        cmocka_unit_test(test_coarse_signal_fields_rebuilt), cmocka_unit_test(test_uv_records_absent_until_uv),
+        cmocka_unit_test(test_create_until_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

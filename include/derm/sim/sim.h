@@ -17,6 +17,7 @@
 #ifndef DERM_SIM_SIM_H
 #define DERM_SIM_SIM_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "derm/core/grid.h"
@@ -139,11 +140,18 @@ struct derm_sim {
     /* wall time per phase over the steps this process ran (not saved in checkpoints) */
     double phase_s[DERM_SIM_NPHASE];
     int64_t phase_steps;
+    const volatile sig_atomic_t *stop; /* the setup gives up when *stop is set (derm_sim_create_until) */
 };
 
 /** Build the initial state from validated parameters and schedule. */
 derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, const struct derm_schedule *sched,
                             struct derm_err *err);
+
+/** derm_sim_create that gives up, DERM_EINTR and nothing kept, when *stop becomes non-zero
+ *  during the setup: each step of the cells' spin-up and of the settle checks it (the setup
+ *  of a large grid takes minutes). stop NULL: never. */
+derm_status derm_sim_create_until(struct derm_sim **out, const struct derm_params *p, const struct derm_schedule *sched,
+                                  const volatile sig_atomic_t *stop, struct derm_err *err);
 void derm_sim_free(struct derm_sim *s);
 
 /** The age at which the model begins: the run's start age or, if later, the young-adult
