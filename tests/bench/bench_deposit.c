@@ -20,16 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_stats.h"
 #include "derm/core/grid.h"
 #include "derm/model/coupling.h"
 #include "derm/store/agents.h"
 #include "derm/store/bins.h"
-
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double next_unit(uint64_t *s)
 {
@@ -106,7 +101,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < NDEP; i++) same &= memcmp(out[w][i], out[0][i], sizeof(derm_real) * (size_t)g.n) == 0;
     double med[NWAY], min[NWAY];
     for (int w = 0; w < NWAY; w++) {
-        qsort(t[w], (size_t)reps, sizeof(double), cmp);
+        qsort(t[w], (size_t)reps, sizeof(double), bench_cmp_double);
         med[w] = t[w][reps / 2];
         min[w] = t[w][0];
     }

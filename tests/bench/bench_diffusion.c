@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_stats.h"
 #include "derm/core/units.h"
 #include "derm/inputs/schedule.h"
 #include "derm/io/config.h"
@@ -82,12 +83,6 @@ static uint64_t rng_next(uint64_t *s)
 }
 static double rng_unit(uint64_t *s) { return (double)(rng_next(s) >> 11) * 0x1.0p-53; }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /** The path the solver takes for a signal: its own criterion (sim/solve/diffusion.c:
  *  D = 0 or 12 D/h^2 < 1e-3 k is per voxel), and a transformed signal with a zero field and
  *  no source is skipped. */
@@ -122,7 +117,7 @@ static struct bench_timing time_steps(struct derm_signal_grids *d, const struct 
         const double t1 = omp_get_wtime();
         if (r > 0) t[r - 1] = t1 - t0;
     }
-    qsort(t, (size_t)reps, sizeof t[0], cmp_double);
+    qsort(t, (size_t)reps, sizeof t[0], bench_cmp_double);
     return (struct bench_timing){t[reps / 2], t[0]};
 }
 

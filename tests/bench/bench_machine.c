@@ -21,25 +21,12 @@
  * Numbers, not pass/fail (the machines are shared and noisy: quote `uptime` with them).
  * Usage: bench_machine [n [K [reps]]]
  */
+#include "bench_stats.h"
 #include <math.h>
 #include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median and minimum of t[0..n) (sorts t). */
-static void stats(double *t, int n, double *med, double *min)
-{
-    qsort(t, (size_t)n, sizeof *t, cmp);
-    *med = t[n / 2];
-    *min = t[0];
-}
 
 enum { NREAD = 4, LOCAL = 4096, NGATHER = 14000, REGIONS = 2000 };
 
@@ -148,7 +135,7 @@ int main(int argc, char **argv)
                        : kind == 1 ? compute_pass(n, threads)
                        : kind == 2 ? gather_pass(r[0], idx, 20, threads)
                                    : region_pass(threads);
-            stats(t, reps, &med[c], &min[c]);
+            bench_median_min(t, reps, &med[c], &min[c]);
         }
         char what[64], v1[40], vn[40];
         if (kind == 0) {

@@ -21,14 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_stats.h"
 #include "derm/io/config.h"
 #include "derm/sim/sim.h"
-
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* 1 if a is a whole number from 1 to 100000 (then in *v). */
 static int whole(const char *a, long *v)
@@ -140,7 +135,7 @@ int main(int argc, char **argv)
                        1e3 * phase[1][ph] / steps, phase[0][ph] / phase[1][ph]);
         printf("  %-20s %10.2f %10.2f %8.2f\n", "step", 1e3 * wall[0] / steps, 1e3 * wall[1] / steps,
                wall[0] / wall[1]);
-        qsort(ratio, (size_t)pairs, sizeof *ratio, cmp);
+        qsort(ratio, (size_t)pairs, sizeof *ratio, bench_cmp_double);
         printf("N = %d threads; the step's ratio by pair of blocks: median %.2f, range %.2f-%.2f\n", N,
                ratio[pairs / 2], ratio[0], ratio[pairs - 1]);
     }

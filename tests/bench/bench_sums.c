@@ -14,21 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_stats.h"
 #include "derm/core/grid.h"
-
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median and minimum of t[0..n). */
-static void stats(double *t, int n, double *med, double *min)
-{
-    qsort(t, (size_t)n, sizeof *t, cmp);
-    *med = t[n / 2];
-    *min = t[0];
-}
 
 int main(int argc, char **argv)
 {
@@ -62,7 +49,7 @@ int main(int argc, char **argv)
         }
         t[i] = omp_get_wtime() - t0;
     }
-    stats(t, reps, &serial_med, &min);
+    bench_median_min(t, reps, &serial_med, &min);
     printf("  serial loops, one per array     %8.3f / %8.3f\n", 1e3 * serial_med, 1e3 * min);
     int same = 1;
     const int counts[2] = {1, N};
@@ -75,7 +62,7 @@ int main(int argc, char **argv)
             t[i] = omp_get_wtime() - t0;
             for (int j = 0; j < K; j++) same &= memcmp(&got[j], &want[j], sizeof(double)) == 0;
         }
-        stats(t, reps, &med, &min);
+        bench_median_min(t, reps, &med, &min);
         printf("  derm_grid_sums_serial, %d thread(s) %8.3f / %8.3f   serial / this: %.2f\n", counts[c], 1e3 * med,
                1e3 * min, serial_med / med);
     }
