@@ -15,6 +15,22 @@ def dermsim_bin(source_dir):
     return path
 
 
+WAITING = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+
+
+def waiting_env(base, policy=None, spin=None, **extra):
+    """A copy of `base` with the OpenMP waiting set as given: OMP_WAIT_POLICY `policy` and
+    GOMP_SPINCOUNT `spin` when not None, else unset (dermsim's own default), then `extra`
+    (None removes a variable)."""
+    env = {k: v for k, v in base.items() if k not in WAITING}
+    for k, v in (("OMP_WAIT_POLICY", policy), ("GOMP_SPINCOUNT", spin), *extra.items()):
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
 def run_all(jobs, env, parallel=2):
     """jobs: list of (argv, log path); at most `parallel` at a time; fails on any error."""
     pending, running = list(jobs), []

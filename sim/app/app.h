@@ -68,12 +68,6 @@ struct app_threads {
  *  OMP_WAIT_POLICY nor GOMP_SPINCOUNT (main.c sets GOMP_SPINCOUNT to it; libgomp only). */
 #define APP_SPIN_CHECKS "1000"
 
-/** 1 if waiting OpenMP threads of a run started now would sleep at once: the policy is PASSIVE
- *  (set, or dermsim's default when unset) and the spin count, as libgomp reads
- *  GOMP_SPINCOUNT (or dermsim's default when neither is set), is 0; with another runtime
- *  than libgomp, whenever the policy is PASSIVE or unset. */
-int app_waits_asleep(void);
-
 /** The threads a run of p uses: those asked for (requested > 0, else OpenMP's default), but at
  *  most one per DERMSIM_VOXELS_PER_THREAD voxels (default APP_VOXELS_PER_THREAD, or
  *  APP_VOXELS_PER_THREAD_ASLEEP when OMP_WAIT_POLICY is PASSIVE without a positive

@@ -163,7 +163,11 @@ static unsigned long long spin_count(const char *c)
     return v > ULLONG_MAX / mult ? ULLONG_MAX : v * mult;
 }
 
-int app_waits_asleep(void)
+/* 1 if waiting OpenMP threads of a run started now would sleep at once: the policy is PASSIVE
+ * (set, or dermsim's default when unset) and the spin count, as libgomp reads GOMP_SPINCOUNT
+ * (or dermsim's default when neither is set), is 0; with another runtime than libgomp,
+ * whenever the policy is PASSIVE or unset. */
+static int waits_asleep(void)
 {
     const char *w = getenv("OMP_WAIT_POLICY"), *c = getenv("GOMP_SPINCOUNT");
     const int passive = passive_policy(w);
@@ -179,7 +183,7 @@ int app_waits_asleep(void)
 
 derm_status app_threads(const struct derm_params *p, int64_t requested, struct app_threads *t, struct derm_err *err)
 {
-    t->per = app_waits_asleep() ? APP_VOXELS_PER_THREAD_ASLEEP : APP_VOXELS_PER_THREAD;
+    t->per = waits_asleep() ? APP_VOXELS_PER_THREAD_ASLEEP : APP_VOXELS_PER_THREAD;
     const char *v = getenv("DERMSIM_VOXELS_PER_THREAD");
     if (v) {
         char *end = NULL;

@@ -549,6 +549,15 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
     return settle_ha(s, err);
 }
 
+/* DERM_EINTR when the setup was asked to stop (derm_sim_create_until) before step i of the
+ * n of `stage`, else DERM_OK. */
+static derm_status setup_go_on(const struct derm_sim *s, const char *stage, int64_t i, int64_t n, struct derm_err *err)
+{
+    if (!s->stop || !*s->stop) return DERM_OK;
+    return derm_err_set(err, DERM_EINTR, "interrupted during the setup (%s, step %lld of %lld)", stage, (long long)i,
+                        (long long)n);
+}
+
 /* The young adult's own cell population: from the placed cells, run the cell rules alone
  * (signals and matrix held at the young state, subject inputs young) for spinup_years with
  * a fixed weekly step, re-deriving the division hazard halfway so the density returns to
@@ -570,9 +579,7 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
     const double settle_start = settle_end_hours(s) - (double)settle_steps(s, s->p.run_settle_years) * s->dt_h;
     const double t_end = DERM_MOTILITY_WINDOW_H * floor(settle_start / DERM_MOTILITY_WINDOW_H);
     for (int64_t i = 0; i < nsteps; i++) {
-        if (s->stop && *s->stop)
-            return derm_err_set(err, DERM_EINTR, "interrupted during the setup (the cells' spin-up, step %lld of %lld)",
-                                (long long)i, (long long)nsteps);
+        DERM_TRY(setup_go_on(s, "the cells' spin-up", i, nsteps, err));
         const int64_t key = -(nsteps - i); /* steps -nsteps .. -1 */
         struct derm_step_inputs in = young;
         in.stem_count = derm_progenitor_count(&s->a);
@@ -620,9 +627,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
     double level[DERM_NSIGNAL] = {0}, dep[3] = {0};
     const double t_end = settle_end_hours(s); /* settle ends at the young age */
     for (int64_t i = 0; i < nsteps; i++) {
-        if (s->stop && *s->stop)
-            return derm_err_set(err, DERM_EINTR, "interrupted during the setup (the settle, step %lld of %lld)",
-                                (long long)i, (long long)nsteps);
+        DERM_TRY(setup_go_on(s, "the settle", i, nsteps, err));
         const int64_t key = -(nsteps - i) - ((int64_t)1 << 40); /* disjoint from the spin-up's steps */
         s->in = derm_step_inputs_young();
         s->in.stem_count = derm_progenitor_count(&s->a);

@@ -24,6 +24,8 @@ import subprocess
 import numpy as np
 import pytest
 
+from dermsim_runs import waiting_env  # tests/dermsim_runs.py (on PYTHONPATH under ctest)
+
 h5py = pytest.importorskip("h5py")
 
 SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
@@ -173,11 +175,7 @@ def test_threads_for_a_small_grid(policy, spin, per, expect):
     """The quickstart's 16000 voxels get a second thread when waiting threads spin a little
     before they sleep (dermsim's default), not when they sleep at once (app.h: measured
     1.20-1.26x faster against 0.71-0.88x slower on the 2-core VM). `check` prints the count."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "DERMSIM_VOXELS_PER_THREAD")}
-    for k, v in (("OMP_WAIT_POLICY", policy), ("GOMP_SPINCOUNT", spin), ("DERMSIM_VOXELS_PER_THREAD", per)):
-        if v is not None:
-            env[k] = v
+    env = waiting_env(os.environ, policy, spin, DERMSIM_VOXELS_PER_THREAD=per)
     p = subprocess.run([dermsim_bin(), "check", str(SOURCE_DIR / "configs" / "quickstart.yaml"),
                         "--set", "run.threads=2"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        env=env, timeout=120)

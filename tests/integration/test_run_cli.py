@@ -23,6 +23,8 @@ import time
 import numpy as np
 import pytest
 
+from dermsim_runs import waiting_env  # tests/dermsim_runs.py (on PYTHONPATH under ctest)
+
 h5py = pytest.importorskip("h5py")
 yaml = pytest.importorskip("yaml")
 
@@ -168,15 +170,11 @@ def test_openmp_waits_passively_unless_the_user_chose(tmp_path):
     OMP_WAIT_POLICY=PASSIVE and libgomp's GOMP_SPINCOUNT=1000, then executes itself again); a
     policy the user set is kept as it is, without a spin added, and so is a spin count the
     user set. The file records which."""
-    env = {k: v for k, v in child_env().items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env = waiting_env(child_env())
     cases = ((None, None, "PASSIVE, GOMP_SPINCOUNT=1000"), ("active", None, "active"),
              ("PASSIVE", None, "PASSIVE"), (None, "0", "PASSIVE, GOMP_SPINCOUNT=0"))
     for policy, spin, expect in cases:
-        e = dict(env)
-        if policy:
-            e["OMP_WAIT_POLICY"] = policy
-        if spin:
-            e["GOMP_SPINCOUNT"] = spin
+        e = waiting_env(env, policy, spin)
         out = tmp_path / f"{policy or 'unset'}_{spin or 'unset'}"
         proc = subprocess.run([dermsim_bin(), "run", TINY, "-o", out, "--quiet", "--set", "run.age_end_years=25.2"],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, env=e, timeout=300)
@@ -629,8 +627,7 @@ def test_check_names_the_threads():
     and a malformed value is one line and exit 2 (dermsim's default waiting:
     test_reproducibility.py::test_threads_for_a_small_grid)."""
     quick = SOURCE_DIR / "configs" / "quickstart.yaml"
-    asleep = {k: v for k, v in child_env().items() if k != "GOMP_SPINCOUNT"}
-    asleep["OMP_WAIT_POLICY"] = "PASSIVE"
+    asleep = waiting_env(child_env(), "PASSIVE")
     p = subprocess.run([dermsim_bin(), "check", str(quick), "--set", "run.threads=2"], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, env=asleep, timeout=60)
     assert p.returncode == 0 and "; 1 thread(s) (at most one per 16384 voxels, not 2)" in p.stdout, p.stdout

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dermsim_runs import waiting_env  # tests/dermsim_runs.py (on PYTHONPATH under ctest)
+
 SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
 SWEEPS = SOURCE_DIR / "tests" / "configs" / "sweeps"
 BROKEN = sorted((SWEEPS / "broken").glob("*.yaml"))
@@ -41,8 +43,7 @@ def dermsim_bin():
 
 def dermsim(*args, timeout=300, check=None):
     # dermsim's own OpenMP waiting (test_run_writes_every_run checks what the runs got)
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
-    env["HDF5_USE_FILE_LOCKING"] = "FALSE"
+    env = waiting_env(os.environ, HDF5_USE_FILE_LOCKING="FALSE")
     p = subprocess.run([dermsim_bin(), *map(str, args)], capture_output=True, text=True, timeout=timeout,
                        stdin=subprocess.DEVNULL, env=env)
     if check is not None:
