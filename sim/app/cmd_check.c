@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "derm/io/config.h"
 
 int app_cmd_check(const struct app_cli *c)
 {
@@ -25,7 +26,7 @@ int app_cmd_check(const struct app_cli *c)
            "about %.0f MiB (%s fields); %d thread(s)%s\n",
            c->config, (long long)p.domain_nx, (long long)p.domain_ny, (long long)p.domain_nz, p.domain_voxel_um,
            p.run_age_start_years, p.run_age_end_years, steps, p.run_dt_hours,
-           derm_params_memory_estimate(&p, derm_schedule_has_uv(&sched)) / 1048576.0, DERM_REAL_NAME, t.use,
+           derm_params_memory_estimate(&p, derm_config_memory_needs(&sched)) / 1048576.0, DERM_REAL_NAME, t.use,
            app_threads_note(&t, note, sizeof note));
     return 0;
 }

@@ -655,8 +655,20 @@ derm_status derm_config_validate(const struct derm_params *p, const struct derm_
     const double begin = p->run_age_start_years < p->subject_young_adult_age_years ? p->run_age_start_years
                                                                                    : p->subject_young_adult_age_years;
     DERM_TRY(derm_schedule_validate(sched, begin, p->run_age_end_years, err));
-    /* the memory the run needs, with the UV records only if its schedule delivers UV */
-    return derm_params_check_memory(p, origins, derm_schedule_has_uv(sched), err);
+    /* the memory the run needs, with the UV records and the exosomes' arrays only if its
+     * schedule makes them */
+    return derm_params_check_memory(p, origins, derm_config_memory_needs(sched), err);
+}
+
+unsigned derm_config_memory_needs(const struct derm_schedule *sched)
+{
+    unsigned needs = derm_schedule_has_uv(sched) ? DERM_MEM_UV : 0u;
+    for (int i = 0; i < sched->n; i++) {
+        const int in = sched->e[i].input;
+        if ((in == DERM_IN_EXOSOME || in == DERM_IN_CONDITIONED_MEDIUM) && sched->e[i].dose > 0.0)
+            needs |= DERM_MEM_EXOSOMES;
+    }
+    return needs;
 }
 
 void derm_config_write_yaml(const struct derm_params *p, const struct derm_schedule *sched, FILE *fp)

@@ -188,7 +188,8 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
  * 4 in the lean build) on the voxel grid: every matrix and state field (without uv, the UV
  * records DERM_ST_UV_RECORDS and the elastotic deposit are left out: sim/sim.c
  * derm_sim_uv_records), the field of every signal on the voxel grid (a signal on a coarser
- * grid has none: sim/sim.c keeps it lazy),
+ * grid has none: sim/sim.c keeps it lazy; without needs & DERM_MEM_EXOSOMES, and when some
+ * signal is coarse, the exosomes hold neither field nor source: derm_sim_signal_arrays),
  * six scratch arrays, and, when frames of fields are written uncompressed, their float32
  * buffer (4 bytes; the bins hold nothing per voxel: they are counted per agent). Per signal
  * on the voxel grid: its source (derm_real) and, if it diffuses, its two per-mode multiplier
@@ -196,23 +197,33 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
  * block); a signal on a grid coarser by f keeps its state, source and multipliers there,
  * 1/f^3 of that. Each grid that solves a diffusing signal adds its transform buffer (about
  * n/2 complex doubles, 1/f^3 of the voxel grid's). */
-static double bytes_per_voxel(const struct derm_params *p, int uv)
+static double bytes_per_voxel(const struct derm_params *p, unsigned needs)
 {
+    const int uv = (needs & DERM_MEM_UV) != 0;
     const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};
     const double r = (double)sizeof(derm_real);
     int uv_arrays = 1; /* the UV records and the elastotic deposit */
     for (int st = 0; st < DERM_NSTATE; st++) uv_arrays += DERM_ST_UV_RECORDS >> st & 1u;
     double d = r * (DERM_NMATRIX + DERM_NSTATE + 6.0 - (uv ? 0 : uv_arrays)) +
                (p->output_write_fields && p->output_compression == 0 ? 4.0 : 0.0);
-    int64_t fs[DERM_NSIGNAL];
-    int nf = 0;
+    int64_t fs[DERM_NSIGNAL], fq[DERM_NSIGNAL];
+    int nf = 0, any_coarse = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) {
         const double D = p->signal[q].diffusion_um2_per_s * 3600.0, k = log(2.0) / p->signal[q].half_life_h;
-        const int spectral = D > 0.0;
-        const int64_t f = p->domain_signal_voxel_ratio > 0.0 && spectral && k > 0.0
-                              ? derm_grid_coarsening(&g, p->domain_signal_voxel_ratio * sqrt(D / k))
-                              : 1;
+        fq[q] = p->domain_signal_voxel_ratio > 0.0 && D > 0.0 && k > 0.0
+                    ? derm_grid_coarsening(&g, p->domain_signal_voxel_ratio * sqrt(D / k))
+                    : 1;
+        any_coarse |= fq[q] > 1;
+    }
+    for (int q = 0; q < DERM_NSIGNAL; q++) {
+        const int spectral = p->signal[q].diffusion_um2_per_s > 0.0;
+        const int64_t f = fq[q];
         const double f3 = (double)(f * f * f);
+        /* the exosomes on the voxel grid, young level 0, without a treatment that makes them:
+         * neither field nor source (sim/sim.c derm_sim_signal_arrays, with a coarse signal) */
+        if (q == DERM_S_EXOSOME && f == 1 && any_coarse && p->signal[q].young_level == 0.0 &&
+            !(needs & DERM_MEM_EXOSOMES))
+            d -= 2.0 * r;
         if (f == 1) d += r; /* its field */
         /* the lean build keeps no multiplier arrays (solve/diffusion.c, DERM_DIFFUSION_CACHE_MULT) */
         d += ((f == 1 ? 1.0 : 2.0) * r + (spectral && !DERM_REAL_IS_FLOAT ? 8.0 : 0.0)) / f3;
@@ -241,7 +252,7 @@ static double layer_scratch_per_thread(const struct derm_params *p)
     return (nxy + nx) * rb + nx * 8.0 + ny;
 }
 
-double derm_params_memory_estimate(const struct derm_params *p, int uv)
+double derm_params_memory_estimate(const struct derm_params *p, unsigned needs)
 {
     double nvox = (double)p->domain_nx * (double)p->domain_ny * (double)p->domain_nz;
     double voxel_mm = p->domain_voxel_um * 1e-3;
@@ -254,7 +265,7 @@ double derm_params_memory_estimate(const struct derm_params *p, int uv)
     const long procs = sysconf(_SC_NPROCESSORS_ONLN);
     const double threads = p->run_threads > 0 ? (double)p->run_threads : (procs > 0 ? (double)procs : 1.0);
     const double chunk = fmin(4.0 * nvox, (double)DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES);
-    return nvox * bytes_per_voxel(p, uv) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT) +
+    return nvox * bytes_per_voxel(p, needs) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT) +
            (p->output_write_fields ? threads * 2.0 * 1.01 * chunk : 0.0) + threads * layer_scratch_per_thread(p);
 }
 
@@ -312,12 +323,12 @@ static derm_status check_grid(const struct derm_params *p, const struct derm_par
     return DERM_OK;
 }
 
-derm_status derm_params_check_memory(const struct derm_params *p, const struct derm_param_origin *origins, int uv,
-                                     struct derm_err *err)
+derm_status derm_params_check_memory(const struct derm_params *p, const struct derm_param_origin *origins,
+                                     unsigned needs, struct derm_err *err)
 {
     const struct derm_param_desc *cited = cited_grid_key(origins);
     const int64_t nx = p->domain_nx, ny = p->domain_ny, nz = p->domain_nz;
-    double need = derm_params_memory_estimate(p, uv);
+    double need = derm_params_memory_estimate(p, needs);
     double avail = available_memory_bytes();
     if (avail > 0 && need > 0.8 * avail) {
         const double gib = 1024.0 * 1024.0 * 1024.0;

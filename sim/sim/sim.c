@@ -121,6 +121,48 @@ void derm_sim_uv_records_free(struct derm_sim *s)
     s->dep_elastotic = NULL;
 }
 
+int derm_sim_signal_may_be_absent(const struct derm_sim *s, int q)
+{
+    return q >= 0 && q < DERM_NSIGNAL && s->coarse_signals && s->src_owned[q] && !derm_signal_grids_lazy(s->diff, q) &&
+           s->c.signal.level[q] == 0.0;
+}
+
+/* A signal whose young level is 0 (the exosomes) is +0, with a +0 source, until a treatment
+ * (or a cell, should its secretion be set) first makes it: absent (neither array held, read
+ * as +0 by the cells, the solver, the series and the frames) until then, so a run without
+ * exosomes holds neither of their two voxel-grid arrays (sim.h). */
+derm_status derm_sim_signal_arrays(struct derm_sim *s, int q, struct derm_err *err)
+{
+    if (!(s->absent_signals >> q & 1u)) return DERM_OK;
+    const size_t n = (size_t)s->grid.n;
+    if (!s->f.signal[q] && !(s->f.signal[q] = calloc(n, sizeof(derm_real)))) goto fail;
+    if (!s->src[q] && !(s->src[q] = calloc(n, sizeof(derm_real)))) goto fail;
+    s->absent_signals &= ~(1u << q);
+    s->src_zero[q] = 1; /* +0 (calloc) */
+    return DERM_OK;
+fail:
+    return derm_err_set(err, DERM_ENOMEM, "cannot allocate the %s field for %lld voxels",
+                        derm_field_desc(DERM_NMATRIX + q)->name, (long long)s->grid.n);
+}
+
+void derm_sim_signal_arrays_free(struct derm_sim *s, int q)
+{
+    free(s->f.signal[q]);
+    s->f.signal[q] = NULL;
+    free(s->src[q]);
+    s->src[q] = NULL;
+    s->src_zero[q] = 1;
+    s->absent_signals |= 1u << q;
+}
+
+/* 1 if every value of x (n) is +0. */
+static int all_plus_zero(const derm_real *x, int64_t n)
+{
+    for (int64_t v = 0; v < n; v++)
+        if (x[v] != 0.0 || signbit(x[v])) return 0;
+    return 1;
+}
+
 /* What the schedule delivers over [t, t + dt): glucose, UV per layer (dose records, UVA
  * elastosis), the ROS excess and AP-1 drive per layer, cumulative doses; the exosome mix
  * ages. Treatment sources follow deposition (phase_treatments). */
@@ -168,7 +210,7 @@ static int all_zero(const double *v, int64_t n)
  * synthesis spread over each cell's reach: the voxel-grid signals in one pass over the bins,
  * the coarse ones in one pass per coarsening factor, each matrix deposit filtered row by row
  * as it is summed (never a whole-grid array before its box). */
-static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
+static derm_status phase_deposit(struct derm_sim *s, double cigarettes_per_day, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
     enum { NDEP = DERM_NSIGNAL };
@@ -183,7 +225,8 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
         /* a deposit of nothing writes +0 everywhere (0 + 0 and sums of zeros are +0): an
          * array that is +0 already is left alone (the exosomes without a treatment) */
         const int nothing = a == 0.0 && all_zero(s->rates.signal[q], s->a.n);
-        if (nothing && s->src_zero[q]) continue;
+        if (nothing && s->src_zero[q]) continue; /* an absent signal's too */
+        DERM_TRY(derm_sim_signal_arrays(s, q, err));
         s->src_zero[q] = nothing;
         val[nfine] = s->rates.signal[q];
         out[nfine] = s->src[q];
@@ -215,10 +258,11 @@ static void phase_deposit(struct derm_sim *s, double cigarettes_per_day)
     derm_real *mout[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
     for (int i = 0; i < 3; i++)
         derm_coupling_deposit_box(g, &s->bins, mval[i], s->crowd_radius, DERM_BOX_CONSERVE, mout[i], s->tmp);
+    return DERM_OK;
 }
 
 /* Exposure ROS and treatment sources; the emphasis of the exosome mix for the next step. */
-static void phase_treatments(struct derm_sim *s)
+static derm_status phase_treatments(struct derm_sim *s, struct derm_err *err)
 {
     if (!s->coarse_signals) {
         derm_exposure_add_ros(&s->grid, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
@@ -240,11 +284,16 @@ static void phase_treatments(struct derm_sim *s)
         derm_treatment_add_sources(&col, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, colsrc, s->exo_mix, s->w_k);
         if (s->wound_on) derm_wound_add_sources(&col, &s->c.wound, s->wound.open_mean, colsrc);
         for (int q = 0; q < DERM_NSIGNAL; q++) {
-            derm_signal_grids_add_layers(s->diff, q, colsrc[q], s->src[q]); /* adds the non-zero layers */
-            for (int64_t k = 0; k < nz && s->src_zero[q]; k++) s->src_zero[q] = colsrc[q][k] == 0.0;
+            int any = 0;
+            for (int64_t k = 0; k < nz && !any; k++) any = colsrc[q][k] != 0.0;
+            if (!any) continue;                          /* add_layers adds the non-zero layers: none */
+            DERM_TRY(derm_sim_signal_arrays(s, q, err)); /* a treatment's first exosomes */
+            derm_signal_grids_add_layers(s->diff, q, colsrc[q], s->src[q]);
+            s->src_zero[q] = 0;
         }
     }
     derm_treatment_mix_emphasis(&s->c.treatment, s->exo_mix, s->exo_mult);
+    return DERM_OK;
 }
 
 static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
@@ -292,6 +341,18 @@ static derm_status sense(struct derm_sim *s, unsigned mask, struct derm_err *err
     }
     _Static_assert(DERM_NSIGNAL <= DERM_SIGNAL_GRIDS_MAX_SPAN, "every signal fits one call");
     const int64_t na = s->a.n, *vox = s->a.voxel;
+    int nz0 = 0; /* absent signals (+0, sim.h): moved to the end of the list, made +0 */
+    for (int x = 0; x < nf - nz0;)
+        if (fin[x]) {
+            x++;
+        } else {
+            nz0++;
+            derm_real *o = fout[x];
+            fin[x] = fin[nf - nz0];
+            fout[x] = fout[nf - nz0];
+            memset(o, 0, (size_t)na * sizeof *o);
+        }
+    nf -= nz0;
     if (nl) derm_signal_grids_gather(s->diff, nl, lazy, vox, na, lout);
     if (nf) {
 #pragma omp parallel for schedule(static) default(none) shared(fin, fout, vox) firstprivate(na, nf)
@@ -343,6 +404,10 @@ static int make_lazy_row(const void *ctx, int id, int64_t q0, int64_t len, derm_
     const int q = id - DERM_NMATRIX, st = id - DERM_NMATRIX - DERM_NSIGNAL;
     if (st >= 0 && st < DERM_NSTATE && !s->f.state[st]) {
         if (!(DERM_ST_UV_RECORDS >> st & 1u)) return -1;
+        memset(out, 0, (size_t)len * sizeof *out);
+        return 0;
+    }
+    if (q >= 0 && q < DERM_NSIGNAL && s->absent_signals >> q & 1u) { /* absent: +0 (derm_sim_signal_arrays) */
         memset(out, 0, (size_t)len * sizeof *out);
         return 0;
     }
@@ -400,8 +465,8 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, &s->rates);
     derm_sim_lap(s, DERM_PHASE_SECRETION, &t);
     /* 6. deposition into signal sources and matrix synthesis; exposure and treatment sources */
-    phase_deposit(s, s->expo.cigarettes_per_day);
-    phase_treatments(s);
+    DERM_TRY(phase_deposit(s, s->expo.cigarettes_per_day, err));
+    DERM_TRY(phase_treatments(s, err));
     derm_sim_lap(s, DERM_PHASE_DEPOSIT, &t);
     /* 7. signals over the step (a source known to be +0 as NULL: the same step, unscanned) */
     const derm_real *src[DERM_NSIGNAL];
@@ -523,8 +588,7 @@ static derm_status secrete_and_deposit(struct derm_sim *s, struct derm_err *err)
     DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
     derm_fibroblast_secrete(&s->grid, &s->a, &s->c.fibroblast, &s->h, &s->in, (const derm_real *const *)s->f.matrix,
                             (const derm_real *const *)s->sensed.signal, &s->rates);
-    phase_deposit(s, 0.0);
-    return DERM_OK;
+    return phase_deposit(s, 0.0, err);
 }
 
 /* The signals at the quasi-steady state of the initial secretion; then what cells sense,
@@ -638,7 +702,7 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, sn, seed, key, dt);
         DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
         derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, &s->rates);
-        phase_deposit(s, 0.0);
+        DERM_TRY(phase_deposit(s, 0.0, err));
         DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
         const struct derm_matrix_deposition md = {
             s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL, s->lazy_signals ? s->diff : NULL, NULL, NULL};
@@ -794,6 +858,11 @@ derm_status derm_sim_create_until(struct derm_sim **out, const struct derm_param
     s->ones = NULL;
     s->ones_cap = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = NULL;
+    /* a signal nothing has made (young level 0, no treatment yet) holds no arrays */
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (derm_sim_signal_may_be_absent(s, q) && all_plus_zero(s->f.signal[q], s->grid.n) &&
+            all_plus_zero(s->src[q], s->grid.n))
+            derm_sim_signal_arrays_free(s, q);
     s->signals_touched = 1; /* the settle loaded and rescaled them */
     *out = s;
     return DERM_OK;

@@ -98,6 +98,11 @@ static int state_of_item(int i)
  * UV when it was written (a file without the marker predates it: then what it holds). */
 #define UV_RECORDS_ITEM "uv_records"
 
+/* The checkpoint's marker of the absent signals (sim.h absent_signals): bit q set if signal
+ * q was +0 and held no field when it was written (its item is then left out); a file
+ * without the marker predates it and holds every signal on the voxel grid. */
+#define ABSENT_SIGNALS_ITEM "absent_signals"
+
 /* A lazy signal (every signal on a coarser grid) has no fine array: its state is its coarse
  * state, saved in signals.coarse, and its item is left out of a checkpoint (and not read
  * from one, should one hold it). A UV record not yet allocated (derm_sim_uv_records: +0
@@ -105,7 +110,7 @@ static int state_of_item(int i)
 static int lazy_item(const struct derm_sim *s, const struct derm_ckpt_item *items, int i)
 {
     const int q = i - signal_item(0);
-    if (q >= 0 && q < DERM_NSIGNAL && derm_signal_grids_lazy(s->diff, q)) return 1;
+    if (q >= 0 && q < DERM_NSIGNAL && (derm_signal_grids_lazy(s->diff, q) || s->absent_signals >> q & 1u)) return 1;
     const int st = state_of_item(i);
     return st >= 0 && DERM_ST_UV_RECORDS >> st & 1u && items[i].data == NULL;
 }
@@ -114,7 +119,7 @@ derm_status derm_state_save(struct derm_sim *s, const char *path, const struct d
                             const struct derm_ckpt_item *extra, int nextra, struct derm_err *err)
 {
     const int n = derm_state_count();
-    struct derm_ckpt_item *items = malloc((size_t)(n + 1 + nextra) * sizeof *items);
+    struct derm_ckpt_item *items = malloc((size_t)(n + 2 + nextra) * sizeof *items);
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
     derm_state_items(s, items);
     int kept = 0;
@@ -122,6 +127,8 @@ derm_status derm_state_save(struct derm_sim *s, const char *path, const struct d
         if (!lazy_item(s, items, i)) items[kept++] = items[i];
     int64_t uv_records = s->f.state[DERM_ST_UV_DOSE] != NULL; /* the records come and go together */
     items[kept++] = (struct derm_ckpt_item){UV_RECORDS_ITEM, DERM_CKPT_I64, 1, &uv_records};
+    int64_t absent = (int64_t)s->absent_signals;
+    items[kept++] = (struct derm_ckpt_item){ABSENT_SIGNALS_ITEM, DERM_CKPT_I64, 1, &absent};
     if (nextra > 0) memcpy(items + kept, extra, (size_t)nextra * sizeof *items);
     derm_status st = derm_checkpoint_write(path, meta, items, kept + nextra, err);
     free(items);
@@ -152,6 +159,26 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
         DERM_TRY(derm_sim_uv_records(s, err));
     else
         derm_sim_uv_records_free(s);
+    /* the absent signals: as the marker says (a signal it names must be one this simulation
+     * may hold absent), else every field held (a file without the marker) */
+    int64_t absent = 0;
+    if (derm_checkpoint_has(ck, ABSENT_SIGNALS_ITEM)) {
+        DERM_TRY(derm_checkpoint_read(ck, ABSENT_SIGNALS_ITEM, DERM_CKPT_I64, 1, &absent, err));
+        for (int q = 0; q < 63; q++)
+            if (absent >> q & 1 && !derm_sim_signal_may_be_absent(s, q))
+                return derm_err_set(err, DERM_ECORRUPT,
+                                    "damaged checkpoint: %s = %lld names signal %d, which this run holds on the "
+                                    "voxel grid",
+                                    ABSENT_SIGNALS_ITEM, (long long)absent, q);
+        if (absent < 0)
+            return derm_err_set(err, DERM_ECORRUPT, "damaged checkpoint: %s = %lld", ABSENT_SIGNALS_ITEM,
+                                (long long)absent);
+    }
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (absent >> q & 1)
+            derm_sim_signal_arrays_free(s, q);
+        else
+            DERM_TRY(derm_sim_signal_arrays(s, q, err));
     struct derm_ckpt_item *items = malloc((size_t)n * sizeof *items);
     if (!items) return derm_err_set(err, DERM_ENOMEM, "out of memory for a checkpoint");
     derm_state_items(s, items); /* absent records: NULL, not read (lazy_item) */

@@ -112,7 +112,8 @@ static derm_status row_layer_sums(const struct derm_sim *s, const double *fsum, 
                                                 : s->f.state[DERM_ST_UV_DOSE];
         if (f >= 0) { /* the matrix kernel's (derm_matrix_step) */
             for (int64_t k = 0; k < nz; k++) part[k * NSUM + j] = fsum[k * DERM_MATRIX_NSUMS + f];
-        } else if (!a && j == COL_UV) { /* the UV dose before the first UV: absent, +0 (sim.c) */
+        } else if (!a && (j == COL_UV || (q >= 0 && q < DERM_NSIGNAL && s->absent_signals >> q & 1u))) {
+            /* the UV dose before the first UV, a signal nothing has made yet: absent, +0 (sim.c) */
             for (int64_t k = 0; k < nz; k++) part[k * NSUM + j] = 0.0;
         } else if (j >= COL_SUSC) { /* the susceptibility's sums, below */
             continue;

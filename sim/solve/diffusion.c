@@ -834,8 +834,6 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, c
     if (!d || !c) return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: NULL solver or fields");
     if (!(dt_h >= 0.0) || !isfinite(dt_h))
         return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: dt = %g h, need finite >= 0", dt_h);
-    for (int s = 0; s < d->nsig; ++s)
-        if (!c[s]) return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: field of signal %d is NULL", s);
     const int unchanged = d->unchanged; /* the promise holds for this step only */
     d->unchanged = 0;
     if (dt_h == 0.0) return DERM_OK;
@@ -860,6 +858,13 @@ derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, c
     int64_t nomem = 0;
     for (int s = 0; s < nsig; ++s) {
         const derm_real *S = src ? src[s] : NULL;
+        if (!c[s]) { /* an absent field: +0 everywhere, and it stays so without a source */
+            if (derm_diffusion_any_nonzero(n, S, nthreads))
+                return derm_err_set(err, DERM_EINTERNAL, "diffusion_step: signal %d has a source but no field", s);
+            sig[s].idle = 1;
+            sig[s].nbad = 0;
+            continue;
+        }
         if (sig[s].local) {
             sig[s].nbad = derm_diffusion_step_local(n, sig[s].k_per_h, dt_h, c[s], S, nthreads);
             continue;

@@ -612,11 +612,11 @@ def test_patch_1cm_memory_estimate_is_shown():
     proc = dermsim("check", SOURCE_DIR / "configs" / "patch_1cm.yaml")
     if proc.returncode == 0:
         m = re.search(r"about (\d+) MiB", proc.stdout)
-        assert m and int(m.group(1)) > 30 * 1024, proc.stdout
+        assert m and int(m.group(1)) > 25 * 1024, proc.stdout
     else:
         assert proc.returncode == 2, proc.stderr
         m = re.search(r"patch_1cm\.yaml:\d+:\d+: key 'domain\.n[xyz]': .* needs about ([\d.]+) GiB but only", proc.stderr)
-        assert m and float(m.group(1)) > 30, proc.stderr
+        assert m and float(m.group(1)) > 25, proc.stderr  # 29.7 GiB since 2026-12-06 (no exosome arrays)
         assert len(proc.stderr.strip().splitlines()) == 1
 
 

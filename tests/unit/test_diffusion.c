@@ -745,8 +745,18 @@ static void test_invalid_arguments(void **state)
     assert_int_equal(derm_diffusion_step(d, cs, NULL, -1.0, &err), DERM_EINTERNAL);
     assert_non_null(strstr(err.msg, "dt = -1"));
     assert_int_equal(derm_diffusion_step(d, cs, NULL, INFINITY, &err), DERM_EINTERNAL);
-    assert_int_equal(derm_diffusion_step(d, half, NULL, 1.0, &err), DERM_EINTERNAL);
-    assert_non_null(strstr(err.msg, "signal 1"));
+    /* an absent field (NULL) is +0 and stays so without a source; with one it is an error */
+    c0[5] = 2.0;
+    assert_int_equal(derm_diffusion_step(d, half, NULL, 1.0, &err), DERM_OK);
+    assert_null(half[1]);
+    assert_true(c0[5] != 2.0); /* the other signal stepped */
+    double *s1 = alloc_field(g.n);
+    const double *srcs[2] = {NULL, s1};
+    assert_int_equal(derm_diffusion_step(d, half, srcs, 1.0, &err), DERM_OK); /* a +0 source */
+    s1[7] = 1.0;
+    assert_int_equal(derm_diffusion_step(d, half, srcs, 1.0, &err), DERM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "signal 1 has a source but no field"));
+    free(s1);
     assert_int_equal(derm_diffusion_step(d, NULL, NULL, 1.0, &err), DERM_EINTERNAL);
     /* dt = 0 is a no-op */
     c0[3] = 1.25;

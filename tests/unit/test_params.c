@@ -524,45 +524,55 @@ static void test_validate_grid_memory(void **state)
     double expect =
         nvox * 8 * (DERM_NFIELDS + 6 + DERM_NSIGNAL + (DERM_NSIGNAL - 1) + 1) + agents + 2.0 * 1.01 * 4.0 * nvox + ring;
     assert_true(p.output_compression > 0);
-    assert_true(fabs(derm_params_memory_estimate(&p, 1) - expect) <= 1e-9 * expect);
+    assert_true(fabs(derm_params_memory_estimate(&p, DERM_MEM_ALL) - expect) <= 1e-9 * expect);
     p.output_compression = 0; /* frames written whole: their float32 buffer */
-    assert_true(fabs(derm_params_memory_estimate(&p, 1) - (expect + 4.0 * nvox)) <= 1e-9 * expect);
+    assert_true(fabs(derm_params_memory_estimate(&p, DERM_MEM_ALL) - (expect + 4.0 * nvox)) <= 1e-9 * expect);
     p.output_compression = 4;
     p.output_write_fields = 0; /* no frames of fields: no chunk buffers */
-    assert_true(fabs(derm_params_memory_estimate(&p, 1) - (expect - 2.0 * 1.01 * 4.0 * nvox)) <= 1e-9 * expect);
+    assert_true(fabs(derm_params_memory_estimate(&p, DERM_MEM_ALL) - (expect - 2.0 * 1.01 * 4.0 * nvox)) <=
+                1e-9 * expect);
     p.output_write_fields = 1;
     p.run_threads = 3; /* two more threads: four more chunks and two more rings */
     const double three = expect + 4.0 * 1.01 * 4.0 * nvox + 2.0 * ring;
-    assert_true(fabs(derm_params_memory_estimate(&p, 1) - three) <= 1e-9 * expect);
+    assert_true(fabs(derm_params_memory_estimate(&p, DERM_MEM_ALL) - three) <= 1e-9 * expect);
     p.fibroblast_crowding_radius_um = 0; /* no spreading: no ring */
-    assert_true(fabs(derm_params_memory_estimate(&p, 1) - (three - 3.0 * ring)) <= 1e-9 * expect);
+    assert_true(fabs(derm_params_memory_estimate(&p, DERM_MEM_ALL) - (three - 3.0 * ring)) <= 1e-9 * expect);
     p.fibroblast_crowding_radius_um = 30;
     /* on coarser grids (the default): less (a coarse signal has no voxel-grid field), but never
      * below the matrix and state fields and the scratch */
     derm_params_defaults(&p);
     assert_true(p.domain_signal_voxel_ratio == 0.125);
     p.run_threads = 1; /* as above (0 would count every processor of the machine) */
-    const double coarse = derm_params_memory_estimate(&p, 1);
+    const double coarse = derm_params_memory_estimate(&p, DERM_MEM_ALL);
     assert_true(coarse < expect - nvox * 8 * 8);
     assert_true(coarse > nvox * 8 * (DERM_NMATRIX + DERM_NSTATE + 6) + agents);
 
-    /* a run whose schedule delivers no UV never allocates its UV records: four arrays less */
-    assert_true(fabs(derm_params_memory_estimate(&p, 0) - (coarse - 4.0 * sizeof(derm_real) * nvox)) <= 1e-9 * coarse);
+    /* a run whose schedule delivers no UV never allocates its UV records: four arrays less;
+     * one without exosomes (a signal on the voxel grid here) neither their field nor their
+     * source: two less; neither when no signal is coarse (every source written in place) */
+    const double arr = (double)sizeof(derm_real) * nvox;
+    assert_true(fabs(derm_params_memory_estimate(&p, DERM_MEM_EXOSOMES) - (coarse - 4.0 * arr)) <= 1e-9 * coarse);
+    assert_true(fabs(derm_params_memory_estimate(&p, DERM_MEM_UV) - (coarse - 2.0 * arr)) <= 1e-9 * coarse);
+    assert_true(fabs(derm_params_memory_estimate(&p, 0) - (coarse - 6.0 * arr)) <= 1e-9 * coarse);
+    p.domain_signal_voxel_ratio = 0;
+    assert_true(fabs(derm_params_memory_estimate(&p, DERM_MEM_UV) - derm_params_memory_estimate(&p, DERM_MEM_ALL)) <=
+                1e-9 * coarse);
+    p.domain_signal_voxel_ratio = 0.125;
 
     p.domain_nx = p.domain_ny = p.domain_nz = 4096;
     set_origin(o, "domain.nx", "big.yaml:3:3");
     assert_int_equal(derm_params_validate(&p, o, &err), DERM_OK); /* addressable: memory is checked apart */
-    assert_int_equal(derm_params_check_memory(&p, o, 0, &err), DERM_ECONFIG);
+    assert_int_equal(derm_params_check_memory(&p, o, DERM_MEM_EXOSOMES, &err), DERM_ECONFIG);
     assert_int_equal(strncmp(err.msg, "big.yaml:3:3: key 'domain.nx': grid 4096 x 4096 x 4096", 54), 0);
     assert_contains(err.msg, "GiB but only");
     assert_contains(err.msg, "domain.voxel_um");
-    assert_true(derm_params_memory_estimate(&p, 1) > 2e13);
+    assert_true(derm_params_memory_estimate(&p, DERM_MEM_ALL) > 2e13);
 
     /* a modest grid passes */
     p.domain_nx = p.domain_ny = 8;
     p.domain_nz = 8;
     assert_int_equal(derm_params_validate(&p, o, &err), DERM_OK);
-    assert_int_equal(derm_params_check_memory(&p, o, 1, &err), DERM_OK);
+    assert_int_equal(derm_params_check_memory(&p, o, DERM_MEM_ALL, &err), DERM_OK);
     free(o);
 }
 

@@ -467,10 +467,17 @@ static void test_idle_sources_known_zero(void **state)
     struct derm_sim *s = NULL;
     if (derm_sim_create(&s, &p, &sched, &err) != DERM_OK) fail_msg("derm_sim_create: %s", err.msg);
     int idle_before = 0, dosed = 0, idle_after = 0;
+    /* before the first dose the exosomes hold no arrays (sim.h absent_signals); the dose
+     * brings both, zeroed, and they stay */
+    assert_int_equal(s->absent_signals, 1u << DERM_S_EXOSOME);
+    assert_null(s->f.signal[DERM_S_EXOSOME]);
+    assert_null(s->src[DERM_S_EXOSOME]);
     for (int step = 0; step < 40; step++) {
         run(s, 1);
+        assert_int_equal(s->absent_signals != 0, !dosed && s->src_zero[DERM_S_EXOSOME]);
+        assert_int_equal(s->f.signal[DERM_S_EXOSOME] == NULL, s->absent_signals != 0);
         for (int q = 0; q < DERM_NSIGNAL; q++) {
-            if (!s->src_zero[q]) continue;
+            if (!s->src_zero[q] || !s->src[q]) continue;
             for (int64_t v = 0; v < s->grid.n; v++)
                 if (s->src[q][v] != 0.0 || signbit(s->src[q][v]))
                     fail_msg("step %d: signal %d's source is known +0 but holds %g at voxel %lld", step, q,
@@ -498,7 +505,9 @@ static void test_coarse_signals_without_arrays(void **state)
         const int coarse = derm_signal_grids_factor(s->diff, q) > 1;
         ncoarse += coarse;
         assert_int_equal(derm_signal_grids_lazy(s->diff, q), coarse);
-        assert_int_equal(s->f.signal[q] == NULL, coarse);
+        /* a signal on the voxel grid is held unless nothing has made it (the exosomes) */
+        assert_int_equal(s->f.signal[q] == NULL, coarse || q == DERM_S_EXOSOME);
+        assert_int_equal(s->absent_signals >> q & 1u, !coarse && q == DERM_S_EXOSOME);
     }
     assert_true(ncoarse >= 4 && s->lazy_signals && s->f.make);
     derm_real *buf = signal_buffer(s), *row = signal_buffer(s);

@@ -371,6 +371,111 @@ static void test_uv_records_absent_until_uv(void **state)
     free(c);
 }
 
+/* The exosomes hold no arrays until a treatment first makes them (sim.h absent_signals): read
+ * as +0 by the cells, the series and the frames; a checkpoint before the first dose leaves
+ * their field out and says so, one after holds it; a restore brings the arrays or gives them
+ * back as the file says, and the run goes on bit for bit; a marker naming a signal that
+ * cannot be absent, or a field missing that the marker says is there, is damage. */
+static void test_exosomes_absent_until_made(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/derm_test_state_XXXXXX", path[256];
+    temp_checkpoint(dir, path, sizeof path);
+    static const char *const text = /* the first dose on the ninth day: steps 0-7 without */
+        "run: {seed: 5, age_start_years: 25, age_end_years: 25.2, dt_hours: 24}\n"
+        "domain: {nx: 8, ny: 8, nz: 10, voxel_um: 20}\n"
+        "schedule:\n"
+        "  exo: {input: exosome, dose: 1, at_age: 25.022, count: 2, every_days: 4, route: intradermal}\n";
+    struct cfg *c = load_text(text);
+    struct derm_ckpt_meta meta = {"resolved", "text", "state.yaml", "0.0", "git"};
+    struct derm_err err = {0};
+    const int q = DERM_S_EXOSOME, id = DERM_NMATRIX + DERM_S_EXOSOME;
+    struct derm_sim *a = create(c);
+    const int64_t n = a->grid.n;
+    assert_int_equal(a->absent_signals, 1u << q);
+    assert_true(derm_sim_signal_may_be_absent(a, q));
+    assert_false(derm_sim_signal_may_be_absent(a, DERM_S_ROS)); /* made by every cell */
+    steps(a, 7);
+    assert_int_equal(a->absent_signals, 1u << q);
+    assert_null(a->f.signal[q]);
+    assert_null(a->src[q]);
+    /* read as +0: the cells, the series' sums and the frames' rows */
+    assert_true(all_zero(a->sensed.signal[q], a->a.n));
+    double sum[DERM_NSIGNAL];
+    if (derm_totals_signal_sums(a, sum, &err) != DERM_OK) fail_msg("sums: %s", err.msg);
+    assert_true(sum[q] == 0.0 && !signbit(sum[q]));
+    derm_real row[8];
+    memset(row, 0xff, sizeof row);
+    assert_int_equal(a->f.make(a->f.make_ctx, id, 8, 8, row), 0);
+    assert_true(all_zero(row, 8));
+    /* a checkpoint before the first dose leaves the field out */
+    if (derm_state_save(a, path, &meta, NULL, 0, &err) != DERM_OK) fail_msg("save: %s", err.msg);
+    steps(a, 5);
+    assert_int_equal(a->absent_signals, 0u);
+    assert_false(all_zero(a->f.signal[q], n));
+    struct derm_checkpoint *ck = NULL;
+    if (derm_checkpoint_open(path, &ck, &err) != DERM_OK) fail_msg("open: %s", err.msg);
+    assert_false(derm_checkpoint_has(ck, "exosome"));
+    assert_true(derm_checkpoint_has(ck, "absent_signals"));
+    /* into a fresh simulation: still absent, and on from there as the first went */
+    struct derm_sim *b = create(c);
+    if (derm_state_restore(b, ck, &err) != DERM_OK) fail_msg("restore: %s", err.msg);
+    assert_int_equal(b->absent_signals, 1u << q);
+    steps(b, 5);
+    state_equal(a, b);
+    /* into one that the exosomes reached: absent again, and on as the fresh one went */
+    if (derm_state_restore(a, ck, &err) != DERM_OK) fail_msg("restore: %s", err.msg);
+    derm_checkpoint_close(ck);
+    assert_int_equal(a->absent_signals, 1u << q);
+    assert_null(a->f.signal[q]);
+    steps(a, 5);
+    state_equal(a, b);
+    /* a checkpoint after the first dose holds the field, and a restore allocates it */
+    if (derm_state_save(b, path, &meta, NULL, 0, &err) != DERM_OK) fail_msg("save: %s", err.msg);
+    struct derm_sim *d = create(c);
+    if (derm_checkpoint_open(path, &ck, &err) != DERM_OK) fail_msg("open: %s", err.msg);
+    assert_true(derm_checkpoint_has(ck, "exosome"));
+    if (derm_state_restore(d, ck, &err) != DERM_OK) fail_msg("restore: %s", err.msg);
+    derm_checkpoint_close(ck);
+    assert_int_equal(d->absent_signals, 0u);
+    steps(b, 3);
+    steps(d, 3);
+    state_equal(b, d);
+    /* damage: the field missing while the marker says it is held; a marker naming a signal
+     * this run cannot hold absent (ROS) */
+    {
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        assert_true(f >= 0);
+        assert_true(H5Ldelete(f, "exosome", H5P_DEFAULT) >= 0);
+        H5Fclose(f);
+    }
+    struct derm_sim *e = create(c);
+    if (derm_checkpoint_open(path, &ck, &err) != DERM_OK) fail_msg("open: %s", err.msg);
+    assert_int_equal(derm_state_restore(e, ck, &err), DERM_ECORRUPT);
+    derm_checkpoint_close(ck);
+    {
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        assert_true(f >= 0);
+        hid_t ds = H5Dopen2(f, "absent_signals", H5P_DEFAULT);
+        assert_true(ds >= 0);
+        const int64_t bad = (int64_t)1 << DERM_S_ROS;
+        assert_true(H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &bad) >= 0);
+        H5Dclose(ds);
+        H5Fclose(f);
+    }
+    if (derm_checkpoint_open(path, &ck, &err) != DERM_OK) fail_msg("open: %s", err.msg);
+    assert_int_equal(derm_state_restore(e, ck, &err), DERM_ECORRUPT);
+    assert_non_null(strstr(err.msg, "absent_signals"));
+    derm_checkpoint_close(ck);
+    derm_sim_free(e);
+    remove(path);
+    rmdir(dir);
+    derm_sim_free(a);
+    derm_sim_free(b);
+    derm_sim_free(d);
+    free(c);
+}
+
 /* A set stop flag ends the setup at its first spin-up step: DERM_EINTR, nothing returned; a
  * clear one changes nothing (the same creation as derm_sim_create, checked on a few sums). */
 static void test_create_until_stops(void **state)
@@ -398,7 +503,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_derived_is_not_state),         cmocka_unit_test(test_restore_continues_bitwise),
         cmocka_unit_test(test_coarse_signal_fields_rebuilt), cmocka_unit_test(test_uv_records_absent_until_uv),
-        cmocka_unit_test(test_create_until_stops),
+        cmocka_unit_test(test_create_until_stops),           cmocka_unit_test(test_exosomes_absent_until_made),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

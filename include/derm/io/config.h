@@ -53,8 +53,12 @@ derm_status derm_config_load_string(const char *text, const char *name, struct d
 derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *sched, struct derm_param_origin *origins,
                                   const char *assignment, struct derm_err *err);
 
+/** What the schedule makes that a run without it holds no arrays for: DERM_MEM_UV if it
+ *  delivers UV, DERM_MEM_EXOSOMES if exosomes (alone or in conditioned medium). */
+unsigned derm_config_memory_needs(const struct derm_schedule *sched);
+
 /** Parameter cross-checks, then the schedule against the run's ages, then the memory the
- *  run needs against what is available (derm_params_check_memory, with the schedule's UV). */
+ *  run needs against what is available (derm_params_check_memory, with the schedule's needs). */
 derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,
                                  const struct derm_param_origin *origins, struct derm_err *err);
 

@@ -82,20 +82,29 @@ struct derm_param_origin {
 derm_status derm_params_validate(const struct derm_params *p, const struct derm_param_origin *origins,
                                  struct derm_err *err);
 
+/** What a run's schedule makes that a run without it holds no arrays for (the `needs` of
+ *  derm_params_memory_estimate; derm_config_memory_needs makes them from a schedule). */
+enum {
+    DERM_MEM_UV = 1u,       /* UV: the UV records and the elastotic deposit (sim/sim.h derm_sim_uv_records) */
+    DERM_MEM_EXOSOMES = 2u, /* exosomes: their field and source on the voxel grid (derm_sim_signal_arrays) */
+    DERM_MEM_ALL = 3u       /* when unknown */
+};
+
 /** Estimated peak memory of a run with these parameters, bytes: the arrays on the voxel grid,
  *  each signal's arrays on its own grid (domain.signal_voxel_ratio), and the agents at twice
  *  the papillary density everywhere (within ~3 % of the measured peak of the reference run,
- *  at ratio 0.125 and 0). uv: 1 if the run's schedule delivers UV (derm_schedule_has_uv;
- *  1 when unknown), 0 if not: such a run never allocates its UV records (four voxel-grid
- *  arrays, sim/sim.h derm_sim_uv_records). */
-double derm_params_memory_estimate(const struct derm_params *p, int uv);
+ *  at ratio 0.125 and 0). needs: DERM_MEM_* bits of what the schedule delivers (DERM_MEM_ALL
+ *  when unknown): without DERM_MEM_UV a run never allocates its UV records (four voxel-grid
+ *  arrays), and without DERM_MEM_EXOSOMES, when some signal is on a coarser grid, never
+ *  the exosomes' two. */
+double derm_params_memory_estimate(const struct derm_params *p, unsigned needs);
 
 /** DERM_ECONFIG, citing the first grid key the configuration set, when the estimate
- *  (derm_params_memory_estimate with uv) exceeds 80 % of the memory available to a new
+ *  (derm_params_memory_estimate with needs) exceeds 80 % of the memory available to a new
  *  process; DERM_OK otherwise or when that is unknown. derm_config_validate runs it with the
- *  schedule's uv. */
-derm_status derm_params_check_memory(const struct derm_params *p, const struct derm_param_origin *origins, int uv,
-                                     struct derm_err *err);
+ *  schedule's needs. */
+derm_status derm_params_check_memory(const struct derm_params *p, const struct derm_param_origin *origins,
+                                     unsigned needs, struct derm_err *err);
 
 /** Write the full resolved parameter set as nested YAML with units comments. */
 void derm_params_write_yaml(const struct derm_params *p, FILE *fp);

@@ -79,6 +79,10 @@ struct derm_sim {
     int signals_touched;            /* a signal's field or coarse state was written outside its solver
                                      * since the solver's last step (creation, restore): the next
                                      * step does not promise them unchanged (derm_signal_grids_promise_unchanged) */
+    unsigned absent_signals;        /* bit q: signal q, on the voxel grid, is +0 with a +0 source and
+                                     * holds neither array (f.signal[q] and src[q] NULL, read as +0):
+                                     * a signal whose young level is 0 (the exosomes) until something
+                                     * makes it (derm_sim_signal_arrays) */
     derm_real *sig_state;           /* their coarse states (owned by diff), checkpointed */
     int64_t sig_state_len;
     /* the UV memory field is +0 at every voxel (no UV so far): the step skips its update (+0
@@ -182,5 +186,18 @@ derm_status derm_sim_uv_records(struct derm_sim *s, struct derm_err *err);
 
 /** The UV records absent again (freed, NULL), as in a simulation that has not met UV. */
 void derm_sim_uv_records_free(struct derm_sim *s);
+
+/** Signal q's field and source on the voxel grid, allocated and zeroed if absent (bit q of
+ *  absent_signals, cleared): before a treatment, a cell or a checkpoint first makes it. */
+derm_status derm_sim_signal_arrays(struct derm_sim *s, int q, struct derm_err *err);
+
+/** Signal q absent again (its field and source freed, NULL; bit q of absent_signals set).
+ *  Only for a signal on the voxel grid with its own source whose field and source are +0. */
+void derm_sim_signal_arrays_free(struct derm_sim *s, int q);
+
+/** 1 if signal q may be held absent: on the voxel grid, its source its own array there, its
+ *  young level 0, and the sources of exposures and treatments written per layer (any
+ *  signal on a coarser grid: phase_treatments adds them where they are non-zero). */
+int derm_sim_signal_may_be_absent(const struct derm_sim *s, int q);
 
 #endif

@@ -33,7 +33,8 @@ derm_status derm_diffusion_create(struct derm_diffusion **out, const struct derm
 void derm_diffusion_free(struct derm_diffusion *d);
 
 /** Advance every signal by dt_h hours in place. c[s] and src[s] are grid.n arrays;
- *  src may be NULL or src[s] NULL for no source. Coefficients depending on dt are
+ *  src may be NULL or src[s] NULL for no source. c[s] NULL is an absent field, +0
+ *  everywhere: left so, and DERM_EINTERNAL if src[s] has a non-zero value. Coefficients depending on dt are
  *  cached and rebuilt when dt changes. Returns DERM_ENUMERIC if a non-finite value
  *  appears. */
 derm_status derm_diffusion_step(struct derm_diffusion *d, derm_real *const *c, const derm_real *const *src, double dt_h,

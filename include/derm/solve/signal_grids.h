@@ -55,7 +55,8 @@ void derm_signal_grids_add_layers(const struct derm_signal_grids *sg, int s, con
                                   derm_real *src);
 
 /** Advance every signal by dt_h hours; c[s] is a fine-grid array (NULL allowed for a lazy
- *  signal); src[s] is the fine source (restricted here) or, for a coarse signal, its own
+ *  signal, and for an absent one on the voxel grid: +0 without a source, derm_diffusion_step);
+ *  src[s] is the fine source (restricted here) or, for a coarse signal, its own
  *  coarse source from derm_signal_grids_source (used as it is); src or src[s] may be NULL
  *  for no source. Coarse signals' fine fields, unless lazy, are overwritten by the
  *  prolongation of their new coarse states. */
