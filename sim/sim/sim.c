@@ -832,6 +832,10 @@ derm_status derm_sim_create_until(struct derm_sim **out, const struct derm_param
     s->f.make = make_lazy_row;
     s->f.make_ctx = s;
     if ((st = alloc_sources(s, err)) != DERM_OK) goto fail;
+    /* a signal nothing makes in a young tissue (young level 0: the exosomes) holds no arrays
+     * through the setup either; a deposit brings them if a cell makes it after all */
+    for (int q = 0; q < DERM_NSIGNAL; q++)
+        if (derm_sim_signal_may_be_absent(s, q)) derm_sim_signal_arrays_free(s, q);
     if ((st = settle_signals(s, err)) != DERM_OK) goto fail;
     if (p->run_spinup_years > 0.0) {
         /* the young population at its own balance, then every reference derived again on it */
@@ -858,9 +862,10 @@ derm_status derm_sim_create_until(struct derm_sim **out, const struct derm_param
     s->ones = NULL;
     s->ones_cap = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) s->ones_sig[q] = NULL;
-    /* a signal nothing has made (young level 0, no treatment yet) holds no arrays */
+    /* a signal nothing has made (young level 0, no treatment yet) holds no arrays (if the
+     * setup's cells made it, it is held while not all +0) */
     for (int q = 0; q < DERM_NSIGNAL; q++)
-        if (derm_sim_signal_may_be_absent(s, q) && all_plus_zero(s->f.signal[q], s->grid.n) &&
+        if (derm_sim_signal_may_be_absent(s, q) && s->f.signal[q] && all_plus_zero(s->f.signal[q], s->grid.n) &&
             all_plus_zero(s->src[q], s->grid.n))
             derm_sim_signal_arrays_free(s, q);
     s->signals_touched = 1; /* the settle loaded and rescaled them */

@@ -492,6 +492,36 @@ static void test_idle_sources_known_zero(void **state)
     derm_sim_free(s);
 }
 
+/* Only a signal nothing makes is held absent: the exosomes with their young level at 0 (the
+ * default) and some signal on a coarser grid; not when the cells secrete them (a young
+ * level above 0: made from the first step), nor when every signal is on the voxel grid
+ * (exposures and treatments then write the sources in place). */
+static void test_absent_only_when_nothing_makes_it(void **state)
+{
+    (void)state;
+    struct derm_params p = small_params();
+    p.run_age_end_years = 25.1;
+    struct derm_sim *s = create(&p);
+    assert_int_equal(s->absent_signals, 1u << DERM_S_EXOSOME);
+    derm_sim_free(s);
+    p.signal[DERM_S_EXOSOME].young_level = 1.0; /* secreted by every fibroblast */
+    s = create(&p);
+    assert_int_equal(s->absent_signals, 0u);
+    assert_non_null(s->f.signal[DERM_S_EXOSOME]);
+    run(s, 2);
+    double mean = 0.0;
+    for (int64_t v = 0; v < s->grid.n; v++) mean += s->f.signal[DERM_S_EXOSOME][v] / (double)s->grid.n;
+    assert_true(mean > 0.5 && mean < 2.0); /* near its young level */
+    derm_sim_free(s);
+    p = small_params();
+    p.run_age_end_years = 25.1;
+    p.domain_signal_voxel_ratio = 0; /* every signal on the voxel grid */
+    s = create(&p);
+    assert_int_equal(s->absent_signals, 0u);
+    assert_non_null(s->f.signal[DERM_S_EXOSOME]);
+    derm_sim_free(s);
+}
+
 /* A coarse signal is kept as its coarse state alone: no voxel-grid array from the creation
  * on; a frame's rows (f.make) are its prolongation's, bit for bit, at 1 and 2 threads (the
  * cells' values: test_signal_grids, the series: test_totals). */
@@ -602,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_impossible_domains_fail),
         cmocka_unit_test(test_idle_sources_known_zero),
         cmocka_unit_test(test_coarse_signals_without_arrays),
+        cmocka_unit_test(test_absent_only_when_nothing_makes_it),
         cmocka_unit_test(test_params_copy_untouched_and_division),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
