@@ -4,14 +4,19 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 derm_status derm_err_set(struct derm_err *err, derm_status code, const char *fmt, ...)
 {
     if (err) {
+        /* formatted apart first: a caller may pass err->msg itself as an argument (a message
+         * wrapped in context), which vsnprintf must not read while writing it */
+        char buf[sizeof err->msg];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
+        memcpy(err->msg, buf, sizeof buf);
         err->code = code;
         /* one line, whatever a file name, key or value held: control characters go */
         for (char *c = err->msg; *c; c++)

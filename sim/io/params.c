@@ -179,14 +179,14 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 
 /* An upper bound on the doubles a run keeps per voxel (for the addressability check). */
 #define MAX_DOUBLES_PER_VOXEL 64
-#define BYTES_PER_AGENT 200.0
+#define BYTES_PER_AGENT 208.0 /* the columns, the rates, the signals and the crowding at each row */
 /* the bins (store/bins.h): rows, the sort's buffer, occupied voxels and their offsets */
 #define BINS_BYTES_PER_AGENT 32.0
 
 /* Bytes per voxel of a run's arrays, each signal counted on its own grid (the rule of
  * derm_signal_grids_choose, solve/signal_grids.h). Arrays of derm_real (core/real.h: 8 bytes,
  * 4 in the lean build) on the voxel grid: every matrix and state field (without uv, the UV
- * records DERM_ST_UV_RECORDS and the elastotic deposit are left out: sim/sim.c
+ * records DERM_ST_UV_RECORDS, the elastotic deposit and the crowding at every voxel are left out: sim/sim.c
  * derm_sim_uv_records), the field of every signal on the voxel grid (a signal on a coarser
  * grid has none: sim/sim.c keeps it lazy; without needs & DERM_MEM_EXOSOMES, and when some
  * signal is coarse, the exosomes hold neither field nor source: derm_sim_signal_arrays),
@@ -202,7 +202,7 @@ static double bytes_per_voxel(const struct derm_params *p, unsigned needs)
     const int uv = (needs & DERM_MEM_UV) != 0;
     const struct derm_grid g = {.nx = p->domain_nx, .ny = p->domain_ny, .nz = p->domain_nz, .h_um = p->domain_voxel_um};
     const double r = (double)sizeof(derm_real);
-    int uv_arrays = 1; /* the UV records and the elastotic deposit */
+    int uv_arrays = 2; /* the UV records, the elastotic deposit and the crowding at every voxel */
     for (int st = 0; st < DERM_NSTATE; st++) uv_arrays += DERM_ST_UV_RECORDS >> st & 1u;
     double d = r * (DERM_NMATRIX + DERM_NSTATE + 6.0 - (uv ? 0 : uv_arrays)) +
                (p->output_write_fields && p->output_compression == 0 ? 4.0 : 0.0);

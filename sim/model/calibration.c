@@ -131,13 +131,12 @@ double derm_calibration_division(const struct derm_agents *a, const struct derm_
             continue;
         }
         loss += c->apoptosis_h * (1.0 + c->damage_apoptosis_gain * a->damage[r]);
-        const int64_t v = a->voxel[r];
         double gfl = gf[r] / h->sensed_ref[DERM_S_GF];
         if (gfl < 0.0) gfl = 0.0;
         /* the share of time activated at the activation balance, not the state drawn now */
         const double ka = c->activation_h * gfl, p_act = ka + c->deactivation_h > 0 ? ka / (ka + c->deactivation_h) : 0;
         double st = p_act + (1.0 - p_act) * c->quiescent_division_factor;
-        double crowd_term = 1.0 - density_scale * crowd[v] / c->crowding_factor;
+        double crowd_term = 1.0 - density_scale * crowd[r] / c->crowding_factor;
         if (crowd_term < 0.0) crowd_term = 0.0;
         capacity += st * gfl * (1.0 + c->gf_half) / (c->gf_half + gfl) *
                     (1.0 - c->collapse_division_loss * (1.0 - a->attachment[r])) * crowd_term;

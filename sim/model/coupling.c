@@ -685,7 +685,7 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
  * occupied voxels, once the layers of their window are in the ring, summed over it. */
 static void crowd_cells_range(const struct derm_grid *g, const struct derm_bins *b, const int8_t *ty, int type, int rx,
                               int ry, int rz, double lateral, const double *factor, int64_t k0, int64_t k1,
-                              derm_real *ring, derm_real *buf, derm_real *out)
+                              derm_real *ring, derm_real *buf, derm_real *out, derm_real *rows)
 {
     const int64_t nxy = g->nx * g->ny, nz = g->nz, R = 2 * (int64_t)rz + 1;
     int64_t next = k0 - rz < 0 ? 0 : k0 - rz; /* the next layer to count */
@@ -698,13 +698,15 @@ static void crowd_cells_range(const struct derm_grid *g, const struct derm_bins 
             double acc = 0.0; /* an exact integer, in any order */
             for (int64_t m = lo; m <= hi; m++) acc += ring[(m % R) * nxy + q];
             const double mean = acc * w;
-            out[b->occ[j]] = mean * f;
+            if (out) out[b->occ[j]] = mean * f;
+            if (rows)
+                for (int64_t e = b->occ_start[j]; e < b->occ_start[j + 1]; e++) rows[b->rows[e]] = mean * f;
         }
     }
 }
 
-void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
-                                  int type, int r, const double *factor, derm_real *out, derm_real *tmp)
+int derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
+                                 int type, int r, const double *factor, derm_real *out, derm_real *rows, derm_real *tmp)
 {
     const int64_t nx = g->nx, nxy = g->nx * g->ny, nz = g->nz;
     const int nthreads = omp_get_max_threads();
@@ -719,7 +721,7 @@ void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_b
     const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
     const int8_t *ty = a->type;
     if (!failed) {
-#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, tmp, failed) \
+#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, rows, tmp, failed) \
     firstprivate(type, rx, ry, rz, lateral, nz, nxy, R, per_thread, bytes, own, in_tmp)
         {
             const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -729,7 +731,7 @@ void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_b
                 derm_real *ring = mine ? mine : in_tmp ? tmp + (int64_t)t * per_thread : NULL;
                 if (ring) {
                     crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring,
-                                      ring + (R < nz ? R : nz) * nxy, out);
+                                      ring + (R < nz ? R : nz) * nxy, out, rows);
                 } else {
 #pragma omp atomic write
                     failed = 1;
@@ -738,6 +740,14 @@ void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_b
             }
         }
     }
-    if (failed) /* many threads, few layers, or no memory: the whole-grid crowding */
-        derm_coupling_crowding(g, b, a, type, r, factor, out, tmp);
+    if (!failed) return 0;
+    /* many threads, few layers, or no memory: the whole-grid crowding (into a grid of its own
+     * when out is NULL), read at the rows' voxels */
+    derm_real *grid = out ? out : malloc((size_t)g->n * sizeof *grid);
+    if (!grid) return -1;
+    derm_coupling_crowding(g, b, a, type, r, factor, grid, tmp);
+    if (rows)
+        for (int64_t q = 0; q < b->n; q++) rows[b->rows[q]] = grid[a->voxel[b->rows[q]]];
+    if (grid != out) free(grid);
+    return 0;
 }

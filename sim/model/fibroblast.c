@@ -187,7 +187,6 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
     for (int64_t r = 0; r < n; r++) {
         if (r + DERM_PREFETCH_ROWS < n) { /* the fields this loop reads at a later row's voxel */
             const int64_t vp = a->voxel[r + DERM_PREFETCH_ROWS];
-            DERM_PREFETCH(crowd + vp);
             DERM_PREFETCH(m[DERM_M_COLLAGEN_INTACT] + vp); /* local_frag, age_excess */
             DERM_PREFETCH(m[DERM_M_COLLAGEN_FRAGMENTED] + vp);
             DERM_PREFETCH(m[DERM_M_AGE_AMOUNT] + vp);
@@ -212,7 +211,7 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
             }
             continue;
         }
-        fate(a, r, c, h, in, rl, in->uv_sed_k ? in->uv_sed_k[v / nxy] : 0.0, gfl, att, age_excess(c, m, v), crowd[v],
+        fate(a, r, c, h, in, rl, in->uv_sed_k ? in->uv_sed_k[v / nxy] : 0.0, gfl, att, age_excess(c, m, v), crowd[r],
              seed, dt);
     }
 }

@@ -56,19 +56,29 @@ static void phase_subject(struct derm_sim *s, double age)
     s->in.stem_count = derm_progenitor_count(&s->a);
 }
 
-/* Crowding: local fibroblast density (box mean) relative to the young layer density, at the
- * cells' voxels (what the cell rules and calibrations read), or at every voxel (whole). */
-static void phase_crowding(struct derm_sim *s, int whole)
+/* Crowding: local fibroblast density (box mean) relative to the young layer density, at each
+ * agent row's voxel (s->crowd_rows: what the cell rules and calibrations read), or at every
+ * voxel (whole: s->crowd, held with the UV records). */
+static derm_status phase_crowding(struct derm_sim *s, int whole, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
     for (int64_t k = 0; k < g->nz; k++)
         s->crowd_factor_k[k] = s->density_ref_k[k] > 0 ? 1.0 / s->density_ref_k[k] : 0.0;
-    if (whole)
+    if (whole) {
         derm_coupling_crowding(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->crowd_radius, s->crowd_factor_k, s->crowd,
                                s->tmp);
-    else
-        derm_coupling_crowding_cells(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->crowd_radius, s->crowd_factor_k,
-                                     s->crowd, s->tmp);
+        return DERM_OK;
+    }
+    if (s->crowd_rows_cap < s->a.cap) {
+        derm_real *p = realloc(s->crowd_rows, (size_t)s->a.cap * sizeof *p);
+        if (!p) return derm_err_set(err, DERM_ENOMEM, "cannot allocate the crowding of %lld rows", (long long)s->a.cap);
+        s->crowd_rows = p;
+        s->crowd_rows_cap = s->a.cap;
+    }
+    if (derm_coupling_crowding_cells(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->crowd_radius, s->crowd_factor_k,
+                                     NULL, s->crowd_rows, s->tmp) != 0)
+        return derm_err_set(err, DERM_ENOMEM, "cannot allocate the crowding of %lld voxels", (long long)g->n);
+    return DERM_OK;
 }
 
 /* Microneedling sessions of the step open wounds at their (dose-weighted) time inside it;
@@ -105,6 +115,7 @@ derm_status derm_sim_uv_records(struct derm_sim *s, struct derm_err *err)
         if (DERM_ST_UV_RECORDS >> st & 1u && !s->f.state[st] && !(s->f.state[st] = calloc(n, sizeof(derm_real))))
             goto fail;
     if (!s->dep_elastotic && !(s->dep_elastotic = calloc(n, sizeof *s->dep_elastotic))) goto fail;
+    if (!s->crowd && !(s->crowd = calloc(n, sizeof *s->crowd))) goto fail;
     return DERM_OK;
 fail:
     return derm_err_set(err, DERM_ENOMEM, "cannot allocate the UV records for %lld voxels", (long long)s->grid.n);
@@ -119,6 +130,8 @@ void derm_sim_uv_records_free(struct derm_sim *s)
         }
     free(s->dep_elastotic);
     s->dep_elastotic = NULL;
+    free(s->crowd);
+    s->crowd = NULL;
 }
 
 int derm_sim_signal_may_be_absent(const struct derm_sim *s, int q)
@@ -147,6 +160,7 @@ fail:
 
 void derm_sim_signal_arrays_free(struct derm_sim *s, int q)
 {
+    if (!derm_sim_signal_may_be_absent(s, q)) return; /* a signal that cannot be absent keeps its arrays */
     free(s->f.signal[q]);
     s->f.signal[q] = NULL;
     free(s->src[q]);
@@ -179,7 +193,7 @@ static derm_status phase_exposures(struct derm_sim *s, struct derm_err *err)
     derm_exposure_layers(g, &s->c.uv, &s->c.oxidative, x, adapt, dt, &s->layers);
     if (s->layers.any_uv) { /* UV elastosis reads crowding at every voxel */
         DERM_TRY(derm_sim_uv_records(s, err));
-        phase_crowding(s, 1);
+        DERM_TRY(phase_crowding(s, 1, err));
         derm_exposure_uv_records(g, &s->c.uv, &s->layers, s->crowd, dt, s->f.state[DERM_ST_UV_DOSE],
                                  s->f.state[DERM_ST_UVA_DOSE], s->dep_elastotic);
     }
@@ -450,14 +464,14 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
     derm_sim_lap(s, DERM_PHASE_SUBJECT, &t);
     /* 2. bin agents by voxel; local crowding; the signals at the cells' voxels */
     DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
-    phase_crowding(s, 0);
+    DERM_TRY(phase_crowding(s, 0, err));
     DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
     derm_sim_lap(s, DERM_PHASE_BINS, &t);
     /* 3. scheduled exposures delivered over this step */
     DERM_TRY(phase_exposures(s, err));
     derm_sim_lap(s, DERM_PHASE_EXPOSURES, &t);
     /* 4. cell rules write intents (state changes, deaths, divisions) */
-    derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, s->crowd, seed, s->step, dt);
+    derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, s->crowd_rows, seed, s->step, dt);
     derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, sn, seed, s->step, dt);
     derm_sim_lap(s, DERM_PHASE_CELL_RULES, &t);
     /* 5. secretion and synthesis for the new states */
@@ -498,7 +512,7 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
 static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
 {
     const size_t n = (size_t)s->grid.n, nz = (size_t)s->grid.nz;
-    derm_real **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->crowd, &s->tmp};
+    derm_real **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->tmp};
     for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++)
         if (!(*grid_arrays[i] = calloc(n, sizeof(derm_real)))) goto fail;
     double **layer_arrays[] = {
@@ -603,12 +617,12 @@ static derm_status settle_signals(struct derm_sim *s, struct derm_err *err)
     if (derm_signal_grids_load(s->diff, s->f.signal) != 0) /* the lazy signals' coarse states zeroed */
         return derm_err_set(err, DERM_ENOMEM, "out of memory for the signal grids' interpolation rows");
     DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, 1e6, err));
-    phase_crowding(s, 0);
+    DERM_TRY(phase_crowding(s, 0, err));
     DERM_TRY(sense(s, (1u << DERM_NSIGNAL) - 1u, err)); /* the calibration reads every signal */
-    derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k, s->crowd,
-                               (const derm_real *const *)s->f.matrix, (const derm_real *const *)s->sensed.signal,
-                               s->c.signal.level, &s->cal_avg, &s->cal_now, &s->rates, s->collagen_ref_k,
-                               s->elastin_ref_k, s->ha_ref_k, &s->h);
+    derm_calibration_synthesis(g, &s->a, &s->c.fibroblast, &s->c.matrix, &s->c.calibration, s->density_ref_k,
+                               s->crowd_rows, (const derm_real *const *)s->f.matrix,
+                               (const derm_real *const *)s->sensed.signal, s->c.signal.level, &s->cal_avg, &s->cal_now,
+                               &s->rates, s->collagen_ref_k, s->elastin_ref_k, s->ha_ref_k, &s->h);
     DERM_TRY(secrete_and_deposit(s, err));
     return settle_ha(s, err);
 }
@@ -648,13 +662,13 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
         struct derm_step_inputs in = young;
         in.stem_count = derm_progenitor_count(&s->a);
         DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
-        phase_crowding(s, 0);
+        DERM_TRY(phase_crowding(s, 0, err));
         DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
         if (i == nsteps / 2)
             s->h.division_h =
-                derm_calibration_division(&s->a, &s->c.fibroblast, &s->c.calibration, &s->h, sn[DERM_S_GF], s->crowd,
-                                          derm_calibration_density_scale(g, &s->a, s->density_ref_k));
-        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &in, cm, sn, s->crowd, seed, key, dt);
+                derm_calibration_division(&s->a, &s->c.fibroblast, &s->c.calibration, &s->h, sn[DERM_S_GF],
+                                          s->crowd_rows, derm_calibration_density_scale(g, &s->a, s->density_ref_k));
+        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &in, cm, sn, s->crowd_rows, seed, key, dt);
         derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &in, sn, seed, key, dt);
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], chem_probe(s, &probe), seed,
                            t_end + (double)key * dt, dt);
@@ -696,9 +710,9 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         s->in = derm_step_inputs_young();
         s->in.stem_count = derm_progenitor_count(&s->a);
         DERM_TRY(derm_bins_build(&s->bins, g, &s->a, err));
-        phase_crowding(s, 0);
+        DERM_TRY(phase_crowding(s, 0, err));
         DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
-        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, s->crowd, seed, key, dt);
+        derm_fibroblast_decide(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, s->crowd_rows, seed, key, dt);
         derm_progenitor_decide(&s->a, &s->c.progenitor, &s->h, &s->in, sn, seed, key, dt);
         DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err));
         derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, &s->rates);
@@ -886,7 +900,7 @@ void derm_sim_free(struct derm_sim *s)
     derm_cell_rates_fini(&s->rates);
     derm_cell_sensed_fini(&s->sensed);
     derm_real *grid_arrays[] = {s->dep_collagen, s->dep_elastin, s->dep_ha, s->dep_elastotic,
-                                s->crowd,        s->tmp,         s->ones};
+                                s->crowd,        s->crowd_rows,  s->tmp,    s->ones};
     for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++) free(grid_arrays[i]);
     double *arrays[] = {
         s->density_ref_k,      s->collagen_ref_k,  s->elastin_ref_k,   s->ha_ref_k,        s->layers.uvb_k,

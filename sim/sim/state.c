@@ -164,15 +164,16 @@ derm_status derm_state_restore(struct derm_sim *s, struct derm_checkpoint *ck, s
     int64_t absent = 0;
     if (derm_checkpoint_has(ck, ABSENT_SIGNALS_ITEM)) {
         DERM_TRY(derm_checkpoint_read(ck, ABSENT_SIGNALS_ITEM, DERM_CKPT_I64, 1, &absent, err));
-        for (int q = 0; q < 63; q++)
+        if (absent < 0 || absent >= (INT64_C(1) << DERM_NSIGNAL))
+            return derm_err_set(
+                err, DERM_ECORRUPT, "damaged checkpoint: %s = %lld, expected a set of the %d signals (0 to %lld)",
+                ABSENT_SIGNALS_ITEM, (long long)absent, DERM_NSIGNAL, (long long)((INT64_C(1) << DERM_NSIGNAL) - 1));
+        for (int q = 0; q < DERM_NSIGNAL; q++)
             if (absent >> q & 1 && !derm_sim_signal_may_be_absent(s, q))
                 return derm_err_set(err, DERM_ECORRUPT,
-                                    "damaged checkpoint: %s = %lld names signal %d, which this run holds on the "
-                                    "voxel grid",
-                                    ABSENT_SIGNALS_ITEM, (long long)absent, q);
-        if (absent < 0)
-            return derm_err_set(err, DERM_ECORRUPT, "damaged checkpoint: %s = %lld", ABSENT_SIGNALS_ITEM,
-                                (long long)absent);
+                                    "damaged checkpoint: %s = %lld says the %s field is absent, which this run "
+                                    "holds",
+                                    ABSENT_SIGNALS_ITEM, (long long)absent, derm_field_desc(DERM_NMATRIX + q)->name);
     }
     for (int q = 0; q < DERM_NSIGNAL; q++)
         if (absent >> q & 1)

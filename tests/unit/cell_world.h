@@ -47,7 +47,8 @@ struct world {
     struct derm_homeostasis h;
     struct derm_step_inputs in;
     double col_k[MAXNZ], el_k[MAXNZ], ha_k[MAXNZ];
-    double *crowd;
+    double *crowd;      /* per voxel (the tests set it) */
+    double *crowd_rows; /* at each row's voxel, made by C() */
 };
 
 static inline void world_coef_defaults(struct world *w)
@@ -181,6 +182,7 @@ static inline void world_fini(struct world *w)
     derm_cell_rates_fini(&w->rt);
     derm_cell_sensed_fini(&w->sn);
     free(w->crowd);
+    free(w->crowd_rows);
 }
 
 /* Append an agent at the centre of voxel (i, j, k). */
@@ -232,11 +234,21 @@ static inline const double *const *S(struct world *w)
     return (const double *const *)w->sn.signal;
 }
 
+/* The crowding as the rules read it: w->crowd (per voxel, as the tests set it) at every agent
+ * row's voxel, gathered now into w->crowd_rows, as the simulation's crowding writes it. */
+static inline const double *C(struct world *w)
+{
+    free(w->crowd_rows);
+    assert_non_null(w->crowd_rows = malloc((size_t)(w->a.n > 0 ? w->a.n : 1) * sizeof(double)));
+    for (int64_t r = 0; r < w->a.n; r++) w->crowd_rows[r] = w->crowd[w->a.voxel[r]];
+    return w->crowd_rows;
+}
+
 /* The fibroblast rules only (progenitor rows untouched). */
 static inline void decide_fibroblasts(struct world *w, uint64_t seed, int64_t step, double dt)
 {
     rebin(w);
-    derm_fibroblast_decide(&w->g, &w->a, &w->fc, &w->h, &w->in, M(w), S(w), w->crowd, seed, step, dt);
+    derm_fibroblast_decide(&w->g, &w->a, &w->fc, &w->h, &w->in, M(w), S(w), C(w), seed, step, dt);
 }
 
 /* The progenitor rules only (fibroblast rows untouched). */
@@ -250,7 +262,7 @@ static inline void decide_progenitors(struct world *w, uint64_t seed, int64_t st
 static inline void decide_all(struct world *w, uint64_t seed, int64_t step, double dt)
 {
     rebin(w);
-    derm_fibroblast_decide(&w->g, &w->a, &w->fc, &w->h, &w->in, M(w), S(w), w->crowd, seed, step, dt);
+    derm_fibroblast_decide(&w->g, &w->a, &w->fc, &w->h, &w->in, M(w), S(w), C(w), seed, step, dt);
     derm_progenitor_decide(&w->a, &w->pc, &w->h, &w->in, S(w), seed, step, dt);
 }
 

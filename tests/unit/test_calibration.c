@@ -237,7 +237,7 @@ static void test_synthesis_balances_turnover_per_layer(void **state)
     double level[DERM_NSIGNAL];
     for (int q = 0; q < DERM_NSIGNAL; q++) level[q] = q == DERM_S_EXOSOME ? 0.0 : 1.0;
     double col_k[4], el_k[4], ha_k[4];
-    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, w.crowd, M(&w), S(&w), level, NULL, NULL, &w.rt, col_k,
+    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, C(&w), M(&w), S(&w), level, NULL, NULL, &w.rt, col_k,
                                el_k, ha_k, &w.h);
     /* sensed: the mean over fibroblasts of the level at their voxel */
     const double nfib = 42.0, sensed = (18.0 * 2.0 + 24.0 * 1.0) / nfib;
@@ -256,7 +256,7 @@ static void test_synthesis_balances_turnover_per_layer(void **state)
      * turnover of the young matrix in that layer */
     for (int q = 0; q < DERM_NSIGNAL; q++)
         for (int64_t v = 0; v < w.g.n; v++) w.f.signal[q][v] = 1.5;
-    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, w.crowd, M(&w), S(&w), level, NULL, NULL, &w.rt, col_k,
+    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, C(&w), M(&w), S(&w), level, NULL, NULL, &w.rt, col_k,
                                el_k, ha_k, &w.h);
     assert_rel(w.h.sensed_ref[DERM_S_TGFB], 1.5, 1e-15);
     derm_fibroblast_secrete(&w.g, &w.a, &w.fc, &w.h, &young, M(&w), S(&w), &w.rt);
@@ -283,10 +283,10 @@ static void test_synthesis_balances_turnover_per_layer(void **state)
     assert_rel(w.h.stem_niche, 2.0 / (1.0 - cc.stem_death_per_year / cc.stem_self_renewal_per_year), 1e-14);
     /* a given division hazard is used as given */
     cc.division_per_day = 0.02;
-    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, w.crowd, M(&w), S(&w), level, NULL, NULL, &w.rt, col_k,
+    derm_calibration_synthesis(&w.g, &w.a, &w.fc, &mc, &cc, rho, C(&w), M(&w), S(&w), level, NULL, NULL, &w.rt, col_k,
                                el_k, ha_k, &w.h);
     assert_rel(w.h.division_h, 0.02 / DERM_HOURS_PER_DAY, 1e-15);
-    assert_rel(derm_calibration_division(&w.a, &w.fc, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, 1.0),
+    assert_rel(derm_calibration_division(&w.a, &w.fc, &cc, &w.h, S(&w)[DERM_S_GF], C(&w), 1.0),
                0.02 / DERM_HOURS_PER_DAY, 1e-15);
     world_fini(&w);
 }
@@ -341,7 +341,7 @@ static void test_division_balances_losses_per_cell(void **state)
     w.a.attachment[7] = 0.3;
     w.a.state[9] = DERM_STATE_ACTIVATED; /* the state drawn now does not matter */
     const struct derm_fibroblast_coef *c = &w.fc;
-    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, 1.0);
+    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], C(&w), 1.0);
     assert_true(h > 0.0 && isfinite(h));
     double births, losses;
     births_and_losses(&w, c, h, w.crowd, &births, &losses);
@@ -349,7 +349,7 @@ static void test_division_balances_losses_per_cell(void **state)
     assert_rel(births, losses - inflow, 1e-12);
     /* losses below the progenitor inflow: no division needed */
     cc.stem_differentiation_per_year = 1e9;
-    assert_true(derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, 1.0) == 0.0);
+    assert_true(derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], C(&w), 1.0) == 0.0);
     world_fini(&w);
 }
 
@@ -380,16 +380,20 @@ static void test_division_at_young_density(void **state)
     }
     const struct derm_fibroblast_coef *c = &w.fc;
     cc.stem_differentiation_per_year = 0.0;
-    const double h_s = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, scale);
-    assert_rel(h_s, derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], crowd2, 1.0), 1e-14);
+    const double h_s = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], C(&w), scale);
+    double *rows2 = malloc((size_t)w.a.n * sizeof(double)); /* crowd2 at each row's voxel */
+    assert_non_null(rows2);
+    for (int64_t r = 0; r < w.a.n; r++) rows2[r] = crowd2[w.a.voxel[r]];
+    assert_rel(h_s, derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], rows2, 1.0), 1e-14);
+    free(rows2);
     /* a drifted-down population (less crowded now) gets a lower hazard than 'as it is' would
      * give it, so it is not held at the drifted number */
-    assert_true(h_s > derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, 1.0));
+    assert_true(h_s > derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], C(&w), 1.0));
     /* with progenitors: births at the young crowding balance losses less inflow / scale */
     add_cell(&w, DERM_AGENT_STEM, DERM_STATE_QUIESCENT, 0, 0, 0);
     rebin(&w);
     cc.stem_differentiation_per_year = 2.0;
-    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], w.crowd, scale);
+    const double h = derm_calibration_division(&w.a, c, &cc, &w.h, S(&w)[DERM_S_GF], C(&w), scale);
     double births, losses;
     births_and_losses(&w, c, h, crowd2, &births, &losses);
     assert_rel(births, losses - 2.0 / DERM_HOURS_PER_YEAR / scale, 1e-12);

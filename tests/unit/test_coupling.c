@@ -521,10 +521,10 @@ static void test_deposit_box_equals_deposit_then_box(void **state)
 
 /* Crowding in one fused pass equals counting, the box mean of the counts and the layer
  * factors one after the other, bitwise; crowding at the cells equals it at every occupied
- * voxel and, with its rings (its own, or in the scratch when a budget of 0 forbids those
- * and they fit there), writes nothing else (else it is the whole-grid crowding). Sparse and
- * crowded grids, a thin domain (fewer layers than the ring), radii 3, 0 and one capped by
- * the grid, a zero factor, 1 to 3 threads (layer ranges that cut the rings differently). */
+ * voxel and at every agent row's voxel (per row, with or without the voxels' array) and, with its rings (its own, or in
+ * the scratch when a budget of 0 forbids those and they fit there), writes nothing else (else it is the whole-grid
+ * crowding). Sparse and crowded grids, a thin domain (fewer layers than the ring), radii 3, 0 and one capped by the
+ * grid, a zero factor, 1 to 3 threads (layer ranges that cut the rings differently). */
 static void test_crowding_equals_count_box_factor(void **state)
 {
     (void)state;
@@ -538,7 +538,8 @@ static void test_crowding_equals_count_box_factor(void **state)
         struct derm_agents a;
         struct derm_bins b;
         binned_agents(&g, &a, &b, counts[c], 41 + c);
-        double *ref = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n), *factor = alloc_d(g.nz);
+        double *ref = alloc_d(g.n), *out = alloc_d(g.n), *tmp = alloc_d(g.n), *factor = alloc_d(g.nz),
+               *rows = alloc_d(a.n);
         char *occupied = calloc((size_t)g.n, 1);
         assert_non_null(occupied);
         for (int64_t j = 0; j < b.nocc; j++) occupied[b.occ[j]] = 1;
@@ -565,9 +566,10 @@ static void test_crowding_equals_count_box_factor(void **state)
                     in_tmp += ring && !own;
                     whole += !ring;
                     for (int64_t v = 0; v < g.n; v++) out[v] = -7.0;
+                    for (int64_t q = 0; q < a.n; q++) rows[q] = -7.0;
                     derm_coupling_set_ring_budget(own ? DERM_COUPLING_RING_BYTES : 0);
-                    derm_coupling_crowding_cells(&g, &b, &a, type, radii[ri], factor, out, tmp);
-                    derm_coupling_set_ring_budget(DERM_COUPLING_RING_BYTES);
+                    assert_int_equal(derm_coupling_crowding_cells(&g, &b, &a, type, radii[ri], factor, out, rows, tmp),
+                                     0);
                     int64_t nonzero = 0;
                     for (int64_t v = 0; v < g.n; v++) {
                         if (occupied[v] || !ring) assert_memory_equal(&out[v], &ref[v], sizeof(double));
@@ -575,10 +577,19 @@ static void test_crowding_equals_count_box_factor(void **state)
                         nonzero += occupied[v] && out[v] > 0.0;
                     }
                     if (type == 0) assert_true(nonzero > 0); /* the check saw counts, not only zeros */
+                    /* per row: every row (any type) the crowding at its voxel, with or without
+                     * the voxels' array (then the whole-grid way makes its own) */
+                    for (int64_t q = 0; q < a.n; q++) assert_memory_equal(&rows[q], &ref[a.voxel[q]], sizeof(double));
+                    for (int64_t q = 0; q < a.n; q++) rows[q] = -7.0;
+                    assert_int_equal(derm_coupling_crowding_cells(&g, &b, &a, type, radii[ri], factor, NULL, rows, tmp),
+                                     0);
+                    derm_coupling_set_ring_budget(DERM_COUPLING_RING_BYTES);
+                    for (int64_t q = 0; q < a.n; q++) assert_memory_equal(&rows[q], &ref[a.voxel[q]], sizeof(double));
                 }
         omp_set_num_threads(2);
         free(occupied);
         free(ref);
+        free(rows);
         free(out);
         free(tmp);
         free(factor);

@@ -466,7 +466,22 @@ static void test_exosomes_absent_until_made(void **state)
     if (derm_checkpoint_open(path, &ck, &err) != DERM_OK) fail_msg("open: %s", err.msg);
     assert_int_equal(derm_state_restore(e, ck, &err), DERM_ECORRUPT);
     assert_non_null(strstr(err.msg, "absent_signals"));
+    assert_non_null(strstr(err.msg, "the ros field is absent"));
     derm_checkpoint_close(ck);
+    for (int i = 0; i < 2; i++) { /* no set of the signals at all */
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        assert_true(f >= 0);
+        hid_t ds = H5Dopen2(f, "absent_signals", H5P_DEFAULT);
+        assert_true(ds >= 0);
+        const int64_t bad = i ? -1 : (int64_t)1 << 40;
+        assert_true(H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &bad) >= 0);
+        H5Dclose(ds);
+        H5Fclose(f);
+        if (derm_checkpoint_open(path, &ck, &err) != DERM_OK) fail_msg("open: %s", err.msg);
+        assert_int_equal(derm_state_restore(e, ck, &err), DERM_ECORRUPT);
+        assert_non_null(strstr(err.msg, "expected a set of the"));
+        derm_checkpoint_close(ck);
+    }
     derm_sim_free(e);
     remove(path);
     rmdir(dir);

@@ -72,7 +72,7 @@ derm_status derm_calibration_secretion(const struct derm_grid *g, struct derm_ag
  *  synthesis references (written into the nz arrays collagen_ref_k, elastin_ref_k,
  *  ha_ref_k, which h then points to), h->division_h and h->stem_niche, each for the
  *  expected composition of the population (avg against now; NULL: as it is). density_ref_k:
- *  young fibroblasts per voxel by layer; crowd: local density relative to it, per voxel;
+ *  young fibroblasts per voxel by layer; crowd: local density relative to it, per agent row;
  *  sensed: every signal per agent row (struct derm_cell_sensed, model/fibroblast.h). */
 void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                 const struct derm_matrix_coef *mc, const struct derm_calibration_coef *cc,
@@ -89,7 +89,8 @@ void derm_calibration_synthesis(const struct derm_grid *g, struct derm_agents *a
  *  derm_calibration_density_scale; 1 = the population as it is) and the progenitor inflow
  *  divided by it, so a population that drifted by chance is calibrated to return to the
  *  young density rather than to stay where it drifted. cc->division_per_day when given. gf:
- *  the growth factor per agent row (struct derm_cell_sensed); crowd: per voxel. */
+ *  the growth factor per agent row (struct derm_cell_sensed); crowd: per agent row (at its
+ *  voxel: derm_coupling_crowding_cells). */
 double derm_calibration_division(const struct derm_agents *a, const struct derm_fibroblast_coef *c,
                                  const struct derm_calibration_coef *cc, const struct derm_homeostasis *h,
                                  const derm_real *gf, const derm_real *crowd, double density_scale);

@@ -85,17 +85,21 @@ void derm_coupling_box_counts(const struct derm_grid *g, int r, const derm_real 
 void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a, int type,
                             int r, const double *factor, derm_real *out, derm_real *tmp);
 
-/** derm_coupling_crowding at the occupied voxels of the bins alone, the same bits there;
- *  every other element of out is left as it was (except in the fallback below). The cell
- *  rules and the calibrations read crowding only where cells are; a reader of the whole
- *  grid (UV elastosis) needs derm_coupling_crowding. Per thread, the lateral counts of a
- *  range of layers go through a ring of 2r + 1 layers of the thread's own, and nothing is
- *  written per voxel but the cells' own. When a ring exceeds the budget
- *  (derm_coupling_set_ring_budget) or cannot be allocated, the rings are held in tmp (grid.n
- *  scratch, distinct from out), the same writes; when they do not fit there either (many
- *  threads, few layers) it is derm_coupling_crowding, which writes every voxel. */
-void derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
-                                  int type, int r, const double *factor, derm_real *out, derm_real *tmp);
+/** derm_coupling_crowding at the occupied voxels of the bins alone, the same bits there,
+ *  written per voxel into out (grid.n, or NULL) and per agent row into rows (rows[q] for
+ *  every row q of the bins, any type: the crowding at its voxel; or NULL); every other
+ *  element of out is left as it was (except in the fallback below). The cell rules and the
+ *  calibrations read crowding only where cells are, per row; a reader of the whole grid (UV
+ *  elastosis) needs derm_coupling_crowding. Per thread, the lateral counts of a range of
+ *  layers go through a ring of 2r + 1 layers of the thread's own, and nothing is written
+ *  but the cells' own. When a ring exceeds the budget (derm_coupling_set_ring_budget) or
+ *  cannot be allocated, the rings are held in tmp (grid.n scratch, distinct from out), the
+ *  same writes; when they do not fit there either (many threads, few layers) it is
+ *  derm_coupling_crowding, which writes every voxel of out (of a grid it allocates when out
+ *  is NULL). Returns 0, or -1 if that grid could not be allocated (nothing written). */
+int derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
+                                 int type, int r, const double *factor, derm_real *out, derm_real *rows,
+                                 derm_real *tmp);
 
 /** The default of the most bytes of scratch per thread that the rings of
  *  derm_coupling_deposit_box and derm_coupling_crowding_cells take: each thread allocates

@@ -123,7 +123,8 @@ double derm_fibroblast_attachment(const struct derm_fibroblast_coef *c, double f
 /** Decide state changes, deaths and divisions of every fibroblast over dt_h; updates damage,
  *  state, attachment and the per-cell linear states; sets a->die / a->divide. sensed: the
  *  signals per agent row (struct derm_cell_sensed's arrays). crowd: local fibroblast
- *  density relative to the young layer density, per voxel. Progenitor rows are left to
+ *  density relative to the young layer density at each agent row's voxel, per row
+ *  (derm_coupling_crowding_cells). Progenitor rows are left to
  *  derm_progenitor_decide. */
 void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, const struct derm_fibroblast_coef *c,
                             const struct derm_homeostasis *h, const struct derm_step_inputs *in,

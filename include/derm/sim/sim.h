@@ -111,7 +111,11 @@ struct derm_sim {
                                      passed to the solver as NULL (no scan) */
     int coarse_signals;           /* any signal on a coarser grid: sources go through src_col */
     derm_real *src_col;           /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
-    derm_real *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *crowd, *tmp;
+    derm_real *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *tmp;
+    derm_real *crowd;      /* grid.n: crowding at every voxel, for UV elastosis (allocated with the
+                              UV records: derm_sim_uv_records) */
+    derm_real *crowd_rows; /* crowd_rows_cap: crowding at each agent row's voxel (the rules') */
+    int64_t crowd_rows_cap;
     double *layer_sums; /* DERM_SIM_LAYER_SUMS nz: the matrix step's and a row's sums */
     double *w_k;        /* nz: a treatment's depth profile */
     int crowd_radius;   /* voxels */
@@ -178,9 +182,9 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err);
  *  then leaves the field and its read alone until UV first reaches the dermis. */
 void derm_sim_note_uv_memory(struct derm_sim *s);
 
-/** The UV records (states uv_dose, uva_dose, uv_memory) and the elastotic deposit, allocated
- *  and zeroed if absent. They are +0 until UV first reaches the dermis, and absent (NULL,
- *  read as +0) until then: the first step with UV allocates them, as does a restore from a
+/** The UV records (states uv_dose, uva_dose, uv_memory), the elastotic deposit and the
+ *  crowding at every voxel that drives it, allocated and zeroed if absent. They are +0 until UV first reaches the
+ * dermis, and absent (NULL, read as +0) until then: the first step with UV allocates them, as does a restore from a
  *  checkpoint that holds them. */
 derm_status derm_sim_uv_records(struct derm_sim *s, struct derm_err *err);
 
