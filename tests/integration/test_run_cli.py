@@ -616,7 +616,7 @@ def test_patch_1cm_memory_estimate_is_shown():
     else:
         assert proc.returncode == 2, proc.stderr
         m = re.search(r"patch_1cm\.yaml:\d+:\d+: key 'domain\.n[xyz]': .* needs about ([\d.]+) GiB but only", proc.stderr)
-        assert m and float(m.group(1)) > 25, proc.stderr  # 29.7 GiB since 2026-12-06 (no exosome arrays)
+        assert m and float(m.group(1)) > 25, proc.stderr  # 28.3 GiB since 2026-12-06 (no exosome arrays, crowding per row)
         assert len(proc.stderr.strip().splitlines()) == 1
 
 
