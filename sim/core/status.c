@@ -14,8 +14,9 @@ derm_status derm_err_set(struct derm_err *err, derm_status code, const char *fmt
         char buf[sizeof err->msg];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(buf, sizeof buf, fmt, ap);
+        if (vsnprintf(buf, sizeof buf, fmt, ap) < 0) buf[0] = '\0'; /* an encoding error: no message */
         va_end(ap);
+        buf[sizeof buf - 1] = '\0';
         memcpy(err->msg, buf, sizeof buf);
         err->code = code;
         /* one line, whatever a file name, key or value held: control characters go */

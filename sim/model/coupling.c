@@ -705,6 +705,20 @@ static void crowd_cells_range(const struct derm_grid *g, const struct derm_bins 
     }
 }
 
+/* How many crowding rings of radius r fit in a grid.n scratch (0: not one). */
+static int64_t crowding_rings_in_tmp(const struct derm_grid *g, int r)
+{
+    const int64_t nz = g->nz, nxy = g->nx * g->ny, R = 2 * (int64_t)(r > 0 ? r : 0) + 1;
+    return g->n / ((R < nz ? R : nz) * nxy + nxy + g->nx);
+}
+
+int derm_coupling_crowding_cells_grid(const struct derm_grid *g, int r)
+{
+    const int64_t nz = g->nz, nxy = g->nx * g->ny, R = 2 * (int64_t)(r > 0 ? r : 0) + 1;
+    const size_t bytes = (size_t)((R < nz ? R : nz) * nxy + nxy + g->nx) * sizeof(derm_real);
+    return bytes > ring_budget && crowding_rings_in_tmp(g, r) < 1;
+}
+
 int derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
                                  int type, int r, const double *factor, derm_real *out, derm_real *rows, derm_real *tmp)
 {
@@ -714,21 +728,23 @@ int derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bi
     const int64_t R = 2 * (int64_t)rz + 1, per_thread = (R < nz ? R : nz) * nxy + nxy + nx;
     /* each thread its own ring, allocated and first written by itself (see
      * derm_coupling_deposit_box); beyond the budget, or without memory for one, its slot of
-     * tmp when every thread's fits there; else the whole-grid crowding */
+     * tmp, with as many threads as have a slot there (the results do not depend on the
+     * count); else (not one ring fits: a thin domain) the whole-grid crowding */
     const size_t bytes = (size_t)per_thread * sizeof(derm_real);
-    const int own = bytes <= ring_budget, in_tmp = (double)nthreads * (double)per_thread <= (double)g->n;
-    int failed = !own && !in_tmp;
+    const int64_t fit = crowding_rings_in_tmp(g, r); /* rings that fit in tmp */
+    const int own = bytes <= ring_budget, nrun = own || fit >= nthreads ? nthreads : (int)fit;
+    int failed = nrun < 1;
     const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);
     const int8_t *ty = a->type;
     if (!failed) {
-#pragma omp parallel num_threads(nthreads) default(none) shared(g, b, ty, factor, out, rows, tmp, failed) \
-    firstprivate(type, rx, ry, rz, lateral, nz, nxy, R, per_thread, bytes, own, in_tmp)
+#pragma omp parallel num_threads(nrun) default(none) shared(g, b, ty, factor, out, rows, tmp, failed) \
+    firstprivate(type, rx, ry, rz, lateral, nz, nxy, R, per_thread, bytes, own, fit)
         {
             const int t = omp_get_thread_num(), nt = omp_get_num_threads();
             const int64_t k0 = nz * t / nt, k1 = nz * (t + 1) / nt;
             if (k0 < k1) {
                 derm_real *mine = own ? malloc(bytes) : NULL;
-                derm_real *ring = mine ? mine : in_tmp ? tmp + (int64_t)t * per_thread : NULL;
+                derm_real *ring = mine ? mine : t < fit ? tmp + (int64_t)t * per_thread : NULL;
                 if (ring) {
                     crowd_cells_range(g, b, ty, type, rx, ry, rz, lateral, factor, k0, k1, ring,
                                       ring + (R < nz ? R : nz) * nxy, out, rows);
@@ -741,8 +757,9 @@ int derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bi
         }
     }
     if (!failed) return 0;
-    /* many threads, few layers, or no memory: the whole-grid crowding (into a grid of its own
-     * when out is NULL), read at the rows' voxels */
+    /* a thin domain beyond the ring budget, or no memory: the whole-grid crowding (into a
+     * grid of its own when out is NULL: derm_coupling_crowding_cells_grid says when a
+     * caller should hold one), read at the rows' voxels */
     derm_real *grid = out ? out : malloc((size_t)g->n * sizeof *grid);
     if (!grid) return -1;
     derm_coupling_crowding(g, b, a, type, r, factor, grid, tmp);

@@ -75,8 +75,12 @@ static derm_status phase_crowding(struct derm_sim *s, int whole, struct derm_err
         s->crowd_rows = p;
         s->crowd_rows_cap = s->a.cap;
     }
+    /* a thin domain beyond the ring budget crowds through a whole grid: held, not made per step */
+    if (!s->crowd && derm_coupling_crowding_cells_grid(g, s->crowd_radius) &&
+        !(s->crowd = calloc((size_t)g->n, sizeof *s->crowd)))
+        return derm_err_set(err, DERM_ENOMEM, "cannot allocate the crowding of %lld voxels", (long long)g->n);
     if (derm_coupling_crowding_cells(g, &s->bins, &s->a, DERM_AGENT_FIBROBLAST, s->crowd_radius, s->crowd_factor_k,
-                                     NULL, s->crowd_rows, s->tmp) != 0)
+                                     s->crowd, s->crowd_rows, s->tmp) != 0)
         return derm_err_set(err, DERM_ENOMEM, "cannot allocate the crowding of %lld voxels", (long long)g->n);
     return DERM_OK;
 }
@@ -106,8 +110,9 @@ static void phase_wounds(struct derm_sim *s)
 
 /* The UV records (the states DERM_ST_UV_RECORDS of s->f) and the elastotic deposit they
  * drive are +0 everywhere until the first step with UV: absent (NULL, read as +0 by the
- * series, the frames and the matrix kernel) until then, so a run without sun holds none of
- * these four voxel-grid arrays (sim.h). */
+ * series, the frames and the matrix kernel) until then, and so is the crowding at every
+ * voxel that UV elastosis reads (the cells' own is per row), so a run without sun holds none
+ * of these five voxel-grid arrays (sim.h). */
 derm_status derm_sim_uv_records(struct derm_sim *s, struct derm_err *err)
 {
     const size_t n = (size_t)s->grid.n;

@@ -521,10 +521,12 @@ static void test_deposit_box_equals_deposit_then_box(void **state)
 
 /* Crowding in one fused pass equals counting, the box mean of the counts and the layer
  * factors one after the other, bitwise; crowding at the cells equals it at every occupied
- * voxel and at every agent row's voxel (per row, with or without the voxels' array) and, with its rings (its own, or in
- * the scratch when a budget of 0 forbids those and they fit there), writes nothing else (else it is the whole-grid
- * crowding). Sparse and crowded grids, a thin domain (fewer layers than the ring), radii 3, 0 and one capped by the
- * grid, a zero factor, 1 to 3 threads (layer ranges that cut the rings differently). */
+ * voxel and at every agent row's voxel (per row, with or without the voxels' array) and,
+ * with its rings (its own, or in the scratch when a budget of 0 forbids those, on as many
+ * threads as have a ring there), writes nothing else; else (not one ring fits) it is the
+ * whole-grid crowding, which derm_coupling_crowding_cells_grid foretells. Sparse and crowded
+ * grids, a thin domain (fewer layers than the ring), radii 3, 0 and one capped by the grid,
+ * a zero factor, 1 to 3 threads (layer ranges that cut the rings differently). */
 static void test_crowding_equals_count_box_factor(void **state)
 {
     (void)state;
@@ -561,13 +563,14 @@ static void test_crowding_equals_count_box_factor(void **state)
                      * written; else the whole-grid crowding */
                     const int own = (ri + type + threads) % 2 == 0;
                     const int64_t rr = 2 * radii[ri] + 1 < g.nz ? 2 * radii[ri] + 1 : g.nz;
-                    const int ring = own || threads * (rr * nxy + nxy + g.nx) <= g.n;
+                    const int ring = own || rr * nxy + nxy + g.nx <= g.n; /* in tmp: as many threads as fit */
                     rings += ring;
                     in_tmp += ring && !own;
                     whole += !ring;
                     for (int64_t v = 0; v < g.n; v++) out[v] = -7.0;
                     for (int64_t q = 0; q < a.n; q++) rows[q] = -7.0;
                     derm_coupling_set_ring_budget(own ? DERM_COUPLING_RING_BYTES : 0);
+                    assert_int_equal(derm_coupling_crowding_cells_grid(&g, radii[ri]), !ring);
                     assert_int_equal(derm_coupling_crowding_cells(&g, &b, &a, type, radii[ri], factor, out, rows, tmp),
                                      0);
                     int64_t nonzero = 0;

@@ -94,12 +94,18 @@ void derm_coupling_crowding(const struct derm_grid *g, const struct derm_bins *b
  *  layers go through a ring of 2r + 1 layers of the thread's own, and nothing is written
  *  but the cells' own. When a ring exceeds the budget (derm_coupling_set_ring_budget) or
  *  cannot be allocated, the rings are held in tmp (grid.n scratch, distinct from out), the
- *  same writes; when they do not fit there either (many threads, few layers) it is
- *  derm_coupling_crowding, which writes every voxel of out (of a grid it allocates when out
- *  is NULL). Returns 0, or -1 if that grid could not be allocated (nothing written). */
+ *  same writes, on as many threads as have a ring there; when not one fits there (a thin
+ *  domain: 2r + 1 layers or more) it is derm_coupling_crowding, which writes every voxel of
+ *  out (of a grid it allocates for the call when out is NULL). Returns 0, or -1 if that grid
+ *  could not be allocated (rows partly written). */
 int derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
                                  int type, int r, const double *factor, derm_real *out, derm_real *rows,
                                  derm_real *tmp);
+
+/** 1 if derm_coupling_crowding_cells of radius r on g takes the whole-grid way at the current
+ *  ring budget (not one ring fits in grid.n values, nor in the budget): a caller that calls
+ *  it every step then holds out itself rather than have a grid made per call. */
+int derm_coupling_crowding_cells_grid(const struct derm_grid *g, int r);
 
 /** The default of the most bytes of scratch per thread that the rings of
  *  derm_coupling_deposit_box and derm_coupling_crowding_cells take: each thread allocates
