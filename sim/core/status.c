@@ -17,7 +17,7 @@ derm_status derm_err_set(struct derm_err *err, derm_status code, const char *fmt
         if (vsnprintf(buf, sizeof buf, fmt, ap) < 0) buf[0] = '\0'; /* an encoding error: no message */
         va_end(ap);
         buf[sizeof buf - 1] = '\0';
-        memcpy(err->msg, buf, sizeof buf);
+        memcpy(err->msg, buf, strlen(buf) + 1); /* the message and its end, not what follows */
         err->code = code;
         /* one line, whatever a file name, key or value held: control characters go */
         for (char *c = err->msg; *c; c++)
