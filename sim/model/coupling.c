@@ -705,18 +705,18 @@ static void crowd_cells_range(const struct derm_grid *g, const struct derm_bins 
     }
 }
 
-/* How many crowding rings of radius r fit in a grid.n scratch (0: not one). */
-static int64_t crowding_rings_in_tmp(const struct derm_grid *g, int r)
+/* Values of one thread's crowding ring of radius r: min(2r + 1, nz) layers, a layer buffer
+ * and a row. */
+static int64_t crowding_ring_values(const struct derm_grid *g, int r)
 {
     const int64_t nz = g->nz, nxy = g->nx * g->ny, R = 2 * (int64_t)(r > 0 ? r : 0) + 1;
-    return g->n / ((R < nz ? R : nz) * nxy + nxy + g->nx);
+    return (R < nz ? R : nz) * nxy + nxy + g->nx;
 }
 
 int derm_coupling_crowding_cells_grid(const struct derm_grid *g, int r)
 {
-    const int64_t nz = g->nz, nxy = g->nx * g->ny, R = 2 * (int64_t)(r > 0 ? r : 0) + 1;
-    const size_t bytes = (size_t)((R < nz ? R : nz) * nxy + nxy + g->nx) * sizeof(derm_real);
-    return bytes > ring_budget && crowding_rings_in_tmp(g, r) < 1;
+    const int64_t per_thread = crowding_ring_values(g, r);
+    return (size_t)per_thread * sizeof(derm_real) > ring_budget && g->n / per_thread < 1;
 }
 
 int derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bins *b, const struct derm_agents *a,
@@ -725,13 +725,13 @@ int derm_coupling_crowding_cells(const struct derm_grid *g, const struct derm_bi
     const int64_t nx = g->nx, nxy = g->nx * g->ny, nz = g->nz;
     const int nthreads = omp_get_max_threads();
     const int rz = r > 0 ? r : 0, rx = cap_radius(rz, nx), ry = cap_radius(rz, g->ny);
-    const int64_t R = 2 * (int64_t)rz + 1, per_thread = (R < nz ? R : nz) * nxy + nxy + nx;
+    const int64_t R = 2 * (int64_t)rz + 1, per_thread = crowding_ring_values(g, r);
     /* each thread its own ring, allocated and first written by itself (see
      * derm_coupling_deposit_box); beyond the budget, or without memory for one, its slot of
      * tmp, with as many threads as have a slot there (the results do not depend on the
      * count); else (not one ring fits: a thin domain) the whole-grid crowding */
     const size_t bytes = (size_t)per_thread * sizeof(derm_real);
-    const int64_t fit = crowding_rings_in_tmp(g, r); /* rings that fit in tmp */
+    const int64_t fit = g->n / per_thread; /* rings that fit in tmp */
     const int own = bytes <= ring_budget, nrun = own || fit >= nthreads ? nthreads : (int)fit;
     int failed = nrun < 1;
     const double lateral = (double)(2 * rx + 1) * (double)(2 * ry + 1);

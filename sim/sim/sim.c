@@ -353,6 +353,8 @@ static derm_status sense(struct derm_sim *s, unsigned mask, struct derm_err *err
         if (derm_signal_grids_lazy(s->diff, q)) {
             lazy[nl] = q;
             lout[nl++] = s->sensed.signal[q];
+        } else if (!s->f.signal[q]) { /* absent (sim.h absent_signals): +0 at every row */
+            memset(s->sensed.signal[q], 0, (size_t)s->a.n * sizeof *s->sensed.signal[q]);
         } else {
             fin[nf] = s->f.signal[q];
             fout[nf++] = s->sensed.signal[q];
@@ -360,18 +362,6 @@ static derm_status sense(struct derm_sim *s, unsigned mask, struct derm_err *err
     }
     _Static_assert(DERM_NSIGNAL <= DERM_SIGNAL_GRIDS_MAX_SPAN, "every signal fits one call");
     const int64_t na = s->a.n, *vox = s->a.voxel;
-    int nz0 = 0; /* absent signals (+0, sim.h): moved to the end of the list, made +0 */
-    for (int x = 0; x < nf - nz0;)
-        if (fin[x]) {
-            x++;
-        } else {
-            nz0++;
-            derm_real *o = fout[x];
-            fin[x] = fin[nf - nz0];
-            fout[x] = fout[nf - nz0];
-            memset(o, 0, (size_t)na * sizeof *o);
-        }
-    nf -= nz0;
     if (nl) derm_signal_grids_gather(s->diff, nl, lazy, vox, na, lout);
     if (nf) {
 #pragma omp parallel for schedule(static) default(none) shared(fin, fout, vox) firstprivate(na, nf)
@@ -410,9 +400,7 @@ static const struct derm_signal_probe *chem_probe(const struct derm_sim *s, stru
 void derm_sim_note_uv_memory(struct derm_sim *s)
 {
     const derm_real *m = s->f.state[DERM_ST_UV_MEMORY];
-    int zero = 1;
-    for (int64_t v = 0; m && v < s->grid.n && zero; v++) zero = m[v] == 0.0 && !signbit(m[v]);
-    s->uv_memory_zero = zero;
+    s->uv_memory_zero = !m || all_plus_zero(m, s->grid.n);
 }
 
 /* derm_fields_make_fn of s->f: along one row, a lazy signal's prolongation, or +0 for a UV
