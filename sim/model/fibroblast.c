@@ -100,9 +100,11 @@ double derm_fibroblast_ros_sensed(const struct derm_fibroblast_coef *c, const st
     return own + (in->ros_ex_k ? in->ros_ex_k[a->voxel[r] / nxy] : 0.0);
 }
 
-/* Exact relaxation factors of the per-cell linear states over one step. */
+/* Exact relaxation factors of the per-cell linear states over one step; tgfbr: the TGF-beta
+ * responsiveness's while nothing drives its loss (exp(-(0 + kr) dt), the per-cell formula's
+ * value then, made once a step instead of once a cell). */
 struct keep_factors {
-    double ap1, adapt, exo;
+    double ap1, adapt, exo, tgfbr;
 };
 
 /* AP-1 (lagged ROS excess plus direct UV drive), the adapted level, TGF-beta receptor
@@ -122,7 +124,8 @@ static inline void linear_states(struct derm_agents *a, int64_t r, const struct 
     const double over = acute > c->ap1_threshold ? acute - c->ap1_threshold : 0.0;
     const double kl = c->tgfbr_loss_h * over, kr = 1.0 / c->tgfbr_recovery_h;
     const double r_inf = kr / (kl + kr);
-    a->tgfb_response[r] = r_inf + (a->tgfb_response[r] - r_inf) * exp(-(kl + kr) * dt);
+    const double keep = over > 0.0 ? exp(-(kl + kr) * dt) : kf->tgfbr; /* kl = +0: the same value */
+    a->tgfb_response[r] = r_inf + (a->tgfb_response[r] - r_inf) * keep;
     /* exosome cargo: uptake from the local level, wearing off */
     const double target = c->exo_uptake_h * c->exo_effect_h * (exo_level > 0.0 ? exo_level : 0.0);
     a->exosome_effect[r] = target + (a->exosome_effect[r] - target) * kf->exo;
@@ -181,7 +184,8 @@ void derm_fibroblast_decide(const struct derm_grid *g, struct derm_agents *a, co
     const double gf_ref = h->sensed_ref[DERM_S_GF];
     const int64_t nxy = g->nx * g->ny;
     const struct keep_factors kf = {exp(-dt / c->ap1_time_h), exp(-dt / c->ap1_adapt_h),
-                                    c->exo_effect_h > 0.0 ? exp(-dt / c->exo_effect_h) : 0.0};
+                                    c->exo_effect_h > 0.0 ? exp(-dt / c->exo_effect_h) : 0.0,
+                                    exp(-(0.0 + 1.0 / c->tgfbr_recovery_h) * dt)};
 #pragma omp parallel for schedule(static) default(none) shared(a, c, h, in, m, gf, exo, crowd, kf) \
     firstprivate(n, dt, seed, gf_ref, nxy)
     for (int64_t r = 0; r < n; r++) {

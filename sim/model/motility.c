@@ -71,13 +71,6 @@ static void walk(struct derm_agents *a, int64_t r, uint64_t seed, double t0, dou
     }
 }
 
-/* The chemokine at voxel (i, j, k) (flat index v): its field, or its prolongation. */
-static inline derm_real chem_at(const derm_real *chem, const struct derm_signal_probe *probe, int64_t v, int64_t i,
-                                int64_t j, int64_t k)
-{
-    return probe ? derm_signal_grids_probe_at(probe, i, j, k) : chem[v];
-}
-
 void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const struct derm_motility_coef *c,
                         const derm_real *const *m, const derm_real *chem, const struct derm_signal_probe *chem_probe,
                         uint64_t seed, double t0_h, double dt_h)
@@ -113,27 +106,20 @@ void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const 
         if (a->type[r] == DERM_AGENT_STEM) D = c->motility_quiescent;
         D /= 1.0 + c->matrix_hindrance * (ci[v] + cf[v]) / c->matrix_ref;
         /* chemokine gradient by central differences (one-sided at the z faces) */
-        double gx = 0, gy = 0, gz = 0;
-        if (nx > 1) {
-            int64_t ip = (i + 1) % nx, im = (i + nx - 1) % nx;
-            const derm_real p = chem_at(chem, probe, v - i + ip, ip, j, k),
-                            q = chem_at(chem, probe, v - i + im, im, j, k);
-            gx = (p - q) / (2.0 * h);
+        const int64_t ip = (i + 1) % nx, im = (i + nx - 1) % nx, jp = (j + 1) % ny, jm = (j + ny - 1) % ny;
+        const int64_t kp = k + 1 < nz ? k + 1 : k, km = k > 0 ? k - 1 : k;
+        derm_real nb[6]; /* at (ip|im, j, k), (i, jp|jm, k), (i, j, kp|km) */
+        if (probe) {
+            const int64_t at[6] = {ip, im, jp, jm, kp, km};
+            derm_signal_grids_probe_star(probe, i, j, k, at, nb);
+        } else {
+            nb[0] = chem[v - i + ip], nb[1] = chem[v - i + im];
+            nb[2] = chem[v + (jp - j) * nx], nb[3] = chem[v + (jm - j) * nx];
+            nb[4] = chem[v + (kp - k) * nxy], nb[5] = chem[v + (km - k) * nxy];
         }
-        if (ny > 1) {
-            int64_t jp = (j + 1) % ny, jm = (j + ny - 1) % ny;
-            const derm_real p = chem_at(chem, probe, v + (jp - j) * nx, i, jp, k),
-                            q = chem_at(chem, probe, v + (jm - j) * nx, i, jm, k);
-            gy = (p - q) / (2.0 * h);
-        }
-        {
-            int64_t kp = k + 1 < nz ? k + 1 : k, km = k > 0 ? k - 1 : k;
-            if (kp != km) {
-                const derm_real p = chem_at(chem, probe, v + (kp - k) * nx * ny, i, j, kp),
-                                q = chem_at(chem, probe, v + (km - k) * nx * ny, i, j, km);
-                gz = (p - q) / ((double)(kp - km) * h);
-            }
-        }
+        const double gx = nx > 1 ? (nb[0] - nb[1]) / (2.0 * h) : 0.0;
+        const double gy = ny > 1 ? (nb[2] - nb[3]) / (2.0 * h) : 0.0;
+        const double gz = kp != km ? (nb[4] - nb[5]) / ((double)(kp - km) * h) : 0.0;
         double inc[3];
         walk(a, r, seed, t0, t0 + dt, inc);
         const double sd = sqrt(2.0 * D * DERM_MOTILITY_WINDOW_H);

@@ -508,12 +508,17 @@ void derm_signal_grids_set_lazy(struct derm_signal_grids *sg, int s, int lazy)
 
 int derm_signal_grids_lazy(const struct derm_signal_grids *sg, int s) { return sg->lazy[s]; }
 
+/* Fine cell i of a row from the z-y values of its two coarse columns: fine_row's formula. */
+static inline double x_blend(const struct prolong_tables *T, int64_t i, double lo, double hi)
+{
+    return (1.0 - T->wx[i]) * lo + T->wx[i] * hi;
+}
+
 /* The prolongation at voxel (i, j, k) alone: the operations of coarse_row and fine_row. */
 static double point_value(const struct prolong_tables *T, const derm_real *coarse, int64_t i, int64_t j, int64_t k)
 {
     const struct zy_rows R = zy_rows_at(T, coarse, j, k);
-    const double lo = zy_value(&R, T->xl[i]), hi = zy_value(&R, T->xh[i]);
-    return (1.0 - T->wx[i]) * lo + T->wx[i] * hi;
+    return x_blend(T, i, zy_value(&R, T->xl[i]), zy_value(&R, T->xh[i]));
 }
 
 /* The groups and coarse states of signals ids[0 .. n): 0, or -1 if one is not lazy. */
@@ -554,6 +559,49 @@ int derm_signal_grids_probe(const struct derm_signal_grids *sg, int s, struct de
 derm_real derm_signal_grids_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k)
 {
     return (derm_real)point_value(p->tables, p->state, i, j, k);
+}
+
+/* The rows of fine row j in the z pair (P0, P1, a, b) of its layer: zy_rows_at's, with the
+ * layer's pair made once for the rows that share it. */
+static inline struct zy_rows zy_rows_in(const struct prolong_tables *T, const derm_real *P0, const derm_real *P1,
+                                        double a, double b, int64_t j)
+{
+    const int64_t nxc = T->nxc;
+    return (struct zy_rows){.r00 = P0 + T->yl[j] * nxc,
+                            .r01 = P0 + T->yh[j] * nxc,
+                            .r10 = P1 + T->yl[j] * nxc,
+                            .r11 = P1 + T->yh[j] * nxc,
+                            .a = a,
+                            .b = b,
+                            .u = 1.0 - T->wy[j],
+                            .v = T->wy[j]};
+}
+
+void derm_signal_grids_probe_star(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k,
+                                  const int64_t nb[6], derm_real out[6])
+{
+    const struct prolong_tables *T = p->tables;
+    const derm_real *c = p->state;
+    /* the z pairs of layers k, nb[4], nb[5], each made once */
+    const derm_real *P0, *P1, *U0, *U1, *W0, *W1;
+    double a, b, ua, ub, wa, wb;
+    z_pair(T, k, c, &P0, &P1, &a, &b);
+    z_pair(T, nb[4], c, &U0, &U1, &ua, &ub);
+    z_pair(T, nb[5], c, &W0, &W1, &wa, &wb);
+    /* x: both neighbours on row (j, k); a coarse column they share is interpolated once (the
+     * same operations on the same values: the same bits) */
+    const struct zy_rows R = zy_rows_in(T, P0, P1, a, b, j);
+    const int64_t a0 = T->xl[nb[0]], a1 = T->xh[nb[0]], b0 = T->xl[nb[1]], b1 = T->xh[nb[1]];
+    const double za0 = zy_value(&R, a0), za1 = a1 == a0 ? za0 : zy_value(&R, a1);
+    const double zb0 = b0 == a0 ? za0 : b0 == a1 ? za1 : zy_value(&R, b0);
+    const double zb1 = b1 == a0 ? za0 : b1 == a1 ? za1 : b1 == b0 ? zb0 : zy_value(&R, b1);
+    out[0] = (derm_real)x_blend(T, nb[0], za0, za1);
+    out[1] = (derm_real)x_blend(T, nb[1], zb0, zb1);
+    /* y and z: each neighbour on a row of its own, at column i */
+    const int64_t il = T->xl[i], ih = T->xh[i];
+    const struct zy_rows S[4] = {zy_rows_in(T, P0, P1, a, b, nb[2]), zy_rows_in(T, P0, P1, a, b, nb[3]),
+                                 zy_rows_in(T, U0, U1, ua, ub, j), zy_rows_in(T, W0, W1, wa, wb, j)};
+    for (int q = 0; q < 4; q++) out[2 + q] = (derm_real)x_blend(T, i, zy_value(&S[q], il), zy_value(&S[q], ih));
 }
 
 void derm_signal_grids_span(const struct derm_signal_grids *sg, int n, const int *ids, int64_t q0, int len,

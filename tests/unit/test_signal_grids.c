@@ -323,6 +323,21 @@ static void test_lazy_values_are_the_prolongation(void **state)
                 const double x = derm_signal_grids_probe_at(&pr, i, j, kk);
                 if (memcmp(&x, &a[v], sizeof x) != 0) fail_msg("probe at %lld: %.17g vs %.17g", (long long)v, x, a[v]);
             }
+            /* the six neighbours at once (motility's star: x and y wrapped, z clamped, so
+             * repeats and the faces are met), each the field's value there, bit for bit */
+            for (int64_t v = 0; v < g.n; v++) {
+                const int64_t nx = g.nx, ny = g.ny, nxy = nx * ny;
+                const int64_t i = v % nx, j = v / nx % ny, kk = v / nxy;
+                const int64_t at[6] = {(i + 1) % nx,      (i + nx - 1) % nx,           (j + 1) % ny,
+                                       (j + ny - 1) % ny, kk + 1 < g.nz ? kk + 1 : kk, kk > 0 ? kk - 1 : kk};
+                const int64_t w[6] = {v - i + at[0],        v - i + at[1],          v + (at[2] - j) * nx,
+                                      v + (at[3] - j) * nx, v + (at[4] - kk) * nxy, v + (at[5] - kk) * nxy};
+                double star[6];
+                derm_signal_grids_probe_star(&pr, i, j, kk, at, star);
+                for (int q = 0; q < 6; q++)
+                    if (memcmp(&star[q], &a[w[q]], sizeof(double)) != 0)
+                        fail_msg("star %d of voxel %lld: %.17g vs %.17g", q, (long long)v, star[q], a[w[q]]);
+            }
             derm_signal_grids_free(eager);
             derm_signal_grids_free(lazy);
             free(src);

@@ -132,6 +132,15 @@ int derm_signal_grids_probe(const struct derm_signal_grids *sg, int s, struct de
  *  writes there, bit for bit (safe to call from many threads). */
 derm_real derm_signal_grids_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k);
 
+/** The six neighbours' values of voxel (i, j, k) at once, each what
+ *  derm_signal_grids_probe_at gives there, bit for bit: out[0], out[1] at (nb[0], j, k) and
+ *  (nb[1], j, k); out[2], out[3] at (i, nb[2], k) and (i, nb[3], k); out[4], out[5] at
+ *  (i, j, nb[4]) and (i, j, nb[5]) (every index inside the grid). The two x neighbours
+ *  share their rows, and a coarse column they share is interpolated once (motility's
+ *  gradient: about a quarter less work than six probes). */
+void derm_signal_grids_probe_star(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k,
+                                  const int64_t nb[6], derm_real out[6]);
+
 /** Check the factors in a restored state against this solver's; DERM_ECONFIG if they differ. */
 derm_status derm_signal_grids_check_state(const struct derm_signal_grids *sg, struct derm_err *err);
 
