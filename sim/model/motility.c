@@ -84,6 +84,22 @@ void derm_motility_move(const struct derm_grid *g, struct derm_agents *a, const 
         a->walk_end_seed = seed;
     }
     const struct derm_signal_probe *probe = chem_probe;
+    /* The draws first, each cell's end value of the window the step begins in, kept where
+     * walk() looks for it (walk_end, walk_end_window) and the value walk() would draw there
+     * itself: a loop of draws alone lets the processor run several cells' chains of
+     * dependent operations (the generator's rounds, log, sqrt, sin, cos) side by side. */
+    if (t0 < t0 + dt) { /* walk()'s first window, when it has one */
+        const double wf = floor(t0 / DERM_MOTILITY_WINDOW_H);
+        const int64_t w = (int64_t)wf;
+#pragma omp parallel for schedule(static) default(none) shared(a) firstprivate(n, w, seed)
+        for (int64_t r = 0; r < n; r++) {
+            if (a->die[r] || a->walk_end_window[r] == w) continue;
+            double z1[3];
+            derm_rng_normal3(seed, (uint64_t)a->lineage[r], (uint64_t)w, DERM_RNG_MOVE, 0u, z1);
+            for (int q = 0; q < 3; q++) a->walk_end[q][r] = z1[q];
+            a->walk_end_window[r] = w;
+        }
+    }
 #pragma omp parallel for schedule(static) default(none) shared(a, c, ci, cf, chem, probe) \
     firstprivate(n, nx, ny, nz, nxy, nvox, h, lx, ly, lz, dt, t0, seed)
     for (int64_t r = 0; r < n; r++) {
