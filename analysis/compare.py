@@ -4,13 +4,14 @@
 Usage::
 
     /usr/bin/python3 analysis/compare.py RUN RUN... [--ages 40,60,80] [--vars a,b,...]
-                                         [--ref-age AGE] [-o DIR] [--allow-different]
+                                         [--ref-age AGE] [-o DIR] [--force] [--allow-different]
 
 RUN is a run directory or its run.h5; the first run is the reference. Prints one table
 (each variable at each age: its value in every run, and every other run's difference from
 the first and ratio to it) and writes it as ``DIR/compare.csv`` (tidy: one row per
 variable, age and run), plus one overlay figure per variable over age
-(``DIR/compare_<variable>.png``) with the chosen ages marked.
+(``DIR/compare_<variable>.png``) with the chosen ages marked. A DIR that already holds a
+comparison is refused unless ``--force``.
 
 Runs are aligned on age (``dermsim_analysis.series_table``: each run interpolated linearly
 between its own rows, nothing outside its own age range), so runs written at different
@@ -204,6 +205,8 @@ def parse(argv):
     ap.add_argument("-o", "--outdir", default="out/compare", help="output directory (default: out/compare)")
     ap.add_argument("--allow-different", action="store_true",
                     help="compare runs whose grids or subjects differ")
+    ap.add_argument("--force", action="store_true",
+                    help="replace an earlier comparison's files in OUTDIR (refused without it)")
     args = ap.parse_args(argv)
     if len(args.runs) < 2:
         ap.error("give at least two runs")
@@ -233,7 +236,15 @@ def main(argv=None) -> int:
         cfgs = {n: pr.resolved_config(r) for n, r in runs.items()}
         notes = check_comparable(runs, cfgs, args.allow_different)
         notes += [f"note: {w.message}" for w in caught if issubclass(w.category, da.IncompleteRunWarning)]
-        ages = sorted(_floats(args.ages, "--ages")) if args.ages else default_ages(runs)
+        ages = sorted(set(_floats(args.ages, "--ages"))) if args.ages else default_ages(runs)
+        if args.ref_age is not None:
+            if not math.isfinite(args.ref_age):
+                raise Refused(f"--ref-age must be a finite number of years, got '{args.ref_age}'")
+            for n, r in runs.items():  # each run divided by its own value there: it must have one
+                lo, hi = float(r.series.index[0]), float(r.series.index[-1])
+                if not lo - 1e-9 <= args.ref_age <= hi + 1e-9:
+                    raise Refused(f"--ref-age {args.ref_age:g}: {n} covers ages {lo:.4g} to {hi:.4g}; "
+                                  "expected an age every run covers")
         variables = pick_vars(runs, [v.strip() for v in args.vars.split(",") if v.strip()] if args.vars else None)
         if not variables:
             raise Refused("none of the default series is in every run; pass --vars")
@@ -249,7 +260,19 @@ def main(argv=None) -> int:
         if outside:
             notes.append(f"note: {n} covers ages {lo:.4g} to {hi:.4g}: no value at {', '.join(f'{a:g}' for a in outside)}")
     outdir = Path(args.outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    if outdir.exists() and not outdir.is_dir():
+        print(f"dermsim compare: -o {outdir}: not a directory", file=sys.stderr)
+        return 2
+    earlier = sorted(outdir.glob("compare.csv")) + sorted(outdir.glob("compare_*.png")) if outdir.is_dir() else []
+    if earlier and not args.force:
+        print(f"dermsim compare: -o {outdir} already holds a comparison ({earlier[0].name}); "
+              "pass --force to replace it, or choose another -o", file=sys.stderr)
+        return 2
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"dermsim compare: -o {outdir}: cannot create it: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     df.to_csv(outdir / "compare.csv", index=False)
     rel = "" if args.ref_age is None else f", each relative to its own value at age {args.ref_age:g}"
     print(f"{len(names)} runs, reference {names[0]}{rel}; differences and ratios are against {names[0]}")

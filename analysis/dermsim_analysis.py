@@ -219,11 +219,15 @@ class Run:
         try:
             f = h5py.File(self.path, "r", **self._h5kw)
         except OSError as exc:
-            if "lock" not in str(exc) or self._h5kw.get("locking") is False:
+            # a lock held by the simulator (or another program): HDF5 says "unable to lock
+            # file" ("sblock", of a truncated file's superblock, is not one)
+            if "unable to lock" not in str(exc).lower() or self._h5kw.get("locking") is False:
                 raise InvalidRunError(f"cannot open {self.path}: {exc}") from exc
-            # the simulator (or another program) holds a lock: read without locking
             self._h5kw = {"locking": False}
-            f = h5py.File(self.path, "r", **self._h5kw)
+            try:
+                f = h5py.File(self.path, "r", **self._h5kw)
+            except OSError as exc2:
+                raise InvalidRunError(f"cannot open {self.path}: {exc2}") from exc2
         with f:
             yield f
 

@@ -272,7 +272,8 @@ def build(run_dir: Path) -> str:
                            (pr.fig_agents, "Cells young and old", "cells young and old")):
         fig, notes = fn(run)
         parts.append(figure_html(fig, title, notes, alt))
-    cmd = f"dermsim run {run.path.parent / 'resolved.yaml'} -o {run.path.parent}"
+    # into a new directory: this one holds the run (and `run` refuses an OUTDIR with a run)
+    cmd = f"dermsim run {run.path.parent / 'resolved.yaml'} -o {run.path.parent}-rerun"
     parts.append(f'<h2 id="reproduce">Reproduce</h2><pre>{html.escape(cmd)}</pre>'
                  f"<p>dermsim {html.escape(str(a.get('software_version', '?')))} "
                  f"(git {html.escape(str(a.get('git_describe', '?')))}), "

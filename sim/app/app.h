@@ -28,6 +28,11 @@ int app_fail(derm_status s, const char *msg);
 /** Print "dermsim: " fmt(arg) "; see 'dermsim --help'" on stderr; returns 2. */
 int app_usage_error(const char *fmt, const char *arg);
 
+/** The run directory of ARG, a finished run's directory or its run.h5, into dir (size n),
+ *  for `cmd`: 0, or 2 after one line on stderr when ARG names another .h5 file, is not a
+ *  directory, or is an unfinished run (run.partial.h5: `dermsim resume` finishes it). */
+int app_run_dir(const char *cmd, const char *arg, char *dir, size_t n);
+
 struct app_cli {
     const char *cmd, *config, *outdir;
     const char *sets[256];

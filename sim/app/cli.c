@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "app.h"
 #include "derm/io/config.h"
@@ -50,6 +51,47 @@ int app_usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "; see 'dermsim --help'\n");
     return 2;
+}
+
+int app_run_dir(const char *cmd, const char *arg, char *dir, size_t n)
+{
+    const size_t len = strlen(arg);
+    const char *base = strrchr(arg, '/');
+    base = base ? base + 1 : arg;
+    if (len >= n) {
+        fprintf(stderr, "dermsim: %s: '%.64s...': path too long\n", cmd, arg);
+        return 2;
+    }
+    snprintf(dir, n, "%s", arg);
+    if (len > 3 && !strcmp(arg + len - 3, ".h5")) { /* a run file: its directory */
+        if (strcmp(base, "run.h5") != 0 && strcmp(base, "run.partial.h5") != 0) {
+            fprintf(stderr, "dermsim: %s: '%s' is not a run's file; expected a run directory or its run.h5\n", cmd,
+                    arg);
+            return 2;
+        }
+        if (base == arg)
+            snprintf(dir, n, ".");
+        else
+            dir[base - arg - 1] = '\0';
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "dermsim: %s: '%s' is not a run directory\n", cmd, arg);
+        return 2;
+    }
+    char h5[4200];
+    snprintf(h5, sizeof h5, "%s/run.h5", dir);
+    if (stat(h5, &sb) != 0) {
+        snprintf(h5, sizeof h5, "%s/run.partial.h5", dir);
+        if (stat(h5, &sb) == 0) {
+            fprintf(stderr,
+                    "dermsim: %s: '%s' is an unfinished run (run.partial.h5); finish it with 'dermsim resume %s' "
+                    "first\n",
+                    cmd, arg, dir);
+            return 2;
+        }
+    }
+    return 0;
 }
 
 int app_parse_cli(int argc, char **argv, struct app_cli *c)

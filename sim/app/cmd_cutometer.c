@@ -49,23 +49,36 @@ static int number(const char *opt, const char *s, double lo, double hi, const ch
     return 0;
 }
 
-/* --protocol ON,OFF[,CYCLES] */
+/* --protocol ON,OFF[,CYCLES]: two or three fields, each a whole number to its end */
 static int protocol(const char *s, struct cuto_opts *o)
 {
     double on, off, cyc = 1;
-    char a[64], b[64], c[64] = "1";
-    int n = s ? sscanf(s, "%63[^,],%63[^,],%63s", a, b, c) : 0;
-    if (n < 2) {
+    char buf[256], *f[4] = {NULL, NULL, "1", NULL};
+    int n = 0;
+    if (s && strlen(s) < sizeof buf) {
+        snprintf(buf, sizeof buf, "%s", s);
+        for (char *p = buf; p && n < 4;) {
+            f[n++] = p;
+            char *comma = strchr(p, ',');
+            if (comma) *comma = '\0';
+            p = comma ? comma + 1 : NULL;
+        }
+    }
+    if (n != 2 && n != 3) {
         fprintf(stderr,
                 "dermsim: cutometer: --protocol '%s': expected ON,OFF[,CYCLES] (seconds, seconds, count), "
                 "e.g. 2,2 or 2,2,3\n",
                 s ? s : "");
         return 2;
     }
-    if (number("--protocol (on time)", a, 0.1, 60, "s", &on) ||
-        number("--protocol (off time)", b, 0.1, 60, "s", &off) || number("--protocol (cycles)", c, 1, 20, "", &cyc))
+    if (number("--protocol (on time)", f[0], 0.1, 60, "s", &on) ||
+        number("--protocol (off time)", f[1], 0.1, 60, "s", &off) ||
+        number("--protocol (cycles)", f[2], 1, 20, "", &cyc))
         return 2;
-    if (cyc != floor(cyc)) return number("--protocol (cycles)", c, 1, 0, "(a whole number)", &cyc);
+    if (cyc != floor(cyc)) {
+        fprintf(stderr, "dermsim: cutometer: --protocol (cycles) '%s': expected a whole number in [1, 20]\n", f[2]);
+        return 2;
+    }
     o->on_s = on, o->off_s = off, o->cycles = (int)cyc;
     return 0;
 }
@@ -101,15 +114,8 @@ static int parse(int argc, char **argv, struct cuto_opts *o)
         i += val;
     }
     if (!run) return app_usage_error("'cutometer' needs a run directory or its run.h5%s", "");
-    snprintf(o->dir, sizeof o->dir, "%s", run);
-    size_t n = strlen(o->dir);
-    if (n > 3 && !strcmp(o->dir + n - 3, ".h5")) {
-        char *slash = strrchr(o->dir, '/');
-        if (slash)
-            *slash = '\0';
-        else
-            snprintf(o->dir, sizeof o->dir, ".");
-    }
+    const int rc_dir = app_run_dir("cutometer", run, o->dir, sizeof o->dir);
+    if (rc_dir != 0) return rc_dir;
     snprintf(o->h5, sizeof o->h5, "%s/run.h5", o->dir);
     snprintf(o->yaml, sizeof o->yaml, "%s/resolved.yaml", o->dir);
     snprintf(o->out, sizeof o->out, "%s", out ? out : o->dir);
@@ -296,6 +302,15 @@ int app_cmd_cutometer(int argc, char **argv)
     int nages = o.nages;
     memcpy(ages, o.ages, sizeof ages);
     if (!nages) ages[nages++] = d.fage[0], ages[nages++] = d.fage[d.nf - 1];
+    for (int a = 0; a < nages; a++) /* the nearest frame, but not one years away from the age asked */
+        if (ages[a] < d.fage[0] - 0.5 || ages[a] > d.fage[d.nf - 1] + 0.5) {
+            fprintf(stderr,
+                    "dermsim: cutometer: --age %g: outside the run's frames (ages %.2f to %.2f y); expected an age "
+                    "within half a year of them\n",
+                    ages[a], d.fage[0], d.fage[d.nf - 1]);
+            run_data_free(&d);
+            return 2;
+        }
     struct derm_suction_curve cv[MAX_AGES] = {{0}};
     rc = solve_ages(&o, &d, &c, lz_um, ages, nages, cv);
     run_data_free(&d);

@@ -9,18 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "app.h"
 #include "derm/io/output.h"
 #include "derm/io/report.h"
 #include "derm/version.h"
-
-static int is_dir(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
 
 /* report.md from run.h5 and resolved.yaml in dir. */
 static int write_md(const char *dir)
@@ -29,7 +22,7 @@ static int write_md(const char *dir)
     snprintf(yaml, sizeof yaml, "%s/resolved.yaml", dir);
     snprintf(h5, sizeof h5, "%s/run.h5", dir);
     snprintf(md, sizeof md, "%s/report.md", dir);
-    snprintf(reproduce, sizeof reproduce, "dermsim run %s -o %s", yaml, dir);
+    snprintf(reproduce, sizeof reproduce, "dermsim run %s -o %s-rerun", yaml, dir); /* a new directory */
     struct derm_err err = {0};
     int completed = 0;
     derm_status st = derm_output_read_completed(h5, &completed, &err);
@@ -56,19 +49,8 @@ int app_cmd_report(int argc, char **argv)
 {
     if (argc != 3) return app_usage_error("'report' needs exactly one run directory%s", "");
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", argv[2]);
-    size_t n = strlen(dir);
-    if (n > 3 && !strcmp(dir + n - 3, ".h5")) { /* the run file itself: use its directory */
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = '\0';
-        else
-            snprintf(dir, sizeof dir, ".");
-    }
-    if (!is_dir(dir)) {
-        fprintf(stderr, "dermsim: report: '%s' is not a run directory\n", argv[2]);
-        return 2;
-    }
+    const int rc_dir = app_run_dir("report", argv[2], dir, sizeof dir);
+    if (rc_dir != 0) return rc_dir;
     int rc = write_md(dir);
     if (rc != 0) return rc;
     char script[4096], msg[1024] = "";

@@ -98,7 +98,7 @@ static const struct cmd_help helps[] = {
               "  collect   write DIR/summary.csv: one row per run (swept values, seed, status,\n"
               "            endpoints); analysis/sweep.ipynb reads it\n"},
     {"compare", "usage: dermsim compare RUN RUN... [--ages 40,60,80] [--vars NAME,...] [--ref-age AGE]\n"
-                "                       [-o DIR] [--allow-different]\n"
+                "                       [-o DIR] [--force] [--allow-different]\n"
                 "\n"
                 "Compare runs (directories or run.h5 files; the first is the reference) at chosen\n"
                 "ages: a terminal table and DIR/compare.csv with each variable's value in every run,\n"
@@ -114,6 +114,7 @@ static const struct cmd_help helps[] = {
                 "                       mmp1_mean, dermal_thickness)\n"
                 "  --ref-age AGE        also divide each run by its own value at AGE\n"
                 "  -o DIR               output directory (default: out/compare)\n"
+                "  --force              replace an earlier comparison in DIR (refused without it)\n"
                 "  --allow-different    compare runs whose grids or subjects differ (refused by\n"
                 "                       default: their differences would not be the schedule's)\n"
                 "\n"

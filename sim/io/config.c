@@ -386,7 +386,7 @@ derm_status derm_config_prescan(const char *text, size_t len, const char *name, 
                             len, CONFIG_MAX_BYTES >> 10);
     unsigned long line = 1, col = 0;
     int depth = 0, quote = 0, comment = 0;
-    char prev = '\n';
+    char prev = '\n', last = '\n'; /* last: the line's last character outside blanks, comments and quotes */
     for (size_t i = 0; i < len; prev = text[i], i++) {
         const char c = text[i];
         col++;
@@ -394,6 +394,7 @@ derm_status derm_config_prescan(const char *text, size_t len, const char *name, 
             line++;
             col = 0;
             comment = 0;
+            if (!quote) last = '\n';
             continue;
         }
         if (comment) continue;
@@ -402,11 +403,21 @@ derm_status derm_config_prescan(const char *text, size_t len, const char *name, 
                 i++, col++;
                 continue;
             }
-            if (c == quote) quote = 0;
+            if (c == quote) last = (char)quote, quote = 0;
             continue;
         }
-        if (c == '#' && (prev == ' ' || prev == '\t' || prev == '\n')) comment = 1;
-        if (c == '\'' || c == '"') quote = c;
+        if (c == '#' && (prev == ' ' || prev == '\t' || prev == '\n')) {
+            comment = 1;
+            continue;
+        }
+        /* a quote opens a quoted scalar only where a scalar begins (a line's start, after a
+         * key's colon, a list's dash, a bracket or a comma); inside a plain scalar ("it's") it
+         * is a character like any other */
+        if ((c == '\'' || c == '"') && strchr("\n:-[{,?", last)) {
+            quote = c;
+            continue;
+        }
+        if (c != ' ' && c != '\t') last = c;
         if (c == '[' || c == '{') {
             if (++depth > CONFIG_MAX_DEPTH)
                 return derm_err_set(err, DERM_ECONFIG,

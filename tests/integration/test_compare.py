@@ -129,3 +129,42 @@ def test_usage_errors(runs, tmp_path):
     assert r.returncode == 1 and "missing" in r.stderr
     r = dermsim("compare", runs / "control")
     assert r.returncode == 2
+
+
+def test_refusals_without_tracebacks(runs, tmp_path):
+    """An earlier comparison is kept unless --force; -o that is a file, a duplicated age, a
+    reference age that is not finite or that a run does not cover, and a truncated run file
+    are one-line refusals, not tracebacks or a silently nearest row."""
+    out = tmp_path / "kept"
+    r = dermsim("compare", runs / "control", runs / "smoker", "-o", out)
+    assert r.returncode == 0, r.stderr
+    (out / "compare.csv").write_text("mine\n")
+    r = dermsim("compare", runs / "control", runs / "smoker", "-o", out)
+    assert r.returncode == 2 and "already holds a comparison (compare.csv); pass --force" in r.stderr
+    assert (out / "compare.csv").read_text() == "mine\n"
+    r = dermsim("compare", runs / "control", runs / "smoker", "-o", out, "--force")
+    assert r.returncode == 0, r.stderr
+    assert (out / "compare.csv").read_text() != "mine\n"
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    cases = [
+        (["-o", afile], 2, f"-o {afile}: not a directory"),
+        (["--ref-age", "nan", "-o", tmp_path / "n"], 2, "--ref-age must be a finite number"),
+        (["--ref-age", "80", "-o", tmp_path / "n"], 2, "--ref-age 80: control covers ages 25 to 33"),
+    ]
+    for extra, code, needle in cases:
+        r = dermsim("compare", runs / "control", runs / "smoker", *extra)
+        assert r.returncode == code and needle in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    r = dermsim("compare", runs / "control", runs / "smoker", "--ages", "30,30", "-o", tmp_path / "d")
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(tmp_path / "d" / "compare.csv")
+    assert sorted(df["age_years"].unique()) == [30.0]
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    data = (runs / "smoker" / "run.h5").read_bytes()
+    (cut / "run.h5").write_bytes(data[: len(data) // 3])
+    for f in ("resolved.yaml",):
+        (cut / f).write_bytes((runs / "smoker" / f).read_bytes())
+    r = dermsim("compare", runs / "control", cut, "-o", tmp_path / "t")
+    assert r.returncode == 1 and str(cut / "run.h5") in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -117,7 +117,10 @@ def test_command_curve_matches_series(run_dir, tmp_path):
     (["--probe-mm", "0"], "--probe-mm '0': expected a number in [0.5, 10] mm"),
     (["--pressure-mbar", "x"], "--pressure-mbar 'x': expected a number in [10, 900] mbar"),
     (["--protocol", "2"], "--protocol '2': expected ON,OFF[,CYCLES]"),
-    (["--protocol", "2,2,1.5"], "--protocol (cycles)"),
+    (["--protocol", "2,2,1.5"], "--protocol (cycles) '1.5': expected a whole number in [1, 20]"),
+    (["--protocol", "2,2,2 junk"], "--protocol (cycles) '2 junk': expected a number"),
+    (["--protocol", "2,2,2,2"], "--protocol '2,2,2,2': expected ON,OFF[,CYCLES]"),
+    (["--age", "80"], "--age 80: outside the run's frames (ages 25.00 to 45."),
     (["--age"], "--age '': expected a number"),
     (["--bogus"], "unknown option '--bogus'"),
 ])
@@ -131,3 +134,27 @@ def test_missing_run(tmp_path):
         pytest.skip("DERMSIM_BIN not set")
     p = subprocess.run([BIN, "cutometer", str(tmp_path / "nothing")], capture_output=True, text=True)
     assert p.returncode != 0 and "dermsim" in p.stderr and "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("cmd", ["cutometer", "report"])
+def test_run_file_names(run_dir, tmp_path, cmd):
+    """A .h5 that is not the run's own file is refused by name (it was read as the run's
+    run.h5 before); the run's run.h5 is its run; an unfinished run says how to finish it."""
+    other = run_dir / "other.h5"
+    for arg, needle in [(str(other), f"'{other}' is not a run's file; expected a run directory or its run.h5"),
+                        (str(tmp_path / "nothing.h5"), "is not a run's file"),
+                        (str(tmp_path / "nothing"), "is not a run directory")]:
+        p = subprocess.run([BIN, cmd, arg], capture_output=True, text=True)
+        assert p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "run.partial.h5").write_bytes(b"")
+    for arg in (str(partial), str(partial / "run.partial.h5")):
+        p = subprocess.run([BIN, cmd, arg], capture_output=True, text=True)
+        assert p.returncode == 2 and f"an unfinished run (run.partial.h5); finish it with 'dermsim resume {partial}'" \
+            in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    if cmd == "cutometer":
+        out = tmp_path / "curve"
+        out.mkdir()
+        p = subprocess.run([BIN, cmd, str(run_dir / "run.h5"), "--out", str(out)], capture_output=True, text=True)
+        assert p.returncode == 0 and (out / "cutometer_curve.csv").exists(), p.stderr

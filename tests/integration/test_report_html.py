@@ -71,7 +71,7 @@ def test_page_is_written_and_self_contained(run_dir):
     first = re.search(r"\*\*Collagen\*\* ([^:]+):", md).group(1)
     assert f"<strong>Collagen</strong> {first}:" in page
     assert page.count("<figcaption>") >= 4 and page.count("<li>") > 20
-    assert f"dermsim run {run_dir / 'resolved.yaml'} -o {run_dir}" in page
+    assert f"dermsim run {run_dir / 'resolved.yaml'} -o {run_dir}-rerun" in page
     assert "seed 7" in page
     assert "schedules nothing" in page
 

@@ -424,6 +424,19 @@ static void test_all_errors_and_limits(void **state)
              "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
              "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{");
     assert_int_equal(derm_config_prescan(deep, strlen(deep), "q.yaml", &f->err), DERM_OK);
+    /* an apostrophe inside a plain scalar opens no quote: the brackets after it still count */
+    {
+        int n = snprintf(deep, 400000, "note: it's\nrun: ");
+        for (int i = 0; i < 100; i++) deep[n++] = '[';
+        deep[n++] = '\n';
+        deep[n] = '\0';
+        assert_int_equal(derm_config_prescan(deep, strlen(deep), "q.yaml", &f->err), DERM_ECONFIG);
+        assert_contains(f->err.msg, "q.yaml:2:70: brackets nested deeper than 64 levels");
+        /* a quoted scalar may span lines; one that starts a value is still skipped */
+        snprintf(deep, 400000,
+                 "a: 'x\n [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ y'\nb: [1]\n");
+        assert_int_equal(derm_config_prescan(deep, strlen(deep), "q.yaml", &f->err), DERM_OK);
+    }
     /* size */
     char *big = malloc((1u << 20) + 2);
     assert_non_null(big);
