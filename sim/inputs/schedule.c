@@ -220,11 +220,13 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
 static int given(double age) { return age >= 0.0; }
 
 /* The entry's overall active span [a, b) in years (b may be +inf). */
+static double admin_time(const struct derm_schedule_entry *e, int64_t k);
+
 static void span_years(const struct derm_schedule_entry *e, double run_start, double run_end, double *a, double *b)
 {
-    if (given(e->at_age)) {
-        *a = e->at_age;
-        double last = e->at_age + (double)(e->count - 1) * e->every_days / DAYS_PER_YEAR;
+    if (given(e->at_age)) { /* the administrations' own times: `hour` moves them within their day */
+        *a = admin_time(e, 0) / HOURS_PER_YEAR;
+        double last = admin_time(e, e->count - 1) / HOURS_PER_YEAR;
         *b = last + (e->duration_days > 0 ? e->duration_days : 1e-9) / DAYS_PER_YEAR;
     } else {
         *a = given(e->from_age) ? e->from_age : run_start;
@@ -245,6 +247,12 @@ static derm_status check_timing(const struct derm_schedule_entry *e, const char 
                             f, nm);
     double a, b;
     span_years(e, age_start, age_end, &a, &b);
+    if (given(e->at_age) && e->hour >= 0.0 && (a < age_start - 1e-9 || a >= age_end))
+        return derm_err_set(err, DERM_ECONFIG,
+                            "%s: schedule entry '%s': key 'schedule.%s.hour': hour %g of the day of age %g puts the "
+                            "first administration at age %.6f, outside the run (%g to %g y); expected at_age on a "
+                            "day that starts inside the run",
+                            f, nm, nm, e->hour, e->at_age, a, age_start, age_end);
     if (a < age_start - 1e-9 || a >= age_end)
         return derm_err_set(err, DERM_ECONFIG,
                             "%s: schedule entry '%s': starts at age %g, outside the run "
@@ -391,6 +399,11 @@ static const char *inert_reason(const struct derm_schedule_entry *e, const char 
     if (!strcmp(key, "source") && in != DERM_IN_EXOSOME && in != DERM_IN_CONDITIONED_MEDIUM)
         return "it applies to exosome and conditioned_medium";
     if (!strcmp(key, "open_hours") && in != DERM_IN_MICRONEEDLING) return "it applies to microneedling";
+    if (!strcmp(key, "peak_day") && e->season_amplitude == 0.0)
+        return "it places the seasons' peak, and season_amplitude is 0 (no seasons)";
+    if (!strcmp(key, "first_weekday") && e->days_per_week >= 7)
+        return "it picks a week's active days, and days_per_week is 7 (every day)";
+    if (!strcmp(key, "every_days") && e->count <= 1) return "it spaces a course's administrations, and count is 1";
     return NULL;
 }
 

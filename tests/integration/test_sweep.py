@@ -124,6 +124,25 @@ def test_plan_refuses_dir_with_other_results(tmp_path):
     plan(SWEEPS / "lhs_small.yaml", d)  # the same plan again is fine
 
 
+def test_plan_keeps_the_users_files(tmp_path):
+    """Files with a plan's names in a directory that holds no plan are the user's: refused,
+    kept as they were; a plan's own directory may be planned again (above)."""
+    for name in ("base.yaml", "runs.csv", "plan.txt", "sweep.yaml", "factors.csv"):
+        d = tmp_path / name.replace(".", "_")
+        d.mkdir()
+        (d / name).write_text("mine\n")
+        p = plan(SWEEPS / "grid_small.yaml", d, check=2)
+        assert f"already holds {name}, not a sweep plan's (no plan.txt of dermsim's)" in p.stderr, p.stderr
+        assert len(p.stderr.splitlines()) == 1 and (d / name).read_text() == "mine\n"
+        assert sorted(x.name for x in d.iterdir()) == [name]
+    # a directory planned by an earlier dermsim (no plan.txt) with the same plan: planned again
+    d = tmp_path / "earlier"
+    plan(SWEEPS / "grid_small.yaml", d)
+    (d / "plan.txt").unlink()
+    plan(SWEEPS / "grid_small.yaml", d)
+    assert (d / "plan.txt").read_text().startswith("# dermsim sweep plan:")
+
+
 def test_usage_errors(tmp_path):
     d = tmp_path / "s"
     plan(SWEEPS / "lhs_small.yaml", d)
