@@ -146,6 +146,10 @@ static derm_status load_config(const struct app_cli *c, struct derm_params *p, s
     }
     if (rep) rep->n = 0; /* from here on, one error at a time */
     for (int i = 0; i < c->nsets; i++) DERM_TRY(derm_config_apply_set(p, sched, orig, c->sets[i], err));
+    /* a finished run's configuration, read to describe it, builds no grid: no memory check
+     * (a run made on a large node can be reported on a small machine) */
+    if (c->cmd && (!strcmp(c->cmd, "report") || !strcmp(c->cmd, "cutometer")))
+        return derm_config_validate_model(p, sched, orig, err);
     return derm_config_validate(p, sched, orig, err);
 }
 

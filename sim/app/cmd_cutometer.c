@@ -194,10 +194,16 @@ static int coefs_of(const struct cuto_opts *o, struct derm_coefs *c, double *lz_
     struct app_cli cli = {.cmd = "cutometer", .config = o->yaml};
     struct derm_params *p = calloc(1, sizeof *p);
     static struct derm_schedule sched;
-    if (!p) return app_fail(DERM_ENOMEM, "out of memory");
+    struct derm_param_origin *orig = calloc(derm_params_count(), sizeof *orig); /* errors at file:line:column */
+    if (!p || !orig) {
+        free(p);
+        free(orig);
+        return app_fail(DERM_ENOMEM, "out of memory");
+    }
     char *text = NULL;
-    int rc = app_load_config(&cli, p, &sched, NULL, &text); /* prints the errors of the file */
+    int rc = app_load_config(&cli, p, &sched, orig, &text); /* prints the errors of the file */
     free(text);
+    free(orig);
     struct derm_grid g;
     struct derm_err err = {0};
     if (rc == 0 && derm_grid_init(&g, p->domain_nx, p->domain_ny, p->domain_nz, p->domain_voxel_um, &err) != DERM_OK)

@@ -30,10 +30,16 @@ static int write_md(const char *dir)
     struct app_cli c = {.cmd = "report", .config = yaml};
     struct derm_params *p = calloc(1, sizeof *p);
     static struct derm_schedule sched;
-    if (!p) return app_fail(DERM_ENOMEM, "out of memory");
+    struct derm_param_origin *orig = calloc(derm_params_count(), sizeof *orig); /* errors at file:line:column */
+    if (!p || !orig) {
+        free(p);
+        free(orig);
+        return app_fail(DERM_ENOMEM, "out of memory");
+    }
     char *text = NULL;
-    int rc = app_load_config(&c, p, &sched, NULL, &text); /* prints the errors of the file */
+    int rc = app_load_config(&c, p, &sched, orig, &text); /* prints the errors of the file */
     free(text);
+    free(orig);
     if (rc != 0) {
         free(p);
         return rc;

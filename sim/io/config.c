@@ -658,14 +658,20 @@ derm_status derm_config_apply_set(struct derm_params *p, struct derm_schedule *s
     return st;
 }
 
-derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,
-                                 const struct derm_param_origin *origins, struct derm_err *err)
+derm_status derm_config_validate_model(const struct derm_params *p, const struct derm_schedule *sched,
+                                       const struct derm_param_origin *origins, struct derm_err *err)
 {
     DERM_TRY(derm_params_validate(p, origins, err));
     /* the model begins at the young-adult age when the run starts later (the history is simulated) */
     const double begin = p->run_age_start_years < p->subject_young_adult_age_years ? p->run_age_start_years
                                                                                    : p->subject_young_adult_age_years;
-    DERM_TRY(derm_schedule_validate(sched, begin, p->run_age_end_years, err));
+    return derm_schedule_validate(sched, begin, p->run_age_end_years, err);
+}
+
+derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,
+                                 const struct derm_param_origin *origins, struct derm_err *err)
+{
+    DERM_TRY(derm_config_validate_model(p, sched, origins, err));
     /* the memory the run needs, with the UV records and the exosomes' arrays only if its
      * schedule makes them */
     return derm_params_check_memory(p, origins, derm_config_memory_needs(sched), err);

@@ -158,3 +158,30 @@ def test_run_file_names(run_dir, tmp_path, cmd):
         out.mkdir()
         p = subprocess.run([BIN, cmd, str(run_dir / "run.h5"), "--out", str(out)], capture_output=True, text=True)
         assert p.returncode == 0 and (out / "cutometer_curve.csv").exists(), p.stderr
+
+
+@pytest.mark.parametrize("cmd", ["cutometer", "report"])
+def test_resolved_config_of_a_finished_run(run_dir, tmp_path, cmd):
+    """A finished run's resolved.yaml is read to describe the run, not to build it: a grid
+    too large for this machine is no reason to refuse (a run made on a big node, reported on
+    a laptop), and an error in the file names its line and column, not <default>."""
+    import re
+    import shutil
+    big = tmp_path / "big"
+    shutil.copytree(run_dir, big)
+    text = (big / "resolved.yaml").read_text()
+    for key, val in (("nx", 4000), ("ny", 4000), ("nz", 2000)):
+        text = re.sub(rf"^(  {key}:\s+)\d+", rf"\g<1>{val}", text, count=1, flags=re.M)
+    (big / "resolved.yaml").write_text(text)
+    args = [BIN, cmd, str(big)] + (["--out", str(tmp_path)] if cmd == "cutometer" else [])
+    p = subprocess.run(args, capture_output=True, text=True)
+    assert "available" not in p.stderr and "GiB" not in p.stderr, p.stderr
+    if cmd == "report":
+        assert p.returncode == 0, p.stderr
+    bad = tmp_path / "bad"
+    shutil.copytree(run_dir, bad)
+    text = (run_dir / "resolved.yaml").read_text()
+    (bad / "resolved.yaml").write_text(re.sub(r"^  dt_s:\s+\S+", "  dt_s: 0.003", text, count=1, flags=re.M))
+    p = subprocess.run([BIN, cmd, str(bad)], capture_output=True, text=True)
+    assert p.returncode == 2 and re.search(r"bad/resolved\.yaml:\d+:3: key 'cutometer\.", p.stderr), p.stderr
+    assert "<default>" not in p.stderr

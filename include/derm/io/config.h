@@ -62,6 +62,11 @@ unsigned derm_config_memory_needs(const struct derm_schedule *sched);
 derm_status derm_config_validate(const struct derm_params *p, const struct derm_schedule *sched,
                                  const struct derm_param_origin *origins, struct derm_err *err);
 
+/** derm_config_validate without the memory check: for a configuration that describes a run
+ *  already made (its resolved.yaml read by `report` or `cutometer`, which build no grid). */
+derm_status derm_config_validate_model(const struct derm_params *p, const struct derm_schedule *sched,
+                                       const struct derm_param_origin *origins, struct derm_err *err);
+
 /** The full resolved configuration as YAML: every parameter, then the schedule. */
 void derm_config_write_yaml(const struct derm_params *p, const struct derm_schedule *sched, FILE *fp);
 
