@@ -232,8 +232,11 @@ derm_status derm_desc_set_text(void *p, const struct derm_param_desc *d, const c
         }
         /* "1e4" and "16.0" are accepted when they denote an integer exactly */
         if (is_yaml_nonfinite(text)) return derm_desc_value_error(err, where, d, text, "is not a finite number");
+        errno = 0;
         v = strtod(text, &end);
         if (end == text || *end) return derm_desc_value_error(err, where, d, text, "is not an integer");
+        /* "1e-400" underflows to 0 (ERANGE): a number too small to be read is no integer */
+        if (errno == ERANGE && fabs(v) < 1.0) return derm_desc_value_error(err, where, d, text, "is not an integer");
         if (!isfinite(v)) return derm_desc_value_error(err, where, d, text, "is not a finite number");
         if (v != floor(v)) return derm_desc_value_error(err, where, d, text, "is not an integer");
         if (fabs(v) >= 9.2233720368547758e18) return derm_desc_value_error(err, where, d, text, "is out of range");

@@ -399,11 +399,6 @@ static const char *inert_reason(const struct derm_schedule_entry *e, const char 
     if (!strcmp(key, "source") && in != DERM_IN_EXOSOME && in != DERM_IN_CONDITIONED_MEDIUM)
         return "it applies to exosome and conditioned_medium";
     if (!strcmp(key, "open_hours") && in != DERM_IN_MICRONEEDLING) return "it applies to microneedling";
-    if (!strcmp(key, "peak_day") && e->season_amplitude == 0.0)
-        return "it places the seasons' peak, and season_amplitude is 0 (no seasons)";
-    if (!strcmp(key, "first_weekday") && e->days_per_week >= 7)
-        return "it picks a week's active days, and days_per_week is 7 (every day)";
-    if (!strcmp(key, "every_days") && e->count <= 1) return "it spaces a course's administrations, and count is 1";
     return NULL;
 }
 

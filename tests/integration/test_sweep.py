@@ -412,3 +412,19 @@ def test_edited_base_is_refused(tmp_path):
         p = dermsim(*args, check=2)
         assert "base.yaml changed after the sweep was planned" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
     assert not (d / "summary.csv").exists() and not (d / "runs" / "p0000_r0").exists()
+
+
+def test_sampled_schedule_integers_and_endless_input(tmp_path):
+    """An integer schedule key (an entry's count) sampled by lhs is rounded to whole numbers
+    as an integer parameter is (it was refused: '2.79...' is not an integer); a sweep file
+    without end (/dev/zero) is refused, not read until memory runs out."""
+    sw = write_sweep(tmp_path, "count.yaml",
+                     "set: {schedule.exo.input: exosome, schedule.exo.dose: 1, schedule.exo.at_age: 26,\n"
+                     "      schedule.exo.every_days: 7}\n"
+                     "design: lhs\nsamples: 5\nparameters:\n  schedule.exo.count: {min: 1, max: 5}\n")
+    plan(sw, tmp_path / "c", check=0)
+    counts = [r["schedule.exo.count"] for r in read_runs(tmp_path / "c")]
+    assert len(counts) == 5 and all(re.fullmatch(r"[1-5]", c) for c in counts), counts
+    if os.path.exists("/dev/zero"):
+        p = plan("/dev/zero", tmp_path / "z", check=2)
+        assert "more than 64 MiB" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr

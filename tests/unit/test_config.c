@@ -489,6 +489,11 @@ static void test_apply_set(void **state)
     /* the value may itself contain '=' (only the first splits) */
     assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "run.seed=1=2", &f->err), DERM_ECONFIG);
     assert_contains(f->err.msg, "'1=2' is not an integer");
+    /* a number too small to read (it underflows to 0) is no integer; "1e4" still is one */
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "run.seed=1e-400", &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "'1e-400' is not an integer");
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "run.seed=1e4", &f->err), DERM_OK);
+    assert_int_equal(f->p.run_seed, 10000);
 }
 
 /* ---- round trip ------------------------------------------------------------------------- */

@@ -338,16 +338,6 @@ static void test_inert_keys_rejected(void **state)
          "cfg.yaml:3:46: schedule entry 'exo': key 'schedule.exo.days_per_week'");
     CASE("  mn: {input: microneedling, dose: 1, at_age: 50, spread_um: 100}\n",
          "cfg.yaml:3:51: schedule entry 'mn': key 'schedule.mn.spread_um' does nothing for input microneedling");
-    /* keys that another key's value makes idle */
-    CASE("  sun: {input: uv, dose: 1, from_age: 30, peak_day: 355}\n",
-         "cfg.yaml:3:43: schedule entry 'sun': key 'schedule.sun.peak_day' does nothing for input uv: it places the "
-         "seasons' peak, and season_amplitude is 0 (no seasons)");
-    CASE("  sun: {input: uv, dose: 1, from_age: 30, first_weekday: 5}\n",
-         "key 'schedule.sun.first_weekday' does nothing for input uv: it picks a week's active days, and "
-         "days_per_week is 7 (every day)");
-    CASE("  exo: {input: exosome, dose: 1, at_age: 50, every_days: 21}\n",
-         "key 'schedule.exo.every_days' does nothing for input exosome: it spaces a course's administrations, and "
-         "count is 1");
     /* block style: the key's own line and column */
     CASE("  ok: {input: uv, dose: 1, from_age: 30}\n  sun:\n    input: uv\n    dose: 1\n    from_age: 40\n"
          "    route: topical\n",

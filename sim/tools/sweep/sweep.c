@@ -31,6 +31,7 @@
 #include <Random123/philox.h>
 
 #include "derm/core/rng.h"
+#include "derm/inputs/schedule.h"
 #include "derm/io/config.h"
 #include "derm/sim/totals.h"
 
@@ -63,6 +64,10 @@ struct sweep_parser {
 
 /* ---- small utilities ------------------------------------------------------------------ */
 
+/* The most bytes of a text the sweep reads (a sweep file, base.yaml, runs.csv: 100000 rows of
+ * a few parameters stay far below it). */
+#define SWEEP_TEXT_MAX_BYTES (64u << 20)
+
 derm_status derm_sweep_read_text(const char *path, char **out, struct derm_err *err)
 {
     *out = NULL;
@@ -85,6 +90,14 @@ derm_status derm_sweep_read_text(const char *path, char **out, struct derm_err *
         size_t got = fread(buf + len, 1, cap - 1 - len, f);
         len += got;
         if (got == 0) break;
+        /* past any plan's or sweep file's size (a config is at most 1 MiB; a plan's runs.csv
+         * grows with its rows): stop reading a stream without end (/dev/zero) */
+        if (len > SWEEP_TEXT_MAX_BYTES) {
+            fclose(f);
+            free(buf);
+            return derm_err_set(err, DERM_ECONFIG, "%s: more than %u MiB; expected a sweep's text file", path,
+                                SWEEP_TEXT_MAX_BYTES >> 20);
+        }
     }
     int bad = ferror(f);
     int e = errno;
@@ -451,6 +464,10 @@ static derm_status parse_range(struct sweep_parser *P, struct derm_sweep_factor 
         return derm_err_set(P->err, DERM_ECONFIG, "%s:%lu:%lu: key '%s': min %g with scale log; expected min > 0",
                             P->name, LINE(lo), COL(lo), what, f->lo);
     const struct derm_param_desc *d = derm_params_find(f->key);
+    if (!d && !strncmp(f->key, "schedule.", 9)) { /* schedule.NAME.key: the entry key's own kind */
+        const char *dot = strchr(f->key + 9, '.');
+        if (dot) d = derm_schedule_key_find(dot + 1);
+    }
     if (!d) return DERM_OK;
     if (d->type == DERM_PT_BOOL || d->type == DERM_PT_ENUM)
         return derm_err_set(P->err, DERM_ECONFIG,
