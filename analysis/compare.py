@@ -55,6 +55,11 @@ def _floats(text: str, what: str):
     return vals
 
 
+def age_span(run):
+    """The first and last age of a run's series (years)."""
+    return float(run.series.index[0]), float(run.series.index[-1])
+
+
 def grid_of(run):
     import numpy as np
     h = float(run.z[1] - run.z[0]) if len(run.z) > 1 else float("nan")
@@ -97,8 +102,8 @@ def check_comparable(runs, cfgs, allow: bool):
 
 def default_ages(runs):
     """Every 10 years inside the age range all runs cover (else its two ends)."""
-    lo = max(float(r.series.index[0]) for r in runs.values())
-    hi = min(float(r.series.index[-1]) for r in runs.values())
+    spans = [age_span(r) for r in runs.values()]
+    lo, hi = max(a for a, _ in spans), min(b for _, b in spans)
     if hi < lo:
         raise Refused(f"the runs share no ages (latest start {lo:.4g}, earliest end {hi:.4g}); pass --ages")
     ages = [a for a in range(int(math.ceil(lo / 10.0)) * 10, int(math.floor(hi)) + 1, 10)]
@@ -241,7 +246,7 @@ def main(argv=None) -> int:
             if not math.isfinite(args.ref_age):
                 raise Refused(f"--ref-age must be a finite number of years, got '{args.ref_age}'")
             for n, r in runs.items():  # each run divided by its own value there: it must have one
-                lo, hi = float(r.series.index[0]), float(r.series.index[-1])
+                lo, hi = age_span(r)
                 if not lo - 1e-9 <= args.ref_age <= hi + 1e-9:
                     raise Refused(f"--ref-age {args.ref_age:g}: {n} covers ages {lo:.4g} to {hi:.4g}; "
                                   "expected an age every run covers")
@@ -254,8 +259,7 @@ def main(argv=None) -> int:
     df = compare_table(runs, variables, ages, args.ref_age)
     names = list(runs)
     for n in names:
-        r = runs[n]
-        lo, hi = float(r.series.index[0]), float(r.series.index[-1])
+        lo, hi = age_span(runs[n])
         outside = [a for a in ages if a < lo - 1e-9 or a > hi + 1e-9]
         if outside:
             notes.append(f"note: {n} covers ages {lo:.4g} to {hi:.4g}: no value at {', '.join(f'{a:g}' for a in outside)}")

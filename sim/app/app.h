@@ -40,6 +40,7 @@ struct app_cli {
     const char *seed, *threads;
     int quiet;
     int overwrite; /* run: replace the run in OUTDIR once the new one completes */
+    int made;      /* the configuration of a run already made (its resolved.yaml): no memory check */
 };
 
 /** Options of `run` and `check` (argv[2..]); returns 0 or an exit code. */
@@ -49,6 +50,15 @@ int app_parse_cli(int argc, char **argv, struct app_cli *c);
  *  Returns 0, or the exit code after printing every error of the file (one line each). */
 int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
                     struct derm_param_origin *orig, char **text);
+
+/** A finished run's resolved.yaml (`yaml`) into p and sched for `cmd` (report, cutometer):
+ *  validated as a run's, errors at file:line:column, but no memory check (reading it builds
+ *  no grid). Returns 0, or the exit code after printing the file's errors. */
+int app_load_run_config(const char *cmd, const char *yaml, struct derm_params *p, struct derm_schedule *sched);
+
+/** The command that makes the run of resolved.yaml `yaml` again, into a new directory beside
+ *  `dir` (which holds the run: `run` refuses it), into buf (size n). */
+void app_reproduce_command(char *buf, size_t n, const char *yaml, const char *dir);
 
 /** The threads a run uses and why. */
 struct app_threads {

@@ -94,6 +94,23 @@ int app_run_dir(const char *cmd, const char *arg, char *dir, size_t n)
     return 0;
 }
 
+int app_load_run_config(const char *cmd, const char *yaml, struct derm_params *p, struct derm_schedule *sched)
+{
+    const struct app_cli c = {.cmd = cmd, .config = yaml, .made = 1};
+    struct derm_param_origin *orig = calloc(derm_params_count(), sizeof *orig); /* errors at file:line:column */
+    if (!orig) return app_fail(DERM_ENOMEM, "out of memory");
+    char *text = NULL;
+    const int rc = app_load_config(&c, p, sched, orig, &text); /* prints the errors of the file */
+    free(text);
+    free(orig);
+    return rc;
+}
+
+void app_reproduce_command(char *buf, size_t n, const char *yaml, const char *dir)
+{
+    snprintf(buf, n, "dermsim run %s -o %s-rerun", yaml, dir);
+}
+
 int app_parse_cli(int argc, char **argv, struct app_cli *c)
 {
     memset(c, 0, sizeof *c);
@@ -146,11 +163,9 @@ static derm_status load_config(const struct app_cli *c, struct derm_params *p, s
     }
     if (rep) rep->n = 0; /* from here on, one error at a time */
     for (int i = 0; i < c->nsets; i++) DERM_TRY(derm_config_apply_set(p, sched, orig, c->sets[i], err));
-    /* a finished run's configuration, read to describe it, builds no grid: no memory check
-     * (a run made on a large node can be reported on a small machine) */
-    if (c->cmd && (!strcmp(c->cmd, "report") || !strcmp(c->cmd, "cutometer")))
-        return derm_config_validate_model(p, sched, orig, err);
-    return derm_config_validate(p, sched, orig, err);
+    /* a run already made, read to describe it, builds no grid: no memory check (a run made
+     * on a large node can be reported on a small machine) */
+    return c->made ? derm_config_validate_model(p, sched, orig, err) : derm_config_validate(p, sched, orig, err);
 }
 
 int app_load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,

@@ -191,19 +191,10 @@ static int exists(const char *p)
  * a fifth of the readout's. Returns 0 or an exit code. */
 static int coefs_of(const struct cuto_opts *o, struct derm_coefs *c, double *lz_um)
 {
-    struct app_cli cli = {.cmd = "cutometer", .config = o->yaml};
     struct derm_params *p = calloc(1, sizeof *p);
     static struct derm_schedule sched;
-    struct derm_param_origin *orig = calloc(derm_params_count(), sizeof *orig); /* errors at file:line:column */
-    if (!p || !orig) {
-        free(p);
-        free(orig);
-        return app_fail(DERM_ENOMEM, "out of memory");
-    }
-    char *text = NULL;
-    int rc = app_load_config(&cli, p, &sched, orig, &text); /* prints the errors of the file */
-    free(text);
-    free(orig);
+    if (!p) return app_fail(DERM_ENOMEM, "out of memory");
+    int rc = app_load_run_config("cutometer", o->yaml, p, &sched);
     struct derm_grid g;
     struct derm_err err = {0};
     if (rc == 0 && derm_grid_init(&g, p->domain_nx, p->domain_ny, p->domain_nz, p->domain_voxel_um, &err) != DERM_OK)

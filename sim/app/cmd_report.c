@@ -22,24 +22,15 @@ static int write_md(const char *dir)
     snprintf(yaml, sizeof yaml, "%s/resolved.yaml", dir);
     snprintf(h5, sizeof h5, "%s/run.h5", dir);
     snprintf(md, sizeof md, "%s/report.md", dir);
-    snprintf(reproduce, sizeof reproduce, "dermsim run %s -o %s-rerun", yaml, dir); /* a new directory */
+    app_reproduce_command(reproduce, sizeof reproduce, yaml, dir);
     struct derm_err err = {0};
     int completed = 0;
     derm_status st = derm_output_read_completed(h5, &completed, &err);
     if (st != DERM_OK) return app_fail(st, err.msg);
-    struct app_cli c = {.cmd = "report", .config = yaml};
     struct derm_params *p = calloc(1, sizeof *p);
     static struct derm_schedule sched;
-    struct derm_param_origin *orig = calloc(derm_params_count(), sizeof *orig); /* errors at file:line:column */
-    if (!p || !orig) {
-        free(p);
-        free(orig);
-        return app_fail(DERM_ENOMEM, "out of memory");
-    }
-    char *text = NULL;
-    int rc = app_load_config(&c, p, &sched, orig, &text); /* prints the errors of the file */
-    free(text);
-    free(orig);
+    if (!p) return app_fail(DERM_ENOMEM, "out of memory");
+    int rc = app_load_run_config("report", yaml, p, &sched);
     if (rc != 0) {
         free(p);
         return rc;

@@ -237,8 +237,7 @@ static derm_status make_sim(struct run_state *r, struct derm_err *err)
     /* a derived division hazard (0) stays 'derive' in resolved.yaml: the spin-up adapts it
      * as the young population forms, so a fixed value would not reproduce the run */
     if (!(r->resolved = yaml_of(&r->p, &r->sched))) return derm_err_set(err, DERM_ENOMEM, "out of memory");
-    snprintf(r->reproduce, sizeof r->reproduce, "dermsim run %s -o %s-rerun", r->P.yaml,
-             r->P.dir); /* a new directory: this one holds the run */
+    app_reproduce_command(r->reproduce, sizeof r->reproduce, r->P.yaml, r->P.dir);
     return DERM_OK;
 }
 

@@ -219,9 +219,9 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
 
 static int given(double age) { return age >= 0.0; }
 
-/* The entry's overall active span [a, b) in years (b may be +inf). */
 static double admin_time(const struct derm_schedule_entry *e, int64_t k);
 
+/* The entry's overall active span [a, b) in years (b may be +inf). */
 static void span_years(const struct derm_schedule_entry *e, double run_start, double run_end, double *a, double *b)
 {
     if (given(e->at_age)) { /* the administrations' own times: `hour` moves them within their day */

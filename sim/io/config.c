@@ -379,6 +379,16 @@ static derm_status config_yaml_error(const yaml_parser_t *parser, const char *te
     }
 }
 
+derm_status derm_config_no_second_document(yaml_document_t *extra, const char *name, struct derm_err *err)
+{
+    derm_status st = DERM_OK;
+    if (yaml_document_get_root_node(extra))
+        st = derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: a second YAML document starts here; expected exactly one",
+                          name, (unsigned long)extra->start_mark.line + 1, (unsigned long)extra->start_mark.column + 1);
+    yaml_document_delete(extra);
+    return st;
+}
+
 derm_status derm_config_prescan(const char *text, size_t len, const char *name, struct derm_err *err)
 {
     if (len > CONFIG_MAX_BYTES)
@@ -460,16 +470,10 @@ static derm_status config_parse(yaml_parser_t *parser, const char *text, size_t 
                           "%s:%lu:%lu: top level is %s; expected a mapping of sections such as run:, domain:", name,
                           (unsigned long)(*root)->start_mark.line + 1, (unsigned long)(*root)->start_mark.column + 1,
                           config_node_kind(*root));
-    /* a second document ("---") would silently be ignored otherwise */
     if (st == DERM_OK && !yaml_parser_load(parser, &extra))
         st = config_yaml_error(parser, text, len, name, err);
-    else if (st == DERM_OK) {
-        if (yaml_document_get_root_node(&extra))
-            st = derm_err_set(err, DERM_ECONFIG, "%s:%lu:%lu: a second YAML document starts here; expected exactly one",
-                              name, (unsigned long)extra.start_mark.line + 1,
-                              (unsigned long)extra.start_mark.column + 1);
-        yaml_document_delete(&extra);
-    }
+    else if (st == DERM_OK)
+        st = derm_config_no_second_document(&extra, name, err);
     if (st != DERM_OK) yaml_document_delete(doc);
     return st;
 }

@@ -313,16 +313,28 @@ struct zy_rows {
     double a, b, u, v;
 };
 
+/* The rows of fine row j in the z pair (P0, P1, a, b) of its layer (z_pair's), with their
+ * weights in y: a layer's pair made once serves every row in it. */
+static inline struct zy_rows zy_rows_in(const struct prolong_tables *T, const derm_real *P0, const derm_real *P1,
+                                        double a, double b, int64_t j)
+{
+    const int64_t nxc = T->nxc;
+    return (struct zy_rows){.r00 = P0 + T->yl[j] * nxc,
+                            .r01 = P0 + T->yh[j] * nxc,
+                            .r10 = P1 + T->yl[j] * nxc,
+                            .r11 = P1 + T->yh[j] * nxc,
+                            .a = a,
+                            .b = b,
+                            .u = 1.0 - T->wy[j],
+                            .v = T->wy[j]};
+}
+
 static inline struct zy_rows zy_rows_at(const struct prolong_tables *T, const derm_real *coarse, int64_t j, int64_t k)
 {
-    struct zy_rows R;
     const derm_real *P0, *P1;
-    z_pair(T, k, coarse, &P0, &P1, &R.a, &R.b);
-    const int64_t nxc = T->nxc;
-    R.r00 = P0 + T->yl[j] * nxc, R.r01 = P0 + T->yh[j] * nxc;
-    R.r10 = P1 + T->yl[j] * nxc, R.r11 = P1 + T->yh[j] * nxc;
-    R.v = T->wy[j], R.u = 1.0 - R.v;
-    return R;
+    double a, b;
+    z_pair(T, k, coarse, &P0, &P1, &a, &b);
+    return zy_rows_in(T, P0, P1, a, b, j);
 }
 
 /* Coarse column I interpolated in z and y: the one formula of the prolongation before x,
@@ -559,22 +571,6 @@ int derm_signal_grids_probe(const struct derm_signal_grids *sg, int s, struct de
 derm_real derm_signal_grids_probe_at(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k)
 {
     return (derm_real)point_value(p->tables, p->state, i, j, k);
-}
-
-/* The rows of fine row j in the z pair (P0, P1, a, b) of its layer: zy_rows_at's, with the
- * layer's pair made once for the rows that share it. */
-static inline struct zy_rows zy_rows_in(const struct prolong_tables *T, const derm_real *P0, const derm_real *P1,
-                                        double a, double b, int64_t j)
-{
-    const int64_t nxc = T->nxc;
-    return (struct zy_rows){.r00 = P0 + T->yl[j] * nxc,
-                            .r01 = P0 + T->yh[j] * nxc,
-                            .r10 = P1 + T->yl[j] * nxc,
-                            .r11 = P1 + T->yh[j] * nxc,
-                            .a = a,
-                            .b = b,
-                            .u = 1.0 - T->wy[j],
-                            .v = T->wy[j]};
 }
 
 void derm_signal_grids_probe_star(const struct derm_signal_probe *p, int64_t i, int64_t j, int64_t k,

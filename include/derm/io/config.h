@@ -43,6 +43,13 @@ derm_status derm_config_load_report(const char *path, struct derm_params *p, str
  *  with FILE:LINE:COL of the bracket that goes too deep. Also used for sweep files. */
 derm_status derm_config_prescan(const char *text, size_t len, const char *name, struct derm_err *err);
 
+struct yaml_document_s; /* libyaml's yaml_document_t */
+
+/** The document a parser loaded after the first of `name` (config or sweep file): DERM_OK if
+ *  it is empty (the stream ended), else DERM_ECONFIG at its start (a second document, "---",
+ *  would silently be ignored). Deletes it either way. Also used for sweep files. */
+derm_status derm_config_no_second_document(struct yaml_document_s *extra, const char *name, struct derm_err *err);
+
 /** Same, from an in-memory string; `name` is used in messages in place of a file name. */
 derm_status derm_config_load_string(const char *text, const char *name, struct derm_params *p,
                                     struct derm_schedule *sched, struct derm_param_origin *origins,

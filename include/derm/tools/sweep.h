@@ -126,6 +126,9 @@ derm_status derm_sweep_open(const char *dir, struct derm_sweep **out, struct der
  *  and the fixed overrides (sweep_plan.c). */
 derm_status derm_sweep_plan_record(const struct derm_sweep *s, const char *dir, struct derm_err *err);
 
+/** 1 if DIR holds a plan.txt that derm_sweep_plan_record wrote (by its first line), else 0. */
+int derm_sweep_plan_recorded(const char *dir);
+
 /** Check base.yaml, sweep.yaml and runs.csv of dir against dir/plan.txt. */
 derm_status derm_sweep_check_plan(const char *dir, struct derm_err *err);
 

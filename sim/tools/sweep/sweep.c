@@ -1205,15 +1205,8 @@ derm_status derm_sweep_load_bounded(const char *path, const char *base_override,
     /* a second document ("---") would silently be ignored otherwise, as in a config */
     if (have_doc && st == DERM_OK) {
         yaml_document_t extra;
-        if (!yaml_parser_load(&parser, &extra)) {
-            st = yaml_error(&parser, path, err);
-        } else {
-            if (yaml_document_get_root_node(&extra))
-                st = derm_err_set(err, DERM_ECONFIG,
-                                  "%s:%lu:%lu: a second YAML document starts here; expected exactly one", path,
-                                  (unsigned long)extra.start_mark.line + 1, (unsigned long)extra.start_mark.column + 1);
-            yaml_document_delete(&extra);
-        }
+        st = yaml_parser_load(&parser, &extra) ? derm_config_no_second_document(&extra, path, err)
+                                               : yaml_error(&parser, path, err);
     }
     /* a scalar with an escaped NUL ("5\0x") would be read as its first part */
     for (yaml_node_t *n = have_doc ? doc.nodes.start : NULL; n && n < doc.nodes.top && st == DERM_OK; n++)
@@ -1356,22 +1349,17 @@ derm_status derm_sweep_plan(const char *sweep_path, const char *dir, struct derm
      * (no plan.txt of dermsim's) are the user's own: never replaced. A plan's directory may
      * be planned again until it runs, and one planned by an earlier dermsim (no plan.txt)
      * with the same plan. */
-    char p_record[4200], head[32] = "";
-    snprintf(p_record, sizeof p_record, "%s/plan.txt", dir);
-    FILE *rec = fopen(p_record, "r");
-    if (rec) {
-        if (!fgets(head, sizeof head, rec)) head[0] = '\0';
-        fclose(rec);
-    }
-    const int planned = !strncmp(head, "# dermsim sweep plan:", 21);
-    const char *const mine[] = {p_base, p_sweep, p_fac, p_runs, p_record};
-    for (size_t i = 0; st == DERM_OK && !planned && i < sizeof mine / sizeof *mine; i++) {
-        const char *const text[] = {s->base_text, s->text, facs, runs};
-        if (lstat(mine[i], &sb) == 0 && (i == 4 || differs(mine[i], text[i])))
-            st = derm_err_set(err, DERM_EUSAGE,
-                              "%s already holds %s, not a sweep plan's (no plan.txt of dermsim's); expected a new "
-                              "directory for the plan",
-                              dir, strrchr(mine[i], '/') + 1);
+    if (st == DERM_OK && !derm_sweep_plan_recorded(dir)) {
+        char p_record[4200];
+        snprintf(p_record, sizeof p_record, "%s/plan.txt", dir);
+        const char *const mine[] = {p_base, p_sweep, p_fac, p_runs, p_record};
+        const char *const text[] = {s->base_text, s->text, facs, runs, NULL}; /* NULL: none is ours */
+        for (size_t i = 0; st == DERM_OK && i < sizeof mine / sizeof *mine; i++)
+            if (lstat(mine[i], &sb) == 0 && (!text[i] || differs(mine[i], text[i])))
+                st = derm_err_set(err, DERM_EUSAGE,
+                                  "%s already holds %s, not a sweep plan's (no plan.txt of dermsim's); expected a new "
+                                  "directory for the plan",
+                                  dir, strrchr(mine[i], '/') + 1);
     }
     if (st == DERM_OK && stat(p_rundir, &sb) == 0 &&
         (differs(p_runs, runs) || differs(p_base, s->base_text) || differs(p_sweep, s->text)))

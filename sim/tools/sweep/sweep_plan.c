@@ -43,14 +43,27 @@ static derm_status file_crc(const char *path, uint32_t *crc, uint64_t *bytes, st
     return DERM_OK;
 }
 
+/* plan.txt's first line, by which a plan's directory is known (derm_sweep_plan_recorded) */
+#define PLAN_HEADER "# dermsim sweep plan:"
+
+int derm_sweep_plan_recorded(const char *dir)
+{
+    char path[4300], head[sizeof PLAN_HEADER] = "";
+    snprintf(path, sizeof path, "%s/plan.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    const int got = fgets(head, sizeof head, f) != NULL;
+    fclose(f);
+    return got && !strcmp(head, PLAN_HEADER);
+}
+
 derm_status derm_sweep_plan_record(const struct derm_sweep *s, const char *dir, struct derm_err *err)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&buf, &len);
     if (!fp) return derm_err_set(err, DERM_ENOMEM, "out of memory");
-    fprintf(fp, "# dermsim sweep plan: checked by 'sweep run' and 'sweep collect'; do not edit\nformat=%d\n",
-            PLAN_FORMAT);
+    fprintf(fp, PLAN_HEADER " checked by 'sweep run' and 'sweep collect'; do not edit\nformat=%d\n", PLAN_FORMAT);
     derm_status st = DERM_OK;
     for (int i = 0; i < 3 && st == DERM_OK; i++) {
         char path[4300];
