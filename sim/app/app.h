@@ -38,6 +38,7 @@ struct app_cli {
     const char *sets[256];
     int nsets;
     const char *seed, *threads;
+    int seed_at, threads_at; /* the --set options before the last --seed / --threads: applied in order */
     int quiet;
     int overwrite; /* run: replace the run in OUTDIR once the new one completes */
     int made;      /* the configuration of a run already made (its resolved.yaml): no memory check */

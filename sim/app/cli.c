@@ -127,11 +127,13 @@ int app_parse_cli(int argc, char **argv, struct app_cli *c)
         } else if (!strncmp(a, "--set=", 6)) {
             if (c->nsets >= 256) return app_usage_error("too many --set options (max 256)%s", "");
             c->sets[c->nsets++] = a + 6;
-        } else if (!strcmp(a, "--seed"))
+        } else if (!strcmp(a, "--seed")) {
             c->seed = argv[++i];
-        else if (!strcmp(a, "--threads"))
+            c->seed_at = c->nsets;
+        } else if (!strcmp(a, "--threads")) {
             c->threads = argv[++i];
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+            c->threads_at = c->nsets;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
             c->quiet = 1;
         else if (!strcmp(a, "--overwrite"))
             c->overwrite = 1;
@@ -145,7 +147,8 @@ int app_parse_cli(int argc, char **argv, struct app_cli *c)
     return 0;
 }
 
-/* Defaults, config file, --seed/--threads, --set, then whole-set validation. */
+/* Defaults, config file, --seed/--threads and --set in their order on the command line (the
+ * last of run.seed's wins, as between two --set), then whole-set validation. */
 static derm_status load_config(const struct app_cli *c, struct derm_params *p, struct derm_schedule *sched,
                                struct derm_param_origin *orig, char **text, struct derm_config_report *rep,
                                struct derm_err *err)
@@ -155,14 +158,17 @@ static derm_status load_config(const struct app_cli *c, struct derm_params *p, s
     DERM_TRY(derm_config_load_report(c->config, p, sched, orig, text, rep, err));
     const char *opt_val[2] = {c->seed, c->threads}, *opt_key[2] = {"run.seed", "run.threads"};
     const char *opt_name[2] = {"--seed", "--threads"};
-    for (int i = 0; i < 2; i++) {
-        if (!opt_val[i]) continue;
-        const struct derm_param_desc *d = derm_params_find(opt_key[i]);
-        DERM_TRY(derm_params_set_text(p, d, opt_val[i], opt_name[i], err));
-        if (orig) snprintf(orig[d - derm_params_table()].where, DERM_WHERE_MAX, "%s", opt_name[i]);
-    }
+    const int opt_at[2] = {c->seed_at, c->threads_at};
     if (rep) rep->n = 0; /* from here on, one error at a time */
-    for (int i = 0; i < c->nsets; i++) DERM_TRY(derm_config_apply_set(p, sched, orig, c->sets[i], err));
+    for (int i = 0; i <= c->nsets; i++) {
+        for (int o = 0; o < 2; o++) {
+            if (!opt_val[o] || opt_at[o] != i) continue;
+            const struct derm_param_desc *d = derm_params_find(opt_key[o]);
+            DERM_TRY(derm_params_set_text(p, d, opt_val[o], opt_name[o], err));
+            if (orig) snprintf(orig[d - derm_params_table()].where, DERM_WHERE_MAX, "%s", opt_name[o]);
+        }
+        if (i < c->nsets) DERM_TRY(derm_config_apply_set(p, sched, orig, c->sets[i], err));
+    }
     /* a run already made, read to describe it, builds no grid: no memory check (a run made
      * on a large node can be reported on a small machine) */
     return c->made ? derm_config_validate_model(p, sched, orig, err) : derm_config_validate(p, sched, orig, err);

@@ -34,7 +34,7 @@ static const struct cmd_help helps[] = {
             "  -o OUTDIR                 output directory (created if missing)\n"
             "  --set section.key=value   override one parameter or schedule key (repeatable), e.g.\n"
             "                            --set subject.sex=male --set schedule.sun.dose=2\n"
-            "  --seed N                  random seed (as --set run.seed=N)\n"
+            "  --seed N                  random seed (as --set run.seed=N; the last one given wins)\n"
             "  --threads N               OpenMP threads (results do not depend on it)\n"
             "  -q, --quiet               print nothing (no progress line on a terminal)\n"
             "  --overwrite               replace a run already in OUTDIR (refused otherwise, exit 2);\n"
@@ -61,7 +61,7 @@ static const struct cmd_help helps[] = {
               "\n"
               "options:\n"
               "  --set section.key=value   override one key (repeatable)\n"
-              "  --seed N                  random seed\n"
+              "  --seed N                  random seed (as --set run.seed=N; the last one given wins)\n"
               "  -h, --help                show this help\n"},
     {"params", "usage: dermsim params [SECTION | KEY | --search WORD]\n"
                "\n"

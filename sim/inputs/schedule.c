@@ -212,7 +212,18 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
         }
         DERM_TRY(derm_schedule_add(s, nm, "--set", 0, 0, &e, err));
     }
-    return derm_schedule_entry_set(e, dot + 1, text, "--set", err);
+    DERM_TRY(derm_schedule_entry_set(e, dot + 1, text, "--set", err));
+    /* the validation's messages name them (derm_schedule_validate), "..." past the room */
+    const size_t used = strlen(e->set_arg), room = sizeof e->set_arg;
+    if (used + 4 < room && strcmp(e->set_arg + (used > 3 ? used - 3 : 0), "...") != 0) {
+        char one[200];
+        snprintf(one, sizeof one, "%s'%s=%s'", used ? ", " : "--set ", path, text);
+        if (used + strlen(one) < room)
+            memcpy(e->set_arg + used, one, strlen(one) + 1);
+        else
+            memcpy(e->set_arg + used, used ? ", ..." : "--set ...", used ? 6 : 10);
+    }
+    return DERM_OK;
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -330,7 +341,31 @@ static derm_status check_dose(const struct derm_schedule_entry *e, const char *f
     return DERM_OK;
 }
 
-/* Level inputs: two entries of the same input must not hold a level at the same time. */
+typedef void (*piece_fn)(double u, double v, void *ctx);
+static void on_pieces(const struct derm_schedule_entry *e, double run_end_h, double a, double b, piece_fn fn,
+                      void *ctx);
+
+/* The first moment two entries are active together: their active pieces (episodes cut to
+ * their daily windows and days of the week, on_pieces) crossed. */
+struct together {
+    const struct derm_schedule_entry *inner;
+    double run_end_h, first; /* first: h, +inf while none */
+};
+
+static void together_inner(double u, double v, void *ctx)
+{
+    struct together *T = ctx;
+    if (v > u && u < T->first) T->first = u;
+}
+
+static void together_outer(double u, double v, void *ctx)
+{
+    struct together *T = ctx;
+    if (v > u && u < T->first) on_pieces(T->inner, T->run_end_h, u, v < T->first ? v : T->first, together_inner, T);
+}
+
+/* Level inputs: two entries of the same input must not hold a level at the same time (their
+ * whole spans may cross: weekday and weekend smoking, holidays between working days). */
 static derm_status check_overlap(const struct derm_schedule *s, int i, const char *f, double age_start, double age_end,
                                  struct derm_err *err)
 {
@@ -345,13 +380,15 @@ static derm_status check_overlap(const struct derm_schedule *s, int i, const cha
         if (o->input != in) continue;
         double oa, ob;
         span_years(o, age_start, age_end, &oa, &ob);
-        if (a < ob && oa < b)
+        if (!(a < ob && oa < b)) continue;
+        struct together T = {o, age_end * HOURS_PER_YEAR, INFINITY};
+        const double lo = (a > oa ? a : oa) * HOURS_PER_YEAR, hi = (b < ob ? b : ob) * HOURS_PER_YEAR;
+        on_pieces(e, T.run_end_h, lo, hi, together_outer, &T);
+        if (T.first < INFINITY)
             return derm_err_set(err, DERM_ECONFIG,
                                 "%s: schedule entries '%s' and '%s' (line %lu) both "
-                                "set %s between ages %g and %g; expected non-overlapping periods for a level "
-                                "input",
-                                f, nm, o->name, o->line, derm_schedule_input_name(in), a > oa ? a : oa,
-                                b < ob ? b : ob);
+                                "set %s at age %.6g; expected non-overlapping periods for a level input",
+                                f, nm, o->name, o->line, derm_schedule_input_name(in), T.first / HOURS_PER_YEAR);
     }
     return DERM_OK;
 }
@@ -436,11 +473,15 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
     const char *file = s->file[0] ? s->file : "config";
     for (int i = 0; i < s->n; i++) {
         const struct derm_schedule_entry *e = &s->e[i];
-        char f[300]; /* "FILE:LINE:COL" of the entry, or "--set" */
-        if (e->line)
+        /* "FILE:LINE:COL" of the entry, and the --set options that changed it (they alone
+         * for an entry the command line made) */
+        char f[300];
+        if (e->line && e->set_arg[0])
+            snprintf(f, sizeof f, "%s:%lu:%lu (with %s)", file, e->line, e->col, e->set_arg);
+        else if (e->line)
             snprintf(f, sizeof f, "%s:%lu:%lu", file, e->line, e->col);
         else
-            snprintf(f, sizeof f, "--set");
+            snprintf(f, sizeof f, "%s", e->set_arg[0] ? e->set_arg : "--set");
         if (!e->has_input)
             return derm_err_set(err, DERM_ECONFIG,
                                 "%s: schedule entry '%s' has no input; expected 'input: "
@@ -481,15 +522,19 @@ static double admin_time(const struct derm_schedule_entry *e, int64_t k)
     return t + (double)k * e->every_days * 24.0;
 }
 
-typedef void (*piece_fn)(double u, double v, void *ctx);
-
 /* Call fn on every piece of [a, b) where the (continuous) entry is active: its episodes,
  * cut to the daily window on active days. */
 static void on_pieces(const struct derm_schedule_entry *e, double run_end_h, double a, double b, piece_fn fn, void *ctx)
 {
     int64_t n_ep = given(e->at_age) ? e->count : 1;
     const int full_day = e->hour_from <= 0.0 && e->hour_to >= 24.0 && e->days_per_week >= 7;
-    for (int64_t k = 0; k < n_ep; k++) {
+    int64_t k = 0;
+    if (given(e->at_age) && e->every_days > 0.0 && n_ep > 1) {
+        /* the episodes that end before a, less one for rounding, skipped without a look */
+        const double x = floor((a - admin_time(e, 0) - e->duration_days * 24.0) / (e->every_days * 24.0)) - 1.0;
+        if (x > 0.0) k = x < (double)n_ep ? (int64_t)x : n_ep;
+    }
+    for (; k < n_ep; k++) {
         double s0, s1;
         if (given(e->at_age)) {
             s0 = admin_time(e, k);

@@ -540,6 +540,16 @@ def test_seed_option_changes_seed_and_data(base, tmp_path):
         "a different seed gave the same initial cell positions"
 
 
+@pytest.mark.parametrize("args,want", [(("--set", "run.seed=3", "--seed", "9"), 9),
+                                       (("--seed", "9", "--set", "run.seed=3"), 3)], ids=["seed-last", "set-last"])
+def test_seed_and_set_in_command_line_order(tmp_path, args, want):
+    """--seed and --set run.seed apply in their order: the last one given wins."""
+    out = tmp_path / "order"
+    p = short_run(out, *args)
+    assert p.returncode == 0, p.stderr
+    assert flatten(yaml.safe_load((out / "resolved.yaml").read_text()))["run.seed"] == want
+
+
 # ---------------------------------------------------------------- interruption
 
 def series_rows(path):

@@ -496,6 +496,26 @@ static void test_apply_set(void **state)
     assert_int_equal(f->p.run_seed, 10000);
 }
 
+/* A schedule entry's validation names the --set options that made or changed it. */
+static void test_apply_set_schedule_messages(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "schedule.g.input=glucose", &f->err), DERM_OK);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "schedule.g.dose=99", &f->err), DERM_OK);
+    assert_int_equal(derm_config_validate_model(&f->p, &f->s, f->o, &f->err), DERM_ECONFIG);
+    assert_string_equal(f->err.msg, "--set 'schedule.g.input=glucose', 'schedule.g.dose=99': schedule entry 'g': key "
+                                    "'schedule.g.dose': glucose 99 mM is implausible; expected 2-40 mM (HbA1c 3-26 %)");
+    /* an entry of the file changed on the command line: both places */
+    memset(&f->s, 0, sizeof f->s);
+    assert_int_equal(derm_config_load_string("schedule:\n  sun: {input: uv, dose: 1, from_age: 30}\n", "c.yaml", &f->p,
+                                             &f->s, f->o, &f->err),
+                     DERM_OK);
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "schedule.sun.from_age=99", &f->err), DERM_OK);
+    assert_int_equal(derm_config_validate_model(&f->p, &f->s, f->o, &f->err), DERM_ECONFIG);
+    assert_contains(f->err.msg, "c.yaml:2:3 (with --set 'schedule.sun.from_age=99'): schedule entry 'sun': starts at "
+                                "age 99, outside the run");
+}
+
 /* ---- round trip ------------------------------------------------------------------------- */
 
 /* Give every parameter a valid, non-default value with many significant digits. */
@@ -602,6 +622,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_errors_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_set_schedule_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_yaml_round_trip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

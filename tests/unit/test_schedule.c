@@ -276,7 +276,15 @@ static void test_validation_messages(void **state)
          "cfg.yaml:3:9: key 'schedule.sun.input': 'ultraviolet' is not a valid choice");
     CASE("  sun: {input: uv, dos: 1}\n", "did you mean 'schedule.sun.dose'?");
     CASE("  a: {input: glucose, dose: 9, from_age: 50}\n  b: {input: glucose, dose: 7, from_age: 60, to_age: 70}\n",
-         "cfg.yaml:4:3: schedule entries 'b' and 'a' (line 3) both set glucose between ages 60 and 70");
+         "cfg.yaml:4:3: schedule entries 'b' and 'a' (line 3) both set glucose at age 60;");
+    /* spans that cross, active times that meet: on the first weekday both smoke */
+    CASE("  wd: {input: smoking, dose: 10, from_age: 30, days_per_week: 5, first_weekday: 0}\n"
+         "  we: {input: smoking, dose: 20, from_age: 40, days_per_week: 3, first_weekday: 4}\n",
+         "cfg.yaml:4:3: schedule entries 'we' and 'wd' (line 3) both set smoking at age 40");
+    /* a holiday course's SPF over a daily one: the first holiday's first morning */
+    CASE("  work: {input: sunscreen, dose: 15, from_age: 30, hour_from: 8, hour_to: 18}\n"
+         "  beach: {input: sunscreen, dose: 50, at_age: 31, duration_days: 14, count: 20, every_days: 365}\n",
+         "schedule entries 'beach' and 'work' (line 3) both set sunscreen at age 31");
     CASE("  exo: {input: exosome, dose: 1, at_age: 74.9, count: 10, every_days: 30}\n", "after the end of the run");
     CASE("  exo: {input: exosome, dose: 1, at_age: 50, count: 3}\n", "count 3 needs every_days > 0");
     CASE("  sun: {input: uv, dose: 1, at_age: 50}\n", "needs duration_days > 0");
@@ -417,6 +425,33 @@ static void test_acting_keys_accepted(void **state)
     }
 }
 
+/* Level inputs whose whole spans cross but whose active times never meet: weekday and
+ * weekend smoking, a glucose course in the gaps of another, evening and morning SPF. */
+static void test_level_inputs_apart_accepted(void **state)
+{
+    (void)state;
+    const char *yaml =
+        "run: {age_start_years: 25, age_end_years: 75}\n"
+        "schedule:\n"
+        "  wd: {input: smoking, dose: 10, from_age: 30, to_age: 60, days_per_week: 5, first_weekday: 0}\n"
+        "  we: {input: smoking, dose: 20, from_age: 30, to_age: 60, days_per_week: 2, first_weekday: 5}\n"
+        "  g1: {input: glucose, dose: 9, at_age: 40, duration_days: 30, count: 200, every_days: 60}\n"
+        "  g2: {input: glucose, dose: 11, at_age: 40.1, duration_days: 20, count: 200, every_days: 60}\n"
+        "  am: {input: sunscreen, dose: 30, from_age: 30, hour_from: 7, hour_to: 12}\n"
+        "  pm: {input: sunscreen, dose: 15, from_age: 30, hour_from: 12, hour_to: 19}\n";
+    struct derm_params p;
+    derm_params_defaults(&p);
+    static struct derm_schedule sched;
+    memset(&sched, 0, sizeof sched);
+    struct derm_err err = {0};
+    if (derm_config_load_string(yaml, "ok.yaml", &p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    if (derm_config_validate(&p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    /* the interleaved courses give one level at a time: their time mean over a year of both */
+    struct derm_exposure x;
+    derm_schedule_integrate(&sched, &KC, 41.0 * Y, 42.0 * Y, &x);
+    assert_true(x.glucose_mM > 8.5 && x.glucose_mM < 9.5); /* (30 d x 9 + 20 x 11 + 10 x 5) / 60 = 9 */
+}
+
 static void test_set_and_resolved_roundtrip(void **state)
 {
     (void)state;
@@ -519,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_validation_messages),
         cmocka_unit_test(test_inert_keys_rejected),
         cmocka_unit_test(test_acting_keys_accepted),
+        cmocka_unit_test(test_level_inputs_apart_accepted),
         cmocka_unit_test(test_set_and_resolved_roundtrip),
         cmocka_unit_test(test_consts_from_parameters),
     };

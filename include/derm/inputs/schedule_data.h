@@ -53,6 +53,7 @@ struct derm_schedule_entry {
     int has_input;           /* the key `input` was given */
     uint32_t given;          /* bit i: key i of the key table was given */
     unsigned long key_line[DERM_SCHED_NKEYS], key_col[DERM_SCHED_NKEYS]; /* where (0: --set) */
+    char set_arg[200]; /* the entry's --set options, "--set 'schedule.NAME.KEY=VALUE', '...'" ("": none) */
     double dose;
     int dose_unit;             /* enum derm_schedule_unit */
     double from_age, to_age;   /* active period (continuous pattern) */
