@@ -245,10 +245,19 @@ static derm_status config_schedule(struct config_loader *L, const yaml_node_t *s
                                                  where, nm, config_node_kind(val))));
             continue;
         }
-        if (strlen(nm) != key->data.scalar.length)
-            return derm_err_set(L->err, DERM_ECONFIG, "%s: a schedule entry name contains a NUL character", where);
-        struct derm_schedule_entry *e;
-        DERM_TRY(derm_schedule_add(S, nm, where, line, col, &e, L->err));
+        /* a name refused (malformed, twice, one too many): its keys unread, the next entries
+         * still read, so that every error of the file is reported at once */
+        if (strlen(nm) != key->data.scalar.length) {
+            DERM_TRY(config_note(
+                L, derm_err_set(L->err, DERM_ECONFIG, "%s: a schedule entry name contains a NUL character", where)));
+            continue;
+        }
+        struct derm_schedule_entry *e = NULL;
+        const derm_status added = derm_schedule_add(S, nm, where, line, col, &e, L->err);
+        if (added != DERM_OK) {
+            DERM_TRY(config_note(L, added));
+            continue;
+        }
         for (yaml_node_pair_t *kv = val->data.mapping.pairs.start; kv < val->data.mapping.pairs.top; kv++) {
             yaml_node_t *k = yaml_document_get_node(L->doc, kv->key);
             yaml_node_t *v = yaml_document_get_node(L->doc, kv->value);

@@ -373,19 +373,28 @@ static void test_all_errors_and_limits(void **state)
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
     fputs("run:\n  seed: abc\n  age_end_years: -3\ndomain:\n  nq: 3\nbogus: 1\n"
-          "schedule:\n  a: {input: uvv, dose: 1}\n  b: 7\n",
+          "schedule:\n  a: {input: uvv, dose: 1}\n  b: 7\n  bad name: {input: uv}\n  c: {input: uv, dos: 1}\n"
+          "  a: {input: uv}\n  d: {input: smoking, dose: x}\n",
           fp);
     fclose(fp);
     struct derm_config_report *rep = calloc(1, sizeof *rep);
     assert_non_null(rep);
     struct derm_params before = f->p;
     assert_int_equal(derm_config_load_report(path, &f->p, &f->s, f->o, NULL, rep, &f->err), DERM_ECONFIG);
-    assert_int_equal(rep->n, 6);
+    assert_int_equal(rep->n, 10);
     assert_int_equal(rep->more, 0);
-    const char *where[6] = {":2:3: key 'run.seed'",          ":3:3: key 'run.age_end_years'",
-                            ":5:3: unknown key 'domain.nq'", ":6:1: unknown key 'bogus'",
-                            ":8:7: key 'schedule.a.input'",  ":9:3: schedule entry 'b'"};
-    for (int i = 0; i < 6; i++) {
+    /* past a refused entry name (malformed, twice) the next entries are still read */
+    const char *where[10] = {":2:3: key 'run.seed'",
+                             ":3:3: key 'run.age_end_years'",
+                             ":5:3: unknown key 'domain.nq'",
+                             ":6:1: unknown key 'bogus'",
+                             ":8:7: key 'schedule.a.input'",
+                             ":9:3: schedule entry 'b'",
+                             ":10:3: schedule entry name 'bad name' is not valid",
+                             ":11:18: unknown key 'schedule.c.dos'",
+                             ":12:3: duplicate schedule entry 'a'",
+                             ":13:23: key 'schedule.d.dose'"};
+    for (int i = 0; i < 10; i++) {
         assert_contains(rep->msg[i], path);
         assert_contains(rep->msg[i], where[i]);
     }
