@@ -326,8 +326,15 @@ static derm_status add_set(struct sweep_parser *P, const yaml_node_t *map, const
                                 "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote or "
                                 "line break; expected a plain value",
                                 P->name, LINE(v), COL(v), what, scalar(v));
-        DERM_TRY(apply_located(P, P->base, P->orig, path, scalar(v), LINE(k), COL(k)));
         struct derm_sweep *s = P->s;
+        /* the same key in two spellings (domain.nx and domain: {nx}), which check_keys cannot see */
+        const size_t plen = strlen(path);
+        for (int i = 0; i < s->nsets; i++)
+            if (!strncmp(s->sets[i], path, plen) && s->sets[i][plen] == '=')
+                return derm_err_set(P->err, DERM_ECONFIG,
+                                    "%s:%lu:%lu: key 'set.%s' is set twice (first to %s); expected each key once",
+                                    P->name, LINE(k), COL(k), path, s->sets[i] + plen + 1);
+        DERM_TRY(apply_located(P, P->base, P->orig, path, scalar(v), LINE(k), COL(k)));
         char **g = realloc(s->sets, (size_t)(s->nsets + 1) * sizeof *g);
         if (!g) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
         s->sets = g;
@@ -397,6 +404,63 @@ static derm_status check_factor_form(struct sweep_parser *P, const struct derm_s
     return DERM_OK;
 }
 
+/* The value of key in c as the resolved configuration writes it ("16" for 16, 16.0 and 0x10),
+ * or "" for a key neither table knows. */
+static void canonical_value(const struct sweep_cfg *c, const char *key, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    const struct derm_param_desc *d = derm_params_find(key);
+    if (d) {
+        derm_params_format(&c->p, d, buf, n);
+        return;
+    }
+    const char *name = strncmp(key, "schedule.", 9) ? NULL : key + 9, *dot = name ? strrchr(name, '.') : NULL;
+    if (!dot || dot == name || (size_t)(dot - name) >= DERM_SCHED_NAME_MAX) return;
+    char nm[DERM_SCHED_NAME_MAX];
+    memcpy(nm, name, (size_t)(dot - name));
+    nm[dot - name] = '\0';
+    const struct derm_schedule_entry *e = derm_schedule_find((struct derm_schedule *)&c->sched, nm);
+    const struct derm_param_desc *k = derm_schedule_key_find(dot + 1);
+    if (e && k) derm_desc_format(e, k, buf, n);
+}
+
+enum { CANON_MAX = 64 };
+
+/* Value j (node e) of a factor's list: checked as --set would take it, and against the
+ * values before it, as written and as resolved (16, 16.0 and 0x10 are one value); canon
+ * holds each value as resolved. */
+static derm_status parse_list_value(struct sweep_parser *P, struct derm_sweep_factor *f, const char *what,
+                                    const yaml_node_t *e, char (*canon)[CANON_MAX], int j)
+{
+    DERM_TRY(want_scalar(P, e, e, what, "a list of scalar values"));
+    if (!value_text_ok(scalar(e)))
+        return derm_err_set(P->err, DERM_ECONFIG,
+                            "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote "
+                            "or line break; expected a plain value",
+                            P->name, LINE(e), COL(e), what, scalar(e));
+    for (int i = 0; i < f->nvalues; i++)
+        if (!strcmp(f->values[i], scalar(e)))
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
+                                "expected distinct values (use replicates for repeats)",
+                                P->name, LINE(e), COL(e), what, scalar(e));
+    struct sweep_cfg *tp = malloc(sizeof *tp); /* the value alone, as --set would take it */
+    if (!tp) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    *tp = *P->base;
+    const derm_status st = apply_located2(P, tp, NULL, f->key, scalar(e), LINE(e), COL(e), f->line, f->col);
+    if (st == DERM_OK) canonical_value(tp, f->key, canon[j], CANON_MAX);
+    free(tp);
+    DERM_TRY(st);
+    for (int i = 0; i < j && canon[j][0]; i++)
+        if (!strcmp(canon[i], canon[j]))
+            return derm_err_set(P->err, DERM_ECONFIG,
+                                "%s:%lu:%lu: key '%s': value '%s' is the value '%s' listed before it (%s); "
+                                "expected distinct values (use replicates for repeats)",
+                                P->name, LINE(e), COL(e), what, scalar(e), f->values[i], canon[j]);
+    if (!(f->values[f->nvalues++] = sweep_strdup(scalar(e)))) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    return DERM_OK;
+}
+
 static derm_status parse_value_list(struct sweep_parser *P, struct derm_sweep_factor *f, const char *what,
                                     const yaml_node_t *values)
 {
@@ -412,27 +476,12 @@ static derm_status parse_value_list(struct sweep_parser *P, struct derm_sweep_fa
                             "value",
                             P->name, LINE(values), COL(values), what);
     f->values = calloc((size_t)(b - a), sizeof *f->values);
-    if (!f->values) return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
-    for (yaml_node_item_t *it = a; it < b; it++) {
-        yaml_node_t *e = yaml_document_get_node(P->doc, *it);
-        DERM_TRY(want_scalar(P, e, e, what, "a list of scalar values"));
-        if (!value_text_ok(scalar(e)))
-            return derm_err_set(P->err, DERM_ECONFIG,
-                                "%s:%lu:%lu: key '%s': value '%s' contains a comma, quote "
-                                "or line break; expected a plain value",
-                                P->name, LINE(e), COL(e), what, scalar(e));
-        for (int j = 0; j < f->nvalues; j++)
-            if (!strcmp(f->values[j], scalar(e)))
-                return derm_err_set(P->err, DERM_ECONFIG,
-                                    "%s:%lu:%lu: key '%s': value '%s' is listed twice; "
-                                    "expected distinct values (use replicates for repeats)",
-                                    P->name, LINE(e), COL(e), what, scalar(e));
-        struct sweep_cfg tp = *P->base; /* the value alone, as --set would take it */
-        DERM_TRY(apply_located2(P, &tp, NULL, f->key, scalar(e), LINE(e), COL(e), f->line, f->col));
-        if (!(f->values[f->nvalues++] = sweep_strdup(scalar(e))))
-            return derm_err_set(P->err, DERM_ENOMEM, "out of memory");
-    }
-    return DERM_OK;
+    char(*canon)[CANON_MAX] = calloc((size_t)(b - a), CANON_MAX);
+    derm_status st = f->values && canon ? DERM_OK : derm_err_set(P->err, DERM_ENOMEM, "out of memory");
+    for (yaml_node_item_t *it = a; it < b && st == DERM_OK; it++)
+        st = parse_list_value(P, f, what, yaml_document_get_node(P->doc, *it), canon, (int)(it - a));
+    free(canon);
+    return st;
 }
 
 static derm_status parse_range(struct sweep_parser *P, struct derm_sweep_factor *f, const char *what,
