@@ -242,6 +242,12 @@ def main(argv=None) -> int:
         notes = check_comparable(runs, cfgs, args.allow_different)
         notes += [f"note: {w.message}" for w in caught if issubclass(w.category, da.IncompleteRunWarning)]
         ages = sorted(set(_floats(args.ages, "--ages"))) if args.ages else default_ages(runs)
+        spans = {n: age_span(r) for n, r in runs.items()}
+        nowhere = [a for a in ages if all(a < lo - 1e-9 or a > hi + 1e-9 for lo, hi in spans.values())]
+        if nowhere:  # a table without a value in it: refused (an age some runs lack is a note below)
+            cover = "; ".join(f"{n} {lo:.4g} to {hi:.4g}" for n, (lo, hi) in spans.items())
+            raise Refused(f"--ages {','.join(f'{a:g}' for a in nowhere)}: no run covers "
+                          f"{'it' if len(nowhere) == 1 else 'them'} ({cover}); expected ages inside a run")
         if args.ref_age is not None:
             if not math.isfinite(args.ref_age):
                 raise Refused(f"--ref-age must be a finite number of years, got '{args.ref_age}'")

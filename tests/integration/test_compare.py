@@ -32,6 +32,7 @@ RUNS = {
                "schedule.cig.dose=20", "schedule.cig.from_age=25"],
     "narrow": ["domain.nx=6"],
     "male": ["subject.sex=male"],
+    "short": ["run.age_end_years=29"],
 }
 
 
@@ -95,11 +96,17 @@ def test_ages_vars_and_ref_age(runs, tmp_path):
 
 
 def test_outside_a_runs_ages(runs, tmp_path):
-    r = dermsim("compare", runs / "control", runs / "smoker", "--ages", "30,50", "-o", tmp_path / "c")
+    """An age one run lacks: a note and an empty cell; an age no run covers: refused."""
+    r = dermsim("compare", runs / "control", runs / "short", "--ages", "27,31", "-o", tmp_path / "c")
     assert r.returncode == 0, r.stderr
-    assert "no value at 50" in r.stdout
+    assert "note: short covers ages 25 to 29.01: no value at 31" in r.stdout
     df = pd.read_csv(tmp_path / "c" / "compare.csv")
-    assert df[df.age_years == 50]["value"].isna().all()
+    assert df[(df.age_years == 31) & (df.run == "short")]["value"].isna().all()
+    assert df[(df.age_years == 31) & (df.run == "control")]["value"].notna().all()
+    r = dermsim("compare", runs / "control", runs / "smoker", "--ages", "30,50,60", "-o", tmp_path / "d")
+    assert r.returncode == 2
+    assert "--ages 50,60: no run covers them (control 25 to 33.01; smoker 25 to 33.01)" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "d").exists()
 
 
 def test_refuses_other_grid(runs, tmp_path):
