@@ -306,9 +306,17 @@ def main(argv=None) -> int:
         print(f"report_html.py: error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.output) if args.output else path.parent / "report.html"
+    if out.is_dir():
+        print(f"report_html.py: error: {out} is a directory; expected a file to write the page to", file=sys.stderr)
+        return 2
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out)
+    try:  # the page whole or not at all: written beside it, then renamed over it
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        print(f"report_html.py: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     if not args.quiet:
         print(out)
     return 0

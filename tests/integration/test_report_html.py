@@ -76,6 +76,17 @@ def test_page_is_written_and_self_contained(run_dir):
     assert "schedules nothing" in page
 
 
+def test_page_not_written_over_a_directory(run_dir, tmp_path):
+    """-o naming a directory: a one-line refusal, nothing left behind (no .tmp)."""
+    target = tmp_path / "page.html"
+    target.mkdir()
+    r = subprocess.run(["/usr/bin/python3", str(ROOT / "analysis" / "report_html.py"), str(run_dir), "-o",
+                        str(target)], capture_output=True, text=True, timeout=300, env=env())
+    assert r.returncode == 2
+    assert f"report_html.py: error: {target} is a directory" in r.stderr and "Traceback" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"] and not list(target.iterdir())
+
+
 def _chromium():
     for name in ("chromium", "chromium-browser"):
         if shutil.which(name):
