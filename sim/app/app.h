@@ -145,8 +145,10 @@ struct app_paths {
     char dir[2048];
     char h5[2300], xdmf[2300], yaml[2300], md[2300];                     /* a completed run */
     char part_h5[2300], part_xdmf[2300], part_yaml[2300], part_md[2300]; /* until it completes */
-    char part_view[2300]; /* the view script beside run.partial.xdmf (run.xdmf's: io/xdmf.h) */
+    char part_view[2300];        /* the view script beside run.partial.xdmf (run.xdmf's: io/xdmf.h) */
+    char view[2300], html[2300]; /* run_paraview.py beside run.xdmf; report.html (analysis/report_html.py) */
     char ckpt[2300], lock[2300];
+    char handover[2300]; /* run.handover: present while a completed run's files are renamed into place */
 };
 
 /** Fill the paths of run directory `dir`; DERM_EUSAGE if the name is too long. */

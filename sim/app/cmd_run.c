@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "derm/core/crc.h"
 #include "derm/io/checkpoint.h"
 #include "derm/io/config.h"
 #include "derm/io/output.h"
@@ -399,8 +400,8 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
 {
     struct derm_checkpoint *ck = NULL;
     DERM_TRY(derm_lockfile_acquire(r->P.lock, r->P.dir, &r->lock, NULL, err));
-    if (access(r->P.ckpt, F_OK) == 0 && access(r->P.part_h5, F_OK) != 0 && access(r->P.h5, F_OK) == 0) {
-        /* killed while handing a completed run's files over: finish that */
+    if (access(r->P.handover, F_OK) == 0 && access(r->P.part_h5, F_OK) != 0 && access(r->P.h5, F_OK) == 0) {
+        /* killed while handing a completed run's files over (app_outdir_finish): finish that */
         r->handed_over = 1;
         return app_outdir_finish(&r->P, err);
     }
@@ -409,6 +410,12 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
                             access(r->P.h5, F_OK) == 0 && access(r->P.part_h5, F_OK) != 0
                                 ? "its run has completed"
                                 : "no checkpoint was written");
+    if (access(r->P.part_h5, F_OK) != 0) /* a checkpoint continues run.partial.h5: without it, nothing to resume */
+        return derm_err_set(err, DERM_EUSAGE,
+                            "%s has checkpoint.h5 but not run.partial.h5, the file it continues: the unfinished run "
+                            "cannot be resumed (the other files there are left as they are); run it again with "
+                            "--overwrite",
+                            r->P.dir);
     DERM_TRY(derm_checkpoint_open(r->P.ckpt, &ck, err));
     const struct derm_ckpt_meta *m = derm_checkpoint_meta(ck);
     derm_status st = DERM_OK;
@@ -447,6 +454,14 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
      * is untrusted, not read, and cut off by the reopen */
     DERM_TRY(derm_output_recover(r->P.part_h5, err)); /* a kill mid-flush: back to the last flush */
     DERM_TRY(derm_output_verify_prefix(r->P.part_h5, &pos, &sum, err));
+    /* the file must be the checkpoint's run: the same resolved configuration (seed included) */
+    if (!sum.has_config || sum.config_crc != derm_crc_32(0, r->creation, strlen(r->creation)))
+        return derm_err_set(err, DERM_EUSAGE,
+                            "%s is not the run of %s (another configuration or seed): the unfinished run cannot be "
+                            "resumed; run it again with --overwrite",
+                            r->P.part_h5, r->P.ckpt);
+    /* its resolved.partial.yaml as the checkpoint has it (the file may have been removed or edited) */
+    DERM_TRY(app_write_text(r->P.part_yaml, r->creation, err));
     if (sum.completed) { /* killed after the run completed, before its files were handed over */
         struct derm_report_info ri = {
             r->config_name, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, r->threads.use, 0.0, 1};

@@ -39,8 +39,11 @@ derm_status app_paths_init(struct app_paths *P, const char *dir, struct derm_err
              {P->part_view, "run.partial_paraview.py"},
              {P->part_yaml, "resolved.partial.yaml"},
              {P->part_md, "report.partial.md"},
+             {P->view, "run_paraview.py"},
+             {P->html, "report.html"},
              {P->ckpt, "checkpoint.h5"},
-             {P->lock, "run.lock"}};
+             {P->lock, "run.lock"},
+             {P->handover, "run.handover"}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) snprintf(f[i].buf, sizeof P->h5, "%s/%s", P->dir, f[i].name);
     return DERM_OK;
 }
@@ -78,8 +81,10 @@ static int exists(const char *path)
 
 derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, struct derm_err *err)
 {
-    const char *done[] = {P->h5, P->yaml, P->md, P->xdmf};
-    const char *unfinished[] = {P->part_h5, P->ckpt, P->part_yaml, P->part_md, P->part_xdmf};
+    /* every file a run writes there: none is replaced unasked (a view script or a page the
+     * user edited included) */
+    const char *done[] = {P->h5, P->yaml, P->md, P->xdmf, P->view, P->html};
+    const char *unfinished[] = {P->part_h5, P->ckpt, P->part_yaml, P->part_md, P->part_xdmf, P->handover};
     for (size_t i = 0; i < sizeof unfinished / sizeof unfinished[0] && !overwrite; i++)
         if (exists(unfinished[i]))
             return derm_err_set(err, DERM_EUSAGE,
@@ -98,7 +103,7 @@ derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, str
 
 void app_outdir_discard(const struct app_paths *P)
 {
-    const char *files[] = {P->part_h5, P->part_xdmf, P->part_view, P->part_yaml, P->part_md, P->ckpt};
+    const char *files[] = {P->part_h5, P->part_xdmf, P->part_view, P->part_yaml, P->part_md, P->ckpt, P->handover};
     char tmp[2400];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         unlink(files[i]); /* a reader holding one keeps it: unlink never truncates */
@@ -120,6 +125,15 @@ static void sync_dir(const char *dir)
 
 derm_status app_outdir_finish(const struct app_paths *P, struct derm_err *err)
 {
+    /* the marker first: a resume finishes a hand-over only where one began (a directory
+     * edited by hand into the same look is refused, its files kept) */
+    if (!exists(P->handover)) {
+        const int fd = open(P->handover, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) return derm_err_set(err, DERM_EIO, "cannot create %s: %s", P->handover, strerror(errno));
+        close(fd);
+        sync_dir(P->dir);
+    }
+    unlink(P->html); /* the page of the run replaced (written again after, if it can be) */
     const char *from[] = {P->part_h5, P->part_yaml, P->part_md};
     const char *to[] = {P->h5, P->yaml, P->md};
     for (size_t i = 0; i < sizeof from / sizeof from[0]; i++)
@@ -129,6 +143,8 @@ derm_status app_outdir_finish(const struct app_paths *P, struct derm_err *err)
     unlink(P->part_view);
     DERM_TRY(derm_output_xdmf(P->h5, P->xdmf, err));
     unlink(P->ckpt);
+    sync_dir(P->dir);
+    unlink(P->handover);
     sync_dir(P->dir);
     return DERM_OK;
 }

@@ -784,6 +784,14 @@ static derm_status verify_here(const char *h5_path, int full, const struct derm_
     hid_t file;
     DERM_TRY(open_ro(h5_path, &file, err));
     struct vctx V = {file, h5_path, &s, err, NULL, 0, 0, 0, lim ? lim->rows : -1, lim ? lim->frames : -1};
+    char *cfg = NULL;
+    struct derm_err ignored = {0};
+    if (derm_h5util_read_str_attr(file, "config_resolved", &cfg, h5_path, &ignored) == DERM_OK && cfg) {
+        s.has_config = 1;
+        s.config_crc = derm_crc_32(0, cfg, strlen(cfg));
+    }
+    free(cfg);
+    H5Eclear2(H5E_DEFAULT);
     derm_status st = verify_structure(&V);
     if (st == DERM_OK) st = verify_rows(&V);
     if (st == DERM_OK) st = verify_frames(&V, full);

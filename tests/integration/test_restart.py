@@ -338,6 +338,52 @@ def test_resume_refusals(reference, tmp_path):
     assert p.returncode in (1, 2) and len(p.stderr.splitlines()) == 1, p.stderr
 
 
+def test_resume_refuses_what_is_not_its_run(reference, tmp_path):
+    """A directory edited by hand is not resumed into a mix of runs: a checkpoint whose
+    run.partial.h5 was removed beside a finished run (that run's files stay byte for byte),
+    a run.partial.h5 of another seed; a removed resolved.partial.yaml comes back from the
+    checkpoint; a hand-over a kill interrupted (its marker run.handover) is finished."""
+    outs = {}
+    for seed in (5, 6):
+        out = tmp_path / f"s{seed}"
+        dermsim_runs.signal_after_rows([BIN, "run", reference["cfg"], "-o", out, "--quiet", "--seed", seed], out,
+                                       env(), rows=30, checkpoint=True, sig=signal.SIGKILL)
+        outs[seed] = out
+    # another seed's run.partial.h5 beside the checkpoint: refused, nothing written
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for f in outs[5].iterdir():
+        if not f.name.startswith("run.partial.h5"):  # the file and its undo log (a kill mid-flush)
+            (mixed / f.name).write_bytes(f.read_bytes())
+    for f in outs[6].glob("run.partial.h5*"):
+        (mixed / f.name).write_bytes(f.read_bytes())
+    p = dermsim("resume", mixed)
+    assert p.returncode == 2 and "is not the run of" in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+    assert (mixed / "checkpoint.h5").exists() and not (mixed / "resolved.yaml").exists() and not (mixed / "run.h5").exists()
+    # the checkpoint without its run.partial.h5, beside a finished run: refused, the run kept
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    for f in reference["h5"].parent.iterdir():
+        (edited / f.name).write_bytes(f.read_bytes())
+    (edited / "checkpoint.h5").write_bytes((outs[5] / "checkpoint.h5").read_bytes())
+    kept = {f.name: f.read_bytes() for f in edited.iterdir() if f.name != "run.lock"}
+    p = dermsim("resume", edited)
+    assert p.returncode == 2 and "has checkpoint.h5 but not run.partial.h5" in p.stderr, p.stderr
+    assert {f.name: f.read_bytes() for f in edited.iterdir() if f.name != "run.lock"} == kept
+    # the same with the hand-over's marker (a kill between its renames): finished
+    (edited / "run.handover").write_bytes(b"")
+    p = dermsim("resume", edited, "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert not (edited / "checkpoint.h5").exists() and not (edited / "run.handover").exists()
+    assert (edited / "run.h5").read_bytes() == kept["run.h5"]
+    # resolved.partial.yaml removed: written again from the checkpoint, the run finished
+    (outs[5] / "resolved.partial.yaml").unlink()
+    p = dermsim("resume", outs[5], "--quiet")
+    assert p.returncode == 0, p.stderr
+    with h5py.File(outs[5] / "run.h5", "r") as f:
+        assert f.attrs["config_resolved"] == (outs[5] / "resolved.yaml").read_text()
+
+
 def kill_after(cfg, out, rows_past_checkpoint):
     """Start a run and SIGKILL it once run.partial.h5 holds `rows_past_checkpoint` rows more
     than its checkpoint recorded; returns the checkpoint's output.rows and output.frames."""

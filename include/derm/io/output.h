@@ -171,6 +171,8 @@ struct derm_output_summary {
     int has_checksums;   /* row_checksum and frame_checksum (files of dermsim since issue 12) */
     int64_t chunks_read; /* compressed chunks read and checksummed */
     int trailing;        /* 1 if an unfinished row or frame follows the complete ones */
+    int has_config;      /* the root attribute config_resolved is there: */
+    uint32_t config_crc; /* its CRC-32 (core/crc.h), to tell which run a file holds */
 };
 
 /** Check a run file: its structure (every variable the writer makes, with the types and
