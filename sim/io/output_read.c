@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -66,6 +67,9 @@ static derm_status open_ro(const char *path, hid_t *file, struct derm_err *err)
 {
     derm_h5util_quiet();
     *file = H5I_INVALID_HID;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return derm_err_set(err, DERM_EUSAGE, "%s is a directory; expected a run file such as %s/run.h5", path, path);
     FILE *fp = fopen(path, "rb");
     if (!fp) return derm_err_set(err, DERM_EIO, "cannot open %s: %s", path, strerror(errno));
     fclose(fp);
@@ -847,6 +851,17 @@ derm_status derm_output_verify_prefix(const char *h5_path, const struct derm_out
     struct verify_args a = {h5_path, 1, pos};
     derm_status st = derm_h5util_isolated(h5_path, verify_child, &a, &s, sizeof s, err);
     if (s_out) *s_out = s;
+    return st;
+}
+
+derm_status derm_output_read_config(const char *h5_path, char **text, struct derm_err *err)
+{
+    *text = NULL;
+    hid_t file;
+    DERM_TRY(open_ro(h5_path, &file, err));
+    const derm_status st = derm_h5util_read_str_attr(file, "config_resolved", text, h5_path, err);
+    H5Fclose(file);
+    H5Eclear2(H5E_DEFAULT);
     return st;
 }
 

@@ -346,6 +346,28 @@ def test_failure_is_isolated_and_retried(tmp_path):
         assert (d / "runs" / i / "run.h5").stat().st_mtime_ns == t
 
 
+def test_a_run_put_in_a_row_is_not_its_result(tmp_path):
+    """A sound, completed run.h5 of another row (another seed and value) copied into a row's
+    directory: collect reports it `foreign`, without its endpoints; sweep run makes the row."""
+    s = write_sweep(tmp_path, "foreign.yaml",
+                    "design: grid\nparameters:\n  subject.glucose_mM: [5, 9]\n"
+                    "endpoints:\n  - {name: age_30, variable: age_crosslinks_mean, at_age: 30}\n")
+    d = tmp_path / "s"
+    plan(s, d)
+    dermsim("sweep", "run", d, "-j", "2", check=0)
+    rows = [r["run_id"] for r in read_runs(d)]
+    (d / "runs" / rows[0] / "run.h5").write_bytes((d / "runs" / rows[1] / "run.h5").read_bytes())
+    dermsim("sweep", "collect", d, check=0)
+    df = pd.read_csv(d / "summary.csv", index_col="run_id")
+    assert df.loc[rows[0], "status"] == "foreign" and np.isnan(df.loc[rows[0], "age_30"])
+    assert "run.h5 is not this row's run" in df.loc[rows[0], "error"] and "seed" in df.loc[rows[0], "error"]
+    assert df.loc[rows[1], "status"] == "ok"
+    dermsim("sweep", "run", d, check=0)
+    dermsim("sweep", "collect", d, check=0)
+    df = pd.read_csv(d / "summary.csv", index_col="run_id")
+    assert (df.status == "ok").all() and df.loc[rows[0], "age_30"] != df.loc[rows[1], "age_30"]
+
+
 def test_collect_before_and_during(tmp_path):
     d = tmp_path / "s"
     plan(SWEEPS / "morris_small.yaml", d)

@@ -147,6 +147,14 @@ derm_status derm_sweep_read_row(const char *dir, int64_t index, struct derm_swee
 
 void derm_sweep_row_free(struct derm_sweep_row *row);
 
+/** Row `row` of a loaded sweep, as derm_sweep_read_row gives it from the manifest. */
+derm_status derm_sweep_row_of(const struct derm_sweep *s, int64_t row, struct derm_sweep_row *r, struct derm_err *err);
+
+/** 1 if the run file h5 (verified first) was made for `row` of the sweep in dir: its resolved
+ *  configuration is dir/base.yaml with the row's overrides and seed, its run.threads aside;
+ *  else 0, with what differs (the row's first line that the file does not have) in why. */
+int derm_sweep_run_matches(const char *dir, const struct derm_sweep_row *row, const char *h5, char *why, size_t n);
+
 /** Progress of `sweep run`, passed to the caller's callback. */
 struct derm_sweep_progress {
     int64_t total, skipped, done, failed, running, pending;

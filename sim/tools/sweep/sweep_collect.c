@@ -5,8 +5,9 @@
  * linear interpolation in age_years between series rows) and DIR/summary.csv, one row
  * per manifest row: run_id, point, replicate, seed, every swept parameter, status, error,
  * every endpoint. A run's status is "ok" when its run.h5 is completed and passes
- * derm_output_verify, "damaged" (with the reason in `error`) when a run.h5 is there but is
- * not, else the status recorded by `sweep run` (failed, interrupted, running; `error` holds
+ * derm_output_verify and is the row's run (derm_sweep_run_matches), "foreign" when it is a
+ * sound run of another configuration or seed, "damaged" (with the reason in `error`) when
+ * a run.h5 is there but is not sound, else the status recorded by `sweep run` (failed, interrupted, running; `error` holds
  * its last error line) or "pending" when it never ran; endpoints of runs that are not ok
  * are left empty (pandas reads them as NaN). A damaged run never stops the summary.
  * Does not: run anything; write HDF5.
@@ -135,9 +136,20 @@ static void summary_row(const struct derm_sweep *s, const char *dir, int64_t row
     int good = 0;
     if (lstat(h5, &sb) == 0 && S_ISREG(sb.st_mode)) {
         derm_status vs = derm_output_verify(h5, 0, &sum, &e);
-        if (vs == DERM_OK && sum.completed) vs = row_endpoints(s, h5, vals, &e);
-        good = vs == DERM_OK && sum.completed;
-        if (!good) { /* a run.h5 that is not a completed, sound run: say what is wrong */
+        /* the row's own run: the row's configuration and seed, not a file put there */
+        char why[400] = "";
+        struct derm_sweep_row r;
+        int mine = 0;
+        if (vs == DERM_OK && sum.completed && derm_sweep_row_of(s, row, &r, &e) == DERM_OK) {
+            mine = derm_sweep_run_matches(dir, &r, h5, why, sizeof why);
+            derm_sweep_row_free(&r);
+        }
+        if (vs == DERM_OK && sum.completed && mine) vs = row_endpoints(s, h5, vals, &e);
+        good = vs == DERM_OK && sum.completed && mine;
+        if (vs == DERM_OK && sum.completed && !mine) { /* sound, but another run's */
+            snprintf(status, sizeof status, "foreign");
+            snprintf(error, sizeof error, "run.h5 is not this row's run: %s", why);
+        } else if (!good) { /* a run.h5 that is not a completed, sound run: say what is wrong */
             snprintf(status, sizeof status, "damaged");
             snprintf(error, sizeof error, "%s", vs != DERM_OK ? e.msg : "run.h5 is not marked completed");
         } else {

@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "derm/core/crc.h"
+#include "derm/io/config.h"
+#include "derm/io/output.h"
 #include "derm/tools/sweep.h"
 
 #define PLAN_FORMAT 1
@@ -214,4 +216,68 @@ derm_status derm_sweep_read_row(const char *dir, int64_t index, struct derm_swee
     if (st == DERM_OK) st = read_manifest_row(dir, index, r, err);
     if (st != DERM_OK) derm_sweep_row_free(r);
     return st;
+}
+
+/* A configuration's resolved YAML (malloc'd), or NULL without memory. */
+static char *resolved_text(const struct derm_params *p, const struct derm_schedule *sched)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (!fp) return NULL;
+    derm_config_write_yaml(p, sched, fp);
+    if (fclose(fp) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+int derm_sweep_run_matches(const char *dir, const struct derm_sweep_row *row, const char *h5, char *why, size_t n)
+{
+    snprintf(why, n, "cannot read its configuration");
+    struct cfg {
+        struct derm_params p;
+        struct derm_schedule s;
+    } *got = calloc(1, sizeof *got), *want = calloc(1, sizeof *want);
+    char *text = NULL, *a = NULL, *b = NULL, base[4300];
+    struct derm_err e = {0};
+    int same = 0;
+    snprintf(base, sizeof base, "%s/base.yaml", dir);
+    derm_status st = got && want ? derm_output_read_config(h5, &text, &e) : DERM_ENOMEM;
+    if (st == DERM_OK) {
+        derm_params_defaults(&got->p);
+        st = derm_config_load_string(text, h5, &got->p, &got->s, NULL, &e);
+    }
+    if (st == DERM_OK) { /* the row as `sweep run` starts it (child_argv) */
+        derm_params_defaults(&want->p);
+        st = derm_config_load(base, &want->p, &want->s, NULL, NULL, &e);
+    }
+    for (int i = 0; i < row->nsets && st == DERM_OK; i++)
+        st = derm_config_apply_set(&want->p, &want->s, NULL, row->sets[i], &e);
+    if (st == DERM_OK) {
+        want->p.run_seed = (int64_t)row->seed;
+        want->p.run_threads = got->p.run_threads; /* shared out by `sweep run -j`: not the row's */
+        a = resolved_text(&want->p, &want->s);
+        b = resolved_text(&got->p, &got->s);
+    }
+    if (a && b) {
+        same = !strcmp(a, b);
+        /* the row's first line the file lacks */
+        for (const char *x = a, *y = b; !same && *x; x = strchr(x, '\n') ? strchr(x, '\n') + 1 : x + strlen(x)) {
+            const size_t lx = strcspn(x, "\n"), ly = strcspn(y, "\n");
+            if (lx != ly || strncmp(x, y, lx) != 0) {
+                snprintf(why, n, "its resolved configuration has '%.*s' where the row has '%.*s'",
+                         (int)(ly < 120 ? ly : 120), y, (int)(lx < 120 ? lx : 120), x);
+                break;
+            }
+            y += ly + (y[ly] == '\n');
+        }
+    }
+    free(a);
+    free(b);
+    free(text);
+    free(got);
+    free(want);
+    return same;
 }

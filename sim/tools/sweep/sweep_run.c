@@ -56,16 +56,18 @@ static double run_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* A row is done when its run.h5 is completed and passes the checks (a damaged one is redone). */
-static int run_is_done(const char *dir, const char *id)
+/* A row is done when its run.h5 is completed, passes the checks and is the row's run (a
+ * damaged one, or one made with another configuration or seed, is redone). */
+static int run_is_done(const char *dir, const struct derm_sweep_row *row)
 {
-    char h5[4400];
-    snprintf(h5, sizeof h5, "%s/runs/%s/run.h5", dir, id);
+    char h5[4400], why[8];
+    snprintf(h5, sizeof h5, "%s/runs/%s/run.h5", dir, row->id);
     struct stat sb;
     if (lstat(h5, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
     struct derm_output_summary sum;
     struct derm_err e = {0};
-    return derm_output_verify(h5, 0, &sum, &e) == DERM_OK && sum.completed;
+    return derm_output_verify(h5, 0, &sum, &e) == DERM_OK && sum.completed &&
+           derm_sweep_run_matches(dir, row, h5, why, sizeof why);
 }
 
 /* 1 if runs/<id> holds a checkpoint this build can resume (else the row starts again). */
@@ -121,8 +123,7 @@ static derm_status write_status(const char *rundir, const char *status, int exit
     return derm_sweep_write_atomic(path, text, (size_t)n, err);
 }
 
-/* The row of a loaded sweep as derm_sweep_read_row gives it from the manifest. */
-static derm_status row_of(const struct derm_sweep *s, int64_t row, struct derm_sweep_row *r, struct derm_err *err)
+derm_status derm_sweep_row_of(const struct derm_sweep *s, int64_t row, struct derm_sweep_row *r, struct derm_err *err)
 {
     memset(r, 0, sizeof *r);
     r->row = row;
@@ -230,7 +231,7 @@ static derm_status finish_run(const char *dir, const struct run_slot *sl, int ws
     snprintf(rundir, sizeof rundir, "%s/runs/%s", dir, id);
     snprintf(log, sizeof log, "%s/stderr.log", rundir);
     int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : -1;
-    int done = code == 0 && run_is_done(dir, id);
+    int done = code == 0 && run_is_done(dir, &sl->row);
     last_line(log, last, sizeof last);
     const char *status;
     if (done) {
@@ -291,7 +292,7 @@ static void loop_fail(struct run_loop *L, derm_status st, const struct derm_err 
 static int claim_row(struct run_loop *L, struct run_slot *sl, int64_t row, struct derm_err *err)
 {
     struct derm_err e = {0};
-    derm_status st = L->s ? row_of(L->s, row, &sl->row, &e) : derm_sweep_read_row(L->dir, row, &sl->row, &e);
+    derm_status st = L->s ? derm_sweep_row_of(L->s, row, &sl->row, &e) : derm_sweep_read_row(L->dir, row, &sl->row, &e);
     char rundir[4300], lock[4400];
     if (st == DERM_OK) {
         snprintf(rundir, sizeof rundir, "%s/runs/%s", L->dir, sl->row.id);
@@ -304,7 +305,7 @@ static int claim_row(struct run_loop *L, struct run_slot *sl, int64_t row, struc
         derm_sweep_row_free(&sl->row);
         return 0;
     }
-    if (st == DERM_OK && run_is_done(L->dir, sl->row.id)) { /* finished meanwhile elsewhere */
+    if (st == DERM_OK && run_is_done(L->dir, &sl->row)) { /* finished meanwhile elsewhere */
         L->res->skipped++;
         derm_lockfile_release(sl->lock);
         sl->lock = NULL;
@@ -439,10 +440,14 @@ static derm_status run_rows(struct run_loop *L, int64_t first, int64_t last, str
         return derm_err_set(err, DERM_ENOMEM, "out of memory");
     }
     for (int64_t row = first; row < last; row++) {
-        char id[64];
-        if (L->s) derm_sweep_run_id(L->s, row, id, sizeof id);
         L->res->total++;
-        if (L->s && run_is_done(L->dir, id))
+        struct derm_sweep_row r;
+        int done = 0;
+        if (L->s && derm_sweep_row_of(L->s, row, &r, err) == DERM_OK) {
+            done = run_is_done(L->dir, &r);
+            derm_sweep_row_free(&r);
+        }
+        if (done)
             L->res->skipped++;
         else
             L->pending[L->npend++] = row; /* --index: claim_row checks */
