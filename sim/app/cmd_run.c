@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -489,6 +490,21 @@ int app_cmd_resume(int argc, char **argv)
             return app_usage_error("unexpected argument '%s'", argv[i]);
     }
     if (!dir) return app_usage_error("'resume' needs the output directory of a run%s", "");
+    /* the run's directory, or one of its unfinished files (as report and cutometer take a file) */
+    char parent[2048];
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return app_usage_error("'resume': %s does not exist; expected the output directory of an unfinished run", dir);
+    if (!S_ISDIR(sb.st_mode)) {
+        const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+        if (strcmp(base, "run.partial.h5") != 0 && strcmp(base, "checkpoint.h5") != 0)
+            return app_usage_error("'resume': %s is not a directory; expected the output directory of an unfinished "
+                                   "run",
+                                   dir);
+        snprintf(parent, sizeof parent, "%.*s", base == dir ? 1 : (int)(base - 1 - dir), base == dir ? "." : dir);
+        if (parent[0] == '\0') snprintf(parent, sizeof parent, "/");
+        dir = parent;
+    }
     struct derm_err err = {0};
     struct run_state *r = run_state_new();
     if (!r) return app_fail(DERM_ENOMEM, "out of memory");

@@ -70,11 +70,13 @@ derm_status derm_lockfile_acquire(const char *path, const char *what, struct der
     if (stale) *stale = 0;
     for (int attempt = 0; attempt < 20; attempt++) {
         int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        int created = fd >= 0;
-        if (!created && errno == EEXIST) fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        const int created = fd >= 0;
+        if (!created && errno != EEXIST) /* no directory there, or not writable: said as it is */
+            return derm_err_set(err, DERM_EIO, "cannot create lock file %s: %s", path, strerror(errno));
+        if (!created) fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
             if (errno == ENOENT) continue; /* released between the two opens */
-            return derm_err_set(err, DERM_EIO, "cannot create lock file %s: %s", path, strerror(errno));
+            return derm_err_set(err, DERM_EIO, "cannot open lock file %s: %s", path, strerror(errno));
         }
         struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
         if (fcntl(fd, F_SETLK, &fl) != 0) {

@@ -65,8 +65,13 @@ EMERGENT, CALIBRATED, IDENTITY = "emergent", "calibrated", "identity"
 LABELS = (EMERGENT, CALIBRATED, IDENTITY)
 Row = namedtuple("Row", "target observable lo hi label why source")
 
-# the label reason of every C16 row
+# the label reason of the C16 rows with vs without exosomes
 WHY_C16 = "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)"
+# ... and of the rows against before treatment, which a prescribed refill carries
+WHY_C16_REFILL = ("carried by the wounds' prescribed refill (model/wound.c: cleared matrix returned as intact "
+                  "collagen and functional elastin with wound.fill_days 14, no cells involved): the value was "
+                  "set in the change that made these rows pass, and inside its sources' range they pass or miss "
+                  "(fill_days 28: R2 +0.89 %; audit 2026-12-07), so they count as calibrated")
 # ... and of every C18 row
 WHY_C18 = ("mechanics.elastin_modulus_kpa, mechanics.collagen_instant_modulus_kpa, "
            "mechanics.collagen_delayed_modulus_kpa, mechanics.elastin_delayed_modulus_kpa, mechanics.delay_time_s "
@@ -85,9 +90,10 @@ ROWS = [
         "no parameter was fitted to the shape of the decline",
         "Shuster 1975 (monotonic decline after 25-30 y; target C1)"),
     # --- C2 dermal thickness ---
-    Row("C2", "dermal_thickness(80)/(30)", 0.60, 0.85, EMERGENT,
-        "thickness is the matrix volume per skin area from the composition volume shares "
-        "(ecm.*_volume_share, estimates from docs/SOURCES.md section 8), not fitted",
+    Row("C2", "dermal_thickness(80)/(30)", 0.60, 0.85, IDENTITY,
+        "thickness is a fixed weighted sum of the matrix (model/readouts.c: ecm.*_volume_share, collagen 0.6, "
+        "estimates from docs/SOURCES.md section 8), so it follows from C1's calibrated collagen loss: with "
+        "collagen's share at 0.3 or 0.9 the same biology gives 0.82 or 0.56 (audit 2026-12-07); not independent",
         "Branchet 1990: -6 %/decade after 30 (target C2)"),
     # --- C3-C5 acute UV (C3_acute_uv.yaml, C3_repeated.yaml, C3_suberythemal.yaml) ---
     Row("C3", "MMP-1 at 8 h / before (rises within 4-8 h)", 1.2, None, CALIBRATED,
@@ -102,8 +108,9 @@ ROWS = [
     Row("C3", "MMP-1 at 7 d / peak (returns toward baseline)", None, 0.75, CALIBRATED,
         "uv.ap1_time_h: '... and returns over 3-7 d (Fisher 1996/1997; C3)'",
         "Fisher 1996/1997: back toward baseline over 3-7 days (target C3)"),
-    Row("C4", "collagen degradation (cleavage) flux peak rise after 2 MED", 0.40, 0.80, EMERGENT,
-        "no parameter cites C4; the cleavage rise follows the calibrated MMP-1 peak through the matrix kinetics",
+    Row("C4", "collagen degradation (cleavage) flux peak rise after 2 MED", 0.40, 0.80, IDENTITY,
+        "the cleavage rise is ecm.mmp1_share x (MMP-1 peak - 1): two calibrated numbers (C1 and C3) through the "
+        "matrix kinetics' linear cleavage rate (0.2 x 1.58 = 0.316)",
         "Fisher 1997: type I degradation +58 % (target C4)"),
     Row("C5", "TGF-beta responsiveness at 8 h (receptor loss; binding -90 %)", 0.02, 0.3, CALIBRATED,
         "uv.tgfbr_loss_per_h: 'receptor lost within 8 h, binding -90 %; Quan 2004, C5'",
@@ -205,17 +212,17 @@ ROWS = [
         "Liang 2020: exosomes 'markedly ... increased the dermal thickness' at day 7 (HE, rat); "
         ">= 10 % (figure values not read)"),
     # --- C16 microneedling with exosomes (C16_exosome_microneedling.yaml vs C16_microneedling_control.yaml) ---
-    Row("C16", "R2 change week 12 vs before, microneedling + exosomes (%, up)", 1.0, None, EMERGENT,
-        WHY_C16,
+    Row("C16", "R2 change week 12 vs before, microneedling + exosomes (%, up)", 1.0, None, CALIBRATED,
+        WHY_C16_REFILL,
         "Park et al. 2023 J Cosmet Dermatol 22:3418 (target C16: both arms above baseline; at least 1 %: a change the trial could see with a Cutometer, whose repeated readings vary by a few %)"),
-    Row("C16", "R7 change week 12 vs before, microneedling + exosomes (%, up)", 1.0, None, EMERGENT,
-        WHY_C16,
+    Row("C16", "R7 change week 12 vs before, microneedling + exosomes (%, up)", 1.0, None, CALIBRATED,
+        WHY_C16_REFILL,
         "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
-    Row("C16", "R2 change week 12 vs before, microneedling alone (%, up)", 1.0, None, EMERGENT,
-        WHY_C16,
+    Row("C16", "R2 change week 12 vs before, microneedling alone (%, up)", 1.0, None, CALIBRATED,
+        WHY_C16_REFILL,
         "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
-    Row("C16", "R7 change week 12 vs before, microneedling alone (%, up)", 1.0, None, EMERGENT,
-        WHY_C16,
+    Row("C16", "R7 change week 12 vs before, microneedling alone (%, up)", 1.0, None, CALIBRATED,
+        WHY_C16_REFILL,
         "Park et al. 2023 (target C16: both arms above baseline, by at least 1 %)"),
     Row("C16", "R2 at week 12, with vs without exosomes (% difference, up)", 1.0, None, EMERGENT,
         WHY_C16,

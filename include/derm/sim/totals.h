@@ -21,7 +21,8 @@
       t_collagen_intact_total)                                                                                         \
     X(COLLAGEN_FRAGMENTED_FRACTION, "collagen_fragmented_fraction", "1", "fragmented / total collagen",                \
       t_collagen_fragmented_fraction)                                                                                  \
-    X(COLLAGEN_SYNTHESIS_RATE, "collagen_synthesis_rate", "mg/cm^2/year", "collagen deposited by cells",               \
+    X(COLLAGEN_SYNTHESIS_RATE, "collagen_synthesis_rate", "mg/cm^2/year",                                              \
+      "collagen deposited by cells, and by the refill of microneedling's wounds (model/wound.h)",                      \
       t_collagen_synthesis_rate)                                                                                       \
     X(COLLAGEN_DEGRADATION_RATE, "collagen_degradation_rate", "mg/cm^2/year",                                          \
       "collagen fragments cleared (loss from the pool)", t_collagen_degradation_rate)                                  \
@@ -91,7 +92,8 @@
     X(HA_TOTAL, "ha_total", "mg/cm^2", "hyaluronan (high + low MW) per skin area", t_ha_total)                         \
     X(AGE_TOTAL, "age_total", "pmol/cm^2", "AGE cross-links carried by collagen per skin area", t_age_total)           \
     X(COLLAGEN_SYNTHESIZED, "collagen_synthesized", "mg/cm^2",                                                         \
-      "collagen deposited by cells since the start (collagen_total(t) - collagen_total(0) = synthesized - removed)",   \
+      "collagen deposited by cells and wound refill since the start (collagen_total(t) - collagen_total(0) = "         \
+      "synthesized - removed)",                                                                                        \
       t_collagen_synthesized)                                                                                          \
     X(COLLAGEN_CLEAVED, "collagen_cleaved", "mg/cm^2", "intact collagen cleaved into fragments since the start",       \
       t_collagen_cleaved)                                                                                              \
