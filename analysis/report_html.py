@@ -180,8 +180,13 @@ def inputs_section(run, cfg) -> str:
         glu = s["glucose_mM"] if "glucose_mM" in s else None
         g = (f" Glucose stayed at {glu.iloc[0]:.3g} mM." if glu is not None and glu.nunique() == 1
              else "")
+        subj = cfg.get("subject") or {}
+        h0, h1 = float(subj.get("hrt_start_years", 0) or 0), float(subj.get("hrt_end_years", 0) or 0)
+        hrt = (f" Hormone therapy is part of the subject: from age {h0:g} to {h1:g} at "
+               f"{float(subj.get('hrt_level', 0) or 0):g} of the premenopausal estrogen (subject.hrt_*)."
+               if h1 > h0 and str(subj.get("sex", "female")) != "male" else "")
         return (f"<p>The configuration schedules nothing: no sun, smoking, pollution or treatment "
-                f"reached the skin in this run (every cumulative dose in the run file is 0).{g}</p>")
+                f"reached the skin in this run (every cumulative dose in the run file is 0).{g}{hrt}</p>")
     rows = []
     for name, e in sched.items():
         e = e or {}

@@ -35,9 +35,17 @@ static int write_md(const char *dir)
         free(p);
         return rc;
     }
-    /* threads and wall time of the original run are not known here: reported as such */
-    struct derm_report_info ri = {yaml, reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, 0, -1.0, completed};
+    /* the build that made the run, as its file records it (this build if the file lacks it);
+     * threads and wall time of the original run are not known here: reported as such */
+    char *version = NULL, *git = NULL;
+    struct derm_err ignored = {0};
+    derm_output_read_text(h5, "software_version", &version, &ignored);
+    derm_output_read_text(h5, "git_describe", &git, &ignored);
+    struct derm_report_info ri = {yaml, reproduce, version ? version : DERM_VERSION, git ? git : DERM_GIT_DESCRIBE, 0,
+                                  -1.0, completed};
     st = derm_report_write(md, h5, p, &sched, &ri, &err);
+    free(version);
+    free(git);
     free(p);
     return st == DERM_OK ? 0 : app_fail(st, err.msg);
 }

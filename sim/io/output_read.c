@@ -854,12 +854,12 @@ derm_status derm_output_verify_prefix(const char *h5_path, const struct derm_out
     return st;
 }
 
-derm_status derm_output_read_config(const char *h5_path, char **text, struct derm_err *err)
+derm_status derm_output_read_text(const char *h5_path, const char *name, char **text, struct derm_err *err)
 {
     *text = NULL;
     hid_t file;
     DERM_TRY(open_ro(h5_path, &file, err));
-    const derm_status st = derm_h5util_read_str_attr(file, "config_resolved", text, h5_path, err);
+    const derm_status st = derm_h5util_read_str_attr(file, name, text, h5_path, err);
     H5Fclose(file);
     H5Eclear2(H5E_DEFAULT);
     return st;

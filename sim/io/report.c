@@ -171,12 +171,31 @@ static void write_intro(FILE *fp, const struct series *s, int64_t n, const struc
                 a0, a1);
     fprintf(fp, "Subject: %s, skin type %lld, simulated from age %.1f to %.1f years (",
             p->subject_sex == DERM_SEX_MALE ? "male" : "female", (long long)p->subject_skin_type, a0, a1);
+    /* what the configuration changes besides the schedule: hormone therapy inside the run, and
+     * ageing processes switched off (ageing.*) */
+    char extra[600] = "";
+    const double h0 = p->subject_hrt_start_years, h1 = p->subject_hrt_end_years;
+    if (h1 > h0 && h1 > a0 && h0 < a1 && p->subject_sex != DERM_SEX_MALE)
+        snprintf(extra, sizeof extra, "; hormone therapy from age %.1f to %.1f at %.2g of the premenopausal estrogen",
+                 h0, h1, p->subject_hrt_level);
+    const struct {
+        int on;
+        const char *name;
+    } sw[] = {{p->ageing_systemic, "systemic"},           {p->ageing_menopause, "menopause"},
+              {p->ageing_glycation, "glycation"},         {p->ageing_senescence, "senescence"},
+              {p->ageing_fragmentation, "fragmentation"}, {p->ageing_oxidative, "oxidative"}};
+    int off = 0;
+    for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++)
+        if (!sw[i].on)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s%s",
+                     off++ ? ", " : "; switched off: ", sw[i].name);
+    if (off) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " (ageing.*)");
     if (!sched->n) {
         fprintf(fp, "intrinsic ageing: nothing scheduled, so no sun, smoking, pollution or treatments; glucose ");
         if (FIRST(GLU) == LAST(GLU))
-            fprintf(fp, "%.3g mM throughout).\n\n", FIRST(GLU));
+            fprintf(fp, "%.3g mM throughout%s).\n\n", FIRST(GLU), extra);
         else
-            fprintf(fp, "%.3g -> %.3g mM).\n\n", FIRST(GLU), LAST(GLU));
+            fprintf(fp, "%.3g -> %.3g mM%s).\n\n", FIRST(GLU), LAST(GLU), extra);
         return;
     }
     int present[DERM_IN_COUNT], first = 1;
@@ -187,7 +206,7 @@ static void write_intro(FILE *fp, const struct series *s, int64_t n, const struc
             fprintf(fp, "%s%s", first ? "" : ", ", derm_schedule_input_name(i));
             first = 0;
         }
-    fprintf(fp, ", as scheduled below).\n\n");
+    fprintf(fp, ", as scheduled below%s).\n\n", extra);
 }
 
 /* Units of an entry's dose. */
@@ -205,7 +224,7 @@ static const char *dose_units(const struct derm_schedule_entry *e)
     case DERM_IN_POLLUTION:
         return "(pollution index)";
     case DERM_IN_MICRONEEDLING:
-        return "sessions";
+        return "(session intensity)";
     default:
         return "au per administration";
     }
@@ -217,10 +236,13 @@ static void write_entries(FILE *fp, const struct derm_params *p, const struct de
     for (int i = 0; i < sched->n; i++) {
         const struct derm_schedule_entry *e = &sched->e[i];
         fprintf(fp, "- `%s`: %s, dose %g %s", e->name, derm_schedule_input_name(e->input), e->dose, dose_units(e));
-        if (e->at_age >= 0)
-            fprintf(fp, ", from age %g, %lld time(s) every %g d, each lasting %g d", e->at_age, (long long)e->count,
-                    e->every_days, e->duration_days);
-        else
+        if (e->at_age >= 0 && e->count > 1)
+            fprintf(fp, ", from age %g, %lld times every %g d", e->at_age, (long long)e->count, e->every_days);
+        else if (e->at_age >= 0)
+            fprintf(fp, ", once at age %g", e->at_age);
+        if (e->at_age >= 0 && e->duration_days > 0)
+            fprintf(fp, ", each lasting %g d", e->duration_days);
+        else if (e->at_age < 0)
             fprintf(fp, ", from age %g to %g", e->from_age >= 0 ? e->from_age : p->run_age_start_years,
                     e->to_age >= 0 ? e->to_age : p->run_age_end_years);
         fprintf(fp, ".\n");
@@ -280,17 +302,23 @@ static void write_exposures(FILE *fp, const struct series *s, int64_t n, const s
                  {DERM_IN_CONDITIONED_MEDIUM, CM, "Conditioned medium"},
                  {DERM_IN_GROWTH_FACTOR, GFD, "Growth factors"},
                  {DERM_IN_MICRONEEDLING, MN, "Microneedling"}};
-    int any = 0;
     for (size_t k = 0; k < sizeof treat / sizeof treat[0]; k++)
-        if (in[treat[k].input]) {
-            fprintf(fp, "- %s: %.3g au delivered.\n", treat[k].what, LAST(treat[k].series));
-            any = 1;
-        }
-    if (any)
+        if (in[treat[k].input])
+            fprintf(fp, "- %s: %.3g %s.\n", treat[k].what, LAST(treat[k].series),
+                    treat[k].input == DERM_IN_MICRONEEDLING ? "sessions given (each weighted by its dose)"
+                                                            : "au delivered");
+    /* each treatment by what it acts through: vesicles through the exosome effect, growth
+     * factors through the growth-factor signal, needling through its wounds (model/wound.h) */
+    if (in[DERM_IN_EXOSOME] || in[DERM_IN_CONDITIONED_MEDIUM])
         fprintf(fp,
-                "- Treatments act through the exosome effect on fibroblasts: highest mean %.3g au at age %.1f, "
-                "%.3g at the end.\n",
+                "- Exosomes and conditioned medium act through the exosome effect on fibroblasts: highest mean "
+                "%.3g au at age %.1f, %.3g at the end.\n",
                 max_of(s, n, EXOE), age_of_max(s, n, EXOE), LAST(EXOE));
+    if (in[DERM_IN_GROWTH_FACTOR])
+        fprintf(fp, "- Growth factors act through the growth-factor signal (gf_mean) and the cells' response to it.\n");
+    if (in[DERM_IN_MICRONEEDLING])
+        fprintf(fp, "- Microneedling acts through micro-wounds: the matrix they clear refills with new collagen and "
+                    "elastin (wound.*), with the wound's own signals.\n");
     fprintf(fp, "\nTo see what an entry did, run the same config and seed without it and compare the two runs: "
                 "`dermsim compare RUN_WITHOUT RUN_WITH`.\n\n");
 }
@@ -305,16 +333,27 @@ static void write_synthesis(FILE *fp, const struct series *s, int64_t n)
     if (REL(ATT) < -0.02)
         fprintf(fp, "%scells lost attachment to intact collagen (mean %.3f -> %.3f)", sep[k++ ? 1 : 0], FIRST(ATT),
                 LAST(ATT));
-    if (LAST(SEN) > FIRST(SEN) + 0.01)
-        fprintf(fp, "%sthe senescent share rose (%.1f %% -> %.1f %%)", sep[k++ ? 1 : 0], 100.0 * FIRST(SEN),
-                100.0 * LAST(SEN));
-    if (REL(ESTR) < -0.02)
-        fprintf(fp, "%sestrogen fell (%.2f -> %.2f of its premenopausal level)", sep[k++ ? 1 : 0], FIRST(ESTR),
-                LAST(ESTR));
-    if (REL(TGFR) < -0.02)
-        fprintf(fp, "%sTGF-beta responsiveness fell (%.2f -> %.2f)", sep[k++ ? 1 : 0], FIRST(TGFR), LAST(TGFR));
-    if (LAST(AP1) > FIRST(AP1) * 1.02 + 1e-9)
-        fprintf(fp, "%sAP-1 rose (%.2f -> %.2f)", sep[k++ ? 1 : 0], FIRST(AP1), LAST(AP1));
+    else if (REL(ATT) > 0.02)
+        fprintf(fp, "%scells gained attachment to intact collagen (mean %.3f -> %.3f)", sep[k++ ? 1 : 0], FIRST(ATT),
+                LAST(ATT));
+    if (fabs(LAST(SEN) - FIRST(SEN)) > 0.01)
+        fprintf(fp, "%sthe senescent share %s (%.1f %% -> %.1f %%)", sep[k++ ? 1 : 0],
+                LAST(SEN) > FIRST(SEN) ? "rose" : "fell", 100.0 * FIRST(SEN), 100.0 * LAST(SEN));
+    /* estrogen by its extremes too: hormone therapy raises it for years inside the run */
+    const double e_max = max_of(s, n, ESTR);
+    if (e_max > FIRST(ESTR) * 1.02 + 1e-9 && e_max > LAST(ESTR) * 1.02 + 1e-9)
+        fprintf(fp, "%sestrogen rose to %.2f of its premenopausal level (age %.1f) and ended at %.2f (from %.2f)",
+                sep[k++ ? 1 : 0], e_max, age_of_max(s, n, ESTR), LAST(ESTR), FIRST(ESTR));
+    else if (fabs(REL(ESTR)) > 0.02)
+        fprintf(fp, "%sestrogen %s (%.2f -> %.2f of its premenopausal level)", sep[k++ ? 1 : 0],
+                REL(ESTR) < 0 ? "fell" : "rose", FIRST(ESTR), LAST(ESTR));
+    if (fabs(REL(TGFR)) > 0.02)
+        fprintf(fp, "%sTGF-beta responsiveness %s (%.2f -> %.2f)", sep[k++ ? 1 : 0], REL(TGFR) < 0 ? "fell" : "rose",
+                FIRST(TGFR), LAST(TGFR));
+    if (fabs(LAST(AP1) - FIRST(AP1)) >= 0.005 && /* shown to two decimals */
+        (LAST(AP1) > FIRST(AP1) * 1.02 || LAST(AP1) < FIRST(AP1) * 0.98))
+        fprintf(fp, "%sAP-1 %s (%.2f -> %.2f)", sep[k++ ? 1 : 0], LAST(AP1) > FIRST(AP1) ? "rose" : "fell", FIRST(AP1),
+                LAST(AP1));
     if (k)
         fprintf(fp, ".\n");
     else
@@ -412,6 +451,7 @@ static void write_decades(FILE *fp, const struct series *s, int64_t n)
 {
     const double *age = s[AGE].v;
     double a0 = FIRST(AGE), a1 = LAST(AGE), ha0 = FIRST(HAH) + FIRST(HAL);
+    if (ceil(a0 / 10.0) * 10.0 > a1 + 1e-9) return; /* no decade inside the run: no table */
     fprintf(fp, "## By decade\n\n| age (y) | collagen (rel.) | fragmented | fibroblasts /mm^3 | senescent | "
                 "elastin (rel.) | HA (rel.) | thickness (µm) |\n|---|---|---|---|---|---|---|---|\n");
     for (double a = ceil(a0 / 10.0) * 10.0; a <= a1 + 1e-9; a += 10.0) {

@@ -159,7 +159,7 @@ def report_of(tmp_path, name, *sets, end=27):
     assert r.returncode == 0, r.stderr
     import h5py
     with h5py.File(out / "run.h5", "r") as f:
-        series = {k: f[k][()] for k in ("attachment_mean", "senescent_fraction", "ros_mean")}
+        series = {k: f[k][()] for k in ("attachment_mean", "senescent_fraction", "ros_mean", "estrogen")}
     return (out / "report.md").read_text(encoding="utf-8"), series
 
 
@@ -190,6 +190,29 @@ def test_report_names_only_scheduled_inputs(tmp_path):
     assert f"- Smoking acts through ROS: mean ROS {ros[0]:.2f} at the start, {ros[-1]:.2f} at the end" in head
     for word in ("UV:", "Exosomes:", "Glucose:"):
         assert word not in head, word
+
+
+def test_report_says_what_each_treatment_acts_through(tmp_path):
+    """Needling and growth factors are not said to act through the exosome effect; hormone
+    therapy and switched-off ageing processes are named; estrogen's rise under therapy is told
+    from its highest value, not only its first and last."""
+    md, s = report_of(tmp_path, "mngf", "schedule.mn.input=microneedling", "schedule.mn.dose=1",
+                      "schedule.mn.at_age=25.5", "schedule.mn.count=2", "schedule.mn.every_days=30",
+                      "schedule.gf.input=growth_factor", "schedule.gf.dose=1", "schedule.gf.at_age=26")
+    head = md.split("## What happened")[0]
+    assert "exosome effect" not in head
+    assert "- Growth factors act through the growth-factor signal" in head
+    assert "- Microneedling acts through micro-wounds" in head
+    assert "2 times every 30 d" in head and "once at age 26" in head and "lasting 0 d" not in head
+    md, s = report_of(tmp_path, "hrt", "subject.sex=female",
+                      "subject.hrt_start_years=26", "subject.hrt_end_years=26.5", "subject.hrt_level=2",
+                      "ageing.glycation=false")
+    head = md.split("## What happened")[0]
+    assert "hormone therapy from age 26.0 to 26.5 at 2 of the premenopausal estrogen" in head
+    assert "switched off: glycation (ageing.*)" in head
+    e = s["estrogen"]
+    assert e.max() > 1.5 * max(e[0], e[-1]), "hormone therapy at level 2 raised estrogen inside the run"
+    assert f"estrogen rose to {e.max():.2f} of its premenopausal level" in md
 
 
 def _trend(rel):

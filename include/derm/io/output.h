@@ -212,9 +212,10 @@ derm_status derm_output_read_profile(const char *h5_path, const char *name, doub
  *  a single integer (*completed = 0). */
 derm_status derm_output_read_completed(const char *h5_path, int *completed, struct derm_err *err);
 
-/** The resolved configuration a run file was made with (its root attribute config_resolved);
- *  *text is malloc'd (caller frees). Read in this process: verify the file first. */
-derm_status derm_output_read_config(const char *h5_path, char **text, struct derm_err *err);
+/** A root text attribute of a run file ("config_resolved": the resolved configuration it was
+ *  made with; "software_version", "git_describe": the build that made it); *text is malloc'd
+ *  (caller frees). Read in this process: verify the file first. */
+derm_status derm_output_read_text(const char *h5_path, const char *name, char **text, struct derm_err *err);
 
 /** HDF5 library version string, e.g. "1.10.8". */
 const char *derm_output_hdf5_version(void);

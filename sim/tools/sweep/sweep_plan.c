@@ -244,7 +244,7 @@ int derm_sweep_run_matches(const char *dir, const struct derm_sweep_row *row, co
     struct derm_err e = {0};
     int same = 0;
     snprintf(base, sizeof base, "%s/base.yaml", dir);
-    derm_status st = got && want ? derm_output_read_config(h5, &text, &e) : DERM_ENOMEM;
+    derm_status st = got && want ? derm_output_read_text(h5, "config_resolved", &text, &e) : DERM_ENOMEM;
     if (st == DERM_OK) {
         derm_params_defaults(&got->p);
         st = derm_config_load_string(text, h5, &got->p, &got->s, NULL, &e);
