@@ -23,7 +23,8 @@ remainder 1 - sum(shares) is printed too; a negative share means the model loses
 without that mechanism.
 
 Writes the runs to DIR/<arm>/seed<N>/ (default DIR out/ageing_budget; ``--reuse`` keeps
-complete runs already there), the table as markdown (DIR/ageing_budget.md or --markdown)
+complete runs already there that were made from the same config file, seed and --set
+options, and makes the others again), the table as markdown (DIR/ageing_budget.md or --markdown)
 and CSV (DIR/ageing_budget.csv or --csv: one row per arm, per-seed ratios in columns), and
 prints the markdown table. Runs are single-threaded, -j at a time (default 1), without
 fields, agents or report.html.
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import math
 import os
 import shlex
 import subprocess
@@ -108,18 +110,32 @@ def complete(h5):
         return False
 
 
+def run_key(config, seed, extra):
+    """What a run of an arm was made from: the config file's bytes, the seed and the --set list.
+    Written beside the run (ageing_budget.run), so that --reuse keeps only a run of the same."""
+    import hashlib
+    import json
+
+    return json.dumps({"config_sha256": hashlib.sha256(Path(config).read_bytes()).hexdigest(),
+                       "seed": int(seed), "set": list(extra)}, sort_keys=True)
+
+
 def run_one(binary, config, out, seed, extra, reuse):
     """Run one arm and seed (single-threaded, totals only); return the wall time in s."""
-    if reuse and complete(out / "run.h5"):
+    key, made = run_key(config, seed, extra), out / "ageing_budget.run"
+    if reuse and complete(out / "run.h5") and made.is_file() and made.read_text() == key:
         return 0.0
     env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE", HDF5_USE_FILE_LOCKING="FALSE",
                DERMSIM_REPORT_HTML="0")
     argv = [binary, "run", str(config), "-o", str(out), "--seed", str(seed), "--threads", "1", "--quiet",
             "--set", "output.write_fields=false", "--set", "output.write_agents=false", *extra]
+    if reuse and made.is_file():  # this script's own run of something else: replaced
+        argv.append("--overwrite")
     t0 = time.monotonic()
     r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{shlex.join(argv)} failed (exit {r.returncode}): {r.stderr.strip()}")
+    made.write_text(key)
     return time.monotonic() - t0
 
 
@@ -227,6 +243,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         seeds = parse_seeds(args.seeds)
+        for which, t in (("--age", args.age), ("--ref-age", args.ref_age)):
+            if t is not None and not math.isfinite(t):
+                raise UsageError(f"{which} must be a finite number of years, got '{t}'")
         config = Path(args.config)
         if not config.is_file():
             raise UsageError(f"--config: {config}: no such file")
@@ -266,10 +285,17 @@ def main(argv=None):
     md = markdown(rows, remainder, args.var, args.age, ref, seeds)
     md_path = Path(args.markdown) if args.markdown else out / "ageing_budget.md"
     csv_path = Path(args.csv) if args.csv else out / "ageing_budget.csv"
-    for path in (md_path, csv_path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    md_path.write_text(md)
-    write_csv(csv_path, rows, remainder, args.var, args.age, ref, seeds)
+    try:  # both tables or a one-line error (a directory in the way, no permission, a full disk)
+        for path in (md_path, csv_path):
+            if path.is_dir():
+                raise OSError(f"{path} is a directory; expected a file name")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        md_path.write_text(md)
+        write_csv(csv_path, rows, remainder, args.var, args.age, ref, seeds)
+    except OSError as e:
+        print(f"ageing_budget: cannot write the tables: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""),
+              file=sys.stderr)
+        return 1
     runs = len(jobs) - sum(1 for w in walls if w == 0.0)
     cpu = sum(walls)
     print(md, end="")

@@ -143,7 +143,37 @@ def test_reuse_rereads_without_running(budget):
     assert (d / "table2.md").read_text() == budget["md"]
 
 
+def test_reuse_keeps_only_runs_of_the_same_config(budget):
+    """A run made from another config, seed or --set (its ageing_budget.run record differs) is
+    made again, not reused: here one run's record is changed, so exactly one run is made and
+    the table stays the same (the config did not change)."""
+    d = budget["dir"]
+    args = list(budget["args"])
+    args[args.index("--markdown") + 1] = d / "table3.md"
+    args[args.index("--csv") + 1] = d / "table3.csv"
+    record = d / "out" / "full" / "seed1" / "ageing_budget.run"
+    assert record.is_file()
+    record.write_text(record.read_text().replace('"seed": 1', '"seed": 99'))
+    r = script(*args, "--reuse", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "(1 run now" in r.stdout, r.stdout[-300:]
+    assert (d / "table3.md").read_text() == budget["md"]
+    assert '"seed": 1' in record.read_text()
+
+
+def test_tables_not_written_over_a_directory(budget, tmp_path):
+    d = budget["dir"]
+    args = list(budget["args"])
+    (tmp_path / "t.md").mkdir()
+    args[args.index("--markdown") + 1] = tmp_path / "t.md"
+    args[args.index("--csv") + 1] = tmp_path / "t.csv"
+    r = script(*args, "--reuse", timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith("ageing_budget: cannot write the tables:") and "is a directory" in r.stderr
+
+
 @pytest.mark.parametrize("args, fragment", [
+    (["--age", "nan"], "finite"),
     (["--seeds", "a,b"], "--seeds"),
     (["--seeds", "1,1"], "--seeds"),
     (["--config", "/nonexistent.yaml"], "no such file"),
