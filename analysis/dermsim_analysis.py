@@ -643,6 +643,11 @@ def series_table(runs: Union[Dict[str, Run], Sequence[Run]], name: str,
     by its own value at the row nearest that age.
     """
     items = list(runs.items() if isinstance(runs, dict) else ((r.name, r) for r in runs))
+    seen = {}
+    for i, (key, run) in enumerate(items):  # runs of one name (a list): name, name#2, ... as load_runs does
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            items[i] = (f"{key}#{seen[key]}", run)
     curves = {}
     for key, run in items:
         s = run.series[name]

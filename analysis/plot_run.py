@@ -607,11 +607,23 @@ def main(argv=None) -> int:
         print(f"plot_run.py: warning: run {run.path} is incomplete (completed=0)", file=sys.stderr)
     import matplotlib
     matplotlib.use("Agg")
-    outdir = Path(args.outdir) if args.outdir else run.path.parent / "plots"
-    outdir.mkdir(parents=True, exist_ok=True)
 
     def names(arg):
         return [n.strip() for n in arg.split(",") if n.strip()] if arg else None
+    # names the run does not hold: refused with what it holds (never a figure silently left out)
+    for opt, arg, have in (("--profiles", args.profiles, set(run.profiles) | set(run.fields)),
+                           ("--fields", args.fields, set(run.fields))):
+        unknown = [n for n in (names(arg) or []) if n not in have]
+        if unknown:
+            print(f"plot_run.py: error: {opt}: {', '.join(unknown)} not in {run.path} (it holds: "
+                  f"{', '.join(sorted(have)) or 'none'})", file=sys.stderr)
+            return 2
+    outdir = Path(args.outdir) if args.outdir else run.path.parent / "plots"
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"plot_run.py: error: -o {outdir}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     written = [plot_totals(run, outdir), plot_firmness(run, outdir),
                plot_profiles(run, outdir, names(args.profiles)),
                plot_slices(run, outdir, fields=names(args.fields), depth=args.depth), plot_agents(run, outdir)]

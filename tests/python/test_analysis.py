@@ -388,6 +388,13 @@ def test_load_runs_and_series_table(tmp_path):
     np.testing.assert_allclose(t.index, syn.AGES)  # same ages: nothing interpolated
     with pytest.raises(FileNotFoundError):
         da.load_runs(str(tmp_path / "nothing_*"))
+    # a list of runs that share a name keeps every one of them, named as load_runs names them
+    (tmp_path / "other" / "control").mkdir(parents=True)
+    syn.write_synthetic(tmp_path / "other" / "control" / "run.h5", ages=syn.AGES + 1.0)
+    both = [da.open_run(tmp_path / "control"), da.open_run(tmp_path / "other" / "control")]
+    t = da.series_table(both, "collagen_total")
+    assert list(t.columns) == ["control", "control#2"]
+    assert t.index[t["control"].isna()].tolist() == [66.0] and t.index[t["control#2"].isna()].tolist() == [25.0]
 
 
 def test_series_table_aligned_on_age(tmp_path):
@@ -461,6 +468,49 @@ def test_plot_run_cli_errors(tmp_path, target):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("plot_run.py: error:"), proc.stderr
     assert not (tmp_path / "plots").exists()
+
+
+def test_plot_run_cli_refuses_unknown_names_and_a_file_as_outdir(tmp_path):
+    """Names the run does not hold are refused (not a figure silently left out); -o naming a
+    file is one line, no traceback."""
+    syn.write_synthetic(tmp_path / "run.h5")
+    proc = run_cli(tmp_path, "--profiles", "nosuch,collagen_intact", "-o", tmp_path / "plots")
+    assert proc.returncode == 2 and "--profiles: nosuch not in" in proc.stderr, proc.stderr
+    proc = run_cli(tmp_path, "--fields", "alsobad", "-o", tmp_path / "plots")
+    assert proc.returncode == 2 and "--fields: alsobad not in" in proc.stderr, proc.stderr
+    assert not (tmp_path / "plots").exists()
+    (tmp_path / "afile").write_text("mine")
+    proc = run_cli(tmp_path, "-o", tmp_path / "afile")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and (tmp_path / "afile").read_text() == "mine"
+
+
+CUTOMETER_PLOT = ANALYSIS / "cutometer_plot.py"
+
+
+def test_cutometer_plot_cli(tmp_path):
+    """The curve of `dermsim cutometer` drawn; a missing, binary, header-less or empty CSV and a
+    non-PNG or unwritable output are one-line errors, never a traceback or an empty plot."""
+    good = tmp_path / "curve.csv"
+    good.write_text("t_s,height_mm_age_25.00,height_mm_age_70.00\n0,0,0\n1,0.2,0.3\n2,0.25,0.35\n3,0.05,0.1\n")
+    run = lambda *a: subprocess.run([sys.executable, str(CUTOMETER_PLOT), *map(str, a)],  # noqa: E731
+                                    capture_output=True, text=True, timeout=120)
+    proc = run(good, tmp_path / "curve.png")
+    assert proc.returncode == 0, proc.stderr
+    check_png(tmp_path / "curve.png")
+    (tmp_path / "bin.csv").write_bytes(b"\x89\xd0\xff\x00garbage")
+    (tmp_path / "head.csv").write_text("t_s,x\n1,2\n2,3\n")
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "rows.csv").write_text("t_s,height_mm_age_25.00\n")
+    for src, out, code in ((tmp_path / "missing.csv", tmp_path / "a.png", 2), (tmp_path / "bin.csv", tmp_path / "a.png", 2),
+                           (tmp_path / "head.csv", tmp_path / "a.png", 2), (tmp_path / "empty.csv", tmp_path / "a.png", 2),
+                           (tmp_path / "rows.csv", tmp_path / "a.png", 2), (tmp_path, tmp_path / "a.png", 2),
+                           (good, tmp_path / "precious.txt", 2), (good, tmp_path / "no" / "dir.png", 1)):
+        proc = run(src, out)
+        assert proc.returncode == code, (src, out, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.startswith("cutometer_plot.py: ")
+    assert not (tmp_path / "a.png").exists()
 
 
 def test_plot_run_cli(best_h5, tmp_path):
