@@ -26,6 +26,7 @@ import html
 import io
 import os
 import re
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -278,7 +279,7 @@ def build(run_dir: Path) -> str:
         fig, notes = fn(run)
         parts.append(figure_html(fig, title, notes, alt))
     # into a new directory: this one holds the run (and `run` refuses an OUTDIR with a run)
-    cmd = f"dermsim run {run.path.parent / 'resolved.yaml'} -o {run.path.parent}-rerun"
+    cmd = f"dermsim run {shlex.quote(str(run.path.parent / 'resolved.yaml'))} -o {shlex.quote(f'{run.path.parent}-rerun')}"
     parts.append(f'<h2 id="reproduce">Reproduce</h2><pre>{html.escape(cmd)}</pre>'
                  f"<p>dermsim {html.escape(str(a.get('software_version', '?')))} "
                  f"(git {html.escape(str(a.get('git_describe', '?')))}), "

@@ -106,9 +106,37 @@ int app_load_run_config(const char *cmd, const char *yaml, struct derm_params *p
     return rc;
 }
 
+/* text as one shell word into out (size n): as it is when it holds only safe characters,
+ * else in single quotes (a ' as '\''). */
+static void shell_word(const char *text, char *out, size_t n)
+{
+    const int safe =
+        text[0] &&
+        strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+-=:,@%") == strlen(text);
+    size_t k = 0;
+    if (safe) {
+        snprintf(out, n, "%s", text);
+        return;
+    }
+    if (k + 1 < n) out[k++] = '\'';
+    for (const char *c = text; *c && k + 5 < n; c++) {
+        if (*c == '\'') {
+            memcpy(out + k, "'\\''", 4);
+            k += 4;
+        } else
+            out[k++] = *c;
+    }
+    if (k + 1 < n) out[k++] = '\'';
+    out[k < n ? k : n - 1] = '\0';
+}
+
 void app_reproduce_command(char *buf, size_t n, const char *yaml, const char *dir)
 {
-    snprintf(buf, n, "dermsim run %s -o %s-rerun", yaml, dir);
+    char y[4400], d[4400], rerun[4200];
+    snprintf(rerun, sizeof rerun, "%s-rerun", dir);
+    shell_word(yaml, y, sizeof y);
+    shell_word(rerun, d, sizeof d);
+    snprintf(buf, n, "dermsim run %s -o %s", y, d);
 }
 
 int app_parse_cli(int argc, char **argv, struct app_cli *c)

@@ -26,7 +26,18 @@ static const char *shorten(const char *path, const char *root)
 int app_cmd_notebook(int argc, char **argv)
 {
     if (argc > 3) return app_usage_error("'notebook' takes at most one run directory, got also '%s'", argv[3]);
+    if (argc == 3 && argv[2][0] == '-')
+        return app_usage_error("'notebook' takes RUN_DIR; unknown option '%s'", argv[2]);
+    /* a run's directory, or its run file (the directory holding it, as report and cutometer) */
+    char dir[4096];
     const char *run = argc == 3 ? argv[2] : "out/quickstart";
+    const size_t len = strlen(run);
+    if (len >= 7 && !strcmp(run + len - 7, "/run.h5") && len - 7 < sizeof dir) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(len - 7), run);
+        run = dir;
+    } else if (!strcmp(run, "run.h5")) {
+        run = ".";
+    }
     char quick[4096], sweep[4096], root[PATH_MAX], cwd[PATH_MAX], h5[PATH_MAX + 4200];
     if (app_analysis_script("quickstart.ipynb", quick, sizeof quick) != 0) {
         fprintf(stderr, "dermsim: notebook: %s not found; set DERMSIM_SOURCE_DIR to the dermsim source tree\n", quick);

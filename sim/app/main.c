@@ -3,6 +3,7 @@
  * codes (0 ok, 2 usage/config, 1 runtime/I-O, 130 interrupted); everything else lives in the
  * library (dermsim_core) and the sweep tool (dermsim_sweep). */
 #define _POSIX_C_SOURCE 200809L /* setenv, execv */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,7 @@ static int computes(const char *cmd)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(app_usage, stderr);
@@ -142,4 +143,18 @@ int main(int argc, char **argv)
         return app_cmd_check(&c);
     }
     return app_cmd_run(&c, argc, argv);
+}
+
+/* What a command printed must have reached its reader: a failed write to standard output
+ * (a full disk, a closed pipe's reader gone, /dev/full) is an error, not exit 0. */
+int main(int argc, char **argv)
+{
+    const int rc = dispatch(argc, argv);
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        const int e = errno;
+        fprintf(stderr, "dermsim: cannot write to standard output%s%s\n", e ? ": " : "", e ? strerror(e) : "");
+        return rc ? rc : 1;
+    }
+    return rc;
 }

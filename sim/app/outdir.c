@@ -85,12 +85,18 @@ derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, str
      * user edited included) */
     const char *done[] = {P->h5, P->yaml, P->md, P->xdmf, P->view, P->html};
     const char *unfinished[] = {P->part_h5, P->ckpt, P->part_yaml, P->part_md, P->part_xdmf, P->handover};
+    const int resumable = exists(P->ckpt) || exists(P->handover);
     for (size_t i = 0; i < sizeof unfinished / sizeof unfinished[0] && !overwrite; i++)
-        if (exists(unfinished[i]))
+        if (exists(unfinished[i]) && resumable)
             return derm_err_set(err, DERM_EUSAGE,
                                 "%s holds an unfinished run (%s); continue it with 'dermsim resume %s', or start "
                                 "again with --overwrite",
                                 P->dir, strrchr(unfinished[i], '/') + 1, P->dir);
+        else if (exists(unfinished[i]))
+            return derm_err_set(err, DERM_EUSAGE,
+                                "%s holds an unfinished run (%s) that wrote no checkpoint, so it cannot be resumed; "
+                                "start it again with --overwrite",
+                                P->dir, strrchr(unfinished[i], '/') + 1);
     for (size_t i = 0; i < sizeof done / sizeof done[0] && !overwrite; i++)
         if (exists(done[i]))
             return derm_err_set(err, DERM_EUSAGE,

@@ -154,3 +154,21 @@ def test_notebook_prints_how_to_open(tmp_path):
     assert f"DERMSIM_RUN={tmp_path}/myrun/run.h5" in r.stdout
     assert f"{ROOT.resolve()}/analysis/quickstart.ipynb" in r.stdout
     assert "No run at" in r.stdout
+
+
+@pytest.mark.parametrize("args", [["params"], ["--help"], ["--version"], ["help", "run"]])
+def test_a_failed_write_to_stdout_is_an_error(args):
+    """Output that cannot be written (here a pipe whose reader is gone, SIGPIPE ignored: EPIPE)
+    gives exit 1 and a one-line message, never exit 0."""
+    import signal
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([BIN, *args], stdout=w, stderr=subprocess.PIPE, text=True, timeout=60,
+                           env=dict(os.environ, HDF5_USE_FILE_LOCKING="FALSE"),
+                           preexec_fn=lambda: signal.signal(signal.SIGPIPE, signal.SIG_IGN))
+    finally:
+        os.close(w)
+    assert p.returncode == 1, p.stderr
+    assert p.stderr.strip().startswith("dermsim: cannot write to standard output"), p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr

@@ -647,3 +647,36 @@ def test_check_names_the_threads():
     p = subprocess.run([dermsim_bin(), "check", str(quick)], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        env=child_env(DERMSIM_VOXELS_PER_THREAD="lots"), timeout=60)
     assert p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "'lots'" in p.stderr, p.stderr
+
+
+def test_unfinished_directory_advice(tmp_path):
+    """A directory with an unfinished run: resume is offered only where a checkpoint was
+    written; otherwise --overwrite (never advice that resume then refuses)."""
+    out = tmp_path / "u"
+    out.mkdir()
+    (out / "run.partial.h5").write_bytes(b"")
+    p = dermsim("run", TINY, "-o", out, "--quiet")
+    assert p.returncode == 2 and "wrote no checkpoint, so it cannot be resumed" in p.stderr, p.stderr
+    assert "dermsim resume" not in p.stderr
+    (out / "checkpoint.h5").write_bytes(b"")
+    p = dermsim("run", TINY, "-o", out, "--quiet")
+    assert p.returncode == 2 and f"continue it with 'dermsim resume {out}'" in p.stderr, p.stderr
+    # a user's own view script or page in an empty directory is not replaced
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "run_paraview.py").write_text("# my view\n")
+    p = dermsim("run", TINY, "-o", mine, "--quiet")
+    assert p.returncode == 2 and "already holds a run (run_paraview.py)" in p.stderr, p.stderr
+    assert (mine / "run_paraview.py").read_text() == "# my view\n"
+
+
+def test_reproduce_command_is_one_shell_line(tmp_path):
+    """report.md's command quotes paths with spaces and quotes: pasted into a shell it names
+    this run's resolved.yaml and a new directory beside it."""
+    import shlex
+    out = tmp_path / "my run's dir"
+    p = short_run(out)
+    assert p.returncode == 0, p.stderr
+    line = [l for l in (out / "report.md").read_text().splitlines() if l.startswith("- Command: `")][0]
+    words = shlex.split(line[len("- Command: `"):-1])
+    assert words == ["dermsim", "run", str(out / "resolved.yaml"), "-o", f"{out}-rerun"], words
