@@ -680,3 +680,14 @@ def test_reproduce_command_is_one_shell_line(tmp_path):
     line = [l for l in (out / "report.md").read_text().splitlines() if l.startswith("- Command: `")][0]
     words = shlex.split(line[len("- Command: `"):-1])
     assert words == ["dermsim", "run", str(out / "resolved.yaml"), "-o", f"{out}-rerun"], words
+
+
+def test_overwrite_removes_the_old_runs_page(tmp_path):
+    """--overwrite replaces a run whole: the old run's report.html does not stay beside the
+    new run.h5 when no new page is written (DERMSIM_REPORT_HTML=0, as in sweeps)."""
+    out = tmp_path / "o"
+    assert short_run(out).returncode == 0
+    (out / "report.html").write_text("<p>the old run, seed 7</p>")
+    p = short_run(out, "--overwrite", "--seed", "8")
+    assert p.returncode == 0, p.stderr
+    assert not (out / "report.html").exists()
