@@ -38,7 +38,15 @@ void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedul
                             double *w_k)
 {
     const double h = g->h_um, lz = (double)g->nz * h;
-    double sum = 0.0;
+    double sum = 0.0, whole = 0.0; /* the profile's mass in the block, and below the surface */
+    if (open_depth_um > 0.0)
+        whole = open_depth_um;
+    else if (e->input == DERM_IN_MICRONEEDLING || e->route == DERM_ROUTE_SYSTEMIC)
+        whole = 0.0; /* normalised to the block */
+    else if (e->route == DERM_ROUTE_INTRADERMAL)
+        whole = 0.5 * erfc(-e->depth_um / (e->spread_um * sqrt(2.0))); /* the mass below z = 0 */
+    else if (e->route == DERM_ROUTE_TOPICAL)
+        whole = e->penetration_um;
     for (int64_t k = 0; k < g->nz; k++) {
         const double z0 = (double)k * h, z1 = z0 + h;
         double m;
@@ -59,9 +67,11 @@ void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedul
         w_k[k] = m;
         sum += m;
     }
-    /* the block is inside the treated tissue: what the profile puts outside it is taken
-     * as reflected back, so the whole dose enters the block */
-    for (int64_t k = 0; k < g->nz; k++) w_k[k] = sum > 0.0 ? w_k[k] / (sum * h) : 1.0 / lz;
+    /* what would leave through the skin surface is reflected back (the profile normalised
+     * over the tissue, `whole`); what lies below the block is outside the simulated tissue and
+     * does not enter it (sum < whole) */
+    const double norm = whole > sum ? whole : sum;
+    for (int64_t k = 0; k < g->nz; k++) w_k[k] = norm > 0.0 ? w_k[k] / (norm * h) : 1.0 / lz;
 }
 
 /* Add amount (au um, a column) with depth weights w_k (per um) as a source over dt. */
@@ -82,8 +92,11 @@ void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_tre
         const int in = e->input;
         /* microneedling's own response is the wound it makes (model/wound.h) */
         if (in != DERM_IN_EXOSOME && in != DERM_IN_CONDITIONED_MEDIUM && in != DERM_IN_GROWTH_FACTOR) continue;
-        /* two passes for topical products: through closed skin, and through open channels */
-        const double parts[2] = {dose - x->dose_open[i], x->dose_open[i]};
+        /* two passes for topical products: through intact skin (a trace of it crosses), and
+         * through open channels (all of it) */
+        const double closed = dose - x->dose_open[i];
+        const double parts[2] = {e->route == DERM_ROUTE_TOPICAL ? closed * c->topical_intact_fraction : closed,
+                                 x->dose_open[i]};
         for (int pass = 0; pass < 2; pass++) {
             const double d = parts[pass];
             if (!(d > 0.0)) continue;

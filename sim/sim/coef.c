@@ -210,6 +210,7 @@ static void build_inputs(const struct derm_params *p, struct derm_coefs *c)
     t->gf_level = p->treatment_gf_level;
     t->gf_tgfb_level = p->treatment_gf_tgfb_level;
     t->cm_exosome_share = p->treatment_cm_exosome_share;
+    t->topical_intact_fraction = p->treatment_topical_intact_fraction;
     t->exosome_decay_h = DERM_LN2 / p->signal[DERM_S_EXOSOME].half_life_h;
     struct derm_wound_coef *w = &c->wound;
     w->microneedling_fraction = p->wound_microneedling_fraction;

@@ -56,14 +56,35 @@ static void test_profiles_normalised_and_shaped(void **state)
     derm_schedule_entry_defaults(&e, "t");
     e.input = DERM_IN_EXOSOME;
     double w[NZ];
+    /* the share inside the block (600 um): an injection at 300 +- 150 um loses its tail below
+     * the block, what reaches above the surface reflected back in; a topical product's
+     * exponential its part below 600 um; a drip is uniform in the block */
+    const double lz = 20.0 * NZ, r2 = 150.0 * sqrt(2.0);
+    const double in_block[3] = {(erf((lz - 300.0) / r2) + erf(300.0 / r2)) / (1.0 + erf(300.0 / r2)),
+                                1.0 - exp(-lz / 30.0), 1.0};
     const int routes[] = {DERM_ROUTE_INTRADERMAL, DERM_ROUTE_TOPICAL, DERM_ROUTE_SYSTEMIC};
     for (int r = 0; r < 3; r++) {
         e.route = routes[r];
         derm_treatment_profile(&g, &e, 0.0, w);
         double sum = 0.0;
         for (int k = 0; k < NZ; k++) sum += w[k] * 20.0;
-        assert_true(fabs(sum - 1.0) < 1e-12);
+        assert_true(fabs(sum - in_block[r]) < 1e-12);
     }
+    assert_true(in_block[0] < 0.98 && in_block[0] > 0.96);
+    /* an injection below the block leaves (almost) nothing in it; channels deeper than the
+     * block bring it the share of their depth it holds */
+    e.route = DERM_ROUTE_INTRADERMAL;
+    e.depth_um = 5000.0;
+    e.spread_um = 150.0;
+    derm_treatment_profile(&g, &e, 0.0, w);
+    double deep = 0.0;
+    for (int k = 0; k < NZ; k++) deep += w[k] * 20.0;
+    assert_true(deep < 1e-12);
+    e.route = DERM_ROUTE_TOPICAL;
+    derm_treatment_profile(&g, &e, 1200.0, w);
+    for (int k = 0; k < NZ; k++) assert_true(fabs(w[k] - 1.0 / 1200.0) < 1e-15);
+    e.route = DERM_ROUTE_SYSTEMIC;
+    derm_treatment_profile(&g, &e, 0.0, w);
     /* systemic: uniform */
     for (int k = 0; k < NZ; k++) assert_true(fabs(w[k] - 1.0 / (20.0 * NZ)) < 1e-15);
     e.route = DERM_ROUTE_INTRADERMAL;
@@ -114,6 +135,7 @@ static void test_sources_conserve_doses(void **state)
     derm_schedule_entry_defaults(e, "cm");
     e->input = DERM_IN_CONDITIONED_MEDIUM;
     e->source = DERM_SOURCE_AMNION;
+    e->route = DERM_ROUTE_SYSTEMIC; /* uniform: the whole dose in the block */
     sched.n = 1;
     struct derm_exposure x = {0};
     x.dose[0] = 2.0;
@@ -170,21 +192,31 @@ static void test_open_channels_and_microneedling(void **state)
     double w[NZ], mix[DERM_SOURCE_COUNT] = {0};
     const double dt = 24.0, col = tc.column_um;
     derm_treatment_add_sources(&g, &tc, &sched, &x, dt, src, mix, w);
-    /* the whole exosome dose enters, part of it deeper */
-    assert_true(fabs(column(&g, src[DERM_S_EXOSOME], dt) - 3.0 * tc.exosome_level * col) < 1e-9 * 3.0 * col);
-    assert_true(fabs(mix[DERM_SOURCE_ADIPOSE] - 3.0 * tc.exosome_level) < 1e-12);
-    /* 160-180 um: mostly what came through the channels (uniform over 200 um), plus the tail
-     * of the closed-skin profile */
-    double wc[NZ];
+    /* through the channels the whole third enters; of the two thirds on intact skin only
+     * treatment.topical_intact_fraction crosses (its exponential's share in the block) */
+    double wc[NZ], share = 0.0;
     derm_treatment_profile(&g, &sched.e[0], 0.0, wc);
+    for (int k = 0; k < NZ; k++) share += wc[k] * 20.0;
+    const double f = tc.topical_intact_fraction, delivered = 1.0 + 2.0 * f * share;
+    assert_true(f > 0.0 && f < 0.05);
+    assert_true(fabs(column(&g, src[DERM_S_EXOSOME], dt) - delivered * tc.exosome_level * col) <
+                1e-9 * delivered * col);
+    assert_true(fabs(mix[DERM_SOURCE_ADIPOSE] - (1.0 + 2.0 * f) * tc.exosome_level) < 1e-12);
+    /* 160-180 um: what came through the channels (uniform over 200 um), plus the trace that
+     * crossed intact skin */
     const int64_t k8 = 8 * g.nx * g.ny;
     const double through = 1.0 * tc.exosome_level * col / 200.0 / dt;
-    const double closed = 2.0 * tc.exosome_level * col * wc[8] / dt;
-    assert_true(closed < 0.1 * through);
+    const double closed = 2.0 * f * tc.exosome_level * col * wc[8] / dt;
+    assert_true(closed < 0.01 * through);
     assert_true(fabs(src[DERM_S_EXOSOME][k8] - (through + closed)) < 1e-12 * through);
-    /* below the channels only the closed-skin tail arrives */
-    assert_true(fabs(src[DERM_S_EXOSOME][12 * g.nx * g.ny] - 2.0 * tc.exosome_level * col * wc[12] / dt) <
+    /* below the channels only that trace's tail arrives */
+    assert_true(fabs(src[DERM_S_EXOSOME][12 * g.nx * g.ny] - 2.0 * f * tc.exosome_level * col * wc[12] / dt) <
                 1e-12 * through);
+    /* the same serum on intact skin alone: 1 % of what the channels let in */
+    for (int q = 0; q < DERM_NSIGNAL; q++) memset(src[q], 0, (size_t)g.n * sizeof(double));
+    x.dose_open[0] = 0.0;
+    derm_treatment_add_sources(&g, &tc, &sched, &x, dt, src, mix, w);
+    assert_true(fabs(column(&g, src[DERM_S_EXOSOME], dt) - 3.0 * f * share * tc.exosome_level * col) < 1e-9 * col);
     /* microneedling adds no treatment source: its response is the wound (test_wound.c) */
     assert_true(column(&g, src[DERM_S_CHEMOKINE], dt) == 0.0);
     assert_true(column(&g, src[DERM_S_GF], dt) == 0.0);

@@ -27,6 +27,7 @@ struct derm_treatment_coef {
     double exosome_level;                                /* exosome level over the column per unit dose, au */
     double gf_level, gf_tgfb_level;                      /* growth factor and TGF-beta per unit cocktail dose, au */
     double cm_exosome_share;                             /* conditioned medium: share acting as exosomes */
+    double topical_intact_fraction;                      /* share of a topical dose crossing intact skin */
     double exosome_decay_h;                              /* decay rate of the exosome signal, 1/h (ages the mix) */
     double presets[DERM_SOURCE_COUNT][DERM_EXO_NEFFECT]; /* emphasis by source and effect */
 };
@@ -38,9 +39,12 @@ void derm_treatment_mix_emphasis(const struct derm_treatment_coef *c, const doub
 /** Age the exosome mix over dt_h with the exosome signal's decay. */
 void derm_treatment_decay_mix(const struct derm_treatment_coef *c, double dt_h, double *mix);
 
-/** Depth weights (nz entries, per um; sum w_k h = 1) of a treatment entry's dose;
- *  `open_depth_um` > 0 gives the uniform profile of a topical product through open
- *  microneedling channels. */
+/** Depth weights (nz entries, per um) of a treatment entry's dose: sum w_k h is the share
+ *  of the dose inside the block (1, or less when the profile reaches below the block: an
+ *  injection's normal profile, normalised over the tissue below the surface, what reaches
+ *  the skin surface reflected back in; a topical product's exponential; open channels deeper
+ *  than the block). `open_depth_um` > 0 gives the uniform profile of a topical product
+ *  through open microneedling channels. A systemic dose is uniform in the block (sum 1). */
 void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedule_entry *e, double open_depth_um,
                             double *w_k);
 
