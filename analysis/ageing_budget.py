@@ -129,8 +129,8 @@ def run_one(binary, config, out, seed, extra, reuse):
                DERMSIM_REPORT_HTML="0")
     argv = [binary, "run", str(config), "-o", str(out), "--seed", str(seed), "--threads", "1", "--quiet",
             "--set", "output.write_fields=false", "--set", "output.write_agents=false", *extra]
-    if reuse and made.is_file():  # this script's own run of something else: replaced
-        argv.append("--overwrite")
+    if reuse and any((out / f).exists() for f in ("run.h5", "run.partial.h5", "ageing_budget.run")):
+        argv.append("--overwrite")  # a run there that is not this one (another config, or no record): replaced
     t0 = time.monotonic()
     r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if r.returncode != 0:

@@ -643,11 +643,14 @@ def series_table(runs: Union[Dict[str, Run], Sequence[Run]], name: str,
     by its own value at the row nearest that age.
     """
     items = list(runs.items() if isinstance(runs, dict) else ((r.name, r) for r in runs))
-    seen = {}
+    taken = set()
     for i, (key, run) in enumerate(items):  # runs of one name (a list): name, name#2, ... as load_runs does
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            items[i] = (f"{key}#{seen[key]}", run)
+        label, k = key, 1
+        while label in taken:
+            k += 1
+            label = f"{key}#{k}"
+        taken.add(label)
+        items[i] = (label, run)
     curves = {}
     for key, run in items:
         s = run.series[name]

@@ -173,21 +173,25 @@ ENTRY_KEYS = ["input", "dose", "dose_unit", "from_age", "to_age", "at_age", "cou
 
 
 def inputs_section(run, cfg) -> str:
-    """The schedule as given (resolved), and a figure of what was delivered over age."""
+    """The schedule as given (resolved), and a figure of what was applied over age."""
     import plot_run as pr
     sched = cfg.get("schedule") or {}
+    # besides the schedule: hormone therapy (subject.hrt_*) and ageing processes switched off
+    subj, ageing = cfg.get("subject") or {}, cfg.get("ageing") or {}
+    h0, h1 = float(subj.get("hrt_start_years", 0) or 0), float(subj.get("hrt_end_years", 0) or 0)
+    extra = (f" Hormone therapy is part of the subject: from age {h0:g} to {h1:g} at "
+             f"{float(subj.get('hrt_level', 0) or 0):g} of the premenopausal estrogen (subject.hrt_*)."
+             if h1 > h0 and str(subj.get("sex", "female")) != "male" else "")
+    off = [k for k, v in ageing.items() if v is False or str(v).lower() == "false"]
+    if off:
+        extra += f" Ageing processes switched off: {', '.join(off)} (ageing.*)."
     if not sched:
         s = run.series
         glu = s["glucose_mM"] if "glucose_mM" in s else None
         g = (f" Glucose stayed at {glu.iloc[0]:.3g} mM." if glu is not None and glu.nunique() == 1
              else "")
-        subj = cfg.get("subject") or {}
-        h0, h1 = float(subj.get("hrt_start_years", 0) or 0), float(subj.get("hrt_end_years", 0) or 0)
-        hrt = (f" Hormone therapy is part of the subject: from age {h0:g} to {h1:g} at "
-               f"{float(subj.get('hrt_level', 0) or 0):g} of the premenopausal estrogen (subject.hrt_*)."
-               if h1 > h0 and str(subj.get("sex", "female")) != "male" else "")
         return (f"<p>The configuration schedules nothing: no sun, smoking, pollution or treatment "
-                f"reached the skin in this run (every cumulative dose in the run file is 0).{g}{hrt}</p>")
+                f"reached the skin in this run (every cumulative dose in the run file is 0).{g}{extra}</p>")
     rows = []
     for name, e in sched.items():
         e = e or {}
@@ -195,6 +199,8 @@ def inputs_section(run, cfg) -> str:
         rows.append(f"<tr><td><code>{html.escape(str(name))}</code></td>{cells}</tr>")
     head = "".join(f"<th>{k}</th>" for k in ["entry"] + ENTRY_KEYS)
     table = f'<div style="overflow-x:auto"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
+    if extra:
+        table += f"<p>{extra.strip()}</p>"
     used = []
     for e in sched.values():
         for col, what in DELIVERED.get((e or {}).get("input", ""), []):
@@ -216,7 +222,7 @@ def inputs_section(run, cfg) -> str:
         notes.append(f"{run.long_name(col)}: {pr.change(s[col].values)} {pr.units(run.units(col))} "
                      f"(last value {s[col].values[-1]:.4g}).")
     fig.tight_layout()
-    return table + figure_html(fig, "What the schedule delivered, over age", notes, "inputs over age")
+    return table + figure_html(fig, "What the schedule applied, over age", notes, "inputs over age")
 
 
 def firmness_section(run) -> str:

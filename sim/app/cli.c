@@ -133,7 +133,9 @@ static void shell_word(const char *text, char *out, size_t n)
 void app_reproduce_command(char *buf, size_t n, const char *yaml, const char *dir)
 {
     char y[4400], d[4400], rerun[4200];
-    snprintf(rerun, sizeof rerun, "%s-rerun", dir);
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--; /* "out/x/" names out/x: the new run beside it */
+    snprintf(rerun, sizeof rerun, "%.*s-rerun", (int)len, dir);
     shell_word(yaml, y, sizeof y);
     shell_word(rerun, d, sizeof d);
     snprintf(buf, n, "dermsim run %s -o %s", y, d);

@@ -32,11 +32,18 @@ int app_cmd_notebook(int argc, char **argv)
     char dir[4096];
     const char *run = argc == 3 ? argv[2] : "out/quickstart";
     const size_t len = strlen(run);
-    if (len >= 7 && !strcmp(run + len - 7, "/run.h5") && len - 7 < sizeof dir) {
-        snprintf(dir, sizeof dir, "%.*s", (int)(len - 7), run);
-        run = dir;
-    } else if (!strcmp(run, "run.h5")) {
-        run = ".";
+    const char *files[] = {"run.h5", "run.partial.h5"};
+    for (int i = 0; i < 2; i++) {
+        const size_t f = strlen(files[i]);
+        if (len > f && run[len - f - 1] == '/' && !strcmp(run + len - f, files[i]) && len - f < sizeof dir) {
+            snprintf(dir, sizeof dir, "%.*s", len - f - 1 > 0 ? (int)(len - f - 1) : 1, run); /* "/run.h5": "/" */
+            run = dir;
+            break;
+        }
+        if (!strcmp(run, files[i])) {
+            run = ".";
+            break;
+        }
     }
     char quick[4096], sweep[4096], root[PATH_MAX], cwd[PATH_MAX], h5[PATH_MAX + 4200];
     if (app_analysis_script("quickstart.ipynb", quick, sizeof quick) != 0) {

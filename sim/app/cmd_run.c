@@ -395,6 +395,29 @@ int app_cmd_run(const struct app_cli *c, int argc, char **argv)
 
 /* ---- resume ------------------------------------------------------------------------------------ */
 
+/* 1 if run.partial.h5 is a run that completed (checked in a child process). */
+static int completed_part(const struct run_state *r)
+{
+    struct derm_output_summary sum;
+    struct derm_err e = {0};
+    return derm_output_verify(r->P.part_h5, 0, &sum, &e) == DERM_OK && sum.completed;
+}
+
+/* A run without a checkpoint, killed after it completed (before or while its files were
+ * handed over): its report written again if it is missing, then the hand-over finished. */
+static derm_status finish_completed(struct run_state *r, struct derm_err *err)
+{
+    if (access(r->P.part_md, F_OK) != 0) {
+        derm_params_defaults(&r->p);
+        DERM_TRY(derm_config_load(r->P.part_yaml, &r->p, &r->sched, NULL, NULL, err));
+        app_reproduce_command(r->reproduce, sizeof r->reproduce, r->P.yaml, r->P.dir);
+        struct derm_report_info ri = {r->P.yaml, r->reproduce, DERM_VERSION, DERM_GIT_DESCRIBE, 0, -1.0, 1};
+        DERM_TRY(derm_report_write(r->P.part_md, r->P.part_h5, &r->p, &r->sched, &ri, err));
+    }
+    r->handed_over = 1;
+    return app_outdir_finish(&r->P, err);
+}
+
 /* The run of a checkpoint: its configuration, the simulation restored, run.partial.h5
  * reopened at the checkpoint's position. */
 static derm_status start_resume(struct run_state *r, const char *threads, struct derm_err *err)
@@ -406,6 +429,8 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
         r->handed_over = 1;
         return app_outdir_finish(&r->P, err);
     }
+    if (access(r->P.ckpt, F_OK) != 0 && access(r->P.part_h5, F_OK) == 0 && completed_part(r))
+        return finish_completed(r, err);
     if (access(r->P.ckpt, F_OK) != 0)
         return derm_err_set(err, DERM_EUSAGE, "%s has no checkpoint.h5 to resume from (%s)", r->P.dir,
                             access(r->P.h5, F_OK) == 0 && access(r->P.part_h5, F_OK) != 0

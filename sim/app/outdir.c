@@ -79,13 +79,24 @@ static int exists(const char *path)
     return lstat(path, &sb) == 0;
 }
 
+/* 1 if path is a run file marked completed (read in a child process: it may be damaged). */
+static int completed_file(const char *path)
+{
+    if (!exists(path)) return 0;
+    struct derm_output_summary sum;
+    struct derm_err e = {0};
+    return derm_output_verify(path, 0, &sum, &e) == DERM_OK && sum.completed;
+}
+
 derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, struct derm_err *err)
 {
     /* every file a run writes there: none is replaced unasked (a view script or a page the
      * user edited included) */
     const char *done[] = {P->h5, P->yaml, P->md, P->xdmf, P->view, P->html};
     const char *unfinished[] = {P->part_h5, P->ckpt, P->part_yaml, P->part_md, P->part_xdmf, P->handover};
-    const int resumable = exists(P->ckpt) || exists(P->handover);
+    /* what `resume` continues or finishes: a checkpoint, a hand-over begun, or a run file
+     * that completed (start_resume: a run that wrote no checkpoint is finished if complete) */
+    const int resumable = exists(P->ckpt) || exists(P->handover) || completed_file(P->part_h5);
     for (size_t i = 0; i < sizeof unfinished / sizeof unfinished[0] && !overwrite; i++)
         if (exists(unfinished[i]) && resumable)
             return derm_err_set(err, DERM_EUSAGE,
@@ -109,7 +120,8 @@ derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, str
 
 void app_outdir_discard(const struct app_paths *P)
 {
-    const char *files[] = {P->part_h5, P->part_xdmf, P->part_view, P->part_yaml, P->part_md, P->ckpt, P->handover};
+    /* the checkpoint first: a kill in between never leaves a checkpoint without its file */
+    const char *files[] = {P->ckpt, P->part_h5, P->part_xdmf, P->part_view, P->part_yaml, P->part_md, P->handover};
     char tmp[2400];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         unlink(files[i]); /* a reader holding one keeps it: unlink never truncates */

@@ -215,13 +215,17 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
     DERM_TRY(derm_schedule_entry_set(e, dot + 1, text, "--set", err));
     /* the validation's messages name them (derm_schedule_validate), "..." past the room */
     const size_t used = strlen(e->set_arg), room = sizeof e->set_arg;
-    if (used + 4 < room && strcmp(e->set_arg + (used > 3 ? used - 3 : 0), "...") != 0) {
-        char one[200];
+    const int full = used >= 3 && !strcmp(e->set_arg + used - 3, "...");
+    if (!full) {
+        char one[400];
         snprintf(one, sizeof one, "%s'%s=%s'", used ? ", " : "--set ", path, text);
+        const char *more = used ? ", ..." : "--set ...";
         if (used + strlen(one) < room)
-            memcpy(e->set_arg + used, one, strlen(one) + 1);
-        else
-            memcpy(e->set_arg + used, used ? ", ..." : "--set ...", used ? 6 : 10);
+            snprintf(e->set_arg + used, room - used, "%s", one);
+        else if (used + strlen(more) < room)
+            snprintf(e->set_arg + used, room - used, "%s", more);
+        else /* no room for the mark after the last one: it replaces that one's end */
+            snprintf(e->set_arg + room - 4, 4, "...");
     }
     return DERM_OK;
 }
@@ -440,18 +444,27 @@ static const char *inert_reason(const struct derm_schedule_entry *e, const char 
 }
 
 /* Keys given to an entry that would do nothing: an error, never silently ignored. */
-static derm_status check_inert_keys(const struct derm_schedule_entry *e, const char *file, const char *f,
-                                    struct derm_err *err)
+static derm_status check_inert_keys(const struct derm_schedule_entry *e, const char *file, struct derm_err *err)
 {
     for (size_t k = 0; k < NKEYS; k++) {
         if (!(e->given & (1u << k))) continue;
         const char *why = inert_reason(e, sched_keys[k].path);
         if (!why) continue;
         char at[300];
-        if (e->key_line[k])
+        if (e->key_line[k]) {
             snprintf(at, sizeof at, "%s:%lu:%lu", file, e->key_line[k], e->key_col[k]);
-        else
-            snprintf(at, sizeof at, "%s", f);
+        } else { /* given by --set: that option as typed (its last one in set_arg), else with the value */
+            char v[64], pat[160];
+            snprintf(pat, sizeof pat, "'schedule.%s.%s=", e->name, sched_keys[k].path);
+            const char *hit = NULL;
+            for (const char *q = strstr(e->set_arg, pat); q; q = strstr(q + 1, pat)) hit = q;
+            const char *end = hit ? strchr(hit + strlen(pat), '\'') : NULL;
+            if (end && end - (hit + strlen(pat)) < (long)sizeof v)
+                snprintf(v, sizeof v, "%.*s", (int)(end - (hit + strlen(pat))), hit + strlen(pat));
+            else
+                derm_desc_format(e, &sched_keys[k], v, sizeof v);
+            snprintf(at, sizeof at, "--set 'schedule.%s.%s=%s'", e->name, sched_keys[k].path, v);
+        }
         return derm_err_set(err, DERM_ECONFIG,
                             "%s: schedule entry '%s': key 'schedule.%s.%s' does nothing for input %s: %s; expected "
                             "it removed",
@@ -488,7 +501,7 @@ derm_status derm_schedule_validate(const struct derm_schedule *s, double age_sta
                                 "<one of uv, sunscreen, glucose, smoking, pollution, exosome, conditioned_medium, "
                                 "growth_factor, microneedling>'",
                                 f, e->name);
-        DERM_TRY(check_inert_keys(e, file, f, err)); /* first: a key that cannot act is the error */
+        DERM_TRY(check_inert_keys(e, file, err)); /* first: a key that cannot act is the error */
         DERM_TRY(check_timing(e, f, age_start, age_end, err));
         DERM_TRY(check_dose(e, f, err));
         DERM_TRY(check_overlap(s, i, f, age_start, age_end, err));

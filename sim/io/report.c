@@ -274,7 +274,8 @@ static void write_exposures(FILE *fp, const struct series *s, int64_t n, const s
     int in[DERM_IN_COUNT];
     inputs_present(sched, in);
     write_entries(fp, p, sched);
-    fprintf(fp, "\nDelivered over the run, and what it acted through in the model:\n\n");
+    fprintf(fp, "\nApplied over the run, and what it acted through in the model (a treatment's route sets how "
+                "much of it reaches the dermis):\n\n");
     if (in[DERM_IN_UV])
         fprintf(fp, "- UV: %.4g SED at the skin surface (%.4g SED before sunscreen), %.4g SED reaching the dermis.\n",
                 LAST(UV), LAST(UVU), LAST(UVD));
@@ -306,7 +307,7 @@ static void write_exposures(FILE *fp, const struct series *s, int64_t n, const s
         if (in[treat[k].input])
             fprintf(fp, "- %s: %.3g %s.\n", treat[k].what, LAST(treat[k].series),
                     treat[k].input == DERM_IN_MICRONEEDLING ? "sessions given (each weighted by its dose)"
-                                                            : "au delivered");
+                                                            : "au applied");
     /* each treatment by what it acts through: vesicles through the exosome effect, growth
      * factors through the growth-factor signal, needling through its wounds (model/wound.h) */
     if (in[DERM_IN_EXOSOME] || in[DERM_IN_CONDITIONED_MEDIUM])

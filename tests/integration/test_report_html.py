@@ -178,7 +178,7 @@ def test_report_names_only_scheduled_inputs(tmp_path):
                       "schedule.exo.at_age=26")
     head = md.split("## What happened")[0]
     assert "intrinsic ageing plus exosome" in head
-    assert "- Exosomes: 1 au delivered." in head
+    assert "- Exosomes: 1 au applied." in head
     assert "exosome effect" in head
     for word in ("UV:", "Smoking:", "Pollution:", "Glucose:", "through ROS"):
         assert word not in head, word

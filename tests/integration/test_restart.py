@@ -384,6 +384,26 @@ def test_resume_refuses_what_is_not_its_run(reference, tmp_path):
         assert f.attrs["config_resolved"] == (outs[5] / "resolved.yaml").read_text()
 
 
+def test_resume_finishes_a_completed_run_without_checkpoint(reference, tmp_path):
+    """A run that wrote no checkpoint, killed after it completed, while its files were handed
+    over (run.handover made, nothing renamed yet, report.md not written): run advises resume,
+    and resume finishes it (report written) instead of refusing for want of a checkpoint."""
+    out = tmp_path / "h"
+    out.mkdir()
+    ref = reference["h5"].parent
+    (out / "run.partial.h5").write_bytes((ref / "run.h5").read_bytes())
+    (out / "resolved.partial.yaml").write_bytes((ref / "resolved.yaml").read_bytes())
+    (out / "run.handover").write_bytes(b"")
+    p = dermsim("run", reference["cfg"], "-o", out, "--quiet")
+    assert p.returncode == 2 and f"continue it with 'dermsim resume {out}'" in p.stderr, p.stderr
+    p = dermsim("resume", out, "--quiet")
+    assert p.returncode == 0, p.stderr
+    names = sorted(x.name for x in out.iterdir())
+    assert names == ["report.md", "resolved.yaml", "run.h5", "run.xdmf", "run_paraview.py"], names
+    assert (out / "run.h5").read_bytes() == (ref / "run.h5").read_bytes()
+    assert "# dermsim run report" in (out / "report.md").read_text()
+
+
 def kill_after(cfg, out, rows_past_checkpoint):
     """Start a run and SIGKILL it once run.partial.h5 holds `rows_past_checkpoint` rows more
     than its checkpoint recorded; returns the checkpoint's output.rows and output.frames."""

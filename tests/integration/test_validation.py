@@ -179,7 +179,7 @@ def test_calibrated_parameters_have_calibrated_rows():
 
 
 PARAM_PATH = re.compile(r"\b((?:run|output|domain|ageing|subject|ecm|fibroblast|stem|uv|glycation|oxidative|treatment|"
-                        r"signals|exosome_source|mechanics|cutometer)\.[A-Za-z0-9_.]*[A-Za-z0-9_])")
+                        r"signals|exosome_source|mechanics|cutometer|wound)\.[A-Za-z0-9_.]*[A-Za-z0-9_])")
 
 
 def test_rows_name_existing_parameters():

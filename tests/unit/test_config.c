@@ -514,6 +514,16 @@ static void test_apply_set_schedule_messages(void **state)
     assert_int_equal(derm_config_validate_model(&f->p, &f->s, f->o, &f->err), DERM_ECONFIG);
     assert_string_equal(f->err.msg, "--set 'schedule.g.input=glucose', 'schedule.g.dose=99': schedule entry 'g': key "
                                     "'schedule.g.dose': glucose 99 mM is implausible; expected 2-40 mM (HbA1c 3-26 %)");
+    /* many --set options of one entry: the record ends in "...", within its room, and nothing
+     * beside it changes (the entry's dose) */
+    assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "schedule.g.dose=9.3", &f->err), DERM_OK);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(derm_config_apply_set(&f->p, &f->s, f->o, "schedule.g.from_age=30.00", &f->err), DERM_OK);
+    const struct derm_schedule_entry *g = derm_schedule_find(&f->s, "g");
+    assert_non_null(g);
+    assert_true(g->dose == 9.3);
+    assert_true(strlen(g->set_arg) < sizeof g->set_arg);
+    assert_string_equal(g->set_arg + strlen(g->set_arg) - 3, "...");
     /* an entry of the file changed on the command line: both places */
     memset(&f->s, 0, sizeof f->s);
     assert_int_equal(derm_config_load_string("schedule:\n  sun: {input: uv, dose: 1, from_age: 30}\n", "c.yaml", &f->p,

@@ -354,7 +354,7 @@ static void test_inert_keys_rejected(void **state)
     CASE("  sun: {input: uv, dose: 1, from_age: 30, count: 1}\n", "cfg.yaml:3:43: schedule entry 'sun': key "
                                                                   "'schedule.sun.count'");
 #undef CASE
-    /* a key from --set: located at the entry (the key has no position of its own) */
+    /* a key from --set: located at that option (the key has no position in the file) */
     struct derm_params p;
     derm_params_defaults(&p);
     static struct derm_schedule sched;
@@ -366,7 +366,8 @@ static void test_inert_keys_rejected(void **state)
     assert_int_equal(derm_config_validate(&p, &sched, NULL, &err), DERM_OK);
     assert_int_equal(derm_config_apply_set(&p, &sched, NULL, "schedule.sun.open_hours=5", &err), DERM_OK);
     assert_int_equal(derm_config_validate(&p, &sched, NULL, &err), DERM_ECONFIG);
-    if (!strstr(err.msg, "cfg.yaml:2:3: schedule entry 'sun': key 'schedule.sun.open_hours' does nothing for input uv"))
+    if (!strstr(err.msg, "--set 'schedule.sun.open_hours=5': schedule entry 'sun': key 'schedule.sun.open_hours' does "
+                         "nothing for input uv"))
         fail_msg("%s", err.msg);
     /* an entry made by --set alone */
     static struct derm_schedule s2;
@@ -375,7 +376,9 @@ static void test_inert_keys_rejected(void **state)
     assert_int_equal(derm_config_apply_set(&p, &s2, NULL, "schedule.g.dose=6", &err), DERM_OK);
     assert_int_equal(derm_config_apply_set(&p, &s2, NULL, "schedule.g.peak_day=100", &err), DERM_OK);
     assert_int_equal(derm_config_validate(&p, &s2, NULL, &err), DERM_ECONFIG);
-    if (!strstr(err.msg, "--set: schedule entry 'g': key 'schedule.g.peak_day' does nothing for input glucose"))
+    if (!strstr(err.msg,
+                "--set 'schedule.g.peak_day=100': schedule entry 'g': key 'schedule.g.peak_day' does nothing for input "
+                "glucose"))
         fail_msg("%s", err.msg);
 }
 

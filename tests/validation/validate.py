@@ -68,7 +68,7 @@ Row = namedtuple("Row", "target observable lo hi label why source")
 # the label reason of the C16 rows with vs without exosomes
 WHY_C16 = "no parameter was fitted to a treatment's Cutometer outcome (mechanics.* to C18's young values only)"
 # ... and of the rows against before treatment, which a prescribed refill carries
-WHY_C16_REFILL = ("carried by the wounds' prescribed refill (model/wound.c: cleared matrix returned as intact "
+WHY_C16_REFILL = ("carried by the wounds' prescribed refill (the matrix a session clears, returned as intact "
                   "collagen and functional elastin with wound.fill_days 14, no cells involved): the value was "
                   "set in the change that made these rows pass, and inside its sources' range they pass or miss "
                   "(fill_days 28: R2 +0.89 %; audit 2026-12-07), so they count as calibrated")

@@ -7,10 +7,9 @@
  * every endpoint. A run's status is "ok" when its run.h5 is completed and passes
  * derm_output_verify and is the row's run (derm_sweep_run_matches), "foreign" when it is a
  * sound run of another configuration or seed, "damaged" (with the reason in `error`) when
- * a run.h5 is there but is not sound, else the status recorded by `sweep run` (failed, interrupted, running; `error` holds
- * its last error line) or "pending" when it never ran; endpoints of runs that are not ok
- * are left empty (pandas reads them as NaN). A damaged run never stops the summary.
- * Does not: run anything; write HDF5.
+ * a run.h5 is there but is not sound, else the status recorded by `sweep run` (failed, interrupted, running; `error`
+ * holds its last error line) or "pending" when it never ran; endpoints of runs that are not ok are left empty (pandas
+ * reads them as NaN). A damaged run never stops the summary. Does not: run anything; write HDF5.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "derm/tools/sweep.h"

@@ -261,8 +261,11 @@ int derm_sweep_run_matches(const char *dir, const struct derm_sweep_row *row, co
         a = resolved_text(&want->p, &want->s);
         b = resolved_text(&got->p, &got->s);
     }
+    if (st != DERM_OK && e.msg[0]) snprintf(why, n, "%s", e.msg);
     if (a && b) {
         same = !strcmp(a, b);
+        if (!same && strlen(a) < strlen(b) && !strncmp(a, b, strlen(a))) /* the file has more after the row's */
+            snprintf(why, n, "its resolved configuration has more than the row's: '%.120s'", b + strlen(a));
         /* the row's first line the file lacks */
         for (const char *x = a, *y = b; !same && *x; x = strchr(x, '\n') ? strchr(x, '\n') + 1 : x + strlen(x)) {
             const size_t lx = strcspn(x, "\n"), ly = strcspn(y, "\n");

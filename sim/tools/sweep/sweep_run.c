@@ -245,6 +245,12 @@ static derm_status finish_run(const char *dir, const struct run_slot *sl, int ws
     } else {
         status = "failed";
         if (code == 0 && !last[0]) snprintf(last, sizeof last, "exited 0 but run.h5 is not completed and verified");
+        if (sl->resumed && code == 2) { /* resume refused the row's files (not its run): the next
+                                           attempt starts the row again instead */
+            char ck[4400];
+            snprintf(ck, sizeof ck, "%s/checkpoint.h5", rundir);
+            unlink(ck);
+        }
         if (res->failed++ == 0) {
             snprintf(res->first_failed, sizeof res->first_failed, "%s", id);
             snprintf(res->first_error, sizeof res->first_error, "exit %d: %s", code, last[0] ? last : "(no message)");
