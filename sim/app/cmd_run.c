@@ -46,17 +46,6 @@ static void output_dir(const struct app_cli *c, char *outdir, size_t n)
     if (dot && dot > outdir + 4) *dot = '\0';
 }
 
-static char *yaml_of(const struct derm_params *p, const struct derm_schedule *sched)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *fp = open_memstream(&buf, &len);
-    if (!fp) return NULL;
-    derm_config_write_yaml(p, sched, fp);
-    fclose(fp);
-    return buf;
-}
-
 static double now_s(void)
 {
     struct timespec t;
@@ -233,12 +222,13 @@ static derm_status use_threads(struct run_state *r, int64_t requested, struct de
 static derm_status make_sim(struct run_state *r, struct derm_err *err)
 {
     DERM_TRY(use_threads(r, r->p.run_threads, err));
-    if (!r->creation && !(r->creation = yaml_of(&r->p, &r->sched)))
+    if (!r->creation && !(r->creation = derm_config_yaml_text(&r->p, &r->sched)))
         return derm_err_set(err, DERM_ENOMEM, "out of memory");
     DERM_TRY(derm_sim_create_until(&r->sim, &r->p, &r->sched, &app_interrupted, err)); /* Ctrl-C in the setup */
     /* a derived division hazard (0) stays 'derive' in resolved.yaml: the spin-up adapts it
      * as the young population forms, so a fixed value would not reproduce the run */
-    if (!(r->resolved = yaml_of(&r->p, &r->sched))) return derm_err_set(err, DERM_ENOMEM, "out of memory");
+    if (!(r->resolved = derm_config_yaml_text(&r->p, &r->sched)))
+        return derm_err_set(err, DERM_ENOMEM, "out of memory");
     app_reproduce_command(r->reproduce, sizeof r->reproduce, r->P.yaml, r->P.dir);
     return DERM_OK;
 }

@@ -14,6 +14,7 @@
  * Locations are reported 1-based as FILE:LINE:COL of the offending key (libyaml marks are
  * 0-based).
  */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "derm/io/config.h"
 
 #include <errno.h>
@@ -705,6 +706,20 @@ void derm_config_write_yaml(const struct derm_params *p, const struct derm_sched
 {
     derm_params_write_yaml(p, fp);
     derm_schedule_write_yaml(sched, fp);
+}
+
+char *derm_config_yaml_text(const struct derm_params *p, const struct derm_schedule *sched)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (!fp) return NULL;
+    derm_config_write_yaml(p, sched, fp);
+    if (fclose(fp) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }
 
 void derm_config_print_keys(FILE *fp)

@@ -382,6 +382,16 @@ static void test_inert_keys_rejected(void **state)
         fail_msg("%s", err.msg);
 }
 
+/* A configuration text that must load and validate, into p and sched. */
+static void load_valid(const char *yaml, struct derm_params *p, struct derm_schedule *sched)
+{
+    derm_params_defaults(p);
+    memset(sched, 0, sizeof *sched);
+    struct derm_err err = {0};
+    if (derm_config_load_string(yaml, "ok.yaml", p, sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    if (derm_config_validate(p, sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+}
+
 /* Every key that acts for its entry is accepted. */
 static void test_acting_keys_accepted(void **state)
 {
@@ -407,12 +417,8 @@ static void test_acting_keys_accepted(void **state)
         "  mn: {input: microneedling, dose: 1, at_age: 58, count: 2, every_days: 30, depth_um: 1000,\n"
         "       open_hours: 12}\n";
     struct derm_params p;
-    derm_params_defaults(&p);
     static struct derm_schedule sched;
-    memset(&sched, 0, sizeof sched);
-    struct derm_err err = {0};
-    if (derm_config_load_string(yaml, "ok.yaml", &p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
-    if (derm_config_validate(&p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    load_valid(yaml, &p, &sched);
     assert_int_equal(sched.n, 10);
     /* the given bits and positions were recorded for the keys given, and only for them */
     const struct derm_schedule_entry *e = derm_schedule_find(&sched, "air");
@@ -443,12 +449,8 @@ static void test_level_inputs_apart_accepted(void **state)
         "  am: {input: sunscreen, dose: 30, from_age: 30, hour_from: 7, hour_to: 12}\n"
         "  pm: {input: sunscreen, dose: 15, from_age: 30, hour_from: 12, hour_to: 19}\n";
     struct derm_params p;
-    derm_params_defaults(&p);
     static struct derm_schedule sched;
-    memset(&sched, 0, sizeof sched);
-    struct derm_err err = {0};
-    if (derm_config_load_string(yaml, "ok.yaml", &p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
-    if (derm_config_validate(&p, &sched, NULL, &err) != DERM_OK) fail_msg("%s", err.msg);
+    load_valid(yaml, &p, &sched);
     /* the interleaved courses give one level at a time: their time mean over a year of both */
     struct derm_exposure x;
     derm_schedule_integrate(&sched, &KC, 41.0 * Y, 42.0 * Y, &x);

@@ -77,6 +77,9 @@ derm_status derm_config_validate_model(const struct derm_params *p, const struct
 /** The full resolved configuration as YAML: every parameter, then the schedule. */
 void derm_config_write_yaml(const struct derm_params *p, const struct derm_schedule *sched, FILE *fp);
 
+/** The same as text (malloc'd; caller frees), or NULL without memory. */
+char *derm_config_yaml_text(const struct derm_params *p, const struct derm_schedule *sched);
+
 /** Every parameter and every schedule-entry key (dermsim params). */
 void derm_config_print_keys(FILE *fp);
 

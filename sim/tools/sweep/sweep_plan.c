@@ -218,21 +218,6 @@ derm_status derm_sweep_read_row(const char *dir, int64_t index, struct derm_swee
     return st;
 }
 
-/* A configuration's resolved YAML (malloc'd), or NULL without memory. */
-static char *resolved_text(const struct derm_params *p, const struct derm_schedule *sched)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *fp = open_memstream(&buf, &len);
-    if (!fp) return NULL;
-    derm_config_write_yaml(p, sched, fp);
-    if (fclose(fp) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 int derm_sweep_run_matches(const char *dir, const struct derm_sweep_row *row, const char *h5, char *why, size_t n)
 {
     snprintf(why, n, "cannot read its configuration");
@@ -258,8 +243,8 @@ int derm_sweep_run_matches(const char *dir, const struct derm_sweep_row *row, co
     if (st == DERM_OK) {
         want->p.run_seed = (int64_t)row->seed;
         want->p.run_threads = got->p.run_threads; /* shared out by `sweep run -j`: not the row's */
-        a = resolved_text(&want->p, &want->s);
-        b = resolved_text(&got->p, &got->s);
+        a = derm_config_yaml_text(&want->p, &want->s);
+        b = derm_config_yaml_text(&got->p, &got->s);
     }
     if (st != DERM_OK && e.msg[0]) snprintf(why, n, "%s", e.msg);
     if (a && b) {
