@@ -126,7 +126,9 @@ ROWS = [
         "and uv.ap1_adaptation_days ('calibrated with uv.ap1_chronic_share to C3rep')",
         "Fisher 1997: 4.4x collagenase plateau (target C3)"),
     Row("C3sub", "MMP-1 peak / before (0.3 MED, sub-erythemal)", 1.2, None, EMERGENT,
-        "no parameter was fitted to the sub-erythemal response",
+        "no parameter was fitted to the sub-erythemal response; weak evidence: with C3's calibrated drive, "
+        "linear in dose, and an induction that saturates without a threshold the rise is at least 0.15 x "
+        "C3's (1.24), so the row tests that no threshold holds small doses back (audit 2026-12-07)",
         "Fisher 1997: sub-erythemal doses still raise MMP-1 (target C3)"),
     # --- C6-C8 cells (C6/C7/C8 configs: one lifetime run) ---
     Row("C6", "collagen_synthesis_per_cell(80)/(25)", 0.55, 0.80, CALIBRATED,
@@ -192,8 +194,10 @@ ROWS = [
     Row("C13", "total HA(80)/(25)", 0.70, 1.30, CALIBRATED,
         "ecm.ha_fibroblast_share is 'calibrated to C13 (HA at 80 within 30 %)'",
         "Stern & Maibach 2008 (target C13)"),
-    Row("C13", "low-MW share at 80 / at 25 (rises with age)", 1.10, None, EMERGENT,
-        "no parameter was fitted to the low-MW share",
+    Row("C13", "low-MW share at 80 / at 25 (rises with age)", 1.10, None, IDENTITY,
+        "both HA pools turn over within a day, so each weekly step holds them at their steady state: "
+        "low-MW / high-MW = lmw_yield ln2 / (k_lmw x the HMW half-life), a closed form of the half-life "
+        "row (an identity itself); synthesis cancels (audit 2026-12-07)",
         "Stern & Maibach 2008; Tammi 1991 (direction only; no magnitude located: the band asks for a "
         "10 % relative rise, not any change)"),
     # --- C15 exosomes on photoaged skin (C15_exosome.yaml vs C15_exosome_control.yaml) ---
@@ -207,8 +211,10 @@ ROWS = [
     Row("C15", "MMP-3 day 7, treated / control (down)", None, 0.90, CALIBRATED,
         "treatment.exosome_mmp_inhibition (Liang 2020: MMP-1, MMP-3 down; C15)",
         "Liang 2020: MMP-3 mRNA decreased at day 7; >= 10 % (figure values not read)"),
-    Row("C15", "dermal thickness day 7, treated / control (up)", 1.10, None, EMERGENT,
-        "no parameter was fitted to the thickness response; it follows matrix volume",
+    Row("C15", "dermal thickness day 7, treated / control (up)", 1.10, None, IDENTITY,
+        "thickness is a fixed weighted sum of the matrix (as C2): its week's change is the extra collagen "
+        "that the calibrated exosome gains (the other C15 rows) add to a stock whose turnover is fitted to "
+        "C11 (audit 2026-12-07)",
         "Liang 2020: exosomes 'markedly ... increased the dermal thickness' at day 7 (HE, rat); "
         ">= 10 % (figure values not read)"),
     # --- C16 microneedling with exosomes (C16_exosome_microneedling.yaml vs C16_microneedling_control.yaml) ---
@@ -290,9 +296,10 @@ ROWS = [
         "uv.elastosis_mg_per_ml_per_sed was calibrated to the chronic sun targets",
         "El-Domyati 2002: 2.5x in the 9th decade; elastosis grade rises with outdoor exposure "
         "(Dermatology 2011 223:140) (docs/SOURCES.md 1e)"),
-    Row("Csun_outdoor", "collagen_fragmented_fraction(70), exposed / protected", 2.0, 6.0, EMERGENT,
-        "no parameter was fitted to the fragmented share under sun (uv.endo180_suppression was "
-        "fitted to the synthesis row)",
+    Row("Csun_outdoor", "collagen_fragmented_fraction(70), exposed / protected", 2.0, 6.0, CALIBRATED,
+        "uv.endo180_suppression, fitted to this scenario's synthesis row, acts only by slowing fragment "
+        "uptake, and the synthesis row answers it only through this fragmented share (the attachment "
+        "switch): fitting one sets the other's level (audit 2026-12-07); still missed",
         "Varani 2001: partially degraded collagen 3.6x in photodamaged forearm vs protected hip "
         "(docs/SOURCES.md 1c)"),
     Row("Cglucose", "collagen_total(70), HbA1c 8 % from 40 / normal glucose", 0.80, 1.03, CALIBRATED,
@@ -307,7 +314,8 @@ ROWS = [
         "no parameter was fitted to smoking (oxidative.* are estimates)",
         "Knuutinen 2002: MMP-1 protein not different; Lahmann 2001: MMP-1 mRNA raised (docs/SOURCES.md 4)"),
     Row("Csmoking", "timp_mean(50), smoker / non-smoker", 0.76, 0.96, EMERGENT,
-        "no parameter was fitted to smoking (oxidative.* are estimates)",
+        "no parameter was fitted to smoking (oxidative.* are estimates); each cell secretes TIMP at a "
+        "constant rate, so the row tests the number of fibroblasts, not TIMP regulation",
         "Knuutinen 2002: TIMP-1 -14 % (docs/SOURCES.md 4)"),
     Row("Csmoking", "dermal_thickness(50), smoker / non-smoker", 0.95, 1.10, EMERGENT,
         "no parameter was fitted to smoking (oxidative.* are estimates)",
