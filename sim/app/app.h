@@ -33,6 +33,10 @@ int app_usage_error(const char *fmt, const char *arg);
  *  directory, or is an unfinished run (run.partial.h5: `dermsim resume` finishes it). */
 int app_run_dir(const char *cmd, const char *arg, char *dir, size_t n);
 
+/** 1 if the last component of arg is one of the nnames file names (a run's own file): its
+ *  directory into dir (size n; "." for a bare name, "/" for one at the root), else 0. */
+int app_dir_of_run_file(const char *arg, const char *const *names, int nnames, char *dir, size_t n);
+
 struct app_cli {
     const char *cmd, *config, *outdir;
     const char *sets[256];
@@ -161,6 +165,9 @@ derm_status app_mkdir_p(const char *path, int *created, struct derm_err *err);
  *  !overwrite; with overwrite, remove what an abandoned unfinished run left (a completed
  *  run stays until the new one completes). */
 derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, struct derm_err *err);
+
+/** 1 if path is a run file that completed (verified in a child process: it may be damaged). */
+int app_outdir_completed(const char *path);
 
 /** A completed run: rename the unfinished files to their final names, write run.xdmf and
  *  run_paraview.py, remove the checkpoint, fsync the directory. */

@@ -53,26 +53,32 @@ int app_usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+int app_dir_of_run_file(const char *arg, const char *const *names, int nnames, char *dir, size_t n)
+{
+    const char *slash = strrchr(arg, '/'), *base = slash ? slash + 1 : arg;
+    for (int i = 0; i < nnames; i++)
+        if (!strcmp(base, names[i])) {
+            if (!slash)
+                snprintf(dir, n, ".");
+            else
+                snprintf(dir, n, "%.*s", slash == arg ? 1 : (int)(slash - arg), arg);
+            return 1;
+        }
+    return 0;
+}
+
 int app_run_dir(const char *cmd, const char *arg, char *dir, size_t n)
 {
     const size_t len = strlen(arg);
-    const char *base = strrchr(arg, '/');
-    base = base ? base + 1 : arg;
     if (len >= n) {
         fprintf(stderr, "dermsim: %s: '%.64s...': path too long\n", cmd, arg);
         return 2;
     }
     snprintf(dir, n, "%s", arg);
-    if (len > 3 && !strcmp(arg + len - 3, ".h5")) { /* a run file: its directory */
-        if (strcmp(base, "run.h5") != 0 && strcmp(base, "run.partial.h5") != 0) {
-            fprintf(stderr, "dermsim: %s: '%s' is not a run's file; expected a run directory or its run.h5\n", cmd,
-                    arg);
-            return 2;
-        }
-        if (base == arg)
-            snprintf(dir, n, ".");
-        else
-            dir[base - arg - 1] = '\0';
+    static const char *const files[] = {"run.h5", "run.partial.h5"};
+    if (len > 3 && !strcmp(arg + len - 3, ".h5") && !app_dir_of_run_file(arg, files, 2, dir, n)) {
+        fprintf(stderr, "dermsim: %s: '%s' is not a run's file; expected a run directory or its run.h5\n", cmd, arg);
+        return 2;
     }
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {

@@ -31,20 +31,8 @@ int app_cmd_notebook(int argc, char **argv)
     /* a run's directory, or its run file (the directory holding it, as report and cutometer) */
     char dir[4096];
     const char *run = argc == 3 ? argv[2] : "out/quickstart";
-    const size_t len = strlen(run);
-    const char *files[] = {"run.h5", "run.partial.h5"};
-    for (int i = 0; i < 2; i++) {
-        const size_t f = strlen(files[i]);
-        if (len > f && run[len - f - 1] == '/' && !strcmp(run + len - f, files[i]) && len - f < sizeof dir) {
-            snprintf(dir, sizeof dir, "%.*s", len - f - 1 > 0 ? (int)(len - f - 1) : 1, run); /* "/run.h5": "/" */
-            run = dir;
-            break;
-        }
-        if (!strcmp(run, files[i])) {
-            run = ".";
-            break;
-        }
-    }
+    static const char *const files[] = {"run.h5", "run.partial.h5"};
+    if (app_dir_of_run_file(run, files, 2, dir, sizeof dir)) run = dir;
     char quick[4096], sweep[4096], root[PATH_MAX], cwd[PATH_MAX], h5[PATH_MAX + 4200];
     if (app_analysis_script("quickstart.ipynb", quick, sizeof quick) != 0) {
         fprintf(stderr, "dermsim: notebook: %s not found; set DERMSIM_SOURCE_DIR to the dermsim source tree\n", quick);

@@ -385,14 +385,6 @@ int app_cmd_run(const struct app_cli *c, int argc, char **argv)
 
 /* ---- resume ------------------------------------------------------------------------------------ */
 
-/* 1 if run.partial.h5 is a run that completed (checked in a child process). */
-static int completed_part(const struct run_state *r)
-{
-    struct derm_output_summary sum;
-    struct derm_err e = {0};
-    return derm_output_verify(r->P.part_h5, 0, &sum, &e) == DERM_OK && sum.completed;
-}
-
 /* A run without a checkpoint, killed after it completed (before or while its files were
  * handed over): its report written again if it is missing, then the hand-over finished. */
 static derm_status finish_completed(struct run_state *r, struct derm_err *err)
@@ -419,7 +411,7 @@ static derm_status start_resume(struct run_state *r, const char *threads, struct
         r->handed_over = 1;
         return app_outdir_finish(&r->P, err);
     }
-    if (access(r->P.ckpt, F_OK) != 0 && access(r->P.part_h5, F_OK) == 0 && completed_part(r))
+    if (access(r->P.ckpt, F_OK) != 0 && access(r->P.part_h5, F_OK) == 0 && app_outdir_completed(r->P.part_h5))
         return finish_completed(r, err);
     if (access(r->P.ckpt, F_OK) != 0)
         return derm_err_set(err, DERM_EUSAGE, "%s has no checkpoint.h5 to resume from (%s)", r->P.dir,
@@ -510,14 +502,12 @@ int app_cmd_resume(int argc, char **argv)
     struct stat sb;
     if (stat(dir, &sb) != 0)
         return app_usage_error("'resume': %s does not exist; expected the output directory of an unfinished run", dir);
+    static const char *const unfinished[] = {"run.partial.h5", "checkpoint.h5"};
     if (!S_ISDIR(sb.st_mode)) {
-        const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-        if (strcmp(base, "run.partial.h5") != 0 && strcmp(base, "checkpoint.h5") != 0)
+        if (!app_dir_of_run_file(dir, unfinished, 2, parent, sizeof parent))
             return app_usage_error("'resume': %s is not a directory; expected the output directory of an unfinished "
                                    "run",
                                    dir);
-        snprintf(parent, sizeof parent, "%.*s", base == dir ? 1 : (int)(base - 1 - dir), base == dir ? "." : dir);
-        if (parent[0] == '\0') snprintf(parent, sizeof parent, "/");
         dir = parent;
     }
     struct derm_err err = {0};

@@ -79,8 +79,7 @@ static int exists(const char *path)
     return lstat(path, &sb) == 0;
 }
 
-/* 1 if path is a run file marked completed (read in a child process: it may be damaged). */
-static int completed_file(const char *path)
+int app_outdir_completed(const char *path)
 {
     if (!exists(path)) return 0;
     struct derm_output_summary sum;
@@ -96,7 +95,7 @@ derm_status app_outdir_check_fresh(const struct app_paths *P, int overwrite, str
     const char *unfinished[] = {P->part_h5, P->ckpt, P->part_yaml, P->part_md, P->part_xdmf, P->handover};
     /* what `resume` continues or finishes: a checkpoint, a hand-over begun, or a run file
      * that completed (start_resume: a run that wrote no checkpoint is finished if complete) */
-    const int resumable = exists(P->ckpt) || exists(P->handover) || completed_file(P->part_h5);
+    const int resumable = exists(P->ckpt) || exists(P->handover) || app_outdir_completed(P->part_h5);
     for (size_t i = 0; i < sizeof unfinished / sizeof unfinished[0] && !overwrite; i++)
         if (exists(unfinished[i]) && resumable)
             return derm_err_set(err, DERM_EUSAGE,
