@@ -309,6 +309,21 @@ static int abort_run(struct run_state *r, derm_status st, const struct derm_err 
     return app_fail(st, msg);
 }
 
+/* This process's resident peak in bytes (VmHWM of /proc/self/status: its own address space,
+ * not the parent's that getrusage's ru_maxrss carries over an exec from a vfork), 0 where
+ * unknown. */
+static double peak_resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return 0.0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) break;
+    fclose(f);
+    return (double)kb * 1024.0;
+}
+
 /* Step to the end, then hand the files over (or stop as abort_run says). */
 static int run_and_finish(struct run_state *r, int quiet)
 {
@@ -317,7 +332,8 @@ static int run_and_finish(struct run_state *r, int quiet)
     const double wall = now_s() - r->t_start;
     if (r->show) fprintf(stderr, "\n");
     if (st != DERM_OK) return abort_run(r, st, &err, wall);
-    st = derm_output_timing(r->out, derm_sim_phase_name, r->sim->phase_s, DERM_SIM_NPHASE, r->sim->phase_steps, &err);
+    st = derm_output_timing(r->out, derm_sim_phase_name, r->sim->phase_s, DERM_SIM_NPHASE, r->sim->phase_steps,
+                            peak_resident_bytes(), &err);
     if (st != DERM_OK) return abort_run(r, st, &err, wall); /* closed, marked incomplete */
     st = derm_output_close(r->out, 1, &err);
     r->out = NULL;

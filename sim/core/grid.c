@@ -112,3 +112,19 @@ size_t derm_grid_ring_bytes(int64_t nx, int64_t ny, int r, size_t *off_acc, size
     if (off_flags) *off_flags = flags;
     return flags + (size_t)ny;
 }
+
+size_t derm_grid_layers_bytes(int64_t nx, int64_t ny, int r, int n, size_t *off_acc, size_t *off_flags)
+{
+    const size_t reals = (size_t)((int64_t)n * (2 * (int64_t)r + 1) * nx * ny + nx * ny + nx + (int64_t)n * nx * ny);
+    const size_t acc = (reals * sizeof(derm_real) + 63) / 64 * 64, flags = acc + (size_t)nx * sizeof(double);
+    if (off_acc) *off_acc = acc;
+    if (off_flags) *off_flags = flags;
+    return flags + (size_t)ny;
+}
+
+int derm_grid_layers_worth(int64_t nx, int64_t ny, int64_t nz, int r, int n, int threads)
+{
+    if (r < 1 || r > DERM_GRID_RING_MAX_R || n < 1 || n > 3 || threads < 1) return 0;
+    const double arrays = (double)n * (double)nx * (double)ny * (double)nz * (double)sizeof(derm_real);
+    return (double)threads * (double)derm_grid_layers_bytes(nx, ny, r, n, NULL, NULL) <= 0.5 * arrays;
+}

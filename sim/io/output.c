@@ -1266,7 +1266,7 @@ derm_status derm_output_sync(struct derm_output *o, struct derm_err *err)
 }
 
 derm_status derm_output_timing(struct derm_output *o, const char *const *names, const double *seconds, int n,
-                               int64_t steps, struct derm_err *err)
+                               int64_t steps, double peak_bytes, struct derm_err *err)
 {
     if (!o || o->failed) return DERM_OK;
     char joined[1024] = "";
@@ -1277,14 +1277,18 @@ derm_status derm_output_timing(struct derm_output *o, const char *const *names, 
             return derm_err_set(err, DERM_EINTERNAL, "output_timing: phase names longer than %zu bytes", sizeof joined);
         used += (size_t)w;
     }
-    const char *attrs[3] = {"phase_names", "phase_seconds", "phase_steps"};
-    for (int i = 0; i < 3; i++)
+    const char *attrs[4] = {"phase_names", "phase_seconds", "phase_steps", "peak_memory_bytes"};
+    for (int i = 0; i < 4; i++)
         if (H5Aexists(o->file, attrs[i]) > 0 && H5Adelete(o->file, attrs[i]) < 0)
             return derm_h5util_fail(err, o->path, "replace attribute", attrs[i]);
     DERM_TRY(derm_h5util_write_str(o->file, "/", "phase_names", joined, o->path, err));
     DERM_TRY(derm_h5util_write_num(o->file, "/", "phase_seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (size_t)n, seconds,
                                    o->path, err));
-    return derm_h5util_write_num(o->file, "/", "phase_steps", H5T_STD_I64LE, H5T_NATIVE_INT64, 0, &steps, o->path, err);
+    DERM_TRY(
+        derm_h5util_write_num(o->file, "/", "phase_steps", H5T_STD_I64LE, H5T_NATIVE_INT64, 0, &steps, o->path, err));
+    if (!(peak_bytes > 0)) return DERM_OK;
+    return derm_h5util_write_num(o->file, "/", "peak_memory_bytes", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &peak_bytes,
+                                 o->path, err);
 }
 
 derm_status derm_output_close(struct derm_output *o, int completed, struct derm_err *err)

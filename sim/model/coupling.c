@@ -483,6 +483,70 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
     if (mode == DERM_BOX_MEAN) box_mean_scale(g, rz, lateral, out, out);
 }
 
+/* Layer by layer (derm_coupling_layers_*): each value's ring of R = 2 rz + 1 x-y layers, the
+ * layer buffer and row of values deposit_layer_xy works in, then each value's output layer,
+ * all in one allocation of derm_grid_layers_bytes (its layout); acc and the row flags from
+ * the offsets it gives. */
+int derm_coupling_layers_available(const struct derm_grid *g, int r, int n)
+{
+    return derm_grid_layers_worth(g->nx, g->ny, g->nz, r, n, omp_get_max_threads());
+}
+
+int derm_coupling_layers_open(struct derm_coupling_layers *c, const struct derm_grid *g,
+                              const struct derm_coupling_layers_spec *sp)
+{
+    memset(c, 0, sizeof *c);
+    if (sp->r < 1 || sp->r > DERM_GRID_RING_MAX_R || sp->n < 1 || sp->n > DERM_COUPLING_LAYERS_MAX) return -1;
+    size_t off_acc, off_flags;
+    const size_t bytes = derm_grid_layers_bytes(g->nx, g->ny, sp->r, sp->n, &off_acc, &off_flags);
+    if (!(c->mem = malloc(bytes))) return -1;
+    const int64_t nxy = g->nx * g->ny, R = 2 * (int64_t)sp->r + 1;
+    c->g = g;
+    c->sp = *sp;
+    c->rx = cap_radius(sp->r, g->nx);
+    c->ry = cap_radius(sp->r, g->ny);
+    c->lateral = (double)(2 * c->rx + 1) * (double)(2 * c->ry + 1);
+    derm_real *p = (derm_real *)c->mem;
+    for (int i = 0; i < sp->n; i++, p += R * nxy) c->ring[i] = p;
+    c->buf = p;
+    c->vals = p + nxy;
+    p = c->vals + g->nx;
+    for (int i = 0; i < sp->n; i++, p += nxy) c->out[i] = p;
+    c->acc = (double *)(c->mem + off_acc);
+    c->nonzero = c->mem + off_flags;
+    c->next = INT64_MIN; /* nothing made yet */
+    return 0;
+}
+
+const derm_real *const *derm_coupling_layers_at(struct derm_coupling_layers *c, int64_t k)
+{
+    const struct derm_grid *g = c->g;
+    const int64_t nxy = g->nx * g->ny, nz = g->nz, rz = c->sp.r, R = 2 * rz + 1;
+    /* the layers of k's window not made yet (all of them on the first call, or after a step
+     * back); each made once while the calls go up one layer at a time */
+    const int64_t lo = k - rz < 0 ? 0 : k - rz, hi = k + rz >= nz ? nz - 1 : k + rz;
+    if (c->next < lo || c->next > k + rz + 1 || k < c->last) c->next = lo;
+    for (; c->next <= hi; c->next++)
+        for (int i = 0; i < c->sp.n; i++)
+            deposit_layer_xy(g, c->sp.b, c->sp.val[i], c->next, c->rx, c->ry, (int)rz, 1, c->lateral, c->buf, c->vals,
+                             c->acc, c->nonzero, c->ring[i] + (c->next % R) * nxy);
+    c->last = k;
+    for (int i = 0; i < c->sp.n; i++) {
+        const derm_real *planes[2 * DERM_GRID_RING_MAX_R + 1];
+        int np = 0;
+        for (int64_t d = -rz; d <= rz; d++)
+            if (k + d >= 0 && k + d < nz) planes[np++] = c->ring[i] + ((k + d) % R) * nxy;
+        sum_planes(planes, np, nxy, c->out[i]);
+    }
+    return (const derm_real *const *)c->out;
+}
+
+void derm_coupling_layers_close(struct derm_coupling_layers *c)
+{
+    free(c->mem);
+    c->mem = NULL;
+}
+
 void derm_coupling_box_passes(const struct derm_grid *g, int r, enum derm_box_mode mode, const derm_real *in,
                               derm_real *out, derm_real *tmp)
 {

@@ -176,8 +176,10 @@ static inline double flag_negative(double r, double a, double b, double c, doubl
 
 /* Pass 3: the exact chains of voxels q0 .. q0 + n - 1, their AGE loads, the per-voxel flux
  * terms and the bad-voxel flags. io: the strip of each matrix field in fields.h order, read
- * and written in place (the fields themselves, or their widened copies in the lean build). */
-DERM_SIMD_CLONES_512 static void advance_strip(const struct matrix_arrays *A, double *const *io, int64_t q0, int n,
+ * and written in place (the fields themselves, or their widened copies in the lean build);
+ * dep: the strip of the collagen, elastin and HA deposits. */
+DERM_SIMD_CLONES_512 static void advance_strip(const struct matrix_arrays *A, double *const *io,
+                                               const derm_real *const dep[3], int64_t q0, int n,
                                                const struct derm_matrix_coef *restrict cc,
                                                const struct step_const *restrict K, struct strip *restrict S)
 {
@@ -186,8 +188,7 @@ DERM_SIMD_CLONES_512 static void advance_strip(const struct matrix_arrays *A, do
     double *restrict ef = io[DERM_M_ELASTIN_FUNCTIONAL], *restrict ez = io[DERM_M_ELASTIN_ELASTOTIC],
                      *restrict hh = io[DERM_M_HA_HMW], *restrict hl = io[DERM_M_HA_LMW];
     double *restrict ea = io[DERM_M_ELASTIN_AGE_AMOUNT];
-    const derm_real *restrict dep_col = A->dep_col + q0, *restrict dep_el = A->dep_el + q0,
-                              *restrict dep_ha = A->dep_ha + q0;
+    const derm_real *restrict dep_col = dep[0], *restrict dep_el = dep[1], *restrict dep_ha = dep[2];
     const derm_real *restrict dep_ez = A->dep_ez ? A->dep_ez + q0 : zeros;
     /* coefficients as locals: a load inside a select's arm would keep the branch */
     const double dt = K->dt, age_form_h = K->age_form_h, age_form_el_h = K->age_form_el_h;
@@ -326,10 +327,12 @@ DERM_SIMD_CLONES_512 static void flux_sums(const struct strip *S, int n, double 
         for (int l = 0; i + l < n; l++) sums[j][l] += S->flux[j][i + l];
 }
 
-/* One depth layer, serially, strip by strip; its flux sums (struct derm_matrix_flux order)
- * into part[0..DERM_MATRIX_NFLUX) and the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
-static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *in, int64_t k, int64_t nxy,
-                         const struct derm_matrix_coef *cc, const struct step_const *K, double *part, double *fsum)
+/* One depth layer, serially, strip by strip, dl its collagen, elastin and HA deposits (nxy
+ * each); its flux sums (struct derm_matrix_flux order) into part[0..DERM_MATRIX_NFLUX) and
+ * the count of bad voxels into part[DERM_MATRIX_NFLUX]. */
+static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *in, const derm_real *const dl[3],
+                         int64_t k, int64_t nxy, const struct derm_matrix_coef *cc, const struct step_const *K,
+                         double *part, double *fsum)
 {
     double sums[DERM_MATRIX_NFLUX][FLUX_LANES] = {{0}}, bad = 0.0, fs[DERM_MATRIX_NSUMS] = {0};
     struct strip S;
@@ -370,7 +373,8 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
 #else
         for (int f = 0; f < DERM_NMATRIX; f++) io[f] = mat[f] + q0;
 #endif
-        advance_strip(A, io, q0, n, cc, K, &S);
+        const derm_real *const dep[3] = {dl[0] + (q0 - k * nxy), dl[1] + (q0 - k * nxy), dl[2] + (q0 - k * nxy)};
+        advance_strip(A, io, dep, q0, n, cc, K, &S);
 #if DERM_REAL_IS_FLOAT
         for (int f = 0; f < DERM_NMATRIX; f++)
             for (int i = 0; i < n; i++) mat[f][q0 + i] = (derm_real)S.io[f][i];
@@ -390,6 +394,40 @@ static void matrix_layer(const struct matrix_arrays *A, const struct signal_in *
         for (int f = 0; f < DERM_MATRIX_NSUMS; f++) fsum[f] = fs[f];
 }
 
+/* Every layer, each thread a range of layers in order (a layer's result does not depend on
+ * which thread), so that a cursor of the deposits (made: NULL, or derm_matrix_deposition's
+ * layers) makes each of their x-y layers once. 1 if a thread could not open its cursor (its
+ * layers not advanced), else 0. */
+static int advance_layers(const struct derm_grid *g, const struct matrix_arrays *A, const struct signal_in *in,
+                          const struct derm_coupling_layers_spec *made, const struct derm_matrix_coef *cc,
+                          const struct step_const *K, int nt, double *part, double *fsum)
+{
+    const int64_t nz = g->nz, nxy = g->nx * g->ny;
+    int failed = 0;
+#pragma omp parallel num_threads(nt) default(none) shared(A, in, cc, K, part, fsum, g, made, failed) \
+    firstprivate(nz, nxy)
+    {
+        const int t = omp_get_thread_num(), nth = omp_get_num_threads();
+        const int64_t k0 = nz * t / nth, k1 = nz * (t + 1) / nth;
+        struct derm_coupling_layers cur;
+        const int ok = !made || k0 >= k1 || derm_coupling_layers_open(&cur, g, made) == 0;
+        for (int64_t k = k0; ok && k < k1; k++) {
+            const derm_real *const arr[3] = {A->dep_col ? A->dep_col + k * nxy : NULL,
+                                             A->dep_el ? A->dep_el + k * nxy : NULL,
+                                             A->dep_ha ? A->dep_ha + k * nxy : NULL};
+            const derm_real *const *dl = made ? derm_coupling_layers_at(&cur, k) : arr;
+            matrix_layer(A, in, dl, k, nxy, cc, K, part + (DERM_MATRIX_NFLUX + 1) * k,
+                         fsum ? fsum + DERM_MATRIX_NSUMS * k : NULL);
+        }
+        if (made && k0 < k1) derm_coupling_layers_close(&cur);
+        if (!ok) {
+#pragma omp atomic write
+            failed = 1;
+        }
+    }
+    return failed;
+}
+
 derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
                              const struct derm_matrix_deposition *dep, double glucose_ratio, double uptake,
                              const struct derm_matrix_coef *c, double dt_h, derm_real *mmp_act, double *part,
@@ -397,7 +435,9 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
 {
     if (dep->field_sums && !dep->readout)
         return derm_err_set(err, DERM_EINTERNAL, "matrix: field sums asked for without the readout coefficients");
-    const int64_t nz = g->nz, nxy = g->nx * g->ny;
+    if (dep->layers && dep->layers->n != 3)
+        return derm_err_set(err, DERM_EINTERNAL, "matrix: the deposits made by layer are 3, not %d", dep->layers->n);
+    const int64_t nz = g->nz;
     const struct matrix_arrays A = {m[DERM_M_COLLAGEN_INTACT],
                                     m[DERM_M_COLLAGEN_FRAGMENTED],
                                     m[DERM_M_AGE_AMOUNT],
@@ -444,12 +484,11 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
     if (in.sg && !(in.rows = malloc((size_t)nt * NSIG_IN * (size_t)g->nx * sizeof(double))))
         return derm_err_set(err, DERM_ENOMEM, "matrix: out of memory for the signals' interpolation rows");
     double *fsum = dep->field_sums;
-#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(A, in, cc, K, part, fsum) \
-    firstprivate(nz, nxy)
-    for (int64_t k = 0; k < nz; k++)
-        matrix_layer(&A, &in, k, nxy, &cc, &K, part + (DERM_MATRIX_NFLUX + 1) * k,
-                     fsum ? fsum + DERM_MATRIX_NSUMS * k : NULL);
+    const int failed = advance_layers(g, &A, &in, dep->layers, &cc, &K, nt, part, fsum);
     free(in.rows);
+    if (failed)
+        return derm_err_set(err, DERM_ENOMEM,
+                            "matrix: out of memory for the deposits' layer scratch (matrix partly advanced)");
     double fl[DERM_MATRIX_NFLUX] = {0}, nbad = 0.0;
     for (int64_t k = 0; k < nz; k++) { /* layers added in order: independent of the thread count */
         const double *pk = part + (DERM_MATRIX_NFLUX + 1) * k;
@@ -469,8 +508,11 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
 
 derm_status derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
                                   const struct derm_signal_grids *signals, const derm_real *dep_ha,
-                                  const struct derm_matrix_coef *c, struct derm_err *err)
+                                  const struct derm_coupling_layers_spec *ha_layers, const struct derm_matrix_coef *c,
+                                  struct derm_err *err)
 {
+    if (ha_layers && ha_layers->n != 1)
+        return derm_err_set(err, DERM_EINTERNAL, "matrix: the HA settle takes one deposit, not %d", ha_layers->n);
     derm_real *hh = m[DERM_M_HA_HMW], *hl = m[DERM_M_HA_LMW];
     const int id[2] = {DERM_S_ROS, DERM_S_IL}; /* the signals read, each a row at a time */
     const int64_t nx = g->nx;
@@ -478,13 +520,20 @@ derm_status derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m
     for (int x = 0; x < 2; x++) lazy[x] = signals && derm_signal_grids_lazy(signals, id[x]);
     double *rows = malloc(2 * (size_t)nx * sizeof *rows);
     derm_real *made = malloc(2 * (size_t)nx * sizeof *made);
-    if (!rows || !made) {
+    struct derm_coupling_layers cur;
+    const int no_layers = ha_layers && derm_coupling_layers_open(&cur, g, ha_layers) != 0;
+    if (!rows || !made || no_layers) {
         free(rows);
         free(made);
+        if (ha_layers) derm_coupling_layers_close(&cur);
         return derm_err_set(err, DERM_ENOMEM, "matrix: out of memory for the HA settle's signal rows");
     }
     int64_t keys[2] = {-1, -1};
+    const int64_t nxy = g->nx * g->ny;
+    const derm_real *layer = NULL; /* the deposit's layer of q0 */
     for (int64_t q0 = 0; q0 < g->n; q0 += nx) {
+        const int64_t k = q0 / nxy;
+        if (q0 % nxy == 0) layer = ha_layers ? derm_coupling_layers_at(&cur, k)[0] : dep_ha + k * nxy;
         const derm_real *p[2];
         for (int x = 0; x < 2; x++) {
             derm_real *out = made + (size_t)x * (size_t)nx;
@@ -495,11 +544,12 @@ derm_status derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m
         for (int64_t i = 0; i < nx; i++) {
             const int64_t v = q0 + i;
             double kh = derm_matrix_ha_rate(c, p[0][i], p[1][i]);
-            hh[v] = kh > 0 ? (dep_ha[v] + c->ha_supply) / kh : hh[v];
+            hh[v] = kh > 0 ? (layer[v - k * nxy] + c->ha_supply) / kh : hh[v];
             hl[v] = c->lmw_yield * kh * hh[v] / c->k_lmw_h;
         }
     }
     free(rows);
     free(made);
+    if (ha_layers) derm_coupling_layers_close(&cur);
     return DERM_OK;
 }

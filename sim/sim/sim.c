@@ -272,7 +272,9 @@ static derm_status phase_deposit(struct derm_sim *s, double cigarettes_per_day, 
         derm_coupling_deposit_coarse(g, &s->bins, f, n, val, add, out);
         last = f;
     }
-    /* matrix synthesis, spread over each cell's reach */
+    /* matrix synthesis, spread over each cell's reach (or made layer by layer where it is
+     * read: matrix_deposits) */
+    if (s->layer_deposits) return DERM_OK;
     const double *mval[3] = {s->rates.collagen, s->rates.elastin, s->rates.ha};
     derm_real *mout[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
     for (int i = 0; i < 3; i++)
@@ -315,8 +317,25 @@ static derm_status phase_treatments(struct derm_sim *s, struct derm_err *err)
     return DERM_OK;
 }
 
+/* The cells' matrix synthesis spread over their reach, as the layer cursors make it where it
+ * is read (s->layer_deposits): collagen, elastin and HA (n = 3), or HA alone (n = 1). Valid
+ * while the bins and the rates are those of the last deposit (phase_deposit). */
+static struct derm_coupling_layers_spec matrix_deposits(const struct derm_sim *s, int n)
+{
+    struct derm_coupling_layers_spec sp = {.b = &s->bins, .n = n, .r = s->crowd_radius};
+    if (n == 1)
+        sp.val[0] = s->rates.ha;
+    else {
+        sp.val[0] = s->rates.collagen;
+        sp.val[1] = s->rates.elastin;
+        sp.val[2] = s->rates.ha;
+    }
+    return sp;
+}
+
 static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
 {
+    const struct derm_coupling_layers_spec made = matrix_deposits(s, 3);
     const struct derm_matrix_deposition dep = {
         s->dep_collagen,
         s->dep_elastin,
@@ -325,7 +344,8 @@ static derm_status phase_matrix(struct derm_sim *s, struct derm_err *err)
         s->c.matrix.endo_gain > 0.0 && !s->uv_memory_zero ? s->f.state[DERM_ST_UV_MEMORY] : NULL, /* NULL reads as +0 */
         s->lazy_signals ? s->diff : NULL,
         s->want_field_sums ? s->field_sums : NULL,
-        &s->c.readout};
+        &s->c.readout,
+        s->layer_deposits ? &made : NULL};
     s->field_sums_step = -1;
     DERM_TRY(derm_matrix_step(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal, &dep, s->in.glucose_ratio,
                               s->in.immune, &s->c.matrix, s->dt_h, s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums,
@@ -505,8 +525,10 @@ derm_status derm_sim_step(struct derm_sim *s, struct derm_err *err)
 static derm_status alloc_scratch(struct derm_sim *s, struct derm_err *err)
 {
     const size_t n = (size_t)s->grid.n, nz = (size_t)s->grid.nz;
-    derm_real **grid_arrays[] = {&s->dep_collagen, &s->dep_elastin, &s->dep_ha, &s->tmp};
-    for (size_t i = 0; i < sizeof grid_arrays / sizeof *grid_arrays; i++)
+    /* the matrix deposits made layer by layer need no arrays (matrix_deposits) */
+    derm_real **grid_arrays[] = {&s->tmp, &s->dep_collagen, &s->dep_elastin, &s->dep_ha};
+    const size_t ngrid = s->layer_deposits ? 1 : sizeof grid_arrays / sizeof *grid_arrays;
+    for (size_t i = 0; i < ngrid; i++)
         if (!(*grid_arrays[i] = calloc(n, sizeof(derm_real)))) goto fail;
     double **layer_arrays[] = {
         &s->density_ref_k, &s->collagen_ref_k,      &s->elastin_ref_k,      &s->ha_ref_k,          &s->layers.uvb_k,
@@ -557,6 +579,8 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
     s->out_step0 = (int64_t)llround((p->run_age_start_years - s->age0) * DERM_HOURS_PER_YEAR / s->dt_h);
     if (s->out_step0 >= s->nsteps) s->out_step0 = s->nsteps - 1;
     DERM_TRY(derm_fields_init(&s->f, g, DERM_ST_UV_RECORDS, err)); /* until the first UV */
+    s->crowd_radius = (int)floor(p->fibroblast_crowding_radius_um / g->h_um + 0.5);
+    s->layer_deposits = DERM_LAYER_DEPOSITS && derm_coupling_layers_available(g, s->crowd_radius, 3);
     DERM_TRY(alloc_scratch(s, err));
     DERM_TRY(derm_bins_init(&s->bins, g, err));
     const double vol = derm_grid_voxel_mm3(g);
@@ -566,7 +590,6 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
                      (zc < p->domain_papillary_depth_um ? p->fibroblast_papillary_density_ratio : 1.0);
         s->density_ref_k[k] = rho * vol;
     }
-    s->crowd_radius = (int)floor(p->fibroblast_crowding_radius_um / g->h_um + 0.5);
     return derm_agents_init(&s->a, 1024, err);
 }
 
@@ -585,8 +608,10 @@ static derm_status calibrate_secretion(struct derm_sim *s, struct derm_err *err)
 /* HA at its local steady state for the present deposition and signals. */
 static derm_status settle_ha(struct derm_sim *s, struct derm_err *err)
 {
+    const struct derm_coupling_layers_spec made = matrix_deposits(s, 1);
     return derm_matrix_settle_ha(&s->grid, s->f.matrix, (const derm_real *const *)s->f.signal,
-                                 s->lazy_signals ? s->diff : NULL, s->dep_ha, &s->c.matrix, err);
+                                 s->lazy_signals ? s->diff : NULL, s->dep_ha, s->layer_deposits ? &made : NULL,
+                                 &s->c.matrix, err);
 }
 
 /* Secretion and deposition at the current state (no exposures). */
@@ -679,6 +704,58 @@ static derm_status spin_up(struct derm_sim *s, struct derm_err *err)
     return DERM_OK;
 }
 
+/* Layer k of the last deposit of collagen, elastin and HA (nxy each): from their arrays, or
+ * from cur (s->layer_deposits, open on matrix_deposits(s, 3)). */
+static void deposit_layer(const struct derm_sim *s, struct derm_coupling_layers *cur, int64_t k,
+                          const derm_real *out[3])
+{
+    const int64_t nxy = s->grid.nx * s->grid.ny;
+    if (s->layer_deposits) {
+        const derm_real *const *l = derm_coupling_layers_at(cur, k);
+        for (int j = 0; j < 3; j++) out[j] = l[j];
+        return;
+    }
+    out[0] = s->dep_collagen + k * nxy;
+    out[1] = s->dep_elastin + k * nxy;
+    out[2] = s->dep_ha + k * nxy;
+}
+
+static derm_status open_deposits(const struct derm_sim *s, struct derm_coupling_layers *cur, struct derm_err *err)
+{
+    const struct derm_coupling_layers_spec sp = matrix_deposits(s, 3);
+    if (!s->layer_deposits || derm_coupling_layers_open(cur, &s->grid, &sp) == 0) return DERM_OK;
+    derm_coupling_layers_close(cur);
+    return derm_err_set(err, DERM_ENOMEM, "cannot allocate the matrix deposits' layer scratch");
+}
+
+/* The domain sums of the last deposit of collagen, elastin and HA, each serial in index
+ * order (the bits of derm_grid_sums_serial over whole-grid deposits). */
+static derm_status deposit_sums(const struct derm_sim *s, double dsum[3], struct derm_err *err)
+{
+    const struct derm_grid *g = &s->grid;
+    if (!s->layer_deposits) {
+        const derm_real *x[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
+        derm_grid_sums_serial(x, 3, g->n, dsum);
+        return DERM_OK;
+    }
+    struct derm_coupling_layers cur;
+    DERM_TRY(open_deposits(s, &cur, err));
+    const int64_t nxy = g->nx * g->ny;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0;
+    for (int64_t k = 0; k < g->nz; k++) {
+        const derm_real *l[3];
+        deposit_layer(s, &cur, k, l);
+        for (int64_t q = 0; q < nxy; q++) { /* three chains, each in index order */
+            s0 += l[0][q];
+            s1 += l[1][q];
+            s2 += l[2][q];
+        }
+    }
+    derm_coupling_layers_close(&cur);
+    dsum[0] = s0, dsum[1] = s1, dsum[2] = s2;
+    return DERM_OK;
+}
+
 /* The whole model at the young adult's own state (young inputs, no exposures) for
  * settle_years with the run's own step; its time-averaged signal levels and matrix
  * deposition then rescale the per-cell secretion and synthesis references so that, on
@@ -711,17 +788,24 @@ static derm_status settle_model(struct derm_sim *s, double years, struct derm_er
         derm_fibroblast_secrete(g, &s->a, &s->c.fibroblast, &s->h, &s->in, cm, sn, &s->rates);
         DERM_TRY(phase_deposit(s, 0.0, err));
         DERM_TRY(derm_signal_grids_step(s->diff, s->f.signal, (const derm_real *const *)s->src, dt, err));
-        const struct derm_matrix_deposition md = {
-            s->dep_collagen, s->dep_elastin, s->dep_ha, NULL, NULL, s->lazy_signals ? s->diff : NULL, NULL, NULL};
+        const struct derm_coupling_layers_spec made = matrix_deposits(s, 3);
+        const struct derm_matrix_deposition md = {s->dep_collagen,
+                                                  s->dep_elastin,
+                                                  s->dep_ha,
+                                                  NULL,
+                                                  NULL,
+                                                  s->lazy_signals ? s->diff : NULL,
+                                                  NULL,
+                                                  NULL,
+                                                  s->layer_deposits ? &made : NULL};
         DERM_TRY(derm_matrix_step(g, s->f.matrix, cs, &md, 1.0, 1.0, &s->c.matrix, dt,
                                   s->f.state[DERM_ST_MMP1_ACTIVITY], s->layer_sums, &s->last_flux, err));
+        double sum[DERM_NSIGNAL], dsum[3];
+        DERM_TRY(deposit_sums(s, dsum, err)); /* while the bins are the deposit's */
         derm_motility_move(g, &s->a, &s->c.motility, cm, s->f.signal[DERM_S_CHEMOKINE], chem_probe(s, &probe), seed,
                            t_end - (double)(nsteps - i) * dt, dt);
         DERM_TRY(derm_lifecycle_apply(g, &s->a, &s->c.lifecycle, seed, key, NULL, NULL, err));
-        double sum[DERM_NSIGNAL], dsum[3];
         DERM_TRY(derm_totals_signal_sums(s, sum, err));
-        const derm_real *x[3] = {s->dep_collagen, s->dep_elastin, s->dep_ha};
-        derm_grid_sums_serial(x, 3, g->n, dsum); /* each in index order */
         for (int q = 0; q < DERM_NSIGNAL; q++) level[q] += sum[q] / n / (double)nsteps;
         for (int j = 0; j < 3; j++) dep[j] += dsum[j] / n / (double)nsteps;
     }
@@ -769,20 +853,25 @@ static void record_young_matrix(struct derm_sim *s)
 }
 
 /* The first row's rates (the young balance) and the budgets' zero. */
-static void record_start(struct derm_sim *s)
+static derm_status record_start(struct derm_sim *s, struct derm_err *err)
 {
     const struct derm_grid *g = &s->grid;
     const int64_t nxy = g->nx * g->ny;
     double syn = 0.0, ha = 0.0;
+    struct derm_coupling_layers cur;
+    DERM_TRY(open_deposits(s, &cur, err));
     for (int64_t k = 0; k < g->nz; k++) {
         double ps = 0.0, ph = 0.0;
-        for (int64_t q = k * nxy; q < (k + 1) * nxy; q++) {
-            ps += s->dep_collagen[q];
-            ph += s->dep_ha[q];
+        const derm_real *l[3];
+        deposit_layer(s, &cur, k, l);
+        for (int64_t q = 0; q < nxy; q++) {
+            ps += l[0][q];
+            ph += l[2][q];
         }
         syn += ps;
         ha += ph;
     }
+    if (s->layer_deposits) derm_coupling_layers_close(&cur);
     struct derm_matrix_flux *f = &s->last_flux;
     memset(f, 0, sizeof *f);
     f->collagen_synth = syn * s->dt_h;
@@ -790,6 +879,7 @@ static void record_start(struct derm_sim *s)
     f->ha_synth = f->ha_degraded = f->ha_removed = (ha + s->c.matrix.ha_supply * (double)g->n) * s->dt_h;
     memset(&s->cum_flux, 0, sizeof s->cum_flux);
     s->glucose_mM = s->p.subject_glucose_mM;
+    return DERM_OK;
 }
 
 derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, const struct derm_schedule *sched,
@@ -862,7 +952,7 @@ derm_status derm_sim_create_until(struct derm_sim **out, const struct derm_param
         phase_subject(s, s->age0);
         if ((st = secrete_and_deposit(s, err)) != DERM_OK || (st = settle_ha(s, err)) != DERM_OK) goto fail;
     }
-    record_start(s);
+    if ((st = record_start(s, err)) != DERM_OK) goto fail;
     derm_sim_note_uv_memory(s);
     /* the calibration's signals at their reference (one per agent row) are no longer read */
     free(s->ones);

@@ -11,7 +11,10 @@ to ages 25 to 25+N), then:
   (parameters, the 20-year cell spin-up and 4-year settle that build the young adult) and
   the time loop with the finish (report.md); the same split of the CPU time (user+sys, from
   /proc while it runs and wait4 at the end);
-- peak memory (max RSS), simulated years per wall minute, ms per step; whether this kernel
+- peak memory (the run's own resident peak through its last frame, run.h5's root attribute
+  peak_memory_bytes: its VmHWM; wait4's ru_maxrss is the fallback, and it is never below this
+  script's own resident size, which Linux carries into a child started by vfork and exec),
+  simulated years per wall minute, ms per step; whether this kernel
   maps reads of never-written memory to its shared zero page (then an array a run reads but
   never writes costs nothing) or gives each such page its own memory (then it counts in
   every peak: some VMs' kernels do);
@@ -37,7 +40,8 @@ splits the two slopes D (default) and L (lean) into the voxel-grid arrays, 8 byt
 element in one and 4 in the other, and the rest that both builds hold in the same bytes
 (cells, their rates and bins, transform buffers, HDF5's indexes): D = 8 A + C and
 L = 4 A + C give A = (D - L) / 4 arrays and C = 2 L - D bytes per voxel, so D / L reaches 2
-only when C is 0 (and more only when the lean build keeps fewer arrays).
+only when C is 0, or when the lean build keeps fewer arrays (C < 0: it makes the matrix
+deposits layer by layer, without their three arrays).
 --sun adds a run of the same config with a realistic outdoor sun calendar (the schedule of
 configs/validation/Csun_outdoor.yaml over the run's ages: work days, weekends, a two-week
 holiday a year; exposures integrated exactly over each weekly step) and prints its cost
@@ -208,6 +212,11 @@ def read_run(m):
             m["phases"] = list(zip(names, secs)) if len(names) == len(secs) else None
         else:
             m["phases"] = None
+        if "peak_memory_bytes" in f.attrs:  # the run's own peak, not this script's (run_dermsim)
+            m["maxrss_kib"] = float(np.atleast_1d(f.attrs["peak_memory_bytes"])[0]) / 1024.0
+            m["peak_source"] = "the run's VmHWM"
+        else:
+            m["peak_source"] = "wait4's ru_maxrss: at least this script's own size"
     m["h5_bytes"] = os.path.getsize(path)
     m["dir_bytes"] = sum(os.path.getsize(os.path.join(m["out"], x)) for x in os.listdir(m["out"]))
     # the time loop: the phases if timed, else the wall time report.md gives for the loop
@@ -250,7 +259,7 @@ def report(m, config_rel):
               f"{cpu - m['setup_cpu']:.1f} s")
     else:
         print(f"CPU time (user+sys)       {cpu:.1f} s{busy}")
-    print(f"peak memory (max RSS)     {m['maxrss_kib'] / 1024:.0f} MiB")
+    print(f"peak memory (max RSS)     {m['maxrss_kib'] / 1024:.0f} MiB ({m['peak_source']})")
     zp = reads_allocate()
     if zp is not None:
         print("  this kernel " + ("gives every page read but never written its own memory (no shared zero "
@@ -459,7 +468,7 @@ def compare_lean(args, base, first):
     print(f"bytes per voxel, default / lean: {per['default'] / per['lean']:.2f}")
     arrays, rest = (per["default"] - per["lean"]) / 4.0, 2.0 * per["lean"] - per["default"]
     print(f"  = {arrays:.1f} voxel-grid arrays (8 vs 4 bytes each) + {rest:.1f} bytes per voxel held alike "
-          f"(cells, rates, bins, transforms, libraries); with none of the latter the ratio would be 2.00")
+          f"(cells, rates, bins, transforms, libraries; negative: arrays the lean build does not keep)")
 
 
 def main():

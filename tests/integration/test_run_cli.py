@@ -154,7 +154,8 @@ def test_root_attributes(base):
 
 
 def test_phase_timing_attributes(base):
-    """Wall time per phase of the step (what tests/bench/bench_reference.py reports)."""
+    """Wall time per phase of the step and the peak memory (what tests/bench/bench_reference.py
+    reports)."""
     a = base["attrs"]
     names = as_str(a["phase_names"]).split(",")
     assert names[0] == "subject" and names[-1] == "output" and "signals" in names and "matrix" in names
@@ -163,6 +164,9 @@ def test_phase_timing_attributes(base):
     assert np.all(np.isfinite(sec)) and np.all(sec >= 0.0)
     assert 0.0 < sec.sum() < 300.0
     assert as_int(a["phase_steps"]) == int(base["data"]["step"][-1])
+    # the run's own resident peak (Linux: VmHWM), at least its libraries, far below a GiB here
+    peak = float(np.asarray(a["peak_memory_bytes"], dtype=float).ravel()[0])
+    assert 4 * 2**20 < peak < 2**30
 
 
 def test_openmp_waits_passively_unless_the_user_chose(tmp_path):

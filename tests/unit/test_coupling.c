@@ -14,7 +14,8 @@
  * sparsely occupied grid (the bins list only occupied voxels) the fused and the coarse
  * deposits equal references written here bitwise, empty voxels included; the deposit
  * filtered as it is summed equals the deposit then its box bitwise, and so does crowding in
- * one fused pass against counting, the box of the counts and the layer factors in turn.
+ * one fused pass against counting, the box of the counts and the layer factors in turn. The
+ * layer cursor gives each layer of that deposit bitwise, in any order of layers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -519,6 +520,82 @@ static void test_deposit_box_equals_deposit_then_box(void **state)
     }
 }
 
+/* The layer cursor (derm_coupling_layers_*) gives layer k of derm_coupling_deposit_box
+ * (DERM_BOX_CONSERVE) bitwise, for each of 1 to 3 values: layers asked in order, in reverse,
+ * by jumps and again, on a grid with fewer layers than the ring and with a radius capped in
+ * x; it does not open for r = 0. It is worth using (derm_coupling_layers_available,
+ * derm_grid_layers_worth) only where the threads' cursors take at most half the arrays they
+ * replace: on a deep grid, not on a thin one nor with many threads, nor for r = 0, r beyond
+ * DERM_GRID_RING_MAX_R or more than DERM_COUPLING_LAYERS_MAX values. */
+static void test_layers_equal_deposit_box(void **state)
+{
+    (void)state;
+    const int64_t dims[][3] = {{12, 9, 12}, {5, 11, 4}, {30, 20, 17}};
+    const int radii[] = {3, 2, 1};
+    for (int c = 0; c < 3; c++) {
+        struct derm_grid g = make_grid(dims[c][0], dims[c][1], dims[c][2], 20.0);
+        struct derm_agents a;
+        struct derm_bins b;
+        binned_agents(&g, &a, &b, 60 + 400 * c, 71 + c);
+        double *val[3], *ref[3], *tmp = alloc_d(g.n);
+        uint64_t s = 5;
+        for (int i = 0; i < 3; i++) {
+            val[i] = alloc_d(a.n);
+            ref[i] = alloc_d(g.n);
+            for (int64_t r = 0; r < a.n; r++) val[i][r] = pow(10.0, 4.0 * urand(&s) - 2.0);
+            derm_coupling_deposit_box(&g, &b, val[i], radii[c], DERM_BOX_CONSERVE, ref[i], tmp);
+        }
+        const int64_t nz = g.nz, nxy = g.nx * g.ny;
+        int64_t order[64], no = 0;
+        for (int64_t k = 0; k < nz; k++) order[no++] = k;      /* up */
+        for (int64_t k = nz - 1; k >= 0; k--) order[no++] = k; /* down */
+        order[no++] = 0;
+        order[no++] = nz - 1; /* a jump, */
+        order[no++] = nz / 2; /* back, */
+        order[no++] = nz / 2; /* the same again */
+        for (int n = 1; n <= 3; n++) {
+            struct derm_coupling_layers_spec sp = {.b = &b, .n = n, .r = radii[c]};
+            for (int i = 0; i < n; i++) sp.val[i] = val[i];
+            struct derm_coupling_layers cur;
+            assert_int_equal(derm_coupling_layers_open(&cur, &g, &sp), 0);
+            for (int64_t o = 0; o < no; o++) {
+                const int64_t k = order[o];
+                const double *const *l = derm_coupling_layers_at(&cur, k);
+                for (int i = 0; i < n; i++) assert_memory_equal(l[i], ref[i] + k * nxy, (size_t)nxy * sizeof(double));
+            }
+            derm_coupling_layers_close(&cur);
+        }
+        struct derm_coupling_layers_spec none = {.b = &b, .n = 1, .r = 0, .val = {val[0]}};
+        struct derm_coupling_layers cur;
+        assert_int_equal(derm_coupling_layers_open(&cur, &g, &none), -1);
+        derm_coupling_layers_close(&cur);
+        for (int i = 0; i < 3; i++) {
+            free(val[i]);
+            free(ref[i]);
+        }
+        free(tmp);
+        derm_bins_fini(&b);
+        derm_agents_fini(&a);
+    }
+}
+
+static void test_layers_worth(void **state)
+{
+    (void)state;
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    const struct derm_grid deep = make_grid(20, 20, 200, 10.0), thin = make_grid(20, 20, 8, 10.0);
+    assert_true(derm_coupling_layers_available(&deep, 3, 3));
+    assert_false(derm_coupling_layers_available(&thin, 3, 3));
+    assert_false(derm_coupling_layers_available(&deep, 0, 3));
+    assert_false(derm_coupling_layers_available(&deep, DERM_GRID_RING_MAX_R + 1, 3));
+    assert_false(derm_coupling_layers_available(&deep, 3, DERM_COUPLING_LAYERS_MAX + 1));
+    /* 3 cursors of 25 layers (and a row) against 3 x 200 layers: worth it up to 12 threads */
+    assert_true(derm_grid_layers_worth(20, 20, 200, 3, 3, 11));
+    assert_false(derm_grid_layers_worth(20, 20, 200, 3, 3, 12));
+    omp_set_num_threads(saved);
+}
+
 /* Crowding in one fused pass equals counting, the box mean of the counts and the layer
  * factors one after the other, bitwise; crowding at the cells equals it at every occupied
  * voxel and at every agent row's voxel (per row, with or without the voxels' array) and,
@@ -704,6 +781,8 @@ int main(void)
         cmocka_unit_test(test_deposit_coarse_is_block_mean),
         cmocka_unit_test(test_deposit_sparse_grid_bitwise),
         cmocka_unit_test(test_deposit_box_equals_deposit_then_box),
+        cmocka_unit_test(test_layers_equal_deposit_box),
+        cmocka_unit_test(test_layers_worth),
         cmocka_unit_test(test_crowding_equals_count_box_factor),
         cmocka_unit_test(test_box_in_place_equals_out_of_place),
         cmocka_unit_test(test_box_counts_bitwise_equal_to_box_mean),

@@ -373,7 +373,7 @@ static void test_develop_with_matrix_kinetics(void **state)
     for (int q = 0; q < DERM_NSIGNAL; q++) f.signal[q][0] = 1.0;
     f.signal[DERM_S_ROS][0] = 0.0;
     double dc = 0.0, de = 0.0, dh = 0.0;
-    const struct derm_matrix_deposition dep = {&dc, &de, &dh, NULL, NULL, NULL, NULL, NULL};
+    const struct derm_matrix_deposition dep = {&dc, &de, &dh, NULL, NULL, NULL, NULL, NULL, NULL};
     double sums[DERM_MATRIX_NFLUX + 1];
     const int64_t nsteps = (int64_t)llround((y - a0) * DERM_HOURS_PER_YEAR / dt);
     for (int64_t i = 0; i < nsteps; i++) {

@@ -14,12 +14,11 @@
  * voxel sums (collagen, intact collagen, elastin, HA, HMW HA, AGE: change = made - removed per the 12-member flux), AGE
  * formation on collagen and elastin scaling with the glucose ratio argument, UVA elastotic deposition, the MMP-1
  * activity output, step-halving invariance for constant coefficients, bitwise thread
- * independence, the scalar loop's bits from the vectorised strips (a voxel-by-voxel reference
- * written here; steps of 6 h to a year; strips that do not divide a layer) and
- * DERM_ENUMERIC on negative or non-finite input; derm_matrix_settle_ha
- * puts HA at the steady state of the step. The chain itself is tested in test_chain.c.
- * The coefficient set is built from derm_params_defaults with the same unit conversions
- * as sim/coef.c (matrix_coef.h, shared with lean/test_lean_kernels.c).
+ * independence, the same bits with deposits made layer by layer as with their arrays, the scalar loop's bits from the
+ * vectorised strips (a voxel-by-voxel reference written here; steps of 6 h to a year; strips that do not divide a
+ * layer) and DERM_ENUMERIC on negative or non-finite input; derm_matrix_settle_ha puts HA at the steady state of the
+ * step. The chain itself is tested in test_chain.c. The coefficient set is built from derm_params_defaults with the
+ * same unit conversions as sim/coef.c (matrix_coef.h, shared with lean/test_lean_kernels.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,7 +159,8 @@ static double total(const double *x, int64_t n)
 static derm_status step(struct state *s, const struct derm_matrix_coef *c, double dt, struct derm_matrix_flux *fl,
                         struct derm_err *err)
 {
-    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm, NULL, NULL, NULL};
+    const struct derm_matrix_deposition dep = {s->dep_col, s->dep_el, s->dep_ha, s->dep_ez, s->uvm,
+                                               NULL,       NULL,      NULL,      NULL};
     return derm_matrix_step(&s->g, s->m, (const double *const *)s->sig, &dep, s->glucose_ratio, s->uptake, c, dt, NULL,
                             s->layer_sums, fl, err);
 }
@@ -699,8 +699,8 @@ static void test_step_lazy_signals_same_bits(void **state)
         struct derm_matrix_flux fl[2];
         double *act[2] = {malloc((size_t)a.g.n * sizeof(double)), malloc((size_t)a.g.n * sizeof(double))};
         for (int x = 0; x < 2; x++) {
-            const struct derm_matrix_deposition dep = {st[x]->dep_col, st[x]->dep_el,   st[x]->dep_ha, NULL,
-                                                       NULL,           x ? lazy : NULL, NULL,          NULL};
+            const struct derm_matrix_deposition dep = {st[x]->dep_col,  st[x]->dep_el, st[x]->dep_ha, NULL, NULL,
+                                                       x ? lazy : NULL, NULL,          NULL,          NULL};
             assert_non_null(act[x]);
             assert_int_equal(derm_matrix_step(&st[x]->g, st[x]->m, (const double *const *)st[x]->sig, &dep,
                                               st[x]->glucose_ratio, st[x]->uptake, &c, 168.0, act[x], st[x]->layer_sums,
@@ -716,8 +716,10 @@ static void test_step_lazy_signals_same_bits(void **state)
     omp_set_num_threads(nt);
     /* the HA settle reads IL (lazy here) from its coarse state too: the same bits, its NaN
      * array unread */
-    assert_int_equal(derm_matrix_settle_ha(&a.g, a.m, (const double *const *)a.sig, NULL, a.dep_ha, &c, &err), DERM_OK);
-    assert_int_equal(derm_matrix_settle_ha(&b.g, b.m, (const double *const *)b.sig, lazy, b.dep_ha, &c, &err), DERM_OK);
+    assert_int_equal(derm_matrix_settle_ha(&a.g, a.m, (const double *const *)a.sig, NULL, a.dep_ha, NULL, &c, &err),
+                     DERM_OK);
+    assert_int_equal(derm_matrix_settle_ha(&b.g, b.m, (const double *const *)b.sig, lazy, b.dep_ha, NULL, &c, &err),
+                     DERM_OK);
     assert_true(derm_signal_grids_lazy(lazy, DERM_S_IL));
     assert_memory_equal(a.m[DERM_M_HA_HMW], b.m[DERM_M_HA_HMW], (size_t)a.g.n * sizeof(double));
     assert_memory_equal(a.m[DERM_M_HA_LMW], b.m[DERM_M_HA_LMW], (size_t)a.g.n * sizeof(double));
@@ -747,6 +749,80 @@ static void test_step_thread_invariant(void **state)
     state_fini(&b);
 }
 
+/* Deposits made layer by layer where the kernel reads them (derm_matrix_deposition.layers,
+ * the lean build's way) give the bits of the same deposits as whole-grid arrays
+ * (derm_coupling_deposit_box), at 1 to 3 threads (layer ranges cut differently), for the
+ * step and for the HA settle; a spec of another count of values is refused. */
+static void test_step_layer_deposits_same_bits(void **state)
+{
+    (void)state;
+    struct derm_matrix_coef c = default_coef();
+    struct state a, b;
+    twin_states(&a, &b, &c, 13, 11, 9, 77);
+    struct derm_agents ag;
+    struct derm_bins bins;
+    assert_int_equal(derm_agents_init(&ag, 16, NULL), DERM_OK);
+    assert_int_equal(derm_bins_init(&bins, &a.g, NULL), DERM_OK);
+    uint64_t st = 3;
+    for (int64_t q = 0; q < 300; q++) {
+        int64_t r;
+        assert_int_equal(derm_agents_append(&ag, &r, NULL), DERM_OK);
+        ag.x[r] = urand(&st) * derm_grid_lx(&a.g);
+        ag.y[r] = urand(&st) * derm_grid_ly(&a.g);
+        ag.z[r] = urand(&st) * derm_grid_lz(&a.g);
+    }
+    assert_int_equal(derm_bins_build(&bins, &a.g, &ag, NULL), DERM_OK);
+    double *val[3], *tmp = calloc((size_t)a.g.n, sizeof(double));
+    assert_non_null(tmp);
+    double *dep[3] = {a.dep_col, a.dep_el, a.dep_ha};
+    const double scale[3] = {c.k_cleave_h * 250.0, c.k_elastin_h * 10.0, c.k_ha_h * 0.5};
+    for (int i = 0; i < 3; i++) {
+        assert_non_null(val[i] = malloc((size_t)ag.n * sizeof(double)));
+        for (int64_t r = 0; r < ag.n; r++) val[i][r] = scale[i] * 30.0 * urand(&st);
+        derm_coupling_deposit_box(&a.g, &bins, val[i], 2, DERM_BOX_CONSERVE, dep[i], tmp);
+    }
+    const struct derm_coupling_layers_spec made = {&bins, 3, 2, {val[0], val[1], val[2]}};
+    const struct derm_coupling_layers_spec ha = {&bins, 1, 2, {val[2]}};
+    double *m0[DERM_NMATRIX]; /* the matrix before the steps */
+    for (int q = 0; q < DERM_NMATRIX; q++) {
+        assert_non_null(m0[q] = malloc((size_t)a.g.n * sizeof(double)));
+        memcpy(m0[q], a.m[q], (size_t)a.g.n * sizeof(double));
+    }
+    struct derm_matrix_flux fa, fb;
+    assert_int_equal(step(&a, &c, 168.0, &fa, NULL), DERM_OK);
+    const int saved = omp_get_max_threads();
+    for (int threads = 1; threads <= 3; threads++) {
+        for (int q = 0; q < DERM_NMATRIX; q++) memcpy(b.m[q], m0[q], (size_t)b.g.n * sizeof(double));
+        omp_set_num_threads(threads);
+        const struct derm_matrix_deposition dl = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &made};
+        assert_int_equal(derm_matrix_step(&b.g, b.m, (const double *const *)b.sig, &dl, b.glucose_ratio, b.uptake, &c,
+                                          168.0, NULL, b.layer_sums, &fb, NULL),
+                         DERM_OK);
+        for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a.m[q], b.m[q], (size_t)a.g.n * sizeof(double));
+        assert_memory_equal(&fa, &fb, sizeof fa);
+    }
+    omp_set_num_threads(saved);
+    assert_int_equal(derm_matrix_settle_ha(&a.g, a.m, (const double *const *)a.sig, NULL, a.dep_ha, NULL, &c, NULL),
+                     DERM_OK);
+    assert_int_equal(derm_matrix_settle_ha(&b.g, b.m, (const double *const *)b.sig, NULL, NULL, &ha, &c, NULL),
+                     DERM_OK);
+    for (int q = 0; q < DERM_NMATRIX; q++) assert_memory_equal(a.m[q], b.m[q], (size_t)a.g.n * sizeof(double));
+    struct derm_err err = {0};
+    const struct derm_matrix_deposition bad = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &ha};
+    assert_int_equal(derm_matrix_step(&b.g, b.m, (const double *const *)b.sig, &bad, b.glucose_ratio, b.uptake, &c,
+                                      168.0, NULL, b.layer_sums, NULL, &err),
+                     DERM_EINTERNAL);
+    assert_int_equal(derm_matrix_settle_ha(&b.g, b.m, (const double *const *)b.sig, NULL, NULL, &made, &c, &err),
+                     DERM_EINTERNAL);
+    for (int i = 0; i < 3; i++) free(val[i]);
+    for (int q = 0; q < DERM_NMATRIX; q++) free(m0[q]);
+    free(tmp);
+    derm_bins_fini(&bins);
+    derm_agents_fini(&ag);
+    state_fini(&a);
+    state_fini(&b);
+}
+
 /* The layer sums the kernel makes on request (field_sums) are derm_totals_layer_sums of the
  * fields and the MMP-1 activity it wrote, derm_readout_mmp_susceptibility_sums of the fields
  * and derm_totals_layer_sums of the signals it read, bitwise, on strips that do not divide
@@ -766,7 +842,7 @@ static void test_step_field_sums(void **state)
     double *act = calloc((size_t)n, sizeof(double)), *act_b = calloc((size_t)n, sizeof(double));
     assert_true(fsum && ref && sref && act && act_b);
     { /* the susceptibility's sums need the readout coefficients: refused, nothing changed */
-        const struct derm_matrix_deposition bad = {a.dep_col, a.dep_el, a.dep_ha, NULL, NULL, NULL, fsum, NULL};
+        const struct derm_matrix_deposition bad = {a.dep_col, a.dep_el, a.dep_ha, NULL, NULL, NULL, fsum, NULL, NULL};
         struct derm_err err = {0};
         assert_int_equal(derm_matrix_step(&a.g, a.m, (const double *const *)a.sig, &bad, a.glucose_ratio, a.uptake, &c,
                                           168.0, act, a.layer_sums, NULL, &err),
@@ -776,8 +852,8 @@ static void test_step_field_sums(void **state)
     const int saved = omp_get_max_threads();
     for (int threads = 1; threads <= 2; threads++) {
         omp_set_num_threads(threads);
-        const struct derm_matrix_deposition da = {a.dep_col, a.dep_el, a.dep_ha, NULL, NULL, NULL, fsum, &rc};
-        const struct derm_matrix_deposition db = {b.dep_col, b.dep_el, b.dep_ha, NULL, NULL, NULL, NULL, NULL};
+        const struct derm_matrix_deposition da = {a.dep_col, a.dep_el, a.dep_ha, NULL, NULL, NULL, fsum, &rc, NULL};
+        const struct derm_matrix_deposition db = {b.dep_col, b.dep_el, b.dep_ha, NULL, NULL, NULL, NULL, NULL, NULL};
         assert_int_equal(derm_matrix_step(&a.g, a.m, (const double *const *)a.sig, &da, a.glucose_ratio, a.uptake, &c,
                                           168.0, act, a.layer_sums, NULL, NULL),
                          DERM_OK);
@@ -1032,8 +1108,8 @@ static void test_step_matches_voxel_formulas(void **state)
             ref_step(&a, &c, dts[d], act_a, fl_ref, &nbad);
             assert_true(nbad == 0.0);
             struct derm_matrix_flux fl;
-            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez,
-                                                       b.uvm,     NULL,     NULL,     NULL};
+            const struct derm_matrix_deposition dep = {b.dep_col, b.dep_el, b.dep_ha, b.dep_ez, b.uvm,
+                                                       NULL,      NULL,     NULL,     NULL};
             assert_int_equal(derm_matrix_step(&b.g, b.m, (const double *const *)b.sig, &dep, b.glucose_ratio, b.uptake,
                                               &c, dts[d], act_b, b.layer_sums, &fl, NULL),
                              DERM_OK);
@@ -1131,7 +1207,7 @@ static void test_elastosis_and_mmp_activity_output(void **state)
     double *act = calloc((size_t)s1.g.n, sizeof(double));
     assert_non_null(act);
     const double dt = 8766.0;
-    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL, NULL, NULL, NULL};
+    const struct derm_matrix_deposition dep1 = {s1.dep_col, s1.dep_el, s1.dep_ha, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(derm_matrix_step(&s1.g, s1.m, (const double *const *)s1.sig, &dep1, s1.glucose_ratio, 1.0, &c, dt,
                                       act, s1.layer_sums, NULL, NULL),
                      DERM_OK);
@@ -1165,7 +1241,8 @@ static void test_settle_ha_is_steady(void **state)
     struct state s;
     state_init(&s, 4, 3, 2);
     random_state(&s, &c, 51);
-    assert_int_equal(derm_matrix_settle_ha(&s.g, s.m, (const double *const *)s.sig, NULL, s.dep_ha, &c, NULL), DERM_OK);
+    assert_int_equal(derm_matrix_settle_ha(&s.g, s.m, (const double *const *)s.sig, NULL, s.dep_ha, NULL, &c, NULL),
+                     DERM_OK);
     double *h0 = malloc(2 * (size_t)s.g.n * sizeof(double));
     assert_non_null(h0);
     for (int64_t v = 0; v < s.g.n; v++) {
@@ -1210,6 +1287,7 @@ int main(void)
         cmocka_unit_test(test_step_age_bounded_when_collagen_collapses),
         cmocka_unit_test(test_step_lazy_signals_same_bits),
         cmocka_unit_test(test_step_thread_invariant),
+        cmocka_unit_test(test_step_layer_deposits_same_bits),
         cmocka_unit_test(test_step_field_sums),
         cmocka_unit_test(test_step_reports_numeric_errors),
         cmocka_unit_test(test_step_matches_voxel_formulas),

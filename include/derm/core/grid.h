@@ -79,10 +79,30 @@ int64_t derm_grid_coarsening(const struct derm_grid *g, double length_um);
 #define DERM_GRID_RING_BYTES ((size_t)8 << 20)
 #define DERM_GRID_RING_MAX_R 32
 
+/* The lean build (float32 arrays, core/real.h) makes the cells' matrix deposits layer by layer
+ * where the matrix kernel reads them, and holds no whole-grid array of them (sim/sim.c
+ * matrix_deposits; model/coupling.h derm_coupling_layers); the default build keeps the
+ * arrays. The same bits either way. */
+#ifndef DERM_LAYER_DEPOSITS
+#define DERM_LAYER_DEPOSITS DERM_REAL_IS_FLOAT
+#endif
+
 /** Bytes of the layer scratch one thread of those rings takes for nx x ny layers and radius
  *  r: a ring of 2r + 1 layers, a layer and a row of nx values (derm_real), then, from
  *  *off_acc (64-byte aligned), a row of nx sums (double), then, from *off_flags, ny flags.
  *  The one layout of model/coupling.c's allocation and io/params.c's estimate. */
 size_t derm_grid_ring_bytes(int64_t nx, int64_t ny, int r, size_t *off_acc, size_t *off_flags);
+
+/** Bytes of the scratch of one cursor of model/coupling.h's derm_coupling_layers for n values:
+ *  n rings of 2r + 1 layers, a layer and a row of nx values, n output layers (derm_real),
+ *  then, from *off_acc (64-byte aligned), a row of nx sums (double), then, from *off_flags,
+ *  ny flags. The one layout of the cursor's allocation and io/params.c's estimate. */
+size_t derm_grid_layers_bytes(int64_t nx, int64_t ny, int r, int n, size_t *off_acc, size_t *off_flags);
+
+/** 1 if n deposits of radius r on an nx x ny x nz grid are worth making layer by layer on
+ *  `threads` threads: 1 <= r <= DERM_GRID_RING_MAX_R, 1 <= n <= 3, and the threads' cursors
+ *  (derm_grid_layers_bytes each) take at most half the n whole-grid arrays they replace. The
+ *  one rule of sim/sim.c's choice and io/params.c's estimate. */
+int derm_grid_layers_worth(int64_t nx, int64_t ny, int64_t nz, int r, int n, int threads);
 
 #endif

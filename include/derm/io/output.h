@@ -145,11 +145,12 @@ derm_status derm_output_sync(struct derm_output *o, struct derm_err *err);
  *  After a failed write the file is left as it was at its last flush and `completed` is
  *  not changed. */
 /** Root attributes phase_names (the n names joined by commas), phase_seconds (wall time
- *  per phase, s) and phase_steps (the steps they cover: those this process ran, so a
- *  resumed run's count starts at the resume); replaced if present. Provenance for the
- *  benchmark, not compared between runs. */
+ *  per phase, s), phase_steps (the steps they cover: those this process ran, so a resumed
+ *  run's count starts at the resume) and, when peak_bytes > 0, peak_memory_bytes (the
+ *  process's resident peak so far); replaced if present. Provenance for the benchmark, not
+ *  compared between runs. */
 derm_status derm_output_timing(struct derm_output *o, const char *const *names, const double *seconds, int n,
-                               int64_t steps, struct derm_err *err);
+                               int64_t steps, double peak_bytes, struct derm_err *err);
 derm_status derm_output_close(struct derm_output *o, int completed, struct derm_err *err);
 
 /** (Re)write the XDMF sidecar `xdmf_path` (and its view script, io/xdmf.h) for run file

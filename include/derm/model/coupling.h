@@ -63,6 +63,48 @@ void derm_coupling_box(const struct derm_grid *g, int r, enum derm_box_mode mode
 void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins *b, const double *val, int r,
                                enum derm_box_mode mode, derm_real *out, derm_real *tmp);
 
+/** Up to this many values' deposits made together layer by layer (derm_coupling_layers_*). */
+#define DERM_COUPLING_LAYERS_MAX 3
+
+/** What derm_coupling_layers_* deposit: the box (DERM_BOX_CONSERVE, radius r) of what
+ *  derm_coupling_deposit makes from each val[i], i < n, over the bins b. */
+struct derm_coupling_layers_spec {
+    const struct derm_bins *b;
+    int n, r;
+    const double *val[DERM_COUPLING_LAYERS_MAX];
+};
+
+/** One thread's cursor over the output layers of those deposits (fields private). */
+struct derm_coupling_layers {
+    const struct derm_grid *g;
+    struct derm_coupling_layers_spec sp;
+    int rx, ry;
+    double lateral;
+    unsigned char *mem, *nonzero;
+    derm_real *ring[DERM_COUPLING_LAYERS_MAX], *out[DERM_COUPLING_LAYERS_MAX], *buf, *vals;
+    double *acc;
+    int64_t next, last;
+};
+
+/** 1 if n deposits of radius r on g are worth making layer by layer at omp_get_max_threads()
+ *  threads (core/grid.h derm_grid_layers_worth: the cursors' scratch at most half the
+ *  arrays they replace). */
+int derm_coupling_layers_available(const struct derm_grid *g, int r, int n);
+
+/** Open a cursor (its scratch allocated by the calling thread, for its caches). -1 when
+ *  r is not in 1 .. DERM_GRID_RING_MAX_R, n not in 1 .. DERM_COUPLING_LAYERS_MAX, or out of
+ *  memory; close it either way. */
+int derm_coupling_layers_open(struct derm_coupling_layers *c, const struct derm_grid *g,
+                              const struct derm_coupling_layers_spec *sp);
+
+/** Layer k of each deposit (n pointers to nx ny values, valid until the next call): bit for
+ *  bit layer k of derm_coupling_deposit_box(g, b, val[i], r, DERM_BOX_CONSERVE, ...). Made
+ *  from a ring of the x-y layers within r of k, so that calls for k, k + 1, ... make each
+ *  x-y layer once (any other order is correct, and slower). */
+const derm_real *const *derm_coupling_layers_at(struct derm_coupling_layers *c, int64_t k);
+
+void derm_coupling_layers_close(struct derm_coupling_layers *c);
+
 /** derm_coupling_box with its three passes one by one through whole-grid arrays, the same
  *  bits: what derm_coupling_box does when its per-thread layer buffers (x then y in cache)
  *  cannot be allocated, and the reference its tests compare with. Same arguments. */

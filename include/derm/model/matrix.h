@@ -33,6 +33,7 @@
 
 #include "derm/core/grid.h"
 #include "derm/core/status.h"
+#include "derm/model/coupling.h"
 #include "derm/model/readouts.h"
 #include "derm/solve/signal_grids.h"
 #include "derm/store/fields.h"
@@ -78,6 +79,10 @@ struct derm_matrix_deposition {
      * them, and the kernel has the values in cache */
     double *field_sums;
     const struct derm_readout_coef *readout; /* required with field_sums, else unused */
+    /* NULL, or the cells' collagen, elastin and HA deposits (n = 3, in that order) to be made
+     * layer by layer as the kernel reads them (model/coupling.h: the same bits as whole-grid
+     * deposits, without their arrays); collagen, elastin and ha are then not read */
+    const struct derm_coupling_layers_spec *layers;
 };
 
 /** The columns of derm_matrix_deposition.field_sums. */
@@ -141,9 +146,12 @@ derm_status derm_matrix_step(const struct derm_grid *g, derm_real *const *m, con
 /** Put high- and low-MW HA of every voxel at their steady state for the given cell
  *  deposition (mg/mL/h) and the current ROS and IL (HA turns over in days). signals: NULL,
  *  or the signal solvers, whose lazy signals are read from their coarse states (their sig[]
- *  arrays not at all). DERM_ENOMEM if the rows for that cannot be allocated (HA untouched). */
+ *  arrays not at all). The deposition: dep_ha, or, when ha_layers is not NULL, its one
+ *  deposit (n = 1) made layer by layer. DERM_ENOMEM if the rows or layers for that cannot
+ *  be allocated (HA untouched). */
 derm_status derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m, const derm_real *const *sig,
                                   const struct derm_signal_grids *signals, const derm_real *dep_ha,
-                                  const struct derm_matrix_coef *c, struct derm_err *err);
+                                  const struct derm_coupling_layers_spec *ha_layers, const struct derm_matrix_coef *c,
+                                  struct derm_err *err);
 
 #endif

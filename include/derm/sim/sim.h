@@ -112,6 +112,8 @@ struct derm_sim {
     int coarse_signals;           /* any signal on a coarser grid: sources go through src_col */
     derm_real *src_col;           /* DERM_NSIGNAL x nz: per-layer sources of exposures and treatments */
     derm_real *dep_collagen, *dep_elastin, *dep_ha, *dep_elastotic, *tmp;
+    int layer_deposits;    /* 1: the first three are not held: the cells' matrix synthesis is made
+                              layer by layer where it is read (DERM_LAYER_DEPOSITS) */
     derm_real *crowd;      /* grid.n: crowding at every voxel, for UV elastosis (allocated with the
                               UV records: derm_sim_uv_records) */
     derm_real *crowd_rows; /* crowd_rows_cap: crowding at each agent row's voxel (the rules') */

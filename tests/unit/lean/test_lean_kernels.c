@@ -201,7 +201,8 @@ static void mstate_fini(struct mstate *s)
 /* One step at glucose ratio 1.3 and fragment uptake 0.6 (young: 1 and 1). */
 static void mstep(struct mstate *s, const struct derm_matrix_coef *c, double dt, int young, struct derm_matrix_flux *fl)
 {
-    const struct derm_matrix_deposition dep = {s->dep[0], s->dep[1], s->dep[2], s->dep[3], NULL, NULL, NULL, NULL};
+    const struct derm_matrix_deposition dep = {s->dep[0], s->dep[1], s->dep[2], s->dep[3], NULL,
+                                               NULL,      NULL,      NULL,      NULL};
     const double glucose = young ? 1.0 : 1.3, uptake = young ? 1.0 : 0.6;
     assert_int_equal(derm_matrix_step(&s->g, s->m, (const derm_real *const *)s->sig, &dep, glucose, uptake, c, dt, NULL,
                                       s->layer_sums, fl, NULL),
