@@ -614,9 +614,12 @@ static derm_status settle_ha(struct derm_sim *s, struct derm_err *err)
                                  &s->c.matrix, err);
 }
 
-/* Secretion and deposition at the current state (no exposures). */
+/* Secretion and deposition at the current state (no exposures): the cells binned where they
+ * are now (after a settle's last walk and births and deaths, its bins and voxels are the
+ * step's before them). */
 static derm_status secrete_and_deposit(struct derm_sim *s, struct derm_err *err)
 {
+    DERM_TRY(derm_bins_build(&s->bins, &s->grid, &s->a, err));
     DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
     derm_fibroblast_secrete(&s->grid, &s->a, &s->c.fibroblast, &s->h, &s->in, (const derm_real *const *)s->f.matrix,
                             (const derm_real *const *)s->sensed.signal, &s->rates);

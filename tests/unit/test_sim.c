@@ -8,9 +8,9 @@
  * with young_level 1 has mean 1 within 1e-6, exosome 0; after the default spin-up and settle
  * (16x16x12) the population is near the reference density (20 %), the signal means near
  * their young levels (25 %) and the deposition near turnover (15 %), the matrix exactly
- * young; runs starting before the young-adult age begin at the start age in a developing
- * dermis (collagen and elastin below young, the closed form of derm_initial_develop; AGE x
- * a0 / y), runs starting after it begin at the young-adult age with the years up to the
+ * young, the cells binned where the settle left them and the first synthesis their rates'; runs starting before the
+ * young-adult age begin at the start age in a developing dermis (collagen and elastin below young, the closed form of
+ * derm_initial_develop; AGE x a0 / y), runs starting after it begin at the young-adult age with the years up to the
  * start as history (derm_sim_begin_age, age0, out_step0, nsteps); with the ageing switches
  * systemic, menopause and glycation off a 16x16x12 subject stays near its start totals over
  * 4 years at 25 (collagen, elastin, HA, AGE, fibroblast count, fragmented fraction,
@@ -250,6 +250,17 @@ static void test_create_young_steady_state(void **state)
     for (int64_t v = 0; v < s->grid.n; v++) dc += s->dep_collagen[v];
     const double turnover = s->c.matrix.k_cleave_h * p.ecm_collagen_density_mg_per_ml * (double)s->grid.n;
     if (!(fabs(dc / turnover - 1.0) < 0.15)) fail_msg("collagen deposition / turnover = %.4f", dc / turnover);
+    /* the start's deposits are those of the cells as the settle left them, binned where they
+     * are (after its last walk, births and deaths): every row at its position's voxel, every
+     * row binned once, and the first row's synthesis the sum of the rows' rates */
+    assert_int_equal(s->bins.n, s->a.n);
+    double rates = 0.0;
+    for (int64_t r = 0; r < s->a.n; r++) {
+        assert_int_equal(s->a.voxel[r], derm_grid_voxel_of(&s->grid, s->a.x[r], s->a.y[r], s->a.z[r]));
+        rates += s->rates.collagen[r];
+    }
+    assert_rel(s->last_flux.collagen_synth, rates * s->dt_h, 1e-12);
+    assert_rel(dc, rates, 1e-12);
     check_state_sane(s);
     derm_sim_free(s);
 }
