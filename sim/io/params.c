@@ -183,11 +183,10 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 /* the bins (store/bins.h): rows, the sort's buffer, occupied voxels and their offsets */
 #define BINS_BYTES_PER_AGENT 32.0
 
-/* The threads a run takes: as asked, else every processor. */
-static double run_threads(const struct derm_params *p)
+int derm_params_threads(const struct derm_params *p)
 {
     const long procs = sysconf(_SC_NPROCESSORS_ONLN);
-    return p->run_threads > 0 ? (double)p->run_threads : (procs > 0 ? (double)procs : 1.0);
+    return p->run_threads > 0 ? (int)p->run_threads : (procs > 0 ? (int)procs : 1);
 }
 
 /* 1 if the run makes the cells' matrix deposits layer by layer, without their arrays
@@ -197,7 +196,7 @@ static int layer_deposits(const struct derm_params *p)
 {
     const int r = (int)floor(p->fibroblast_crowding_radius_um / p->domain_voxel_um + 0.5);
     return DERM_LAYER_DEPOSITS &&
-           derm_grid_layers_worth(p->domain_nx, p->domain_ny, p->domain_nz, r, 3, (int)run_threads(p));
+           derm_grid_layers_worth(p->domain_nx, p->domain_ny, p->domain_nz, r, 3, derm_params_threads(p));
 }
 
 /* Bytes per voxel of a run's arrays, each signal counted on its own grid (the rule of
@@ -283,7 +282,7 @@ double derm_params_memory_estimate(const struct derm_params *p, unsigned needs)
     /* a frame's field chunks in flight (io/output.c): per thread the shuffled bytes and the
      * compressed copy of one chunk; the threads as asked, else every processor (at most);
      * and per thread the deposits' layer scratch */
-    const double threads = run_threads(p);
+    const double threads = (double)derm_params_threads(p);
     const double chunk = fmin(4.0 * nvox, (double)DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES);
     return nvox * bytes_per_voxel(p, needs) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT) +
            (p->output_write_fields ? threads * 2.0 * 1.01 * chunk : 0.0) + threads * layer_scratch_per_thread(p);

@@ -487,11 +487,6 @@ void derm_coupling_deposit_box(const struct derm_grid *g, const struct derm_bins
  * layer buffer and row of values deposit_layer_xy works in, then each value's output layer,
  * all in one allocation of derm_grid_layers_bytes (its layout); acc and the row flags from
  * the offsets it gives. */
-int derm_coupling_layers_available(const struct derm_grid *g, int r, int n)
-{
-    return derm_grid_layers_worth(g->nx, g->ny, g->nz, r, n, omp_get_max_threads());
-}
-
 int derm_coupling_layers_open(struct derm_coupling_layers *c, const struct derm_grid *g,
                               const struct derm_coupling_layers_spec *sp)
 {

@@ -526,7 +526,8 @@ derm_status derm_matrix_settle_ha(const struct derm_grid *g, derm_real *const *m
         free(rows);
         free(made);
         if (ha_layers) derm_coupling_layers_close(&cur);
-        return derm_err_set(err, DERM_ENOMEM, "matrix: out of memory for the HA settle's signal rows");
+        return derm_err_set(err, DERM_ENOMEM,
+                            "matrix: out of memory for the HA settle's signal rows or deposit layers");
     }
     int64_t keys[2] = {-1, -1};
     const int64_t nxy = g->nx * g->ny;

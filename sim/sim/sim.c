@@ -580,7 +580,9 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
     if (s->out_step0 >= s->nsteps) s->out_step0 = s->nsteps - 1;
     DERM_TRY(derm_fields_init(&s->f, g, DERM_ST_UV_RECORDS, err)); /* until the first UV */
     s->crowd_radius = (int)floor(p->fibroblast_crowding_radius_um / g->h_um + 0.5);
-    s->layer_deposits = DERM_LAYER_DEPOSITS && derm_coupling_layers_available(g, s->crowd_radius, 3);
+    /* at the threads the memory estimate counts (derm_params_threads), as the estimate does */
+    s->layer_deposits =
+        DERM_LAYER_DEPOSITS && derm_grid_layers_worth(g->nx, g->ny, g->nz, s->crowd_radius, 3, derm_params_threads(p));
     DERM_TRY(alloc_scratch(s, err));
     DERM_TRY(derm_bins_init(&s->bins, g, err));
     const double vol = derm_grid_voxel_mm3(g);
@@ -620,6 +622,7 @@ static derm_status settle_ha(struct derm_sim *s, struct derm_err *err)
 static derm_status secrete_and_deposit(struct derm_sim *s, struct derm_err *err)
 {
     DERM_TRY(derm_bins_build(&s->bins, &s->grid, &s->a, err));
+    DERM_TRY(derm_cell_rates_reserve(&s->rates, s->a.cap, err)); /* births since the last reserve */
     DERM_TRY(sense(s, DERM_CELLS_SENSE, err));
     derm_fibroblast_secrete(&s->grid, &s->a, &s->c.fibroblast, &s->h, &s->in, (const derm_real *const *)s->f.matrix,
                             (const derm_real *const *)s->sensed.signal, &s->rates);

@@ -523,10 +523,10 @@ static void test_deposit_box_equals_deposit_then_box(void **state)
 /* The layer cursor (derm_coupling_layers_*) gives layer k of derm_coupling_deposit_box
  * (DERM_BOX_CONSERVE) bitwise, for each of 1 to 3 values: layers asked in order, in reverse,
  * by jumps and again, on a grid with fewer layers than the ring and with a radius capped in
- * x; it does not open for r = 0. It is worth using (derm_coupling_layers_available,
- * derm_grid_layers_worth) only where the threads' cursors take at most half the arrays they
- * replace: on a deep grid, not on a thin one nor with many threads, nor for r = 0, r beyond
- * DERM_GRID_RING_MAX_R or more than DERM_COUPLING_LAYERS_MAX values. */
+ * x; it does not open for r = 0. It is worth using (derm_grid_layers_worth) only where the
+ * threads' cursors take at most half the arrays they replace: on a deep grid, not on a thin
+ * one nor with many threads, nor for r = 0, r beyond DERM_GRID_RING_MAX_R or more than
+ * DERM_COUPLING_LAYERS_MAX values. */
 static void test_layers_equal_deposit_box(void **state)
 {
     (void)state;
@@ -582,18 +582,15 @@ static void test_layers_equal_deposit_box(void **state)
 static void test_layers_worth(void **state)
 {
     (void)state;
-    const int saved = omp_get_max_threads();
-    omp_set_num_threads(2);
-    const struct derm_grid deep = make_grid(20, 20, 200, 10.0), thin = make_grid(20, 20, 8, 10.0);
-    assert_true(derm_coupling_layers_available(&deep, 3, 3));
-    assert_false(derm_coupling_layers_available(&thin, 3, 3));
-    assert_false(derm_coupling_layers_available(&deep, 0, 3));
-    assert_false(derm_coupling_layers_available(&deep, DERM_GRID_RING_MAX_R + 1, 3));
-    assert_false(derm_coupling_layers_available(&deep, 3, DERM_COUPLING_LAYERS_MAX + 1));
-    /* 3 cursors of 25 layers (and a row) against 3 x 200 layers: worth it up to 12 threads */
+    /* 3 cursors of 25 layers (and a row) against 3 x 200 layers: worth it up to 11 threads */
+    assert_true(derm_grid_layers_worth(20, 20, 200, 3, 3, 2));
     assert_true(derm_grid_layers_worth(20, 20, 200, 3, 3, 11));
     assert_false(derm_grid_layers_worth(20, 20, 200, 3, 3, 12));
-    omp_set_num_threads(saved);
+    assert_false(derm_grid_layers_worth(20, 20, 8, 3, 3, 1)); /* a thin domain */
+    assert_false(derm_grid_layers_worth(20, 20, 200, 0, 3, 2));
+    assert_false(derm_grid_layers_worth(20, 20, 200, DERM_GRID_RING_MAX_R + 1, 3, 2));
+    assert_false(derm_grid_layers_worth(20, 20, 200, 3, DERM_COUPLING_LAYERS_MAX + 1, 2));
+    assert_false(derm_grid_layers_worth(20, 20, 200, 3, 3, 0));
 }
 
 /* Crowding in one fused pass equals counting, the box mean of the counts and the layer

@@ -99,6 +99,12 @@ enum {
  *  the exosomes' two. */
 double derm_params_memory_estimate(const struct derm_params *p, unsigned needs);
 
+/** The threads the memory estimate counts: run.threads, or every processor when it is 0.
+ *  A simulation decides with it which scratch to hold (the matrix deposits layer by layer
+ *  or as arrays: sim/sim.c), so that the estimate and the run agree; a run on more threads
+ *  (OMP_NUM_THREADS, resume --threads) holds more per-thread scratch than counted. */
+int derm_params_threads(const struct derm_params *p);
+
 /** DERM_ECONFIG, citing the first grid key the configuration set, when the estimate
  *  (derm_params_memory_estimate with needs) exceeds 80 % of the memory available to a new
  *  process; DERM_OK otherwise or when that is unknown. derm_config_validate runs it with the

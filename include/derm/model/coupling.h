@@ -86,11 +86,6 @@ struct derm_coupling_layers {
     int64_t next, last;
 };
 
-/** 1 if n deposits of radius r on g are worth making layer by layer at omp_get_max_threads()
- *  threads (core/grid.h derm_grid_layers_worth: the cursors' scratch at most half the
- *  arrays they replace). */
-int derm_coupling_layers_available(const struct derm_grid *g, int r, int n);
-
 /** Open a cursor (its scratch allocated by the calling thread, for its caches). -1 when
  *  r is not in 1 .. DERM_GRID_RING_MAX_R, n not in 1 .. DERM_COUPLING_LAYERS_MAX, or out of
  *  memory; close it either way. */
