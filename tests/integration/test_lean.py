@@ -116,7 +116,8 @@ def read_all(path):
                 data[name] = obj[()]
         f.visititems(visit)
         attrs = {k: f.attrs[k] for k in f.attrs if k not in ("created_utc", "command_line", "omp_threads",
-                                                             "phase_names", "phase_seconds", "phase_steps")}
+                                                             "phase_names", "phase_seconds", "phase_steps",
+                                                             "peak_memory_bytes")}
     return data, attrs
 
 

@@ -32,7 +32,8 @@ SOURCE_DIR = pathlib.Path(os.environ.get("DERMSIM_SOURCE_DIR") or pathlib.Path(_
 TINY = SOURCE_DIR / "tests" / "configs" / "tiny.yaml"
 SETS = ["--set", "run.age_end_years=30", "--set", "output.series_interval_days=30.4375",
         "--set", "output.frame_interval_days=913.125"]
-RUN_SPECIFIC_ATTRS = {"created_utc", "omp_threads", "command_line", "phase_names", "phase_seconds", "phase_steps"}
+RUN_SPECIFIC_ATTRS = {"created_utc", "omp_threads", "command_line", "phase_names", "phase_seconds", "phase_steps",
+                      "peak_memory_bytes"}
 
 # name: (OMP_NUM_THREADS, extra arguments)
 RUNS = {

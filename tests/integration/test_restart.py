@@ -56,7 +56,8 @@ domain: {nx: 6, ny: 6, nz: 6, voxel_um: 20}
 """ + SCHEDULE
 
 SKIP_ATTRS = {"created_utc", "command_line", "omp_threads",  # provenance of the start
-              "phase_names", "phase_seconds", "phase_steps"}  # wall times of the last process
+              "phase_names", "phase_seconds", "phase_steps",  # wall times of the last process
+              "peak_memory_bytes"}  # and its memory
 
 
 def need_bin():

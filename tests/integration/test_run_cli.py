@@ -52,7 +52,7 @@ FRACTIONS = ["collagen_fragmented_fraction", "senescent_fraction"]
 # root attributes that legitimately differ between two runs of the same configuration
 # (the phase_* timings are wall times; omp_wait_policy is the environment of each run)
 RUN_SPECIFIC_ATTRS = {"created_utc", "command_line", "omp_threads", "title", "phase_names", "phase_seconds",
-                      "phase_steps", "omp_wait_policy"}
+                      "phase_steps", "peak_memory_bytes", "omp_wait_policy"}
 
 
 def dermsim_bin():
