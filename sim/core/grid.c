@@ -104,22 +104,26 @@ void derm_grid_sums_serial(const derm_real *const *x, int k, int64_t n, double *
     }
 }
 
-size_t derm_grid_ring_bytes(int64_t nx, int64_t ny, int r, size_t *off_acc, size_t *off_flags)
+/* The layout of both: `rings` rings of 2r + 1 layers, a layer and a row of nx values, `outs`
+ * output layers (derm_real), then a row of nx sums (double, 64-byte aligned), then ny flags. */
+static size_t ring_scratch_bytes(int64_t nx, int64_t ny, int r, int rings, int outs, size_t *off_acc, size_t *off_flags)
 {
-    const size_t reals = (size_t)((2 * (int64_t)r + 1) * nx * ny + nx * ny + nx);
+    const int64_t nxy = nx * ny;
+    const size_t reals = (size_t)((int64_t)rings * (2 * (int64_t)r + 1) * nxy + nxy + nx + (int64_t)outs * nxy);
     const size_t acc = (reals * sizeof(derm_real) + 63) / 64 * 64, flags = acc + (size_t)nx * sizeof(double);
     if (off_acc) *off_acc = acc;
     if (off_flags) *off_flags = flags;
     return flags + (size_t)ny;
 }
 
+size_t derm_grid_ring_bytes(int64_t nx, int64_t ny, int r, size_t *off_acc, size_t *off_flags)
+{
+    return ring_scratch_bytes(nx, ny, r, 1, 0, off_acc, off_flags);
+}
+
 size_t derm_grid_layers_bytes(int64_t nx, int64_t ny, int r, int n, size_t *off_acc, size_t *off_flags)
 {
-    const size_t reals = (size_t)((int64_t)n * (2 * (int64_t)r + 1) * nx * ny + nx * ny + nx + (int64_t)n * nx * ny);
-    const size_t acc = (reals * sizeof(derm_real) + 63) / 64 * 64, flags = acc + (size_t)nx * sizeof(double);
-    if (off_acc) *off_acc = acc;
-    if (off_flags) *off_flags = flags;
-    return flags + (size_t)ny;
+    return ring_scratch_bytes(nx, ny, r, n, n, off_acc, off_flags);
 }
 
 int derm_grid_layers_worth(int64_t nx, int64_t ny, int64_t nz, int r, int n, int threads)

@@ -183,20 +183,22 @@ static int has_origin(const struct derm_param_origin *origins, const struct derm
 /* the bins (store/bins.h): rows, the sort's buffer, occupied voxels and their offsets */
 #define BINS_BYTES_PER_AGENT 32.0
 
-int derm_params_threads(const struct derm_params *p)
+/* The threads the estimate counts: run.threads, or every processor when it is 0. */
+static int estimate_threads(const struct derm_params *p)
 {
     const long procs = sysconf(_SC_NPROCESSORS_ONLN);
     return p->run_threads > 0 ? (int)p->run_threads : (procs > 0 ? (int)procs : 1);
 }
 
-/* 1 if the run makes the cells' matrix deposits layer by layer, without their arrays
- * (core/grid.h DERM_LAYER_DEPOSITS and derm_grid_layers_worth, as sim/sim.c decides: r the
- * crowding radius in voxels). */
-static int layer_deposits(const struct derm_params *p)
+int derm_params_crowd_radius(const struct derm_params *p)
 {
-    const int r = (int)floor(p->fibroblast_crowding_radius_um / p->domain_voxel_um + 0.5);
-    return DERM_LAYER_DEPOSITS &&
-           derm_grid_layers_worth(p->domain_nx, p->domain_ny, p->domain_nz, r, 3, derm_params_threads(p));
+    return (int)floor(p->fibroblast_crowding_radius_um / p->domain_voxel_um + 0.5);
+}
+
+int derm_params_layer_deposits(const struct derm_params *p)
+{
+    return DERM_LAYER_DEPOSITS && derm_grid_layers_worth(p->domain_nx, p->domain_ny, p->domain_nz,
+                                                         derm_params_crowd_radius(p), 3, estimate_threads(p));
 }
 
 /* Bytes per voxel of a run's arrays, each signal counted on its own grid (the rule of
@@ -207,7 +209,7 @@ static int layer_deposits(const struct derm_params *p)
  * grid has none: sim/sim.c keeps it lazy; without needs & DERM_MEM_EXOSOMES, and when some
  * signal is coarse, the exosomes hold neither field nor source: derm_sim_signal_arrays),
  * six scratch arrays (three of them not where the deposits are made layer by layer:
- * layer_deposits), and, when frames of fields are written uncompressed, their float32
+ * derm_params_layer_deposits), and, when frames of fields are written uncompressed, their float32
  * buffer (4 bytes; the bins hold nothing per voxel: they are counted per agent). Per signal
  * on the voxel grid: its source (derm_real) and, if it diffuses, its two per-mode multiplier
  * arrays (doubles, about n/2 each; none in the lean build, which forms them block by
@@ -221,9 +223,10 @@ static double bytes_per_voxel(const struct derm_params *p, unsigned needs)
     const double r = (double)sizeof(derm_real);
     int uv_arrays = 2; /* the UV records, the elastotic deposit and the crowding at every voxel */
     for (int st = 0; st < DERM_NSTATE; st++) uv_arrays += DERM_ST_UV_RECORDS >> st & 1u;
-    /* the lean build's matrix deposits made layer by layer hold no arrays (layer_deposits) */
-    double d = r * (DERM_NMATRIX + DERM_NSTATE + 6.0 - (uv ? 0 : uv_arrays) - (layer_deposits(p) ? 3.0 : 0.0)) +
-               (p->output_write_fields && p->output_compression == 0 ? 4.0 : 0.0);
+    /* the matrix deposits made layer by layer hold no arrays (derm_params_layer_deposits) */
+    double d =
+        r * (DERM_NMATRIX + DERM_NSTATE + 6.0 - (uv ? 0 : uv_arrays) - (derm_params_layer_deposits(p) ? 3.0 : 0.0)) +
+        (p->output_write_fields && p->output_compression == 0 ? 4.0 : 0.0);
     int64_t fs[DERM_NSIGNAL], fq[DERM_NSIGNAL];
     int nf = 0, any_coarse = 0;
     for (int q = 0; q < DERM_NSIGNAL; q++) {
@@ -264,9 +267,10 @@ static double bytes_per_voxel(const struct derm_params *p, unsigned needs)
 static double layer_scratch_per_thread(const struct derm_params *p)
 {
     const double nx = (double)p->domain_nx, ny = (double)p->domain_ny, nxy = nx * ny, rb = (double)sizeof(derm_real);
-    const int r = (int)floor(p->fibroblast_crowding_radius_um / p->domain_voxel_um + 0.5);
+    const int r = derm_params_crowd_radius(p);
     if (r < 1) return 0.0;
-    if (layer_deposits(p)) return (double)derm_grid_layers_bytes(p->domain_nx, p->domain_ny, r, 3, NULL, NULL);
+    if (derm_params_layer_deposits(p))
+        return (double)derm_grid_layers_bytes(p->domain_nx, p->domain_ny, r, 3, NULL, NULL);
     const double ring = (double)derm_grid_ring_bytes(p->domain_nx, p->domain_ny, r, NULL, NULL);
     if (r <= DERM_GRID_RING_MAX_R && ring <= (double)DERM_GRID_RING_BYTES) return ring;
     return (nxy + nx) * rb + nx * 8.0 + ny;
@@ -282,7 +286,7 @@ double derm_params_memory_estimate(const struct derm_params *p, unsigned needs)
     /* a frame's field chunks in flight (io/output.c): per thread the shuffled bytes and the
      * compressed copy of one chunk; the threads as asked, else every processor (at most);
      * and per thread the deposits' layer scratch */
-    const double threads = (double)derm_params_threads(p);
+    const double threads = (double)estimate_threads(p);
     const double chunk = fmin(4.0 * nvox, (double)DERM_OUTPUT_FIELD_CHUNK_MAX_BYTES);
     return nvox * bytes_per_voxel(p, needs) + agents * (BYTES_PER_AGENT + BINS_BYTES_PER_AGENT) +
            (p->output_write_fields ? threads * 2.0 * 1.01 * chunk : 0.0) + threads * layer_scratch_per_thread(p);

@@ -386,14 +386,14 @@ static void deposit_layer_xy(const struct derm_grid *g, const struct derm_bins *
 }
 
 /* Layer k of the z pass from a ring of R layers (layer m in slot m % R; r <=
- * DERM_GRID_RING_MAX_R): box_block_z's sums, term for term. */
-static void box_layer_ring(const derm_real *ring, int64_t R, int64_t nxy, int64_t nz, int64_t k, int r, derm_real *out)
+ * DERM_GRID_RING_MAX_R) into the layer o (nxy values): box_block_z's sums, term for term. */
+static void box_layer_ring(const derm_real *ring, int64_t R, int64_t nxy, int64_t nz, int64_t k, int r, derm_real *o)
 {
     const derm_real *planes[2 * DERM_GRID_RING_MAX_R + 1];
     int np = 0;
     for (int64_t d = -r; d <= r; d++)
         if (k + d >= 0 && k + d < nz) planes[np++] = ring + ((k + d) % R) * nxy;
-    sum_planes(planes, np, nxy, out + k * nxy);
+    sum_planes(planes, np, nxy, o);
 }
 
 /* Output layers [k0, k1) of derm_coupling_deposit_box on one thread: the x and y passes of
@@ -412,7 +412,7 @@ static void deposit_box_range(const struct derm_grid *g, const struct derm_bins 
         for (; next <= hi; next++)
             deposit_layer_xy(g, b, val, next, rx, ry, rz, conserve, lateral, buf, vals, acc, nonzero,
                              ring + (next % R) * nxy);
-        box_layer_ring(ring, R, nxy, nz, k, rz, out);
+        box_layer_ring(ring, R, nxy, nz, k, rz, out + k * nxy);
     }
 }
 
@@ -526,13 +526,7 @@ const derm_real *const *derm_coupling_layers_at(struct derm_coupling_layers *c, 
             deposit_layer_xy(g, c->sp.b, c->sp.val[i], c->next, c->rx, c->ry, (int)rz, 1, c->lateral, c->buf, c->vals,
                              c->acc, c->nonzero, c->ring[i] + (c->next % R) * nxy);
     c->last = k;
-    for (int i = 0; i < c->sp.n; i++) {
-        const derm_real *planes[2 * DERM_GRID_RING_MAX_R + 1];
-        int np = 0;
-        for (int64_t d = -rz; d <= rz; d++)
-            if (k + d >= 0 && k + d < nz) planes[np++] = c->ring[i] + ((k + d) % R) * nxy;
-        sum_planes(planes, np, nxy, c->out[i]);
-    }
+    for (int i = 0; i < c->sp.n; i++) box_layer_ring(c->ring[i], R, nxy, nz, k, (int)rz, c->out[i]);
     return (const derm_real *const *)c->out;
 }
 

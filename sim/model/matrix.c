@@ -412,10 +412,9 @@ static int advance_layers(const struct derm_grid *g, const struct matrix_arrays 
         struct derm_coupling_layers cur;
         const int ok = !made || k0 >= k1 || derm_coupling_layers_open(&cur, g, made) == 0;
         for (int64_t k = k0; ok && k < k1; k++) {
-            const derm_real *const arr[3] = {A->dep_col ? A->dep_col + k * nxy : NULL,
-                                             A->dep_el ? A->dep_el + k * nxy : NULL,
-                                             A->dep_ha ? A->dep_ha + k * nxy : NULL};
-            const derm_real *const *dl = made ? derm_coupling_layers_at(&cur, k) : arr;
+            const derm_real *const *dl =
+                made ? derm_coupling_layers_at(&cur, k)
+                     : (const derm_real *const[3]){A->dep_col + k * nxy, A->dep_el + k * nxy, A->dep_ha + k * nxy};
             matrix_layer(A, in, dl, k, nxy, cc, K, part + (DERM_MATRIX_NFLUX + 1) * k,
                          fsum ? fsum + DERM_MATRIX_NSUMS * k : NULL);
         }

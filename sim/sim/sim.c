@@ -579,10 +579,8 @@ static derm_status make_storage(struct derm_sim *s, struct derm_err *err)
     s->out_step0 = (int64_t)llround((p->run_age_start_years - s->age0) * DERM_HOURS_PER_YEAR / s->dt_h);
     if (s->out_step0 >= s->nsteps) s->out_step0 = s->nsteps - 1;
     DERM_TRY(derm_fields_init(&s->f, g, DERM_ST_UV_RECORDS, err)); /* until the first UV */
-    s->crowd_radius = (int)floor(p->fibroblast_crowding_radius_um / g->h_um + 0.5);
-    /* at the threads the memory estimate counts (derm_params_threads), as the estimate does */
-    s->layer_deposits =
-        DERM_LAYER_DEPOSITS && derm_grid_layers_worth(g->nx, g->ny, g->nz, s->crowd_radius, 3, derm_params_threads(p));
+    s->crowd_radius = derm_params_crowd_radius(p);
+    s->layer_deposits = derm_params_layer_deposits(p); /* as the memory estimate counts */
     DERM_TRY(alloc_scratch(s, err));
     DERM_TRY(derm_bins_init(&s->bins, g, err));
     const double vol = derm_grid_voxel_mm3(g);

@@ -99,11 +99,16 @@ enum {
  *  the exosomes' two. */
 double derm_params_memory_estimate(const struct derm_params *p, unsigned needs);
 
-/** The threads the memory estimate counts: run.threads, or every processor when it is 0.
- *  A simulation decides with it which scratch to hold (the matrix deposits layer by layer
- *  or as arrays: sim/sim.c), so that the estimate and the run agree; a run on more threads
+/** The crowding radius in voxels (fibroblast.crowding_radius_um over domain.voxel_um,
+ *  rounded): the reach over which cells crowd and spread their matrix synthesis. */
+int derm_params_crowd_radius(const struct derm_params *p);
+
+/** 1 if a run makes the cells' matrix deposits layer by layer instead of holding their three
+ *  arrays (core/grid.h DERM_LAYER_DEPOSITS and derm_grid_layers_worth at the threads the
+ *  memory estimate counts: run.threads, or every processor when it is 0): the one rule of
+ *  the simulation's choice (sim/sim.c) and of the estimate. A run on more threads
  *  (OMP_NUM_THREADS, resume --threads) holds more per-thread scratch than counted. */
-int derm_params_threads(const struct derm_params *p);
+int derm_params_layer_deposits(const struct derm_params *p);
 
 /** DERM_ECONFIG, citing the first grid key the configuration set, when the estimate
  *  (derm_params_memory_estimate with needs) exceeds 80 % of the memory available to a new
