@@ -71,6 +71,16 @@ simulator run on the same path fail. Set the environment variable *before* Pytho
 calls. Variables that are a row or frame behind others (caught mid-write) are cut to the
 common length; ``run.refresh()`` re-reads the file. Runs that did not finish cleanly (root
 attribute ``completed`` = 0) open with an :class:`IncompleteRunWarning`.
+
+Integrity
+---------
+The simulator stores a CRC-32 of every series row (``row_checksum``) and of every frame
+(``frame_checksum``; README, "Output: run.h5"). Opening a run checks every series row
+against its checksum and raises :class:`DamagedRunError` naming the first row that fails
+(``verify=False`` skips the check); ``run.verify()`` checks the frames too (fields,
+profiles and agent rows: it reads the whole file, as ``dermsim info --verify`` does).
+Fields and profiles also carry HDF5's Fletcher32 chunk checksum, which h5py checks on every
+read. Files of dermsim versions before the checksums are read without them.
 """
 from __future__ import annotations
 
@@ -78,6 +88,7 @@ import contextlib
 import glob
 import os
 import warnings
+import zlib
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
@@ -115,6 +126,108 @@ class IncompleteRunWarning(UserWarning):
 
 class InvalidRunError(ValueError):
     """The path exists but is not a dermsim run file."""
+
+
+class DamagedRunError(InvalidRunError):
+    """A series row or a frame does not match the checksum the simulator stored with it."""
+
+
+#: the ``coordinates`` attribute of a series (a variable on ``time``), as the writer sets it
+_SERIES_COORDS = "step age_years"
+#: that of a variable on ``frame`` (fields, profiles, agent_count)
+_FRAME_COORDS = "frame_time frame_step frame_age_years"
+
+
+def _attr_str(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _attr_str(value[()])
+    return "" if value is None else str(value)
+
+
+def _creation_order(f: h5py.File) -> List[str]:
+    """The root's links in creation order (the order the simulator wrote them), else by name."""
+    names: List[str] = []
+    try:
+        f.id.links.iterate(lambda n: names.append(n.decode()), idx_type=h5py.h5.INDEX_CRT_ORDER)
+    except (KeyError, ValueError, RuntimeError):
+        names = sorted(f.keys())
+    return names
+
+
+def _crc_rows(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """CRC-32 of each row of the columns' little-endian bytes, concatenated in order."""
+    n = len(columns[0]) if columns else 0
+    parts = [np.ascontiguousarray(c.astype(c.dtype.newbyteorder("<"), copy=False))
+             .view(np.uint8).reshape(n, -1) for c in columns]
+    mat = np.ascontiguousarray(np.concatenate(parts, axis=1)) if parts else np.zeros((n, 0), np.uint8)
+    return np.fromiter((zlib.crc32(row) for row in mat), dtype=np.uint32, count=n)
+
+
+def _verify_rows(f: h5py.File, path: Path, n: int) -> int:
+    """Check the first ``n`` series rows against ``row_checksum`` (as ``dermsim info``):
+    time, step, age_years, then every series (variables with the series' ``coordinates``,
+    in creation order) as float64. Returns the rows checked (0 without checksums)."""
+    if "row_checksum" not in f or n <= 0:
+        return 0
+    names = [m for m in _creation_order(f)
+             if isinstance(f.get(m, getlink=True), h5py.HardLink) and isinstance(f[m], h5py.Dataset)
+             and _attr_str(f[m].attrs.get("coordinates")) == _SERIES_COORDS]
+    cols = [f["time"][:n].astype("<f8"), f["step"][:n].astype("<i8"),
+            f["age_years"][:n].astype("<f8")] + [f[m][:n].astype("<f8") for m in names]
+    stored = f["row_checksum"][:n].astype(np.uint32)
+    bad = np.flatnonzero(_crc_rows(cols) != stored)
+    if bad.size:
+        i = int(bad[0])
+        raise DamagedRunError(
+            f"{path}: series row {i} (step {int(cols[1][i])}, age {float(cols[2][i]):.6g} years) "
+            f"fails its checksum ({bad.size} of {n} rows do): the file is damaged; "
+            f"`dermsim info --verify {path}` checks the whole file")
+    return n
+
+
+def _verify_frames(f: h5py.File, path: Path, nframes: int) -> int:
+    """Check the first ``nframes`` frames against ``frame_checksum`` in the writer's order:
+    frame_time, frame_step, frame_age_years; each variable on (frame, z) in creation order,
+    a field's values (float32) before its ``<field>_profile``; then agent_count and the
+    frame's rows of every agent column in creation order, in their stored types."""
+    if "frame_checksum" not in f or nframes <= 0:
+        return 0
+    order = _creation_order(f)
+    dsets = {m: f[m] for m in order
+             if isinstance(f.get(m, getlink=True), h5py.HardLink) and isinstance(f[m], h5py.Dataset)}
+    on_frame = [m for m, d in dsets.items()
+                if _attr_str(d.attrs.get("coordinates")) == _FRAME_COORDS and d.ndim == 2]
+    fields = {m for m, d in dsets.items() if d.ndim == 4}
+    has_agents = "agent_count" in dsets
+    agent_cols = [m for m, d in dsets.items()
+                  if m.startswith("agent_") and m != "agent_count" and d.ndim == 1] if has_agents else []
+    ft, fs, fa = (f["frame_time"][:nframes].astype("<f8"), f["frame_step"][:nframes].astype("<i8"),
+                  f["frame_age_years"][:nframes].astype("<f8"))
+    stored = f["frame_checksum"][:nframes].astype(np.uint32)
+    counts = f["agent_count"][:nframes].astype("<i8") if has_agents else None
+    off = 0
+    for k in range(nframes):
+        c = zlib.crc32(ft[k:k + 1].tobytes())
+        c = zlib.crc32(fs[k:k + 1].tobytes(), c)
+        c = zlib.crc32(fa[k:k + 1].tobytes(), c)
+        for m in on_frame:
+            field = m[:-len("_profile")] if m.endswith("_profile") else None
+            if field in fields:
+                c = zlib.crc32(np.ascontiguousarray(dsets[field][k], dtype="<f4").tobytes(), c)
+            c = zlib.crc32(np.ascontiguousarray(dsets[m][k], dtype="<f8").tobytes(), c)
+        if has_agents:
+            na = int(counts[k])
+            c = zlib.crc32(counts[k:k + 1].tobytes(), c)
+            for m in agent_cols:
+                rows = dsets[m][off:off + na]
+                c = zlib.crc32(np.ascontiguousarray(rows, dtype=rows.dtype.newbyteorder("<")).tobytes(), c)
+            off += na
+        if c != int(stored[k]):
+            raise DamagedRunError(f"{path}: frame {k} (step {int(fs[k])}, age {float(fa[k]):.6g} years) "
+                                  f"fails its checksum: the file is damaged")
+    return nframes
 
 
 def resolve_run_path(path: PathLike) -> Path:
@@ -199,9 +312,13 @@ class Run:
     """
 
     def __init__(self, path: PathLike, *, locking: Optional[bool] = None,
-                 warn_incomplete: bool = True):
+                 warn_incomplete: bool = True, verify: bool = True):
         self.path = resolve_run_path(path)
         self._h5kw = {} if locking is None else {"locking": locking}
+        self._verify = verify
+        #: series rows checked against their checksums at the last (re)read (0: none stored,
+        #: or ``verify=False``)
+        self.rows_verified = 0
         self.name = (self.path.parent.name if self.path.name == RUN_FILENAME
                      and self.path.parent.name else self.path.stem)
         self.refresh()
@@ -250,6 +367,8 @@ class Run:
                 self._sizes = {d: min([stored.get(n, v.shape[0]) for n, v in raw.variables.items()
                                        if v.dims[:1] == (d,)], default=raw.sizes[d])
                                for d in _GROWING if d in raw.dims}
+                if self._verify:
+                    self.rows_verified = _verify_rows(f, self.path, self._sizes.get("time", 0))
                 self.attrs: Dict[str, object] = {k: _plain(v) for k, v in raw.attrs.items()}
                 series = [n for n, v in raw.data_vars.items()
                           if v.dims == ("time",) and n not in _COORDS and n not in _CHECKS]
@@ -317,6 +436,16 @@ class Run:
         if cf:
             data = xr.decode_cf(xr.Dataset({name: (out.dims, data, cf)}))[name].values
         return out.copy(deep=False, data=data)
+
+    def verify(self) -> Dict[str, int]:
+        """Check every series row and every frame (fields, profiles, agent rows) against the
+        checksums the simulator stored; reads the whole file. Returns the numbers checked
+        (``{"rows": R, "frames": F}``; 0 where the file has no checksums); raises
+        :class:`DamagedRunError` at the first row or frame that fails."""
+        with self._h5() as f:
+            rows = _verify_rows(f, self.path, self._sizes.get("time", 0))
+            frames = _verify_frames(f, self.path, self._sizes.get("frame", 0))
+        return {"rows": rows, "frames": frames}
 
     def dataset(self, **kwargs) -> xr.Dataset:
         """The whole run as a lazily loaded ``xarray.Dataset`` with the coordinates set
@@ -554,13 +683,16 @@ class Run:
 
 # --------------------------------------------------------------------------- functions
 def open_run(path: PathLike, *, locking: Optional[bool] = None,
-             warn_incomplete: bool = True) -> Run:
+             warn_incomplete: bool = True, verify: bool = True) -> Run:
     """Open a run: ``path`` is a run directory (with ``run.h5``) or an ``.h5`` file.
 
     ``locking=False`` disables HDF5 file locking for this file (same effect as
-    ``HDF5_USE_FILE_LOCKING=FALSE``). Raises FileNotFoundError or InvalidRunError.
+    ``HDF5_USE_FILE_LOCKING=FALSE``). Every series row is checked against its stored
+    checksum unless ``verify=False`` (``run.verify()`` checks the frames too). Raises
+    FileNotFoundError, InvalidRunError, or DamagedRunError (a subclass of it) when a row
+    fails its checksum.
     """
-    return Run(path, locking=locking, warn_incomplete=warn_incomplete)
+    return Run(path, locking=locking, warn_incomplete=warn_incomplete, verify=verify)
 
 
 def load_runs(paths: Union[PathLike, Iterable[PathLike]], **kwargs) -> Dict[str, Run]:
