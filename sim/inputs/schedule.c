@@ -20,7 +20,7 @@ static void print_note(FILE *fp)
 #define DERM_SCHED_KEYS(X)                                                                                       \
     X(input, "input", ENUM, "1", 0, 0, DERM_IN_COUNT - 1, DERM_SCHED_INPUT_CHOICES,                              \
       "What the entry delivers (required)")                                                                      \
-    X(dose, "dose", REAL, "varies", 0, 0, 1e6, "",                                                               \
+    X(dose, "dose", REAL, "per input", 0, 0, 1e6, "",                                                            \
       "uv: SED (or MED) per active day; sunscreen: effective SPF (>= 1); glucose: mM (or HbA1c %); "             \
       "smoking: cigarettes per day; pollution: index (1 = typical urban air, PM2.5 ~20 ug/m^3); "                \
       "exosome, conditioned_medium, growth_factor: au per administration (1 = one standard dose, see "           \
@@ -148,6 +148,30 @@ derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const c
     return DERM_OK;
 }
 
+const char *derm_schedule_dose_units(int input, int dose_unit)
+{
+    switch (input) {
+    case DERM_IN_UV:
+        return dose_unit == DERM_UNIT_MED ? "MED per active day" : "SED per active day";
+    case DERM_IN_SUNSCREEN:
+        return "(effective SPF)";
+    case DERM_IN_GLUCOSE:
+        return dose_unit == DERM_UNIT_HBA1C ? "% HbA1c" : "mM plasma glucose";
+    case DERM_IN_SMOKING:
+        return "cigarettes per day";
+    case DERM_IN_POLLUTION:
+        return "(pollution index; 1 = typical urban air)";
+    case DERM_IN_EXOSOME:
+    case DERM_IN_CONDITIONED_MEDIUM:
+    case DERM_IN_GROWTH_FACTOR:
+        return "au per administration (1 = one standard dose)";
+    case DERM_IN_MICRONEEDLING:
+        return "sessions (1 = one standard session)";
+    default:
+        return "in the units of the entry's input";
+    }
+}
+
 derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text, const char *where,
                                     struct derm_err *err)
 {
@@ -171,6 +195,8 @@ derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *k
     }
     struct derm_param_desc named = *d;
     named.path = path;
+    if (d->offset == offsetof(struct derm_schedule_entry, dose)) /* the entry's own unit, if its input is known */
+        named.units = derm_schedule_dose_units(e->has_input ? e->input : -1, e->dose_unit);
     DERM_TRY(derm_desc_set_text(e, &named, text, where, err));
     if (d->offset == offsetof(struct derm_schedule_entry, input)) e->has_input = 1;
     const size_t k = (size_t)(d - sched_keys);

@@ -546,22 +546,41 @@ static void test_consts_from_parameters(void **state)
     assert_true(fabs(x.uva_sed / (x.uva_sed + x.uvb_sed) - 0.15) < 1e-12);
 }
 
+/* A bad dose names the unit of its entry's input (and dose_unit) when the input is known. */
+static void test_dose_error_names_units(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *input, *unit, *want;
+    } cases[] = {{"uv", NULL, "SED per active day"},      {"uv", "med", "MED per active day"},
+                 {"glucose", "hba1c", "% HbA1c"},         {"glucose", NULL, "mM plasma glucose"},
+                 {"smoking", NULL, "cigarettes per day"}, {"exosome", NULL, "au per administration"},
+                 {"microneedling", NULL, "sessions"},     {NULL, NULL, "in the units of the entry's input"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        static struct derm_schedule s;
+        memset(&s, 0, sizeof s);
+        struct derm_schedule_entry *e = NULL;
+        struct derm_err err = {0};
+        assert_int_equal(derm_schedule_add(&s, "e", "t", 1, 1, &e, &err), DERM_OK);
+        if (cases[i].input) set(e, "input", cases[i].input);
+        if (cases[i].unit) set(e, "dose_unit", cases[i].unit);
+        assert_int_equal(derm_schedule_entry_set(e, "dose", "-1", "f.yaml:3:9", &err), DERM_ECONFIG);
+        if (!strstr(err.msg, cases[i].want) || !strstr(err.msg, "f.yaml:3:9: key 'schedule.e.dose': '-1'"))
+            fail_msg("%s: %s", cases[i].want, err.msg);
+        assert_null(strstr(err.msg, "varies"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_daily_window_weekdays_exact),
-        cmocka_unit_test(test_season_integral_exact),
-        cmocka_unit_test(test_course_of_boluses),
-        cmocka_unit_test(test_single_pulse_with_med),
-        cmocka_unit_test(test_sunscreen_divides_dose),
-        cmocka_unit_test(test_level_inputs_time_mean),
-        cmocka_unit_test(test_topical_through_open_channels),
-        cmocka_unit_test(test_validation_messages),
-        cmocka_unit_test(test_inert_keys_rejected),
-        cmocka_unit_test(test_acting_keys_accepted),
-        cmocka_unit_test(test_level_inputs_apart_accepted),
-        cmocka_unit_test(test_set_and_resolved_roundtrip),
-        cmocka_unit_test(test_consts_from_parameters),
+        cmocka_unit_test(test_dose_error_names_units),     cmocka_unit_test(test_daily_window_weekdays_exact),
+        cmocka_unit_test(test_season_integral_exact),      cmocka_unit_test(test_course_of_boluses),
+        cmocka_unit_test(test_single_pulse_with_med),      cmocka_unit_test(test_sunscreen_divides_dose),
+        cmocka_unit_test(test_level_inputs_time_mean),     cmocka_unit_test(test_topical_through_open_channels),
+        cmocka_unit_test(test_validation_messages),        cmocka_unit_test(test_inert_keys_rejected),
+        cmocka_unit_test(test_acting_keys_accepted),       cmocka_unit_test(test_level_inputs_apart_accepted),
+        cmocka_unit_test(test_set_and_resolved_roundtrip), cmocka_unit_test(test_consts_from_parameters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

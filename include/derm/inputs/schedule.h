@@ -58,6 +58,11 @@ derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *k
 /** "--set schedule.NAME.KEY=VALUE" for an existing entry, or a new one when KEY is `input`. */
 derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text, struct derm_err *err);
 
+/** The unit of `dose` for an input (enum derm_schedule_input) and dose_unit (enum
+ *  derm_schedule_unit), as error messages and listings show it; input -1 (not yet known):
+ *  "in the units of the entry's input". */
+const char *derm_schedule_dose_units(int input, int dose_unit);
+
 /** 1 if an entry delivers UV (input uv with a dose above 0): a run without one never
  *  allocates its UV records (sim/sim.h, derm_sim_uv_records). */
 int derm_schedule_has_uv(const struct derm_schedule *s);
