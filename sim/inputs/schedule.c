@@ -646,12 +646,18 @@ static double overlap_season(const struct derm_schedule_entry *outer, const stru
     return C.sum;
 }
 
+/* 1 if the entry opens microneedling channels: a session of dose 0 is no session. */
+static int opens_channels(const struct derm_schedule_entry *m)
+{
+    return m->input == DERM_IN_MICRONEEDLING && m->dose > 0.0;
+}
+
 static int open_at(const struct derm_schedule *s, double t, double *depth)
 {
     int open = 0;
     for (int j = 0; j < s->n; j++) {
         const struct derm_schedule_entry *m = &s->e[j];
-        if (m->input != DERM_IN_MICRONEEDLING) continue;
+        if (!opens_channels(m)) continue;
         for (int64_t k = 0; k < m->count; k++) {
             double t0 = admin_time(m, k);
             if (t >= t0 && t < t0 + m->open_hours) {
@@ -700,7 +706,7 @@ static void integrate_open(const struct derm_schedule *s, const struct derm_sche
 {
     for (int j = 0; j < s->n; j++) {
         const struct derm_schedule_entry *m = &s->e[j];
-        if (m->input != DERM_IN_MICRONEEDLING) continue;
+        if (!opens_channels(m)) continue;
         struct derm_schedule_entry win = *m; /* the open windows as a course of episodes */
         win.duration_days = m->open_hours / 24.0;
         win.hour_from = 0.0, win.hour_to = 24.0, win.days_per_week = 7, win.season_amplitude = 0.0;
@@ -736,7 +742,8 @@ void derm_schedule_integrate(const struct derm_schedule *s, const struct derm_sc
                     x->dose[i] += dose;
                     x->dose_time[i] += dose * (t - t0);
                 }
-                if (t < t1 && t + e->open_hours > t0 && e->depth_um > x->open_depth_um) x->open_depth_um = e->depth_um;
+                if (opens_channels(e) && t < t1 && t + e->open_hours > t0 && e->depth_um > x->open_depth_um)
+                    x->open_depth_um = e->depth_um;
             }
             continue;
         }

@@ -82,7 +82,7 @@ static void add_column(const struct derm_grid *g, double column, const double *w
 
 void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_treatment_coef *c,
                                 const struct derm_schedule *s, const struct derm_exposure *x, double dt_h,
-                                derm_real *const *src, double *mix, double *w_k)
+                                derm_real *const *src, double *mix, double *delivered, double *w_k)
 {
     const double col = c->column_um;
     for (int i = 0; i < s->n; i++) {
@@ -101,6 +101,11 @@ void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_tre
             const double d = parts[pass];
             if (!(d > 0.0)) continue;
             derm_treatment_profile(g, e, pass ? x->open_depth_um : 0.0, w_k);
+            if (delivered) { /* the share of the profile inside the block */
+                double inside = 0.0;
+                for (int64_t k = 0; k < g->nz; k++) inside += w_k[k] * g->h_um;
+                delivered[in] += d * inside;
+            }
             double exo = 0.0, gf = 0.0;
             if (in == DERM_IN_EXOSOME) exo = d;
             if (in == DERM_IN_GROWTH_FACTOR) gf = d;

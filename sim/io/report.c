@@ -84,6 +84,10 @@ static const char *const series_names[] = {
     "cutometer_R6",
     "cutometer_R7",
     "dermal_water_content",
+    /* optional: what reached the dermis (files before these series have applied doses only) */
+    "exosome_dose_delivered_cumulative",
+    "conditioned_medium_dose_delivered_cumulative",
+    "growth_factor_dose_delivered_cumulative",
 };
 enum {
     AGE,
@@ -122,6 +126,9 @@ enum {
     R6,
     R7,
     WATER,
+    EXOD,
+    CMD,
+    GFDD,
     NS
 };
 
@@ -209,33 +216,13 @@ static void write_intro(FILE *fp, const struct series *s, int64_t n, const struc
     fprintf(fp, ", as scheduled below%s).\n\n", extra);
 }
 
-/* Units of an entry's dose. */
-static const char *dose_units(const struct derm_schedule_entry *e)
-{
-    switch (e->input) {
-    case DERM_IN_UV:
-        return e->dose_unit == DERM_UNIT_MED ? "MED per active day" : "SED per active day";
-    case DERM_IN_SUNSCREEN:
-        return "(effective SPF)";
-    case DERM_IN_GLUCOSE:
-        return e->dose_unit == DERM_UNIT_HBA1C ? "% HbA1c" : "mM";
-    case DERM_IN_SMOKING:
-        return "cigarettes per day";
-    case DERM_IN_POLLUTION:
-        return "(pollution index)";
-    case DERM_IN_MICRONEEDLING:
-        return "(session intensity)";
-    default:
-        return "au per administration";
-    }
-}
-
 static void write_entries(FILE *fp, const struct derm_params *p, const struct derm_schedule *sched)
 {
     fprintf(fp, "## Exposures and treatments\n\n");
     for (int i = 0; i < sched->n; i++) {
         const struct derm_schedule_entry *e = &sched->e[i];
-        fprintf(fp, "- `%s`: %s, dose %g %s", e->name, derm_schedule_input_name(e->input), e->dose, dose_units(e));
+        fprintf(fp, "- `%s`: %s, dose %g %s", e->name, derm_schedule_input_name(e->input), e->dose,
+                derm_schedule_dose_units(e->input, e->dose_unit));
         if (e->at_age >= 0 && e->count > 1)
             fprintf(fp, ", from age %g, %lld times every %g d", e->at_age, (long long)e->count, e->every_days);
         else if (e->at_age >= 0)
@@ -297,17 +284,25 @@ static void write_exposures(FILE *fp, const struct series *s, int64_t n, const s
                 "cross-links: %.1f -> %.1f pmol/mg collagen.\n",
                 FIRST(GLU), LAST(GLU), max_of(s, n, GLU), FIRST(AGEX), LAST(AGEX));
     const struct {
-        int input, series;
+        int input, series, reached;
         const char *what;
-    } treat[] = {{DERM_IN_EXOSOME, EXO, "Exosomes"},
-                 {DERM_IN_CONDITIONED_MEDIUM, CM, "Conditioned medium"},
-                 {DERM_IN_GROWTH_FACTOR, GFD, "Growth factors"},
-                 {DERM_IN_MICRONEEDLING, MN, "Microneedling"}};
-    for (size_t k = 0; k < sizeof treat / sizeof treat[0]; k++)
-        if (in[treat[k].input])
-            fprintf(fp, "- %s: %.3g %s.\n", treat[k].what, LAST(treat[k].series),
-                    treat[k].input == DERM_IN_MICRONEEDLING ? "sessions given (each weighted by its dose)"
-                                                            : "au applied");
+    } treat[] = {{DERM_IN_EXOSOME, EXO, EXOD, "Exosomes"},
+                 {DERM_IN_CONDITIONED_MEDIUM, CM, CMD, "Conditioned medium"},
+                 {DERM_IN_GROWTH_FACTOR, GFD, GFDD, "Growth factors"},
+                 {DERM_IN_MICRONEEDLING, MN, -1, "Microneedling"}};
+    for (size_t k = 0; k < sizeof treat / sizeof treat[0]; k++) {
+        if (!in[treat[k].input]) continue;
+        if (treat[k].input == DERM_IN_MICRONEEDLING) {
+            fprintf(fp, "- %s: %.3g sessions given (each weighted by its dose).\n", treat[k].what,
+                    LAST(treat[k].series));
+            continue;
+        }
+        fprintf(fp, "- %s: %.3g au applied", treat[k].what, LAST(treat[k].series));
+        if (s[treat[k].reached].v) /* run files before this series have the applied dose only */
+            fprintf(fp, ", %.3g au of it reached the simulated dermis (%.3g %%)", LAST(treat[k].reached),
+                    LAST(treat[k].series) > 0.0 ? 100.0 * LAST(treat[k].reached) / LAST(treat[k].series) : 0.0);
+        fprintf(fp, ".\n");
+    }
     /* each treatment by what it acts through: vesicles through the exosome effect, growth
      * factors through the growth-factor signal, needling through its wounds (model/wound.h) */
     if (in[DERM_IN_EXOSOME] || in[DERM_IN_CONDITIONED_MEDIUM])

@@ -289,7 +289,7 @@ static derm_status phase_treatments(struct derm_sim *s, struct derm_err *err)
         derm_exposure_add_ros(&s->grid, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
                               s->src[DERM_S_ROS]);
         derm_treatment_add_sources(&s->grid, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, s->src, s->exo_mix,
-                                   s->w_k);
+                                   s->cum.delivered, s->w_k);
         if (s->wound_on) derm_wound_add_sources(&s->grid, &s->c.wound, s->wound.open_mean, s->src);
         memset(s->src_zero, 0, sizeof s->src_zero); /* written in place: no longer known */
     } else {
@@ -302,7 +302,8 @@ static derm_status phase_treatments(struct derm_sim *s, struct derm_err *err)
         for (int q = 0; q < DERM_NSIGNAL; q++) colsrc[q] = s->src_col + q * nz;
         derm_exposure_add_ros(&col, s->layers.ros_ex_k, s->h.sensed_ref[DERM_S_ROS], s->c.signal.k_h[DERM_S_ROS],
                               colsrc[DERM_S_ROS]);
-        derm_treatment_add_sources(&col, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, colsrc, s->exo_mix, s->w_k);
+        derm_treatment_add_sources(&col, &s->c.treatment, &s->schedule, &s->expo, s->dt_h, colsrc, s->exo_mix,
+                                   s->cum.delivered, s->w_k);
         if (s->wound_on) derm_wound_add_sources(&col, &s->c.wound, s->wound.open_mean, colsrc);
         for (int q = 0; q < DERM_NSIGNAL; q++) {
             int any = 0;

@@ -297,6 +297,12 @@ static double t_conditioned_medium_dose_cumulative(S *s, C *c, int a)
 }
 static double t_growth_factor_dose_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_GROWTH_FACTOR]; }
 static double t_microneedling_cumulative(S *s, C *c, int a) { return s->cum.dose[DERM_IN_MICRONEEDLING]; }
+static double t_exosome_dose_delivered(S *s, C *c, int a) { return s->cum.delivered[DERM_IN_EXOSOME]; }
+static double t_conditioned_medium_dose_delivered(S *s, C *c, int a)
+{
+    return s->cum.delivered[DERM_IN_CONDITIONED_MEDIUM];
+}
+static double t_growth_factor_dose_delivered(S *s, C *c, int a) { return s->cum.delivered[DERM_IN_GROWTH_FACTOR]; }
 
 /* ---- signals --------------------------------------------------------------------- */
 static double t_signal_mean(S *s, C *c, int q) { return c->ssum[q] / c->n; }

@@ -159,7 +159,8 @@ def report_of(tmp_path, name, *sets, end=27):
     assert r.returncode == 0, r.stderr
     import h5py
     with h5py.File(out / "run.h5", "r") as f:
-        series = {k: f[k][()] for k in ("attachment_mean", "senescent_fraction", "ros_mean", "estrogen")}
+        series = {k: f[k][()] for k in ("attachment_mean", "senescent_fraction", "ros_mean", "estrogen",
+                                        "exosome_dose_delivered_cumulative")}
     return (out / "report.md").read_text(encoding="utf-8"), series
 
 
@@ -178,7 +179,11 @@ def test_report_names_only_scheduled_inputs(tmp_path):
                       "schedule.exo.at_age=26")
     head = md.split("## What happened")[0]
     assert "intrinsic ageing plus exosome" in head
-    assert "- Exosomes: 1 au applied." in head
+    # what reached the dermis, from the run: an intradermal bolus (300 +- 150 um) partly
+    # below the block
+    got = s["exosome_dose_delivered_cumulative"][-1]
+    assert 0.5 < got < 1.0
+    assert f"- Exosomes: 1 au applied, {got:.3g} au of it reached the simulated dermis ({100 * got:.3g} %)." in head
     assert "exosome effect" in head
     for word in ("UV:", "Smoking:", "Pollution:", "Glucose:", "through ROS"):
         assert word not in head, word

@@ -377,7 +377,7 @@ static void test_accumulate_totals(void **state)
     x.cigarettes_per_day = 20.0;
     x.pollution = 3.0;
     x.uv_sed_unprotected = 4.0;
-    struct derm_exposure_totals t = {{0}, 0};
+    struct derm_exposure_totals t = {{0}, 0, {0}};
     const double Y = DERM_HOURS_PER_YEAR;
     derm_exposure_accumulate(&t, &s, &x, Y / 2.0);
     derm_exposure_accumulate(&t, &s, &x, Y / 2.0);

@@ -232,16 +232,28 @@ static void test_topical_through_open_channels(void **state)
     set(e, "at_age", "50");
     set(e, "count", "4");
     set(e, "every_days", "7"); /* days 0 and 14 fall in open windows, 7 and 21 do not */
-    double open = 0.0, all = 0.0;
-    for (double t = 50 * Y - 24; t < 50 * Y + 40 * 24; t += 24) {
-        struct derm_exposure x;
-        derm_schedule_integrate(&s, &KC, t, t + 24, &x);
-        open += x.dose_open[1];
-        all += x.dose[1];
-        if (x.dose_open[1] > 0) assert_true(x.open_depth_um == 600.0);
+    struct derm_schedule_entry *d = add(&s, "serum", "growth_factor"); /* continuous, daily */
+    set(d, "route", "topical");
+    set(d, "dose", "1");
+    set(d, "from_age", "50");
+    /* a session of dose 0 is no session: it opens no channel (both kinds of entry) */
+    for (int pass = 0; pass < 2; pass++) {
+        set(m, "dose", pass ? "0" : "1");
+        double open = 0.0, all = 0.0, open_c = 0.0, all_c = 0.0;
+        for (double t = 50 * Y - 24; t < 50 * Y + 40 * 24; t += 24) {
+            struct derm_exposure x;
+            derm_schedule_integrate(&s, &KC, t, t + 24, &x);
+            open += x.dose_open[1];
+            all += x.dose[1];
+            open_c += x.dose_open[2];
+            all_c += x.dose[2];
+            if (x.dose_open[1] > 0 || x.dose_open[2] > 0) assert_true(x.open_depth_um == 600.0);
+            if (pass) assert_true(x.open_depth_um == 0.0 && x.dose_open[1] == 0.0 && x.dose_open[2] == 0.0);
+        }
+        assert_true(fabs(all - 4.0) < 1e-12 && fabs(all_c - 40.0) < 1e-9);
+        assert_true(fabs(open - (pass ? 0.0 : 2.0)) < 1e-12);
+        assert_true(fabs(open_c - (pass ? 0.0 : 2.0)) < 1e-9); /* two open days of 24 h */
     }
-    assert_true(fabs(all - 4.0) < 1e-12);
-    assert_true(fabs(open - 2.0) < 1e-12);
 }
 
 /* validation messages: through the whole config path, so line numbers are real */

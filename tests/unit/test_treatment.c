@@ -143,7 +143,10 @@ static void test_sources_conserve_doses(void **state)
     for (int q = 0; q < DERM_NSIGNAL; q++) assert_non_null(src[q] = calloc((size_t)g.n, sizeof(double)));
     double w[NZ], mix[DERM_SOURCE_COUNT] = {0};
     const double dt = 6.0;
-    derm_treatment_add_sources(&g, &tc, &sched, &x, dt, src, mix, w);
+    double got[DERM_IN_COUNT] = {0};
+    derm_treatment_add_sources(&g, &tc, &sched, &x, dt, src, mix, got, w);
+    /* a systemic dose reaches the block whole */
+    assert_true(fabs(got[DERM_IN_CONDITIONED_MEDIUM] - 2.0) < 1e-12);
     /* every unit of dose raises its signal by level over the normalising column */
     const double col = p.treatment_column_um;
     const double se = column(&g, src[DERM_S_EXOSOME], dt), sg = column(&g, src[DERM_S_GF], dt);
@@ -191,7 +194,8 @@ static void test_open_channels_and_microneedling(void **state)
     for (int q = 0; q < DERM_NSIGNAL; q++) assert_non_null(src[q] = calloc((size_t)g.n, sizeof(double)));
     double w[NZ], mix[DERM_SOURCE_COUNT] = {0};
     const double dt = 24.0, col = tc.column_um;
-    derm_treatment_add_sources(&g, &tc, &sched, &x, dt, src, mix, w);
+    double got[DERM_IN_COUNT] = {0};
+    derm_treatment_add_sources(&g, &tc, &sched, &x, dt, src, mix, got, w);
     /* through the channels the whole third enters; of the two thirds on intact skin only
      * treatment.topical_intact_fraction crosses (its exponential's share in the block) */
     double wc[NZ], share = 0.0;
@@ -202,6 +206,10 @@ static void test_open_channels_and_microneedling(void **state)
     assert_true(fabs(column(&g, src[DERM_S_EXOSOME], dt) - delivered * tc.exosome_level * col) <
                 1e-9 * delivered * col);
     assert_true(fabs(mix[DERM_SOURCE_ADIPOSE] - (1.0 + 2.0 * f) * tc.exosome_level) < 1e-12);
+    /* what reached the dermis: the third through the channels, the trace through intact skin */
+    assert_true(fabs(got[DERM_IN_EXOSOME] - delivered) < 1e-12);
+    for (int i = 0; i < DERM_IN_COUNT; i++)
+        if (i != DERM_IN_EXOSOME) assert_true(got[i] == 0.0);
     /* 160-180 um: what came through the channels (uniform over 200 um), plus the trace that
      * crossed intact skin */
     const int64_t k8 = 8 * g.nx * g.ny;
@@ -215,7 +223,7 @@ static void test_open_channels_and_microneedling(void **state)
     /* the same serum on intact skin alone: 1 % of what the channels let in */
     for (int q = 0; q < DERM_NSIGNAL; q++) memset(src[q], 0, (size_t)g.n * sizeof(double));
     x.dose_open[0] = 0.0;
-    derm_treatment_add_sources(&g, &tc, &sched, &x, dt, src, mix, w);
+    derm_treatment_add_sources(&g, &tc, &sched, &x, dt, src, mix, NULL, w);
     assert_true(fabs(column(&g, src[DERM_S_EXOSOME], dt) - 3.0 * f * share * tc.exosome_level * col) < 1e-9 * col);
     /* microneedling adds no treatment source: its response is the wound (test_wound.c) */
     assert_true(column(&g, src[DERM_S_CHEMOKINE], dt) == 0.0);

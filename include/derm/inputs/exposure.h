@@ -51,9 +51,11 @@ struct derm_exposure_layers {
 
 /** Cumulative delivered amounts since the start. */
 struct derm_exposure_totals {
-    double dose[DERM_IN_COUNT]; /* per input: amounts as scheduled; smoking in pack-years,
-                                   pollution in index-years */
-    double uv_unprotected;      /* surface UV before sunscreen, SED */
+    double dose[DERM_IN_COUNT];      /* per input: amounts as scheduled; smoking in pack-years,
+                                        pollution in index-years */
+    double uv_unprotected;           /* surface UV before sunscreen, SED */
+    double delivered[DERM_IN_COUNT]; /* treatments: the doses that reached the simulated dermis
+                                        (derm_treatment_add_sources), au */
 };
 
 /** Photoadaptation over a step: *level (dimensionless; the epidermis lets 1/(1 + level) of

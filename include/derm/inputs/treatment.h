@@ -49,9 +49,12 @@ void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedul
                             double *w_k);
 
 /** Add the step's treatment sources (au/h) to the signal sources `src` from x->dose; `mix`
- *  receives the exosome amounts added by source; w_k: nz scratch. */
+ *  receives the exosome amounts added by source; `delivered` (DERM_IN_COUNT entries, or
+ *  NULL) receives, per input, the doses that reached the simulated dermis (au: a topical
+ *  dose on intact skin x treatment.topical_intact_fraction, through open channels all of it,
+ *  each times the share of its depth profile inside the block); w_k: nz scratch. */
 void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_treatment_coef *c,
                                 const struct derm_schedule *s, const struct derm_exposure *x, double dt_h,
-                                derm_real *const *src, double *mix, double *w_k);
+                                derm_real *const *src, double *mix, double *delivered, double *w_k);
 
 #endif

@@ -70,6 +70,14 @@
       "conditioned-medium doses given since the start", t_conditioned_medium_dose_cumulative)                          \
     X(GROWTH_FACTOR_DOSE_CUMULATIVE, "growth_factor_dose_cumulative", "au",                                            \
       "growth-factor cocktail doses given since the start", t_growth_factor_dose_cumulative)                           \
+    X(EXOSOME_DOSE_DELIVERED, "exosome_dose_delivered_cumulative", "au",                                               \
+      "exosome doses that reached the simulated dermis since the start (by route)", t_exosome_dose_delivered)          \
+    X(CONDITIONED_MEDIUM_DOSE_DELIVERED, "conditioned_medium_dose_delivered_cumulative", "au",                         \
+      "conditioned-medium doses that reached the simulated dermis since the start (by route)",                         \
+      t_conditioned_medium_dose_delivered)                                                                             \
+    X(GROWTH_FACTOR_DOSE_DELIVERED, "growth_factor_dose_delivered_cumulative", "au",                                   \
+      "growth-factor doses that reached the simulated dermis since the start (by route)",                              \
+      t_growth_factor_dose_delivered)                                                                                  \
     X(MICRONEEDLING_CUMULATIVE, "microneedling_cumulative", "au", "microneedling session doses given since the start", \
       t_microneedling_cumulative)                                                                                      \
     X(WOUND_OPEN_FRACTION, "wound_open_fraction", "1",                                                                 \
