@@ -109,11 +109,41 @@ void derm_schedule_entry_defaults(struct derm_schedule_entry *e, const char *nam
     for (size_t i = 0; i < NKEYS; i++) derm_desc_store(e, &sched_keys[i], sched_keys[i].def);
 }
 
-struct derm_schedule_entry *derm_schedule_find(struct derm_schedule *s, const char *name)
+static int entry_index(const struct derm_schedule *s, const char *name)
 {
     for (int i = 0; i < s->n; i++)
-        if (!strcmp(s->e[i].name, name)) return &s->e[i];
-    return NULL;
+        if (!strcmp(s->e[i].name, name)) return i;
+    return -1;
+}
+
+struct derm_schedule_entry *derm_schedule_find(struct derm_schedule *s, const char *name)
+{
+    const int i = entry_index(s, name);
+    return i >= 0 ? &s->e[i] : NULL;
+}
+
+/* "schedule.NAME.KEY": NAME into nm (DERM_SCHED_NAME_MAX bytes) and KEY returned; NULL if
+ * path is not of that form. */
+static const char *split_key_path(const char *path, char *nm)
+{
+    if (strncmp(path, "schedule.", 9) != 0) return NULL;
+    const char *name = path + 9, *dot = strrchr(name, '.');
+    if (!dot || dot == name || (size_t)(dot - name) >= DERM_SCHED_NAME_MAX) return NULL;
+    memcpy(nm, name, (size_t)(dot - name));
+    nm[dot - name] = '\0';
+    return dot + 1;
+}
+
+int derm_schedule_format_key(const struct derm_schedule *s, const char *path, char *buf, size_t n)
+{
+    char nm[DERM_SCHED_NAME_MAX];
+    if (n) buf[0] = '\0';
+    const char *key = split_key_path(path, nm);
+    const int i = key ? entry_index(s, nm) : -1;
+    const struct derm_param_desc *d = i >= 0 ? derm_schedule_key_find(key) : NULL;
+    if (!d) return 0;
+    derm_desc_format(&s->e[i], d, buf, n);
+    return 1;
 }
 
 static int valid_name(const char *n)
@@ -216,18 +246,14 @@ derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *k
 
 derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text, struct derm_err *err)
 {
-    /* path = schedule.NAME.KEY */
-    const char *name = path + strlen("schedule.");
-    const char *dot = strrchr(name, '.');
-    char nm[DERM_SCHED_NAME_MAX + 8];
-    if (strncmp(path, "schedule.", 9) != 0 || !dot || dot == name || (size_t)(dot - name) >= DERM_SCHED_NAME_MAX)
+    char nm[DERM_SCHED_NAME_MAX];
+    const char *key = split_key_path(path, nm);
+    if (!key)
         return derm_err_set(err, DERM_ECONFIG, "--set: '%.80s' is not a schedule key; expected schedule.NAME.KEY=value",
                             path);
-    memcpy(nm, name, (size_t)(dot - name));
-    nm[dot - name] = '\0';
     struct derm_schedule_entry *e = derm_schedule_find(s, nm);
     if (!e) {
-        if (strcmp(dot + 1, "input") != 0) {
+        if (strcmp(key, "input") != 0) {
             char list[400] = "";
             for (int i = 0; i < s->n && strlen(list) < 300; i++)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", s->e[i].name);
@@ -238,7 +264,10 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
         }
         DERM_TRY(derm_schedule_add(s, nm, "--set", 0, 0, &e, err));
     }
-    DERM_TRY(derm_schedule_entry_set(e, dot + 1, text, "--set", err));
+    DERM_TRY(derm_schedule_entry_set(e, key, text, "--set", err));
+    const struct derm_param_desc *d = derm_schedule_key_find(key); /* known: the set succeeded */
+    const size_t k = (size_t)(d - sched_keys);
+    e->set_value_len[k] = 0; /* this option's value is recorded below if it fits */
     /* the validation's messages name them (derm_schedule_validate), "..." past the room */
     const size_t used = strlen(e->set_arg), room = sizeof e->set_arg;
     const int full = used >= 3 && !strcmp(e->set_arg + used - 3, "...");
@@ -246,9 +275,12 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
         char one[400];
         snprintf(one, sizeof one, "%s'%s=%s'", used ? ", " : "--set ", path, text);
         const char *more = used ? ", ..." : "--set ...";
-        if (used + strlen(one) < room)
+        if (used + strlen(one) < room) {
             snprintf(e->set_arg + used, room - used, "%s", one);
-        else if (used + strlen(more) < room)
+            /* where its value sits: the messages quote it as typed (check_inert_keys) */
+            e->set_value_off[k] = (uint8_t)(used + strlen(one) - 1 - strlen(text));
+            e->set_value_len[k] = (uint8_t)(strlen(text) < 255 ? strlen(text) : 0);
+        } else if (used + strlen(more) < room)
             snprintf(e->set_arg + used, room - used, "%s", more);
         else /* no room for the mark after the last one: it replaces that one's end */
             snprintf(e->set_arg + room - 4, 4, "...");
@@ -479,14 +511,10 @@ static derm_status check_inert_keys(const struct derm_schedule_entry *e, const c
         char at[300];
         if (e->key_line[k]) {
             snprintf(at, sizeof at, "%s:%lu:%lu", file, e->key_line[k], e->key_col[k]);
-        } else { /* given by --set: that option as typed (its last one in set_arg), else with the value */
-            char v[64], pat[160];
-            snprintf(pat, sizeof pat, "'schedule.%s.%s=", e->name, sched_keys[k].path);
-            const char *hit = NULL;
-            for (const char *q = strstr(e->set_arg, pat); q; q = strstr(q + 1, pat)) hit = q;
-            const char *end = hit ? strchr(hit + strlen(pat), '\'') : NULL;
-            if (end && end - (hit + strlen(pat)) < (long)sizeof v)
-                snprintf(v, sizeof v, "%.*s", (int)(end - (hit + strlen(pat))), hit + strlen(pat));
+        } else { /* given by --set: its last option's value as typed (recorded in set_arg), else as resolved */
+            char v[64];
+            if (e->set_value_len[k] && e->set_value_len[k] < sizeof v)
+                snprintf(v, sizeof v, "%.*s", (int)e->set_value_len[k], e->set_arg + e->set_value_off[k]);
             else
                 derm_desc_format(e, &sched_keys[k], v, sizeof v);
             snprintf(at, sizeof at, "--set 'schedule.%s.%s=%s'", e->name, sched_keys[k].path, v);

@@ -583,16 +583,50 @@ static void test_dose_error_names_units(void **state)
     }
 }
 
+/* --set values: a message quotes the last option as typed; format_key gives the resolved value. */
+static void test_set_values_as_typed_and_resolved(void **state)
+{
+    (void)state;
+    static struct derm_schedule s;
+    memset(&s, 0, sizeof s);
+    struct derm_err err = {0};
+    assert_int_equal(derm_schedule_apply_set(&s, "schedule.x.input", "uv", &err), DERM_OK);
+    assert_int_equal(derm_schedule_apply_set(&s, "schedule.x.depth_um", "0x10", &err), DERM_OK);
+    assert_int_equal(derm_schedule_apply_set(&s, "schedule.x.depth_um", "2e2", &err), DERM_OK);
+    char buf[64];
+    assert_int_equal(derm_schedule_format_key(&s, "schedule.x.depth_um", buf, sizeof buf), 1);
+    assert_string_equal(buf, "200.0");
+    assert_int_equal(derm_schedule_format_key(&s, "schedule.x.input", buf, sizeof buf), 1);
+    assert_string_equal(buf, "uv");
+    const char *bad[] = {"schedule.x.nokey", "schedule.y.dose", "schedule.dose", "run.seed", "schedule..dose"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(derm_schedule_format_key(&s, bad[i], buf, sizeof buf), 0);
+        assert_string_equal(buf, "");
+    }
+    assert_int_equal(derm_schedule_validate(&s, 20.0, 30.0, &err), DERM_ECONFIG);
+    if (!strstr(err.msg, "--set 'schedule.x.depth_um=2e2': schedule entry 'x': key 'schedule.x.depth_um' does "
+                         "nothing for input uv"))
+        fail_msg("%s", err.msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dose_error_names_units),     cmocka_unit_test(test_daily_window_weekdays_exact),
-        cmocka_unit_test(test_season_integral_exact),      cmocka_unit_test(test_course_of_boluses),
-        cmocka_unit_test(test_single_pulse_with_med),      cmocka_unit_test(test_sunscreen_divides_dose),
-        cmocka_unit_test(test_level_inputs_time_mean),     cmocka_unit_test(test_topical_through_open_channels),
-        cmocka_unit_test(test_validation_messages),        cmocka_unit_test(test_inert_keys_rejected),
-        cmocka_unit_test(test_acting_keys_accepted),       cmocka_unit_test(test_level_inputs_apart_accepted),
-        cmocka_unit_test(test_set_and_resolved_roundtrip), cmocka_unit_test(test_consts_from_parameters),
+        cmocka_unit_test(test_set_values_as_typed_and_resolved),
+        cmocka_unit_test(test_dose_error_names_units),
+        cmocka_unit_test(test_daily_window_weekdays_exact),
+        cmocka_unit_test(test_season_integral_exact),
+        cmocka_unit_test(test_course_of_boluses),
+        cmocka_unit_test(test_single_pulse_with_med),
+        cmocka_unit_test(test_sunscreen_divides_dose),
+        cmocka_unit_test(test_level_inputs_time_mean),
+        cmocka_unit_test(test_topical_through_open_channels),
+        cmocka_unit_test(test_validation_messages),
+        cmocka_unit_test(test_inert_keys_rejected),
+        cmocka_unit_test(test_acting_keys_accepted),
+        cmocka_unit_test(test_level_inputs_apart_accepted),
+        cmocka_unit_test(test_set_and_resolved_roundtrip),
+        cmocka_unit_test(test_consts_from_parameters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,10 @@ derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const c
 derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text, const char *where,
                                     struct derm_err *err);
 
+/** The value of "schedule.NAME.KEY" in s as the resolved configuration writes it, into buf
+ *  (n bytes); 0 (buf "") if path is not of that form or names no entry or key of s. */
+int derm_schedule_format_key(const struct derm_schedule *s, const char *path, char *buf, size_t n);
+
 /** "--set schedule.NAME.KEY=VALUE" for an existing entry, or a new one when KEY is `input`. */
 derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, const char *text, struct derm_err *err);
 

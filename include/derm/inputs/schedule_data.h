@@ -54,6 +54,8 @@ struct derm_schedule_entry {
     uint32_t given;          /* bit i: key i of the key table was given */
     unsigned long key_line[DERM_SCHED_NKEYS], key_col[DERM_SCHED_NKEYS]; /* where (0: --set) */
     char set_arg[200]; /* the entry's --set options, "--set 'schedule.NAME.KEY=VALUE', '...'" ("": none) */
+    uint8_t set_value_off[DERM_SCHED_NKEYS], set_value_len[DERM_SCHED_NKEYS]; /* key i's last --set value
+                                                     in set_arg (length 0: not recorded there) */
     double dose;
     int dose_unit;             /* enum derm_schedule_unit */
     double from_age, to_age;   /* active period (continuous pattern) */

@@ -414,14 +414,7 @@ static void canonical_value(const struct sweep_cfg *c, const char *key, char *bu
         derm_params_format(&c->p, d, buf, n);
         return;
     }
-    const char *name = strncmp(key, "schedule.", 9) ? NULL : key + 9, *dot = name ? strrchr(name, '.') : NULL;
-    if (!dot || dot == name || (size_t)(dot - name) >= DERM_SCHED_NAME_MAX) return;
-    char nm[DERM_SCHED_NAME_MAX];
-    memcpy(nm, name, (size_t)(dot - name));
-    nm[dot - name] = '\0';
-    const struct derm_schedule_entry *e = derm_schedule_find((struct derm_schedule *)&c->sched, nm);
-    const struct derm_param_desc *k = derm_schedule_key_find(dot + 1);
-    if (e && k) derm_desc_format(e, k, buf, n);
+    derm_schedule_format_key(&c->sched, key, buf, n);
 }
 
 enum { CANON_MAX = 64 };
