@@ -78,7 +78,9 @@ The simulator stores a CRC-32 of every series row (``row_checksum``) and of ever
 (``frame_checksum``; README, "Output: run.h5"). Opening a run checks every series row
 against its checksum and raises :class:`DamagedRunError` naming the first row that fails
 (``verify=False`` skips the check); ``run.verify()`` checks the frames too (fields,
-profiles and agent rows: it reads the whole file, as ``dermsim info --verify`` does).
+profiles and agent rows: it reads the whole file, as ``dermsim info --verify`` does). In a
+run that did not complete (``completed`` = 0), a last row or frame that fails was caught
+mid-write: it is left out, not an error, as ``dermsim info`` does.
 Fields and profiles also carry HDF5's Fletcher32 chunk checksum, which h5py checks on every
 read. Files of dermsim versions before the checksums are read without them.
 """
@@ -100,7 +102,7 @@ import xarray as xr
 
 __all__ = [
     "open_run", "load_runs", "relative", "series_table", "resolve_run_path", "by_age",
-    "Run", "IncompleteRunWarning", "InvalidRunError",
+    "Run", "IncompleteRunWarning", "InvalidRunError", "DamagedRunError",
     "AGENT_STATES", "AGENT_TYPES", "RUN_FILENAME",
 ]
 
@@ -165,10 +167,20 @@ def _crc_rows(columns: Sequence[np.ndarray]) -> np.ndarray:
     return np.fromiter((zlib.crc32(row) for row in mat), dtype=np.uint32, count=n)
 
 
-def _verify_rows(f: h5py.File, path: Path, n: int) -> int:
+def _completed(attrs) -> bool:
+    """The root attribute ``completed`` is 1 (the run finished cleanly)."""
+    try:
+        return bool(int(np.asarray(attrs.get("completed", 0)).reshape(-1)[0]))
+    except (TypeError, ValueError, IndexError):
+        return False
+
+
+def _verify_rows(f: h5py.File, path: Path, n: int, forgive_last: bool = False) -> int:
     """Check the first ``n`` series rows against ``row_checksum`` (as ``dermsim info``):
     time, step, age_years, then every series (variables with the series' ``coordinates``,
-    in creation order) as float64. Returns the rows checked (0 without checksums)."""
+    in creation order) as float64. Returns the rows that passed (0 without checksums):
+    ``n``, or ``n - 1`` when ``forgive_last`` (a run that did not complete) and only the
+    last row fails, a row caught mid-write, not counted (as ``dermsim info``)."""
     if "row_checksum" not in f or n <= 0:
         return 0
     names = [m for m in _creation_order(f)
@@ -178,6 +190,8 @@ def _verify_rows(f: h5py.File, path: Path, n: int) -> int:
             f["age_years"][:n].astype("<f8")] + [f[m][:n].astype("<f8") for m in names]
     stored = f["row_checksum"][:n].astype(np.uint32)
     bad = np.flatnonzero(_crc_rows(cols) != stored)
+    if forgive_last and bad.size == 1 and int(bad[0]) == n - 1:
+        return n - 1
     if bad.size:
         i = int(bad[0])
         raise DamagedRunError(
@@ -187,11 +201,13 @@ def _verify_rows(f: h5py.File, path: Path, n: int) -> int:
     return n
 
 
-def _verify_frames(f: h5py.File, path: Path, nframes: int) -> int:
+def _verify_frames(f: h5py.File, path: Path, nframes: int, forgive_last: bool = False) -> int:
     """Check the first ``nframes`` frames against ``frame_checksum`` in the writer's order:
     frame_time, frame_step, frame_age_years; each variable on (frame, z) in creation order,
     a field's values (float32) before its ``<field>_profile``; then agent_count and the
-    frame's rows of every agent column in creation order, in their stored types."""
+    frame's rows of every agent column in creation order, in their stored types. A chunk
+    HDF5 cannot read (its Fletcher32 fails) is damage too. Returns the frames that passed:
+    ``nframes``, or ``nframes - 1`` when ``forgive_last`` and only the last one fails."""
     if "frame_checksum" not in f or nframes <= 0:
         return 0
     order = _creation_order(f)
@@ -209,25 +225,43 @@ def _verify_frames(f: h5py.File, path: Path, nframes: int) -> int:
     counts = f["agent_count"][:nframes].astype("<i8") if has_agents else None
     off = 0
     for k in range(nframes):
-        c = zlib.crc32(ft[k:k + 1].tobytes())
-        c = zlib.crc32(fs[k:k + 1].tobytes(), c)
-        c = zlib.crc32(fa[k:k + 1].tobytes(), c)
-        for m in on_frame:
-            field = m[:-len("_profile")] if m.endswith("_profile") else None
-            if field in fields:
-                c = zlib.crc32(np.ascontiguousarray(dsets[field][k], dtype="<f4").tobytes(), c)
-            c = zlib.crc32(np.ascontiguousarray(dsets[m][k], dtype="<f8").tobytes(), c)
-        if has_agents:
-            na = int(counts[k])
-            c = zlib.crc32(counts[k:k + 1].tobytes(), c)
-            for m in agent_cols:
-                rows = dsets[m][off:off + na]
-                c = zlib.crc32(np.ascontiguousarray(rows, dtype=rows.dtype.newbyteorder("<")).tobytes(), c)
-            off += na
-        if c != int(stored[k]):
+        try:
+            ok = _frame_crc(dsets, on_frame, fields, agent_cols, counts, ft, fs, fa, k, off) == int(stored[k])
+        except OSError as exc:  # a chunk that fails HDF5's Fletcher32 (or cannot be read)
+            if forgive_last and k == nframes - 1:
+                return k
             raise DamagedRunError(f"{path}: frame {k} (step {int(fs[k])}, age {float(fa[k]):.6g} years) "
-                                  f"fails its checksum: the file is damaged")
+                                  f"is unreadable: {exc}; `dermsim info --verify {path}` checks the "
+                                  f"whole file") from exc
+        if not ok:
+            if forgive_last and k == nframes - 1:
+                return k
+            raise DamagedRunError(f"{path}: frame {k} (step {int(fs[k])}, age {float(fa[k]):.6g} years) "
+                                  f"fails its checksum: the file is damaged; `dermsim info --verify "
+                                  f"{path}` checks the whole file")
+        if counts is not None:
+            off += int(counts[k])
     return nframes
+
+
+def _frame_crc(dsets, on_frame, fields, agent_cols, counts, ft, fs, fa, k: int, off: int) -> int:
+    """The CRC-32 of frame k as the writer computes it (see _verify_frames); its agent rows
+    start at row ``off``."""
+    c = zlib.crc32(ft[k:k + 1].tobytes())
+    c = zlib.crc32(fs[k:k + 1].tobytes(), c)
+    c = zlib.crc32(fa[k:k + 1].tobytes(), c)
+    for m in on_frame:
+        field = m[:-len("_profile")] if m.endswith("_profile") else None
+        if field in fields:
+            c = zlib.crc32(np.ascontiguousarray(dsets[field][k], dtype="<f4").tobytes(), c)
+        c = zlib.crc32(np.ascontiguousarray(dsets[m][k], dtype="<f8").tobytes(), c)
+    if counts is not None:
+        na = int(counts[k])
+        c = zlib.crc32(counts[k:k + 1].tobytes(), c)
+        for m in agent_cols:
+            rows = dsets[m][off:off + na]
+            c = zlib.crc32(np.ascontiguousarray(rows, dtype=rows.dtype.newbyteorder("<")).tobytes(), c)
+    return c
 
 
 def resolve_run_path(path: PathLike) -> Path:
@@ -368,7 +402,13 @@ class Run:
                                        if v.dims[:1] == (d,)], default=raw.sizes[d])
                                for d in _GROWING if d in raw.dims}
                 if self._verify:
-                    self.rows_verified = _verify_rows(f, self.path, self._sizes.get("time", 0))
+                    # a run that did not complete may end in a row caught mid-write: not
+                    # counted (as `dermsim info`); anywhere else a failing row is damage
+                    unfinished = not _completed(raw.attrs)
+                    n = self._sizes.get("time", 0)
+                    self.rows_verified = _verify_rows(f, self.path, n, forgive_last=unfinished)
+                    if "row_checksum" in f and self.rows_verified < n:
+                        self._sizes["time"] = self.rows_verified
                 self.attrs: Dict[str, object] = {k: _plain(v) for k, v in raw.attrs.items()}
                 series = [n for n, v in raw.data_vars.items()
                           if v.dims == ("time",) and n not in _COORDS and n not in _CHECKS]
@@ -439,12 +479,15 @@ class Run:
 
     def verify(self) -> Dict[str, int]:
         """Check every series row and every frame (fields, profiles, agent rows) against the
-        checksums the simulator stored; reads the whole file. Returns the numbers checked
-        (``{"rows": R, "frames": F}``; 0 where the file has no checksums); raises
-        :class:`DamagedRunError` at the first row or frame that fails."""
+        checksums the simulator stored; reads the whole file. Returns the numbers that
+        passed (``{"rows": R, "frames": F}``; 0 where the file has no checksums); raises
+        :class:`DamagedRunError` at the first row or frame that fails, or whose chunks HDF5
+        cannot read. In a run that did not complete, a last row or frame that fails was
+        caught mid-write: it is not counted, not an error (as ``dermsim info --verify``)."""
+        unfinished = not self.completed
         with self._h5() as f:
-            rows = _verify_rows(f, self.path, self._sizes.get("time", 0))
-            frames = _verify_frames(f, self.path, self._sizes.get("frame", 0))
+            rows = _verify_rows(f, self.path, self._sizes.get("time", 0), forgive_last=unfinished)
+            frames = _verify_frames(f, self.path, self._sizes.get("frame", 0), forgive_last=unfinished)
         return {"rows": rows, "frames": frames}
 
     def dataset(self, **kwargs) -> xr.Dataset:

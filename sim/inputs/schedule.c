@@ -202,6 +202,18 @@ const char *derm_schedule_dose_units(int input, int dose_unit)
     }
 }
 
+/* The dose's unit for a message while the entry is being read: its input's, or both of an
+ * input's units while dose_unit has not been read yet (it may follow the dose). */
+static const char *dose_units_so_far(const struct derm_schedule_entry *e)
+{
+    const struct derm_param_desc *u = derm_schedule_key_find("dose_unit");
+    const int unit_given = u && (e->given >> (size_t)(u - sched_keys) & 1u);
+    if (e->has_input && !unit_given && e->input == DERM_IN_UV) return "SED (or MED, dose_unit: med) per active day";
+    if (e->has_input && !unit_given && e->input == DERM_IN_GLUCOSE)
+        return "mM plasma glucose (or % HbA1c, dose_unit: hba1c)";
+    return derm_schedule_dose_units(e->has_input ? e->input : -1, e->dose_unit);
+}
+
 derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text, const char *where,
                                     struct derm_err *err)
 {
@@ -226,7 +238,7 @@ derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *k
     struct derm_param_desc named = *d;
     named.path = path;
     if (d->offset == offsetof(struct derm_schedule_entry, dose)) /* the entry's own unit, if its input is known */
-        named.units = derm_schedule_dose_units(e->has_input ? e->input : -1, e->dose_unit);
+        named.units = dose_units_so_far(e);
     DERM_TRY(derm_desc_set_text(e, &named, text, where, err));
     if (d->offset == offsetof(struct derm_schedule_entry, input)) e->has_input = 1;
     const size_t k = (size_t)(d - sched_keys);
@@ -280,10 +292,15 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
             /* where its value sits: the messages quote it as typed (check_inert_keys) */
             e->set_value_off[k] = (uint8_t)(used + strlen(one) - 1 - strlen(text));
             e->set_value_len[k] = (uint8_t)(strlen(text) < 255 ? strlen(text) : 0);
-        } else if (used + strlen(more) < room)
+        } else if (used + strlen(more) < room) {
             snprintf(e->set_arg + used, room - used, "%s", more);
-        else /* no room for the mark after the last one: it replaces that one's end */
-            snprintf(e->set_arg + room - 4, 4, "...");
+        } else { /* no room for ", ...": "..." after the last one, or over its end */
+            const size_t at = used + 3 < room ? used : room - 4;
+            snprintf(e->set_arg + at, room - at, "...");
+            for (size_t j = 0; j < NKEYS; j++) /* a value the mark overwrote is no longer as typed */
+                if (e->set_value_len[j] && (size_t)e->set_value_off[j] + e->set_value_len[j] > at)
+                    e->set_value_len[j] = 0;
+        }
     }
     return DERM_OK;
 }

@@ -500,6 +500,49 @@ def test_damaged_file_detected(real_h5, tmp_path, target):
         run.verify()
 
 
+@pytest.mark.parametrize("completed", [0, 1])
+def test_unfinished_last_row_and_frame(real_h5, tmp_path, completed):
+    """In a run that did not complete, a last row or frame that fails its checksum was
+    caught mid-write: left out, as `dermsim info` does; in a completed run it is damage.
+    A failing row before the last is damage either way."""
+    path = _copy(real_h5, tmp_path / "run.h5")
+    with h5py.File(path, "a") as f:
+        n, nf = len(f["row_checksum"]), len(f["frame_checksum"])
+        f.attrs["completed"] = np.int64(completed)
+        f["collagen_total"][n - 1] = f["collagen_total"][n - 1] * 2
+        off = int(np.sum(f["agent_count"][: nf - 1]))
+        f["agent_damage"][off] = f["agent_damage"][off] + 1.0
+    if completed:
+        with pytest.raises(da.DamagedRunError, match=rf"series row {n - 1} "):
+            da.open_run(path, locking=False)
+        with h5py.File(path, "a") as f:  # the rows healed: the last frame is damage
+            f["collagen_total"][n - 1] = f["collagen_total"][n - 1] / 2
+        with pytest.raises(da.DamagedRunError, match=rf"frame {nf - 1} "):
+            open_quiet(path).verify()
+        return
+    run = open_quiet(path)
+    assert run.rows_verified == n - 1 and len(run.series) == n - 1
+    assert run.verify() == {"rows": n - 1, "frames": nf - 1}
+    with h5py.File(path, "a") as f:
+        f["collagen_total"][n - 2] = f["collagen_total"][n - 2] * 2
+    with pytest.raises(da.DamagedRunError, match=rf"series row {n - 2} "):
+        open_quiet(path)
+
+
+def test_unreadable_chunk_is_damage(real_h5, tmp_path):
+    """A field chunk whose bytes changed on disk fails HDF5's Fletcher32: verify() names the
+    frame (a DamagedRunError, not h5py's OSError)."""
+    path = _copy(real_h5, tmp_path / "run.h5")
+    with h5py.File(path, "r") as f:
+        info = f["collagen_intact"].id.get_chunk_info_by_coord((1, 0, 0, 0))
+    raw = bytearray(path.read_bytes())
+    raw[info.byte_offset + info.size // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    run = open_quiet(path)
+    with pytest.raises(da.DamagedRunError, match=r"frame 1 \(step \d+, age [0-9.]+ years\) is unreadable"):
+        run.verify()
+
+
 # =========================================================== plot_run.py
 def run_cli(*args, timeout=120):
     return subprocess.run([sys.executable, str(PLOT_RUN), *map(str, args)],

@@ -564,10 +564,14 @@ static void test_dose_error_names_units(void **state)
     (void)state;
     static const struct {
         const char *input, *unit, *want;
-    } cases[] = {{"uv", NULL, "SED per active day"},      {"uv", "med", "MED per active day"},
-                 {"glucose", "hba1c", "% HbA1c"},         {"glucose", NULL, "mM plasma glucose"},
-                 {"smoking", NULL, "cigarettes per day"}, {"exosome", NULL, "au per administration"},
-                 {"microneedling", NULL, "sessions"},     {NULL, NULL, "in the units of the entry's input"}};
+    } cases[] = {{"uv", NULL, "SED (or MED, dose_unit: med) per active day"},
+                 {"uv", "med", "MED per active day"},
+                 {"glucose", "hba1c", "% HbA1c"},
+                 {"glucose", NULL, "mM plasma glucose (or % HbA1c"},
+                 {"smoking", NULL, "cigarettes per day"},
+                 {"exosome", NULL, "au per administration"},
+                 {"microneedling", NULL, "sessions"},
+                 {NULL, NULL, "in the units of the entry's input"}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         static struct derm_schedule s;
         memset(&s, 0, sizeof s);
@@ -607,6 +611,43 @@ static void test_set_values_as_typed_and_resolved(void **state)
     if (!strstr(err.msg, "--set 'schedule.x.depth_um=2e2': schedule entry 'x': key 'schedule.x.depth_um' does "
                          "nothing for input uv"))
         fail_msg("%s", err.msg);
+    /* options past set_arg's room end in "..."; every value still recorded reads as typed
+     * (the mark may overwrite the end of the last one: then that one is not recorded) */
+    static const char *const keys[] = {"spread_um",     "penetration_um",   "open_hours", "peak_day",
+                                       "uva_uvb_ratio", "season_amplitude", "hour_from"};
+    static const char *const typed[] = {"150.00000000000000000000000", "30.000000000000000000000000",
+                                        "24.000000000000000000000000", "172.00000000000000000000000",
+                                        "20.000000000000000000000000", "0.0000000000000000000000000",
+                                        "0.0000000000000000000000000"};
+    for (int pad = 0; pad < 46; pad++) { /* each length of the first option: every way the room ends */
+        static struct derm_schedule t;
+        memset(&t, 0, sizeof t);
+        char first[64];
+        snprintf(first, sizeof first, "%.*s", 3 + pad, "250.000000000000000000000000000000000000000000000000");
+        assert_int_equal(derm_schedule_apply_set(&t, "schedule.y.input", "uv", &err), DERM_OK);
+        assert_int_equal(derm_schedule_apply_set(&t, "schedule.y.depth_um", first, &err), DERM_OK);
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+            char path[64];
+            snprintf(path, sizeof path, "schedule.y.%s", keys[i]);
+            assert_int_equal(derm_schedule_apply_set(&t, path, typed[i], &err), DERM_OK);
+        }
+        const struct derm_schedule_entry *y = &t.e[0];
+        const size_t len = strlen(y->set_arg);
+        assert_true(len < sizeof y->set_arg && len >= 3 && !strcmp(y->set_arg + len - 3, "..."));
+        for (size_t k = 0; k < derm_schedule_key_count(); k++) {
+            if (!y->set_value_len[k]) continue;
+            const char *path = derm_schedule_keys()[k].path, *want = NULL;
+            if (!strcmp(path, "depth_um")) want = first;
+            if (!strcmp(path, "input")) want = "uv";
+            for (size_t i = 0; i < sizeof keys / sizeof *keys && !want; i++)
+                if (!strcmp(path, keys[i])) want = typed[i];
+            assert_non_null(want);
+            assert_true(y->set_value_off[k] + y->set_value_len[k] <= len);
+            if (strlen(want) != y->set_value_len[k] || memcmp(y->set_arg + y->set_value_off[k], want, strlen(want)))
+                fail_msg("pad %d: key %s recorded as '%.*s', typed '%s'", pad, path, (int)y->set_value_len[k],
+                         y->set_arg + y->set_value_off[k], want);
+        }
+    }
 }
 
 int main(void)
