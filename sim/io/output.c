@@ -78,7 +78,9 @@
     "file order"
 #define FRAME_CRC_DOC                                                                                   \
     "CRC-32 (zlib.crc32) of the frame's little-endian bytes: frame_time, frame_step, frame_age_years, " \
-    "agent_count, then each agent column's rows of the frame in file order and file type"
+    "then for each field its float32 values (if written) and its depth profile, then the mech_* "       \
+    "profiles, then agent_count and each agent column's rows of the frame (if written), in file order " \
+    "and file type"
 
 /* Agent columns, generated from the registry. */
 enum {
