@@ -131,6 +131,10 @@ static const char *const NEW_SERIES[][2] = {
     /* micro-wounds of microneedling (model/wound.h) */
     {"wound_open_fraction", "1"},
     {"wound_repair_fraction", "1"},
+    /* what of the treatments reached the simulated dermis (inputs/treatment.h) */
+    {"exosome_dose_delivered_cumulative", "au"},
+    {"conditioned_medium_dose_delivered_cumulative", "au"},
+    {"growth_factor_dose_delivered_cumulative", "au"},
 };
 
 static void test_registry_rows_complete_and_unique(void **state)
