@@ -887,6 +887,14 @@ static derm_status record_start(struct derm_sim *s, struct derm_err *err)
     return DERM_OK;
 }
 
+/* 1 if the schedule needles the skin (a session of dose 0 is no session): wounds are advanced. */
+static int needles(const struct derm_schedule *sched)
+{
+    for (int i = 0; i < sched->n; i++)
+        if (sched->e[i].input == DERM_IN_MICRONEEDLING && sched->e[i].dose > 0.0) return 1;
+    return 0;
+}
+
 derm_status derm_sim_create(struct derm_sim **out, const struct derm_params *p, const struct derm_schedule *sched,
                             struct derm_err *err)
 {
@@ -905,8 +913,7 @@ derm_status derm_sim_create_until(struct derm_sim **out, const struct derm_param
     derm_status st = DERM_OK;
     if ((st = make_storage(s, err)) != DERM_OK) goto fail;
     derm_coef_build(p, &s->grid, &s->c);
-    for (int i = 0; i < sched->n; i++) /* a session of dose 0 is no session */
-        s->wound_on |= sched->e[i].input == DERM_IN_MICRONEEDLING && sched->e[i].dose > 0.0;
+    s->wound_on = needles(sched);
     s->in = derm_step_inputs_young();
     for (int e = 0; e < DERM_EXO_NEFFECT; e++) s->exo_mult[e] = 1.0;
     s->h.collagen_ref_k = s->collagen_ref_k;
