@@ -148,14 +148,16 @@ def _attr_str(value) -> str:
     return "" if value is None else str(value)
 
 
-def _creation_order(f: h5py.File) -> List[str]:
-    """The root's links in creation order (the order the simulator wrote them), else by name."""
+def _datasets(f: h5py.File) -> Dict[str, h5py.Dataset]:
+    """The root's datasets (hard links) in creation order, the order the simulator wrote
+    them (by name in a file without that index)."""
     names: List[str] = []
     try:
         f.id.links.iterate(lambda n: names.append(n.decode()), idx_type=h5py.h5.INDEX_CRT_ORDER)
     except (KeyError, ValueError, RuntimeError):
         names = sorted(f.keys())
-    return names
+    return {m: f[m] for m in names
+            if isinstance(f.get(m, getlink=True), h5py.HardLink) and isinstance(f[m], h5py.Dataset)}
 
 
 def _crc_rows(columns: Sequence[np.ndarray]) -> np.ndarray:
@@ -183,9 +185,7 @@ def _verify_rows(f: h5py.File, path: Path, n: int, forgive_last: bool = False) -
     last row fails, a row caught mid-write, not counted (as ``dermsim info``)."""
     if "row_checksum" not in f or n <= 0:
         return 0
-    names = [m for m in _creation_order(f)
-             if isinstance(f.get(m, getlink=True), h5py.HardLink) and isinstance(f[m], h5py.Dataset)
-             and _attr_str(f[m].attrs.get("coordinates")) == _SERIES_COORDS]
+    names = [m for m, d in _datasets(f).items() if _attr_str(d.attrs.get("coordinates")) == _SERIES_COORDS]
     cols = [f["time"][:n].astype("<f8"), f["step"][:n].astype("<i8"),
             f["age_years"][:n].astype("<f8")] + [f[m][:n].astype("<f8") for m in names]
     stored = f["row_checksum"][:n].astype(np.uint32)
@@ -210,9 +210,7 @@ def _verify_frames(f: h5py.File, path: Path, nframes: int, forgive_last: bool = 
     ``nframes``, or ``nframes - 1`` when ``forgive_last`` and only the last one fails."""
     if "frame_checksum" not in f or nframes <= 0:
         return 0
-    order = _creation_order(f)
-    dsets = {m: f[m] for m in order
-             if isinstance(f.get(m, getlink=True), h5py.HardLink) and isinstance(f[m], h5py.Dataset)}
+    dsets = _datasets(f)
     on_frame = [m for m, d in dsets.items()
                 if _attr_str(d.attrs.get("coordinates")) == _FRAME_COORDS and d.ndim == 2]
     fields = {m for m, d in dsets.items() if d.ndim == 4}

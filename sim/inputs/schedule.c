@@ -182,11 +182,15 @@ const char *derm_schedule_dose_units(int input, int dose_unit)
 {
     switch (input) {
     case DERM_IN_UV:
-        return dose_unit == DERM_UNIT_MED ? "MED per active day" : "SED per active day";
+        return dose_unit < 0                ? "SED (or MED, dose_unit: med) per active day"
+               : dose_unit == DERM_UNIT_MED ? "MED per active day"
+                                            : "SED per active day";
     case DERM_IN_SUNSCREEN:
         return "(effective SPF)";
     case DERM_IN_GLUCOSE:
-        return dose_unit == DERM_UNIT_HBA1C ? "% HbA1c" : "mM plasma glucose";
+        return dose_unit < 0                  ? "mM plasma glucose (or % HbA1c, dose_unit: hba1c)"
+               : dose_unit == DERM_UNIT_HBA1C ? "% HbA1c"
+                                              : "mM plasma glucose";
     case DERM_IN_SMOKING:
         return "cigarettes per day";
     case DERM_IN_POLLUTION:
@@ -202,16 +206,12 @@ const char *derm_schedule_dose_units(int input, int dose_unit)
     }
 }
 
-/* The dose's unit for a message while the entry is being read: its input's, or both of an
- * input's units while dose_unit has not been read yet (it may follow the dose). */
+/* The dose's unit for a message while the entry is being read: dose_unit may follow the dose. */
 static const char *dose_units_so_far(const struct derm_schedule_entry *e)
 {
     const struct derm_param_desc *u = derm_schedule_key_find("dose_unit");
     const int unit_given = u && (e->given >> (size_t)(u - sched_keys) & 1u);
-    if (e->has_input && !unit_given && e->input == DERM_IN_UV) return "SED (or MED, dose_unit: med) per active day";
-    if (e->has_input && !unit_given && e->input == DERM_IN_GLUCOSE)
-        return "mM plasma glucose (or % HbA1c, dose_unit: hba1c)";
-    return derm_schedule_dose_units(e->has_input ? e->input : -1, e->dose_unit);
+    return derm_schedule_dose_units(e->has_input ? e->input : -1, unit_given ? e->dose_unit : -1);
 }
 
 derm_status derm_schedule_entry_set(struct derm_schedule_entry *e, const char *key, const char *text, const char *where,

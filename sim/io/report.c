@@ -288,21 +288,17 @@ static void write_exposures(FILE *fp, const struct series *s, int64_t n, const s
         const char *what;
     } treat[] = {{DERM_IN_EXOSOME, EXO, EXOD, "Exosomes"},
                  {DERM_IN_CONDITIONED_MEDIUM, CM, CMD, "Conditioned medium"},
-                 {DERM_IN_GROWTH_FACTOR, GFD, GFDD, "Growth factors"},
-                 {DERM_IN_MICRONEEDLING, MN, -1, "Microneedling"}};
+                 {DERM_IN_GROWTH_FACTOR, GFD, GFDD, "Growth factors"}};
     for (size_t k = 0; k < sizeof treat / sizeof treat[0]; k++) {
         if (!in[treat[k].input]) continue;
-        if (treat[k].input == DERM_IN_MICRONEEDLING) {
-            fprintf(fp, "- %s: %.3g sessions given (each weighted by its dose).\n", treat[k].what,
-                    LAST(treat[k].series));
-            continue;
-        }
         fprintf(fp, "- %s: %.3g au applied", treat[k].what, LAST(treat[k].series));
         if (s[treat[k].reached].v) /* run files before this series have the applied dose only */
             fprintf(fp, ", %.3g au of it reached the simulated dermis (%.3g %%)", LAST(treat[k].reached),
                     LAST(treat[k].series) > 0.0 ? 100.0 * LAST(treat[k].reached) / LAST(treat[k].series) : 0.0);
         fprintf(fp, ".\n");
     }
+    if (in[DERM_IN_MICRONEEDLING])
+        fprintf(fp, "- Microneedling: %.3g sessions given (each weighted by its dose).\n", LAST(MN));
     /* each treatment by what it acts through: vesicles through the exosome effect, growth
      * factors through the growth-factor signal, needling through its wounds (model/wound.h) */
     if (in[DERM_IN_EXOSOME] || in[DERM_IN_CONDITIONED_MEDIUM])

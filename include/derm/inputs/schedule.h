@@ -64,7 +64,8 @@ derm_status derm_schedule_apply_set(struct derm_schedule *s, const char *path, c
 
 /** The unit of `dose` for an input (enum derm_schedule_input) and dose_unit (enum
  *  derm_schedule_unit), as error messages and listings show it; input -1 (not yet known):
- *  "in the units of the entry's input". */
+ *  "in the units of the entry's input"; dose_unit -1 (not yet known): both of the input's
+ *  units where it has two (uv, glucose). */
 const char *derm_schedule_dose_units(int input, int dose_unit);
 
 /** 1 if an entry delivers UV (input uv with a dose above 0): a run without one never
