@@ -180,17 +180,18 @@ derm_status derm_schedule_add(struct derm_schedule *s, const char *name, const c
 
 const char *derm_schedule_dose_units(int input, int dose_unit)
 {
+    /* the inputs with two units: native, the other (dose_unit), both (dose_unit not yet read) */
+    static const char *const uv[3] = {"SED per active day", "MED per active day",
+                                      "SED (or MED, dose_unit: med) per active day"};
+    static const char *const glucose[3] = {"mM plasma glucose", "% HbA1c",
+                                           "mM plasma glucose (or % HbA1c, dose_unit: hba1c)"};
     switch (input) {
     case DERM_IN_UV:
-        return dose_unit < 0                ? "SED (or MED, dose_unit: med) per active day"
-               : dose_unit == DERM_UNIT_MED ? "MED per active day"
-                                            : "SED per active day";
+        return uv[dose_unit < 0 ? 2 : dose_unit == DERM_UNIT_MED];
     case DERM_IN_SUNSCREEN:
         return "(effective SPF)";
     case DERM_IN_GLUCOSE:
-        return dose_unit < 0                  ? "mM plasma glucose (or % HbA1c, dose_unit: hba1c)"
-               : dose_unit == DERM_UNIT_HBA1C ? "% HbA1c"
-                                              : "mM plasma glucose";
+        return glucose[dose_unit < 0 ? 2 : dose_unit == DERM_UNIT_HBA1C];
     case DERM_IN_SMOKING:
         return "cigarettes per day";
     case DERM_IN_POLLUTION:
