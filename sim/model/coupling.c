@@ -56,15 +56,24 @@ void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_b
     const int64_t nx = g->nx, ny = g->ny, nxy = g->nx * g->ny, nxc = g->nx / f, pc = (g->nx / f) * (g->ny / f),
                   nzc = g->nz / f;
     const double inv = 1.0 / (double)(f * f * f);
-#pragma omp parallel for schedule(static) default(none) shared(b, val, add, out) \
+    /* slabs in any order, each whole on one thread (its cells' sums in ascending voxel order:
+     * the bits do not depend on the schedule); dynamic, as the cells crowd the upper slabs */
+#pragma omp parallel for schedule(dynamic, 1) default(none) shared(b, val, add, out) \
     firstprivate(nx, ny, nxy, nxc, pc, nzc, f, n, inv)
     for (int64_t K = 0; K < nzc; K++) {
         for (int i = 0; i < n; i++) memset(out[i] + K * pc, 0, (size_t)pc * sizeof(derm_real));
         /* the occupied voxels of the slab's f layers, ascending (the order of a sweep over
-         * layers, rows and columns) */
-        const int64_t j1 = derm_bins_first_at(b, (K + 1) * f * nxy);
-        for (int64_t j = derm_bins_first_at(b, K * f * nxy); j < j1; j++) {
-            const int64_t v = b->occ[j], jy = (v / nx) % ny, x = v % nx, c = K * pc + (jy / f) * nxc + x / f;
+         * layers, rows and columns); their row followed without a division per voxel */
+        const int64_t v0 = K * f * nxy, j1 = derm_bins_first_at(b, v0 + f * nxy);
+        int64_t row_v = v0, jy = 0, crow = K * pc; /* first voxel, y and coarse row of the row */
+        for (int64_t j = derm_bins_first_at(b, v0); j < j1; j++) {
+            const int64_t v = b->occ[j];
+            while (v >= row_v + nx) {
+                row_v += nx;
+                if (++jy == ny) jy = 0;
+                crow = K * pc + (jy / f) * nxc;
+            }
+            const int64_t c = crow + (v - row_v) / f;
             for (int i = 0; i < n; i++) out[i][c] += occ_sum(b, j, val[i]);
         }
         for (int i = 0; i < n; i++) {
