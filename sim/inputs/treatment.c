@@ -34,8 +34,8 @@ static double normal_mass(double a, double b, double mu, double sd)
     return 0.5 * (erf((b - mu) * r) - erf((a - mu) * r));
 }
 
-void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedule_entry *e, double open_depth_um,
-                            double *w_k)
+double derm_treatment_profile(const struct derm_grid *g, const struct derm_schedule_entry *e, double open_depth_um,
+                              double *w_k)
 {
     const double h = g->h_um, lz = (double)g->nz * h;
     double sum = 0.0, whole = 0.0; /* the profile's mass in the block, and below the surface */
@@ -72,6 +72,7 @@ void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedul
      * does not enter it (sum < whole) */
     const double norm = whole > sum ? whole : sum;
     for (int64_t k = 0; k < g->nz; k++) w_k[k] = norm > 0.0 ? w_k[k] / (norm * h) : 1.0 / lz;
+    return norm > 0.0 ? sum / norm : 1.0;
 }
 
 /* Add amount (au um, a column) with depth weights w_k (per um) as a source over dt. */
@@ -100,12 +101,8 @@ void derm_treatment_add_sources(const struct derm_grid *g, const struct derm_tre
         for (int pass = 0; pass < 2; pass++) {
             const double d = parts[pass];
             if (!(d > 0.0)) continue;
-            derm_treatment_profile(g, e, pass ? x->open_depth_um : 0.0, w_k);
-            if (delivered) { /* the share of the profile inside the block */
-                double inside = 0.0;
-                for (int64_t k = 0; k < g->nz; k++) inside += w_k[k] * g->h_um;
-                delivered[in] += d * inside;
-            }
+            const double inside = derm_treatment_profile(g, e, pass ? x->open_depth_um : 0.0, w_k);
+            if (delivered) delivered[in] += d * inside;
             double exo = 0.0, gf = 0.0;
             if (in == DERM_IN_EXOSOME) exo = d;
             if (in == DERM_IN_GROWTH_FACTOR) gf = d;

@@ -65,10 +65,11 @@ static void test_profiles_normalised_and_shaped(void **state)
     const int routes[] = {DERM_ROUTE_INTRADERMAL, DERM_ROUTE_TOPICAL, DERM_ROUTE_SYSTEMIC};
     for (int r = 0; r < 3; r++) {
         e.route = routes[r];
-        derm_treatment_profile(&g, &e, 0.0, w);
+        const double share = derm_treatment_profile(&g, &e, 0.0, w);
         double sum = 0.0;
         for (int k = 0; k < NZ; k++) sum += w[k] * 20.0;
         assert_true(fabs(sum - in_block[r]) < 1e-12);
+        assert_true(fabs(share - in_block[r]) < 1e-12); /* the share it returns: the same */
     }
     assert_true(in_block[0] < 0.98 && in_block[0] > 0.96);
     /* an injection below the block leaves (almost) nothing in it; channels deeper than the
@@ -76,12 +77,13 @@ static void test_profiles_normalised_and_shaped(void **state)
     e.route = DERM_ROUTE_INTRADERMAL;
     e.depth_um = 5000.0;
     e.spread_um = 150.0;
-    derm_treatment_profile(&g, &e, 0.0, w);
+    const double deep_share = derm_treatment_profile(&g, &e, 0.0, w);
     double deep = 0.0;
     for (int k = 0; k < NZ; k++) deep += w[k] * 20.0;
-    assert_true(deep < 1e-12);
+    assert_true(deep < 1e-12 && deep_share < 1e-12);
     e.route = DERM_ROUTE_TOPICAL;
-    derm_treatment_profile(&g, &e, 1200.0, w);
+    /* channels to 1200 um in a 400 um block: a third of what goes through them is inside */
+    assert_true(fabs(derm_treatment_profile(&g, &e, 1200.0, w) - 20.0 * NZ / 1200.0) < 1e-12);
     for (int k = 0; k < NZ; k++) assert_true(fabs(w[k] - 1.0 / 1200.0) < 1e-15);
     e.route = DERM_ROUTE_SYSTEMIC;
     derm_treatment_profile(&g, &e, 0.0, w);

@@ -44,9 +44,10 @@ void derm_treatment_decay_mix(const struct derm_treatment_coef *c, double dt_h, 
  *  injection's normal profile, normalised over the tissue below the surface, what reaches
  *  the skin surface reflected back in; a topical product's exponential; open channels deeper
  *  than the block). `open_depth_um` > 0 gives the uniform profile of a topical product
- *  through open microneedling channels. A systemic dose is uniform in the block (sum 1). */
-void derm_treatment_profile(const struct derm_grid *g, const struct derm_schedule_entry *e, double open_depth_um,
-                            double *w_k);
+ *  through open microneedling channels. A systemic dose is uniform in the block (sum 1).
+ *  Returns that share (the profile's mass in the block over its normalisation). */
+double derm_treatment_profile(const struct derm_grid *g, const struct derm_schedule_entry *e, double open_depth_um,
+                              double *w_k);
 
 /** Add the step's treatment sources (au/h) to the signal sources `src` from x->dose; `mix`
  *  receives the exosome amounts added by source; `delivered` (DERM_IN_COUNT entries, or
