@@ -188,10 +188,6 @@ def prcc(data: pd.DataFrame, params: Iterable[str], endpoint: str) -> pd.DataFra
 # ---- labels ---------------------------------------------------------------------------------
 
 PARAMETERS_MD = Path(__file__).resolve().parent.parent / "docs" / "PARAMETERS.md"
-DOSE_UNITS = {("uv", "native"): "SED per active day", ("uv", "med"): "MED per active day",
-              ("sunscreen", "native"): "effective SPF", ("glucose", "native"): "mM",
-              ("glucose", "hba1c"): "% HbA1c", ("smoking", "native"): "cigarettes per day",
-              ("pollution", "native"): "pollution index", ("microneedling", "native"): "sessions"}
 
 
 def has_sweep(sweep_dir: PathLike) -> bool:
@@ -206,6 +202,25 @@ def _param_table() -> dict:
         for m in re.finditer(r"^  (\S+)\s+(\S+)\s+default ", PARAMETERS_MD.read_text(), re.M):
             table[m.group(1)] = m.group(2)
     return table
+
+
+def _dose_units() -> dict:
+    """(input, dose_unit) -> the dose's units, from the doc of schedule.NAME.dose in
+    docs/PARAMETERS.md: "Units by input: uv: ...; uv/med: ...; ..." as the simulator prints
+    them (derm_schedule_dose_units), "(...)" around a dimensionless unit dropped."""
+    if not PARAMETERS_MD.is_file():
+        return {}
+    m = re.search(r"^  schedule\.NAME\.dose .*\n((?:      .*\n)+)", PARAMETERS_MD.read_text(), re.M)
+    doc = " ".join(line.strip() for line in m.group(1).splitlines()) if m else ""
+    units = {}
+    for item in doc.partition("Units by input:")[2].split(";"):
+        name, sep, unit = item.partition(":")
+        if not sep:
+            continue
+        inp, _, dose_unit = name.strip().partition("/")
+        unit = unit.strip()
+        units[(inp, dose_unit or "native")] = unit[1:-1] if unit.startswith("(") and unit.endswith(")") else unit
+    return units
 
 
 def _entry(sweep_dir: PathLike, name: str) -> dict:
@@ -241,8 +256,7 @@ def param_units(sweep_dir: PathLike, key: str) -> str:
     if parts[0] == "schedule" and len(parts) == 3:
         if parts[2] == "dose":
             e = _entry(sweep_dir, parts[1])
-            unit = DOSE_UNITS.get((e.get("input"), e.get("dose_unit", "native")))
-            return unit or ("au per administration" if e.get("input") else "")
+            return _dose_units().get((e.get("input"), e.get("dose_unit", "native")), "")
         key = f"schedule.NAME.{parts[2]}"
     u = _param_table().get(key, "")
     return "-" if u == "1" else re.sub(r"\bum\b", "µm", u)

@@ -21,11 +21,7 @@ static void print_note(FILE *fp)
     X(input, "input", ENUM, "1", 0, 0, DERM_IN_COUNT - 1, DERM_SCHED_INPUT_CHOICES,                              \
       "What the entry delivers (required)")                                                                      \
     X(dose, "dose", REAL, "per input", 0, 0, 1e6, "",                                                            \
-      "uv: SED (or MED) per active day; sunscreen: effective SPF (>= 1); glucose: mM (or HbA1c %); "             \
-      "smoking: cigarettes per day; pollution: index (1 = typical urban air, PM2.5 ~20 ug/m^3); "                \
-      "exosome, conditioned_medium, growth_factor: au per administration (1 = one standard dose, see "           \
-      "treatment.*); microneedling: sessions (1 = one standard session, wounding "                               \
-      "wound.microneedling_fraction of the needled depth)")                                                      \
+      "In the units of the entry's input, listed below it (derm_schedule_dose_units)")                           \
     X(dose_unit, "dose_unit", ENUM, "1", 0, 0, 2, "native|med|hba1c",                                            \
       "native units, MED of the subject's skin type (uv), or HbA1c % (glucose; ADAG: "                           \
       "mM = 1.59 HbA1c - 2.59)")                                                                                 \
@@ -195,7 +191,7 @@ const char *derm_schedule_dose_units(int input, int dose_unit)
     case DERM_IN_SMOKING:
         return "cigarettes per day";
     case DERM_IN_POLLUTION:
-        return "(pollution index; 1 = typical urban air)";
+        return "(pollution index, 1 = typical urban air)";
     case DERM_IN_EXOSOME:
     case DERM_IN_CONDITIONED_MEDIUM:
     case DERM_IN_GROWTH_FACTOR:
@@ -843,6 +839,28 @@ void derm_schedule_write_yaml(const struct derm_schedule *s, FILE *fp)
     }
 }
 
+/* The dose's doc in the listing: what a unit dose is, then the units by input as
+ * derm_schedule_dose_units gives them ("input: unit", "input/dose_unit: unit" for the second
+ * unit of uv and glucose; analysis/dermsim_sweep.py reads them from docs/PARAMETERS.md). */
+static const char *dose_doc(char *buf, size_t n)
+{
+    static const char *const unit[] = {"native", "med", "hba1c"}; /* the dose_unit choices, in enum order */
+    size_t m = (size_t)snprintf(buf, n,
+                                "An effective SPF is >= 1; pollution index 1: PM2.5 ~20 ug/m^3; one standard dose of a "
+                                "treatment: see treatment.*; "
+                                "one standard microneedling session wounds wound.microneedling_fraction of the needled "
+                                "depth. Units by input:");
+    for (int in = 0; in < DERM_IN_COUNT && m < n; in++) {
+        m += (size_t)snprintf(buf + m, n - m, "%s %s: %s", in ? ";" : "", derm_schedule_input_name(in),
+                              derm_schedule_dose_units(in, DERM_UNIT_NATIVE));
+        const int other = in == DERM_IN_UV ? DERM_UNIT_MED : in == DERM_IN_GLUCOSE ? DERM_UNIT_HBA1C : -1;
+        if (other >= 0 && m < n)
+            m += (size_t)snprintf(buf + m, n - m, "; %s/%s: %s", derm_schedule_input_name(in), unit[other],
+                                  derm_schedule_dose_units(in, other));
+    }
+    return buf;
+}
+
 void derm_schedule_print_keys(FILE *fp)
 {
     fprintf(fp, "\n[schedule]\n");
@@ -850,8 +868,10 @@ void derm_schedule_print_keys(FILE *fp)
     struct derm_schedule_entry e;
     derm_schedule_entry_defaults(&e, "NAME");
     for (size_t k = 0; k < NKEYS; k++) {
-        char path[96];
-        snprintf(path, sizeof path, "schedule.NAME.%s", sched_keys[k].path);
-        derm_desc_print(fp, &e, &sched_keys[k], path);
+        char path[96], doc[1024];
+        struct derm_param_desc d = sched_keys[k];
+        snprintf(path, sizeof path, "schedule.NAME.%s", d.path);
+        if (!strcmp(d.path, "dose")) d.doc = dose_doc(doc, sizeof doc);
+        derm_desc_print(fp, &e, &d, path);
     }
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -219,3 +220,11 @@ def test_labels_and_x_axis(real_sweeps, tmp_path):
     dermsim("sweep", "plan", sweep, "-o", tmp_path / "s")
     assert ds.param_label(tmp_path / "s", "schedule.sun.dose") == "schedule.sun.dose [SED per active day]"
     assert ds.param_label(tmp_path / "s", "schedule.sun.from_age") == "schedule.sun.from_age [year]"
+    # the units come from the simulator's listing (docs/PARAMETERS.md): every input has one,
+    # the second unit of uv and glucose too, as `dermsim params schedule.input` lists them
+    units = ds._dose_units()
+    listing = dermsim("params", "schedule.input").stdout
+    inputs = re.search(r"one of: (.*)", listing).group(1).split(", ")
+    assert len(inputs) == 9 and all(units.get((i, "native")) for i in inputs), units
+    assert units[("uv", "med")] == "MED per active day" and units[("glucose", "hba1c")] == "% HbA1c"
+    assert units[("sunscreen", "native")] == "effective SPF"
