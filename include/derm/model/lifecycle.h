@@ -1,12 +1,14 @@
 /* lifecycle.h - births and deaths, applied after every rule has decided.
  *
  * Owns: turning the intent flags set by the rules (a->divide: 1 same-type daughter, 2 a
- * fibroblast daughter of a progenitor; a->die) into rows, in one serial phase and a fixed
- * order: births in row order (each daughter placed near its parent, randomness keyed by
- * the parent's lineage key and its count of such births, never by the step or the order of
- * births elsewhere; a dividing fibroblast and its daughter share the new
- * division count and the damage of the division), then deaths swap-removed in descending
- * row order. So the store evolves identically for any thread count.
+ * fibroblast daughter of a progenitor; a->die) into rows, in a fixed order: births in row
+ * order, daughter i of the step in row n + i with the i-th new id (each daughter placed near
+ * its parent, randomness keyed by the parent's lineage key and its count of such births,
+ * never by the step or the order of births elsewhere; a dividing fibroblast and its daughter
+ * share the new division count and the damage of the division; a birth touches only its
+ * parent's row and its daughter's, so births are made side by side on the threads), then
+ * deaths swap-removed in descending row order, serially. So the store evolves identically
+ * for any thread count.
  * Does not: decide who divides or dies (model/fibroblast.c, model/progenitor.c).
  */
 #ifndef DERM_MODEL_LIFECYCLE_H
