@@ -15,7 +15,8 @@
  * died in the same step still leaves its daughter and deaths swap-remove in descending row
  * order; daughters at the bottom face are reflected into the domain and a one-voxel-wide
  * grid keeps y; the counts out-parameters may be NULL and the store grows as needed;
- * decide / secrete / move / apply are bitwise identical at 1 and 2 threads.
+ * decide / secrete / move / apply are bitwise identical at 1 and 2 threads, and so is a
+ * step of 200 births (the parallel path) with deaths among them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -417,6 +418,55 @@ static void test_rules_thread_invariant(void **state)
     derm_agents_fini(&s2.a);
 }
 
+/* Many births in one step (the parallel path: 32 or more) and deaths among them: the same
+ * store, column by column (clocks, walks and flags too), at 1 and 2 threads. */
+static void births_world(int threads, struct derm_agents *out)
+{
+    struct world w;
+    world_init(&w, 6, 6, 6, 20.0);
+    populate(&w, 300, 31);
+    for (int64_t r = 0; r < w.a.n; r++) {
+        w.a.divide[r] = (int8_t)(r % 3 == 0 ? 0 : 1 + (r % 7 == 0));
+        w.a.die[r] = r % 5 == 0;
+        w.a.clock_n[DERM_CLOCK_DIVIDE][r] = r % 4;
+        w.a.clock[DERM_CLOCK_DIVIDE][r] = 0.5 * (double)r;
+    }
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    int64_t births = 0, deaths = 0;
+    assert_int_equal(apply(&w, 17, 3, &births, &deaths), DERM_OK);
+    omp_set_num_threads(saved);
+    assert_int_equal(births, 200);
+    assert_int_equal(deaths, 60);
+    *out = w.a; /* take ownership of the store */
+    memset(&w.a, 0, sizeof w.a);
+    world_fini(&w);
+}
+
+static void test_births_thread_invariant(void **state)
+{
+    (void)state;
+    struct derm_agents a1, a2;
+    births_world(1, &a1);
+    births_world(2, &a2);
+    assert_int_equal(a1.n, a2.n);
+    assert_int_equal(a1.next_id, a2.next_id);
+    const size_t n = (size_t)a1.n;
+#define X_CMP(name, ctype, kind, units, desc) assert_memory_equal(a1.name, a2.name, n * sizeof(ctype));
+    DERM_AGENT_COLUMNS(X_CMP)
+#undef X_CMP
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        assert_memory_equal(a1.clock[k], a2.clock[k], n * sizeof *a1.clock[k]);
+        assert_memory_equal(a1.clock_n[k], a2.clock_n[k], n * sizeof *a1.clock_n[k]);
+    }
+    for (int q = 0; q < 3; q++) assert_memory_equal(a1.walk[q], a2.walk[q], n * sizeof *a1.walk[q]);
+    assert_memory_equal(a1.walk_window, a2.walk_window, n * sizeof *a1.walk_window);
+    assert_memory_equal(a1.die, a2.die, n);
+    assert_memory_equal(a1.divide, a2.divide, n);
+    derm_agents_fini(&a1);
+    derm_agents_fini(&a2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_lineage_keys_of_daughters),
         cmocka_unit_test(test_daughters_in_domain_and_store_grows),
         cmocka_unit_test(test_rules_thread_invariant),
+        cmocka_unit_test(test_births_thread_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
