@@ -340,6 +340,25 @@ static void test_daughters_in_domain_and_store_grows(void **state)
 
 /* ---- thread independence of the rules pipeline -------------------------------------- */
 
+/* Two stores equal row for row: every column, the event clocks, the walks and the flags. */
+static void assert_stores_equal(const struct derm_agents *a1, const struct derm_agents *a2)
+{
+    assert_int_equal(a1->n, a2->n);
+    assert_int_equal(a1->next_id, a2->next_id);
+    const size_t n = (size_t)a1->n;
+#define X_CMP(name, ctype, kind, units, desc) assert_memory_equal(a1->name, a2->name, n * sizeof(ctype));
+    DERM_AGENT_COLUMNS(X_CMP)
+#undef X_CMP
+    for (int k = 0; k < DERM_NCLOCK; k++) {
+        assert_memory_equal(a1->clock[k], a2->clock[k], n * sizeof *a1->clock[k]);
+        assert_memory_equal(a1->clock_n[k], a2->clock_n[k], n * sizeof *a1->clock_n[k]);
+    }
+    for (int q = 0; q < 3; q++) assert_memory_equal(a1->walk[q], a2->walk[q], n * sizeof *a1->walk[q]);
+    assert_memory_equal(a1->walk_window, a2->walk_window, n * sizeof *a1->walk_window);
+    assert_memory_equal(a1->die, a2->die, n);
+    assert_memory_equal(a1->divide, a2->divide, n);
+}
+
 struct snapshot {
     struct derm_agents a;
     double *rates[DERM_NSIGNAL + 3];
@@ -393,15 +412,9 @@ static void test_rules_thread_invariant(void **state)
     struct snapshot s1, s2;
     run_rules(1, &s1);
     run_rules(2, &s2);
-    assert_int_equal(s1.a.n, s2.a.n);
-    assert_int_equal(s1.a.next_id, s2.a.next_id);
+    assert_stores_equal(&s1.a, &s2.a);
     assert_true(s1.a.next_id > 401); /* births happened */
     const size_t n = (size_t)s1.a.n;
-#define X_CMP(name, ctype, kind, units, desc) assert_memory_equal(s1.a.name, s2.a.name, n * sizeof(ctype));
-    DERM_AGENT_COLUMNS(X_CMP)
-#undef X_CMP
-    assert_memory_equal(s1.a.die, s2.a.die, n);
-    assert_memory_equal(s1.a.divide, s2.a.divide, n);
     for (int q = 0; q < DERM_NSIGNAL + 3; q++) {
         assert_memory_equal(s1.rates[q], s2.rates[q], n * sizeof(double));
         free(s1.rates[q]);
@@ -449,20 +462,7 @@ static void test_births_thread_invariant(void **state)
     struct derm_agents a1, a2;
     births_world(1, &a1);
     births_world(2, &a2);
-    assert_int_equal(a1.n, a2.n);
-    assert_int_equal(a1.next_id, a2.next_id);
-    const size_t n = (size_t)a1.n;
-#define X_CMP(name, ctype, kind, units, desc) assert_memory_equal(a1.name, a2.name, n * sizeof(ctype));
-    DERM_AGENT_COLUMNS(X_CMP)
-#undef X_CMP
-    for (int k = 0; k < DERM_NCLOCK; k++) {
-        assert_memory_equal(a1.clock[k], a2.clock[k], n * sizeof *a1.clock[k]);
-        assert_memory_equal(a1.clock_n[k], a2.clock_n[k], n * sizeof *a1.clock_n[k]);
-    }
-    for (int q = 0; q < 3; q++) assert_memory_equal(a1.walk[q], a2.walk[q], n * sizeof *a1.walk[q]);
-    assert_memory_equal(a1.walk_window, a2.walk_window, n * sizeof *a1.walk_window);
-    assert_memory_equal(a1.die, a2.die, n);
-    assert_memory_equal(a1.divide, a2.divide, n);
+    assert_stores_equal(&a1, &a2);
     derm_agents_fini(&a1);
     derm_agents_fini(&a2);
 }
