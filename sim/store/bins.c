@@ -1,6 +1,7 @@
 /* bins.c - agents grouped by voxel: a stable radix sort of the rows by voxel (see bins.h). */
 #include "derm/store/bins.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ void derm_bins_fini(struct derm_bins *b)
     free(b->occ);
     free(b->occ_start);
     free(b->scratch);
+    free(b->hist);
     memset(b, 0, sizeof *b);
 }
 
@@ -37,33 +39,69 @@ static derm_status reserve(struct derm_bins *b, int64_t n, struct derm_err *err)
 
 enum { DIGIT_BITS = 11, DIGITS = 1 << DIGIT_BITS };
 
+/* Thread t of nt: rows [q0, q1) of src scattered into dst by the digit of vox at shift,
+ * stably: after the counts of every thread (hist, nt rows of DIGITS) are in, a row goes to
+ * the rows of all smaller digits, then those of its digit in smaller threads' shares, then
+ * its own share's before it: the order of one serial stable pass. */
+static void scatter_digit(const int64_t *hist, int t, int nt, int shift, const int64_t *vox, const int64_t *src,
+                          int64_t q0, int64_t q1, int64_t *dst)
+{
+    int64_t at[DIGITS], base = 0;
+    for (int d = 0; d < DIGITS; d++) {
+        int64_t before = 0, all = 0;
+        for (int u = 0; u < nt; u++) {
+            if (u < t) before += hist[(int64_t)u * DIGITS + d];
+            all += hist[(int64_t)u * DIGITS + d];
+        }
+        at[d] = base + before;
+        base += all;
+    }
+    for (int64_t q = q0; q < q1; q++) dst[at[(vox[src[q]] >> shift) & (DIGITS - 1)]++] = src[q];
+}
+
 derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, struct derm_agents *a, struct derm_err *err)
 {
     const int64_t n = a->n, nvox = g->n;
     DERM_TRY(reserve(b, n > 0 ? n : 1, err)); /* occ_start has n + 1 >= 1 entries */
+    const int nt = omp_get_max_threads();
+    if (b->hist_threads < nt) {
+        int64_t *h = realloc(b->hist, (size_t)nt * DIGITS * sizeof *h);
+        if (!h) return derm_err_set(err, DERM_ENOMEM, "bins: cannot allocate the sort's counts for %d threads", nt);
+        b->hist = h;
+        b->hist_threads = nt;
+    }
     b->nvox = nvox;
     const double *restrict x = a->x, *restrict y = a->y, *restrict z = a->z;
-    int64_t *restrict vox = a->voxel;
+    int64_t *restrict vox = a->voxel, *hist = b->hist, *rows = b->rows, *scratch = b->scratch;
     const struct derm_grid gg = *g;
-#pragma omp parallel for schedule(static) default(none) shared(x, y, z, vox) firstprivate(gg, n)
-    for (int64_t r = 0; r < n; r++) vox[r] = derm_grid_voxel_of(&gg, x[r], y[r], z[r]);
-
-    /* least-significant-digit radix sort of the rows by voxel: each pass is stable, so rows
-     * end ascending within a voxel (they start in row order) */
-    int64_t *src = b->rows, *dst = b->scratch;
-    for (int64_t r = 0; r < n; r++) src[r] = r;
-    for (int shift = 0; nvox > 1 && ((nvox - 1) >> shift) > 0; shift += DIGIT_BITS) {
-        int64_t count[DIGITS + 1] = {0};
-        for (int64_t q = 0; q < n; q++) count[((vox[src[q]] >> shift) & (DIGITS - 1)) + 1]++;
-        for (int d = 0; d < DIGITS; d++) count[d + 1] += count[d];
-        for (int64_t q = 0; q < n; q++) dst[count[(vox[src[q]] >> shift) & (DIGITS - 1)]++] = src[q];
-        int64_t *t = src;
-        src = dst;
-        dst = t;
+    /* the voxels, then a least-significant-digit radix sort of the rows by voxel: each pass
+     * is stable, so rows end ascending within a voxel (they start in row order) */
+    int passes = 0;
+    for (int shift = 0; nvox > 1 && ((nvox - 1) >> shift) > 0; shift += DIGIT_BITS) passes++;
+#pragma omp parallel num_threads(nt) default(none) shared(x, y, z, vox, hist, rows, scratch) firstprivate(gg, n, passes)
+    {
+        const int t = omp_get_thread_num(), m = omp_get_num_threads();
+        const int64_t q0 = n * t / m, q1 = n * (t + 1) / m;
+        int64_t *src = rows, *dst = scratch;
+        for (int64_t r = q0; r < q1; r++) {
+            vox[r] = derm_grid_voxel_of(&gg, x[r], y[r], z[r]);
+            src[r] = r;
+        }
+        for (int p = 0, shift = 0; p < passes; p++, shift += DIGIT_BITS) {
+            int64_t *h = hist + (int64_t)t * DIGITS;
+            memset(h, 0, DIGITS * sizeof *h);
+            for (int64_t q = q0; q < q1; q++) h[(vox[src[q]] >> shift) & (DIGITS - 1)]++;
+#pragma omp barrier
+            scatter_digit(hist, t, m, shift, vox, src, q0, q1, dst);
+#pragma omp barrier
+            int64_t *tmp = src;
+            src = dst;
+            dst = tmp;
+        }
     }
-    if (src != b->rows) { /* an odd number of passes: the sorted list is in scratch */
-        b->scratch = b->rows;
-        b->rows = src;
+    if (passes % 2) { /* an odd number of passes: the sorted list is in scratch */
+        b->scratch = rows;
+        b->rows = scratch;
     }
     /* the occupied voxels and their runs */
     int64_t nocc = 0;

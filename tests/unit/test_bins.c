@@ -210,15 +210,15 @@ static void test_rows_not_reallocated_when_population_shrinks(void **state)
     derm_agents_fini(&a);
 }
 
-static void test_thread_invariant(void **state)
+/* The bins of n random agents on g at 1 thread, then at 2, 3 and 4: the same rows, runs and
+ * voxels, bit for bit (g's voxel count sets the sort's passes: one for < 2^11 voxels). */
+static void thread_invariant_on(struct derm_grid g, int64_t n)
 {
-    (void)state;
-    struct derm_grid g = make_grid(16, 12, 10, 20.0);
     struct derm_agents a;
     struct derm_bins b;
     assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
     assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
-    add_random_agents(&a, &g, 20000, 4);
+    add_random_agents(&a, &g, n, 4);
     int saved = omp_get_max_threads();
     omp_set_num_threads(1);
     assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
@@ -231,19 +231,30 @@ static void test_thread_invariant(void **state)
     memcpy(start1, b.occ_start, (size_t)(nocc1 + 1) * sizeof *start1);
     memcpy(rows1, b.rows, (size_t)a.n * sizeof *rows1);
     memcpy(vox1, a.voxel, (size_t)a.n * sizeof *vox1);
-    omp_set_num_threads(2);
-    assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+    for (int t = 2; t <= 4; t++) {
+        omp_set_num_threads(t);
+        assert_int_equal(derm_bins_build(&b, &g, &a, NULL), DERM_OK);
+        check_bins(&g, &b, &a);
+        assert_int_equal(b.nocc, nocc1);
+        assert_memory_equal(start1, b.occ_start, (size_t)(nocc1 + 1) * sizeof *start1);
+        assert_memory_equal(rows1, b.rows, (size_t)a.n * sizeof *rows1);
+        assert_memory_equal(vox1, a.voxel, (size_t)a.n * sizeof *vox1);
+    }
     omp_set_num_threads(saved);
-    check_bins(&g, &b, &a);
-    assert_int_equal(b.nocc, nocc1);
-    assert_memory_equal(start1, b.occ_start, (size_t)(nocc1 + 1) * sizeof *start1);
-    assert_memory_equal(rows1, b.rows, (size_t)a.n * sizeof *rows1);
-    assert_memory_equal(vox1, a.voxel, (size_t)a.n * sizeof *vox1);
     free(start1);
     free(rows1);
     free(vox1);
     derm_bins_fini(&b);
     derm_agents_fini(&a);
+}
+
+static void test_thread_invariant(void **state)
+{
+    (void)state;
+    thread_invariant_on(make_grid(16, 12, 10, 20.0), 20000);  /* 1920 voxels: one pass */
+    thread_invariant_on(make_grid(64, 64, 40, 10.0), 9001);   /* 163840 voxels: two passes */
+    thread_invariant_on(make_grid(256, 256, 80, 10.0), 3000); /* 5.2e6 voxels: three passes */
+    thread_invariant_on(make_grid(2, 3, 1, 10.0), 7);         /* fewer rows than threads */
 }
 
 int main(void)

@@ -4,7 +4,8 @@
  * the list of occupied voxels, refreshing each agent's voxel index from its position. Only
  * the occupied voxels are stored (a grid of 10^6 voxels holds ~10^4 cells): nothing here is
  * per voxel, so binning costs O(agents) per step, not O(voxels). Buffers grow with the
- * population, never per step.
+ * population, never per step. The sort runs on the threads (each a fixed share of the rows,
+ * counts per thread and digit, a stable scatter): the same order for any thread count.
  * Does not: deposit or sample (model/coupling.c), decide anything about cells.
  */
 #ifndef DERM_STORE_BINS_H
@@ -25,12 +26,15 @@ struct derm_bins {
     int64_t *occ;       /* the occupied voxels, ascending */
     int64_t *occ_start; /* nocc + 1 offsets: voxel occ[j] holds rows[occ_start[j] .. occ_start[j + 1]) */
     int64_t *scratch;   /* the sort's second buffer */
+    int64_t *hist;      /* the sort's digit counts, one row per thread */
+    int hist_threads;   /* rows of hist */
 };
 
 derm_status derm_bins_init(struct derm_bins *b, const struct derm_grid *g, struct derm_err *err);
 void derm_bins_fini(struct derm_bins *b);
 
-/** Refresh a->voxel from positions and rebuild the bins. */
+/** Refresh a->voxel from positions and rebuild the bins (on the threads; the result does not
+ *  depend on their count). */
 derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, struct derm_agents *a,
                             struct derm_err *err);
 
