@@ -10,6 +10,7 @@ derm_status derm_bins_init(struct derm_bins *b, const struct derm_grid *g, struc
     (void)err;
     memset(b, 0, sizeof *b);
     b->nvox = g->n;
+    b->sort_min_rows = DERM_BINS_SORT_MIN_ROWS;
     return DERM_OK;
 }
 
@@ -39,6 +40,13 @@ static derm_status reserve(struct derm_bins *b, int64_t n, struct derm_err *err)
 
 enum { DIGIT_BITS = 11, DIGITS = 1 << DIGIT_BITS };
 
+/* h: the counts of the digit of vox at shift over rows [q0, q1) of src. */
+static void count_digit(int64_t *h, int shift, const int64_t *vox, const int64_t *src, int64_t q0, int64_t q1)
+{
+    memset(h, 0, DIGITS * sizeof *h);
+    for (int64_t q = q0; q < q1; q++) h[(vox[src[q]] >> shift) & (DIGITS - 1)]++;
+}
+
 /* Thread t of nt: rows [q0, q1) of src scattered into dst by the digit of vox at shift,
  * stably: after the counts of every thread (hist, nt rows of DIGITS) are in, a row goes to
  * the rows of all smaller digits, then those of its digit in smaller threads' shares, then
@@ -48,11 +56,10 @@ static void scatter_digit(const int64_t *hist, int t, int nt, int shift, const i
 {
     int64_t at[DIGITS], base = 0;
     for (int d = 0; d < DIGITS; d++) {
-        int64_t before = 0, all = 0;
-        for (int u = 0; u < nt; u++) {
-            if (u < t) before += hist[(int64_t)u * DIGITS + d];
-            all += hist[(int64_t)u * DIGITS + d];
-        }
+        int64_t before = 0;
+        for (int u = 0; u < t; u++) before += hist[(int64_t)u * DIGITS + d];
+        int64_t all = before;
+        for (int u = t; u < nt; u++) all += hist[(int64_t)u * DIGITS + d];
         at[d] = base + before;
         base += all;
     }
@@ -78,25 +85,39 @@ derm_status derm_bins_build(struct derm_bins *b, const struct derm_grid *g, stru
      * is stable, so rows end ascending within a voxel (they start in row order) */
     int passes = 0;
     for (int shift = 0; nvox > 1 && ((nvox - 1) >> shift) > 0; shift += DIGIT_BITS) passes++;
-#pragma omp parallel num_threads(nt) default(none) shared(x, y, z, vox, hist, rows, scratch) firstprivate(gg, n, passes)
-    {
-        const int t = omp_get_thread_num(), m = omp_get_num_threads();
-        const int64_t q0 = n * t / m, q1 = n * (t + 1) / m;
-        int64_t *src = rows, *dst = scratch;
-        for (int64_t r = q0; r < q1; r++) {
+    if (n < b->sort_min_rows) { /* the voxels on the threads, the sort on this one */
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) shared(x, y, z, vox, rows) firstprivate(gg, n)
+        for (int64_t r = 0; r < n; r++) {
             vox[r] = derm_grid_voxel_of(&gg, x[r], y[r], z[r]);
-            src[r] = r;
+            rows[r] = r;
         }
+        int64_t *src = rows, *dst = scratch;
         for (int p = 0, shift = 0; p < passes; p++, shift += DIGIT_BITS) {
-            int64_t *h = hist + (int64_t)t * DIGITS;
-            memset(h, 0, DIGITS * sizeof *h);
-            for (int64_t q = q0; q < q1; q++) h[(vox[src[q]] >> shift) & (DIGITS - 1)]++;
-#pragma omp barrier
-            scatter_digit(hist, t, m, shift, vox, src, q0, q1, dst);
-#pragma omp barrier
+            count_digit(hist, shift, vox, src, 0, n);
+            scatter_digit(hist, 0, 1, shift, vox, src, 0, n, dst);
             int64_t *tmp = src;
             src = dst;
             dst = tmp;
+        }
+    } else {
+#pragma omp parallel num_threads(nt) default(none) shared(x, y, z, vox, hist, rows, scratch) firstprivate(gg, n, passes)
+        {
+            const int t = omp_get_thread_num(), m = omp_get_num_threads();
+            const int64_t q0 = n * t / m, q1 = n * (t + 1) / m;
+            int64_t *src = rows, *dst = scratch;
+            for (int64_t r = q0; r < q1; r++) {
+                vox[r] = derm_grid_voxel_of(&gg, x[r], y[r], z[r]);
+                src[r] = r;
+            }
+            for (int p = 0, shift = 0; p < passes; p++, shift += DIGIT_BITS) {
+                count_digit(hist + (int64_t)t * DIGITS, shift, vox, src, q0, q1);
+#pragma omp barrier
+                scatter_digit(hist, t, m, shift, vox, src, q0, q1, dst);
+#pragma omp barrier
+                int64_t *tmp = src;
+                src = dst;
+                dst = tmp;
+            }
         }
     }
     if (passes % 2) { /* an odd number of passes: the sorted list is in scratch */

@@ -211,13 +211,16 @@ static void test_rows_not_reallocated_when_population_shrinks(void **state)
 }
 
 /* The bins of n random agents on g at 1 thread, then at 2, 3 and 4: the same rows, runs and
- * voxels, bit for bit (g's voxel count sets the sort's passes: one for < 2^11 voxels). */
-static void thread_invariant_on(struct derm_grid g, int64_t n)
+ * voxels, bit for bit (g's voxel count sets the sort's passes: one for < 2^11 voxels), with
+ * the sort on the threads from min_rows rows. */
+static void thread_invariant_on(struct derm_grid g, int64_t n, int64_t min_rows)
 {
     struct derm_agents a;
     struct derm_bins b;
     assert_int_equal(derm_agents_init(&a, 16, NULL), DERM_OK);
     assert_int_equal(derm_bins_init(&b, &g, NULL), DERM_OK);
+    assert_int_equal(b.sort_min_rows, DERM_BINS_SORT_MIN_ROWS);
+    b.sort_min_rows = min_rows;
     add_random_agents(&a, &g, n, 4);
     int saved = omp_get_max_threads();
     omp_set_num_threads(1);
@@ -251,10 +254,12 @@ static void thread_invariant_on(struct derm_grid g, int64_t n)
 static void test_thread_invariant(void **state)
 {
     (void)state;
-    thread_invariant_on(make_grid(16, 12, 10, 20.0), 20000);  /* 1920 voxels: one pass */
-    thread_invariant_on(make_grid(64, 64, 40, 10.0), 9001);   /* 163840 voxels: two passes */
-    thread_invariant_on(make_grid(256, 256, 80, 10.0), 3000); /* 5.2e6 voxels: three passes */
-    thread_invariant_on(make_grid(2, 3, 1, 10.0), 7);         /* fewer rows than threads */
+    for (int64_t min_rows = 0; min_rows <= DERM_BINS_SORT_MIN_ROWS; min_rows += DERM_BINS_SORT_MIN_ROWS) {
+        thread_invariant_on(make_grid(16, 12, 10, 20.0), 20000, min_rows);  /* 1920 voxels: one pass */
+        thread_invariant_on(make_grid(64, 64, 40, 10.0), 9001, min_rows);   /* 163840 voxels: two passes */
+        thread_invariant_on(make_grid(256, 256, 80, 10.0), 3000, min_rows); /* 5.2e6 voxels: three passes */
+        thread_invariant_on(make_grid(2, 3, 1, 10.0), 7, min_rows);         /* fewer rows than threads */
+    }
 }
 
 int main(void)
