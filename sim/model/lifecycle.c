@@ -7,17 +7,18 @@
 #include "derm/core/rng.h"
 #include "derm/model/motility.h"
 
-/* Parent row r's daughter into the new row d (id `id`): the parent's row copied, then the
- * daughter's own clocks, key, path and placement; the parent's division count and damage.
+/* Parent row r's daughter into the new row d (its id given): the parent's row copied, then
+ * the daughter's own clocks, key, path and placement; the parent's division count and damage.
  * Touches rows r and d only, so births run side by side. */
 static void birth(const struct derm_grid *g, struct derm_agents *a, const struct derm_lifecycle_coef *c, uint64_t seed,
-                  int64_t r, int64_t d, int64_t id)
+                  int64_t r, int64_t d)
 {
     const double lx = derm_grid_lx(g), ly = derm_grid_ly(g), lz = derm_grid_lz(g);
     /* daughters migrate away within the contact-inhibition neighbourhood: without this,
      * clonal patches form and crowding no longer tracks tissue density */
     const double spread = c->daughter_spread_um;
     const int kind = a->divide[r];
+    const int64_t id = a->id[d];
     a->divide[r] = 0;
     derm_agents_copy_row(a, d, r);
     a->id[d] = id;
@@ -70,19 +71,16 @@ derm_status derm_lifecycle_apply(const struct derm_grid *g, struct derm_agents *
          * in the step leaves its daughter) */
         int64_t *parent = malloc((size_t)nb * sizeof *parent);
         if (!parent) return derm_err_set(err, DERM_ENOMEM, "cannot allocate the %lld births of a step", (long long)nb);
-        derm_status st = derm_agents_reserve(a, nb, err);
+        int64_t d0 = 0;
+        derm_status st = derm_agents_extend(a, nb, &d0, err);
         if (st != DERM_OK) {
             free(parent);
             return st;
         }
         for (int64_t r = 0, i = 0; r < n0; r++)
             if (a->divide[r]) parent[i++] = r;
-        const int64_t id0 = a->next_id;
-        a->n = n0 + nb;
-        a->next_id += nb;
-#pragma omp parallel for schedule(static) if (nb >= 32) default(none) shared(g, a, c, parent) \
-    firstprivate(nb, n0, id0, seed)
-        for (int64_t i = 0; i < nb; i++) birth(g, a, c, seed, parent[i], n0 + i, id0 + i);
+#pragma omp parallel for schedule(static) if (nb >= 32) default(none) shared(g, a, c, parent) firstprivate(nb, d0, seed)
+        for (int64_t i = 0; i < nb; i++) birth(g, a, c, seed, parent[i], d0 + i);
         free(parent);
     }
     for (int64_t r = n0 - 1; r >= 0; r--) {

@@ -121,6 +121,15 @@ derm_status derm_agents_append(struct derm_agents *a, int64_t *row, struct derm_
     return DERM_OK;
 }
 
+derm_status derm_agents_extend(struct derm_agents *a, int64_t count, int64_t *row0, struct derm_err *err)
+{
+    DERM_TRY(derm_agents_reserve(a, count, err));
+    *row0 = a->n;
+    for (int64_t r = a->n; r < a->n + count; r++) a->lineage[r] = a->id[r] = a->next_id++;
+    a->n += count;
+    return DERM_OK;
+}
+
 void derm_agents_copy_row(struct derm_agents *a, int64_t dst, int64_t src)
 {
     if (dst == src) return;

@@ -7,9 +7,9 @@
  * copy_row copies every X-macro column, the event clocks, the walk and the voxel / intent
  * columns; swap-remove moves
  * the last row into the hole and is a no-op out of range; growth through reserve and
- * append keeps every stored value; fini releases and zeroes the store (safe twice).
- * The column list is walked with DERM_AGENT_COLUMNS itself, so a new column is covered
- * without editing this file.
+ * append keeps every stored value; extend hands out the ids appends would; fini releases and zeroes the store (safe
+ * twice). The column list is walked with DERM_AGENT_COLUMNS itself, so a new column is covered without editing this
+ * file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -267,12 +267,41 @@ static void test_growth_keeps_data(void **state)
     derm_agents_fini(&a);
 }
 
+/* extend: count rows at the end with the ids (and founder keys) count appends would give,
+ * growing the store; zero rows is a no-op. */
+static void test_extend_ids(void **state)
+{
+    (void)state;
+    struct derm_agents a;
+    assert_int_equal(derm_agents_init(&a, 2, NULL), DERM_OK);
+    int64_t r = -1, r0 = -1;
+    assert_int_equal(derm_agents_append(&a, &r, NULL), DERM_OK);
+    assert_int_equal(derm_agents_extend(&a, 5, &r0, NULL), DERM_OK);
+    assert_int_equal(r0, 1);
+    assert_int_equal(a.n, 6);
+    assert_true(a.cap >= 6);
+    for (int64_t q = 0; q < 6; q++) {
+        assert_int_equal(a.id[q], q + 1);
+        assert_int_equal(a.lineage[q], q + 1);
+    }
+    assert_int_equal(derm_agents_extend(&a, 0, &r0, NULL), DERM_OK);
+    assert_int_equal(r0, 6);
+    assert_int_equal(a.n, 6);
+    assert_int_equal(derm_agents_append(&a, &r, NULL), DERM_OK);
+    assert_int_equal(a.id[r], 7);
+    derm_agents_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_and_fini),         cmocka_unit_test(test_append_ids_and_zero_rows),
-        cmocka_unit_test(test_ids_never_reused),      cmocka_unit_test(test_copy_row_all_columns),
-        cmocka_unit_test(test_swap_remove_semantics), cmocka_unit_test(test_growth_keeps_data),
+        cmocka_unit_test(test_init_and_fini),
+        cmocka_unit_test(test_append_ids_and_zero_rows),
+        cmocka_unit_test(test_ids_never_reused),
+        cmocka_unit_test(test_copy_row_all_columns),
+        cmocka_unit_test(test_swap_remove_semantics),
+        cmocka_unit_test(test_growth_keeps_data),
+        cmocka_unit_test(test_extend_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,6 +102,11 @@ derm_status derm_agents_reserve(struct derm_agents *a, int64_t extra, struct der
 /** Append a zero-initialised row with a fresh id; *row receives its index. */
 derm_status derm_agents_append(struct derm_agents *a, int64_t *row, struct derm_err *err);
 
+/** Append `count` rows with fresh ids (each its own lineage key), in order, the other columns
+ *  left for the caller to write whole (derm_agents_copy_row); *row0 receives the first
+ *  index. The same ids as `count` calls of derm_agents_append. */
+derm_status derm_agents_extend(struct derm_agents *a, int64_t count, int64_t *row0, struct derm_err *err);
+
 /** Copy every column of row `src` to row `dst` (ids included). */
 void derm_agents_copy_row(struct derm_agents *a, int64_t dst, int64_t src);
 
