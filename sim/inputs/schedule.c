@@ -840,23 +840,28 @@ void derm_schedule_write_yaml(const struct derm_schedule *s, FILE *fp)
 }
 
 /* The dose's doc in the listing: what a unit dose is, then the units by input as
- * derm_schedule_dose_units gives them ("input: unit", "input/dose_unit: unit" for the second
- * unit of uv and glucose; analysis/dermsim_sweep.py reads them from docs/PARAMETERS.md). */
+ * derm_schedule_dose_units gives them ("input: unit", and "input/dose_unit: unit" for each
+ * dose_unit that changes it; analysis/dermsim_sweep.py reads them from docs/PARAMETERS.md). */
 static const char *dose_doc(char *buf, size_t n)
 {
-    static const char *const unit[] = {"native", "med", "hba1c"}; /* the dose_unit choices, in enum order */
+    const struct derm_param_desc *du = derm_schedule_key_find("dose_unit");
+    struct derm_schedule_entry e;
     size_t m = (size_t)snprintf(buf, n,
                                 "An effective SPF is >= 1; pollution index 1: PM2.5 ~20 ug/m^3; one standard dose of a "
                                 "treatment: see treatment.*; "
                                 "one standard microneedling session wounds wound.microneedling_fraction of the needled "
                                 "depth. Units by input:");
     for (int in = 0; in < DERM_IN_COUNT && m < n; in++) {
-        m += (size_t)snprintf(buf + m, n - m, "%s %s: %s", in ? ";" : "", derm_schedule_input_name(in),
-                              derm_schedule_dose_units(in, DERM_UNIT_NATIVE));
-        const int other = in == DERM_IN_UV ? DERM_UNIT_MED : in == DERM_IN_GLUCOSE ? DERM_UNIT_HBA1C : -1;
-        if (other >= 0 && m < n)
-            m += (size_t)snprintf(buf + m, n - m, "; %s/%s: %s", derm_schedule_input_name(in), unit[other],
-                                  derm_schedule_dose_units(in, other));
+        const char *native = derm_schedule_dose_units(in, DERM_UNIT_NATIVE);
+        m += (size_t)snprintf(buf + m, n - m, "%s %s: %s", in ? ";" : "", derm_schedule_input_name(in), native);
+        for (int u = 0; u <= (int)du->hi && m < n; u++) {
+            const char *other = derm_schedule_dose_units(in, u);
+            if (!strcmp(other, native)) continue;
+            char name[32];
+            e.dose_unit = u;
+            derm_desc_format(&e, du, name, sizeof name); /* the choice's name */
+            m += (size_t)snprintf(buf + m, n - m, "; %s/%s: %s", derm_schedule_input_name(in), name, other);
+        }
     }
     return buf;
 }

@@ -63,7 +63,7 @@ void derm_coupling_deposit_coarse(const struct derm_grid *g, const struct derm_b
     for (int64_t K = 0; K < nzc; K++) {
         for (int i = 0; i < n; i++) memset(out[i] + K * pc, 0, (size_t)pc * sizeof(derm_real));
         /* the occupied voxels of the slab's f layers, ascending (the order of a sweep over
-         * layers, rows and columns); their row followed without a division per voxel */
+         * layers, rows and columns); their row followed along, not divided out of each voxel */
         const int64_t v0 = K * f * nxy, j1 = derm_bins_first_at(b, v0 + f * nxy);
         int64_t row_v = v0, jy = 0, crow = K * pc; /* first voxel, y and coarse row of the row */
         for (int64_t j = derm_bins_first_at(b, v0); j < j1; j++) {
