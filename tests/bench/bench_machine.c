@@ -17,7 +17,15 @@
  *     agent phases read the fields at the cells' voxels (latency-bound);
  *   - regions: an empty parallel loop of N iterations, in microseconds per loop: the cost of
  *     waking the threads, which a step pays about 60-70 times (141 futex calls per step of
- *     the reference at 2 threads, counted with perf stat).
+ *     the reference at 2 threads, counted with perf stat);
+ *   - balance: every thread the same in-cache work (~1 ms), BALANCE_SAMPLES times back to
+ *     back, then as many 15 ms apart (~10 s; a waiting thread then sleeps, as one does at a
+ *     step's long serial gaps under passive waiting). In each sample a static split of work
+ *     among the N threads reaches (sum of their times) / (the slowest's time), N when every
+ *     core runs the same work as fast: printed as its median, 10th percentile and minimum
+ *     over the samples. A core that runs the same work slower in some samples (on a shared
+ *     virtual machine, the host's doing) lowers it, and with it the ceiling of every static
+ *     loop of the step; the speed-ups above, taken of the minima, do not show that.
  * Numbers, not pass/fail (the machines are shared and noisy: quote `uptime` with them).
  * Usage: bench_machine [n [K [reps]]]
  */
@@ -27,8 +35,17 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
-enum { NREAD = 4, LOCAL = 4096, NGATHER = 14000, REGIONS = 2000 };
+enum {
+    NREAD = 4,
+    LOCAL = 4096,
+    NGATHER = 14000,
+    REGIONS = 2000,
+    BALANCE_SAMPLES = 600,
+    BALANCE_WORK = 150000,
+    BALANCE_GAP_MS = 15
+};
 
 static double sink; /* keeps results alive */
 
@@ -89,6 +106,47 @@ static double region_pass(int threads)
     }
     sink += s;
     return (omp_get_wtime() - t0) / REGIONS;
+}
+
+/* The share of the n sorted values below x. */
+static double below(const double *sorted, int n, double x)
+{
+    int i = 0;
+    while (i < n && sorted[i] < x) i++;
+    return (double)i / n;
+}
+
+/* BALANCE_SAMPLES samples of the same work on each of `threads` threads: cap[i] = threads x
+ * (mean / max) of the threads' times in sample i, the speed-up a static split reaches there. */
+static void balance_pass(int threads, int gap_ms, double *cap)
+{
+    double *tt = malloc(sizeof(double) * (size_t)threads);
+    const struct timespec gap = {0, gap_ms * 1000000L};
+    if (!tt) return;
+    for (int i = 0; i < BALANCE_SAMPLES; i++) {
+        double s = 0.0;
+#pragma omp parallel num_threads(threads) reduction(+ : s)
+        {
+            const int t = omp_get_thread_num();
+            double x = 1e-3 * (double)(t + 1), acc = 0.0;
+            const double t0 = omp_get_wtime();
+            for (int v = 0; v < BALANCE_WORK; v++) {
+                x = exp(-x) / (1.0 + x);
+                acc += x;
+            }
+            tt[t] = omp_get_wtime() - t0;
+            s += acc;
+        }
+        sink += s;
+        double mean = 0.0, max = 0.0;
+        for (int t = 0; t < threads; t++) {
+            mean += tt[t] / threads;
+            max = tt[t] > max ? tt[t] : max;
+        }
+        cap[i] = max > 0.0 ? threads * mean / max : (double)threads;
+        if (gap_ms > 0) nanosleep(&gap, NULL); /* the threads asleep between samples */
+    }
+    free(tt);
 }
 
 int main(int argc, char **argv)
@@ -160,6 +218,19 @@ int main(int argc, char **argv)
         else
             printf("%-9s %-44s %18s %18s %8.2f\n", kinds[kind], what, v1, vn, min[0] / min[1]);
     }
+    double *cap = malloc(sizeof(double) * BALANCE_SAMPLES);
+    for (int gi = 0; cap && N > 1 && gi < 2; gi++) {
+        const int gap = gi == 0 ? 0 : BALANCE_GAP_MS;
+        balance_pass(N, gap, cap);
+        qsort(cap, BALANCE_SAMPLES, sizeof *cap, bench_cmp_double);
+        char what[64];
+        snprintf(what, sizeof what, "the same work on each thread, %s", gi == 0 ? "back to back" : "15 ms apart");
+        printf("%-9s %-44s a static split reaches %.2f (median), %.2f (10th percentile), %.2f (min); %.1f %% of "
+               "%d samples below 1.8\n",
+               "balance", what, cap[BALANCE_SAMPLES / 2], cap[BALANCE_SAMPLES / 10], cap[0],
+               100.0 * below(cap, BALANCE_SAMPLES, 1.8), BALANCE_SAMPLES);
+    }
+    free(cap);
     printf("(speed-ups are of the minima; the stream's is the most a phase bound by memory traffic can reach)\n");
     for (int j = 0; j < K; j++) free(x[j]);
     for (int j = 0; j < NREAD; j++) free(r[j]);
