@@ -102,7 +102,7 @@ derm_status derm_agents_reserve(struct derm_agents *a, int64_t extra, struct der
 derm_status derm_agents_append(struct derm_agents *a, int64_t *row, struct derm_err *err)
 {
     DERM_TRY(derm_agents_reserve(a, 1, err));
-    int64_t r = a->n++;
+    const int64_t r = a->n; /* zeroed here, then counted with its id by extend */
 #define DERM_X_ZERO(name, ctype, kind, units, desc) a->name[r] = (ctype)0;
     DERM_AGENT_COLUMNS(DERM_X_ZERO)
 #undef DERM_X_ZERO
@@ -115,10 +115,7 @@ derm_status derm_agents_append(struct derm_agents *a, int64_t *row, struct derm_
     a->voxel[r] = 0;
     a->divide[r] = 0;
     a->die[r] = 0;
-    a->id[r] = a->next_id++;
-    a->lineage[r] = a->id[r];
-    *row = r;
-    return DERM_OK;
+    return derm_agents_extend(a, 1, row, err);
 }
 
 derm_status derm_agents_extend(struct derm_agents *a, int64_t count, int64_t *row0, struct derm_err *err)
