@@ -19,7 +19,7 @@
  *     waking the threads, which a step pays about 60-70 times (141 futex calls per step of
  *     the reference at 2 threads, counted with perf stat);
  *   - balance: every thread the same in-cache work (~1 ms), BALANCE_SAMPLES times back to
- *     back, then as many 15 ms apart (~10 s; a waiting thread then sleeps, as one does at a
+ *     back, then as many BALANCE_GAP_MS (15) ms apart (~10 s; a waiting thread then sleeps, as one does at a
  *     step's long serial gaps under passive waiting). In each sample a static split of work
  *     among the N threads reaches (sum of their times) / (the slowest's time), N when every
  *     core runs the same work as fast: printed as its median, 10th percentile and minimum
@@ -116,8 +116,8 @@ static double below(const double *sorted, int n, double x)
     return (double)i / n;
 }
 
-/* BALANCE_SAMPLES samples of the same work on each of `threads` threads: cap[i] = threads x
- * (mean / max) of the threads' times in sample i, the speed-up a static split reaches there. */
+/* BALANCE_SAMPLES samples of the same work on each of `threads` threads: cap[i] = (sum of the
+ * threads' times) / (the slowest's) in sample i, the speed-up a static split reaches there. */
 static void balance_pass(int threads, int gap_ms, double *cap)
 {
     double *tt = malloc(sizeof(double) * (size_t)threads);
@@ -138,12 +138,12 @@ static void balance_pass(int threads, int gap_ms, double *cap)
             s += acc;
         }
         sink += s;
-        double mean = 0.0, max = 0.0;
+        double sum = 0.0, max = 0.0;
         for (int t = 0; t < threads; t++) {
-            mean += tt[t] / threads;
+            sum += tt[t];
             max = tt[t] > max ? tt[t] : max;
         }
-        cap[i] = max > 0.0 ? threads * mean / max : (double)threads;
+        cap[i] = max > 0.0 ? sum / max : (double)threads;
         if (gap_ms > 0) nanosleep(&gap, NULL); /* the threads asleep between samples */
     }
     free(tt);
@@ -224,7 +224,10 @@ int main(int argc, char **argv)
         balance_pass(N, gap, cap);
         qsort(cap, BALANCE_SAMPLES, sizeof *cap, bench_cmp_double);
         char what[64];
-        snprintf(what, sizeof what, "the same work on each thread, %s", gi == 0 ? "back to back" : "15 ms apart");
+        if (gap > 0)
+            snprintf(what, sizeof what, "the same work on each thread, %d ms apart", gap);
+        else
+            snprintf(what, sizeof what, "the same work on each thread, back to back");
         printf("%-9s %-44s a static split reaches %.2f (median), %.2f (10th percentile), %.2f (min); %.1f %% of "
                "%d samples below 1.8\n",
                "balance", what, cap[BALANCE_SAMPLES / 2], cap[BALANCE_SAMPLES / 10], cap[0],
